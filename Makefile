@@ -1,0 +1,76 @@
+# Vigil developer entry points. `make run` and `make test` set everything up on a fresh machine.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+NODE_STAMP := node_modules/.installed-stamp
+PROTOS := $(wildcard proto/vigil/v1/*.proto)
+export GRPC_VERBOSITY ?= ERROR
+
+.PHONY: setup run tui test lint fmt proto proto-check bench clean-db help
+
+help:
+	@echo "make run        start the server (embedded PostgreSQL, simulated feed) on 127.0.0.1:50051"
+	@echo "make tui        start the terminal UI against the running server"
+	@echo "make test       run the whole test suite"
+	@echo "make lint       ruff, mypy, buf lint, import-linter, generated-code check"
+	@echo "make proto      regenerate Python code from proto/"
+	@echo "make bench      run the benchmarks and print figures"
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+$(NODE_STAMP): package.json
+	npm install --no-audit --no-fund --loglevel=error
+	touch $@
+
+setup: $(STAMP)
+
+run: $(STAMP)
+	$(PY) -m core_server
+
+tui: $(STAMP)
+	$(PY) -m tui
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+lint: $(STAMP) $(NODE_STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	npx --no-install buf lint
+	$(VENV)/bin/lint-imports
+	$(MAKE) --no-print-directory proto-check
+
+fmt: $(STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+# Generated code lives beside the protos so `from vigil.v1 import market_data_pb2` works anywhere.
+define GEN
+	$(PY) -m grpc_tools.protoc -I proto \
+	  --plugin=protoc-gen-mypy=$(VENV)/bin/protoc-gen-mypy \
+	  --plugin=protoc-gen-mypy_grpc=$(VENV)/bin/protoc-gen-mypy_grpc \
+	  --python_out=$(1) --grpc_python_out=$(1) --mypy_out=$(1) --mypy_grpc_out=$(1) $(PROTOS)
+	touch $(1)/vigil/__init__.py $(1)/vigil/v1/__init__.py $(1)/vigil/py.typed
+endef
+
+proto: $(STAMP)
+	$(call GEN,proto)
+
+proto-check: $(STAMP)
+	@tmp=$$(mktemp -d) && mkdir -p $$tmp/vigil/v1 && \
+	$(call GEN,$$tmp) && \
+	for f in $$tmp/vigil/v1/*; do cmp -s $$f proto/vigil/v1/$$(basename $$f) || { echo "generated code is stale: $$(basename $$f) (run make proto)"; rm -rf $$tmp; exit 1; }; done; \
+	rm -rf $$tmp; echo "generated code is up to date"
+
+bench: $(STAMP)
+	$(PY) -m bench
+
+clean-db:
+	@echo "the embedded database lives in $${VIGIL_DATA_DIR:-$${XDG_DATA_HOME:-$$HOME/.local/share}/vigil}"

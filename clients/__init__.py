@@ -1,0 +1,1 @@
+"""Thin clients of the Vigil core: the SDK and the TradingView webhook bridge."""

@@ -1,0 +1,1 @@
+"""Vigil core server: market data, candles, signals, excursions, paper execution and risk."""

@@ -1,0 +1,1 @@
+"""gRPC edge: servicers, interceptors, error mapping and proto conversion (the only server code importing grpc)."""

@@ -1,0 +1,1 @@
+"""CME Globex equity sessions, trading days, halts, holidays and named session windows."""

@@ -1,0 +1,1 @@
+"""Candle building: session-aligned OHLC aggregation and the anomaly filter (pure, synchronous)."""

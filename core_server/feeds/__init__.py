@@ -1,0 +1,1 @@
+"""Feeds: the simulator, replays and broker adapters, each implementing core_server.ports.MarketDataFeed."""

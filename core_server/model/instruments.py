@@ -1,0 +1,179 @@
+"""CME equity index futures: instrument specs, contract months, expiry and the front-month roll."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+from core_server.model.clock import ns_from_datetime
+from core_server.model.errors import InvalidArgument
+
+EXCHANGE_TZ = ZoneInfo("America/Chicago")
+EASTERN_TZ = ZoneInfo("America/New_York")
+
+QUARTERLY_MONTHS = (3, 6, 9, 12)
+MONTH_CODES = "FGHJKMNQUVXZ"  # index 0 = January
+ROLL_DAYS_BEFORE_EXPIRY = 8
+
+
+@dataclass(frozen=True, slots=True)
+class InstrumentSpec:
+    """A futures product: how its prices move and what a point is worth."""
+
+    root: str
+    description: str
+    exchange: str
+    tick_size: Decimal
+    point_value: Decimal
+    projectx_code: str
+    anomaly_points: Decimal
+    micro_of: str | None = None  # the mini this micro mirrors, if any
+
+    @property
+    def tick_value(self) -> Decimal:
+        return self.tick_size * self.point_value
+
+    def ticks_from_price(self, price: Decimal | str, field: str = "price") -> int:
+        """Whole ticks for a decimal price; an off-grid or non-numeric price is an InvalidArgument."""
+        try:
+            value = Decimal(price) if isinstance(price, str) else price
+        except ArithmeticError:
+            raise InvalidArgument(field, f"not a decimal number: {price!r}") from None
+        if not value.is_finite():
+            raise InvalidArgument(field, f"not a finite price: {price!r}")
+        ticks, remainder = divmod(value, self.tick_size)
+        if remainder != 0:
+            raise InvalidArgument(field, f"{value} is not a multiple of the {self.root} tick {self.tick_size}")
+        return int(ticks)
+
+    def price_from_ticks(self, ticks: int) -> Decimal:
+        return self.tick_size * ticks
+
+    def points_to_ticks(self, points: Decimal) -> int:
+        return self.ticks_from_price(points, field="points")
+
+    @cached_property
+    def _price_places(self) -> int:
+        exponent = self.tick_size.normalize().as_tuple().exponent
+        return max(0, -exponent) if isinstance(exponent, int) else 0
+
+    def format_ticks(self, ticks: int) -> str:
+        """Exact text of a tick price with the instrument's natural number of decimals."""
+        places = self._price_places
+        value = self.tick_size * ticks
+        return f"{value:.{places}f}"
+
+
+def _spec(root: str, desc: str, exch: str, tick: str, pv: str, px: str, anomaly: str, micro_of: str | None = None) -> InstrumentSpec:
+    return InstrumentSpec(root, desc, exch, Decimal(tick), Decimal(pv), px, Decimal(anomaly), micro_of)
+
+
+# Anomaly distances: SPEC gives 50 points for NQ; the others scale by typical price level.
+INSTRUMENTS: dict[str, InstrumentSpec] = {
+    s.root: s
+    for s in (
+        _spec("ES", "E-mini S&P 500", "CME", "0.25", "50", "EP", "15"),
+        _spec("MES", "Micro E-mini S&P 500", "CME", "0.25", "5", "MES", "15", micro_of="ES"),
+        _spec("NQ", "E-mini Nasdaq-100", "CME", "0.25", "20", "ENQ", "50"),
+        _spec("MNQ", "Micro E-mini Nasdaq-100", "CME", "0.25", "2", "MNQ", "50", micro_of="NQ"),
+        _spec("YM", "E-mini Dow ($5)", "CBOT", "1", "5", "YM", "400"),
+        _spec("MYM", "Micro E-mini Dow", "CBOT", "1", "0.50", "MYM", "400", micro_of="YM"),
+        _spec("RTY", "E-mini Russell 2000", "CME", "0.1", "50", "RTY", "20"),
+        _spec("M2K", "Micro E-mini Russell 2000", "CME", "0.1", "5", "M2K", "20", micro_of="RTY"),
+    )
+}
+
+
+def instrument(root: str) -> InstrumentSpec:
+    spec = INSTRUMENTS.get(root.upper())
+    if spec is None:
+        raise InvalidArgument("symbol", f"unknown instrument root {root!r}; known: {', '.join(INSTRUMENTS)}")
+    return spec
+
+
+def third_friday(year: int, month: int) -> date:
+    first = date(year, month, 1)
+    first_friday = first + timedelta(days=(4 - first.weekday()) % 7)
+    return first_friday + timedelta(days=14)
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Contract:
+    """One quarterly futures contract, e.g. NQ December 2026. Its canonical id is `NQZ2026`."""
+
+    root: str
+    year: int
+    month: int
+
+    def __post_init__(self) -> None:
+        if self.root not in INSTRUMENTS:
+            raise InvalidArgument("symbol", f"unknown instrument root {self.root!r}")
+        if self.month not in QUARTERLY_MONTHS:
+            raise InvalidArgument("symbol", f"{self.root} trades only H, M, U, Z months, not {MONTH_CODES[self.month - 1]}")
+        if not 2000 <= self.year <= 2099:
+            raise InvalidArgument("symbol", f"contract year {self.year} out of range")
+
+    @property
+    def spec(self) -> InstrumentSpec:
+        return INSTRUMENTS[self.root]
+
+    @property
+    def month_code(self) -> str:
+        return MONTH_CODES[self.month - 1]
+
+    @property
+    def id(self) -> str:
+        return f"{self.root}{self.month_code}{self.year}"
+
+    def __str__(self) -> str:
+        return self.id
+
+    @property
+    def tradovate_symbol(self) -> str:
+        return f"{self.root}{self.month_code}{self.year % 10}"
+
+    @property
+    def tradingview_symbol(self) -> str:
+        return f"{self.root}{self.month_code}{self.year}"
+
+    @property
+    def projectx_id(self) -> str:
+        return f"CON.F.US.{self.spec.projectx_code}.{self.month_code}{self.year % 100:02d}"
+
+    @property
+    def expiry_date(self) -> date:
+        return third_friday(self.year, self.month)
+
+    @property
+    def expiry_ns(self) -> int:
+        """Trading terminates at 09:30 ET on the third Friday."""
+        return ns_from_datetime(datetime.combine(self.expiry_date, time(9, 30), EASTERN_TZ))
+
+    @property
+    def roll_date(self) -> date:
+        return self.expiry_date - timedelta(days=ROLL_DAYS_BEFORE_EXPIRY)
+
+    @property
+    def roll_ns(self) -> int:
+        """The next contract leads from the 17:00 CT open that begins the roll date's trading day."""
+        eve = self.roll_date - timedelta(days=1)
+        return ns_from_datetime(datetime.combine(eve, time(17, 0), EXCHANGE_TZ))
+
+    def next(self) -> Contract:
+        if self.month == 12:
+            return Contract(self.root, self.year + 1, 3)
+        return Contract(self.root, self.year, self.month + 3)
+
+
+def front_contract(root: str, ts_ns: int) -> Contract:
+    """The lead quarterly contract of `root` at the instant `ts_ns`."""
+    spec = instrument(root)
+    moment = datetime.fromtimestamp(ts_ns // 1_000_000_000, tz=EXCHANGE_TZ)
+    month = next(m for m in QUARTERLY_MONTHS if m >= moment.month)
+    contract = Contract(spec.root, moment.year, month)
+    while ts_ns >= contract.roll_ns:
+        contract = contract.next()
+    return contract

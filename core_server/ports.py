@@ -1,0 +1,42 @@
+"""Ports: the interfaces engines depend on and adapters (feeds, stores) implement."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from core_server.model.feed_status import FeedState, FeedStatus
+from core_server.model.market_data import FeedGap, Tick
+
+
+class FeedSink(Protocol):
+    """Where a feed delivers what it receives. Called from the event loop thread, never concurrently."""
+
+    def on_ticks(self, ticks: Sequence[Tick]) -> None:
+        """Quotes and trades in arrival order (ts_event non-decreasing per contract)."""
+
+    def on_gap(self, gap: FeedGap) -> None:
+        """A period the feed could not see; `filled` when a backfill has since delivered it."""
+
+    def on_state(self, state: FeedState, detail: str) -> None:
+        """The feed's connection state changed."""
+
+
+class MarketDataFeed(Protocol):
+    """A source of ticks: the simulator, a replay, or a broker adapter.
+
+    `run` streams into the sink until cancelled (or, for a finite replay, until the end) and must
+    never raise for bad input from the wire: it counts, logs and goes on.
+    """
+
+    name: str
+    kind: str
+
+    @property
+    def contracts(self) -> tuple[str, ...]:
+        """Canonical contract ids this feed delivers."""
+
+    async def run(self, sink: FeedSink) -> None: ...
+
+    def status(self) -> FeedStatus:
+        """A snapshot of the feed's own health (rates and counts it keeps itself)."""

@@ -1,0 +1,1 @@
+"""PostgreSQL through asyncpg: the embedded server launcher, migrations and repositories."""

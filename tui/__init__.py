@@ -1,0 +1,1 @@
+"""Vigil terminal UI (Textual); talks to the server only through clients.sdk."""
