@@ -43,13 +43,12 @@ class Subscription(Generic[T]):
     def push(self, message: T) -> None:
         if self.closed:
             return
-        buffer = self._buffer
-        if len(buffer) >= self.maxsize:
+        if len(self._buffer) >= self.maxsize:
             if self._conflate is None:
                 self.close(f"slow consumer: more than {self.maxsize} undelivered messages")
                 return
             self._compact()
-        buffer.append(message)
+        self._buffer.append(message)
         if not self._ready.is_set():
             self._ready.set()
 

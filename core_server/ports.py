@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from core_server.model.feed_status import FeedState, FeedStatus
-from core_server.model.market_data import FeedGap, Tick
+from core_server.model.market_data import Candle, FeedGap, Tick
 
 
 class FeedSink(Protocol):
@@ -40,3 +40,15 @@ class MarketDataFeed(Protocol):
 
     def status(self) -> FeedStatus:
         """A snapshot of the feed's own health (rates and counts it keeps itself)."""
+
+
+class TickRecorder(Protocol):
+    """Where delivered ticks go to be persisted (the batched COPY writer). Never blocks, never raises."""
+
+    def append(self, tick: Tick, flags: int = 0) -> None: ...
+
+
+class CandleRecorder(Protocol):
+    """Where closed (and, at shutdown, forming) candles go to be upserted."""
+
+    def put(self, candles: Sequence[Candle]) -> None: ...

@@ -116,4 +116,5 @@ class FeedStats:
             anomalies=anomalies,
             latency_p50_ns=self._latency(0.5),
             latency_p99_ns=self._latency(0.99),
+            recent_gaps=tuple(self.recent_gaps),
         )

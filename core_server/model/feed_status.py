@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
+from core_server.model.market_data import FeedGap
+
 
 class FeedState(Enum):
     STARTING = "starting"
@@ -37,4 +39,5 @@ class FeedStatus:
     anomalies: int = 0
     latency_p50_ns: int = 0
     latency_p99_ns: int = 0
+    recent_gaps: tuple[FeedGap, ...] = ()
     extra: dict[str, str] = field(default_factory=dict)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from core_server.model.clock import ns_from_datetime
@@ -31,6 +30,11 @@ class InstrumentSpec:
     projectx_code: str
     anomaly_points: Decimal
     micro_of: str | None = None  # the mini this micro mirrors, if any
+    price_places: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        exponent = self.tick_size.normalize().as_tuple().exponent
+        object.__setattr__(self, "price_places", max(0, -exponent) if isinstance(exponent, int) else 0)
 
     @property
     def tick_value(self) -> Decimal:
@@ -55,19 +59,16 @@ class InstrumentSpec:
     def points_to_ticks(self, points: Decimal) -> int:
         return self.ticks_from_price(points, field="points")
 
-    @cached_property
-    def _price_places(self) -> int:
-        exponent = self.tick_size.normalize().as_tuple().exponent
-        return max(0, -exponent) if isinstance(exponent, int) else 0
-
     def format_ticks(self, ticks: int) -> str:
         """Exact text of a tick price with the instrument's natural number of decimals."""
-        places = self._price_places
+        places = self.price_places
         value = self.tick_size * ticks
         return f"{value:.{places}f}"
 
 
-def _spec(root: str, desc: str, exch: str, tick: str, pv: str, px: str, anomaly: str, micro_of: str | None = None) -> InstrumentSpec:
+def _spec(
+    root: str, desc: str, exch: str, tick: str, pv: str, px: str, anomaly: str, micro_of: str | None = None
+) -> InstrumentSpec:
     return InstrumentSpec(root, desc, exch, Decimal(tick), Decimal(pv), px, Decimal(anomaly), micro_of)
 
 
@@ -112,7 +113,9 @@ class Contract:
         if self.root not in INSTRUMENTS:
             raise InvalidArgument("symbol", f"unknown instrument root {self.root!r}")
         if self.month not in QUARTERLY_MONTHS:
-            raise InvalidArgument("symbol", f"{self.root} trades only H, M, U, Z months, not {MONTH_CODES[self.month - 1]}")
+            raise InvalidArgument(
+                "symbol", f"{self.root} trades only H, M, U, Z months, not {MONTH_CODES[self.month - 1]}"
+            )
         if not 2000 <= self.year <= 2099:
             raise InvalidArgument("symbol", f"contract year {self.year} out of range")
 

@@ -29,7 +29,7 @@ def _year_from_digits(digits: str, now_year: int) -> int:
     candidate = base - base % modulus + int(digits)
     if candidate < base:
         candidate += modulus
-    return candidate
+    return int(candidate)
 
 
 def parse_symbol(symbol: str, now_ns: int, field: str = "symbol") -> Contract:

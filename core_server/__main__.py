@@ -1,0 +1,53 @@
+"""`python -m core_server`: run the Vigil server until SIGINT or SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+
+import structlog
+import uvloop
+
+from core_server.app import start
+from core_server.config import Config, ConfigError
+from core_server.log_config import configure_logging
+from core_server.storage.database import StoreUnreachable
+
+log = structlog.get_logger("core_server")
+
+
+async def serve(config: Config) -> int:
+    try:
+        running = await start(config)
+    except StoreUnreachable as exc:
+        log.error("store.unreachable", reason=str(exc))
+        print(f"vigil: cannot reach the database: {exc}", file=sys.stderr)
+        return 1
+    except ConfigError as exc:
+        print(f"vigil: configuration error: {exc}", file=sys.stderr)
+        return 2
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    print(
+        f"Vigil is serving on {running.address} (feed: {running.feed_plan.feed.name}); Ctrl-C to stop.", file=sys.stderr
+    )
+    await stop.wait()
+    await running.stop()
+    return 0
+
+
+def main() -> None:
+    try:
+        config = Config.from_env()
+    except ConfigError as exc:
+        print(f"vigil: configuration error: {exc}", file=sys.stderr)
+        sys.exit(2)
+    configure_logging(config.log_level, config.log_format)
+    sys.exit(uvloop.run(serve(config)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,98 @@
+"""One table from core exceptions to gRPC status codes, with google.rpc details for bad fields."""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, NoReturn, TypeVar
+
+import grpc
+import structlog
+from google.protobuf import any_pb2
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+
+from core_server.bus import SlowConsumer
+from core_server.model.errors import FailedPrecondition, InvalidArgument, NotFound, Unavailable
+
+log = structlog.get_logger(__name__)
+
+Req = TypeVar("Req")
+Resp = TypeVar("Resp")
+Self = TypeVar("Self")
+
+
+def _status(
+    code: grpc.StatusCode, message: str, detail: Any | None = None
+) -> tuple[grpc.StatusCode, str, tuple[tuple[str, bytes], ...]]:
+    rpc_code = getattr(code_pb2, code.name)
+    status = status_pb2.Status(code=rpc_code, message=message)
+    if detail is not None:
+        packed = any_pb2.Any()
+        packed.Pack(detail)
+        status.details.append(packed)
+    return code, message, (("grpc-status-details-bin", status.SerializeToString()),)
+
+
+def status_for(exc: BaseException) -> tuple[grpc.StatusCode, str, tuple[tuple[str, bytes], ...]]:
+    """The gRPC status (code, message, trailing metadata) for an exception raised by core code."""
+    if isinstance(exc, InvalidArgument):
+        violation = error_details_pb2.BadRequest.FieldViolation(field=exc.field, description=exc.reason)
+        return _status(
+            grpc.StatusCode.INVALID_ARGUMENT, str(exc), error_details_pb2.BadRequest(field_violations=[violation])
+        )
+    if isinstance(exc, NotFound):
+        return _status(grpc.StatusCode.NOT_FOUND, str(exc))
+    if isinstance(exc, FailedPrecondition):
+        return _status(grpc.StatusCode.FAILED_PRECONDITION, str(exc))
+    if isinstance(exc, Unavailable):
+        return _status(grpc.StatusCode.UNAVAILABLE, str(exc))
+    if isinstance(exc, SlowConsumer):
+        return _status(grpc.StatusCode.RESOURCE_EXHAUSTED, str(exc))
+    error_id = uuid.uuid4().hex[:12]
+    log.error("rpc.internal_error", error_id=error_id, exc_info=exc)
+    return _status(grpc.StatusCode.INTERNAL, f"internal error {error_id}; the server log has the details")
+
+
+async def abort_for(context: grpc.aio.ServicerContext[Any, Any], exc: BaseException) -> NoReturn:
+    code, message, trailing = status_for(exc)
+    await context.abort(code, message, trailing_metadata=trailing)
+    raise AssertionError("abort returned")  # pragma: no cover
+
+
+_MAPPED = (InvalidArgument, NotFound, FailedPrecondition, Unavailable, SlowConsumer, Exception)
+
+
+def unary(
+    method: Callable[[Self, Req, grpc.aio.ServicerContext[Req, Resp]], Awaitable[Resp]],
+) -> Callable[[Self, Req, grpc.aio.ServicerContext[Req, Resp]], Awaitable[Resp]]:
+    """Map exceptions of a unary handler to statuses. CancelledError and aborts pass through."""
+
+    @functools.wraps(method)
+    async def wrapper(self: Self, request: Req, context: grpc.aio.ServicerContext[Req, Resp]) -> Resp:
+        try:
+            return await method(self, request, context)
+        except grpc.aio.AbortError:
+            raise
+        except _MAPPED as exc:
+            await abort_for(context, exc)
+
+    return wrapper
+
+
+def stream(
+    method: Callable[[Self, Req, grpc.aio.ServicerContext[Req, Resp]], AsyncIterator[Resp]],
+) -> Callable[[Self, Req, grpc.aio.ServicerContext[Req, Resp]], AsyncIterator[Resp]]:
+    """Map exceptions of a server-streaming handler to statuses."""
+
+    @functools.wraps(method)
+    async def wrapper(self: Self, request: Req, context: grpc.aio.ServicerContext[Req, Resp]) -> AsyncIterator[Resp]:
+        try:
+            async for item in method(self, request, context):
+                yield item
+        except grpc.aio.AbortError:
+            raise
+        except _MAPPED as exc:
+            await abort_for(context, exc)
+
+    return wrapper

@@ -1,0 +1,255 @@
+"""MarketDataService: thin translation between the wire and the market-data engine and store."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Sequence
+from typing import Any, Protocol
+
+import grpc
+from vigil.v1 import market_data_pb2, market_data_pb2_grpc
+
+from core_server.api import convert
+from core_server.api.errors import stream, unary
+from core_server.bus import Bus
+from core_server.market_data.contract_state import RECENT_TICKS
+from core_server.market_data.engine import MarketDataEngine
+from core_server.model.clock import NS_PER_MS, Clock
+from core_server.model.errors import InvalidArgument, NotFound
+from core_server.model.instruments import INSTRUMENTS, Contract, front_contract
+from core_server.model.market_data import ALL_TIMEFRAMES, Candle, Quote, Timeframe, Trade
+from core_server.model.store_status import StoreStatus
+from core_server.model.symbols import parse_symbol
+
+Ctx = grpc.aio.ServicerContext[Any, Any]
+
+MAX_CANDLES = 10_000
+DEFAULT_CANDLES = 500
+MAX_QUOTE_BATCH = 5_000
+DEFAULT_QUOTE_BATCH = 500
+QUOTE_QUEUE = 50_000
+CANDLE_QUEUE = 10_000
+
+
+class CandleHistory(Protocol):
+    async def list_range(
+        self, contract_id: str, timeframe: Timeframe, start_ns: int, end_ns: int, limit: int
+    ) -> list[Candle]: ...
+
+
+def _quote_key(message: object) -> object:
+    # Quotes conflate to the newest per contract; trades are never merged with each other.
+    return message.contract_id if type(message) is Quote else id(message)  # type: ignore[attr-defined]
+
+
+def _candle_key(message: object) -> object:
+    candle: Candle = message  # type: ignore[assignment]
+    return (candle.timeframe, candle.start_ns) if not candle.closed else id(candle)
+
+
+def _timeframe(value: int, field: str) -> Timeframe:
+    timeframe = convert.TIMEFRAME_FROM_PROTO.get(value)  # type: ignore[call-overload]
+    if timeframe is None:
+        raise InvalidArgument(field, "a timeframe is required: TIMEFRAME_1M, _5M, _15M, _1H, _4H or _1D")
+    return timeframe
+
+
+def _bounded(value: int, field: str, default: int, maximum: int) -> int:
+    if value < 0:
+        raise InvalidArgument(field, "must not be negative")
+    if value == 0:
+        return default
+    if value > maximum:
+        raise InvalidArgument(field, f"at most {maximum}")
+    return value
+
+
+class MarketDataServicer(market_data_pb2_grpc.MarketDataServiceServicer):
+    def __init__(
+        self,
+        clock: Clock,
+        bus: Bus,
+        engine: MarketDataEngine,
+        history: CandleHistory,
+        store_status: Callable[[], StoreStatus],
+    ) -> None:
+        self._clock = clock
+        self._bus = bus
+        self._engine = engine
+        self._history = history
+        self._store_status = store_status
+
+    def _contract(self, symbol: str, field: str = "symbol") -> Contract:
+        return parse_symbol(symbol, self._clock.now_ns(), field)
+
+    def _streaming(self, symbol: str, field: str = "symbol") -> Contract:
+        contract = self._contract(symbol, field)
+        if self._engine.state(contract.id) is None:
+            live = ", ".join(self._engine.contract_ids()) or "none"
+            raise NotFound(field, f"{contract.id} is not streaming (streaming: {live})")
+        return contract
+
+    @unary
+    async def ListInstruments(
+        self, request: market_data_pb2.ListInstrumentsRequest, context: Ctx
+    ) -> market_data_pb2.ListInstrumentsResponse:
+        now = self._clock.now_ns()
+        live = set(self._engine.contract_ids())
+        instruments = []
+        for root, spec in INSTRUMENTS.items():
+            front = front_contract(root, now)
+            instruments.append(convert.instrument_to_proto(spec, front, front.id in live))
+        return market_data_pb2.ListInstrumentsResponse(instruments=instruments)
+
+    @unary
+    async def ResolveSymbol(
+        self, request: market_data_pb2.ResolveSymbolRequest, context: Ctx
+    ) -> market_data_pb2.ResolveSymbolResponse:
+        if request.at_ns < 0:
+            raise InvalidArgument("at_ns", "must not be negative")
+        contract = parse_symbol(request.symbol, request.at_ns or self._clock.now_ns())
+        return market_data_pb2.ResolveSymbolResponse(contract=convert.contract_to_proto(contract))
+
+    @unary
+    async def GetQuote(
+        self, request: market_data_pb2.GetQuoteRequest, context: Ctx
+    ) -> market_data_pb2.GetQuoteResponse:
+        contract = self._streaming(request.symbol)
+        state = self._engine.state(contract.id)
+        assert state is not None
+        if state.last_quote is None and state.last_trade is None:
+            raise NotFound("symbol", f"no quote for {contract.id} yet")
+        response = market_data_pb2.GetQuoteResponse(day_volume=state.day_volume())
+        if state.last_quote is not None:
+            response.quote.CopyFrom(convert.quote_to_proto(state.last_quote))
+        if state.last_trade is not None:
+            response.last_trade.CopyFrom(convert.trade_to_proto(state.last_trade))
+        return response
+
+    @stream
+    async def StreamQuotes(
+        self, request: market_data_pb2.StreamQuotesRequest, context: Ctx
+    ) -> AsyncIterator[market_data_pb2.StreamQuotesResponse]:
+        max_batch = _bounded(request.max_batch, "max_batch", DEFAULT_QUOTE_BATCH, MAX_QUOTE_BATCH)
+        ids = [self._streaming(s, "symbols").id for s in request.symbols] or list(self._engine.contract_ids())
+        patterns = [f"quotes.{cid}" for cid in ids]
+        if request.include_trades:
+            patterns += [f"trades.{cid}" for cid in ids]
+        subscription = self._bus.subscribe(patterns, maxsize=QUOTE_QUEUE, conflate=_quote_key)
+        quote_pb = convert.quote_to_proto
+        trade_pb = convert.trade_to_proto
+        try:
+            while True:
+                batch = await subscription.next_batch(max_batch)
+                if not batch:
+                    return
+                response = market_data_pb2.StreamQuotesResponse(conflated=subscription.conflated + subscription.dropped)
+                quotes = [quote_pb(m) for m in batch if type(m) is Quote]
+                if quotes:
+                    response.quotes.extend(quotes)
+                if request.include_trades:
+                    trades = [trade_pb(m) for m in batch if type(m) is Trade]
+                    if trades:
+                        response.trades.extend(trades)
+                yield response
+        finally:
+            subscription.close()
+
+    @stream
+    async def StreamCandles(
+        self, request: market_data_pb2.StreamCandlesRequest, context: Ctx
+    ) -> AsyncIterator[market_data_pb2.StreamCandlesResponse]:
+        contract = self._streaming(request.symbol)
+        timeframes = [_timeframe(v, "timeframes") for v in request.timeframes] or list(ALL_TIMEFRAMES)
+        wanted = set(timeframes)
+        topics = [f"candles.{contract.id}.{tf.label}" for tf in timeframes]
+        subscription = self._bus.subscribe(topics, maxsize=CANDLE_QUEUE, conflate=_candle_key)
+        try:
+            if request.send_snapshot:
+                state = self._engine.state(contract.id)
+                assert state is not None
+                snapshot = [c for c in state.aggregator.forming() if c.timeframe in wanted]
+                if snapshot:
+                    yield market_data_pb2.StreamCandlesResponse(candles=[convert.candle_to_proto(c) for c in snapshot])
+            while True:
+                batch: Sequence[Candle] = await subscription.next_batch(1000)
+                if not batch:
+                    return
+                if request.closed_only:
+                    batch = [c for c in batch if c.closed]
+                    if not batch:
+                        continue
+                yield market_data_pb2.StreamCandlesResponse(candles=[convert.candle_to_proto(c) for c in batch])
+        finally:
+            subscription.close()
+
+    @unary
+    async def ListCandles(
+        self, request: market_data_pb2.ListCandlesRequest, context: Ctx
+    ) -> market_data_pb2.ListCandlesResponse:
+        contract = self._contract(request.symbol)
+        timeframe = _timeframe(request.timeframe, "timeframe")
+        limit = _bounded(request.limit, "limit", DEFAULT_CANDLES, MAX_CANDLES)
+        if request.start_ns < 0:
+            raise InvalidArgument("start_ns", "must not be negative")
+        if request.end_ns < 0:
+            raise InvalidArgument("end_ns", "must not be negative")
+        end_ns = request.end_ns or self._clock.now_ns() + timeframe.duration_ns
+        start_ns = request.start_ns or max(0, end_ns - (limit + 1) * timeframe.duration_ns)
+        if start_ns >= end_ns:
+            raise InvalidArgument("start_ns", "must be before end_ns")
+        if (end_ns - start_ns) // timeframe.duration_ns > MAX_CANDLES * 2:
+            raise InvalidArgument(
+                "end_ns", f"range spans more than {MAX_CANDLES * 2} {timeframe.label} candles; page through it"
+            )
+        candles = await self._history.list_range(contract.id, timeframe, start_ns, end_ns, limit)
+        if request.include_forming:
+            state = self._engine.state(contract.id)
+            forming = state.aggregator.forming_for(timeframe) if state is not None else None
+            if forming is not None and start_ns <= forming.start_ns < end_ns:
+                candles = [c for c in candles if c.start_ns != forming.start_ns] + [forming]
+                candles = candles[-limit:]
+        return market_data_pb2.ListCandlesResponse(candles=[convert.candle_to_proto(c) for c in candles])
+
+    @unary
+    async def ListRecentTicks(
+        self, request: market_data_pb2.ListRecentTicksRequest, context: Ctx
+    ) -> market_data_pb2.ListRecentTicksResponse:
+        contract = self._streaming(request.symbol)
+        limit = _bounded(request.limit, "limit", 100, RECENT_TICKS)
+        state = self._engine.state(contract.id)
+        assert state is not None
+        ticks: list[market_data_pb2.Tick] = []
+        for tick in reversed(state.recent):
+            if type(tick) is Trade:
+                ticks.append(market_data_pb2.Tick(trade=convert.trade_to_proto(tick)))
+            elif not request.trades_only:
+                ticks.append(market_data_pb2.Tick(quote=convert.quote_to_proto(tick)))  # type: ignore[arg-type]
+            if len(ticks) >= limit:
+                break
+        ticks.reverse()
+        return market_data_pb2.ListRecentTicksResponse(ticks=ticks)
+
+    def _status_parts(self) -> tuple[list[market_data_pb2.FeedStatus], market_data_pb2.StoreStatus, int]:
+        now = self._clock.now_ns()
+        feeds = [convert.feed_status_to_proto(s, now) for s in self._engine.feed_statuses()]
+        return feeds, convert.store_status_to_proto(self._store_status()), now
+
+    @unary
+    async def GetFeedStatus(
+        self, request: market_data_pb2.GetFeedStatusRequest, context: Ctx
+    ) -> market_data_pb2.GetFeedStatusResponse:
+        feeds, store, now = self._status_parts()
+        return market_data_pb2.GetFeedStatusResponse(feeds=feeds, store=store, server_time_ns=now)
+
+    @stream
+    async def StreamFeedStatus(
+        self, request: market_data_pb2.StreamFeedStatusRequest, context: Ctx
+    ) -> AsyncIterator[market_data_pb2.StreamFeedStatusResponse]:
+        interval_ms = request.interval_ms or 1000
+        if interval_ms < 100:
+            raise InvalidArgument("interval_ms", "at least 100")
+        while True:
+            feeds, store, now = self._status_parts()
+            yield market_data_pb2.StreamFeedStatusResponse(feeds=feeds, store=store, server_time_ns=now)
+            await asyncio.sleep(interval_ms * NS_PER_MS / 1e9)

@@ -1,0 +1,52 @@
+"""Assembles the grpc.aio server: servicers, health, reflection and interceptors."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+from vigil.v1 import market_data_pb2, market_data_pb2_grpc
+
+from core_server.api.interceptors import ApiKeyInterceptor, RequestContextInterceptor
+from core_server.api.market_data import MarketDataServicer
+
+# Reflection answers from the default descriptor pool, which holds a service only once the _pb2
+# module declaring it is imported; taking names from the descriptors makes that import explicit.
+SERVICE_NAMES: tuple[str, ...] = (market_data_pb2.DESCRIPTOR.services_by_name["MarketDataService"].full_name,)
+
+
+@dataclass(slots=True)
+class GrpcServer:
+    server: grpc.aio.Server
+    health: health.aio.HealthServicer
+    port: int
+
+    async def serving(self) -> None:
+        await self.health.set("", health_pb2.HealthCheckResponse.SERVING)
+        for name in SERVICE_NAMES:
+            await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+
+    async def not_serving(self) -> None:
+        await self.health.enter_graceful_shutdown()
+
+
+def build_grpc_server(listen: str, api_keys: Sequence[str], market_data: MarketDataServicer) -> GrpcServer:
+    interceptors: list[grpc.aio.ServerInterceptor] = [RequestContextInterceptor()]
+    if api_keys:
+        interceptors.append(ApiKeyInterceptor(api_keys))
+    server = grpc.aio.server(
+        interceptors=interceptors,
+        options=[("grpc.so_reuseport", 0), ("grpc.max_send_message_length", 16 * 1024 * 1024)],
+    )
+    market_data_pb2_grpc.add_MarketDataServiceServicer_to_server(market_data, server)
+    health_servicer = health.aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    names = (*SERVICE_NAMES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME)
+    reflection.enable_server_reflection(names, server)
+    port = server.add_insecure_port(listen)
+    if port == 0:
+        raise OSError(f"cannot listen on {listen}")
+    return GrpcServer(server, health_servicer, port)

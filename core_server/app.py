@@ -1,0 +1,164 @@
+"""Composition root: config -> logs -> store -> bus -> engines -> feeds -> gRPC, and the shutdown order."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import structlog
+
+from core_server.api.market_data import MarketDataServicer
+from core_server.api.server import GrpcServer, build_grpc_server
+from core_server.bus import Bus
+from core_server.config import Config
+from core_server.feeds.catalog import FeedPlan, plan_feed
+from core_server.market_data.candle_writer import CandleWriter
+from core_server.market_data.engine import MarketDataEngine
+from core_server.model.clock import NS_PER_MS, Clock, LiveClock
+from core_server.model.instruments import Contract
+from core_server.model.market_data import ALL_TIMEFRAMES
+from core_server.model.symbols import parse_symbol
+from core_server.storage.candles import CandleRepository
+from core_server.storage.database import connect_pool, describe_dsn
+from core_server.storage.embedded import EmbeddedPostgres, default_data_dir
+from core_server.storage.migrator import migrate
+from core_server.storage.ticks import TickRepository, TickWriter
+
+log = structlog.get_logger(__name__)
+
+SHUTDOWN_GRACE_S = 2.0
+
+
+@dataclass
+class RunningServer:
+    """A started Vigil server; `stop()` shuts everything down in order."""
+
+    config: Config
+    grpc: GrpcServer
+    engine: MarketDataEngine
+    bus: Bus
+    feed_plan: FeedPlan
+    tick_writer: TickWriter
+    candle_writer: CandleWriter
+    pool: object
+    embedded: EmbeddedPostgres | None
+    feed_tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    service_tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    stopped: bool = False
+
+    @property
+    def port(self) -> int:
+        return self.grpc.port
+
+    @property
+    def address(self) -> str:
+        host = self.config.listen.rsplit(":", 1)[0]
+        return f"{host}:{self.port}"
+
+    async def stop(self) -> None:
+        if self.stopped:
+            return
+        self.stopped = True
+        log.info("server.stopping")
+        await self.grpc.not_serving()
+        await _cancel(self.feed_tasks)
+        await self.grpc.server.stop(SHUTDOWN_GRACE_S)
+        self.bus.close_all()
+        await _cancel(self.service_tasks)
+        self.candle_writer.put(self.engine.forming_candles())
+        await self.candle_writer.flush()
+        await self.tick_writer.close()
+        await self.pool.close()  # type: ignore[attr-defined]
+        if self.embedded is not None:
+            await self.embedded.stop()
+        log.info("server.stopped")
+
+
+async def _cancel(tasks: Sequence[asyncio.Task[None]]) -> None:
+    for task in tasks:
+        task.cancel()
+    for task in tasks:
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+def _resolve_contracts(symbols: Sequence[str], now_ns: int) -> list[Contract]:
+    contracts: dict[str, Contract] = {}
+    for symbol in symbols:
+        contract = parse_symbol(symbol, now_ns, field="VIGIL_SYMBOLS")
+        contracts[contract.id] = contract
+    return list(contracts.values())
+
+
+async def start(config: Config, *, clock: Clock | None = None) -> RunningServer:
+    """Start the store, engines, feeds and the gRPC server. Raises StoreUnreachable / ConfigError."""
+    clock = clock or LiveClock()
+    embedded: EmbeddedPostgres | None = None
+    if config.database_url:
+        dsn, mode = config.database_url, "external"
+    else:
+        embedded = EmbeddedPostgres(config.data_dir or default_data_dir())
+        dsn, mode = await embedded.start(), "embedded"
+    try:
+        pool = await connect_pool(dsn)
+        await migrate(pool)
+    except BaseException:
+        if embedded is not None:
+            await embedded.stop()
+        raise
+    log.info("store.ready", mode=mode, database=describe_dsn(dsn))
+
+    tick_repository = TickRepository(pool)
+    candle_repository = CandleRepository(pool)
+    tick_writer = TickWriter(tick_repository, clock, max_buffer=config.tick_buffer_max, mode=mode)
+    candle_writer = CandleWriter(candle_repository)
+    bus = Bus()
+    engine = MarketDataEngine(
+        clock,
+        bus,
+        ticks=tick_writer,
+        candles=candle_writer,
+        quote_price_mode=config.quote_price,
+        forming_interval_ns=config.forming_interval_ms * NS_PER_MS,
+    )
+    contracts = _resolve_contracts(config.symbols, clock.now_ns())
+    plan = plan_feed(config, clock, contracts, tick_repository)
+    binding = engine.attach(plan.feed, contracts, realtime=plan.realtime, quote_only=plan.quote_only)
+    await _restore_forming(engine, candle_repository, contracts)
+
+    servicer = MarketDataServicer(clock, bus, engine, candle_repository, tick_writer.status)
+    grpc_server = build_grpc_server(config.listen, config.api_keys, servicer)
+    await grpc_server.server.start()
+    await grpc_server.serving()
+
+    running = RunningServer(config, grpc_server, engine, bus, plan, tick_writer, candle_writer, pool, embedded)
+    running.service_tasks = [
+        asyncio.create_task(tick_writer.run(), name="tick-writer"),
+        asyncio.create_task(candle_writer.run(), name="candle-writer"),
+        asyncio.create_task(engine.run(), name="market-data-timers"),
+    ]
+    running.feed_tasks = [asyncio.create_task(plan.feed.run(binding), name=f"feed-{plan.feed.name}")]
+    log.info(
+        "server.started",
+        address=running.address,
+        feed=plan.feed.name,
+        contracts=[c.id for c in contracts],
+        auth="api-key" if config.api_keys else "open (loopback only)",
+    )
+    return running
+
+
+async def _restore_forming(engine: MarketDataEngine, candles: CandleRepository, contracts: Sequence[Contract]) -> None:
+    """Continue the candles that were forming when the server last stopped (best effort)."""
+    from core_server.model.errors import Unavailable
+
+    try:
+        for contract in contracts:
+            for timeframe in ALL_TIMEFRAMES:
+                latest = await candles.latest(contract.id, timeframe)
+                if latest is not None and not latest.closed:
+                    engine.seed_forming([latest])
+    except Unavailable as exc:
+        log.warning("candles.restore_skipped", reason=str(exc))

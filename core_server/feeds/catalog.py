@@ -1,0 +1,45 @@
+"""Chooses and builds the configured feed (VIGIL_FEED) with its own settings from the environment."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from core_server.config import Config, ConfigError
+from core_server.model.clock import Clock
+from core_server.model.instruments import Contract
+from core_server.ports import MarketDataFeed
+
+
+@dataclass(frozen=True, slots=True)
+class FeedPlan:
+    feed: MarketDataFeed
+    realtime: bool  # candles close on the wall clock (false for replays, which run on event time)
+    quote_only: bool  # candles come from a quote price, the feed has no trades
+
+
+def plan_feed(config: Config, clock: Clock, contracts: Sequence[Contract], tick_repository: object) -> FeedPlan:
+    kind = config.feed
+    if kind == "simulated":
+        from core_server.feeds.simulated import SimulatedFeed
+
+        calendar = None
+        if config.sim_hours == "exchange":
+            from core_server.calendar.sessions import TradingCalendar
+
+            calendar = TradingCalendar.load()
+        feed = SimulatedFeed(
+            contracts, clock, seed=config.sim_seed, rate=config.sim_rate, hours=config.sim_hours, calendar=calendar
+        )
+        return FeedPlan(feed, realtime=True, quote_only=False)
+    if kind == "replay":
+        from core_server.feeds.replay import CsvTickSource, ReplayFeed
+
+        if config.replay_file is None or not config.replay_file.is_file():
+            raise ConfigError("VIGIL_REPLAY_FILE", f"no such file: {config.replay_file}")
+        return FeedPlan(
+            ReplayFeed(CsvTickSource(config.replay_file), clock, speed=config.replay_speed),
+            realtime=False,
+            quote_only=False,
+        )
+    raise ConfigError("VIGIL_FEED", f"the {kind} feed is not available in this build")
