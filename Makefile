@@ -46,6 +46,7 @@ lint: $(STAMP) $(NODE_STAMP)
 	npx --no-install buf lint
 	$(VENV)/bin/lint-imports
 	$(MAKE) --no-print-directory proto-check
+	$(PY) -m core_server.calendar.generate_sessions --check
 
 fmt: $(STAMP)
 	$(VENV)/bin/ruff format .

@@ -25,9 +25,9 @@ def plan_feed(config: Config, clock: Clock, contracts: Sequence[Contract], tick_
 
         calendar = None
         if config.sim_hours == "exchange":
-            from core_server.calendar.sessions import TradingCalendar
+            from core_server.calendar.session_table import load_trading_calendar
 
-            calendar = TradingCalendar.load()
+            calendar = load_trading_calendar()
         feed = SimulatedFeed(
             contracts, clock, seed=config.sim_seed, rate=config.sim_rate, hours=config.sim_hours, calendar=calendar
         )
