@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 import structlog
 
@@ -24,7 +25,8 @@ from core_server.storage.candles import CandleRepository
 from core_server.storage.database import connect_pool, describe_dsn
 from core_server.storage.embedded import EmbeddedPostgres, default_data_dir
 from core_server.storage.migrator import migrate
-from core_server.storage.ticks import TickRepository, TickWriter
+from core_server.storage.tick_writer import TickWriter
+from core_server.storage.ticks import TickRepository
 
 log = structlog.get_logger(__name__)
 
@@ -92,10 +94,14 @@ def _resolve_contracts(symbols: Sequence[str], now_ns: int) -> list[Contract]:
     return list(contracts.values())
 
 
-async def start(config: Config, *, clock: Clock | None = None) -> RunningServer:
-    """Start the store, engines, feeds and the gRPC server. Raises StoreUnreachable / ConfigError."""
+async def start(config: Config, *, clock: Clock | None = None, feed_plan: FeedPlan | None = None) -> RunningServer:
+    """Start the store, engines, feeds and the gRPC server. Raises StoreUnreachable / ConfigError.
+
+    `feed_plan` replaces the configured feed (benchmarks and tests inject their own).
+    """
     clock = clock or LiveClock()
     embedded: EmbeddedPostgres | None = None
+    mode: Literal["embedded", "external"]
     if config.database_url:
         dsn, mode = config.database_url, "external"
     else:
@@ -124,7 +130,7 @@ async def start(config: Config, *, clock: Clock | None = None) -> RunningServer:
         forming_interval_ns=config.forming_interval_ms * NS_PER_MS,
     )
     contracts = _resolve_contracts(config.symbols, clock.now_ns())
-    plan = plan_feed(config, clock, contracts, tick_repository)
+    plan = feed_plan or plan_feed(config, clock, contracts, tick_repository)
     binding = engine.attach(plan.feed, contracts, realtime=plan.realtime, quote_only=plan.quote_only)
     await _restore_forming(engine, candle_repository, contracts)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from core_server.config import Config, ConfigError
 from core_server.model.clock import Clock
@@ -28,8 +29,9 @@ def plan_feed(config: Config, clock: Clock, contracts: Sequence[Contract], tick_
             from core_server.calendar.session_table import load_trading_calendar
 
             calendar = load_trading_calendar()
+        hours: Literal["always", "exchange"] = "exchange" if config.sim_hours == "exchange" else "always"
         feed = SimulatedFeed(
-            contracts, clock, seed=config.sim_seed, rate=config.sim_rate, hours=config.sim_hours, calendar=calendar
+            contracts, clock, seed=config.sim_seed, rate=config.sim_rate, hours=hours, calendar=calendar
         )
         return FeedPlan(feed, realtime=True, quote_only=False)
     if kind == "replay":

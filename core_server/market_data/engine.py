@@ -116,7 +116,7 @@ class MarketDataEngine:
             if state is None:
                 binding.unknown_contract_ticks += 1
                 continue
-            price = tick.price if type(tick) is Trade else quote_price(tick, mode)  # type: ignore[union-attr,arg-type]
+            price = tick.price if type(tick) is Trade else quote_price(tick, mode)  # type: ignore[arg-type]
             released, rejected = state.anomaly_filter.push(tick, price)
             for good in released:
                 self._apply(state, good)

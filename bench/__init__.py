@@ -1,0 +1,1 @@
+"""Benchmarks that print figures (never asserted in tests). Run `make bench` or `python -m bench NAME`."""

@@ -1,0 +1,1 @@
+pytest_plugins = ["tests.kit.postgres", "tests.kit.server"]

@@ -1,0 +1,144 @@
+from core_server.bus import Bus
+from core_server.market_data.engine import MarketDataEngine
+from core_server.model.clock import NS_PER_MINUTE, NS_PER_SECOND, TestClock
+from core_server.model.feed_status import FeedState
+from core_server.model.market_data import Candle, FeedGap, Tick, Timeframe
+from tests.kit.feeds import ES, NQ, ScriptedFeed, px, quote, trade
+from tests.kit.time import ct
+
+T0 = ct(2026, 11, 19, 9, 30)  # a Thursday morning, inside a 1m/5m/15m/1h bucket start
+
+
+class RecordingStore:
+    def __init__(self) -> None:
+        self.ticks: list[tuple[Tick, int]] = []
+        self.candles: list[Candle] = []
+
+    def append(self, tick: Tick, flags: int = 0) -> None:
+        self.ticks.append((tick, flags))
+
+    def put(self, candles: list[Candle]) -> None:
+        self.candles.extend(candles)
+
+
+def make_engine(*, quote_only: bool = False, realtime: bool = True, start: int = T0):
+    clock = TestClock(start)
+    bus = Bus()
+    store = RecordingStore()
+    engine = MarketDataEngine(clock, bus, ticks=store, candles=store)
+    feed = ScriptedFeed([NQ, ES], clock=clock)
+    binding = engine.attach(feed, [NQ, ES], realtime=realtime, quote_only=quote_only)
+    return clock, bus, store, engine, binding
+
+
+async def test_ticks_reach_the_bus_memory_and_the_store_in_order() -> None:
+    clock, bus, store, engine, binding = make_engine()
+    quotes = bus.subscribe("quotes.*")
+    trades = bus.subscribe("trades.NQZ2026")
+    ticks = [
+        quote(NQ, T0 + 1, "25340.00", "25340.25"),
+        trade(NQ, T0 + 2, "25340.25", 3),
+        quote(ES, T0 + 3, "6775.00", "6775.25"),
+    ]
+    binding.on_ticks(ticks)
+    assert await quotes.next_batch() == [ticks[0], ticks[2]]
+    assert await trades.next_batch() == [ticks[1]]
+    state = engine.state(NQ.id)
+    assert state is not None
+    assert state.last_quote == ticks[0] and state.last_trade == ticks[1]
+    assert list(state.recent) == ticks[:2]
+    assert [t for t, _ in store.ticks] == ticks
+
+
+async def test_trades_build_candles_and_a_tick_in_the_next_minute_closes_the_1m_candle() -> None:
+    clock, bus, store, engine, binding = make_engine()
+    closed_1m = bus.subscribe("candles.NQZ2026.1m")
+    binding.on_ticks(
+        [
+            trade(NQ, T0 + 1, "25340.00", 2),
+            trade(NQ, T0 + 20 * NS_PER_SECOND, "25345.50", 1),
+            trade(NQ, T0 + 40 * NS_PER_SECOND, "25338.25", 4),
+            trade(NQ, T0 + 59 * NS_PER_SECOND, "25341.00", 1),
+            trade(NQ, T0 + NS_PER_MINUTE, "25342.00", 1),
+        ]
+    )
+    [candle] = await closed_1m.next_batch()
+    assert candle.closed and candle.timeframe is Timeframe.M1
+    assert (candle.open, candle.high, candle.low, candle.close, candle.volume) == (
+        px(NQ, "25340.00"),
+        px(NQ, "25345.50"),
+        px(NQ, "25338.25"),
+        px(NQ, "25341.00"),
+        8,
+    )
+    assert candle.start_ns == T0 and candle.end_ns == T0 + NS_PER_MINUTE
+    assert store.candles == [candle]
+    assert engine.state(NQ.id).day_volume() == 9
+
+
+async def test_candles_close_on_time_without_a_next_tick_but_not_while_the_feed_reconnects() -> None:
+    clock, bus, store, engine, binding = make_engine()
+    binding.on_ticks([trade(NQ, T0 + 1, "25340.00")])
+    binding.on_state(FeedState.RECONNECTING, "socket closed")
+    clock.set_ns(T0 + 2 * NS_PER_MINUTE)
+    engine.close_due(clock.now_ns())
+    assert store.candles == []
+    binding.on_state(FeedState.STREAMING, "")
+    engine.close_due(clock.now_ns())
+    assert [c.timeframe for c in store.candles] == [Timeframe.M1]
+
+
+async def test_an_anomalous_spike_is_stored_flagged_but_kept_out_of_candles_and_the_bus() -> None:
+    clock, bus, store, engine, binding = make_engine()
+    trades = bus.subscribe("trades.NQZ2026")
+    spike = trade(NQ, T0 + 2, "25500.00")
+    binding.on_ticks([trade(NQ, T0 + 1, "25340.00"), spike, trade(NQ, T0 + 3, "25340.25")])
+    assert spike not in await trades.next_batch()
+    assert (spike, 1) in store.ticks
+    forming = engine.state(NQ.id).aggregator.forming_for(Timeframe.M1)
+    assert forming is not None and forming.high == px(NQ, "25340.25")
+    assert engine.feed_statuses()[0].anomalies == 1
+
+
+async def test_an_unfilled_gap_marks_the_candles_incomplete_and_restores_them_to_the_store() -> None:
+    clock, bus, store, engine, binding = make_engine(start=T0 - NS_PER_MINUTE)
+    binding.on_ticks([trade(NQ, T0 + 1, "25340.00"), trade(NQ, T0 + NS_PER_MINUTE + 1, "25341.00")])
+    [closed] = [c for c in store.candles if c.timeframe is Timeframe.M1]
+    assert closed.complete
+    binding.on_gap(FeedGap(NQ.id, T0 + 30 * NS_PER_SECOND, T0 + NS_PER_MINUTE + 5, filled=False))
+    remarked = [c for c in store.candles if c.timeframe is Timeframe.M1 and c.start_ns == T0]
+    assert not remarked[-1].complete
+    assert not engine.state(NQ.id).aggregator.forming_for(Timeframe.M1).complete
+
+
+async def test_a_filled_gap_leaves_candles_complete() -> None:
+    clock, bus, store, engine, binding = make_engine(start=T0 - NS_PER_MINUTE)
+    binding.on_ticks([trade(NQ, T0 + 1, "25340.00")])
+    binding.on_gap(FeedGap(NQ.id, T0 + 2, T0 + 3, filled=True))
+    assert engine.state(NQ.id).aggregator.forming_for(Timeframe.M1).complete
+
+
+async def test_quote_only_feeds_build_candles_from_the_floored_mid() -> None:
+    clock, bus, store, engine, binding = make_engine(quote_only=True)
+    binding.on_ticks([quote(NQ, T0 + 1, "25340.00", "25340.50"), quote(NQ, T0 + 2, "25340.25", "25340.50")])
+    forming = engine.state(NQ.id).aggregator.forming_for(Timeframe.M1)
+    assert forming.open == px(NQ, "25340.25") and forming.close == px(NQ, "25340.25")
+    assert forming.volume == 0 and forming.tick_count == 2
+
+
+async def test_ticks_for_contracts_nobody_subscribed_are_counted_not_applied() -> None:
+    clock, bus, store, engine, binding = make_engine()
+    binding.on_ticks([trade(NQ, T0, "25340.00")._replace(contract_id="NQH2027")])
+    assert binding.unknown_contract_ticks == 1
+    assert store.ticks == []
+
+
+async def test_forming_candles_are_published_only_for_contracts_that_changed() -> None:
+    clock, bus, store, engine, binding = make_engine()
+    forming = bus.subscribe("candles.*")
+    binding.on_ticks([trade(NQ, T0 + 1, "25340.00")])
+    engine.publish_forming()
+    engine.publish_forming()
+    batch = await forming.next_batch()
+    assert {c.contract_id for c in batch} == {NQ.id}
+    assert len(batch) == 6 and not any(c.closed for c in batch)
