@@ -22,7 +22,7 @@ async def serve(config: Config) -> int:
         running = await start(config)
     except StoreUnreachable as exc:
         log.error("store.unreachable", reason=str(exc))
-        print(f"vigil: cannot reach the database: {exc}", file=sys.stderr)
+        print(f"vigil: {exc}", file=sys.stderr)
         return 1
     except ConfigError as exc:
         print(f"vigil: configuration error: {exc}", file=sys.stderr)

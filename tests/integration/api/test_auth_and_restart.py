@@ -90,7 +90,7 @@ def test_the_server_exits_with_a_clear_message_when_the_database_is_unreachable(
     }
     result = subprocess.run([sys.executable, "-m", "core_server"], env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
-    assert "cannot reach the database" in result.stderr
+    assert "cannot reach PostgreSQL" in result.stderr
 
 
 def test_a_non_loopback_listener_without_api_keys_is_refused_at_start() -> None:
