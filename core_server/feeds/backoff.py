@@ -25,7 +25,7 @@ class Backoff:
         self._rng = random.Random(self.seed)
 
     def next_delay(self) -> float:
-        base = min(self.maximum_s, self.initial_s * (2**self.attempt))
+        base = min(self.maximum_s, self.initial_s * float(2**self.attempt))
         self.attempt += 1
         spread = base * self.jitter
         return max(self.initial_s / 2, base + self._rng.uniform(-spread, spread))

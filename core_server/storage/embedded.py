@@ -13,7 +13,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-import psutil  # type: ignore[import-untyped]
+import psutil
 import structlog
 
 from core_server.storage.failures import StoreUnreachable

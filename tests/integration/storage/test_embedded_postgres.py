@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncpg
-import psutil  # type: ignore[import-untyped]
+import psutil
 import pytest
 
 from core_server.storage.embedded import EmbeddedPostgres, default_data_dir
