@@ -106,6 +106,9 @@ class MarketDataEngine:
     def state(self, contract_id: str) -> ContractState | None:
         return self._states.get(contract_id)
 
+    def states(self) -> list[ContractState]:
+        return list(self._states.values())
+
     # -- the hot path ----------------------------------------------------------------------------
 
     def on_ticks(self, ticks: Sequence[Tick], binding: FeedBinding) -> None:

@@ -7,11 +7,11 @@ import sys
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from vigil.v1 import common_pb2, market_data_pb2, market_data_pb2_grpc
 
 from core_server.app import start
 from tests.kit.eventually import eventually
 from tests.kit.server import server_config
+from vigil.v1 import common_pb2, market_data_pb2, market_data_pb2_grpc
 
 
 async def test_api_keys_are_required_when_configured_and_health_stays_open(database_url: str) -> None:

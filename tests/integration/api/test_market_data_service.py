@@ -6,10 +6,10 @@ import grpc
 import pytest
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
-from vigil.v1 import common_pb2, market_data_pb2, market_data_pb2_grpc
 
 from core_server.app import RunningServer
 from tests.kit.eventually import eventually
+from vigil.v1 import common_pb2, market_data_pb2, market_data_pb2_grpc
 
 
 @pytest.fixture
