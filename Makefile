@@ -57,7 +57,7 @@ define GEN
 	$(PY) -m grpc_tools.protoc -I proto \
 	  --plugin=protoc-gen-mypy=$(VENV)/bin/protoc-gen-mypy \
 	  --plugin=protoc-gen-mypy_grpc=$(VENV)/bin/protoc-gen-mypy_grpc \
-	  --python_out=$(1) --grpc_python_out=$(1) --mypy_out=$(1) --mypy_grpc_out=$(1) $(PROTOS)
+	  --python_out=$(1) --grpc_python_out=$(1) --mypy_out=$(1) --mypy_grpc_out=$(1) $(PROTOS) >/dev/null && \
 	touch $(1)/vigil/__init__.py $(1)/vigil/v1/__init__.py $(1)/vigil/py.typed
 endef
 
