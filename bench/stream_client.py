@@ -8,9 +8,9 @@ import sys
 import time
 
 import grpc
-from vigil.v1 import market_data_pb2, market_data_pb2_grpc
 
 from bench.machine import pin_to_core
+from vigil.v1 import market_data_pb2, market_data_pb2_grpc
 
 
 async def _subscriber(address: str, seconds: float, warmup: float, latencies: list[int] | None) -> tuple[int, int]:

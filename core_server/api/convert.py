@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from vigil.v1 import common_pb2, market_data_pb2
-
 from core_server.model.feed_status import FeedState, FeedStatus
 from core_server.model.instruments import INSTRUMENTS, Contract, InstrumentSpec
 from core_server.model.market_data import Aggressor, Candle, Quote, Timeframe, Trade
 from core_server.model.store_status import StoreStatus
+from vigil.v1 import common_pb2, market_data_pb2
 
 _PRICE_CACHE_LIMIT = 200_000
 

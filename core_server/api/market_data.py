@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any, Protocol
 
 import grpc
-from vigil.v1 import market_data_pb2, market_data_pb2_grpc
 
 from core_server.api import convert
 from core_server.api.errors import stream, unary
@@ -20,6 +19,7 @@ from core_server.model.instruments import INSTRUMENTS, Contract, front_contract
 from core_server.model.market_data import ALL_TIMEFRAMES, Candle, Quote, Timeframe, Trade
 from core_server.model.store_status import StoreStatus
 from core_server.model.symbols import parse_symbol
+from vigil.v1 import market_data_pb2, market_data_pb2_grpc
 
 Ctx = grpc.aio.ServicerContext[Any, Any]
 

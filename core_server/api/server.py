@@ -8,10 +8,10 @@ from dataclasses import dataclass
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
-from vigil.v1 import market_data_pb2, market_data_pb2_grpc
 
 from core_server.api.interceptors import ApiKeyInterceptor, RequestContextInterceptor
 from core_server.api.market_data import MarketDataServicer
+from vigil.v1 import market_data_pb2, market_data_pb2_grpc
 
 # Reflection answers from the default descriptor pool, which holds a service only once the _pb2
 # module declaring it is imported; taking names from the descriptors makes that import explicit.

@@ -39,14 +39,17 @@ class TickSplicer:
         return mark.ts_ns if mark else -1
 
     def admit(self, ticks: Iterable[Tick]) -> list[Tick]:
-        """The history ticks not yet delivered, in order.
+        """The ticks not yet delivered, in order; records the admitted ones as delivered.
 
-        A tick older than the contract's watermark was already delivered (history overlapping the
-        live stream). At the watermark's own timestamp, prints identical to delivered live ones are
-        matched off one for one, so two genuine identical trades in the same nanosecond both count.
+        A tick older than the contract's watermark was already delivered. At the watermark's own
+        timestamp, identical prints are matched as a multiset: the k-th identical print in this call
+        is new only if fewer than k were delivered before. So history then held live ticks (or the
+        same batch twice) never deliver a print twice, and two genuine identical trades in the same
+        nanosecond are both kept.
         """
         admitted: list[Tick] = []
         marks = self._marks
+        in_call: dict[tuple[str, int, tuple[object, ...]], int] = {}
         for tick in ticks:
             mark = marks.get(tick.contract_id)
             if mark is None:
@@ -54,15 +57,15 @@ class TickSplicer:
             ts = tick.ts_event
             if ts < mark.ts_ns:
                 continue
-            if ts == mark.ts_ns:
-                key = _identity(tick)
-                seen = mark.at_ts.get(key, 0)
-                if seen:
-                    mark.at_ts[key] = seen - 1
-                    continue
-            else:
+            if ts > mark.ts_ns:
                 mark.ts_ns = ts
                 mark.at_ts = {}
+            key = _identity(tick)
+            slot = (tick.contract_id, ts, key)
+            nth = in_call[slot] = in_call.get(slot, 0) + 1
+            if nth <= mark.at_ts.get(key, 0):
+                continue
+            mark.at_ts[key] = nth
             admitted.append(tick)
         return admitted
 

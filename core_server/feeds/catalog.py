@@ -44,4 +44,23 @@ def plan_feed(config: Config, clock: Clock, contracts: Sequence[Contract], tick_
             realtime=False,
             quote_only=False,
         )
+    if kind == "tradovate":
+        from core_server.feeds.tradovate.config import TradovateConfig
+        from core_server.feeds.tradovate.feed import TradovateFeed
+
+        tradovate = TradovateFeed(TradovateConfig.from_env(config.env), contracts, clock=clock)
+        return FeedPlan(tradovate, realtime=True, quote_only=False)
+    if kind == "projectx":
+        from core_server.feeds.projectx.config import ProjectXConfig
+        from core_server.feeds.projectx.feed import ProjectXFeed
+
+        return FeedPlan(
+            ProjectXFeed(ProjectXConfig.from_env(config.env), contracts, clock), realtime=True, quote_only=False
+        )
+    if kind == "trade_manager":
+        from core_server.feeds.trade_manager.config import TradeManagerConfig
+        from core_server.feeds.trade_manager.feed import TradeManagerFeed
+
+        quotes_only = TradeManagerFeed(TradeManagerConfig.from_env(config.env), contracts, clock)
+        return FeedPlan(quotes_only, realtime=True, quote_only=True)
     raise ConfigError("VIGIL_FEED", f"the {kind} feed is not available in this build")

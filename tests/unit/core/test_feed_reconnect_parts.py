@@ -34,3 +34,19 @@ def test_history_for_a_contract_never_seen_is_all_new() -> None:
     assert splicer.admit([quote]) == [quote]
     assert splicer.last_ts("ESZ2026") == 5
     assert splicer.last_ts("NQZ2026") == -1
+
+
+def test_history_then_held_live_ticks_through_one_splicer_deliver_each_print_once() -> None:
+    splicer = TickSplicer()
+    splicer.record_delivered([trade(1, 10)])
+    assert splicer.admit([trade(1, 10), trade(2, 11)]) == [trade(2, 11)]
+    # held live ticks overlap the newest history print
+    assert splicer.admit([trade(2, 11), trade(3, 12)]) == [trade(3, 12)]
+    assert splicer.admit([trade(3, 12), trade(3, 12)]) == [trade(3, 12)]
+
+
+def test_admitting_the_same_batch_twice_delivers_nothing_the_second_time() -> None:
+    splicer = TickSplicer()
+    batch = [trade(5, 1), trade(5, 1), trade(6, 2)]
+    assert splicer.admit(batch) == batch
+    assert splicer.admit(batch) == []

@@ -1,0 +1,215 @@
+"""Tick history for gap backfill: md/getChart requests, their packets, and splicing them into the live stream."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import structlog
+
+from core_server.feeds.backfill import TickSplicer
+from core_server.feeds.tradovate.config import TradovateConfig
+from core_server.feeds.tradovate.connection import MdConnection, OnResponse, Response
+from core_server.feeds.tradovate.framing import encode_body
+from core_server.feeds.tradovate.messages import ChartTick, MalformedMessage, decode_tick_packet, iso_from_ns
+from core_server.model.instruments import Contract, InstrumentSpec
+from core_server.model.market_data import Tick, Trade
+
+log = structlog.get_logger(__name__)
+
+TICK_CHART = {"underlyingType": "Tick", "elementSize": 1, "elementSizeUnit": "UnderlyingUnits", "withHistogram": False}
+
+
+def chart_request(symbol: str, as_far_as_ns: int, elements: int, closest_ns: int | None = None) -> dict[str, Any]:
+    """The getChart body for the ticks from `as_far_as_ns` (inclusive) up to now or `closest_ns`, newest first
+    when capped at `elements`."""
+    time_range: dict[str, Any] = {"asFarAsTimestamp": iso_from_ns(as_far_as_ns), "asMuchAsElements": elements}
+    if closest_ns is not None:
+        time_range["closestTimestamp"] = iso_from_ns(closest_ns)
+    return {"symbol": symbol, "chartDescription": TICK_CHART, "timeRange": time_range}
+
+
+class ChartHistory:
+    """Collects one getChart request's historical packets until its end-of-history packet.
+
+    The response names a `historicalId` and a `realtimeId` (older servers: one `subscriptionId`);
+    packets after `eoh`, or for the realtime id, are live updates and are ignored here.
+    """
+
+    def __init__(self, spec: InstrumentSpec) -> None:
+        self._spec = spec
+        self.historical_id: int | None = None
+        self.realtime_id: int | None = None
+        self.ticks: list[ChartTick] = []
+        self.done = asyncio.Event()
+        self.failed = False  # a packet could not be decoded: the history has a hole
+
+    @property
+    def ids(self) -> tuple[int, ...]:
+        return tuple({i for i in (self.historical_id, self.realtime_id) if i is not None})
+
+    @property
+    def cancel_id(self) -> int | None:
+        """The id md/cancelChart is sent with: the realtime id, as the official tutorial does."""
+        return self.realtime_id if self.realtime_id is not None else self.historical_id
+
+    def on_response(self, data: Any) -> None:
+        if type(data) is not dict:
+            raise MalformedMessage("getChart response without an object payload")
+        historical, realtime, legacy = data.get("historicalId"), data.get("realtimeId"), data.get("subscriptionId")
+        if type(historical) is int:
+            self.historical_id = historical
+            self.realtime_id = realtime if type(realtime) is int else None
+        elif type(legacy) is int:
+            self.historical_id = self.realtime_id = legacy
+        else:
+            raise MalformedMessage("getChart response names no chart id")
+
+    def on_packet(self, packet: dict[str, Any]) -> None:
+        if self.done.is_set() or packet.get("id") != self.historical_id:
+            return
+        if packet.get("eoh"):
+            self.done.set()
+        elif "tks" in packet:
+            try:
+                self.ticks.extend(decode_tick_packet(packet, self._spec))
+            except MalformedMessage:
+                self.failed = True
+                raise
+
+
+def merge_pages(pages: Sequence[Sequence[ChartTick]]) -> list[ChartTick]:
+    """Ticks of overlapping pages once each (by tick id; by value when ids are missing), in time order.
+    Ticks can arrive out of order, so sort by (timestamp, id)."""
+    seen: set[object] = set()
+    merged: list[ChartTick] = []
+    for page in pages:
+        page_keys: set[object] = set()
+        for tick in page:
+            key: object = tick.tick_id if tick.tick_id else tick
+            if key in seen:
+                continue
+            page_keys.add(key)
+            merged.append(tick)
+        seen |= page_keys
+    merged.sort(key=lambda tick: (tick.ts_ns, tick.tick_id))
+    return merged
+
+
+def splice(delivered_tail: Sequence[Tick], history: Sequence[Trade], held: Sequence[Tick]) -> list[Tick]:
+    """What to deliver after a reconnect: the history not yet delivered, then the held live ticks it does
+    not already contain.
+
+    A fresh TickSplicer is seeded with the ticks delivered at the last delivered instant; admitting
+    the history records it as delivered, so a live print at the newest history instant is matched
+    one for one against the history rather than delivered twice.
+    """
+    splicer = TickSplicer()
+    splicer.record_delivered(delivered_tail)
+    admitted = splicer.admit(history)
+    return admitted + splicer.admit(held)
+
+
+class DeliveredTail:
+    """Per contract, the exchange time of the newest delivered tick and every tick delivered at it."""
+
+    def __init__(self) -> None:
+        self._last: dict[str, tuple[int, list[Tick]]] = {}
+
+    def record(self, ticks: Sequence[Tick]) -> None:
+        last = self._last
+        for tick in ticks:
+            entry = last.get(tick.contract_id)
+            if entry is None or tick.ts_event > entry[0]:
+                last[tick.contract_id] = (tick.ts_event, [tick])
+            elif tick.ts_event == entry[0]:
+                entry[1].append(tick)
+
+    def last_ts(self, contract_id: str) -> int:
+        entry = self._last.get(contract_id)
+        return entry[0] if entry else -1
+
+    def tail(self, contract_id: str) -> list[Tick]:
+        entry = self._last.get(contract_id)
+        return list(entry[1]) if entry else []
+
+
+class HistoryFetcher:
+    """md/getChart over the current connection: charts are registered as their responses arrive (before
+    the packets that follow in the same frame), pages are fetched backwards until the gap is covered."""
+
+    def __init__(self, config: TradovateConfig, on_malformed: Callable[[str, Exception], None]) -> None:
+        self._config = config
+        self._on_malformed = on_malformed
+        self._charts: dict[int, ChartHistory] = {}
+
+    def forget_charts(self) -> None:
+        self._charts.clear()
+
+    async def fetch(self, conn: MdConnection, contract: Contract, start_ns: int) -> list[ChartTick] | None:
+        """Tick history from `start_ns` to now, paging backwards while pages come back full; None when it
+        cannot be had (refused, timed out, undecodable, or more pages than allowed)."""
+        config = self._config
+        pages: list[list[ChartTick]] = []
+        closest: int | None = None
+        for _ in range(config.history_max_pages):
+            chart = ChartHistory(contract.spec)
+            body = chart_request(contract.tradovate_symbol, start_ns, config.history_page_size, closest)
+            response = await conn.request("md/getChart", encode_body(body), on_response=self._opened(chart))
+            if response.status != 200 or not chart.ids:
+                log.warning("tradovate.history_refused", contract=contract.id, status=response.status)
+                return None
+            try:
+                async with asyncio.timeout(config.history_timeout_s):
+                    await chart.done.wait()
+            except TimeoutError:
+                log.warning("tradovate.history_timeout", contract=contract.id)
+                return None
+            finally:
+                self._close(conn, chart)
+            if chart.failed:
+                return None
+            pages.append(chart.ticks)
+            if len(chart.ticks) < config.history_page_size:
+                return merge_pages(pages)
+            oldest = min(tick.ts_ns for tick in chart.ticks)
+            if oldest <= start_ns:
+                return merge_pages(pages)
+            closest = oldest
+        log.warning("tradovate.history_too_long", contract=contract.id, pages=config.history_max_pages)
+        return None
+
+    def on_charts(self, data: Any) -> None:
+        """A `chart` event: route each packet to the chart it belongs to (others are ignored)."""
+        charts = data.get("charts") if type(data) is dict else None
+        if type(charts) is not list:
+            raise MalformedMessage("chart event without a charts array")
+        for packet in charts:
+            if type(packet) is not dict:
+                raise MalformedMessage("chart packet is not an object")
+            chart_id: Any = packet.get("id")
+            chart = self._charts.get(chart_id)
+            if chart is not None:
+                chart.on_packet(packet)
+
+    def _opened(self, chart: ChartHistory) -> OnResponse:
+        def opened(response: Response) -> None:
+            if response.status != 200:
+                return
+            try:
+                chart.on_response(response.data)
+            except MalformedMessage as exc:
+                self._on_malformed("getChart response", exc)
+                return
+            for chart_id in chart.ids:
+                self._charts[chart_id] = chart
+
+        return opened
+
+    def _close(self, conn: MdConnection, chart: ChartHistory) -> None:
+        """Forget the chart and cancel its realtime part; the cancel's response is not awaited."""
+        for chart_id in chart.ids:
+            self._charts.pop(chart_id, None)
+        if chart.cancel_id is not None:
+            conn.send_soon("md/cancelChart", encode_body({"subscriptionId": chart.cancel_id}))

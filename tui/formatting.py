@@ -1,0 +1,50 @@
+"""Text forms of prices, changes, volumes and ages for the screen."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from clients.sdk import ConnectionState
+
+NS_PER_SECOND = 1_000_000_000
+BLANK = "—"
+
+CONNECTION_TEXT = {
+    ConnectionState.IDLE: "starting",
+    ConnectionState.CONNECTING: "connecting…",
+    ConnectionState.CONNECTED: "connected",
+    ConnectionState.RECONNECTING: "disconnected, retrying",
+    ConnectionState.CLOSED: "closed",
+}
+
+
+def price(value: Decimal | None) -> str:
+    return BLANK if value is None else str(value)
+
+
+def change(value: Decimal | None) -> str:
+    if value is None:
+        return BLANK
+    return f"+{value}" if value > 0 else str(value)
+
+
+def volume(value: int | None) -> str:
+    return BLANK if value is None else f"{value:,}"
+
+
+def age(ns: int) -> str:
+    """A short age: 0.3s, 12s, 4m, 2h."""
+    if ns <= 0:
+        return BLANK
+    seconds = ns / NS_PER_SECOND
+    if seconds < 10:
+        return f"{seconds:.1f}s"
+    if seconds < 120:
+        return f"{seconds:.0f}s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f}m"
+    return f"{seconds / 3600:.0f}h"
+
+
+def rate(per_second: float) -> str:
+    return f"{per_second:,.0f}"
