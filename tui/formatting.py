@@ -46,5 +46,10 @@ def age(ns: int) -> str:
     return f"{seconds / 3600:.0f}h"
 
 
+def millis(ns: int) -> str:
+    """A latency in milliseconds: 1.24ms; a blank when unknown."""
+    return BLANK if ns <= 0 else f"{ns / 1_000_000:.2f}ms"
+
+
 def rate(per_second: float) -> str:
     return f"{per_second:,.0f}"

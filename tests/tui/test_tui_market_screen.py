@@ -145,3 +145,11 @@ async def test_the_screen_fills_in_once_a_server_appears(database_url: str, unus
             await eventually(lambda: f"{unused_address} connected" in header.plain and "streaming" in header.plain)
         finally:
             await running.stop()
+
+
+async def test_header_shows_feed_health_and_store_state(vigil_server: str) -> None:
+    app = VigilApp(vigil_server)
+    async with app.run_test(size=(160, 40)):
+        header = app.screen.query_one(StatusHeader)
+        await eventually(lambda: "reconnects 0" in header.plain and "ticks written" in header.plain, timeout=15)
+        assert "latency p50" in header.plain and "malformed 0" in header.plain and "gaps 0 filled" in header.plain

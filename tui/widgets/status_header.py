@@ -1,4 +1,4 @@
-"""The header line: server connection state and each feed's state, tick rate and last-tick age."""
+"""The header: server connection, each feed's state and health figures, and the tick store's state."""
 
 from __future__ import annotations
 
@@ -25,7 +25,9 @@ _CONNECTION_STYLE = {
 
 
 class StatusHeader(Static):
-    """One line: `Vigil  server <target> <state>  │  feed <name> <state> <n> ticks/s last tick <age>`."""
+    """Two lines. First: `Vigil  server <target> <state>  │  feed <name> <state> <n> ticks/s last tick <age>`.
+    Second: for each feed, uptime, reconnects, latency, messages/s, malformed frames, gaps and
+    anomalies; then the store (ok with ticks written, or unavailable with ticks buffered)."""
 
     def __init__(self, target: str, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -76,10 +78,35 @@ class StatusHeader(Static):
             line.append(
                 f"  {formatting.rate(feed.ticks_per_second)} ticks/s  last tick {formatting.age(feed.last_tick_age_ns)}"
             )
-        if self.report is not None and not self.report.store.available:
-            line.append("  │  ")
-            line.append("store unavailable", style="bold red")
         if self.problem:
             line.append("  │  ")
             line.append(self.problem, style="bold red")
+        line.append("\n")
+        line.append_text(self._health_line())
+        return line
+
+    def _health_line(self) -> Text:
+        line = Text(" ", style="dim")
+        if self.report is None:
+            return line
+        now = self.report.server_time_ns
+        for feed in self.report.feeds:
+            up = formatting.age(now - feed.connected_since_ns) if feed.connected_since_ns else formatting.BLANK
+            line.append(
+                f"{feed.name}: up {up}  reconnects {feed.reconnect_count}  "
+                f"latency p50 {formatting.millis(feed.latency_p50_ns)} p99 {formatting.millis(feed.latency_p99_ns)}  "
+                f"{formatting.rate(feed.messages_per_second)} msg/s  "
+                f"last msg {formatting.age(now - feed.last_message_ns) if feed.last_message_ns else formatting.BLANK}  "
+            )
+            line.append(f"malformed {feed.malformed_frames}", style="yellow" if feed.malformed_frames else "")
+            line.append(f"  gaps {feed.gaps_filled} filled ")
+            line.append(f"{feed.gaps_unfilled} unfilled", style="bold yellow" if feed.gaps_unfilled else "")
+            line.append(f"  anomalies {feed.anomalies}  │  ")
+        store = self.report.store
+        if store.available:
+            line.append(f"store {store.mode} ok, {formatting.volume(store.written_ticks)} ticks written")
+        else:
+            line.append(
+                f"store unavailable, {formatting.volume(store.buffered_ticks)} ticks buffered", style="bold red"
+            )
         return line
