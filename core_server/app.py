@@ -131,6 +131,7 @@ async def start(config: Config, *, clock: Clock | None = None, feed_plan: FeedPl
     )
     contracts = _resolve_contracts(config.symbols, clock.now_ns())
     plan = feed_plan or plan_feed(config, clock, contracts, tick_repository)
+    engine.store_ticks(plan.store_ticks)
     binding = engine.attach(plan.feed, contracts, realtime=plan.realtime, quote_only=plan.quote_only)
     await _restore_forming(engine, candle_repository, contracts)
 

@@ -33,6 +33,8 @@ class Config:
     sim_rate: float = 2000.0
     sim_hours: str = "always"
     replay_file: Path | None = None
+    replay_from: str = ""  # with no file: replay stored ticks from this instant (RFC 3339 or ns) ...
+    replay_to: str = ""  # ... to this one (default: now)
     replay_speed: float = 1.0
     quote_price: str = "mid"
     log_level: str = "info"
@@ -71,8 +73,10 @@ class Config:
         if ":" not in listen:
             raise ConfigError("VIGIL_LISTEN", "use host:port, e.g. 127.0.0.1:50051")
         replay_file = get("VIGIL_REPLAY_FILE")
-        if feed == "replay" and not replay_file:
-            raise ConfigError("VIGIL_REPLAY_FILE", "the replay feed needs a CSV file of ticks")
+        if feed == "replay" and not replay_file and not get("VIGIL_REPLAY_FROM"):
+            raise ConfigError(
+                "VIGIL_REPLAY_FILE", "the replay feed needs a CSV file, or VIGIL_REPLAY_FROM for stored ticks"
+            )
         config = cls(
             listen=listen,
             api_keys=tuple(k.strip() for k in get("VIGIL_API_KEYS", "").split(",") if k.strip()),
@@ -84,6 +88,8 @@ class Config:
             sim_rate=_number(get, "VIGIL_SIM_RATE", 2000.0, low=1.0, high=20_000.0),
             sim_hours=sim_hours,
             replay_file=Path(replay_file).expanduser() if replay_file else None,
+            replay_from=get("VIGIL_REPLAY_FROM", "").strip(),
+            replay_to=get("VIGIL_REPLAY_TO", "").strip(),
             replay_speed=_number(get, "VIGIL_REPLAY_SPEED", 1.0, low=0.0, high=1_000_000.0),
             quote_price=quote_price,
             log_level=get("VIGIL_LOG_LEVEL", "info").strip().lower(),

@@ -100,6 +100,11 @@ class MarketDataEngine:
         self.bindings.append(binding)
         return binding
 
+    def store_ticks(self, enabled: bool) -> None:
+        """Replays switch tick storage off: their ticks are already stored (or come from a file)."""
+        if not enabled:
+            self._ticks = None
+
     def contract_ids(self) -> tuple[str, ...]:
         return tuple(self._states)
 

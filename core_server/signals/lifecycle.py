@@ -1,0 +1,78 @@
+"""Signal snapshots through their lifecycle: the new record, check results, and status changes with events."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from core_server.signals.details import exchange_text
+from core_server.signals.model import (
+    CHECK_ORDER,
+    CheckOutcome,
+    CheckResult,
+    Signal,
+    SignalEvent,
+    SignalEventKind,
+    SignalInput,
+    SignalStatus,
+    SignalUpdate,
+)
+from core_server.signals.settings import InstrumentRules
+
+_WAITING_CHECKS = tuple(CheckResult(name, CheckOutcome.WAITING) for name in CHECK_ORDER)
+
+
+def new_signal(
+    signal_id: str, signal_input: SignalInput, key: str, rules: InstrumentRules, now_ns: int
+) -> tuple[Signal, SignalUpdate]:
+    """The record of a delivery just received: every check waiting, and its `received` event."""
+    signal = Signal(
+        signal_id=signal_id,
+        input=signal_input,
+        idempotency_key=key,
+        status=SignalStatus.PENDING,
+        checks=_WAITING_CHECKS,
+        received_ns=now_ns,
+        decided_ns=0,
+        waiting_for="",
+        expires_after_candles=rules.settings.expiry_candles,
+    )
+    detail = (
+        f"{signal_input.direction.label} {signal_input.contract_id}"
+        f" {rules.spec.format_ticks(signal_input.signal_price)} at {exchange_text(signal_input.signal_time_ns)}"
+        f" on {signal_input.timeframe.label} from {signal_input.source or 'unknown source'}"
+    )
+    return record(signal, SignalEventKind.RECEIVED, SignalStatus.PENDING, detail, now_ns)
+
+
+def with_check(signal: Signal, result: CheckResult) -> Signal:
+    """The signal with `result` in its check's slot."""
+    i = CHECK_ORDER.index(result.name)
+    return replace(signal, checks=(*signal.checks[:i], result, *signal.checks[i + 1 :]))
+
+
+def skip_waiting(signal: Signal, detail: str, now_ns: int) -> Signal:
+    """Every still-waiting check marked skipped (an earlier one failed or the signal ended first)."""
+    checks = tuple(
+        CheckResult(c.name, CheckOutcome.SKIPPED, detail, now_ns) if c.outcome is CheckOutcome.WAITING else c
+        for c in signal.checks
+    )
+    return replace(signal, checks=checks)
+
+
+def fail(
+    signal: Signal, result: CheckResult, status: SignalStatus, kind: SignalEventKind, now_ns: int, **changes: Any
+) -> tuple[Signal, SignalUpdate]:
+    """Record the failed check, skip the rest, and end the signal with `status` (rejected, expired, invalidated)."""
+    failed = skip_waiting(with_check(signal, result), f"skipped: {result.name} failed", now_ns)
+    return record(failed, kind, status, f"{result.name}: {result.detail}", now_ns, waiting_for="", **changes)
+
+
+def record(
+    signal: Signal, kind: SignalEventKind, status: SignalStatus, detail: str, now_ns: int, **changes: Any
+) -> tuple[Signal, SignalUpdate]:
+    """The signal moved to `status` with one more event (and any field `changes`), and the update saying so."""
+    event = SignalEvent(signal.signal_id, kind, now_ns, detail, status)
+    decided_ns = signal.decided_ns if status is signal.status else (0 if status is SignalStatus.PENDING else now_ns)
+    updated = replace(signal, status=status, decided_ns=decided_ns, events=(*signal.events, event), **changes)
+    return updated, SignalUpdate(updated, event)
