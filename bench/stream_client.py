@@ -8,6 +8,7 @@ import sys
 import time
 
 import grpc
+import uvloop
 
 from bench.machine import pin_to_core
 from vigil.v1 import market_data_pb2, market_data_pb2_grpc
@@ -62,4 +63,4 @@ async def _main(mode: str, address: str, subscribers: int, seconds: float) -> di
 if __name__ == "__main__":
     pin_to_core(1)
     mode, address, count, seconds = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
-    print(json.dumps(asyncio.run(_main(mode, address, count, seconds))))
+    print(json.dumps(uvloop.run(_main(mode, address, count, seconds))))

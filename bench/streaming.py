@@ -10,6 +10,8 @@ import json
 import os
 import sys
 
+import uvloop
+
 from bench.database import bench_database
 from bench.machine import pin_to_core
 from bench.pipeline import CONTRACTS
@@ -21,6 +23,7 @@ from core_server.model.clock import Clock, LiveClock
 from core_server.model.feed_status import FeedState, FeedStatus
 from core_server.model.market_data import Quote
 from core_server.ports import FeedSink
+from core_server.runtime import tune_after_start
 
 
 class FirehoseFeed:
@@ -79,6 +82,7 @@ async def _run() -> None:
     async with bench_database() as url:
         config = Config(listen="127.0.0.1:0", database_url=url, sim_rate=5000.0, log_level="warning", log_format="json")
         server = await start(config)
+        tune_after_start()
         try:
             latency = await _client("latency", server.address, 10, 10.0)
         finally:
@@ -104,4 +108,4 @@ def main() -> None:
     from core_server.log_config import configure_logging
 
     configure_logging("warning", "json")
-    asyncio.run(_run())
+    uvloop.run(_run())  # as the server's own entry point runs

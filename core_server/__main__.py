@@ -12,6 +12,7 @@ import uvloop
 from core_server.app import start
 from core_server.config import Config, ConfigError
 from core_server.log_config import configure_logging
+from core_server.runtime import tune_after_start
 from core_server.storage.database import StoreUnreachable
 
 log = structlog.get_logger("core_server")
@@ -27,6 +28,7 @@ async def serve(config: Config) -> int:
     except ConfigError as exc:
         print(f"vigil: configuration error: {exc}", file=sys.stderr)
         return 2
+    tune_after_start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
