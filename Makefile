@@ -8,7 +8,7 @@ NODE_STAMP := node_modules/.installed-stamp
 PROTOS := $(wildcard proto/vigil/v1/*.proto)
 export GRPC_VERBOSITY ?= ERROR
 
-.PHONY: setup run tui test lint fmt proto proto-check bench clean-db help
+.PHONY: setup run tui test lint fmt proto proto-check bench clean-db fake-tradovate fake-projectx fake-trade-manager help
 
 help:
 	@echo "make run        start the server (embedded PostgreSQL, simulated feed) on 127.0.0.1:50051"
@@ -17,6 +17,9 @@ help:
 	@echo "make lint       ruff, mypy, buf lint, import-linter, generated-code check"
 	@echo "make proto      regenerate Python code from proto/"
 	@echo "make bench      run the benchmarks and print figures"
+	@echo "make fake-tradovate      serve the fake Tradovate (REST + md socket) on 127.0.0.1:8765"
+	@echo "make fake-projectx       serve the fake ProjectX Gateway (REST + market hub) on 127.0.0.1:8766"
+	@echo "make fake-trade-manager  serve the fake Trade Manager price stream on 127.0.0.1:8767"
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -72,6 +75,15 @@ proto-check: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench
+
+fake-tradovate: $(STAMP)
+	$(PY) -m core_server.feeds.fakes.tradovate --port 8765
+
+fake-projectx: $(STAMP)
+	$(PY) -m core_server.feeds.fakes.projectx --port 8766
+
+fake-trade-manager: $(STAMP)
+	$(PY) -m core_server.feeds.fakes.trade_manager --port 8767
 
 clean-db:
 	@echo "the embedded database lives in $${VIGIL_DATA_DIR:-$${XDG_DATA_HOME:-$$HOME/.local/share}/vigil}"

@@ -43,7 +43,7 @@ async def test_migrate_on_a_fresh_database_creates_the_schema_and_records_each_v
     assert applied == [m.version for m in load_migrations()]
     assert {"ticks", "tick_batches", "candles", "schema_migrations"} <= await _tables(empty_pool)
     recorded = await empty_pool.fetch("SELECT version, name, applied_at FROM schema_migrations ORDER BY version")
-    assert [(r["version"], r["name"]) for r in recorded] == [(1, "market_data")]
+    assert [(r["version"], r["name"]) for r in recorded] == [(m.version, m.name) for m in load_migrations()]
     assert all(r["applied_at"] is not None for r in recorded)
 
 
@@ -51,26 +51,29 @@ async def test_migrate_again_applies_nothing(empty_pool: asyncpg.Pool) -> None:
     await migrate(empty_pool)
 
     assert await migrate(empty_pool) == []
-    assert await empty_pool.fetchval("SELECT count(*) FROM schema_migrations") == 1
+    assert await empty_pool.fetchval("SELECT count(*) FROM schema_migrations") == len(load_migrations())
 
 
 async def test_concurrent_migrations_apply_each_version_exactly_once(empty_pool: asyncpg.Pool) -> None:
     first, second = await asyncio.gather(migrate(empty_pool), migrate(empty_pool))
 
-    assert sorted([first, second]) == [[], [1]]
-    assert await empty_pool.fetchval("SELECT count(*) FROM schema_migrations") == 1
+    assert sorted([first, second]) == [[], [m.version for m in load_migrations()]]
+    assert await empty_pool.fetchval("SELECT count(*) FROM schema_migrations") == len(load_migrations())
 
 
 async def test_a_failing_migration_leaves_no_trace_and_is_retried_next_time(empty_pool: asyncpg.Pool) -> None:
-    broken = [*load_migrations(), Migration(2, "broken", "CREATE TABLE half_done (x int); SELECT 1/0;")]
+    shipped = load_migrations()
+    next_version = shipped[-1].version + 1
+    broken = [*shipped, Migration(next_version, "broken", "CREATE TABLE half_done (x int); SELECT 1/0;")]
 
     with pytest.raises(asyncpg.DivisionByZeroError):
         await migrate(empty_pool, broken)
 
     assert "half_done" not in await _tables(empty_pool)
-    assert [r["version"] for r in await empty_pool.fetch("SELECT version FROM schema_migrations")] == [1]
-    fixed = [*load_migrations(), Migration(2, "fixed", "CREATE TABLE half_done (x int);")]
-    assert await migrate(empty_pool, fixed) == [2]
+    recorded = await empty_pool.fetch("SELECT version FROM schema_migrations ORDER BY version")
+    assert [r["version"] for r in recorded] == [m.version for m in shipped]
+    fixed = [*shipped, Migration(next_version, "fixed", "CREATE TABLE half_done (x int);")]
+    assert await migrate(empty_pool, fixed) == [next_version]
 
 
 async def test_the_migration_lock_is_released_after_migrating(empty_pool: asyncpg.Pool) -> None:

@@ -1,38 +1,28 @@
-"""Prints how many market-hub messages per second one core turns into ticks (not a test; never asserted).
+"""ProjectX market-hub messages per second on one core, through the adapter's receive path after the websocket.
 
-Run: .venv/bin/python -m tests.unit.feeds.projectx.bench_projectx_parse
-Measures the adapter's whole receive path after the websocket: record splitting, SignalR decoding,
-payload decoding to Decimal, tick conversion, quote merging and delivery to a no-op sink.
+Covers record splitting, SignalR decoding, payload decoding to Decimal, tick conversion, quote merging and
+delivery to a no-op sink.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from functools import cache
 
+from bench.null_sink import NullSink
 from core_server.feeds.fakes.market_script import MarketScript
 from core_server.feeds.projectx import ProjectXConfig, ProjectXFeed
 from core_server.feeds.projectx.hub import HubConnection
 from core_server.model.clock import NS_PER_SECOND, LiveClock
-from core_server.model.feed_status import FeedState
 from core_server.model.instruments import Contract
-from core_server.model.market_data import FeedGap, Tick
 
 NQ = Contract("NQ", 2026, 12)
+MESSAGES = 100_000
 
 
-class NullSink:
-    def on_ticks(self, ticks: Sequence[Tick]) -> None:
-        pass
-
-    def on_gap(self, gap: FeedGap) -> None:
-        pass
-
-    def on_state(self, state: FeedState, detail: str) -> None:
-        pass
-
-
-def frames(count: int) -> list[str]:
+@cache
+def frames(count: int = MESSAGES) -> tuple[str, ...]:
+    """GatewayTrade and GatewayQuote invocations as the hub sends them (quotes carry only the side that moved)."""
     script = MarketScript.generate([NQ], seed=1, start_ns=1_795_000_000 * NS_PER_SECOND, duration_s=count / 50, rate=50)
     px, fmt, out = NQ.projectx_id, NQ.spec.format_ticks, []
     last = None
@@ -52,24 +42,22 @@ def frames(count: int) -> list[str]:
                 f'{{"type":1,"target":"GatewayQuote","arguments":["{px}",{{"symbol":"F.US.ENQ","symbolName":"/NQ",'
                 f'"lastPrice":{fmt(e.bid)},{side}"volume":{e.volume},"lastUpdated":"{stamp}","timestamp":"{stamp}"}}]}}\x1e'
             )
-    return out
+    return tuple(out)
 
 
-def main() -> None:
+def measure(count: int = MESSAGES) -> tuple[int, float]:
+    """(messages, seconds) for one pass of `count` messages through a fresh feed."""
+    data = frames(count)
     config = ProjectXConfig("bench", "bench")
     feed = ProjectXFeed(config, [NQ], LiveClock())
     feed._sink = NullSink()
     feed._parser.add_contract(NQ.projectx_id, NQ.id, NQ.spec)
     hub = HubConnection(None, config, feed._stats, feed._on_invocations)  # type: ignore[arg-type]
-    data = frames(200_000)
-    for _ in range(2):
-        started = time.perf_counter()
-        for frame in data:
-            hub._handle(hub._reader.feed(frame))
-        elapsed = time.perf_counter() - started
-        print(f"projectx: {len(data) / elapsed:,.0f} messages/s ({elapsed / len(data) * 1e6:.2f} us each)")
-    print(f"  ticks {feed._stats.total_ticks:,}, malformed {feed._stats.malformed_frames}")
-
-
-if __name__ == "__main__":
-    main()
+    handle, reader = hub._handle, hub._reader
+    started = time.perf_counter()
+    for frame in data:
+        handle(reader.feed(frame))
+    elapsed = time.perf_counter() - started
+    if feed._stats.malformed_frames or not feed._stats.total_ticks:
+        raise RuntimeError(f"projectx bench frames were not understood: {feed._stats.malformed_frames} malformed")
+    return len(data), elapsed
