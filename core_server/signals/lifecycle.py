@@ -45,33 +45,44 @@ def new_signal(
     return record(signal, SignalEventKind.RECEIVED, SignalStatus.PENDING, detail, now_ns)
 
 
-def with_check(signal: Signal, result: CheckResult) -> Signal:
-    """The signal with `result` in its check's slot."""
-    i = CHECK_ORDER.index(result.name)
-    return replace(signal, checks=(*signal.checks[:i], result, *signal.checks[i + 1 :]))
+def checks_with(checks: tuple[CheckResult, ...], *results: CheckResult) -> tuple[CheckResult, ...]:
+    """`checks` with each of `results` in its check's slot."""
+    updated = list(checks)
+    for result in results:
+        updated[CHECK_ORDER.index(result.name)] = result
+    return tuple(updated)
 
 
-def skip_waiting(signal: Signal, detail: str, now_ns: int) -> Signal:
+def skip_waiting(checks: tuple[CheckResult, ...], detail: str, now_ns: int) -> tuple[CheckResult, ...]:
     """Every still-waiting check marked skipped (an earlier one failed or the signal ended first)."""
-    checks = tuple(
+    return tuple(
         CheckResult(c.name, CheckOutcome.SKIPPED, detail, now_ns) if c.outcome is CheckOutcome.WAITING else c
-        for c in signal.checks
+        for c in checks
     )
-    return replace(signal, checks=checks)
 
 
 def fail(
-    signal: Signal, result: CheckResult, status: SignalStatus, kind: SignalEventKind, now_ns: int, **changes: Any
+    signal: Signal,
+    result: CheckResult,
+    status: SignalStatus,
+    kind: SignalEventKind,
+    now_ns: int,
+    passed: tuple[CheckResult, ...] = (),
+    **changes: Any,
 ) -> tuple[Signal, SignalUpdate]:
-    """Record the failed check, skip the rest, and end the signal with `status` (rejected, expired, invalidated)."""
-    failed = skip_waiting(with_check(signal, result), f"skipped: {result.name} failed", now_ns)
-    return record(failed, kind, status, f"{result.name}: {result.detail}", now_ns, waiting_for="", **changes)
+    """Record the checks `passed` so far and the failed one, skip the rest, and end the signal with `status`
+    (rejected, expired or invalidated)."""
+    checks = skip_waiting(checks_with(signal.checks, *passed, result), f"skipped: {result.name} failed", now_ns)
+    detail = f"{result.name}: {result.detail}"
+    return record(signal, kind, status, detail, now_ns, checks=checks, waiting_for="", **changes)
 
 
 def record(
     signal: Signal, kind: SignalEventKind, status: SignalStatus, detail: str, now_ns: int, **changes: Any
 ) -> tuple[Signal, SignalUpdate]:
-    """The signal moved to `status` with one more event (and any field `changes`), and the update saying so."""
+    """The signal moved to `status` with one more event (and any field `changes`), and the update saying so.
+
+    All changes go through this one `replace`: rebuilding a snapshot is the costly part of a decision."""
     event = SignalEvent(signal.signal_id, kind, now_ns, detail, status)
     decided_ns = signal.decided_ns if status is signal.status else (0 if status is SignalStatus.PENDING else now_ns)
     updated = replace(signal, status=status, decided_ns=decided_ns, events=(*signal.events, event), **changes)

@@ -26,51 +26,51 @@ from vigil.v1 import common_pb2 as vigil_dot_v1_dot_common__pb2
 from vigil.v1 import market_data_pb2 as vigil_dot_v1_dot_market__data__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16vigil/v1/signals.proto\x12\x08vigil.v1\x1a\x15vigil/v1/common.proto\x1a\x1avigil/v1/market_data.proto\"h\n\x0bSignalCheck\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\'\n\x07outcome\x18\x02 \x01(\x0e\x32\x16.vigil.v1.CheckOutcome\x12\x0e\n\x06\x64\x65tail\x18\x03 \x01(\t\x12\x12\n\ndecided_ns\x18\x04 \x01(\x03\"\xa6\x02\n\x0bSignalInput\x12\x0e\n\x06symbol\x18\x01 \x01(\t\x12,\n\tdirection\x18\x02 \x01(\x0e\x32\x19.vigil.v1.SignalDirection\x12\x14\n\x0csignal_price\x18\x03 \x01(\t\x12\x16\n\x0esignal_time_ns\x18\x04 \x01(\x03\x12&\n\ttimeframe\x18\x05 \x01(\x0e\x32\x13.vigil.v1.Timeframe\x12\x10\n\x08htf_bias\x18\x06 \x01(\t\x12\x0f\n\x07session\x18\x07 \x01(\t\x12\x10\n\x08strategy\x18\x08 \x01(\t\x12\x10\n\x08quantity\x18\t \x01(\x05\x12\x13\n\x0braw_payload\x18\n \x01(\t\x12\x0e\n\x06source\x18\x0b \x01(\t\x12\x17\n\x0fidempotency_key\x18\x0c \x01(\t\"u\n\x0bSignalEvent\x12\x11\n\tsignal_id\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\r\n\x05ts_ns\x18\x03 \x01(\x03\x12\x0e\n\x06\x64\x65tail\x18\x04 \x01(\t\x12&\n\x06status\x18\x05 \x01(\x0e\x32\x16.vigil.v1.SignalStatus\"\xcf\x04\n\x06Signal\x12\x11\n\tsignal_id\x18\x01 \x01(\t\x12$\n\x05input\x18\x02 \x01(\x0b\x32\x15.vigil.v1.SignalInput\x12\x13\n\x0b\x63ontract_id\x18\x03 \x01(\t\x12&\n\x06status\x18\x04 \x01(\x0e\x32\x16.vigil.v1.SignalStatus\x12%\n\x06\x63hecks\x18\x05 \x03(\x0b\x32\x15.vigil.v1.SignalCheck\x12\x13\n\x0breceived_ns\x18\x06 \x01(\x03\x12\x12\n\ndecided_ns\x18\x07 \x01(\x03\x12\x13\n\x0bwaiting_for\x18\x08 \x01(\t\x12\'\n\rsignal_candle\x18\t \x01(\x0b\x32\x10.vigil.v1.Candle\x12-\n\x13\x63onfirmation_candle\x18\n \x01(\x0b\x32\x10.vigil.v1.Candle\x12\x13\n\x0bpivot_price\x18\x0b \x01(\t\x12\x1d\n\x15pivot_candle_start_ns\x18\x0c \x01(\x03\x12\x1a\n\x12stop_from_fallback\x18\r \x01(\x08\x12\x13\n\x0b\x65ntry_price\x18\x0e \x01(\t\x12\x12\n\nstop_price\x18\x0f \x01(\t\x12\x13\n\x0brisk_points\x18\x10 \x01(\t\x12\x16\n\x0e\x63\x61ndles_waited\x18\x11 \x01(\x05\x12\x1d\n\x15\x65xpires_after_candles\x18\x12 \x01(\x05\x12\x10\n\x08trade_id\x18\x13 \x01(\t\x12%\n\x06\x65vents\x18\x14 \x03(\x0b\x32\x15.vigil.v1.SignalEvent\x12\x14\n\x0c\x64uplicate_of\x18\x15 \x01(\t\";\n\x13SubmitSignalRequest\x12$\n\x05input\x18\x01 \x01(\x0b\x32\x15.vigil.v1.SignalInput\"K\n\x14SubmitSignalResponse\x12 \n\x06signal\x18\x01 \x01(\x0b\x32\x10.vigil.v1.Signal\x12\x11\n\tduplicate\x18\x02 \x01(\x08\"%\n\x10GetSignalRequest\x12\x11\n\tsignal_id\x18\x01 \x01(\t\"5\n\x11GetSignalResponse\x12 \n\x06signal\x18\x01 \x01(\x0b\x32\x10.vigil.v1.Signal\"\x8f\x01\n\x12ListSignalsRequest\x12(\n\x08statuses\x18\x01 \x03(\x0e\x32\x16.vigil.v1.SignalStatus\x12\x0e\n\x06symbol\x18\x02 \x01(\t\x12\x10\n\x08strategy\x18\x03 \x01(\t\x12\x0f\n\x07\x66rom_ns\x18\x04 \x01(\x03\x12\r\n\x05to_ns\x18\x05 \x01(\x03\x12\r\n\x05limit\x18\x06 \x01(\x05\"8\n\x13ListSignalsResponse\x12!\n\x07signals\x18\x01 \x03(\x0b\x32\x10.vigil.v1.Signal\"1\n\x19StreamSignalEventsRequest\x12\x14\n\x0csend_pending\x18\x01 \x01(\x08\"d\n\x1aStreamSignalEventsResponse\x12$\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x15.vigil.v1.SignalEvent\x12 \n\x06signal\x18\x02 \x01(\x0b\x32\x10.vigil.v1.Signal\"8\n\x13\x43\x61ncelSignalRequest\x12\x11\n\tsignal_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"8\n\x14\x43\x61ncelSignalResponse\x12 \n\x06signal\x18\x01 \x01(\x0b\x32\x10.vigil.v1.Signal\")\n\x14\x41pproveSignalRequest\x12\x11\n\tsignal_id\x18\x01 \x01(\t\"9\n\x15\x41pproveSignalResponse\x12 \n\x06signal\x18\x01 \x01(\x0b\x32\x10.vigil.v1.Signal*o\n\x0fSignalDirection\x12 \n\x1cSIGNAL_DIRECTION_UNSPECIFIED\x10\x00\x12\x1c\n\x18SIGNAL_DIRECTION_BULLISH\x10\x01\x12\x1c\n\x18SIGNAL_DIRECTION_BEARISH\x10\x02*\xfd\x01\n\x0cSignalStatus\x12\x1d\n\x19SIGNAL_STATUS_UNSPECIFIED\x10\x00\x12\x1a\n\x16SIGNAL_STATUS_REJECTED\x10\x01\x12\x19\n\x15SIGNAL_STATUS_PENDING\x10\x02\x12#\n\x1fSIGNAL_STATUS_AWAITING_APPROVAL\x10\x03\x12\x1b\n\x17SIGNAL_STATUS_CONFIRMED\x10\x04\x12\x19\n\x15SIGNAL_STATUS_EXPIRED\x10\x05\x12\x1d\n\x19SIGNAL_STATUS_INVALIDATED\x10\x06\x12\x1b\n\x17SIGNAL_STATUS_CANCELLED\x10\x07*\x97\x01\n\x0c\x43heckOutcome\x12\x1d\n\x19\x43HECK_OUTCOME_UNSPECIFIED\x10\x00\x12\x18\n\x14\x43HECK_OUTCOME_PASSED\x10\x01\x12\x18\n\x14\x43HECK_OUTCOME_FAILED\x10\x02\x12\x19\n\x15\x43HECK_OUTCOME_WAITING\x10\x03\x12\x19\n\x15\x43HECK_OUTCOME_SKIPPED\x10\x04\x32\xf4\x03\n\rSignalService\x12M\n\x0cSubmitSignal\x12\x1d.vigil.v1.SubmitSignalRequest\x1a\x1e.vigil.v1.SubmitSignalResponse\x12\x44\n\tGetSignal\x12\x1a.vigil.v1.GetSignalRequest\x1a\x1b.vigil.v1.GetSignalResponse\x12J\n\x0bListSignals\x12\x1c.vigil.v1.ListSignalsRequest\x1a\x1d.vigil.v1.ListSignalsResponse\x12\x61\n\x12StreamSignalEvents\x12#.vigil.v1.StreamSignalEventsRequest\x1a$.vigil.v1.StreamSignalEventsResponse0\x01\x12M\n\x0c\x43\x61ncelSignal\x12\x1d.vigil.v1.CancelSignalRequest\x1a\x1e.vigil.v1.CancelSignalResponse\x12P\n\rApproveSignal\x12\x1e.vigil.v1.ApproveSignalRequest\x1a\x1f.vigil.v1.ApproveSignalResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16vigil/v1/signals.proto\x12\x08vigil.v1\x1a\x15vigil/v1/common.proto\x1a\x1avigil/v1/market_data.proto\"h\n\x0bSignalCheck\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\'\n\x07outcome\x18\x02 \x01(\x0e\x32\x16.vigil.v1.CheckOutcome\x12\x0e\n\x06\x64\x65tail\x18\x03 \x01(\t\x12\x12\n\ndecided_ns\x18\x04 \x01(\x03\"\xbb\x02\n\x0bSignalInput\x12\x0e\n\x06symbol\x18\x01 \x01(\t\x12,\n\tdirection\x18\x02 \x01(\x0e\x32\x19.vigil.v1.SignalDirection\x12\x14\n\x0csignal_price\x18\x03 \x01(\t\x12\x16\n\x0esignal_time_ns\x18\x04 \x01(\x03\x12&\n\ttimeframe\x18\x05 \x01(\x0e\x32\x13.vigil.v1.Timeframe\x12\x10\n\x08htf_bias\x18\x06 \x01(\t\x12\x0f\n\x07session\x18\x07 \x01(\t\x12\x10\n\x08strategy\x18\x08 \x01(\t\x12\x10\n\x08quantity\x18\t \x01(\x05\x12\x13\n\x0braw_payload\x18\n \x01(\t\x12\x0e\n\x06source\x18\x0b \x01(\t\x12\x17\n\x0fidempotency_key\x18\x0c \x01(\t\x12\x13\n\x0b\x62\x61r_time_ns\x18\r \x01(\x03\"u\n\x0bSignalEvent\x12\x11\n\tsignal_id\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\r\n\x05ts_ns\x18\x03 \x01(\x03\x12\x0e\n\x06\x64\x65tail\x18\x04 \x01(\t\x12&\n\x06status\x18\x05 \x01(\x0e\x32\x16.vigil.v1.SignalStatus\"\xb9\x04\n\x06Signal\x12\x11\n\tsignal_id\x18\x01 \x01(\t\x12$\n\x05input\x18\x02 \x01(\x0b\x32\x15.vigil.v1.SignalInput\x12\x13\n\x0b\x63ontract_id\x18\x03 \x01(\t\x12&\n\x06status\x18\x04 \x01(\x0e\x32\x16.vigil.v1.SignalStatus\x12%\n\x06\x63hecks\x18\x05 \x03(\x0b\x32\x15.vigil.v1.SignalCheck\x12\x13\n\x0breceived_ns\x18\x06 \x01(\x03\x12\x12\n\ndecided_ns\x18\x07 \x01(\x03\x12\x13\n\x0bwaiting_for\x18\x08 \x01(\t\x12\'\n\rsignal_candle\x18\t \x01(\x0b\x32\x10.vigil.v1.Candle\x12-\n\x13\x63onfirmation_candle\x18\n \x01(\x0b\x32\x10.vigil.v1.Candle\x12\x13\n\x0bpivot_price\x18\x0b \x01(\t\x12\x1d\n\x15pivot_candle_start_ns\x18\x0c \x01(\x03\x12\x1a\n\x12stop_from_fallback\x18\r \x01(\x08\x12\x13\n\x0b\x65ntry_price\x18\x0e \x01(\t\x12\x12\n\nstop_price\x18\x0f \x01(\t\x12\x13\n\x0brisk_points\x18\x10 \x01(\t\x12\x16\n\x0e\x63\x61ndles_waited\x18\x11 \x01(\x05\x12\x1d\n\x15\x65xpires_after_candles\x18\x12 \x01(\x05\x12\x10\n\x08trade_id\x18\x13 \x01(\t\x12%\n\x06\x65vents\x18\x14 \x03(\x0b\x32\x15.vigil.v1.SignalEvent\";\n\x13SubmitSignalRequest\x12$\n\x05input\x18\x01 \x01(\x0b\x32\x15.vigil.v1.SignalInput\"K\n\x14SubmitSignalResponse\x12 \n\x06signal\x18\x01 \x01(\x0b\x32\x10.vigil.v1.Signal\x12\x11\n\tduplicate\x18\x02 \x01(\x08\"%\n\x10GetSignalRequest\x12\x11\n\tsignal_id\x18\x01 \x01(\t\"5\n\x11GetSignalResponse\x12 \n\x06signal\x18\x01 \x01(\x0b\x32\x10.vigil.v1.Signal\"\x8f\x01\n\x12ListSignalsRequest\x12(\n\x08statuses\x18\x01 \x03(\x0e\x32\x16.vigil.v1.SignalStatus\x12\x0e\n\x06symbol\x18\x02 \x01(\t\x12\x10\n\x08strategy\x18\x03 \x01(\t\x12\x0f\n\x07\x66rom_ns\x18\x04 \x01(\x03\x12\r\n\x05to_ns\x18\x05 \x01(\x03\x12\r\n\x05limit\x18\x06 \x01(\x05\"8\n\x13ListSignalsResponse\x12!\n\x07signals\x18\x01 \x03(\x0b\x32\x10.vigil.v1.Signal\"1\n\x19StreamSignalEventsRequest\x12\x14\n\x0csend_pending\x18\x01 \x01(\x08\"d\n\x1aStreamSignalEventsResponse\x12$\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x15.vigil.v1.SignalEvent\x12 \n\x06signal\x18\x02 \x01(\x0b\x32\x10.vigil.v1.Signal\"8\n\x13\x43\x61ncelSignalRequest\x12\x11\n\tsignal_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"8\n\x14\x43\x61ncelSignalResponse\x12 \n\x06signal\x18\x01 \x01(\x0b\x32\x10.vigil.v1.Signal\")\n\x14\x41pproveSignalRequest\x12\x11\n\tsignal_id\x18\x01 \x01(\t\"9\n\x15\x41pproveSignalResponse\x12 \n\x06signal\x18\x01 \x01(\x0b\x32\x10.vigil.v1.Signal*o\n\x0fSignalDirection\x12 \n\x1cSIGNAL_DIRECTION_UNSPECIFIED\x10\x00\x12\x1c\n\x18SIGNAL_DIRECTION_BULLISH\x10\x01\x12\x1c\n\x18SIGNAL_DIRECTION_BEARISH\x10\x02*\xfd\x01\n\x0cSignalStatus\x12\x1d\n\x19SIGNAL_STATUS_UNSPECIFIED\x10\x00\x12\x1a\n\x16SIGNAL_STATUS_REJECTED\x10\x01\x12\x19\n\x15SIGNAL_STATUS_PENDING\x10\x02\x12#\n\x1fSIGNAL_STATUS_AWAITING_APPROVAL\x10\x03\x12\x1b\n\x17SIGNAL_STATUS_CONFIRMED\x10\x04\x12\x19\n\x15SIGNAL_STATUS_EXPIRED\x10\x05\x12\x1d\n\x19SIGNAL_STATUS_INVALIDATED\x10\x06\x12\x1b\n\x17SIGNAL_STATUS_CANCELLED\x10\x07*\x97\x01\n\x0c\x43heckOutcome\x12\x1d\n\x19\x43HECK_OUTCOME_UNSPECIFIED\x10\x00\x12\x18\n\x14\x43HECK_OUTCOME_PASSED\x10\x01\x12\x18\n\x14\x43HECK_OUTCOME_FAILED\x10\x02\x12\x19\n\x15\x43HECK_OUTCOME_WAITING\x10\x03\x12\x19\n\x15\x43HECK_OUTCOME_SKIPPED\x10\x04\x32\xf4\x03\n\rSignalService\x12M\n\x0cSubmitSignal\x12\x1d.vigil.v1.SubmitSignalRequest\x1a\x1e.vigil.v1.SubmitSignalResponse\x12\x44\n\tGetSignal\x12\x1a.vigil.v1.GetSignalRequest\x1a\x1b.vigil.v1.GetSignalResponse\x12J\n\x0bListSignals\x12\x1c.vigil.v1.ListSignalsRequest\x1a\x1d.vigil.v1.ListSignalsResponse\x12\x61\n\x12StreamSignalEvents\x12#.vigil.v1.StreamSignalEventsRequest\x1a$.vigil.v1.StreamSignalEventsResponse0\x01\x12M\n\x0c\x43\x61ncelSignal\x12\x1d.vigil.v1.CancelSignalRequest\x1a\x1e.vigil.v1.CancelSignalResponse\x12P\n\rApproveSignal\x12\x1e.vigil.v1.ApproveSignalRequest\x1a\x1f.vigil.v1.ApproveSignalResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'vigil.v1.signals_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_SIGNALDIRECTION']._serialized_start=2010
-  _globals['_SIGNALDIRECTION']._serialized_end=2121
-  _globals['_SIGNALSTATUS']._serialized_start=2124
-  _globals['_SIGNALSTATUS']._serialized_end=2377
-  _globals['_CHECKOUTCOME']._serialized_start=2380
-  _globals['_CHECKOUTCOME']._serialized_end=2531
+  _globals['_SIGNALDIRECTION']._serialized_start=2009
+  _globals['_SIGNALDIRECTION']._serialized_end=2120
+  _globals['_SIGNALSTATUS']._serialized_start=2123
+  _globals['_SIGNALSTATUS']._serialized_end=2376
+  _globals['_CHECKOUTCOME']._serialized_start=2379
+  _globals['_CHECKOUTCOME']._serialized_end=2530
   _globals['_SIGNALCHECK']._serialized_start=87
   _globals['_SIGNALCHECK']._serialized_end=191
   _globals['_SIGNALINPUT']._serialized_start=194
-  _globals['_SIGNALINPUT']._serialized_end=488
-  _globals['_SIGNALEVENT']._serialized_start=490
-  _globals['_SIGNALEVENT']._serialized_end=607
-  _globals['_SIGNAL']._serialized_start=610
-  _globals['_SIGNAL']._serialized_end=1201
-  _globals['_SUBMITSIGNALREQUEST']._serialized_start=1203
-  _globals['_SUBMITSIGNALREQUEST']._serialized_end=1262
-  _globals['_SUBMITSIGNALRESPONSE']._serialized_start=1264
-  _globals['_SUBMITSIGNALRESPONSE']._serialized_end=1339
-  _globals['_GETSIGNALREQUEST']._serialized_start=1341
-  _globals['_GETSIGNALREQUEST']._serialized_end=1378
-  _globals['_GETSIGNALRESPONSE']._serialized_start=1380
-  _globals['_GETSIGNALRESPONSE']._serialized_end=1433
-  _globals['_LISTSIGNALSREQUEST']._serialized_start=1436
-  _globals['_LISTSIGNALSREQUEST']._serialized_end=1579
-  _globals['_LISTSIGNALSRESPONSE']._serialized_start=1581
-  _globals['_LISTSIGNALSRESPONSE']._serialized_end=1637
-  _globals['_STREAMSIGNALEVENTSREQUEST']._serialized_start=1639
-  _globals['_STREAMSIGNALEVENTSREQUEST']._serialized_end=1688
-  _globals['_STREAMSIGNALEVENTSRESPONSE']._serialized_start=1690
-  _globals['_STREAMSIGNALEVENTSRESPONSE']._serialized_end=1790
-  _globals['_CANCELSIGNALREQUEST']._serialized_start=1792
-  _globals['_CANCELSIGNALREQUEST']._serialized_end=1848
-  _globals['_CANCELSIGNALRESPONSE']._serialized_start=1850
-  _globals['_CANCELSIGNALRESPONSE']._serialized_end=1906
-  _globals['_APPROVESIGNALREQUEST']._serialized_start=1908
-  _globals['_APPROVESIGNALREQUEST']._serialized_end=1949
-  _globals['_APPROVESIGNALRESPONSE']._serialized_start=1951
-  _globals['_APPROVESIGNALRESPONSE']._serialized_end=2008
-  _globals['_SIGNALSERVICE']._serialized_start=2534
-  _globals['_SIGNALSERVICE']._serialized_end=3034
+  _globals['_SIGNALINPUT']._serialized_end=509
+  _globals['_SIGNALEVENT']._serialized_start=511
+  _globals['_SIGNALEVENT']._serialized_end=628
+  _globals['_SIGNAL']._serialized_start=631
+  _globals['_SIGNAL']._serialized_end=1200
+  _globals['_SUBMITSIGNALREQUEST']._serialized_start=1202
+  _globals['_SUBMITSIGNALREQUEST']._serialized_end=1261
+  _globals['_SUBMITSIGNALRESPONSE']._serialized_start=1263
+  _globals['_SUBMITSIGNALRESPONSE']._serialized_end=1338
+  _globals['_GETSIGNALREQUEST']._serialized_start=1340
+  _globals['_GETSIGNALREQUEST']._serialized_end=1377
+  _globals['_GETSIGNALRESPONSE']._serialized_start=1379
+  _globals['_GETSIGNALRESPONSE']._serialized_end=1432
+  _globals['_LISTSIGNALSREQUEST']._serialized_start=1435
+  _globals['_LISTSIGNALSREQUEST']._serialized_end=1578
+  _globals['_LISTSIGNALSRESPONSE']._serialized_start=1580
+  _globals['_LISTSIGNALSRESPONSE']._serialized_end=1636
+  _globals['_STREAMSIGNALEVENTSREQUEST']._serialized_start=1638
+  _globals['_STREAMSIGNALEVENTSREQUEST']._serialized_end=1687
+  _globals['_STREAMSIGNALEVENTSRESPONSE']._serialized_start=1689
+  _globals['_STREAMSIGNALEVENTSRESPONSE']._serialized_end=1789
+  _globals['_CANCELSIGNALREQUEST']._serialized_start=1791
+  _globals['_CANCELSIGNALREQUEST']._serialized_end=1847
+  _globals['_CANCELSIGNALRESPONSE']._serialized_start=1849
+  _globals['_CANCELSIGNALRESPONSE']._serialized_end=1905
+  _globals['_APPROVESIGNALREQUEST']._serialized_start=1907
+  _globals['_APPROVESIGNALREQUEST']._serialized_end=1948
+  _globals['_APPROVESIGNALRESPONSE']._serialized_start=1950
+  _globals['_APPROVESIGNALRESPONSE']._serialized_end=2007
+  _globals['_SIGNALSERVICE']._serialized_start=2533
+  _globals['_SIGNALSERVICE']._serialized_end=3033
 # @@protoc_insertion_point(module_scope)

@@ -152,6 +152,7 @@ class SignalInput(_message.Message):
     RAW_PAYLOAD_FIELD_NUMBER: _builtins.int
     SOURCE_FIELD_NUMBER: _builtins.int
     IDEMPOTENCY_KEY_FIELD_NUMBER: _builtins.int
+    BAR_TIME_NS_FIELD_NUMBER: _builtins.int
     symbol: _builtins.str
     """Any symbol form (NQ1!, NQZ2026, CME_MINI:NQ1!, ...)."""
     direction: Global___SignalDirection.ValueType
@@ -169,7 +170,14 @@ class SignalInput(_message.Message):
     source: _builtins.str
     """webhook, sdk, manual"""
     idempotency_key: _builtins.str
-    """Duplicate deliveries share this key; derived from the content when empty."""
+    """Duplicate deliveries share this key; derived from the content when empty. On a returned Signal,
+    the key actually used.
+    """
+    bar_time_ns: _builtins.int
+    """Open time of the bar that produced the alert (TradingView {{time}}). When set, the signal candle
+    is the candle of `timeframe` starting there; staleness by age is still measured from
+    signal_time_ns (the fire time, {{timenow}}). When 0, the signal candle contains signal_time_ns.
+    """
     def __init__(
         self,
         *,
@@ -185,10 +193,11 @@ class SignalInput(_message.Message):
         raw_payload: _builtins.str = ...,
         source: _builtins.str = ...,
         idempotency_key: _builtins.str = ...,
+        bar_time_ns: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["direction", b"direction", "htf_bias", b"htf_bias", "idempotency_key", b"idempotency_key", "quantity", b"quantity", "raw_payload", b"raw_payload", "session", b"session", "signal_price", b"signal_price", "signal_time_ns", b"signal_time_ns", "source", b"source", "strategy", b"strategy", "symbol", b"symbol", "timeframe", b"timeframe"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["bar_time_ns", b"bar_time_ns", "direction", b"direction", "htf_bias", b"htf_bias", "idempotency_key", b"idempotency_key", "quantity", b"quantity", "raw_payload", b"raw_payload", "session", b"session", "signal_price", b"signal_price", "signal_time_ns", b"signal_time_ns", "source", b"source", "strategy", b"strategy", "symbol", b"symbol", "timeframe", b"timeframe"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -252,7 +261,6 @@ class Signal(_message.Message):
     EXPIRES_AFTER_CANDLES_FIELD_NUMBER: _builtins.int
     TRADE_ID_FIELD_NUMBER: _builtins.int
     EVENTS_FIELD_NUMBER: _builtins.int
-    DUPLICATE_OF_FIELD_NUMBER: _builtins.int
     signal_id: _builtins.str
     contract_id: _builtins.str
     status: Global___SignalStatus.ValueType
@@ -270,8 +278,6 @@ class Signal(_message.Message):
     candles_waited: _builtins.int
     expires_after_candles: _builtins.int
     trade_id: _builtins.str
-    duplicate_of: _builtins.str
-    """For duplicates: the signal this delivery repeated."""
     @_builtins.property
     def input(self) -> Global___SignalInput: ...
     @_builtins.property
@@ -305,11 +311,10 @@ class Signal(_message.Message):
         expires_after_candles: _builtins.int = ...,
         trade_id: _builtins.str = ...,
         events: _abc.Iterable[Global___SignalEvent] | None = ...,
-        duplicate_of: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["confirmation_candle", b"confirmation_candle", "input", b"input", "signal_candle", b"signal_candle"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["candles_waited", b"candles_waited", "checks", b"checks", "confirmation_candle", b"confirmation_candle", "contract_id", b"contract_id", "decided_ns", b"decided_ns", "duplicate_of", b"duplicate_of", "entry_price", b"entry_price", "events", b"events", "expires_after_candles", b"expires_after_candles", "input", b"input", "pivot_candle_start_ns", b"pivot_candle_start_ns", "pivot_price", b"pivot_price", "received_ns", b"received_ns", "risk_points", b"risk_points", "signal_candle", b"signal_candle", "signal_id", b"signal_id", "status", b"status", "stop_from_fallback", b"stop_from_fallback", "stop_price", b"stop_price", "trade_id", b"trade_id", "waiting_for", b"waiting_for"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["candles_waited", b"candles_waited", "checks", b"checks", "confirmation_candle", b"confirmation_candle", "contract_id", b"contract_id", "decided_ns", b"decided_ns", "entry_price", b"entry_price", "events", b"events", "expires_after_candles", b"expires_after_candles", "input", b"input", "pivot_candle_start_ns", b"pivot_candle_start_ns", "pivot_price", b"pivot_price", "received_ns", b"received_ns", "risk_points", b"risk_points", "signal_candle", b"signal_candle", "signal_id", b"signal_id", "status", b"status", "stop_from_fallback", b"stop_from_fallback", "stop_price", b"stop_price", "trade_id", b"trade_id", "waiting_for", b"waiting_for"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -245,3 +245,23 @@ def test_signal_input_refuses_a_zero_quantity_and_the_validator_a_non_canonical_
     sig = SignalInput("NQZ5", SignalDirection.BULLISH, px("25341.25"), T)
     with pytest.raises(InvalidArgument, match="'NQZ5' is not canonical; use 'NQZ2025'"):
         rig.validator.submit(sig, authenticated=True, now_ns=T)
+
+
+def test_restore_keeps_a_recorded_signal_candle_the_history_no_longer_has() -> None:
+    rig = Rig()
+    submit(rig)
+    close(rig, C0)
+    snapshot = rig.validator.get("sig-1")
+    restarted = Rig()
+    restarted.history.add(C1, C2)  # the store kept neither BEFORE nor the signal candle
+    assert restarted.validator.restore([snapshot], C2.end_ns + S) == []
+    assert restarted.validator.get("sig-1").candles_waited == 2
+    close(restarted, C3)
+    signal = restarted.validator.get("sig-1")
+    assert signal.confirmation_candle == C3 and signal.stop_price == px("25285.00")
+
+
+def test_on_candle_closed_refuses_a_forming_candle() -> None:
+    rig = Rig()
+    with pytest.raises(InvalidArgument, match="candle: on_candle_closed needs a closed candle"):
+        rig.validator.on_candle_closed(C0._replace(closed=False), C0.end_ns)

@@ -1,0 +1,329 @@
+"""SignalValidator: the pure, synchronous signal engine of SPEC §3 that the async shell wraps.
+
+Every call takes the current time as `now_ns` and returns the SignalUpdates (event + snapshot) the shell
+persists and publishes. Nothing here sleeps, awaits, reads a clock or does I/O: the market and candle history
+come through the ports, ids from an injected factory, so the same inputs always give the same decisions.
+
+Pending signals are indexed by (contract, timeframe); a candle close touches only that series' trackers,
+each a few integer comparisons. Snapshots are rebuilt only when something is decided.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import replace
+
+from core_server.calendar.sessions import TradingCalendar
+from core_server.calendar.windows import DEFAULT_SESSION_WINDOWS, SessionWindows
+from core_server.candles.buckets import bucket_of
+from core_server.model.errors import FailedPrecondition, InvalidArgument, NotFound
+from core_server.model.market_data import Candle, Timeframe
+from core_server.model.symbols import parse_symbol
+from core_server.signals import decisions
+from core_server.signals.checks import (
+    check_authentic,
+    check_session,
+    check_staleness_age,
+    check_staleness_price,
+    current_price,
+)
+from core_server.signals.confirmation import ConfirmationTracker, Phase, Step
+from core_server.signals.idempotency import IdempotencyIndex, idempotency_key
+from core_server.signals.lifecycle import checks_with, fail, new_signal, record, skip_waiting
+from core_server.signals.model import (
+    CheckName,
+    CheckOutcome,
+    CheckResult,
+    Signal,
+    SignalEventKind,
+    SignalInput,
+    SignalStatus,
+    SignalUpdate,
+    SubmitResult,
+)
+from core_server.signals.ports import CandleHistory, MarketView
+from core_server.signals.settings import InstrumentRules, SignalSettings, resolve_rules
+
+Series = tuple[str, Timeframe]
+
+
+class SignalValidator:
+    """Validates signals, tracks the pending ones through their candles, and keeps every decision by id and key.
+
+    `settings` overrides DEFAULT_SIGNAL_SETTINGS root by root; `id_factory` makes signal ids (uuid4 text in
+    the server, a counter in tests).
+    """
+
+    def __init__(
+        self,
+        *,
+        calendar: TradingCalendar,
+        market: MarketView,
+        history: CandleHistory,
+        id_factory: Callable[[], str],
+        settings: Mapping[str, SignalSettings] | None = None,
+        windows: SessionWindows | None = None,
+    ) -> None:
+        self._calendar = calendar
+        self._market = market
+        self._history = history
+        self._new_id = id_factory
+        self._windows = windows or SessionWindows(DEFAULT_SESSION_WINDOWS)
+        self._rules_by_root = resolve_rules(settings, self._windows)
+        self._rules_by_contract: dict[str, InstrumentRules] = {}
+        self._signals: dict[str, Signal] = {}
+        self._keys = IdempotencyIndex()
+        self._trackers: dict[str, ConfirmationTracker] = {}
+        self._by_series: dict[Series, dict[str, ConfirmationTracker]] = {}
+
+    # -- queries ------------------------------------------------------------------------------------------
+
+    def rules(self, contract_id: str, at_ns: int = 0) -> InstrumentRules:
+        """The settings in force for a contract (InvalidArgument if it is not a canonical contract id; `at_ns`
+        only words the error for a continuous symbol)."""
+        rules = self._rules_by_contract.get(contract_id)
+        if rules is None:
+            contract = parse_symbol(contract_id, at_ns, field="contract_id")
+            if contract.id != contract_id:
+                raise InvalidArgument("contract_id", f"{contract_id!r} is not canonical; use {contract.id!r}")
+            rules = self._rules_by_contract[contract_id] = self._rules_by_root[contract.root]
+        return rules
+
+    def get(self, signal_id: str) -> Signal:
+        """The signal as it stands now; NotFound if this validator has never seen it."""
+        signal = self._signals.get(signal_id)
+        if signal is None:
+            raise NotFound("signal_id", f"no signal {signal_id!r}")
+        tracker = self._trackers.get(signal_id)
+        if tracker is not None and tracker.candles_waited != signal.candles_waited:
+            return replace(signal, candles_waited=tracker.candles_waited)
+        return signal
+
+    def find_by_key(self, key: str) -> Signal | None:
+        signal_id = self._keys.find(key)
+        return None if signal_id is None else self.get(signal_id)
+
+    def live(self) -> list[Signal]:
+        """Pending and approval-waiting signals, oldest first (for a stream's opening snapshot)."""
+        return [self.get(s.signal_id) for s in self._signals.values() if s.status.is_live]
+
+    @property
+    def pending_count(self) -> int:
+        return len(self._trackers)
+
+    # -- commands -----------------------------------------------------------------------------------------
+
+    def submit(self, signal_input: SignalInput, *, authenticated: bool, now_ns: int) -> SubmitResult:
+        """Run the checks in order; a repeat of an authenticated key returns the original decision instead.
+
+        A delivery that failed authentication is recorded (rejected) but never claims its key, so a forged
+        copy cannot pre-empt the genuine alert.
+        """
+        rules = self.rules(signal_input.contract_id, signal_input.signal_time_ns)
+        key = idempotency_key(signal_input)
+        if authenticated:
+            original = self.find_by_key(key)
+            if original is not None:
+                return SubmitResult(original, True, ())
+        signal_id = self._new_id()
+        if signal_id in self._signals:
+            raise ValueError(f"id factory repeated signal id {signal_id!r}")
+        signal, update = new_signal(signal_id, signal_input, key, rules, now_ns)
+        updates = [update]
+        if authenticated:
+            self._keys.add(key, signal_id)
+        passed: list[CheckResult] = []
+        for result in self._admission(signal_input, rules, authenticated, key, now_ns):
+            if result.outcome is CheckOutcome.FAILED:
+                signal, update = fail(
+                    signal, result, SignalStatus.REJECTED, SignalEventKind.REJECTED, now_ns, tuple(passed)
+                )
+                self._signals[signal_id] = signal
+                updates.append(update)
+                return SubmitResult(signal, False, tuple(updates))
+            passed.append(result)
+        start_ns, _ = bucket_of(signal_input.timeframe, signal_input.signal_time_ns)
+        tracker = ConfirmationTracker(signal_id, signal_input.direction, start_ns, rules.settings.expiry_candles)
+        waiting = decisions.waiting_text(signal, tracker, rules)
+        signal, update = record(
+            signal,
+            SignalEventKind.PENDING,
+            SignalStatus.PENDING,
+            f"waiting for {waiting}",
+            now_ns,
+            checks=checks_with(signal.checks, *passed),
+            waiting_for=waiting,
+        )
+        updates.append(update)
+        self._signals[signal_id] = signal
+        self._track(signal, tracker)
+        updates += self._catch_up(tracker, now_ns)
+        return SubmitResult(self.get(signal_id), False, tuple(updates))
+
+    def on_candle_closed(self, candle: Candle, now_ns: int) -> list[SignalUpdate]:
+        """A closed candle: advance every pending signal of its contract and timeframe."""
+        if not candle.closed:
+            raise InvalidArgument("candle", "on_candle_closed needs a closed candle")
+        trackers = self._by_series.get((candle.contract_id, candle.timeframe))
+        if not trackers:
+            return []
+        stepped = [(tracker, step) for tracker in trackers.values() if (step := tracker.on_closed(candle))]
+        updates: list[SignalUpdate] = []
+        for tracker, step in stepped:
+            updates += self._apply(tracker, step, candle, now_ns)
+        return updates
+
+    def on_candle_opened(
+        self, contract_id: str, timeframe: Timeframe, start_ns: int, open_price: int, now_ns: int
+    ) -> list[SignalUpdate]:
+        """The first price of a new candle: the entry of every signal confirmed by the candle before it."""
+        trackers = self._by_series.get((contract_id, timeframe))
+        if not trackers:
+            return []
+        stepped = [t for t in trackers.values() if t.phase == Phase.ENTRY and t.on_opened(start_ns, open_price)]
+        updates: list[SignalUpdate] = []
+        for tracker in stepped:
+            updates += self._apply(tracker, Step.ENTRY, None, now_ns)
+        return updates
+
+    def approve(self, signal_id: str, now_ns: int) -> SignalUpdate:
+        """AWAITING_APPROVAL -> CONFIRMED; FailedPrecondition in any other status."""
+        signal = self.get(signal_id)
+        if signal.status is not SignalStatus.AWAITING_APPROVAL:
+            raise FailedPrecondition(
+                f"signal {signal_id} is {signal.status.label}: only a signal awaiting approval can be approved"
+            )
+        signal, update = record(
+            signal, SignalEventKind.CONFIRMED, SignalStatus.CONFIRMED, "approved", now_ns, waiting_for=""
+        )
+        self._signals[signal_id] = signal
+        return update
+
+    def cancel(self, signal_id: str, reason: str, now_ns: int) -> SignalUpdate:
+        """PENDING or AWAITING_APPROVAL -> CANCELLED; FailedPrecondition once the signal has settled."""
+        signal = self.get(signal_id)
+        if not signal.status.is_live:
+            raise FailedPrecondition(
+                f"signal {signal_id} is {signal.status.label}: only pending or awaiting-approval signals"
+                " can be cancelled"
+            )
+        self._untrack(signal)
+        detail = reason or "cancelled"
+        checks = skip_waiting(signal.checks, f"skipped: cancelled ({detail})", now_ns)
+        signal, update = record(
+            signal, SignalEventKind.CANCELLED, SignalStatus.CANCELLED, detail, now_ns, checks=checks, waiting_for=""
+        )
+        self._signals[signal_id] = signal
+        return update
+
+    def restore(self, signals: Iterable[Signal], now_ns: int) -> list[SignalUpdate]:
+        """Reload persisted signals after a restart: ids and keys answer again, and pending signals resume,
+        catching up on the candles they missed from the history (which may settle them at once)."""
+        updates: list[SignalUpdate] = []
+        for signal in sorted(signals, key=lambda s: s.received_ns):
+            if signal.signal_id in self._signals:
+                raise ValueError(f"signal {signal.signal_id!r} is already loaded")
+            self._signals[signal.signal_id] = signal
+            if signal.check(CheckName.AUTHENTIC_AND_NEW).outcome is not CheckOutcome.FAILED:
+                self._keys.add(signal.idempotency_key, signal.signal_id)
+            if signal.status is SignalStatus.PENDING:
+                start_ns, _ = bucket_of(signal.timeframe, signal.input.signal_time_ns)
+                tracker = ConfirmationTracker(
+                    signal.signal_id, signal.direction, start_ns, signal.expires_after_candles
+                )
+                if signal.signal_candle is not None:
+                    tracker.on_closed(signal.signal_candle)  # known even if the history has lost it
+                self._track(signal, tracker)
+                updates += self._catch_up(tracker, now_ns)
+        return updates
+
+    # -- internals ----------------------------------------------------------------------------------------
+
+    def _admission(
+        self, signal_input: SignalInput, rules: InstrumentRules, authenticated: bool, key: str, now_ns: int
+    ) -> Iterator[CheckResult]:
+        """The checks decided on arrival, lazily, so nothing after a failure is evaluated."""
+        yield check_authentic(authenticated, key, now_ns)
+        current = current_price(self._market, signal_input.contract_id)
+        yield check_staleness_price(rules, signal_input.contract_id, signal_input.signal_price, current, now_ns)
+        yield check_staleness_age(rules, signal_input.signal_time_ns, now_ns)
+        yield check_session(
+            signal_input.signal_time_ns,
+            signal_input.session,
+            self._calendar,
+            self._windows,
+            rules.enabled_windows,
+            now_ns,
+        )
+
+    def _track(self, signal: Signal, tracker: ConfirmationTracker) -> None:
+        self._trackers[signal.signal_id] = tracker
+        self._by_series.setdefault((signal.contract_id, signal.timeframe), {})[signal.signal_id] = tracker
+
+    def _untrack(self, signal: Signal) -> None:
+        if self._trackers.pop(signal.signal_id, None) is None:
+            return
+        series = (signal.contract_id, signal.timeframe)
+        trackers = self._by_series[series]
+        del trackers[signal.signal_id]
+        if not trackers:
+            del self._by_series[series]
+
+    def _catch_up(self, tracker: ConfirmationTracker, now_ns: int) -> list[SignalUpdate]:
+        """Feed the already-closed candles from the signal candle on (a late or restored signal)."""
+        signal = self._signals[tracker.signal_id]
+        updates: list[SignalUpdate] = []
+        history = self._history.closed_candles(
+            signal.contract_id, signal.timeframe, tracker.signal_start_ns, now_ns + 1
+        )
+        for candle in history:
+            step = tracker.on_closed(candle)
+            if step:
+                updates += self._apply(tracker, step, candle, now_ns)
+            if tracker.phase == Phase.DONE:
+                break
+        return updates
+
+    def _candle_after(self, signal: Signal, tracker: ConfirmationTracker, now_ns: int) -> Candle | None:
+        """The candle right after the confirmation candle, closed or forming, if it has begun."""
+        assert tracker.confirmation is not None
+        start = tracker.confirmation.start_ns + 1
+        closed = self._history.closed_candles(signal.contract_id, signal.timeframe, start, now_ns + 1)
+        return closed[0] if closed else self._history.forming(signal.contract_id, signal.timeframe)
+
+    def _apply(
+        self, tracker: ConfirmationTracker, step: Step, candle: Candle | None, now_ns: int
+    ) -> list[SignalUpdate]:
+        """Turn one tracker step into the new snapshot (and the event, when the step decides the signal)."""
+        signal = self._signals[tracker.signal_id]
+        rules = self.rules(signal.contract_id)
+        updates: list[SignalUpdate] = []
+        if step == Step.SIGNAL_CANDLE:
+            signal = decisions.signal_candle_closed(signal, tracker, rules)
+        elif step == Step.CONFIRMED:
+            before = self._history.closed_before(signal.contract_id, signal.timeframe, tracker.signal_start_ns)
+            signal = decisions.confirmed(signal, tracker, before, rules, now_ns)
+            # The candle after the confirmation may already have its first price (a late or restored
+            # signal, or the shell reported the open before this close): take the entry now.
+            after = self._candle_after(signal, tracker, now_ns)
+            if after is not None and tracker.on_opened(after.start_ns, after.open):
+                signal, update = decisions.entered(signal, tracker, rules, now_ns)
+                updates.append(update)
+        elif step == Step.ENTRY:
+            signal, update = decisions.entered(signal, tracker, rules, now_ns)
+            updates.append(update)
+        elif step == Step.INVALIDATED:
+            assert candle is not None
+            signal, update = decisions.invalidated(signal, tracker, candle, rules, now_ns)
+            updates.append(update)
+        elif step == Step.EXPIRED:
+            signal, update = decisions.expired(signal, tracker, rules, now_ns)
+            updates.append(update)
+        elif step == Step.NO_SIGNAL_CANDLE:
+            assert candle is not None
+            signal, update = decisions.no_signal_candle(signal, candle, now_ns)
+            updates.append(update)
+        self._signals[signal.signal_id] = signal
+        if tracker.phase == Phase.DONE:
+            self._untrack(signal)
+        return updates
