@@ -1,0 +1,277 @@
+"""ExcursionTracker: one trade's MFE/MAE, break-even, stop and target, tick by tick, in exact R.
+
+Everything is measured in favourable ticks from entry (price - entry for a long, entry - price for a
+short). The common path is one chained comparison against a precomputed quiet band of prices: any price
+strictly inside it changes nothing. Fractions are built only when an event fires.
+
+A gap through the stop or the target is booked at that level, for MFE/MAE and the result alike, so
+MAE <= result <= MFE always holds and a stopped trade's MAE is its stop's R. The paper broker's fill
+price is a separate matter. Anomalous ticks are ignored entirely: they never stop a trade, hit a target
+or move MFE/MAE. Once a trade has ended its band is empty of events and further ticks are ignored.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Final
+
+from core_server.excursions.model import (
+    Direction,
+    ExcursionEvent,
+    ExcursionEventKind,
+    ExcursionSnapshot,
+    TradeSpec,
+    TradeStatus,
+)
+from core_server.excursions.r_multiples import exact_r, r_multiple
+from core_server.excursions.settings import DEFAULT_EXCURSION_SETTINGS, ExcursionSettings, PriceSource
+from core_server.model.errors import InvalidArgument
+from core_server.model.instruments import InstrumentSpec
+from core_server.model.market_data import Tick, Trade
+from core_server.model.symbols import parse_symbol
+
+NO_EVENTS: Final[tuple[ExcursionEvent, ...]] = ()  # shared result of the common path
+
+_FAR: Final = 1 << 62  # a band edge no price reaches: an ended trade's band
+
+
+def _ceil_ticks(r: Fraction, risk_ticks: int) -> int:
+    """The fewest whole favourable ticks whose R is at least `r`."""
+    product = r * risk_ticks
+    return -((-product.numerator) // product.denominator)
+
+
+class ExcursionTracker:
+    """Tracks one trade. Feed it every tick of its contract (`on_tick`) or a chosen price (`on_price`)."""
+
+    __slots__ = (
+        "_be_offset",
+        "_be_pending",
+        "_be_trigger",
+        "_closed_ns",
+        "_entry",
+        "_events",
+        "_exit_fav",
+        "_exit_price",
+        "_hi_px",
+        "_is_long",
+        "_lo_px",
+        "_mae",
+        "_mae_ns",
+        "_mfe",
+        "_mfe_ns",
+        "_risk",
+        "_sign",
+        "_status",
+        "_stop",
+        "_target",
+        "_uses_quotes",
+        "instrument",
+        "settings",
+        "spec",
+    )
+
+    def __init__(
+        self,
+        spec: TradeSpec,
+        settings: ExcursionSettings = DEFAULT_EXCURSION_SETTINGS,
+        instrument: InstrumentSpec | None = None,
+    ) -> None:
+        """`instrument` (for points) defaults to the one named by `spec.contract_id` (NQZ2026 -> NQ)."""
+        self.spec = spec
+        self.settings = settings
+        self.instrument = instrument or parse_symbol(spec.contract_id, spec.opened_ns, field="contract_id").spec
+        self._entry = spec.entry
+        self._sign = spec.direction.sign
+        self._is_long = spec.direction is Direction.LONG
+        self._uses_quotes = settings.price_source is PriceSource.BID_ASK
+        self._risk = risk = spec.risk_ticks
+        self._stop = -risk  # favourable ticks of the current stop
+        self._target = self._target_ticks(spec, risk)
+        self._be_pending = settings.break_even_enabled
+        self._be_trigger = _ceil_ticks(settings.trigger_r, risk)
+        self._be_offset = settings.break_even_offset_ticks
+        if self._be_pending and not -risk < self._be_offset < self._be_trigger:
+            raise InvalidArgument(
+                "break_even_offset_ticks",
+                f"the break-even stop (entry {self._be_offset:+d} ticks) must lie between the initial stop "
+                f"({-risk:+d}) and the trigger ({self._be_trigger:+d})",
+            )
+        self._mfe = 0
+        self._mae = 0
+        self._mfe_ns = self._mae_ns = spec.opened_ns
+        self._status = TradeStatus.OPEN
+        self._exit_fav: int | None = None
+        self._exit_price: int | None = None
+        self._closed_ns: int | None = None
+        self._events: list[ExcursionEvent] = []
+        self._lo_px = self._hi_px = 0
+        self._set_band()
+
+    @staticmethod
+    def _target_ticks(spec: TradeSpec, risk: int) -> int | None:
+        candidates = []
+        if spec.target_r is not None:
+            candidates.append(_ceil_ticks(exact_r(spec.target_r, "target_r"), risk))
+        if spec.target_price is not None:
+            candidates.append((spec.target_price - spec.entry) * spec.direction.sign)
+        return min(candidates) if candidates else None
+
+    # -- the per-tick path -------------------------------------------------------------------------
+
+    def on_tick(self, tick: Tick, anomalous: bool = False) -> tuple[ExcursionEvent, ...]:
+        """Events caused by one tick of this trade's contract (NO_EVENTS, shared, when nothing happened).
+
+        With the `last` source only trades count; with `bid_ask` only quotes (bid for a long, ask for a short).
+        """
+        if anomalous:
+            return NO_EVENTS
+        if type(tick) is Trade:
+            if self._uses_quotes:
+                return NO_EVENTS
+            price = tick.price
+        else:
+            if not self._uses_quotes:
+                return NO_EVENTS
+            price = tick.bid if self._is_long else tick.ask  # type: ignore[union-attr]
+        if self._lo_px < price < self._hi_px:
+            return NO_EVENTS
+        return self._move(price, tick.ts_event)
+
+    def on_price(self, price: int, ts_ns: int) -> tuple[ExcursionEvent, ...]:
+        """Events caused by this trade's exit price (already chosen by the caller) moving to `price`."""
+        if self._lo_px < price < self._hi_px:
+            return NO_EVENTS
+        return self._move(price, ts_ns)
+
+    @property
+    def quiet_band(self) -> tuple[int, int]:
+        """(low, high): a price strictly between them causes no event. An ended trade's band holds every price."""
+        return self._lo_px, self._hi_px
+
+    # -- events ------------------------------------------------------------------------------------
+
+    def _move(self, price: int, ts_ns: int) -> tuple[ExcursionEvent, ...]:
+        if price <= 0 or self._status is not TradeStatus.OPEN:
+            return NO_EVENTS  # an empty book side (0), or a trade already ended
+        fav = (price - self._entry) * self._sign
+        out: list[ExcursionEvent] = []
+        if fav > self._mfe:
+            target = self._target
+            hit_target = target is not None and fav >= target
+            level = target if hit_target and target is not None else fav
+            self._mfe, self._mfe_ns = level, ts_ns
+            out.append(self._event(ExcursionEventKind.NEW_HIGH, ts_ns, level))
+            if self._be_pending and level >= self._be_trigger:
+                self._be_pending = False
+                self._stop = self._be_offset
+                out.append(self._event(ExcursionEventKind.BREAK_EVEN_TRIGGERED, ts_ns, level))
+            if hit_target:
+                self._end(TradeStatus.TARGET_HIT, ExcursionEventKind.TARGET_HIT, level, ts_ns, out)
+        else:
+            stop = self._stop
+            hit_stop = fav <= stop
+            level = stop if hit_stop else fav
+            if level < self._mae:
+                self._mae, self._mae_ns = level, ts_ns
+                out.append(self._event(ExcursionEventKind.NEW_LOW, ts_ns, level))
+            if hit_stop:
+                status = TradeStatus.STOPPED_OUT if stop == -self._risk else TradeStatus.BREAK_EVEN
+                self._end(status, ExcursionEventKind.STOP_HIT, level, ts_ns, out)
+        self._events.extend(out)
+        self._set_band()
+        return tuple(out)
+
+    def close(self, price: int, ts_ns: int) -> tuple[ExcursionEvent, ...]:
+        """A manual or external exit at `price`: MFE/MAE take it in, the result is its R, status CLOSED.
+
+        Closing a trade that has already ended changes nothing and returns NO_EVENTS.
+        """
+        if self._status is not TradeStatus.OPEN:
+            return NO_EVENTS
+        if price <= 0:
+            raise InvalidArgument("price", f"must be positive, got {price} ticks")
+        fav = (price - self._entry) * self._sign
+        out: list[ExcursionEvent] = []
+        if fav > self._mfe:
+            self._mfe, self._mfe_ns = fav, ts_ns
+            out.append(self._event(ExcursionEventKind.NEW_HIGH, ts_ns, fav))
+        elif fav < self._mae:
+            self._mae, self._mae_ns = fav, ts_ns
+            out.append(self._event(ExcursionEventKind.NEW_LOW, ts_ns, fav))
+        self._end(TradeStatus.CLOSED, ExcursionEventKind.CLOSED, fav, ts_ns, out)
+        self._events.extend(out)
+        self._set_band()
+        return tuple(out)
+
+    def _end(
+        self, status: TradeStatus, kind: ExcursionEventKind, fav: int, ts_ns: int, out: list[ExcursionEvent]
+    ) -> None:
+        self._status = status
+        self._exit_fav = fav
+        self._exit_price = self._price_of(fav)
+        self._closed_ns = ts_ns
+        out.append(self._event(kind, ts_ns, fav))
+
+    def _event(self, kind: ExcursionEventKind, ts_ns: int, fav: int) -> ExcursionEvent:
+        price, stop = self._price_of(fav), self._price_of(self._stop)
+        return ExcursionEvent(self.spec.trade_id, kind, ts_ns, price, r_multiple(fav, self._risk), stop)
+
+    def _price_of(self, fav: int) -> int:
+        return self._entry + fav * self._sign
+
+    def _set_band(self) -> None:
+        if self._status is not TradeStatus.OPEN:
+            self._lo_px, self._hi_px = -_FAR, _FAR
+            return
+        # An event needs a new MFE (fav > mfe) or a new MAE / stop (fav <= max(mae - 1, stop)).
+        lo_fav = max(self._mae - 1, self._stop)
+        hi_fav = self._mfe + 1
+        if self._is_long:
+            self._lo_px, self._hi_px = self._entry + lo_fav, self._entry + hi_fav
+        else:
+            self._lo_px, self._hi_px = self._entry - hi_fav, self._entry - lo_fav
+
+    # -- state -------------------------------------------------------------------------------------
+
+    @property
+    def trade_id(self) -> str:
+        return self.spec.trade_id
+
+    @property
+    def status(self) -> TradeStatus:
+        return self._status
+
+    @property
+    def is_open(self) -> bool:
+        return self._status is TradeStatus.OPEN
+
+    @property
+    def stop(self) -> int:
+        """The current stop price in ticks (the initial stop until break-even moves it)."""
+        return self._price_of(self._stop)
+
+    def snapshot(self) -> ExcursionSnapshot:
+        tick = self.instrument.tick_size
+        exit_fav = self._exit_fav
+        return ExcursionSnapshot(
+            spec=self.spec,
+            status=self._status,
+            stop=self.stop,
+            target=None if self._target is None else self._price_of(self._target),
+            break_even_triggered=self.settings.break_even_enabled and not self._be_pending,
+            mfe_r=r_multiple(self._mfe, self._risk),
+            mae_r=r_multiple(self._mae, self._risk),
+            mfe_ticks=self._mfe,
+            mae_ticks=self._mae,
+            mfe_points=tick * self._mfe,
+            mae_points=tick * self._mae,
+            mfe_ns=self._mfe_ns,
+            mae_ns=self._mae_ns,
+            result_r=None if exit_fav is None else r_multiple(exit_fav, self._risk),
+            result_ticks=exit_fav,
+            result_points=None if exit_fav is None else tick * exit_fav,
+            exit_price=self._exit_price,
+            closed_ns=self._closed_ns,
+            events=tuple(self._events),
+        )
