@@ -33,6 +33,17 @@ from clients.sdk.models import (
     Timeframe,
     Trade,
 )
+from clients.sdk.signals import (
+    CheckOutcome,
+    Signal,
+    SignalCheck,
+    SignalDirection,
+    SignalEvent,
+    SignalInput,
+    SignalStatus,
+    SignalUpdate,
+    SubmitResult,
+)
 from clients.sdk.sync import VigilSyncClient
 
 __all__ = [
@@ -40,6 +51,7 @@ __all__ = [
     "Aggressor",
     "AuthenticationError",
     "Candle",
+    "CheckOutcome",
     "ConnectionState",
     "Contract",
     "DeadlineExceededError",
@@ -59,7 +71,15 @@ __all__ = [
     "QuoteSnapshot",
     "ResourceExhaustedError",
     "ServingStatus",
+    "Signal",
+    "SignalCheck",
+    "SignalDirection",
+    "SignalEvent",
+    "SignalInput",
+    "SignalStatus",
+    "SignalUpdate",
     "StoreStatus",
+    "SubmitResult",
     "Tick",
     "Timeframe",
     "Trade",

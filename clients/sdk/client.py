@@ -1,4 +1,4 @@
-"""VigilClient: the typed async client, one method per MarketDataService RPC plus health."""
+"""VigilClient: the typed async client, one method per MarketDataService and SignalService RPC plus health."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import grpc
 import structlog
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from clients.sdk import convert
+from clients.sdk import convert, convert_signals
 from clients.sdk.connection import Backoff, Connection, StateCallback
 from clients.sdk.errors import NotFoundError, UnavailableError, error_from_rpc
 from clients.sdk.models import (
@@ -27,8 +27,10 @@ from clients.sdk.models import (
     Tick,
     Timeframe,
 )
+from clients.sdk.signals import Signal, SignalInput, SignalStatus, SignalUpdate, SubmitResult
 from vigil.v1 import market_data_pb2 as pb
 from vigil.v1 import market_data_pb2_grpc as pb_grpc
+from vigil.v1 import signals_pb2, signals_pb2_grpc
 
 log = structlog.get_logger(__name__)
 
@@ -55,7 +57,8 @@ class VigilClient:
 
     Unary calls fail fast with a typed VigilError. With `reconnect=True` (the default) streams survive
     server restarts and connection loss: they wait for the server, back off 0.5 s doubling to 10 s between
-    attempts, and re-send their request (StreamCandles asks for a fresh snapshot so the reader resyncs).
+    attempts, and re-send their request (StreamCandles asks for a fresh snapshot and StreamSignalEvents for
+    the pending signals, so the reader resyncs).
     """
 
     def __init__(
@@ -176,8 +179,8 @@ class VigilClient:
         """Quote batches for `symbols` (empty: every streaming contract); trades too if asked."""
         request = pb.StreamQuotesRequest(symbols=list(symbols), include_trades=include_trades, max_batch=max_batch)
 
-        def open_call(stub: _Stub, resumed: bool) -> _Call[pb.StreamQuotesResponse]:
-            return stub.StreamQuotes(request, metadata=self._metadata, wait_for_ready=self.reconnect_streams)
+        def open_call(resumed: bool) -> _Call[pb.StreamQuotesResponse]:
+            return self._stub().StreamQuotes(request, metadata=self._metadata, wait_for_ready=self.reconnect_streams)
 
         return self._resilient_stream("StreamQuotes", open_call, convert.quote_batch_from_pb)
 
@@ -202,9 +205,9 @@ class VigilClient:
             symbol=symbol, timeframes=tfs, closed_only=closed_only, send_snapshot=send_snapshot or not closed_only
         )
 
-        def open_call(stub: _Stub, resumed: bool) -> _Call[pb.StreamCandlesResponse]:
+        def open_call(resumed: bool) -> _Call[pb.StreamCandlesResponse]:
             request = again if resumed else first
-            return stub.StreamCandles(request, metadata=self._metadata, wait_for_ready=self.reconnect_streams)
+            return self._stub().StreamCandles(request, metadata=self._metadata, wait_for_ready=self.reconnect_streams)
 
         def to_candles(response: pb.StreamCandlesResponse) -> list[Candle]:
             return [convert.candle_from_pb(c) for c in response.candles]
@@ -215,15 +218,83 @@ class VigilClient:
         """The feed and store health every `interval_ms` (at least 100)."""
         request = pb.StreamFeedStatusRequest(interval_ms=interval_ms)
 
-        def open_call(stub: _Stub, resumed: bool) -> _Call[pb.StreamFeedStatusResponse]:
-            return stub.StreamFeedStatus(request, metadata=self._metadata, wait_for_ready=self.reconnect_streams)
+        def open_call(resumed: bool) -> _Call[pb.StreamFeedStatusResponse]:
+            return self._stub().StreamFeedStatus(
+                request, metadata=self._metadata, wait_for_ready=self.reconnect_streams
+            )
 
         return self._resilient_stream("StreamFeedStatus", open_call, convert.feed_status_report_from_pb)
+
+    # -- signals --------------------------------------------------------------------------------------
+
+    async def submit_signal(self, signal_input: SignalInput) -> SubmitResult:
+        """Validate a new signal. A rejection is a decision in the result (status REJECTED, see checks), not an
+        error; a repeat of an earlier idempotency key returns the original signal with `duplicate=True`."""
+        request = signals_pb2.SubmitSignalRequest(input=convert_signals.signal_input_to_pb(signal_input))
+        response = await self._unary(self._signal_stub().SubmitSignal, request)
+        return convert_signals.submit_result_from_pb(response)
+
+    async def get_signal(self, signal_id: str) -> Signal:
+        """One signal with its checks and lifecycle events."""
+        request = signals_pb2.GetSignalRequest(signal_id=signal_id)
+        response = await self._unary(self._signal_stub().GetSignal, request)
+        return convert_signals.signal_from_pb(response.signal)
+
+    async def list_signals(
+        self,
+        statuses: Iterable[SignalStatus | str] = (),
+        symbol: str = "",
+        strategy: str = "",
+        from_ns: int = 0,
+        to_ns: int = 0,
+        limit: int = 100,
+    ) -> list[Signal]:
+        """Signals received in [from_ns, to_ns) (0: unbounded), newest first; empty filters match all."""
+        request = signals_pb2.ListSignalsRequest(
+            statuses=[convert_signals.status_to_pb(s) for s in statuses],
+            symbol=symbol,
+            strategy=strategy,
+            from_ns=from_ns,
+            to_ns=to_ns,
+            limit=limit,
+        )
+        response = await self._unary(self._signal_stub().ListSignals, request)
+        return [convert_signals.signal_from_pb(s) for s in response.signals]
+
+    async def cancel_signal(self, signal_id: str, reason: str = "") -> Signal:
+        """Cancel a pending or approval-waiting signal; the signal as it stands afterwards."""
+        request = signals_pb2.CancelSignalRequest(signal_id=signal_id, reason=reason)
+        response = await self._unary(self._signal_stub().CancelSignal, request)
+        return convert_signals.signal_from_pb(response.signal)
+
+    async def approve_signal(self, signal_id: str) -> Signal:
+        """Approve a confirmed signal that waits for manual approval; the signal as it stands afterwards."""
+        request = signals_pb2.ApproveSignalRequest(signal_id=signal_id)
+        response = await self._unary(self._signal_stub().ApproveSignal, request)
+        return convert_signals.signal_from_pb(response.signal)
+
+    def stream_signal_events(self, send_pending: bool = True) -> AsyncGenerator[SignalUpdate, None]:
+        """Signal lifecycle events as they happen, first the current pending signals if `send_pending`.
+
+        After a reconnect the request is re-sent asking for the pending signals, so the reader resyncs;
+        events that happened while disconnected are not replayed (fetch them with list_signals).
+        """
+
+        def open_call(resumed: bool) -> _Call[signals_pb2.StreamSignalEventsResponse]:
+            request = signals_pb2.StreamSignalEventsRequest(send_pending=send_pending or resumed)
+            return self._signal_stub().StreamSignalEvents(
+                request, metadata=self._metadata, wait_for_ready=self.reconnect_streams
+            )
+
+        return self._resilient_stream("StreamSignalEvents", open_call, convert_signals.signal_update_from_pb)
 
     # -- plumbing -------------------------------------------------------------------------------------
 
     def _stub(self) -> _Stub:
         return pb_grpc.MarketDataServiceStub(self._connection.channel())
+
+    def _signal_stub(self) -> signals_pb2_grpc.SignalServiceAsyncStub:
+        return signals_pb2_grpc.SignalServiceStub(self._connection.channel())
 
     async def _unary(self, method: Callable[..., Awaitable[_Resp]], request: object) -> _Resp:
         try:
@@ -240,14 +311,14 @@ class VigilClient:
     async def _resilient_stream(
         self,
         name: str,
-        open_call: Callable[[_Stub, bool], _Call[_Resp]],
+        open_call: Callable[[bool], _Call[_Resp]],
         to_model: Callable[[_Resp], _T],
     ) -> AsyncGenerator[_T, None]:
         backoff = Backoff()
         resumed = False
         while True:
             generation = self._connection.generation
-            call = open_call(self._stub(), resumed)
+            call = open_call(resumed)
             reason = "ended"
             try:
                 async for response in call:

@@ -22,6 +22,9 @@ CHANNEL_OPTIONS: tuple[tuple[str, int], ...] = (
     ("grpc.min_reconnect_backoff_ms", 500),
     ("grpc.max_reconnect_backoff_ms", 10_000),
     ("grpc.max_receive_message_length", 64 * 1024 * 1024),
+    # Channels share subchannels process-wide by default, so a fresh channel after replace() would inherit the
+    # old one's reconnect backoff (seconds of UNAVAILABLE after a server restart); each channel owns its own.
+    ("grpc.use_local_subchannel_pool", 1),
 )
 
 

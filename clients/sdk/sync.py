@@ -21,6 +21,7 @@ from clients.sdk.models import (
     Tick,
     Timeframe,
 )
+from clients.sdk.signals import Signal, SignalInput, SignalStatus, SignalUpdate, SubmitResult
 
 _T = TypeVar("_T")
 
@@ -126,6 +127,32 @@ class VigilSyncClient:
 
     def stream_feed_status(self, interval_ms: int = 1000) -> Iterator[FeedStatusReport]:
         return self._iterate(self._client.stream_feed_status(interval_ms))
+
+    def submit_signal(self, signal_input: SignalInput) -> SubmitResult:
+        return self._run(self._client.submit_signal(signal_input))
+
+    def get_signal(self, signal_id: str) -> Signal:
+        return self._run(self._client.get_signal(signal_id))
+
+    def list_signals(
+        self,
+        statuses: Iterable[SignalStatus | str] = (),
+        symbol: str = "",
+        strategy: str = "",
+        from_ns: int = 0,
+        to_ns: int = 0,
+        limit: int = 100,
+    ) -> list[Signal]:
+        return self._run(self._client.list_signals(tuple(statuses), symbol, strategy, from_ns, to_ns, limit))
+
+    def cancel_signal(self, signal_id: str, reason: str = "") -> Signal:
+        return self._run(self._client.cancel_signal(signal_id, reason))
+
+    def approve_signal(self, signal_id: str) -> Signal:
+        return self._run(self._client.approve_signal(signal_id))
+
+    def stream_signal_events(self, send_pending: bool = True) -> Iterator[SignalUpdate]:
+        return self._iterate(self._client.stream_signal_events(send_pending))
 
     def _run(self, coro: Coroutine[Any, Any, _T]) -> _T:
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result()

@@ -1,4 +1,4 @@
-"""Fixtures for SDK tests: a connected client on the real server, and a port nobody listens on."""
+"""Fixtures for SDK tests: a client on the real server or on the fake SignalService, and a free port."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from clients.sdk import VigilClient
+from tests.kit.signal_service_fake import FakeSignalServer, start_fake_signal_server
 
 
 @pytest.fixture
@@ -21,4 +22,20 @@ def unused_address() -> str:
 @pytest.fixture
 async def client(vigil_server: str) -> AsyncIterator[VigilClient]:
     async with VigilClient(vigil_server) as connected:
+        yield connected
+
+
+@pytest.fixture
+async def signal_server() -> AsyncIterator[FakeSignalServer]:
+    """A fake SignalService (tests/integration/sdk/signal_service_fake.py) on 127.0.0.1:0."""
+    server = await start_fake_signal_server()
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+@pytest.fixture
+async def signal_client(signal_server: FakeSignalServer) -> AsyncIterator[VigilClient]:
+    async with VigilClient(signal_server.address) as connected:
         yield connected
