@@ -1,0 +1,392 @@
+"""PaperExchange: the simulated venue: arrivals after latency, DAY expiry, matching, fills and order linkage.
+
+It holds every order and applies the rules of fill_model.py; the engine validates commands, allocates ids
+and runs pre-trade checks before handing orders here. Events are appended to the caller's list in the
+order they happen; a tick that reaches nothing returns the shared empty tuple without allocating.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from heapq import heappop, heappush
+
+from core_server.execution.accounts import AccountBook, CommissionSchedule
+from core_server.execution.brackets import Bracket, child_target_quantity, oco_target_quantity
+from core_server.execution.events import (
+    AccountBalanceChanged,
+    ExecutionEvent,
+    OrderCancelled,
+    OrderExpired,
+    OrderFilled,
+    OrderModified,
+    OrderRejected,
+    OrderTriggered,
+    OrderWorking,
+    PositionChanged,
+)
+from core_server.execution.fill_model import UNLIMITED, PaperFillModel
+from core_server.execution.matching import ContractBook
+from core_server.execution.model import (
+    CancelReason,
+    Fill,
+    FillId,
+    Liquidity,
+    Order,
+    OrderId,
+    OrderRole,
+    OrderSide,
+    OrderStatus,
+)
+from core_server.execution.positions import PositionBook
+from core_server.model.instruments import InstrumentSpec
+from core_server.model.market_data import Quote, Trade
+
+NO_EVENTS: tuple[ExecutionEvent, ...] = ()
+_NEVER = 1 << 62
+_LIMIT, _STOP, _MARKET = 0, 1, 2
+BUY, SELL = OrderSide.BUY, OrderSide.SELL
+Events = list[ExecutionEvent]
+
+
+class PaperExchange:
+    def __init__(self, fill_model: PaperFillModel, commissions: CommissionSchedule) -> None:
+        self.fill_model = fill_model
+        self.commissions = commissions
+        self.positions = PositionBook()
+        self.accounts = AccountBook()
+        self.orders: dict[OrderId, Order] = {}
+        self.books: dict[str, ContractBook] = {}
+        self.specs: dict[str, InstrumentSpec] = {}
+        self.brackets: dict[OrderId, Bracket] = {}  # by entry id and by each child id
+        self.rest: dict[OrderId, tuple[int, int, int]] = {}  # id -> (kind, price, seq) while on a book
+        self.expiries: list[tuple[int, int, OrderId]] = []
+        self.next_arrival = _NEVER  # the earliest arrival over every book
+        self.next_expiry = _NEVER
+        self.seq = 0
+        self.fill_seq = 0
+        self._partial = fill_model.settings.partial_fills
+
+    # -- setup --------------------------------------------------------------------------------------------
+
+    def book(self, contract_id: str) -> ContractBook:
+        book = self.books.get(contract_id)
+        if book is None:
+            book = self.books[contract_id] = ContractBook(contract_id, self.fill_model.touch)
+        return book
+
+    def _next_seq(self) -> int:
+        self.seq += 1
+        return self.seq
+
+    def accept(self, order: Order) -> None:
+        """Store a newly accepted order: pending until its arrival, or held (bracket child) until its entry fills."""
+        self.orders[order.order_id] = order
+        book = self.book(order.contract_id)
+        if order.status is OrderStatus.PENDING:
+            heappush(book.arrivals, (order.arrival_ns, self._next_seq(), order.order_id))
+            book.next_arrival = book.arrivals[0][0]
+            self.next_arrival = min(self.next_arrival, book.next_arrival)
+        if order.expire_ns:
+            heappush(self.expiries, (order.expire_ns, self._next_seq(), order.order_id))
+            self.next_expiry = self.expiries[0][0]
+
+    # -- ticks and time -----------------------------------------------------------------------------------
+
+    def on_quote(self, q: Quote) -> tuple[ExecutionEvent, ...]:
+        book = self.books.get(q.contract_id) or self.book(q.contract_id)
+        book.quote = q
+        book.quote_stale = False
+        if self._partial:
+            book.ask_avail = q.ask_size if q.ask_size > 0 else UNLIMITED
+            book.bid_avail = q.bid_size if q.bid_size > 0 else UNLIMITED
+        else:
+            book.ask_avail = book.bid_avail = UNLIMITED
+        ts = q.ts_event
+        if (
+            ts < book.next_arrival
+            and ts < self.next_expiry
+            and not book.markets
+            and book.buy_limit_fire <= q.ask < book.buy_stop_at
+            and book.sell_stop_at < q.bid <= book.sell_limit_fire
+        ):
+            return NO_EVENTS
+        out: Events = []
+        self._tick(book, ts, q.ask, q.bid, True, out)
+        return tuple(out) if out else NO_EVENTS
+
+    def on_trade(self, t: Trade) -> tuple[ExecutionEvent, ...]:
+        book = self.books.get(t.contract_id) or self.book(t.contract_id)
+        book.last_trade = t
+        q = book.quote
+        if q is not None and (t.price < q.bid or t.price > q.ask):
+            book.quote_stale = True
+        book.trade_avail = t.size if self._partial and t.size > 0 else UNLIMITED
+        ts, price = t.ts_event, t.price
+        if (
+            ts < book.next_arrival
+            and ts < self.next_expiry
+            and book.buy_limit_fire <= price < book.buy_stop_at
+            and book.sell_stop_at < price <= book.sell_limit_fire
+        ):
+            return NO_EVENTS
+        out: Events = []
+        self._tick(book, ts, price, price, False, out)
+        return tuple(out) if out else NO_EVENTS
+
+    def advance_to(self, ts: int, out: Events) -> None:
+        """Time passing without a tick: DAY expiry and every book's arrivals (they see their last quote)."""
+        if ts >= self.next_expiry:
+            self._expire(ts, out)
+        if ts >= self.next_arrival:
+            for book in self.books.values():
+                if ts >= book.next_arrival:
+                    self._arrive(book, ts, out)
+            self.next_arrival = min((b.next_arrival for b in self.books.values()), default=_NEVER)
+
+    def _tick(self, book: ContractBook, ts: int, buy_px: int, sell_px: int, is_quote: bool, out: Events) -> None:
+        if ts >= self.next_expiry:
+            self._expire(ts, out)
+        if ts >= book.next_arrival:
+            self._arrive(book, ts, out)
+        if is_quote and book.markets:
+            for oid in tuple(book.markets):
+                order = self.orders[oid]
+                if order.is_open:
+                    self._fill_market(book, order, ts, out)
+        while True:
+            if is_quote:
+                buy_open, sell_open = book.ask_avail > 0, book.bid_avail > 0
+            else:
+                buy_open = sell_open = book.trade_avail > 0
+            due = book.next_due(buy_px, sell_px, buy_open, sell_open)
+            if due is None:
+                return
+            order = self.orders[due]
+            if order.acts_as_limit:
+                self._fill_resting_limit(book, order, is_quote, ts, out)
+            else:
+                self._trigger(book, order, buy_px if order.side is BUY else sell_px, ts, out)
+
+    def _expire(self, ts: int, out: Events) -> None:
+        heap = self.expiries
+        while heap and heap[0][0] <= ts:
+            expire_ns, _, oid = heappop(heap)
+            order = self.orders[oid]
+            if order.is_open and order.expire_ns == expire_ns:
+                self._unrest(order)
+                order = self._set(replace(order, status=OrderStatus.EXPIRED))
+                out.append(OrderExpired(order.account_id, oid, expire_ns))
+                self._after_end(order, ts, out)
+        self.next_expiry = heap[0][0] if heap else _NEVER
+
+    def _arrive(self, book: ContractBook, ts: int, out: Events) -> None:
+        heap = book.arrivals
+        while heap and heap[0][0] <= ts:
+            arrival_ns, _, oid = heappop(heap)
+            order = self.orders[oid]
+            if order.status is not OrderStatus.PENDING:
+                continue
+            order = self._set(replace(order, status=OrderStatus.WORKING))
+            out.append(OrderWorking(order.account_id, oid, order.quantity, arrival_ns))
+            self._activate(order, ts, out, arriving=True)
+        book.next_arrival = heap[0][0] if heap else _NEVER
+
+    # -- working an order ---------------------------------------------------------------------------------
+
+    def _activate(self, order: Order, ts: int, out: Events, arriving: bool = False) -> None:
+        """Put a working order to work: fill what is marketable now, rest the remainder."""
+        book = self.books[order.contract_id]
+        oid = order.order_id
+        if order.acts_as_market:
+            if book.quote is None and arriving:
+                order = self._set(replace(order, status=OrderStatus.REJECTED))
+                out.append(OrderRejected(order.account_id, oid, f"no quote for {order.contract_id} yet", ts))
+                self._after_end(order, ts, out)
+                return
+            book.markets.append(oid)
+            self.rest[oid] = (_MARKET, 0, 0)
+            self._fill_market(book, order, ts, out)
+            return
+        if order.acts_as_limit:
+            limit = order.limit_price
+            assert limit is not None
+            q = book.quote
+            if q is not None and not book.quote_stale:
+                if order.side is BUY and q.ask <= limit and book.ask_avail > 0:
+                    qty = min(order.leaves_qty, book.ask_avail)
+                    book.ask_avail -= qty
+                    self._apply_fill(order, qty, q.ask, Liquidity.TAKER, ts, out)
+                elif order.side is SELL and q.bid >= limit and book.bid_avail > 0:
+                    qty = min(order.leaves_qty, book.bid_avail)
+                    book.bid_avail -= qty
+                    self._apply_fill(order, qty, q.bid, Liquidity.TAKER, ts, out)
+                order = self.orders[oid]
+            if order.is_open:
+                seq = self._next_seq()
+                book.add_limit(order.side, limit, seq, oid)
+                self.rest[oid] = (_LIMIT, limit, seq)
+            return
+        stop = order.stop_price
+        assert stop is not None
+        seq = self._next_seq()
+        book.add_stop(order.side, stop, seq, oid)
+        self.rest[oid] = (_STOP, stop, seq)
+
+    def _trigger(self, book: ContractBook, order: Order, price: int, ts: int, out: Events) -> None:
+        self._unrest(order)
+        order = self._set(replace(order, triggered=True, status=OrderStatus.TRIGGERED))
+        out.append(OrderTriggered(order.account_id, order.order_id, price, ts))
+        self._activate(order, ts, out)
+
+    def _fill_market(self, book: ContractBook, order: Order, ts: int, out: Events) -> None:
+        q = book.quote
+        if q is None or book.quote_stale:
+            return
+        stop = order.stop_price if order.triggered else None
+        if order.side is BUY:
+            qty = min(order.leaves_qty, book.ask_avail)
+            if qty <= 0:
+                return
+            book.ask_avail -= qty
+            base = q.ask if stop is None or q.ask >= stop else stop
+            price = base + self.fill_model.slippage_ticks()
+        else:
+            qty = min(order.leaves_qty, book.bid_avail)
+            if qty <= 0:
+                return
+            book.bid_avail -= qty
+            base = q.bid if stop is None or q.bid <= stop else stop
+            price = base - self.fill_model.slippage_ticks()
+        self._apply_fill(order, qty, price, Liquidity.TAKER, ts, out)
+
+    def _fill_resting_limit(self, book: ContractBook, order: Order, is_quote: bool, ts: int, out: Events) -> None:
+        limit = order.limit_price
+        assert limit is not None
+        if not is_quote:
+            qty = min(order.leaves_qty, book.trade_avail)
+            book.trade_avail -= qty
+        elif order.side is BUY:
+            qty = min(order.leaves_qty, book.ask_avail)
+            book.ask_avail -= qty
+        else:
+            qty = min(order.leaves_qty, book.bid_avail)
+            book.bid_avail -= qty
+        self._apply_fill(order, qty, limit, Liquidity.MAKER, ts, out)
+
+    # -- fills and what follows them ----------------------------------------------------------------------
+
+    def _apply_fill(self, order: Order, qty: int, price: int, liquidity: Liquidity, ts: int, out: Events) -> None:
+        spec = self.specs[order.contract_id]
+        fee = self.commissions.for_fill(spec.root, qty)
+        filled = order.filled_qty + qty
+        status = OrderStatus.FILLED if filled == order.quantity else OrderStatus.PARTIALLY_FILLED
+        order = self._set(replace(order, filled_qty=filled, filled_cost=order.filled_cost + price * qty, status=status))
+        if status is OrderStatus.FILLED:
+            self._unrest(order)
+        self.fill_seq += 1
+        fill = Fill(
+            FillId(f"F-{self.fill_seq}"),
+            order.order_id,
+            order.account_id,
+            order.contract_id,
+            order.side,
+            qty,
+            price,
+            fee,
+            liquidity,
+            ts,
+        )
+        out.append(OrderFilled(fill, filled, order.leaves_qty))
+        signed = qty if order.side is BUY else -qty
+        position, ticks, dollars = self.positions.apply_fill(
+            order.account_id, order.contract_id, spec, signed, price, fee
+        )
+        out.append(PositionChanged(position, ticks, dollars, ts))
+        account = self.accounts.book_fill(order.account_id, dollars, fee)
+        out.append(AccountBalanceChanged(account, dollars, fee, ts))
+        self._after_fill(order, qty, ts, out)
+
+    def _after_fill(self, order: Order, qty: int, ts: int, out: Events) -> None:
+        role = order.role
+        if role is OrderRole.BRACKET_ENTRY:
+            bracket = self.brackets[order.order_id]
+            for child_id in (bracket.stop_loss_id, bracket.take_profit_id):
+                child = self.orders[child_id]
+                if not child.is_open:
+                    continue
+                target = child_target_quantity(order, child, self.orders[bracket.sibling_of(child_id)])
+                if child.status is OrderStatus.HELD:
+                    child = self._set(replace(child, quantity=target, status=OrderStatus.WORKING))
+                    out.append(OrderWorking(child.account_id, child_id, target, ts))
+                    self._activate(child, ts, out)
+                elif target != child.quantity:
+                    self.resize(child, target, ts, out)
+        elif role is OrderRole.STOP_LOSS or role is OrderRole.TAKE_PROFIT:
+            bracket = self.brackets[order.order_id]
+            entry = self.orders[bracket.entry_id]
+            if entry.is_open:
+                self.cancel(entry, CancelReason.BRACKET, ts, out)
+                entry = self.orders[bracket.entry_id]
+            sibling = self.orders[bracket.sibling_of(order.order_id)]
+            if sibling.is_open:
+                target = child_target_quantity(entry, sibling, order)
+                if target <= sibling.filled_qty:
+                    self.cancel(sibling, CancelReason.OCO, ts, out)
+                elif target != sibling.quantity:
+                    self.resize(sibling, target, ts, out)
+        elif role is OrderRole.OCO:
+            other = self.orders[order.linked_ids[0]]
+            if other.is_open:
+                target = oco_target_quantity(other, order, qty)
+                if target <= other.filled_qty:
+                    self.cancel(other, CancelReason.OCO, ts, out)
+                elif target != other.quantity:
+                    self.resize(other, target, ts, out)
+
+    def resize(self, order: Order, quantity: int, ts: int, out: Events) -> None:
+        order = self._set(replace(order, quantity=quantity))
+        out.append(OrderModified(order.account_id, order.order_id, quantity, order.limit_price, order.stop_price, ts))
+
+    # -- ending and changing orders -----------------------------------------------------------------------
+
+    def cancel(self, order: Order, reason: CancelReason, ts: int, out: Events) -> None:
+        self._unrest(order)
+        order = self._set(replace(order, status=OrderStatus.CANCELLED))
+        out.append(OrderCancelled(order.account_id, order.order_id, reason, ts))
+        self._after_end(order, ts, out)
+
+    def _after_end(self, order: Order, ts: int, out: Events) -> None:
+        """A bracket entry that ended without any fill takes its held children with it."""
+        if order.role is OrderRole.BRACKET_ENTRY and order.filled_qty == 0:
+            bracket = self.brackets[order.order_id]
+            for child_id in (bracket.stop_loss_id, bracket.take_profit_id):
+                child = self.orders[child_id]
+                if child.is_open:
+                    self.cancel(child, CancelReason.BRACKET, ts, out)
+
+    def modify(self, new: Order, ts: int, out: Events) -> None:
+        """Replace an open order's quantity/prices; a working one re-enters the book (and may fill now)."""
+        old = self.orders[new.order_id]
+        resting = new.order_id in self.rest
+        self._unrest(old)
+        self._set(new)
+        out.append(OrderModified(new.account_id, new.order_id, new.quantity, new.limit_price, new.stop_price, ts))
+        if resting:
+            self._activate(new, ts, out)
+
+    def _unrest(self, order: Order) -> None:
+        where = self.rest.pop(order.order_id, None)
+        if where is None:
+            return
+        kind, price, seq = where
+        book = self.books[order.contract_id]
+        if kind == _LIMIT:
+            book.remove_limit(order.side, price, seq, order.order_id)
+        elif kind == _STOP:
+            book.remove_stop(order.side, price, seq, order.order_id)
+        else:
+            book.remove_market(order.order_id)
+
+    def _set(self, order: Order) -> Order:
+        self.orders[order.order_id] = order
+        return order
