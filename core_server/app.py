@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -12,7 +12,9 @@ import structlog
 
 from core_server.api.market_data import MarketDataServicer
 from core_server.api.server import GrpcServer, build_grpc_server
+from core_server.api.signals import SignalServicer
 from core_server.bus import Bus
+from core_server.calendar.session_table import load_trading_calendar
 from core_server.config import Config
 from core_server.feeds.catalog import FeedPlan, plan_feed
 from core_server.market_data.candle_writer import CandleWriter
@@ -21,10 +23,13 @@ from core_server.model.clock import NS_PER_MS, Clock, LiveClock
 from core_server.model.instruments import Contract
 from core_server.model.market_data import ALL_TIMEFRAMES
 from core_server.model.symbols import parse_symbol
+from core_server.signals.engine import SignalEngine
+from core_server.signals.settings import SignalSettings
 from core_server.storage.candles import CandleRepository
 from core_server.storage.database import connect_pool, describe_dsn
 from core_server.storage.embedded import EmbeddedPostgres, default_data_dir
 from core_server.storage.migrator import migrate
+from core_server.storage.signals import SignalRepository
 from core_server.storage.tick_writer import TickWriter
 from core_server.storage.ticks import TickRepository
 
@@ -40,6 +45,7 @@ class RunningServer:
     config: Config
     grpc: GrpcServer
     engine: MarketDataEngine
+    signals: SignalEngine
     bus: Bus
     feed_plan: FeedPlan
     tick_writer: TickWriter
@@ -67,6 +73,7 @@ class RunningServer:
         await self.grpc.not_serving()
         await _cancel(self.feed_tasks)
         await self.grpc.server.stop(SHUTDOWN_GRACE_S)
+        await self.signals.stop()  # decides on the candles already closed and stores every decision
         self.bus.close_all()
         await _cancel(self.service_tasks)
         self.candle_writer.put(self.engine.forming_candles())
@@ -94,10 +101,17 @@ def _resolve_contracts(symbols: Sequence[str], now_ns: int) -> list[Contract]:
     return list(contracts.values())
 
 
-async def start(config: Config, *, clock: Clock | None = None, feed_plan: FeedPlan | None = None) -> RunningServer:
+async def start(
+    config: Config,
+    *,
+    clock: Clock | None = None,
+    feed_plan: FeedPlan | None = None,
+    signal_settings: Mapping[str, SignalSettings] | None = None,
+) -> RunningServer:
     """Start the store, engines, feeds and the gRPC server. Raises StoreUnreachable / ConfigError.
 
-    `feed_plan` replaces the configured feed (benchmarks and tests inject their own).
+    `feed_plan` replaces the configured feed (benchmarks and tests inject their own); `signal_settings`
+    overrides the per-instrument signal defaults (signals.settings) root by root.
     """
     clock = clock or LiveClock()
     embedded: EmbeddedPostgres | None = None
@@ -134,13 +148,20 @@ async def start(config: Config, *, clock: Clock | None = None, feed_plan: FeedPl
     engine.store_ticks(plan.store_ticks)
     binding = engine.attach(plan.feed, contracts, realtime=plan.realtime, quote_only=plan.quote_only)
     await _restore_forming(engine, candle_repository, contracts)
+    try:
+        signals = await _start_signals(clock, bus, engine, pool, candle_repository, signal_settings)
+    except BaseException:
+        await pool.close()
+        if embedded is not None:
+            await embedded.stop()
+        raise
 
     servicer = MarketDataServicer(clock, bus, engine, candle_repository, tick_writer.status)
-    grpc_server = build_grpc_server(config.listen, config.api_keys, servicer)
+    grpc_server = build_grpc_server(config.listen, config.api_keys, servicer, SignalServicer(clock, signals))
     await grpc_server.server.start()
     await grpc_server.serving()
 
-    running = RunningServer(config, grpc_server, engine, bus, plan, tick_writer, candle_writer, pool, embedded)
+    running = RunningServer(config, grpc_server, engine, signals, bus, plan, tick_writer, candle_writer, pool, embedded)
     running.service_tasks = [
         asyncio.create_task(tick_writer.run(), name="tick-writer"),
         asyncio.create_task(candle_writer.run(), name="candle-writer"),
@@ -155,6 +176,29 @@ async def start(config: Config, *, clock: Clock | None = None, feed_plan: FeedPl
         auth="api-key" if config.api_keys else "open (loopback only)",
     )
     return running
+
+
+async def _start_signals(
+    clock: Clock,
+    bus: Bus,
+    engine: MarketDataEngine,
+    pool: object,
+    candles: CandleRepository,
+    settings: Mapping[str, SignalSettings] | None,
+) -> SignalEngine:
+    """The signal engine, after the market data (it reads its state and candles) and before the feeds start,
+    so its pending signals are restored and caught up before the first new candle."""
+    signals = SignalEngine(
+        clock,
+        bus,
+        engine,
+        SignalRepository(pool),
+        candles,
+        calendar=load_trading_calendar(),
+        settings=settings,
+    )
+    await signals.start()
+    return signals
 
 
 async def _restore_forming(engine: MarketDataEngine, candles: CandleRepository, contracts: Sequence[Contract]) -> None:

@@ -11,11 +11,15 @@ from grpc_reflection.v1alpha import reflection
 
 from core_server.api.interceptors import ApiKeyInterceptor, RequestContextInterceptor
 from core_server.api.market_data import MarketDataServicer
-from vigil.v1 import market_data_pb2, market_data_pb2_grpc
+from core_server.api.signals import SignalServicer
+from vigil.v1 import market_data_pb2, market_data_pb2_grpc, signals_pb2, signals_pb2_grpc
 
 # Reflection answers from the default descriptor pool, which holds a service only once the _pb2
 # module declaring it is imported; taking names from the descriptors makes that import explicit.
-SERVICE_NAMES: tuple[str, ...] = (market_data_pb2.DESCRIPTOR.services_by_name["MarketDataService"].full_name,)
+SERVICE_NAMES: tuple[str, ...] = (
+    market_data_pb2.DESCRIPTOR.services_by_name["MarketDataService"].full_name,
+    signals_pb2.DESCRIPTOR.services_by_name["SignalService"].full_name,
+)
 
 
 @dataclass(slots=True)
@@ -33,7 +37,9 @@ class GrpcServer:
         await self.health.enter_graceful_shutdown()
 
 
-def build_grpc_server(listen: str, api_keys: Sequence[str], market_data: MarketDataServicer) -> GrpcServer:
+def build_grpc_server(
+    listen: str, api_keys: Sequence[str], market_data: MarketDataServicer, signals: SignalServicer
+) -> GrpcServer:
     interceptors: list[grpc.aio.ServerInterceptor] = [RequestContextInterceptor()]
     if api_keys:
         interceptors.append(ApiKeyInterceptor(api_keys))
@@ -42,6 +48,7 @@ def build_grpc_server(listen: str, api_keys: Sequence[str], market_data: MarketD
         options=[("grpc.so_reuseport", 0), ("grpc.max_send_message_length", 16 * 1024 * 1024)],
     )
     market_data_pb2_grpc.add_MarketDataServiceServicer_to_server(market_data, server)
+    signals_pb2_grpc.add_SignalServiceServicer_to_server(signals, server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     names = (*SERVICE_NAMES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME)

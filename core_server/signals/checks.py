@@ -15,14 +15,16 @@ from dataclasses import dataclass
 
 from core_server.calendar.sessions import CalendarRangeError, TradingCalendar
 from core_server.calendar.windows import SessionWindows
+from core_server.candles.buckets import bucket_of
 from core_server.signals.details import (
     eastern_clock_text,
     exchange_text,
     half_ticks_text,
+    moment_text,
     points_text,
     seconds_text,
 )
-from core_server.signals.model import CheckName, CheckOutcome, CheckResult
+from core_server.signals.model import CheckName, CheckOutcome, CheckResult, SignalInput
 from core_server.signals.ports import MarketView
 from core_server.signals.settings import InstrumentRules
 
@@ -127,6 +129,29 @@ def check_session(
     if label:
         parts.append(_label_note(label, chosen or (names[0] if names else None)))
     return CheckResult(CheckName.SESSION, FAILED if failed else PASSED, "; ".join(parts), now_ns)
+
+
+def check_bar_time(signal_input: SignalInput, now_ns: int) -> CheckResult | None:
+    """A given bar time must open a candle of the signal timeframe, at or before the signal time; a failure is
+    the confirmation check's (there is no signal candle to confirm). None when fine or not given."""
+    bar_ns = signal_input.bar_time_ns
+    if not bar_ns:
+        return None
+    tf = signal_input.timeframe.label
+    start_ns, _ = bucket_of(signal_input.timeframe, bar_ns)
+    if start_ns != bar_ns:
+        detail = (
+            f"bar time {moment_text(bar_ns)} is not the start of a {tf} candle"
+            f" (the {tf} candle holding it starts {moment_text(start_ns)})"
+        )
+    elif bar_ns > signal_input.signal_time_ns:
+        detail = (
+            f"bar time {moment_text(bar_ns)} is after the signal time {moment_text(signal_input.signal_time_ns)}:"
+            " an alert's bar cannot open after the alert fired"
+        )
+    else:
+        return None
+    return CheckResult(CheckName.CONFIRMATION, FAILED, detail, now_ns)
 
 
 def _reopening(calendar: TradingCalendar, ts_ns: int) -> str:

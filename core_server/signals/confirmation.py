@@ -1,7 +1,8 @@
 """ConfirmationTracker: one pending signal's way through its candles: signal candle, confirmation, entry.
 
 Rules (SPEC §3.4 and §3.6), for the closed candles of the signal timeframe in time order:
-- The signal candle is the bucket containing the signal time. If it is still forming when the signal
+- The signal candle is the bucket containing the signal time, or, when the alert names its bar
+  (`bar_time_ns`, TradingView {{time}}), the bucket starting there. If it is still forming when the signal
   arrives, the tracker waits for it to close; it never counts toward the expiry. If the first closed
   candle seen starts after it (no trades in that bucket), there is no signal candle and the signal fails.
 - Each later closed candle counts one. Bullish: close > signal high confirms; otherwise close < signal low
@@ -16,8 +17,18 @@ from __future__ import annotations
 
 from enum import IntEnum
 
+from core_server.candles.buckets import bucket_of
 from core_server.model.market_data import Candle
-from core_server.signals.model import SignalDirection
+from core_server.signals.model import SignalDirection, SignalInput
+
+
+def signal_candle_start(signal_input: SignalInput) -> int:
+    """Start of the signal candle: the bar time when given (checked to be a bucket start on submit), else the
+    start of the bucket holding the signal time."""
+    if signal_input.bar_time_ns:
+        return signal_input.bar_time_ns
+    start_ns, _ = bucket_of(signal_input.timeframe, signal_input.signal_time_ns)
+    return start_ns
 
 
 class Phase(IntEnum):

@@ -43,8 +43,9 @@ def signal_candle_closed(signal: Signal, tracker: ConfirmationTracker, rules: In
 
 
 def no_signal_candle(signal: Signal, candle: Candle, now_ns: int) -> tuple[Signal, SignalUpdate]:
+    which = "starts at the bar time" if signal.input.bar_time_ns else "holds the signal time"
     detail = (
-        f"no {signal.timeframe.label} candle holds the signal time (no trades in its bucket):"
+        f"no {signal.timeframe.label} candle {which} (no trades in its bucket):"
         f" the first closed candle after it starts {exchange_text(candle.start_ns)}"
     )
     result = CheckResult(CheckName.CONFIRMATION, CheckOutcome.FAILED, detail, now_ns)

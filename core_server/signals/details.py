@@ -38,6 +38,12 @@ def exchange_text(ts_ns: int) -> str:
     return f"{moment:%Y-%m-%d %H:%M:%S} CT"
 
 
+def moment_text(ts_ns: int) -> str:
+    """Like exchange_text, with the nanoseconds when the instant is not a whole second."""
+    fraction = ts_ns % NS_PER_SECOND
+    return exchange_text(ts_ns) if fraction == 0 else f"{exchange_text(ts_ns)} + {fraction} ns"
+
+
 def eastern_clock_text(ts_ns: int) -> str:
     """`ts_ns` as a New York wall-clock time, e.g. 09:31:00 ET (the default windows are in ET)."""
     moment = datetime.fromtimestamp(ts_ns // NS_PER_SECOND, tz=EASTERN_TZ)

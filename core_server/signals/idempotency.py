@@ -1,10 +1,10 @@
 """Idempotency keys for signal deliveries and the key -> signal index that turns repeats into the original.
 
 The content key covers what makes two alerts the same alert: source, strategy, contract, direction, signal
-time, signal price and timeframe. It deliberately leaves out the raw payload, quantity and labels, so a
-TradingView retry of the same body, or the same alert relayed through a second symbol form (NQ1! and
-NQZ2025 resolve to one contract), is recognised. A submitted key is used as given: the sender vouches that
-equal keys mean equal alerts.
+time, signal price and timeframe (and the bar time when the alert gives one). It deliberately leaves out the
+raw payload, quantity and labels, so a TradingView retry of the same body, or the same alert relayed through
+a second symbol form (NQ1! and NQZ2025 resolve to one contract), is recognised. A submitted key is used as
+given: the sender vouches that equal keys mean equal alerts.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ def content_key(signal_input: SignalInput) -> str:
         signal_input.signal_price,
         signal_input.timeframe.label,
     ]
+    if signal_input.bar_time_ns:
+        fields.append(signal_input.bar_time_ns)  # appended only when given, so earlier keys stay the same
     # JSON quoting keeps field boundaries unambiguous whatever the strings contain.
     return hashlib.sha256(json.dumps(fields, separators=(",", ":")).encode()).hexdigest()
 

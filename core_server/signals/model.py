@@ -104,6 +104,7 @@ class SignalEventKind(StrEnum):
     EXPIRED = "expired"
     INVALIDATED = "invalidated"
     CANCELLED = "cancelled"
+    TRADE_CREATED = "trade_created"  # a confirmed signal's Signal Lab trade was recorded
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +136,9 @@ class SignalInput:
     source: str = ""  # webhook, sdk, manual
     idempotency_key: str = ""  # as submitted; empty means "derive it from the content"
     symbol: str = ""  # the symbol as submitted (NQ1!, CME_MINI:NQZ2025, ...), for display
+    # Open time of the alert's bar (TradingView {{time}}); when set, the signal candle is the candle of
+    # `timeframe` starting there instead of the one holding signal_time_ns. 0 = not given.
+    bar_time_ns: int = 0
 
     def __post_init__(self) -> None:
         if not self.contract_id:
@@ -145,6 +149,8 @@ class SignalInput:
             raise InvalidArgument("signal_time_ns", "a signal time is required")
         if self.quantity < 1:
             raise InvalidArgument("quantity", f"must be at least 1, got {self.quantity}")
+        if self.bar_time_ns < 0:
+            raise InvalidArgument("bar_time_ns", "must not be negative (0 means not given)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +180,7 @@ class Signal:
     entry_price: int | None = None
     stop_price: int | None = None
     risk_ticks: int | None = None
+    trade_id: str | None = None  # the Signal Lab trade a confirmed signal created
     events: tuple[SignalEvent, ...] = ()
 
     @property

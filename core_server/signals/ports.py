@@ -1,15 +1,19 @@
-"""What the signal validator reads the market through: the latest prices and the candle history.
+"""What the signal engine reads and writes through: the market and candle history (synchronous, for the
+validator) and the stores (asynchronous, for the shell).
 
-Both are called synchronously from inside the validator, so the shell serves them from memory (the
-market-data engine's latest quote/trade and a window of recent closed candles warmed from the store).
+MarketView and CandleHistory are called synchronously from inside the validator, so the shell serves them from
+memory (the market-data engine's latest quote/trade and a window of recent closed candles warmed from the
+store). SignalStore and CandleStore are what storage implements; the engine never imports storage.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 from core_server.model.market_data import Candle, Quote, Timeframe, Trade
+from core_server.signals.model import Signal, SignalStatus, SignalUpdate
+from core_server.signals.trade_record import TradeRecord
 
 
 class MarketView(Protocol):
@@ -35,4 +39,39 @@ class CandleHistory(Protocol):
 
     def forming(self, contract_id: str, timeframe: Timeframe) -> Candle | None:
         """The candle forming now, if it has had a price; its open is a known entry price."""
+        ...
+
+
+class SignalStore(Protocol):
+    """The Signal Lab tables (storage.signals.SignalRepository). Failures of the store raise Unavailable."""
+
+    async def save_batch(self, updates: Sequence[SignalUpdate], trades: Sequence[TradeRecord] = ()) -> None:
+        """Atomically: the latest snapshot of each signal, every event not stored yet, the trades."""
+        ...
+
+    async def get(self, signal_id: str) -> Signal | None: ...
+
+    async def find_by_key(self, key: str) -> Signal | None: ...
+
+    async def live(self) -> list[Signal]: ...
+
+    async def list(
+        self,
+        *,
+        statuses: Iterable[SignalStatus] = (),
+        contract_id: str = "",
+        strategy: str = "",
+        from_ns: int = 0,
+        to_ns: int = 0,
+        limit: int = 100,
+    ) -> list[Signal]: ...
+
+
+class CandleStore(Protocol):
+    """Stored candles (storage.candles.CandleRepository), to warm the history at start."""
+
+    async def list_range(
+        self, contract_id: str, timeframe: Timeframe, start_ns: int, end_ns: int, limit: int
+    ) -> list[Candle]:
+        """Candles starting in [start_ns, end_ns): the newest `limit` of them, oldest first."""
         ...

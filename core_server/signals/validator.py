@@ -15,19 +15,19 @@ from dataclasses import replace
 
 from core_server.calendar.sessions import TradingCalendar
 from core_server.calendar.windows import DEFAULT_SESSION_WINDOWS, SessionWindows
-from core_server.candles.buckets import bucket_of
 from core_server.model.errors import FailedPrecondition, InvalidArgument, NotFound
 from core_server.model.market_data import Candle, Timeframe
 from core_server.model.symbols import parse_symbol
 from core_server.signals import decisions
 from core_server.signals.checks import (
     check_authentic,
+    check_bar_time,
     check_session,
     check_staleness_age,
     check_staleness_price,
     current_price,
 )
-from core_server.signals.confirmation import ConfirmationTracker, Phase, Step
+from core_server.signals.confirmation import ConfirmationTracker, Phase, Step, signal_candle_start
 from core_server.signals.idempotency import IdempotencyIndex, idempotency_key
 from core_server.signals.lifecycle import checks_with, fail, new_signal, record, skip_waiting
 from core_server.signals.model import (
@@ -142,7 +142,15 @@ class SignalValidator:
                 updates.append(update)
                 return SubmitResult(signal, False, tuple(updates))
             passed.append(result)
-        start_ns, _ = bucket_of(signal_input.timeframe, signal_input.signal_time_ns)
+        bar_failure = check_bar_time(signal_input, now_ns)
+        if bar_failure is not None:
+            signal, update = fail(
+                signal, bar_failure, SignalStatus.REJECTED, SignalEventKind.REJECTED, now_ns, tuple(passed)
+            )
+            self._signals[signal_id] = signal
+            updates.append(update)
+            return SubmitResult(signal, False, tuple(updates))
+        start_ns = signal_candle_start(signal_input)
         tracker = ConfirmationTracker(signal_id, signal_input.direction, start_ns, rules.settings.expiry_candles)
         waiting = decisions.waiting_text(signal, tracker, rules)
         signal, update = record(
@@ -216,6 +224,17 @@ class SignalValidator:
         self._signals[signal_id] = signal
         return update
 
+    def attach_trade(self, signal_id: str, trade_id: str, detail: str, now_ns: int) -> SignalUpdate:
+        """Record the Signal Lab trade a CONFIRMED signal created (the shell makes the trade record)."""
+        signal = self.get(signal_id)
+        if signal.status is not SignalStatus.CONFIRMED or signal.trade_id is not None:
+            raise FailedPrecondition(f"signal {signal_id} is {signal.status.label}: no trade can be attached")
+        signal, update = record(
+            signal, SignalEventKind.TRADE_CREATED, SignalStatus.CONFIRMED, detail, now_ns, trade_id=trade_id
+        )
+        self._signals[signal_id] = signal
+        return update
+
     def restore(self, signals: Iterable[Signal], now_ns: int) -> list[SignalUpdate]:
         """Reload persisted signals after a restart: ids and keys answer again, and pending signals resume,
         catching up on the candles they missed from the history (which may settle them at once)."""
@@ -227,9 +246,8 @@ class SignalValidator:
             if signal.check(CheckName.AUTHENTIC_AND_NEW).outcome is not CheckOutcome.FAILED:
                 self._keys.add(signal.idempotency_key, signal.signal_id)
             if signal.status is SignalStatus.PENDING:
-                start_ns, _ = bucket_of(signal.timeframe, signal.input.signal_time_ns)
                 tracker = ConfirmationTracker(
-                    signal.signal_id, signal.direction, start_ns, signal.expires_after_candles
+                    signal.signal_id, signal.direction, signal_candle_start(signal.input), signal.expires_after_candles
                 )
                 if signal.signal_candle is not None:
                     tracker.on_closed(signal.signal_candle)  # known even if the history has lost it

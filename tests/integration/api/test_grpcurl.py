@@ -30,12 +30,16 @@ async def test_grpcurl_lists_the_services_through_reflection(vigil_server: str, 
     assert code == 0, err
     assert set(out.split()) >= {
         "vigil.v1.MarketDataService",
+        "vigil.v1.SignalService",
         "grpc.health.v1.Health",
         "grpc.reflection.v1alpha.ServerReflection",
     }
     code, out, err = await grpcurl("-plaintext", vigil_server, "describe", "vigil.v1.MarketDataService")
     assert code == 0, err
     assert "rpc StreamQuotes" in out
+    code, out, err = await grpcurl("-plaintext", vigil_server, "describe", "vigil.v1.SignalService")
+    assert code == 0, err
+    assert "rpc SubmitSignal" in out and "rpc StreamSignalEvents" in out
 
 
 async def test_grpcurl_calls_unary_and_streaming_rpcs(vigil_server: str, grpcurl_available: None) -> None:
@@ -58,3 +62,7 @@ async def test_grpcurl_calls_unary_and_streaming_rpcs(vigil_server: str, grpcurl
         "-plaintext", "-d", '{"symbol":"XX"}', vigil_server, "vigil.v1.MarketDataService/GetQuote"
     )
     assert code != 0 and "InvalidArgument" in err
+    code, out, err = await grpcurl(
+        "-plaintext", "-d", '{"signal_id":"nope"}', vigil_server, "vigil.v1.SignalService/GetSignal"
+    )
+    assert code != 0 and "NotFound" in err

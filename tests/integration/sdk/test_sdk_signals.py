@@ -22,13 +22,13 @@ from clients.sdk import (
     VigilClient,
     VigilSyncClient,
 )
+from tests.kit.eventually import eventually
 from tests.kit.signal_service_fake import (
     NOW_NS,
     FakeSignalServer,
     FakeSignalService,
     start_fake_signal_server,
 )
-from tests.kit.eventually import eventually
 from vigil.v1 import common_pb2
 from vigil.v1 import signals_pb2 as pb
 

@@ -12,7 +12,6 @@ from grpc_health.v1 import health_pb2
 
 from clients.sdk import SignalDirection, VigilClient
 from clients.webhook_bridge import create_app
-from tests.kit.signal_service_fake import NOW_NS, FakeSignalServer, start_fake_signal_server
 from tests.integration.webhook_bridge.conftest import (
     CONFIG,
     ORB_SECRET,
@@ -21,6 +20,7 @@ from tests.integration.webhook_bridge.conftest import (
     BridgeFactory,
     running_bridge,
 )
+from tests.kit.signal_service_fake import NOW_NS, FakeSignalServer, start_fake_signal_server
 from vigil.v1 import common_pb2
 from vigil.v1 import signals_pb2 as pb
 

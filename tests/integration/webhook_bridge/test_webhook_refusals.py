@@ -9,8 +9,8 @@ import pytest
 from structlog.testing import capture_logs
 
 from clients.webhook_bridge.access import SourceAllowlist
-from tests.kit.signal_service_fake import FakeSignalServer
 from tests.integration.webhook_bridge.conftest import ORB_SECRET, SHARED_SECRET, Bridge, BridgeFactory
+from tests.kit.signal_service_fake import FakeSignalServer
 
 GOOD = {"ticker": "NQ1!", "action": "buy", "price": "25341.25", "passphrase": ORB_SECRET}
 

@@ -1,0 +1,106 @@
+"""SignalService: thin translation between the wire and the SignalEngine.
+
+Authentication: every SubmitSignal through the API counts as authentic (`authenticated=True`). The API key
+interceptor (VIGIL_API_KEYS) already vouches for the caller, and the webhook bridge checks each alert's
+shared secret (constant-time) before it calls SubmitSignal, so an alert with a wrong secret never gets here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import grpc
+
+from core_server.api import signals_convert as convert
+from core_server.api.errors import stream, unary
+from core_server.model.clock import Clock
+from core_server.model.errors import InvalidArgument
+from core_server.model.symbols import parse_symbol
+from core_server.signals.engine import SignalEngine
+from core_server.signals.model import SignalUpdate
+from vigil.v1 import signals_pb2 as pb
+from vigil.v1 import signals_pb2_grpc as pb_grpc
+
+Ctx = grpc.aio.ServicerContext[Any, Any]
+
+DEFAULT_LIST_LIMIT = 100
+MAX_LIST_LIMIT = 1000
+MAX_REASON_CHARS = 500
+
+
+def _signal_id(value: str) -> str:
+    if not value.strip():
+        raise InvalidArgument("signal_id", "a signal id is required")
+    return value.strip()
+
+
+class SignalServicer(pb_grpc.SignalServiceServicer):
+    def __init__(self, clock: Clock, engine: SignalEngine) -> None:
+        self._clock = clock
+        self._engine = engine
+
+    @unary
+    async def SubmitSignal(self, request: pb.SubmitSignalRequest, context: Ctx) -> pb.SubmitSignalResponse:
+        signal_input = convert.signal_input_from_proto(request.input)
+        result = await self._engine.submit(signal_input, authenticated=True)
+        return pb.SubmitSignalResponse(signal=convert.signal_to_proto(result.signal), duplicate=result.duplicate)
+
+    @unary
+    async def GetSignal(self, request: pb.GetSignalRequest, context: Ctx) -> pb.GetSignalResponse:
+        signal = await self._engine.get(_signal_id(request.signal_id))
+        return pb.GetSignalResponse(signal=convert.signal_to_proto(signal))
+
+    @unary
+    async def ListSignals(self, request: pb.ListSignalsRequest, context: Ctx) -> pb.ListSignalsResponse:
+        statuses = [convert.status_from_proto(s) for s in request.statuses]
+        contract_id = parse_symbol(request.symbol, self._clock.now_ns()).id if request.symbol.strip() else ""
+        if request.from_ns < 0:
+            raise InvalidArgument("from_ns", "must not be negative (0 means unbounded)")
+        if request.to_ns < 0:
+            raise InvalidArgument("to_ns", "must not be negative (0 means unbounded)")
+        if request.from_ns and request.to_ns and request.from_ns >= request.to_ns:
+            raise InvalidArgument("from_ns", "must be before to_ns")
+        if request.limit < 0 or request.limit > MAX_LIST_LIMIT:
+            raise InvalidArgument("limit", f"0 (meaning {DEFAULT_LIST_LIMIT}) to {MAX_LIST_LIMIT}")
+        signals = await self._engine.list_signals(
+            statuses=statuses,
+            contract_id=contract_id,
+            strategy=request.strategy,
+            from_ns=request.from_ns,
+            to_ns=request.to_ns,
+            limit=request.limit or DEFAULT_LIST_LIMIT,
+        )
+        return pb.ListSignalsResponse(signals=[convert.signal_to_proto(s) for s in signals])
+
+    @stream
+    async def StreamSignalEvents(
+        self, request: pb.StreamSignalEventsRequest, context: Ctx
+    ) -> AsyncIterator[pb.StreamSignalEventsResponse]:
+        # Subscribe before the snapshot, so nothing decided in between is missed (it may be seen twice).
+        subscription = self._engine.subscribe()
+        try:
+            if request.send_pending:
+                for signal in self._engine.live():
+                    yield convert.update_to_proto(SignalUpdate(signal, signal.events[-1]))
+            while True:
+                batch = await subscription.next_batch(100)
+                if not batch:
+                    return
+                for update in batch:
+                    yield convert.update_to_proto(update)
+        finally:
+            subscription.close()
+
+    @unary
+    async def CancelSignal(self, request: pb.CancelSignalRequest, context: Ctx) -> pb.CancelSignalResponse:
+        if len(request.reason) > MAX_REASON_CHARS:
+            raise InvalidArgument("reason", f"at most {MAX_REASON_CHARS} characters")
+        convert.refuse_nul(request.reason, "reason")
+        signal = await self._engine.cancel(_signal_id(request.signal_id), request.reason)
+        return pb.CancelSignalResponse(signal=convert.signal_to_proto(signal))
+
+    @unary
+    async def ApproveSignal(self, request: pb.ApproveSignalRequest, context: Ctx) -> pb.ApproveSignalResponse:
+        signal = await self._engine.approve(_signal_id(request.signal_id))
+        return pb.ApproveSignalResponse(signal=convert.signal_to_proto(signal))

@@ -1,0 +1,151 @@
+"""Signal Lab storage: signal snapshots, their append-only events and trades, written together atomically."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import asyncpg
+
+from core_server.signals.model import Signal, SignalEvent, SignalStatus, SignalUpdate
+from core_server.signals.trade_record import TradeRecord
+from core_server.storage.failures import unavailable_on_connection_failure
+from core_server.storage.signal_rows import (
+    EVENT_COLUMNS,
+    JSONB_COLUMNS,
+    SIGNAL_COLUMNS,
+    TRADE_COLUMNS,
+    event_from_record,
+    event_rows,
+    signal_from_record,
+    signal_row,
+    trade_from_record,
+    trade_row,
+)
+
+
+def _placeholders(columns: Sequence[str]) -> str:
+    return ", ".join(f"${n}::jsonb" if c in JSONB_COLUMNS else f"${n}" for n, c in enumerate(columns, 1))
+
+
+_SIGNAL_SELECT = ", ".join(f"{c}::text AS {c}" if c in JSONB_COLUMNS else c for c in SIGNAL_COLUMNS)
+# A snapshot replaces the stored one unless the stored one has seen more events (a late write never
+# rolls a signal back).
+_UPSERT_SIGNAL = f"""
+INSERT INTO signals ({", ".join(SIGNAL_COLUMNS)})
+VALUES ({_placeholders(SIGNAL_COLUMNS)})
+ON CONFLICT (id) DO UPDATE SET
+    {", ".join(f"{c} = EXCLUDED.{c}" for c in SIGNAL_COLUMNS if c != "id")},
+    updated_at = now()
+WHERE signals.event_count <= EXCLUDED.event_count
+"""
+# Events already stored are skipped, never updated: the table refuses UPDATE and DELETE.
+_INSERT_EVENT = f"""
+INSERT INTO signal_events ({", ".join(EVENT_COLUMNS)}) VALUES ({_placeholders(EVENT_COLUMNS)})
+ON CONFLICT (signal_id, seq) DO NOTHING
+"""
+_INSERT_TRADE = f"""
+INSERT INTO trades ({", ".join(TRADE_COLUMNS)}) VALUES ({_placeholders(TRADE_COLUMNS)})
+ON CONFLICT (id) DO NOTHING
+"""
+_SELECT_BY_ID = f"SELECT {_SIGNAL_SELECT} FROM signals WHERE id = $1"
+_SELECT_BY_KEY = f"SELECT {_SIGNAL_SELECT} FROM signals WHERE idempotency_key = $1 AND claims_key"
+_SELECT_LIVE = f"""
+SELECT {_SIGNAL_SELECT} FROM signals WHERE status IN ('pending', 'awaiting_approval') ORDER BY received_ns, id
+"""
+_SELECT_LIST = f"""
+SELECT {_SIGNAL_SELECT} FROM signals
+WHERE (cardinality($1::text[]) = 0 OR status = ANY($1::text[]))
+  AND ($2::text = '' OR contract_id = $2)
+  AND ($3::text = '' OR strategy = $3)
+  AND ($4::bigint = 0 OR received_ns >= $4)
+  AND ($5::bigint = 0 OR received_ns < $5)
+ORDER BY received_ns DESC, id DESC
+LIMIT $6
+"""
+_SELECT_EVENTS = f"""
+SELECT {", ".join(EVENT_COLUMNS)} FROM signal_events WHERE signal_id = ANY($1::text[]) ORDER BY signal_id, seq
+"""
+_SELECT_TRADE = f"SELECT {', '.join(TRADE_COLUMNS)} FROM trades WHERE id = $1"
+
+
+class SignalRepository:
+    """Reads and writes `signals`, `signal_events` and `trades`. A lost store raises Unavailable."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    async def save(self, update: SignalUpdate) -> None:
+        """Store one update: the signal row as it stands and the events it has that are not stored yet."""
+        await self.save_batch([update])
+
+    async def save_batch(self, updates: Sequence[SignalUpdate], trades: Sequence[TradeRecord] = ()) -> None:
+        """Store several updates and trades in one transaction; per signal the latest snapshot is written."""
+        latest: dict[str, Signal] = {}
+        for update in updates:
+            latest[update.signal.signal_id] = update.signal
+        if not latest and not trades:
+            return
+        signals = list(latest.values())
+        with unavailable_on_connection_failure():
+            async with self._pool.acquire() as conn, conn.transaction():
+                await conn.executemany(_UPSERT_SIGNAL, [signal_row(s) for s in signals])
+                await conn.executemany(_INSERT_EVENT, [row for s in signals for row in event_rows(s)])
+                if trades:
+                    await conn.executemany(_INSERT_TRADE, [trade_row(t) for t in trades])
+
+    async def get(self, signal_id: str) -> Signal | None:
+        with unavailable_on_connection_failure():
+            async with self._pool.acquire() as conn:
+                record = await conn.fetchrow(_SELECT_BY_ID, signal_id)
+                found = await self._with_events(conn, [] if record is None else [record])
+        return found[0] if found else None
+
+    async def find_by_key(self, key: str) -> Signal | None:
+        """The signal that claimed an idempotency key (deliveries that failed authentication never do)."""
+        with unavailable_on_connection_failure():
+            async with self._pool.acquire() as conn:
+                record = await conn.fetchrow(_SELECT_BY_KEY, key)
+                found = await self._with_events(conn, [] if record is None else [record])
+        return found[0] if found else None
+
+    async def live(self) -> builtins.list[Signal]:
+        """Pending and approval-waiting signals, oldest first: what a restarted server resumes."""
+        with unavailable_on_connection_failure():
+            async with self._pool.acquire() as conn:
+                return await self._with_events(conn, await conn.fetch(_SELECT_LIVE))
+
+    async def get_trade(self, trade_id: str) -> TradeRecord | None:
+        with unavailable_on_connection_failure():
+            record = await self._pool.fetchrow(_SELECT_TRADE, trade_id)
+        return None if record is None else trade_from_record(record)
+
+    async def list(
+        self,
+        *,
+        statuses: Iterable[SignalStatus] = (),
+        contract_id: str = "",
+        strategy: str = "",
+        from_ns: int = 0,
+        to_ns: int = 0,
+        limit: int = 100,
+    ) -> builtins.list[Signal]:
+        """Signals received in [from_ns, to_ns) (0: unbounded), newest first; empty filters match all."""
+        if limit <= 0:
+            return []
+        labels = [s.label for s in statuses]
+        with unavailable_on_connection_failure():
+            async with self._pool.acquire() as conn:
+                records = await conn.fetch(_SELECT_LIST, labels, contract_id, strategy, from_ns, to_ns, limit)
+                return await self._with_events(conn, records)
+
+    @staticmethod
+    async def _with_events(conn: Any, records: Sequence[Any]) -> builtins.list[Signal]:
+        """The signals of `records` (in their order) with their events, read in one more query."""
+        if not records:
+            return []
+        events: dict[str, builtins.list[SignalEvent]] = {r["id"]: [] for r in records}
+        for row in await conn.fetch(_SELECT_EVENTS, builtins.list(events)):
+            events[row["signal_id"]].append(event_from_record(row))
+        return [signal_from_record(r, events[r["id"]]) for r in records]
