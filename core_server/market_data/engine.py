@@ -8,7 +8,7 @@ bounded rate, and handing closed candles to the store.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import structlog
@@ -24,6 +24,7 @@ from core_server.ports import CandleRecorder, MarketDataFeed, TickRecorder
 log = structlog.get_logger(__name__)
 
 ANOMALY_FLAG = 1
+TickListener = Callable[[Tick], object]
 FEED_STATUS_TOPIC = "feeds.status"
 CLOSE_GRACE_NS = 250 * NS_PER_MS  # a tick stamped just before a bucket end may arrive a little later
 
@@ -83,6 +84,7 @@ class MarketDataEngine:
         self._quote_price_mode = quote_price_mode
         self._forming_interval_ns = forming_interval_ns
         self._states: dict[str, ContractState] = {}
+        self._tick_listeners: list[TickListener] = []
         self.bindings: list[FeedBinding] = []
         self.unknown_contract_ticks = 0
 
@@ -99,6 +101,12 @@ class MarketDataEngine:
             binding.states.append(state)
         self.bindings.append(binding)
         return binding
+
+    def add_tick_listener(self, listener: TickListener) -> None:
+        """Call `listener(tick)` synchronously for every tick that passed the anomaly filter, in order,
+        before it is published: execution, excursions and risk act within the same tick, and a
+        backtest driving this engine gets exactly the same calls."""
+        self._tick_listeners.append(listener)
 
     def store_ticks(self, enabled: bool) -> None:
         """Replays switch tick storage off: their ticks are already stored (or come from a file)."""
@@ -136,6 +144,8 @@ class MarketDataEngine:
                         self._ticks.append(bad, ANOMALY_FLAG)
 
     def _apply(self, state: ContractState, tick: Tick) -> None:
+        for listener in self._tick_listeners:
+            listener(tick)
         state.recent.append(tick)
         if self._ticks is not None:
             self._ticks.append(tick)

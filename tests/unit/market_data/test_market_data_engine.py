@@ -142,3 +142,14 @@ async def test_forming_candles_are_published_only_for_contracts_that_changed() -
     batch = await forming.next_batch()
     assert {c.contract_id for c in batch} == {NQ.id}
     assert len(batch) == 6 and not any(c.closed for c in batch)
+
+
+async def test_tick_listeners_see_every_released_tick_in_order_but_no_anomaly() -> None:
+    clock, bus, store, engine, binding = make_engine()
+    seen: list[Tick] = []
+    engine.add_tick_listener(seen.append)
+    good = [trade(NQ, T0 + 1, "25340.00"), quote(NQ, T0 + 2, "25340.00", "25340.25")]
+    spike = trade(NQ, T0 + 3, "25600.00")
+    after = trade(NQ, T0 + 4, "25340.25")
+    binding.on_ticks([*good, spike, after])
+    assert seen == [*good, after]
