@@ -24,7 +24,7 @@ from core_server.model.instruments import Contract
 from core_server.model.market_data import ALL_TIMEFRAMES
 from core_server.model.symbols import parse_symbol
 from core_server.signals.engine import SignalEngine
-from core_server.signals.settings import SignalSettings
+from core_server.signals.settings import ApprovalMode, SignalSettings, settings_with
 from core_server.storage.candles import CandleRepository
 from core_server.storage.database import connect_pool, describe_dsn
 from core_server.storage.embedded import EmbeddedPostgres, default_data_dir
@@ -114,6 +114,8 @@ async def start(
     overrides the per-instrument signal defaults (signals.settings) root by root.
     """
     clock = clock or LiveClock()
+    if signal_settings is None and config.signal_approval == "manual":
+        signal_settings = settings_with(approval=ApprovalMode.MANUAL)
     embedded: EmbeddedPostgres | None = None
     mode: Literal["embedded", "external"]
     if config.database_url:

@@ -41,6 +41,7 @@ class Config:
     log_format: str = "auto"
     tick_buffer_max: int = 2_000_000
     forming_interval_ms: int = 250
+    signal_approval: str = "auto"  # auto: confirmed signals trade at once; manual: wait for ApproveSignal
     env: Mapping[str, str] = field(default_factory=dict, repr=False)  # for adapters' own settings
 
     @property
@@ -63,6 +64,9 @@ class Config:
         quote_price = get("VIGIL_QUOTE_PRICE", "mid").strip().lower()
         if quote_price not in QUOTE_PRICES:
             raise ConfigError("VIGIL_QUOTE_PRICE", f"{quote_price!r} is not one of {', '.join(QUOTE_PRICES)}")
+        signal_approval = get("VIGIL_SIGNAL_APPROVAL", "auto").strip().lower()
+        if signal_approval not in ("auto", "manual"):
+            raise ConfigError("VIGIL_SIGNAL_APPROVAL", "use 'auto' or 'manual'")
         sim_hours = get("VIGIL_SIM_HOURS", "always").strip().lower()
         if sim_hours not in ("always", "exchange"):
             raise ConfigError("VIGIL_SIM_HOURS", "use 'always' or 'exchange'")
@@ -96,6 +100,7 @@ class Config:
             log_format=get("VIGIL_LOG_FORMAT", "auto").strip().lower(),
             tick_buffer_max=_int(get, "VIGIL_TICK_BUFFER_MAX", 2_000_000),
             forming_interval_ms=_int(get, "VIGIL_FORMING_INTERVAL_MS", 250),
+            signal_approval=signal_approval,
             env=env,
         )
         if not config.api_keys and not config.listens_on_loopback:

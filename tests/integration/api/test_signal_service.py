@@ -261,3 +261,16 @@ async def test_the_event_stream_sends_the_pending_signals_first_then_events_as_t
     assert seen[0].signal.status == pb.SIGNAL_STATUS_CANCELLED
     stream.cancel()
     await eventually(lambda: server.bus.subscriber_count() == subscribers)
+
+
+def test_manual_approval_is_a_configuration_choice() -> None:
+    from core_server.config import Config, ConfigError
+
+    assert Config.from_env({"VIGIL_SIGNAL_APPROVAL": "manual"}).signal_approval == "manual"
+    assert Config.from_env({}).signal_approval == "auto"
+    try:
+        Config.from_env({"VIGIL_SIGNAL_APPROVAL": "sometimes"})
+    except ConfigError as error:
+        assert error.variable == "VIGIL_SIGNAL_APPROVAL"
+    else:
+        raise AssertionError("a bad approval mode was accepted")
