@@ -1,7 +1,8 @@
-"""Text forms of prices, changes, volumes and ages for the screen."""
+"""Text forms of prices, changes, volumes, ages, times and ids for the screens."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from clients.sdk import ConnectionState
@@ -53,3 +54,13 @@ def millis(ns: int) -> str:
 
 def rate(per_second: float) -> str:
     return f"{per_second:,.0f}"
+
+
+def clock(ns: int) -> str:
+    """A UTC time of day, 15:30:52; a blank for 0."""
+    return BLANK if ns <= 0 else datetime.fromtimestamp(ns // NS_PER_SECOND, UTC).strftime("%H:%M:%S")
+
+
+def short_id(signal_id: str) -> str:
+    """The first eight characters of a signal id: enough to tell today's signals apart."""
+    return signal_id[:8]

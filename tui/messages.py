@@ -1,4 +1,4 @@
-"""Messages the stream workers post to the Market screen; tick-rate ones coalesce when the UI lags."""
+"""Messages the stream workers post to the screens; tick-rate ones coalesce when the UI lags."""
 
 from __future__ import annotations
 
@@ -6,7 +6,16 @@ from collections.abc import Mapping, Sequence
 
 from textual.message import Message
 
-from clients.sdk import Candle, ConnectionState, FeedStatusReport, Instrument, Quote, Timeframe
+from clients.sdk import (
+    Candle,
+    ConnectionState,
+    FeedStatusReport,
+    Instrument,
+    Quote,
+    Signal,
+    SignalUpdate,
+    Timeframe,
+)
 
 
 class ConnectionChanged(Message, bubble=False):
@@ -87,3 +96,19 @@ class StreamFailed(Message, bubble=False):
         super().__init__()
         self.stream = stream
         self.error = error
+
+
+class SignalUpdated(Message, bubble=False):
+    """One signal lifecycle event; never coalesced, because every decision belongs in the feed."""
+
+    def __init__(self, update: SignalUpdate) -> None:
+        super().__init__()
+        self.update = update
+
+
+class LiveSignalsLoaded(Message, bubble=False):
+    """Every live signal after a reconnect, so rows of signals settled during the outage can go."""
+
+    def __init__(self, signals: Sequence[Signal]) -> None:
+        super().__init__()
+        self.signals = tuple(signals)

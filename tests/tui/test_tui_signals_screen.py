@@ -80,7 +80,9 @@ async def test_s_opens_the_signals_screen_and_m_returns_to_the_same_market_scree
     app = VigilApp(signal_server.address)
     async with app.run_test(size=SIZE):
         market = await eventually(lambda: app.screen if isinstance(app.screen, MarketScreen) else None)
+        assert app.check_action("switch_mode", ("signals",)) and not app.check_action("switch_mode", ("market",))
         signals = await open_signals(app)
+        assert app.check_action("switch_mode", ("market",)) and not app.check_action("switch_mode", ("signals",))
         press(app, "m")
         await eventually(lambda: app.screen is market)
         press(app, "s")
