@@ -8,11 +8,12 @@ NODE_STAMP := node_modules/.installed-stamp
 PROTOS := $(wildcard proto/vigil/v1/*.proto)
 export GRPC_VERBOSITY ?= ERROR
 
-.PHONY: setup run tui test lint fmt proto proto-check bench clean-db fake-tradovate fake-projectx fake-trade-manager help
+.PHONY: setup run tui bridge test lint fmt proto proto-check bench clean-db fake-tradovate fake-projectx fake-trade-manager help
 
 help:
 	@echo "make run        start the server (embedded PostgreSQL, simulated feed) on 127.0.0.1:50051"
 	@echo "make tui        start the terminal UI against the running server"
+	@echo "make bridge     start the TradingView webhook bridge (set VIGIL_WEBHOOK_SECRET)"
 	@echo "make test       run the whole test suite"
 	@echo "make lint       ruff, mypy, buf lint, import-linter, generated-code check"
 	@echo "make proto      regenerate Python code from proto/"
@@ -38,6 +39,10 @@ run: $(STAMP)
 
 tui: $(STAMP)
 	$(PY) -m tui
+
+# The TradingView webhook bridge; needs VIGIL_WEBHOOK_SECRET (or VIGIL_WEBHOOK_SECRETS) and a running server.
+bridge: $(STAMP)
+	$(PY) -m clients.webhook_bridge
 
 test: $(STAMP)
 	$(PY) -m pytest -q
