@@ -80,6 +80,13 @@ class Connection:
             self._monitor = asyncio.get_running_loop().create_task(self._watch_channel(self._channel))
         return self._channel
 
+    async def wait_ready(self) -> None:
+        """Return once the channel is connected, with `state` already CONNECTED (not left to the monitor's turn)."""
+        channel = self.channel()
+        await channel.channel_ready()
+        if channel is self._channel:
+            self._publish(self._state_for(channel.get_state()))
+
     def add_callback(self, callback: StateCallback) -> Callable[[], None]:
         """Call `callback` on every state change; returns a function that removes it."""
         self._callbacks.append(callback)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from clients.sdk.errors import VigilError
+from clients.sdk.errors import InvalidArgumentError, VigilError
 from clients.sdk.models import (
     Aggressor,
     Candle,
@@ -63,6 +63,23 @@ def decimal_from_wire(text: str) -> Decimal:
     if not value.is_finite():
         raise VigilError(f"the server sent a non-finite decimal: {text!r}")
     return value
+
+
+def optional_decimal_from_wire(text: str) -> Decimal | None:
+    """The exact value of a wire decimal string, or None when the field is unset (empty)."""
+    return decimal_from_wire(text) if text else None
+
+
+def decimal_to_wire(value: Decimal, field: str) -> str:
+    """The wire text of an exact Decimal, in plain notation (never an exponent); anything else is refused."""
+    if isinstance(value, bool) or not isinstance(value, Decimal | int) or not Decimal(value).is_finite():
+        raise InvalidArgumentError(field, f"must be a finite Decimal, got {value!r}")
+    return format(Decimal(value), "f")
+
+
+def optional_decimal_to_wire(value: Decimal | None, field: str) -> str:
+    """Empty (unset) for None, else the plain-notation text of the Decimal."""
+    return "" if value is None else decimal_to_wire(value, field)
 
 
 def timeframe_to_pb(timeframe: Timeframe | str) -> common_pb2.Timeframe.ValueType:

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from clients.sdk.convert import candle_from_pb, decimal_from_wire, timeframe_from_pb, timeframe_to_pb
+from clients.sdk.convert import (
+    candle_from_pb,
+    decimal_from_wire,
+    optional_decimal_from_wire,
+    timeframe_from_pb,
+    timeframe_to_pb,
+)
 from clients.sdk.errors import InvalidArgumentError
 from clients.sdk.models import Timeframe
 from clients.sdk.signals import (
@@ -44,11 +50,6 @@ _OUTCOME_FROM_PB: dict[int, CheckOutcome] = {
     pb.CHECK_OUTCOME_WAITING: CheckOutcome.WAITING,
     pb.CHECK_OUTCOME_SKIPPED: CheckOutcome.SKIPPED,
 }
-
-
-def optional_decimal_from_wire(text: str) -> Decimal | None:
-    """The exact value of a wire decimal string, or None when the field is unset (empty)."""
-    return decimal_from_wire(text) if text else None
 
 
 def direction_to_pb(direction: SignalDirection | str) -> pb.SignalDirection.ValueType:

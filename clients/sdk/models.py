@@ -6,8 +6,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import Enum
+from typing import TypeVar
 
 from clients.sdk.errors import InvalidArgumentError
+
+_E = TypeVar("_E", bound=Enum)
 
 NS_PER_SECOND = 1_000_000_000
 NS_PER_MINUTE = 60 * NS_PER_SECOND
@@ -19,6 +22,23 @@ def datetime_from_ns(ts_ns: int) -> datetime:
     """An aware UTC datetime for a nanosecond timestamp (microsecond precision)."""
     seconds, rem = divmod(ts_ns, NS_PER_SECOND)
     return datetime.fromtimestamp(seconds, UTC).replace(microsecond=rem // 1_000)
+
+
+def parse_enum(kind: type[_E], value: _E | str, field: str, noun: str, aliases: dict[str, _E] | None = None) -> _E:
+    """The member of `kind` for a member or its text in any case ("stop_limit", "STOP-LIMIT"), or an alias.
+
+    UNKNOWN (what the SDK shows for a value it does not know) is never a valid choice; anything else that does
+    not match is an InvalidArgumentError naming `field`.
+    """
+    if isinstance(value, kind) and value.name != "UNKNOWN":
+        return value
+    text = (value.value if isinstance(value, Enum) else str(value)).strip().lower().replace("-", "_").replace(" ", "_")
+    words = {m.value: m for m in kind if m.name != "UNKNOWN"} | (aliases or {})
+    found = words.get(text)
+    if found is None:
+        choices = ", ".join(m.value for m in kind if m.name != "UNKNOWN")
+        raise InvalidArgumentError(field, f"unknown {noun} {value!r}; use one of {choices}")
+    return found
 
 
 class Timeframe(Enum):

@@ -4,11 +4,27 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator, Coroutine, Iterable, Iterator
+from collections.abc import AsyncIterator, Coroutine, Generator, Iterable
+from decimal import Decimal
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
 from clients.sdk.client import DEFAULT_TARGET, VigilClient
+from clients.sdk.execution import (
+    Account,
+    BracketBatchResult,
+    BracketResult,
+    BracketSpec,
+    CancelAllResult,
+    Fill,
+    OcoResult,
+    Order,
+    OrderEvent,
+    OrderResult,
+    OrderSpec,
+    Position,
+)
+from clients.sdk.execution_calls import DEFAULT_STARTING_BALANCE
 from clients.sdk.models import (
     Candle,
     ConnectionState,
@@ -21,7 +37,9 @@ from clients.sdk.models import (
     Tick,
     Timeframe,
 )
+from clients.sdk.risk import EmergencyStopResult, RiskEventUpdate, RiskRules, RiskStatus
 from clients.sdk.signals import Signal, SignalInput, SignalStatus, SignalUpdate, SubmitResult
+from clients.sdk.trades import TrackedTrade, TradeUpdate
 
 _T = TypeVar("_T")
 
@@ -113,7 +131,7 @@ class VigilSyncClient:
 
     def stream_quotes(
         self, symbols: Iterable[str] = (), include_trades: bool = False, max_batch: int = 500
-    ) -> Iterator[QuoteBatch]:
+    ) -> Generator[QuoteBatch, None, None]:
         return self._iterate(self._client.stream_quotes(tuple(symbols), include_trades, max_batch))
 
     def stream_candles(
@@ -122,10 +140,10 @@ class VigilSyncClient:
         timeframes: Iterable[Timeframe | str] = (),
         closed_only: bool = False,
         send_snapshot: bool = True,
-    ) -> Iterator[list[Candle]]:
+    ) -> Generator[list[Candle], None, None]:
         return self._iterate(self._client.stream_candles(symbol, tuple(timeframes), closed_only, send_snapshot))
 
-    def stream_feed_status(self, interval_ms: int = 1000) -> Iterator[FeedStatusReport]:
+    def stream_feed_status(self, interval_ms: int = 1000) -> Generator[FeedStatusReport, None, None]:
         return self._iterate(self._client.stream_feed_status(interval_ms))
 
     def submit_signal(self, signal_input: SignalInput) -> SubmitResult:
@@ -151,13 +169,118 @@ class VigilSyncClient:
     def approve_signal(self, signal_id: str) -> Signal:
         return self._run(self._client.approve_signal(signal_id))
 
-    def stream_signal_events(self, send_pending: bool = True) -> Iterator[SignalUpdate]:
+    def stream_signal_events(self, send_pending: bool = True) -> Generator[SignalUpdate, None, None]:
         return self._iterate(self._client.stream_signal_events(send_pending))
+
+    # -- execution ------------------------------------------------------------------------------------
+
+    def create_account(self, name: str, starting_balance: Decimal = DEFAULT_STARTING_BALANCE) -> Account:
+        return self._run(self._client.create_account(name, starting_balance))
+
+    def list_accounts(self) -> list[Account]:
+        return self._run(self._client.list_accounts())
+
+    def get_account(self, account_id: str) -> Account:
+        return self._run(self._client.get_account(account_id))
+
+    def reset_account(self, account_id: str) -> Account:
+        return self._run(self._client.reset_account(account_id))
+
+    def submit_order(self, account_id: str, spec: OrderSpec) -> OrderResult:
+        return self._run(self._client.submit_order(account_id, spec))
+
+    def submit_bracket(self, account_id: str, bracket: BracketSpec) -> BracketResult:
+        return self._run(self._client.submit_bracket(account_id, bracket))
+
+    def submit_bracket_batch(self, account_id: str, brackets: Iterable[BracketSpec]) -> BracketBatchResult:
+        return self._run(self._client.submit_bracket_batch(account_id, tuple(brackets)))
+
+    def submit_oco(self, account_id: str, first: OrderSpec, second: OrderSpec) -> OcoResult:
+        return self._run(self._client.submit_oco(account_id, first, second))
+
+    def modify_order(
+        self, order_id: str, quantity: int = 0, limit_price: Decimal | None = None, stop_price: Decimal | None = None
+    ) -> OrderResult:
+        return self._run(self._client.modify_order(order_id, quantity, limit_price, stop_price))
+
+    def cancel_order(self, order_id: str) -> OrderResult:
+        return self._run(self._client.cancel_order(order_id))
+
+    def cancel_all_orders(self, account_id: str, symbol: str = "") -> CancelAllResult:
+        return self._run(self._client.cancel_all_orders(account_id, symbol))
+
+    def close_position(self, account_id: str, symbol: str) -> tuple[OrderEvent, ...]:
+        return self._run(self._client.close_position(account_id, symbol))
+
+    def flatten_account(self, account_id: str) -> tuple[OrderEvent, ...]:
+        return self._run(self._client.flatten_account(account_id))
+
+    def reverse_position(self, account_id: str, symbol: str) -> tuple[OrderEvent, ...]:
+        return self._run(self._client.reverse_position(account_id, symbol))
+
+    def list_orders(self, account_id: str, open_only: bool = False, symbol: str = "", limit: int = 200) -> list[Order]:
+        return self._run(self._client.list_orders(account_id, open_only, symbol, limit))
+
+    def list_fills(self, account_id: str, from_ns: int = 0, to_ns: int = 0, limit: int = 200) -> list[Fill]:
+        return self._run(self._client.list_fills(account_id, from_ns, to_ns, limit))
+
+    def list_positions(self, account_id: str) -> list[Position]:
+        return self._run(self._client.list_positions(account_id))
+
+    def stream_order_events(self, account_id: str = "") -> Generator[OrderEvent, None, None]:
+        return self._iterate(self._client.stream_order_events(account_id))
+
+    def stream_account(self, account_id: str, max_rate: int = 4) -> Generator[Account, None, None]:
+        return self._iterate(self._client.stream_account(account_id, max_rate))
+
+    # -- trades ---------------------------------------------------------------------------------------
+
+    def list_trades(
+        self,
+        open_only: bool = False,
+        closed_only: bool = False,
+        symbol: str = "",
+        from_ns: int = 0,
+        to_ns: int = 0,
+        limit: int = 100,
+    ) -> list[TrackedTrade]:
+        return self._run(self._client.list_trades(open_only, closed_only, symbol, from_ns, to_ns, limit))
+
+    def get_trade(self, trade_id: str) -> TrackedTrade:
+        return self._run(self._client.get_trade(trade_id))
+
+    def stream_trade_updates(self, send_open: bool = True) -> Generator[TradeUpdate, None, None]:
+        return self._iterate(self._client.stream_trade_updates(send_open))
+
+    # -- risk -----------------------------------------------------------------------------------------
+
+    def get_risk_status(self, account_id: str = "") -> list[RiskStatus]:
+        return self._run(self._client.get_risk_status(account_id))
+
+    def get_rules(self, account_id: str) -> RiskRules:
+        return self._run(self._client.get_rules(account_id))
+
+    def set_rules(self, account_id: str, preset: str = "", rules: RiskRules | None = None) -> RiskRules:
+        return self._run(self._client.set_rules(account_id, preset, rules))
+
+    def list_presets(self) -> list[RiskRules]:
+        return self._run(self._client.list_presets())
+
+    def emergency_stop(self, reason: str = "") -> EmergencyStopResult:
+        return self._run(self._client.emergency_stop(reason))
+
+    def resume(self) -> int:
+        return self._run(self._client.resume())
+
+    def stream_risk_events(self, account_id: str = "", replay: int = 0) -> Generator[RiskEventUpdate, None, None]:
+        return self._iterate(self._client.stream_risk_events(account_id, replay))
+
+    # -- plumbing -------------------------------------------------------------------------------------
 
     def _run(self, coro: Coroutine[Any, Any, _T]) -> _T:
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result()
 
-    def _iterate(self, stream: AsyncIterator[_T]) -> Iterator[_T]:
+    def _iterate(self, stream: AsyncIterator[_T]) -> Generator[_T, None, None]:
         async def step() -> tuple[bool, _T | None]:
             try:
                 return True, await anext(stream)

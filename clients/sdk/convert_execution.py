@@ -1,0 +1,231 @@
+"""Conversions between the ExecutionService messages and the SDK's execution values."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from clients.sdk.convert import (
+    decimal_from_wire,
+    optional_decimal_from_wire,
+    optional_decimal_to_wire,
+)
+from clients.sdk.errors import InvalidArgumentError
+from clients.sdk.execution import (
+    Account,
+    BracketBatchResult,
+    BracketResult,
+    BracketSpec,
+    CancelAllResult,
+    Fill,
+    OcoResult,
+    Order,
+    OrderEvent,
+    OrderResult,
+    OrderSide,
+    OrderSpec,
+    OrderStatus,
+    OrderType,
+    Position,
+    TimeInForce,
+)
+from vigil.v1 import execution_pb2 as pb
+
+_SIDE_TO_PB: dict[OrderSide, pb.OrderSide.ValueType] = {
+    OrderSide.BUY: pb.ORDER_SIDE_BUY,
+    OrderSide.SELL: pb.ORDER_SIDE_SELL,
+}
+_SIDE_FROM_PB = {v: k for k, v in _SIDE_TO_PB.items()}
+
+_TYPE_TO_PB: dict[OrderType, pb.OrderType.ValueType] = {
+    OrderType.MARKET: pb.ORDER_TYPE_MARKET,
+    OrderType.LIMIT: pb.ORDER_TYPE_LIMIT,
+    OrderType.STOP: pb.ORDER_TYPE_STOP,
+    OrderType.STOP_LIMIT: pb.ORDER_TYPE_STOP_LIMIT,
+}
+_TYPE_FROM_PB = {v: k for k, v in _TYPE_TO_PB.items()}
+
+_TIF_TO_PB: dict[TimeInForce, pb.TimeInForce.ValueType] = {
+    TimeInForce.DAY: pb.TIME_IN_FORCE_DAY,
+    TimeInForce.GTC: pb.TIME_IN_FORCE_GTC,
+}
+_TIF_FROM_PB = {v: k for k, v in _TIF_TO_PB.items()}
+
+_UNKNOWN_TIF = TimeInForce.UNKNOWN
+
+_STATUS_FROM_PB: dict[int, OrderStatus] = {
+    pb.ORDER_STATUS_SUBMITTED: OrderStatus.SUBMITTED,
+    pb.ORDER_STATUS_WORKING: OrderStatus.WORKING,
+    pb.ORDER_STATUS_TRIGGERED: OrderStatus.TRIGGERED,
+    pb.ORDER_STATUS_PARTIALLY_FILLED: OrderStatus.PARTIALLY_FILLED,
+    pb.ORDER_STATUS_FILLED: OrderStatus.FILLED,
+    pb.ORDER_STATUS_CANCELLED: OrderStatus.CANCELLED,
+    pb.ORDER_STATUS_EXPIRED: OrderStatus.EXPIRED,
+    pb.ORDER_STATUS_DENIED: OrderStatus.DENIED,
+    pb.ORDER_STATUS_PENDING_PARENT: OrderStatus.PENDING_PARENT,
+}
+
+
+def side_to_pb(side: OrderSide | str, field: str = "side") -> pb.OrderSide.ValueType:
+    return _SIDE_TO_PB[OrderSide.parse(side, field)]
+
+
+def order_spec_to_pb(spec: OrderSpec, field: str = "order") -> pb.OrderSpec:
+    if isinstance(spec.quantity, bool) or not isinstance(spec.quantity, int):
+        raise InvalidArgumentError(f"{field}.quantity", f"must be a whole number of contracts, got {spec.quantity!r}")
+    return pb.OrderSpec(
+        symbol=spec.symbol,
+        side=side_to_pb(spec.side, f"{field}.side"),
+        type=_TYPE_TO_PB[OrderType.parse(spec.order_type, f"{field}.type")],
+        quantity=spec.quantity,
+        limit_price=optional_decimal_to_wire(spec.limit_price, f"{field}.limit_price"),
+        stop_price=optional_decimal_to_wire(spec.stop_price, f"{field}.stop_price"),
+        time_in_force=_TIF_TO_PB[TimeInForce.parse(spec.time_in_force, f"{field}.time_in_force")],
+        client_order_id=spec.client_order_id,
+    )
+
+
+def order_spec_from_pb(msg: pb.OrderSpec) -> OrderSpec:
+    return OrderSpec(
+        symbol=msg.symbol,
+        side=_SIDE_FROM_PB.get(msg.side, OrderSide.UNKNOWN),
+        quantity=msg.quantity,
+        order_type=_TYPE_FROM_PB.get(msg.type, OrderType.UNKNOWN),
+        limit_price=optional_decimal_from_wire(msg.limit_price),
+        stop_price=optional_decimal_from_wire(msg.stop_price),
+        # Unset means the server's default, DAY.
+        time_in_force=TimeInForce.DAY if not msg.time_in_force else _TIF_FROM_PB.get(msg.time_in_force, _UNKNOWN_TIF),
+        client_order_id=msg.client_order_id,
+    )
+
+
+def bracket_spec_to_pb(spec: BracketSpec, field: str = "bracket") -> pb.BracketSpec:
+    return pb.BracketSpec(
+        entry=order_spec_to_pb(spec.entry, f"{field}.entry"),
+        stop_loss_price=optional_decimal_to_wire(spec.stop_loss_price, f"{field}.stop_loss_price"),
+        take_profit_price=optional_decimal_to_wire(spec.take_profit_price, f"{field}.take_profit_price"),
+        stop_loss_ticks=spec.stop_loss_ticks,
+        take_profit_ticks=spec.take_profit_ticks,
+    )
+
+
+def bracket_spec_from_pb(msg: pb.BracketSpec) -> BracketSpec:
+    return BracketSpec(
+        entry=order_spec_from_pb(msg.entry),
+        stop_loss_price=optional_decimal_from_wire(msg.stop_loss_price),
+        take_profit_price=optional_decimal_from_wire(msg.take_profit_price),
+        stop_loss_ticks=msg.stop_loss_ticks,
+        take_profit_ticks=msg.take_profit_ticks,
+    )
+
+
+def order_from_pb(msg: pb.Order) -> Order:
+    return Order(
+        order_id=msg.order_id,
+        client_order_id=msg.client_order_id,
+        account_id=msg.account_id,
+        contract_id=msg.contract_id,
+        side=_SIDE_FROM_PB.get(msg.side, OrderSide.UNKNOWN),
+        order_type=_TYPE_FROM_PB.get(msg.type, OrderType.UNKNOWN),
+        quantity=msg.quantity,
+        filled_quantity=msg.filled_quantity,
+        limit_price=optional_decimal_from_wire(msg.limit_price),
+        stop_price=optional_decimal_from_wire(msg.stop_price),
+        time_in_force=_TIF_FROM_PB.get(msg.time_in_force, TimeInForce.UNKNOWN),
+        status=_STATUS_FROM_PB.get(msg.status, OrderStatus.UNKNOWN),
+        average_fill_price=optional_decimal_from_wire(msg.average_fill_price) if msg.filled_quantity else None,
+        parent_order_id=msg.parent_order_id,
+        bracket_id=msg.bracket_id,
+        oco_group_id=msg.oco_group_id,
+        reason=msg.reason,
+        created_ns=msg.created_ns,
+        updated_ns=msg.updated_ns,
+    )
+
+
+def fill_from_pb(msg: pb.Fill) -> Fill:
+    return Fill(
+        fill_id=msg.fill_id,
+        order_id=msg.order_id,
+        account_id=msg.account_id,
+        contract_id=msg.contract_id,
+        side=_SIDE_FROM_PB.get(msg.side, OrderSide.UNKNOWN),
+        quantity=msg.quantity,
+        price=decimal_from_wire(msg.price),
+        commission=decimal_from_wire(msg.commission),
+        liquidity=msg.liquidity,
+        ts_ns=msg.ts_ns,
+    )
+
+
+def position_from_pb(msg: pb.Position) -> Position:
+    return Position(
+        account_id=msg.account_id,
+        contract_id=msg.contract_id,
+        quantity=msg.quantity,
+        average_price=decimal_from_wire(msg.average_price),
+        mark_price=optional_decimal_from_wire(msg.mark_price),
+        unrealized_points=decimal_from_wire(msg.unrealized_points),
+        unrealized_pnl=decimal_from_wire(msg.unrealized_pnl),
+        realized_pnl=decimal_from_wire(msg.realized_pnl),
+    )
+
+
+def account_from_pb(msg: pb.Account) -> Account:
+    return Account(
+        account_id=msg.account_id,
+        name=msg.name,
+        starting_balance=decimal_from_wire(msg.starting_balance),
+        balance=decimal_from_wire(msg.balance),
+        equity=decimal_from_wire(msg.equity),
+        realized_pnl=decimal_from_wire(msg.realized_pnl),
+        unrealized_pnl=decimal_from_wire(msg.unrealized_pnl),
+        commissions=decimal_from_wire(msg.commissions),
+        positions=tuple(position_from_pb(p) for p in msg.positions),
+        updated_ns=msg.updated_ns,
+    )
+
+
+def order_event_from_pb(msg: pb.OrderEvent) -> OrderEvent:
+    return OrderEvent(
+        kind=msg.kind,
+        order=order_from_pb(msg.order) if msg.HasField("order") else None,
+        fill=fill_from_pb(msg.fill) if msg.HasField("fill") else None,
+        reason=msg.reason,
+        ts_ns=msg.ts_ns,
+    )
+
+
+def events_from_pb(events: Iterable[pb.OrderEvent]) -> tuple[OrderEvent, ...]:
+    return tuple(order_event_from_pb(e) for e in events)
+
+
+def orders_from_pb(orders: Iterable[pb.Order]) -> tuple[Order, ...]:
+    return tuple(order_from_pb(o) for o in orders)
+
+
+def order_result_from_pb(
+    msg: pb.SubmitOrderResponse | pb.ModifyOrderResponse | pb.CancelOrderResponse,
+) -> OrderResult:
+    return OrderResult(order=order_from_pb(msg.order), events=events_from_pb(msg.events))
+
+
+def bracket_result_from_pb(msg: pb.SubmitBracketResponse) -> BracketResult:
+    return BracketResult(
+        orders=orders_from_pb(msg.orders), bracket_id=msg.bracket_id, events=events_from_pb(msg.events)
+    )
+
+
+def bracket_batch_result_from_pb(msg: pb.SubmitBracketBatchResponse) -> BracketBatchResult:
+    return BracketBatchResult(
+        orders=orders_from_pb(msg.orders), bracket_ids=tuple(msg.bracket_ids), events=events_from_pb(msg.events)
+    )
+
+
+def oco_result_from_pb(msg: pb.SubmitOcoResponse) -> OcoResult:
+    return OcoResult(
+        orders=orders_from_pb(msg.orders), oco_group_id=msg.oco_group_id, events=events_from_pb(msg.events)
+    )
+
+
+def cancel_all_result_from_pb(msg: pb.CancelAllOrdersResponse) -> CancelAllResult:
+    return CancelAllResult(orders=orders_from_pb(msg.orders), events=events_from_pb(msg.events))

@@ -1,0 +1,105 @@
+"""Transport: the channel, API key and deadline shared by every call group; typed errors, resilient streams."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import grpc
+import structlog
+
+from clients.sdk.connection import Backoff, Connection, StateCallback
+from clients.sdk.errors import UnavailableError, error_from_rpc
+
+log = structlog.get_logger(__name__)
+
+DEFAULT_TARGET = "127.0.0.1:50051"
+API_KEY_ENV = "VIGIL_API_KEY"
+
+_Resp = TypeVar("_Resp")
+_T = TypeVar("_T")
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    Call: TypeAlias = grpc.aio.UnaryStreamCall[Any, _Resp]
+
+
+class Transport:
+    """What the per-service call groups build on: one Connection, the API key, the default deadline.
+
+    Unary calls fail fast with a typed VigilError. With `reconnect=True` streams survive server restarts and
+    connection loss: they wait for the server, back off 0.5 s doubling to 10 s, and re-send their request.
+    """
+
+    def __init__(
+        self,
+        target: str = DEFAULT_TARGET,
+        *,
+        api_key: str | None = None,
+        timeout: float = 5.0,
+        reconnect: bool = True,
+        on_state_change: StateCallback | None = None,
+    ) -> None:
+        self.target = target
+        self.timeout = timeout
+        self.reconnect_streams = reconnect
+        key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
+        self._metadata: tuple[tuple[str, str], ...] = (("authorization", f"Bearer {key}"),) if key else ()
+        self._connection = Connection(target, on_state_change)
+
+    def _channel(self) -> grpc.aio.Channel:
+        return self._connection.channel()
+
+    async def _unary(self, method: Callable[..., Awaitable[_Resp]], request: object) -> _Resp:
+        try:
+            return await method(request, timeout=self.timeout, metadata=self._metadata)
+        except grpc.aio.AioRpcError as error:
+            raise error_from_rpc(error) from None
+        except asyncio.CancelledError:
+            # reconnect() or close() closed the channel under this call: not a cancellation of the caller.
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise
+            raise UnavailableError("the connection was closed during the call") from None
+
+    async def _resilient_stream(
+        self,
+        name: str,
+        open_call: Callable[[bool], Call[_Resp]],
+        to_model: Callable[[_Resp], _T],
+    ) -> AsyncGenerator[_T, None]:
+        backoff = Backoff()
+        resumed = False
+        while True:
+            generation = self._connection.generation
+            call = open_call(resumed)
+            reason = "ended"
+            try:
+                async for response in call:
+                    backoff.reset()
+                    yield to_model(response)
+            except grpc.aio.AioRpcError as error:
+                if not (self.reconnect_streams and error.code() is grpc.StatusCode.UNAVAILABLE):
+                    raise error_from_rpc(error) from None
+                reason = error.details() or "unavailable"
+            except asyncio.CancelledError:
+                # Closing the channel cancels its calls; only a cancellation of our own task propagates.
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    raise
+                if self._connection.closed:
+                    return
+                if self._connection.generation == generation:
+                    raise
+                reason = "reconnect requested"
+            finally:
+                call.cancel()
+            if not self.reconnect_streams or self._connection.closed:
+                return
+            if self._connection.generation == generation:
+                delay = backoff.next_delay()
+                log.info("sdk.stream_reconnecting", stream=name, reason=reason, delay_s=delay)
+                await self._connection.sleep(delay)
+            resumed = True
