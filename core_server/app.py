@@ -10,12 +10,23 @@ from typing import Literal
 
 import structlog
 
+from core_server.api.execution import ExecutionServicer
 from core_server.api.market_data import MarketDataServicer
 from core_server.api.server import GrpcServer, build_grpc_server
 from core_server.api.signals import SignalServicer
+from core_server.api.trades import TradeServicer
 from core_server.bus import Bus
 from core_server.calendar.session_table import load_trading_calendar
 from core_server.config import Config
+from core_server.excursions.live import TradeTracking
+from core_server.excursions.model import Direction, TradeSpec
+from core_server.excursions.settings import ExcursionSettings, PriceSource
+from core_server.excursions.tracked import TradeSource
+from core_server.execution.accounts import CommissionSchedule
+from core_server.execution.fill_model import FillSettings
+from core_server.execution.live import DefaultAccount, LiveExecution
+from core_server.execution.model import AccountId
+from core_server.execution.signal_orders import SignalOrders
 from core_server.feeds.catalog import FeedPlan, plan_feed
 from core_server.market_data.candle_writer import CandleWriter
 from core_server.market_data.engine import MarketDataEngine
@@ -25,13 +36,16 @@ from core_server.model.market_data import ALL_TIMEFRAMES
 from core_server.model.symbols import parse_symbol
 from core_server.signals.engine import SignalEngine
 from core_server.signals.settings import ApprovalMode, SignalSettings, settings_with
+from core_server.signals.trade_record import TradeRecord
 from core_server.storage.candles import CandleRepository
 from core_server.storage.database import connect_pool, describe_dsn
 from core_server.storage.embedded import EmbeddedPostgres, default_data_dir
+from core_server.storage.execution import ExecutionRepository
 from core_server.storage.migrator import migrate
 from core_server.storage.signals import SignalRepository
 from core_server.storage.tick_writer import TickWriter
 from core_server.storage.ticks import TickRepository
+from core_server.storage.trades import TradeRepository
 
 log = structlog.get_logger(__name__)
 
@@ -52,6 +66,9 @@ class RunningServer:
     candle_writer: CandleWriter
     pool: object
     embedded: EmbeddedPostgres | None
+    trades: TradeTracking | None = None
+    execution: LiveExecution | None = None
+    signal_orders: SignalOrders | None = None
     feed_tasks: list[asyncio.Task[None]] = field(default_factory=list)
     service_tasks: list[asyncio.Task[None]] = field(default_factory=list)
     stopped: bool = False
@@ -74,6 +91,12 @@ class RunningServer:
         await _cancel(self.feed_tasks)
         await self.grpc.server.stop(SHUTDOWN_GRACE_S)
         await self.signals.stop()  # decides on the candles already closed and stores every decision
+        if self.trades is not None:
+            await self.trades.stop()  # stores every excursion change (and trades the last decisions opened)
+        if self.signal_orders is not None:
+            await self.signal_orders.stop()  # brackets of the last confirmed signals
+        if self.execution is not None:
+            await self.execution.stop()  # stores every queued fill, trigger and expiry
         self.bus.close_all()
         await _cancel(self.service_tasks)
         self.candle_writer.put(self.engine.forming_candles())
@@ -151,7 +174,10 @@ async def start(
     binding = engine.attach(plan.feed, contracts, realtime=plan.realtime, quote_only=plan.quote_only)
     await _restore_forming(engine, candle_repository, contracts)
     try:
+        execution = await _start_execution(config, clock, bus, engine, pool)
         signals = await _start_signals(clock, bus, engine, pool, candle_repository, signal_settings)
+        signal_orders = _signal_orders(config, execution, signals)
+        trades = await _start_trades(config, bus, engine, pool, signals)
     except BaseException:
         await pool.close()
         if embedded is not None:
@@ -159,11 +185,20 @@ async def start(
         raise
 
     servicer = MarketDataServicer(clock, bus, engine, candle_repository, tick_writer.status)
-    grpc_server = build_grpc_server(config.listen, config.api_keys, servicer, SignalServicer(clock, signals))
+    grpc_server = build_grpc_server(
+        config.listen,
+        config.api_keys,
+        servicer,
+        SignalServicer(clock, signals),
+        trades=TradeServicer(clock, trades),
+        execution=ExecutionServicer(clock, execution),
+    )
     await grpc_server.server.start()
     await grpc_server.serving()
 
     running = RunningServer(config, grpc_server, engine, signals, bus, plan, tick_writer, candle_writer, pool, embedded)
+    running.trades = trades
+    running.execution, running.signal_orders = execution, signal_orders
     running.service_tasks = [
         asyncio.create_task(tick_writer.run(), name="tick-writer"),
         asyncio.create_task(candle_writer.run(), name="candle-writer"),
@@ -201,6 +236,74 @@ async def _start_signals(
     )
     await signals.start()
     return signals
+
+
+async def _start_trades(
+    config: Config, bus: Bus, engine: MarketDataEngine, pool: object, signals: SignalEngine
+) -> TradeTracking:
+    """Trade tracking, after the signal engine (each trade a confirmed signal opens is tracked from then on) and
+    before the feeds, so the open trades are restored before the first new tick."""
+    settings = ExcursionSettings(
+        price_source=PriceSource(config.excursion_price),
+        break_even_enabled=config.break_even,
+        break_even_trigger_r=config.break_even_r,
+        break_even_offset_ticks=config.break_even_offset_ticks,
+    )
+    trades = TradeTracking(bus, engine, TradeRepository(pool), settings)
+    signals.add_trade_listener(lambda record: _track_signal_trade(trades, record))
+    await trades.start()  # also restores the trades the signal engine opened while starting
+    return trades
+
+
+def _track_signal_trade(trades: TradeTracking, record: TradeRecord) -> None:
+    """Track a confirmed signal's trade from its creation on, at the entry, stop and size it committed to."""
+    spec = TradeSpec(
+        trade_id=record.trade_id,
+        contract_id=record.contract_id,
+        direction=Direction(record.direction),  # BULLISH = LONG = 1, BEARISH = SHORT = 2
+        quantity=record.quantity,
+        entry=record.entry_price,
+        stop=record.stop_price,
+        opened_ns=record.created_ns,
+    )
+    trades.open_trade(spec, TradeSource.SIGNAL, signal_id=record.signal_id)
+
+
+async def _start_execution(
+    config: Config, clock: Clock, bus: Bus, engine: MarketDataEngine, pool: object
+) -> LiveExecution:
+    """Paper execution, restored from the store before the feeds start; fills happen within each tick."""
+    paper = config.paper
+    fill = FillSettings(
+        seed=paper.seed,
+        latency_min_ns=paper.latency_ms[0] * NS_PER_MS,
+        latency_max_ns=paper.latency_ms[1] * NS_PER_MS,
+        max_slippage_ticks=paper.slippage_ticks,
+        fill_limits_on_touch=paper.fill_on_touch,
+        partial_fills=paper.partial_fills,
+    )
+    execution = LiveExecution(
+        clock,
+        bus,
+        ExecutionRepository(pool),
+        fill_settings=fill,
+        commissions=CommissionSchedule(default=paper.commission),
+        default_account=DefaultAccount(AccountId(paper.account_name), paper.account_name, paper.account_balance),
+    )
+    await execution.start()
+    engine.add_tick_listener(execution.on_tick)
+    return execution
+
+
+def _signal_orders(config: Config, execution: LiveExecution, signals: SignalEngine) -> SignalOrders | None:
+    """Confirmed signals place a bracket on the signal account (VIGIL_SIGNAL_EXECUTION=on)."""
+    if not config.paper.signal_execution:
+        return None
+    orders = SignalOrders(
+        execution, AccountId(config.paper.signal_account), config.paper.signal_target_r, signals.record_order_refused
+    )
+    signals.add_trade_listener(orders.on_trade)
+    return orders
 
 
 async def _restore_forming(engine: MarketDataEngine, candles: CandleRepository, contracts: Sequence[Contract]) -> None:

@@ -6,10 +6,13 @@ import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 FEED_KINDS = ("simulated", "replay", "tradovate", "projectx", "trade_manager")
 QUOTE_PRICES = ("mid", "bid", "ask")
+EXCURSION_PRICES = ("last", "bid_ask")
+SWITCHES = {"on": True, "off": False}
 DEFAULT_SYMBOLS = ("NQ", "MNQ", "ES", "MES")
 
 
@@ -42,6 +45,11 @@ class Config:
     tick_buffer_max: int = 2_000_000
     forming_interval_ms: int = 250
     signal_approval: str = "auto"  # auto: confirmed signals trade at once; manual: wait for ApproveSignal
+    excursion_price: str = "last"  # MFE/MAE from the last trade, or bid for longs and ask for shorts
+    break_even: bool = True
+    break_even_r: Decimal = Decimal(1)  # exact: the MFE in R that moves the stop to entry
+    break_even_offset_ticks: int = 0  # the break-even stop's distance from entry, in the trade's favour
+    paper: PaperConfig = field(default_factory=lambda: PaperConfig())  # paper execution (VIGIL_PAPER_*)
     env: Mapping[str, str] = field(default_factory=dict, repr=False)  # for adapters' own settings
 
     @property
@@ -67,6 +75,14 @@ class Config:
         signal_approval = get("VIGIL_SIGNAL_APPROVAL", "auto").strip().lower()
         if signal_approval not in ("auto", "manual"):
             raise ConfigError("VIGIL_SIGNAL_APPROVAL", "use 'auto' or 'manual'")
+        excursion_price = get("VIGIL_EXCURSION_PRICE", "last").strip().lower()
+        if excursion_price not in EXCURSION_PRICES:
+            raise ConfigError(
+                "VIGIL_EXCURSION_PRICE", f"{excursion_price!r} is not one of {', '.join(EXCURSION_PRICES)}"
+            )
+        break_even = get("VIGIL_BREAK_EVEN", "on").strip().lower()
+        if break_even not in SWITCHES:
+            raise ConfigError("VIGIL_BREAK_EVEN", f"{break_even!r}: use 'on' or 'off'")
         sim_hours = get("VIGIL_SIM_HOURS", "always").strip().lower()
         if sim_hours not in ("always", "exchange"):
             raise ConfigError("VIGIL_SIM_HOURS", "use 'always' or 'exchange'")
@@ -100,7 +116,12 @@ class Config:
             log_format=get("VIGIL_LOG_FORMAT", "auto").strip().lower(),
             tick_buffer_max=_int(get, "VIGIL_TICK_BUFFER_MAX", 2_000_000),
             forming_interval_ms=_int(get, "VIGIL_FORMING_INTERVAL_MS", 250),
+            excursion_price=excursion_price,
+            break_even=SWITCHES[break_even],
+            break_even_r=_positive_decimal(get, "VIGIL_BREAK_EVEN_R", Decimal(1)),
+            break_even_offset_ticks=_int(get, "VIGIL_BREAK_EVEN_OFFSET_TICKS", 0),
             signal_approval=signal_approval,
+            paper=_paper_config(get),
             env=env,
         )
         if not config.api_keys and not config.listens_on_loopback:
@@ -132,3 +153,82 @@ def _number(get: object, name: str, default: float, *, low: float, high: float) 
     if not low <= value <= high:
         raise ConfigError(name, f"{value} is outside {low}..{high}")
     return value
+
+
+def _positive_decimal(get: object, name: str, default: Decimal) -> Decimal:
+    """An exact decimal above 0 (never parsed through a float)."""
+    raw = get(name)  # type: ignore[operator]
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = Decimal(raw.strip())
+    except InvalidOperation:
+        raise ConfigError(name, f"{raw!r} is not a decimal number") from None
+    if not value.is_finite() or value <= 0:
+        raise ConfigError(name, f"{raw!r} must be a number above 0")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class PaperConfig:
+    """Paper execution and the signal-to-order path."""
+
+    seed: int = 1  # VIGIL_PAPER_SEED: latency and slippage draws
+    latency_ms: tuple[int, int] = (50, 200)  # VIGIL_PAPER_LATENCY_MS "50-200" (or one value)
+    slippage_ticks: int = 2  # VIGIL_PAPER_SLIPPAGE_TICKS: at most this many ticks against a market fill
+    fill_on_touch: bool = False  # VIGIL_PAPER_FILL_ON_TOUCH
+    partial_fills: bool = False  # VIGIL_PAPER_PARTIAL_FILLS
+    commission: Decimal = Decimal("2.50")  # VIGIL_COMMISSION: dollars per contract per side
+    account_name: str = "paper"  # VIGIL_PAPER_ACCOUNT: the default account (id and name), opened on first start
+    account_balance: Decimal = Decimal(50_000)  # VIGIL_PAPER_BALANCE
+    signal_execution: bool = True  # VIGIL_SIGNAL_EXECUTION on|off: confirmed signals place brackets
+    signal_account: str = "paper"  # VIGIL_SIGNAL_ACCOUNT (default: the default paper account)
+    signal_target_r: Decimal = Decimal(2)  # VIGIL_SIGNAL_TARGET_R: take-profit at entry + R x risk
+
+
+def _switch(get: object, name: str, default: bool) -> bool:
+    raw = (get(name) or "").strip().lower()  # type: ignore[operator]
+    if raw == "":
+        return default
+    if raw in ("on", "true", "1", "yes"):
+        return True
+    if raw in ("off", "false", "0", "no"):
+        return False
+    raise ConfigError(name, f"{raw!r}: use 'on' or 'off'")
+
+
+def _paper_config(get: object) -> PaperConfig:
+    raw_latency = (get("VIGIL_PAPER_LATENCY_MS") or "50-200").strip()  # type: ignore[operator]
+    try:
+        low, _, high = raw_latency.partition("-")
+        latency = (int(low), int(high or low))
+    except ValueError:
+        raise ConfigError("VIGIL_PAPER_LATENCY_MS", f"{raw_latency!r}: use MIN-MAX milliseconds, e.g. 50-200") from None
+    if not 0 <= latency[0] <= latency[1] <= 60_000:
+        raise ConfigError("VIGIL_PAPER_LATENCY_MS", f"{raw_latency!r}: need 0 <= MIN <= MAX <= 60000")
+    slippage = _int(get, "VIGIL_PAPER_SLIPPAGE_TICKS", 2)
+    if not 0 <= slippage <= 100:
+        raise ConfigError("VIGIL_PAPER_SLIPPAGE_TICKS", f"{slippage} is outside 0..100")
+    raw_commission = (get("VIGIL_COMMISSION") or "2.50").strip()  # type: ignore[operator]
+    try:
+        commission = Decimal(raw_commission)
+    except InvalidOperation:
+        raise ConfigError("VIGIL_COMMISSION", f"{raw_commission!r} is not a decimal number") from None
+    if not commission.is_finite() or commission < 0:
+        raise ConfigError("VIGIL_COMMISSION", f"{raw_commission!r} must be 0 or more dollars")
+    account = (get("VIGIL_PAPER_ACCOUNT") or "paper").strip()  # type: ignore[operator]
+    if not account or len(account) > 64:
+        raise ConfigError("VIGIL_PAPER_ACCOUNT", "a name of 1 to 64 characters is required")
+    return PaperConfig(
+        seed=_int(get, "VIGIL_PAPER_SEED", 1),
+        latency_ms=latency,
+        slippage_ticks=slippage,
+        fill_on_touch=_switch(get, "VIGIL_PAPER_FILL_ON_TOUCH", False),
+        partial_fills=_switch(get, "VIGIL_PAPER_PARTIAL_FILLS", False),
+        commission=commission,
+        account_name=account,
+        account_balance=_positive_decimal(get, "VIGIL_PAPER_BALANCE", Decimal(50_000)),
+        signal_execution=_switch(get, "VIGIL_SIGNAL_EXECUTION", True),
+        signal_account=(get("VIGIL_SIGNAL_ACCOUNT") or "").strip() or account,  # type: ignore[operator]
+        signal_target_r=_positive_decimal(get, "VIGIL_SIGNAL_TARGET_R", Decimal(2)),
+    )

@@ -9,16 +9,29 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from core_server.api.execution import ExecutionServicer
 from core_server.api.interceptors import ApiKeyInterceptor, RequestContextInterceptor
 from core_server.api.market_data import MarketDataServicer
 from core_server.api.signals import SignalServicer
-from vigil.v1 import market_data_pb2, market_data_pb2_grpc, signals_pb2, signals_pb2_grpc
+from core_server.api.trades import TradeServicer
+from vigil.v1 import (
+    execution_pb2,
+    execution_pb2_grpc,
+    market_data_pb2,
+    market_data_pb2_grpc,
+    signals_pb2,
+    signals_pb2_grpc,
+    trades_pb2,
+    trades_pb2_grpc,
+)
 
 # Reflection answers from the default descriptor pool, which holds a service only once the _pb2
 # module declaring it is imported; taking names from the descriptors makes that import explicit.
 SERVICE_NAMES: tuple[str, ...] = (
     market_data_pb2.DESCRIPTOR.services_by_name["MarketDataService"].full_name,
     signals_pb2.DESCRIPTOR.services_by_name["SignalService"].full_name,
+    execution_pb2.DESCRIPTOR.services_by_name["ExecutionService"].full_name,
+    trades_pb2.DESCRIPTOR.services_by_name["TradeService"].full_name,
 )
 
 
@@ -38,7 +51,13 @@ class GrpcServer:
 
 
 def build_grpc_server(
-    listen: str, api_keys: Sequence[str], market_data: MarketDataServicer, signals: SignalServicer
+    listen: str,
+    api_keys: Sequence[str],
+    market_data: MarketDataServicer,
+    signals: SignalServicer,
+    *,
+    execution: ExecutionServicer,
+    trades: TradeServicer,
 ) -> GrpcServer:
     interceptors: list[grpc.aio.ServerInterceptor] = [RequestContextInterceptor()]
     if api_keys:
@@ -49,6 +68,8 @@ def build_grpc_server(
     )
     market_data_pb2_grpc.add_MarketDataServiceServicer_to_server(market_data, server)
     signals_pb2_grpc.add_SignalServiceServicer_to_server(signals, server)
+    execution_pb2_grpc.add_ExecutionServiceServicer_to_server(execution, server)
+    trades_pb2_grpc.add_TradeServiceServicer_to_server(trades, server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     names = (*SERVICE_NAMES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME)

@@ -119,6 +119,24 @@ class ExcursionEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class ExcursionState:
+    """What a trade's excursion has come to, in ticks: enough to continue tracking it after a restart.
+
+    `stop` is the current stop price; MFE/MAE are favourable ticks from entry. `result_ticks` and `closed_ns`
+    are None while the trade is open.
+    """
+
+    status: TradeStatus
+    stop: int
+    mfe_ticks: int
+    mae_ticks: int
+    mfe_ns: int
+    mae_ns: int
+    result_ticks: int | None = None
+    closed_ns: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ExcursionSnapshot:
     """A trade's excursion as it stands: open, or final once `status` is not OPEN.
 
@@ -154,3 +172,17 @@ class ExcursionSnapshot:
     @property
     def is_open(self) -> bool:
         return self.status is TradeStatus.OPEN
+
+    @property
+    def state(self) -> ExcursionState:
+        """The stored form of this snapshot (ExcursionTracker.restore continues from it)."""
+        return ExcursionState(
+            self.status,
+            self.stop,
+            self.mfe_ticks,
+            self.mae_ticks,
+            self.mfe_ns,
+            self.mae_ns,
+            self.result_ticks,
+            self.closed_ns,
+        )

@@ -12,6 +12,7 @@ or move MFE/MAE. Once a trade has ended its band is empty of events and further 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from fractions import Fraction
 from typing import Final
 
@@ -20,6 +21,7 @@ from core_server.excursions.model import (
     ExcursionEvent,
     ExcursionEventKind,
     ExcursionSnapshot,
+    ExcursionState,
     TradeSpec,
     TradeStatus,
 )
@@ -107,6 +109,47 @@ class ExcursionTracker:
         self._events: list[ExcursionEvent] = []
         self._lo_px = self._hi_px = 0
         self._set_band()
+
+    @classmethod
+    def restore(
+        cls,
+        spec: TradeSpec,
+        state: ExcursionState,
+        settings: ExcursionSettings = DEFAULT_EXCURSION_SETTINGS,
+        instrument: InstrumentSpec | None = None,
+        events: Sequence[ExcursionEvent] = (),
+    ) -> ExcursionTracker:
+        """A tracker that continues a stored trade: current stop, MFE/MAE so far, status and history.
+
+        A stop away from the initial one means break-even has already moved it; otherwise break-even stays
+        pending (under `settings`) and triggers at the next new high that reaches it. An ended trade comes
+        back ended: its snapshot is final and it ignores every tick.
+        """
+        tracker = cls(spec, settings, instrument)
+        risk, sign = tracker._risk, tracker._sign
+        stop = (state.stop - spec.entry) * sign
+        mfe, mae = state.mfe_ticks, state.mae_ticks
+        if mfe < 0 or mae > 0:
+            raise InvalidArgument("state", f"MFE must be >= 0 and MAE <= 0 ticks, got {mfe} and {mae}")
+        if stop < -risk or (stop != -risk and stop >= mfe):
+            raise InvalidArgument(
+                "state.stop", f"stop {state.stop} must be the initial stop {spec.stop} or lie between it and the MFE"
+            )
+        ended = state.status is not TradeStatus.OPEN
+        if ended != (state.result_ticks is not None) or ended != (state.closed_ns is not None):
+            raise InvalidArgument("state", f"a {state.status} trade has a result and a close time exactly when ended")
+        tracker._stop = stop
+        tracker._be_pending = tracker._be_pending and stop == -risk
+        tracker._mfe, tracker._mae = mfe, mae
+        tracker._mfe_ns, tracker._mae_ns = state.mfe_ns, state.mae_ns
+        tracker._status = state.status
+        if state.result_ticks is not None:
+            tracker._exit_fav = state.result_ticks
+            tracker._exit_price = spec.entry + state.result_ticks * sign
+            tracker._closed_ns = state.closed_ns
+        tracker._events = list(events)
+        tracker._set_band()
+        return tracker
 
     @staticmethod
     def _target_ticks(spec: TradeSpec, risk: int) -> int | None:
@@ -251,7 +294,8 @@ class ExcursionTracker:
         """The current stop price in ticks (the initial stop until break-even moves it)."""
         return self._price_of(self._stop)
 
-    def snapshot(self) -> ExcursionSnapshot:
+    def snapshot(self, with_events: bool = True) -> ExcursionSnapshot:
+        """The excursion as it stands; without its history (events=()) it costs the same however long it is."""
         tick = self.instrument.tick_size
         exit_fav = self._exit_fav
         return ExcursionSnapshot(
@@ -259,7 +303,7 @@ class ExcursionTracker:
             status=self._status,
             stop=self.stop,
             target=None if self._target is None else self._price_of(self._target),
-            break_even_triggered=self.settings.break_even_enabled and not self._be_pending,
+            break_even_triggered=self._stop != -self._risk,  # only break-even moves the stop
             mfe_r=r_multiple(self._mfe, self._risk),
             mae_r=r_multiple(self._mae, self._risk),
             mfe_ticks=self._mfe,
@@ -273,5 +317,5 @@ class ExcursionTracker:
             result_points=None if exit_fav is None else tick * exit_fav,
             exit_price=self._exit_price,
             closed_ns=self._closed_ns,
-            events=tuple(self._events),
+            events=tuple(self._events) if with_events else (),
         )

@@ -48,6 +48,9 @@ class AccountBook:
         self._accounts[account_id] = account
         return account
 
+    def restore(self, account: Account) -> None:
+        self._accounts[account.account_id] = account
+
     def reset(self, account_id: AccountId) -> Account:
         return self.open(account_id, self._accounts[account_id].starting_balance)
 

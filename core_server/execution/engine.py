@@ -60,7 +60,7 @@ from core_server.execution.model import (
 from core_server.execution.modification import modified_order
 from core_server.execution.ports import PreTradeCheck
 from core_server.execution.queries import ExecutionQueries
-from core_server.execution.snapshot import EngineSnapshot, snapshot_of
+from core_server.execution.snapshot import EngineSnapshot, restore_exchange, snapshot_of
 from core_server.execution.validation import (
     MAX_BATCH,
     OrderRequest,
@@ -388,3 +388,17 @@ class PaperExecutionEngine(ExecutionQueries):
     def snapshot(self) -> EngineSnapshot:
         """Every piece of mutable state as one comparable value (tests: a refused command changes nothing)."""
         return snapshot_of(self._x, self._order_seq)
+
+    def restore(self, snapshot: EngineSnapshot) -> None:
+        """Put the engine back to `snapshot` (a rolled-back command, or a restart from the store); the latest
+        market it has seen stays. With `rng_state` None the seeded streams are left as they are."""
+        restore_exchange(self._x, snapshot)
+        self._order_seq = snapshot.counters[0]
+
+    def lots(self, account_id: AccountId, contract_id: str) -> tuple[tuple[int, int], ...]:
+        """The open FIFO lots (price ticks, signed quantity) of one position."""
+        return self._x.positions.lots_of(account_id, contract_id)
+
+    def resting_entry(self, order_id: OrderId) -> tuple[int, int, int] | None:
+        """(kind, price ticks, priority seq) of an order on a book, or None."""
+        return self._x.rest.get(order_id)

@@ -85,3 +85,12 @@ class PaperFillModel:
 
     def rng_state(self) -> tuple[object, object]:
         return self._latency.getstate(), self._slippage.getstate()
+
+    def set_rng_state(self, state: tuple[object, object]) -> None:
+        self._latency.setstate(state[0])  # type: ignore[arg-type]
+        self._slippage.setstate(state[1])  # type: ignore[arg-type]
+
+    def reseed(self, key: str) -> None:
+        """Restart both streams from `key` (a restored server: the configured seed plus its journal position)."""
+        self._latency.seed(f"latency:{key}")
+        self._slippage.seed(f"slippage:{key}")

@@ -1,12 +1,16 @@
-"""What the paper engine asks of others: pre-trade checks (risk, SPEC §6) and the read-only view they get."""
+"""What the paper engine asks of others: pre-trade checks (risk, SPEC §6), their read-only view, and the store."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from core_server.execution.model import Account, AccountId, Order, Position
+from core_server.execution.model import Account, AccountId, Fill, Order, Position
 from core_server.model.market_data import Quote, Trade
+
+if TYPE_CHECKING:  # changes.py imports the engine, which imports this module
+    from core_server.execution.changes import ExecutionChange, StoredExecution
 
 
 class ExecutionView(Protocol):
@@ -36,3 +40,19 @@ class PreTradeCheck(Protocol):
     """
 
     def check(self, order: Order, view: ExecutionView) -> str | None: ...
+
+
+class ExecutionStore(Protocol):
+    """The paper engine's tables (storage.execution.ExecutionRepository). A lost store raises Unavailable."""
+
+    async def load(self) -> StoredExecution:
+        """Every account, order and position as last stored, and the journal's position."""
+        ...
+
+    async def commit(self, changes: Sequence[ExecutionChange]) -> None:
+        """Atomically: journal each change's command and events in order, and write the state they left."""
+        ...
+
+    async def list_fills(self, account_id: AccountId, from_ns: int, to_ns: int, limit: int) -> list[Fill]:
+        """Fills of the account with ts in [from_ns, to_ns) (0: unbounded), newest first."""
+        ...

@@ -73,6 +73,25 @@ class PositionBook:
     def all(self) -> tuple[Position, ...]:
         return tuple(self._value(a, c, led) for (a, c), led in self._ledgers.items())
 
+    def lots(self) -> tuple[tuple[AccountId, str, tuple[tuple[int, int], ...]], ...]:
+        """Open lots of every position, (price ticks, signed quantity) oldest first: what a restore needs."""
+        return tuple((a, c, tuple((p, q) for p, q in led.lots)) for (a, c), led in self._ledgers.items())
+
+    def lots_of(self, account_id: AccountId, contract_id: str) -> tuple[tuple[int, int], ...]:
+        ledger = self._ledgers.get((account_id, contract_id))
+        return () if ledger is None else tuple((p, q) for p, q in ledger.lots)
+
+    def restore(self, position: Position, lots: tuple[tuple[int, int], ...]) -> None:
+        """Put back one position exactly as it was (net, cost, realised, commissions and its FIFO lots)."""
+        self._ledgers[(position.account_id, position.contract_id)] = _Ledger(
+            deque([p, q] for p, q in lots),
+            position.net_qty,
+            position.open_cost,
+            position.realised_ticks,
+            position.realised_pnl,
+            position.commissions,
+        )
+
     def clear(self, account_id: AccountId) -> tuple[Position, ...]:
         """Forget the account's positions (reset); returns the flat positions that replaced open ones."""
         cleared = []

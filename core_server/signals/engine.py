@@ -6,7 +6,8 @@
   order; an API call returns only once its own and all earlier writes are stored (else Unavailable, and a
   retry of the same alert returns the original). Decisions made by candles while the store is down wait in
   the queue and are retried every second. Stored updates are then published on `signals.events`.
-- Trades: a CONFIRMED signal gets a TradeRecord and a `trade_created` event in the same transaction.
+- Trades: a CONFIRMED signal gets a TradeRecord and a `trade_created` event in the same transaction; once
+  stored, each trade listener (trade tracking, paper execution) is called with it.
 - Start: warm the candle window from the store, restore the live signals, catch them up.
 One lock serialises the validator and the write queue, so stored and published order is decision order.
 """
@@ -102,6 +103,12 @@ class SignalEngine:
         self._subscription: Subscription[Candle] | None = None
         self._follower: asyncio.Task[None] | None = None
         self._retrier: asyncio.Task[None] | None = None
+        self._trade_listeners: list[Callable[[TradeRecord], object]] = []
+
+    def add_trade_listener(self, listener: Callable[[TradeRecord], object]) -> None:
+        """Call `listener(trade)` for every trade a confirmed signal opens, once it is stored, in order. A listener
+        that raises is logged and skipped: the signal's decision stands."""
+        self._trade_listeners.append(listener)
 
     @property
     def validator(self) -> SignalValidator:
@@ -183,6 +190,20 @@ class SignalEngine:
             return self._validator.get(signal_id)
 
     # -- queries ------------------------------------------------------------------------------------------
+
+    async def record_order_refused(self, signal_id: str, reason: str) -> None:
+        """Add an `order_refused` event to a signal whose paper bracket was denied or rejected (best effort: a
+        signal no longer in memory, or a store that is down, is logged)."""
+        async with self._lock:
+            try:
+                update = self._validator.note_order_refused(signal_id, reason, self._clock.now_ns())
+            except NotFound:
+                log.warning("signals.order_refused_unrecorded", signal_id=signal_id, reason=reason)
+                return
+            try:
+                await self._commit([update])
+            except Unavailable as exc:
+                log.warning("signals.store_unavailable", reason=str(exc), unsaved=len(self._unsaved))
 
     async def get(self, signal_id: str) -> Signal:
         """The signal as it stands (memory first: it has the candles waited so far); NotFound if unknown."""
@@ -279,6 +300,15 @@ class SignalEngine:
             self._unsaved.popleft()
             for update in write.updates:
                 self._bus.publish(EVENTS_TOPIC, update)
+            for trade in write.trades:
+                self._announce(trade)
+
+    def _announce(self, trade: TradeRecord) -> None:
+        for listener in self._trade_listeners:
+            try:
+                listener(trade)
+            except Exception:
+                log.exception("signals.trade_listener_failed", trade_id=trade.trade_id, signal_id=trade.signal_id)
 
     async def _follow(self, subscription: Subscription[Candle]) -> None:
         """Feed candles from the bus to the validator until the subscription closes."""

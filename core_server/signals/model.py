@@ -105,6 +105,7 @@ class SignalEventKind(StrEnum):
     INVALIDATED = "invalidated"
     CANCELLED = "cancelled"
     TRADE_CREATED = "trade_created"  # a confirmed signal's Signal Lab trade was recorded
+    ORDER_REFUSED = "order_refused"  # the paper bracket of its trade was denied or rejected
 
 
 @dataclass(frozen=True, slots=True)

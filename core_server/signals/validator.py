@@ -235,6 +235,13 @@ class SignalValidator:
         self._signals[signal_id] = signal
         return update
 
+    def note_order_refused(self, signal_id: str, reason: str, now_ns: int) -> SignalUpdate:
+        """Record that the paper bracket of a confirmed signal's trade was denied or rejected (status unchanged)."""
+        signal = self.get(signal_id)
+        signal, update = record(signal, SignalEventKind.ORDER_REFUSED, signal.status, reason, now_ns)
+        self._signals[signal_id] = signal
+        return update
+
     def restore(self, signals: Iterable[Signal], now_ns: int) -> list[SignalUpdate]:
         """Reload persisted signals after a restart: ids and keys answer again, and pending signals resume,
         catching up on the candles they missed from the history (which may settle them at once)."""

@@ -1,0 +1,312 @@
+"""ExecutionService: thin translation between the wire and LiveExecution (paper accounts, orders, positions).
+
+Every command is checked here for its wire shape (field names as the caller sent them, e.g. `order.quantity`),
+then executed and stored by LiveExecution before the response is built; the engine's own refusals are
+renamed to wire field names on the way out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from decimal import Decimal
+from typing import Any, TypeVar
+
+import grpc
+
+from core_server.api import execution_convert as convert
+from core_server.api.errors import stream, unary
+from core_server.execution.changes import ExecutionChange
+from core_server.execution.commands import (
+    CancelAllOrders,
+    CancelOrder,
+    ClosePosition,
+    ExecutionCommand,
+    FlattenAccount,
+    ModifyOrder,
+    ResetAccount,
+    ReversePosition,
+    SubmitBracketBatch,
+    SubmitOcoPair,
+)
+from core_server.execution.events import OrderAccepted, OrderDenied
+from core_server.execution.live import LiveExecution
+from core_server.execution.model import AccountId, Order, OrderId, OrderSide, OrderType
+from core_server.model.clock import Clock
+from core_server.model.errors import InvalidArgument
+from core_server.model.symbols import parse_symbol
+from vigil.v1 import execution_pb2 as pb
+from vigil.v1 import execution_pb2_grpc as pb_grpc
+
+Ctx = grpc.aio.ServicerContext[Any, Any]
+T = TypeVar("T")
+
+DEFAULT_LIST_LIMIT = 200
+MAX_LIST_LIMIT = 2000
+MAX_BATCH = 100
+MAX_NAME_CHARS = 64
+MAX_STARTING_BALANCE = Decimal(100_000_000)
+DEFAULT_STARTING_BALANCE = Decimal(50_000)
+DEFAULT_ACCOUNT_RATE = 4
+MAX_ACCOUNT_RATE = 20
+
+
+def _renamed(exc: InvalidArgument, rename: Callable[[str], str]) -> InvalidArgument:
+    return InvalidArgument(rename(exc.field), exc.reason)
+
+
+def _limit(value: int) -> int:
+    if value < 0 or value > MAX_LIST_LIMIT:
+        raise InvalidArgument("limit", f"0 (meaning {DEFAULT_LIST_LIMIT}) to {MAX_LIST_LIMIT}")
+    return value or DEFAULT_LIST_LIMIT
+
+
+class ExecutionServicer(pb_grpc.ExecutionServiceServicer):
+    def __init__(self, clock: Clock, execution: LiveExecution) -> None:
+        self._clock = clock
+        self._live = execution
+        self._engine = execution.engine
+
+    # -- helpers ------------------------------------------------------------------------------------------
+
+    async def _execute(self, command: ExecutionCommand, rename: Callable[[str], str] = str) -> ExecutionChange:
+        try:
+            return await self._live.execute(command)
+        except InvalidArgument as exc:
+            raise _renamed(exc, rename) from None
+
+    def _account_id(self, value: str) -> AccountId:
+        account_id = AccountId(convert.required_id(value, "account_id"))
+        self._engine.account(account_id)  # NotFound
+        return account_id
+
+    def _contract(self, symbol: str, field: str = "symbol") -> str:
+        return parse_symbol(symbol, self._clock.now_ns(), field=field).id
+
+    def _order(self, order: Order) -> pb.Order:
+        reason, updated_ns = self._live.order_meta(order.order_id)
+        return convert.order_to_proto(order, reason, updated_ns)
+
+    def _placed(self, change: ExecutionChange) -> list[pb.Order]:
+        """The orders a submit created, as they stand now (in the order they were created)."""
+        ids = [e.order.order_id for e in change.events if isinstance(e, OrderAccepted | OrderDenied)]
+        return [self._order(self._engine.order(oid)) for oid in ids]
+
+    def _account(self, account_id: AccountId) -> pb.Account:
+        account = self._engine.account(account_id)
+        name = self._live.account_name(account_id)
+        return convert.account_to_proto(self._engine, account, name, self._live.account_updated_ns(account_id))
+
+    def _market(self, contract_id: str, side: OrderSide) -> int | None:
+        quote = self._engine.quote(contract_id)
+        if quote is not None:
+            return quote.ask if side is OrderSide.BUY else quote.bid
+        trade = self._engine.last_trade(contract_id)
+        return trade.price if trade is not None else None
+
+    # -- accounts -----------------------------------------------------------------------------------------
+
+    @unary
+    async def CreateAccount(self, request: pb.CreateAccountRequest, context: Ctx) -> pb.CreateAccountResponse:
+        name = request.name.strip()
+        if not name or len(name) > MAX_NAME_CHARS or "\x00" in name:
+            raise InvalidArgument("name", f"a name of 1 to {MAX_NAME_CHARS} characters is required")
+        balance = convert.decimal_or_none(request.starting_balance, "starting_balance") or DEFAULT_STARTING_BALANCE
+        if not 0 < balance <= MAX_STARTING_BALANCE or balance != balance.quantize(Decimal("0.01")):
+            raise InvalidArgument("starting_balance", f"whole cents above 0, at most {MAX_STARTING_BALANCE}")
+        account = await self._live.open_account(name, balance)
+        return pb.CreateAccountResponse(account=self._account(account.account_id))
+
+    @unary
+    async def ListAccounts(self, request: pb.ListAccountsRequest, context: Ctx) -> pb.ListAccountsResponse:
+        return pb.ListAccountsResponse(accounts=[self._account(a.account_id) for a in self._engine.accounts()])
+
+    @unary
+    async def GetAccount(self, request: pb.GetAccountRequest, context: Ctx) -> pb.GetAccountResponse:
+        return pb.GetAccountResponse(account=self._account(self._account_id(request.account_id)))
+
+    @unary
+    async def ResetAccount(self, request: pb.ResetAccountRequest, context: Ctx) -> pb.ResetAccountResponse:
+        account_id = self._account_id(request.account_id)
+        await self._execute(ResetAccount(account_id))
+        return pb.ResetAccountResponse(account=self._account(account_id))
+
+    # -- orders -------------------------------------------------------------------------------------------
+
+    @unary
+    async def SubmitOrder(self, request: pb.SubmitOrderRequest, context: Ctx) -> pb.SubmitOrderResponse:
+        account_id = self._account_id(request.account_id)
+        command = convert.order_command(account_id, request.order, self._clock.now_ns(), "order.")
+        change = await self._execute(command, convert.order_field("order."))
+        return pb.SubmitOrderResponse(order=self._placed(change)[0], events=convert.change_events(change))
+
+    @unary
+    async def SubmitBracket(self, request: pb.SubmitBracketRequest, context: Ctx) -> pb.SubmitBracketResponse:
+        account_id = self._account_id(request.account_id)
+        cmd = convert.bracket_command(account_id, request.bracket, self._clock.now_ns(), "bracket.", self._market)
+        change = await self._execute(cmd, convert.bracket_field("bracket.", lambda _: cmd.entry_type))
+        orders = self._placed(change)
+        return pb.SubmitBracketResponse(
+            orders=orders, bracket_id=orders[0].order_id, events=convert.change_events(change)
+        )
+
+    @unary
+    async def SubmitBracketBatch(
+        self, request: pb.SubmitBracketBatchRequest, context: Ctx
+    ) -> pb.SubmitBracketBatchResponse:
+        account_id = self._account_id(request.account_id)
+        if not 1 <= len(request.brackets) <= MAX_BATCH:
+            raise InvalidArgument("brackets", f"between 1 and {MAX_BATCH} brackets are required")
+        now = self._clock.now_ns()
+        brackets = tuple(
+            convert.bracket_command(account_id, b, now, f"brackets[{i}].", self._market)
+            for i, b in enumerate(request.brackets)
+        )
+
+        def entry_type(head: str) -> OrderType:
+            return brackets[int(head[len("brackets[") : -2])].entry_type
+
+        change = await self._execute(SubmitBracketBatch(brackets), convert.bracket_field("", entry_type))
+        orders = self._placed(change)
+        return pb.SubmitBracketBatchResponse(
+            orders=orders, bracket_ids=[o.order_id for o in orders[::3]], events=convert.change_events(change)
+        )
+
+    @unary
+    async def SubmitOco(self, request: pb.SubmitOcoRequest, context: Ctx) -> pb.SubmitOcoResponse:
+        account_id = self._account_id(request.account_id)
+        now = self._clock.now_ns()
+        first = convert.order_command(account_id, request.first, now, "first.")
+        second = convert.order_command(account_id, request.second, now, "second.")
+        change = await self._execute(SubmitOcoPair(first, second), convert.order_field(""))
+        orders = self._placed(change)
+        return pb.SubmitOcoResponse(
+            orders=orders, oco_group_id=orders[0].oco_group_id, events=convert.change_events(change)
+        )
+
+    @unary
+    async def ModifyOrder(self, request: pb.ModifyOrderRequest, context: Ctx) -> pb.ModifyOrderResponse:
+        order = self._engine.order(OrderId(convert.required_id(request.order_id, "order_id")))
+        quantity = convert.quantity(request.quantity, "quantity") if request.quantity else None
+        command = ModifyOrder(
+            order.account_id,
+            order.order_id,
+            quantity,
+            convert.decimal_or_none(request.limit_price, "limit_price"),
+            convert.decimal_or_none(request.stop_price, "stop_price"),
+        )
+        change = await self._execute(command)
+        return pb.ModifyOrderResponse(
+            order=self._order(self._engine.order(order.order_id)), events=convert.change_events(change)
+        )
+
+    @unary
+    async def CancelOrder(self, request: pb.CancelOrderRequest, context: Ctx) -> pb.CancelOrderResponse:
+        order = self._engine.order(OrderId(convert.required_id(request.order_id, "order_id")))
+        change = await self._execute(CancelOrder(order.account_id, order.order_id))
+        return pb.CancelOrderResponse(
+            order=self._order(self._engine.order(order.order_id)), events=convert.change_events(change)
+        )
+
+    @unary
+    async def CancelAllOrders(self, request: pb.CancelAllOrdersRequest, context: Ctx) -> pb.CancelAllOrdersResponse:
+        account_id = self._account_id(request.account_id)
+        contract_id = self._contract(request.symbol) if request.symbol.strip() else None
+        change = await self._execute(CancelAllOrders(account_id, contract_id))
+        return pb.CancelAllOrdersResponse(
+            orders=[self._order(self._engine.order(oid)) for oid in change.orders],
+            events=convert.change_events(change),
+        )
+
+    @unary
+    async def ClosePosition(self, request: pb.ClosePositionRequest, context: Ctx) -> pb.ClosePositionResponse:
+        account_id = self._account_id(request.account_id)
+        change = await self._execute(ClosePosition(account_id, self._contract(request.symbol)))
+        return pb.ClosePositionResponse(events=convert.change_events(change))
+
+    @unary
+    async def FlattenAccount(self, request: pb.FlattenAccountRequest, context: Ctx) -> pb.FlattenAccountResponse:
+        change = await self._execute(FlattenAccount(self._account_id(request.account_id)))
+        return pb.FlattenAccountResponse(events=convert.change_events(change))
+
+    @unary
+    async def ReversePosition(self, request: pb.ReversePositionRequest, context: Ctx) -> pb.ReversePositionResponse:
+        account_id = self._account_id(request.account_id)
+        change = await self._execute(ReversePosition(account_id, self._contract(request.symbol)))
+        return pb.ReversePositionResponse(events=convert.change_events(change))
+
+    # -- queries ------------------------------------------------------------------------------------------
+
+    @unary
+    async def ListOrders(self, request: pb.ListOrdersRequest, context: Ctx) -> pb.ListOrdersResponse:
+        account_id = self._account_id(request.account_id)
+        contract_id = self._contract(request.symbol) if request.symbol.strip() else None
+        limit = _limit(request.limit)
+        if request.open_only:
+            orders = list(self._engine.open_orders(account_id, contract_id))
+        else:
+            orders = [o for o in self._engine.orders(account_id) if contract_id is None or o.contract_id == contract_id]
+        newest = orders[::-1][:limit]
+        return pb.ListOrdersResponse(orders=[self._order(o) for o in newest])
+
+    @unary
+    async def ListFills(self, request: pb.ListFillsRequest, context: Ctx) -> pb.ListFillsResponse:
+        account_id = self._account_id(request.account_id)
+        if request.from_ns < 0 or request.to_ns < 0:
+            raise InvalidArgument("from_ns" if request.from_ns < 0 else "to_ns", "must not be negative (0: unbounded)")
+        if request.from_ns and request.to_ns and request.from_ns >= request.to_ns:
+            raise InvalidArgument("from_ns", "must be before to_ns")
+        fills = await self._live.list_fills(account_id, request.from_ns, request.to_ns, _limit(request.limit))
+        return pb.ListFillsResponse(fills=[convert.fill_to_proto(f) for f in fills])
+
+    @unary
+    async def ListPositions(self, request: pb.ListPositionsRequest, context: Ctx) -> pb.ListPositionsResponse:
+        account_id = self._account_id(request.account_id)
+        positions = [convert.position_to_proto(self._engine, p) for p in self._engine.positions(account_id)]
+        return pb.ListPositionsResponse(positions=positions)
+
+    # -- streams ------------------------------------------------------------------------------------------
+
+    @stream
+    async def StreamOrderEvents(
+        self, request: pb.StreamOrderEventsRequest, context: Ctx
+    ) -> AsyncIterator[pb.StreamOrderEventsResponse]:
+        account_id = self._account_id(request.account_id) if request.account_id.strip() else ""
+        subscription = self._live.subscribe_orders(account_id)
+        try:
+            while True:
+                batch = await subscription.next_batch(100)
+                if not batch:
+                    return
+                for notice in batch:
+                    message = convert.event_to_proto(notice.event, notice.order)
+                    if message is not None:
+                        yield pb.StreamOrderEventsResponse(event=message)
+        finally:
+            subscription.close()
+
+    @stream
+    async def StreamAccount(
+        self, request: pb.StreamAccountRequest, context: Ctx
+    ) -> AsyncIterator[pb.StreamAccountResponse]:
+        """A snapshot at once, then at most `max_rate` a second whenever it changed (live P&L included)."""
+        account_id = self._account_id(request.account_id)
+        if request.max_rate < 0 or request.max_rate > MAX_ACCOUNT_RATE:
+            raise InvalidArgument("max_rate", f"0 (meaning {DEFAULT_ACCOUNT_RATE}) to {MAX_ACCOUNT_RATE}")
+        interval = 1.0 / (request.max_rate or DEFAULT_ACCOUNT_RATE)
+        subscription = self._live.subscribe_account(account_id)  # tells a shutdown apart from quiet
+        try:
+            last = b""
+            while True:
+                snapshot = self._account(account_id)
+                data = snapshot.SerializeToString(deterministic=True)
+                if data != last:
+                    last = data
+                    yield pb.StreamAccountResponse(account=snapshot)
+                await asyncio.sleep(interval)
+                while subscription.pending():
+                    await subscription.next_batch()
+                if subscription.closed:
+                    return
+        finally:
+            subscription.close()

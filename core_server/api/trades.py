@@ -1,0 +1,79 @@
+"""TradeService: thin translation between the wire and TradeTracking."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import grpc
+
+from core_server.api import trades_convert as convert
+from core_server.api.errors import stream, unary
+from core_server.excursions.live import TradeTracking
+from core_server.excursions.tracked import TradeUpdate
+from core_server.model.clock import Clock
+from core_server.model.errors import InvalidArgument
+from core_server.model.symbols import parse_symbol
+from vigil.v1 import trades_pb2 as pb
+from vigil.v1 import trades_pb2_grpc as pb_grpc
+
+Ctx = grpc.aio.ServicerContext[Any, Any]
+
+DEFAULT_LIST_LIMIT = 100
+MAX_LIST_LIMIT = 1000
+
+
+class TradeServicer(pb_grpc.TradeServiceServicer):
+    def __init__(self, clock: Clock, tracking: TradeTracking) -> None:
+        self._clock = clock
+        self._tracking = tracking
+
+    @unary
+    async def ListTrades(self, request: pb.ListTradesRequest, context: Ctx) -> pb.ListTradesResponse:
+        if request.open_only and request.closed_only:
+            raise InvalidArgument("closed_only", "cannot be combined with open_only (leave both false for all)")
+        contract_id = parse_symbol(request.symbol, self._clock.now_ns()).id if request.symbol.strip() else ""
+        if request.from_ns < 0:
+            raise InvalidArgument("from_ns", "must not be negative (0 means unbounded)")
+        if request.to_ns < 0:
+            raise InvalidArgument("to_ns", "must not be negative (0 means unbounded)")
+        if request.from_ns and request.to_ns and request.from_ns >= request.to_ns:
+            raise InvalidArgument("from_ns", "must be before to_ns")
+        if request.limit < 0 or request.limit > MAX_LIST_LIMIT:
+            raise InvalidArgument("limit", f"0 (meaning {DEFAULT_LIST_LIMIT}) to {MAX_LIST_LIMIT}")
+        is_open = True if request.open_only else False if request.closed_only else None
+        trades = await self._tracking.list_trades(
+            is_open=is_open,
+            contract_id=contract_id,
+            from_ns=request.from_ns,
+            to_ns=request.to_ns,
+            limit=request.limit or DEFAULT_LIST_LIMIT,
+        )
+        return pb.ListTradesResponse(trades=[convert.trade_to_proto(t, with_events=False) for t in trades])
+
+    @unary
+    async def GetTrade(self, request: pb.GetTradeRequest, context: Ctx) -> pb.GetTradeResponse:
+        trade_id = request.trade_id.strip()
+        if not trade_id:
+            raise InvalidArgument("trade_id", "a trade id is required")
+        trade = await self._tracking.get(trade_id)
+        return pb.GetTradeResponse(trade=convert.trade_to_proto(trade))
+
+    @stream
+    async def StreamTradeUpdates(
+        self, request: pb.StreamTradeUpdatesRequest, context: Ctx
+    ) -> AsyncIterator[pb.StreamTradeUpdatesResponse]:
+        # Subscribe before the snapshot, so nothing stored in between is missed (it may be seen twice).
+        subscription = self._tracking.subscribe()
+        try:
+            if request.send_open:
+                for trade in self._tracking.open_trades():
+                    yield convert.update_to_proto(TradeUpdate(trade))
+            while True:
+                batch = await subscription.next_batch(100)
+                if not batch:
+                    return
+                for update in batch:
+                    yield convert.update_to_proto(update)
+        finally:
+            subscription.close()
