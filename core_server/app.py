@@ -30,6 +30,7 @@ from core_server.execution.signal_orders import SignalOrders
 from core_server.feeds.catalog import FeedPlan, plan_feed
 from core_server.market_data.candle_writer import CandleWriter
 from core_server.market_data.engine import MarketDataEngine
+from core_server.paper_trades import PaperTradeOpener
 from core_server.model.clock import NS_PER_MS, Clock, LiveClock
 from core_server.model.instruments import Contract
 from core_server.model.market_data import ALL_TIMEFRAMES
@@ -203,6 +204,7 @@ async def start(
         asyncio.create_task(tick_writer.run(), name="tick-writer"),
         asyncio.create_task(candle_writer.run(), name="candle-writer"),
         asyncio.create_task(engine.run(), name="market-data-timers"),
+        asyncio.create_task(PaperTradeOpener(execution, trades).run(), name="paper-trades"),
     ]
     running.feed_tasks = [asyncio.create_task(plan.feed.run(binding), name=f"feed-{plan.feed.name}")]
     log.info(
