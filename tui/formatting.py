@@ -64,3 +64,29 @@ def clock(ns: int) -> str:
 def short_id(signal_id: str) -> str:
     """The first eight characters of a signal id: enough to tell today's signals apart."""
     return signal_id[:8]
+
+
+def money(value: Decimal | None) -> str:
+    """Dollars with cents and thousands separators: $50,245.00, -$12.50."""
+    if value is None:
+        return BLANK
+    text = f"${abs(value):,.2f}"
+    return f"-{text}" if value < 0 else text
+
+
+def signed(value: Decimal | int | None) -> str:
+    """A number with its sign always shown: +3, -1.25, 0."""
+    if value is None:
+        return BLANK
+    return f"+{value}" if value > 0 else str(value)
+
+
+def r_multiple(value: Decimal | None) -> str:
+    """An R multiple to two places with its sign: +1.25R."""
+    return BLANK if value is None else f"{signed(value.quantize(Decimal('0.01')))}R"
+
+
+def pnl_style(value: Decimal | int | None) -> str:
+    if value is None or value == 0:
+        return ""
+    return "green" if value > 0 else "red"

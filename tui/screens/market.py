@@ -1,4 +1,4 @@
-"""The Market screen: live quotes of every instrument, and candles and a chart of the selected one."""
+"""The Market screen: live quotes of every instrument, candles and a chart of the selected one, active trades."""
 
 from __future__ import annotations
 
@@ -22,6 +22,9 @@ from tui.messages import (
     StreamFailed,
 )
 from tui.streams import MarketStreams
+from tui.trade_messages import ActiveTradesChanged, OpenTradesLoaded
+from tui.trade_streams import ActiveTradeStreams
+from tui.widgets.active_trades import ActiveTradesTable
 from tui.widgets.candles_table import RecentCandlesTable
 from tui.widgets.forming_candle import FormingCandlePanel
 from tui.widgets.price_chart import PriceChart
@@ -31,7 +34,7 @@ from tui.widgets.status_header import StatusHeader
 TIMEFRAME_KEYS = tuple(zip("123456", Timeframe, strict=True))
 
 
-class MarketScreen(MarketStreams, Screen[None]):
+class MarketScreen(MarketStreams, ActiveTradeStreams, Screen[None]):
     BINDINGS = [  # noqa: RUF012  (Textual reads BINDINGS as a class attribute)
         *(Binding(key, f"timeframe('{tf.value}')", tf.value) for key, tf in TIMEFRAME_KEYS),
         Binding("r", "reconnect", "Reconnect"),
@@ -53,6 +56,7 @@ class MarketScreen(MarketStreams, Screen[None]):
                 yield FormingCandlePanel(id="forming")
                 yield RecentCandlesTable(id="candles")
             yield PriceChart(id="chart")
+        yield ActiveTradesTable(id="active-trades")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -61,6 +65,8 @@ class MarketScreen(MarketStreams, Screen[None]):
         self.run_connection()
         self.run_feed_status()
         self.run_instruments()
+        self.run_active_trades()
+        self.run_active_trades_resync()
 
     # -- selection ------------------------------------------------------------------------------------
 
@@ -103,6 +109,7 @@ class MarketScreen(MarketStreams, Screen[None]):
         self.query_one(RecentCandlesTable).border_title = f"Recent {self.timeframe.value} candles {contract}".rstrip()
         self.query_one(PriceChart).border_title = f"Closes {self.timeframe.value} {contract}".rstrip()
         self.query_one(QuotesTable).border_title = "Quotes"
+        self.query_one(ActiveTradesTable).border_title = "Active trades"
 
     def _is_current(self, contract_id: str, timeframe: Timeframe | None = None) -> bool:
         selected = self.selected
@@ -160,6 +167,12 @@ class MarketScreen(MarketStreams, Screen[None]):
             return
         self.query_one(RecentCandlesTable).add(candle)
         self.query_one(PriceChart).add_closed(candle)
+
+    def on_active_trades_changed(self, message: ActiveTradesChanged) -> None:
+        self.query_one(ActiveTradesTable).apply(message.trades)
+
+    def on_open_trades_loaded(self, message: OpenTradesLoaded) -> None:
+        self.query_one(ActiveTradesTable).keep_only(message.trades)
 
     def on_stream_failed(self, message: StreamFailed) -> None:
         text = f"{message.stream}: {message.error}"
