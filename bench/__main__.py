@@ -7,7 +7,7 @@ import sys
 
 from bench.machine import describe
 
-BENCHMARKS = ("pipeline", "persistence", "streaming", "memory", "frames", "webhook", "execution")
+BENCHMARKS = ("pipeline", "persistence", "streaming", "memory", "frames", "webhook", "execution", "risk")
 
 
 def main(argv: list[str]) -> None:

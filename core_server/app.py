@@ -12,12 +12,13 @@ import structlog
 
 from core_server.api.execution import ExecutionServicer
 from core_server.api.market_data import MarketDataServicer
+from core_server.api.risk import RiskServicer
 from core_server.api.server import GrpcServer, build_grpc_server
 from core_server.api.signals import SignalServicer
 from core_server.api.trades import TradeServicer
 from core_server.bus import Bus
 from core_server.calendar.session_table import load_trading_calendar
-from core_server.config import Config
+from core_server.config import Config, ConfigError
 from core_server.excursions.live import TradeTracking
 from core_server.excursions.model import Direction, TradeSpec
 from core_server.excursions.settings import ExcursionSettings, PriceSource
@@ -30,11 +31,15 @@ from core_server.execution.signal_orders import SignalOrders
 from core_server.feeds.catalog import FeedPlan, plan_feed
 from core_server.market_data.candle_writer import CandleWriter
 from core_server.market_data.engine import MarketDataEngine
-from core_server.paper_trades import PaperTradeOpener
 from core_server.model.clock import NS_PER_MS, Clock, LiveClock
+from core_server.model.errors import InvalidArgument
 from core_server.model.instruments import Contract
 from core_server.model.market_data import ALL_TIMEFRAMES
 from core_server.model.symbols import parse_symbol
+from core_server.paper_trades import PaperTradeOpener
+from core_server.risk.engine import RiskEngine
+from core_server.risk.live import LiveRisk
+from core_server.risk.presets import preset
 from core_server.signals.engine import SignalEngine
 from core_server.signals.settings import ApprovalMode, SignalSettings, settings_with
 from core_server.signals.trade_record import TradeRecord
@@ -43,6 +48,7 @@ from core_server.storage.database import connect_pool, describe_dsn
 from core_server.storage.embedded import EmbeddedPostgres, default_data_dir
 from core_server.storage.execution import ExecutionRepository
 from core_server.storage.migrator import migrate
+from core_server.storage.risk import RiskRepository
 from core_server.storage.signals import SignalRepository
 from core_server.storage.tick_writer import TickWriter
 from core_server.storage.ticks import TickRepository
@@ -70,6 +76,7 @@ class RunningServer:
     trades: TradeTracking | None = None
     execution: LiveExecution | None = None
     signal_orders: SignalOrders | None = None
+    risk: LiveRisk | None = None
     feed_tasks: list[asyncio.Task[None]] = field(default_factory=list)
     service_tasks: list[asyncio.Task[None]] = field(default_factory=list)
     stopped: bool = False
@@ -98,6 +105,8 @@ class RunningServer:
             await self.signal_orders.stop()  # brackets of the last confirmed signals
         if self.execution is not None:
             await self.execution.stop()  # stores every queued fill, trigger and expiry
+        if self.risk is not None:
+            await self.risk.stop()  # stores the last audit entries and lock states
         self.bus.close_all()
         await _cancel(self.service_tasks)
         self.candle_writer.put(self.engine.forming_candles())
@@ -176,8 +185,9 @@ async def start(
     await _restore_forming(engine, candle_repository, contracts)
     try:
         execution = await _start_execution(config, clock, bus, engine, pool)
+        risk = await _start_risk(config, clock, bus, pool, execution)
         signals = await _start_signals(clock, bus, engine, pool, candle_repository, signal_settings)
-        signal_orders = _signal_orders(config, execution, signals)
+        signal_orders = _signal_orders(config, execution, signals, risk)
         trades = await _start_trades(config, bus, engine, pool, signals)
     except BaseException:
         await pool.close()
@@ -193,13 +203,14 @@ async def start(
         SignalServicer(clock, signals),
         trades=TradeServicer(clock, trades),
         execution=ExecutionServicer(clock, execution),
+        risk=RiskServicer(risk),
     )
     await grpc_server.server.start()
     await grpc_server.serving()
 
     running = RunningServer(config, grpc_server, engine, signals, bus, plan, tick_writer, candle_writer, pool, embedded)
     running.trades = trades
-    running.execution, running.signal_orders = execution, signal_orders
+    running.execution, running.signal_orders, running.risk = execution, signal_orders, risk
     running.service_tasks = [
         asyncio.create_task(tick_writer.run(), name="tick-writer"),
         asyncio.create_task(candle_writer.run(), name="candle-writer"),
@@ -297,12 +308,34 @@ async def _start_execution(
     return execution
 
 
-def _signal_orders(config: Config, execution: LiveExecution, signals: SignalEngine) -> SignalOrders | None:
-    """Confirmed signals place a bracket on the signal account (VIGIL_SIGNAL_EXECUTION=on)."""
+async def _start_risk(config: Config, clock: Clock, bus: Bus, pool: object, execution: LiveExecution) -> LiveRisk:
+    """Risk on every paper account, restored (locks included) right after paper execution. Accounts without
+    rules of their own get the VIGIL_RISK_PRESET preset's rules, or none (no limits) when it is unset."""
+    name = config.env.get("VIGIL_RISK_PRESET", "").strip()
+    try:
+        default = preset(name) if name else None
+    except InvalidArgument as exc:
+        raise ConfigError("VIGIL_RISK_PRESET", exc.reason) from None
+    engine = RiskEngine(default_rules=default.rules if default is not None else None)
+    risk = LiveRisk(
+        clock, bus, RiskRepository(pool), engine, execution, default_preset=default.name if default is not None else ""
+    )
+    await risk.start()
+    return risk
+
+
+def _signal_orders(
+    config: Config, execution: LiveExecution, signals: SignalEngine, risk: LiveRisk
+) -> SignalOrders | None:
+    """Confirmed signals place a bracket on the signal account (VIGIL_SIGNAL_EXECUTION=on), unless stopped."""
     if not config.paper.signal_execution:
         return None
     orders = SignalOrders(
-        execution, AccountId(config.paper.signal_account), config.paper.signal_target_r, signals.record_order_refused
+        execution,
+        AccountId(config.paper.signal_account),
+        config.paper.signal_target_r,
+        signals.record_order_refused,
+        stopped=lambda: risk.emergency_stopped,
     )
     signals.add_trade_listener(orders.on_trade)
     return orders

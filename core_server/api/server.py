@@ -12,6 +12,7 @@ from grpc_reflection.v1alpha import reflection
 from core_server.api.execution import ExecutionServicer
 from core_server.api.interceptors import ApiKeyInterceptor, RequestContextInterceptor
 from core_server.api.market_data import MarketDataServicer
+from core_server.api.risk import RiskServicer
 from core_server.api.signals import SignalServicer
 from core_server.api.trades import TradeServicer
 from vigil.v1 import (
@@ -19,6 +20,8 @@ from vigil.v1 import (
     execution_pb2_grpc,
     market_data_pb2,
     market_data_pb2_grpc,
+    risk_pb2,
+    risk_pb2_grpc,
     signals_pb2,
     signals_pb2_grpc,
     trades_pb2,
@@ -32,6 +35,7 @@ SERVICE_NAMES: tuple[str, ...] = (
     signals_pb2.DESCRIPTOR.services_by_name["SignalService"].full_name,
     execution_pb2.DESCRIPTOR.services_by_name["ExecutionService"].full_name,
     trades_pb2.DESCRIPTOR.services_by_name["TradeService"].full_name,
+    risk_pb2.DESCRIPTOR.services_by_name["RiskService"].full_name,
 )
 
 
@@ -58,6 +62,7 @@ def build_grpc_server(
     *,
     execution: ExecutionServicer,
     trades: TradeServicer,
+    risk: RiskServicer,
 ) -> GrpcServer:
     interceptors: list[grpc.aio.ServerInterceptor] = [RequestContextInterceptor()]
     if api_keys:
@@ -70,6 +75,7 @@ def build_grpc_server(
     signals_pb2_grpc.add_SignalServiceServicer_to_server(signals, server)
     execution_pb2_grpc.add_ExecutionServiceServicer_to_server(execution, server)
     trades_pb2_grpc.add_TradeServiceServicer_to_server(trades, server)
+    risk_pb2_grpc.add_RiskServiceServicer_to_server(risk, server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     names = (*SERVICE_NAMES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME)

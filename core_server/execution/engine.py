@@ -339,6 +339,13 @@ class PaperExecutionEngine(ExecutionQueries):
         new = modified_order(
             order, cmd, spec, self._market_refs(order.contract_id), bracket, self._x.orders, self._entry_reference
         )
+        added = new.quantity - order.quantity
+        if added > 0:
+            # Only a larger quantity adds exposure (prices move no worst case); the checks see the increment
+            # alone, as if it were one more order, since the order itself is already counted as open.
+            reason = self._denial(replace(order, quantity=order.filled_qty + added, submitted_ns=now_ns))
+            if reason is not None:
+                raise FailedPrecondition(f"modify denied: {reason}")
         self._x.modify(new, now_ns, out)
         if bracket is not None and order.role is OrderRole.BRACKET_ENTRY and new.quantity != order.quantity:
             for child_id in (bracket.stop_loss_id, bracket.take_profit_id):

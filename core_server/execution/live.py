@@ -11,6 +11,8 @@
   after it, so a rollback never erases what the market did. Tick-driven changes queue in order and a writer
   stores them every `interval_s`; they are published on the bus only once stored.
 - A timer calls `advance_to(now)` every `interval_s` (latency arrivals without ticks, DAY expiry).
+- A guard (risk) sees every command's, tick's and timer step's events right after the engine; the commands it
+  names (cancel all, flatten) run at once, in the same tick or command, and are journaled with it.
 - Start: the engine is restored from the state tables. Its random streams restart from the configured seed and
   the journal's last seq (`reseed(f"{seed}:{last_seq}")`): deterministic for a given store, without storing
   the generator state. A first start opens the default paper account.
@@ -45,9 +47,9 @@ from core_server.execution.engine import PaperExecutionEngine
 from core_server.execution.events import ExecutionEvent, OrderRejected
 from core_server.execution.fill_model import FillSettings
 from core_server.execution.model import Account, AccountId, Fill, Order, OrderId
-from core_server.execution.ports import ExecutionStore, PreTradeCheck
+from core_server.execution.ports import ExecutionGuard, ExecutionStore, PreTradeCheck
 from core_server.model.clock import Clock
-from core_server.model.errors import Unavailable
+from core_server.model.errors import Unavailable, VigilError
 from core_server.model.market_data import Tick
 
 log = structlog.get_logger(__name__)
@@ -56,6 +58,7 @@ ORDERS_TOPIC = "orders."
 ACCOUNTS_TOPIC = "accounts."
 INTERVAL_S = 0.02
 EVENT_QUEUE = 10_000
+GUARD_ROUNDS = 4  # a guard's commands may cause more; a bounded number of rounds, never a loop
 
 
 def _new_account_id() -> str:
@@ -112,6 +115,7 @@ class LiveExecution:
         self._meta: dict[OrderId, tuple[str, int]] = {}  # reason, updated_ns
         self._tasks: list[asyncio.Task[None]] = []
         self.on_rejected: Callable[[Order, str], object] | None = None  # a stored OrderRejected (signal path)
+        self.guard: ExecutionGuard | None = None  # risk: set once, before ticks flow
 
     @property
     def engine(self) -> PaperExecutionEngine:
@@ -168,16 +172,48 @@ class LiveExecution:
             self._held.append(tick)
             return
         events = self._engine.on_tick(tick)
+        guard = self.guard
+        actions = guard.after_tick(tick, events) if guard is not None else ()
         if events:
             self._queue.append(change_of(self._engine, events, tick.ts_event, None, self._names, self._meta))
+        if actions:
+            self._queue.extend(self._guarded(actions, tick.ts_event))
+            guard.settled(True)  # type: ignore[union-attr]
 
     def _advance(self) -> None:
         if self._holding:
             return
         now = self._clock.now_ns()
         events = self._engine.advance_to(now)
+        guard = self.guard
+        actions = guard.after_time(now, events) if guard is not None else ()
         if events:
             self._queue.append(change_of(self._engine, events, now, None, self._names, self._meta))
+        if actions:
+            self._queue.extend(self._guarded(actions, now))
+            guard.settled(True)  # type: ignore[union-attr]
+
+    def _guarded(self, actions: Sequence[ExecutionCommand], ts: int) -> list[ExecutionChange]:
+        """Run the guard's commands now, each journaled as a command; zero-latency orders they place (a flatten's
+        closing orders) arrive within the same step. The guard sees what they did, and may ask for more."""
+        changes: list[ExecutionChange] = []
+        guard = self.guard
+        for _ in range(GUARD_ROUNDS):
+            if not actions or guard is None:
+                break
+            done: list[ExecutionEvent] = []
+            for action in actions:
+                try:
+                    events = self._engine.execute(action, ts)
+                except VigilError as exc:  # e.g. an account reset meanwhile: nothing to do, nothing changed
+                    log.warning("execution.guard_command_refused", command=type(action).__name__, reason=str(exc))
+                    continue
+                arrived = self._engine.advance_to(ts)
+                events = events + arrived if arrived else events
+                changes.append(change_of(self._engine, events, ts, action, self._names, self._meta))
+                done.extend(events)
+            actions = guard.after_command(done, ts)
+        return changes
 
     async def _timer_loop(self) -> None:
         while True:
@@ -203,30 +239,58 @@ class LiveExecution:
         changed. Shielded: a caller that goes away (a cancelled RPC) cannot leave a commit half-known."""
         return await asyncio.shield(self._run(command, {}))
 
+    async def execute_all(self, commands: Sequence[ExecutionCommand]) -> list[ExecutionChange]:
+        """Several commands stored in one transaction (an emergency stop across accounts); a command the engine
+        refuses (nothing to do) is skipped. Unavailable: none stored, nothing changed."""
+        return await asyncio.shield(self._commit_commands(commands, {}, strict=False))
+
     async def open_account(self, name: str, starting_balance: Decimal) -> Account:
         account_id = AccountId(self._new_account_id())
         change = await asyncio.shield(self._run(OpenAccount(account_id, starting_balance), {account_id: name}))
         return change.accounts[account_id].account
 
     async def _run(self, command: ExecutionCommand, new_names: dict[AccountId, str]) -> ExecutionChange:
+        return (await self._commit_commands((command,), new_names, strict=True))[0]
+
+    async def _commit_commands(
+        self, commands: Sequence[ExecutionCommand], new_names: dict[AccountId, str], *, strict: bool
+    ) -> list[ExecutionChange]:
         async with self._lock:
             before = self._engine.snapshot()
             self._holding = True
+            guard = self.guard
             try:
                 now = self._clock.now_ns()
-                events = self._engine.execute(command, now)
                 names = {**self._names, **new_names} if new_names else self._names
-                change = change_of(self._engine, events, now, command, names, self._meta)
+                changes: list[ExecutionChange] = []
+                for command in commands:
+                    try:
+                        events = self._engine.execute(command, now)
+                    except VigilError:
+                        if guard is not None:  # a refusal may still carry decisions (a denied modify)
+                            guard.after_command((), now)
+                            guard.settled(True)
+                        if strict:
+                            raise
+                        continue
+                    changes.append(change_of(self._engine, events, now, command, names, self._meta))
+                if guard is not None:
+                    actions = guard.after_command([e for c in changes for e in c.events], now)
+                    changes.extend(self._guarded(actions, now))
                 pending = list(self._queue)
                 try:
-                    await self._store.commit([*pending, change])
+                    await self._store.commit([*pending, *changes])
                 except BaseException:
                     self._engine.restore(before)
+                    if guard is not None:
+                        guard.settled(False)
                     raise
+                if guard is not None:
+                    guard.settled(True)
                 for _ in pending:
                     self._queue.popleft()
-                self._applied((*pending, change))
-                return change
+                self._applied((*pending, *changes))
+                return changes
             finally:
                 self._holding = False
                 held, self._held = self._held, []

@@ -3,7 +3,8 @@
 Market entry (the signal's computed entry is the reference), stop-loss at the signal's stop, take-profit at
 entry + target R x risk (rounded to the nearest tick), the signal's quantity, DAY. The bracket's orders carry
 the tag `signal:<signal_id>`. A refused bracket (invalid, denied by a pre-trade check, or rejected by the
-simulated exchange on arrival) is reported back through `record_refusal(signal_id, reason)`.
+simulated exchange on arrival) is reported back through `record_refusal(signal_id, reason)`. While an emergency
+stop is in force (`stopped()`), no bracket is even submitted: the refusal is recorded the same way.
 """
 
 from __future__ import annotations
@@ -50,12 +51,18 @@ class SignalOrders:
     """A SignalEngine trade listener; `stop()` waits for the brackets still being placed."""
 
     def __init__(
-        self, execution: LiveExecution, account_id: AccountId, target_r: Decimal, record_refusal: RefusalRecorder
+        self,
+        execution: LiveExecution,
+        account_id: AccountId,
+        target_r: Decimal,
+        record_refusal: RefusalRecorder,
+        stopped: Callable[[], bool] = lambda: False,
     ) -> None:
         self._execution = execution
         self._account_id = account_id
         self._target_r = target_r
         self._record_refusal = record_refusal
+        self._stopped = stopped
         self._tasks: set[asyncio.Task[None]] = set()
         execution.on_rejected = self._on_rejected
 
@@ -63,6 +70,9 @@ class SignalOrders:
         self._spawn(self._place(trade))
 
     async def _place(self, trade: TradeRecord) -> None:
+        if self._stopped():
+            await self._refused(trade.signal_id, "bracket not placed: emergency stop: automatic execution is stopped")
+            return
         try:
             change = await self._execution.execute(bracket_for(trade, self._account_id, self._target_r))
         except VigilError as exc:

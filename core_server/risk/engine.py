@@ -25,7 +25,7 @@ from core_server.execution.events import (
     OrderFilled,
     PositionChanged,
 )
-from core_server.execution.model import AccountId, MarkPrice, Order, Position
+from core_server.execution.model import Account, AccountId, MarkPrice, Order, Position
 from core_server.execution.ports import ExecutionView
 from core_server.model.errors import InvalidArgument, NotFound
 from core_server.model.instruments import INSTRUMENTS
@@ -42,6 +42,7 @@ from core_server.risk.events import (
 )
 from core_server.risk.pre_trade import denial_of, reduces_risk, root_of
 from core_server.risk.rules import RuleSet
+from core_server.risk.saved import SavedAccount, apply_saved, saved_of
 from core_server.risk.state import AccountState, Holding, flat_by_instant
 from core_server.risk.wording import ct_time, money
 
@@ -116,6 +117,28 @@ class RiskEngine:
         self._reschedule()
         return _result(out)
 
+    def restore_account(
+        self, account: Account, positions: Iterable[Position], rules: RuleSet, saved: SavedAccount | None, now_ns: int
+    ) -> RiskResult:
+        """After a restart: watch the account again at the paper engine's balance and positions with its saved
+        state put back (locks, peak, streak), rolled on to today if 17:00 CT passed while the server was down."""
+        self.track_account(account.account_id, account.starting_balance, rules, now_ns, account.balance)
+        state = self._accounts[account.account_id]
+        for position in positions:
+            self._hold(state, position)
+        out: Out = ([], [])
+        if saved is not None:
+            apply_saved(state, saved)
+            state.flat_by_ns = flat_by_instant(rules, state.trading_day)
+            if state.trading_day != trading_day_of(now_ns):
+                self._roll_account(state, trading_day_of(now_ns), now_ns, out)
+        assess(state, now_ns, self._mark_of, out)
+        self._reschedule()
+        return _result(out)
+
+    def saved(self, account_id: AccountId) -> SavedAccount:
+        return saved_of(self._state(account_id))
+
     def rules(self, account_id: AccountId) -> RuleSet:
         return self._state(account_id).rules
 
@@ -158,6 +181,10 @@ class RiskEngine:
         self._halted = True
         event = RiskEvent(RiskEventKind.EMERGENCY_STOP, None, now_ns, Rule.EMERGENCY_STOP, reason)
         return RiskResult((event,), tuple(a for acc in self._accounts for a in close_out(acc)))
+
+    def restore_emergency_stop(self, stopped: bool) -> None:
+        """After a restart: the stored flag, without asking to close anything out again."""
+        self._halted = stopped
 
     def resume(self, now_ns: int, reason: str = "resumed") -> RiskResult:
         self._halted = False
@@ -374,17 +401,20 @@ class RiskEngine:
         roll_ns = self._next_roll_ns
         day, _, end = trading_day_bounds(now)
         for state in self._accounts.values():
-            state.price(self._mark_of)
-            closed_day = state.trading_day
-            result = state.close_day()
-            lock_rule, failed = state.lock_rule, state.failed_rule is not None
-            state.start_day(day)
-            if lock_rule is not None and not failed:
-                reason = f"new trading day {day}: unlocked (day {closed_day} closed at {money(result)})"
-                out[0].append(RiskEvent(RiskEventKind.UNLOCKED, state.account_id, roll_ns, lock_rule, reason,
-                                        (("day_result", result),)))  # fmt: skip
+            self._roll_account(state, day, roll_ns, out)
             assess(state, roll_ns, self._mark_of, out)
         self._next_roll_ns = end
+
+    def _roll_account(self, state: AccountState, day: date, roll_ns: int, out: Out) -> None:
+        state.price(self._mark_of)
+        closed_day = state.trading_day
+        result = state.close_day()
+        lock_rule, failed = state.lock_rule, state.failed_rule is not None
+        state.start_day(day)
+        if lock_rule is not None and not failed:
+            reason = f"new trading day {day}: unlocked (day {closed_day} closed at {money(result)})"
+            out[0].append(RiskEvent(RiskEventKind.UNLOCKED, state.account_id, roll_ns, lock_rule, reason,
+                                    (("day_result", result),)))  # fmt: skip
 
     def _reschedule(self) -> None:
         pending = (s.flat_by_ns for s in self._accounts.values() if not s.flat_by_done)

@@ -1,0 +1,126 @@
+"""RiskService: thin translation between the wire and LiveRisk (status, audit stream, rules, emergency stop)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import grpc
+
+from core_server.api import risk_convert as convert
+from core_server.api.errors import stream, unary
+from core_server.execution.model import AccountId
+from core_server.model.errors import InvalidArgument
+from core_server.risk.live import LiveRisk
+from core_server.risk.presets import list_presets, preset
+from core_server.risk.rules import RuleSet
+from vigil.v1 import risk_pb2 as pb
+from vigil.v1 import risk_pb2_grpc as pb_grpc
+
+Ctx = grpc.aio.ServicerContext[Any, Any]
+
+MAX_REPLAY = 1000
+MAX_REASON_CHARS = 200
+
+
+class RiskServicer(pb_grpc.RiskServiceServicer):
+    def __init__(self, risk: LiveRisk) -> None:
+        self._risk = risk
+
+    def _account_id(self, value: str) -> AccountId:
+        if not value.strip():
+            raise InvalidArgument("account_id", "account_id is required")
+        account_id = AccountId(value.strip())
+        self._risk.status(account_id)  # NotFound
+        return account_id
+
+    def _rules(self, account_id: AccountId) -> pb.RiskRules:
+        rules, balance = self._risk.engine.rules(account_id), self._risk.starting_balance(account_id)
+        return convert.rules_to_proto(rules, self._risk.preset_of(account_id), balance)
+
+    @unary
+    async def GetRiskStatus(self, request: pb.GetRiskStatusRequest, context: Ctx) -> pb.GetRiskStatusResponse:
+        if request.account_id.strip():
+            ids: tuple[AccountId, ...] = (self._account_id(request.account_id),)
+        else:
+            ids = self._risk.accounts()
+        return pb.GetRiskStatusResponse(statuses=[convert.status_to_proto(self._risk.status(a)) for a in ids])
+
+    @stream
+    async def StreamRiskEvents(
+        self, request: pb.StreamRiskEventsRequest, context: Ctx
+    ) -> AsyncIterator[pb.StreamRiskEventsResponse]:
+        account_id = self._account_id(request.account_id) if request.account_id.strip() else ""
+        if not 0 <= request.replay <= MAX_REPLAY:
+            raise InvalidArgument("replay", f"0 to {MAX_REPLAY}")
+        subscription = self._risk.subscribe()  # first, so nothing falls between the replay and the live entries
+        try:
+            last = 0
+            for record in await self._risk.recent(account_id, request.replay):
+                last = record.seq
+                yield self._update(record)
+            while True:
+                batch = await subscription.next_batch(100)
+                if not batch:
+                    return
+                for record in batch:
+                    entry = record.entry
+                    if record.seq <= last or (account_id and entry.account_id not in (account_id, "")):
+                        continue
+                    yield self._update(record)
+        finally:
+            subscription.close()
+
+    def _update(self, record: Any) -> pb.StreamRiskEventsResponse:
+        response = pb.StreamRiskEventsResponse(event=convert.event_to_proto(record))
+        account_id = AccountId(record.entry.account_id)
+        if account_id and account_id in self._risk.accounts():
+            response.status.CopyFrom(convert.status_to_proto(self._risk.status(account_id)))
+        return response
+
+    @unary
+    async def GetRules(self, request: pb.GetRulesRequest, context: Ctx) -> pb.GetRulesResponse:
+        return pb.GetRulesResponse(rules=self._rules(self._account_id(request.account_id)))
+
+    @unary
+    async def SetRules(self, request: pb.SetRulesRequest, context: Ctx) -> pb.SetRulesResponse:
+        account_id = self._account_id(request.account_id)
+        name = request.preset.strip()
+        base: RuleSet | None = preset(name).rules if name else None  # InvalidArgument("preset")
+        if base is None and not request.use_rules:
+            raise InvalidArgument("preset", "give a preset, or rules with use_rules set")
+        rules = base
+        if request.use_rules:
+            # The paper account's starting balance is the one the rules measure from; a different one is refused
+            # rather than silently ignored (a preset's own size is not checked: its limits apply as they are).
+            balance = self._risk.starting_balance(account_id)
+            given = convert.decimal(request.rules.starting_balance, "rules.starting_balance")
+            if given is not None and given != balance:
+                raise InvalidArgument(
+                    "rules.starting_balance", f"the account started at {balance}; rules cannot change it"
+                )
+            rules = convert.rules_from_proto(request.rules, base)
+        assert rules is not None
+        try:
+            await self._risk.set_rules(account_id, rules, preset(name).name if name else "")
+        except InvalidArgument as exc:  # the engine's own checks (window names) speak RuleSet field names
+            raise InvalidArgument(convert.wire_field(exc.field), exc.reason) from None
+        return pb.SetRulesResponse(rules=self._rules(account_id))
+
+    @unary
+    async def ListPresets(self, request: pb.ListPresetsRequest, context: Ctx) -> pb.ListPresetsResponse:
+        return pb.ListPresetsResponse(
+            presets=[convert.rules_to_proto(p.rules, p.name, p.starting_balance) for p in list_presets()]
+        )
+
+    @unary
+    async def EmergencyStop(self, request: pb.EmergencyStopRequest, context: Ctx) -> pb.EmergencyStopResponse:
+        reason = request.reason.strip()[:MAX_REASON_CHARS] or "emergency stop"
+        result = await self._risk.emergency_stop(reason)
+        return pb.EmergencyStopResponse(
+            orders_cancelled=result.orders_cancelled, positions_flattened=result.positions_flattened, ts_ns=result.ts_ns
+        )
+
+    @unary
+    async def Resume(self, request: pb.ResumeRequest, context: Ctx) -> pb.ResumeResponse:
+        return pb.ResumeResponse(ts_ns=await self._risk.resume())

@@ -1,0 +1,84 @@
+"""Audit entries: a RiskEvent as the append-only log keeps it (labels and exact decimal text), and the store port."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Protocol
+
+from core_server.risk.events import RiskEvent
+from core_server.risk.rules import RuleSet
+from core_server.risk.saved import SavedAccount
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    ts_ns: int
+    account_id: str  # '' for engine-wide entries (emergency stop, resume)
+    kind: str  # RiskEventKind label: order_allowed, order_denied, status_changed, breach, locked, ...
+    rule: str  # Rule label, 'none' when no rule decided
+    reason: str
+    numbers: tuple[tuple[str, str], ...]  # the figures behind it, as exact text
+    state: str  # the account's RiskStatus label right after (engine-wide entries: '')
+    order_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRecord:
+    """A stored entry with its place in the log."""
+
+    seq: int
+    entry: AuditEntry
+
+
+def entry_of(event: RiskEvent, state: str) -> AuditEntry:
+    return AuditEntry(
+        ts_ns=event.ts_event,
+        account_id=event.account_id or "",
+        kind=event.kind.label,
+        rule=event.rule.label,
+        reason=event.reason,
+        numbers=tuple((name, _text(value)) for name, value in event.numbers),
+        state=state,
+        order_id=event.order_id or "",
+    )
+
+
+def _text(value: Decimal | int | str | None) -> str:
+    return "" if value is None else str(value)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRules:
+    account_id: str
+    rules: RuleSet
+    preset: str  # the preset they started from ('' none)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRisk:
+    """Everything the store holds for a restart."""
+
+    rules: tuple[StoredRules, ...]
+    states: tuple[SavedAccount, ...]
+    emergency_stop: bool
+
+
+class RiskStore(Protocol):
+    """The risk tables (storage.risk.RiskRepository). A lost store raises Unavailable."""
+
+    async def load(self) -> StoredRisk: ...
+
+    async def append(self, entries: Sequence[AuditEntry], states: Sequence[SavedAccount], ts_ns: int) -> list[int]:
+        """One transaction: the entries (their seqs returned, in order) and the accounts' saved states."""
+        ...
+
+    async def save_rules(self, rules: StoredRules, ts_ns: int) -> None: ...
+
+    async def save_emergency_stop(self, stopped: bool, reason: str, ts_ns: int) -> None: ...
+
+    async def recent(self, account_id: str, limit: int) -> list[AuditRecord]:
+        """The last `limit` entries of the account ('' every account; an account also sees engine-wide ones),
+        oldest first."""
+        ...
