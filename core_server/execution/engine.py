@@ -60,7 +60,7 @@ from core_server.execution.model import (
 from core_server.execution.modification import modified_order
 from core_server.execution.ports import PreTradeCheck
 from core_server.execution.queries import ExecutionQueries
-from core_server.execution.snapshot import EngineSnapshot, restore_exchange, snapshot_of
+from core_server.execution.snapshot import EngineSnapshot, restore_exchange, rollback_point, snapshot_of
 from core_server.execution.validation import (
     MAX_BATCH,
     OrderRequest,
@@ -395,6 +395,10 @@ class PaperExecutionEngine(ExecutionQueries):
     def snapshot(self) -> EngineSnapshot:
         """Every piece of mutable state as one comparable value (tests: a refused command changes nothing)."""
         return snapshot_of(self._x, self._order_seq)
+
+    def rollback_point(self) -> EngineSnapshot:
+        """What `restore` needs to undo the next command; costs in proportion to the open orders only."""
+        return rollback_point(self._x, self._order_seq)
 
     def restore(self, snapshot: EngineSnapshot) -> None:
         """Put the engine back to `snapshot` (a rolled-back command, or a restart from the store); the latest

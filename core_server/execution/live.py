@@ -256,7 +256,7 @@ class LiveExecution:
         self, commands: Sequence[ExecutionCommand], new_names: dict[AccountId, str], *, strict: bool
     ) -> list[ExecutionChange]:
         async with self._lock:
-            before = self._engine.snapshot()
+            before = self._engine.rollback_point()
             self._holding = True
             guard = self.guard
             try:

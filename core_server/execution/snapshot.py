@@ -7,7 +7,7 @@ learns the market again from its feed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from heapq import heapify, heappush
 
 from core_server.execution.brackets import Bracket
@@ -35,13 +35,17 @@ class EngineSnapshot:
     # (order id, kind, price ticks, seq) of every order on a book: limits and stops by seq, then the markets
     # waiting for liquidity in their queue order.
     resting: tuple[tuple[OrderId, int, int, int], ...] = ()
+    # A rollback point holds only the orders that were open: a finished order never changes again, so
+    # restoring keeps the finished ones the engine already has (and drops orders numbered after it).
+    # This keeps a command's rollback cost proportional to the open orders, not to the day's history.
+    open_orders_only: bool = False
 
 
-def snapshot_of(x: PaperExchange, order_seq: int) -> EngineSnapshot:
+def snapshot_of(x: PaperExchange, order_seq: int, *, open_only: bool = False) -> EngineSnapshot:
     priced = sorted((seq, oid, kind, price) for oid, (kind, price, seq) in x.rest.items() if kind != REST_MARKET)
     markets = [(oid, REST_MARKET, 0, 0) for _, book in sorted(x.books.items()) for oid in book.markets]
     return EngineSnapshot(
-        orders=tuple(x.orders.values()),
+        orders=tuple(o for o in x.orders.values() if o.is_open) if open_only else tuple(x.orders.values()),
         positions=x.positions.all(),
         accounts=x.accounts.all(),
         books=tuple((cid, book.resting_ids()) for cid, book in sorted(x.books.items())),
@@ -54,10 +58,26 @@ def snapshot_of(x: PaperExchange, order_seq: int) -> EngineSnapshot:
     )
 
 
+def rollback_point(x: PaperExchange, order_seq: int) -> EngineSnapshot:
+    """A snapshot of the open orders only (see EngineSnapshot.open_orders_only), for undoing one command."""
+    full = snapshot_of(x, order_seq, open_only=True)
+    return replace(full, open_orders_only=True)
+
+
+def _order_number(order_id: OrderId) -> int:
+    return int(order_id[2:])  # O-n
+
+
 def restore_exchange(x: PaperExchange, snap: EngineSnapshot) -> None:
     """Replace every piece of the exchange's order, position and account state with the snapshot's."""
     markets = {cid: book for cid, book in x.books.items()}
-    x.orders = {o.order_id: o for o in snap.orders}
+    if snap.open_orders_only:
+        last = snap.counters[0]
+        orders = {oid: o for oid, o in x.orders.items() if not o.is_open and _order_number(oid) <= last}
+        orders.update((o.order_id, o) for o in snap.orders)
+        x.orders = dict(sorted(orders.items(), key=lambda item: _order_number(item[0])))
+    else:
+        x.orders = {o.order_id: o for o in snap.orders}
     for order in snap.orders:
         if order.contract_id not in x.specs:
             x.specs[order.contract_id] = INSTRUMENTS[order.contract_id[:-5]]
@@ -74,7 +94,7 @@ def restore_exchange(x: PaperExchange, snap: EngineSnapshot) -> None:
     x.accounts = accounts
     x.brackets = {}
     children: dict[OrderId, dict[OrderRole, OrderId]] = {}
-    for order in snap.orders:
+    for order in x.orders.values():
         if order.bracket_id is not None and order.role in (OrderRole.STOP_LOSS, OrderRole.TAKE_PROFIT):
             children.setdefault(order.bracket_id, {})[order.role] = order.order_id
     for entry_id, kids in children.items():

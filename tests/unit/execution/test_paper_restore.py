@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from core_server.execution.commands import CancelOrder
 from core_server.execution.engine import PaperExecutionEngine
 from core_server.execution.fill_model import FillSettings
-from tests.unit.execution.execution_kit import BUY, ES, LMT, MKT, SELL, STP, Rig, fills, ticks
+from tests.unit.execution.execution_kit import ACC, BUY, ES, LMT, MKT, MS, SELL, STP, T0, Rig, fills, ticks
 
 
 def _busy_rig() -> tuple[Rig, str, str]:
@@ -51,3 +52,18 @@ def test_a_restored_resting_order_still_fills_at_its_limit() -> None:
     twin.engine = restored
     events = twin.trade(ES, "4989.75", at=500)
     assert (resting, 1, ticks(ES, "4990.00")) in fills(events)
+
+
+def test_a_rollback_point_copies_only_open_orders_and_undoes_a_command_exactly() -> None:
+    rig, resting, _ = _busy_rig()
+    rig.quote(ES, "5000.00", "5000.25", at=300)
+    before = rig.engine.snapshot()
+    point = rig.engine.rollback_point()
+    finished = [o for o in before.orders if not o.is_open]
+    assert finished and len(point.orders) == len(before.orders) - len(finished)
+
+    rig.submit(ES, SELL, 3, LMT, limit="5050.00", at=310)  # a new order ...
+    rig.engine.execute(CancelOrder(ACC, resting), T0 + 320 * MS)  # ... and an open one finished
+    rig.submit(ES, BUY, 1, MKT, at=330)
+    rig.engine.restore(point)
+    assert rig.engine.snapshot() == before

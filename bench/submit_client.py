@@ -1,0 +1,38 @@
+"""Client side of the order-submit benchmark, in its own process (and core): prints latencies as JSON."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+import grpc
+import uvloop
+
+from bench.machine import pin_to_core
+from vigil.v1 import execution_pb2 as pb
+from vigil.v1 import execution_pb2_grpc as pb_grpc
+
+WARM_UP = 200
+
+
+async def _submits(address: str, count: int) -> list[float]:
+    latencies: list[float] = []
+    async with grpc.aio.insecure_channel(address) as channel:
+        stub = pb_grpc.ExecutionServiceStub(channel)
+        request = pb.SubmitOrderRequest(
+            account_id="paper",
+            order=pb.OrderSpec(symbol="ES", side=pb.ORDER_SIDE_BUY, type=pb.ORDER_TYPE_LIMIT, quantity=1,
+                               limit_price="100.00", time_in_force=pb.TIME_IN_FORCE_GTC),
+        )  # fmt: skip
+        for i in range(count + WARM_UP):
+            started = time.perf_counter()
+            await stub.SubmitOrder(request)
+            if i >= WARM_UP:
+                latencies.append(time.perf_counter() - started)
+    return latencies
+
+
+if __name__ == "__main__":
+    pin_to_core(1)
+    print(json.dumps(uvloop.run(_submits(sys.argv[1], int(sys.argv[2])))))
