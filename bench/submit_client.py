@@ -27,9 +27,12 @@ async def _submits(address: str, count: int) -> list[float]:
         )  # fmt: skip
         for i in range(count + WARM_UP):
             started = time.perf_counter()
-            await stub.SubmitOrder(request)
+            response = await stub.SubmitOrder(request)
             if i >= WARM_UP:
                 latencies.append(time.perf_counter() - started)
+            # A trader has a handful of working orders, not thousands: cancel it (not timed) so the book,
+            # the rollback point and the risk exposure check stay the size they are in real use.
+            await stub.CancelOrder(pb.CancelOrderRequest(order_id=response.order.order_id))
     return latencies
 
 
