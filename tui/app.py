@@ -1,30 +1,53 @@
-"""VigilApp: the Textual application; it owns the SDK client and switches between the Market, Signals, Trade modes."""
+"""VigilApp: the Textual app; it owns the SDK client, the four modes, the banners' risk status and the stop key."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from textual import work
 from textual.app import App
 from textual.binding import Binding
+from textual.reactive import reactive
 from textual.screen import ModalScreen
 
-from clients.sdk import DEFAULT_TARGET, Instrument, VigilClient
+from clients.sdk import DEFAULT_TARGET, Instrument, VigilClient, VigilError
+from tui.risk_messages import (
+    DEFAULT_RISK_ACCOUNT,
+    RiskAccountChosen,
+    RiskRefreshWanted,
+    RiskSnapshot,
+    RiskStatusChanged,
+)
+from tui.risk_streams import RiskStatusStreams
+from tui.screens.confirm import ConfirmScreen
 from tui.screens.market import MarketScreen
+from tui.screens.risk import RiskScreen
 from tui.screens.signals import SignalsScreen
 from tui.screens.trade import TradeScreen
 
+STOP_REASON = "from the TUI"
 
-class VigilApp(App[None]):
-    """Each screen is a mode, so all keep running (the signal feed and the fills keep filling) while another shows."""
+
+class VigilApp(RiskStatusStreams, App[None]):
+    """Each screen is a mode, so all keep running (the signal feed and the fills keep filling) while another shows.
+
+    `s` is Sell on the Trade screen, so Signals is `g`: no key switches screens on one and trades on another.
+    """
 
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: Textual resolves a relative one beside a subclass
     TITLE = "Vigil"
     BINDINGS = [  # noqa: RUF012  (Textual reads BINDINGS as a class attribute)
         Binding("m", "switch_mode('market')", "Market"),
-        Binding("s", "switch_mode('signals')", "Signals"),
+        Binding("g", "switch_mode('signals')", "Signals"),
         Binding("t", "switch_mode('trade')", "Trade"),
+        Binding("R", "switch_mode('risk')", "Risk"),
+        # priority: it works even while a ticket field has the focus
+        Binding("E", "emergency_stop", "Emergency stop", priority=True),
         Binding("q", "quit", "Quit"),
     ]
+
+    risk_account: reactive[str] = reactive(DEFAULT_RISK_ACCOUNT, init=False)
+    risk: reactive[RiskSnapshot] = reactive(RiskSnapshot(DEFAULT_RISK_ACCOUNT), init=False)
 
     def __init__(self, target: str = DEFAULT_TARGET, *, api_key: str | None = None) -> None:
         super().__init__()
@@ -33,6 +56,7 @@ class VigilApp(App[None]):
         self.add_mode("market", self._new_market)
         self.add_mode("signals", lambda: SignalsScreen(self.client))
         self.add_mode("trade", lambda: TradeScreen(self.client, self._market_selection))
+        self.add_mode("risk", lambda: RiskScreen(self.client))
 
     def _new_market(self) -> MarketScreen:
         self._market = MarketScreen(self.client)
@@ -44,12 +68,66 @@ class VigilApp(App[None]):
 
     def on_mount(self) -> None:
         self.switch_mode("market")
+        self._follow_risk_account()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        asking = isinstance(self.screen, ModalScreen)  # no other key acts while a question waits for its answer
         if action == "switch_mode":
-            # Hidden for the mode on show, and while a question waits for its answer.
-            return parameters[:1] != (self.current_mode,) and not isinstance(self.screen, ModalScreen)
+            return parameters[:1] != (self.current_mode,) and not asking  # hidden for the mode on show
+        if action == "emergency_stop":
+            return not asking
         return True
 
     async def on_unmount(self) -> None:
         await self.client.close()
+
+    # -- risk: the banner's account and status --------------------------------------------------------
+
+    def on_risk_account_chosen(self, message: RiskAccountChosen) -> None:
+        self.risk_account = message.account_id
+
+    def watch_risk_account(self) -> None:
+        self._follow_risk_account()
+
+    def _follow_risk_account(self) -> None:
+        self.risk = RiskSnapshot(self.risk_account, None, "loading…")
+        self.run_risk_status(self.risk_account)
+        self.run_risk_status_events(self.risk_account)
+
+    def on_risk_status_changed(self, message: RiskStatusChanged) -> None:
+        new, old = message.snapshot, self.risk
+        if new.account_id != self.risk_account:
+            return  # posted before the account changed
+        if new.status is not None and old.status is not None and new.status.updated_ns < old.status.updated_ns:
+            return  # a refresh answered before an event's status that arrived first
+        self.risk = new
+
+    def on_risk_refresh_wanted(self, message: RiskRefreshWanted) -> None:
+        self.refresh_risk_status(self.risk_account)
+
+    # -- the emergency stop, from any screen ----------------------------------------------------------
+
+    def action_emergency_stop(self) -> None:
+        question = "EMERGENCY STOP: flatten every account, cancel every order and stop automatic trading until resumed?"
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._emergency_stop()
+
+        self.push_screen(ConfirmScreen(question), answered)
+
+    @work(group="risk-actions")
+    async def _emergency_stop(self) -> None:
+        try:
+            result = await self.client.emergency_stop(STOP_REASON)
+        except VigilError as error:
+            self.notify(f"emergency stop: {error}", title="Emergency stop failed", severity="error", timeout=10)
+            return
+        self.notify(
+            f"{result.orders_cancelled} orders cancelled, {result.positions_flattened} positions flattened; "
+            "R then U resumes",
+            title="Emergency stop",
+            severity="warning",
+            timeout=10,
+        )
+        self.refresh_risk_status(self.risk_account)

@@ -62,7 +62,7 @@ def signal_input(price: str, **changes: Any) -> SignalInput:
 
 async def open_signals(app: VigilApp) -> SignalsScreen:
     await eventually(lambda: isinstance(app.screen, MarketScreen))
-    press(app, "s")
+    press(app, "g")
     screen = await eventually(lambda: app.screen if isinstance(app.screen, SignalsScreen) else None)
     assert isinstance(screen, SignalsScreen)
     await eventually(lambda: screen.query(PendingSignalsTable) and screen.query_one(PendingSignalsTable).has_focus)
@@ -85,7 +85,7 @@ async def test_s_opens_the_signals_screen_and_m_returns_to_the_same_market_scree
         assert app.check_action("switch_mode", ("market",)) and not app.check_action("switch_mode", ("signals",))
         press(app, "m")
         await eventually(lambda: app.screen is market)
-        press(app, "s")
+        press(app, "g")
         await eventually(lambda: app.screen is signals)  # the same screen: its feed kept filling meanwhile
 
 

@@ -55,6 +55,8 @@ async def open_trade(app: VigilApp, root: str = "MNQ") -> TradeScreen:
     press(app, "t")
     screen = await eventually(lambda: app.screen if isinstance(app.screen, TradeScreen) else None)
     assert isinstance(screen, TradeScreen)
+    # The mode's screen can be current a moment before its widgets are composed.
+    await eventually(lambda: screen.query(AccountBar))
     bar = screen.query_one(AccountBar)
     await eventually(lambda: bar.account is not None)
     ticket = screen.query_one(OrderTicket)

@@ -29,6 +29,7 @@ from tui.widgets.candles_table import RecentCandlesTable
 from tui.widgets.forming_candle import FormingCandlePanel
 from tui.widgets.price_chart import PriceChart
 from tui.widgets.quotes_table import QuotesTable
+from tui.widgets.risk_banner import RiskBanner
 from tui.widgets.status_header import StatusHeader
 
 TIMEFRAME_KEYS = tuple(zip("123456", Timeframe, strict=True))
@@ -50,6 +51,7 @@ class MarketScreen(MarketStreams, ActiveTradeStreams, Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield StatusHeader(self.client.target, id="status")
+        yield RiskBanner(id="market-risk")
         with Horizontal(id="body"):
             with Vertical(id="left"):
                 yield QuotesTable(id="quotes")

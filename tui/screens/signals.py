@@ -15,6 +15,7 @@ from tui.messages import LiveSignalsLoaded, SignalUpdated, StreamFailed
 from tui.screens.confirm import ConfirmScreen
 from tui.signal_streams import SignalStreams
 from tui.widgets.pending_signals import PendingSignalsTable
+from tui.widgets.risk_banner import RiskBanner
 from tui.widgets.signal_detail import SignalDetail
 from tui.widgets.signal_feed import SignalFeed
 
@@ -32,6 +33,7 @@ class SignalsScreen(SignalStreams, Screen[None]):
         self.client = client
 
     def compose(self) -> ComposeResult:
+        yield RiskBanner(id="signals-risk")
         with Horizontal(id="signals-body"):
             with Vertical(id="signals-left"):
                 yield PendingSignalsTable(id="live-signals")

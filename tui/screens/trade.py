@@ -20,11 +20,13 @@ from clients.sdk import (
     OrderResult,
     OrderSide,
     OrderSpec,
+    RiskStatus,
     VigilClient,
     VigilError,
 )
-from tui import formatting
+from tui import formatting, risk_text
 from tui.messages import ConnectionChanged, InstrumentsLoaded, QuotesChanged, StreamFailed
+from tui.risk_messages import RiskAccountChosen, RiskSnapshot
 from tui.screens.confirm import ConfirmScreen
 from tui.trade_messages import (
     AccountChanged,
@@ -40,6 +42,7 @@ from tui.widgets.active_trades import ActiveTradesTable
 from tui.widgets.fills_table import FillsTable
 from tui.widgets.order_ticket import OrderTicket
 from tui.widgets.positions_table import PositionsTable
+from tui.widgets.risk_banner import RiskBanner
 from tui.widgets.working_orders import WorkingOrdersTable
 
 DEFAULT_ACCOUNT = "paper"
@@ -71,9 +74,11 @@ class TradeScreen(TradeStreams, Screen[None]):
         self.instruments: tuple[Instrument, ...] = ()
         self._followed: Instrument | None = None  # the Market selection last adopted
         self._was_disconnected = False
+        self.risk: RiskSnapshot | None = None  # the app's risk account's, which follows this screen's account
 
     def compose(self) -> ComposeResult:
         yield AccountBar(id="account-bar")
+        yield RiskBanner(id="trade-risk")
         with Horizontal(id="trade-body"):
             with Vertical(id="trade-left"):
                 yield PositionsTable(id="positions")
@@ -92,6 +97,8 @@ class TradeScreen(TradeStreams, Screen[None]):
         ):
             self.query_one(widget_id).border_title = title
         self.query_one(WorkingOrdersTable).focus()
+        if hasattr(self.app, "risk"):
+            self.watch(self.app, "risk", self._follow_risk)
         self.run_connection()
         self.run_accounts(DEFAULT_ACCOUNT)
         self.run_instruments()
@@ -139,7 +146,24 @@ class TradeScreen(TradeStreams, Screen[None]):
         except VigilError as error:
             self.notify(str(error), title="Order not sent", severity="error", timeout=6)
             return
-        self._submit(self.account_id, spec)
+        account_id = self.account_id
+        question = risk_text.order_question(self._risk_status(account_id), describe(spec))
+        if question is None:  # LOCKED and FAILED go too: the server is the authority, and its denial says why
+            self._submit(account_id, spec)
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._submit(account_id, spec)
+
+        self.app.push_screen(ConfirmScreen(question), answered)
+
+    def _follow_risk(self, snapshot: RiskSnapshot) -> None:
+        self.risk = snapshot
+
+    def _risk_status(self, account_id: str) -> RiskStatus | None:
+        risk = self.risk
+        return risk.status if risk is not None and risk.account_id == account_id else None
 
     @work(group="trade-actions")
     async def _submit(self, account_id: str, spec: OrderSpec | BracketSpec) -> None:
@@ -154,8 +178,7 @@ class TradeScreen(TradeStreams, Screen[None]):
         self._report(spec, result)
 
     def _report(self, spec: OrderSpec | BracketSpec, result: OrderResult | BracketResult) -> None:
-        entry = spec.entry if isinstance(spec, BracketSpec) else spec
-        what = f"{entry.side.value} {entry.quantity} {entry.symbol} {entry.order_type.value}"
+        what = describe(spec)
         orders = result.orders if isinstance(result, BracketResult) else (result.order,)
         if result.denied:
             reason = next((o.reason for o in orders if o.reason), "no reason given")
@@ -216,6 +239,7 @@ class TradeScreen(TradeStreams, Screen[None]):
         if account_id == self.account_id:
             return
         self.account_id = account_id
+        self.post_message(RiskAccountChosen(account_id))  # the risk banners follow the account shown here
         self.query_one(WorkingOrdersTable).clear_orders()
         self.query_one(FillsTable).clear_fills()
         self.query_one(PositionsTable).drop_all_but(())
@@ -314,3 +338,9 @@ class TradeScreen(TradeStreams, Screen[None]):
 
     def on_stream_failed(self, message: StreamFailed) -> None:
         self.notify(f"{message.stream}: {message.error}", title="Vigil", severity="error", timeout=8)
+
+
+def describe(spec: OrderSpec | BracketSpec) -> str:
+    """`buy 1 MNQZ2026 market`: the entry order in a few words."""
+    entry = spec.entry if isinstance(spec, BracketSpec) else spec
+    return f"{entry.side.value} {entry.quantity} {entry.symbol} {entry.order_type.value}"
