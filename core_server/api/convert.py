@@ -20,6 +20,11 @@ class PriceText:
         self._spec = spec
         self._cache: dict[int, str] = {}
 
+    @property
+    def memo(self) -> dict[int, str]:
+        """The memo itself, for loops that look up before calling (the hottest path saves a call)."""
+        return self._cache
+
     def __call__(self, ticks: int) -> str:
         text = self._cache.get(ticks)
         if text is None:

@@ -54,27 +54,36 @@ def _quote_batch(batch: Sequence[object], conflated: int) -> market_data_pb2.Str
     add_quote = response.quotes.add
     add_trade = response.trades.add
     aggressors = convert.AGGRESSOR_TO_PROTO
+    texts: dict[str, tuple[dict[int, str], convert.PriceText]] = {}
     for message in batch:
-        if type(message) is Quote:
-            text = convert.price_text_for(message.contract_id)
+        kind = type(message)
+        if kind is Quote or kind is Trade:
+            contract_id = message.contract_id  # type: ignore[attr-defined]
+            entry = texts.get(contract_id)
+            if entry is None:
+                text = convert.price_text_for(contract_id)
+                entry = texts[contract_id] = (text.memo, text)
+            memo, text = entry
+        if kind is Quote:
+            bid, ask = message.bid, message.ask  # type: ignore[attr-defined]
             add_quote(
-                contract_id=message.contract_id,
-                ts_event_ns=message.ts_event,
-                ts_init_ns=message.ts_init,
-                bid=text(message.bid),
-                ask=text(message.ask),
-                bid_size=message.bid_size,
-                ask_size=message.ask_size,
+                contract_id=contract_id,
+                ts_event_ns=message.ts_event,  # type: ignore[attr-defined]
+                ts_init_ns=message.ts_init,  # type: ignore[attr-defined]
+                bid=memo.get(bid) or text(bid),
+                ask=memo.get(ask) or text(ask),
+                bid_size=message.bid_size,  # type: ignore[attr-defined]
+                ask_size=message.ask_size,  # type: ignore[attr-defined]
             )
-        elif type(message) is Trade:
-            text = convert.price_text_for(message.contract_id)
+        elif kind is Trade:
+            price = message.price  # type: ignore[attr-defined]
             add_trade(
-                contract_id=message.contract_id,
-                ts_event_ns=message.ts_event,
-                ts_init_ns=message.ts_init,
-                price=text(message.price),
-                size=message.size,
-                aggressor=aggressors[message.aggressor],
+                contract_id=contract_id,
+                ts_event_ns=message.ts_event,  # type: ignore[attr-defined]
+                ts_init_ns=message.ts_init,  # type: ignore[attr-defined]
+                price=memo.get(price) or text(price),
+                size=message.size,  # type: ignore[attr-defined]
+                aggressor=aggressors[message.aggressor],  # type: ignore[attr-defined]
             )
     return response
 

@@ -336,11 +336,19 @@ class RiskEngine:
         evaluated once, so a tick's fills and its price are seen together (no half-updated state).
         """
         ts = self._now = tick.ts_event
+        contract_id = tick.contract_id
+        if not events and ts < self._next_due_ns and not self._holders.get(contract_id):
+            # Nothing held in this contract, nothing filled, nothing due: just remember the price.
+            if type(tick) is Trade:
+                self._trade_px[contract_id] = tick.price
+            else:
+                self._bid[contract_id] = tick.bid  # type: ignore[union-attr]
+                self._ask[contract_id] = tick.ask  # type: ignore[union-attr]
+            return NOTHING
         out: Out | None = None
         if ts >= self._next_due_ns:
             out = ([], [])
             self._advance(ts, out)
-        contract_id = tick.contract_id
         hit: list[AccountState] | None = None
         if type(tick) is Trade:
             self._trade_px[contract_id] = tick.price
