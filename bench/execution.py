@@ -139,5 +139,6 @@ def main() -> None:
 
     print(
         f"execution submit -> acknowledged (journal + state committed) over loopback gRPC: p50 {q(0.5):.2f} ms, "
-        f"p99 {q(0.99):.2f} ms, max {latencies[-1] * 1000:.2f} ms ({n:,} limit orders, each cancelled after its ack; client process on its own core)"
+        f"p99 {q(0.99):.2f} ms, max {latencies[-1] * 1000:.2f} ms ({n:,} limit orders, each cancelled after its "
+        "ack; client process on its own core)"
     )
