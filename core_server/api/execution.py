@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import grpc
 
+from core_server.api import arguments
 from core_server.api import execution_convert as convert
 from core_server.api.errors import stream, unary
 from core_server.execution.changes import ExecutionChange
@@ -56,9 +57,7 @@ def _renamed(exc: InvalidArgument, rename: Callable[[str], str]) -> InvalidArgum
 
 
 def _limit(value: int) -> int:
-    if value < 0 or value > MAX_LIST_LIMIT:
-        raise InvalidArgument("limit", f"0 (meaning {DEFAULT_LIST_LIMIT}) to {MAX_LIST_LIMIT}")
-    return value or DEFAULT_LIST_LIMIT
+    return arguments.bounded(value, "limit", DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT)
 
 
 class ExecutionServicer(pb_grpc.ExecutionServiceServicer):
@@ -252,10 +251,7 @@ class ExecutionServicer(pb_grpc.ExecutionServiceServicer):
     @unary
     async def ListFills(self, request: pb.ListFillsRequest, context: Ctx) -> pb.ListFillsResponse:
         account_id = self._account_id(request.account_id)
-        if request.from_ns < 0 or request.to_ns < 0:
-            raise InvalidArgument("from_ns" if request.from_ns < 0 else "to_ns", "must not be negative (0: unbounded)")
-        if request.from_ns and request.to_ns and request.from_ns >= request.to_ns:
-            raise InvalidArgument("from_ns", "must be before to_ns")
+        arguments.time_range(request.from_ns, request.to_ns)
         fills = await self._live.list_fills(account_id, request.from_ns, request.to_ns, _limit(request.limit))
         return pb.ListFillsResponse(fills=[convert.fill_to_proto(f) for f in fills])
 

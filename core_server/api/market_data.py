@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 import grpc
 
-from core_server.api import convert
+from core_server.api import arguments, convert
 from core_server.api.errors import stream, unary
 from core_server.bus import Bus
 from core_server.market_data.contract_state import RECENT_TICKS
@@ -95,16 +95,6 @@ def _timeframe(value: int, field: str) -> Timeframe:
     return timeframe
 
 
-def _bounded(value: int, field: str, default: int, maximum: int) -> int:
-    if value < 0:
-        raise InvalidArgument(field, "must not be negative")
-    if value == 0:
-        return default
-    if value > maximum:
-        raise InvalidArgument(field, f"at most {maximum}")
-    return value
-
-
 class MarketDataServicer(market_data_pb2_grpc.MarketDataServiceServicer):
     def __init__(
         self,
@@ -171,7 +161,7 @@ class MarketDataServicer(market_data_pb2_grpc.MarketDataServiceServicer):
     async def StreamQuotes(
         self, request: market_data_pb2.StreamQuotesRequest, context: Ctx
     ) -> AsyncIterator[market_data_pb2.StreamQuotesResponse]:
-        max_batch = _bounded(request.max_batch, "max_batch", DEFAULT_QUOTE_BATCH, MAX_QUOTE_BATCH)
+        max_batch = arguments.bounded(request.max_batch, "max_batch", DEFAULT_QUOTE_BATCH, MAX_QUOTE_BATCH)
         ids = [self._streaming(s, "symbols").id for s in request.symbols] or list(self._engine.contract_ids())
         patterns = [f"quotes.{cid}" for cid in ids]
         if request.include_trades:
@@ -220,7 +210,7 @@ class MarketDataServicer(market_data_pb2_grpc.MarketDataServiceServicer):
     ) -> market_data_pb2.ListCandlesResponse:
         contract = self._contract(request.symbol)
         timeframe = _timeframe(request.timeframe, "timeframe")
-        limit = _bounded(request.limit, "limit", DEFAULT_CANDLES, MAX_CANDLES)
+        limit = arguments.bounded(request.limit, "limit", DEFAULT_CANDLES, MAX_CANDLES)
         if request.start_ns < 0:
             raise InvalidArgument("start_ns", "must not be negative")
         if request.end_ns < 0:
@@ -247,7 +237,7 @@ class MarketDataServicer(market_data_pb2_grpc.MarketDataServiceServicer):
         self, request: market_data_pb2.ListRecentTicksRequest, context: Ctx
     ) -> market_data_pb2.ListRecentTicksResponse:
         contract = self._streaming(request.symbol)
-        limit = _bounded(request.limit, "limit", 100, RECENT_TICKS)
+        limit = arguments.bounded(request.limit, "limit", 100, RECENT_TICKS)
         state = self._engine.state(contract.id)
         assert state is not None
         ticks: list[market_data_pb2.Tick] = []

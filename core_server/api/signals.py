@@ -12,11 +12,11 @@ from typing import Any
 
 import grpc
 
+from core_server.api import arguments
 from core_server.api import signals_convert as convert
 from core_server.api.errors import stream, unary
 from core_server.model.clock import Clock
 from core_server.model.errors import InvalidArgument
-from core_server.model.symbols import parse_symbol
 from core_server.signals.engine import SignalEngine
 from core_server.signals.model import SignalUpdate
 from vigil.v1 import signals_pb2 as pb
@@ -54,22 +54,16 @@ class SignalServicer(pb_grpc.SignalServiceServicer):
     @unary
     async def ListSignals(self, request: pb.ListSignalsRequest, context: Ctx) -> pb.ListSignalsResponse:
         statuses = [convert.status_from_proto(s) for s in request.statuses]
-        contract_id = parse_symbol(request.symbol, self._clock.now_ns()).id if request.symbol.strip() else ""
-        if request.from_ns < 0:
-            raise InvalidArgument("from_ns", "must not be negative (0 means unbounded)")
-        if request.to_ns < 0:
-            raise InvalidArgument("to_ns", "must not be negative (0 means unbounded)")
-        if request.from_ns and request.to_ns and request.from_ns >= request.to_ns:
-            raise InvalidArgument("from_ns", "must be before to_ns")
-        if request.limit < 0 or request.limit > MAX_LIST_LIMIT:
-            raise InvalidArgument("limit", f"0 (meaning {DEFAULT_LIST_LIMIT}) to {MAX_LIST_LIMIT}")
+        contract_id = arguments.optional_contract_id(request.symbol, self._clock.now_ns())
+        arguments.time_range(request.from_ns, request.to_ns)
+        limit = arguments.bounded(request.limit, "limit", DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT)
         signals = await self._engine.list_signals(
             statuses=statuses,
             contract_id=contract_id,
             strategy=request.strategy,
             from_ns=request.from_ns,
             to_ns=request.to_ns,
-            limit=request.limit or DEFAULT_LIST_LIMIT,
+            limit=limit,
         )
         return pb.ListSignalsResponse(signals=[convert.signal_to_proto(s) for s in signals])
 

@@ -7,13 +7,13 @@ from typing import Any
 
 import grpc
 
+from core_server.api import arguments
 from core_server.api import trades_convert as convert
 from core_server.api.errors import stream, unary
 from core_server.excursions.live import TradeTracking
 from core_server.excursions.tracked import TradeUpdate
 from core_server.model.clock import Clock
 from core_server.model.errors import InvalidArgument
-from core_server.model.symbols import parse_symbol
 from vigil.v1 import trades_pb2 as pb
 from vigil.v1 import trades_pb2_grpc as pb_grpc
 
@@ -32,22 +32,16 @@ class TradeServicer(pb_grpc.TradeServiceServicer):
     async def ListTrades(self, request: pb.ListTradesRequest, context: Ctx) -> pb.ListTradesResponse:
         if request.open_only and request.closed_only:
             raise InvalidArgument("closed_only", "cannot be combined with open_only (leave both false for all)")
-        contract_id = parse_symbol(request.symbol, self._clock.now_ns()).id if request.symbol.strip() else ""
-        if request.from_ns < 0:
-            raise InvalidArgument("from_ns", "must not be negative (0 means unbounded)")
-        if request.to_ns < 0:
-            raise InvalidArgument("to_ns", "must not be negative (0 means unbounded)")
-        if request.from_ns and request.to_ns and request.from_ns >= request.to_ns:
-            raise InvalidArgument("from_ns", "must be before to_ns")
-        if request.limit < 0 or request.limit > MAX_LIST_LIMIT:
-            raise InvalidArgument("limit", f"0 (meaning {DEFAULT_LIST_LIMIT}) to {MAX_LIST_LIMIT}")
+        contract_id = arguments.optional_contract_id(request.symbol, self._clock.now_ns())
+        arguments.time_range(request.from_ns, request.to_ns)
+        limit = arguments.bounded(request.limit, "limit", DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT)
         is_open = True if request.open_only else False if request.closed_only else None
         trades = await self._tracking.list_trades(
             is_open=is_open,
             contract_id=contract_id,
             from_ns=request.from_ns,
             to_ns=request.to_ns,
-            limit=request.limit or DEFAULT_LIST_LIMIT,
+            limit=limit,
         )
         return pb.ListTradesResponse(trades=[convert.trade_to_proto(t, with_events=False) for t in trades])
 
