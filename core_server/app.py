@@ -109,7 +109,9 @@ class RunningServer:
             await self.risk.stop()  # stores the last audit entries and lock states
         self.bus.close_all()
         await _cancel(self.service_tasks)
-        self.candle_writer.put(self.engine.forming_candles())
+        # A candle still forming at shutdown will never see the rest of its bucket from this run: store it
+        # incomplete (a restart continues it, still incomplete).
+        self.candle_writer.put([c._replace(complete=False) for c in self.engine.forming_candles()])
         await self.candle_writer.flush()
         await self.tick_writer.close()
         await self.pool.close()  # type: ignore[attr-defined]
