@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Callable
 
 import grpc
@@ -12,7 +13,9 @@ import structlog
 from clients.sdk.errors import VigilError
 from clients.sdk.models import ConnectionState
 
-log = structlog.get_logger(__name__)
+# A library stays quiet unless the application configures logging: route through a stdlib logger
+# (warnings and above only, by default), never straight to stdout.
+log = structlog.wrap_logger(logging.getLogger(__name__))
 
 StateCallback = Callable[[ConnectionState], None]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -13,7 +14,9 @@ import structlog
 from clients.sdk.connection import Backoff, Connection, StateCallback
 from clients.sdk.errors import UnavailableError, error_from_rpc
 
-log = structlog.get_logger(__name__)
+# A library stays quiet unless the application configures logging: route through a stdlib logger
+# (warnings and above only, by default), never straight to stdout.
+log = structlog.wrap_logger(logging.getLogger(__name__))
 
 DEFAULT_TARGET = "127.0.0.1:50051"
 API_KEY_ENV = "VIGIL_API_KEY"
