@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import structlog
 
@@ -18,14 +18,13 @@ from core_server.market_data.contract_state import ContractState
 from core_server.model.clock import NS_PER_MS, Clock
 from core_server.model.feed_status import FeedState, FeedStatus
 from core_server.model.instruments import Contract
-from core_server.model.market_data import Candle, FeedGap, Quote, Tick, Timeframe, Trade
+from core_server.model.market_data import Candle, FeedGap, Quote, Tick, Trade
 from core_server.ports import CandleRecorder, MarketDataFeed, TickRecorder
 
 log = structlog.get_logger(__name__)
 
 ANOMALY_FLAG = 1
 TickListener = Callable[[Tick], object]
-FEED_STATUS_TOPIC = "feeds.status"
 CLOSE_GRACE_NS = 250 * NS_PER_MS  # a tick stamped just before a bucket end may arrive a little later
 
 
@@ -61,7 +60,6 @@ class FeedBinding:
         previous, self.state = self.state, state
         if previous is not state:
             log.info("feed.state", feed=self.feed.name, state=state.value, detail=detail)
-        self.engine.publish_feed_status()
 
 
 class MarketDataEngine:
@@ -230,9 +228,6 @@ class MarketDataEngine:
             statuses.append(_with_anomalies(status, binding.anomalies))
         return statuses
 
-    def publish_feed_status(self) -> None:
-        self._bus.publish(FEED_STATUS_TOPIC, None)
-
     async def run(self) -> None:
         """Timers: close due candles every 100 ms and publish forming candles at the configured rate."""
         next_forming = 0
@@ -246,10 +241,4 @@ class MarketDataEngine:
 
 
 def _with_anomalies(status: FeedStatus, anomalies: int) -> FeedStatus:
-    from dataclasses import replace
-
     return replace(status, anomalies=anomalies)
-
-
-def timeframe_topic(contract_id: str, timeframe: Timeframe) -> str:
-    return f"candles.{contract_id}.{timeframe.label}"
