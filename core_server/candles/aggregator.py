@@ -140,6 +140,11 @@ class CandleAggregator:
         bar = self._by_tf.get(timeframe)
         return bar.candle(self.contract_id, False) if bar is not None and bar.forming else None
 
+    def forming_start(self, timeframe: Timeframe) -> int | None:
+        """The start of the forming bucket of `timeframe` (None when none is forming): a cheap check for opens."""
+        bar = self._by_tf.get(timeframe)
+        return bar.start_ns if bar is not None and bar.forming else None
+
     def last_closed(self, timeframe: Timeframe) -> Candle | None:
         """The most recently closed candle of `timeframe` (with any gap marking applied since)."""
         bar = self._by_tf.get(timeframe)

@@ -16,7 +16,16 @@ SCRATCH_MIN_MFE_R = Fraction(1)
 
 
 def _ended(results: Iterable[ExcursionSnapshot]) -> list[ExcursionSnapshot]:
-    return [s for s in results if s.result_r is not None]
+    """Ended trades that have R (a trade without a stop has points and dollars only)."""
+    return [s for s in results if s.result_r is not None and s.mfe_r is not None]
+
+
+def _mfe(s: ExcursionSnapshot) -> Fraction:
+    return s.mfe_r if s.mfe_r is not None else Fraction(0)
+
+
+def _mae(s: ExcursionSnapshot) -> Fraction:
+    return s.mae_r if s.mae_r is not None else Fraction(0)
 
 
 def _result(s: ExcursionSnapshot) -> Fraction:
@@ -27,7 +36,7 @@ def _result(s: ExcursionSnapshot) -> Fraction:
 
 def left_on_table_r(s: ExcursionSnapshot) -> Fraction:
     """MFE minus the realised R: how much of the best move the exit gave back (>= 0)."""
-    return s.mfe_r - _result(s)
+    return _mfe(s) - _result(s)
 
 
 def left_on_table_points(s: ExcursionSnapshot) -> Decimal:
@@ -40,17 +49,17 @@ def left_on_table_points(s: ExcursionSnapshot) -> Decimal:
 def is_break_even_scratch(s: ExcursionSnapshot, min_mfe_r: Fraction = SCRATCH_MIN_MFE_R) -> bool:
     """SPEC §4: a trade that reached `min_mfe_r` (default +1R) and ended at exactly 0R, however it ended. A
     break-even stop with an offset books the offset's R (+0.02R, -2/3R): a small win or loss, not a scratch."""
-    return s.result_r == 0 and s.mfe_r >= min_mfe_r
+    return s.result_r == 0 and s.mfe_r is not None and s.mfe_r >= min_mfe_r
 
 
 def mfe_on_losers(results: Iterable[ExcursionSnapshot]) -> tuple[Fraction, ...]:
     """MFE of every ended trade with a negative result: how far losers went right before they failed."""
-    return tuple(s.mfe_r for s in _ended(results) if _result(s) < 0)
+    return tuple(_mfe(s) for s in _ended(results) if _result(s) < 0)
 
 
 def mae_on_winners(results: Iterable[ExcursionSnapshot]) -> tuple[Fraction, ...]:
     """MAE of every ended trade with a positive result: the heat winners took (<= 0)."""
-    return tuple(s.mae_r for s in _ended(results) if _result(s) > 0)
+    return tuple(_mae(s) for s in _ended(results) if _result(s) > 0)
 
 
 def _mean(values: Sequence[Fraction]) -> Fraction | None:
@@ -81,7 +90,7 @@ def excursion_stats(results: Iterable[ExcursionSnapshot], min_mfe_r: Fraction = 
     return ExcursionStats(
         trades=len(ended),
         total_result_r=sum((_result(s) for s in ended), Fraction(0)),
-        total_mfe_r=sum((s.mfe_r for s in ended), Fraction(0)),
+        total_mfe_r=sum((_mfe(s) for s in ended), Fraction(0)),
         total_left_on_table_r=sum(left, Fraction(0)),
         mean_left_on_table_r=_mean(left),
         break_even_scratches=sum(1 for s in ended if is_break_even_scratch(s, min_mfe_r)),

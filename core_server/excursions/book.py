@@ -105,6 +105,15 @@ class ExcursionBook:
                 del self._by_contract[tracker.spec.contract_id]
         return tracker
 
+    def refresh(self, trade_id: str) -> None:
+        """A tracker's band changed from outside a tick (its stop moved): recompute its group's band."""
+        tracker = self._by_id.get(trade_id)
+        if tracker is None:
+            return
+        slot = self._by_contract.get(tracker.spec.contract_id)
+        if slot is not None:
+            slot.group_for(tracker).refresh()
+
     def get(self, trade_id: str) -> ExcursionTracker | None:
         return self._by_id.get(trade_id)
 

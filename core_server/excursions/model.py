@@ -51,7 +51,7 @@ class TradeSpec:
     direction: Direction
     quantity: int
     entry: int
-    stop: int
+    stop: int | None  # None: no initial stop is known, so the trade has points and dollars but no R
     opened_ns: int
     target_r: ExactR | None = None
     target_price: int | None = None
@@ -67,11 +67,14 @@ class TradeSpec:
             raise InvalidArgument("quantity", f"must be at least 1, got {self.quantity}")
         if self.entry <= 0:
             raise InvalidArgument("entry", f"must be positive, got {self.entry} ticks")
-        if self.risk_ticks <= 0:
+        risk = self.risk_ticks
+        if risk is not None and risk <= 0:
             side = "below" if self.direction is Direction.LONG else "above"
             raise InvalidArgument(
                 "stop", f"a {self.direction.label} stop must be {side} entry {self.entry}, got {self.stop} ticks"
             )
+        if self.target_r is not None and risk is None:
+            raise InvalidArgument("target_r", "a target in R needs a stop")
         if self.target_r is not None and exact_r(self.target_r, "target_r") <= 0:
             raise InvalidArgument("target_r", f"must be above 0R, got {self.target_r!r}")
         if self.target_price is not None and (self.target_price - self.entry) * self.direction.sign <= 0:
@@ -80,9 +83,9 @@ class TradeSpec:
             )
 
     @property
-    def risk_ticks(self) -> int:
-        """entry - stop for a long, stop - entry for a short: 1R in ticks."""
-        return (self.entry - self.stop) * self.direction.sign
+    def risk_ticks(self) -> int | None:
+        """entry - stop for a long, stop - entry for a short: 1R in ticks (None without a stop)."""
+        return None if self.stop is None else (self.entry - self.stop) * self.direction.sign
 
 
 class TradeStatus(StrEnum):
@@ -115,8 +118,8 @@ class ExcursionEvent:
     kind: ExcursionEventKind
     ts_ns: int
     price: int
-    r: Fraction
-    stop: int
+    r: Fraction | None  # None: the trade has no stop, so no R
+    stop: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,13 +131,14 @@ class ExcursionState:
     """
 
     status: TradeStatus
-    stop: int
+    stop: int | None
     mfe_ticks: int
     mae_ticks: int
     mfe_ns: int
     mae_ns: int
     result_ticks: int | None = None
     closed_ns: int | None = None
+    break_even_triggered: bool | None = None  # None: inferred (the stop moved off the initial one)
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,11 +152,11 @@ class ExcursionSnapshot:
 
     spec: TradeSpec
     status: TradeStatus
-    stop: int
+    stop: int | None
     target: int | None
     break_even_triggered: bool
-    mfe_r: Fraction
-    mae_r: Fraction
+    mfe_r: Fraction | None
+    mae_r: Fraction | None
     mfe_ticks: int
     mae_ticks: int
     mfe_points: Decimal
@@ -186,4 +190,5 @@ class ExcursionSnapshot:
             self.mae_ns,
             self.result_ticks,
             self.closed_ns,
+            self.break_even_triggered,
         )

@@ -14,6 +14,7 @@ class TradeSource(StrEnum):
     SIGNAL = "signal"  # a confirmed signal's Signal Lab trade
     PAPER = "paper"  # a paper-execution position
     MANUAL = "manual"  # entered by hand
+    STRATEGY = "strategy"  # placed by a strategy
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,10 +50,11 @@ class TrackedTrade:
     @property
     def current_r(self) -> Fraction | None:
         """R at `last_price` while the trade is open; None once it has ended or before any price."""
-        if not self.is_open or self.last_price is None:
-            return None
         spec = self.excursion.spec
-        return r_multiple((self.last_price - spec.entry) * spec.direction.sign, spec.risk_ticks)
+        risk = spec.risk_ticks
+        if not self.is_open or self.last_price is None or risk is None:
+            return None
+        return r_multiple((self.last_price - spec.entry) * spec.direction.sign, risk)
 
 
 @dataclass(frozen=True, slots=True)

@@ -54,6 +54,7 @@ class ExcursionTracker:
     """Tracks one trade. Feed it every tick of its contract (`on_tick`) or a chosen price (`on_price`)."""
 
     __slots__ = (
+        "_be_done",
         "_be_offset",
         "_be_pending",
         "_be_trigger",
@@ -67,6 +68,7 @@ class ExcursionTracker:
         "_lo_px",
         "_mae",
         "_mae_ns",
+        "_managed",
         "_mfe",
         "_mfe_ns",
         "_risk",
@@ -85,22 +87,31 @@ class ExcursionTracker:
         spec: TradeSpec,
         settings: ExcursionSettings = DEFAULT_EXCURSION_SETTINGS,
         instrument: InstrumentSpec | None = None,
+        *,
+        managed: bool = False,
     ) -> None:
-        """`instrument` (for points) defaults to the one named by `spec.contract_id` (NQZ2026 -> NQ)."""
+        """`instrument` (for points) defaults to the one named by `spec.contract_id` (NQZ2026 -> NQ).
+
+        `managed`: the trade has real orders behind it, so it ends only through `close` at the fill that closed
+        it; stop and target crossings are the orders' business, and the tracker measures MFE, MAE and break-even.
+        A spec without a stop gives a trade with points but no R (and no break-even).
+        """
         self.spec = spec
         self.settings = settings
         self.instrument = instrument or parse_symbol(spec.contract_id, spec.opened_ns, field="contract_id").spec
+        self._managed = managed
         self._entry = spec.entry
         self._sign = spec.direction.sign
         self._is_long = spec.direction is Direction.LONG
         self._uses_quotes = settings.price_source is PriceSource.BID_ASK
         self._risk = risk = spec.risk_ticks
-        self._stop = -risk  # favourable ticks of the current stop
+        self._stop = -risk if risk is not None else -_FAR  # favourable ticks of the current stop
         self._target = self._target_ticks(spec, risk)
-        self._be_pending = settings.break_even_enabled
-        self._be_trigger = _ceil_ticks(settings.trigger_r, risk)
+        self._be_pending = settings.break_even_enabled and risk is not None
+        self._be_done = False
+        self._be_trigger = _ceil_ticks(settings.trigger_r, risk) if risk is not None else _FAR
         self._be_offset = settings.break_even_offset_ticks
-        if self._be_pending and not -risk < self._be_offset < self._be_trigger:
+        if self._be_pending and risk is not None and not -risk < self._be_offset < self._be_trigger:
             raise InvalidArgument(
                 "break_even_offset_ticks",
                 f"the break-even stop (entry {self._be_offset:+d} ticks) must lie between the initial stop "
@@ -125,6 +136,8 @@ class ExcursionTracker:
         settings: ExcursionSettings = DEFAULT_EXCURSION_SETTINGS,
         instrument: InstrumentSpec | None = None,
         events: Sequence[ExcursionEvent] = (),
+        *,
+        managed: bool = False,
     ) -> ExcursionTracker:
         """A tracker that continues a stored trade: current stop, MFE/MAE so far, status and history.
 
@@ -132,21 +145,27 @@ class ExcursionTracker:
         pending (under `settings`) and triggers at the next new high that reaches it. An ended trade comes
         back ended: its snapshot is final and it ignores every tick.
         """
-        tracker = cls(spec, settings, instrument)
+        tracker = cls(spec, settings, instrument, managed=managed)
         risk, sign = tracker._risk, tracker._sign
-        stop = (state.stop - spec.entry) * sign
         mfe, mae = state.mfe_ticks, state.mae_ticks
         if mfe < 0 or mae > 0:
             raise InvalidArgument("state", f"MFE must be >= 0 and MAE <= 0 ticks, got {mfe} and {mae}")
-        if stop < -risk or (stop != -risk and stop >= mfe):
-            raise InvalidArgument(
-                "state.stop", f"stop {state.stop} must be the initial stop {spec.stop} or lie between it and the MFE"
-            )
+        if risk is not None:
+            if state.stop is None:
+                raise InvalidArgument("state.stop", "a trade with an initial stop has a current stop")
+            stop = (state.stop - spec.entry) * sign
+            if not managed and (stop < -risk or (stop != -risk and stop >= mfe)):
+                raise InvalidArgument(
+                    "state.stop",
+                    f"stop {state.stop} must be the initial stop {spec.stop} or lie between it and the MFE",
+                )
+            tracker._stop = stop
+            moved = stop != -risk if state.break_even_triggered is None else state.break_even_triggered
+            tracker._be_done = moved
+            tracker._be_pending = tracker._be_pending and not moved
         ended = state.status is not TradeStatus.OPEN
         if ended != (state.result_ticks is not None) or ended != (state.closed_ns is not None):
             raise InvalidArgument("state", f"a {state.status} trade has a result and a close time exactly when ended")
-        tracker._stop = stop
-        tracker._be_pending = tracker._be_pending and stop == -risk
         tracker._mfe, tracker._mae = mfe, mae
         tracker._mfe_ns, tracker._mae_ns = state.mfe_ns, state.mae_ns
         tracker._status = state.status
@@ -159,9 +178,9 @@ class ExcursionTracker:
         return tracker
 
     @staticmethod
-    def _target_ticks(spec: TradeSpec, risk: int) -> int | None:
+    def _target_ticks(spec: TradeSpec, risk: int | None) -> int | None:
         candidates = []
-        if spec.target_r is not None:
+        if spec.target_r is not None and risk is not None:
             candidates.append(_ceil_ticks(exact_r(spec.target_r, "target_r"), risk))
         if spec.target_price is not None:
             candidates.append((spec.target_price - spec.entry) * spec.direction.sign)
@@ -210,10 +229,11 @@ class ExcursionTracker:
             self._mfe, self._mfe_ns = fav, ts_ns
             out.append(self._event(ExcursionEventKind.NEW_HIGH, ts_ns, fav))
             target = self._target
-            if target is not None and fav >= target:
+            if not self._managed and target is not None and fav >= target:
                 self._end(TradeStatus.TARGET_HIT, ExcursionEventKind.TARGET_HIT, fav, target, ts_ns, out)
             elif self._be_pending and fav >= self._be_trigger:
                 self._be_pending = False
+                self._be_done = True
                 self._stop = self._be_offset
                 out.append(self._event(ExcursionEventKind.BREAK_EVEN_TRIGGERED, ts_ns, fav))
         else:
@@ -221,16 +241,19 @@ class ExcursionTracker:
                 self._mae, self._mae_ns = fav, ts_ns
                 out.append(self._event(ExcursionEventKind.NEW_LOW, ts_ns, fav))
             stop = self._stop
-            if fav <= stop:
-                status = TradeStatus.STOPPED_OUT if stop == -self._risk else TradeStatus.BREAK_EVEN
+            if not self._managed and fav <= stop:
+                status = TradeStatus.STOPPED_OUT if not self._be_done else TradeStatus.BREAK_EVEN
                 self._end(status, ExcursionEventKind.STOP_HIT, fav, stop, ts_ns, out)
         self._events.extend(out)
         self._set_band()
         return tuple(out)
 
-    def close(self, price: int, ts_ns: int) -> tuple[ExcursionEvent, ...]:
-        """A manual or external exit at `price` (a known fill): MFE/MAE take it in, the result is its R, status
-        CLOSED.
+    def close(
+        self, price: int, ts_ns: int, kind: ExcursionEventKind = ExcursionEventKind.CLOSED
+    ) -> tuple[ExcursionEvent, ...]:
+        """An exit at `price` (a known fill): MFE/MAE take it in and the result is its R. `kind` says which exit it
+        was (a stop or target order's fill, or any other close); the status follows (a stop fill after
+        break-even is BREAK_EVEN).
 
         Closing a trade that has already ended changes nothing and returns NO_EVENTS.
         """
@@ -246,10 +269,29 @@ class ExcursionTracker:
         elif fav < self._mae:
             self._mae, self._mae_ns = fav, ts_ns
             out.append(self._event(ExcursionEventKind.NEW_LOW, ts_ns, fav))
-        self._end(TradeStatus.CLOSED, ExcursionEventKind.CLOSED, fav, fav, ts_ns, out)
+        if kind is ExcursionEventKind.STOP_HIT:
+            status = TradeStatus.BREAK_EVEN if self._be_done else TradeStatus.STOPPED_OUT
+        elif kind is ExcursionEventKind.TARGET_HIT:
+            status = TradeStatus.TARGET_HIT
+        else:
+            status, kind = TradeStatus.CLOSED, ExcursionEventKind.CLOSED
+        self._end(status, kind, fav, fav, ts_ns, out)
         self._events.extend(out)
         self._set_band()
         return tuple(out)
+
+    def move_stop(self, stop_price: int, ts_ns: int) -> tuple[ExcursionEvent, ...]:
+        """The protective stop order moved to `stop_price` (ticks): the current stop follows, 1R does not."""
+        if self._status is not TradeStatus.OPEN or self._risk is None:
+            return NO_EVENTS
+        stop = (stop_price - self._entry) * self._sign
+        if stop == self._stop:
+            return NO_EVENTS
+        self._stop = stop
+        if self._be_pending and stop >= self._be_offset:
+            self._be_pending = False  # moved to break-even or beyond by hand: never pulled back
+        self._set_band()
+        return NO_EVENTS
 
     def _end(
         self,
@@ -268,8 +310,10 @@ class ExcursionTracker:
         out.append(self._event(kind, ts_ns, seen))
 
     def _event(self, kind: ExcursionEventKind, ts_ns: int, fav: int) -> ExcursionEvent:
-        price, stop = self._price_of(fav), self._price_of(self._stop)
-        return ExcursionEvent(self.spec.trade_id, kind, ts_ns, price, r_multiple(fav, self._risk), stop)
+        return ExcursionEvent(self.spec.trade_id, kind, ts_ns, self._price_of(fav), self._r(fav), self.stop)
+
+    def _r(self, fav: int) -> Fraction | None:
+        return None if self._risk is None else r_multiple(fav, self._risk)
 
     def _price_of(self, fav: int) -> int:
         return self._entry + fav * self._sign
@@ -279,7 +323,7 @@ class ExcursionTracker:
             self._lo_px, self._hi_px = -_FAR, _FAR
             return
         # An event needs a new MFE (fav > mfe) or a new MAE / stop (fav <= max(mae - 1, stop)).
-        lo_fav = max(self._mae - 1, self._stop)
+        lo_fav = self._mae - 1 if self._managed else max(self._mae - 1, self._stop)
         hi_fav = self._mfe + 1
         if self._is_long:
             self._lo_px, self._hi_px = self._entry + lo_fav, self._entry + hi_fav
@@ -301,9 +345,13 @@ class ExcursionTracker:
         return self._status is TradeStatus.OPEN
 
     @property
-    def stop(self) -> int:
-        """The current stop price in ticks (the initial stop until break-even moves it)."""
-        return self._price_of(self._stop)
+    def stop(self) -> int | None:
+        """The current stop price in ticks (the initial stop until break-even or its order moves it)."""
+        return None if self._risk is None else self._price_of(self._stop)
+
+    @property
+    def managed(self) -> bool:
+        return self._managed
 
     def snapshot(self, with_events: bool = True) -> ExcursionSnapshot:
         """The excursion as it stands; without its history (events=()) it costs the same however long it is."""
@@ -314,16 +362,16 @@ class ExcursionTracker:
             status=self._status,
             stop=self.stop,
             target=None if self._target is None else self._price_of(self._target),
-            break_even_triggered=self._stop != -self._risk,  # only break-even moves the stop
-            mfe_r=r_multiple(self._mfe, self._risk),
-            mae_r=r_multiple(self._mae, self._risk),
+            break_even_triggered=self._be_done,
+            mfe_r=self._r(self._mfe),
+            mae_r=self._r(self._mae),
             mfe_ticks=self._mfe,
             mae_ticks=self._mae,
             mfe_points=tick * self._mfe,
             mae_points=tick * self._mae,
             mfe_ns=self._mfe_ns,
             mae_ns=self._mae_ns,
-            result_r=None if exit_fav is None else r_multiple(exit_fav, self._risk),
+            result_r=None if exit_fav is None else self._r(exit_fav),
             result_ticks=exit_fav,
             result_points=None if exit_fav is None else tick * exit_fav,
             exit_price=self._exit_price,

@@ -106,6 +106,10 @@ class PaperExecutionEngine(ExecutionQueries):
     def on_tick(self, tick: Tick) -> tuple[ExecutionEvent, ...]:
         return self._x.on_quote(tick) if type(tick) is Quote else self._x.on_trade(tick)  # type: ignore[arg-type]
 
+    def next_due_ns(self) -> int:
+        """The earliest instant an order arrives or a DAY order expires without a tick."""
+        return min(self._x.next_arrival, self._x.next_expiry)
+
     def advance_to(self, now_ns: int) -> tuple[ExecutionEvent, ...]:
         out: Events = []
         self._x.advance_to(now_ns, out)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Protocol
 
-from core_server.execution.model import Account, AccountId, Fill, Order, Position
+from core_server.execution.model import Account, AccountId, Fill, Order, OrderId, Position
 from core_server.model.market_data import Quote, Tick, Trade
 
 if TYPE_CHECKING:  # changes.py imports the engine, which imports this module
@@ -19,6 +19,10 @@ class ExecutionView(Protocol):
     """Read-only state a pre-trade check may consult."""
 
     def account(self, account_id: AccountId) -> Account: ...
+
+    def accounts(self) -> tuple[Account, ...]: ...
+
+    def order(self, order_id: OrderId) -> Order: ...
 
     def equity(self, account_id: AccountId) -> Decimal: ...
 

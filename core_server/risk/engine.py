@@ -9,6 +9,7 @@ time-driven ones it caused) wait in `take_pending()`. Nothing reads a clock or d
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 from dataclasses import fields
 from datetime import date
@@ -47,6 +48,10 @@ from core_server.risk.state import AccountState, Holding, flat_by_instant
 from core_server.risk.wording import ct_time, money
 
 _ZERO = Decimal(0)
+_MUTABLE = (
+    "default_rules", "_accounts", "_holders", "_trade_px", "_bid", "_ask", "_halted", "_pending", "_last_fill",
+    "_next_roll_ns", "_next_due_ns", "_now",
+)  # fmt: skip
 _ALLOWED, _DENIED = RiskEventKind.ORDER_ALLOWED, RiskEventKind.ORDER_DENIED
 
 
@@ -189,6 +194,39 @@ class RiskEngine:
     def resume(self, now_ns: int, reason: str = "resumed") -> RiskResult:
         self._halted = False
         return RiskResult((RiskEvent(RiskEventKind.RESUMED, None, now_ns, Rule.EMERGENCY_STOP, reason),), ())
+
+    # -- holds (a failing stage made an account unsafe) ---------------------------------------------------
+
+    def hold(self, account_id: AccountId, reason: str, now_ns: int) -> RiskResult:
+        """Block new risk in one account until an operator releases it (reducing orders still pass)."""
+        state = self._state(account_id)
+        if state.held_reason:
+            return NOTHING
+        state.held_reason = reason
+        event = RiskEvent(RiskEventKind.LOCKED, account_id, now_ns, Rule.STAGE_FAILURE, reason)
+        return RiskResult((event,), ())
+
+    def release(self, account_id: AccountId, now_ns: int, reason: str = "resumed by an operator") -> RiskResult:
+        state = self._state(account_id)
+        if not state.held_reason:
+            return NOTHING
+        state.held_reason = ""
+        event = RiskEvent(RiskEventKind.UNLOCKED, account_id, now_ns, Rule.STAGE_FAILURE, reason)
+        return RiskResult((event,), ())
+
+    # -- rollback -----------------------------------------------------------------------------------------
+
+    def snapshot(self) -> object:
+        """Every piece of mutable state (the live shell undoes a command it could not store)."""
+        return copy.deepcopy({name: getattr(self, name) for name in _MUTABLE})
+
+    def restore(self, point: object) -> None:
+        for name, value in point.items():  # type: ignore[attr-defined]
+            setattr(self, name, value)
+
+    def next_due_ns(self) -> int:
+        """The earliest flat-by time or trading-day roll still to come."""
+        return self._next_due_ns
 
     # -- pre-trade ----------------------------------------------------------------------------------------
 

@@ -57,6 +57,7 @@ class Rule(IntEnum):
     FLAT_BY = 10
     CONSISTENCY = 11
     EMERGENCY_STOP = 12
+    STAGE_FAILURE = 13  # a kernel stage failed on this account: held until an operator resumes it
 
     @property
     def label(self) -> str:

@@ -64,6 +64,8 @@ def denial_of(
 
 
 def _locks(state: AccountState, rules: RuleSet, equity: Decimal) -> Denial | None:
+    if state.held_reason:
+        return Denial(Rule.STAGE_FAILURE, f"held: {state.held_reason}")
     used = loss_used(equity - state.day_start_equity)
     limit = rules.daily_loss_limit
     numbers: tuple[tuple[str, Number], ...] = (("used", used), ("limit", limit)) if limit is not None else ()

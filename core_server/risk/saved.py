@@ -32,6 +32,11 @@ class SavedAccount:
     flat_by_done: bool
     day_results: tuple[tuple[date, Decimal], ...]
     trips: tuple[tuple[str, Decimal, Decimal], ...]  # contract, realised, fees of the open round trip
+    held_reason: str = ""  # an operator hold (a failing stage); kept until released
+
+    @property
+    def held(self) -> bool:
+        return bool(self.held_reason)
 
     @property
     def locked(self) -> bool:
@@ -53,6 +58,7 @@ class SavedAccount:
             "flat_by_done": self.flat_by_done,
             "day_results": [[d.isoformat(), str(r)] for d, r in self.day_results],
             "trips": [[c, str(r), str(f)] for c, r, f in self.trips],
+            "held_reason": self.held_reason,
         }
 
     @classmethod
@@ -76,6 +82,7 @@ class SavedAccount:
             flat_by_done=bool(data["flat_by_done"]),
             day_results=tuple((date.fromisoformat(d), Decimal(r)) for d, r in data["day_results"]),
             trips=tuple((c, Decimal(r), Decimal(f)) for c, r, f in data["trips"]),
+            held_reason=str(data.get("held_reason", "")),
         )
 
 
@@ -96,6 +103,7 @@ def saved_of(state: AccountState) -> SavedAccount:
         flat_by_done=state.flat_by_done,
         day_results=tuple(state.day_results),
         trips=tuple((c, t[0], t[1]) for c, t in state.trips.items() if t[0] or t[1]),
+        held_reason=state.held_reason,
     )
 
 
@@ -113,3 +121,4 @@ def apply_saved(state: AccountState, saved: SavedAccount) -> None:
     state.flat_by_done = saved.flat_by_done
     state.day_results = list(saved.day_results)
     state.trips = {c: [r, f] for c, r, f in saved.trips}
+    state.held_reason = saved.held_reason

@@ -59,6 +59,7 @@ class AccountState:
     lock_reason: str = ""
     failed_rule: Rule | None = None  # set: failed for good
     failed_reason: str = ""
+    held_reason: str = ""  # set: held by an operator lock (a failing stage) until released
     consecutive_losses: int = 0
     cooldown_until_ns: int = 0
     flat_by_ns: int = NEVER  # this trading day's flat-by instant

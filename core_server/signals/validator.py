@@ -107,6 +107,10 @@ class SignalValidator:
         """Pending and approval-waiting signals, oldest first (for a stream's opening snapshot)."""
         return [self.get(s.signal_id) for s in self._signals.values() if s.status.is_live]
 
+    def watched_timeframes(self, contract_id: str) -> tuple[Timeframe, ...]:
+        """The timeframes of the contract that pending signals wait on (for candle closes and opens)."""
+        return tuple(tf for (cid, tf) in self._by_series if cid == contract_id)
+
     @property
     def pending_count(self) -> int:
         return len(self._trackers)

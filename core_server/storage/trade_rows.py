@@ -88,12 +88,13 @@ def event_rows(write: TradeWrite) -> list[tuple[Any, ...]]:
 
 def event_from_record(record: Mapping[str, Any], spec: TradeSpec) -> ExcursionEvent:
     favourable = (record["price"] - spec.entry) * spec.direction.sign
+    risk = spec.risk_ticks
     return ExcursionEvent(
         spec.trade_id,
         ExcursionEventKind(record["kind"]),
         record["ts_ns"],
         record["price"],
-        r_multiple(favourable, spec.risk_ticks),
+        None if risk is None else r_multiple(favourable, risk),
         record["stop"],
     )
 

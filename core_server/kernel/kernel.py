@@ -1,0 +1,300 @@
+"""TradingKernel: the one synchronous chain that live trading, backtests and the test kits all drive.
+
+Every tick runs through the stages in one fixed order:
+
+    anomaly filter -> candles (all six timeframes) -> strategies (closed candles, ticks, due timers)
+    -> paper fills -> risk evaluation and its same-tick actions -> trades (round trips, excursions)
+    -> signal validation (closed candles, then the opens that give entries)
+
+Time without ticks (`advance_to`) runs the same order: candles closing on time, strategy timers, arrivals and
+day expiry, risk's flat-by and day roll, then signals. Commands (`execute`, `submit_signal`, the risk
+commands) enter at the execution stage and run on through risk and trades.
+
+The kernel reads time only from what it is given (tick times, `now_ns`), never awaits, logs or stores: it
+appends everything it decided to `output` (kernel.output.KernelOutput), which its driver drains. A stage that
+raises is isolated (kernel.isolation): recorded as a StageFailure, the accounts it touched are locked from new
+risk until an operator resumes them, and the other stages and the next ticks go on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from core_server.candles.aggregator import CandleAggregator
+from core_server.execution.commands import ExecutionCommand
+from core_server.execution.engine import PaperExecutionEngine
+from core_server.execution.events import ExecutionEvent
+from core_server.execution.model import AccountId
+from core_server.kernel.commands import CommandRunner
+from core_server.kernel.isolation import Isolation
+from core_server.kernel.market import ContractMarket, MarketStage, quote_price
+from core_server.kernel.output import Cause, KernelOutput, Stage
+from core_server.kernel.ports import StrategyStage, TradeStage
+from core_server.kernel.signal_flow import SignalFlow
+from core_server.model.instruments import Contract
+from core_server.model.market_data import Candle, FeedGap, Tick, Trade
+from core_server.risk.engine import RiskEngine
+from core_server.risk.events import NOTHING, RiskEvent, RiskResult
+from core_server.signals.model import SignalInput, SubmitResult
+from core_server.signals.validator import SignalValidator
+
+_NO_CANDLES: tuple[Candle, ...] = ()
+_NEVER = 1 << 62
+
+
+@dataclass(frozen=True, slots=True)
+class SignalExecution:
+    """Whether confirmed signals trade, on which account, with the take-profit at how many R from the fill."""
+
+    enabled: bool
+    account_id: AccountId
+    target_r: Decimal
+
+
+class TradingKernel:
+    """Owns the market stage and runs the engines it is given in the documented order."""
+
+    def __init__(
+        self,
+        *,
+        market: MarketStage,
+        execution: PaperExecutionEngine,
+        risk: RiskEngine,
+        trades: TradeStage,
+        signals: SignalValidator | None = None,
+        signal_execution: SignalExecution | None = None,
+        strategies: StrategyStage | None = None,
+        close_grace_ns: int = 0,
+        trade_id_factory: Callable[[], str] | None = None,
+    ) -> None:
+        self.market = market
+        self.execution = execution
+        self.risk = risk
+        self.trades = trades
+        self.signals = signals
+        self.strategies = strategies
+        self.output = KernelOutput()
+        self.close_grace_ns = close_grace_ns  # live: a tick stamped just before a bucket end may arrive late
+        self.unknown_contract_ticks = 0
+        self.isolation = Isolation(self.output, risk)
+        self.commands = CommandRunner(execution, risk, trades, strategies, self.output, self.isolation)
+        self.signal_flow = SignalFlow(signals, signal_execution, self.commands, trades, self.output, trade_id_factory)
+        execution.add_pre_trade_check(risk)
+        self._markets = market.contracts
+        self._mode = market.quote_price_mode
+
+    # -- contracts ------------------------------------------------------------------------------------------
+
+    def add_contract(self, contract: Contract, *, complete_from_ns: int, quote_only: bool = False) -> ContractMarket:
+        return self.market.add_contract(contract, complete_from_ns=complete_from_ns, quote_only=quote_only)
+
+    # -- ticks: the hot path --------------------------------------------------------------------------------
+
+    def on_tick(self, tick: Tick) -> None:
+        market = self._markets.get(tick.contract_id)
+        if market is None:
+            self.unknown_contract_ticks += 1
+            return
+        price = tick.price if type(tick) is Trade else quote_price(tick, self._mode)  # type: ignore[arg-type]
+        released, rejected = market.anomaly_filter.push(tick, price)
+        if rejected:
+            market.anomalies += len(rejected)
+            self.output.anomalies.extend(rejected)
+        for good in released:
+            self._tick(market, good)
+
+    def on_ticks(self, ticks: Sequence[Tick]) -> None:
+        for tick in ticks:
+            self.on_tick(tick)
+
+    def _tick(self, market: ContractMarket, tick: Tick) -> None:
+        out = self.output
+        out.ticks.append(tick)
+        ts = tick.ts_event
+        # 1. candles
+        try:
+            if type(tick) is Trade:
+                market.last_trade = tick
+                closed = market.aggregator.update(ts, tick.price, tick.size)
+            else:
+                market.last_quote = tick  # type: ignore[assignment]
+                closed = (
+                    market.aggregator.update(ts, quote_price(tick, self._mode), 0)  # type: ignore[arg-type]
+                    if market.quote_only
+                    else _NO_CANDLES
+                )
+            if closed:
+                self._candles_closed(closed)
+        except Exception as exc:
+            closed = _NO_CANDLES
+            self.isolation.failed(Stage.MARKET, ts, market.id, (), exc)
+        # 2. strategies
+        strategies = self.strategies
+        if strategies is not None:
+            self._strategies(strategies, market, tick, closed, ts)
+        # 3. fills
+        execution_events: tuple[ExecutionEvent, ...] = ()
+        try:
+            execution_events = self.execution.on_tick(tick)
+        except Exception as exc:
+            self.isolation.failed(Stage.EXECUTION, ts, market.id, self.commands.exposed(market.id), exc)
+        # 4. risk and its same-tick actions
+        try:
+            result = self.risk.on_tick(tick, execution_events)
+        except Exception as exc:
+            result = NOTHING
+            self.isolation.failed(Stage.RISK, ts, market.id, self.commands.exposed(market.id), exc)
+        if execution_events:
+            self.commands.record(ts, None, execution_events, Cause.TICK)
+        if result is not NOTHING:
+            self.commands.risk_result(result, ts)
+        # 5. trades: round trips from the fills (recorded as they happened), excursions from the price
+        try:
+            self.trades.on_tick(tick)
+        except Exception as exc:
+            self.isolation.failed(Stage.TRADES, ts, market.id, self.trades.open_accounts(market.id), exc)
+        self.commands.settle_trades(ts)
+        # 6. signals
+        if self.signals is not None:
+            self.signal_flow.after_tick(market, closed, ts)
+
+    def _candles_closed(self, closed: Sequence[Candle]) -> None:
+        window = self.market.window
+        for candle in closed:
+            window.add(candle)
+        self.output.candles.extend(closed)
+
+    def _strategies(
+        self, strategies: StrategyStage, market: ContractMarket, tick: Tick, closed: Sequence[Candle], ts: int
+    ) -> None:
+        if not closed and ts < strategies.next_timer_ns() and not strategies.wants_ticks(market.id):
+            return
+        try:
+            if closed:
+                strategies.on_candles(closed, ts)
+            if ts >= strategies.next_timer_ns():
+                strategies.on_time(ts)
+            if strategies.wants_ticks(market.id):
+                strategies.on_tick(tick)
+        except Exception as exc:
+            self.isolation.failed(Stage.STRATEGIES, ts, market.id, strategies.accounts(market.id), exc)
+        self.commands.run_strategy_commands(ts)
+
+    # -- time -----------------------------------------------------------------------------------------------
+
+    def advance_to(self, now_ns: int) -> None:
+        """Time passes without a tick: candles close on time, timers fire, orders arrive or expire, risk rolls."""
+        cutoff = now_ns - self.close_grace_ns
+        closed_all: list[Candle] = []
+        for market in self._markets.values():
+            if not market.close_by_time:
+                continue
+            try:
+                closed = market.aggregator.close_due(cutoff)
+            except Exception as exc:
+                self.isolation.failed(Stage.MARKET, now_ns, market.id, (), exc)
+                continue
+            if closed:
+                self._candles_closed(closed)
+                closed_all.extend(closed)
+        strategies = self.strategies
+        if strategies is not None and (closed_all or now_ns >= strategies.next_timer_ns()):
+            try:
+                if closed_all:
+                    strategies.on_candles(closed_all, now_ns)
+                if now_ns >= strategies.next_timer_ns():
+                    strategies.on_time(now_ns)
+            except Exception as exc:
+                self.isolation.failed(Stage.STRATEGIES, now_ns, "", (), exc)
+            self.commands.run_strategy_commands(now_ns)
+        self.commands.advance(now_ns)
+        self.commands.settle_trades(now_ns)
+        if self.signals is not None and closed_all:
+            self.signal_flow.after_time(closed_all, now_ns)
+
+    def next_due_ns(self) -> int:
+        """The earliest instant something happens without a tick (a backtest jumps between these)."""
+        due = min(self.execution.next_due_ns(), self.risk.next_due_ns())
+        if self.strategies is not None:
+            due = min(due, self.strategies.next_timer_ns())
+        return due
+
+    def on_gap(self, gap: FeedGap) -> None:
+        """An unfilled feed gap: every candle overlapping it is incomplete (closed ones are re-stored)."""
+        if gap.filled:
+            return
+        targets = [m for m in self._markets.values() if not gap.contract_id or m.id == gap.contract_id]
+        for market in targets:
+            changed = market.aggregator.mark_gap(gap.start_ns, gap.end_ns)
+            if changed:
+                self._candles_closed(changed)
+
+    def close_forming_incomplete(self, contract_id: str, now_ns: int) -> None:
+        """A feed stopped: the forming candles of the contract will never see the rest of their buckets."""
+        market = self._markets.get(contract_id)
+        if market is None:
+            return
+        aggregator: CandleAggregator = market.aggregator
+        aggregator.mark_gap(now_ns, _NEVER)
+        closed = aggregator.close_due(_NEVER)
+        if closed:
+            self._candles_closed(closed)
+
+    # -- commands -------------------------------------------------------------------------------------------
+
+    def execute(
+        self, command: ExecutionCommand, now_ns: int, *, cause: Cause = Cause.API, actor: str = ""
+    ) -> tuple[ExecutionEvent, ...]:
+        """Run one execution command now. InvalidArgument/NotFound/FailedPrecondition: refused, nothing changed
+        (the risk decisions it caused are still recorded). Returns the command's own events."""
+        events = self.commands.execute(command, now_ns, cause, actor)
+        self.commands.settle_trades(now_ns)
+        return events
+
+    def submit_signal(self, signal_input: SignalInput, *, authenticated: bool, now_ns: int) -> SubmitResult:
+        return self.signal_flow.submit(signal_input, authenticated=authenticated, now_ns=now_ns)
+
+    def approve_signal(self, signal_id: str, now_ns: int) -> None:
+        self.signal_flow.approve(signal_id, now_ns)
+
+    def cancel_signal(self, signal_id: str, reason: str, now_ns: int) -> None:
+        self.signal_flow.cancel(signal_id, reason, now_ns)
+
+    def emergency_stop(self, reason: str, now_ns: int) -> None:
+        """Block new risk everywhere, cancel every order and flatten every account, within this call."""
+        self.commands.risk_result(self.risk.emergency_stop(now_ns, reason), now_ns)
+        self.commands.settle_trades(now_ns)
+
+    def resume(self, reason: str, now_ns: int) -> None:
+        self.commands.risk_result(self.risk.resume(now_ns, reason), now_ns)
+
+    def apply_risk(self, result: RiskResult, now_ns: int) -> None:
+        """A risk decision made outside the chain (new rules, a restored account): record it and act on it."""
+        self.commands.risk_result(result, now_ns)
+        self.commands.settle_trades(now_ns)
+
+    def record_risk_events(self, events: Sequence[RiskEvent]) -> None:
+        self.output.risk.extend(events)
+
+    # -- rollback (the live shell undoes a command it could not store) --------------------------------------
+
+    def rollback_point(self) -> object:
+        return (
+            self.execution.rollback_point(),
+            self.risk.snapshot(),
+            self.commands.snapshot(),
+            self.output.mark(),
+        )
+
+    def restore(self, point: object) -> None:
+        assert isinstance(point, tuple)
+        self.execution.restore(point[0])
+        self.risk.restore(point[1])
+        self.commands.restore(point[2])
+        self.output.truncate(point[3])
+
+    def take_output(self) -> KernelOutput:
+        """Everything produced since the last call; the kernel starts a new output."""
+        return self.output.take()

@@ -1,0 +1,110 @@
+"""What the kernel produced since the last drain, by stage, in the order it happened.
+
+The kernel appends; the driver around it (the live shell, a backtest) drains with `take()` and stores,
+publishes or reports what it wants. `mark()`/`truncate()` let the live shell drop what a command produced when
+the command is rolled back because it could not be stored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from core_server.execution.commands import ExecutionCommand
+from core_server.execution.events import ExecutionEvent
+from core_server.execution.model import AccountId
+from core_server.model.market_data import Candle, Tick
+from core_server.risk.events import RiskEvent
+from core_server.signals.model import SignalUpdate
+from core_server.signals.trade_record import TradeRecord
+
+
+class Stage(StrEnum):
+    """The kernel's stages, in the order a tick runs through them."""
+
+    MARKET = "market"  # anomaly filter and candles
+    STRATEGIES = "strategies"
+    EXECUTION = "execution"  # paper fills
+    RISK = "risk"
+    TRADES = "trades"  # round trips and their excursions
+    SIGNALS = "signals"
+
+
+class Cause(StrEnum):
+    """Who made the kernel run an execution command (the audit trail names it)."""
+
+    TICK = "tick"  # no command: the market moved
+    TIME = "time"  # no command: time passed
+    API = "api"  # a client's command (the shell adds who)
+    RISK = "risk"  # a same-tick risk action (cancel all, flatten)
+    TRADES = "trades"  # a trade's break-even stop move
+    SIGNAL = "signal"  # a confirmed signal's bracket
+    STRATEGY = "strategy"
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutionStep:
+    """One engine call: the events it caused, the command (None for a tick or the clock) and who asked."""
+
+    ts_ns: int
+    command: ExecutionCommand | None
+    events: tuple[ExecutionEvent, ...]
+    cause: Cause
+    actor: str = ""  # the strategy or signal id, or the API caller, when known
+
+
+@dataclass(frozen=True, slots=True)
+class StageFailure:
+    """A stage raised while handling one tick, time step or command: recorded, counted, and made safe."""
+
+    stage: Stage
+    ts_ns: int
+    contract_id: str
+    accounts: tuple[AccountId, ...]  # locked from opening new risk until an operator resumes them
+    error: str
+    detail: str  # the traceback, for the log
+
+
+@dataclass(slots=True)
+class KernelOutput:
+    ticks: list[Tick] = field(default_factory=list)  # released by the anomaly filter, in order
+    anomalies: list[Tick] = field(default_factory=list)  # held back for good
+    candles: list[Candle] = field(default_factory=list)  # closed, or re-marked incomplete after closing
+    execution: list[ExecutionStep] = field(default_factory=list)
+    risk: list[RiskEvent] = field(default_factory=list)
+    trades: list[object] = field(default_factory=list)  # trades.ledger TradeChange values
+    signals: list[SignalUpdate] = field(default_factory=list)
+    signal_trades: list[TradeRecord] = field(default_factory=list)
+    strategies: list[object] = field(default_factory=list)  # strategy events
+    failures: list[StageFailure] = field(default_factory=list)
+
+    def mark(self) -> tuple[int, ...]:
+        return tuple(len(getattr(self, name)) for name in _FIELDS)
+
+    def truncate(self, mark: tuple[int, ...]) -> None:
+        for name, size in zip(_FIELDS, mark, strict=True):
+            del getattr(self, name)[size:]
+
+    def take(self) -> KernelOutput:
+        """Move everything out into a new output; this one stays the kernel's, empty."""
+        taken = KernelOutput(*(getattr(self, name) for name in _FIELDS))
+        for name in _FIELDS:
+            setattr(self, name, [])
+        return taken
+
+    def __bool__(self) -> bool:
+        return any(getattr(self, name) for name in _FIELDS)
+
+
+_FIELDS = (
+    "ticks",
+    "anomalies",
+    "candles",
+    "execution",
+    "risk",
+    "trades",
+    "signals",
+    "signal_trades",
+    "strategies",
+    "failures",
+)
