@@ -1,7 +1,7 @@
-"""ExecutionService: thin translation between the wire and LiveExecution (paper accounts, orders, positions).
+"""ExecutionService: thin translation between the wire and the ExecutionDesk (paper accounts, orders, positions).
 
 Every command is checked here for its wire shape (field names as the caller sent them, e.g. `order.quantity`),
-then executed and stored by LiveExecution before the response is built; the engine's own refusals are
+then executed in the kernel and stored by the ExecutionDesk before the response is built; the engine's own refusals are
 renamed to wire field names on the way out.
 """
 
@@ -31,8 +31,8 @@ from core_server.execution.commands import (
     SubmitOcoPair,
 )
 from core_server.execution.events import OrderAccepted, OrderDenied
-from core_server.execution.live import LiveExecution
 from core_server.execution.model import AccountId, Order, OrderId, OrderSide, OrderType
+from core_server.live.execution_desk import ExecutionDesk
 from core_server.model.clock import Clock
 from core_server.model.errors import InvalidArgument
 from core_server.model.symbols import parse_symbol
@@ -61,7 +61,7 @@ def _limit(value: int) -> int:
 
 
 class ExecutionServicer(pb_grpc.ExecutionServiceServicer):
-    def __init__(self, clock: Clock, execution: LiveExecution) -> None:
+    def __init__(self, clock: Clock, execution: ExecutionDesk) -> None:
         self._clock = clock
         self._live = execution
         self._engine = execution.engine

@@ -1,4 +1,4 @@
-"""RiskService: thin translation between the wire and LiveRisk (status, audit stream, rules, emergency stop)."""
+"""RiskService: thin translation between the wire and the RiskDesk (status, audit stream, rules, emergency stop)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import grpc
 from core_server.api import risk_convert as convert
 from core_server.api.errors import stream, unary
 from core_server.execution.model import AccountId
+from core_server.live.risk_desk import RiskDesk
 from core_server.model.errors import InvalidArgument
-from core_server.risk.live import LiveRisk
 from core_server.risk.presets import list_presets, preset
 from core_server.risk.rules import RuleSet
 from vigil.v1 import risk_pb2 as pb
@@ -24,7 +24,7 @@ MAX_REASON_CHARS = 200
 
 
 class RiskServicer(pb_grpc.RiskServiceServicer):
-    def __init__(self, risk: LiveRisk) -> None:
+    def __init__(self, risk: RiskDesk) -> None:
         self._risk = risk
 
     def _account_id(self, value: str) -> AccountId:
@@ -123,4 +123,10 @@ class RiskServicer(pb_grpc.RiskServiceServicer):
 
     @unary
     async def Resume(self, request: pb.ResumeRequest, context: Ctx) -> pb.ResumeResponse:
-        return pb.ResumeResponse(ts_ns=await self._risk.resume())
+        if len(request.reason) > MAX_REASON_CHARS:
+            raise InvalidArgument("reason", f"at most {MAX_REASON_CHARS} characters")
+        reason = request.reason.strip() or "resumed"
+        if request.account_id.strip():
+            account_id = self._account_id(request.account_id)
+            return pb.ResumeResponse(ts_ns=await self._risk.release(account_id, reason))
+        return pb.ResumeResponse(ts_ns=await self._risk.resume(reason))

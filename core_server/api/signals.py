@@ -1,4 +1,4 @@
-"""SignalService: thin translation between the wire and the SignalEngine.
+"""SignalService: thin translation between the wire and the SignalDesk.
 
 Authentication: every SubmitSignal through the API counts as authentic (`authenticated=True`). The API key
 interceptor (VIGIL_API_KEYS) already vouches for the caller, and the webhook bridge checks each alert's
@@ -15,9 +15,9 @@ import grpc
 from core_server.api import arguments
 from core_server.api import signals_convert as convert
 from core_server.api.errors import stream, unary
+from core_server.live.signal_desk import SignalDesk
 from core_server.model.clock import Clock
 from core_server.model.errors import InvalidArgument
-from core_server.signals.engine import SignalEngine
 from core_server.signals.model import SignalUpdate
 from vigil.v1 import signals_pb2 as pb
 from vigil.v1 import signals_pb2_grpc as pb_grpc
@@ -36,7 +36,7 @@ def _signal_id(value: str) -> str:
 
 
 class SignalServicer(pb_grpc.SignalServiceServicer):
-    def __init__(self, clock: Clock, engine: SignalEngine) -> None:
+    def __init__(self, clock: Clock, engine: SignalDesk) -> None:
         self._clock = clock
         self._engine = engine
 

@@ -1,4 +1,4 @@
-"""TradeService: thin translation between the wire and TradeTracking."""
+"""TradeService: thin translation between the wire and the TradeDesk (every round trip, open and closed)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ import grpc
 from core_server.api import arguments
 from core_server.api import trades_convert as convert
 from core_server.api.errors import stream, unary
-from core_server.excursions.live import TradeTracking
-from core_server.excursions.tracked import TradeUpdate
+from core_server.live.journal import TradeUpdate
+from core_server.live.trade_desk import TradeDesk
 from core_server.model.clock import Clock
 from core_server.model.errors import InvalidArgument
+from core_server.storage.trades import TradeFilter
 from vigil.v1 import trades_pb2 as pb
 from vigil.v1 import trades_pb2_grpc as pb_grpc
 
@@ -21,12 +22,20 @@ Ctx = grpc.aio.ServicerContext[Any, Any]
 
 DEFAULT_LIST_LIMIT = 100
 MAX_LIST_LIMIT = 1000
+MAX_ID_CHARS = 128
+
+
+def _optional_id(value: str, field: str) -> str:
+    text = value.strip()
+    if len(text) > MAX_ID_CHARS or "\x00" in text:
+        raise InvalidArgument(field, f"at most {MAX_ID_CHARS} characters")
+    return text
 
 
 class TradeServicer(pb_grpc.TradeServiceServicer):
-    def __init__(self, clock: Clock, tracking: TradeTracking) -> None:
+    def __init__(self, clock: Clock, trades: TradeDesk) -> None:
         self._clock = clock
-        self._tracking = tracking
+        self._trades = trades
 
     @unary
     async def ListTrades(self, request: pb.ListTradesRequest, context: Ctx) -> pb.ListTradesResponse:
@@ -35,39 +44,43 @@ class TradeServicer(pb_grpc.TradeServiceServicer):
         contract_id = arguments.optional_contract_id(request.symbol, self._clock.now_ns())
         arguments.time_range(request.from_ns, request.to_ns)
         limit = arguments.bounded(request.limit, "limit", DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT)
-        is_open = True if request.open_only else False if request.closed_only else None
-        trades = await self._tracking.list_trades(
-            is_open=is_open,
+        query = TradeFilter(
+            is_open=True if request.open_only else False if request.closed_only else None,
             contract_id=contract_id,
+            account_id=_optional_id(request.account_id, "account_id"),
+            strategy_id=_optional_id(request.strategy_id, "strategy_id"),
             from_ns=request.from_ns,
             to_ns=request.to_ns,
             limit=limit,
         )
-        return pb.ListTradesResponse(trades=[convert.trade_to_proto(t, with_events=False) for t in trades])
+        trades = await self._trades.list_trades(query)
+        return pb.ListTradesResponse(
+            trades=[convert.trade_to_proto(t, last_price=self._trades.last_price(t), with_events=False) for t in trades]
+        )
 
     @unary
     async def GetTrade(self, request: pb.GetTradeRequest, context: Ctx) -> pb.GetTradeResponse:
         trade_id = request.trade_id.strip()
-        if not trade_id:
+        if not trade_id or len(trade_id) > MAX_ID_CHARS:
             raise InvalidArgument("trade_id", "a trade id is required")
-        trade = await self._tracking.get(trade_id)
-        return pb.GetTradeResponse(trade=convert.trade_to_proto(trade))
+        trade = await self._trades.get(trade_id)
+        return pb.GetTradeResponse(trade=convert.trade_to_proto(trade, last_price=self._trades.last_price(trade)))
 
     @stream
     async def StreamTradeUpdates(
         self, request: pb.StreamTradeUpdatesRequest, context: Ctx
     ) -> AsyncIterator[pb.StreamTradeUpdatesResponse]:
         # Subscribe before the snapshot, so nothing stored in between is missed (it may be seen twice).
-        subscription = self._tracking.subscribe()
+        subscription = self._trades.subscribe()
         try:
             if request.send_open:
-                for trade in self._tracking.open_trades():
-                    yield convert.update_to_proto(TradeUpdate(trade))
+                for trip in self._trades.open_trades():
+                    yield convert.update_to_proto(TradeUpdate(trip), self._trades.last_price(trip))
             while True:
                 batch = await subscription.next_batch(100)
                 if not batch:
                     return
                 for update in batch:
-                    yield convert.update_to_proto(update)
+                    yield convert.update_to_proto(update, self._trades.last_price(update.trip))
         finally:
             subscription.close()

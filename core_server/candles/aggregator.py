@@ -132,6 +132,15 @@ class CandleAggregator:
                 closed = self._close(bar, closed)
         return closed
 
+    def close_incomplete(self) -> Sequence[Candle]:
+        """Close every forming candle as incomplete: its feed stopped, so the rest of its bucket is never seen."""
+        closed: Sequence[Candle] = _NONE
+        for bar in self._bars:
+            if bar.forming:
+                bar.complete = False
+                closed = self._close(bar, closed)
+        return closed
+
     def forming(self) -> list[Candle]:
         """Snapshots of the forming candles, shortest timeframe first."""
         return [bar.candle(self.contract_id, False) for bar in self._bars if bar.forming]

@@ -127,6 +127,7 @@ class PaperExchange:
             and ts < self.next_expiry
             and book.buy_limit_fire <= price < book.buy_stop_at
             and book.sell_stop_at < price <= book.sell_limit_fire
+            and (q is not None or not book.markets)
         ):
             return NO_EVENTS
         out: Events = []
@@ -148,7 +149,7 @@ class PaperExchange:
             self._expire(ts, out)
         if ts >= book.next_arrival:
             self._arrive(book, ts, out)
-        if is_quote and book.markets:
+        if book.markets and (is_quote or book.quote is None):  # trades fill markets only on trade-only data
             for oid in tuple(book.markets):
                 order = self.orders[oid]
                 if order.is_open:
@@ -198,9 +199,9 @@ class PaperExchange:
         book = self.books[order.contract_id]
         oid = order.order_id
         if order.acts_as_market:
-            if book.quote is None and arriving:
+            if book.quote is None and book.last_trade is None and arriving:
                 order = self._set(replace(order, status=OrderStatus.REJECTED))
-                out.append(OrderRejected(order.account_id, oid, f"no quote for {order.contract_id} yet", ts))
+                out.append(OrderRejected(order.account_id, oid, f"no market for {order.contract_id} yet", ts))
                 self._after_end(order, ts, out)
                 return
             book.markets.append(oid)
@@ -239,23 +240,40 @@ class PaperExchange:
         self._activate(order, ts, out)
 
     def _fill_market(self, book: ContractBook, order: Order, ts: int, out: Events) -> None:
+        """Fill at the quote (the ask for a buy, the bid for a sell) plus slippage. On trade-only data (no quote
+        ever seen for the contract: most tick files) the last trade price stands in for both sides."""
         q = book.quote
-        if q is None or book.quote_stale:
+        if q is None:
+            last = book.last_trade
+            if last is None:
+                return
+            ask = bid = last.price
+            trade_only = True
+        elif book.quote_stale:
             return
+        else:
+            ask, bid = q.ask, q.bid
+            trade_only = False
         stop = order.stop_price if order.triggered else None
         if order.side is BUY:
-            qty = min(order.leaves_qty, book.ask_avail)
+            qty = min(order.leaves_qty, book.trade_avail if trade_only else book.ask_avail)
             if qty <= 0:
                 return
-            book.ask_avail -= qty
-            base = q.ask if stop is None or q.ask >= stop else stop
+            if trade_only:
+                book.trade_avail -= qty
+            else:
+                book.ask_avail -= qty
+            base = ask if stop is None or ask >= stop else stop
             price = base + self.fill_model.slippage_ticks()
         else:
-            qty = min(order.leaves_qty, book.bid_avail)
+            qty = min(order.leaves_qty, book.trade_avail if trade_only else book.bid_avail)
             if qty <= 0:
                 return
-            book.bid_avail -= qty
-            base = q.bid if stop is None or q.bid <= stop else stop
+            if trade_only:
+                book.trade_avail -= qty
+            else:
+                book.bid_avail -= qty
+            base = bid if stop is None or bid <= stop else stop
             price = base - self.fill_model.slippage_ticks()
         self._apply_fill(order, qty, price, Liquidity.TAKER, ts, out)
 

@@ -7,12 +7,10 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Protocol
 
 from core_server.execution.model import Account, AccountId, Fill, Order, OrderId, Position
-from core_server.model.market_data import Quote, Tick, Trade
+from core_server.model.market_data import Quote, Trade
 
 if TYPE_CHECKING:  # changes.py imports the engine, which imports this module
     from core_server.execution.changes import ExecutionChange, StoredExecution
-    from core_server.execution.commands import ExecutionCommand
-    from core_server.execution.events import ExecutionEvent
 
 
 class ExecutionView(Protocol):
@@ -46,23 +44,6 @@ class PreTradeCheck(Protocol):
     """
 
     def check(self, order: Order, view: ExecutionView) -> str | None: ...
-
-
-class ExecutionGuard(Protocol):
-    """Watches everything the paper engine decides (risk, SPEC §6) and names commands to run at once, within
-    the same tick or command (cancel all, flatten). It must not change the engine itself."""
-
-    def after_command(self, events: Sequence[ExecutionEvent], now_ns: int) -> Sequence[ExecutionCommand]:
-        """A command's events (empty when the engine refused it); the pre-trade decisions it caused too."""
-        ...
-
-    def after_tick(self, tick: Tick, events: Sequence[ExecutionEvent]) -> Sequence[ExecutionCommand]: ...
-
-    def after_time(self, now_ns: int, events: Sequence[ExecutionEvent]) -> Sequence[ExecutionCommand]: ...
-
-    def settled(self, stored: bool) -> None:
-        """The command just seen was stored (True) or rolled back with nothing changed (False)."""
-        ...
 
 
 class ExecutionStore(Protocol):

@@ -17,10 +17,11 @@ from core_server.execution.events import ExecutionEvent, OrderRejected
 from core_server.execution.model import AccountId
 from core_server.kernel.isolation import Isolation
 from core_server.kernel.output import Cause, ExecutionStep, KernelOutput, Stage
-from core_server.kernel.ports import StrategyStage, TradeStage
+from core_server.kernel.ports import StrategyStage
 from core_server.model.errors import VigilError
 from core_server.risk.engine import RiskEngine
 from core_server.risk.events import NOTHING, RiskResult
+from core_server.trades.ledger import TradeLedger
 
 GUARD_ROUNDS = 4  # risk's commands may cause more decisions; a bounded number of rounds, never a loop
 TRADE_ROUNDS = 2  # a break-even move may cause a fill that closes the trade; never more
@@ -33,7 +34,7 @@ class CommandRunner:
         self,
         execution: PaperExecutionEngine,
         risk: RiskEngine,
-        trades: TradeStage,
+        trades: TradeLedger,
         strategies: StrategyStage | None,
         output: KernelOutput,
         isolation: Isolation,

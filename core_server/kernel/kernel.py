@@ -22,7 +22,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from core_server.candles.aggregator import CandleAggregator
 from core_server.execution.commands import ExecutionCommand
 from core_server.execution.engine import PaperExecutionEngine
 from core_server.execution.events import ExecutionEvent
@@ -31,7 +30,7 @@ from core_server.kernel.commands import CommandRunner
 from core_server.kernel.isolation import Isolation
 from core_server.kernel.market import ContractMarket, MarketStage, quote_price
 from core_server.kernel.output import Cause, KernelOutput, Stage
-from core_server.kernel.ports import StrategyStage, TradeStage
+from core_server.kernel.ports import StrategyStage
 from core_server.kernel.signal_flow import SignalFlow
 from core_server.model.instruments import Contract
 from core_server.model.market_data import Candle, FeedGap, Tick, Trade
@@ -39,9 +38,9 @@ from core_server.risk.engine import RiskEngine
 from core_server.risk.events import NOTHING, RiskEvent, RiskResult
 from core_server.signals.model import SignalInput, SubmitResult
 from core_server.signals.validator import SignalValidator
+from core_server.trades.ledger import TradeLedger
 
 _NO_CANDLES: tuple[Candle, ...] = ()
-_NEVER = 1 << 62
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +61,7 @@ class TradingKernel:
         market: MarketStage,
         execution: PaperExecutionEngine,
         risk: RiskEngine,
-        trades: TradeStage,
+        trades: TradeLedger,
         signals: SignalValidator | None = None,
         signal_execution: SignalExecution | None = None,
         strategies: StrategyStage | None = None,
@@ -231,14 +230,12 @@ class TradingKernel:
             if changed:
                 self._candles_closed(changed)
 
-    def close_forming_incomplete(self, contract_id: str, now_ns: int) -> None:
+    def close_forming_incomplete(self, contract_id: str) -> None:
         """A feed stopped: the forming candles of the contract will never see the rest of their buckets."""
         market = self._markets.get(contract_id)
         if market is None:
             return
-        aggregator: CandleAggregator = market.aggregator
-        aggregator.mark_gap(now_ns, _NEVER)
-        closed = aggregator.close_due(_NEVER)
+        closed = market.aggregator.close_incomplete()
         if closed:
             self._candles_closed(closed)
 

@@ -1,4 +1,4 @@
-"""What the kernel asks of the stages it hosts but does not define: trade records and strategies.
+"""What the kernel asks of the strategies it hosts (strategies.host.StrategyHost implements it).
 
 Both are synchronous and pure; the kernel calls them in its fixed order and routes what they return. A stage
 never executes a command itself: it returns the commands, and the kernel runs them through execution and risk.
@@ -14,40 +14,6 @@ from core_server.execution.model import AccountId
 from core_server.execution.ports import ExecutionView
 from core_server.kernel.output import ExecutionStep
 from core_server.model.market_data import Candle, Tick
-from core_server.signals.trade_record import TradeRecord
-
-
-class TradeStage(Protocol):
-    """Round trips from fills, with their excursions (trades.ledger.TradeLedger)."""
-
-    def on_execution(self, step: ExecutionStep, view: ExecutionView) -> None:
-        """Every engine call's events, in order, with the engine's state right after them."""
-        ...
-
-    def on_tick(self, tick: Tick) -> None: ...
-
-    def take_commands(self) -> Sequence[ExecutionCommand]:
-        """Commands the trades asked for since the last call (a break-even stop move)."""
-        ...
-
-    def take_changes(self) -> Sequence[object]:
-        """What changed since the last call, for the store and the bus."""
-        ...
-
-    def track_signal(self, record: TradeRecord, account_id: AccountId | None) -> None:
-        """A confirmed signal's trade: tracked from the signal's own entry when it is not executed (account None),
-        or recognised as the round trip its bracket opens on `account_id`."""
-        ...
-
-    def open_accounts(self, contract_id: str) -> tuple[AccountId, ...]:
-        """Accounts with an open trade in the contract (locked if this stage fails on its ticks)."""
-        ...
-
-    def snapshot(self) -> object:
-        """A rollback point: what `restore` puts back if the command that follows cannot be stored."""
-        ...
-
-    def restore(self, point: object) -> None: ...
 
 
 class StrategyStage(Protocol):

@@ -19,12 +19,12 @@ from core_server.execution.signal_orders import TAG_PREFIX, bracket_for
 from core_server.kernel.commands import CommandRunner
 from core_server.kernel.market import ContractMarket
 from core_server.kernel.output import Cause, KernelOutput, Stage
-from core_server.kernel.ports import TradeStage
 from core_server.model.errors import NotFound, VigilError
 from core_server.model.market_data import Candle
-from core_server.signals.model import SignalEventKind, SignalInput, SignalUpdate, SubmitResult
+from core_server.signals.model import Signal, SignalEventKind, SignalInput, SignalUpdate, SubmitResult
 from core_server.signals.trade_record import TradeRecord, trade_for
 from core_server.signals.validator import SignalValidator
+from core_server.trades.ledger import TradeLedger
 
 if TYPE_CHECKING:
     from core_server.kernel.kernel import SignalExecution
@@ -41,7 +41,7 @@ class SignalFlow:
         validator: SignalValidator | None,
         execution: SignalExecution | None,
         commands: CommandRunner,
-        trades: TradeStage,
+        trades: TradeLedger,
         output: KernelOutput,
         trade_id_factory: Callable[[], str] | None,
     ) -> None:
@@ -68,6 +68,10 @@ class SignalFlow:
 
     def cancel(self, signal_id: str, reason: str, now_ns: int) -> None:
         self._settle([self._validator().cancel(signal_id, reason, now_ns)], now_ns)
+
+    def restore(self, signals: Sequence[Signal], now_ns: int) -> None:
+        """After a restart: the stored live signals resume and catch up on the candles they missed."""
+        self._settle(self._validator().restore(signals, now_ns), now_ns)
 
     def _validator(self) -> SignalValidator:
         if self.validator is None:
@@ -132,6 +136,11 @@ class SignalFlow:
         )
         self.output.signals.append(validator.attach_trade(signal.signal_id, trade.trade_id, detail, now_ns))
         self.output.signal_trades.append(trade)
+        self.trade_confirmed(trade, now_ns)
+
+    def trade_confirmed(self, trade: TradeRecord, now_ns: int) -> None:
+        """A confirmed signal's trade: tracked from its own entry, or executed as a bracket on the signal account
+        (never while an emergency stop is in force: the refusal is noted on the signal)."""
         execution = self.execution
         if execution is None or not execution.enabled:
             self.trades.track_signal(trade, None)

@@ -1,40 +1,39 @@
-"""The market-data engine: feed ticks -> anomaly filter -> candles -> bus, memory and the store.
+"""The live market-data shell: feeds plugged into the kernel, market data out to the bus, memory and the store.
 
-`on_ticks` is synchronous and allocation-light: it is the per-tick hot path for every feed. The
-async part (`run`) only drives timers: closing candles on time, publishing forming candles at a
-bounded rate, and handing closed candles to the store.
+Feeds push ticks through a FeedBinding into the LiveKernel (the kernel runs the anomaly filter and candles
+within its chain); what the kernel released comes back here (`publish`): each tick into recent memory, the tick
+store and the bus, closed candles to the bus and the candle store, held-back anomalies to the store flagged.
+The async part (`run`) publishes forming candles at a bounded rate. Feed states drive whether candles may close
+on time (not while a realtime feed reconnects: a backfill may still deliver ticks for those buckets).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import structlog
 
 from core_server.bus import Bus
+from core_server.kernel.market import MarketStage
+from core_server.kernel.output import KernelOutput
 from core_server.market_data.contract_state import ContractState
 from core_server.model.clock import NS_PER_MS, Clock
 from core_server.model.feed_status import FeedState, FeedStatus
 from core_server.model.instruments import Contract
-from core_server.model.market_data import Candle, FeedGap, Quote, Tick, Trade
+from core_server.model.market_data import FeedGap, Tick, Trade
 from core_server.ports import CandleRecorder, MarketDataFeed, TickRecorder
+
+if TYPE_CHECKING:
+    from core_server.kernel.kernel import TradingKernel
+    from core_server.live.shell import LiveKernel
 
 log = structlog.get_logger(__name__)
 
 ANOMALY_FLAG = 1
-TickListener = Callable[[Tick], object]
 CLOSE_GRACE_NS = 250 * NS_PER_MS  # a tick stamped just before a bucket end may arrive a little later
-
-
-def quote_price(quote: Quote, mode: str) -> int:
-    """The price a quote-only feed builds candles from; mid is floored to the tick grid."""
-    if mode == "bid":
-        return quote.bid
-    if mode == "ask":
-        return quote.ask
-    return (quote.bid + quote.ask) // 2
 
 
 @dataclass(slots=True)
@@ -46,12 +45,12 @@ class FeedBinding:
     realtime: bool
     quote_only: bool
     state: FeedState = FeedState.STARTING
-    anomalies: int = 0
-    unknown_contract_ticks: int = 0
     states: list[ContractState] = field(default_factory=list)
 
     def on_ticks(self, ticks: Sequence[Tick]) -> None:
-        self.engine.on_ticks(ticks, self)
+        shell = self.engine.shell
+        assert shell is not None
+        shell.on_ticks(ticks)
 
     def on_gap(self, gap: FeedGap) -> None:
         self.engine.on_gap(gap, self)
@@ -60,31 +59,35 @@ class FeedBinding:
         previous, self.state = self.state, state
         if previous is not state:
             log.info("feed.state", feed=self.feed.name, state=state.value, detail=detail)
+            self.engine.on_feed_state(self)
+
+    @property
+    def anomalies(self) -> int:
+        return sum(s.anomalies for s in self.states)
 
 
 class MarketDataEngine:
-    """Owns per-contract market state; the single writer of quotes, trades and candles to the bus."""
+    """Owns the live per-contract memory; the single writer of quotes, trades and candles to the bus."""
 
     def __init__(
         self,
         clock: Clock,
         bus: Bus,
+        market: MarketStage,
         *,
         ticks: TickRecorder | None = None,
         candles: CandleRecorder | None = None,
-        quote_price_mode: str = "mid",
         forming_interval_ns: int = 250 * NS_PER_MS,
     ) -> None:
         self._clock = clock
         self._bus = bus
+        self._market = market
         self._ticks = ticks
         self._candles = candles
-        self._quote_price_mode = quote_price_mode
         self._forming_interval_ns = forming_interval_ns
         self._states: dict[str, ContractState] = {}
-        self._tick_listeners: list[TickListener] = []
         self.bindings: list[FeedBinding] = []
-        self.unknown_contract_ticks = 0
+        self.shell: LiveKernel | None = None  # set by the composition root once the shell exists
 
     # -- wiring ---------------------------------------------------------------------------------
 
@@ -92,19 +95,16 @@ class MarketDataEngine:
         self, feed: MarketDataFeed, contracts: Iterable[Contract], *, realtime: bool, quote_only: bool
     ) -> FeedBinding:
         binding = FeedBinding(self, feed, realtime=realtime, quote_only=quote_only)
-        now = self._clock.now_ns()
         for contract in contracts:
-            state = ContractState(contract, complete_from_ns=now, feed_name=feed.name, quote_only=quote_only)
+            market = self._market.get(contract.id)
+            if market is None:
+                raise ValueError(f"contract {contract.id} is not in the kernel")
+            market.close_by_time = realtime
+            state = ContractState(market, feed_name=feed.name)
             self._states[contract.id] = state
             binding.states.append(state)
         self.bindings.append(binding)
         return binding
-
-    def add_tick_listener(self, listener: TickListener) -> None:
-        """Call `listener(tick)` synchronously for every tick that passed the anomaly filter, in order,
-        before it is published: execution, excursions and risk act within the same tick, and a
-        backtest driving this engine gets exactly the same calls."""
-        self._tick_listeners.append(listener)
 
     def store_ticks(self, enabled: bool) -> None:
         """Replays switch tick storage off: their ticks are already stored (or come from a file)."""
@@ -120,87 +120,60 @@ class MarketDataEngine:
     def states(self) -> list[ContractState]:
         return list(self._states.values())
 
-    # -- the hot path ----------------------------------------------------------------------------
+    # -- the kernel's market output --------------------------------------------------------------------
 
-    def on_ticks(self, ticks: Sequence[Tick], binding: FeedBinding) -> None:
+    def publish(self, output: KernelOutput) -> None:
         states = self._states
-        mode = self._quote_price_mode
-        for tick in ticks:
+        bus = self._bus
+        recorder = self._ticks
+        for tick in output.ticks:
             state = states.get(tick.contract_id)
             if state is None:
-                binding.unknown_contract_ticks += 1
                 continue
-            price = tick.price if type(tick) is Trade else quote_price(tick, mode)  # type: ignore[arg-type]
-            released, rejected = state.anomaly_filter.push(tick, price)
-            for good in released:
-                self._apply(state, good)
-            if rejected:
-                state.anomalies += len(rejected)
-                binding.anomalies += len(rejected)
-                if self._ticks is not None:
-                    for bad in rejected:
-                        self._ticks.append(bad, ANOMALY_FLAG)
+            state.recent.append(tick)
+            state.dirty = True
+            if recorder is not None:
+                recorder.append(tick)
+            bus.publish(state.trade_topic if type(tick) is Trade else state.quote_topic, tick)
+        if output.anomalies and recorder is not None:
+            for bad in output.anomalies:
+                recorder.append(bad, ANOMALY_FLAG)
+        if output.candles:
+            for candle in output.candles:
+                state = states.get(candle.contract_id)
+                if state is not None:
+                    bus.publish(state.candle_topics[candle.timeframe], candle)
+                    state.dirty = True
+            if self._candles is not None:
+                self._candles.put(output.candles)
 
-    def _apply(self, state: ContractState, tick: Tick) -> None:
-        for listener in self._tick_listeners:
-            listener(tick)
-        state.recent.append(tick)
-        if self._ticks is not None:
-            self._ticks.append(tick)
-        bus = self._bus
-        closed: Sequence[Candle]
-        if type(tick) is Trade:
-            state.last_trade = tick
-            bus.publish(state.trade_topic, tick)
-            closed = state.aggregator.update(tick.ts_event, tick.price, tick.size)
-        else:
-            quote: Quote = tick  # type: ignore[assignment]
-            state.last_quote = quote
-            bus.publish(state.quote_topic, quote)
-            if not state.quote_only:
-                state.dirty = True
-                return
-            closed = state.aggregator.update(quote.ts_event, quote_price(quote, self._quote_price_mode), 0)
-        state.dirty = True
-        if closed:
-            self._emit_closed(state, closed)
-
-    def _emit_closed(self, state: ContractState, closed: Sequence[Candle]) -> None:
-        for candle in closed:
-            self._bus.publish(state.candle_topics[candle.timeframe], candle)
-        if self._candles is not None:
-            self._candles.put(closed)
-
-    # -- gaps, timers and status -------------------------------------------------------------------
+    # -- gaps, feed states and timers -----------------------------------------------------------------
 
     def on_gap(self, gap: FeedGap, binding: FeedBinding) -> None:
         if gap.filled:
             return  # the backfill already delivered the ticks; the candles saw everything
-        targets = [s for s in binding.states if not gap.contract_id or s.id == gap.contract_id]
-        for state in targets:
-            changed = state.aggregator.mark_gap(gap.start_ns, gap.end_ns)
-            if changed:
-                self._emit_closed(state, changed)
-            state.dirty = True
+        shell = self.shell
+        assert shell is not None
+        shell.apply(lambda kernel, _now: kernel.on_gap(gap))
         log.warning(
-            "feed.gap_unfilled",
-            feed=binding.feed.name,
-            contract=gap.contract_id or "*",
-            start_ns=gap.start_ns,
+            "feed.gap_unfilled", feed=binding.feed.name, contract=gap.contract_id or "*", start_ns=gap.start_ns,
             end_ns=gap.end_ns,
-        )
+        )  # fmt: skip
 
-    def close_due(self, now_ns: int) -> None:
-        """Close candles whose time is up, for realtime feeds that are not mid-reconnect (a backfill
-        may still deliver ticks for those buckets)."""
-        cutoff = now_ns - CLOSE_GRACE_NS
-        for binding in self.bindings:
-            if not binding.realtime or binding.state is FeedState.RECONNECTING:
-                continue
-            for state in binding.states:
-                closed = state.aggregator.close_due(cutoff)
-                if closed:
-                    self._emit_closed(state, closed)
+    def on_feed_state(self, binding: FeedBinding) -> None:
+        """Candles close on time only while a realtime feed streams (or is starting); a stopped feed's forming
+        candles will never see the rest of their buckets, so they close incomplete."""
+        closing = binding.realtime and binding.state is not FeedState.RECONNECTING
+        for state in binding.states:
+            state.market.close_by_time = closing
+        if binding.state is FeedState.STOPPED and self.shell is not None:
+            ids = [s.id for s in binding.states]
+
+            def close(kernel: TradingKernel, _now: int) -> None:
+                for contract_id in ids:
+                    kernel.close_forming_incomplete(contract_id)
+
+            self.shell.apply(close)
 
     def publish_forming(self) -> None:
         """Publish the forming candles of contracts that changed since the last call."""
@@ -211,34 +184,11 @@ class MarketDataEngine:
             for candle in state.aggregator.forming():
                 self._bus.publish(state.candle_topics[candle.timeframe], candle)
 
-    def forming_candles(self) -> list[Candle]:
-        return [c for s in self._states.values() for c in s.aggregator.forming()]
-
-    def seed_forming(self, candles: Iterable[Candle]) -> None:
-        """Continue forming candles stored before a restart (they stay incomplete: ticks were missed)."""
-        for candle in candles:
-            state = self._states.get(candle.contract_id)
-            if state is not None and not candle.closed:
-                state.aggregator.seed(candle)
-
     def feed_statuses(self) -> list[FeedStatus]:
-        statuses = []
-        for binding in self.bindings:
-            status = binding.feed.status()
-            statuses.append(_with_anomalies(status, binding.anomalies))
-        return statuses
+        return [replace(b.feed.status(), anomalies=b.anomalies) for b in self.bindings]
 
     async def run(self) -> None:
-        """Timers: close due candles every 100 ms and publish forming candles at the configured rate."""
-        next_forming = 0
+        """Publish forming candles at the configured rate."""
         while True:
-            now = self._clock.now_ns()
-            self.close_due(now)
-            if now >= next_forming:
-                self.publish_forming()
-                next_forming = now + self._forming_interval_ns
-            await asyncio.sleep(0.1)
-
-
-def _with_anomalies(status: FeedStatus, anomalies: int) -> FeedStatus:
-    return replace(status, anomalies=anomalies)
+            await asyncio.sleep(self._forming_interval_ns / 1e9)
+            self.publish_forming()

@@ -125,6 +125,32 @@ LIMIT $4
 """
 
 
+async def write_execution(conn: Any, changes: Sequence[ExecutionChange]) -> None:
+    """One statement (atomic by itself, or part of the caller's transaction): the journal rows in order, then
+    the latest state of every account, order, position and fill the changes touched."""
+    journal: list[tuple[int, str, str, str, str]] = []
+    accounts: dict[AccountId, AccountState] = {}
+    orders: dict[OrderId, OrderState] = {}
+    positions: dict[tuple[AccountId, str], PositionState] = {}
+    fills: list[Fill] = []
+    for change in changes:
+        journal += journal_rows(change)
+        accounts.update(change.accounts)
+        orders.update(change.orders)
+        positions.update(change.positions)
+        fills += change.fills
+    if not journal:
+        return
+    await conn.execute(
+        _COMMIT,
+        *(list(column) for column in zip(*journal, strict=True)),
+        _json_rows(ACCOUNT_COLUMNS, [account_row(a) for a in accounts.values()]),
+        _json_rows(ORDER_COLUMNS, [order_row(o) for o in orders.values()]),
+        _json_rows(POSITION_COLUMNS, [position_row(p) for p in positions.values()]),
+        _json_rows(FILL_COLUMNS, [fill_row(f) for f in fills]),
+    )
+
+
 class ExecutionRepository:
     """Reads and writes the paper execution tables; implements execution.ports.ExecutionStore."""
 
@@ -133,28 +159,8 @@ class ExecutionRepository:
 
     async def commit(self, changes: Sequence[ExecutionChange]) -> None:
         """One transaction: every change's journal rows in order, then the latest state of what they touched."""
-        journal: list[tuple[int, str, str, str, str]] = []
-        accounts: dict[AccountId, AccountState] = {}
-        orders: dict[OrderId, OrderState] = {}
-        positions: dict[tuple[AccountId, str], PositionState] = {}
-        fills: list[Fill] = []
-        for change in changes:
-            journal += journal_rows(change)
-            accounts.update(change.accounts)
-            orders.update(change.orders)
-            positions.update(change.positions)
-            fills += change.fills
-        if not journal:
-            return
         with unavailable_on_connection_failure():
-            await self._pool.execute(
-                _COMMIT,
-                *(list(column) for column in zip(*journal, strict=True)),
-                _json_rows(ACCOUNT_COLUMNS, [account_row(a) for a in accounts.values()]),
-                _json_rows(ORDER_COLUMNS, [order_row(o) for o in orders.values()]),
-                _json_rows(POSITION_COLUMNS, [position_row(p) for p in positions.values()]),
-                _json_rows(FILL_COLUMNS, [fill_row(f) for f in fills]),
-            )
+            await write_execution(self._pool, changes)
 
     async def load(self) -> StoredExecution:
         with unavailable_on_connection_failure():

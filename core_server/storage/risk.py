@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import Any
 
 import asyncpg
 
@@ -46,6 +47,27 @@ SELECT * FROM (
 """
 
 
+async def write_audit(
+    conn: Any, entries: Sequence[AuditEntry], states: Sequence[SavedAccount], ts_ns: int
+) -> list[int]:
+    """In the caller's transaction: the audit entries (their seqs, in order) and the changed saved states."""
+    seqs: list[int] = []
+    if entries:
+        rows = await conn.fetch(_INSERT_AUDIT, *audit_columns(list(entries)))
+        seqs = [r["seq"] for r in rows]
+    if states:
+        await conn.executemany(_UPSERT_STATE, [_state_row(s, ts_ns) for s in states])
+    return seqs
+
+
+async def write_rules(conn: Any, rules: StoredRules, ts_ns: int) -> None:
+    await conn.execute(_UPSERT_RULES, rules.account_id, rules.preset, rules_to_json(rules.rules), ts_ns)
+
+
+async def write_emergency_stop(conn: Any, stopped: bool, reason: str, ts_ns: int) -> None:
+    await conn.execute(_UPSERT_STOP, stopped, reason, ts_ns)
+
+
 class RiskRepository:
     """Reads and writes the risk tables; implements risk.audit.RiskStore."""
 
@@ -67,15 +89,9 @@ class RiskRepository:
         return StoredRisk(rules, states, bool(stopped))
 
     async def append(self, entries: Sequence[AuditEntry], states: Sequence[SavedAccount], ts_ns: int) -> list[int]:
-        seqs: list[int] = []
         with unavailable_on_connection_failure():
             async with self._pool.acquire() as conn, conn.transaction():
-                if entries:
-                    rows = await conn.fetch(_INSERT_AUDIT, *audit_columns(list(entries)))
-                    seqs = [r["seq"] for r in rows]
-                if states:
-                    await conn.executemany(_UPSERT_STATE, [_state_row(s, ts_ns) for s in states])
-        return seqs
+                return await write_audit(conn, entries, states, ts_ns)
 
     async def save_rules(self, rules: StoredRules, ts_ns: int) -> None:
         with unavailable_on_connection_failure():

@@ -70,6 +70,19 @@ SELECT {", ".join(EVENT_COLUMNS)} FROM signal_events WHERE signal_id = ANY($1::t
 _SELECT_TRADE = f"SELECT {', '.join(TRADE_COLUMNS)} FROM trades WHERE id = $1"
 
 
+async def write_signals(conn: Any, updates: Sequence[SignalUpdate], trades: Sequence[TradeRecord] = ()) -> None:
+    """In the caller's transaction: the latest snapshot of each signal, its events not stored yet, the trades."""
+    latest: dict[str, Signal] = {}
+    for update in updates:
+        latest[update.signal.signal_id] = update.signal
+    signals = list(latest.values())
+    if signals:
+        await conn.executemany(_UPSERT_SIGNAL, [signal_row(s) for s in signals])
+        await conn.executemany(_INSERT_EVENT, [row for s in signals for row in event_rows(s)])
+    if trades:
+        await conn.executemany(_INSERT_TRADE, [trade_row(t) for t in trades])
+
+
 class SignalRepository:
     """Reads and writes `signals`, `signal_events` and `trades`. A lost store raises Unavailable."""
 
@@ -82,18 +95,11 @@ class SignalRepository:
 
     async def save_batch(self, updates: Sequence[SignalUpdate], trades: Sequence[TradeRecord] = ()) -> None:
         """Store several updates and trades in one transaction; per signal the latest snapshot is written."""
-        latest: dict[str, Signal] = {}
-        for update in updates:
-            latest[update.signal.signal_id] = update.signal
-        if not latest and not trades:
+        if not updates and not trades:
             return
-        signals = list(latest.values())
         with unavailable_on_connection_failure():
             async with self._pool.acquire() as conn, conn.transaction():
-                await conn.executemany(_UPSERT_SIGNAL, [signal_row(s) for s in signals])
-                await conn.executemany(_INSERT_EVENT, [row for s in signals for row in event_rows(s)])
-                if trades:
-                    await conn.executemany(_INSERT_TRADE, [trade_row(t) for t in trades])
+                await write_signals(conn, updates, trades)
 
     async def get(self, signal_id: str) -> Signal | None:
         with unavailable_on_connection_failure():

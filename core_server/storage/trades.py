@@ -1,35 +1,35 @@
-"""Tracked-trade storage: each trade's excursion row and its append-only event history, saved together."""
+"""Trade storage: every round trip's row as it stands, its append-only excursion history, and its journal fields."""
 
 from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
 
-from core_server.excursions.tracked import TrackedTrade, TradeWrite
 from core_server.storage.failures import unavailable_on_connection_failure
 from core_server.storage.trade_rows import (
     EVENT_COLUMNS,
-    EXCURSION_COLUMNS,
+    JOURNAL_COLUMNS,
     TRADE_COLUMNS,
+    UPDATE_COLUMNS,
     event_rows,
     trade_from_record,
     trade_row,
 )
+from core_server.trades.model import JournalNotes, RoundTrip, TradeChange
 
 
 def _placeholders(columns: Sequence[str]) -> str:
     return ", ".join(f"${n}" for n in range(1, len(columns) + 1))
 
 
-_COLUMNS = ", ".join(TRADE_COLUMNS)
-# A trade new to the store is inserted whole; a stored one (the Signal Lab writes a confirmed signal's trade
-# first) only has its excursion rewritten.
+_COLUMNS = ", ".join(TRADE_COLUMNS + JOURNAL_COLUMNS)
 _UPSERT_TRADE = f"""
-INSERT INTO trades ({_COLUMNS}) VALUES ({_placeholders(TRADE_COLUMNS)})
-ON CONFLICT (id) DO UPDATE SET {", ".join(f"{c} = EXCLUDED.{c}" for c in EXCURSION_COLUMNS)}
+INSERT INTO trades ({", ".join(TRADE_COLUMNS)}) VALUES ({_placeholders(TRADE_COLUMNS)})
+ON CONFLICT (id) DO UPDATE SET {", ".join(f"{c} = EXCLUDED.{c}" for c in UPDATE_COLUMNS)}
 """
 # Events already stored are skipped, never updated: the table refuses UPDATE and DELETE.
 _INSERT_EVENT = f"""
@@ -44,12 +44,45 @@ WHERE ($1::boolean IS NULL OR (status = 'open') = $1)
   AND ($2::text = '' OR contract_id = $2)
   AND ($3::bigint = 0 OR created_ns >= $3)
   AND ($4::bigint = 0 OR created_ns < $4)
+  AND ($5::text = '' OR account_id = $5)
+  AND ($6::text = '' OR strategy_id = $6)
 ORDER BY created_ns DESC, id DESC
-LIMIT $5
+LIMIT $7
+"""
+_SELECT_CLOSED = f"""
+SELECT {_COLUMNS} FROM trades
+WHERE closed_ns IS NOT NULL AND ($1::bigint = 0 OR closed_ns >= $1) AND ($2::bigint = 0 OR closed_ns < $2)
+ORDER BY closed_ns, id
 """
 _SELECT_EVENTS = f"""
 SELECT {", ".join(EVENT_COLUMNS)} FROM trade_events WHERE trade_id = ANY($1::text[]) ORDER BY trade_id, seq
 """
+_UPDATE_JOURNAL = "UPDATE trades SET tags = $2, setup = $3, notes = $4, rating = $5 WHERE id = $1 RETURNING id"
+
+
+@dataclass(frozen=True, slots=True)
+class TradeFilter:
+    is_open: bool | None = None  # True: open only, False: closed only, None: both
+    contract_id: str = ""
+    account_id: str = ""
+    strategy_id: str = ""
+    from_ns: int = 0  # opened in [from_ns, to_ns); 0 is unbounded
+    to_ns: int = 0
+    limit: int = 100
+
+
+async def write_trades(conn: Any, changes: Sequence[TradeChange]) -> None:
+    """In the caller's transaction: each trade's row as it stands now (the latest change wins), then its events."""
+    latest: dict[str, RoundTrip] = {}
+    events: list[tuple[Any, ...]] = []
+    for change in changes:
+        latest[change.trip.trade_id] = change.trip
+        events += event_rows(change.trip.trade_id, change.events, change.first_seq)
+    if not latest:
+        return
+    await conn.executemany(_UPSERT_TRADE, [trade_row(t) for t in latest.values()])
+    if events:
+        await conn.executemany(_INSERT_EVENT, events)
 
 
 class TradeRepository:
@@ -58,18 +91,12 @@ class TradeRepository:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
 
-    async def save(self, writes: Sequence[TradeWrite]) -> None:
-        """In one transaction: each trade's row as it stands (inserted if new) and its events not stored yet."""
-        if not writes:
-            return
-        events = [row for write in writes for row in event_rows(write)]
+    async def save(self, changes: Sequence[TradeChange]) -> None:
         with unavailable_on_connection_failure():
             async with self._pool.acquire() as conn, conn.transaction():
-                await conn.executemany(_UPSERT_TRADE, [trade_row(w.trade) for w in writes])
-                if events:
-                    await conn.executemany(_INSERT_EVENT, events)
+                await write_trades(conn, changes)
 
-    async def get(self, trade_id: str) -> TrackedTrade | None:
+    async def get(self, trade_id: str) -> RoundTrip | None:
         """One trade with its whole history."""
         with unavailable_on_connection_failure():
             async with self._pool.acquire() as conn:
@@ -77,31 +104,39 @@ class TradeRepository:
                 found = await self._with_events(conn, [] if record is None else [record])
         return found[0] if found else None
 
-    async def list(
-        self,
-        *,
-        is_open: bool | None = None,
-        contract_id: str = "",
-        from_ns: int = 0,
-        to_ns: int = 0,
-        limit: int = 100,
-    ) -> builtins.list[TrackedTrade]:
-        """Trades opened in [from_ns, to_ns) (0: unbounded), newest first, open (True), ended (False) or both
-        (None); without their histories (events=())."""
-        if limit <= 0:
+    async def list(self, query: TradeFilter) -> builtins.list[RoundTrip]:
+        """Trades opened in [from_ns, to_ns), newest first, without their histories."""
+        if query.limit <= 0:
             return []
         with unavailable_on_connection_failure():
-            records = await self._pool.fetch(_SELECT_LIST, is_open, contract_id, from_ns, to_ns, limit)
+            records = await self._pool.fetch(
+                _SELECT_LIST, query.is_open, query.contract_id, query.from_ns, query.to_ns, query.account_id,
+                query.strategy_id, query.limit,
+            )  # fmt: skip
         return [trade_from_record(r) for r in records]
 
-    async def open_trades(self) -> builtins.list[TrackedTrade]:
+    async def closed_between(self, from_ns: int, to_ns: int) -> builtins.list[RoundTrip]:
+        """Trades closed in [from_ns, to_ns) (0: unbounded), oldest exit first, without histories."""
+        with unavailable_on_connection_failure():
+            records = await self._pool.fetch(_SELECT_CLOSED, from_ns, to_ns)
+        return [trade_from_record(r) for r in records]
+
+    async def open_trades(self) -> builtins.list[RoundTrip]:
         """Every open trade with its history, oldest first: what a restarted server continues."""
         with unavailable_on_connection_failure():
             async with self._pool.acquire() as conn:
                 return await self._with_events(conn, await conn.fetch(_SELECT_OPEN))
 
+    async def set_journal(self, trade_id: str, notes: JournalNotes) -> bool:
+        """Replace a trade's journal fields; False when there is no such trade."""
+        with unavailable_on_connection_failure():
+            found = await self._pool.fetchval(
+                _UPDATE_JOURNAL, trade_id, list(notes.tags), notes.setup, notes.notes, notes.rating
+            )
+        return found is not None
+
     @staticmethod
-    async def _with_events(conn: Any, records: Sequence[Any]) -> builtins.list[TrackedTrade]:
+    async def _with_events(conn: Any, records: Sequence[Any]) -> builtins.list[RoundTrip]:
         """The trades of `records` (in their order) with their events, read in one more query."""
         if not records:
             return []

@@ -172,6 +172,69 @@ class TradeLedger:
         (self._open, self._theoretical, self._expected, self._book, self._by_id, self._changes, self._seq) = point  # type: ignore[misc]
         self._opening, self._commands, self._pending_fill = [], [], None
 
+    # -- restart --------------------------------------------------------------------------------------------
+
+    def restore_open(self, trips: Sequence[RoundTrip], view: ExecutionView, now_ns: int) -> None:
+        """After a restart: the stored open trips continue, each against the position it belongs to. A trip whose
+        position is flat now ends (RECONCILED), and a position without a trip gets one, so every position has
+        exactly one open trade and no flat account has any."""
+        for stored in trips:
+            trip = self._restored(stored)
+            if trip.account_id is None:
+                self._theoretical[trip.trade_id] = trip
+                self._add(trip)
+                continue
+            position = view.position(AccountId(trip.account_id), trip.contract_id)
+            if position.net_qty * trip.direction.sign <= 0 or (trip.account_id, trip.contract_id) in self._open:
+                assert trip.tracker is not None
+                self._by_id[trip.trade_id] = trip
+                price = trip.tracker.snapshot(False).spec.entry
+                events = trip.tracker.close(price, now_ns, ExcursionEventKind.CLOSED)
+                trip.closed_ns, trip.exit_reason = now_ns, ExitReason.RECONCILED
+                self._changed(trip, events)
+                del self._by_id[trip.trade_id]
+                continue
+            stop = _protective_stop(trip, view.open_orders(AccountId(trip.account_id), trip.contract_id))
+            trip.stop_order = stop.order_id if stop is not None else None
+            trip.open_qty = abs(position.net_qty)
+            self._open[(trip.account_id, trip.contract_id)] = trip
+            self._add(trip)
+        for account in view.accounts():
+            for position in view.positions(account.account_id):
+                key = (account.account_id, position.contract_id)
+                if position.net_qty and key not in self._open:
+                    self._adopt(account.account_id, position.contract_id, position.net_qty, position.open_cost, view,
+                                now_ns)  # fmt: skip
+
+    def _restored(self, stored: RoundTrip) -> _Trip:
+        s = stored.excursion
+        trip = _Trip(
+            stored.trade_id, stored.account_id, stored.contract_id, stored.direction, stored.source, stored.signal_id,
+            stored.strategy_id, stored.strategy_version, stored.opened_ns, INSTRUMENTS[stored.contract_id[:-5]],
+            open_qty=stored.open_qty, max_qty=stored.max_qty, entry_qty=stored.entry_qty,
+            entry_cost=stored.entry_cost, exit_qty=stored.exit_qty, exit_cost=stored.exit_cost,
+            realised_ticks=stored.realised_ticks, gross=stored.gross, commissions=stored.commissions,
+            initial_stop=stored.initial_stop, target=stored.target, stored_events=len(s.events),
+        )  # fmt: skip
+        trip.tracker = ExcursionTracker.restore(
+            s.spec, s.state, self._settings_for(s.spec), trip.spec, events=s.events,
+            managed=stored.account_id is not None,
+        )  # fmt: skip
+        return trip
+
+    def _adopt(self, account_id: str, contract_id: str, net: int, open_cost: int, view: ExecutionView, ts: int) -> None:
+        """A position the store had no open trip for: tracked from its average price, with no known origin."""
+        qty = abs(net)
+        direction = Direction.LONG if net > 0 else Direction.SHORT
+        trip = _Trip(
+            f"T-adopted-{account_id}-{contract_id}-{ts}", account_id, contract_id, direction, TradeSource.MANUAL,
+            None, None, None, ts, INSTRUMENTS[contract_id[:-5]], open_qty=qty, max_qty=qty, entry_qty=qty,
+            entry_cost=open_cost,
+        )  # fmt: skip
+        self._open[(account_id, contract_id)] = trip
+        self._by_id[trip.trade_id] = trip
+        self._start_tracking(trip, view)
+
     # -- queries --------------------------------------------------------------------------------------------
 
     def open_trips(self) -> list[RoundTrip]:
@@ -246,9 +309,8 @@ class TradeLedger:
         """The step that opened the trip is complete: its protective stop (if any) is now working."""
         if trip.closed_ns is not None or trip.account_id is None:
             return
-        entry = trip.entry_cost // trip.entry_qty if trip.entry_cost % trip.entry_qty == 0 else None
-        if entry is None:  # several opening fills at different prices: R from the first whole-tick average
-            entry = round(trip.entry_cost / trip.entry_qty)
+        # several opening fills at different prices: R is measured from their average, rounded to a whole tick
+        entry = (2 * trip.entry_cost + trip.entry_qty) // (2 * trip.entry_qty)
         stop_order = _protective_stop(trip, view.open_orders(AccountId(trip.account_id), trip.contract_id))
         stop = stop_order.stop_price if stop_order is not None else None
         if stop is not None and (entry - stop) * trip.direction.sign <= 0:
@@ -344,12 +406,15 @@ class TradeLedger:
     def _changed(self, trip: _Trip, events: Iterable[ExcursionEvent], *, opened: bool = False) -> None:
         if trip.tracker is None:
             return  # still opening: the end of its step announces it
-        previous = self._changes.get(trip.trade_id)
         added = tuple(events)
+        previous = self._changes.get(trip.trade_id)
         if previous is not None:
-            added = previous.events + added
-            opened = opened or previous.opened
-        self._changes[trip.trade_id] = TradeChange(self._snapshot(trip), added, opened)
+            change = TradeChange(self._snapshot(trip), previous.events + added, opened or previous.opened,
+                                 previous.first_seq)  # fmt: skip
+        else:
+            change = TradeChange(self._snapshot(trip), added, opened, trip.stored_events)
+        trip.stored_events += len(added)
+        self._changes[trip.trade_id] = change
 
     def _snapshot(self, trip: _Trip) -> RoundTrip:
         assert trip.tracker is not None

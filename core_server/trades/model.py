@@ -28,6 +28,19 @@ class ExitReason(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class JournalNotes:
+    """What the trader adds to a trade in the journal; never touched by trading."""
+
+    tags: tuple[str, ...] = ()
+    setup: str = ""
+    notes: str = ""
+    rating: int | None = None  # 1 to 5
+
+
+NO_NOTES = JournalNotes()
+
+
+@dataclass(frozen=True, slots=True)
 class RoundTrip:
     """One round trip as it stands (open while `closed_ns` is None)."""
 
@@ -54,6 +67,7 @@ class RoundTrip:
     target: int | None
     exit_reason: ExitReason | None
     excursion: ExcursionSnapshot
+    journal: JournalNotes = NO_NOTES
 
     @property
     def is_open(self) -> bool:
@@ -78,7 +92,10 @@ class RoundTrip:
 
     @property
     def result_r(self) -> Fraction | None:
-        """Realised R of what has closed: realised ticks over the risk of the quantity that opened."""
+        """Realised R of what has closed: realised ticks over the risk of the quantity that opened (a signal's
+        trade that was never executed: the R its excursion booked)."""
+        if self.account_id is None:
+            return self.excursion.result_r
         risk = self.risk_ticks
         if risk is None or not self.exit_qty:
             return None
@@ -92,3 +109,4 @@ class TradeChange:
     trip: RoundTrip
     events: tuple[ExcursionEvent, ...] = ()
     opened: bool = False
+    first_seq: int = 0  # the position of `events[0]` in the trade's whole history

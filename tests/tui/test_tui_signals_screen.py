@@ -12,7 +12,7 @@ from textual import events
 
 from clients.sdk import SignalDirection, SignalInput, SignalStatus, Timeframe
 from core_server.app import RunningServer
-from core_server.signals.engine import EVENTS_TOPIC
+from core_server.live.journal import SIGNALS_TOPIC as EVENTS_TOPIC
 from tests.kit.eventually import eventually
 from tests.kit.signal_service_fake import NOW_NS as SIGNAL_NOW_NS
 from tests.kit.signal_service_fake import FakeSignalServer, FakeSignalService, start_fake_signal_server

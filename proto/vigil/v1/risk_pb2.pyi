@@ -598,12 +598,23 @@ Global___EmergencyStopResponse: _TypeAlias = EmergencyStopResponse  # noqa: Y015
 class ResumeRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
+    ACCOUNT_ID_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    account_id: _builtins.str
+    """Empty: end the emergency stop. An account (id or name): lift that account's hold, put on it when a
+    stage of the kernel failed on its orders or positions (after an operator has checked it).
+    """
+    reason: _builtins.str
+    """Recorded in the audit log."""
     def __init__(
         self,
+        *,
+        account_id: _builtins.str = ...,
+        reason: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_id", b"account_id", "reason", b"reason"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

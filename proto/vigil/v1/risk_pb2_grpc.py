@@ -121,7 +121,7 @@ class RiskServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def Resume(self, request, context):
-        """Allow new risk again after an emergency stop.
+        """Allow new risk again after an emergency stop, or on one account after a failing stage held it.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -47,7 +47,7 @@ class RiskServiceStub:
     EmergencyStop: _grpc.UnaryUnaryMultiCallable[_risk_pb2.EmergencyStopRequest, _risk_pb2.EmergencyStopResponse]
     """Flatten every account, cancel every order and stop automatic execution."""
     Resume: _grpc.UnaryUnaryMultiCallable[_risk_pb2.ResumeRequest, _risk_pb2.ResumeResponse]
-    """Allow new risk again after an emergency stop."""
+    """Allow new risk again after an emergency stop, or on one account after a failing stage held it."""
 
 @_typing.type_check_only
 class RiskServiceAsyncStub(RiskServiceStub):
@@ -68,7 +68,7 @@ class RiskServiceAsyncStub(RiskServiceStub):
     EmergencyStop: _aio.UnaryUnaryMultiCallable[_risk_pb2.EmergencyStopRequest, _risk_pb2.EmergencyStopResponse]  # type: ignore[assignment]
     """Flatten every account, cancel every order and stop automatic execution."""
     Resume: _aio.UnaryUnaryMultiCallable[_risk_pb2.ResumeRequest, _risk_pb2.ResumeResponse]  # type: ignore[assignment]
-    """Allow new risk again after an emergency stop."""
+    """Allow new risk again after an emergency stop, or on one account after a failing stage held it."""
 
 class RiskServiceServicer(metaclass=_abc_1.ABCMeta):
     """Prop-firm risk: per-account rule sets (presets or custom), pre-trade checks on every order path,
@@ -128,6 +128,6 @@ class RiskServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _risk_pb2.ResumeRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_risk_pb2.ResumeResponse, _abc.Awaitable[_risk_pb2.ResumeResponse]]:
-        """Allow new risk again after an emergency stop."""
+        """Allow new risk again after an emergency stop, or on one account after a failing stage held it."""
 
 def add_RiskServiceServicer_to_server(servicer: RiskServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

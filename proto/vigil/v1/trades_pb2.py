@@ -24,33 +24,33 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15vigil/v1/trades.proto\x12\x08vigil.v1\"C\n\nTradeEvent\x12\x0c\n\x04kind\x18\x01 \x01(\t\x12\r\n\x05ts_ns\x18\x02 \x01(\x03\x12\r\n\x05price\x18\x03 \x01(\t\x12\t\n\x01r\x18\x04 \x01(\t\"\xe4\x03\n\x0cTrackedTrade\x12\x10\n\x08trade_id\x18\x01 \x01(\t\x12\x11\n\tsignal_id\x18\x02 \x01(\t\x12\x12\n\naccount_id\x18\x03 \x01(\t\x12\x13\n\x0b\x63ontract_id\x18\x04 \x01(\t\x12+\n\tdirection\x18\x05 \x01(\x0e\x32\x18.vigil.v1.TradeDirection\x12\x10\n\x08quantity\x18\x06 \x01(\x05\x12\x13\n\x0b\x65ntry_price\x18\x07 \x01(\t\x12\x14\n\x0cinitial_stop\x18\x08 \x01(\t\x12\x14\n\x0c\x63urrent_stop\x18\t \x01(\t\x12\x14\n\x0ctarget_price\x18\n \x01(\t\x12%\n\x06status\x18\x0b \x01(\x0e\x32\x15.vigil.v1.TradeStatus\x12\r\n\x05mfe_r\x18\x0c \x01(\t\x12\r\n\x05mae_r\x18\r \x01(\t\x12\x12\n\nmfe_points\x18\x0e \x01(\t\x12\x12\n\nmae_points\x18\x0f \x01(\t\x12\x10\n\x08result_r\x18\x10 \x01(\t\x12\x12\n\nexit_price\x18\x11 \x01(\t\x12\x11\n\tcurrent_r\x18\x12 \x01(\t\x12\x11\n\topened_ns\x18\x13 \x01(\x03\x12\x11\n\tclosed_ns\x18\x14 \x01(\x03\x12$\n\x06\x65vents\x18\x15 \x03(\x0b\x32\x14.vigil.v1.TradeEvent\"z\n\x11ListTradesRequest\x12\x11\n\topen_only\x18\x01 \x01(\x08\x12\x13\n\x0b\x63losed_only\x18\x02 \x01(\x08\x12\x0e\n\x06symbol\x18\x03 \x01(\t\x12\x0f\n\x07\x66rom_ns\x18\x04 \x01(\x03\x12\r\n\x05to_ns\x18\x05 \x01(\x03\x12\r\n\x05limit\x18\x06 \x01(\x05\"<\n\x12ListTradesResponse\x12&\n\x06trades\x18\x01 \x03(\x0b\x32\x16.vigil.v1.TrackedTrade\"#\n\x0fGetTradeRequest\x12\x10\n\x08trade_id\x18\x01 \x01(\t\"9\n\x10GetTradeResponse\x12%\n\x05trade\x18\x01 \x01(\x0b\x32\x16.vigil.v1.TrackedTrade\".\n\x19StreamTradeUpdatesRequest\x12\x11\n\tsend_open\x18\x01 \x01(\x08\"h\n\x1aStreamTradeUpdatesResponse\x12%\n\x05trade\x18\x01 \x01(\x0b\x32\x16.vigil.v1.TrackedTrade\x12#\n\x05\x65vent\x18\x02 \x01(\x0b\x32\x14.vigil.v1.TradeEvent*f\n\x0eTradeDirection\x12\x1f\n\x1bTRADE_DIRECTION_UNSPECIFIED\x10\x00\x12\x18\n\x14TRADE_DIRECTION_LONG\x10\x01\x12\x19\n\x15TRADE_DIRECTION_SHORT\x10\x02*\xb3\x01\n\x0bTradeStatus\x12\x1c\n\x18TRADE_STATUS_UNSPECIFIED\x10\x00\x12\x15\n\x11TRADE_STATUS_OPEN\x10\x01\x12\x1c\n\x18TRADE_STATUS_STOPPED_OUT\x10\x02\x12\x1b\n\x17TRADE_STATUS_BREAK_EVEN\x10\x03\x12\x1b\n\x17TRADE_STATUS_TARGET_HIT\x10\x04\x12\x17\n\x13TRADE_STATUS_CLOSED\x10\x05\x32\xfd\x01\n\x0cTradeService\x12G\n\nListTrades\x12\x1b.vigil.v1.ListTradesRequest\x1a\x1c.vigil.v1.ListTradesResponse\x12\x41\n\x08GetTrade\x12\x19.vigil.v1.GetTradeRequest\x1a\x1a.vigil.v1.GetTradeResponse\x12\x61\n\x12StreamTradeUpdates\x12#.vigil.v1.StreamTradeUpdatesRequest\x1a$.vigil.v1.StreamTradeUpdatesResponse0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15vigil/v1/trades.proto\x12\x08vigil.v1\"C\n\nTradeEvent\x12\x0c\n\x04kind\x18\x01 \x01(\t\x12\r\n\x05ts_ns\x18\x02 \x01(\x03\x12\r\n\x05price\x18\x03 \x01(\t\x12\t\n\x01r\x18\x04 \x01(\t\"\xd3\x06\n\x0cTrackedTrade\x12\x10\n\x08trade_id\x18\x01 \x01(\t\x12\x11\n\tsignal_id\x18\x02 \x01(\t\x12\x12\n\naccount_id\x18\x03 \x01(\t\x12\x13\n\x0b\x63ontract_id\x18\x04 \x01(\t\x12+\n\tdirection\x18\x05 \x01(\x0e\x32\x18.vigil.v1.TradeDirection\x12\x10\n\x08quantity\x18\x06 \x01(\x05\x12\x13\n\x0b\x65ntry_price\x18\x07 \x01(\t\x12\x14\n\x0cinitial_stop\x18\x08 \x01(\t\x12\x14\n\x0c\x63urrent_stop\x18\t \x01(\t\x12\x14\n\x0ctarget_price\x18\n \x01(\t\x12%\n\x06status\x18\x0b \x01(\x0e\x32\x15.vigil.v1.TradeStatus\x12\r\n\x05mfe_r\x18\x0c \x01(\t\x12\r\n\x05mae_r\x18\r \x01(\t\x12\x12\n\nmfe_points\x18\x0e \x01(\t\x12\x12\n\nmae_points\x18\x0f \x01(\t\x12\x10\n\x08result_r\x18\x10 \x01(\t\x12\x12\n\nexit_price\x18\x11 \x01(\t\x12\x11\n\tcurrent_r\x18\x12 \x01(\t\x12\x11\n\topened_ns\x18\x13 \x01(\x03\x12\x11\n\tclosed_ns\x18\x14 \x01(\x03\x12$\n\x06\x65vents\x18\x15 \x03(\x0b\x32\x14.vigil.v1.TradeEvent\x12\x0e\n\x06source\x18\x16 \x01(\t\x12\x13\n\x0bstrategy_id\x18\x17 \x01(\t\x12\x18\n\x10strategy_version\x18\x18 \x01(\x05\x12\x15\n\ropen_quantity\x18\x19 \x01(\x05\x12\x16\n\x0e\x65ntry_quantity\x18\x1a \x01(\x05\x12\x15\n\rexit_quantity\x18\x1b \x01(\x05\x12\x17\n\x0f\x61vg_entry_price\x18\x1c \x01(\t\x12\x16\n\x0e\x61vg_exit_price\x18\x1d \x01(\t\x12\x11\n\tgross_pnl\x18\x1e \x01(\t\x12\x13\n\x0b\x63ommissions\x18\x1f \x01(\t\x12\x0f\n\x07net_pnl\x18  \x01(\t\x12\x13\n\x0b\x65xit_reason\x18! \x01(\t\x12\x15\n\rresult_points\x18\" \x01(\t\x12\x16\n\x0eunrealised_pnl\x18# \x01(\t\x12\x0c\n\x04tags\x18$ \x03(\t\x12\r\n\x05setup\x18% \x01(\t\x12\r\n\x05notes\x18& \x01(\t\x12\x0e\n\x06rating\x18\' \x01(\x05\"\xa3\x01\n\x11ListTradesRequest\x12\x11\n\topen_only\x18\x01 \x01(\x08\x12\x13\n\x0b\x63losed_only\x18\x02 \x01(\x08\x12\x0e\n\x06symbol\x18\x03 \x01(\t\x12\x0f\n\x07\x66rom_ns\x18\x04 \x01(\x03\x12\r\n\x05to_ns\x18\x05 \x01(\x03\x12\r\n\x05limit\x18\x06 \x01(\x05\x12\x12\n\naccount_id\x18\x07 \x01(\t\x12\x13\n\x0bstrategy_id\x18\x08 \x01(\t\"<\n\x12ListTradesResponse\x12&\n\x06trades\x18\x01 \x03(\x0b\x32\x16.vigil.v1.TrackedTrade\"#\n\x0fGetTradeRequest\x12\x10\n\x08trade_id\x18\x01 \x01(\t\"9\n\x10GetTradeResponse\x12%\n\x05trade\x18\x01 \x01(\x0b\x32\x16.vigil.v1.TrackedTrade\".\n\x19StreamTradeUpdatesRequest\x12\x11\n\tsend_open\x18\x01 \x01(\x08\"h\n\x1aStreamTradeUpdatesResponse\x12%\n\x05trade\x18\x01 \x01(\x0b\x32\x16.vigil.v1.TrackedTrade\x12#\n\x05\x65vent\x18\x02 \x01(\x0b\x32\x14.vigil.v1.TradeEvent*f\n\x0eTradeDirection\x12\x1f\n\x1bTRADE_DIRECTION_UNSPECIFIED\x10\x00\x12\x18\n\x14TRADE_DIRECTION_LONG\x10\x01\x12\x19\n\x15TRADE_DIRECTION_SHORT\x10\x02*\xb3\x01\n\x0bTradeStatus\x12\x1c\n\x18TRADE_STATUS_UNSPECIFIED\x10\x00\x12\x15\n\x11TRADE_STATUS_OPEN\x10\x01\x12\x1c\n\x18TRADE_STATUS_STOPPED_OUT\x10\x02\x12\x1b\n\x17TRADE_STATUS_BREAK_EVEN\x10\x03\x12\x1b\n\x17TRADE_STATUS_TARGET_HIT\x10\x04\x12\x17\n\x13TRADE_STATUS_CLOSED\x10\x05\x32\xfd\x01\n\x0cTradeService\x12G\n\nListTrades\x12\x1b.vigil.v1.ListTradesRequest\x1a\x1c.vigil.v1.ListTradesResponse\x12\x41\n\x08GetTrade\x12\x19.vigil.v1.GetTradeRequest\x1a\x1a.vigil.v1.GetTradeResponse\x12\x61\n\x12StreamTradeUpdates\x12#.vigil.v1.StreamTradeUpdatesRequest\x1a$.vigil.v1.StreamTradeUpdatesResponse0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'vigil.v1.trades_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_TRADEDIRECTION']._serialized_start=1027
-  _globals['_TRADEDIRECTION']._serialized_end=1129
-  _globals['_TRADESTATUS']._serialized_start=1132
-  _globals['_TRADESTATUS']._serialized_end=1311
+  _globals['_TRADEDIRECTION']._serialized_start=1436
+  _globals['_TRADEDIRECTION']._serialized_end=1538
+  _globals['_TRADESTATUS']._serialized_start=1541
+  _globals['_TRADESTATUS']._serialized_end=1720
   _globals['_TRADEEVENT']._serialized_start=35
   _globals['_TRADEEVENT']._serialized_end=102
   _globals['_TRACKEDTRADE']._serialized_start=105
-  _globals['_TRACKEDTRADE']._serialized_end=589
-  _globals['_LISTTRADESREQUEST']._serialized_start=591
-  _globals['_LISTTRADESREQUEST']._serialized_end=713
-  _globals['_LISTTRADESRESPONSE']._serialized_start=715
-  _globals['_LISTTRADESRESPONSE']._serialized_end=775
-  _globals['_GETTRADEREQUEST']._serialized_start=777
-  _globals['_GETTRADEREQUEST']._serialized_end=812
-  _globals['_GETTRADERESPONSE']._serialized_start=814
-  _globals['_GETTRADERESPONSE']._serialized_end=871
-  _globals['_STREAMTRADEUPDATESREQUEST']._serialized_start=873
-  _globals['_STREAMTRADEUPDATESREQUEST']._serialized_end=919
-  _globals['_STREAMTRADEUPDATESRESPONSE']._serialized_start=921
-  _globals['_STREAMTRADEUPDATESRESPONSE']._serialized_end=1025
-  _globals['_TRADESERVICE']._serialized_start=1314
-  _globals['_TRADESERVICE']._serialized_end=1567
+  _globals['_TRACKEDTRADE']._serialized_end=956
+  _globals['_LISTTRADESREQUEST']._serialized_start=959
+  _globals['_LISTTRADESREQUEST']._serialized_end=1122
+  _globals['_LISTTRADESRESPONSE']._serialized_start=1124
+  _globals['_LISTTRADESRESPONSE']._serialized_end=1184
+  _globals['_GETTRADEREQUEST']._serialized_start=1186
+  _globals['_GETTRADEREQUEST']._serialized_end=1221
+  _globals['_GETTRADERESPONSE']._serialized_start=1223
+  _globals['_GETTRADERESPONSE']._serialized_end=1280
+  _globals['_STREAMTRADEUPDATESREQUEST']._serialized_start=1282
+  _globals['_STREAMTRADEUPDATESREQUEST']._serialized_end=1328
+  _globals['_STREAMTRADEUPDATESRESPONSE']._serialized_start=1330
+  _globals['_STREAMTRADEUPDATESRESPONSE']._serialized_end=1434
+  _globals['_TRADESERVICE']._serialized_start=1723
+  _globals['_TRADESERVICE']._serialized_end=1976
 # @@protoc_insertion_point(module_scope)

@@ -50,7 +50,7 @@ class _TradeStatusEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_TradeStat
     """The stop, moved to entry (plus any offset), was hit."""
     TRADE_STATUS_TARGET_HIT: _TradeStatus.ValueType  # 4
     TRADE_STATUS_CLOSED: _TradeStatus.ValueType  # 5
-    """Closed by hand or by the position closing."""
+    """Closed by any other fill (close, flatten, reverse, an opposite order)."""
 
 class TradeStatus(_TradeStatus, metaclass=_TradeStatusEnumTypeWrapper): ...
 
@@ -62,7 +62,7 @@ TRADE_STATUS_BREAK_EVEN: TradeStatus.ValueType  # 3
 """The stop, moved to entry (plus any offset), was hit."""
 TRADE_STATUS_TARGET_HIT: TradeStatus.ValueType  # 4
 TRADE_STATUS_CLOSED: TradeStatus.ValueType  # 5
-"""Closed by hand or by the position closing."""
+"""Closed by any other fill (close, flatten, reverse, an opposite order)."""
 Global___TradeStatus: _TypeAlias = TradeStatus  # noqa: Y015
 
 @_typing.final
@@ -122,6 +122,24 @@ class TrackedTrade(_message.Message):
     OPENED_NS_FIELD_NUMBER: _builtins.int
     CLOSED_NS_FIELD_NUMBER: _builtins.int
     EVENTS_FIELD_NUMBER: _builtins.int
+    SOURCE_FIELD_NUMBER: _builtins.int
+    STRATEGY_ID_FIELD_NUMBER: _builtins.int
+    STRATEGY_VERSION_FIELD_NUMBER: _builtins.int
+    OPEN_QUANTITY_FIELD_NUMBER: _builtins.int
+    ENTRY_QUANTITY_FIELD_NUMBER: _builtins.int
+    EXIT_QUANTITY_FIELD_NUMBER: _builtins.int
+    AVG_ENTRY_PRICE_FIELD_NUMBER: _builtins.int
+    AVG_EXIT_PRICE_FIELD_NUMBER: _builtins.int
+    GROSS_PNL_FIELD_NUMBER: _builtins.int
+    COMMISSIONS_FIELD_NUMBER: _builtins.int
+    NET_PNL_FIELD_NUMBER: _builtins.int
+    EXIT_REASON_FIELD_NUMBER: _builtins.int
+    RESULT_POINTS_FIELD_NUMBER: _builtins.int
+    UNREALISED_PNL_FIELD_NUMBER: _builtins.int
+    TAGS_FIELD_NUMBER: _builtins.int
+    SETUP_FIELD_NUMBER: _builtins.int
+    NOTES_FIELD_NUMBER: _builtins.int
+    RATING_FIELD_NUMBER: _builtins.int
     trade_id: _builtins.str
     signal_id: _builtins.str
     """The signal that created it, if any."""
@@ -148,8 +166,38 @@ class TrackedTrade(_message.Message):
     """The current R of an open trade."""
     opened_ns: _builtins.int
     closed_ns: _builtins.int
+    source: _builtins.str
+    """Where it came from: signal, manual (placed through the API, SDK or TUI), strategy, imported."""
+    strategy_id: _builtins.str
+    strategy_version: _builtins.int
+    """The strategy version that opened it; 0 when not a strategy's."""
+    open_quantity: _builtins.int
+    """Contracts still open; over all fills, how many entered and how many exited."""
+    entry_quantity: _builtins.int
+    exit_quantity: _builtins.int
+    avg_entry_price: _builtins.str
+    """Average entry and exit fill prices: exact, with more decimals than the tick when fills were mixed."""
+    avg_exit_price: _builtins.str
+    gross_pnl: _builtins.str
+    """Realised dollars of what has exited: before commissions, the commissions of every fill, and net."""
+    commissions: _builtins.str
+    net_pnl: _builtins.str
+    exit_reason: _builtins.str
+    """How it ended: stop, target, close, reverse, order, risk, strategy, reconciled; empty while open."""
+    result_points: _builtins.str
+    """Points per contract at the exit (from the excursion's entry); empty while open."""
+    unrealised_pnl: _builtins.str
+    """Open profit or loss in dollars at the last price; empty once closed or before any price."""
+    setup: _builtins.str
+    notes: _builtins.str
+    rating: _builtins.int
+    """1 to 5; 0 when not rated."""
     @_builtins.property
     def events(self) -> _containers.RepeatedCompositeFieldContainer[Global___TradeEvent]: ...
+    @_builtins.property
+    def tags(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The trader's journal."""
+
     def __init__(
         self,
         *,
@@ -174,10 +222,28 @@ class TrackedTrade(_message.Message):
         opened_ns: _builtins.int = ...,
         closed_ns: _builtins.int = ...,
         events: _abc.Iterable[Global___TradeEvent] | None = ...,
+        source: _builtins.str = ...,
+        strategy_id: _builtins.str = ...,
+        strategy_version: _builtins.int = ...,
+        open_quantity: _builtins.int = ...,
+        entry_quantity: _builtins.int = ...,
+        exit_quantity: _builtins.int = ...,
+        avg_entry_price: _builtins.str = ...,
+        avg_exit_price: _builtins.str = ...,
+        gross_pnl: _builtins.str = ...,
+        commissions: _builtins.str = ...,
+        net_pnl: _builtins.str = ...,
+        exit_reason: _builtins.str = ...,
+        result_points: _builtins.str = ...,
+        unrealised_pnl: _builtins.str = ...,
+        tags: _abc.Iterable[_builtins.str] | None = ...,
+        setup: _builtins.str = ...,
+        notes: _builtins.str = ...,
+        rating: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_id", b"account_id", "closed_ns", b"closed_ns", "contract_id", b"contract_id", "current_r", b"current_r", "current_stop", b"current_stop", "direction", b"direction", "entry_price", b"entry_price", "events", b"events", "exit_price", b"exit_price", "initial_stop", b"initial_stop", "mae_points", b"mae_points", "mae_r", b"mae_r", "mfe_points", b"mfe_points", "mfe_r", b"mfe_r", "opened_ns", b"opened_ns", "quantity", b"quantity", "result_r", b"result_r", "signal_id", b"signal_id", "status", b"status", "target_price", b"target_price", "trade_id", b"trade_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_id", b"account_id", "avg_entry_price", b"avg_entry_price", "avg_exit_price", b"avg_exit_price", "closed_ns", b"closed_ns", "commissions", b"commissions", "contract_id", b"contract_id", "current_r", b"current_r", "current_stop", b"current_stop", "direction", b"direction", "entry_price", b"entry_price", "entry_quantity", b"entry_quantity", "events", b"events", "exit_price", b"exit_price", "exit_quantity", b"exit_quantity", "exit_reason", b"exit_reason", "gross_pnl", b"gross_pnl", "initial_stop", b"initial_stop", "mae_points", b"mae_points", "mae_r", b"mae_r", "mfe_points", b"mfe_points", "mfe_r", b"mfe_r", "net_pnl", b"net_pnl", "notes", b"notes", "open_quantity", b"open_quantity", "opened_ns", b"opened_ns", "quantity", b"quantity", "rating", b"rating", "result_points", b"result_points", "result_r", b"result_r", "setup", b"setup", "signal_id", b"signal_id", "source", b"source", "status", b"status", "strategy_id", b"strategy_id", "strategy_version", b"strategy_version", "tags", b"tags", "target_price", b"target_price", "trade_id", b"trade_id", "unrealised_pnl", b"unrealised_pnl"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -193,6 +259,8 @@ class ListTradesRequest(_message.Message):
     FROM_NS_FIELD_NUMBER: _builtins.int
     TO_NS_FIELD_NUMBER: _builtins.int
     LIMIT_FIELD_NUMBER: _builtins.int
+    ACCOUNT_ID_FIELD_NUMBER: _builtins.int
+    STRATEGY_ID_FIELD_NUMBER: _builtins.int
     open_only: _builtins.bool
     """true: open trades only; false with closed_only: closed only; both false: all."""
     closed_only: _builtins.bool
@@ -202,6 +270,10 @@ class ListTradesRequest(_message.Message):
     to_ns: _builtins.int
     limit: _builtins.int
     """Default 100, at most 1000."""
+    account_id: _builtins.str
+    """Only this account's trades (an id or a name); empty: every account."""
+    strategy_id: _builtins.str
+    """Only this strategy's trades; empty: every source."""
     def __init__(
         self,
         *,
@@ -211,10 +283,12 @@ class ListTradesRequest(_message.Message):
         from_ns: _builtins.int = ...,
         to_ns: _builtins.int = ...,
         limit: _builtins.int = ...,
+        account_id: _builtins.str = ...,
+        strategy_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["closed_only", b"closed_only", "from_ns", b"from_ns", "limit", b"limit", "open_only", b"open_only", "symbol", b"symbol", "to_ns", b"to_ns"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_id", b"account_id", "closed_only", b"closed_only", "from_ns", b"from_ns", "limit", b"limit", "open_only", b"open_only", "strategy_id", b"strategy_id", "symbol", b"symbol", "to_ns", b"to_ns"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

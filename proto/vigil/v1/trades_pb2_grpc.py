@@ -26,8 +26,10 @@ if _version_not_supported:
 
 
 class TradeServiceStub:
-    """Trades tracked tick by tick: from a confirmed signal or from a paper position. R multiples,
-    points and prices are exact decimal strings.
+    """Trades: every round trip of a position (flat -> position -> flat, per account and contract), whatever
+    placed its orders (a bracket, a plain order, a signal, a strategy, a risk action), tracked tick by tick;
+    and a confirmed signal's trade when the signal is not executed. R multiples, points, prices and dollars
+    are exact decimal strings; a trade without a known initial stop has points and dollars but no R.
     """
 
     def __init__(self, channel):
@@ -54,8 +56,10 @@ class TradeServiceStub:
 
 
 class TradeServiceServicer:
-    """Trades tracked tick by tick: from a confirmed signal or from a paper position. R multiples,
-    points and prices are exact decimal strings.
+    """Trades: every round trip of a position (flat -> position -> flat, per account and contract), whatever
+    placed its orders (a bracket, a plain order, a signal, a strategy, a risk action), tracked tick by tick;
+    and a confirmed signal's trade when the signal is not executed. R multiples, points, prices and dollars
+    are exact decimal strings; a trade without a known initial stop has points and dollars but no R.
     """
 
     def ListTrades(self, request, context):
@@ -106,8 +110,10 @@ def add_TradeServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class TradeService:
-    """Trades tracked tick by tick: from a confirmed signal or from a paper position. R multiples,
-    points and prices are exact decimal strings.
+    """Trades: every round trip of a position (flat -> position -> flat, per account and contract), whatever
+    placed its orders (a bracket, a plain order, a signal, a strategy, a risk action), tracked tick by tick;
+    and a confirmed signal's trade when the signal is not executed. R multiples, points, prices and dollars
+    are exact decimal strings; a trade without a known initial stop has points and dollars but no R.
     """
 
     @staticmethod

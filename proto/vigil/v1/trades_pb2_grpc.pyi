@@ -27,8 +27,10 @@ GRPC_GENERATED_VERSION: str
 GRPC_VERSION: str
 
 class TradeServiceStub:
-    """Trades tracked tick by tick: from a confirmed signal or from a paper position. R multiples,
-    points and prices are exact decimal strings.
+    """Trades: every round trip of a position (flat -> position -> flat, per account and contract), whatever
+    placed its orders (a bracket, a plain order, a signal, a strategy, a risk action), tracked tick by tick;
+    and a confirmed signal's trade when the signal is not executed. R multiples, points, prices and dollars
+    are exact decimal strings; a trade without a known initial stop has points and dollars but no R.
     """
 
     @_typing.overload
@@ -44,8 +46,10 @@ class TradeServiceStub:
 
 @_typing.type_check_only
 class TradeServiceAsyncStub(TradeServiceStub):
-    """Trades tracked tick by tick: from a confirmed signal or from a paper position. R multiples,
-    points and prices are exact decimal strings.
+    """Trades: every round trip of a position (flat -> position -> flat, per account and contract), whatever
+    placed its orders (a bracket, a plain order, a signal, a strategy, a risk action), tracked tick by tick;
+    and a confirmed signal's trade when the signal is not executed. R multiples, points, prices and dollars
+    are exact decimal strings; a trade without a known initial stop has points and dollars but no R.
     """
 
     def __init__(self, channel: _aio.Channel) -> None: ...
@@ -57,8 +61,10 @@ class TradeServiceAsyncStub(TradeServiceStub):
     """Excursion events and status changes as they happen."""
 
 class TradeServiceServicer(metaclass=_abc_1.ABCMeta):
-    """Trades tracked tick by tick: from a confirmed signal or from a paper position. R multiples,
-    points and prices are exact decimal strings.
+    """Trades: every round trip of a position (flat -> position -> flat, per account and contract), whatever
+    placed its orders (a bracket, a plain order, a signal, a strategy, a risk action), tracked tick by tick;
+    and a confirmed signal's trade when the signal is not executed. R multiples, points, prices and dollars
+    are exact decimal strings; a trade without a known initial stop has points and dollars but no R.
     """
 
     @_abc_1.abstractmethod

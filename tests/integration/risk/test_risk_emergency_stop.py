@@ -3,10 +3,6 @@ brackets refused until Resume; both audited."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
-from core_server.execution.model import AccountId
-from core_server.execution.signal_orders import SignalOrders
 from core_server.signals.model import SignalDirection
 from core_server.signals.trade_record import TradeRecord
 from tests.integration.execution.desk import T0
@@ -25,14 +21,6 @@ async def long_with_a_resting_order(rd: RiskDesk, account_id: str) -> None:
     await rd.filled_to(1, account_id)
     limit = es(xpb.ORDER_TYPE_LIMIT, limit_price="5900.00")
     await rd.orders.SubmitOrder(xpb.SubmitOrderRequest(account_id=account_id, order=limit))
-
-
-class Refusals:
-    def __init__(self) -> None:
-        self.reasons: list[tuple[str, str]] = []
-
-    async def record(self, signal_id: str, reason: str) -> None:
-        self.reasons.append((signal_id, reason))
 
 
 async def test_emergency_stop_flattens_and_cancels_every_account_and_blocks_signals_until_resumed(
@@ -59,25 +47,17 @@ async def test_emergency_stop_flattens_and_cancels_every_account_and_blocks_sign
         )  # fmt: skip
 
         running = rd.desk.running
-        assert running.execution is not None and running.risk is not None
-        risk = running.risk
-        refusals = Refusals()
-        signal_orders = SignalOrders(
-            running.execution, AccountId("paper"), Decimal(2), refusals.record, stopped=lambda: risk.emergency_stopped
-        )
         trade = TradeRecord("T-1", "S-1", ES.id, SignalDirection.BULLISH, 1, px(ES, "6000.25"), px(ES, "5995.25"),
                             20, T0)  # fmt: skip
-        signal_orders.on_trade(trade)
-        await signal_orders.stop()
-        assert refusals.reasons == [("S-1", "bracket not placed: emergency stop: automatic execution is stopped")]
+        await running.shell.command(lambda kernel, now: kernel.signal_flow.trade_confirmed(trade, now))
+        open_orders = xpb.ListOrdersRequest(account_id="paper", open_only=True)
+        assert not (await rd.orders.ListOrders(open_orders)).orders  # no bracket while stopped
 
         await rd.risk.Resume(pb.ResumeRequest())
         [after] = (await rd.risk.GetRiskStatus(pb.GetRiskStatusRequest(account_id="paper"))).statuses
         assert (after.emergency_stop, after.state) == (False, pb.RISK_STATE_SAFE)
-        signal_orders.on_trade(trade)
-        await signal_orders.stop()
-        assert len(refusals.reasons) == 1
-        orders = (await rd.orders.ListOrders(xpb.ListOrdersRequest(account_id="paper", open_only=True))).orders
+        await running.shell.command(lambda kernel, now: kernel.signal_flow.trade_confirmed(trade, now))
+        orders = (await rd.orders.ListOrders(open_orders)).orders
         assert {o.client_order_id for o in orders} == {"signal:S-1"}
 
         stream = rd.risk.StreamRiskEvents(pb.StreamRiskEventsRequest(replay=200))

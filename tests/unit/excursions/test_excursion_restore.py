@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from fractions import Fraction
 
 import pytest
 
 from core_server.excursions.model import Direction, ExcursionState, TradeStatus
 from core_server.excursions.settings import ExcursionSettings
-from core_server.excursions.tracked import TrackedTrade, TradeSource, TradeWrite
+from core_server.excursions.tracked import TradeSource
 from core_server.excursions.tracker import ExcursionTracker
 from core_server.model.errors import InvalidArgument
 from core_server.storage.trade_rows import EVENT_COLUMNS, TRADE_COLUMNS, event_rows, trade_from_record, trade_row
+from core_server.trades.model import RoundTrip
 from tests.unit.excursions.excursion_kit import OPENED_NS, feed, spec, ticks, tracker, trade
 
 LONG, SHORT = Direction.LONG, Direction.SHORT
@@ -86,9 +88,21 @@ def test_an_impossible_stored_state_is_refused_naming_what_is_wrong(state: Excur
 
 def through_the_store(t: ExcursionTracker) -> ExcursionTracker:
     """A restart: the trade's row and event rows as stored, read back, and tracked again."""
-    trade = TrackedTrade(t.snapshot(), TradeSource.PAPER, account_id="acct-1")
-    row = dict(zip(TRADE_COLUMNS, trade_row(trade), strict=True))
-    events = [dict(zip(EVENT_COLUMNS, e, strict=True)) for e in event_rows(TradeWrite(trade, 0))]
+    s = t.snapshot()
+    spec = s.spec
+    trip = RoundTrip(
+        spec.trade_id, None, spec.contract_id, spec.direction, TradeSource.SIGNAL, "signal-1", None, None,
+        spec.opened_ns, s.closed_ns, 0 if s.closed_ns else spec.quantity, spec.quantity, spec.quantity,
+        spec.entry * spec.quantity, 0, 0, 0, Decimal(0), Decimal(0), spec.stop, s.target, None, s,
+    )  # fmt: skip
+    row = {
+        **dict(zip(TRADE_COLUMNS, trade_row(trip), strict=True)),
+        "tags": [],
+        "setup": "",
+        "notes": "",
+        "rating": None,
+    }
+    events = [dict(zip(EVENT_COLUMNS, e, strict=True)) for e in event_rows(trip.trade_id, s.events, 0)]
     s = trade_from_record(row, events).excursion
     return ExcursionTracker.restore(s.spec, s.state, t.settings, events=s.events)
 

@@ -73,13 +73,23 @@ def test_default_latency_is_between_50_and_200_ms_for_every_seed() -> None:
         assert 50 * MS <= order.arrival_ns - order.submitted_ns <= 200 * MS
 
 
-def test_market_order_arriving_without_any_quote_is_rejected() -> None:
+def test_market_order_arriving_without_any_market_is_rejected() -> None:
     rig = Rig()
     order = rig.submit(ES, BUY, 1, at=0)
-    events = rig.trade(ES, "6000.00", at=100)
+    events = rig.engine.advance_to(T0 + 100 * MS)
     assert kinds(events) == ["OrderWorking", "OrderRejected"]
-    assert isinstance(events[1], OrderRejected) and "no quote" in events[1].reason
+    assert isinstance(events[1], OrderRejected) and "no market" in events[1].reason
     assert rig.engine.order(order).status is OrderStatus.REJECTED
+
+
+def test_on_trade_only_data_a_market_order_fills_at_the_last_trade_plus_slippage() -> None:
+    rig = Rig(fill={"max_slippage_ticks": 0})
+    order = rig.submit(ES, BUY, 1, at=0)
+    events = rig.trade(ES, "6000.00", at=100)  # no quote was ever seen: the trade is the market
+    assert kinds(events)[:2] == ["OrderWorking", "OrderFilled"]
+    fill = next(e for e in events if isinstance(e, OrderFilled)).fill
+    assert fill.price == ticks(ES, "6000.00")
+    assert rig.engine.order(order).status is OrderStatus.FILLED
 
 
 def test_resting_buy_limit_fills_only_when_the_market_trades_through_it() -> None:

@@ -1,9 +1,9 @@
-from core_server.bus import Bus
-from core_server.market_data.engine import MarketDataEngine
+from core_server.kernel.assembly import KernelSettings
 from core_server.model.clock import NS_PER_MINUTE, NS_PER_SECOND, TestClock
 from core_server.model.feed_status import FeedState
 from core_server.model.market_data import Candle, FeedGap, Tick, Timeframe
 from tests.kit.feeds import ES, NQ, ScriptedFeed, px, quote, trade
+from tests.kit.live import bare_shell
 from tests.kit.time import ct
 
 T0 = ct(2026, 11, 19, 9, 30)  # a Thursday morning, inside a 1m/5m/15m/1h bucket start
@@ -23,12 +23,14 @@ class RecordingStore:
 
 def make_engine(*, quote_only: bool = False, realtime: bool = True, start: int = T0):
     clock = TestClock(start)
-    bus = Bus()
     store = RecordingStore()
-    engine = MarketDataEngine(clock, bus, ticks=store, candles=store)
+    settings = KernelSettings(signals=False)
+    shell, engine = bare_shell([NQ, ES], clock, ticks=store, candles=store, settings=settings)
+    for market in shell.kernel.market.contracts.values():
+        market.quote_only = quote_only
     feed = ScriptedFeed([NQ, ES], clock=clock)
     binding = engine.attach(feed, [NQ, ES], realtime=realtime, quote_only=quote_only)
-    return clock, bus, store, engine, binding
+    return clock, engine._bus, store, engine, binding
 
 
 async def test_ticks_reach_the_bus_memory_and_the_store_in_order() -> None:
@@ -81,10 +83,10 @@ async def test_candles_close_on_time_without_a_next_tick_but_not_while_the_feed_
     binding.on_ticks([trade(NQ, T0 + 1, "25340.00")])
     binding.on_state(FeedState.RECONNECTING, "socket closed")
     clock.set_ns(T0 + 2 * NS_PER_MINUTE)
-    engine.close_due(clock.now_ns())
+    engine.shell.advance()
     assert store.candles == []
     binding.on_state(FeedState.STREAMING, "")
-    engine.close_due(clock.now_ns())
+    engine.shell.advance()
     assert [c.timeframe for c in store.candles] == [Timeframe.M1]
 
 
@@ -129,7 +131,7 @@ async def test_quote_only_feeds_build_candles_from_the_floored_mid() -> None:
 async def test_ticks_for_contracts_nobody_subscribed_are_counted_not_applied() -> None:
     clock, bus, store, engine, binding = make_engine()
     binding.on_ticks([trade(NQ, T0, "25340.00")._replace(contract_id="NQH2027")])
-    assert binding.unknown_contract_ticks == 1
+    assert engine.shell.kernel.unknown_contract_ticks == 1
     assert store.ticks == []
 
 
@@ -142,14 +144,3 @@ async def test_forming_candles_are_published_only_for_contracts_that_changed() -
     batch = await forming.next_batch()
     assert {c.contract_id for c in batch} == {NQ.id}
     assert len(batch) == 6 and not any(c.closed for c in batch)
-
-
-async def test_tick_listeners_see_every_released_tick_in_order_but_no_anomaly() -> None:
-    clock, bus, store, engine, binding = make_engine()
-    seen: list[Tick] = []
-    engine.add_tick_listener(seen.append)
-    good = [trade(NQ, T0 + 1, "25340.00"), quote(NQ, T0 + 2, "25340.00", "25340.25")]
-    spike = trade(NQ, T0 + 3, "25600.00")
-    after = trade(NQ, T0 + 4, "25340.25")
-    binding.on_ticks([*good, spike, after])
-    assert seen == [*good, after]

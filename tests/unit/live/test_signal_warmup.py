@@ -1,19 +1,18 @@
-"""SignalEngine start-up with in-memory stores: a signal restored long after its candles still gets exactly
+"""The start path with an in-memory candle store: a signal restored long after its candles still gets exactly
 the candles it waited for (not just the newest ones), across a gap with no candles."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from core_server.bus import Bus
-from core_server.calendar.session_table import load_trading_calendar
-from core_server.market_data.engine import MarketDataEngine
-from core_server.model.clock import NS_PER_HOUR, NS_PER_MINUTE, NS_PER_SECOND, TestClock
+from core_server.kernel.assembly import KernelSettings, build_kernel
+from core_server.kernel.kernel import TradingKernel
+from core_server.live.restore import SEED_CANDLES, restore_signals, warm_candles
+from core_server.model.clock import NS_PER_HOUR, NS_PER_MINUTE, NS_PER_SECOND
 from core_server.model.market_data import Candle, Timeframe
-from core_server.signals.engine import SEED_CANDLES, SignalEngine
 from core_server.signals.model import Signal, SignalDirection, SignalInput, SignalStatus, SignalUpdate
 from core_server.signals.trade_record import TradeRecord
-from tests.kit.feeds import NQ, ScriptedFeed, px, trade
+from tests.kit.feeds import NQ, px, trade
 from tests.kit.time import utc
 
 M1 = Timeframe.M1
@@ -79,26 +78,18 @@ def candle(start: int, o: str, h: str, lo: str, c: str) -> Candle:
     )
 
 
-def engine(
-    clock: TestClock, store: MemorySignalStore, candles: MemoryCandleStore
-) -> tuple[SignalEngine, MarketDataEngine]:
-    market = MarketDataEngine(clock, Bus())
-    market.attach(ScriptedFeed([NQ]), [NQ], realtime=False, quote_only=False)
-    signals = SignalEngine(clock, Bus(), market, store, candles, calendar=load_trading_calendar())
-    return signals, market
+def kernel(start_ns: int) -> TradingKernel:
+    return build_kernel(KernelSettings(), [NQ], complete_from_ns=start_ns)
 
 
 async def test_a_signal_restored_hours_later_expires_on_its_own_tenth_candle() -> None:
     store = MemorySignalStore()
-    clock = TestClock(T0)
-    first, market = engine(clock, store, MemoryCandleStore())
-    await first.start()
-    market.bindings[0].on_ticks([trade(NQ, T0 + NS_PER_MINUTE + 45 * NS_PER_SECOND, "25340.00")])
+    first = kernel(T0)
+    first.on_tick(trade(NQ, T0 + NS_PER_MINUTE + 45 * NS_PER_SECOND, "25340.00"))
     signal_time = T0 + NS_PER_MINUTE + 50 * NS_PER_SECOND
-    clock.set_ns(signal_time + NS_PER_SECOND)
     sig = SignalInput("NQZ2026", SignalDirection.BULLISH, px(NQ, "25340.25"), signal_time, M1)
-    pending = (await first.submit(sig, authenticated=True)).signal
-    await first.stop()
+    pending = first.submit_signal(sig, authenticated=True, now_ns=signal_time + NS_PER_SECOND).signal
+    await store.save_batch(first.take_output().signals)
     assert pending.status is SignalStatus.PENDING
 
     # Stored while this server was down: the signal candle, 12 quiet candles, then, after an hour without
@@ -114,14 +105,15 @@ async def test_a_signal_restored_hours_later_expires_on_its_own_tenth_candle() -
         candle(later + i * NS_PER_MINUTE, "25350.00", "25360.00", "25345.00", "25355.00")
         for i in range(SEED_CANDLES + 20)
     ]
-    candles = MemoryCandleStore(history)
-    restart_clock = TestClock(later + (SEED_CANDLES + 30) * NS_PER_MINUTE)
-    restarted, _ = engine(restart_clock, store, candles)
-    await restarted.start()
-    try:
-        signal = await restarted.get(pending.signal_id)
-    finally:
-        await restarted.stop()
+    restart_ns = later + (SEED_CANDLES + 30) * NS_PER_MINUTE
+    restarted = kernel(restart_ns)
+    live = await store.live()
+    await warm_candles(restarted, MemoryCandleStore(history), live, restart_ns)
+    restore_signals(restarted, live, restart_ns)
+    out = restarted.take_output()
+    await store.save_batch(out.signals, out.signal_trades)
+    assert restarted.signals is not None
+    signal = restarted.signals.get(pending.signal_id)
     assert signal.status is SignalStatus.EXPIRED
     assert (signal.signal_candle, signal.candles_waited) == (history[1], 10)
     assert signal.checks[4].detail == "no 1m close > 25341.25 within 10 candles"

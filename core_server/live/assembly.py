@@ -1,0 +1,126 @@
+"""The live core put together: kernel, journal writer, market-data shell, LiveKernel and the desks, then restored.
+
+The composition root (app.py) calls this with the real repositories; the test kits call it with the same
+repositories (or a store that fails on purpose), so live behaviour is tested on the very assembly users run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from core_server.bus import Bus
+from core_server.durable import DurableWriter
+from core_server.execution.ports import ExecutionStore
+from core_server.kernel.assembly import KernelSettings, build_kernel
+from core_server.kernel.kernel import TradingKernel
+from core_server.live.execution_desk import ExecutionDesk
+from core_server.live.journal import KernelJournal
+from core_server.live.ports import JournalBatch, JournalStore
+from core_server.live.restore import (
+    DefaultAccount,
+    open_default_account,
+    restore_execution,
+    restore_risk,
+    restore_signals,
+    restore_trades,
+    warm_candles,
+)
+from core_server.live.risk_desk import RiskDesk
+from core_server.live.shell import LiveKernel
+from core_server.live.signal_desk import SignalDesk
+from core_server.live.trade_desk import TradeDesk
+from core_server.market_data.engine import MarketDataEngine
+from core_server.model.clock import Clock
+from core_server.model.instruments import Contract
+from core_server.ports import CandleRecorder, TickRecorder
+from core_server.risk.audit import RiskStore
+from core_server.signals.ports import CandleStore, SignalStore
+from core_server.storage.trades import TradeRepository
+
+
+@dataclass(frozen=True, slots=True)
+class LiveStores:
+    journal: JournalStore
+    execution: ExecutionStore
+    risk: RiskStore
+    trades: TradeRepository
+    signals: SignalStore
+    candles: CandleStore
+
+
+@dataclass
+class LiveCore:
+    kernel: TradingKernel
+    journal: KernelJournal
+    writer: DurableWriter[JournalBatch]
+    market: MarketDataEngine
+    shell: LiveKernel
+    execution: ExecutionDesk
+    risk: RiskDesk
+    trades: TradeDesk
+    signals: SignalDesk
+
+
+def build_live(
+    clock: Clock,
+    bus: Bus,
+    stores: LiveStores,
+    settings: KernelSettings,
+    contracts: Sequence[Contract],
+    *,
+    quote_only: bool = False,
+    ticks: TickRecorder | None = None,
+    candles: CandleRecorder | None = None,
+    forming_interval_ns: int = 250_000_000,
+    default_preset: str = "",
+    id_factory: Callable[[], str] | None = None,
+) -> LiveCore:
+    kernel = build_kernel(
+        settings,
+        contracts,
+        complete_from_ns=clock.now_ns(),
+        quote_only=quote_only,
+        signal_id_factory=id_factory,
+        trade_id_factory=id_factory,
+    )
+    journal = KernelJournal(bus, kernel.execution, kernel.risk)
+    writer: DurableWriter[JournalBatch] = DurableWriter(
+        "journal", stores.journal.commit, clock, on_stored=journal.stored
+    )
+    market = MarketDataEngine(
+        clock, bus, kernel.market, ticks=ticks, candles=candles, forming_interval_ns=forming_interval_ns
+    )
+    shell = LiveKernel(clock, kernel, journal, writer, market)
+    market.shell = shell
+    return LiveCore(
+        kernel,
+        journal,
+        writer,
+        market,
+        shell,
+        ExecutionDesk(shell, bus, stores.execution),
+        RiskDesk(shell, bus, stores.risk, default_preset=default_preset),
+        TradeDesk(shell, bus, stores.trades),
+        SignalDesk(shell, bus, stores.signals),
+    )
+
+
+async def restore_live(
+    core: LiveCore, stores: LiveStores, *, seed: int, default_account: DefaultAccount, default_preset: str = ""
+) -> None:
+    """Crash-only: the same start whether the last stop was clean or a kill -9. What restoring decided (a breach
+    found, a trade reconciled, a signal settled on the candles it missed) is stored before anything new happens;
+    Unavailable if the store cannot take it (the server cannot start without its state)."""
+    kernel, journal, clock = core.kernel, core.journal, core.shell.clock
+    restore_execution(kernel, journal, await stores.execution.load(), seed)
+    now = clock.now_ns()
+    open_default_account(kernel, journal, default_account, now)
+    restore_risk(kernel, journal, await stores.risk.load(), core.risk.presets, default_preset, now)
+    restore_trades(kernel, await stores.trades.open_trades(), now)
+    live = await stores.signals.live()
+    await warm_candles(kernel, stores.candles, live, now)
+    restore_signals(kernel, live, now)
+    output = kernel.take_output()
+    core.market.publish(output)
+    await core.writer.commit(journal.batch_of(output, now))

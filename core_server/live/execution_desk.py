@@ -1,0 +1,110 @@
+"""ExecutionDesk: paper accounts and orders for the servicers: commands through the LiveKernel, queries from memory.
+
+Every command runs in the kernel and is stored before it returns (LiveKernel.command). Topics: `orders.<account>`
+(order events) and `accounts.<account>` (positions and balances), both ExecutionNotice, both reliable.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+
+from core_server.bus import Bus, Subscription
+from core_server.execution.changes import ExecutionChange, change_of
+from core_server.execution.commands import ExecutionCommand, OpenAccount
+from core_server.execution.engine import PaperExecutionEngine
+from core_server.execution.model import Account, AccountId, Fill, OrderId
+from core_server.execution.ports import ExecutionStore
+from core_server.kernel.kernel import TradingKernel
+from core_server.kernel.output import Cause
+from core_server.live.journal import ACCOUNTS_TOPIC, ORDERS_TOPIC, ExecutionNotice
+from core_server.live.shell import LiveKernel
+from core_server.model.errors import VigilError
+
+EVENT_QUEUE = 10_000
+
+
+def new_account_id() -> str:
+    return f"A-{uuid.uuid4().hex[:12]}"
+
+
+class ExecutionDesk:
+    def __init__(
+        self,
+        shell: LiveKernel,
+        bus: Bus,
+        store: ExecutionStore,
+        *,
+        account_id_factory: Callable[[], str] = new_account_id,
+    ) -> None:
+        self._shell = shell
+        self._bus = bus
+        self._store = store
+        self._journal = shell.journal
+        self._new_account_id = account_id_factory
+
+    @property
+    def engine(self) -> PaperExecutionEngine:
+        """Read-only use only (queries); every change goes through `execute`."""
+        return self._shell.kernel.execution
+
+    # -- commands -------------------------------------------------------------------------------------------
+
+    async def execute(self, command: ExecutionCommand, *, actor: str = "") -> ExecutionChange:
+        """Execute and store one command; its change (events and the state they left) once stored.
+        InvalidArgument/NotFound/FailedPrecondition: refused, nothing changed; Unavailable: not stored."""
+        journal = self._journal
+
+        def run(kernel: TradingKernel, now: int) -> ExecutionChange:
+            events = kernel.execute(command, now, cause=Cause.API, actor=actor)
+            return change_of(kernel.execution, events, now, command, journal.names, journal.meta)
+
+        return await self._shell.command(run)
+
+    async def execute_all(self, commands: Sequence[ExecutionCommand], *, actor: str = "") -> list[ExecutionChange]:
+        """Several commands stored together; one the engine refuses (nothing to do) is skipped."""
+        journal = self._journal
+
+        def run(kernel: TradingKernel, now: int) -> list[ExecutionChange]:
+            changes = []
+            for command in commands:
+                try:
+                    events = kernel.execute(command, now, cause=Cause.API, actor=actor)
+                except VigilError:
+                    continue
+                changes.append(change_of(kernel.execution, events, now, command, journal.names, journal.meta))
+            return changes
+
+        return await self._shell.command(run)
+
+    async def open_account(self, name: str, starting_balance: Decimal) -> Account:
+        account_id = AccountId(self._new_account_id())
+        self._journal.names[account_id] = name
+        await self.execute(OpenAccount(account_id, starting_balance))
+        return self.engine.account(account_id)
+
+    # -- queries --------------------------------------------------------------------------------------------
+
+    def account_name(self, account_id: AccountId) -> str:
+        return self._journal.names.get(account_id, "")
+
+    def account_updated_ns(self, account_id: AccountId) -> int:
+        return self._journal.account_updated.get(account_id, 0)
+
+    def order_meta(self, order_id: OrderId) -> tuple[str, int]:
+        """(reason, updated_ns) of an order as last stored."""
+        return self._journal.meta.get(order_id, ("", 0))
+
+    async def list_fills(self, account_id: AccountId, from_ns: int, to_ns: int, limit: int) -> list[Fill]:
+        self.engine.account(account_id)  # NotFound for an unknown account
+        return await self._store.list_fills(account_id, from_ns, to_ns, limit)
+
+    def subscribe_orders(self, account_id: str = "") -> Subscription[ExecutionNotice]:
+        """Stored order events of one account (every account when empty). Reliable: a reader too slow for
+        EVENT_QUEUE events is closed with SlowConsumer. Close it when done."""
+        return self._bus.subscribe(ORDERS_TOPIC + (account_id or "*"), maxsize=EVENT_QUEUE)
+
+    def subscribe_account(self, account_id: str) -> Subscription[ExecutionNotice]:
+        """Stored order, position and balance events of one account (reliable)."""
+        return self._bus.subscribe((ACCOUNTS_TOPIC + account_id, ORDERS_TOPIC + account_id), maxsize=EVENT_QUEUE)

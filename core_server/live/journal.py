@@ -1,0 +1,138 @@
+"""KernelJournal: what the kernel produced, turned into store records at once and published once stored.
+
+`record(output)` runs synchronously right after the kernel step that produced `output`, so every state row it
+reads (orders, positions, accounts, risk figures) is the state those events left. The batch then goes to the
+DurableWriter; once the store has it, its events are published on the bus in order, so a subscriber never sees
+anything that a restart would not also find.
+
+Topics: `orders.<account>` and `accounts.<account>` (ExecutionNotice), `risk.events` (AuditRecord),
+`trades.updates` (TradeUpdate), `signals.events` (SignalUpdate), `strategies.events`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import structlog
+
+from core_server.bus import Bus
+from core_server.durable import DurableWriter
+from core_server.excursions.model import ExcursionEvent
+from core_server.execution.changes import OrderState, account_id_of, change_of, order_id_of
+from core_server.execution.engine import PaperExecutionEngine
+from core_server.execution.events import ExecutionEvent
+from core_server.execution.model import AccountId, OrderId
+from core_server.kernel.output import KernelOutput
+from core_server.live.ports import JournalBatch
+from core_server.risk.audit import AuditRecord, entry_of
+from core_server.risk.engine import RiskEngine
+from core_server.risk.saved import SavedAccount
+from core_server.trades.model import RoundTrip, TradeChange
+
+log = structlog.get_logger(__name__)
+
+ORDERS_TOPIC = "orders."
+ACCOUNTS_TOPIC = "accounts."
+RISK_TOPIC = "risk.events"
+TRADES_TOPIC = "trades.updates"
+SIGNALS_TOPIC = "signals.events"
+STRATEGIES_TOPIC = "strategies.events"
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutionNotice:
+    """A stored execution event, with the state its order was left in by the change that made it."""
+
+    event: ExecutionEvent
+    order: OrderState | None
+
+
+@dataclass(frozen=True, slots=True)
+class TradeUpdate:
+    """A stored change of a round trip: the excursion event that caused it (None: it opened or its fills
+    changed it, or a snapshot for a new subscriber), with the trip as it stood right after it."""
+
+    trip: RoundTrip
+    event: ExcursionEvent | None = None
+
+
+class KernelJournal:
+    def __init__(self, bus: Bus, execution: PaperExecutionEngine, risk: RiskEngine) -> None:
+        self._bus = bus
+        self._execution = execution
+        self._risk = risk
+        self.names: dict[AccountId, str] = {}  # account names, as stored
+        self.account_updated: dict[AccountId, int] = {}
+        self.meta: dict[OrderId, tuple[str, int]] = {}  # per order: its stored (reason, updated_ns)
+        self._written_states: dict[str, SavedAccount] = {}
+        self.writer: DurableWriter[JournalBatch] | None = None  # set by the composition root
+
+    # -- records --------------------------------------------------------------------------------------------
+
+    def batch_of(self, output: KernelOutput, ts_ns: int) -> JournalBatch:
+        """The store records of one kernel step, read against the engines' state right now."""
+        batch = JournalBatch(ts_ns)
+        engine = self._execution
+        for step in output.execution:
+            if step.events or step.command is not None:
+                batch.execution.append(change_of(engine, step.events, step.ts_ns, step.command, self.names, self.meta))
+        risk = self._risk
+        accounts = set(risk.accounts())
+        for event in output.risk:
+            aid = event.account_id
+            status = risk.figures(aid).status.name.lower() if aid is not None and aid in accounts else ""
+            batch.audit.append(entry_of(event, status))
+        if output.risk or output.execution:
+            for aid in accounts:
+                saved = risk.saved(aid)
+                if self._written_states.get(aid) != saved:
+                    batch.risk_states.append(saved)
+                    self._written_states[aid] = saved
+        batch.signals.extend(output.signals)
+        batch.signal_trades.extend(output.signal_trades)
+        batch.trades.extend(c for c in output.trades if isinstance(c, TradeChange))
+        batch.strategies.extend(output.strategies)
+        return batch
+
+    def written(self, saved: SavedAccount | None) -> None:
+        """A saved state the store already holds (read at start): not written again until it changes."""
+        if saved is not None:
+            self._written_states[saved.account_id] = saved
+
+    def forget_states(self, batch: JournalBatch) -> None:
+        """A batch that will never be stored (its command was rolled back): its saved states are unwritten."""
+        for saved in batch.risk_states:
+            self._written_states.pop(saved.account_id, None)
+
+    # -- after the store ------------------------------------------------------------------------------------
+
+    def stored(self, batches: Sequence[JournalBatch]) -> None:
+        publish = self._bus.publish
+        for batch in batches:
+            for change in batch.execution:
+                for oid, state in change.orders.items():
+                    self.meta[oid] = (state.reason, state.updated_ns)
+                for aid, account in change.accounts.items():
+                    if account.name:
+                        self.names[aid] = account.name
+                    self.account_updated[aid] = account.updated_ns
+                for event in change.events:
+                    event_oid = order_id_of(event)
+                    account_id = account_id_of(event)
+                    if event_oid is None:
+                        publish(ACCOUNTS_TOPIC + account_id, ExecutionNotice(event, None))
+                    else:
+                        publish(ORDERS_TOPIC + account_id, ExecutionNotice(event, change.orders.get(event_oid)))
+            for seq, entry in zip(batch.audit_seqs, batch.audit, strict=False):
+                publish(RISK_TOPIC, AuditRecord(seq, entry))
+            for update in batch.signals:
+                publish(SIGNALS_TOPIC, update)
+            for trade_change in batch.trades:
+                if trade_change.events:
+                    for excursion_event in trade_change.events:
+                        publish(TRADES_TOPIC, TradeUpdate(trade_change.trip, excursion_event))
+                else:
+                    publish(TRADES_TOPIC, TradeUpdate(trade_change.trip, None))
+            for strategy_event in batch.strategies:
+                publish(STRATEGIES_TOPIC, strategy_event)

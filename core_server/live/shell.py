@@ -1,0 +1,185 @@
+"""LiveKernel: the live server's shell around the one TradingKernel: ticks in, time passing, commands, and out.
+
+- Ticks: feeds call `on_ticks` synchronously; the kernel runs its whole chain within the call, then the shell
+  drains what it produced: market data is published and handed to the tick and candle writers at once, every
+  trading record goes to the journal's DurableWriter and is published once stored.
+- Time: a timer calls `advance` every `interval_s` (candles closing on time, arrivals, expiry, risk's day roll,
+  strategy timers).
+- Commands (`command(fn)`) run one at a time under a lock: `fn(kernel, now)` changes the kernel, its records are
+  committed together with everything queued before them, and only then does the call return. If the store
+  refuses, the kernel is put back to the rollback point taken just before, so nothing is half-applied, and the
+  caller gets Unavailable. Ticks arriving while a command awaits its commit are held and applied right after,
+  so a rollback never erases what the market did.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from typing import Protocol, TypeVar
+
+import structlog
+
+from core_server.durable import DurableWriter
+from core_server.kernel.kernel import TradingKernel
+from core_server.kernel.output import KernelOutput, StageFailure
+from core_server.live.journal import KernelJournal
+from core_server.live.ports import JournalBatch
+from core_server.model.clock import Clock
+from core_server.model.errors import Unavailable, VigilError
+from core_server.model.market_data import Tick
+
+log = structlog.get_logger(__name__)
+
+T = TypeVar("T")
+INTERVAL_S = 0.02
+
+
+class MarketSink(Protocol):
+    """Where the market part of a drain goes (market_data.engine.MarketDataEngine in the server)."""
+
+    def publish(self, output: KernelOutput) -> None: ...
+
+
+class LiveKernel:
+    def __init__(
+        self,
+        clock: Clock,
+        kernel: TradingKernel,
+        journal: KernelJournal,
+        writer: DurableWriter[JournalBatch],
+        market: MarketSink,
+        *,
+        interval_s: float = INTERVAL_S,
+    ) -> None:
+        self.clock = clock
+        self.kernel = kernel
+        self.journal = journal
+        self.writer = writer
+        self.market = market
+        self._interval_s = interval_s
+        self._lock = asyncio.Lock()
+        self._holding = False
+        self._held: list[Tick] = []
+        self._deferred: list[Callable[[TradingKernel, int], object]] = []
+        self.stage_failures = 0
+
+    # -- ticks ----------------------------------------------------------------------------------------------
+
+    def on_ticks(self, ticks: Sequence[Tick]) -> None:
+        if self._holding:
+            self._held.extend(ticks)
+            return
+        on_tick = self.kernel.on_tick
+        for tick in ticks:
+            on_tick(tick)
+        if ticks:
+            self._drain(ticks[-1].ts_event)
+
+    # -- time -----------------------------------------------------------------------------------------------
+
+    def advance(self) -> None:
+        if self._holding:
+            return
+        now = self.clock.now_ns()
+        self.kernel.advance_to(now)
+        self._drain(now)
+
+    async def run_timer(self) -> None:
+        while True:
+            await asyncio.sleep(self._interval_s)
+            self.advance()
+
+    def apply(self, run: Callable[[TradingKernel, int], object]) -> None:
+        """Run a step that needs no acknowledgement (a feed gap, a stopped feed) now, or right after the command
+        in progress."""
+        if self._holding:
+            self._deferred.append(run)
+            return
+        now = self.clock.now_ns()
+        run(self.kernel, now)
+        self._drain(now)
+
+    # -- commands -------------------------------------------------------------------------------------------
+
+    async def command(
+        self,
+        run: Callable[[TradingKernel, int], T],
+        *,
+        extra: Callable[[JournalBatch], None] | None = None,
+        keep: bool = False,
+    ) -> T:
+        """Run `run(kernel, now)` as one command, stored before it returns. VigilError from `run`: refused, nothing
+        changed (the risk decisions it caused are still journaled); Unavailable: not stored, nothing changed.
+        `extra` adds records of the caller's own to the command's batch (new rules, the emergency stop flag).
+        `keep`: a decision that stands even if the store is down (a signal's: a retry of the same alert finds
+        it): on Unavailable it stays queued, to be stored in order once the store is back, instead of being
+        undone. Shielded: a caller that goes away (a cancelled RPC) cannot leave a commit half-known."""
+        return await asyncio.shield(self._command(run, extra, keep))
+
+    async def _command(
+        self, run: Callable[[TradingKernel, int], T], extra: Callable[[JournalBatch], None] | None, keep: bool
+    ) -> T:
+        async with self._lock:
+            kernel = self.kernel
+            point = kernel.rollback_point()
+            self._holding = True
+            try:
+                now = self.clock.now_ns()
+                try:
+                    result = run(kernel, now)
+                except VigilError:
+                    self._drain(now)
+                    raise
+                output = kernel.take_output()
+                batch = self.journal.batch_of(output, now)
+                if extra is not None:
+                    extra(batch)
+                if keep:
+                    self.writer.put(batch)
+                    self.market.publish(output)
+                    try:
+                        await self.writer.flush()
+                    except Unavailable:
+                        raise
+                    except Exception as exc:  # the rows are refused: the writer retries or sets them aside
+                        raise Unavailable(f"decided, not stored yet: {exc}") from exc
+                    return result
+                try:
+                    await self.writer.commit(batch)
+                except BaseException:
+                    kernel.restore(point)
+                    self.journal.forget_states(batch)
+                    raise
+                self.market.publish(output)
+                self._log_failures(output.failures)
+                return result
+            finally:
+                self._holding = False
+                held, self._held = self._held, []
+                if held:
+                    self.on_ticks(held)
+                deferred, self._deferred = self._deferred, []
+                for step in deferred:
+                    self.apply(step)
+
+    # -- draining -------------------------------------------------------------------------------------------
+
+    def _drain(self, ts_ns: int) -> None:
+        output = self.kernel.take_output()
+        if not output:
+            return
+        self.market.publish(output)
+        if output.failures:
+            self._log_failures(output.failures)
+        batch = self.journal.batch_of(output, ts_ns)
+        if not batch.empty:
+            self.writer.put(batch)
+
+    def _log_failures(self, failures: Sequence[StageFailure]) -> None:
+        for failure in failures:
+            self.stage_failures += 1
+            log.error(
+                "kernel.stage_failed", stage=failure.stage.value, ts_ns=failure.ts_ns, contract=failure.contract_id,
+                held_accounts=list(failure.accounts), error=failure.error, traceback=failure.detail,
+            )  # fmt: skip
