@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
-from core_server.excursions.model import ExcursionSnapshot, TradeStatus
+from core_server.excursions.model import ExcursionSnapshot
 
 SCRATCH_MIN_MFE_R = Fraction(1)
 
@@ -38,11 +38,9 @@ def left_on_table_points(s: ExcursionSnapshot) -> Decimal:
 
 
 def is_break_even_scratch(s: ExcursionSnapshot, min_mfe_r: Fraction = SCRATCH_MIN_MFE_R) -> bool:
-    """A trade that reached `min_mfe_r` (default +1R) and came back to nothing: result 0R, or stopped at its
-    break-even stop (whose offset, if any, books a small R that is a scratch all the same)."""
-    if s.result_r is None:
-        return False
-    return (s.result_r == 0 or s.status is TradeStatus.BREAK_EVEN) and s.mfe_r >= min_mfe_r
+    """SPEC §4: a trade that reached `min_mfe_r` (default +1R) and ended at exactly 0R, however it ended. A
+    break-even stop with an offset books the offset's R (+0.02R, -2/3R): a small win or loss, not a scratch."""
+    return s.result_r == 0 and s.mfe_r >= min_mfe_r
 
 
 def mfe_on_losers(results: Iterable[ExcursionSnapshot]) -> tuple[Fraction, ...]:

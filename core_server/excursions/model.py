@@ -87,8 +87,8 @@ class TradeSpec:
 
 class TradeStatus(StrEnum):
     OPEN = "open"
-    STOPPED_OUT = "stopped_out"  # the initial stop was hit: -1R
-    BREAK_EVEN = "break_even"  # the break-even stop was hit: 0R, or the offset's R
+    STOPPED_OUT = "stopped_out"  # the initial stop was hit: booked at -1R, even through a gap
+    BREAK_EVEN = "break_even"  # the break-even stop was hit: booked at 0R, or the offset's R
     TARGET_HIT = "target_hit"
     CLOSED = "closed"  # closed by hand or by something outside the tracker, at the price it gave
 
@@ -106,8 +106,9 @@ class ExcursionEventKind(StrEnum):
 class ExcursionEvent:
     """One step of a trade's history: when, at what price (ticks), its R there, and the stop after it.
 
-    For an exit the price is the stop or target level itself, even when the market gapped beyond it.
-    For break_even_triggered the price is the one that reached the trigger and `stop` is the new stop.
+    For stop_hit and target_hit the price is the observed one that hit, even when the market gapped beyond the
+    level (the trade's result is booked at the level: see tracker.py). For break_even_triggered the price is
+    the one that reached the trigger and `stop` is the new stop.
     """
 
     trade_id: str

@@ -4,10 +4,17 @@ Everything is measured in favourable ticks from entry (price - entry for a long,
 short). The common path is one chained comparison against a precomputed quiet band of prices: any price
 strictly inside it changes nothing. Fractions are built only when an event fires.
 
-A gap through the stop or the target is booked at that level, for MFE/MAE and the result alike, so
-MAE <= result <= MFE always holds and a stopped trade's MAE is its stop's R. The paper broker's fill
-price is a separate matter. Anomalous ticks are ignored entirely: they never stop a trade, hit a target
-or move MFE/MAE. Once a trade has ended its band is empty of events and further ticks are ignored.
+Exits (SPEC §4). MFE and MAE are the extremes the exit price actually reached, so a gap through the stop
+(or the target) shows in MAE (or MFE): a short at 6009.50 stopped at 6010.00 by one ask at 6010.50 has
+MAE -2R. The stop_hit / target_hit event carries that observed price and its R. The *result* is booked at
+the level, the stop's R (stopped_out -1R, break_even 0R or the offset's R) or the target's, because that is
+the trade as planned and the only exit the tracker can know: a signal trade has no order behind it, and
+the observed print is not a fill. Where a real fill is known (the paper engine's, a broker's), the caller
+books it with `close(price, ts_ns)` before the tick reaches the tracker; the result is then that price.
+So MAE <= result <= MFE always holds. When break-even and the target trigger on the same tick, the target
+wins: the trade ends and no break_even_triggered is emitted. Anomalous ticks are ignored entirely: they
+never stop a trade, hit a target or move MFE/MAE. Once a trade has ended its band is empty of events and
+further ticks are ignored.
 """
 
 from __future__ import annotations
@@ -200,33 +207,30 @@ class ExcursionTracker:
         fav = (price - self._entry) * self._sign
         out: list[ExcursionEvent] = []
         if fav > self._mfe:
+            self._mfe, self._mfe_ns = fav, ts_ns
+            out.append(self._event(ExcursionEventKind.NEW_HIGH, ts_ns, fav))
             target = self._target
-            hit_target = target is not None and fav >= target
-            level = target if hit_target and target is not None else fav
-            self._mfe, self._mfe_ns = level, ts_ns
-            out.append(self._event(ExcursionEventKind.NEW_HIGH, ts_ns, level))
-            if self._be_pending and level >= self._be_trigger:
+            if target is not None and fav >= target:
+                self._end(TradeStatus.TARGET_HIT, ExcursionEventKind.TARGET_HIT, fav, target, ts_ns, out)
+            elif self._be_pending and fav >= self._be_trigger:
                 self._be_pending = False
                 self._stop = self._be_offset
-                out.append(self._event(ExcursionEventKind.BREAK_EVEN_TRIGGERED, ts_ns, level))
-            if hit_target:
-                self._end(TradeStatus.TARGET_HIT, ExcursionEventKind.TARGET_HIT, level, ts_ns, out)
+                out.append(self._event(ExcursionEventKind.BREAK_EVEN_TRIGGERED, ts_ns, fav))
         else:
+            if fav < self._mae:
+                self._mae, self._mae_ns = fav, ts_ns
+                out.append(self._event(ExcursionEventKind.NEW_LOW, ts_ns, fav))
             stop = self._stop
-            hit_stop = fav <= stop
-            level = stop if hit_stop else fav
-            if level < self._mae:
-                self._mae, self._mae_ns = level, ts_ns
-                out.append(self._event(ExcursionEventKind.NEW_LOW, ts_ns, level))
-            if hit_stop:
+            if fav <= stop:
                 status = TradeStatus.STOPPED_OUT if stop == -self._risk else TradeStatus.BREAK_EVEN
-                self._end(status, ExcursionEventKind.STOP_HIT, level, ts_ns, out)
+                self._end(status, ExcursionEventKind.STOP_HIT, fav, stop, ts_ns, out)
         self._events.extend(out)
         self._set_band()
         return tuple(out)
 
     def close(self, price: int, ts_ns: int) -> tuple[ExcursionEvent, ...]:
-        """A manual or external exit at `price`: MFE/MAE take it in, the result is its R, status CLOSED.
+        """A manual or external exit at `price` (a known fill): MFE/MAE take it in, the result is its R, status
+        CLOSED.
 
         Closing a trade that has already ended changes nothing and returns NO_EVENTS.
         """
@@ -242,19 +246,26 @@ class ExcursionTracker:
         elif fav < self._mae:
             self._mae, self._mae_ns = fav, ts_ns
             out.append(self._event(ExcursionEventKind.NEW_LOW, ts_ns, fav))
-        self._end(TradeStatus.CLOSED, ExcursionEventKind.CLOSED, fav, ts_ns, out)
+        self._end(TradeStatus.CLOSED, ExcursionEventKind.CLOSED, fav, fav, ts_ns, out)
         self._events.extend(out)
         self._set_band()
         return tuple(out)
 
     def _end(
-        self, status: TradeStatus, kind: ExcursionEventKind, fav: int, ts_ns: int, out: list[ExcursionEvent]
+        self,
+        status: TradeStatus,
+        kind: ExcursionEventKind,
+        seen: int,
+        booked: int,
+        ts_ns: int,
+        out: list[ExcursionEvent],
     ) -> None:
+        """End the trade: the event at the price `seen`, the result and exit price at `booked` (ticks in favour)."""
         self._status = status
-        self._exit_fav = fav
-        self._exit_price = self._price_of(fav)
+        self._exit_fav = booked
+        self._exit_price = self._price_of(booked)
         self._closed_ns = ts_ns
-        out.append(self._event(kind, ts_ns, fav))
+        out.append(self._event(kind, ts_ns, seen))
 
     def _event(self, kind: ExcursionEventKind, ts_ns: int, fav: int) -> ExcursionEvent:
         price, stop = self._price_of(fav), self._price_of(self._stop)

@@ -139,22 +139,22 @@ async def test_one_r_then_back_to_entry_is_a_stored_break_even_scratch(rig: Rig)
 async def test_a_trade_hitting_its_initial_stop_is_stopped_out_at_minus_one_r(rig: Rig) -> None:
     rig.tracking.open_trade(nq_long(), TradeSource.PAPER, account_id="acct-1")
 
-    rig.play("24990.00", "24985.00", "24970.00")  # gaps through the stop: booked at the stop, -1R
+    rig.play("24990.00", "24985.00", "24970.00")  # gaps 5 points through the stop: MAE -1.2R, booked at -1R
     updates = await rig.received(5)
 
     assert kinds(updates) == [
         None,
         ("new_low", Fraction(-2, 5)),
         ("new_low", Fraction(-3, 5)),
-        ("new_low", Fraction(-1)),
-        ("stop_hit", Fraction(-1)),
+        ("new_low", Fraction(-6, 5)),
+        ("stop_hit", Fraction(-6, 5)),
     ]
     stored = await rig.store.get("T-1")
     assert stored is not None
     assert (stored.status, stored.excursion.result_r, stored.excursion.mae_r, stored.excursion.mfe_r) == (
         TradeStatus.STOPPED_OUT,
         -1,
-        -1,
+        Fraction(-6, 5),
         0,
     )
     assert (stored.excursion.exit_price, stored.account_id) == (px(NQ, "24975.00"), "acct-1")

@@ -46,6 +46,13 @@ def offset_scratch() -> ExcursionSnapshot:  # +1.5R, then the +2-tick break-even
     return t.snapshot()
 
 
+def below_entry_break_even() -> ExcursionSnapshot:  # ES: 1R = 3 ticks, break-even stop 2 ticks below entry
+    settings = ExcursionSettings(break_even_offset_ticks=-2)
+    t = tracker(LONG, "6000.00", "5999.25", settings, contract_id="ESZ2026", trade_id="below")
+    feed(t, "6001.00", "5999.50", contract_id="ESZ2026")  # +4/3R, then the break-even stop: -2/3R
+    return t.snapshot()
+
+
 def still_open() -> ExcursionSnapshot:
     t = tracker(LONG, "25000.00", "24975.00", trade_id="open")
     feed(t, "25050.00")
@@ -65,13 +72,22 @@ def test_left_on_the_table_needs_an_ended_trade() -> None:
         left_on_table_r(still_open())
 
 
-def test_break_even_scratches_are_0r_or_break_even_stops_after_at_least_1r() -> None:
+def test_a_break_even_scratch_is_exactly_0r_after_at_least_1r() -> None:
     assert is_break_even_scratch(scratch())
-    assert is_break_even_scratch(offset_scratch())
+    assert below_entry_break_even().result_r == Fraction(-2, 3)
+    assert not is_break_even_scratch(below_entry_break_even())  # a break-even exit, but a -2/3R loss
+    assert not is_break_even_scratch(offset_scratch())  # a break-even exit, but a +0.02R win
     assert not is_break_even_scratch(loser())
     assert not is_break_even_scratch(winner())
     assert not is_break_even_scratch(still_open())
     assert not is_break_even_scratch(scratch(), min_mfe_r=Fraction(3, 2))
+
+
+def test_manual_close_at_entry_after_1r_is_a_scratch() -> None:
+    t = tracker(LONG, "25000.00", "24975.00", ExcursionSettings(break_even_enabled=False))
+    feed(t, "25030.00")
+    t.close(ticks("25000.00"), 5)
+    assert is_break_even_scratch(t.snapshot())
 
 
 def test_manual_close_at_entry_without_1r_is_not_a_scratch() -> None:
@@ -95,7 +111,7 @@ def test_stats_total_and_average_exactly_over_ended_trades() -> None:
     assert stats.total_mfe_r == 1 + Fraction(2, 5) + 2 + Fraction(3, 2)
     assert stats.total_left_on_table_r == 1 + Fraction(7, 5) + 0 + Fraction(37, 25)
     assert stats.mean_left_on_table_r == (1 + Fraction(7, 5) + Fraction(37, 25)) / 4
-    assert (stats.break_even_scratches, stats.losers, stats.winners) == (2, 1, 2)
+    assert (stats.break_even_scratches, stats.losers, stats.winners) == (1, 1, 2)
     assert stats.mean_mfe_on_losers_r == Fraction(2, 5)
     assert stats.mean_mae_on_winners_r == Fraction(-1, 5)
 

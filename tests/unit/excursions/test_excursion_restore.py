@@ -8,8 +8,10 @@ import pytest
 
 from core_server.excursions.model import Direction, ExcursionState, TradeStatus
 from core_server.excursions.settings import ExcursionSettings
+from core_server.excursions.tracked import TrackedTrade, TradeSource, TradeWrite
 from core_server.excursions.tracker import ExcursionTracker
 from core_server.model.errors import InvalidArgument
+from core_server.storage.trade_rows import EVENT_COLUMNS, TRADE_COLUMNS, event_rows, trade_from_record, trade_row
 from tests.unit.excursions.excursion_kit import OPENED_NS, feed, spec, ticks, tracker, trade
 
 LONG, SHORT = Direction.LONG, Direction.SHORT
@@ -80,3 +82,62 @@ def test_an_impossible_stored_state_is_refused_naming_what_is_wrong(state: Excur
     with pytest.raises(InvalidArgument) as raised:
         ExcursionTracker.restore(spec(LONG, "25000.00", "24975.00"), state)
     assert raised.value.field == field
+
+
+def through_the_store(t: ExcursionTracker) -> ExcursionTracker:
+    """A restart: the trade's row and event rows as stored, read back, and tracked again."""
+    trade = TrackedTrade(t.snapshot(), TradeSource.PAPER, account_id="acct-1")
+    row = dict(zip(TRADE_COLUMNS, trade_row(trade), strict=True))
+    events = [dict(zip(EVENT_COLUMNS, e, strict=True)) for e in event_rows(TradeWrite(trade, 0))]
+    s = trade_from_record(row, events).excursion
+    return ExcursionTracker.restore(s.spec, s.state, t.settings, events=s.events)
+
+
+def test_a_trade_stopped_through_a_gap_comes_back_with_its_real_mae_and_the_stop_result() -> None:
+    t = tracker(SHORT, "6009.50", "6010.00", contract_id="ESZ2026")  # 1R = 2 ticks
+    feed(t, "6009.00", "6010.50", contract_id="ESZ2026")  # +1R, break-even ... then a gap to -2R
+
+    again = through_the_store(t)
+
+    s = again.snapshot()
+    assert s == t.snapshot()
+    assert (s.status, s.mfe_r, s.mae_r, s.result_r, s.exit_price) == (
+        TradeStatus.BREAK_EVEN,
+        1,
+        -2,
+        0,
+        ticks("6009.50", "ESZ2026"),
+    )
+    assert [(e.kind.value, e.price, e.r) for e in s.events][-1] == ("stop_hit", ticks("6010.50", "ESZ2026"), -2)
+
+
+def test_a_restored_open_trade_gapping_through_its_initial_stop_books_minus_1r_with_the_gap_in_mae() -> None:
+    t = tracker(LONG, "25000.00", "24975.00", ExcursionSettings(break_even_enabled=False))
+    feed(t, "24990.00")
+    again = through_the_store(t)
+
+    assert [(e.kind.value, e.r) for e in again.on_tick(trade("24950.00", 5))] == [
+        ("new_low", Fraction(-2)),
+        ("stop_hit", Fraction(-2)),
+    ]
+    s = again.snapshot()
+    assert (s.status, s.mae_r, s.result_r, s.exit_price) == (TradeStatus.STOPPED_OUT, -2, -1, ticks("24975.00"))
+    assert through_the_store(again).snapshot() == s
+
+
+def test_a_restored_trade_whose_target_and_break_even_come_on_one_tick_ends_at_the_target() -> None:
+    t = tracker(LONG, "25000.00", "24975.00", target_price="25025.00")
+    feed(t, "25010.00")
+    again = through_the_store(t)
+
+    assert [(e.kind.value, e.r) for e in again.on_tick(trade("25030.00", 5))] == [
+        ("new_high", Fraction(6, 5)),
+        ("target_hit", Fraction(6, 5)),
+    ]
+    s = again.snapshot()
+    assert (s.status, s.result_r, s.break_even_triggered, s.exit_price) == (
+        TradeStatus.TARGET_HIT,
+        1,
+        False,
+        ticks("25025.00"),
+    )
