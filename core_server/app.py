@@ -37,7 +37,7 @@ from core_server.model.instruments import Contract
 from core_server.model.market_data import ALL_TIMEFRAMES
 from core_server.model.symbols import parse_symbol
 from core_server.paper_trades import PaperTradeOpener
-from core_server.risk.engine import RiskEngine
+from core_server.risk.engine import MarketHours, RiskEngine
 from core_server.risk.live import LiveRisk
 from core_server.risk.presets import preset
 from core_server.signals.engine import SignalEngine
@@ -312,13 +312,20 @@ async def _start_execution(
 
 async def _start_risk(config: Config, clock: Clock, bus: Bus, pool: object, execution: LiveExecution) -> LiveRisk:
     """Risk on every paper account, restored (locks included) right after paper execution. Accounts without
-    rules of their own get the VIGIL_RISK_PRESET preset's rules, or none (no limits) when it is unset."""
+    rules of their own get the VIGIL_RISK_PRESET preset's rules, or none (no limits) when it is unset. Trading
+    days follow the CME calendar; orders are held to CME hours unless the market is the simulator's or a replay's
+    (Config.market_declared_open), which the market-hours rule then says in its reason and status."""
     name = config.env.get("VIGIL_RISK_PRESET", "").strip()
     try:
         default = preset(name) if name else None
     except InvalidArgument as exc:
         raise ConfigError("VIGIL_RISK_PRESET", exc.reason) from None
-    engine = RiskEngine(default_rules=default.rules if default is not None else None)
+    market_hours = MarketHours.DECLARED_OPEN if config.market_declared_open else MarketHours.EXCHANGE
+    engine = RiskEngine(
+        calendar=load_trading_calendar(),
+        market_hours=market_hours,
+        default_rules=default.rules if default is not None else None,
+    )
     risk = LiveRisk(
         clock, bus, RiskRepository(pool), engine, execution, default_preset=default.name if default is not None else ""
     )

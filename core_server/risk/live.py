@@ -210,10 +210,11 @@ class LiveRisk:
 
     def status(self, account_id: AccountId) -> AccountRisk:
         self._execution.engine.account(account_id)  # NotFound
-        engine = self._engine
+        engine, now = self._engine, self._clock.now_ns()
         return account_risk(
             engine.figures(account_id), engine.saved(account_id), engine.rules(account_id),
-            self.preset_of(account_id), self._execution.engine, engine.emergency_stopped, self._clock.now_ns(),
+            self.preset_of(account_id), self._execution.engine, engine.emergency_stopped, now,
+            next_day_ns=engine.next_day_ns(now), market_hours=engine.market_hours_usage(now),
         )  # fmt: skip
 
     def accounts(self) -> tuple[AccountId, ...]:
