@@ -27,7 +27,15 @@ from core_server.execution.model import AccountId, OrderRole
 from core_server.model.clock import Clock
 from core_server.model.errors import Unavailable
 from core_server.model.market_data import Tick
-from core_server.risk.audit import AuditEntry, AuditRecord, RiskStore, StoredRules, entry_of
+from core_server.risk.audit import (
+    AuditEntry,
+    AuditRecord,
+    RiskStore,
+    StatusSnapshot,
+    StoredRules,
+    entry_of,
+    snapshot_of,
+)
 from core_server.risk.engine import RiskEngine
 from core_server.risk.events import NOTHING, RiskEvent
 from core_server.risk.rules import RuleSet
@@ -230,11 +238,16 @@ class LiveRisk:
     # -- the writer ---------------------------------------------------------------------------------------
 
     def _record(self, events: Sequence[RiskEvent]) -> None:
+        """Queue the events' entries, each with its account's status as it stands now, right after it: a replay
+        shows that, never the status at the time of the replay."""
+        statuses: dict[str, StatusSnapshot] = {}
         for event in events:
-            state = ""
+            status = None
             if event.account_id is not None:
-                state = self._engine.figures(event.account_id).status.name.lower()
-            self._queue.append(entry_of(event, state))
+                status = statuses.get(event.account_id)
+                if status is None:
+                    status = statuses[event.account_id] = snapshot_of(self.status(event.account_id))
+            self._queue.append(entry_of(event, status))
 
     async def _write_loop(self) -> None:
         while True:
