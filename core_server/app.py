@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Literal
 
 import structlog
@@ -34,7 +35,7 @@ from core_server.market_data.engine import MarketDataEngine
 from core_server.model.clock import NS_PER_MS, Clock, LiveClock
 from core_server.model.errors import InvalidArgument
 from core_server.model.instruments import Contract
-from core_server.model.market_data import ALL_TIMEFRAMES
+from core_server.model.market_data import ALL_TIMEFRAMES, Timeframe
 from core_server.model.symbols import parse_symbol
 from core_server.paper_trades import PaperTradeOpener
 from core_server.risk.engine import MarketHours, RiskEngine
@@ -181,7 +182,10 @@ async def start(
         forming_interval_ns=config.forming_interval_ms * NS_PER_MS,
     )
     contracts = _resolve_contracts(config.symbols, clock.now_ns())
-    plan = feed_plan or plan_feed(config, clock, contracts, tick_repository)
+    if feed_plan is None:
+        last_prices = await _last_prices(candle_repository, contracts) if config.feed == "simulated" else {}
+        feed_plan = plan_feed(config, clock, contracts, tick_repository, last_prices)
+    plan = feed_plan
     engine.store_ticks(plan.store_ticks)
     binding = engine.attach(plan.feed, contracts, realtime=plan.realtime, quote_only=plan.quote_only)
     await _restore_forming(engine, candle_repository, contracts)
@@ -348,6 +352,22 @@ def _signal_orders(
     )
     signals.add_trade_listener(orders.on_trade)
     return orders
+
+
+async def _last_prices(candles: CandleRepository, contracts: Sequence[Contract]) -> dict[str, Decimal]:
+    """Each contract's last stored price (its latest 1m candle's close, forming ones included: the shutdown stores
+    them), so a restarted simulator continues where the market stood rather than at its seed price. Best effort."""
+    from core_server.model.errors import Unavailable
+
+    prices: dict[str, Decimal] = {}
+    try:
+        for contract in contracts:
+            latest = await candles.latest(contract.id, Timeframe.M1)
+            if latest is not None:
+                prices[contract.id] = contract.spec.price_from_ticks(latest.close)
+    except Unavailable as exc:
+        log.warning("simulator.last_prices_skipped", reason=str(exc))
+    return prices
 
 
 async def _restore_forming(engine: MarketDataEngine, candles: CandleRepository, contracts: Sequence[Contract]) -> None:

@@ -166,6 +166,16 @@ class CandleAggregator:
                     changed.append(marked)
         return changed
 
+    def cut_short(self, at_ns: int) -> None:
+        """The feed ended at `at_ns` (STOPPED, or a replay that FINISHED): a forming candle whose bucket runs past
+        it will never see the rest of its bucket from this feed, so it is incomplete. It stays forming: the
+        timer closes it at its bucket end (incomplete), and at shutdown it is stored forming, so a restart
+        continues that bucket rather than starting it afresh. A bucket that had ended by `at_ns` stays complete.
+        """
+        for bar in self._bars:
+            if bar.forming and bar.end_ns > at_ns:
+                bar.complete = False
+
     def seed(self, candle: Candle) -> bool:
         """Restore a forming candle (e.g. loaded from the store after a restart); True if taken.
 

@@ -24,6 +24,8 @@ from core_server.ports import CandleRecorder, MarketDataFeed, TickRecorder
 log = structlog.get_logger(__name__)
 
 ANOMALY_FLAG = 1
+FEED_ENDED = (FeedState.STOPPED, FeedState.FINISHED)  # no more ticks will come from the feed
+_BEFORE_ANY_TICK = -(1 << 62)
 TickListener = Callable[[Tick], object]
 CLOSE_GRACE_NS = 250 * NS_PER_MS  # a tick stamped just before a bucket end may arrive a little later
 
@@ -60,6 +62,8 @@ class FeedBinding:
         previous, self.state = self.state, state
         if previous is not state:
             log.info("feed.state", feed=self.feed.name, state=state.value, detail=detail)
+            if state in FEED_ENDED and previous not in FEED_ENDED:
+                self.engine.on_feed_ended(self)
 
 
 class MarketDataEngine:
@@ -189,6 +193,15 @@ class MarketDataEngine:
             start_ns=gap.start_ns,
             end_ns=gap.end_ns,
         )
+
+    def on_feed_ended(self, binding: FeedBinding) -> None:
+        """The feed stopped or its replay finished: the candles it was forming are cut short (incomplete) and stay
+        forming (SPEC §2: each candle knows whether it is complete). A realtime feed ended now, on the clock; a
+        replay runs on event time, so every candle it was forming is cut short."""
+        at = self._clock.now_ns() if binding.realtime else _BEFORE_ANY_TICK
+        for state in binding.states:
+            state.aggregator.cut_short(at)
+            state.dirty = True
 
     def close_due(self, now_ns: int) -> None:
         """Close candles whose time is up, for realtime feeds that are not mid-reconnect (a backfill
