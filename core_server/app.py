@@ -8,6 +8,7 @@ import contextlib
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Literal
 
 import asyncpg
@@ -40,8 +41,9 @@ from core_server.market_data.engine import CLOSE_GRACE_NS, MarketDataEngine
 from core_server.model.clock import NS_PER_MS, Clock, LiveClock
 from core_server.model.errors import InvalidArgument, Unavailable
 from core_server.model.instruments import Contract
-from core_server.model.market_data import ALL_TIMEFRAMES
+from core_server.model.market_data import ALL_TIMEFRAMES, Timeframe
 from core_server.model.symbols import parse_symbol
+from core_server.risk.days import MarketHours
 from core_server.risk.presets import preset
 from core_server.signals.settings import ApprovalMode, SignalSettings, settings_with
 from core_server.storage.candles import CandleRepository
@@ -166,6 +168,7 @@ def kernel_settings(
         signal_settings = settings_with(approval=ApprovalMode.MANUAL)
     settings = KernelSettings(
         fill=fill,
+        market_hours=MarketHours.DECLARED_OPEN if config.market_declared_open else MarketHours.EXCHANGE,
         commissions=CommissionSchedule(default=paper.commission),
         excursions=excursions,
         default_rules=default.rules if default is not None else None,
@@ -241,7 +244,10 @@ async def _assemble(
     bus = Bus()
     now = clock.now_ns()
     contracts = _resolve_contracts(config.symbols, now)
-    plan = feed_plan or plan_feed(config, clock, contracts, tick_repository)
+    if feed_plan is None:
+        last_prices = await _last_prices(candle_repository, contracts) if config.feed == "simulated" else {}
+        feed_plan = plan_feed(config, clock, contracts, tick_repository, last_prices)
+    plan = feed_plan
     settings, default_preset = kernel_settings(config, plan, signal_settings)
     stores = LiveStores(
         JournalRepository(pool),
@@ -296,6 +302,20 @@ async def _assemble(
     ]
     running.feed_tasks = [asyncio.create_task(plan.feed.run(binding), name=f"feed-{plan.feed.name}")]
     return running
+
+
+async def _last_prices(candles: CandleRepository, contracts: Sequence[Contract]) -> dict[str, Decimal]:
+    """Each contract's last stored price (its latest 1m candle's close, forming ones included: the shutdown stores
+    them), so a restarted simulator continues where the market stood rather than at its seed price. Best effort."""
+    prices: dict[str, Decimal] = {}
+    try:
+        for contract in contracts:
+            latest = await candles.latest(contract.id, Timeframe.M1)
+            if latest is not None:
+                prices[contract.id] = contract.spec.price_from_ticks(latest.close)
+    except Unavailable as exc:
+        log.warning("simulator.last_prices_skipped", reason=str(exc))
+    return prices
 
 
 async def _restore_forming(kernel: TradingKernel, candles: CandleRepository, contracts: Sequence[Contract]) -> None:

@@ -53,6 +53,13 @@ class Config:
     env: Mapping[str, str] = field(default_factory=dict, repr=False)  # for adapters' own settings
 
     @property
+    def market_declared_open(self) -> bool:
+        """Whether risk treats the market as open around the clock: only for a market that is not CME's (the
+        simulator with VIGIL_SIM_HOURS=always, a replay of recorded ticks). A broker feed, and the simulator on
+        exchange hours, are held to CME Globex hours."""
+        return (self.feed == "simulated" and self.sim_hours == "always") or self.feed == "replay"
+
+    @property
     def listens_on_loopback(self) -> bool:
         host = self.listen.rsplit(":", 1)[0].strip("[]")
         if host == "localhost":

@@ -141,7 +141,7 @@ class Order:
     stop_price: Decimal | None
     time_in_force: TimeInForce
     status: OrderStatus
-    average_fill_price: Decimal | None  # None until something filled
+    average_fill_price: Decimal | None  # None until something filled; exact to the price's places + 4 (half-even)
     parent_order_id: str  # for a bracket exit: its entry
     bracket_id: str
     oco_group_id: str
@@ -188,7 +188,7 @@ class Position:
     account_id: str
     contract_id: str
     quantity: int
-    average_price: Decimal
+    average_price: Decimal  # exact to the instrument's price places + 4, rounded half-even (ES: 6001.083333)
     mark_price: Decimal | None  # None while no quote is known
     unrealized_points: Decimal
     unrealized_pnl: Decimal  # dollars

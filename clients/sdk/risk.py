@@ -150,7 +150,8 @@ class RiskEvent:
 
 @dataclass(frozen=True, slots=True)
 class RiskEventUpdate:
-    """One StreamRiskEvents message: the event and the account's status right after it (when sent)."""
+    """One StreamRiskEvents message: the event and the account's status right after it, as it stood then (a replayed
+    entry carries its own time's status); None for engine-wide entries."""
 
     event: RiskEvent
     status: RiskStatus | None

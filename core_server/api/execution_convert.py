@@ -99,12 +99,13 @@ def money(value: Decimal) -> str:
     return format(value, "f")
 
 
-def _ticks_text(spec: InstrumentSpec, ticks: Decimal | int | None) -> str:
-    if ticks is None:
-        return ""
-    if isinstance(ticks, int) or ticks == ticks.to_integral_value():
-        return spec.format_ticks(int(ticks))
-    return format((spec.tick_size * ticks).normalize(), "f")
+def _ticks_text(spec: InstrumentSpec, ticks: int | None) -> str:
+    return "" if ticks is None else spec.format_ticks(ticks)
+
+
+def _average_text(spec: InstrumentSpec, total_ticks: int, quantity: int) -> str:
+    """An average price: the instrument's places plus AVERAGE_EXTRA_PLACES, always ('' for no quantity)."""
+    return format(spec.average_price(total_ticks, quantity), "f") if quantity else ""
 
 
 def decimal_or_none(text: str, field: str) -> Decimal | None:
@@ -255,7 +256,7 @@ def order_to_proto(order: Order, reason: str, updated_ns: int) -> pb.Order:
         stop_price=_ticks_text(spec, order.stop_price),
         time_in_force=TIF_TO_PROTO[order.time_in_force],
         status=STATUS_TO_PROTO[order.status],
-        average_fill_price=_ticks_text(spec, order.avg_fill_price_ticks()),
+        average_fill_price=_average_text(spec, order.filled_cost, order.filled_qty),
         parent_order_id=order.bracket_id if order.bracket_id and order.bracket_id != order.order_id else "",
         bracket_id=order.bracket_id or "",
         oco_group_id=min(order.order_id, *order.linked_ids) if order.linked_ids else "",
@@ -288,7 +289,7 @@ def position_to_proto(engine: PaperExecutionEngine, position: Position) -> pb.Po
         account_id=position.account_id,
         contract_id=position.contract_id,
         quantity=position.net_qty,
-        average_price=_ticks_text(spec, position.avg_price_ticks()),
+        average_price=_average_text(spec, position.open_cost, abs(position.net_qty)),
         mark_price=_ticks_text(spec, unrealised.mark),
         unrealized_points=money(unrealised.points),
         unrealized_pnl=money(unrealised.dollars),

@@ -12,6 +12,7 @@ from core_server.api.errors import stream, unary
 from core_server.execution.model import AccountId
 from core_server.live.risk_desk import RiskDesk
 from core_server.model.errors import InvalidArgument
+from core_server.risk.audit import AuditRecord
 from core_server.risk.presets import list_presets, preset
 from core_server.risk.rules import RuleSet
 from vigil.v1 import risk_pb2 as pb
@@ -71,11 +72,13 @@ class RiskServicer(pb_grpc.RiskServiceServicer):
         finally:
             subscription.close()
 
-    def _update(self, record: Any) -> pb.StreamRiskEventsResponse:
+    @staticmethod
+    def _update(record: AuditRecord) -> pb.StreamRiskEventsResponse:
+        """The entry with the status it kept (as of then, replayed or live); none for engine-wide entries and for
+        entries stored before statuses were kept."""
         response = pb.StreamRiskEventsResponse(event=convert.event_to_proto(record))
-        account_id = AccountId(record.entry.account_id)
-        if account_id and account_id in self._risk.accounts():
-            response.status.CopyFrom(convert.status_to_proto(self._risk.status(account_id)))
+        if record.entry.status is not None:
+            response.status.CopyFrom(convert.snapshot_to_proto(record.entry.status))
         return response
 
     @unary

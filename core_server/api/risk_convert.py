@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from core_server.model.errors import InvalidArgument
-from core_server.risk.audit import AuditRecord
+from core_server.risk.audit import AuditRecord, StatusSnapshot, snapshot_of
 from core_server.risk.events import RiskStatus
 from core_server.risk.rules import BreachMode, DrawdownMode, RuleSet, ScalingTier
 from core_server.risk.usage import AccountRisk
@@ -186,22 +186,26 @@ def rules_to_proto(rules: RuleSet, preset: str, starting_balance: Decimal | None
 
 
 def status_to_proto(risk: AccountRisk) -> pb.RiskStatus:
-    f = risk.figures
+    return snapshot_to_proto(snapshot_of(risk))
+
+
+def snapshot_to_proto(s: StatusSnapshot) -> pb.RiskStatus:
+    """A status as it stands now, or as an audit entry kept it."""
     return pb.RiskStatus(
-        account_id=f.account_id,
-        state=STATE_TO_PB[risk.state],
-        trading_day=f.trading_day.isoformat(),
-        daily_loss_used=money(f.daily_loss_used),
-        daily_loss_limit=money(f.daily_loss_limit),
-        drawdown_threshold=money(f.drawdown_threshold),
-        distance_to_threshold=money(f.drawdown_distance),
-        peak_balance=money(f.peak),
-        equity=money(f.equity),
-        locked_until_ns=risk.locked_until_ns,
-        reason=risk.reason,
-        emergency_stop=risk.emergency_stop,
-        rules=[pb.RuleUsage(rule=u.rule, current=u.current, limit=u.limit, used=money(u.used)) for u in risk.usage],
-        updated_ns=f.ts_event,
+        account_id=s.account_id,
+        state=_STATE_BY_LABEL.get(s.state, pb.RISK_STATE_UNSPECIFIED),
+        trading_day=s.trading_day.isoformat(),
+        daily_loss_used=money(s.daily_loss_used),
+        daily_loss_limit=money(s.daily_loss_limit),
+        drawdown_threshold=money(s.drawdown_threshold),
+        distance_to_threshold=money(s.drawdown_distance),
+        peak_balance=money(s.peak),
+        equity=money(s.equity),
+        locked_until_ns=s.locked_until_ns,
+        reason=s.reason,
+        emergency_stop=s.emergency_stop,
+        rules=[pb.RuleUsage(rule=u.rule, current=u.current, limit=u.limit, used=money(u.used)) for u in s.usage],
+        updated_ns=s.updated_ns,
     )
 
 

@@ -12,6 +12,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,12 @@ def load_trading_calendar(
     for start, end in daily_halts:
         sessions = add_daily_halt(sessions, start, end)
     return TradingCalendar(sessions, table.first_trade_date, table.last_trade_date)
+
+
+@cache
+def packaged_trading_calendar() -> TradingCalendar:
+    """The committed table with no local overrides, loaded once per process (it is immutable)."""
+    return load_trading_calendar()
 
 
 def encode_session_table(table: SessionTable) -> str:

@@ -99,6 +99,8 @@ class TradingCalendar:
         self._opens = [s.open_ns for s in ordered]
         self._closes = [s.close_ns for s in ordered]
         self._by_date = {s.trade_date: s for s in ordered}
+        # Each session's trading day ends at 17:00 CT on its trade date (after its close, before the next open).
+        self._day_ends = [trading_day_start_ns(s.trade_date + timedelta(days=1)) for s in ordered]
         # Trading segments flattened to [start0, end0, start1, end1, ...]: is_open is one bisect.
         edges: list[int] = []
         for session in ordered:
@@ -201,6 +203,22 @@ class TradingCalendar:
     def trading_day(self, ts_ns: int) -> date:
         """The 17:00 CT trading day of `ts_ns` (pure time rule; see the module note on holiday bookings)."""
         return trading_day_of(ts_ns)
+
+    def trade_date_bounds(self, ts_ns: int) -> tuple[date, int, int]:
+        """(trade date, start ns, end ns) of the CME trading day that `ts_ns` counts toward.
+
+        A trading day ends at 17:00 CT on its trade date and starts where the previous one ended, so the time
+        between sessions belongs to the next session: a weekend counts toward Monday, Thanksgiving's afternoon
+        and Christmas Day toward the next trade date, and a date without a session is never a trading day.
+        Unlike the pure 17:00 CT rule (`trading_day`), days roll only on trade dates CME has.
+        """
+        if not self._start_ns <= ts_ns < self._end_ns:
+            raise self._range_error(ts_ns)
+        i = bisect_right(self._day_ends, ts_ns)
+        if i == len(self._day_ends):
+            raise CalendarRangeError(f"the trade date of {exchange_time(ts_ns)}", self._first, self._last)
+        start = self._day_ends[i - 1] if i else self._start_ns
+        return self._sessions[i].trade_date, start, self._day_ends[i]
 
     def sessions_between(self, first: date, last: date) -> tuple[Session, ...]:
         """Sessions with trade dates in [first, last], in order."""

@@ -132,15 +132,6 @@ class CandleAggregator:
                 closed = self._close(bar, closed)
         return closed
 
-    def close_incomplete(self) -> Sequence[Candle]:
-        """Close every forming candle as incomplete: its feed stopped, so the rest of its bucket is never seen."""
-        closed: Sequence[Candle] = _NONE
-        for bar in self._bars:
-            if bar.forming:
-                bar.complete = False
-                closed = self._close(bar, closed)
-        return closed
-
     def forming(self) -> list[Candle]:
         """Snapshots of the forming candles, shortest timeframe first."""
         return [bar.candle(self.contract_id, False) for bar in self._bars if bar.forming]
@@ -179,6 +170,16 @@ class CandleAggregator:
                     recent[i] = marked = candle._replace(complete=False)
                     changed.append(marked)
         return changed
+
+    def cut_short(self, at_ns: int) -> None:
+        """The feed ended at `at_ns` (STOPPED, or a replay that FINISHED): a forming candle whose bucket runs past
+        it will never see the rest of its bucket from this feed, so it is incomplete. It stays forming: the
+        timer closes it at its bucket end (incomplete), and at shutdown it is stored forming, so a restart
+        continues that bucket rather than starting it afresh. A bucket that had ended by `at_ns` stays complete.
+        """
+        for bar in self._bars:
+            if bar.forming and bar.end_ns > at_ns:
+                bar.complete = False
 
     def seed(self, candle: Candle) -> bool:
         """Restore a forming candle (e.g. loaded from the store after a restart); True if taken.

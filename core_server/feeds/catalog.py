@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Literal
 
 from core_server.config import Config, ConfigError
@@ -21,7 +22,15 @@ class FeedPlan:
     store_ticks: bool = True  # replays do not store their ticks again (they came from the store or a file)
 
 
-def plan_feed(config: Config, clock: Clock, contracts: Sequence[Contract], tick_repository: TickHistory) -> FeedPlan:
+def plan_feed(
+    config: Config,
+    clock: Clock,
+    contracts: Sequence[Contract],
+    tick_repository: TickHistory,
+    last_prices: Mapping[str, Decimal] | None = None,
+) -> FeedPlan:
+    """`last_prices`: the last stored price per contract id; the simulator continues from them after a restart
+    (a contract without one starts at its seed price)."""
     kind = config.feed
     if kind == "simulated":
         from core_server.feeds.simulated import SimulatedFeed
@@ -33,7 +42,13 @@ def plan_feed(config: Config, clock: Clock, contracts: Sequence[Contract], tick_
             calendar = load_trading_calendar()
         hours: Literal["always", "exchange"] = "exchange" if config.sim_hours == "exchange" else "always"
         feed = SimulatedFeed(
-            contracts, clock, seed=config.sim_seed, rate=config.sim_rate, hours=hours, calendar=calendar
+            contracts,
+            clock,
+            seed=config.sim_seed,
+            rate=config.sim_rate,
+            hours=hours,
+            calendar=calendar,
+            start_prices=last_prices,
         )
         return FeedPlan(feed, realtime=True, quote_only=False)
     if kind == "replay":

@@ -280,10 +280,10 @@ class SimulatedMarket:
         for (mini_root, _, _), members in groups.items():
             members.sort(key=lambda i: contracts[i].spec.micro_of is not None)  # mini first
             keys = [contracts[i].id for i in members] + [mini_root] + [contracts[i].root for i in members]
-            key = next((k for k in keys if k in start_prices), None)
+            given = [k for k in keys if k in start_prices]
+            key = given[0] if given else None  # the mini's own price first: the micro shares its book
             price = DEFAULT_START_PRICES[mini_root] if key is None else start_prices[key]
-            if key is not None:
-                used.add(key)
+            used.update(given)
             spec = contracts[members[0]].spec
             bid = spec.ticks_from_price(Decimal(price), field="start_prices")
             if bid <= 0:

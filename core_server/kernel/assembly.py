@@ -18,6 +18,7 @@ from core_server.kernel.kernel import SignalExecution, TradingKernel
 from core_server.kernel.market import MarketStage
 from core_server.kernel.ports import StrategyStage
 from core_server.model.instruments import Contract
+from core_server.risk.days import MarketHours
 from core_server.risk.engine import RiskEngine
 from core_server.risk.rules import RuleSet
 from core_server.signals.settings import SignalSettings
@@ -43,7 +44,7 @@ class KernelSettings:
     signals: bool = True
     signal_settings: Mapping[str, SignalSettings] | None = None
     signal_execution: SignalExecution | None = None
-    use_calendar: bool = True  # risk's market-hours check and trading days from the CME calendar
+    market_hours: MarketHours = MarketHours.EXCHANGE  # or declared open (the simulator, replays)
 
 
 def build_kernel(
@@ -61,9 +62,7 @@ def build_kernel(
     market = MarketStage(quote_price_mode=settings.quote_price_mode)
     execution = PaperExecutionEngine(fill_settings=settings.fill, commissions=settings.commissions, mark=settings.mark)
     risk = RiskEngine(
-        mark=settings.mark,
-        calendar=calendar if settings.use_calendar else None,
-        default_rules=settings.default_rules,
+        mark=settings.mark, calendar=calendar, market_hours=settings.market_hours, default_rules=settings.default_rules
     )
     validator = None
     if settings.signals:

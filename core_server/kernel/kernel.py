@@ -230,14 +230,11 @@ class TradingKernel:
             if changed:
                 self._candles_closed(changed)
 
-    def close_forming_incomplete(self, contract_id: str) -> None:
-        """A feed stopped: the forming candles of the contract will never see the rest of their buckets."""
+    def cut_short(self, contract_id: str, at_ns: int) -> None:
+        """The contract's feed ended at `at_ns`: its forming candles will never see the rest of their buckets."""
         market = self._markets.get(contract_id)
-        if market is None:
-            return
-        closed = market.aggregator.close_incomplete()
-        if closed:
-            self._candles_closed(closed)
+        if market is not None:
+            market.aggregator.cut_short(at_ns)
 
     # -- commands -------------------------------------------------------------------------------------------
 

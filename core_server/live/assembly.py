@@ -93,6 +93,8 @@ def build_live(
     )
     shell = LiveKernel(clock, kernel, journal, writer, market)
     market.shell = shell
+    risk = RiskDesk(shell, bus, stores.risk, default_preset=default_preset)
+    journal.risk_status = risk.status
     return LiveCore(
         kernel,
         journal,
@@ -100,7 +102,7 @@ def build_live(
         market,
         shell,
         ExecutionDesk(shell, bus, stores.execution),
-        RiskDesk(shell, bus, stores.risk, default_preset=default_preset),
+        risk,
         TradeDesk(shell, bus, stores.trades),
         SignalDesk(shell, bus, stores.signals),
     )

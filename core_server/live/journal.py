@@ -11,13 +11,12 @@ Topics: `orders.<account>` and `accounts.<account>` (ExecutionNotice), `risk.eve
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import structlog
 
 from core_server.bus import Bus
-from core_server.durable import DurableWriter
 from core_server.excursions.model import ExcursionEvent
 from core_server.execution.changes import OrderState, account_id_of, change_of, order_id_of
 from core_server.execution.engine import PaperExecutionEngine
@@ -25,9 +24,10 @@ from core_server.execution.events import ExecutionEvent
 from core_server.execution.model import AccountId, OrderId
 from core_server.kernel.output import KernelOutput
 from core_server.live.ports import JournalBatch
-from core_server.risk.audit import AuditRecord, entry_of
+from core_server.risk.audit import AuditRecord, StatusSnapshot, entry_of, snapshot_of
 from core_server.risk.engine import RiskEngine
 from core_server.risk.saved import SavedAccount
+from core_server.risk.usage import AccountRisk
 from core_server.trades.model import RoundTrip, TradeChange
 
 log = structlog.get_logger(__name__)
@@ -66,7 +66,8 @@ class KernelJournal:
         self.account_updated: dict[AccountId, int] = {}
         self.meta: dict[OrderId, tuple[str, int]] = {}  # per order: its stored (reason, updated_ns)
         self._written_states: dict[str, SavedAccount] = {}
-        self.writer: DurableWriter[JournalBatch] | None = None  # set by the composition root
+        # An account's whole risk status right after its audit entries (set by the risk desk, which knows presets)
+        self.risk_status: Callable[[AccountId], AccountRisk] | None = None
 
     # -- records --------------------------------------------------------------------------------------------
 
@@ -79,9 +80,14 @@ class KernelJournal:
                 batch.execution.append(change_of(engine, step.events, step.ts_ns, step.command, self.names, self.meta))
         risk = self._risk
         accounts = set(risk.accounts())
+        statuses: dict[str, StatusSnapshot] = {}
         for event in output.risk:
             aid = event.account_id
-            status = risk.figures(aid).status.name.lower() if aid is not None and aid in accounts else ""
+            status = None
+            if aid is not None and aid in accounts and self.risk_status is not None:
+                status = statuses.get(aid)
+                if status is None:
+                    status = statuses[aid] = snapshot_of(self.risk_status(aid))
             batch.audit.append(entry_of(event, status))
         if output.risk or output.execution:
             for aid in accounts:

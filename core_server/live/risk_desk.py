@@ -119,10 +119,11 @@ class RiskDesk:
     def status(self, account_id: AccountId) -> AccountRisk:
         kernel = self._shell.kernel
         kernel.execution.account(account_id)  # NotFound
-        engine = kernel.risk
+        engine, now = kernel.risk, self._shell.clock.now_ns()
         return account_risk(
             engine.figures(account_id), engine.saved(account_id), engine.rules(account_id),
-            self.preset_of(account_id), kernel.execution, engine.emergency_stopped, self._shell.clock.now_ns(),
+            self.preset_of(account_id), kernel.execution, engine.emergency_stopped, now,
+            next_day_ns=engine.next_day_ns(now), market_hours=engine.market_hours_usage(now),
         )  # fmt: skip
 
     def accounts(self) -> tuple[AccountId, ...]:

@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 log = structlog.get_logger(__name__)
 
 ANOMALY_FLAG = 1
+FEED_ENDED = (FeedState.STOPPED, FeedState.FINISHED)  # no more ticks will come from the feed
+_BEFORE_ANY_TICK = -(1 << 62)
 CLOSE_GRACE_NS = 250 * NS_PER_MS  # a tick stamped just before a bucket end may arrive a little later
 
 
@@ -59,7 +61,7 @@ class FeedBinding:
         previous, self.state = self.state, state
         if previous is not state:
             log.info("feed.state", feed=self.feed.name, state=state.value, detail=detail)
-            self.engine.on_feed_state(self)
+            self.engine.on_feed_state(self, ended=state in FEED_ENDED and previous not in FEED_ENDED)
 
     @property
     def anomalies(self) -> int:
@@ -160,20 +162,25 @@ class MarketDataEngine:
             end_ns=gap.end_ns,
         )  # fmt: skip
 
-    def on_feed_state(self, binding: FeedBinding) -> None:
-        """Candles close on time only while a realtime feed streams (or is starting); a stopped feed's forming
-        candles will never see the rest of their buckets, so they close incomplete."""
+    def on_feed_state(self, binding: FeedBinding, *, ended: bool = False) -> None:
+        """Candles close on time only while a realtime feed streams (not while it reconnects: a backfill may
+        still fill those buckets). When the feed stops or its replay finishes, the candles it was forming are cut
+        short (incomplete) and stay forming (SPEC §2: each candle knows whether it is complete). A realtime feed
+        ended now, on the clock; a replay runs on event time, so every candle it was forming is cut short."""
         closing = binding.realtime and binding.state is not FeedState.RECONNECTING
         for state in binding.states:
             state.market.close_by_time = closing
-        if binding.state is FeedState.STOPPED and self.shell is not None:
+        if ended and self.shell is not None:
+            at = self._clock.now_ns() if binding.realtime else _BEFORE_ANY_TICK
             ids = [s.id for s in binding.states]
 
-            def close(kernel: TradingKernel, _now: int) -> None:
+            def cut(kernel: TradingKernel, _now: int) -> None:
                 for contract_id in ids:
-                    kernel.close_forming_incomplete(contract_id)
+                    kernel.cut_short(contract_id, at)
 
-            self.shell.apply(close)
+            self.shell.apply(cut)
+            for state in binding.states:
+                state.dirty = True
 
     def publish_forming(self) -> None:
         """Publish the forming candles of contracts that changed since the last call."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 from core_server.model.clock import ns_from_datetime
@@ -16,6 +17,9 @@ EASTERN_TZ = ZoneInfo("America/New_York")
 QUARTERLY_MONTHS = (3, 6, 9, 12)
 MONTH_CODES = "FGHJKMNQUVXZ"  # index 0 = January
 ROLL_DAYS_BEFORE_EXPIRY = 8
+# An average price (a position's entry, an order's fills) is rarely on the tick grid; it is shown with this many
+# decimals beyond the instrument's own (ES 0.25 has 2: averages have 6), rounded half-even from the exact value.
+AVERAGE_EXTRA_PLACES = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +62,15 @@ class InstrumentSpec:
 
     def points_to_ticks(self, points: Decimal) -> int:
         return self.ticks_from_price(points, field="points")
+
+    def average_price(self, total_ticks: int, quantity: int) -> Decimal:
+        """The average of `quantity` prices whose ticks sum to `total_ticks` (e.g. a position's open cost), exact to
+        the instrument's places plus AVERAGE_EXTRA_PLACES, rounded half-even once from the exact fraction."""
+        if quantity <= 0:
+            raise InvalidArgument("quantity", f"an average needs a positive quantity, got {quantity}")
+        places = self.price_places + AVERAGE_EXTRA_PLACES
+        scaled = Fraction(self.tick_size) * total_ticks * 10**places / quantity
+        return Decimal(round(scaled)).scaleb(-places)
 
     def format_ticks(self, ticks: int) -> str:
         """Exact text of a tick price with the instrument's natural number of decimals."""

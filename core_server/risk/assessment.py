@@ -67,11 +67,9 @@ def assess(state: AccountState, ts: int, mark_of: MarkOf, out: Out) -> None:
     if state.failed_rule is not None:
         _quiet(state)
         return
-    intraday_peak = None
-    if rules.drawdown_mode is DrawdownMode.INTRADAY_UNREALIZED and not drawdown_locked(
-        rules, state.starting_balance, threshold
-    ):
-        intraday_peak = state.peak
+    # The intraday peak stays a level after the threshold has locked: it no longer moves the threshold, but it is
+    # the high-water mark the account reports (Apex shows it), so it keeps tracking.
+    intraday_peak = state.peak if rules.drawdown_mode is DrawdownMode.INTRADAY_UNREALIZED else None
     daily_start = state.day_start_equity if state.lock_rule is not Rule.DAILY_LOSS else None
     levels = equity_levels(rules, daily_start, threshold, intraday_peak)
     _set_bands(state, slack(equity, levels), mark_of)

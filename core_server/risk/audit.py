@@ -1,15 +1,58 @@
-"""Audit entries: a RiskEvent as the append-only log keeps it (labels and exact decimal text), and the store port."""
+"""Audit entries: a RiskEvent as the append-only log keeps it (labels, exact decimal text, the account's status
+right after it), and the store port."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Protocol
 
 from core_server.risk.events import RiskEvent
 from core_server.risk.rules import RuleSet
 from core_server.risk.saved import SavedAccount
+from core_server.risk.usage import AccountRisk, RuleUsage
+
+
+@dataclass(frozen=True, slots=True)
+class StatusSnapshot:
+    """An account's risk status as it stood right after an audit entry: what a replay shows beside the entry."""
+
+    account_id: str
+    state: str  # RiskStatus label, the effective one (AccountRisk.state)
+    trading_day: date
+    daily_loss_used: Decimal
+    daily_loss_limit: Decimal | None
+    drawdown_threshold: Decimal | None
+    drawdown_distance: Decimal | None
+    peak: Decimal
+    equity: Decimal
+    locked_until_ns: int
+    reason: str
+    emergency_stop: bool
+    usage: tuple[RuleUsage, ...]
+    updated_ns: int
+
+
+def snapshot_of(risk: AccountRisk) -> StatusSnapshot:
+    f = risk.figures
+    return StatusSnapshot(
+        account_id=f.account_id,
+        state=risk.state.name.lower(),
+        trading_day=f.trading_day,
+        daily_loss_used=f.daily_loss_used,
+        daily_loss_limit=f.daily_loss_limit,
+        drawdown_threshold=f.drawdown_threshold,
+        drawdown_distance=f.drawdown_distance,
+        peak=f.peak,
+        equity=f.equity,
+        locked_until_ns=risk.locked_until_ns,
+        reason=risk.reason,
+        emergency_stop=risk.emergency_stop,
+        usage=risk.usage,
+        updated_ns=f.ts_event,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +65,7 @@ class AuditEntry:
     numbers: tuple[tuple[str, str], ...]  # the figures behind it, as exact text
     state: str  # the account's RiskStatus label right after (engine-wide entries: '')
     order_id: str = ""
+    status: StatusSnapshot | None = None  # the account's whole status right after (None: engine-wide, or older)
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +76,8 @@ class AuditRecord:
     entry: AuditEntry
 
 
-def entry_of(event: RiskEvent, state: str) -> AuditEntry:
+def entry_of(event: RiskEvent, status: StatusSnapshot | None) -> AuditEntry:
+    """The entry of `event`, with the account's status right after it (None for engine-wide events)."""
     return AuditEntry(
         ts_ns=event.ts_event,
         account_id=event.account_id or "",
@@ -40,8 +85,9 @@ def entry_of(event: RiskEvent, state: str) -> AuditEntry:
         rule=event.rule.label,
         reason=event.reason,
         numbers=tuple((name, _text(value)) for name, value in event.numbers),
-        state=state,
+        state=status.state if status is not None else "",
         order_id=event.order_id or "",
+        status=status,
     )
 
 

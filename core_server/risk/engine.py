@@ -15,8 +15,8 @@ from dataclasses import fields
 from datetime import date
 from decimal import Decimal
 
+from core_server.calendar.session_table import packaged_trading_calendar
 from core_server.calendar.sessions import TradingCalendar
-from core_server.calendar.trading_day import trading_day_bounds, trading_day_of
 from core_server.calendar.windows import SessionWindows
 from core_server.execution.events import (
     AccountBalanceChanged,
@@ -32,6 +32,7 @@ from core_server.model.errors import InvalidArgument, NotFound
 from core_server.model.instruments import INSTRUMENTS
 from core_server.model.market_data import Quote, Tick, Trade
 from core_server.risk.assessment import Out, assess, figures_of
+from core_server.risk.days import MarketHours, RiskDays
 from core_server.risk.evaluation import NEVER, RiskFigures, drawdown_threshold, loss_used
 from core_server.risk.events import (
     NOTHING,
@@ -44,8 +45,11 @@ from core_server.risk.events import (
 from core_server.risk.pre_trade import denial_of, reduces_risk, root_of
 from core_server.risk.rules import RuleSet
 from core_server.risk.saved import SavedAccount, apply_saved, saved_of
-from core_server.risk.state import AccountState, Holding, flat_by_instant
+from core_server.risk.state import AccountState, Holding
+from core_server.risk.usage import RuleUsage
 from core_server.risk.wording import ct_time, money
+
+__all__ = ["MarketHours", "RiskEngine"]
 
 _ZERO = Decimal(0)
 _MUTABLE = (
@@ -64,11 +68,14 @@ class RiskEngine:
         mark: MarkPrice = MarkPrice.LAST_TRADE,
         windows: SessionWindows | None = None,
         calendar: TradingCalendar | None = None,
+        market_hours: MarketHours = MarketHours.EXCHANGE,
         default_rules: RuleSet | None = None,
     ) -> None:
+        """Trading days, flat-by and market hours always follow `calendar` (default: the packaged CME table);
+        `market_hours` says whether orders are checked against CME hours or the market is declared open."""
         self.mark = mark  # must match the paper engine's, so both price positions alike
         self._windows = windows or SessionWindows()
-        self._calendar = calendar  # None: no market-hours check (backtests of synthetic ticks)
+        self._days = RiskDays(calendar or packaged_trading_calendar(), market_hours)
         self.default_rules = default_rules or RuleSet()
         self._accounts: dict[AccountId, AccountState] = {}
         self._holders: dict[str, list[Holding]] = {}
@@ -94,12 +101,12 @@ class RiskEngine:
             raise InvalidArgument("starting_balance", f"must be a positive Decimal, not {starting_balance!r}")
         self._forget_holdings(account_id)
         cash = starting_balance if balance is None else balance
-        day = trading_day_of(now_ns)
+        day = self._days.day_of(now_ns)
         state = AccountState(account_id, rules, starting_balance, cash, day, cash, starting_balance, cash)
-        state.start_day(day)
+        state.start_day(day, self._days.flat_by_ns(rules, day))
         self._accounts[account_id] = state
         if self._next_roll_ns == NEVER:
-            self._next_roll_ns = trading_day_bounds(now_ns)[2]
+            self._next_roll_ns = self._days.bounds(now_ns)[2]
         out: Out = ([], [])
         out[0].append(RiskEvent(RiskEventKind.RULES_CHANGED, account_id, now_ns, Rule.NONE, "rules set"))
         assess(state, now_ns, self._mark_of, out)
@@ -113,7 +120,7 @@ class RiskEngine:
         changed = [f.name for f in fields(RuleSet) if getattr(rules, f.name) != getattr(state.rules, f.name)]
         state.rules = rules
         if not state.flat_by_done:
-            state.flat_by_ns = flat_by_instant(rules, state.trading_day)
+            state.flat_by_ns = self._days.flat_by_ns(rules, state.trading_day)
         out: Out = ([], [])
         reason = "rules changed: " + (", ".join(changed) if changed else "nothing")
         numbers = tuple((name, str(getattr(rules, name))) for name in changed)
@@ -134,9 +141,10 @@ class RiskEngine:
         out: Out = ([], [])
         if saved is not None:
             apply_saved(state, saved)
-            state.flat_by_ns = flat_by_instant(rules, state.trading_day)
-            if state.trading_day != trading_day_of(now_ns):
-                self._roll_account(state, trading_day_of(now_ns), now_ns, out)
+            state.flat_by_ns = self._days.flat_by_ns(rules, state.trading_day)
+            today = self._days.day_of(now_ns)
+            if state.trading_day != today:
+                self._roll_account(state, today, now_ns, out)
         assess(state, now_ns, self._mark_of, out)
         self._reschedule()
         return _result(out)
@@ -162,6 +170,14 @@ class RiskEngine:
 
     def accounts(self) -> tuple[AccountId, ...]:
         return tuple(self._accounts)
+
+    def next_day_ns(self, now_ns: int) -> int:
+        """When the trading day containing `now_ns` ends (17:00 CT on its trade date): soft locks lift then."""
+        return self._days.bounds(now_ns)[2]
+
+    def market_hours_usage(self, now_ns: int) -> RuleUsage:
+        """The market-hours rule as the status reports it: CME open or closed now, and what orders are held to."""
+        return RuleUsage("market_hours", *self._days.market_hours_now(now_ns), None)
 
     def _check_rules(self, rules: RuleSet) -> None:
         if not isinstance(rules, RuleSet):
@@ -253,9 +269,10 @@ class RiskEngine:
             reason = "emergency stop: new risk is blocked until resumed"
             event = RiskEvent(_DENIED, order.account_id, now, Rule.EMERGENCY_STOP, reason, numbers, order.order_id)
         else:
-            denial = denial_of(order, view, state, now, windows=self._windows, calendar=self._calendar)
+            denial = denial_of(order, view, state, now, windows=self._windows, days=self._days)
             if denial is None:
-                event = RiskEvent(_ALLOWED, order.account_id, now, Rule.NONE, "allowed", numbers, order.order_id)
+                reason = self._days.allowed_reason(now)
+                event = RiskEvent(_ALLOWED, order.account_id, now, Rule.NONE, reason, numbers, order.order_id)
             else:
                 event = RiskEvent(_DENIED, order.account_id, now, denial.rule, denial.reason,
                                   numbers + denial.numbers, order.order_id)  # fmt: skip
@@ -445,7 +462,7 @@ class RiskEngine:
     def _roll(self, now: int, out: Out) -> None:
         """The end-of-day step at 17:00 CT for every account, then the new trading day begins."""
         roll_ns = self._next_roll_ns
-        day, _, end = trading_day_bounds(now)
+        day, _, end = self._days.bounds(now)
         for state in self._accounts.values():
             self._roll_account(state, day, roll_ns, out)
             assess(state, roll_ns, self._mark_of, out)
@@ -456,7 +473,7 @@ class RiskEngine:
         closed_day = state.trading_day
         result = state.close_day()
         lock_rule, failed = state.lock_rule, state.failed_rule is not None
-        state.start_day(day)
+        state.start_day(day, self._days.flat_by_ns(state.rules, day))
         if lock_rule is not None and not failed:
             reason = f"new trading day {day}: unlocked (day {closed_day} closed at {money(result)})"
             out[0].append(RiskEvent(RiskEventKind.UNLOCKED, state.account_id, roll_ns, lock_rule, reason,

@@ -10,11 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from core_server.calendar.sessions import TradingCalendar
 from core_server.calendar.windows import SessionWindows
 from core_server.execution.model import Order
 from core_server.execution.ports import ExecutionView
-from core_server.model.errors import FailedPrecondition
+from core_server.risk.days import MarketHours, RiskDays
 from core_server.risk.evaluation import drawdown_threshold, loss_used, status_of
 from core_server.risk.events import Number, RiskStatus, Rule
 from core_server.risk.exposure import Exposure, exposures
@@ -52,14 +51,14 @@ def denial_of(
     now_ns: int,
     *,
     windows: SessionWindows,
-    calendar: TradingCalendar | None,
+    days: RiskDays,
 ) -> Denial | None:
     """The first rule that refuses `order` (a risk-increasing one), or None."""
     rules = state.rules
     if state.failed_rule is not None:
         return Denial(state.failed_rule, f"{state.failed_rule.label.replace('_', ' ')}: account failed")
     equity = view.equity(order.account_id)
-    found = _locks(state, rules, equity) or _time_rules(state, rules, now_ns, windows, calendar)
+    found = _locks(state, rules, equity) or _time_rules(state, rules, now_ns, windows, days)
     return found or _consistency(state, rules, equity) or _size_rules(order, view, state, rules)
 
 
@@ -85,15 +84,10 @@ def _locks(state: AccountState, rules: RuleSet, equity: Decimal) -> Denial | Non
 
 
 def _time_rules(
-    state: AccountState, rules: RuleSet, now_ns: int, windows: SessionWindows, calendar: TradingCalendar | None
+    state: AccountState, rules: RuleSet, now_ns: int, windows: SessionWindows, days: RiskDays
 ) -> Denial | None:
-    if calendar is not None:
-        try:
-            is_open = calendar.is_open(now_ns)
-        except FailedPrecondition:
-            is_open = False
-        if not is_open:
-            return Denial(Rule.TRADING_HOURS, f"trading hours: the market is closed at {ct_time(now_ns)}")
+    if days.market_hours is MarketHours.EXCHANGE and not days.exchange_open(now_ns):
+        return Denial(Rule.TRADING_HOURS, f"trading hours: the market is closed at {ct_time(now_ns)}")
     if rules.session_windows is not None and not windows.in_any(now_ns, rules.session_windows):
         enabled = ", ".join(sorted(rules.session_windows))
         reason = f"trading hours: {ct_time(now_ns)} is outside the enabled session windows ({enabled})"

@@ -84,15 +84,16 @@ class AccountState:
         self.unrealised = total
         return total
 
-    def start_day(self, day: date) -> None:
-        """Begin trading day `day` at the current equity: daily counters reset, soft locks lifted."""
+    def start_day(self, day: date, flat_by_ns: int) -> None:
+        """Begin trading day `day` at the current equity: daily counters reset, soft locks lifted; `flat_by_ns` is
+        the day's flat-by instant (RiskDays.flat_by_ns)."""
         self.trading_day = day
         self.day_start_equity = self.equity
         self.consecutive_losses = 0
         self.cooldown_until_ns = 0
         self.lock_rule = None
         self.lock_reason = ""
-        self.flat_by_ns = flat_by_instant(self.rules, day)
+        self.flat_by_ns = flat_by_ns
         self.flat_by_done = False
 
     def close_day(self) -> Decimal:
@@ -129,7 +130,8 @@ class AccountState:
 
 
 def flat_by_instant(rules: RuleSet, day: date) -> int:
-    """UTC ns of the flat-by wall clock inside trading day `day` (NEVER when the rule is off)."""
+    """UTC ns of the flat-by wall clock inside trading day `day` (NEVER when the rule is off), before any early
+    close moves it (RiskDays.flat_by_ns)."""
     if rules.flat_by is None:
         return NEVER
     # A time from 17:00 CT on falls on the evening the trading day started.

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from core_server.calendar.trading_day import trading_day_bounds
 from core_server.execution.model import AccountId
 from core_server.execution.ports import ExecutionView
 from core_server.risk.evaluation import RiskFigures
@@ -49,8 +48,13 @@ def account_risk(
     view: ExecutionView,
     emergency_stop: bool,
     now_ns: int,
+    *,
+    next_day_ns: int,
+    market_hours: RuleUsage | None = None,
 ) -> AccountRisk:
-    next_day = trading_day_bounds(now_ns)[2]
+    """`next_day_ns`: when the current CME trading day ends (a soft lock lifts); `market_hours`: the market-hours
+    rule's row (RiskEngine.market_hours_usage), listed first."""
+    next_day = next_day_ns
     state, until, reason = figures.status, 0, figures.lock_reason
     if figures.failed:
         state = RiskStatus.FAILED
@@ -64,9 +68,10 @@ def account_risk(
         state, reason = RiskStatus.LOCKED, "emergency stop: new risk is blocked until resumed"
     elif state is RiskStatus.LOCKED:
         reason = "daily loss above 90% of the limit: new risk is blocked"
-    return AccountRisk(
-        figures, rules, preset, state, until, reason, emergency_stop, usage_of(figures, rules, view, saved)
-    )
+    usage = usage_of(figures, rules, view, saved)
+    if market_hours is not None:
+        usage = (market_hours, *usage)
+    return AccountRisk(figures, rules, preset, state, until, reason, emergency_stop, usage)
 
 
 def usage_of(figures: RiskFigures, rules: RuleSet, view: ExecutionView, saved: SavedAccount) -> tuple[RuleUsage, ...]:

@@ -14,9 +14,9 @@ from core_server.storage.failures import unavailable_on_connection_failure
 from core_server.storage.risk_rows import audit_columns, audit_from_record, rules_from_json, rules_to_json
 
 _INSERT_AUDIT = """
-INSERT INTO risk_audit (ts_ns, account_id, kind, rule, reason, numbers, state, order_id)
+INSERT INTO risk_audit (ts_ns, account_id, kind, rule, reason, numbers, state, order_id, status)
 SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[],
-                     $8::text[])
+                     $8::text[], $9::jsonb[])
 RETURNING seq
 """
 _UPSERT_STATE = """
@@ -40,7 +40,9 @@ _SELECT_STATES = "SELECT account_id, state::text AS state FROM risk_state ORDER 
 _SELECT_STOP = "SELECT stopped FROM risk_emergency_stop"
 _SELECT_RECENT = """
 SELECT * FROM (
-    SELECT seq, ts_ns, account_id, kind, rule, reason, numbers::text AS numbers, state, order_id FROM risk_audit
+    SELECT seq, ts_ns, account_id, kind, rule, reason, numbers::text AS numbers, state, order_id,
+           status::text AS status
+    FROM risk_audit
     WHERE $1::text = '' OR account_id = $1 OR account_id = ''
     ORDER BY seq DESC LIMIT $2
 ) newest ORDER BY seq

@@ -1,14 +1,16 @@
-"""Row shapes of the risk tables: a RuleSet as JSON (exact decimal text), audit entries as rows and back."""
+"""Row shapes of the risk tables: a RuleSet as JSON (exact decimal text), audit entries (with the status they
+kept) as rows and back."""
 
 from __future__ import annotations
 
 import json
-from datetime import time
+from datetime import date, time
 from decimal import Decimal
 from typing import Any
 
-from core_server.risk.audit import AuditEntry, AuditRecord
+from core_server.risk.audit import AuditEntry, AuditRecord, StatusSnapshot
 from core_server.risk.rules import BreachMode, DrawdownMode, RuleSet, ScalingTier
+from core_server.risk.usage import RuleUsage
 
 
 def _dec(value: Decimal | None) -> str | None:
@@ -67,7 +69,7 @@ def rules_from_json(text: str) -> RuleSet:
     )
 
 
-AUDIT_COLUMNS = ("ts_ns", "account_id", "kind", "rule", "reason", "numbers", "state", "order_id")
+AUDIT_COLUMNS = ("ts_ns", "account_id", "kind", "rule", "reason", "numbers", "state", "order_id", "status")
 
 
 def audit_columns(entries: list[AuditEntry]) -> list[list[Any]]:
@@ -81,13 +83,56 @@ def audit_columns(entries: list[AuditEntry]) -> list[list[Any]]:
         [json.dumps(dict(e.numbers)) for e in entries],
         [e.state for e in entries],
         [e.order_id for e in entries],
+        [None if e.status is None else status_to_json(e.status) for e in entries],
     ]
 
 
 def audit_from_record(r: Any) -> AuditRecord:
     numbers = json.loads(r["numbers"])
+    status = None if r["status"] is None else status_from_json(r["status"])
     entry = AuditEntry(
         r["ts_ns"], r["account_id"], r["kind"], r["rule"], r["reason"], tuple(numbers.items()), r["state"],
-        r["order_id"],
+        r["order_id"], status,
     )  # fmt: skip
     return AuditRecord(r["seq"], entry)
+
+
+def status_to_json(s: StatusSnapshot) -> str:
+    return json.dumps(
+        {
+            "account_id": s.account_id,
+            "state": s.state,
+            "trading_day": s.trading_day.isoformat(),
+            "daily_loss_used": str(s.daily_loss_used),
+            "daily_loss_limit": _dec(s.daily_loss_limit),
+            "drawdown_threshold": _dec(s.drawdown_threshold),
+            "drawdown_distance": _dec(s.drawdown_distance),
+            "peak": str(s.peak),
+            "equity": str(s.equity),
+            "locked_until_ns": s.locked_until_ns,
+            "reason": s.reason,
+            "emergency_stop": s.emergency_stop,
+            "usage": [[u.rule, u.current, u.limit, _dec(u.used)] for u in s.usage],
+            "updated_ns": s.updated_ns,
+        }
+    )
+
+
+def status_from_json(text: str) -> StatusSnapshot:
+    d: dict[str, Any] = json.loads(text)
+    return StatusSnapshot(
+        account_id=d["account_id"],
+        state=d["state"],
+        trading_day=date.fromisoformat(d["trading_day"]),
+        daily_loss_used=Decimal(d["daily_loss_used"]),
+        daily_loss_limit=_undec(d["daily_loss_limit"]),
+        drawdown_threshold=_undec(d["drawdown_threshold"]),
+        drawdown_distance=_undec(d["drawdown_distance"]),
+        peak=Decimal(d["peak"]),
+        equity=Decimal(d["equity"]),
+        locked_until_ns=d["locked_until_ns"],
+        reason=d["reason"],
+        emergency_stop=d["emergency_stop"],
+        usage=tuple(RuleUsage(rule, current, limit, _undec(used)) for rule, current, limit, used in d["usage"]),
+        updated_ns=d["updated_ns"],
+    )

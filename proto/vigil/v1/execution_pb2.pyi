@@ -151,6 +151,7 @@ class Order(_message.Message):
     time_in_force: Global___TimeInForce.ValueType
     status: Global___OrderStatus.ValueType
     average_fill_price: _builtins.str
+    """Averages carry the instrument's price places plus 4, rounded half-even (ES: "6001.083333")."""
     parent_order_id: _builtins.str
     """Links: the bracket entry of an exit, the bracket it belongs to, its OCO group."""
     bracket_id: _builtins.str
@@ -253,6 +254,7 @@ class Position(_message.Message):
     quantity: _builtins.int
     """Signed: positive long, negative short."""
     average_price: _builtins.str
+    """The open lots' average entry: the instrument's price places plus 4, rounded half-even."""
     mark_price: _builtins.str
     unrealized_points: _builtins.str
     unrealized_pnl: _builtins.str

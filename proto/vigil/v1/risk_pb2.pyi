@@ -315,6 +315,7 @@ class RiskEvent(_message.Message):
     rule: _builtins.str
     reason: _builtins.str
     state: Global___RiskState.ValueType
+    """The account's effective state right after the entry (as in RiskStatus.state)."""
     def __init__(
         self,
         *,
@@ -407,7 +408,9 @@ class StreamRiskEventsResponse(_message.Message):
     def event(self) -> Global___RiskEvent: ...
     @_builtins.property
     def status(self) -> Global___RiskStatus:
-        """The account's status after the event."""
+        """The account's status right after the event, as it stood then (a replayed entry shows its own
+        time's status, not today's). Unset for engine-wide entries (emergency stop, resume).
+        """
 
     def __init__(
         self,

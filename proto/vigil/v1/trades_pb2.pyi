@@ -67,7 +67,9 @@ Global___TradeStatus: _TypeAlias = TradeStatus  # noqa: Y015
 
 @_typing.final
 class TradeEvent(_message.Message):
-    """One excursion event: new_high, new_low, break_even_triggered, stop_hit, target_hit, closed."""
+    """One excursion event: new_high, new_low, break_even_triggered, stop_hit, target_hit, closed.
+    stop_hit and target_hit carry the observed price that hit (beyond the level after a gap) and its R.
+    """
 
     DESCRIPTOR: _descriptor.Descriptor
 
@@ -155,12 +157,16 @@ class TrackedTrade(_message.Message):
     """Empty when there is no target."""
     status: Global___TradeStatus.ValueType
     mfe_r: _builtins.str
-    """Maximum favourable and adverse excursion in R and in points."""
+    """Maximum favourable and adverse excursion in R and in points: the extremes the exit price reached,
+    a gap through the stop or target included.
+    """
     mae_r: _builtins.str
     mfe_points: _builtins.str
     mae_points: _builtins.str
     result_r: _builtins.str
-    """R at the exit (stop, target or close); empty while open."""
+    """R at the exit, empty while open: a stop or target exit is booked at its level (-1R, 0R at
+    break-even, the target's R) even through a gap; a close at its price.
+    """
     exit_price: _builtins.str
     current_r: _builtins.str
     """The current R of an open trade."""

@@ -48,7 +48,8 @@ async def open_desk(
     running = await start(server_config(database_url, symbols=(ES.id,), **config), clock=clock, feed_plan=plan)
     try:
         await source.paused.wait()
-        clock.set_ns(T0 + S)
+        if clock.now_ns() < T0 + S:  # a clock given later than the first quote stays where it is
+            clock.set_ns(T0 + S)
         async with grpc.aio.insecure_channel(running.address) as channel:
             yield Desk(running, pb_grpc.ExecutionServiceStub(channel), clock, source)
     finally:

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 import grpc
 import pytest
 
+from core_server.config import PaperConfig
 from tests.integration.execution.desk import MS, T0, Desk, S, bad_field, open_desk, order
 from tests.kit.eventually import eventually
 from tests.kit.feeds import ES, quote, trade
@@ -218,3 +219,17 @@ async def test_order_events_and_account_snapshots_stream_after_they_are_stored(d
     await eventually(live_pnl)
     events.cancel()
     account.cancel()
+
+
+async def test_average_prices_print_exactly_to_the_instrument_places_plus_four(database_url: str) -> None:
+    async with open_desk(database_url, paper=PaperConfig(slippage_ticks=0)) as desk:
+        await filled_long(desk)  # 1 at the ask, 6000.25
+        await submit(desk, order(qty=2))
+        await desk.ticks(quote(ES, T0 + 2 * S, "6001.00", "6001.50"))  # 2 at 6001.50
+        await eventually(lambda: desk.running.execution.engine.position("paper", ES.id).net_qty == 3)  # type: ignore[union-attr,arg-type]
+
+        # (6000.25 + 2 x 6001.50) / 3 = 6001.08333...: ES prices have 2 places, averages 2 + 4, rounded half-even.
+        (position,) = (await desk.stub.ListPositions(pb.ListPositionsRequest(account_id="paper"))).positions
+        assert position.average_price == "6001.083333"
+        orders = (await desk.stub.ListOrders(pb.ListOrdersRequest(account_id="paper"))).orders
+        assert sorted(o.average_fill_price for o in orders) == ["6000.250000", "6001.500000"]

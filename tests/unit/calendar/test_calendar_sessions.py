@@ -254,3 +254,28 @@ def test_loading_the_calendar_never_imports_pandas() -> None:
         "assert not {'pandas', 'numpy', 'pandas_market_calendars'} & set(sys.modules), sorted(sys.modules)\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
+
+
+@pytest.mark.parametrize(
+    ("at", "trade_date", "start", "end"),
+    [
+        # A regular Tuesday: 17:00 CT Monday to 17:00 CT Tuesday.
+        (ct(2026, 3, 10, 9), date(2026, 3, 10), ct(2026, 3, 9, 17), ct(2026, 3, 10, 17)),
+        (ct(2026, 3, 10, 16, 30), date(2026, 3, 10), ct(2026, 3, 9, 17), ct(2026, 3, 10, 17)),
+        # The weekend counts toward Monday: the day runs from Friday 17:00 CT to Monday 17:00 CT.
+        (ct(2026, 3, 13, 17), date(2026, 3, 16), ct(2026, 3, 13, 17), ct(2026, 3, 16, 17)),
+        (ct(2026, 3, 14, 12), date(2026, 3, 16), ct(2026, 3, 13, 17), ct(2026, 3, 16, 17)),
+        # Thanksgiving 2025-11-27 is no trade date: Wednesday 17:00 to Friday 17:00 is 11-28.
+        (ct(2025, 11, 27, 10), date(2025, 11, 28), ct(2025, 11, 26, 17), ct(2025, 11, 28, 17)),
+        (ct(2025, 11, 27, 14), date(2025, 11, 28), ct(2025, 11, 26, 17), ct(2025, 11, 28, 17)),
+        # Christmas 2025 is closed: Christmas Eve 17:00 to 12-26 17:00 is 12-26.
+        (ct(2025, 12, 25, 10), date(2025, 12, 26), ct(2025, 12, 24, 17), ct(2025, 12, 26, 17)),
+    ],
+)
+def test_trade_date_bounds_roll_only_on_cme_trade_dates(at: int, trade_date: date, start: int, end: int) -> None:
+    assert CAL.trade_date_bounds(at) == (trade_date, start, end)
+
+
+def test_trade_date_bounds_outside_the_table_are_a_range_error() -> None:
+    with pytest.raises(CalendarRangeError):
+        CAL.trade_date_bounds(ct(2031, 1, 6, 9))

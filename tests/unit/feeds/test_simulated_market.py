@@ -10,7 +10,7 @@ import pytest
 
 from core_server.feeds.simulated_market import SimulatedMarket
 from core_server.model.errors import InvalidArgument
-from core_server.model.instruments import Contract
+from core_server.model.instruments import INSTRUMENTS, Contract
 from core_server.model.market_data import Aggressor, Quote, Tick, Trade
 
 ALL_ROOTS = ("NQ", "MNQ", "ES", "MES", "YM", "MYM", "RTY", "M2K")
@@ -179,3 +179,11 @@ def test_bad_arguments_are_refused() -> None:
     with pytest.raises(InvalidArgument):
         market.next_ticks(1, 10, 0)
     assert market.next_ticks(0, 0, 1) == []
+
+
+def test_start_prices_for_a_mini_and_its_micro_start_their_shared_book_at_the_mini_price() -> None:
+    nq, mnq = Contract("NQ", 2026, 12), Contract("MNQ", 2026, 12)
+    market = SimulatedMarket([nq, mnq], 3, {nq.id: Decimal("30000.00"), mnq.id: Decimal("29990.00")})
+    first = market.next_ticks(50, 0, 1_000_000_000)
+    prices = [t.price if isinstance(t, Trade) else t.bid for t in first]
+    assert all(abs(p - INSTRUMENTS["NQ"].ticks_from_price("30000.00")) < 200 for p in prices)

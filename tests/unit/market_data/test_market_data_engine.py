@@ -144,3 +144,42 @@ async def test_forming_candles_are_published_only_for_contracts_that_changed() -
     batch = await forming.next_batch()
     assert {c.contract_id for c in batch} == {NQ.id}
     assert len(batch) == 6 and not any(c.closed for c in batch)
+
+
+async def test_a_candle_cut_short_by_a_stopped_feed_is_incomplete_when_it_closes() -> None:
+    clock, bus, store, engine, binding = make_engine(start=T0 - NS_PER_MINUTE)
+    binding.on_ticks([trade(NQ, T0 + s * NS_PER_SECOND, "25340.00") for s in range(1, 19)])  # 18 seconds of it
+    clock.set_ns(T0 + 18 * NS_PER_SECOND)
+    binding.on_state(FeedState.STOPPED, "cancelled")
+
+    forming = engine.state(NQ.id).aggregator.forming()
+    assert forming and not any(c.complete for c in forming)  # 1m to 1d: none will see the rest of its bucket
+    clock.set_ns(T0 + 2 * NS_PER_MINUTE)
+    engine.shell.advance()
+    [m1] = [c for c in store.candles if c.timeframe is Timeframe.M1]
+    assert (m1.closed, m1.complete, m1.tick_count) == (True, False, 18)
+
+
+async def test_a_realtime_feed_stopping_after_a_bucket_ended_leaves_that_candle_complete() -> None:
+    clock, bus, store, engine, binding = make_engine(start=T0 - NS_PER_MINUTE)
+    binding.on_ticks([trade(NQ, T0 + 1, "25340.00")])
+    clock.set_ns(T0 + NS_PER_MINUTE + 100_000_000)  # inside the close grace: the 1m bucket is over, not yet closed
+    binding.on_state(FeedState.STOPPED, "cancelled")
+    clock.set_ns(T0 + 2 * NS_PER_MINUTE)
+    engine.shell.advance()
+    [m1] = [c for c in store.candles if c.timeframe is Timeframe.M1]
+    assert m1.complete
+    assert not engine.state(NQ.id).aggregator.forming_for(Timeframe.M5).complete
+
+
+async def test_a_replay_that_ends_leaves_its_forming_candles_forming_and_incomplete() -> None:
+    clock, bus, store, engine, binding = make_engine(realtime=False, start=T0 - NS_PER_MINUTE)
+    binding.on_ticks([trade(NQ, T0 + 1, "25340.00"), trade(NQ, T0 + 30 * NS_PER_SECOND, "25341.00")])
+    forming = bus.subscribe("candles.NQZ2026.1m")
+    binding.on_state(FeedState.FINISHED, "replayed 2 ticks")
+
+    assert [c.complete for c in engine.state(NQ.id).aggregator.forming()] == [False] * 6
+    engine.publish_forming()
+    [published] = await forming.next_batch()
+    assert (published.closed, published.complete) == (False, False)
+    assert store.candles == []

@@ -48,3 +48,33 @@ def test_off_grid_or_non_numeric_prices_are_rejected_with_the_field(price: str) 
 def test_unknown_root_is_a_clear_error() -> None:
     with pytest.raises(InvalidArgument, match="unknown instrument root"):
         instrument("CL")
+
+
+@pytest.mark.parametrize(
+    ("root", "total", "quantity", "text"),
+    [
+        ("ES", "18002.75", 3, "6000.916667"),  # 6000.9166...: the instrument's 2 places + 4, half-even
+        ("ES", "18004.00", 3, "6001.333333"),
+        ("ES", "12002.50", 2, "6001.250000"),  # on the grid: still the fixed number of places
+        ("YM", "90001", 2, "45000.5000"),
+        ("YM", "135001", 3, "45000.3333"),
+        ("RTY", "6001.1", 3, "2000.36667"),
+        ("NQ", "0.50", 8, "0.062500"),  # 0.0625 exactly
+        ("NQ", "0.25", 8, "0.031250"),  # 0.03125 exactly
+        ("NQ", "0.25", 16, "0.015625"),  # 0.015625
+        ("NQ", "0.25", 32, "0.007812"),  # 0.0078125: a half, rounded to even
+        ("NQ", "0.75", 32, "0.023438"),  # 0.0234375: a half, rounded to even (up)
+    ],
+)
+def test_an_average_price_is_exact_to_the_instrument_places_plus_four_rounded_half_even(
+    root: str, total: str, quantity: int, text: str
+) -> None:
+    spec = INSTRUMENTS[root]
+    average = spec.average_price(spec.ticks_from_price(total), quantity)
+    assert average == Decimal(text)
+    assert format(average, "f") == text
+
+
+def test_an_average_of_nothing_is_refused() -> None:
+    with pytest.raises(InvalidArgument):
+        INSTRUMENTS["ES"].average_price(4, 0)
