@@ -43,11 +43,19 @@ from core_server.execution.events import (
     PositionChanged,
 )
 from core_server.execution.exchange import NO_EVENTS, Events, PaperExchange
+from core_server.execution.exits import (
+    check_exit_distance,
+    check_target_distance,
+    describe,
+    exit_spec,
+    reducible,
+)
 from core_server.execution.fill_model import FillSettings, PaperFillModel
 from core_server.execution.model import (
     AccountId,
     CancelReason,
     MarkPrice,
+    ModifyCause,
     Order,
     OrderId,
     OrderRole,
@@ -68,7 +76,6 @@ from core_server.execution.validation import (
     check_enums,
     check_stop_side,
     order_prices,
-    tick_price,
     whole_quantity,
 )
 from core_server.model.errors import FailedPrecondition, InvalidArgument, NotFound
@@ -93,7 +100,6 @@ class PaperExecutionEngine(ExecutionQueries):
         self.fill_model = PaperFillModel(fill_settings or FillSettings())
         super().__init__(PaperExchange(self.fill_model, commissions or CommissionSchedule()), mark)
         self._checks: list[PreTradeCheck] = list(pre_trade_checks)
-        self._order_seq = 0
         # Bound straight to the exchange so a tick costs one call.
         self.on_quote: Callable[[Quote], tuple[ExecutionEvent, ...]] = self._x.on_quote
         self.on_trade: Callable[[Trade], tuple[ExecutionEvent, ...]] = self._x.on_trade
@@ -184,9 +190,21 @@ class PaperExecutionEngine(ExecutionQueries):
         if stop is not None:
             ask, bid = self._market_refs(contract_id)
             check_stop_side(spec, cmd.side, stop, ask, bid, prefix + "stop_price")
+        if not isinstance(cmd.reduce_only, bool):
+            raise InvalidArgument(prefix + "reduce_only", f"must be true or false, not {cmd.reduce_only!r}")
+        if cmd.reduce_only:
+            position = self._x.positions.get(cmd.account_id, contract_id)
+            room = reducible(cmd.side, position)
+            if room == 0:
+                leg = f"{prefix.rstrip('.')} leg: " if prefix else ""
+                raise FailedPrecondition(
+                    f"{leg}a reduce-only {cmd.side.name.lower()} has nothing to reduce: account {cmd.account_id} is "
+                    f"{describe(position)} in {contract_id}"
+                )
+            quantity = min(quantity, room)  # cut to the position (exits.py)
         return OrderRequest(
             cmd.account_id, contract_id, spec, cmd.side, cmd.order_type, quantity, cmd.time_in_force, limit, stop, role,
-            cmd.tag,
+            cmd.tag, cmd.reduce_only,
         )  # fmt: skip
 
     def _bracket_requests(self, cmd: SubmitBracket, now_ns: int, prefix: str) -> tuple[OrderRequest, ...]:
@@ -210,14 +228,19 @@ class PaperExecutionEngine(ExecutionQueries):
                 raise InvalidArgument(prefix + "entry_price", exc.reason) from None
             raise
         spec = entry.spec
-        stop_loss = tick_price(spec, cmd.stop_loss, prefix + "stop_loss")
-        take_profit = tick_price(spec, cmd.take_profit, prefix + "take_profit")
-        check_bracket_sides(spec, cmd.side, self._entry_reference(entry), stop_loss, take_profit, prefix)
+        stop_leg = exit_spec(spec, cmd.stop_loss, prefix + "stop_loss", target=False)
+        target_leg = exit_spec(spec, cmd.take_profit, prefix + "take_profit", target=True)
+        reference = self._entry_reference(entry)
+        check_bracket_sides(spec, cmd.side, reference, stop_leg.price, target_leg.price, prefix)
+        check_exit_distance(spec, stop_leg, reference, prefix + "stop_loss")
+        check_exit_distance(spec, target_leg, reference, prefix + "take_profit")
+        check_target_distance(spec, stop_leg, target_leg, reference, prefix + "take_profit")
         exit_side = cmd.side.opposite
-        sl = replace(entry, side=exit_side, order_type=OrderType.STOP, limit_price=None, stop_price=stop_loss,
-                     role=OrderRole.STOP_LOSS)  # fmt: skip
-        tp = replace(entry, side=exit_side, order_type=OrderType.LIMIT, limit_price=take_profit, stop_price=None,
-                     role=OrderRole.TAKE_PROFIT)  # fmt: skip
+        sl = replace(entry, side=exit_side, order_type=OrderType.STOP, limit_price=None, stop_price=stop_leg.price,
+                     role=OrderRole.STOP_LOSS, reduce_only=True, offset_ticks=stop_leg.ticks)  # fmt: skip
+        tp = replace(entry, side=exit_side, order_type=OrderType.LIMIT, limit_price=target_leg.price, stop_price=None,
+                     role=OrderRole.TAKE_PROFIT, reduce_only=True, offset_ticks=target_leg.ticks,
+                     target_r=target_leg.r)  # fmt: skip
         return entry, sl, tp
 
     def _entry_reference(self, entry: OrderRequest | Order) -> int | None:
@@ -240,9 +263,8 @@ class PaperExecutionEngine(ExecutionQueries):
     # -- placing orders -----------------------------------------------------------------------------------
 
     def _new_order(self, req: OrderRequest, now_ns: int, status: OrderStatus) -> Order:
-        self._order_seq += 1
         return Order(
-            order_id=OrderId(f"O-{self._order_seq}"),
+            order_id=self._x.next_order_id(),
             account_id=req.account_id,
             contract_id=req.contract_id,
             side=req.side,
@@ -257,6 +279,9 @@ class PaperExecutionEngine(ExecutionQueries):
             limit_price=req.limit_price,
             stop_price=req.stop_price,
             tag=req.tag,
+            reduce_only=req.reduce_only or req.role.is_exit,
+            offset_ticks=req.offset_ticks,
+            target_r=req.target_r,
         )
 
     def _denial(self, order: Order) -> str | None:
@@ -339,6 +364,9 @@ class PaperExecutionEngine(ExecutionQueries):
         new = modified_order(
             order, cmd, spec, self._market_refs(order.contract_id), bracket, self._x.orders, self._entry_reference
         )
+        if new.reduce_only and new.quantity > order.quantity:  # cut to the position (exits.py)
+            room = reducible(new.side, self._x.positions.get(new.account_id, new.contract_id))
+            new = replace(new, quantity=max(order.quantity, new.filled_qty + room))
         added = new.quantity - order.quantity
         if added > 0:
             # Only a larger quantity adds exposure (prices move no worst case); the checks see the increment
@@ -351,7 +379,7 @@ class PaperExecutionEngine(ExecutionQueries):
             for child_id in (bracket.stop_loss_id, bracket.take_profit_id):
                 child = self._x.orders[child_id]
                 if child.status is OrderStatus.HELD:
-                    self._x.resize(child, new.quantity, now_ns, out)
+                    self._x.resize(child, new.quantity, now_ns, out, ModifyCause.LINKED)
 
     def _cancel_open(
         self, account_id: AccountId, contract_id: str | None, reason: CancelReason, now_ns: int, out: Events
@@ -394,17 +422,16 @@ class PaperExecutionEngine(ExecutionQueries):
 
     def snapshot(self) -> EngineSnapshot:
         """Every piece of mutable state as one comparable value (tests: a refused command changes nothing)."""
-        return snapshot_of(self._x, self._order_seq)
+        return snapshot_of(self._x)
 
     def rollback_point(self) -> EngineSnapshot:
         """What `restore` needs to undo the next command; costs in proportion to the open orders only."""
-        return rollback_point(self._x, self._order_seq)
+        return rollback_point(self._x)
 
     def restore(self, snapshot: EngineSnapshot) -> None:
         """Put the engine back to `snapshot` (a rolled-back command, or a restart from the store); the latest
         market it has seen stays. With `rng_state` None the seeded streams are left as they are."""
         restore_exchange(self._x, snapshot)
-        self._order_seq = snapshot.counters[0]
 
     def lots(self, account_id: AccountId, contract_id: str) -> tuple[tuple[int, int], ...]:
         """The open FIFO lots (price ticks, signed quantity) of one position."""

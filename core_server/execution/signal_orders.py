@@ -1,7 +1,8 @@
 """SignalOrders: turns the Signal Lab trade of a confirmed signal into a paper bracket on the configured account.
 
-Market entry (the signal's computed entry is the reference), stop-loss at the signal's stop, take-profit at
-entry + target R x risk (rounded to the nearest tick), the signal's quantity, DAY. The bracket's orders carry
+Market entry, stop-loss at the signal's absolute pivot stop, take-profit at target R x the risk measured
+from the entry's actual average fill (fill - stop), never from the signal's computed entry (execution/exits.py
+anchors it when the entry fills, rounding away from the entry); the signal's quantity, DAY. The bracket's orders carry
 the tag `signal:<signal_id>`. A refused bracket (invalid, denied by a pre-trade check, or rejected by the
 simulated exchange on arrival) is reported back through `record_refusal(signal_id, reason)`. While an emergency
 stop is in force (`stopped()`), no bracket is even submitted: the refusal is recorded the same way.
@@ -11,11 +12,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 import structlog
 
-from core_server.execution.commands import SubmitBracket
+from core_server.execution.commands import ExitOffset, OffsetUnit, SubmitBracket
 from core_server.execution.events import OrderDenied
 from core_server.execution.live import LiveExecution
 from core_server.execution.model import AccountId, Order, OrderSide, OrderType, TimeInForce
@@ -31,17 +32,16 @@ RefusalRecorder = Callable[[str, str], Awaitable[None]]
 
 
 def bracket_for(trade: TradeRecord, account_id: AccountId, target_r: Decimal) -> SubmitBracket:
+    """A market bracket: stop at the signal's pivot stop, target `target_r` R from the entry's actual fill."""
     spec = INSTRUMENTS[trade.contract_id[:-5]]
-    sign = 1 if trade.direction is SignalDirection.BULLISH else -1
-    target_ticks = int((target_r * trade.risk_ticks).to_integral_value(ROUND_HALF_UP))
     return SubmitBracket(
         account_id=account_id,
         contract_id=trade.contract_id,
-        side=OrderSide.BUY if sign > 0 else OrderSide.SELL,
+        side=OrderSide.BUY if trade.direction is SignalDirection.BULLISH else OrderSide.SELL,
         quantity=trade.quantity,
         entry_type=OrderType.MARKET,
         stop_loss=spec.price_from_ticks(trade.stop_price),
-        take_profit=spec.price_from_ticks(trade.entry_price + sign * target_ticks),
+        take_profit=ExitOffset(target_r, OffsetUnit.R),
         time_in_force=TimeInForce.DAY,
         tag=TAG_PREFIX + trade.signal_id,
     )
