@@ -118,9 +118,8 @@ def exit_spec(spec: InstrumentSpec, level: ExitLevel, field: str, *, target: boo
     else:
         raise InvalidArgument(field, f"unknown distance unit {unit!r}")
     if ticks > bound:
-        raise InvalidArgument(
-            field, f"{_points(spec, ticks)} points is beyond the {_points(spec, bound)}-point bound for {spec.root} exits"
-        )
+        bound_text = f"the {_points(spec, bound)}-point bound for {spec.root} exits"
+        raise InvalidArgument(field, f"{_points(spec, ticks)} points is beyond {bound_text}")
     return ExitSpec(ticks=ticks)
 
 

@@ -136,7 +136,8 @@ def test_bracket_spec_round_trips_with_ticks_points_r_or_prices() -> None:
     assert (wire.stop_loss.points, wire.take_profit.r_multiple) == ("12.5", "1.5")
     assert isinstance(by_ticks, BracketSpec) and by_ticks.stop_loss_price is None
     # the older wire fields still read back
-    older = pb.BracketSpec(entry=cx.order_spec_to_pb(market("ES", "buy", 1)), stop_loss_ticks=20, take_profit_price="6100")
+    entry = cx.order_spec_to_pb(market("ES", "buy", 1))
+    older = pb.BracketSpec(entry=entry, stop_loss_ticks=20, take_profit_price="6100")
     read = cx.bracket_spec_from_pb(older)
     assert (read.stop_loss_ticks, read.take_profit_price) == (20, Decimal("6100"))
 
