@@ -221,3 +221,40 @@ def test_close_orders_are_reduce_only_and_reverse_orders_are_not() -> None:
         e.order for e in rig.engine.execute(ReversePosition(ACC, ES), T0 + 400 * MS) if isinstance(e, OrderAccepted)
     )
     assert not reverse.reduce_only and reverse.quantity == 2
+
+
+def test_mnq_bracket_against_a_short_of_two_protects_only_the_one_it_opens() -> None:
+    mnq = "MNQM2026"
+    rig = Rig()
+    rig.quote(mnq, "21000.00", "21000.25", at=0)
+    rig.submit(mnq, SELL, 2, at=0)
+    rig.quote(mnq, "21000.00", "21000.25", at=100)  # short 2 at 21000.00
+    entry, sl, tp = rig.bracket(mnq, BUY, 3, MKT, None, sl=TICKS(20), tp=TICKS(40), at=200)
+    rig.quote(mnq, "21000.00", "21000.25", at=300)  # bought 3 at 21000.25: long 1
+    assert rig.engine.position(ACC, mnq).net_qty == 1
+    assert [(rig.engine.order(o).quantity, rig.engine.order(o).status) for o in (sl, tp)] == [
+        (1, OrderStatus.WORKING),
+        (1, OrderStatus.WORKING),
+    ]
+    assert (rig.engine.order(sl).stop_price, rig.engine.order(tp).limit_price) == (
+        ticks(mnq, "20995.25"),
+        ticks(mnq, "21010.25"),
+    )
+    events = rig.trade(mnq, "21010.50", at=400)
+    assert fills(events) == [(tp, 1, ticks(mnq, "21010.25"))]
+    assert rig.engine.position(ACC, mnq).is_flat and not rig.engine.open_orders(ACC, mnq)
+    # short 2 bought back 1 tick worse: -2 x $0.50; the long 1 made 40 ticks: +$20.00; 6 contracts x $2.50
+    assert rig.balance() == D("50004.00")
+
+
+def test_a_restored_engine_keeps_cutting_and_cancelling_its_reduce_only_orders() -> None:
+    rig = Rig()
+    long_n(rig, 2)
+    order = rig.submit(ES, SELL, 2, LMT, at=200, limit="6010.00", reduce_only=True)
+    rig.quote(ES, "6000.00", "6000.25", at=300)
+    restored = Rig()
+    restored.engine.restore(rig.engine.snapshot())
+    restored.quote(ES, "6000.00", "6000.25", at=300)
+    restored.submit(ES, SELL, 2, at=400)
+    events = restored.quote(ES, "6000.00", "6000.25", at=500)
+    assert cancelled(events) == [(order, CancelReason.POSITION_FLAT)]
