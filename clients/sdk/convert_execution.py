@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
 
 from clients.sdk.convert import (
     decimal_from_wire,
+    decimal_to_wire,
     optional_decimal_from_wire,
     optional_decimal_to_wire,
 )
@@ -81,6 +83,7 @@ def order_spec_to_pb(spec: OrderSpec, field: str = "order") -> pb.OrderSpec:
         stop_price=optional_decimal_to_wire(spec.stop_price, f"{field}.stop_price"),
         time_in_force=_TIF_TO_PB[TimeInForce.parse(spec.time_in_force, f"{field}.time_in_force")],
         client_order_id=spec.client_order_id,
+        reduce_only=spec.reduce_only,
     )
 
 
@@ -95,26 +98,73 @@ def order_spec_from_pb(msg: pb.OrderSpec) -> OrderSpec:
         # Unset means the server's default, DAY.
         time_in_force=TimeInForce.DAY if not msg.time_in_force else _TIF_FROM_PB.get(msg.time_in_force, _UNKNOWN_TIF),
         client_order_id=msg.client_order_id,
+        reduce_only=msg.reduce_only,
     )
+
+
+def _exit_to_pb(
+    field: str, price: Decimal | None, ticks: int, points: Decimal | None, r: Decimal | None = None
+) -> pb.BracketExit | None:
+    """One exit as the wire's BracketExit (the builder has checked that at most one form is given)."""
+    if price is not None:
+        return pb.BracketExit(price=decimal_to_wire(price, f"{field}.price"))
+    if ticks:
+        return pb.BracketExit(ticks=str(ticks))
+    if points is not None:
+        return pb.BracketExit(points=decimal_to_wire(points, f"{field}.points"))
+    if r is not None:
+        return pb.BracketExit(r_multiple=decimal_to_wire(r, f"{field}.r_multiple"))
+    return None
 
 
 def bracket_spec_to_pb(spec: BracketSpec, field: str = "bracket") -> pb.BracketSpec:
-    return pb.BracketSpec(
-        entry=order_spec_to_pb(spec.entry, f"{field}.entry"),
-        stop_loss_price=optional_decimal_to_wire(spec.stop_loss_price, f"{field}.stop_loss_price"),
-        take_profit_price=optional_decimal_to_wire(spec.take_profit_price, f"{field}.take_profit_price"),
-        stop_loss_ticks=spec.stop_loss_ticks,
-        take_profit_ticks=spec.take_profit_ticks,
+    message = pb.BracketSpec(entry=order_spec_to_pb(spec.entry, f"{field}.entry"))
+    stop_loss = _exit_to_pb(f"{field}.stop_loss", spec.stop_loss_price, spec.stop_loss_ticks, spec.stop_loss_points)
+    take_profit = _exit_to_pb(
+        f"{field}.take_profit",
+        spec.take_profit_price,
+        spec.take_profit_ticks,
+        spec.take_profit_points,
+        spec.take_profit_r,
     )
+    if stop_loss is not None:
+        message.stop_loss.CopyFrom(stop_loss)
+    if take_profit is not None:
+        message.take_profit.CopyFrom(take_profit)
+    return message
+
+
+def _exit_from_pb(msg: pb.BracketSpec, leg: str) -> tuple[Decimal | None, int, Decimal | None, Decimal | None]:
+    """(price, ticks, points, r) of one exit, from BracketExit or the older `<leg>_price`/`<leg>_ticks`."""
+    price = optional_decimal_from_wire(getattr(msg, f"{leg}_price"))
+    ticks: int = getattr(msg, f"{leg}_ticks")
+    points = r = None
+    if msg.HasField(leg):  # type: ignore[arg-type]
+        exit_ = getattr(msg, leg)
+        level = exit_.WhichOneof("level")
+        if level == "price":
+            price = optional_decimal_from_wire(exit_.price)
+        elif level == "ticks":
+            ticks = int(decimal_from_wire(exit_.ticks))
+        elif level == "points":
+            points = optional_decimal_from_wire(exit_.points)
+        elif level == "r_multiple":
+            r = optional_decimal_from_wire(exit_.r_multiple)
+    return price, ticks, points, r
 
 
 def bracket_spec_from_pb(msg: pb.BracketSpec) -> BracketSpec:
+    sl_price, sl_ticks, sl_points, _ = _exit_from_pb(msg, "stop_loss")
+    tp_price, tp_ticks, tp_points, tp_r = _exit_from_pb(msg, "take_profit")
     return BracketSpec(
         entry=order_spec_from_pb(msg.entry),
-        stop_loss_price=optional_decimal_from_wire(msg.stop_loss_price),
-        take_profit_price=optional_decimal_from_wire(msg.take_profit_price),
-        stop_loss_ticks=msg.stop_loss_ticks,
-        take_profit_ticks=msg.take_profit_ticks,
+        stop_loss_price=sl_price,
+        take_profit_price=tp_price,
+        stop_loss_ticks=sl_ticks,
+        take_profit_ticks=tp_ticks,
+        stop_loss_points=sl_points,
+        take_profit_points=tp_points,
+        take_profit_r=tp_r,
     )
 
 
@@ -139,6 +189,9 @@ def order_from_pb(msg: pb.Order) -> Order:
         reason=msg.reason,
         created_ns=msg.created_ns,
         updated_ns=msg.updated_ns,
+        reduce_only=msg.reduce_only,
+        offset_ticks=msg.offset_ticks or None,
+        target_r=optional_decimal_from_wire(msg.target_r),
     )
 
 

@@ -112,17 +112,26 @@ class OrderSpec:
     stop_price: Decimal | None = None
     time_in_force: TimeInForce = TimeInForce.DAY
     client_order_id: str = ""
+    # Only reduce the position: refused when there is nothing to reduce, cut to the position when larger,
+    # cancelled once the position is flat or reversed.
+    reduce_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class BracketSpec:
-    """An entry plus one-cancels-other exits, each as a price or as a distance in ticks from the entry price."""
+    """An entry plus two reduce-only, one-cancels-other exits. Give each exit once: as an absolute price, or as
+    a distance from the entry's average fill price (applied when it fills) in ticks or points, or for the
+    take-profit in R (multiples of the stop-loss's distance from the fill). The builder `bracket` checks this.
+    """
 
     entry: OrderSpec
     stop_loss_price: Decimal | None = None
     take_profit_price: Decimal | None = None
     stop_loss_ticks: int = 0
     take_profit_ticks: int = 0
+    stop_loss_points: Decimal | None = None
+    take_profit_points: Decimal | None = None
+    take_profit_r: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +157,9 @@ class Order:
     reason: str  # why it was denied, cancelled or expired
     created_ns: int
     updated_ns: int
+    reduce_only: bool = False  # may only reduce the position (bracket exits and closing orders always)
+    offset_ticks: int | None = None  # a bracket exit placed this many ticks from its entry's average fill
+    target_r: Decimal | None = None  # a take-profit placed at this many R from its entry's average fill
 
     @property
     def remaining_quantity(self) -> int:
@@ -234,9 +246,13 @@ class Account:
 class OrderEvent:
     """What an order command or the exchange did to one order; `fill` is set for fills."""
 
-    kind: str  # accepted, denied, working, triggered, filled, modified, cancelled, expired
+    kind: str  # accepted, denied, rejected, working, triggered, filled, modified, cancelled, expired
     order: Order | None
     fill: Fill | None
+    # why: a denial's or rejection's reason; for cancelled: requested, oco, bracket, close, flatten, reset,
+    # position_flat (a reduce-only order with nothing left to reduce) or stop_through (a bracket's stop was
+    # already hit when its entry filled: the position was closed at market); for modified: requested, linked,
+    # anchored (a bracket exit moved to its entry's average fill) or reduce_only (cut to the position).
     reason: str
     ts_ns: int
 

@@ -31,7 +31,7 @@ from core_server.execution.commands import (
     SubmitOcoPair,
 )
 from core_server.execution.events import OrderAccepted, OrderDenied
-from core_server.execution.model import AccountId, Order, OrderId, OrderSide, OrderType
+from core_server.execution.model import AccountId, Order, OrderId
 from core_server.live.execution_desk import ExecutionDesk
 from core_server.model.clock import Clock
 from core_server.model.errors import InvalidArgument
@@ -96,13 +96,6 @@ class ExecutionServicer(pb_grpc.ExecutionServiceServicer):
         name = self._live.account_name(account_id)
         return convert.account_to_proto(self._engine, account, name, self._live.account_updated_ns(account_id))
 
-    def _market(self, contract_id: str, side: OrderSide) -> int | None:
-        quote = self._engine.quote(contract_id)
-        if quote is not None:
-            return quote.ask if side is OrderSide.BUY else quote.bid
-        trade = self._engine.last_trade(contract_id)
-        return trade.price if trade is not None else None
-
     # -- accounts -----------------------------------------------------------------------------------------
 
     @unary
@@ -142,8 +135,8 @@ class ExecutionServicer(pb_grpc.ExecutionServiceServicer):
     @unary
     async def SubmitBracket(self, request: pb.SubmitBracketRequest, context: Ctx) -> pb.SubmitBracketResponse:
         account_id = self._account_id(request.account_id)
-        cmd = convert.bracket_command(account_id, request.bracket, self._clock.now_ns(), "bracket.", self._market)
-        change = await self._execute(cmd, convert.bracket_field("bracket.", lambda _: cmd.entry_type))
+        cmd = convert.bracket_command(account_id, request.bracket, self._clock.now_ns(), "bracket.")
+        change = await self._execute(cmd, convert.bracket_field("bracket.", lambda _: request.bracket))
         orders = self._placed(change)
         return pb.SubmitBracketResponse(
             orders=orders, bracket_id=orders[0].order_id, events=convert.change_events(change)
@@ -158,14 +151,13 @@ class ExecutionServicer(pb_grpc.ExecutionServiceServicer):
             raise InvalidArgument("brackets", f"between 1 and {MAX_BATCH} brackets are required")
         now = self._clock.now_ns()
         brackets = tuple(
-            convert.bracket_command(account_id, b, now, f"brackets[{i}].", self._market)
-            for i, b in enumerate(request.brackets)
+            convert.bracket_command(account_id, b, now, f"brackets[{i}].") for i, b in enumerate(request.brackets)
         )
 
-        def entry_type(head: str) -> OrderType:
-            return brackets[int(head[len("brackets[") : -2])].entry_type
+        def spec_of(head: str) -> pb.BracketSpec:
+            return request.brackets[int(head[len("brackets[") : -2])]
 
-        change = await self._execute(SubmitBracketBatch(brackets), convert.bracket_field("", entry_type))
+        change = await self._execute(SubmitBracketBatch(brackets), convert.bracket_field("", spec_of))
         orders = self._placed(change)
         return pb.SubmitBracketBatchResponse(
             orders=orders, bracket_ids=[o.order_id for o in orders[::3]], events=convert.change_events(change)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
 from core_server.execution.changes import ExecutionChange, OrderState, order_id_of
-from core_server.execution.commands import SubmitBracket, SubmitOrder
+from core_server.execution.commands import ExitLevel, ExitOffset, OffsetUnit, SubmitBracket, SubmitOrder
 from core_server.execution.engine import PaperExecutionEngine
 from core_server.execution.events import (
     ExecutionEvent,
@@ -86,8 +86,6 @@ _BRACKET_FIELDS = {
     "quantity": "entry.quantity",
     "entry_type": "entry.type",
     "time_in_force": "entry.time_in_force",
-    "stop_loss": "stop_loss_price",
-    "take_profit": "take_profit_price",
 }
 
 
@@ -157,53 +155,61 @@ def order_command(account_id: str, spec: pb.OrderSpec, now_ns: int, prefix: str)
         limit_price=decimal_or_none(spec.limit_price, prefix + "limit_price"),
         stop_price=decimal_or_none(spec.stop_price, prefix + "stop_price"),
         tag=spec.client_order_id,
+        reduce_only=spec.reduce_only,
     )
 
 
-def _exit_price(
-    price_text: str, ticks: int, reference: int | None, away: int, spec: InstrumentSpec, prefix: str, name: str
-) -> Decimal:
-    """An exit as a price, or as `ticks` from the entry reference in direction `away` (+1 above, -1 below)."""
-    price = decimal_or_none(price_text, f"{prefix}{name}_price")
-    if ticks < 0:
-        raise InvalidArgument(f"{prefix}{name}_ticks", "must not be negative")
-    if price is not None and ticks:
-        raise InvalidArgument(f"{prefix}{name}_ticks", f"give {name}_price or {name}_ticks, not both")
-    if price is not None:
-        return price
-    if not ticks:
-        raise InvalidArgument(f"{prefix}{name}_price", f"{name}_price or {name}_ticks is required")
-    if reference is None:
-        raise InvalidArgument(f"{prefix}{name}_ticks", "no market price yet to measure ticks from; give a price")
-    return spec.price_from_ticks(reference + away * ticks)
+_LEVELS = {"ticks": OffsetUnit.TICKS, "points": OffsetUnit.POINTS, "r_multiple": OffsetUnit.R}
 
 
-def bracket_command(
-    account_id: str,
-    spec: pb.BracketSpec,
-    now_ns: int,
-    prefix: str,
-    market: Callable[[str, OrderSide], int | None],
-) -> SubmitBracket:
-    """A SubmitBracket; exits given in ticks are measured from the entry price (a market entry: the current
-    ask for a buy, bid for a sell)."""
+def exit_field(spec: pb.BracketSpec, leg: str) -> str:
+    """The wire field that gives a bracket leg (`stop_loss` or `take_profit`): `<leg>.<level>`, or the older
+    `<leg>_ticks` or `<leg>_price` (the default when none is given)."""
+    if spec.HasField(leg):  # type: ignore[arg-type]
+        level = getattr(spec, leg).WhichOneof("level")
+        return f"{leg}.{level}" if level else leg
+    if getattr(spec, f"{leg}_ticks"):
+        return f"{leg}_ticks"
+    return f"{leg}_price"
+
+
+def _exit_level(spec: pb.BracketSpec, leg: str, prefix: str) -> ExitLevel:
+    """One exit as given, exactly once: an absolute price, or a distance from the entry's fill."""
+    exit_given = spec.HasField(leg)  # type: ignore[arg-type]
+    price_text = getattr(spec, f"{leg}_price").strip()
+    ticks = getattr(spec, f"{leg}_ticks")
+    if exit_given + bool(price_text) + bool(ticks) > 1:
+        raise InvalidArgument(prefix + leg, f"give the {leg.replace('_', '-')} once: {leg}, {leg}_price or {leg}_ticks")
+    if price_text:
+        return _decimal(price_text, f"{prefix}{leg}_price")
+    if ticks:
+        if ticks < 0:
+            raise InvalidArgument(f"{prefix}{leg}_ticks", "must be positive")
+        return ExitOffset(Decimal(ticks), OffsetUnit.TICKS)
+    level = getattr(spec, leg).WhichOneof("level") if exit_given else None
+    if level is None:
+        raise InvalidArgument(prefix + leg, "required: a price, or ticks, points or (take-profit) r_multiple")
+    value = _decimal(getattr(getattr(spec, leg), level), f"{prefix}{leg}.{level}")
+    return value if level == "price" else ExitOffset(value, _LEVELS[level])
+
+
+def _decimal(text: str, field: str) -> Decimal:
+    value = decimal_or_none(text, field)
+    if value is None:
+        raise InvalidArgument(field, "a decimal number is required")
+    return value
+
+
+def bracket_command(account_id: str, spec: pb.BracketSpec, now_ns: int, prefix: str) -> SubmitBracket:
+    """A SubmitBracket; each exit is an absolute price or a distance from the entry's average fill price."""
     entry = order_command(account_id, spec.entry, now_ns, prefix + "entry.")
     if entry.order_type is OrderType.STOP_LIMIT:
         raise InvalidArgument(prefix + "entry.type", "a bracket entry is MARKET, LIMIT or STOP")
+    if entry.reduce_only:
+        raise InvalidArgument(prefix + "entry.reduce_only", "a bracket entry opens a position; its exits reduce it")
     entry_price = entry.limit_price if entry.order_type is OrderType.LIMIT else entry.stop_price
-    instrument = spec_of(entry.contract_id)
-    if entry_price is not None:
-        name = "limit_price" if entry.order_type is OrderType.LIMIT else "stop_price"
-        reference: int | None = instrument.ticks_from_price(entry_price, f"{prefix}entry.{name}")
-    else:
-        reference = market(entry.contract_id, entry.side)
-    sign = entry.side.sign
-    stop_loss = _exit_price(
-        spec.stop_loss_price, spec.stop_loss_ticks, reference, -sign, instrument, prefix, "stop_loss"
-    )
-    take_profit = _exit_price(
-        spec.take_profit_price, spec.take_profit_ticks, reference, sign, instrument, prefix, "take_profit"
-    )
+    stop_loss = _exit_level(spec, "stop_loss", prefix)
+    take_profit = _exit_level(spec, "take_profit", prefix)
     return SubmitBracket(
         entry.account_id, entry.contract_id, entry.side, entry.quantity, entry.order_type, stop_loss, take_profit,
         entry_price if entry.order_type is not OrderType.MARKET else None, entry.time_in_force, entry.tag,
@@ -222,8 +228,9 @@ def order_field(prefix: str) -> Callable[[str], str]:
     return rename
 
 
-def bracket_field(prefix: str, entry_types: Callable[[str], OrderType]) -> Callable[[str], str]:
-    """Engine field name -> wire name of a bracket command; `brackets[i].` prefixes come through unchanged."""
+def bracket_field(prefix: str, specs: Callable[[str], pb.BracketSpec]) -> Callable[[str], str]:
+    """Engine field name -> wire name of a bracket command; `brackets[i].` prefixes come through unchanged and
+    `specs(head)` is the BracketSpec the command came from (an exit is named as it was given)."""
 
     def rename(field: str) -> str:
         if field == "account_id":
@@ -231,8 +238,10 @@ def bracket_field(prefix: str, entry_types: Callable[[str], OrderType]) -> Calla
         head, sep, tail = field.rpartition("].")
         head = head + sep
         if tail == "entry_price":
-            kind = entry_types(head)
+            kind = TYPE_FROM_PROTO.get(specs(head).entry.type)
             return f"{prefix}{head}entry.{'limit_price' if kind is OrderType.LIMIT else 'stop_price'}"
+        if tail in ("stop_loss", "take_profit"):
+            return f"{prefix}{head}{exit_field(specs(head), tail)}"
         return f"{prefix}{head}{_BRACKET_FIELDS.get(tail, tail)}"
 
     return rename
@@ -263,6 +272,9 @@ def order_to_proto(order: Order, reason: str, updated_ns: int) -> pb.Order:
         reason=reason,
         created_ns=order.submitted_ns,
         updated_ns=updated_ns or order.submitted_ns,
+        reduce_only=order.reduce_only,
+        offset_ticks=order.offset_ticks or 0,
+        target_r=format(order.target_r, "f") if order.target_r is not None else "",
     )
 
 
@@ -319,6 +331,8 @@ def _event_reason(event: ExecutionEvent) -> str:
         return event.reason
     if isinstance(event, OrderCancelled):
         return event.reason.name.lower()
+    if isinstance(event, OrderModified):
+        return event.cause.name.lower()
     return ""
 
 

@@ -2,10 +2,12 @@
 
 Bracket: the entry's fills activate the stop-loss and take-profit for the filled quantity (a later partial
 fill grows them). Each child works `entered - exited` contracts beyond its own fills, where `entered` is the
-entry's filled quantity and `exited` both children's fills. A child's fill while the entry still works
-cancels the entry's remainder (the trade is being exited); the sibling shrinks by the fill and is cancelled
-(reason OCO) when nothing is left to protect. An entry that ends unfilled (cancel, expiry) cancels its held
-children (reason BRACKET); one that ends partly filled leaves them protecting what filled.
+entry's filled quantity and `exited` both children's fills, and never more than the position it reduces
+(the children are reduce-only: exits.py). A child's fill while the entry still works cancels the entry's
+remainder (the trade is being exited); the sibling shrinks by the fill and is cancelled (reason OCO) when
+nothing is left to protect. An entry that ends unfilled (cancel, expiry) cancels its held children (reason
+BRACKET); one that ends partly filled leaves them protecting what filled. Where the children's prices come
+from (absolute, or distances anchored on the entry's average fill) is in exits.py.
 
 OCO pair: a fill of q on one leg shrinks the other by q; when a leg is completely filled, or the other has
 nothing left, the other is cancelled (reason OCO). Cancelling one leg by request leaves the other working.

@@ -9,10 +9,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from enum import IntEnum
 
 from core_server.execution.model import AccountId, OrderId, OrderSide, OrderType, TimeInForce
 
 Quantity = int | Decimal
+
+
+class OffsetUnit(IntEnum):
+    TICKS = 1  # whole ticks
+    POINTS = 2  # price points, a multiple of the tick size
+    R = 3  # take-profit only: multiples of the stop-loss's distance from the fill
+
+
+@dataclass(frozen=True, slots=True)
+class ExitOffset:
+    """A bracket exit as a distance from the entry's average fill price, applied when the entry fills."""
+
+    amount: Decimal
+    unit: OffsetUnit = OffsetUnit.TICKS
+
+
+ExitLevel = Decimal | ExitOffset  # an absolute price, or a distance from the fill
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,19 +57,24 @@ class SubmitOrder:
     limit_price: Decimal | None = None  # LIMIT and STOP_LIMIT
     stop_price: Decimal | None = None  # STOP and STOP_LIMIT
     tag: str = ""
+    reduce_only: bool = False  # may only reduce the position (see execution/exits.py)
 
 
 @dataclass(frozen=True, slots=True)
 class SubmitBracket:
-    """An entry (market, limit or stop) with a stop-loss and a take-profit that activate on its fills."""
+    """An entry (market, limit or stop) with a stop-loss and a take-profit that activate on its fills.
+
+    Each exit is an absolute price or an ExitOffset from the entry's average fill price (ticks or points; the
+    take-profit also in R, multiples of the stop-loss's distance). Both exits are reduce-only.
+    """
 
     account_id: AccountId
     contract_id: str
     side: OrderSide
     quantity: Quantity
     entry_type: OrderType
-    stop_loss: Decimal
-    take_profit: Decimal
+    stop_loss: ExitLevel
+    take_profit: ExitLevel
     entry_price: Decimal | None = None  # the limit or stop price of a LIMIT or STOP entry
     time_in_force: TimeInForce = TimeInForce.DAY
     tag: str = ""

@@ -18,6 +18,7 @@ from decimal import Decimal
 from core_server.calendar.trading_day import trading_day_bounds
 from core_server.execution.accounts import CommissionSchedule
 from core_server.execution.brackets import Bracket
+from core_server.execution.command_checks import CommandChecks
 from core_server.execution.commands import (
     CancelAllOrders,
     CancelOrder,
@@ -43,11 +44,13 @@ from core_server.execution.events import (
     PositionChanged,
 )
 from core_server.execution.exchange import NO_EVENTS, Events, PaperExchange
+from core_server.execution.exits import reducible
 from core_server.execution.fill_model import FillSettings, PaperFillModel
 from core_server.execution.model import (
     AccountId,
     CancelReason,
     MarkPrice,
+    ModifyCause,
     Order,
     OrderId,
     OrderRole,
@@ -59,27 +62,15 @@ from core_server.execution.model import (
 )
 from core_server.execution.modification import modified_order
 from core_server.execution.ports import PreTradeCheck
-from core_server.execution.queries import ExecutionQueries
 from core_server.execution.snapshot import EngineSnapshot, restore_exchange, rollback_point, snapshot_of
-from core_server.execution.validation import (
-    MAX_BATCH,
-    OrderRequest,
-    check_bracket_sides,
-    check_enums,
-    check_stop_side,
-    order_prices,
-    tick_price,
-    whole_quantity,
-)
-from core_server.model.errors import FailedPrecondition, InvalidArgument, NotFound
-from core_server.model.instruments import InstrumentSpec
+from core_server.execution.validation import MAX_BATCH, OrderRequest
+from core_server.model.errors import FailedPrecondition, InvalidArgument
 from core_server.model.market_data import Quote, Tick, Trade
-from core_server.model.symbols import parse_symbol
 
 _ZERO = Decimal(0)
 
 
-class PaperExecutionEngine(ExecutionQueries):
+class PaperExecutionEngine(CommandChecks):
     """Paper accounts, orders, fills and positions. `on_quote`/`on_trade` are the per-tick hot path."""
 
     def __init__(
@@ -93,7 +84,6 @@ class PaperExecutionEngine(ExecutionQueries):
         self.fill_model = PaperFillModel(fill_settings or FillSettings())
         super().__init__(PaperExchange(self.fill_model, commissions or CommissionSchedule()), mark)
         self._checks: list[PreTradeCheck] = list(pre_trade_checks)
-        self._order_seq = 0
         # Bound straight to the exchange so a tick costs one call.
         self.on_quote: Callable[[Quote], tuple[ExecutionEvent, ...]] = self._x.on_quote
         self.on_trade: Callable[[Trade], tuple[ExecutionEvent, ...]] = self._x.on_trade
@@ -156,97 +146,11 @@ class PaperExecutionEngine(ExecutionQueries):
                 raise InvalidArgument("command", f"unknown command {type(command).__name__}")
         return tuple(out)
 
-    # -- validation ---------------------------------------------------------------------------------------
-
-    def _contract(self, contract_id: object, now_ns: int, field: str) -> tuple[str, InstrumentSpec]:
-        if not isinstance(contract_id, str):
-            raise InvalidArgument(field, "a contract id such as NQZ2026 is required")
-        spec = self._x.specs.get(contract_id)
-        if spec is not None:
-            return contract_id, spec
-        contract = parse_symbol(contract_id, now_ns, field)
-        self._x.specs[contract.id] = contract.spec
-        return contract.id, contract.spec
-
-    def _market_refs(self, contract_id: str) -> tuple[int | None, int | None]:
-        """(what a buy would pay, what a sell would get): the quote, else the last trade, else unknown."""
-        book = self._x.books.get(contract_id)
-        if book is None:
-            return None, None
-        if book.quote is not None:
-            return book.quote.ask, book.quote.bid
-        if book.last_trade is not None:
-            return book.last_trade.price, book.last_trade.price
-        return None, None
-
-    def _order_request(self, cmd: SubmitOrder, now_ns: int, prefix: str, role: OrderRole) -> OrderRequest:
-        self._account(cmd.account_id, prefix + "account_id")
-        contract_id, spec = self._contract(cmd.contract_id, now_ns, prefix + "contract_id")
-        check_enums(cmd.side, cmd.order_type, cmd.time_in_force, prefix)
-        quantity = whole_quantity(cmd.quantity, prefix + "quantity")
-        limit, stop = order_prices(spec, cmd.order_type, cmd.limit_price, cmd.stop_price, prefix)
-        if stop is not None:
-            ask, bid = self._market_refs(contract_id)
-            check_stop_side(spec, cmd.side, stop, ask, bid, prefix + "stop_price")
-        return OrderRequest(
-            cmd.account_id, contract_id, spec, cmd.side, cmd.order_type, quantity, cmd.time_in_force, limit, stop, role,
-            cmd.tag,
-        )  # fmt: skip
-
-    def _bracket_requests(self, cmd: SubmitBracket, now_ns: int, prefix: str) -> tuple[OrderRequest, ...]:
-        """(entry, stop-loss, take-profit) requests of a checked bracket."""
-        if cmd.entry_type not in (OrderType.MARKET, OrderType.LIMIT, OrderType.STOP):
-            raise InvalidArgument(prefix + "entry_type", "a bracket entry is MARKET, LIMIT or STOP")
-        entry_limit = cmd.entry_price if cmd.entry_type is OrderType.LIMIT else None
-        entry_stop = cmd.entry_price if cmd.entry_type is OrderType.STOP else None
-        if cmd.entry_type is OrderType.MARKET and cmd.entry_price is not None:
-            raise InvalidArgument(prefix + "entry_price", "not allowed on a MARKET entry")
-        if cmd.entry_type is not OrderType.MARKET and cmd.entry_price is None:
-            raise InvalidArgument(prefix + "entry_price", f"required for a {cmd.entry_type.name} entry")
-        try:
-            entry = self._order_request(
-                SubmitOrder(cmd.account_id, cmd.contract_id, cmd.side, cmd.quantity, cmd.entry_type,
-                            cmd.time_in_force, entry_limit, entry_stop, cmd.tag),
-                now_ns, prefix, OrderRole.BRACKET_ENTRY,
-            )  # fmt: skip
-        except InvalidArgument as exc:
-            if exc.field in (prefix + "limit_price", prefix + "stop_price"):
-                raise InvalidArgument(prefix + "entry_price", exc.reason) from None
-            raise
-        spec = entry.spec
-        stop_loss = tick_price(spec, cmd.stop_loss, prefix + "stop_loss")
-        take_profit = tick_price(spec, cmd.take_profit, prefix + "take_profit")
-        check_bracket_sides(spec, cmd.side, self._entry_reference(entry), stop_loss, take_profit, prefix)
-        exit_side = cmd.side.opposite
-        sl = replace(entry, side=exit_side, order_type=OrderType.STOP, limit_price=None, stop_price=stop_loss,
-                     role=OrderRole.STOP_LOSS)  # fmt: skip
-        tp = replace(entry, side=exit_side, order_type=OrderType.LIMIT, limit_price=take_profit, stop_price=None,
-                     role=OrderRole.TAKE_PROFIT)  # fmt: skip
-        return entry, sl, tp
-
-    def _entry_reference(self, entry: OrderRequest | Order) -> int | None:
-        if entry.order_type is OrderType.LIMIT:
-            return entry.limit_price
-        if entry.order_type is OrderType.STOP:
-            return entry.stop_price
-        ask, bid = self._market_refs(entry.contract_id)
-        return ask if entry.side is OrderSide.BUY else bid
-
-    def _open_order(self, account_id: AccountId, order_id: OrderId) -> Order:
-        self._account(account_id)
-        order = self._x.orders.get(order_id)
-        if order is None or order.account_id != account_id:
-            raise NotFound("order_id", f"no order {order_id!r} in account {account_id!r}")
-        if not order.is_open:
-            raise FailedPrecondition(f"order {order_id} is {order.status.name.lower()}; only open orders change")
-        return order
-
     # -- placing orders -----------------------------------------------------------------------------------
 
     def _new_order(self, req: OrderRequest, now_ns: int, status: OrderStatus) -> Order:
-        self._order_seq += 1
         return Order(
-            order_id=OrderId(f"O-{self._order_seq}"),
+            order_id=self._x.next_order_id(),
             account_id=req.account_id,
             contract_id=req.contract_id,
             side=req.side,
@@ -261,6 +165,9 @@ class PaperExecutionEngine(ExecutionQueries):
             limit_price=req.limit_price,
             stop_price=req.stop_price,
             tag=req.tag,
+            reduce_only=req.reduce_only or req.role.is_exit,
+            offset_ticks=req.offset_ticks,
+            target_r=req.target_r,
         )
 
     def _denial(self, order: Order) -> str | None:
@@ -343,6 +250,9 @@ class PaperExecutionEngine(ExecutionQueries):
         new = modified_order(
             order, cmd, spec, self._market_refs(order.contract_id), bracket, self._x.orders, self._entry_reference
         )
+        if new.reduce_only and new.quantity > order.quantity:  # cut to the position (exits.py)
+            room = reducible(new.side, self._x.positions.get(new.account_id, new.contract_id))
+            new = replace(new, quantity=max(order.quantity, new.filled_qty + room))
         added = new.quantity - order.quantity
         if added > 0:
             # Only a larger quantity adds exposure (prices move no worst case); the checks see the increment
@@ -355,7 +265,7 @@ class PaperExecutionEngine(ExecutionQueries):
             for child_id in (bracket.stop_loss_id, bracket.take_profit_id):
                 child = self._x.orders[child_id]
                 if child.status is OrderStatus.HELD:
-                    self._x.resize(child, new.quantity, now_ns, out)
+                    self._x.resize(child, new.quantity, now_ns, out, ModifyCause.LINKED)
 
     def _cancel_open(
         self, account_id: AccountId, contract_id: str | None, reason: CancelReason, now_ns: int, out: Events
@@ -398,17 +308,16 @@ class PaperExecutionEngine(ExecutionQueries):
 
     def snapshot(self) -> EngineSnapshot:
         """Every piece of mutable state as one comparable value (tests: a refused command changes nothing)."""
-        return snapshot_of(self._x, self._order_seq)
+        return snapshot_of(self._x)
 
     def rollback_point(self) -> EngineSnapshot:
         """What `restore` needs to undo the next command; costs in proportion to the open orders only."""
-        return rollback_point(self._x, self._order_seq)
+        return rollback_point(self._x)
 
     def restore(self, snapshot: EngineSnapshot) -> None:
         """Put the engine back to `snapshot` (a rolled-back command, or a restart from the store); the latest
         market it has seen stays. With `rng_state` None the seeded streams are left as they are."""
         restore_exchange(self._x, snapshot)
-        self._order_seq = snapshot.counters[0]
 
     def lots(self, account_id: AccountId, contract_id: str) -> tuple[tuple[int, int], ...]:
         """The open FIFO lots (price ticks, signed quantity) of one position."""

@@ -14,6 +14,7 @@ from core_server.execution.model import (
     AccountId,
     CancelReason,
     Fill,
+    ModifyCause,
     Order,
     OrderId,
     Position,
@@ -94,7 +95,8 @@ class OrderFilled:
 
 @dataclass(frozen=True, slots=True)
 class OrderModified:
-    """Quantity or price changed, by request or because a linked order filled."""
+    """Quantity or prices changed: by request, because a linked order filled, because a bracket exit was
+    anchored to its entry's average fill, or because a reduce-only order was cut to its position."""
 
     account_id: AccountId
     order_id: OrderId
@@ -102,6 +104,7 @@ class OrderModified:
     limit_price: int | None
     stop_price: int | None
     ts_event: int
+    cause: ModifyCause = ModifyCause.REQUESTED
 
 
 @dataclass(frozen=True, slots=True)

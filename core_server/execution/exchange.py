@@ -1,8 +1,10 @@
-"""PaperExchange: the simulated venue: arrivals after latency, DAY expiry, matching, fills and order linkage.
+"""PaperExchange: the simulated venue: arrivals after latency, DAY expiry, matching and fills.
 
-It holds every order and applies the rules of fill_model.py; the engine validates commands, allocates ids
-and runs pre-trade checks before handing orders here. Events are appended to the caller's list in the
-order they happen; a tick that reaches nothing returns the shared empty tuple without allocating.
+It holds every order and applies the rules of fill_model.py; what follows a fill or the end of an order
+(bracket exits, OCO siblings, reduce-only orders cut to the position) is in linkage.py. The engine validates
+commands, allocates ids and runs pre-trade checks before handing orders here. Events are appended to the
+caller's list in the order they happen; a tick that reaches nothing returns the shared empty tuple without
+allocating.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from dataclasses import replace
 from heapq import heappop, heappush
 
 from core_server.execution.accounts import AccountBook, CommissionSchedule
-from core_server.execution.brackets import Bracket, child_target_quantity, oco_target_quantity
+from core_server.execution.brackets import Bracket
 from core_server.execution.events import (
     AccountBalanceChanged,
     ExecutionEvent,
@@ -24,16 +26,19 @@ from core_server.execution.events import (
     OrderWorking,
     PositionChanged,
 )
+from core_server.execution.exits import reducible
 from core_server.execution.fill_model import UNLIMITED, PaperFillModel
+from core_server.execution.linkage import after_end, after_fill
 from core_server.execution.matching import ContractBook
 from core_server.execution.model import (
+    AccountId,
     CancelReason,
     Fill,
     FillId,
     Liquidity,
+    ModifyCause,
     Order,
     OrderId,
-    OrderRole,
     OrderSide,
     OrderStatus,
 )
@@ -64,6 +69,9 @@ class PaperExchange:
         self.next_expiry = _NEVER
         self.seq = 0
         self.fill_seq = 0
+        self.order_seq = 0  # the n of the newest order id O-n
+        # Open reduce-only orders by (account, contract), in acceptance order: what a fill may have to cut.
+        self.exits: dict[tuple[AccountId, str], dict[OrderId, None]] = {}
         self._partial = fill_model.settings.partial_fills
 
     # -- setup --------------------------------------------------------------------------------------------
@@ -78,9 +86,13 @@ class PaperExchange:
         self.seq += 1
         return self.seq
 
+    def next_order_id(self) -> OrderId:
+        self.order_seq += 1
+        return OrderId(f"O-{self.order_seq}")
+
     def accept(self, order: Order) -> None:
         """Store a newly accepted order: pending until its arrival, or held (bracket child) until its entry fills."""
-        self.orders[order.order_id] = order
+        self.set(order)
         book = self.book(order.contract_id)
         if order.status is OrderStatus.PENDING:
             heappush(book.arrivals, (order.arrival_ns, self._next_seq(), order.order_id))
@@ -174,10 +186,10 @@ class PaperExchange:
             expire_ns, _, oid = heappop(heap)
             order = self.orders[oid]
             if order.is_open and order.expire_ns == expire_ns:
-                self._unrest(order)
-                order = self._set(replace(order, status=OrderStatus.EXPIRED))
+                self.unrest(order)
+                order = self.set(replace(order, status=OrderStatus.EXPIRED))
                 out.append(OrderExpired(order.account_id, oid, expire_ns))
-                self._after_end(order, ts, out)
+                after_end(self, order, ts, out)
         self.next_expiry = heap[0][0] if heap else _NEVER
 
     def _arrive(self, book: ContractBook, ts: int, out: Events) -> None:
@@ -187,22 +199,22 @@ class PaperExchange:
             order = self.orders[oid]
             if order.status is not OrderStatus.PENDING:
                 continue
-            order = self._set(replace(order, status=OrderStatus.WORKING))
+            order = self.set(replace(order, status=OrderStatus.WORKING))
             out.append(OrderWorking(order.account_id, oid, order.quantity, arrival_ns))
-            self._activate(order, ts, out, arriving=True)
+            self.activate(order, ts, out, arriving=True)
         book.next_arrival = heap[0][0] if heap else _NEVER
 
     # -- working an order ---------------------------------------------------------------------------------
 
-    def _activate(self, order: Order, ts: int, out: Events, arriving: bool = False) -> None:
+    def activate(self, order: Order, ts: int, out: Events, arriving: bool = False) -> None:
         """Put a working order to work: fill what is marketable now, rest the remainder."""
         book = self.books[order.contract_id]
         oid = order.order_id
         if order.acts_as_market:
             if book.quote is None and book.last_trade is None and arriving:
-                order = self._set(replace(order, status=OrderStatus.REJECTED))
+                order = self.set(replace(order, status=OrderStatus.REJECTED))
                 out.append(OrderRejected(order.account_id, oid, f"no market for {order.contract_id} yet", ts))
-                self._after_end(order, ts, out)
+                after_end(self, order, ts, out)
                 return
             book.markets.append(oid)
             self.rest[oid] = (_MARKET, 0, 0)
@@ -234,10 +246,10 @@ class PaperExchange:
         self.rest[oid] = (_STOP, stop, seq)
 
     def _trigger(self, book: ContractBook, order: Order, price: int, ts: int, out: Events) -> None:
-        self._unrest(order)
-        order = self._set(replace(order, triggered=True, status=OrderStatus.TRIGGERED))
+        self.unrest(order)
+        order = self.set(replace(order, triggered=True, status=OrderStatus.TRIGGERED))
         out.append(OrderTriggered(order.account_id, order.order_id, price, ts))
-        self._activate(order, ts, out)
+        self.activate(order, ts, out)
 
     def _fill_market(self, book: ContractBook, order: Order, ts: int, out: Events) -> None:
         """Fill at the quote (the ask for a buy, the bid for a sell) plus slippage. On trade-only data (no quote
@@ -294,13 +306,18 @@ class PaperExchange:
     # -- fills and what follows them ----------------------------------------------------------------------
 
     def _apply_fill(self, order: Order, qty: int, price: int, liquidity: Liquidity, ts: int, out: Events) -> None:
+        if order.reduce_only:  # never through zero, whatever the order's size says
+            qty = min(qty, reducible(order.side, self.positions.get(order.account_id, order.contract_id)))
+            if qty <= 0:
+                self.cancel(order, CancelReason.POSITION_FLAT, ts, out)
+                return
         spec = self.specs[order.contract_id]
         fee = self.commissions.for_fill(spec.root, qty)
         filled = order.filled_qty + qty
         status = OrderStatus.FILLED if filled == order.quantity else OrderStatus.PARTIALLY_FILLED
-        order = self._set(replace(order, filled_qty=filled, filled_cost=order.filled_cost + price * qty, status=status))
+        order = self.set(replace(order, filled_qty=filled, filled_cost=order.filled_cost + price * qty, status=status))
         if status is OrderStatus.FILLED:
-            self._unrest(order)
+            self.unrest(order)
         self.fill_seq += 1
         fill = Fill(
             FillId(f"F-{self.fill_seq}"),
@@ -322,77 +339,35 @@ class PaperExchange:
         out.append(PositionChanged(position, ticks, dollars, ts))
         account = self.accounts.book_fill(order.account_id, dollars, fee)
         out.append(AccountBalanceChanged(account, dollars, fee, ts))
-        self._after_fill(order, qty, ts, out)
+        after_fill(self, order, qty, ts, out)
 
-    def _after_fill(self, order: Order, qty: int, ts: int, out: Events) -> None:
-        role = order.role
-        if role is OrderRole.BRACKET_ENTRY:
-            bracket = self.brackets[order.order_id]
-            for child_id in (bracket.stop_loss_id, bracket.take_profit_id):
-                child = self.orders[child_id]
-                if not child.is_open:
-                    continue
-                target = child_target_quantity(order, child, self.orders[bracket.sibling_of(child_id)])
-                if child.status is OrderStatus.HELD:
-                    child = self._set(replace(child, quantity=target, status=OrderStatus.WORKING))
-                    out.append(OrderWorking(child.account_id, child_id, target, ts))
-                    self._activate(child, ts, out)
-                elif target != child.quantity:
-                    self.resize(child, target, ts, out)
-        elif role is OrderRole.STOP_LOSS or role is OrderRole.TAKE_PROFIT:
-            bracket = self.brackets[order.order_id]
-            entry = self.orders[bracket.entry_id]
-            if entry.is_open:
-                self.cancel(entry, CancelReason.BRACKET, ts, out)
-                entry = self.orders[bracket.entry_id]
-            sibling = self.orders[bracket.sibling_of(order.order_id)]
-            if sibling.is_open:
-                target = child_target_quantity(entry, sibling, order)
-                if target <= sibling.filled_qty:
-                    self.cancel(sibling, CancelReason.OCO, ts, out)
-                elif target != sibling.quantity:
-                    self.resize(sibling, target, ts, out)
-        elif role is OrderRole.OCO:
-            other = self.orders[order.linked_ids[0]]
-            if other.is_open:
-                target = oco_target_quantity(other, order, qty)
-                if target <= other.filled_qty:
-                    self.cancel(other, CancelReason.OCO, ts, out)
-                elif target != other.quantity:
-                    self.resize(other, target, ts, out)
-
-    def resize(self, order: Order, quantity: int, ts: int, out: Events) -> None:
-        order = self._set(replace(order, quantity=quantity))
-        out.append(OrderModified(order.account_id, order.order_id, quantity, order.limit_price, order.stop_price, ts))
+    def resize(self, order: Order, quantity: int, ts: int, out: Events, cause: ModifyCause) -> None:
+        order = self.set(replace(order, quantity=quantity))
+        out.append(
+            OrderModified(order.account_id, order.order_id, quantity, order.limit_price, order.stop_price, ts, cause)
+        )
 
     # -- ending and changing orders -----------------------------------------------------------------------
 
     def cancel(self, order: Order, reason: CancelReason, ts: int, out: Events) -> None:
-        self._unrest(order)
-        order = self._set(replace(order, status=OrderStatus.CANCELLED))
+        self.unrest(order)
+        order = self.set(replace(order, status=OrderStatus.CANCELLED))
         out.append(OrderCancelled(order.account_id, order.order_id, reason, ts))
-        self._after_end(order, ts, out)
+        after_end(self, order, ts, out)
 
-    def _after_end(self, order: Order, ts: int, out: Events) -> None:
-        """A bracket entry that ended without any fill takes its held children with it."""
-        if order.role is OrderRole.BRACKET_ENTRY and order.filled_qty == 0:
-            bracket = self.brackets[order.order_id]
-            for child_id in (bracket.stop_loss_id, bracket.take_profit_id):
-                child = self.orders[child_id]
-                if child.is_open:
-                    self.cancel(child, CancelReason.BRACKET, ts, out)
-
-    def modify(self, new: Order, ts: int, out: Events) -> None:
+    def modify(self, new: Order, ts: int, out: Events, cause: ModifyCause = ModifyCause.REQUESTED) -> None:
         """Replace an open order's quantity/prices; a working one re-enters the book (and may fill now)."""
         old = self.orders[new.order_id]
         resting = new.order_id in self.rest
-        self._unrest(old)
-        self._set(new)
-        out.append(OrderModified(new.account_id, new.order_id, new.quantity, new.limit_price, new.stop_price, ts))
+        self.unrest(old)
+        self.set(new)
+        out.append(
+            OrderModified(new.account_id, new.order_id, new.quantity, new.limit_price, new.stop_price, ts, cause)
+        )
         if resting:
-            self._activate(new, ts, out)
+            self.activate(new, ts, out)
 
-    def _unrest(self, order: Order) -> None:
+    def unrest(self, order: Order) -> None:
         where = self.rest.pop(order.order_id, None)
         if where is None:
             return
@@ -405,6 +380,13 @@ class PaperExchange:
         else:
             book.remove_market(order.order_id)
 
-    def _set(self, order: Order) -> Order:
+    def set(self, order: Order) -> Order:
+        """Store an order's new state (and keep the index of open reduce-only orders)."""
         self.orders[order.order_id] = order
+        if order.reduce_only:
+            key = (order.account_id, order.contract_id)
+            if order.is_open:
+                self.exits.setdefault(key, {})[order.order_id] = None
+            elif key in self.exits:
+                self.exits[key].pop(order.order_id, None)
         return order

@@ -63,8 +63,16 @@ class OrderRole(IntEnum):
     BRACKET_ENTRY = 3
     STOP_LOSS = 4  # bracket child
     TAKE_PROFIT = 5  # bracket child
-    CLOSE = 6  # made by close position / flatten: reduces only
+    CLOSE = 6  # made by close position / flatten, or by a bracket whose stop was already hit: reduces only
     REVERSE = 7  # made by reverse: closes and opens the opposite side
+
+    @property
+    def is_exit(self) -> bool:
+        """Orders of this role are always reduce-only."""
+        return self in _EXIT_ROLES
+
+
+_EXIT_ROLES = frozenset((OrderRole.STOP_LOSS, OrderRole.TAKE_PROFIT, OrderRole.CLOSE))
 
 
 class Liquidity(IntEnum):
@@ -79,6 +87,17 @@ class CancelReason(IntEnum):
     CLOSE = 4  # close position / reverse cleared the contract's orders first
     FLATTEN = 5
     RESET = 6
+    POSITION_FLAT = 7  # a reduce-only order whose position went flat or to the other side: nothing to reduce
+    STOP_THROUGH = 8  # a bracket stop-loss already hit when its entry filled: the position was closed at market
+
+
+class ModifyCause(IntEnum):
+    """Why an order's quantity or prices changed."""
+
+    REQUESTED = 1  # ModifyOrder
+    LINKED = 2  # its bracket entry or OCO sibling filled
+    ANCHORED = 3  # a bracket exit placed as a distance, moved to the entry's new average fill price
+    REDUCE_ONLY = 4  # a reduce-only order cut to the position it reduces
 
 
 class MarkPrice(IntEnum):
@@ -110,6 +129,10 @@ class Order:
     bracket_id: OrderId | None = None  # the entry's id, on the entry and on both children
     linked_ids: tuple[OrderId, ...] = ()  # OCO siblings
     tag: str = ""
+    reduce_only: bool = False  # may only reduce its account's position in its contract (exits always are)
+    # A bracket exit placed as a distance from its entry's average fill price (set when the entry fills):
+    offset_ticks: int | None = None  # the stop-loss or take-profit this many ticks away
+    target_r: Decimal | None = None  # the take-profit at R x the stop-loss's distance
 
     @property
     def leaves_qty(self) -> int:

@@ -7,12 +7,15 @@ from dataclasses import replace
 
 from core_server.execution.brackets import Bracket
 from core_server.execution.commands import ModifyOrder
+from core_server.execution.exits import ExitSpec, check_exit_distance
 from core_server.execution.model import Order, OrderId, OrderRole, OrderStatus, OrderType
 from core_server.execution.validation import check_bracket_sides, check_stop_side, tick_price, whole_quantity
 from core_server.model.errors import FailedPrecondition, InvalidArgument
 from core_server.model.instruments import InstrumentSpec
 
 _CHILD_ROLES = (OrderRole.STOP_LOSS, OrderRole.TAKE_PROFIT)
+_LIMITED = (OrderType.LIMIT, OrderType.STOP_LIMIT)
+_STOPPED = (OrderType.STOP, OrderType.STOP_LIMIT)
 
 
 def modified_order(
@@ -36,12 +39,12 @@ def modified_order(
             raise InvalidArgument("quantity", f"must exceed the {order.filled_qty} already filled")
     limit = order.limit_price
     if cmd.limit_price is not None:
-        if order.limit_price is None:
+        if order.order_type not in _LIMITED:
             raise InvalidArgument("limit_price", f"a {order.order_type.name} order has no limit price")
         limit = tick_price(spec, cmd.limit_price, "limit_price")
     stop = order.stop_price
     if cmd.stop_price is not None:
-        if order.stop_price is None:
+        if order.order_type not in _STOPPED:
             raise InvalidArgument("stop_price", f"a {order.order_type.name} order has no stop price")
         if order.triggered:
             raise FailedPrecondition(f"order {order.order_id} has triggered; its stop price no longer applies")
@@ -49,6 +52,8 @@ def modified_order(
         if order.status is not OrderStatus.HELD:
             check_stop_side(spec, order.side, stop, market[0], market[1], "stop_price")
     new = replace(order, quantity=quantity, limit_price=limit, stop_price=stop)
+    if cmd.limit_price is not None or cmd.stop_price is not None:
+        new = replace(new, offset_ticks=None, target_r=None)  # a price set by hand stays where it is put
     if bracket is not None:
         _check_bracket(new, spec, bracket, orders, entry_reference)
     return new
@@ -61,13 +66,19 @@ def _check_bracket(
     orders: Mapping[OrderId, Order],
     entry_reference: Callable[[Order], int | None],
 ) -> None:
-    """Before the entry fills, its children must stay on the right sides of it."""
+    """An exit stays within the distance bound of its entry (its average fill once filled); before the entry
+    fills, the exits must stay on the right sides of it."""
     entry = new if new.role is OrderRole.BRACKET_ENTRY else orders[bracket.entry_id]
+    if new.role in _CHILD_ROLES:
+        field = "stop_price" if new.role is OrderRole.STOP_LOSS else "limit_price"
+        average = entry.avg_fill_price_ticks()
+        reference = round(average) if average is not None else entry_reference(entry)
+        price = new.stop_price if new.role is OrderRole.STOP_LOSS else new.limit_price
+        check_exit_distance(spec, ExitSpec(price=price), reference, field)
     if entry.filled_qty or not entry.is_open:
         return
     sl = new if new.role is OrderRole.STOP_LOSS else orders[bracket.stop_loss_id]
     tp = new if new.role is OrderRole.TAKE_PROFIT else orders[bracket.take_profit_id]
-    assert sl.stop_price is not None and tp.limit_price is not None
     reference = entry_reference(entry)
     if entry.order_type is OrderType.MARKET or reference is None:
         reference = None

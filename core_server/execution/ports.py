@@ -39,8 +39,9 @@ class PreTradeCheck(Protocol):
     """Runs before an order is accepted; returns a denial reason, or None to let it through.
 
     Called for every new order (bracket: once, for the entry, which carries the whole bracket's fate; close,
-    flatten and reverse orders too, with their `role` so risk can always let a reducing order out). It must
-    not change the engine: it only decides.
+    flatten and reverse orders too, with their `role` so risk can always let a reducing order out; an order's
+    `reduce_only` flag means the engine will never let it open or add). It must not change the engine: it
+    only decides. Exits the exchange makes itself (a bracket whose stop was already hit) are not checked.
     """
 
     def check(self, order: Order, view: ExecutionView) -> str | None: ...

@@ -41,7 +41,7 @@ class EngineSnapshot:
     open_orders_only: bool = False
 
 
-def snapshot_of(x: PaperExchange, order_seq: int, *, open_only: bool = False) -> EngineSnapshot:
+def snapshot_of(x: PaperExchange, *, open_only: bool = False) -> EngineSnapshot:
     priced = sorted((seq, oid, kind, price) for oid, (kind, price, seq) in x.rest.items() if kind != REST_MARKET)
     markets = [(oid, REST_MARKET, 0, 0) for _, book in sorted(x.books.items()) for oid in book.markets]
     return EngineSnapshot(
@@ -51,16 +51,16 @@ def snapshot_of(x: PaperExchange, order_seq: int, *, open_only: bool = False) ->
         books=tuple((cid, book.resting_ids()) for cid, book in sorted(x.books.items())),
         arrivals=tuple(sorted(a for book in x.books.values() for a in book.arrivals)),
         expiries=tuple(sorted(x.expiries)),
-        counters=(order_seq, x.seq, x.fill_seq),
+        counters=(x.order_seq, x.seq, x.fill_seq),
         rng_state=x.fill_model.rng_state(),
         lots=x.positions.lots(),
         resting=tuple((oid, kind, price, seq) for seq, oid, kind, price in priced) + tuple(markets),
     )
 
 
-def rollback_point(x: PaperExchange, order_seq: int) -> EngineSnapshot:
+def rollback_point(x: PaperExchange) -> EngineSnapshot:
     """A snapshot of the open orders only (see EngineSnapshot.open_orders_only), for undoing one command."""
-    full = snapshot_of(x, order_seq, open_only=True)
+    full = snapshot_of(x, open_only=True)
     return replace(full, open_orders_only=True)
 
 
@@ -92,6 +92,10 @@ def restore_exchange(x: PaperExchange, snap: EngineSnapshot) -> None:
     for account in snap.accounts:
         accounts.restore(account)
     x.accounts = accounts
+    x.exits = {}
+    for order in x.orders.values():
+        if order.reduce_only and order.is_open:
+            x.exits.setdefault((order.account_id, order.contract_id), {})[order.order_id] = None
     x.brackets = {}
     children: dict[OrderId, dict[OrderRole, OrderId]] = {}
     for order in x.orders.values():
@@ -125,6 +129,6 @@ def restore_exchange(x: PaperExchange, snap: EngineSnapshot) -> None:
     x.expiries = list(snap.expiries)
     heapify(x.expiries)
     x.next_expiry = x.expiries[0][0] if x.expiries else _NEVER
-    _, x.seq, x.fill_seq = snap.counters
+    x.order_seq, x.seq, x.fill_seq = snap.counters
     if snap.rng_state is not None:
         x.fill_model.set_rng_state(snap.rng_state)

@@ -32,6 +32,9 @@ class OrderRequest:
     stop_price: int | None
     role: OrderRole
     tag: str = ""
+    reduce_only: bool = False
+    offset_ticks: int | None = None  # a bracket exit as a distance from its entry's average fill
+    target_r: Decimal | None = None  # a take-profit at R x the stop-loss's distance
 
 
 def whole_quantity(value: object, field: str) -> int:
@@ -98,28 +101,25 @@ def check_stop_side(
 
 
 def check_bracket_sides(
-    spec: InstrumentSpec, side: OrderSide, entry: int | None, stop_loss: int, take_profit: int, prefix: str
+    spec: InstrumentSpec,
+    side: OrderSide,
+    entry: int | None,
+    stop_loss: int | None,
+    take_profit: int | None,
+    prefix: str,
 ) -> None:
-    """Long: stop-loss below and take-profit above the entry; short mirrored. `entry` None: no reference yet."""
-    if side is OrderSide.BUY:
-        if entry is not None and stop_loss >= entry:
-            raise InvalidArgument(
-                prefix + "stop_loss", f"must be below the entry {spec.format_ticks(entry)} for a long bracket"
-            )
-        if entry is not None and take_profit <= entry:
-            raise InvalidArgument(
-                prefix + "take_profit", f"must be above the entry {spec.format_ticks(entry)} for a long bracket"
-            )
-        if stop_loss >= take_profit:
-            raise InvalidArgument(prefix + "stop_loss", "a long bracket's stop-loss must be below its take-profit")
-    else:
-        if entry is not None and stop_loss <= entry:
-            raise InvalidArgument(
-                prefix + "stop_loss", f"must be above the entry {spec.format_ticks(entry)} for a short bracket"
-            )
-        if entry is not None and take_profit >= entry:
-            raise InvalidArgument(
-                prefix + "take_profit", f"must be below the entry {spec.format_ticks(entry)} for a short bracket"
-            )
-        if stop_loss <= take_profit:
-            raise InvalidArgument(prefix + "stop_loss", "a short bracket's stop-loss must be above its take-profit")
+    """Long: stop-loss below and take-profit above the entry; short mirrored. `entry` None: no reference yet;
+    an exit None: a distance from the fill, on the right side by construction."""
+    below, above = ("below", "above") if side is OrderSide.BUY else ("above", "below")
+    kind = "long" if side is OrderSide.BUY else "short"
+    sign = side.sign
+    if entry is not None and stop_loss is not None and (entry - stop_loss) * sign <= 0:
+        raise InvalidArgument(
+            prefix + "stop_loss", f"must be {below} the entry {spec.format_ticks(entry)} for a {kind} bracket"
+        )
+    if entry is not None and take_profit is not None and (take_profit - entry) * sign <= 0:
+        raise InvalidArgument(
+            prefix + "take_profit", f"must be {above} the entry {spec.format_ticks(entry)} for a {kind} bracket"
+        )
+    if stop_loss is not None and take_profit is not None and (take_profit - stop_loss) * sign <= 0:
+        raise InvalidArgument(prefix + "stop_loss", f"a {kind} bracket's stop-loss must be {below} its take-profit")

@@ -1,8 +1,9 @@
 """The pre-trade decision: which rule, if any, refuses an order, with the numbers behind the refusal.
 
-Orders that reduce risk (exposure.py) always pass. Everything else is checked in a fixed order, the first
-refusal wins: emergency stop, failed, soft lock, daily loss above 90 %, trailing threshold, trading hours,
-flat-by, cooldown, consistency, max position size, max contracts (micros weighted), concurrent positions.
+Orders that reduce risk (exposure.py) always pass, and so do reduce-only orders. Everything else is checked
+in a fixed order, the first refusal wins: emergency stop, failed, soft lock, daily loss above 90 %, trailing
+threshold, trading hours, flat-by, cooldown, consistency, max position size, max contracts (micros weighted),
+concurrent positions.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ def root_of(contract_id: str) -> str:
 
 
 def reduces_risk(order: Order, view: ExecutionView) -> bool:
+    if order.reduce_only:  # the paper engine never lets it open or add to a position (execution/exits.py)
+        return True
     account_id, contract_id = order.account_id, order.contract_id
     exposure = exposures((view.position(account_id, contract_id),), view.open_orders(account_id, contract_id)).get(
         contract_id, Exposure()

@@ -58,7 +58,7 @@ _COLUMN_TYPES = {
     " quantity integer, time_in_force text, status text, role text, submitted_ns bigint, arrival_ns bigint,"
     " expire_ns bigint, limit_price bigint, stop_price bigint, filled_qty integer, filled_cost bigint,"
     " triggered boolean, bracket_id text, linked_ids text[], tag text, rest_kind smallint, rest_price bigint,"
-    " rest_seq bigint, reason text, updated_ns bigint",
+    " rest_seq bigint, reason text, updated_ns bigint, reduce_only boolean, offset_ticks bigint, target_r numeric",
     "paper_positions": "account_id text, contract_id text, net_qty integer, open_cost bigint, realised_ticks bigint,"
     " realised_pnl numeric, commissions numeric, lots text, updated_ns bigint",
     "paper_fills": "id text, number bigint, order_id text, account_id text, contract_id text, side text,"

@@ -29,7 +29,8 @@ from core_server.execution.model import (
 ORDER_COLUMNS = (
     "id", "number", "account_id", "contract_id", "side", "order_type", "quantity", "time_in_force", "status", "role",
     "submitted_ns", "arrival_ns", "expire_ns", "limit_price", "stop_price", "filled_qty", "filled_cost", "triggered",
-    "bracket_id", "linked_ids", "tag", "rest_kind", "rest_price", "rest_seq", "reason", "updated_ns",
+    "bracket_id", "linked_ids", "tag", "rest_kind", "rest_price", "rest_seq", "reason", "updated_ns", "reduce_only",
+    "offset_ticks", "target_r",
 )  # fmt: skip
 ACCOUNT_COLUMNS = ("id", "name", "starting_balance", "realised_pnl", "commissions", "updated_ns")
 POSITION_COLUMNS = (
@@ -89,7 +90,7 @@ def order_row(state: OrderState) -> tuple[Any, ...]:
         o.order_id, _number(o.order_id), o.account_id, o.contract_id, _label(o.side), _label(o.order_type), o.quantity,
         _label(o.time_in_force), _label(o.status), _label(o.role), o.submitted_ns, o.arrival_ns, o.expire_ns,
         o.limit_price, o.stop_price, o.filled_qty, o.filled_cost, o.triggered, o.bracket_id, list(o.linked_ids),
-        o.tag, *rest, state.reason, state.updated_ns,
+        o.tag, *rest, state.reason, state.updated_ns, o.reduce_only, o.offset_ticks, o.target_r,
     )  # fmt: skip
 
 
@@ -115,6 +116,9 @@ def order_from_record(r: Any) -> OrderState:
         bracket_id=OrderId(r["bracket_id"]) if r["bracket_id"] is not None else None,
         linked_ids=tuple(OrderId(i) for i in r["linked_ids"]),
         tag=r["tag"],
+        reduce_only=r["reduce_only"],
+        offset_ticks=r["offset_ticks"],
+        target_r=r["target_r"],
     )
     rest = None if r["rest_kind"] is None else (r["rest_kind"], r["rest_price"], r["rest_seq"])
     return OrderState(order, rest, r["reason"], r["updated_ns"])

@@ -1,4 +1,4 @@
-"""A confirmed signal places its paper bracket: market entry, stop at the signal's stop, target at 2R."""
+"""A confirmed signal places its paper bracket: market entry, stop at the signal's stop, target 2R from the fill."""
 
 from __future__ import annotations
 
@@ -64,4 +64,6 @@ async def test_a_confirmed_bullish_signal_places_a_market_bracket_with_a_2r_targ
         f"signal:{signal.signal_id}",
     )
     assert (stop_loss.stop_price, stop_loss.status) == ("25285.00", xpb.ORDER_STATUS_PENDING_PARENT)
-    assert take_profit.limit_price == "25469.50"  # 25346.50 + 2 x 61.50
+    # 2R from the entry's actual fill (set when it fills), not from the signal's computed entry 25346.50
+    assert (take_profit.limit_price, take_profit.target_r) == ("", "2")
+    assert stop_loss.reduce_only and take_profit.reduce_only

@@ -138,6 +138,9 @@ class Order(_message.Message):
     REASON_FIELD_NUMBER: _builtins.int
     CREATED_NS_FIELD_NUMBER: _builtins.int
     UPDATED_NS_FIELD_NUMBER: _builtins.int
+    REDUCE_ONLY_FIELD_NUMBER: _builtins.int
+    OFFSET_TICKS_FIELD_NUMBER: _builtins.int
+    TARGET_R_FIELD_NUMBER: _builtins.int
     order_id: _builtins.str
     client_order_id: _builtins.str
     account_id: _builtins.str
@@ -159,6 +162,13 @@ class Order(_message.Message):
     reason: _builtins.str
     created_ns: _builtins.int
     updated_ns: _builtins.int
+    reduce_only: _builtins.bool
+    """May only reduce the position of its account and contract (bracket exits and closing orders always do)."""
+    offset_ticks: _builtins.int
+    """A bracket exit placed as a distance from its entry's average fill price: this many ticks (0: none),
+    or (take-profit) this many R; its price is set when the entry fills.
+    """
+    target_r: _builtins.str
     def __init__(
         self,
         *,
@@ -181,10 +191,13 @@ class Order(_message.Message):
         reason: _builtins.str = ...,
         created_ns: _builtins.int = ...,
         updated_ns: _builtins.int = ...,
+        reduce_only: _builtins.bool = ...,
+        offset_ticks: _builtins.int = ...,
+        target_r: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_id", b"account_id", "average_fill_price", b"average_fill_price", "bracket_id", b"bracket_id", "client_order_id", b"client_order_id", "contract_id", b"contract_id", "created_ns", b"created_ns", "filled_quantity", b"filled_quantity", "limit_price", b"limit_price", "oco_group_id", b"oco_group_id", "order_id", b"order_id", "parent_order_id", b"parent_order_id", "quantity", b"quantity", "reason", b"reason", "side", b"side", "status", b"status", "stop_price", b"stop_price", "time_in_force", b"time_in_force", "type", b"type", "updated_ns", b"updated_ns"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_id", b"account_id", "average_fill_price", b"average_fill_price", "bracket_id", b"bracket_id", "client_order_id", b"client_order_id", "contract_id", b"contract_id", "created_ns", b"created_ns", "filled_quantity", b"filled_quantity", "limit_price", b"limit_price", "oco_group_id", b"oco_group_id", "offset_ticks", b"offset_ticks", "order_id", b"order_id", "parent_order_id", b"parent_order_id", "quantity", b"quantity", "reason", b"reason", "reduce_only", b"reduce_only", "side", b"side", "status", b"status", "stop_price", b"stop_price", "target_r", b"target_r", "time_in_force", b"time_in_force", "type", b"type", "updated_ns", b"updated_ns"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -340,8 +353,13 @@ class OrderEvent(_message.Message):
     REASON_FIELD_NUMBER: _builtins.int
     TS_NS_FIELD_NUMBER: _builtins.int
     kind: _builtins.str
-    """accepted, denied, working, triggered, filled, modified, cancelled, expired"""
+    """accepted, denied, rejected, working, triggered, filled, modified, cancelled, expired"""
     reason: _builtins.str
+    """denied, rejected: why; cancelled: requested, oco, bracket, close, flatten, reset, position_flat (a
+    reduce-only order with nothing left to reduce) or stop_through (a bracket stop already hit when its
+    entry filled: the position was closed at market); modified: requested, linked, anchored (a bracket
+    exit moved to its entry's average fill) or reduce_only (cut to the position).
+    """
     ts_ns: _builtins.int
     @_builtins.property
     def order(self) -> Global___Order: ...
@@ -380,6 +398,7 @@ class OrderSpec(_message.Message):
     STOP_PRICE_FIELD_NUMBER: _builtins.int
     TIME_IN_FORCE_FIELD_NUMBER: _builtins.int
     CLIENT_ORDER_ID_FIELD_NUMBER: _builtins.int
+    REDUCE_ONLY_FIELD_NUMBER: _builtins.int
     symbol: _builtins.str
     side: Global___OrderSide.ValueType
     type: Global___OrderType.ValueType
@@ -389,6 +408,10 @@ class OrderSpec(_message.Message):
     time_in_force: Global___TimeInForce.ValueType
     """Default DAY."""
     client_order_id: _builtins.str
+    reduce_only: _builtins.bool
+    """Only reduce the position: refused (FAILED_PRECONDITION) when there is nothing to reduce, cut to the
+    position when larger, and cancelled (reason position_flat) once the position is flat or reversed.
+    """
     def __init__(
         self,
         *,
@@ -400,18 +423,59 @@ class OrderSpec(_message.Message):
         stop_price: _builtins.str = ...,
         time_in_force: Global___TimeInForce.ValueType = ...,
         client_order_id: _builtins.str = ...,
+        reduce_only: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["client_order_id", b"client_order_id", "limit_price", b"limit_price", "quantity", b"quantity", "side", b"side", "stop_price", b"stop_price", "symbol", b"symbol", "time_in_force", b"time_in_force", "type", b"type"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["client_order_id", b"client_order_id", "limit_price", b"limit_price", "quantity", b"quantity", "reduce_only", b"reduce_only", "side", b"side", "stop_price", b"stop_price", "symbol", b"symbol", "time_in_force", b"time_in_force", "type", b"type"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___OrderSpec: _TypeAlias = OrderSpec  # noqa: Y015
 
 @_typing.final
+class BracketExit(_message.Message):
+    """Where one bracket exit goes: an absolute price, or a distance from the entry's average fill price,
+    applied when the entry fills (and re-applied on its later partial fills). Exact decimal strings.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PRICE_FIELD_NUMBER: _builtins.int
+    TICKS_FIELD_NUMBER: _builtins.int
+    POINTS_FIELD_NUMBER: _builtins.int
+    R_MULTIPLE_FIELD_NUMBER: _builtins.int
+    price: _builtins.str
+    """An absolute price on the tick grid."""
+    ticks: _builtins.str
+    """A whole number of ticks from the fill."""
+    points: _builtins.str
+    """Points from the fill, a multiple of the tick size."""
+    r_multiple: _builtins.str
+    """Take-profit only: multiples of the stop-loss's distance from the fill (e.g. "2")."""
+    def __init__(
+        self,
+        *,
+        price: _builtins.str = ...,
+        ticks: _builtins.str = ...,
+        points: _builtins.str = ...,
+        r_multiple: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["level", b"level", "points", b"points", "price", b"price", "r_multiple", b"r_multiple", "ticks", b"ticks"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["level", b"level", "points", b"points", "price", b"price", "r_multiple", b"r_multiple", "ticks", b"ticks"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType_level: _TypeAlias = _typing.Literal["price", "ticks", "points", "r_multiple"]  # noqa: Y015
+    _WhichOneofArgType_level: _TypeAlias = _typing.Literal["level", b"level"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType_level) -> _WhichOneofReturnType_level | None: ...
+
+Global___BracketExit: _TypeAlias = BracketExit  # noqa: Y015
+
+@_typing.final
 class BracketSpec(_message.Message):
-    """A bracket: the entry and its exits as prices, or as distances in ticks from the entry price."""
+    """A bracket: the entry and its two reduce-only exits (one-cancels-other). Give each exit once: as
+    `stop_loss`/`take_profit`, or with the older fields (`*_price` absolute, `*_ticks` from the fill).
+    """
 
     DESCRIPTOR: _descriptor.Descriptor
 
@@ -420,12 +484,18 @@ class BracketSpec(_message.Message):
     TAKE_PROFIT_PRICE_FIELD_NUMBER: _builtins.int
     STOP_LOSS_TICKS_FIELD_NUMBER: _builtins.int
     TAKE_PROFIT_TICKS_FIELD_NUMBER: _builtins.int
+    STOP_LOSS_FIELD_NUMBER: _builtins.int
+    TAKE_PROFIT_FIELD_NUMBER: _builtins.int
     stop_loss_price: _builtins.str
     take_profit_price: _builtins.str
     stop_loss_ticks: _builtins.int
     take_profit_ticks: _builtins.int
     @_builtins.property
     def entry(self) -> Global___OrderSpec: ...
+    @_builtins.property
+    def stop_loss(self) -> Global___BracketExit: ...
+    @_builtins.property
+    def take_profit(self) -> Global___BracketExit: ...
     def __init__(
         self,
         *,
@@ -434,10 +504,12 @@ class BracketSpec(_message.Message):
         take_profit_price: _builtins.str = ...,
         stop_loss_ticks: _builtins.int = ...,
         take_profit_ticks: _builtins.int = ...,
+        stop_loss: Global___BracketExit | None = ...,
+        take_profit: Global___BracketExit | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["entry", b"entry"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["entry", b"entry", "stop_loss", b"stop_loss", "take_profit", b"take_profit"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["entry", b"entry", "stop_loss_price", b"stop_loss_price", "stop_loss_ticks", b"stop_loss_ticks", "take_profit_price", b"take_profit_price", "take_profit_ticks", b"take_profit_ticks"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["entry", b"entry", "stop_loss", b"stop_loss", "stop_loss_price", b"stop_loss_price", "stop_loss_ticks", b"stop_loss_ticks", "take_profit", b"take_profit", "take_profit_price", b"take_profit_price", "take_profit_ticks", b"take_profit_ticks"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

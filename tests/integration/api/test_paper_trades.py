@@ -31,8 +31,9 @@ async def test_a_hand_placed_bracket_is_tracked_in_r_and_ends_when_the_account_i
         trade = await eventually(tracked)
         fills = await eventually(lambda: client.list_fills(account))
         assert trade.entry_price == fills[0].price  # the actual fill, not a reference price
-        # the bracket's own exits (placed 40 and 80 ticks from the market at submission)
-        assert (trade.initial_stop, trade.target_price) == (stop_loss.stop_price, take_profit.limit_price)
+        # the bracket's own exits: 40 and 80 ticks (10 and 20 points) from the entry's actual fill
+        assert (stop_loss.stop_price, take_profit.limit_price) == (None, None)  # set when the entry fills
+        assert (trade.initial_stop, trade.target_price) == (fills[0].price - 10, fills[0].price + 20)
         assert trade.entry_price - trade.initial_stop > 0
         assert trade.signal_id in ("", None)
 

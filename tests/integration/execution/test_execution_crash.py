@@ -140,3 +140,65 @@ async def test_a_killed_server_restores_orders_positions_and_balances_exactly(da
             pb.SubmitOrderRequest(account_id="paper", order=_spec(1, pb.ORDER_TYPE_LIMIT, limit_price=far_below))
         )
         assert fresh.order.order_id == "O-6"  # ids continue after the restored ones
+
+
+async def test_a_killed_server_restores_reduce_only_orders_and_bracket_distances(database_url: str) -> None:
+    async with vigil_process(database_url) as (process, stub):
+        bracket = pb.BracketSpec(
+            entry=_spec(1, pb.ORDER_TYPE_MARKET),
+            stop_loss=pb.BracketExit(points="200"),
+            take_profit=pb.BracketExit(r_multiple="2"),
+        )
+        placed = await stub.SubmitBracket(pb.SubmitBracketRequest(account_id="paper", bracket=bracket))
+        entry_id, sl_id, tp_id = (o.order_id for o in placed.orders)
+
+        async def orders() -> dict[str, pb.Order]:
+            listed = (await stub.ListOrders(pb.ListOrdersRequest(account_id="paper"))).orders
+            return {o.order_id: o for o in listed}
+
+        async def anchored() -> pb.Order | None:
+            entry = (await orders())[entry_id]
+            return entry if entry.status == pb.ORDER_STATUS_FILLED else None
+
+        fill = Decimal((await eventually(anchored)).average_fill_price)
+        reduce = pb.OrderSpec(
+            symbol="ES", side=2, type=pb.ORDER_TYPE_LIMIT, quantity=3, limit_price=str(fill + 150), reduce_only=True,
+            time_in_force=pb.TIME_IN_FORCE_GTC,
+        )  # fmt: skip
+        cut = (await stub.SubmitOrder(pb.SubmitOrderRequest(account_id="paper", order=reduce))).order
+        waiting = pb.BracketSpec(
+            entry=_spec(1, pb.ORDER_TYPE_LIMIT, limit_price=str(fill - 100)),
+            stop_loss_ticks=40,
+            take_profit=pb.BracketExit(r_multiple="1.5"),
+        )
+        held = await stub.SubmitBracket(pb.SubmitBracketRequest(account_id="paper", bracket=waiting))
+
+        async def settled() -> bool:
+            open_orders = (await stub.ListOrders(pb.ListOrdersRequest(account_id="paper", open_only=True))).orders
+            arrived = [o for o in open_orders if o.status != pb.ORDER_STATUS_PENDING_PARENT]
+            return len(open_orders) == 6 and all(o.updated_ns > o.created_ns for o in arrived)
+
+        await eventually(settled)
+        before = await _state(stub)
+        process.send_signal(signal.SIGKILL)
+        await process.wait()
+
+    async with vigil_process(database_url) as (_, stub):
+        after = await _state(stub)
+        assert after == before
+        restored = {o.order_id: o for o in after[0]}  # type: ignore[attr-defined]
+        sl, tp = restored[sl_id], restored[tp_id]
+        assert (Decimal(sl.stop_price), Decimal(tp.limit_price)) == (fill - 200, fill + 400)
+        assert (sl.offset_ticks, tp.target_r, sl.reduce_only, tp.reduce_only) == (800, "2", True, True)
+        assert (restored[cut.order_id].quantity, restored[cut.order_id].reduce_only) == (1, True)
+        held_sl, held_tp = (restored[o.order_id] for o in held.orders[1:])
+        assert (held_sl.status, held_sl.offset_ticks, held_tp.target_r) == (pb.ORDER_STATUS_PENDING_PARENT, 40, "1.5")
+        # the restored orders still work: a flatten cancels them and closes the long at market
+        await stub.FlattenAccount(pb.FlattenAccountRequest(account_id="paper"))
+
+        async def flat() -> bool:
+            positions = (await stub.ListPositions(pb.ListPositionsRequest(account_id="paper"))).positions
+            return all(p.quantity == 0 for p in positions)
+
+        await eventually(flat)
+        assert not (await stub.ListOrders(pb.ListOrdersRequest(account_id="paper", open_only=True))).orders

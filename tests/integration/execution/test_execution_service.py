@@ -132,7 +132,9 @@ async def test_brackets_batches_and_oco_pairs_are_placed_linked(desk: Desk) -> N
         )
     )
     entry, sl, tp = bracket.orders
-    assert (sl.stop_price, tp.limit_price) == ("5993.00", "5999.00")
+    # tick distances are measured from the entry's fill: no price until it fills
+    assert (sl.stop_price, sl.offset_ticks, tp.limit_price, tp.offset_ticks) == ("", 8, "", 16)
+    assert sl.reduce_only and tp.reduce_only and not entry.reduce_only
     assert (sl.status, sl.parent_order_id, bracket.bracket_id) == (
         pb.ORDER_STATUS_PENDING_PARENT,
         entry.order_id,
@@ -148,7 +150,8 @@ async def test_brackets_batches_and_oco_pairs_are_placed_linked(desk: Desk) -> N
         )
     )
     assert len(batch.orders) == 6 and len(batch.bracket_ids) == 2
-    assert (batch.orders[4].stop_price, batch.orders[5].limit_price) == ("6001.00", "5999.00")  # from the bid
+    assert (batch.orders[1].stop_price, batch.orders[2].limit_price) == ("5990.00", "6010.00")
+    assert (batch.orders[4].offset_ticks, batch.orders[5].offset_ticks) == (4, 4)
     oco = await desk.stub.SubmitOco(
         pb.SubmitOcoRequest(
             account_id="paper",

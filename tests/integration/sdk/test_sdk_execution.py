@@ -177,8 +177,11 @@ async def test_brackets_batches_and_oco_pairs_link_their_orders_and_cancel_all_c
     )
     assert len(placed.orders) == 3 and placed.bracket_id and not placed.denied
     assert placed.entry is not None and placed.entry.limit_price == entry
-    assert placed.stop_loss is not None and placed.stop_loss.stop_price == entry - 10
-    assert placed.take_profit is not None and placed.take_profit.limit_price == entry + 20
+    # distances are measured from the entry's fill: no price until it fills
+    assert placed.stop_loss is not None and placed.stop_loss.stop_price is None
+    assert (placed.stop_loss.offset_ticks, placed.stop_loss.reduce_only) == (40, True)
+    assert placed.take_profit is not None and placed.take_profit.limit_price is None
+    assert placed.take_profit.offset_ticks == 80
     assert placed.stop_loss.status is OrderStatus.PENDING_PARENT
     assert placed.stop_loss.parent_order_id == placed.entry.order_id
 

@@ -74,10 +74,19 @@ def test_builders_refuse_floats_bad_quantities_and_doubled_exits() -> None:
     with pytest.raises(InvalidArgumentError) as side:
         market("NQ", "sideways", 1)
     assert side.value.field == "side"
-    with pytest.raises(InvalidArgumentError, match="not both"):
+    with pytest.raises(InvalidArgumentError, match="once"):
         bracket(market("NQ", "buy", 1), stop_loss_ticks=10, stop_loss_price="25300")
+    with pytest.raises(InvalidArgumentError) as doubled:
+        bracket(market("NQ", "buy", 1), stop_loss_ticks=10, take_profit_points="5", take_profit_r=2)
+    assert doubled.value.field == "take_profit_r"
     with pytest.raises(InvalidArgumentError, match="ticks"):
         bracket(market("NQ", "buy", 1), take_profit_ticks=-4)
+    with pytest.raises(InvalidArgumentError) as negative:
+        bracket(market("NQ", "buy", 1), stop_loss_points="-2", take_profit_r=2)
+    assert negative.value.field == "stop_loss_points"
+    with pytest.raises(InvalidArgumentError) as flag:
+        market("NQ", "sell", 1, reduce_only=1)  # type: ignore[arg-type]
+    assert flag.value.field == "reduce_only"
 
 
 def test_enums_parse_text_in_any_case_and_never_accept_unknown() -> None:
@@ -114,14 +123,29 @@ def test_prices_go_on_the_wire_in_plain_notation_and_unset_prices_stay_empty() -
     assert caught.value.field == "order.limit_price"
 
 
-def test_bracket_spec_round_trips_with_ticks_or_prices() -> None:
+def test_bracket_spec_round_trips_with_ticks_points_r_or_prices() -> None:
     by_ticks = bracket(limit("ES", "buy", 2, "6780.25"), stop_loss_ticks=8, take_profit_ticks=16)
     by_price = bracket(market("NQ", "sell", 1), stop_loss_price="25360.75", take_profit_price=Decimal("25300"))
-    for spec in (by_ticks, by_price):
+    by_points = bracket(market("MNQ", "buy", 1, reduce_only=False), stop_loss_points="12.5", take_profit_r="1.5")
+    for spec in (by_ticks, by_price, by_points):
         msg = cx.bracket_spec_to_pb(spec)
         assert cx.bracket_spec_from_pb(pb.BracketSpec.FromString(msg.SerializeToString())) == spec
-    assert cx.bracket_spec_to_pb(by_price).stop_loss_price == "25360.75"
+    assert cx.bracket_spec_to_pb(by_price).stop_loss.price == "25360.75"
+    assert cx.bracket_spec_to_pb(by_ticks).take_profit.ticks == "16"
+    wire = cx.bracket_spec_to_pb(by_points)
+    assert (wire.stop_loss.points, wire.take_profit.r_multiple) == ("12.5", "1.5")
     assert isinstance(by_ticks, BracketSpec) and by_ticks.stop_loss_price is None
+    # the older wire fields still read back
+    entry = cx.order_spec_to_pb(market("ES", "buy", 1))
+    older = pb.BracketSpec(entry=entry, stop_loss_ticks=20, take_profit_price="6100")
+    read = cx.bracket_spec_from_pb(older)
+    assert (read.stop_loss_ticks, read.take_profit_price) == (20, Decimal("6100"))
+
+
+def test_reduce_only_round_trips_on_order_specs() -> None:
+    spec = limit("ES", "sell", 2, "6790.00", reduce_only=True)
+    msg = cx.order_spec_to_pb(spec)
+    assert msg.reduce_only and cx.order_spec_from_pb(msg) == spec
 
 
 def test_order_converts_every_field_exactly() -> None:

@@ -8,7 +8,7 @@ import asyncpg
 import pytest
 
 from core_server.execution.changes import change_of, restored_snapshot
-from core_server.execution.commands import OpenAccount, SubmitBracket, SubmitOrder
+from core_server.execution.commands import ExitOffset, OffsetUnit, OpenAccount, SubmitBracket, SubmitOrder
 from core_server.execution.engine import PaperExecutionEngine
 from core_server.execution.fill_model import FillSettings
 from core_server.execution.model import AccountId, OrderSide, OrderType
@@ -107,3 +107,44 @@ async def test_a_closed_pool_is_unavailable(pg_pool: asyncpg.Pool) -> None:
     await pg_pool.close()
     with pytest.raises(Unavailable):
         await repo.load()
+
+
+async def test_reduce_only_flags_and_exit_distances_restore_exactly(pg_pool: asyncpg.Pool) -> None:
+    repo = ExecutionRepository(pg_pool)
+    engine = PaperExecutionEngine(fill_settings=FillSettings(seed=3))
+    await _commit(repo, engine, OpenAccount(ACC, Decimal("25000")), T0)
+    await _tick(repo, engine, quote(ES, T0, "6000.00", "6000.25"))
+    ticks_8, r_2 = ExitOffset(Decimal(8), OffsetUnit.TICKS), ExitOffset(Decimal("1.5"), OffsetUnit.R)
+    await _commit(repo, engine, SubmitBracket(ACC, ES.id, OrderSide.BUY, 2, OrderType.MARKET, ticks_8, r_2), T0 + MS)
+    held = SubmitBracket(
+        ACC, ES.id, OrderSide.BUY, 1, OrderType.LIMIT, ExitOffset(Decimal("2.5"), OffsetUnit.POINTS), r_2,
+        Decimal("5990.00"),
+    )  # fmt: skip
+    await _commit(repo, engine, held, T0 + MS)
+    await _tick(repo, engine, quote(ES, T0 + 300 * MS, "6000.00", "6000.25"))
+    reduce = SubmitOrder(
+        ACC, ES.id, OrderSide.SELL, 5, OrderType.LIMIT, limit_price=Decimal("6020.00"), reduce_only=True
+    )
+    await _commit(repo, engine, reduce, T0 + 400 * MS)
+    restored = PaperExecutionEngine(fill_settings=FillSettings(seed=3))
+    restored.restore(restored_snapshot(await repo.load()))
+    mine, theirs = engine.snapshot(), restored.snapshot()
+    assert theirs.orders == mine.orders
+    by_role = {(o.role.name, o.status.name): o for o in theirs.orders}
+    anchored = by_role[("TAKE_PROFIT", "WORKING")]
+    assert (anchored.target_r, anchored.reduce_only, anchored.limit_price is not None) == (Decimal("1.5"), True, True)
+    waiting = by_role[("STOP_LOSS", "HELD")]
+    assert (waiting.offset_ticks, waiting.stop_price) == (10, None)
+    assert [o.quantity for o in theirs.orders if o.role.name == "STANDALONE"] == [2]  # cut to the long 2
+    # the restored engine keeps cutting and cancelling reduce-only orders
+    sell_all = SubmitOrder(ACC, ES.id, OrderSide.SELL, 2, OrderType.MARKET)
+    for e in (engine, restored):
+        e.execute(sell_all, T0 + 500 * MS)
+        e.on_tick(quote(ES, T0 + 700 * MS, "6000.00", "6000.25"))
+
+    def outcome(e: PaperExecutionEngine) -> list[tuple[str, str, int, int]]:  # latency draws differ after a restart
+        return [(o.order_id, o.status.name, o.quantity, o.filled_qty) for o in e.orders()]
+
+    assert outcome(restored) == outcome(engine)
+    assert restored.position(ACC, ES.id).is_flat
+    assert not [o for o in restored.open_orders(ACC) if o.reduce_only and o.status.name != "HELD"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from core_server.execution.commands import OpenAccount, SubmitBracket, SubmitOrder
+from core_server.execution.commands import ExitLevel, ExitOffset, OffsetUnit, OpenAccount, SubmitBracket, SubmitOrder
 from core_server.execution.engine import PaperExecutionEngine
 from core_server.execution.events import ExecutionEvent, OrderFilled
 from core_server.execution.fill_model import FillSettings
@@ -30,6 +30,23 @@ def ticks(contract_id: str, price: str) -> int:
 
 def D(text: str) -> Decimal:
     return Decimal(text)
+
+
+def TICKS(n: int | str) -> ExitOffset:
+    """A bracket exit `n` ticks from the entry's average fill."""
+    return ExitOffset(Decimal(n), OffsetUnit.TICKS)
+
+
+def POINTS(text: str) -> ExitOffset:
+    return ExitOffset(Decimal(text), OffsetUnit.POINTS)
+
+
+def R(text: str) -> ExitOffset:
+    return ExitOffset(Decimal(text), OffsetUnit.R)
+
+
+def level(value: str | ExitOffset) -> ExitLevel:
+    return D(value) if isinstance(value, str) else value
 
 
 class Rig:
@@ -65,18 +82,20 @@ class Rig:
         stop: str | None = None,
         tif: TimeInForce = TimeInForce.DAY,
         account: AccountId = ACC,
+        reduce_only: bool = False,
     ) -> OrderId:
         cmd = SubmitOrder(
-            account, contract, side, qty, order_type, tif, D(limit) if limit else None, D(stop) if stop else None
-        )
+            account, contract, side, qty, order_type, tif, D(limit) if limit else None, D(stop) if stop else None,
+            reduce_only=reduce_only,
+        )  # fmt: skip
         events = self.engine.execute(cmd, T0 + at * MS)
         return events[0].order.order_id  # type: ignore[union-attr]
 
     def bracket(
-        self, contract: str, side: OrderSide, qty: int, entry_type: OrderType, entry: str | None, sl: str, tp: str,
-        at: int = 0,
+        self, contract: str, side: OrderSide, qty: int, entry_type: OrderType, entry: str | None,
+        sl: str | ExitOffset, tp: str | ExitOffset, at: int = 0,
     ) -> tuple[OrderId, OrderId, OrderId]:  # fmt: skip
-        cmd = SubmitBracket(ACC, contract, side, qty, entry_type, D(sl), D(tp), D(entry) if entry else None)
+        cmd = SubmitBracket(ACC, contract, side, qty, entry_type, level(sl), level(tp), D(entry) if entry else None)
         events = self.engine.execute(cmd, T0 + at * MS)
         return tuple(e.order.order_id for e in events)  # type: ignore[return-value,union-attr]
 
