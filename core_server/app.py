@@ -10,6 +10,7 @@ from typing import Literal
 
 import structlog
 
+from core_server.api.accounts import AccountResolver
 from core_server.api.execution import ExecutionServicer
 from core_server.api.market_data import MarketDataServicer
 from core_server.api.risk import RiskServicer
@@ -27,6 +28,7 @@ from core_server.execution.accounts import CommissionSchedule
 from core_server.execution.fill_model import FillSettings
 from core_server.execution.live import DefaultAccount, LiveExecution
 from core_server.execution.model import AccountId
+from core_server.execution.price_bands import PriceBands
 from core_server.execution.signal_orders import SignalOrders
 from core_server.feeds.catalog import FeedPlan, plan_feed
 from core_server.market_data.candle_writer import CandleWriter
@@ -198,17 +200,19 @@ async def start(
         raise
 
     servicer = MarketDataServicer(clock, bus, engine, candle_repository, tick_writer.status)
+    accounts = AccountResolver(execution)
     grpc_server = build_grpc_server(
         config.listen,
         config.api_keys,
         servicer,
         SignalServicer(clock, signals),
         trades=TradeServicer(clock, trades),
-        execution=ExecutionServicer(clock, execution),
-        risk=RiskServicer(risk),
+        execution=ExecutionServicer(clock, execution, accounts),
+        risk=RiskServicer(risk, accounts),
     )
     await grpc_server.server.start()
     await grpc_server.serving()
+    engine.add_feed_state_listener(grpc_server.feed_states_changed)
 
     running = RunningServer(config, grpc_server, engine, signals, bus, plan, tick_writer, candle_writer, pool, embedded)
     running.trades = trades
@@ -304,9 +308,10 @@ async def _start_execution(
         fill_settings=fill,
         commissions=CommissionSchedule(default=paper.commission),
         default_account=DefaultAccount(AccountId(paper.account_name), paper.account_name, paper.account_balance),
+        price_bands=PriceBands(paper.price_band, dict(paper.price_bands)),
     )
     await execution.start()
-    engine.add_tick_listener(execution.on_tick)
+    engine.add_tick_listener(execution.on_tick, "execution")
     return execution
 
 
@@ -318,7 +323,10 @@ async def _start_risk(config: Config, clock: Clock, bus: Bus, pool: object, exec
         default = preset(name) if name else None
     except InvalidArgument as exc:
         raise ConfigError("VIGIL_RISK_PRESET", exc.reason) from None
-    engine = RiskEngine(default_rules=default.rules if default is not None else None)
+    engine = RiskEngine(
+        default_rules=default.rules if default is not None else None,
+        default_max_order_size=config.paper.max_order_size,
+    )
     risk = LiveRisk(
         clock, bus, RiskRepository(pool), engine, execution, default_preset=default.name if default is not None else ""
     )

@@ -47,9 +47,7 @@ class TradeServicer(pb_grpc.TradeServiceServicer):
 
     @unary
     async def GetTrade(self, request: pb.GetTradeRequest, context: Ctx) -> pb.GetTradeResponse:
-        trade_id = request.trade_id.strip()
-        if not trade_id:
-            raise InvalidArgument("trade_id", "a trade id is required")
+        trade_id = arguments.identifier(request.trade_id, "trade_id")
         trade = await self._tracking.get(trade_id)
         return pb.GetTradeResponse(trade=convert.trade_to_proto(trade))
 

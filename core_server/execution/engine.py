@@ -59,6 +59,7 @@ from core_server.execution.model import (
 )
 from core_server.execution.modification import modified_order
 from core_server.execution.ports import PreTradeCheck
+from core_server.execution.price_bands import PriceBands, reference_price
 from core_server.execution.queries import ExecutionQueries
 from core_server.execution.snapshot import EngineSnapshot, restore_exchange, rollback_point, snapshot_of
 from core_server.execution.validation import (
@@ -72,7 +73,7 @@ from core_server.execution.validation import (
     whole_quantity,
 )
 from core_server.model.errors import FailedPrecondition, InvalidArgument, NotFound
-from core_server.model.instruments import InstrumentSpec
+from core_server.model.instruments import Contract, InstrumentSpec
 from core_server.model.market_data import Quote, Tick, Trade
 from core_server.model.symbols import parse_symbol
 
@@ -89,10 +90,13 @@ class PaperExecutionEngine(ExecutionQueries):
         commissions: CommissionSchedule | None = None,
         mark: MarkPrice = MarkPrice.LAST_TRADE,
         pre_trade_checks: Sequence[PreTradeCheck] = (),
+        price_bands: PriceBands | None = None,
     ) -> None:
         self.fill_model = PaperFillModel(fill_settings or FillSettings())
         super().__init__(PaperExchange(self.fill_model, commissions or CommissionSchedule()), mark)
         self._checks: list[PreTradeCheck] = list(pre_trade_checks)
+        self._bands = price_bands  # None: prices are not checked against the market (synthetic backtests)
+        self._listings: dict[str, Contract] = {}
         self._order_seq = 0
         # Bound straight to the exchange so a tick costs one call.
         self.on_quote: Callable[[Quote], tuple[ExecutionEvent, ...]] = self._x.on_quote
@@ -164,6 +168,19 @@ class PaperExecutionEngine(ExecutionQueries):
         self._x.specs[contract.id] = contract.spec
         return contract.id, contract.spec
 
+    def _require_listed(self, contract_id: str, now_ns: int, field: str) -> None:
+        """New exposure only in a contract that trades now: listed and not expired (InvalidArgument)."""
+        contract = self._listings.get(contract_id)
+        if contract is None:
+            contract = self._listings[contract_id] = parse_symbol(contract_id, now_ns, field)
+        contract.require_listed(now_ns, field)
+
+    def _check_bands(self, spec: InstrumentSpec, contract_id: str, prices: Iterable[tuple[str, int | None]]) -> None:
+        if self._bands is not None:
+            book = self._x.books.get(contract_id)
+            quote, trade = (book.quote, book.last_trade) if book is not None else (None, None)
+            self._bands.check_prices(spec, contract_id, prices, reference_price(quote, trade))
+
     def _market_refs(self, contract_id: str) -> tuple[int | None, int | None]:
         """(what a buy would pay, what a sell would get): the quote, else the last trade, else unknown."""
         book = self._x.books.get(contract_id)
@@ -178,12 +195,14 @@ class PaperExecutionEngine(ExecutionQueries):
     def _order_request(self, cmd: SubmitOrder, now_ns: int, prefix: str, role: OrderRole) -> OrderRequest:
         self._account(cmd.account_id, prefix + "account_id")
         contract_id, spec = self._contract(cmd.contract_id, now_ns, prefix + "contract_id")
+        self._require_listed(contract_id, now_ns, prefix + "contract_id")
         check_enums(cmd.side, cmd.order_type, cmd.time_in_force, prefix)
         quantity = whole_quantity(cmd.quantity, prefix + "quantity")
         limit, stop = order_prices(spec, cmd.order_type, cmd.limit_price, cmd.stop_price, prefix)
         if stop is not None:
             ask, bid = self._market_refs(contract_id)
             check_stop_side(spec, cmd.side, stop, ask, bid, prefix + "stop_price")
+        self._check_bands(spec, contract_id, ((prefix + "stop_price", stop), (prefix + "limit_price", limit)))
         return OrderRequest(
             cmd.account_id, contract_id, spec, cmd.side, cmd.order_type, quantity, cmd.time_in_force, limit, stop, role,
             cmd.tag,
@@ -339,11 +358,18 @@ class PaperExecutionEngine(ExecutionQueries):
         new = modified_order(
             order, cmd, spec, self._market_refs(order.contract_id), bracket, self._x.orders, self._entry_reference
         )
+        self._check_bands(spec, order.contract_id, (
+            ("limit_price", new.limit_price if new.limit_price != order.limit_price else None),
+            ("stop_price", new.stop_price if new.stop_price != order.stop_price else None),
+        ))  # fmt: skip
         added = new.quantity - order.quantity
         if added > 0:
             # Only a larger quantity adds exposure (prices move no worst case); the checks see the increment
-            # alone, as if it were one more order, since the order itself is already counted as open.
-            reason = self._denial(replace(order, quantity=order.filled_qty + added, submitted_ns=now_ns))
+            # alone as what could still fill, since the order itself is already counted as open, and the new
+            # total as its quantity (a per-order size limit applies to the whole order).
+            reason = self._denial(
+                replace(order, quantity=new.quantity, filled_qty=new.quantity - added, submitted_ns=now_ns)
+            )
             if reason is not None:
                 raise FailedPrecondition(f"modify denied: {reason}")
         self._x.modify(new, now_ns, out)
@@ -368,8 +394,10 @@ class PaperExecutionEngine(ExecutionQueries):
         position = self._x.positions.get(cmd.account_id, contract_id)
         if position.is_flat:
             raise FailedPrecondition(f"account {cmd.account_id} has no position in {contract_id}")
-        self._cancel_open(cmd.account_id, contract_id, CancelReason.CLOSE, now_ns, out)
         reverse = isinstance(cmd, ReversePosition)
+        if reverse:  # the position the other way is new exposure (checked before anything changes)
+            self._require_listed(contract_id, now_ns, "contract_id")
+        self._cancel_open(cmd.account_id, contract_id, CancelReason.CLOSE, now_ns, out)
         quantity = abs(position.net_qty) * (2 if reverse else 1)
         self._place_closing(position, quantity, OrderRole.REVERSE if reverse else OrderRole.CLOSE, now_ns, out)
 

@@ -48,8 +48,9 @@ from core_server.execution.events import ExecutionEvent, OrderRejected
 from core_server.execution.fill_model import FillSettings
 from core_server.execution.model import Account, AccountId, Fill, Order, OrderId
 from core_server.execution.ports import ExecutionGuard, ExecutionStore, PreTradeCheck
+from core_server.execution.price_bands import PriceBands
 from core_server.model.clock import Clock
-from core_server.model.errors import Unavailable, VigilError
+from core_server.model.errors import AlreadyExists, Unavailable, VigilError
 from core_server.model.market_data import Tick
 
 log = structlog.get_logger(__name__)
@@ -92,6 +93,7 @@ class LiveExecution:
         fill_settings: FillSettings | None = None,
         commissions: CommissionSchedule | None = None,
         pre_trade_checks: Sequence[PreTradeCheck] = (),
+        price_bands: PriceBands | None = None,
         default_account: DefaultAccount | None = None,
         account_id_factory: Callable[[], str] = _new_account_id,
         interval_s: float = INTERVAL_S,
@@ -101,8 +103,9 @@ class LiveExecution:
         self._store = store
         self._settings = fill_settings or FillSettings()
         self._engine = PaperExecutionEngine(
-            fill_settings=self._settings, commissions=commissions, pre_trade_checks=pre_trade_checks
-        )
+            fill_settings=self._settings, commissions=commissions, pre_trade_checks=pre_trade_checks,
+            price_bands=price_bands,
+        )  # fmt: skip
         self._default = default_account
         self._new_account_id = account_id_factory
         self._interval_s = interval_s
@@ -172,10 +175,10 @@ class LiveExecution:
             self._held.append(tick)
             return
         events = self._engine.on_tick(tick)
+        if events:  # queued before the guard runs: fills the engine made are stored even if the guard fails
+            self._queue.append(change_of(self._engine, events, tick.ts_event, None, self._names, self._meta))
         guard = self.guard
         actions = guard.after_tick(tick, events) if guard is not None else ()
-        if events:
-            self._queue.append(change_of(self._engine, events, tick.ts_event, None, self._names, self._meta))
         if actions:
             self._queue.extend(self._guarded(actions, tick.ts_event))
             guard.settled(True)  # type: ignore[union-attr]
@@ -185,10 +188,10 @@ class LiveExecution:
             return
         now = self._clock.now_ns()
         events = self._engine.advance_to(now)
-        guard = self.guard
-        actions = guard.after_time(now, events) if guard is not None else ()
         if events:
             self._queue.append(change_of(self._engine, events, now, None, self._names, self._meta))
+        guard = self.guard
+        actions = guard.after_time(now, events) if guard is not None else ()
         if actions:
             self._queue.extend(self._guarded(actions, now))
             guard.settled(True)  # type: ignore[union-attr]
@@ -218,7 +221,10 @@ class LiveExecution:
     async def _timer_loop(self) -> None:
         while True:
             await asyncio.sleep(self._interval_s)
-            self._advance()
+            try:
+                self._advance()
+            except Exception:  # a bug in one step must not stop arrivals and expiries for good
+                log.exception("execution.timer_step_failed")
 
     async def _write_loop(self) -> None:
         while True:
@@ -245,6 +251,7 @@ class LiveExecution:
         return await asyncio.shield(self._commit_commands(commands, {}, strict=False))
 
     async def open_account(self, name: str, starting_balance: Decimal) -> Account:
+        """A new account; AlreadyExists("name") when another account has this name (case-insensitive) or id."""
         account_id = AccountId(self._new_account_id())
         change = await asyncio.shield(self._run(OpenAccount(account_id, starting_balance), {account_id: name}))
         return change.accounts[account_id].account
@@ -256,6 +263,10 @@ class LiveExecution:
         self, commands: Sequence[ExecutionCommand], new_names: dict[AccountId, str], *, strict: bool
     ) -> list[ExecutionChange]:
         async with self._lock:
+            for name in new_names.values():  # under the lock: two callers cannot both take one name
+                taken = self.account_named(name)
+                if taken is not None:
+                    raise AlreadyExists("name", f"account {taken} is already named or identified {name!r}")
             before = self._engine.rollback_point()
             self._holding = True
             guard = self.guard
@@ -340,6 +351,13 @@ class LiveExecution:
 
     def account_name(self, account_id: AccountId) -> str:
         return self._names.get(account_id, "")
+
+    def account_named(self, text: str) -> AccountId | None:
+        """The account whose id is `text`, else the one whose name is `text` (case-insensitive), else None."""
+        if any(a.account_id == text for a in self._engine.accounts()):
+            return AccountId(text)
+        key = text.casefold()
+        return next((aid for aid, name in self._names.items() if name.casefold() == key), None)
 
     def account_updated_ns(self, account_id: AccountId) -> int:
         return self._account_updated.get(account_id, 0)

@@ -3,6 +3,11 @@
 `on_ticks` is synchronous and allocation-light: it is the per-tick hot path for every feed. The
 async part (`run`) only drives timers: closing candles on time, publishing forming candles at a
 bounded rate, and handing closed candles to the store.
+
+Stage isolation: each tick listener (paper fills with risk, excursions) and the engine's own candle and
+publishing step run as separate stages. A stage that raises is logged with its traceback and the tick,
+counted in the feed status (`stage_errors`), and the remaining stages and the feed go on: one bug must not
+stop the market for every account.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ log = structlog.get_logger(__name__)
 
 ANOMALY_FLAG = 1
 TickListener = Callable[[Tick], object]
+FeedStateListener = Callable[[tuple[FeedState, ...]], object]
 CLOSE_GRACE_NS = 250 * NS_PER_MS  # a tick stamped just before a bucket end may arrive a little later
 
 
@@ -48,6 +54,7 @@ class FeedBinding:
     state: FeedState = FeedState.STARTING
     anomalies: int = 0
     unknown_contract_ticks: int = 0
+    stage_errors: int = 0
     states: list[ContractState] = field(default_factory=list)
 
     def on_ticks(self, ticks: Sequence[Tick]) -> None:
@@ -60,6 +67,7 @@ class FeedBinding:
         previous, self.state = self.state, state
         if previous is not state:
             log.info("feed.state", feed=self.feed.name, state=state.value, detail=detail)
+            self.engine.feed_state_changed()
 
 
 class MarketDataEngine:
@@ -82,7 +90,8 @@ class MarketDataEngine:
         self._quote_price_mode = quote_price_mode
         self._forming_interval_ns = forming_interval_ns
         self._states: dict[str, ContractState] = {}
-        self._tick_listeners: list[TickListener] = []
+        self._tick_listeners: list[tuple[str, TickListener]] = []
+        self._feed_state_listeners: list[FeedStateListener] = []
         self.bindings: list[FeedBinding] = []
         self.unknown_contract_ticks = 0
 
@@ -100,11 +109,20 @@ class MarketDataEngine:
         self.bindings.append(binding)
         return binding
 
-    def add_tick_listener(self, listener: TickListener) -> None:
+    def add_tick_listener(self, listener: TickListener, stage: str = "") -> None:
         """Call `listener(tick)` synchronously for every tick that passed the anomaly filter, in order,
         before it is published: execution, excursions and risk act within the same tick, and a
-        backtest driving this engine gets exactly the same calls."""
-        self._tick_listeners.append(listener)
+        backtest driving this engine gets exactly the same calls. `stage` names it in failure logs."""
+        self._tick_listeners.append((stage or getattr(listener, "__qualname__", repr(listener)), listener))
+
+    def add_feed_state_listener(self, listener: FeedStateListener) -> None:
+        """Call `listener(states)` with every feed's state whenever one of them changes (health follows it)."""
+        self._feed_state_listeners.append(listener)
+
+    def feed_state_changed(self) -> None:
+        states = tuple(b.state for b in self.bindings)
+        for listener in self._feed_state_listeners:
+            listener(states)
 
     def store_ticks(self, enabled: bool) -> None:
         """Replays switch tick storage off: their ticks are already stored (or come from a file)."""
@@ -133,7 +151,10 @@ class MarketDataEngine:
             price = tick.price if type(tick) is Trade else quote_price(tick, mode)  # type: ignore[arg-type]
             released, rejected = state.anomaly_filter.push(tick, price)
             for good in released:
-                self._apply(state, good)
+                try:
+                    self._apply(state, good, binding)
+                except Exception:
+                    self._stage_failed("market_data", good, binding)
             if rejected:
                 state.anomalies += len(rejected)
                 binding.anomalies += len(rejected)
@@ -141,9 +162,12 @@ class MarketDataEngine:
                     for bad in rejected:
                         self._ticks.append(bad, ANOMALY_FLAG)
 
-    def _apply(self, state: ContractState, tick: Tick) -> None:
-        for listener in self._tick_listeners:
-            listener(tick)
+    def _apply(self, state: ContractState, tick: Tick, binding: FeedBinding) -> None:
+        for stage, listener in self._tick_listeners:
+            try:
+                listener(tick)
+            except Exception:
+                self._stage_failed(stage, tick, binding)
         state.recent.append(tick)
         if self._ticks is not None:
             self._ticks.append(tick)
@@ -164,6 +188,19 @@ class MarketDataEngine:
         state.dirty = True
         if closed:
             self._emit_closed(state, closed)
+
+    def _stage_failed(self, stage: str, tick: Tick, binding: FeedBinding) -> None:
+        """Called from an except block: the traceback goes to the log with the stage and the tick."""
+        binding.stage_errors += 1
+        log.exception(
+            "tick.stage_failed",
+            stage=stage,
+            feed=binding.feed.name,
+            contract=tick.contract_id,
+            kind=type(tick).__name__.lower(),
+            ts_event=tick.ts_event,
+            failures=binding.stage_errors,
+        )
 
     def _emit_closed(self, state: ContractState, closed: Sequence[Candle]) -> None:
         for candle in closed:
@@ -225,7 +262,7 @@ class MarketDataEngine:
         statuses = []
         for binding in self.bindings:
             status = binding.feed.status()
-            statuses.append(_with_anomalies(status, binding.anomalies))
+            statuses.append(replace(status, anomalies=binding.anomalies, stage_errors=binding.stage_errors))
         return statuses
 
     async def run(self) -> None:
@@ -238,7 +275,3 @@ class MarketDataEngine:
                 self.publish_forming()
                 next_forming = now + self._forming_interval_ns
             await asyncio.sleep(0.1)
-
-
-def _with_anomalies(status: FeedStatus, anomalies: int) -> FeedStatus:
-    return replace(status, anomalies=anomalies)

@@ -60,8 +60,11 @@ class RiskEngine:
         windows: SessionWindows | None = None,
         calendar: TradingCalendar | None = None,
         default_rules: RuleSet | None = None,
+        default_max_order_size: int | None = None,
     ) -> None:
         self.mark = mark  # must match the paper engine's, so both price positions alike
+        # Orders above it are denied when an account's rules set no max_order_size (None: no such limit).
+        self.default_max_order_size = default_max_order_size
         self._windows = windows or SessionWindows()
         self._calendar = calendar  # None: no market-hours check (backtests of synthetic ticks)
         self.default_rules = default_rules or RuleSet()
@@ -106,6 +109,7 @@ class RiskEngine:
         state = self._state(account_id)
         self._check_rules(rules)
         changed = [f.name for f in fields(RuleSet) if getattr(rules, f.name) != getattr(state.rules, f.name)]
+        old_rules, old_flat_by = state.rules, state.flat_by_ns
         state.rules = rules
         if not state.flat_by_done:
             state.flat_by_ns = flat_by_instant(rules, state.trading_day)
@@ -113,7 +117,11 @@ class RiskEngine:
         reason = "rules changed: " + (", ".join(changed) if changed else "nothing")
         numbers = tuple((name, str(getattr(rules, name))) for name in changed)
         out[0].append(RiskEvent(RiskEventKind.RULES_CHANGED, account_id, now_ns, Rule.NONE, reason, numbers))
-        assess(state, now_ns, self._mark_of, out)
+        try:
+            assess(state, now_ns, self._mark_of, out)
+        except BaseException:  # a rule the evaluation cannot take: the account keeps the rules it had
+            state.rules, state.flat_by_ns = old_rules, old_flat_by
+            raise
         self._reschedule()
         return _result(out)
 
@@ -208,14 +216,18 @@ class RiskEngine:
                                         account.balance)  # fmt: skip
             self._pending[0].extend(result.events)
             state = self._accounts[order.account_id]
-        numbers = (("contract", order.contract_id), ("side", order.side.name.lower()), ("quantity", order.quantity))
+        # What could newly fill: the whole of a new order, the added part of a modify.
+        numbers = (("contract", order.contract_id), ("side", order.side.name.lower()), ("quantity", order.leaves_qty))
         if reduces_risk(order, view):
             event = RiskEvent(_ALLOWED, order.account_id, now, Rule.NONE, "reduces risk", numbers, order.order_id)
         elif self._halted:
             reason = "emergency stop: new risk is blocked until resumed"
             event = RiskEvent(_DENIED, order.account_id, now, Rule.EMERGENCY_STOP, reason, numbers, order.order_id)
         else:
-            denial = denial_of(order, view, state, now, windows=self._windows, calendar=self._calendar)
+            denial = denial_of(
+                order, view, state, now, windows=self._windows, calendar=self._calendar,
+                default_max_order_size=self.default_max_order_size,
+            )  # fmt: skip
             if denial is None:
                 event = RiskEvent(_ALLOWED, order.account_id, now, Rule.NONE, "allowed", numbers, order.order_id)
             else:

@@ -57,6 +57,7 @@ class Rule(IntEnum):
     FLAT_BY = 10
     CONSISTENCY = 11
     EMERGENCY_STOP = 12
+    MAX_ORDER_SIZE = 13
 
     @property
     def label(self) -> str:

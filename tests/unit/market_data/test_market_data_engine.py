@@ -1,3 +1,5 @@
+import structlog
+
 from core_server.bus import Bus
 from core_server.market_data.engine import MarketDataEngine
 from core_server.model.clock import NS_PER_MINUTE, NS_PER_SECOND, TestClock
@@ -153,3 +155,38 @@ async def test_tick_listeners_see_every_released_tick_in_order_but_no_anomaly() 
     after = trade(NQ, T0 + 4, "25340.25")
     binding.on_ticks([*good, spike, after])
     assert seen == [*good, after]
+
+
+async def test_a_failing_tick_stage_is_logged_counted_and_isolated_from_the_other_stages() -> None:
+    clock, bus, store, engine, binding = make_engine()
+    trades = bus.subscribe("trades.NQZ2026")
+    before: list[Tick] = []
+    after: list[Tick] = []
+
+    def broken(tick: Tick) -> None:
+        raise ArithmeticError("a bug in one stage")
+
+    engine.add_tick_listener(before.append)
+    engine.add_tick_listener(broken, "risk")
+    engine.add_tick_listener(after.append)
+    ticks = [trade(NQ, T0 + 1, "25340.00"), trade(NQ, T0 + 2, "25340.25")]
+    with structlog.testing.capture_logs() as logs:
+        binding.on_ticks(ticks)  # does not raise: the feed calling it goes on
+    assert before == after == ticks
+    assert await trades.next_batch() == ticks
+    assert [t for t, _ in store.ticks] == ticks
+    failures = [e for e in logs if e["event"] == "tick.stage_failed"]
+    assert [(e["stage"], e["ts_event"], e["log_level"]) for e in failures] == [("risk", T0 + 1, "error"),
+                                                                               ("risk", T0 + 2, "error")]  # fmt: skip
+    assert all(e.get("exc_info") for e in failures)  # the traceback goes with it
+    assert engine.feed_statuses()[0].stage_errors == 2
+
+
+async def test_feed_state_listeners_hear_every_change_of_any_feed() -> None:
+    clock, bus, store, engine, binding = make_engine()
+    heard: list[tuple[FeedState, ...]] = []
+    engine.add_feed_state_listener(heard.append)
+    binding.on_state(FeedState.STREAMING, "")
+    binding.on_state(FeedState.STREAMING, "again")  # no change, nothing to hear
+    binding.on_state(FeedState.STOPPED, "failed")
+    assert heard == [(FeedState.STREAMING,), (FeedState.STOPPED,)]
