@@ -14,6 +14,7 @@ from typing import Literal
 import asyncpg
 import structlog
 
+from core_server.api.accounts import AccountResolver
 from core_server.api.execution import ExecutionServicer
 from core_server.api.market_data import MarketDataServicer
 from core_server.api.risk import RiskServicer
@@ -26,6 +27,7 @@ from core_server.excursions.settings import ExcursionSettings, PriceSource
 from core_server.execution.accounts import CommissionSchedule
 from core_server.execution.fill_model import FillSettings
 from core_server.execution.model import AccountId
+from core_server.execution.price_bands import PriceBands
 from core_server.feeds.catalog import FeedPlan, plan_feed
 from core_server.kernel.assembly import KernelSettings
 from core_server.kernel.kernel import SignalExecution, TradingKernel
@@ -168,6 +170,8 @@ def kernel_settings(
         signal_settings = settings_with(approval=ApprovalMode.MANUAL)
     settings = KernelSettings(
         fill=fill,
+        price_bands=PriceBands(paper.price_band, dict(paper.price_bands)),
+        default_max_order_size=paper.max_order_size,
         market_hours=MarketHours.DECLARED_OPEN if config.market_declared_open else MarketHours.EXCHANGE,
         commissions=CommissionSchedule(default=paper.commission),
         excursions=excursions,
@@ -278,17 +282,19 @@ async def _assemble(
     default = DefaultAccount(AccountId(paper.account_name), paper.account_name, paper.account_balance)
     await restore_live(core, stores, seed=paper.seed, default_account=default, default_preset=default_preset)
 
+    accounts = AccountResolver(core.execution)
     grpc_server = build_grpc_server(
         config.listen,
         config.api_keys,
         MarketDataServicer(clock, bus, market, candle_repository, tick_writer.status),
         SignalServicer(clock, core.signals),
-        trades=TradeServicer(clock, core.trades),
-        execution=ExecutionServicer(clock, core.execution),
-        risk=RiskServicer(core.risk),
+        trades=TradeServicer(clock, core.trades, accounts),
+        execution=ExecutionServicer(clock, core.execution, accounts),
+        risk=RiskServicer(core.risk, accounts),
     )
     await grpc_server.server.start()
     await grpc_server.serving()
+    market.add_feed_state_listener(grpc_server.feed_states_changed)
     running = RunningServer(
         config, grpc_server, market, shell, bus, plan, tick_writer, candle_writer, pool, embedded,
         core.execution, core.risk, core.trades, core.signals,

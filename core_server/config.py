@@ -6,8 +6,12 @@ import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
+
+from core_server.model.decimal_text import parse_decimal
+from core_server.model.errors import InvalidArgument
+from core_server.model.instruments import INSTRUMENTS
 
 FEED_KINDS = ("simulated", "replay", "tradovate", "projectx", "trade_manager")
 QUOTE_PRICES = ("mid", "bid", "ask")
@@ -162,16 +166,18 @@ def _number(get: object, name: str, default: float, *, low: float, high: float) 
     return value
 
 
-def _positive_decimal(get: object, name: str, default: Decimal) -> Decimal:
-    """An exact decimal above 0 (never parsed through a float)."""
+def _positive_decimal(
+    get: object, name: str, default: Decimal, *, places: int = 10, high: Decimal | None = None
+) -> Decimal:
+    """An exact decimal above 0 (never parsed through a float), through the one bounded decimal parser."""
     raw = get(name)  # type: ignore[operator]
     if raw is None or raw.strip() == "":
         return default
     try:
-        value = Decimal(raw.strip())
-    except InvalidOperation:
-        raise ConfigError(name, f"{raw!r} is not a decimal number") from None
-    if not value.is_finite() or value <= 0:
+        value = parse_decimal(raw, name, places=places, high=high)
+    except InvalidArgument as exc:
+        raise ConfigError(name, f"{raw.strip()!r}: {exc.reason}") from None
+    if value is None or value <= 0:
         raise ConfigError(name, f"{raw!r} must be a number above 0")
     return value
 
@@ -191,6 +197,11 @@ class PaperConfig:
     signal_execution: bool = True  # VIGIL_SIGNAL_EXECUTION on|off: confirmed signals place brackets
     signal_account: str = "paper"  # VIGIL_SIGNAL_ACCOUNT (default: the default paper account)
     signal_target_r: Decimal = Decimal(2)  # VIGIL_SIGNAL_TARGET_R: take-profit at entry + R x risk
+    # VIGIL_PRICE_BAND: limit and stop prices farther than this fraction of the market's price are refused;
+    # VIGIL_PRICE_BANDS="NQ=0.05,ES=0.08" overrides it per root (a micro follows its mini unless named).
+    price_band: Decimal = Decimal("0.10")
+    price_bands: tuple[tuple[str, Decimal], ...] = ()
+    max_order_size: int = 100  # VIGIL_MAX_ORDER_SIZE: contracts per order unless an account's rules say otherwise
 
 
 def _switch(get: object, name: str, default: bool) -> bool:
@@ -216,13 +227,15 @@ def _paper_config(get: object) -> PaperConfig:
     slippage = _int(get, "VIGIL_PAPER_SLIPPAGE_TICKS", 2)
     if not 0 <= slippage <= 100:
         raise ConfigError("VIGIL_PAPER_SLIPPAGE_TICKS", f"{slippage} is outside 0..100")
-    raw_commission = (get("VIGIL_COMMISSION") or "2.50").strip()  # type: ignore[operator]
+    raw_commission = (get("VIGIL_COMMISSION") or "").strip() or "2.50"  # type: ignore[operator]
     try:
-        commission = Decimal(raw_commission)
-    except InvalidOperation:
-        raise ConfigError("VIGIL_COMMISSION", f"{raw_commission!r} is not a decimal number") from None
-    if not commission.is_finite() or commission < 0:
-        raise ConfigError("VIGIL_COMMISSION", f"{raw_commission!r} must be 0 or more dollars")
+        commission = parse_decimal(raw_commission, "VIGIL_COMMISSION", places=4, low=Decimal(0), high=Decimal(1000))
+    except InvalidArgument as exc:
+        raise ConfigError("VIGIL_COMMISSION", f"{raw_commission!r}: {exc.reason} (dollars per side)") from None
+    assert commission is not None  # the text is not blank
+    max_order_size = _int(get, "VIGIL_MAX_ORDER_SIZE", 100)
+    if not 1 <= max_order_size <= 10_000:
+        raise ConfigError("VIGIL_MAX_ORDER_SIZE", f"{max_order_size} is outside 1..10000")
     account = (get("VIGIL_PAPER_ACCOUNT") or "paper").strip()  # type: ignore[operator]
     if not account or len(account) > 64:
         raise ConfigError("VIGIL_PAPER_ACCOUNT", "a name of 1 to 64 characters is required")
@@ -234,8 +247,37 @@ def _paper_config(get: object) -> PaperConfig:
         partial_fills=_switch(get, "VIGIL_PAPER_PARTIAL_FILLS", False),
         commission=commission,
         account_name=account,
-        account_balance=_positive_decimal(get, "VIGIL_PAPER_BALANCE", Decimal(50_000)),
+        account_balance=_positive_decimal(
+            get, "VIGIL_PAPER_BALANCE", Decimal(50_000), places=2, high=Decimal(100_000_000)
+        ),
         signal_execution=_switch(get, "VIGIL_SIGNAL_EXECUTION", True),
         signal_account=(get("VIGIL_SIGNAL_ACCOUNT") or "").strip() or account,  # type: ignore[operator]
         signal_target_r=_positive_decimal(get, "VIGIL_SIGNAL_TARGET_R", Decimal(2)),
+        price_band=_band(get("VIGIL_PRICE_BAND") or "0.10", "VIGIL_PRICE_BAND"),  # type: ignore[operator]
+        price_bands=_bands(get("VIGIL_PRICE_BANDS") or ""),  # type: ignore[operator]
+        max_order_size=max_order_size,
     )
+
+
+def _band(raw: str, name: str) -> Decimal:
+    try:
+        value = parse_decimal(raw, name, places=4, low=Decimal("0.0001"), high=Decimal(1))
+    except InvalidArgument as exc:
+        raise ConfigError(name, f"{raw.strip()!r}: {exc.reason} (a fraction of the price, e.g. 0.10)") from None
+    if value is None:
+        raise ConfigError(name, "a fraction of the price, e.g. 0.10")
+    return value
+
+
+def _bands(raw: str) -> tuple[tuple[str, Decimal], ...]:
+    """ROOT=fraction pairs, e.g. "NQ=0.05,ES=0.08"."""
+    bands: dict[str, Decimal] = {}
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        root, sep, value = item.partition("=")
+        root = root.strip().upper()
+        if not sep or root not in INSTRUMENTS:
+            raise ConfigError("VIGIL_PRICE_BANDS", f"{item!r}: use ROOT=fraction pairs of known roots, e.g. NQ=0.05")
+        bands[root] = _band(value, "VIGIL_PRICE_BANDS")
+    return tuple(bands.items())

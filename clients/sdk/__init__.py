@@ -2,6 +2,7 @@
 
 from clients.sdk.client import DEFAULT_TARGET, VigilClient
 from clients.sdk.errors import (
+    AlreadyExistsError,
     AuthenticationError,
     DeadlineExceededError,
     FailedPreconditionError,
@@ -82,6 +83,7 @@ __all__ = [
     "DEFAULT_TARGET",
     "Account",
     "Aggressor",
+    "AlreadyExistsError",
     "AuthenticationError",
     "BracketBatchResult",
     "BracketResult",

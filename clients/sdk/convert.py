@@ -214,6 +214,7 @@ def feed_status_from_pb(msg: market_data_pb2.FeedStatus) -> FeedStatus:
         latency_p50_ns=msg.latency_p50_ns,
         latency_p99_ns=msg.latency_p99_ns,
         recent_gaps=tuple(feed_gap_from_pb(g) for g in msg.recent_gaps),
+        stage_errors=msg.stage_errors,
     )
 
 

@@ -80,6 +80,7 @@ def rules_to_pb(rules: RiskRules, field: str = "rules") -> pb.RiskRules:
             for i, t in enumerate(rules.scaling_tiers)
         ],
         max_position_size=_count(rules.max_position_size, f"{field}.max_position_size"),
+        max_order_size=_count(rules.max_order_size, f"{field}.max_order_size"),
         max_concurrent_positions=_count(rules.max_concurrent_positions, f"{field}.max_concurrent_positions"),
         max_consecutive_losses=_count(rules.max_consecutive_losses, f"{field}.max_consecutive_losses"),
         cooldown_minutes=_count(rules.cooldown_minutes, f"{field}.cooldown_minutes"),
@@ -108,6 +109,7 @@ def rules_from_pb(msg: pb.RiskRules) -> RiskRules:
             for t in msg.scaling_tiers
         ),
         max_position_size=msg.max_position_size or None,
+        max_order_size=msg.max_order_size or None,
         max_concurrent_positions=msg.max_concurrent_positions or None,
         max_consecutive_losses=msg.max_consecutive_losses or None,
         cooldown_minutes=msg.cooldown_minutes or None,

@@ -60,6 +60,12 @@ class PermissionDeniedError(VigilError):
     code = "PERMISSION_DENIED"
 
 
+class AlreadyExistsError(VigilError):
+    """Something with this identity exists already (e.g. an account name)."""
+
+    code = "ALREADY_EXISTS"
+
+
 class FailedPreconditionError(VigilError):
     """The request is well formed but the server is not in a state to accept it."""
 
@@ -91,6 +97,7 @@ _BY_CODE: dict[grpc.StatusCode, type[VigilError]] = {
     grpc.StatusCode.UNAVAILABLE: UnavailableError,
     grpc.StatusCode.UNAUTHENTICATED: AuthenticationError,
     grpc.StatusCode.PERMISSION_DENIED: PermissionDeniedError,
+    grpc.StatusCode.ALREADY_EXISTS: AlreadyExistsError,
     grpc.StatusCode.FAILED_PRECONDITION: FailedPreconditionError,
     grpc.StatusCode.RESOURCE_EXHAUSTED: ResourceExhaustedError,
     grpc.StatusCode.DEADLINE_EXCEEDED: DeadlineExceededError,

@@ -279,6 +279,7 @@ class FeedStatus:
     latency_p50_ns: int
     latency_p99_ns: int
     recent_gaps: tuple[FeedGap, ...]
+    stage_errors: int = 0  # per-tick stages that failed on the server (logged there, isolated); > 0 is a bug
 
     @property
     def time(self) -> datetime:

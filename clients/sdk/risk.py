@@ -84,6 +84,7 @@ class RiskRules:
     micro_fraction: Decimal | None = None
     scaling_tiers: tuple[ScalingTier, ...] = ()
     max_position_size: int | None = None
+    max_order_size: int | None = None  # contracts per order; None: the server's default (VIGIL_MAX_ORDER_SIZE)
     max_concurrent_positions: int | None = None
     max_consecutive_losses: int | None = None
     cooldown_minutes: int | None = None

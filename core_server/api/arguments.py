@@ -1,12 +1,35 @@
-"""Request-argument checks shared by the servicers: limits, time ranges and optional symbols.
+"""Request-argument checks shared by the servicers: ids, free text, limits, time ranges and optional symbols.
 
-Each raises InvalidArgument naming the field, so every service words the same mistake the same way.
+Each raises InvalidArgument naming the field, so every service words the same mistake the same way. Every
+free-text field has a ceiling (README "Limits"): an id is at most MAX_ID_CHARS, a name MAX_NAME_CHARS, a
+reason or note MAX_REASON_CHARS; none may hold NUL (PostgreSQL text cannot store it).
 """
 
 from __future__ import annotations
 
 from core_server.model.errors import InvalidArgument
 from core_server.model.symbols import parse_symbol
+
+MAX_ID_CHARS = 128
+MAX_NAME_CHARS = 64
+MAX_REASON_CHARS = 500
+
+
+def text(value: str, field: str, max_chars: int) -> str:
+    """Free text as given (may be empty), refused when longer than `max_chars` or holding NUL."""
+    if len(value) > max_chars:
+        raise InvalidArgument(field, f"at most {max_chars} characters, not {len(value)}")
+    if "\x00" in value:
+        raise InvalidArgument(field, "must not contain NUL characters")
+    return value
+
+
+def identifier(value: str, field: str) -> str:
+    """A required id (surrounding blanks ignored)."""
+    stripped = text(value, field, MAX_ID_CHARS).strip()
+    if not stripped:
+        raise InvalidArgument(field, f"{field} is required")
+    return stripped
 
 
 def bounded(value: int, field: str, default: int, maximum: int) -> int:

@@ -163,6 +163,7 @@ def feed_status_to_proto(status: FeedStatus, now_ns: int) -> market_data_pb2.Fee
         gaps_filled=status.gaps_filled,
         gaps_unfilled=status.gaps_unfilled,
         anomalies=status.anomalies,
+        stage_errors=status.stage_errors,
         latency_p50_ns=status.latency_p50_ns,
         latency_p99_ns=status.latency_p99_ns,
         recent_gaps=[

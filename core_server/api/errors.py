@@ -13,7 +13,7 @@ from google.protobuf import any_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 
 from core_server.bus import SlowConsumer
-from core_server.model.errors import FailedPrecondition, InvalidArgument, NotFound, Unavailable
+from core_server.model.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, Unavailable
 
 log = structlog.get_logger(__name__)
 
@@ -21,11 +21,21 @@ Req = TypeVar("Req")
 Resp = TypeVar("Resp")
 Self = TypeVar("Self")
 
+# Messages quote what the caller sent; a status travels in trailing metadata, which peers cap (8 KiB by
+# default), so a message built from a huge argument would turn a clear refusal into a transport error. The
+# message goes out twice (grpc-message, percent-encoded: up to 12 bytes a character; and in the details).
+MAX_MESSAGE_CHARS = 240
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= MAX_MESSAGE_CHARS else text[: MAX_MESSAGE_CHARS - 1] + "…"
+
 
 def _status(
     code: grpc.StatusCode, message: str, detail: Any | None = None
 ) -> tuple[grpc.StatusCode, str, tuple[tuple[str, bytes], ...]]:
     rpc_code = getattr(code_pb2, code.name)
+    message = _clip(message)
     status = status_pb2.Status(code=rpc_code, message=message)
     if detail is not None:
         packed = any_pb2.Any()
@@ -37,12 +47,14 @@ def _status(
 def status_for(exc: BaseException) -> tuple[grpc.StatusCode, str, tuple[tuple[str, bytes], ...]]:
     """The gRPC status (code, message, trailing metadata) for an exception raised by core code."""
     if isinstance(exc, InvalidArgument):
-        violation = error_details_pb2.BadRequest.FieldViolation(field=exc.field, description=exc.reason)
+        violation = error_details_pb2.BadRequest.FieldViolation(field=_clip(exc.field), description=_clip(exc.reason))
         return _status(
             grpc.StatusCode.INVALID_ARGUMENT, str(exc), error_details_pb2.BadRequest(field_violations=[violation])
         )
     if isinstance(exc, NotFound):
         return _status(grpc.StatusCode.NOT_FOUND, str(exc))
+    if isinstance(exc, AlreadyExists):
+        return _status(grpc.StatusCode.ALREADY_EXISTS, str(exc))
     if isinstance(exc, FailedPrecondition):
         return _status(grpc.StatusCode.FAILED_PRECONDITION, str(exc))
     if isinstance(exc, Unavailable):
@@ -60,7 +72,7 @@ async def abort_for(context: grpc.aio.ServicerContext[Any, Any], exc: BaseExcept
     raise AssertionError("abort returned")  # pragma: no cover
 
 
-_MAPPED = (InvalidArgument, NotFound, FailedPrecondition, Unavailable, SlowConsumer, Exception)
+_MAPPED = (InvalidArgument, NotFound, AlreadyExists, FailedPrecondition, Unavailable, SlowConsumer, Exception)
 
 
 def unary(

@@ -16,6 +16,7 @@ import grpc
 
 from core_server.api import arguments
 from core_server.api import execution_convert as convert
+from core_server.api.accounts import AccountResolver
 from core_server.api.errors import stream, unary
 from core_server.execution.changes import ExecutionChange
 from core_server.execution.commands import (
@@ -34,6 +35,7 @@ from core_server.execution.events import OrderAccepted, OrderDenied
 from core_server.execution.model import AccountId, Order, OrderId
 from core_server.live.execution_desk import ExecutionDesk
 from core_server.model.clock import Clock
+from core_server.model.decimal_text import parse_decimal
 from core_server.model.errors import InvalidArgument
 from core_server.model.symbols import parse_symbol
 from vigil.v1 import execution_pb2 as pb
@@ -45,8 +47,8 @@ T = TypeVar("T")
 DEFAULT_LIST_LIMIT = 200
 MAX_LIST_LIMIT = 2000
 MAX_BATCH = 100
-MAX_NAME_CHARS = 64
 MAX_STARTING_BALANCE = Decimal(100_000_000)
+MIN_STARTING_BALANCE = Decimal("0.01")
 DEFAULT_STARTING_BALANCE = Decimal(50_000)
 DEFAULT_ACCOUNT_RATE = 4
 MAX_ACCOUNT_RATE = 20
@@ -61,10 +63,11 @@ def _limit(value: int) -> int:
 
 
 class ExecutionServicer(pb_grpc.ExecutionServiceServicer):
-    def __init__(self, clock: Clock, execution: ExecutionDesk) -> None:
+    def __init__(self, clock: Clock, execution: ExecutionDesk, accounts: AccountResolver) -> None:
         self._clock = clock
         self._live = execution
         self._engine = execution.engine
+        self._accounts = accounts
 
     # -- helpers ------------------------------------------------------------------------------------------
 
@@ -75,9 +78,7 @@ class ExecutionServicer(pb_grpc.ExecutionServiceServicer):
             raise _renamed(exc, rename) from None
 
     def _account_id(self, value: str) -> AccountId:
-        account_id = AccountId(convert.required_id(value, "account_id"))
-        self._engine.account(account_id)  # NotFound
-        return account_id
+        return self._accounts.require(value)  # an id or a name; NotFound
 
     def _contract(self, symbol: str, field: str = "symbol") -> str:
         return parse_symbol(symbol, self._clock.now_ns(), field=field).id
@@ -100,13 +101,15 @@ class ExecutionServicer(pb_grpc.ExecutionServiceServicer):
 
     @unary
     async def CreateAccount(self, request: pb.CreateAccountRequest, context: Ctx) -> pb.CreateAccountResponse:
-        name = request.name.strip()
-        if not name or len(name) > MAX_NAME_CHARS or "\x00" in name:
-            raise InvalidArgument("name", f"a name of 1 to {MAX_NAME_CHARS} characters is required")
-        balance = convert.decimal_or_none(request.starting_balance, "starting_balance") or DEFAULT_STARTING_BALANCE
-        if not 0 < balance <= MAX_STARTING_BALANCE or balance != balance.quantize(Decimal("0.01")):
-            raise InvalidArgument("starting_balance", f"whole cents above 0, at most {MAX_STARTING_BALANCE}")
-        account = await self._live.open_account(name, balance)
+        name = arguments.text(request.name, "name", arguments.MAX_NAME_CHARS).strip()
+        if not name:
+            raise InvalidArgument("name", f"a name of 1 to {arguments.MAX_NAME_CHARS} characters is required")
+        # Empty text is the only "not given": a "0" is a balance (and refused), never the default.
+        given = parse_decimal(
+            request.starting_balance, "starting_balance", places=2, low=MIN_STARTING_BALANCE, high=MAX_STARTING_BALANCE
+        )
+        balance = DEFAULT_STARTING_BALANCE if given is None else given
+        account = await self._live.open_account(name, balance)  # AlreadyExists("name")
         return pb.CreateAccountResponse(account=self._account(account.account_id))
 
     @unary
@@ -177,7 +180,7 @@ class ExecutionServicer(pb_grpc.ExecutionServiceServicer):
 
     @unary
     async def ModifyOrder(self, request: pb.ModifyOrderRequest, context: Ctx) -> pb.ModifyOrderResponse:
-        order = self._engine.order(OrderId(convert.required_id(request.order_id, "order_id")))
+        order = self._engine.order(OrderId(arguments.identifier(request.order_id, "order_id")))
         quantity = convert.quantity(request.quantity, "quantity") if request.quantity else None
         command = ModifyOrder(
             order.account_id,
@@ -193,7 +196,7 @@ class ExecutionServicer(pb_grpc.ExecutionServiceServicer):
 
     @unary
     async def CancelOrder(self, request: pb.CancelOrderRequest, context: Ctx) -> pb.CancelOrderResponse:
-        order = self._engine.order(OrderId(convert.required_id(request.order_id, "order_id")))
+        order = self._engine.order(OrderId(arguments.identifier(request.order_id, "order_id")))
         change = await self._execute(CancelOrder(order.account_id, order.order_id))
         return pb.CancelOrderResponse(
             order=self._order(self._engine.order(order.order_id)), events=convert.change_events(change)
@@ -223,7 +226,8 @@ class ExecutionServicer(pb_grpc.ExecutionServiceServicer):
     @unary
     async def ReversePosition(self, request: pb.ReversePositionRequest, context: Ctx) -> pb.ReversePositionResponse:
         account_id = self._account_id(request.account_id)
-        change = await self._execute(ReversePosition(account_id, self._contract(request.symbol)))
+        command = ReversePosition(account_id, self._contract(request.symbol))
+        change = await self._execute(command, lambda field: "symbol" if field == "contract_id" else field)
         return pb.ReversePositionResponse(events=convert.change_events(change))
 
     # -- queries ------------------------------------------------------------------------------------------
@@ -259,7 +263,7 @@ class ExecutionServicer(pb_grpc.ExecutionServiceServicer):
     async def StreamOrderEvents(
         self, request: pb.StreamOrderEventsRequest, context: Ctx
     ) -> AsyncIterator[pb.StreamOrderEventsResponse]:
-        account_id = self._account_id(request.account_id) if request.account_id.strip() else ""
+        account_id = self._accounts.optional(request.account_id) or ""
         subscription = self._live.subscribe_orders(account_id)
         try:
             while True:

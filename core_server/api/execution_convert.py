@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from core_server.execution.changes import ExecutionChange, OrderState, order_id_of
 from core_server.execution.commands import ExitLevel, ExitOffset, OffsetUnit, SubmitBracket, SubmitOrder
@@ -32,8 +32,9 @@ from core_server.execution.model import (
     Position,
     TimeInForce,
 )
+from core_server.model.decimal_text import parse_decimal
 from core_server.model.errors import InvalidArgument
-from core_server.model.instruments import INSTRUMENTS, InstrumentSpec
+from core_server.model.instruments import INSTRUMENTS, MAX_PRICE, InstrumentSpec
 from core_server.model.symbols import parse_symbol
 from vigil.v1 import execution_pb2 as pb
 
@@ -107,22 +108,8 @@ def _average_text(spec: InstrumentSpec, total_ticks: int, quantity: int) -> str:
 
 
 def decimal_or_none(text: str, field: str) -> Decimal | None:
-    text = text.strip()
-    if not text:
-        return None
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise InvalidArgument(field, f"not a decimal number: {text!r}") from None
-    if not value.is_finite():
-        raise InvalidArgument(field, f"not a finite number: {text!r}")
-    return value
-
-
-def required_id(value: str, field: str) -> str:
-    if not value.strip():
-        raise InvalidArgument(field, f"{field} is required")
-    return value.strip()
+    """A price from the wire (None when empty); the instrument checks its range and tick grid."""
+    return parse_decimal(text, field, low=-MAX_PRICE, high=MAX_PRICE)
 
 
 def quantity(value: int, field: str) -> int:

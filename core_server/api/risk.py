@@ -7,7 +7,9 @@ from typing import Any
 
 import grpc
 
+from core_server.api import arguments
 from core_server.api import risk_convert as convert
+from core_server.api.accounts import AccountResolver
 from core_server.api.errors import stream, unary
 from core_server.execution.model import AccountId
 from core_server.live.risk_desk import RiskDesk
@@ -25,15 +27,12 @@ MAX_REASON_CHARS = 200
 
 
 class RiskServicer(pb_grpc.RiskServiceServicer):
-    def __init__(self, risk: RiskDesk) -> None:
+    def __init__(self, risk: RiskDesk, accounts: AccountResolver) -> None:
         self._risk = risk
+        self._accounts = accounts
 
     def _account_id(self, value: str) -> AccountId:
-        if not value.strip():
-            raise InvalidArgument("account_id", "account_id is required")
-        account_id = AccountId(value.strip())
-        self._risk.status(account_id)  # NotFound
-        return account_id
+        return self._accounts.require(value)  # an id or a name; NotFound
 
     def _rules(self, account_id: AccountId) -> pb.RiskRules:
         rules, balance = self._risk.engine.rules(account_id), self._risk.starting_balance(account_id)
@@ -51,7 +50,7 @@ class RiskServicer(pb_grpc.RiskServiceServicer):
     async def StreamRiskEvents(
         self, request: pb.StreamRiskEventsRequest, context: Ctx
     ) -> AsyncIterator[pb.StreamRiskEventsResponse]:
-        account_id = self._account_id(request.account_id) if request.account_id.strip() else ""
+        account_id = self._accounts.optional(request.account_id) or ""
         if not 0 <= request.replay <= MAX_REPLAY:
             raise InvalidArgument("replay", f"0 to {MAX_REPLAY}")
         subscription = self._risk.subscribe()  # first, so nothing falls between the replay and the live entries
@@ -88,7 +87,7 @@ class RiskServicer(pb_grpc.RiskServiceServicer):
     @unary
     async def SetRules(self, request: pb.SetRulesRequest, context: Ctx) -> pb.SetRulesResponse:
         account_id = self._account_id(request.account_id)
-        name = request.preset.strip()
+        name = arguments.text(request.preset, "preset", arguments.MAX_NAME_CHARS).strip()
         base: RuleSet | None = preset(name).rules if name else None  # InvalidArgument("preset")
         if base is None and not request.use_rules:
             raise InvalidArgument("preset", "give a preset, or rules with use_rules set")
@@ -118,7 +117,8 @@ class RiskServicer(pb_grpc.RiskServiceServicer):
 
     @unary
     async def EmergencyStop(self, request: pb.EmergencyStopRequest, context: Ctx) -> pb.EmergencyStopResponse:
-        reason = request.reason.strip()[:MAX_REASON_CHARS] or "emergency stop"
+        # Refused when too long rather than cut: the audit log keeps what the trader said, whole.
+        reason = arguments.text(request.reason, "reason", MAX_REASON_CHARS).strip() or "emergency stop"
         result = await self._risk.emergency_stop(reason)
         return pb.EmergencyStopResponse(
             orders_cancelled=result.orders_cancelled, positions_flattened=result.positions_flattened, ts_ns=result.ts_ns

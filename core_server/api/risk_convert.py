@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import time
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
+from core_server.model.decimal_text import parse_decimal
 from core_server.model.errors import InvalidArgument
 from core_server.risk.audit import AuditRecord, StatusSnapshot, snapshot_of
 from core_server.risk.events import RiskStatus
@@ -20,6 +21,7 @@ from core_server.risk.rules import BreachMode, DrawdownMode, RuleSet, ScalingTie
 from core_server.risk.usage import AccountRisk
 from vigil.v1 import risk_pb2 as pb
 
+MAX_FLAT_BY_CHARS = 16  # "HH:MM:SS.ffffff" and a little room
 _WIRE_NAMES = {
     "max_drawdown": "trailing_drawdown",
     "drawdown_mode": "trailing_mode",
@@ -62,22 +64,16 @@ def money(value: Decimal | None) -> str:
 
 
 def decimal(text: str, field: str) -> Decimal | None:
-    text = text.strip()
-    if not text:
-        return None
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise InvalidArgument(field, f"not a decimal number: {text!r}") from None
-    if not value.is_finite():
-        raise InvalidArgument(field, f"not a finite number: {text!r}")
-    return value
+    """A rule's amount or share (None when empty); its meaning's bounds are RuleSet's to check."""
+    return parse_decimal(text, field)
 
 
 def _flat_by(text: str) -> time | None:
     text = text.strip()
     if not text:
         return None
+    if len(text) > MAX_FLAT_BY_CHARS:
+        raise InvalidArgument("rules.flat_by", "use HH:MM (America/Chicago)")
     try:
         parsed = time.fromisoformat(text)
     except ValueError:
@@ -130,6 +126,7 @@ def rule_values(msg: pb.RiskRules) -> dict[str, Any]:
     if tiers or top is not None:
         values["scaling_tiers"], values["max_contracts"] = tiers, top
     put("max_position_size", msg.max_position_size, msg.max_position_size != 0)
+    put("max_order_size", msg.max_order_size, msg.max_order_size != 0)
     put("max_concurrent_positions", msg.max_concurrent_positions, msg.max_concurrent_positions != 0)
     put("max_consecutive_losses", msg.max_consecutive_losses, msg.max_consecutive_losses != 0)
     put("cooldown_after_loss_minutes", msg.cooldown_minutes, msg.cooldown_minutes != 0)
@@ -164,6 +161,7 @@ def rules_to_proto(rules: RuleSet, preset: str, starting_balance: Decimal | None
         micro_fraction=money(rules.micro_weight),
         max_contracts=rules.max_contracts or 0,
         max_position_size=rules.max_position_size or 0,
+        max_order_size=rules.max_order_size or 0,
         max_concurrent_positions=rules.max_concurrent_positions or 0,
         max_consecutive_losses=rules.max_consecutive_losses or 0,
         cooldown_minutes=rules.cooldown_after_loss_minutes,

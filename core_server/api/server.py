@@ -1,9 +1,15 @@
-"""Assembles the grpc.aio server: servicers, health, reflection and interceptors."""
+"""Assembles the grpc.aio server: servicers, health, reflection and interceptors.
+
+Health: every service is SERVING once started. While a feed is STOPPED (it died, or was stopped) nothing new
+reaches candles, fills or risk, so MarketDataService and the server as a whole ("") report NOT_SERVING until
+it streams again; a graceful shutdown makes everything NOT_SERVING for good.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -15,6 +21,7 @@ from core_server.api.market_data import MarketDataServicer
 from core_server.api.risk import RiskServicer
 from core_server.api.signals import SignalServicer
 from core_server.api.trades import TradeServicer
+from core_server.model.feed_status import FeedState
 from vigil.v1 import (
     execution_pb2,
     execution_pb2_grpc,
@@ -37,6 +44,9 @@ SERVICE_NAMES: tuple[str, ...] = (
     trades_pb2.DESCRIPTOR.services_by_name["TradeService"].full_name,
     risk_pb2.DESCRIPTOR.services_by_name["RiskService"].full_name,
 )
+FEED_SERVICES = ("", SERVICE_NAMES[0])  # what a stopped feed takes down: market data, and the server as a whole
+_SERVING = health_pb2.HealthCheckResponse.SERVING
+_NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
 
 
 @dataclass(slots=True)
@@ -45,13 +55,30 @@ class GrpcServer:
     health: health.aio.HealthServicer
     port: int
 
+    feed_stopped: bool = False
+    _updates: set[asyncio.Task[None]] = field(default_factory=set)
+
     async def serving(self) -> None:
-        await self.health.set("", health_pb2.HealthCheckResponse.SERVING)
+        await self.health.set("", _SERVING)
         for name in SERVICE_NAMES:
-            await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+            await self.health.set(name, _SERVING)
 
     async def not_serving(self) -> None:
         await self.health.enter_graceful_shutdown()
+
+    def feed_states_changed(self, states: Sequence[FeedState]) -> None:
+        """A MarketDataEngine feed-state listener (synchronous: called from the feed's own task)."""
+        stopped = FeedState.STOPPED in states
+        if stopped is self.feed_stopped:
+            return
+        self.feed_stopped = stopped
+        task = asyncio.get_running_loop().create_task(self._set_feed_health(_NOT_SERVING if stopped else _SERVING))
+        self._updates.add(task)  # asyncio keeps only weak references to tasks
+        task.add_done_callback(self._updates.discard)
+
+    async def _set_feed_health(self, status: health_pb2.HealthCheckResponse.ServingStatus) -> None:
+        for name in FEED_SERVICES:
+            await self.health.set(name, status)
 
 
 def build_grpc_server(

@@ -17,7 +17,6 @@ from core_server.api import signals_convert as convert
 from core_server.api.errors import stream, unary
 from core_server.live.signal_desk import SignalDesk
 from core_server.model.clock import Clock
-from core_server.model.errors import InvalidArgument
 from core_server.signals.model import SignalUpdate
 from vigil.v1 import signals_pb2 as pb
 from vigil.v1 import signals_pb2_grpc as pb_grpc
@@ -26,13 +25,10 @@ Ctx = grpc.aio.ServicerContext[Any, Any]
 
 DEFAULT_LIST_LIMIT = 100
 MAX_LIST_LIMIT = 1000
-MAX_REASON_CHARS = 500
 
 
 def _signal_id(value: str) -> str:
-    if not value.strip():
-        raise InvalidArgument("signal_id", "a signal id is required")
-    return value.strip()
+    return arguments.identifier(value, "signal_id")
 
 
 class SignalServicer(pb_grpc.SignalServiceServicer):
@@ -54,13 +50,14 @@ class SignalServicer(pb_grpc.SignalServiceServicer):
     @unary
     async def ListSignals(self, request: pb.ListSignalsRequest, context: Ctx) -> pb.ListSignalsResponse:
         statuses = [convert.status_from_proto(s) for s in request.statuses]
+        strategy = arguments.text(request.strategy, "strategy", convert.MAX_LABEL_CHARS)
         contract_id = arguments.optional_contract_id(request.symbol, self._clock.now_ns())
         arguments.time_range(request.from_ns, request.to_ns)
         limit = arguments.bounded(request.limit, "limit", DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT)
         signals = await self._engine.list_signals(
             statuses=statuses,
             contract_id=contract_id,
-            strategy=request.strategy,
+            strategy=strategy,
             from_ns=request.from_ns,
             to_ns=request.to_ns,
             limit=limit,
@@ -88,10 +85,8 @@ class SignalServicer(pb_grpc.SignalServiceServicer):
 
     @unary
     async def CancelSignal(self, request: pb.CancelSignalRequest, context: Ctx) -> pb.CancelSignalResponse:
-        if len(request.reason) > MAX_REASON_CHARS:
-            raise InvalidArgument("reason", f"at most {MAX_REASON_CHARS} characters")
-        convert.refuse_nul(request.reason, "reason")
-        signal = await self._engine.cancel(_signal_id(request.signal_id), request.reason)
+        reason = arguments.text(request.reason, "reason", arguments.MAX_REASON_CHARS)
+        signal = await self._engine.cancel(_signal_id(request.signal_id), reason)
         return pb.CancelSignalResponse(signal=convert.signal_to_proto(signal))
 
     @unary

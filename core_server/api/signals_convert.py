@@ -46,7 +46,8 @@ def signal_input_from_proto(message: pb.SignalInput) -> SignalInput:
     direction = _DIRECTIONS.get(message.direction)
     if direction is None:
         raise InvalidArgument("input.direction", "SIGNAL_DIRECTION_BULLISH or SIGNAL_DIRECTION_BEARISH is required")
-    price = contract.spec.ticks_from_price(message.signal_price.strip(), field="input.signal_price")
+    contract.require_listed(message.signal_time_ns, "input.symbol")
+    price = contract.spec.ticks_from_price(message.signal_price, field="input.signal_price")
     if price <= 0:
         raise InvalidArgument("input.signal_price", f"must be positive, got {message.signal_price!r}")
     timeframe = Timeframe.M1

@@ -9,6 +9,7 @@ import grpc
 
 from core_server.api import arguments
 from core_server.api import trades_convert as convert
+from core_server.api.accounts import AccountResolver
 from core_server.api.errors import stream, unary
 from core_server.live.journal import TradeUpdate
 from core_server.live.trade_desk import TradeDesk
@@ -22,20 +23,13 @@ Ctx = grpc.aio.ServicerContext[Any, Any]
 
 DEFAULT_LIST_LIMIT = 100
 MAX_LIST_LIMIT = 1000
-MAX_ID_CHARS = 128
-
-
-def _optional_id(value: str, field: str) -> str:
-    text = value.strip()
-    if len(text) > MAX_ID_CHARS or "\x00" in text:
-        raise InvalidArgument(field, f"at most {MAX_ID_CHARS} characters")
-    return text
 
 
 class TradeServicer(pb_grpc.TradeServiceServicer):
-    def __init__(self, clock: Clock, trades: TradeDesk) -> None:
+    def __init__(self, clock: Clock, trades: TradeDesk, accounts: AccountResolver) -> None:
         self._clock = clock
         self._trades = trades
+        self._accounts = accounts
 
     @unary
     async def ListTrades(self, request: pb.ListTradesRequest, context: Ctx) -> pb.ListTradesResponse:
@@ -47,8 +41,8 @@ class TradeServicer(pb_grpc.TradeServiceServicer):
         query = TradeFilter(
             is_open=True if request.open_only else False if request.closed_only else None,
             contract_id=contract_id,
-            account_id=_optional_id(request.account_id, "account_id"),
-            strategy_id=_optional_id(request.strategy_id, "strategy_id"),
+            account_id=self._accounts.optional(request.account_id) or "",
+            strategy_id=arguments.text(request.strategy_id, "strategy_id", arguments.MAX_ID_CHARS).strip(),
             from_ns=request.from_ns,
             to_ns=request.to_ns,
             limit=limit,
@@ -60,9 +54,7 @@ class TradeServicer(pb_grpc.TradeServiceServicer):
 
     @unary
     async def GetTrade(self, request: pb.GetTradeRequest, context: Ctx) -> pb.GetTradeResponse:
-        trade_id = request.trade_id.strip()
-        if not trade_id or len(trade_id) > MAX_ID_CHARS:
-            raise InvalidArgument("trade_id", "a trade id is required")
+        trade_id = arguments.identifier(request.trade_id, "trade_id")
         trade = await self._trades.get(trade_id)
         return pb.GetTradeResponse(trade=convert.trade_to_proto(trade, last_price=self._trades.last_price(trade)))
 

@@ -6,6 +6,7 @@ FailedPrecondition before anything changes; exit levels and reduce-only sizing f
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 
 from core_server.execution.commands import SubmitBracket, SubmitOrder
@@ -17,6 +18,7 @@ from core_server.execution.exits import (
     reducible,
 )
 from core_server.execution.model import AccountId, Order, OrderId, OrderRole, OrderSide, OrderType
+from core_server.execution.price_bands import PriceBands, reference_price
 from core_server.execution.queries import ExecutionQueries
 from core_server.execution.validation import (
     OrderRequest,
@@ -27,12 +29,15 @@ from core_server.execution.validation import (
     whole_quantity,
 )
 from core_server.model.errors import FailedPrecondition, InvalidArgument, NotFound
-from core_server.model.instruments import InstrumentSpec
+from core_server.model.instruments import Contract, InstrumentSpec
 from core_server.model.symbols import parse_symbol
 
 
 class CommandChecks(ExecutionQueries):
     """The engine's checks of submit, modify and cancel commands against its accounts, orders and market."""
+
+    _bands: PriceBands | None  # set by the engine: None when prices are not checked against the market
+    _listings: dict[str, Contract]
 
     def _contract(self, contract_id: object, now_ns: int, field: str) -> tuple[str, InstrumentSpec]:
         if not isinstance(contract_id, str):
@@ -43,6 +48,19 @@ class CommandChecks(ExecutionQueries):
         contract = parse_symbol(contract_id, now_ns, field)
         self._x.specs[contract.id] = contract.spec
         return contract.id, contract.spec
+
+    def _require_listed(self, contract_id: str, now_ns: int, field: str) -> None:
+        """New exposure only in a contract that trades now: listed and not expired (InvalidArgument)."""
+        contract = self._listings.get(contract_id)
+        if contract is None:
+            contract = self._listings[contract_id] = parse_symbol(contract_id, now_ns, field)
+        contract.require_listed(now_ns, field)
+
+    def _check_bands(self, spec: InstrumentSpec, contract_id: str, prices: Iterable[tuple[str, int | None]]) -> None:
+        if self._bands is not None:
+            book = self._x.books.get(contract_id)
+            quote, trade = (book.quote, book.last_trade) if book is not None else (None, None)
+            self._bands.check_prices(spec, contract_id, prices, reference_price(quote, trade))
 
     def _market_refs(self, contract_id: str) -> tuple[int | None, int | None]:
         """(what a buy would pay, what a sell would get): the quote, else the last trade, else unknown."""
@@ -58,12 +76,14 @@ class CommandChecks(ExecutionQueries):
     def _order_request(self, cmd: SubmitOrder, now_ns: int, prefix: str, role: OrderRole) -> OrderRequest:
         self._account(cmd.account_id, prefix + "account_id")
         contract_id, spec = self._contract(cmd.contract_id, now_ns, prefix + "contract_id")
+        self._require_listed(contract_id, now_ns, prefix + "contract_id")
         check_enums(cmd.side, cmd.order_type, cmd.time_in_force, prefix)
         quantity = whole_quantity(cmd.quantity, prefix + "quantity")
         limit, stop = order_prices(spec, cmd.order_type, cmd.limit_price, cmd.stop_price, prefix)
         if stop is not None:
             ask, bid = self._market_refs(contract_id)
             check_stop_side(spec, cmd.side, stop, ask, bid, prefix + "stop_price")
+        self._check_bands(spec, contract_id, ((prefix + "stop_price", stop), (prefix + "limit_price", limit)))
         if not isinstance(cmd.reduce_only, bool):
             raise InvalidArgument(prefix + "reduce_only", f"must be true or false, not {cmd.reduce_only!r}")
         if cmd.reduce_only:

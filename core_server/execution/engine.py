@@ -62,9 +62,11 @@ from core_server.execution.model import (
 )
 from core_server.execution.modification import modified_order
 from core_server.execution.ports import PreTradeCheck
+from core_server.execution.price_bands import PriceBands
 from core_server.execution.snapshot import EngineSnapshot, restore_exchange, rollback_point, snapshot_of
 from core_server.execution.validation import MAX_BATCH, OrderRequest
 from core_server.model.errors import FailedPrecondition, InvalidArgument
+from core_server.model.instruments import Contract
 from core_server.model.market_data import Quote, Tick, Trade
 
 _ZERO = Decimal(0)
@@ -80,10 +82,13 @@ class PaperExecutionEngine(CommandChecks):
         commissions: CommissionSchedule | None = None,
         mark: MarkPrice = MarkPrice.LAST_TRADE,
         pre_trade_checks: Sequence[PreTradeCheck] = (),
+        price_bands: PriceBands | None = None,
     ) -> None:
         self.fill_model = PaperFillModel(fill_settings or FillSettings())
         super().__init__(PaperExchange(self.fill_model, commissions or CommissionSchedule()), mark)
         self._checks: list[PreTradeCheck] = list(pre_trade_checks)
+        self._bands = price_bands  # None: prices are not checked against the market (synthetic backtests)
+        self._listings: dict[str, Contract] = {}
         # Bound straight to the exchange so a tick costs one call.
         self.on_quote: Callable[[Quote], tuple[ExecutionEvent, ...]] = self._x.on_quote
         self.on_trade: Callable[[Trade], tuple[ExecutionEvent, ...]] = self._x.on_trade
@@ -253,11 +258,18 @@ class PaperExecutionEngine(CommandChecks):
         if new.reduce_only and new.quantity > order.quantity:  # cut to the position (exits.py)
             room = reducible(new.side, self._x.positions.get(new.account_id, new.contract_id))
             new = replace(new, quantity=max(order.quantity, new.filled_qty + room))
+        self._check_bands(spec, order.contract_id, (
+            ("limit_price", new.limit_price if new.limit_price != order.limit_price else None),
+            ("stop_price", new.stop_price if new.stop_price != order.stop_price else None),
+        ))  # fmt: skip
         added = new.quantity - order.quantity
         if added > 0:
             # Only a larger quantity adds exposure (prices move no worst case); the checks see the increment
-            # alone, as if it were one more order, since the order itself is already counted as open.
-            reason = self._denial(replace(order, quantity=order.filled_qty + added, submitted_ns=now_ns))
+            # alone as what could still fill, since the order itself is already counted as open, and the new
+            # total as its quantity (a per-order size limit applies to the whole order).
+            reason = self._denial(
+                replace(order, quantity=new.quantity, filled_qty=new.quantity - added, submitted_ns=now_ns)
+            )
             if reason is not None:
                 raise FailedPrecondition(f"modify denied: {reason}")
         self._x.modify(new, now_ns, out)
@@ -282,8 +294,10 @@ class PaperExecutionEngine(CommandChecks):
         position = self._x.positions.get(cmd.account_id, contract_id)
         if position.is_flat:
             raise FailedPrecondition(f"account {cmd.account_id} has no position in {contract_id}")
-        self._cancel_open(cmd.account_id, contract_id, CancelReason.CLOSE, now_ns, out)
         reverse = isinstance(cmd, ReversePosition)
+        if reverse:  # the position the other way is new exposure (checked before anything changes)
+            self._require_listed(contract_id, now_ns, "contract_id")
+        self._cancel_open(cmd.account_id, contract_id, CancelReason.CLOSE, now_ns, out)
         quantity = abs(position.net_qty) * (2 if reverse else 1)
         self._place_closing(position, quantity, OrderRole.REVERSE if reverse else OrderRole.CLOSE, now_ns, out)
 

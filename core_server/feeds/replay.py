@@ -101,7 +101,10 @@ class ReplayFeed:
             raise
         except Exception as exc:
             self._report(sink, FeedState.STOPPED, f"replay failed: {exc}")
-            log.error("feed.replay_failed", feed=self.name, error=str(exc), total_ticks=self._stats.total_ticks)
+            log.error(  # a bad source says what is wrong; anything else is a bug: keep its traceback
+                "feed.replay_failed", feed=self.name, error=str(exc), total_ticks=self._stats.total_ticks,
+                exc_info=not isinstance(exc, InvalidArgument),
+            )  # fmt: skip
             raise
         self._report(sink, FeedState.FINISHED, f"replayed {delivered} ticks")
         log.info("feed.finished", feed=self.name, total_ticks=delivered)

@@ -114,7 +114,7 @@ class SimulatedFeed:
             raise
         except Exception as exc:  # a failing sink is a bug upstream; say so before dying
             self._report(sink, FeedState.STOPPED, f"simulator failed: {exc}")
-            log.error("feed.failed", feed=self.name, error=str(exc))
+            log.exception("feed.failed", feed=self.name, error=str(exc))
             raise
 
     def _emit(self, sink: FeedSink, prev: int, now: int) -> None:

@@ -14,6 +14,7 @@ from core_server.execution.accounts import CommissionSchedule
 from core_server.execution.engine import PaperExecutionEngine
 from core_server.execution.fill_model import FillSettings
 from core_server.execution.model import AccountId, MarkPrice
+from core_server.execution.price_bands import PriceBands
 from core_server.kernel.kernel import SignalExecution, TradingKernel
 from core_server.kernel.market import MarketStage
 from core_server.kernel.ports import StrategyStage
@@ -39,6 +40,8 @@ class KernelSettings:
     mark: MarkPrice = MarkPrice.LAST_TRADE
     excursions: ExcursionSettings = DEFAULT_EXCURSION_SETTINGS
     default_rules: RuleSet | None = None
+    default_max_order_size: int | None = None  # orders above it are denied when the account's rules set none
+    price_bands: PriceBands | None = None  # None: prices are not checked against the market (synthetic data)
     quote_price_mode: str = "mid"
     close_grace_ns: int = 0
     signals: bool = True
@@ -60,10 +63,14 @@ def build_kernel(
 ) -> TradingKernel:
     calendar = calendar or load_trading_calendar()
     market = MarketStage(quote_price_mode=settings.quote_price_mode)
-    execution = PaperExecutionEngine(fill_settings=settings.fill, commissions=settings.commissions, mark=settings.mark)
+    execution = PaperExecutionEngine(
+        fill_settings=settings.fill, commissions=settings.commissions, mark=settings.mark,
+        price_bands=settings.price_bands,
+    )  # fmt: skip
     risk = RiskEngine(
-        mark=settings.mark, calendar=calendar, market_hours=settings.market_hours, default_rules=settings.default_rules
-    )
+        mark=settings.mark, calendar=calendar, market_hours=settings.market_hours, default_rules=settings.default_rules,
+        default_max_order_size=settings.default_max_order_size,
+    )  # fmt: skip
     validator = None
     if settings.signals:
         validator = SignalValidator(

@@ -20,7 +20,7 @@ from core_server.kernel.kernel import TradingKernel
 from core_server.kernel.output import Cause
 from core_server.live.journal import ACCOUNTS_TOPIC, ORDERS_TOPIC, ExecutionNotice
 from core_server.live.shell import LiveKernel
-from core_server.model.errors import VigilError
+from core_server.model.errors import AlreadyExists, VigilError
 
 EVENT_QUEUE = 10_000
 
@@ -79,10 +79,26 @@ class ExecutionDesk:
         return await self._shell.command(run)
 
     async def open_account(self, name: str, starting_balance: Decimal) -> Account:
+        """A new account; AlreadyExists("name") when another account has this name (case-insensitive) or id."""
         account_id = AccountId(self._new_account_id())
-        self._journal.names[account_id] = name
-        await self.execute(OpenAccount(account_id, starting_balance))
-        return self.engine.account(account_id)
+        journal = self._journal
+
+        def run(kernel: TradingKernel, now: int) -> Account:
+            taken = self.account_named(name)  # under the command lock: two callers cannot both take one name
+            if taken is not None:
+                raise AlreadyExists("name", f"account {taken} is already named or identified {name!r}")
+            journal.names[account_id] = name
+            kernel.execute(OpenAccount(account_id, starting_balance), now, cause=Cause.API)
+            return kernel.execution.account(account_id)
+
+        return await self._shell.command(run)
+
+    def account_named(self, text: str) -> AccountId | None:
+        """The account whose id is `text`, else the one whose name is `text` (case-insensitive), else None."""
+        if any(a.account_id == text for a in self.engine.accounts()):
+            return AccountId(text)
+        key = text.casefold()
+        return next((aid for aid, name in self._journal.names.items() if name.casefold() == key), None)
 
     # -- queries --------------------------------------------------------------------------------------------
 

@@ -4,13 +4,15 @@ Feeds push ticks through a FeedBinding into the LiveKernel (the kernel runs the 
 within its chain); what the kernel released comes back here (`publish`): each tick into recent memory, the tick
 store and the bus, closed candles to the bus and the candle store, held-back anomalies to the store flagged.
 The async part (`run`) publishes forming candles at a bounded rate. Feed states drive whether candles may close
-on time (not while a realtime feed reconnects: a backfill may still deliver ticks for those buckets).
+on time (not while a realtime feed reconnects: a backfill may still deliver ticks for those buckets) and health
+(listeners hear every change: a stopped feed makes the server NOT_SERVING). Stage failures inside the kernel are
+isolated there and counted in each feed's status (`stage_errors`).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -33,6 +35,7 @@ if TYPE_CHECKING:
 log = structlog.get_logger(__name__)
 
 ANOMALY_FLAG = 1
+FeedStateListener = Callable[[tuple[FeedState, ...]], object]
 FEED_ENDED = (FeedState.STOPPED, FeedState.FINISHED)  # no more ticks will come from the feed
 _BEFORE_ANY_TICK = -(1 << 62)
 CLOSE_GRACE_NS = 250 * NS_PER_MS  # a tick stamped just before a bucket end may arrive a little later
@@ -62,6 +65,7 @@ class FeedBinding:
         if previous is not state:
             log.info("feed.state", feed=self.feed.name, state=state.value, detail=detail)
             self.engine.on_feed_state(self, ended=state in FEED_ENDED and previous not in FEED_ENDED)
+            self.engine.feed_state_changed()
 
     @property
     def anomalies(self) -> int:
@@ -90,6 +94,7 @@ class MarketDataEngine:
         self._states: dict[str, ContractState] = {}
         self.bindings: list[FeedBinding] = []
         self.shell: LiveKernel | None = None  # set by the composition root once the shell exists
+        self._feed_state_listeners: list[FeedStateListener] = []
 
     # -- wiring ---------------------------------------------------------------------------------
 
@@ -107,6 +112,15 @@ class MarketDataEngine:
             binding.states.append(state)
         self.bindings.append(binding)
         return binding
+
+    def add_feed_state_listener(self, listener: FeedStateListener) -> None:
+        """Call `listener(states)` with every feed's state whenever one of them changes (health follows it)."""
+        self._feed_state_listeners.append(listener)
+
+    def feed_state_changed(self) -> None:
+        states = tuple(b.state for b in self.bindings)
+        for listener in self._feed_state_listeners:
+            listener(states)
 
     def store_ticks(self, enabled: bool) -> None:
         """Replays switch tick storage off: their ticks are already stored (or come from a file)."""
@@ -192,7 +206,8 @@ class MarketDataEngine:
                 self._bus.publish(state.candle_topics[candle.timeframe], candle)
 
     def feed_statuses(self) -> list[FeedStatus]:
-        return [replace(b.feed.status(), anomalies=b.anomalies) for b in self.bindings]
+        failures = self.shell.stage_failures if self.shell is not None else 0
+        return [replace(b.feed.status(), anomalies=b.anomalies, stage_errors=failures) for b in self.bindings]
 
     async def run(self) -> None:
         """Publish forming candles at the configured rate."""

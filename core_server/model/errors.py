@@ -25,6 +25,15 @@ class NotFound(VigilError):
         self.reason = reason
 
 
+class AlreadyExists(VigilError):
+    """Something with this identity (e.g. an account name) exists already; names the offending field."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
 class FailedPrecondition(VigilError):
     """The request is well formed but the system is not in a state to accept it."""
 

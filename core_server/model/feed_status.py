@@ -37,6 +37,7 @@ class FeedStatus:
     gaps_filled: int = 0
     gaps_unfilled: int = 0
     anomalies: int = 0
+    stage_errors: int = 0  # per-tick stages that raised (logged with a traceback, isolated; the feed went on)
     latency_p50_ns: int = 0
     latency_p99_ns: int = 0
     recent_gaps: tuple[FeedGap, ...] = ()

@@ -9,6 +9,7 @@ from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 from core_server.model.clock import ns_from_datetime
+from core_server.model.decimal_text import bounded_decimal, parse_decimal
 from core_server.model.errors import InvalidArgument
 
 EXCHANGE_TZ = ZoneInfo("America/Chicago")
@@ -20,6 +21,12 @@ ROLL_DAYS_BEFORE_EXPIRY = 8
 # An average price (a position's entry, an order's fills) is rarely on the tick grid; it is shown with this many
 # decimals beyond the instrument's own (ES 0.25 has 2: averages have 6), rounded half-even from the exact value.
 AVERAGE_EXTRA_PLACES = 4
+# CME lists the next five quarterly contracts of its equity-index futures (a new one on each expiry day), so
+# a contract trades from the expiry of the one five quarters before it until its own expiry.
+LISTED_QUARTERS = 5
+# The largest price (or distance in points) any request may name: no equity index is within two orders of
+# magnitude of it, and ticks of it fit every integer and Decimal computation with room to spare.
+MAX_PRICE = Decimal(10_000_000)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,13 +52,15 @@ class InstrumentSpec:
         return self.tick_size * self.point_value
 
     def ticks_from_price(self, price: Decimal | str, field: str = "price") -> int:
-        """Whole ticks for a decimal price; an off-grid or non-numeric price is an InvalidArgument."""
-        try:
-            value = Decimal(price) if isinstance(price, str) else price
-        except ArithmeticError:
-            raise InvalidArgument(field, f"not a decimal number: {price!r}") from None
-        if not value.is_finite():
-            raise InvalidArgument(field, f"not a finite price: {price!r}")
+        """Whole ticks for a decimal price; an off-grid, non-numeric or unrepresentably large price (beyond
+        +/-MAX_PRICE) is an InvalidArgument naming `field`."""
+        if isinstance(price, str):
+            parsed = parse_decimal(price, field, low=-MAX_PRICE, high=MAX_PRICE)
+            if parsed is None:
+                raise InvalidArgument(field, "a price is required")
+            value = parsed
+        else:
+            value = bounded_decimal(price, field, low=-MAX_PRICE, high=MAX_PRICE)
         ticks, remainder = divmod(value, self.tick_size)
         if remainder != 0:
             raise InvalidArgument(field, f"{value} is not a multiple of the {self.root} tick {self.tick_size}")
@@ -114,6 +123,10 @@ def third_friday(year: int, month: int) -> date:
     return first_friday + timedelta(days=14)
 
 
+def _expiry_ns(expiry_date: date) -> int:
+    return ns_from_datetime(datetime.combine(expiry_date, time(9, 30), EASTERN_TZ))
+
+
 @dataclass(frozen=True, slots=True, order=True)
 class Contract:
     """One quarterly futures contract, e.g. NQ December 2026. Its canonical id is `NQZ2026`."""
@@ -166,7 +179,7 @@ class Contract:
     @property
     def expiry_ns(self) -> int:
         """Trading terminates at 09:30 ET on the third Friday."""
-        return ns_from_datetime(datetime.combine(self.expiry_date, time(9, 30), EASTERN_TZ))
+        return _expiry_ns(self.expiry_date)
 
     @property
     def roll_date(self) -> date:
@@ -177,6 +190,27 @@ class Contract:
         """The next contract leads from the 17:00 CT open that begins the roll date's trading day."""
         eve = self.roll_date - timedelta(days=1)
         return ns_from_datetime(datetime.combine(eve, time(17, 0), EXCHANGE_TZ))
+
+    @property
+    def listed_ns(self) -> int:
+        """When the contract starts trading: the expiry of the contract LISTED_QUARTERS quarters before it."""
+        months_back = self.year * 12 + self.month - 1 - 3 * LISTED_QUARTERS
+        return _expiry_ns(third_friday(months_back // 12, months_back % 12 + 1))
+
+    def require_listed(self, now_ns: int, field: str) -> None:
+        """InvalidArgument naming `field` unless the contract trades at `now_ns` (listed and not yet expired)."""
+        if now_ns >= self.expiry_ns:
+            front = front_contract(self.root, now_ns)
+            raise InvalidArgument(
+                field, f"{self.id} expired on {self.expiry_date.isoformat()}; the front month is {front.id}"
+            )
+        if now_ns < self.listed_ns:
+            listed = datetime.fromtimestamp(self.listed_ns // 1_000_000_000, tz=EXCHANGE_TZ).date()
+            raise InvalidArgument(
+                field,
+                f"{self.id} is not listed until {listed.isoformat()} (CME lists the next {LISTED_QUARTERS} "
+                "quarterly contracts)",
+            )
 
     def next(self) -> Contract:
         if self.month == 12:

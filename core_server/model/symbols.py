@@ -47,7 +47,10 @@ def parse_symbol(symbol: str, now_ns: int, field: str = "symbol") -> Contract:
         raise InvalidArgument(field, f"symbol longer than {MAX_SYMBOL_LENGTH} characters")
     now_year = datetime_from_ns(now_ns).year
     if m := _CONTINUOUS.match(text) or _ROOT_ONLY.match(text):
-        return front_contract(m.group(1), now_ns)
+        try:
+            return front_contract(m.group(1), now_ns)
+        except InvalidArgument as exc:  # e.g. an instant outside the years contracts exist in
+            raise InvalidArgument(field, f"{symbol!r}: {exc.reason}") from None
     if m := _DATED.match(text):
         root, code, digits = m.groups()
         return _contract(root, code, _year_from_digits(digits, now_year), field, symbol)

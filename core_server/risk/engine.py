@@ -70,10 +70,13 @@ class RiskEngine:
         calendar: TradingCalendar | None = None,
         market_hours: MarketHours = MarketHours.EXCHANGE,
         default_rules: RuleSet | None = None,
+        default_max_order_size: int | None = None,
     ) -> None:
         """Trading days, flat-by and market hours always follow `calendar` (default: the packaged CME table);
         `market_hours` says whether orders are checked against CME hours or the market is declared open."""
         self.mark = mark  # must match the paper engine's, so both price positions alike
+        # Orders above it are denied when an account's rules set no max_order_size (None: no such limit).
+        self.default_max_order_size = default_max_order_size
         self._windows = windows or SessionWindows()
         self._days = RiskDays(calendar or packaged_trading_calendar(), market_hours)
         self.default_rules = default_rules or RuleSet()
@@ -118,6 +121,7 @@ class RiskEngine:
         state = self._state(account_id)
         self._check_rules(rules)
         changed = [f.name for f in fields(RuleSet) if getattr(rules, f.name) != getattr(state.rules, f.name)]
+        old_rules, old_flat_by = state.rules, state.flat_by_ns
         state.rules = rules
         if not state.flat_by_done:
             state.flat_by_ns = self._days.flat_by_ns(rules, state.trading_day)
@@ -125,7 +129,11 @@ class RiskEngine:
         reason = "rules changed: " + (", ".join(changed) if changed else "nothing")
         numbers = tuple((name, str(getattr(rules, name))) for name in changed)
         out[0].append(RiskEvent(RiskEventKind.RULES_CHANGED, account_id, now_ns, Rule.NONE, reason, numbers))
-        assess(state, now_ns, self._mark_of, out)
+        try:
+            assess(state, now_ns, self._mark_of, out)
+        except BaseException:  # a rule the evaluation cannot take: the account keeps the rules it had
+            state.rules, state.flat_by_ns = old_rules, old_flat_by
+            raise
         self._reschedule()
         return _result(out)
 
@@ -262,14 +270,18 @@ class RiskEngine:
                                         account.balance)  # fmt: skip
             self._pending[0].extend(result.events)
             state = self._accounts[order.account_id]
-        numbers = (("contract", order.contract_id), ("side", order.side.name.lower()), ("quantity", order.quantity))
+        # What could newly fill: the whole of a new order, the added part of a modify.
+        numbers = (("contract", order.contract_id), ("side", order.side.name.lower()), ("quantity", order.leaves_qty))
         if reduces_risk(order, view):
             event = RiskEvent(_ALLOWED, order.account_id, now, Rule.NONE, "reduces risk", numbers, order.order_id)
         elif self._halted:
             reason = "emergency stop: new risk is blocked until resumed"
             event = RiskEvent(_DENIED, order.account_id, now, Rule.EMERGENCY_STOP, reason, numbers, order.order_id)
         else:
-            denial = denial_of(order, view, state, now, windows=self._windows, days=self._days)
+            denial = denial_of(
+                order, view, state, now, windows=self._windows, days=self._days,
+                default_max_order_size=self.default_max_order_size,
+            )  # fmt: skip
             if denial is None:
                 reason = self._days.allowed_reason(now)
                 event = RiskEvent(_ALLOWED, order.account_id, now, Rule.NONE, reason, numbers, order.order_id)

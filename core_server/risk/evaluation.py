@@ -100,7 +100,7 @@ def slack(equity: Decimal, levels: Iterable[Decimal]) -> tuple[Decimal | None, D
 
 def ticks_within(dollars: Decimal | None, per_tick: Decimal) -> int:
     """The smallest number of ticks whose move of `per_tick` dollars each reaches `dollars` (ceil)."""
-    if dollars is None:
+    if dollars is None or dollars >= per_tick * NEVER:  # beyond any price a tick can reach
         return NEVER
     whole, rest = divmod(dollars, per_tick)
     return int(whole) + (1 if rest else 0)

@@ -57,7 +57,8 @@ class Rule(IntEnum):
     FLAT_BY = 10
     CONSISTENCY = 11
     EMERGENCY_STOP = 12
-    STAGE_FAILURE = 13  # a kernel stage failed on this account: held until an operator resumes it
+    STAGE_FAILURE = 14  # a kernel stage failed on this account: held until an operator resumes it
+    MAX_ORDER_SIZE = 13
 
     @property
     def label(self) -> str:

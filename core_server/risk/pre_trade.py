@@ -1,8 +1,9 @@
 """The pre-trade decision: which rule, if any, refuses an order, with the numbers behind the refusal.
 
 Orders that reduce risk (exposure.py) always pass, and so do reduce-only orders. Everything else is checked
-in a fixed order, the first refusal wins: emergency stop, failed, soft lock, daily loss above 90 %, trailing
-threshold, trading hours, flat-by, cooldown, consistency, max position size, max contracts (micros weighted),
+in a fixed order, the first refusal wins: emergency stop, failed, operator hold, soft lock, daily loss above
+90 %, trailing threshold, trading hours, flat-by, cooldown, consistency, max order size, max position size,
+max contracts (micros weighted),
 concurrent positions.
 """
 
@@ -55,14 +56,26 @@ def denial_of(
     *,
     windows: SessionWindows,
     days: RiskDays,
+    default_max_order_size: int | None = None,
 ) -> Denial | None:
-    """The first rule that refuses `order` (a risk-increasing one), or None."""
+    """The first rule that refuses `order` (a risk-increasing one), or None. `default_max_order_size` applies
+    when the rules set no max_order_size of their own (None: no limit)."""
     rules = state.rules
     if state.failed_rule is not None:
         return Denial(state.failed_rule, f"{state.failed_rule.label.replace('_', ' ')}: account failed")
     equity = view.equity(order.account_id)
     found = _locks(state, rules, equity) or _time_rules(state, rules, now_ns, windows, days)
-    return found or _consistency(state, rules, equity) or _size_rules(order, view, state, rules)
+    found = found or _consistency(state, rules, equity)
+    return found or _order_size(order, rules, default_max_order_size) or _size_rules(order, view, state, rules)
+
+
+def _order_size(order: Order, rules: RuleSet, default: int | None) -> Denial | None:
+    """A fat-finger guard on one order's quantity (a modify counts its new total)."""
+    limit = rules.max_order_size if rules.max_order_size is not None else default
+    if limit is None or order.quantity <= limit:
+        return None
+    reason = f"max order size: {order.quantity} {root_of(order.contract_id)} exceeds {limit} contracts per order"
+    return Denial(Rule.MAX_ORDER_SIZE, reason, (("quantity", order.quantity), ("limit", limit)))
 
 
 def _locks(state: AccountState, rules: RuleSet, equity: Decimal) -> Denial | None:

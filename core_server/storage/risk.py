@@ -7,11 +7,15 @@ from collections.abc import Sequence
 from typing import Any
 
 import asyncpg
+import structlog
 
+from core_server.model.errors import InvalidArgument
 from core_server.risk.audit import AuditEntry, AuditRecord, StoredRisk, StoredRules
 from core_server.risk.saved import SavedAccount
 from core_server.storage.failures import unavailable_on_connection_failure
 from core_server.storage.risk_rows import audit_columns, audit_from_record, rules_from_json, rules_to_json
+
+log = structlog.get_logger(__name__)
 
 _INSERT_AUDIT = """
 INSERT INTO risk_audit (ts_ns, account_id, kind, rule, reason, numbers, state, order_id, status)
@@ -70,6 +74,17 @@ async def write_emergency_stop(conn: Any, stopped: bool, reason: str, ts_ns: int
     await conn.execute(_UPSERT_STOP, stopped, reason, ts_ns)
 
 
+def _stored_rules(row: asyncpg.Record) -> StoredRules | None:
+    """A stored rule set, or None when it no longer passes validation (e.g. an amount beyond today's bounds,
+    stored by an older version): the account then runs on the default rules and the log says why, rather
+    than the server refusing to start."""
+    try:
+        return StoredRules(row["account_id"], rules_from_json(row["rules"]), row["preset"])
+    except InvalidArgument as exc:
+        log.error("risk.stored_rules_refused", account_id=row["account_id"], field=exc.field, reason=exc.reason)
+        return None
+
+
 class RiskRepository:
     """Reads and writes the risk tables; implements risk.audit.RiskStore."""
 
@@ -79,10 +94,7 @@ class RiskRepository:
     async def load(self) -> StoredRisk:
         with unavailable_on_connection_failure():
             async with self._pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
-                rules = tuple(
-                    StoredRules(r["account_id"], rules_from_json(r["rules"]), r["preset"])
-                    for r in await conn.fetch(_SELECT_RULES)
-                )
+                rules = tuple(kept for r in await conn.fetch(_SELECT_RULES) if (kept := _stored_rules(r)) is not None)
                 states = tuple(
                     SavedAccount.from_json(r["account_id"], json.loads(r["state"]))
                     for r in await conn.fetch(_SELECT_STATES)

@@ -34,6 +34,7 @@ def rules_to_json(r: RuleSet) -> str:
             "micro_weight": str(r.micro_weight),
             "scaling_tiers": [[str(t.below_balance), t.max_contracts] for t in r.scaling_tiers],
             "max_position_size": r.max_position_size,
+            "max_order_size": r.max_order_size,
             "max_concurrent_positions": r.max_concurrent_positions,
             "max_consecutive_losses": r.max_consecutive_losses,
             "cooldown_after_loss_minutes": r.cooldown_after_loss_minutes,
@@ -59,6 +60,7 @@ def rules_from_json(text: str) -> RuleSet:
         micro_weight=Decimal(d["micro_weight"]),
         scaling_tiers=tuple(ScalingTier(Decimal(b), int(n)) for b, n in d["scaling_tiers"]),
         max_position_size=d["max_position_size"],
+        max_order_size=d.get("max_order_size"),  # rows stored before the rule existed have none
         max_concurrent_positions=d["max_concurrent_positions"],
         max_consecutive_losses=d["max_consecutive_losses"],
         cooldown_after_loss_minutes=d["cooldown_after_loss_minutes"],

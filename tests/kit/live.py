@@ -18,6 +18,7 @@ from core_server.execution.fill_model import FillSettings
 from core_server.execution.model import AccountId
 from core_server.kernel.assembly import KernelSettings, build_kernel, counter
 from core_server.kernel.kernel import SignalExecution
+from core_server.kernel.ports import StrategyStage
 from core_server.live.assembly import LiveCore, LiveStores, build_live, restore_live
 from core_server.live.journal import KernelJournal
 from core_server.live.ports import JournalBatch
@@ -107,10 +108,13 @@ def bare_shell(
     ticks: TickRecorder | None = None,
     candles: CandleRecorder | None = None,
     settings: KernelSettings | None = None,
+    strategies: StrategyStage | None = None,
 ) -> tuple[LiveKernel, MarketDataEngine]:
     """A LiveKernel and its market-data shell over an in-memory journal: no database, no desks."""
     bus = Bus()
-    kernel = build_kernel(settings or KernelSettings(signals=False), contracts, complete_from_ns=clock.now_ns())
+    kernel = build_kernel(
+        settings or KernelSettings(signals=False), contracts, complete_from_ns=clock.now_ns(), strategies=strategies
+    )
     journal = KernelJournal(bus, kernel.execution, kernel.risk)
     writer: DurableWriter[JournalBatch] = DurableWriter(
         "journal", MemoryJournal().commit, clock, on_stored=journal.stored

@@ -522,8 +522,11 @@ class CreateAccountRequest(_message.Message):
     NAME_FIELD_NUMBER: _builtins.int
     STARTING_BALANCE_FIELD_NUMBER: _builtins.int
     name: _builtins.str
+    """1 to 64 characters, unique on the server (case-insensitive; ALREADY_EXISTS otherwise). Every
+    `account_id` field of every service accepts the account's name as well as its id.
+    """
     starting_balance: _builtins.str
-    """Default 50000."""
+    """Whole cents above 0, at most 100000000; empty means the default, 50000."""
     def __init__(
         self,
         *,

@@ -720,6 +720,7 @@ class FeedStatus(_message.Message):
     LATENCY_P50_NS_FIELD_NUMBER: _builtins.int
     LATENCY_P99_NS_FIELD_NUMBER: _builtins.int
     RECENT_GAPS_FIELD_NUMBER: _builtins.int
+    STAGE_ERRORS_FIELD_NUMBER: _builtins.int
     name: _builtins.str
     kind: _builtins.str
     """simulated, replay, tradovate, projectx, trade_manager"""
@@ -742,6 +743,10 @@ class FeedStatus(_message.Message):
     latency_p50_ns: _builtins.int
     """Exchange timestamp to receive time."""
     latency_p99_ns: _builtins.int
+    stage_errors: _builtins.int
+    """Failures inside a per-tick stage (paper fills, risk, excursions, candles): each was logged with its
+    traceback and isolated, and the feed went on. Anything above 0 is a bug to report.
+    """
     @_builtins.property
     def contract_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
     @_builtins.property
@@ -769,10 +774,11 @@ class FeedStatus(_message.Message):
         latency_p50_ns: _builtins.int = ...,
         latency_p99_ns: _builtins.int = ...,
         recent_gaps: _abc.Iterable[Global___FeedGap] | None = ...,
+        stage_errors: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["anomalies", b"anomalies", "connected_since_ns", b"connected_since_ns", "contract_ids", b"contract_ids", "detail", b"detail", "gaps_filled", b"gaps_filled", "gaps_unfilled", b"gaps_unfilled", "kind", b"kind", "last_message_ns", b"last_message_ns", "last_tick_age_ns", b"last_tick_age_ns", "last_tick_ns", b"last_tick_ns", "latency_p50_ns", b"latency_p50_ns", "latency_p99_ns", b"latency_p99_ns", "malformed_frames", b"malformed_frames", "messages_per_second", b"messages_per_second", "name", b"name", "recent_gaps", b"recent_gaps", "reconnect_count", b"reconnect_count", "state", b"state", "ticks_per_second", b"ticks_per_second", "total_ticks", b"total_ticks"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["anomalies", b"anomalies", "connected_since_ns", b"connected_since_ns", "contract_ids", b"contract_ids", "detail", b"detail", "gaps_filled", b"gaps_filled", "gaps_unfilled", b"gaps_unfilled", "kind", b"kind", "last_message_ns", b"last_message_ns", "last_tick_age_ns", b"last_tick_age_ns", "last_tick_ns", b"last_tick_ns", "latency_p50_ns", b"latency_p50_ns", "latency_p99_ns", b"latency_p99_ns", "malformed_frames", b"malformed_frames", "messages_per_second", b"messages_per_second", "name", b"name", "recent_gaps", b"recent_gaps", "reconnect_count", b"reconnect_count", "stage_errors", b"stage_errors", "state", b"state", "ticks_per_second", b"ticks_per_second", "total_ticks", b"total_ticks"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

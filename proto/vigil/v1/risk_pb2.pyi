@@ -142,6 +142,7 @@ class RiskRules(_message.Message):
     FLAT_BY_FIELD_NUMBER: _builtins.int
     CONSISTENCY_LIMIT_FIELD_NUMBER: _builtins.int
     CONSISTENCY_ENFORCED_FIELD_NUMBER: _builtins.int
+    MAX_ORDER_SIZE_FIELD_NUMBER: _builtins.int
     preset: _builtins.str
     """The preset these rules started from, if any."""
     starting_balance: _builtins.str
@@ -163,6 +164,10 @@ class RiskRules(_message.Message):
     consistency_limit: _builtins.str
     """Best day as a share of total profit, e.g. "0.5"; empty: not tracked."""
     consistency_enforced: _builtins.bool
+    max_order_size: _builtins.int
+    """Contracts one order may carry (a modify counts its new total); 0: the server default
+    (VIGIL_MAX_ORDER_SIZE, 100). Orders that only reduce a position are never refused by it.
+    """
     @_builtins.property
     def scaling_tiers(self) -> _containers.RepeatedCompositeFieldContainer[Global___ScalingTier]: ...
     @_builtins.property
@@ -190,10 +195,11 @@ class RiskRules(_message.Message):
         flat_by: _builtins.str = ...,
         consistency_limit: _builtins.str = ...,
         consistency_enforced: _builtins.bool = ...,
+        max_order_size: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["consistency_enforced", b"consistency_enforced", "consistency_limit", b"consistency_limit", "cooldown_minutes", b"cooldown_minutes", "daily_loss_breach", b"daily_loss_breach", "daily_loss_limit", b"daily_loss_limit", "flat_by", b"flat_by", "max_concurrent_positions", b"max_concurrent_positions", "max_consecutive_losses", b"max_consecutive_losses", "max_contracts", b"max_contracts", "max_position_size", b"max_position_size", "micro_fraction", b"micro_fraction", "preset", b"preset", "scaling_tiers", b"scaling_tiers", "starting_balance", b"starting_balance", "trading_windows", b"trading_windows", "trailing_drawdown", b"trailing_drawdown", "trailing_lock_offset", b"trailing_lock_offset", "trailing_mode", b"trailing_mode"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["consistency_enforced", b"consistency_enforced", "consistency_limit", b"consistency_limit", "cooldown_minutes", b"cooldown_minutes", "daily_loss_breach", b"daily_loss_breach", "daily_loss_limit", b"daily_loss_limit", "flat_by", b"flat_by", "max_concurrent_positions", b"max_concurrent_positions", "max_consecutive_losses", b"max_consecutive_losses", "max_contracts", b"max_contracts", "max_order_size", b"max_order_size", "max_position_size", b"max_position_size", "micro_fraction", b"micro_fraction", "preset", b"preset", "scaling_tiers", b"scaling_tiers", "starting_balance", b"starting_balance", "trading_windows", b"trading_windows", "trailing_drawdown", b"trailing_drawdown", "trailing_lock_offset", b"trailing_lock_offset", "trailing_mode", b"trailing_mode"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -558,6 +564,7 @@ class EmergencyStopRequest(_message.Message):
 
     REASON_FIELD_NUMBER: _builtins.int
     reason: _builtins.str
+    """At most 200 characters; empty means "emergency stop"."""
     def __init__(
         self,
         *,

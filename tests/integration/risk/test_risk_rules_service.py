@@ -8,7 +8,7 @@ import pytest
 from tests.integration.execution.desk import bad_field
 from tests.integration.risk.risk_desk import open_risk_desk
 from tests.kit.eventually import eventually
-from tests.kit.feeds import NQ
+from tests.kit.feeds import ES, NQ
 from vigil.v1 import execution_pb2 as xpb
 from vigil.v1 import risk_pb2 as pb
 
@@ -76,8 +76,9 @@ async def test_an_order_over_max_contracts_is_denied_with_the_rule_and_the_numbe
         denied = (await rd.orders.SubmitOrder(xpb.SubmitOrderRequest(account_id="paper", order=order))).order
         assert denied.status == xpb.ORDER_STATUS_DENIED
         assert denied.reason == "max contracts: 6 would exceed 5"
-        allowed = xpb.OrderSpec(symbol=NQ.id, side=xpb.ORDER_SIDE_BUY, type=xpb.ORDER_TYPE_LIMIT, quantity=5,
-                                limit_price="20000.00")  # fmt: skip
+        # On the streamed ES (a priced order needs a market to check its price band against).
+        allowed = xpb.OrderSpec(symbol=ES.id, side=xpb.ORDER_SIDE_BUY, type=xpb.ORDER_TYPE_LIMIT, quantity=5,
+                                limit_price="5990.00")  # fmt: skip
         placed = (await rd.orders.SubmitOrder(xpb.SubmitOrderRequest(account_id="paper", order=allowed))).order
         assert placed.status != xpb.ORDER_STATUS_DENIED
 

@@ -88,3 +88,31 @@ def test_shipped_migrations_are_numbered_in_order() -> None:
 
     assert versions == sorted(versions)
     assert versions[0] == 1
+
+
+async def test_account_names_become_unique_even_when_an_older_store_holds_duplicates(
+    empty_pool: asyncpg.Pool,
+) -> None:
+    before = [m for m in load_migrations() if m.name != "account_names_unique"]
+    await migrate(empty_pool, before)
+    rows = [("paper", "paper"), ("A-1", "eval"), ("A-2", "EVAL"), ("A-3", "eval"), ("A-4", "eval (A-3)"),
+            ("A-5", "other")]  # fmt: skip
+    for account_id, name in rows:
+        await empty_pool.execute(
+            "INSERT INTO paper_accounts (id, name, starting_balance, realised_pnl, commissions, updated_ns)"
+            " VALUES ($1, $2, 50000, 0, 0, 0)",
+            account_id,
+            name,
+        )
+
+    await migrate(empty_pool)  # does not fail on the duplicates
+
+    names = dict(await empty_pool.fetch("SELECT id, name FROM paper_accounts"))
+    assert names["paper"] == "paper" and names["A-1"] == "eval" and names["A-5"] == "other"
+    assert len({n.lower() for n in names.values()}) == len(names)
+    assert names["A-2"] == "EVAL (A-2)"
+    with pytest.raises(asyncpg.UniqueViolationError):
+        await empty_pool.execute(
+            "INSERT INTO paper_accounts (id, name, starting_balance, realised_pnl, commissions, updated_ns)"
+            " VALUES ('A-9', 'Other', 50000, 0, 0, 0)"
+        )

@@ -15,23 +15,24 @@ from tests.kit.kernel import ACC, ES, MS, T0, KernelRig, q, t
 
 
 class ExplodingStrategy:
-    """Trades ES on acc-1 and raises on every tick after the first few."""
+    """Watches ticks of ES and NQ for acc-1 and raises on every tick after the first `calm` ones."""
 
-    def __init__(self) -> None:
+    def __init__(self, calm: int = 0) -> None:
         self.ticks = 0
+        self.calm = calm
 
     def next_timer_ns(self) -> int:
         return 1 << 62
 
     def wants_ticks(self, contract_id: str) -> bool:
-        return contract_id == ES.id
+        return True
 
     def on_candles(self, closed: Sequence[Candle], now_ns: int) -> None:
         pass
 
     def on_tick(self, tick: Tick) -> None:
         self.ticks += 1
-        if self.ticks > 2:
+        if self.ticks > self.calm:
             raise ZeroDivisionError("a bug in the strategy")
 
     def on_time(self, now_ns: int) -> None:
@@ -60,7 +61,7 @@ class ExplodingStrategy:
 
 
 def test_failing_strategy_is_recorded_and_its_account_held_while_fills_go_on() -> None:
-    rig = KernelRig(strategies=ExplodingStrategy())
+    rig = KernelRig(strategies=ExplodingStrategy(calm=2))
     rig.ticks(q(0, "6000.00", "6000.25"))
     rig.run(SubmitOrder(ACC, ES.id, OrderSide.BUY, 1, OrderType.LIMIT, limit_price=Decimal("5999.00")), T0 + 1 * MS)
     out = rig.ticks(t(2, "6000.00"), t(3, "5998.75"))  # the second tick raises; the limit still fills on it

@@ -1,3 +1,5 @@
+import structlog
+
 from core_server.kernel.assembly import KernelSettings
 from core_server.model.clock import NS_PER_MINUTE, NS_PER_SECOND, TestClock
 from core_server.model.feed_status import FeedState
@@ -5,6 +7,7 @@ from core_server.model.market_data import Candle, FeedGap, Tick, Timeframe
 from tests.kit.feeds import ES, NQ, ScriptedFeed, px, quote, trade
 from tests.kit.live import bare_shell
 from tests.kit.time import ct
+from tests.unit.kernel.test_kernel_isolation import ExplodingStrategy
 
 T0 = ct(2026, 11, 19, 9, 30)  # a Thursday morning, inside a 1m/5m/15m/1h bucket start
 
@@ -183,3 +186,31 @@ async def test_a_replay_that_ends_leaves_its_forming_candles_forming_and_incompl
     [published] = await forming.next_batch()
     assert (published.closed, published.complete) == (False, False)
     assert store.candles == []
+
+
+async def test_a_failing_stage_is_logged_with_its_traceback_counted_and_the_feed_goes_on() -> None:
+    clock = TestClock(T0)
+    store = RecordingStore()
+    shell, engine = bare_shell([NQ, ES], clock, ticks=store, candles=store, strategies=ExplodingStrategy())
+    binding = engine.attach(ScriptedFeed([NQ, ES], clock=clock), [NQ, ES], realtime=True, quote_only=False)
+    trades = engine._bus.subscribe("trades.NQZ2026")
+    ticks = [trade(NQ, T0 + 1, "25340.00"), trade(NQ, T0 + 2, "25340.25")]
+    with structlog.testing.capture_logs() as logs:
+        binding.on_ticks(ticks)  # does not raise: the feed calling it goes on
+    assert await trades.next_batch() == ticks
+    assert [t for t, _ in store.ticks] == ticks
+    failures = [e for e in logs if e["event"] == "kernel.stage_failed"]
+    assert [(e["stage"], e["ts_ns"], e["log_level"]) for e in failures] == [("strategies", T0 + 1, "error"),
+                                                                             ("strategies", T0 + 2, "error")]  # fmt: skip
+    assert all("ZeroDivisionError" in e["traceback"] for e in failures)  # the traceback goes with it
+    assert engine.feed_statuses()[0].stage_errors == 2
+
+
+async def test_feed_state_listeners_hear_every_change_of_any_feed() -> None:
+    clock, bus, store, engine, binding = make_engine()
+    heard: list[tuple[FeedState, ...]] = []
+    engine.add_feed_state_listener(heard.append)
+    binding.on_state(FeedState.STREAMING, "")
+    binding.on_state(FeedState.STREAMING, "again")  # no change, nothing to hear
+    binding.on_state(FeedState.STOPPED, "failed")
+    assert heard == [(FeedState.STREAMING,), (FeedState.STOPPED,)]

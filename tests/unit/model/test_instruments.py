@@ -3,7 +3,8 @@ from decimal import Decimal
 import pytest
 
 from core_server.model.errors import InvalidArgument
-from core_server.model.instruments import INSTRUMENTS, instrument
+from core_server.model.instruments import INSTRUMENTS, Contract, instrument
+from tests.kit.time import et
 
 SPEC_TABLE = [
     # root, point value, tick, tick value (SPEC §1)
@@ -78,3 +79,42 @@ def test_an_average_price_is_exact_to_the_instrument_places_plus_four_rounded_ha
 def test_an_average_of_nothing_is_refused() -> None:
     with pytest.raises(InvalidArgument):
         INSTRUMENTS["ES"].average_price(4, 0)
+
+
+@pytest.mark.parametrize("price", ["1e28", "1E+30", Decimal("1e28"), Decimal("-1e40"), "10000000.25"])
+def test_prices_too_large_to_represent_are_invalid_arguments_not_division_errors(price: object) -> None:
+    # Decimal holds 28 digits: divmod(1e28, 0.25) used to raise DivisionImpossible (INTERNAL on the wire).
+    with pytest.raises(InvalidArgument) as caught:
+        instrument("NQ").ticks_from_price(price, field="stop_loss_price")  # type: ignore[arg-type]
+    assert caught.value.field == "stop_loss_price"
+
+
+def test_a_contract_trades_from_five_quarters_before_its_expiry_until_its_expiry() -> None:
+    es = Contract("ES", 2026, 12)
+    # Listed when ESU2025 expired (third Friday of September 2025, 09:30 ET): from then on Z25, H26, M26, U26
+    # and Z26 are the five listed quarterlies.
+    assert es.listed_ns == Contract("ES", 2025, 9).expiry_ns == et(2025, 9, 19, 9, 30)
+    assert es.expiry_ns == et(2026, 12, 18, 9, 30)
+    es.require_listed(es.listed_ns, "symbol")
+    es.require_listed(es.expiry_ns - 1, "symbol")
+    with pytest.raises(InvalidArgument, match="ESZ2026 is not listed until 2025-09-19") as early:
+        es.require_listed(es.listed_ns - 1, "order.symbol")
+    assert early.value.field == "order.symbol"
+    with pytest.raises(InvalidArgument, match="ESZ2026 expired on 2026-12-18; the front month is ESH2027"):
+        es.require_listed(es.expiry_ns, "order.symbol")
+
+
+def test_five_quarterly_contracts_are_listed_at_any_moment() -> None:
+    now = et(2026, 11, 18, 10, 0)
+    listed = []
+    for year in range(2025, 2029):
+        for month in (3, 6, 9, 12):
+            try:
+                Contract("NQ", year, month).require_listed(now, "symbol")
+            except InvalidArgument:
+                continue
+            listed.append(Contract("NQ", year, month).id)
+    assert listed == ["NQZ2026", "NQH2027", "NQM2027", "NQU2027", "NQZ2027"]
+    with pytest.raises(InvalidArgument, match="NQH2020 expired"):
+        Contract("NQ", 2020, 3).require_listed(now, "symbol")
+    Contract("NQ", 2000, 3).listed_ns  # noqa: B018 - computable before the first representable contract

@@ -86,11 +86,11 @@ def test_christmas_2025_is_closed_and_christmas_eve_closes_early() -> None:
     shell.advance(ct(2025, 12, 24, 17, 0))
     assert shell.figures().trading_day == date(2025, 12, 26)  # no 12-25
 
-    shell.price(NQZ5, "20000.00", ct(2025, 12, 25, 10, 0))
-    assert shell.order(NQZ5, BUY, 1, ct(2025, 12, 25, 10, 0)) == "trading hours: the market is closed at 10:00 CT"
+    shell.price(NQH6, "20000.00", ct(2025, 12, 25, 10, 0))
+    assert shell.order(NQH6, BUY, 1, ct(2025, 12, 25, 10, 0)) == "trading hours: the market is closed at 10:00 CT"
     shell.advance(ct(2025, 12, 25, 17, 0))
     assert flat_by_times(shell) == [ct(2025, 12, 24, 11, 25)]  # nothing on Christmas Day
-    assert shell.order(NQZ5, BUY, 1, ct(2025, 12, 25, 17, 0)) is None  # the 12-26 session opens
+    assert shell.order(NQH6, BUY, 1, ct(2025, 12, 25, 17, 0)) is None  # the 12-26 session opens
     shell.advance(ct(2025, 12, 26, 17, 0))
     assert [day for day, _ in shell.risk.day_results(shell.account)] == [date(2025, 12, 24), date(2025, 12, 26)]
 
