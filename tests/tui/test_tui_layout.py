@@ -3,9 +3,14 @@ fit whole (wrapped, never cut), and the main panels are on screen."""
 
 from __future__ import annotations
 
-import pytest
-from textual.widgets import Footer
+import io
 
+import pytest
+from rich.console import Console
+from textual.widgets import Footer, HelpPanel
+from textual.widgets._key_panel import BindingsTable
+
+from tests.kit.eventually import eventually
 from tests.tui.layout_kit import SCREENS, SIZES, fake_app, show
 from tui.screens.trade import TradeScreen
 from tui.widgets.account_bar import AccountBar
@@ -65,3 +70,18 @@ async def test_the_market_screen_shows_the_quotes_beside_the_chart(size: tuple[i
         assert chart.region.right <= width and chart.region.height >= 12
         assert quotes.region.bottom <= height - 1
         assert len(chart.labels) >= 10  # candles drawn
+
+
+async def test_question_mark_lists_every_key_of_the_screen_even_those_the_footer_leaves_out() -> None:
+    app = fake_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await show(pilot, "trade")
+        await pilot.press("question_mark")
+        await eventually(lambda: screen.query(BindingsTable))
+        console = Console(record=True, width=80, file=io.StringIO())
+        for panel in screen.query(BindingsTable):
+            console.print(panel.render_bindings_table())
+        shown = console.export_text()
+        assert "Reverse" in shown and "Tick+" in shown and "Account" in shown
+        await pilot.press("question_mark")
+        await eventually(lambda: not screen.query(HelpPanel))

@@ -53,31 +53,34 @@ class ModifyOrderScreen(ModalScreen[OrderChange | None]):
     def __init__(self, order: Order) -> None:
         super().__init__()
         self.order = order
+        # Kept as attributes: the nested fields may not be in the DOM yet when the dialog first shows.
+        self.quantity_input = Input(str(order.quantity), type="integer", id="modify-quantity", compact=True)
+        self.quantity_input.disabled = bool(order.parent_order_id)  # a bracket exit's size follows its entry's fills
+        self.limit_input = self._price_input(order.limit_price, "modify-limit")
+        self.stop_input = self._price_input(order.stop_price, "modify-stop")
+
+    @staticmethod
+    def _price_input(price: Decimal | None, input_id: str) -> Input | None:
+        return None if price is None else Input(str(price), type="number", id=input_id, compact=True)
 
     def compose(self) -> ComposeResult:
-        order = self.order
         with Vertical(id="dialog"):
-            yield Static(f"Modify {order_title(order)}", id="question")
-            with Horizontal(classes="dialog-field"):
-                yield Label("Quantity")
-                quantity = Input(str(order.quantity), type="integer", id="modify-quantity", compact=True)
-                quantity.disabled = bool(order.parent_order_id)  # a bracket exit's size follows its entry's fills
-                yield quantity
-            if order.limit_price is not None:
-                with Horizontal(classes="dialog-field"):
-                    yield Label("Limit")
-                    yield Input(str(order.limit_price), type="number", id="modify-limit", compact=True)
-            if order.stop_price is not None:
-                with Horizontal(classes="dialog-field"):
-                    yield Label("Stop")
-                    yield Input(str(order.stop_price), type="number", id="modify-stop", compact=True)
+            yield Static(f"Modify {order_title(self.order)}", id="question")
+            for label, field in (
+                ("Quantity", self.quantity_input),
+                ("Limit", self.limit_input),
+                ("Stop", self.stop_input),
+            ):
+                if field is not None:
+                    with Horizontal(classes="dialog-field"):
+                        yield Label(label)
+                        yield field
             yield Static("", id="modify-error")
             yield Static("Enter  send the change    Esc  keep the order", id="answers")
 
     def on_mount(self) -> None:
-        first = "#modify-stop" if self.order.stop_price is not None else "#modify-limit"
-        focus = self.query(first).first() if self.query(first) else self.query_one("#modify-quantity")
-        focus.focus()
+        first = self.stop_input or self.limit_input or self.quantity_input
+        self.call_after_refresh(first.focus)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         try:
@@ -93,7 +96,7 @@ class ModifyOrderScreen(ModalScreen[OrderChange | None]):
     def change(self) -> OrderChange:
         """The fields that differ from the order; InvalidArgumentError names a field that is not a number."""
         order = self.order
-        quantity_text = self.query_one("#modify-quantity", Input).value.strip()
+        quantity_text = self.quantity_input.value.strip()
         try:
             quantity = int(quantity_text)
         except ValueError:
@@ -102,19 +105,20 @@ class ModifyOrderScreen(ModalScreen[OrderChange | None]):
             raise InvalidArgumentError("quantity", "must be at least 1 (x cancels the order)")
         return OrderChange(
             quantity if quantity != order.quantity else 0,
-            self._price("#modify-limit", "limit_price", order.limit_price),
-            self._price("#modify-stop", "stop_price", order.stop_price),
+            _price(self.limit_input, "limit_price", order.limit_price),
+            _price(self.stop_input, "stop_price", order.stop_price),
         )
 
-    def _price(self, selector: str, field: str, current: Decimal | None) -> Decimal | None:
-        found = self.query(selector)
-        if not found:
-            return None
-        text = found.first(Input).value.strip()
-        try:
-            price = Decimal(text)
-        except InvalidOperation:
-            raise InvalidArgumentError(field, f"not a price: {text!r}") from None
-        if not price.is_finite() or price <= 0:
-            raise InvalidArgumentError(field, f"must be a positive price, got {text!r}")
-        return None if price == current else price
+
+def _price(field: Input | None, name: str, current: Decimal | None) -> Decimal | None:
+    """The price typed in `field` when it differs from `current`; None when unchanged or the order has none."""
+    if field is None:
+        return None
+    text = field.value.strip()
+    try:
+        price = Decimal(text)
+    except InvalidOperation:
+        raise InvalidArgumentError(name, f"not a price: {text!r}") from None
+    if not price.is_finite() or price <= 0:
+        raise InvalidArgumentError(name, f"must be a positive price, got {text!r}")
+    return None if price == current else price

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from decimal import Decimal
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -85,6 +86,8 @@ class TradeScreen(TradeActions, TradeStreams, Screen[None]):
         self._followed: Instrument | None = None  # the Market selection last adopted
         self._was_disconnected = False
         self.risk: RiskSnapshot | None = None  # the app's risk account's, which follows this screen's account
+        self._nudged: dict[str, tuple[Decimal | None, Decimal | None]] = {}
+        self._in_flight: dict[str, int] = {}
 
     def compose(self) -> ComposeResult:
         yield StatusHeader(self.client.target, id="trade-status")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from textual import work
@@ -57,6 +58,8 @@ class TradeActions(_Base):
     client: VigilClient
     account_id: str
     instruments: tuple[Instrument, ...]
+    _nudged: dict[str, tuple[Decimal | None, Decimal | None]]  # order id -> (limit, stop) the last nudge asked for
+    _in_flight: dict[str, int]  # order id -> modifies not yet answered
 
     if TYPE_CHECKING:
         app: App[None]
@@ -155,20 +158,29 @@ class TradeActions(_Base):
             self.notify(f"{formatting.short_id(order.order_id)} has no price to move", severity="warning", timeout=3)
             return
         step = tick * ticks
-        moved_limit = order.limit_price + step if order.limit_price is not None else None
-        moved_stop = order.stop_price + step if order.stop_price is not None else None
-        self._modify(order, OrderChange(0, moved_limit, moved_stop))
+        # Quick presses add up: each moves from where the previous one (maybe still on its way) left the order.
+        limit, stop = self._nudged.get(order.order_id, (order.limit_price, order.stop_price))
+        moved = (limit + step if limit is not None else None, stop + step if stop is not None else None)
+        self._nudged[order.order_id] = moved
+        self._modify(order, OrderChange(0, *moved))
 
     @work(group="trade-actions")
     async def _modify(self, order: Order, change: OrderChange) -> None:
         what = role_of(order) if order.parent_order_id else formatting.short_id(order.order_id)
+        self._in_flight[order.order_id] = self._in_flight.get(order.order_id, 0) + 1
         try:
             result = await self.client.modify_order(
                 order.order_id, change.quantity, change.limit_price, change.stop_price
             )
         except VigilError as error:
+            self._nudged.pop(order.order_id, None)  # start again from the order as the server holds it
             self.notify(f"{what}: {error}", title="Not modified", severity="error", timeout=8)
             return
+        finally:
+            self._in_flight[order.order_id] -= 1
+            if not self._in_flight[order.order_id]:
+                del self._in_flight[order.order_id]
+                self._nudged.pop(order.order_id, None)
         if result.denied:
             self.notify(f"{what}: {result.order.reason or 'denied'}", title="Not modified", severity="error", timeout=8)
             return

@@ -7,6 +7,8 @@ from decimal import Decimal
 
 from rich.markup import escape
 from textual.app import RenderResult
+from textual.geometry import Size
+from textual.timer import Timer
 from textual_plotext import PlotextPlot
 
 from clients.sdk import Candle, Timeframe
@@ -18,6 +20,7 @@ Y_AXIS_COLUMNS = 11  # the price labels and the axis line
 COLUMNS_PER_CANDLE = 2  # a body and a gap
 LABEL_COLUMNS = 14  # between x labels
 MARK_COLOUR = {"entry": "cyan", "stop": "red", "target": "green", "exit": "magenta", "order": "yellow"}
+FORMING_REDRAW_S = 0.5  # drawing a chart costs tens of ms: the forming candle redraws twice a second at most
 MARK_REACH = 1  # marks within this many candle ranges beyond the candles stretch the axis; farther ones are listed
 
 
@@ -34,14 +37,22 @@ class PriceChart(PlotextPlot):
         self.labels: list[str] = []  # the x labels of the candles drawn, oldest first
         self.drawn_marks: list[Mark] = []  # the marks inside the drawn price range
         self._built_for = -1  # the width the figure was built for
+        self._version = 0  # counts builds, so the rendering is redone only after one
+        self._rendered: tuple[tuple[int, Size], RenderResult] | None = None
+        self._forming_timer: Timer | None = None  # a redraw for the forming candle, at most every FORMING_REDRAW_S
 
     def on_mount(self) -> None:
         self._draw()
 
     def render(self) -> RenderResult:
+        """The figure as text; plotext's drawing (and its ANSI decoding) is costly, so it is kept until the
+        candles, the marks or the size change."""
         if self.size.width != self._built_for:  # resized since the figure was built: fit the candles again
             self._build()
-        return super().render()
+        key = (self._version, self.size)
+        if self._rendered is None or self._rendered[0] != key:
+            self._rendered = (key, super().render())
+        return self._rendered[1]
 
     def load(self, contract_id: str, timeframe: Timeframe, candles: Sequence[Candle]) -> None:
         self.contract_id, self.timeframe = contract_id, timeframe
@@ -60,11 +71,20 @@ class PriceChart(PlotextPlot):
         self._draw()
 
     def set_forming(self, candle: Candle) -> None:
+        """The forming candle changes with every tick; the chart follows it at most every FORMING_REDRAW_S."""
         if self.closed and candle.start_ns <= self.closed[-1].start_ns:
             return
         if self.forming == candle:
             return
+        first = self.forming is None or self.forming.start_ns != candle.start_ns
         self.forming = candle
+        if first:
+            self._draw()
+        elif self._forming_timer is None:
+            self._forming_timer = self.set_timer(FORMING_REDRAW_S, self._forming_due)
+
+    def _forming_due(self) -> None:
+        self._forming_timer = None
         self._draw()
 
     def set_marks(self, marks: Sequence[Mark]) -> None:
@@ -90,6 +110,7 @@ class PriceChart(PlotextPlot):
     def _build(self) -> None:
         """Set up the figure for the current width: as many candles as fit, the marks, the axes, the legend."""
         self._built_for = self.size.width
+        self._version += 1
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
