@@ -10,7 +10,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer
 
-from clients.sdk import ConnectionState, Instrument, Timeframe, VigilClient
+from clients.sdk import ConnectionState, Instrument, NotFoundError, Timeframe, VigilClient
 from tui.account_marks import AccountMarks
 from tui.link_status import is_refusal
 from tui.messages import (
@@ -217,5 +217,8 @@ class MarketScreen(TradeStreams, Screen[None]):
         self.query_one(ActiveTradesTable).keep_only(message.trades)
 
     def on_stream_failed(self, message: StreamFailed) -> None:
-        if not is_refusal(message.error):  # the header already says the server refuses us
-            self.notify(f"{message.stream}: {message.error}", title="Vigil", severity="error", timeout=8)
+        if is_refusal(message.error):  # the header already says the server refuses us
+            return
+        if message.stream in ("account", "orders") and isinstance(message.error, NotFoundError):
+            return  # no such account (the server names its paper account otherwise): the chart shows no levels
+        self.notify(f"{message.stream}: {message.error}", title="Vigil", severity="error", timeout=8)

@@ -18,7 +18,7 @@ from tui import formatting
 from tui.link_status import is_refusal
 from tui.messages import ConnectionChanged, InstrumentsLoaded, QuotesChanged, StreamFailed
 from tui.risk_messages import RiskAccountChosen, RiskSnapshot
-from tui.screens.trade_actions import TradeActions, describe
+from tui.screens.trade_actions import TradeActions
 from tui.trade_messages import (
     AccountChanged,
     AccountsLoaded,
@@ -38,8 +38,6 @@ from tui.widgets.positions_table import PositionsTable
 from tui.widgets.risk_banner import RiskBanner
 from tui.widgets.status_header import StatusHeader
 from tui.widgets.working_orders import WorkingOrdersTable
-
-__all__ = ["DEFAULT_ACCOUNT", "TradeScreen", "describe"]
 
 DEFAULT_ACCOUNT = "paper"
 DEFAULT_ROOT = "NQ"
