@@ -16,7 +16,7 @@ def build_app(argv: Sequence[str] | None = None) -> VigilApp:
     """The app for these command-line arguments, with logging kept off the screen."""
     parser = argparse.ArgumentParser(prog="python -m tui", description="Vigil terminal UI")
     parser.add_argument(
-        "--target", default=os.environ.get("VIGIL_TARGET", "127.0.0.1:50051"), help="server address (env VIGIL_TARGET)"
+        "--target", default=None, help="server address (default: env VIGIL_TARGET, else 127.0.0.1:50051)"
     )
     parser.add_argument(
         "--api-key", default=None, help="API key (default: env VIGIL_API_KEY; prefer the env so it stays out of ps)"

@@ -1,7 +1,11 @@
-"""VigilApp: the Textual app; it owns the SDK client, the four modes, the banners' risk status and the stop key."""
+"""VigilApp: the Textual app; it owns the SDK client, the four modes, the headers' link and the banners' risk
+status, and the stop key."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from textual import work
@@ -9,8 +13,11 @@ from textual.app import App
 from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import ModalScreen
+from textual.widgets import HelpPanel
 
-from clients.sdk import DEFAULT_TARGET, Instrument, VigilClient, VigilError
+from clients.sdk import ConnectionState, Instrument, VigilClient, VigilError
+from tui.link_status import AccessRefused, LinkStatus, LinkStreams, refusal_text
+from tui.messages import ConnectionChanged, FeedStatusChanged, StreamFailed
 from tui.risk_messages import (
     DEFAULT_RISK_ACCOUNT,
     RiskAccountChosen,
@@ -24,38 +31,55 @@ from tui.screens.market import MarketScreen
 from tui.screens.risk import RiskScreen
 from tui.screens.signals import SignalsScreen
 from tui.screens.trade import TradeScreen
+from tui.widgets.packed_line import NARROW_BELOW
 
 STOP_REASON = "from the TUI"
+STOP_TOOLTIP = "emergency stop: flatten every account, cancel every order, stop automatic trading (after y/n)"
+SCREENS = Binding.Group("screens", compact=True)  # the footer shows "mgR screens" on the Trade screen
 
 
-class VigilApp(RiskStatusStreams, App[None]):
+class VigilApp(LinkStreams, RiskStatusStreams, App[None]):
     """Each screen is a mode, so all keep running (the signal feed and the fills keep filling) while another shows.
 
     `s` is Sell on the Trade screen, so Signals is `g`: no key switches screens on one and trades on another.
+    Under 100 columns the screens carry the class `-narrow` and stack their panels (app.tcss).
     """
 
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: Textual resolves a relative one beside a subclass
     TITLE = "Vigil"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW_BELOW, "-wide")]  # noqa: RUF012  (read as a class attribute)
     BINDINGS = [  # noqa: RUF012  (Textual reads BINDINGS as a class attribute)
-        Binding("m", "switch_mode('market')", "Market"),
-        Binding("g", "switch_mode('signals')", "Signals"),
-        Binding("t", "switch_mode('trade')", "Trade"),
-        Binding("R", "switch_mode('risk')", "Risk"),
+        Binding("m", "switch_mode('market')", "Market", group=SCREENS),
+        Binding("g", "switch_mode('signals')", "Signals", group=SCREENS),
+        Binding("t", "switch_mode('trade')", "Trade", group=SCREENS),
+        Binding("R", "switch_mode('risk')", "Risk", group=SCREENS),
         # priority: it works even while a ticket field has the focus
-        Binding("E", "emergency_stop", "Emergency stop", priority=True),
+        Binding("E", "emergency_stop", "Stop", priority=True, tooltip=STOP_TOOLTIP),
+        Binding("question_mark", "toggle_keys", "Keys", key_display="?", tooltip="show or hide every key"),
         Binding("q", "quit", "Quit"),
     ]
 
     risk_account: reactive[str] = reactive(DEFAULT_RISK_ACCOUNT, init=False)
     risk: reactive[RiskSnapshot] = reactive(RiskSnapshot(DEFAULT_RISK_ACCOUNT), init=False)
+    link: reactive[LinkStatus] = reactive(LinkStatus(), init=False)
 
-    def __init__(self, target: str = DEFAULT_TARGET, *, api_key: str | None = None) -> None:
+    def __init__(
+        self,
+        target: str | None = None,
+        *,
+        api_key: str | None = None,
+        client: VigilClient | None = None,
+        clock: Callable[[], int] = time.time_ns,
+    ) -> None:
+        """`target` and `api_key` default to VIGIL_TARGET and VIGIL_API_KEY (the SDK reads them); `client`
+        replaces the SDK client outright (tests pass a fake), and `clock` gives UTC ns for "today"."""
         super().__init__()
-        self.client = VigilClient(target, api_key=api_key)
+        self.client = client if client is not None else VigilClient(target, api_key=api_key)
+        self.clock = clock
         self._market: MarketScreen | None = None
         self.add_mode("market", self._new_market)
         self.add_mode("signals", lambda: SignalsScreen(self.client))
-        self.add_mode("trade", lambda: TradeScreen(self.client, self._market_selection))
+        self.add_mode("trade", lambda: TradeScreen(self.client, self._market_selection, clock=self.clock))
         self.add_mode("risk", lambda: RiskScreen(self.client))
 
     def _new_market(self) -> MarketScreen:
@@ -67,6 +91,8 @@ class VigilApp(RiskStatusStreams, App[None]):
         return self._market.selected if self._market is not None else None
 
     def on_mount(self) -> None:
+        self.run_link_connection()
+        self.run_link_feed()
         self.switch_mode("market")
         self._follow_risk_account()
 
@@ -80,6 +106,33 @@ class VigilApp(RiskStatusStreams, App[None]):
 
     async def on_unmount(self) -> None:
         await self.client.close()
+
+    def action_toggle_keys(self) -> None:
+        """Every key of the screen and the app, with what it does (the footer has room for the main ones)."""
+        if self.screen.query(HelpPanel):
+            self.action_hide_help_panel()
+        else:
+            self.action_show_help_panel()
+
+    # -- the link every header shows -------------------------------------------------------------------
+
+    def on_connection_changed(self, message: ConnectionChanged) -> None:
+        link, state = self.link, message.state
+        if state is ConnectionState.CONNECTED:
+            recovered = link.connection is ConnectionState.RECONNECTING
+            self.link = replace(link, connection=state, problem="" if recovered else link.problem)
+        else:  # feed figures from before the link dropped would mislead
+            self.link = replace(link, connection=state, report=None)
+
+    def on_feed_status_changed(self, message: FeedStatusChanged) -> None:
+        if self.link.connection is ConnectionState.CONNECTED:  # else it describes a server we cannot see now
+            self.link = replace(self.link, report=message.report, refusal="", problem="")
+
+    def on_access_refused(self, message: AccessRefused) -> None:
+        self.link = replace(self.link, report=None, refusal=refusal_text(self.client))
+
+    def on_stream_failed(self, message: StreamFailed) -> None:
+        self.link = replace(self.link, problem=f"{message.stream}: {message.error}")
 
     # -- risk: the banner's account and status --------------------------------------------------------
 

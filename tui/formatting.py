@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
-from clients.sdk import ConnectionState
+from clients.sdk import Candle, ConnectionState, Timeframe
 
 NS_PER_SECOND = 1_000_000_000
 BLANK = "—"
+EXCHANGE_TZ = ZoneInfo("America/Chicago")
+DAY_ROLL = time(17, 0)  # a CME trading day starts at 17:00 CT the evening before its date
 
 CONNECTION_TEXT = {
     ConnectionState.IDLE: "starting",
@@ -90,3 +93,23 @@ def pnl_style(value: Decimal | int | None) -> str:
     if value is None or value == 0:
         return ""
     return "green" if value > 0 else "red"
+
+
+def trading_day(ts_ns: int) -> date:
+    """The CME trading day `ts_ns` belongs to: from 17:00 CT an instant counts toward the next date."""
+    local = datetime.fromtimestamp(ts_ns // NS_PER_SECOND, EXCHANGE_TZ)
+    return local.date() + timedelta(days=1) if local.time() >= DAY_ROLL else local.date()
+
+
+def trading_day_start_ns(day: date) -> int:
+    """17:00 CT on the evening before `day`, in UTC ns."""
+    opens = datetime.combine(day - timedelta(days=1), DAY_ROLL, EXCHANGE_TZ)
+    return int(opens.timestamp()) * NS_PER_SECOND
+
+
+def candle_label(candle: Candle, *, with_day: bool = False) -> str:
+    """A candle's start as the screens show it: UTC time of day (`04 13:55` with the day), or for a 1d candle
+    its trading day (`12-04`), which began at 17:00 CT the evening before."""
+    if candle.timeframe is Timeframe.D1:
+        return trading_day(candle.start_ns).strftime("%m-%d")
+    return candle.time.strftime("%d %H:%M" if with_day else "%H:%M")

@@ -54,28 +54,35 @@ def daily_loss(status: RiskStatus) -> str:
     return f"daily loss {used} / {formatting.money(status.daily_loss_limit)} ({share})"
 
 
-def to_drawdown(status: RiskStatus) -> str:
-    return f"to trailing drawdown {formatting.money(status.distance_to_threshold)}"
+def to_drawdown(status: RiskStatus, *, short: bool = False) -> str:
+    return f"to {'' if short else 'trailing '}drawdown {formatting.money(status.distance_to_threshold)}"
+
+
+def banner_segments(snapshot: RiskSnapshot | None, *, narrow: bool = False) -> list[Text]:
+    """The banner's parts: the state in its colour and the account, daily loss, distance to the drawdown, stop
+    and reason (a status line packs them into one line, or more when narrow)."""
+    status = snapshot.status if snapshot is not None else None
+    if snapshot is None or status is None:
+        head = Text(f" risk {formatting.BLANK}", style="dim")
+        if snapshot is not None and snapshot.problem:
+            head.append(f"  {snapshot.account_id}: {snapshot.problem}")
+        return [head]
+    head = Text(" ").append(f" {status.state.value.upper()} ", style=STATE_STYLE.get(status.state, "bold"))
+    out = [
+        head.append(f" {status.account_id}", style="bold"),
+        Text(daily_loss(status), style=share_style(daily_loss_share(status))),
+        Text(to_drawdown(status, short=narrow)),
+    ]
+    if status.emergency_stop:
+        out.append(Text(" EMERGENCY STOP ", style="bold reverse red"))
+    if status.state is not RiskState.SAFE and status.reason:
+        out.append(Text(status.reason, style="italic"))
+    return out
 
 
 def banner(snapshot: RiskSnapshot | None) -> Text:
-    """The banner's one line: the state in its colour, daily loss, distance to the drawdown, stop and reason."""
-    line = Text(" ")
-    status = snapshot.status if snapshot is not None else None
-    if snapshot is None or status is None:
-        line.append(f"risk {formatting.BLANK}", style="dim")
-        if snapshot is not None and snapshot.problem:
-            line.append(f"  {snapshot.account_id}: {snapshot.problem}", style="dim")
-        return line
-    line.append(f" {status.state.value.upper()} ", style=STATE_STYLE.get(status.state, "bold"))
-    line.append(f" {status.account_id}", style="bold")
-    line.append("  │  ", style="dim").append(daily_loss(status), style=share_style(daily_loss_share(status)))
-    line.append("  │  ", style="dim").append(to_drawdown(status))
-    if status.emergency_stop:
-        line.append("  │  ", style="dim").append(" EMERGENCY STOP ", style="bold reverse red")
-    if status.state is not RiskState.SAFE and status.reason:
-        line.append("  │  ", style="dim").append(status.reason, style="italic")
-    return line
+    """The banner on one line."""
+    return Text("  │  ", style="dim").join(banner_segments(snapshot))
 
 
 def order_question(status: RiskStatus | None, order: str) -> str | None:

@@ -25,7 +25,6 @@ from tui.messages import (
     CandleHistoryLoaded,
     ConnectionChanged,
     DayBarsChanged,
-    FeedStatusChanged,
     FormingCandlesChanged,
     InstrumentsLoaded,
     QuotesChanged,
@@ -86,14 +85,6 @@ class MarketStreams:
         async for state in self.client.watch_connection():
             self.post_message(ConnectionChanged(state))
 
-    @work(exclusive=True, group="feed-status")
-    async def run_feed_status(self) -> None:
-        try:
-            async for report in self.client.stream_feed_status(1000):
-                self.post_message(FeedStatusChanged(report))
-        except VigilError as error:
-            self.post_message(StreamFailed("feed status", error))
-
     @work(exclusive=True, group="instruments")
     async def run_instruments(self) -> None:
         try:
@@ -143,7 +134,7 @@ class MarketStreams:
 
     @work(exclusive=True, group="candles")
     async def run_candles(self, instrument: Instrument, timeframe: Timeframe) -> None:
-        """History of `timeframe`, then its closed candles and the forming 1m and `timeframe` candles."""
+        """History of `timeframe`, then its closed candles and its forming candle."""
         contract_id = instrument.front_contract.contract_id
         forming: dict[Timeframe, Candle] = {}
         pacer = Pacer(lambda: self.post_message(FormingCandlesChanged(contract_id, forming)))
@@ -152,7 +143,7 @@ class MarketStreams:
                 await self._post_history(contract_id, timeframe)
                 return
             first = True
-            async for candles in self.client.stream_candles(contract_id, {Timeframe.M1, timeframe}):
+            async for candles in self.client.stream_candles(contract_id, [timeframe]):
                 if first:
                     # History after the snapshot arrives: a candle closing meanwhile comes twice, never zero times.
                     await self._post_history(contract_id, timeframe)
@@ -161,7 +152,7 @@ class MarketStreams:
                     if not candle.closed:
                         forming[candle.timeframe] = candle
                         pacer.mark()
-                    elif candle.timeframe is timeframe:
+                    else:
                         self.post_message(CandleClosed(candle))
         except VigilError as error:
             self.post_message(StreamFailed("candles", error))

@@ -60,3 +60,12 @@ class OpenTradesLoaded(Message, bubble=False):
     def __init__(self, trades: Sequence[TrackedTrade]) -> None:
         super().__init__()
         self.trades = tuple(trades)
+
+
+class ClosedTradesLoaded(Message, bubble=False):
+    """The trades closed since `since_ns` (the start of the trading day), as listed."""
+
+    def __init__(self, since_ns: int, trades: Sequence[TrackedTrade]) -> None:
+        super().__init__()
+        self.since_ns = since_ns
+        self.trades = tuple(trades)

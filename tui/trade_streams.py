@@ -15,6 +15,7 @@ from tui.trade_messages import (
     AccountChanged,
     AccountsLoaded,
     ActiveTradesChanged,
+    ClosedTradesLoaded,
     OpenTradesLoaded,
     OrderEventArrived,
     OrdersLoaded,
@@ -23,6 +24,8 @@ from tui.trade_messages import (
 OPEN_ORDERS_LIMIT = 2000
 FILLS_LIMIT = 100
 OPEN_TRADES_LIMIT = 1000
+CLOSED_TRADES_LIMIT = 1000
+DAY_NS = 86_400 * 1_000_000_000  # a trade closed today may have opened the evening before
 ACCOUNT_RATE = 4  # snapshots a second: P&L moves with every tick, eyes need far fewer
 
 
@@ -122,3 +125,15 @@ class TradeStreams(MarketStreams, ActiveTradeStreams):
         )
         fills = await self._until_answered(lambda: self.client.list_fills(account_id, limit=FILLS_LIMIT))
         self.post_message(OrdersLoaded(account_id, orders, fills, resync=resync))
+
+    @work(exclusive=True, group="closed-trades")
+    async def run_closed_trades(self, since_ns: int) -> None:
+        """Every account's trades closed since `since_ns` (the trading day's start)."""
+        try:
+            trades = await self._until_answered(
+                lambda: self.client.list_trades(closed_only=True, from_ns=since_ns - DAY_NS, limit=CLOSED_TRADES_LIMIT)
+            )
+        except VigilError as error:
+            self.post_message(StreamFailed("closed trades", error))
+            return
+        self.post_message(ClosedTradesLoaded(since_ns, [t for t in trades if t.closed_ns >= since_ns]))

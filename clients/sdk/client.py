@@ -16,9 +16,9 @@ from clients.sdk.models import ConnectionState, ServingStatus
 from clients.sdk.risk_calls import RiskCalls
 from clients.sdk.signal_calls import SignalCalls
 from clients.sdk.trade_calls import TradeCalls
-from clients.sdk.transport import API_KEY_ENV, DEFAULT_TARGET
+from clients.sdk.transport import API_KEY_ENV, DEFAULT_TARGET, TARGET_ENV
 
-__all__ = ["API_KEY_ENV", "DEFAULT_TARGET", "VigilClient"]
+__all__ = ["API_KEY_ENV", "DEFAULT_TARGET", "TARGET_ENV", "VigilClient"]
 
 _SERVING = {
     1: ServingStatus.SERVING,
@@ -30,6 +30,9 @@ _SERVING = {
 class VigilClient(MarketDataCalls, SignalCalls, ExecutionCalls, TradeCalls, RiskCalls):
     """Async client for a Vigil server.
 
+    `target` defaults to VIGIL_TARGET, else 127.0.0.1:50051; `api_key` to VIGIL_API_KEY (sent as
+    `authorization: Bearer <key>`); explicit arguments win over the environment.
+
     Unary calls fail fast with a typed VigilError. With `reconnect=True` (the default) streams survive
     server restarts and connection loss: they wait for the server, back off 0.5 s doubling to 10 s between
     attempts, and re-send their request (StreamCandles asks for a fresh snapshot, StreamSignalEvents for
@@ -39,7 +42,7 @@ class VigilClient(MarketDataCalls, SignalCalls, ExecutionCalls, TradeCalls, Risk
 
     def __init__(
         self,
-        target: str = DEFAULT_TARGET,
+        target: str | None = None,
         *,
         api_key: str | None = None,
         timeout: float = 5.0,

@@ -9,7 +9,7 @@ from decimal import Decimal
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
-from clients.sdk.client import DEFAULT_TARGET, VigilClient
+from clients.sdk.client import VigilClient
 from clients.sdk.execution import (
     Account,
     BracketBatchResult,
@@ -49,7 +49,7 @@ class VigilSyncClient:
 
     def __init__(
         self,
-        target: str = DEFAULT_TARGET,
+        target: str | None = None,
         *,
         api_key: str | None = None,
         timeout: float = 5.0,
@@ -75,6 +75,11 @@ class VigilSyncClient:
 
     def __repr__(self) -> str:
         return f"VigilSyncClient(target={self._client.target!r}, state={self.connection_state.value})"
+
+    @property
+    def target(self) -> str:
+        """The server address: the argument, else VIGIL_TARGET, else 127.0.0.1:50051."""
+        return self._client.target
 
     @property
     def connection_state(self) -> ConnectionState:

@@ -19,7 +19,16 @@ from clients.sdk.errors import UnavailableError, error_from_rpc
 log = structlog.wrap_logger(logging.getLogger(__name__))
 
 DEFAULT_TARGET = "127.0.0.1:50051"
+TARGET_ENV = "VIGIL_TARGET"
 API_KEY_ENV = "VIGIL_API_KEY"
+
+
+def resolve_target(target: str | None) -> str:
+    """The explicit target, else VIGIL_TARGET, else 127.0.0.1:50051 (the TUI and the bridge read the same)."""
+    if target:
+        return target
+    return os.environ.get(TARGET_ENV, "").strip() or DEFAULT_TARGET
+
 
 _Resp = TypeVar("_Resp")
 _T = TypeVar("_T")
@@ -38,19 +47,21 @@ class Transport:
 
     def __init__(
         self,
-        target: str = DEFAULT_TARGET,
+        target: str | None = None,
         *,
         api_key: str | None = None,
         timeout: float = 5.0,
         reconnect: bool = True,
         on_state_change: StateCallback | None = None,
     ) -> None:
-        self.target = target
+        self.target = resolve_target(target)
         self.timeout = timeout
         self.reconnect_streams = reconnect
         key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
+        # Where the key came from (never the key itself): "argument", "VIGIL_API_KEY", or "" for none.
+        self.api_key_source = "" if not key else "argument" if api_key is not None else API_KEY_ENV
         self._metadata: tuple[tuple[str, str], ...] = (("authorization", f"Bearer {key}"),) if key else ()
-        self._connection = Connection(target, on_state_change)
+        self._connection = Connection(self.target, on_state_change)
 
     def _channel(self) -> grpc.aio.Channel:
         return self._connection.channel()

@@ -87,13 +87,15 @@ async def test_selecting_an_instrument_and_timeframe_updates_the_candles_table_a
         assert chart.contract_id == "NQZ2026" and chart.timeframe.value == "5m"
         assert [c.start_ns for c in chart.closed] == [c.start_ns for c in seeded_nq_5m]
         await eventually(lambda: chart.forming is not None)  # the live 5m candle is the chart's last point
-        panel = screen.query_one(FormingCandlePanel)
+        panel = screen.query_one(FormingCandlePanel)  # it follows the selected timeframe
         await eventually(lambda: panel.candle is not None and panel.candle.contract_id == "NQZ2026")
-        assert panel.candle is not None and panel.candle.timeframe.value == "1m"
+        assert panel.candle is not None and panel.candle.timeframe.value == "5m"
+        assert panel.border_title == "Forming 5m"
 
         press(app, "1")
         seeded_starts = {c.start_ns for c in seeded_nq_5m}
         await eventually(lambda: chart.timeframe.value == "1m" and seeded_starts.isdisjoint(candles.starts))
+        await eventually(lambda: panel.candle is not None and panel.candle.timeframe.value == "1m")
         await select_root(app, "ES")
         await eventually(lambda: panel.candle is not None and panel.candle.contract_id == "ESZ2026")
         assert chart.contract_id == "ESZ2026"

@@ -117,7 +117,8 @@ async def test_p_on_the_risk_screen_applies_a_preset_after_asking_and_shows_its_
         await eventually(lambda: "max_contracts" in rules.shown and "daily_loss" in rules.shown)
         assert rules.text("max_contracts", "limit") == "5"
         assert rules.text("daily_loss", "limit") == "$1,000.00"
-        assert any("max contracts 5" in note for note in app.notes)
+        # The periodic status refresh can show the new rules before SetRules' own answer arrives.
+        await eventually(lambda: any("max contracts 5" in note for note in app.notes))
         assert (await app.client.get_rules("paper")).preset == "topstep_50k"
 
 

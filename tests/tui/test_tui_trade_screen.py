@@ -202,7 +202,7 @@ async def test_a_bracket_buy_fills_and_leaves_a_working_stop_and_target(vigil_se
         screen = await open_trade(app)
         set_input(screen, "stop-ticks", "2000")  # 500 MNQ points: neither exit is reached during the test
         set_input(screen, "target-ticks", "4000")
-        exits = screen.query_one("#ticket-exits")
+        exits = screen.query_one("#ticket-stop")
         await eventually(lambda: "2000 t = 500.00 pts = $1,000.00" in str(exits.render()))
         press(app, "b")
 

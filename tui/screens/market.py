@@ -1,29 +1,31 @@
-"""The Market screen: live quotes of every instrument, candles and a chart of the selected one, active trades."""
+"""The Market screen: live quotes of every instrument, a candlestick chart of the selected one with the account's
+entry, stop and target levels, its forming and recent candles, and the active trades."""
 
 from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Container
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer
 
-from clients.sdk import ConnectionState, Instrument, Timeframe, VigilClient
+from clients.sdk import ConnectionState, Instrument, NotFoundError, Timeframe, VigilClient
+from tui.account_marks import AccountMarks
+from tui.link_status import is_refusal
 from tui.messages import (
     CandleClosed,
     CandleHistoryLoaded,
     ConnectionChanged,
     DayBarsChanged,
-    FeedStatusChanged,
     FormingCandlesChanged,
     InstrumentsLoaded,
     QuotesChanged,
     StreamFailed,
 )
-from tui.streams import MarketStreams
-from tui.trade_messages import ActiveTradesChanged, OpenTradesLoaded
-from tui.trade_streams import ActiveTradeStreams
+from tui.risk_messages import DEFAULT_RISK_ACCOUNT
+from tui.trade_messages import AccountChanged, ActiveTradesChanged, OpenTradesLoaded, OrderEventArrived, OrdersLoaded
+from tui.trade_streams import TradeStreams
 from tui.widgets.active_trades import ActiveTradesTable
 from tui.widgets.candles_table import RecentCandlesTable
 from tui.widgets.forming_candle import FormingCandlePanel
@@ -33,11 +35,14 @@ from tui.widgets.risk_banner import RiskBanner
 from tui.widgets.status_header import StatusHeader
 
 TIMEFRAME_KEYS = tuple(zip("123456", Timeframe, strict=True))
+TIMEFRAMES = Binding.Group("1m…1d", compact=True)
 
 
-class MarketScreen(MarketStreams, ActiveTradeStreams, Screen[None]):
+class MarketScreen(TradeStreams, Screen[None]):
+    """The chart's levels are those of the app's risk account: the one the Trade screen shows (`A` there)."""
+
     BINDINGS = [  # noqa: RUF012  (Textual reads BINDINGS as a class attribute)
-        *(Binding(key, f"timeframe('{tf.value}')", tf.value) for key, tf in TIMEFRAME_KEYS),
+        *(Binding(key, f"timeframe('{tf.value}')", tf.value, group=TIMEFRAMES) for key, tf in TIMEFRAME_KEYS),
         Binding("r", "reconnect", "Reconnect"),
     ]
 
@@ -47,28 +52,32 @@ class MarketScreen(MarketStreams, ActiveTradeStreams, Screen[None]):
     def __init__(self, client: VigilClient) -> None:
         super().__init__()
         self.client = client
+        self.marks = AccountMarks()
         self._was_disconnected = False
 
     def compose(self) -> ComposeResult:
         yield StatusHeader(self.client.target, id="status")
         yield RiskBanner(id="market-risk")
-        with Horizontal(id="body"):
-            with Vertical(id="left"):
-                yield QuotesTable(id="quotes")
-                yield FormingCandlePanel(id="forming")
-                yield RecentCandlesTable(id="candles")
+        # One grid when wide (quotes, forming and candles left, the chart right); a scrolling stack when narrow.
+        with Container(id="body"):
+            yield QuotesTable(id="quotes")
             yield PriceChart(id="chart")
+            yield FormingCandlePanel(id="forming")
+            yield RecentCandlesTable(id="candles")
         yield ActiveTradesTable(id="active-trades")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one(QuotesTable).focus()
         self._update_titles()
         self.run_connection()
-        self.run_feed_status()
         self.run_instruments()
         self.run_active_trades()
         self.run_active_trades_resync()
+        if hasattr(self.app, "risk_account"):
+            self.watch(self.app, "risk_account", self._follow_account)
+        else:
+            self._follow_account(DEFAULT_RISK_ACCOUNT)
 
     # -- selection ------------------------------------------------------------------------------------
 
@@ -98,18 +107,22 @@ class MarketScreen(MarketStreams, ActiveTradeStreams, Screen[None]):
             return
         self._update_titles()
         instrument = self.selected
+        note = "waiting for data" if instrument is None or instrument.streaming else "not streaming"
+        self.query_one(FormingCandlePanel).follow(self.timeframe, note)
         if instrument is None:
             return
+        contract_id = instrument.front_contract.contract_id
         self.query_one(RecentCandlesTable).load([])
-        self.query_one(PriceChart).load(instrument.front_contract.contract_id, self.timeframe, [])
-        note = "waiting for data" if instrument.streaming else "not streaming"
-        self.query_one(FormingCandlePanel).show(None, note)
+        chart = self.query_one(PriceChart)
+        chart.load(contract_id, self.timeframe, [])
+        chart.set_marks(self.marks.marks(contract_id))
         self.run_candles(instrument, self.timeframe)
 
     def _update_titles(self) -> None:
         contract = self.selected.front_contract.contract_id if self.selected else ""
         self.query_one(RecentCandlesTable).border_title = f"Recent {self.timeframe.value} candles {contract}".rstrip()
-        self.query_one(PriceChart).border_title = f"Closes {self.timeframe.value} {contract}".rstrip()
+        account = f"  levels: {self.marks.account_id}" if self.marks.account_id else ""
+        self.query_one(PriceChart).border_title = f"{contract} {self.timeframe.value}{account}".strip()
         self.query_one(QuotesTable).border_title = "Quotes"
         self.query_one(ActiveTradesTable).border_title = "Active trades"
 
@@ -119,19 +132,48 @@ class MarketScreen(MarketStreams, ActiveTradeStreams, Screen[None]):
             return False
         return timeframe is None or timeframe is self.timeframe
 
+    # -- the account whose levels the chart marks -----------------------------------------------------
+
+    def _follow_account(self, account_id: str) -> None:
+        self.marks.reset(account_id)
+        self._update_titles()
+        self._redraw_marks()
+        self.run_account(account_id)
+        self.run_orders(account_id)
+
+    def _redraw_marks(self) -> None:
+        if self.selected is not None:
+            self.query_one(PriceChart).set_marks(self.marks.marks(self.selected.front_contract.contract_id))
+
+    def on_account_changed(self, message: AccountChanged) -> None:
+        if self.marks.set_account(message.account):
+            self._redraw_marks()
+
+    def on_order_event_arrived(self, message: OrderEventArrived) -> None:
+        order = message.event.order
+        if order is not None and self.marks.apply_order(order):
+            self._redraw_marks()
+
+    def on_orders_loaded(self, message: OrdersLoaded) -> None:
+        if message.account_id != self.marks.account_id:
+            return
+        if message.resync:
+            self.marks.resync(message.orders)
+        else:
+            for order in message.orders:
+                self.marks.apply_order(order)
+        self._redraw_marks()
+
     # -- messages from the stream workers -------------------------------------------------------------
 
     def on_connection_changed(self, message: ConnectionChanged) -> None:
-        self.query_one(StatusHeader).set_connection(message.state)
         if message.state is ConnectionState.RECONNECTING:
             self._was_disconnected = True
         elif message.state is ConnectionState.CONNECTED and self._was_disconnected:
             self._was_disconnected = False
-            self.query_one(StatusHeader).set_problem("")
             self._follow_selection()  # closed candles of the outage come only from history
-
-    def on_feed_status_changed(self, message: FeedStatusChanged) -> None:
-        self.query_one(StatusHeader).set_feed_status(message.report)
+            if self.marks.account_id:
+                self.run_orders_resync(self.marks.account_id)  # order events of the outage are not replayed
 
     def on_instruments_loaded(self, message: InstrumentsLoaded) -> None:
         table = self.query_one(QuotesTable)
@@ -156,11 +198,9 @@ class MarketScreen(MarketStreams, ActiveTradeStreams, Screen[None]):
     def on_forming_candles_changed(self, message: FormingCandlesChanged) -> None:
         if not self._is_current(message.contract_id):
             return
-        minute = message.forming.get(Timeframe.M1)
-        if minute is not None:
-            self.query_one(FormingCandlePanel).show(minute)
         current = message.forming.get(self.timeframe)
         if current is not None:
+            self.query_one(FormingCandlePanel).show(current)
             self.query_one(PriceChart).set_forming(current)
 
     def on_candle_closed(self, message: CandleClosed) -> None:
@@ -177,6 +217,8 @@ class MarketScreen(MarketStreams, ActiveTradeStreams, Screen[None]):
         self.query_one(ActiveTradesTable).keep_only(message.trades)
 
     def on_stream_failed(self, message: StreamFailed) -> None:
-        text = f"{message.stream}: {message.error}"
-        self.query_one(StatusHeader).set_problem(text)
-        self.notify(text, title="Vigil", severity="error", timeout=8)
+        if is_refusal(message.error):  # the header already says the server refuses us
+            return
+        if message.stream in ("account", "orders") and isinstance(message.error, NotFoundError):
+            return  # no such account (the server names its paper account otherwise): the chart shows no levels
+        self.notify(f"{message.stream}: {message.error}", title="Vigil", severity="error", timeout=8)

@@ -11,6 +11,7 @@ from textual.widgets import Footer
 
 from clients.sdk import RiskRules, VigilClient, VigilError
 from tui import formatting
+from tui.link_status import is_refusal
 from tui.messages import StreamFailed
 from tui.risk_messages import RiskEventArrived, RiskRefreshWanted, RiskSnapshot
 from tui.risk_streams import RiskLogStreams
@@ -18,6 +19,7 @@ from tui.screens.confirm import ConfirmScreen
 from tui.widgets.risk_banner import RiskBanner
 from tui.widgets.risk_figures import RiskFigures
 from tui.widgets.risk_tables import RiskEventLog, RuleUsageTable
+from tui.widgets.status_header import StatusHeader
 
 
 def preset_summary(rules: RiskRules) -> str:
@@ -47,13 +49,14 @@ class RiskScreen(RiskLogStreams, Screen[None]):
         self._preset_index = -1
 
     def compose(self) -> ComposeResult:
+        yield StatusHeader(self.client.target, id="risk-status")
         yield RiskBanner(id="risk-banner")
         with Horizontal(id="risk-body"):
             with Vertical(id="risk-left"):
                 yield RiskFigures(id="risk-figures")
                 yield RuleUsageTable(id="risk-rules")
             yield RiskEventLog(id="risk-log")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one(RiskFigures).border_title = "Account"
@@ -153,4 +156,5 @@ class RiskScreen(RiskLogStreams, Screen[None]):
             self.query_one(RiskEventLog).add(event)
 
     def on_stream_failed(self, message: StreamFailed) -> None:
-        self.notify(f"{message.stream}: {message.error}", title="Vigil", severity="error", timeout=8)
+        if not is_refusal(message.error):  # the header already says the server refuses us
+            self.notify(f"{message.stream}: {message.error}", title="Vigil", severity="error", timeout=8)

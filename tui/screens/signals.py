@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Footer
 
 from clients.sdk import Signal, SignalStatus, VigilClient, VigilError
 from tui import formatting
+from tui.link_status import is_refusal
 from tui.messages import LiveSignalsLoaded, SignalUpdated, StreamFailed
 from tui.screens.confirm import ConfirmScreen
 from tui.signal_streams import SignalStreams
@@ -18,6 +19,7 @@ from tui.widgets.pending_signals import PendingSignalsTable
 from tui.widgets.risk_banner import RiskBanner
 from tui.widgets.signal_detail import SignalDetail
 from tui.widgets.signal_feed import SignalFeed
+from tui.widgets.status_header import StatusHeader
 
 CANCEL_REASON = "cancelled from the TUI"
 
@@ -33,6 +35,7 @@ class SignalsScreen(SignalStreams, Screen[None]):
         self.client = client
 
     def compose(self) -> ComposeResult:
+        yield StatusHeader(self.client.target, id="signals-status")
         yield RiskBanner(id="signals-risk")
         with Horizontal(id="signals-body"):
             with Vertical(id="signals-left"):
@@ -40,7 +43,7 @@ class SignalsScreen(SignalStreams, Screen[None]):
                 yield SignalFeed(id="signal-feed")
             with VerticalScroll(id="signal-detail-box"):
                 yield SignalDetail(id="signal-detail")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one(PendingSignalsTable).border_title = "Live signals"
@@ -141,7 +144,8 @@ class SignalsScreen(SignalStreams, Screen[None]):
         self._sync_detail()
 
     def on_stream_failed(self, message: StreamFailed) -> None:
-        self.notify(f"{message.stream}: {message.error}", title="Vigil", severity="error", timeout=8)
+        if not is_refusal(message.error):  # the header already says the server refuses us
+            self.notify(f"{message.stream}: {message.error}", title="Vigil", severity="error", timeout=8)
 
     def _apply(self, signal: Signal) -> None:
         self.query_one(PendingSignalsTable).apply(signal)

@@ -1,37 +1,29 @@
-"""The Trade screen: the paper account, its positions, working orders and fills, a manual trader, active trades."""
+"""The Trade screen: the paper account, its positions, working orders and fills, a manual trader, today's closed
+trades and the active ones."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from decimal import Decimal
 
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input
 
-from clients.sdk import (
-    Account,
-    BracketResult,
-    BracketSpec,
-    ConnectionState,
-    Instrument,
-    OrderResult,
-    OrderSide,
-    OrderSpec,
-    RiskStatus,
-    VigilClient,
-    VigilError,
-)
-from tui import formatting, risk_text
+from clients.sdk import Account, ConnectionState, Instrument, RiskStatus, VigilClient
+from tui import formatting
+from tui.link_status import is_refusal
 from tui.messages import ConnectionChanged, InstrumentsLoaded, QuotesChanged, StreamFailed
 from tui.risk_messages import RiskAccountChosen, RiskSnapshot
-from tui.screens.confirm import ConfirmScreen
+from tui.screens.trade_actions import TradeActions
 from tui.trade_messages import (
     AccountChanged,
     AccountsLoaded,
     ActiveTradesChanged,
+    ClosedTradesLoaded,
     OpenTradesLoaded,
     OrderEventArrived,
     OrdersLoaded,
@@ -39,64 +31,86 @@ from tui.trade_messages import (
 from tui.trade_streams import TradeStreams
 from tui.widgets.account_bar import AccountBar
 from tui.widgets.active_trades import ActiveTradesTable
+from tui.widgets.closed_trades import ClosedTradesTable
 from tui.widgets.fills_table import FillsTable
 from tui.widgets.order_ticket import OrderTicket
 from tui.widgets.positions_table import PositionsTable
 from tui.widgets.risk_banner import RiskBanner
+from tui.widgets.status_header import StatusHeader
 from tui.widgets.working_orders import WorkingOrdersTable
 
 DEFAULT_ACCOUNT = "paper"
 DEFAULT_ROOT = "NQ"
+DAY_CHECK_SECONDS = 30.0  # how often the screen looks whether the trading day rolled (17:00 CT)
 
 MarketSelection = Callable[[], Instrument | None]
 
 
-class TradeScreen(TradeStreams, Screen[None]):
+class TradeScreen(TradeActions, TradeStreams, Screen[None]):
     BINDINGS = [  # noqa: RUF012  (Textual reads BINDINGS as a class attribute)
+        # The footer fits 80 columns: the rest show under `?` and in the tables' titles.
         Binding("b", "submit('buy')", "Buy"),
         Binding("s", "submit('sell')", "Sell"),
-        Binding("o", "toggle_type", "Mkt/Lmt"),
-        Binding("i", "next_instrument", "Instrument"),
-        Binding("plus", "size(1)", "Size+", key_display="+"),
-        Binding("minus", "size(-1)", "Size-", key_display="-"),
-        Binding("x", "cancel_order", "Cancel order"),
-        Binding("F", "flatten", "Flatten"),
-        Binding("A", "next_account", "Account"),
+        Binding("o", "toggle_type", "Mkt/Lmt", show=False, tooltip="market or limit"),
+        Binding("i", "next_instrument", "Instrument", show=False, tooltip="the next instrument"),
+        Binding("plus", "size(1)", "Size+", key_display="+", show=False),
+        Binding("minus", "size(-1)", "Size-", key_display="-", show=False),
+        Binding("e", "modify_order", "Edit", tooltip="change the selected order's size or prices"),
+        Binding("left_square_bracket", "nudge(-1)", "Tick-", key_display="[", show=False, tooltip="move it down"),
+        Binding("right_square_bracket", "nudge(1)", "Tick+", key_display="]", show=False, tooltip="move it up"),
+        Binding("x", "cancel_order", "Cancel", tooltip="cancel the selected order"),
+        Binding("c", "close_position", "Close", tooltip="close the selected position (after y/n)"),
+        Binding("v", "reverse_position", "Reverse", show=False, tooltip="reverse the selected position (after y/n)"),
+        Binding("F", "flatten", "Flat", tooltip="flatten the account (after y/n)"),
+        Binding("A", "next_account", "Account", show=False, tooltip="the next account"),
         Binding("escape", "leave_input", "Tables", show=False),
     ]
 
-    def __init__(self, client: VigilClient, market_selection: MarketSelection = lambda: None) -> None:
+    def __init__(
+        self,
+        client: VigilClient,
+        market_selection: MarketSelection = lambda: None,
+        *,
+        clock: Callable[[], int] = time.time_ns,
+    ) -> None:
         super().__init__()
         self.client = client
         self.market_selection = market_selection
+        self.clock = clock
         self.accounts: tuple[Account, ...] = ()
         self.account_id = ""
         self.instruments: tuple[Instrument, ...] = ()
+        self.trading_day = formatting.trading_day(clock())
         self._followed: Instrument | None = None  # the Market selection last adopted
         self._was_disconnected = False
         self.risk: RiskSnapshot | None = None  # the app's risk account's, which follows this screen's account
+        self._nudged: dict[str, tuple[Decimal | None, Decimal | None]] = {}
+        self._in_flight: dict[str, int] = {}
 
     def compose(self) -> ComposeResult:
+        yield StatusHeader(self.client.target, id="trade-status")
         yield AccountBar(id="account-bar")
         yield RiskBanner(id="trade-risk")
-        with Horizontal(id="trade-body"):
-            with Vertical(id="trade-left"):
+        # Wide: positions beside the ticket, the tables below. Narrow: one scrolling stack (app.tcss).
+        with Vertical(id="trade-body"):
+            with Horizontal(id="trade-top"):
                 yield PositionsTable(id="positions")
-                yield WorkingOrdersTable(id="working-orders")
-                yield FillsTable(id="fills")
-                yield ActiveTradesTable(id="trade-active-trades")
-            yield OrderTicket(id="ticket")
-        yield Footer()
+                yield OrderTicket(id="ticket")
+            yield WorkingOrdersTable(id="working-orders")
+            yield ClosedTradesTable(id="closed-trades")
+            yield ActiveTradesTable(id="trade-active-trades")
+            yield FillsTable(id="fills")
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         for widget_id, title in (
-            ("#positions", "Positions"),
-            ("#working-orders", "Working orders (x cancels)"),
+            ("#positions", "Positions (c close, v reverse)"),
+            ("#working-orders", "Working orders (e edit, [ ] tick, x cancel)"),
             ("#fills", "Fills (newest first)"),
             ("#trade-active-trades", "Active trades"),
         ):
             self.query_one(widget_id).border_title = title
-        self.query_one(WorkingOrdersTable).focus()
+        self.set_focus(self.query_one(WorkingOrdersTable), scroll_visible=False)  # narrow: the top stays in view
         if hasattr(self.app, "risk"):
             self.watch(self.app, "risk", self._follow_risk)
         self.run_connection()
@@ -104,6 +118,8 @@ class TradeScreen(TradeStreams, Screen[None]):
         self.run_instruments()
         self.run_active_trades()
         self.run_active_trades_resync()
+        self._start_day()
+        self.set_interval(DAY_CHECK_SECONDS, self._check_day)
 
     def on_screen_resume(self) -> None:
         self._follow_market()
@@ -137,27 +153,6 @@ class TradeScreen(TradeStreams, Screen[None]):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.query_one(WorkingOrdersTable).focus()  # Enter leaves the field, so the trade keys work again
 
-    def action_submit(self, side: str) -> None:
-        if not self.account_id:
-            self.notify("no account loaded yet", severity="warning", timeout=3)
-            return
-        try:
-            spec = self.ticket.order(OrderSide.parse(side))
-        except VigilError as error:
-            self.notify(str(error), title="Order not sent", severity="error", timeout=6)
-            return
-        account_id = self.account_id
-        question = risk_text.order_question(self._risk_status(account_id), describe(spec))
-        if question is None:  # LOCKED and FAILED go too: the server is the authority, and its denial says why
-            self._submit(account_id, spec)
-            return
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self._submit(account_id, spec)
-
-        self.app.push_screen(ConfirmScreen(question), answered)
-
     def _follow_risk(self, snapshot: RiskSnapshot) -> None:
         self.risk = snapshot
 
@@ -165,69 +160,7 @@ class TradeScreen(TradeStreams, Screen[None]):
         risk = self.risk
         return risk.status if risk is not None and risk.account_id == account_id else None
 
-    @work(group="trade-actions")
-    async def _submit(self, account_id: str, spec: OrderSpec | BracketSpec) -> None:
-        try:
-            if isinstance(spec, BracketSpec):
-                result: OrderResult | BracketResult = await self.client.submit_bracket(account_id, spec)
-            else:
-                result = await self.client.submit_order(account_id, spec)
-        except VigilError as error:
-            self.notify(str(error), title="Order refused", severity="error", timeout=8)
-            return
-        self._report(spec, result)
-
-    def _report(self, spec: OrderSpec | BracketSpec, result: OrderResult | BracketResult) -> None:
-        what = describe(spec)
-        orders = result.orders if isinstance(result, BracketResult) else (result.order,)
-        if result.denied:
-            reason = next((o.reason for o in orders if o.reason), "no reason given")
-            self.notify(f"{what}: {reason}", title="Order denied", severity="error", timeout=8)
-            return
-        ids = ", ".join(formatting.short_id(o.order_id) for o in orders)
-        kind = "bracket" if isinstance(result, BracketResult) else "order"
-        self.notify(f"{what}: {kind} {ids} {orders[0].status.value}", title="Order sent", timeout=4)
-
-    # -- orders and the account -----------------------------------------------------------------------
-
-    def action_cancel_order(self) -> None:
-        order = self.query_one(WorkingOrdersTable).selected
-        if order is None:
-            self.notify("no working order selected", severity="warning", timeout=3)
-            return
-        self._cancel(order.order_id)
-
-    @work(group="trade-actions")
-    async def _cancel(self, order_id: str) -> None:
-        try:
-            result = await self.client.cancel_order(order_id)
-        except VigilError as error:
-            self.notify(f"cancel {formatting.short_id(order_id)}: {error}", severity="error", timeout=8)
-            return
-        self.query_one(WorkingOrdersTable).apply(result.order)
-        self.notify(f"{formatting.short_id(order_id)} {result.order.status.value}", timeout=3)
-
-    def action_flatten(self) -> None:
-        account = self._account()
-        if account is None:
-            self.notify("no account loaded yet", severity="warning", timeout=3)
-            return
-        question = f"Flatten {account.name}: cancel every order and close every position at market?"
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self._flatten(account.account_id)
-
-        self.app.push_screen(ConfirmScreen(question), answered)
-
-    @work(group="trade-actions")
-    async def _flatten(self, account_id: str) -> None:
-        try:
-            events = await self.client.flatten_account(account_id)
-        except VigilError as error:
-            self.notify(f"flatten: {error}", severity="error", timeout=8)
-            return
-        self.notify(f"flatten: {len(events)} order events", title="Flattened", timeout=4)
+    # -- the account ----------------------------------------------------------------------------------
 
     def action_next_account(self) -> None:
         self.run_accounts(None)  # listed afresh, so accounts created meanwhile join the cycle
@@ -239,7 +172,7 @@ class TradeScreen(TradeStreams, Screen[None]):
         if account_id == self.account_id:
             return
         self.account_id = account_id
-        self.post_message(RiskAccountChosen(account_id))  # the risk banners follow the account shown here
+        self.post_message(RiskAccountChosen(account_id))  # the risk banners and the chart's levels follow it
         self.query_one(WorkingOrdersTable).clear_orders()
         self.query_one(FillsTable).clear_fills()
         self.query_one(PositionsTable).drop_all_but(())
@@ -251,6 +184,19 @@ class TradeScreen(TradeStreams, Screen[None]):
         ids = [a.account_id for a in self.accounts]
         index = ids.index(account.account_id) if account is not None and account.account_id in ids else 0
         self.query_one(AccountBar).show(account, index, len(ids))
+
+    # -- today's closed trades ------------------------------------------------------------------------
+
+    def _start_day(self) -> None:
+        since = formatting.trading_day_start_ns(self.trading_day)
+        self.query_one(ClosedTradesTable).start_day(since)
+        self.run_closed_trades(since)
+
+    def _check_day(self) -> None:
+        today = formatting.trading_day(self.clock())
+        if today != self.trading_day:
+            self.trading_day = today
+            self._start_day()
 
     # -- instruments ----------------------------------------------------------------------------------
 
@@ -282,9 +228,11 @@ class TradeScreen(TradeStreams, Screen[None]):
             self._was_disconnected = False
             if self.account_id:
                 self.run_orders_resync(self.account_id)  # events of the outage are not replayed
+            self.run_closed_trades(formatting.trading_day_start_ns(self.trading_day))
 
     def on_instruments_loaded(self, message: InstrumentsLoaded) -> None:
         self.instruments = message.instruments
+        self.query_one(ClosedTradesTable).set_point_values({i.root: i.point_value for i in message.instruments})
         self._follow_market()
 
     def on_quotes_changed(self, message: QuotesChanged) -> None:
@@ -332,15 +280,16 @@ class TradeScreen(TradeStreams, Screen[None]):
 
     def on_active_trades_changed(self, message: ActiveTradesChanged) -> None:
         self.query_one(ActiveTradesTable).apply(message.trades)
+        self.query_one(ClosedTradesTable).apply(message.trades)  # a trade that just ended joins today's list
 
     def on_open_trades_loaded(self, message: OpenTradesLoaded) -> None:
         self.query_one(ActiveTradesTable).keep_only(message.trades)
 
+    def on_closed_trades_loaded(self, message: ClosedTradesLoaded) -> None:
+        table = self.query_one(ClosedTradesTable)
+        if message.since_ns == table.since_ns:
+            table.apply(message.trades)
+
     def on_stream_failed(self, message: StreamFailed) -> None:
-        self.notify(f"{message.stream}: {message.error}", title="Vigil", severity="error", timeout=8)
-
-
-def describe(spec: OrderSpec | BracketSpec) -> str:
-    """`buy 1 MNQZ2026 market`: the entry order in a few words."""
-    entry = spec.entry if isinstance(spec, BracketSpec) else spec
-    return f"{entry.side.value} {entry.quantity} {entry.symbol} {entry.order_type.value}"
+        if not is_refusal(message.error):  # the header already says the server refuses us
+            self.notify(f"{message.stream}: {message.error}", title="Vigil", severity="error", timeout=8)

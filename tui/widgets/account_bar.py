@@ -1,47 +1,48 @@
-"""One line about the shown paper account: its name, balance, equity, P&L and commissions."""
+"""The shown paper account: its name, balance, equity, P&L and commissions (short words when narrow)."""
 
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import Static
 
 from clients.sdk import Account
 from tui import formatting
+from tui.widgets.packed_line import NARROW_BELOW, PackedLine
+
+# label, short label (under 100 columns), whether the value is coloured by its sign
+FIGURES = (
+    ("Balance", "Bal", False),
+    ("Equity", "Eq", False),
+    ("Realised", "Real", True),
+    ("Unrealised", "Unr", True),
+    ("Commissions", "Comm", False),
+)
 
 
-class AccountBar(Static):
+class AccountBar(PackedLine):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.account: Account | None = None
         self.position_of = (0, 0)  # (index, count) among the server's accounts
-        self.plain = ""
-
-    def on_mount(self) -> None:
-        self._render_line()
 
     def show(self, account: Account | None, index: int = 0, count: int = 0) -> None:
         self.account = account
         self.position_of = (index, count)
-        self._render_line()
+        self.redraw()
 
-    def _render_line(self) -> None:
+    def segments(self, narrow: bool) -> list[Text | None]:
         account = self.account
-        line = Text()
+        head = Text("" if narrow else "Account ", style="bold")
         if account is None:
-            line.append("Account ", style="bold").append("loading…", style="dim")
-        else:
-            index, count = self.position_of
-            line.append("Account ", style="bold").append(account.name, style="bold cyan")
-            if count > 1:
-                line.append(f" {index + 1}/{count}", style="dim")
-            for label, value, styled in (
-                ("Balance", account.balance, False),
-                ("Equity", account.equity, False),
-                ("Realised", account.realized_pnl, True),
-                ("Unrealised", account.unrealized_pnl, True),
-                ("Commissions", account.commissions, False),
-            ):
-                line.append("  │ ", style="dim").append(f"{label} ")
-                line.append(formatting.money(value), style=formatting.pnl_style(value) if styled else "bold")
-        self.plain = line.plain
-        self.update(line)
+            return [head.append("account loading…" if narrow else "loading…", style="dim")]
+        index, count = self.position_of
+        head.append(account.name, style="bold cyan")
+        if count > 1:
+            head.append(f" {index + 1}/{count}", style="dim")
+        out: list[Text | None] = [head]
+        values = (account.balance, account.equity, account.realized_pnl, account.unrealized_pnl, account.commissions)
+        for (label, short, signed), value in zip(FIGURES, values, strict=True):
+            if label == "Commissions" and self.app.size.width < NARROW_BELOW:
+                continue  # the balance already counts them, and each fill shows its own
+            style = formatting.pnl_style(value) if signed else "bold"
+            out.append(Text(f"{short if narrow else label} ").append(formatting.money(value), style=style))
+        return out

@@ -12,7 +12,7 @@ from tui import formatting
 
 RECENT = 20
 COLUMNS = (
-    ("time", "UTC"),
+    ("time", "UTC"),  # the start; a 1d candle's trading day
     ("open", "Open"),
     ("high", "High"),
     ("low", "Low"),
@@ -58,10 +58,9 @@ class RecentCandlesTable(DataTable[str | Text]):
         self.scroll_end(animate=False)
 
     def _cells(self, candle: Candle) -> list[str | Text]:
-        fmt = "%m-%d" if candle.timeframe.value == "1d" else "%d %H:%M"
         rising = candle.close >= candle.open
         return [
-            candle.time.strftime(fmt),
+            formatting.candle_label(candle, with_day=True),  # a 1d candle shows its trading day
             Text(formatting.price(candle.open), justify="right"),
             Text(formatting.price(candle.high), justify="right"),
             Text(formatting.price(candle.low), justify="right"),

@@ -30,7 +30,7 @@ class FillsTable(KeyedTable):
 
     COLUMNS = (
         ("time", "UTC", 8),
-        ("order", "Order", 6),
+        ("order", "Order", 8),
         ("contract", "Contract", 8),
         ("side", "Side", 4),
         ("qty", "Qty", 3),

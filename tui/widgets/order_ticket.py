@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Container, Horizontal, Vertical
 from textual.reactive import reactive
 from textual.widgets import Input, Label, Static
 
@@ -33,19 +33,31 @@ class OrderTicket(Vertical):
     order_type: reactive[OrderType] = reactive(OrderType.MARKET, init=False)
     quote: reactive[Quote | None] = reactive(None, init=False)
 
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        # Kept as attributes: an instrument can arrive before the nested fields are in the DOM to query.
+        self.head = Static(id="ticket-head")
+        self.line = Static(id="ticket-line")
+        self.inputs = {
+            "limit-price": Input(placeholder="bid/ask", type="number", id="limit-price", compact=True),
+            "stop-ticks": Input("0", type="integer", id="stop-ticks", compact=True),
+            "target-ticks": Input("0", type="integer", id="target-ticks", compact=True),
+        }
+        self.exits = {"stop": Static(id="ticket-stop"), "target": Static(id="ticket-target")}
+
     def compose(self) -> ComposeResult:
-        yield Static(id="ticket-head")
-        yield Static(id="ticket-line")
-        with Horizontal(classes="ticket-field"):
-            yield Label("Limit")
-            yield Input(placeholder="bid/ask", type="number", id="limit-price")
-        with Horizontal(classes="ticket-field"):
-            yield Label("Stop t")
-            yield Input("0", type="integer", id="stop-ticks")
-        with Horizontal(classes="ticket-field"):
-            yield Label("Target t")
-            yield Input("0", type="integer", id="target-ticks")
-        yield Static(id="ticket-exits")
+        # Each group is a column of lines when wide and one line when narrow (app.tcss).
+        with Container(id="ticket-summary"):
+            yield self.head
+            yield self.line
+        # One field a line when wide; side by side when narrow (app.tcss). Compact: a field is one line high.
+        with Container(id="ticket-fields"):
+            for label, input_id in (("Limit", "limit-price"), ("Stop t", "stop-ticks"), ("Target t", "target-ticks")):
+                with Horizontal(classes="ticket-field"):
+                    yield Label(label)
+                    yield self.inputs[input_id]
+        with Container(id="ticket-exits"):
+            yield from self.exits.values()
 
     def on_mount(self) -> None:
         self.border_title = "Manual trader"
@@ -65,7 +77,7 @@ class OrderTicket(Vertical):
         """Put the bid (or the ask for a sell) in the limit price, if a quote is known."""
         quote = self.quote
         if quote is not None:
-            self.query_one("#limit-price", Input).value = str(quote.bid if side is OrderSide.BUY else quote.ask)
+            self.inputs["limit-price"].value = str(quote.bid if side is OrderSide.BUY else quote.ask)
 
     def set_quote(self, quote: Quote) -> None:
         instrument = self.instrument
@@ -73,7 +85,7 @@ class OrderTicket(Vertical):
             return
         first = self.quote is None
         self.quote = quote
-        if first and self.order_type is OrderType.LIMIT and not self.query_one("#limit-price", Input).value:
+        if first and self.order_type is OrderType.LIMIT and not self.inputs["limit-price"].value:
             self.prefill_limit()
 
     # -- the order ------------------------------------------------------------------------------------
@@ -85,7 +97,7 @@ class OrderTicket(Vertical):
             raise InvalidArgumentError("instrument", "no instrument loaded yet")
         symbol = instrument.front_contract.contract_id
         if self.order_type is OrderType.LIMIT:
-            text = self.query_one("#limit-price", Input).value.strip()
+            text = self.inputs["limit-price"].value.strip()
             if not text:
                 raise InvalidArgumentError("limit_price", "enter a limit price (o toggles back to market)")
             entry = limit(symbol, side, self.quantity, text)
@@ -97,7 +109,7 @@ class OrderTicket(Vertical):
         return entry
 
     def ticks(self, input_id: str) -> int:
-        text = self.query_one(f"#{input_id}", Input).value.strip()
+        text = self.inputs[input_id].value.strip()
         field = input_id.replace("-", "_")
         try:
             ticks = int(text or "0")
@@ -112,7 +124,7 @@ class OrderTicket(Vertical):
     def watch_instrument(self) -> None:
         self.quote = None
         if self.order_type is OrderType.LIMIT:
-            self.query_one("#limit-price", Input).value = ""
+            self.inputs["limit-price"].value = ""
         self._render_all()
 
     def watch_quantity(self) -> None:
@@ -136,8 +148,8 @@ class OrderTicket(Vertical):
         line.append("Size ").append(str(self.quantity), style="bold").append("   Type ")
         is_limit = self.order_type is OrderType.LIMIT
         line.append(self.order_type.value, style="bold yellow" if is_limit else "bold")
-        self.query_one("#ticket-line", Static).update(line)
-        self.query_one("#limit-price", Input).disabled = not is_limit
+        self.line.update(line)
+        self.inputs["limit-price"].disabled = not is_limit
         self._render_exits()
 
     def _render_head(self) -> None:
@@ -152,13 +164,11 @@ class OrderTicket(Vertical):
             bid = formatting.price(quote.bid) if quote else formatting.BLANK
             ask = formatting.price(quote.ask) if quote else formatting.BLANK
             head.append("  bid ").append(bid, style="green").append("  ask ").append(ask, style="red")
-        self.query_one("#ticket-head", Static).update(head)
+        self.head.update(head)
 
     def _render_exits(self) -> None:
-        lines = []
         for label, input_id in (("stop", "stop-ticks"), ("target", "target-ticks")):
-            lines.append(f"{label:<6} {self._distance(input_id)}")
-        self.query_one("#ticket-exits", Static).update("\n".join(lines))
+            self.exits[label].update(f"{label:<6} {self._distance(input_id)}")
 
     def _distance(self, input_id: str) -> str:
         """`40 t = 10.00 pts = $200.00` for the ticket's size; `none` for 0."""

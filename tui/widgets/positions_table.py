@@ -22,11 +22,22 @@ class PositionsTable(KeyedTable):
         ("realized", "Real $", 10),
     )
 
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.positions: dict[str, Position] = {}
+
+    @property
+    def selected(self) -> Position | None:
+        """The position under the cursor (the first, until the cursor moves)."""
+        key = self.selected_key
+        return self.positions.get(key) if key is not None else None
+
     def apply(self, account: Account) -> None:
         open_positions = [p for p in account.positions if not p.is_flat]
+        self.positions = {p.contract_id: p for p in open_positions}
         for position in open_positions:
             self.upsert(position.contract_id, _cells(position))
-        self.drop_all_but(p.contract_id for p in open_positions)
+        self.drop_all_but(self.positions)
 
 
 def _cells(position: Position) -> list[Text]:

@@ -5,25 +5,30 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from rich.text import Text
+from textual import events
 from textual.binding import Binding
 from textual.widgets import DataTable
 
 from clients.sdk import Candle, Instrument, Quote
 from tui import formatting
+from tui.widgets.packed_line import NARROW_BELOW
 
 # Fixed widths: cells start as a dash, and auto-sized columns would stay one character wide.
 COLUMNS = (
-    ("symbol", "Symbol", 9),
-    ("bid", "Bid", 9),
-    ("ask", "Ask", 9),
-    ("last", "Last", 9),
+    ("symbol", "Symbol", 8),
+    ("bid", "Bid", 8),
+    ("ask", "Ask", 8),
+    ("last", "Last", 8),
     ("change", "Chg", 7),
     ("volume", "Volume", 9),
 )
+WIDE = tuple(key for key, _, _ in COLUMNS)
+NARROW = ("symbol", "last", "change")  # under 100 columns the table sits beside the chart
 
 
 class QuotesTable(DataTable[str | Text]):
-    """Rows are keyed by contract id; `apply_*` touch only the cells whose text changed."""
+    """Rows are keyed by contract id; `apply_*` touch only the cells whose text changed. The columns change with
+    the width (the one time the table is rebuilt), from the texts it keeps."""
 
     BINDINGS = [  # noqa: RUF012  (Textual reads BINDINGS as a class attribute)
         Binding("j", "cursor_down", "Down", show=False),
@@ -33,11 +38,29 @@ class QuotesTable(DataTable[str | Text]):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         self.instruments: dict[str, Instrument] = {}
+        self.columns_shown: tuple[str, ...] = ()
         self._shown: dict[tuple[str, str], str] = {}
 
     def on_mount(self) -> None:
+        self._use_columns()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.call_after_refresh(self._use_columns)  # after the layout pass that resized it
+
+    def _use_columns(self) -> None:
+        keys = NARROW if self.app.size.width < NARROW_BELOW else WIDE
+        if keys == self.columns_shown:
+            return
+        row = self.cursor_row
+        self.clear(columns=True)
+        self.columns_shown = keys
         for key, label, width in COLUMNS:
-            self.add_column(label, key=key, width=width)
+            if key in keys:
+                self.add_column(label, key=key, width=width)
+        for contract_id in self.instruments:
+            self.add_row(*(self._cell(contract_id, key) for key in keys), key=contract_id)
+        if self.instruments:
+            self.move_cursor(row=max(0, row))
 
     def set_instruments(self, instruments: Sequence[Instrument]) -> None:
         """Add a row per instrument once; later calls only add instruments not yet shown."""
@@ -46,9 +69,7 @@ class QuotesTable(DataTable[str | Text]):
             if contract_id in self.instruments:
                 continue
             self.instruments[contract_id] = instrument
-            symbol = Text(contract_id, style="" if instrument.streaming else "dim")
-            blanks = [Text(formatting.BLANK, justify="right") for _ in COLUMNS[1:]]
-            self.add_row(symbol, *blanks, key=contract_id)
+            self.add_row(*(self._cell(contract_id, key) for key in self.columns_shown), key=contract_id)
 
     @property
     def selected(self) -> Instrument | None:
@@ -72,8 +93,14 @@ class QuotesTable(DataTable[str | Text]):
         if contract_id not in self.instruments or self._shown.get((contract_id, column)) == text:
             return
         self._shown[(contract_id, column)] = text
+        if column in self.columns_shown:
+            self.update_cell(contract_id, column, self._cell(contract_id, column))
+
+    def _cell(self, contract_id: str, column: str) -> Text:
+        if column == "symbol":
+            return Text(contract_id, style="" if self.instruments[contract_id].streaming else "dim")
+        text = self._shown.get((contract_id, column), formatting.BLANK)
+        style = ""
         if column == "change":
             style = "green" if text.startswith("+") else "red" if text.startswith("-") else ""
-            self.update_cell(contract_id, column, Text(text, style=style, justify="right"))
-        else:
-            self.update_cell(contract_id, column, Text(text, justify="right"))
+        return Text(text, style=style, justify="right")

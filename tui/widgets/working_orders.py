@@ -8,27 +8,30 @@ from rich.text import Text
 
 from clients.sdk import Order, OrderSide, OrderStatus, OrderType
 from tui import formatting
+from tui.account_marks import role_of
 from tui.widgets.keyed_table import KeyedTable, cell
 
 SETTLED_MEMORY = 2000  # closed ids remembered, so a late snapshot cannot bring a closed order's row back
 STATUS_STYLE = {OrderStatus.PENDING_PARENT: "dim", OrderStatus.TRIGGERED: "yellow", OrderStatus.WORKING: "cyan"}
 STATUS_TEXT = {OrderStatus.PENDING_PARENT: "pending", OrderStatus.PARTIALLY_FILLED: "partial"}  # fits the column
 TYPE_TEXT = {OrderType.STOP_LIMIT: "stp lmt", OrderType.MARKET: "mkt"}
+ROLE_STYLE = {"stop": "red", "target": "green"}
 
 
 class WorkingOrdersTable(KeyedTable):
     """Rows keyed by order id. An older copy of a known order (by `updated_ns`) never overwrites a newer one."""
 
     COLUMNS = (
-        ("id", "ID", 6),
+        ("id", "ID", 8),
         ("contract", "Contract", 8),
         ("side", "Side", 4),
         ("type", "Type", 6),
+        ("role", "Role", 6),
         ("qty", "Qty", 5),
         ("limit", "Limit", 8),
         ("stop", "Stop", 8),
         ("tif", "TIF", 3),
-        ("status", "Status", 10),
+        ("status", "Status", 9),
     )
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -85,6 +88,7 @@ def _cells(order: Order) -> list[Text]:
         cell(order.contract_id, "bold"),
         cell(order.side.value, side_style),
         cell(TYPE_TEXT.get(order.order_type, order.order_type.value)),
+        cell(role_of(order) if order.parent_order_id else "", ROLE_STYLE.get(role_of(order), "")),  # bracket exits
         cell(f"{order.quantity}/{order.filled_quantity}", right=True),
         cell(formatting.price(order.limit_price), right=True),
         cell(formatting.price(order.stop_price), right=True),

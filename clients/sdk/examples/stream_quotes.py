@@ -9,14 +9,13 @@ import argparse
 import asyncio
 import contextlib
 import logging
-import os
 
 import structlog
 
-from clients.sdk import DEFAULT_TARGET, Timeframe, VigilClient, VigilError
+from clients.sdk import Timeframe, VigilClient, VigilError
 
 
-async def main(target: str, count: int) -> None:
+async def main(target: str | None, count: int) -> None:
     async with VigilClient(target) as client:
         contract = await client.resolve_symbol("NQ")  # the front month right now
         print(f"front month: {contract.contract_id} (rolls {contract.roll:%Y-%m-%d %H:%M} UTC)")
@@ -44,7 +43,7 @@ async def main(target: str, count: int) -> None:
 
 def run() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--target", default=os.environ.get("VIGIL_TARGET", DEFAULT_TARGET))
+    parser.add_argument("--target", default=None, help="server address (default: VIGIL_TARGET, else 127.0.0.1:50051)")
     parser.add_argument("--count", type=int, default=0, help="stop after this many quotes (0: never)")
     args = parser.parse_args()
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))

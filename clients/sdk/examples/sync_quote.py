@@ -7,17 +7,16 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 
 import structlog
 
-from clients.sdk import DEFAULT_TARGET, VigilError, VigilSyncClient
+from clients.sdk import VigilError, VigilSyncClient
 
 
 def run() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("symbol", nargs="?", default="NQ")
-    parser.add_argument("--target", default=os.environ.get("VIGIL_TARGET", DEFAULT_TARGET))
+    parser.add_argument("--target", default=None, help="server address (default: VIGIL_TARGET, else 127.0.0.1:50051)")
     args = parser.parse_args()
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     with VigilSyncClient(args.target) as client:

@@ -1,0 +1,84 @@
+"""Shared by the layout and snapshot tests: the app on the fake client, and waiting until a screen has settled."""
+
+from __future__ import annotations
+
+from textual.app import App
+from textual.css.query import NoMatches
+from textual.pilot import Pilot
+from textual.screen import Screen
+
+from tests.kit.eventually import eventually
+from tests.tui import fake_data
+from tests.tui.fake_client import FakeVigilClient
+from tui.app import VigilApp
+from tui.screens.market import MarketScreen
+from tui.screens.risk import RiskScreen
+from tui.screens.signals import SignalsScreen
+from tui.screens.trade import TradeScreen
+from tui.widgets.closed_trades import ClosedTradesTable
+from tui.widgets.fills_table import FillsTable
+from tui.widgets.order_ticket import OrderTicket
+from tui.widgets.pending_signals import PendingSignalsTable
+from tui.widgets.positions_table import PositionsTable
+from tui.widgets.price_chart import PriceChart
+from tui.widgets.quotes_table import QuotesTable
+from tui.widgets.risk_banner import RiskBanner
+from tui.widgets.risk_tables import RiskEventLog, RuleUsageTable
+from tui.widgets.status_header import StatusHeader
+from tui.widgets.working_orders import WorkingOrdersTable
+
+SIZES = ((80, 24), (120, 40))
+SCREENS: dict[str, tuple[str, type[Screen[None]]]] = {  # name: (key, screen class)
+    "market": ("m", MarketScreen),
+    "trade": ("t", TradeScreen),
+    "signals": ("g", SignalsScreen),
+    "risk": ("R", RiskScreen),
+}
+
+
+def fake_app() -> VigilApp:
+    """The app on the fake client, with its clock at the fake data's moment (for "today")."""
+    return VigilApp(client=FakeVigilClient(), clock=lambda: fake_data.NOW_NS)
+
+
+def _settled(screen: Screen[None]) -> bool:
+    """Every panel of the screen shows the fake data (the streams' first messages have all arrived)."""
+    try:
+        return _shows_everything(screen)
+    except NoMatches:  # still being composed
+        return False
+
+
+def _shows_everything(screen: Screen[None]) -> bool:
+    header = screen.query_one(StatusHeader)
+    banner = screen.query_one(RiskBanner)
+    ready = "streaming" in header.plain and "SAFE" in banner.plain
+    if isinstance(screen, MarketScreen):
+        table, chart = screen.query_one(QuotesTable), screen.query_one(PriceChart)
+        ready = ready and table.row_count == len(fake_data.INSTRUMENTS) and "—" not in str(table.get_cell_at((0, 1)))
+        ready = ready and chart.forming is not None and len(chart.closed) > 0 and bool(chart.marks)
+    elif isinstance(screen, TradeScreen):
+        ticket = screen.query_one(OrderTicket)
+        ready = ready and ticket.quote is not None and screen.query_one(PositionsTable).row_count == 2
+        ready = ready and screen.query_one(WorkingOrdersTable).row_count == len(fake_data.ORDERS)
+        ready = ready and screen.query_one(FillsTable).row_count == len(fake_data.FILLS)
+        ready = ready and screen.query_one(ClosedTradesTable).row_count == len(fake_data.CLOSED_TRADES)
+    elif isinstance(screen, SignalsScreen):
+        ready = ready and screen.query_one(PendingSignalsTable).row_count == len(fake_data.SIGNALS)
+    elif isinstance(screen, RiskScreen):
+        ready = ready and screen.query_one(RuleUsageTable).row_count > 0
+        ready = ready and screen.query_one(RiskEventLog).row_count == len(fake_data.RISK_EVENTS)
+    return ready
+
+
+async def show(pilot: Pilot[None], name: str) -> Screen[None]:
+    """Switch to the named screen and wait until it has settled."""
+    app: App[None] = pilot.app
+    key, kind = SCREENS[name]
+    await eventually(lambda: isinstance(app.screen, MarketScreen))
+    if name != "market":
+        await pilot.press(key)
+    screen = await eventually(lambda: app.screen if isinstance(app.screen, kind) else None)
+    await eventually(lambda: _settled(screen))
+    await pilot.pause()
+    return screen
