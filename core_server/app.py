@@ -197,7 +197,7 @@ async def start(
             await embedded.stop()
         raise
 
-    servicer = MarketDataServicer(clock, bus, engine, candle_repository, tick_writer.status)
+    servicer = MarketDataServicer(clock, bus, engine, candle_repository, tick_writer.status, load_trading_calendar())
     grpc_server = build_grpc_server(
         config.listen,
         config.api_keys,

@@ -46,10 +46,12 @@ from clients.sdk.models import (
     QuoteBatch,
     QuoteSnapshot,
     ServingStatus,
+    SessionCalendar,
     StoreStatus,
     Tick,
     Timeframe,
     Trade,
+    TradingSession,
 )
 from clients.sdk.order_specs import bracket, limit, market, stop
 from clients.sdk.risk import (
@@ -127,6 +129,7 @@ __all__ = [
     "RuleUsage",
     "ScalingTier",
     "ServingStatus",
+    "SessionCalendar",
     "Signal",
     "SignalCheck",
     "SignalDirection",
@@ -145,6 +148,7 @@ __all__ = [
     "TradeEvent",
     "TradeStatus",
     "TradeUpdate",
+    "TradingSession",
     "TrailingMode",
     "UnavailableError",
     "VigilClient",

@@ -254,3 +254,11 @@ def test_loading_the_calendar_never_imports_pandas() -> None:
         "assert not {'pandas', 'numpy', 'pandas_market_calendars'} & set(sys.modules), sorted(sys.modules)\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
+
+
+def test_closed_weekdays_are_the_holidays_without_a_session_of_their_own() -> None:
+    # Thanksgiving's abbreviated trading is booked to Friday, so Thursday has no session; Christmas is closed.
+    assert CAL.closed_weekdays(date(2025, 11, 24), date(2025, 12, 31)) == (date(2025, 11, 27), date(2025, 12, 25))
+    assert CAL.closed_weekdays(date(2025, 11, 29), date(2025, 11, 30)) == ()  # a weekend is not a holiday
+    with pytest.raises(CalendarRangeError):
+        CAL.closed_weekdays(date(2027, 12, 1), date(2028, 1, 5))
