@@ -146,6 +146,7 @@ async def _positions(request: web.Request) -> web.Response:
                 "contract_id": p.contract_id,
                 "quantity": p.quantity,
                 "average_price": p.average_price,
+                "average_price_text": str(p.average_price),
                 "unrealized_pnl": p.unrealized_pnl,
             }
             for p in positions

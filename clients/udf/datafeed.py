@@ -22,7 +22,7 @@ from clients.udf.bars import SUPPORTED_RESOLUTIONS, first_start_from
 from clients.udf.continuous import ContractChain
 from clients.udf.errors import UdfError, UnknownSymbolError
 from clients.udf.history import HistoryReader, HistoryRequest
-from clients.udf.marks import fill_mark, session_marks, signal_mark
+from clients.udf.marks import fill_mark, session_marks, signal_mark, signal_time_ns
 from clients.udf.sessions import SymbolSessions, symbol_sessions
 from clients.udf.symbols import SYMBOL_TYPE, Ticker, bare_symbol, continuous_root, search, symbol_info
 
@@ -109,10 +109,15 @@ class UdfDatafeed:
         segments = await self._chain.segments(resolved.ticker, start_ns, end_ns)
         found: list[tuple[int, dict[str, Any]]] = []
         for segment in segments:
+            # A signal is received after it fires, so every signal placed in the segment was received after its
+            # start; a replayed or late one may be received long after the segment's end (the newest 1000 count).
             signals = await self.client.list_signals(
-                symbol=segment.contract_id, from_ns=segment.start_ns, to_ns=segment.end_ns, limit=MAX_SIGNALS
+                symbol=segment.contract_id, from_ns=segment.start_ns, limit=MAX_SIGNALS
             )
-            found += [(s.received_ns, signal_mark(s, timeframe)) for s in signals]
+            for signal in signals:
+                placed_ns = signal_time_ns(signal)
+                if segment.start_ns <= placed_ns < segment.end_ns:
+                    found.append((placed_ns, signal_mark(signal, timeframe)))
         for fill in await self._fills(account_id, start_ns, end_ns):
             if any(s.contract_id == fill.contract_id and s.start_ns <= fill.ts_ns < s.end_ns for s in segments):
                 found.append((fill.ts_ns, fill_mark(fill, timeframe)))

@@ -106,7 +106,7 @@ async function main() {
       lineWidth: 1,
       lineStyle: 2,
       axisLabelVisible: true,
-      title: `${p.quantity > 0 ? "long" : "short"} ${Math.abs(p.quantity)} @ ${p.average_price}`,
+      title: `${p.quantity > 0 ? "long" : "short"} ${Math.abs(p.quantity)} @ ${p.average_price_text}`,
     }));
     state.positions = positions;
   }
