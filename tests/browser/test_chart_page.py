@@ -3,6 +3,7 @@ live stream, signal and fill markers, and the position's price line, read back f
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 import tempfile
@@ -37,6 +38,14 @@ CHROMIUM_FLAGS = [
 ARTIFACTS = Path(__file__).resolve().parents[2] / "build" / "artifacts"
 
 
+def required_files_missing() -> str:
+    if not CHROMIUM.exists():
+        return "Debian's chromium is not installed: run `make browser-deps` (apt-get install chromium)"
+    if not VENDOR_FILE.exists():
+        return "lightweight-charts is not in the edge's static directory: run `make chart-assets`"
+    return ""
+
+
 @pytest.fixture
 async def edge_url(vigil_server: str) -> AsyncIterator[str]:
     client = VigilClient(vigil_server)
@@ -50,10 +59,9 @@ async def edge_url(vigil_server: str) -> AsyncIterator[str]:
 
 
 async def test_the_chart_renders_candles_markers_and_the_position_line(vigil_server: str, edge_url: str) -> None:
-    if not CHROMIUM.exists():
-        pytest.fail("Debian's chromium is not installed: run `make browser-deps` (apt-get install chromium)")
-    if not VENDOR_FILE.exists():
-        pytest.fail("lightweight-charts is not in the edge's static directory: run `make chart-assets`")
+    missing = required_files_missing()
+    if missing:
+        pytest.fail(missing)  # never a silent skip: `make test` installs both
     async with VigilClient(vigil_server) as client:
         await eventually(lambda: client.list_recent_ticks("NQ", trades_only=True))
         last = (await client.list_recent_ticks("NQ", trades_only=True))[-1]
@@ -102,7 +110,7 @@ async def test_the_chart_renders_candles_markers_and_the_position_line(vigil_ser
     assert drawn["errors"] == [], (drawn["errors"], console)
     bars = drawn["bars"]
     assert bars and all(b["low"] <= min(b["open"], b["close"]) <= max(b["open"], b["close"]) <= b["high"] for b in bars)
-    assert all(a["time"] < b["time"] for a, b in zip(bars, bars[1:], strict=False))
+    assert all(a["time"] < b["time"] for a, b in itertools.pairwise(bars))
     assert all(Decimal(json.dumps(b["close"])) % Decimal("0.25") == 0 for b in bars)  # on the tick grid
     markers = {m["id"]: m for m in drawn["markers"]}
     fill = markers[f"fill-{fills[0].fill_id}"]

@@ -24,8 +24,16 @@ S = 10**9
 
 @pytest.mark.parametrize(
     ("text", "timeframe"),
-    [("1", Timeframe.M1), ("5", Timeframe.M5), ("15", Timeframe.M15), ("60", Timeframe.H1), ("240", Timeframe.H4)]
-    + [("1D", Timeframe.D1), ("D", Timeframe.D1), ("1d", Timeframe.D1)],
+    [
+        ("1", Timeframe.M1),
+        ("5", Timeframe.M5),
+        ("15", Timeframe.M15),
+        ("60", Timeframe.H1),
+        ("240", Timeframe.H4),
+        ("1D", Timeframe.D1),
+        ("D", Timeframe.D1),
+        ("1d", Timeframe.D1),
+    ],
 )
 def test_parse_resolution_maps_udf_text_to_vigil_timeframes(text: str, timeframe: Timeframe) -> None:
     assert parse_resolution(text) is timeframe
