@@ -105,9 +105,9 @@ async def _candles(request: web.Request) -> web.StreamResponse:
                 break
             for candle in item:
                 await response.write(bar_event(candle, bar_time_s(timeframe, candle.start_ns)))
-    except (ConnectionResetError, asyncio.CancelledError):
-        pass  # the page went away or the edge is stopping
-    finally:
+    except ConnectionResetError:
+        pass  # the page went away
+    finally:  # also when the edge stops and cancels this handler
         pump.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await pump

@@ -1,14 +1,12 @@
-"""ListSessions through the SDK and grpcurl: the server's CME calendar, with holidays and early closes pinned."""
+"""ListSessions through the SDK: the server's CME calendar, with holidays and early closes pinned."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, date, datetime
 
 import pytest
 
 from clients.sdk import FailedPreconditionError, InvalidArgumentError, SessionCalendar, VigilClient
-from tests.integration.api.test_grpcurl import grpcurl, grpcurl_available  # noqa: F401  (fixture)
 
 
 def utc_ns(*parts: int) -> int:
@@ -52,17 +50,3 @@ async def test_list_sessions_refuses_bad_dates_and_ranges_outside_the_calendar(c
     assert reversed_range.value.field == "from_date"
     with pytest.raises(FailedPreconditionError, match="outside the CME session table"):
         await client.list_sessions("2023-12-01", "2024-01-05")
-
-
-async def test_grpcurl_lists_sessions(vigil_server: str, grpcurl_available: None) -> None:  # noqa: F811
-    code, out, err = await grpcurl(
-        "-plaintext",
-        "-d",
-        '{"from_date":"2025-12-24","to_date":"2025-12-26"}',
-        vigil_server,
-        "vigil.v1.MarketDataService/ListSessions",
-    )
-    assert code == 0, err
-    answer = json.loads(out)
-    assert [s["trade_date"] for s in answer["sessions"]] == ["2025-12-24", "2025-12-26"]
-    assert answer["closed_dates"] == ["2025-12-25"] and answer["sessions"][0]["early_close"] is True
