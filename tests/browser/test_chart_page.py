@@ -89,7 +89,7 @@ async def test_the_chart_renders_candles_markers_and_the_position_line(vigil_ser
                 await page.wait_for_function(
                     "() => window.vigilChart && vigilChart.state.live && vigilChart.state.refreshed >= 1"
                     " && vigilChart.markers.markers().length >= 2 && vigilChart.state.priceLines.length === 1",
-                    timeout=20_000,
+                    timeout=45_000,
                 )
                 drawn: dict[str, Any] = await page.evaluate(
                     """() => ({
