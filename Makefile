@@ -8,12 +8,13 @@ NODE_STAMP := node_modules/.installed-stamp
 PROTOS := $(wildcard proto/vigil/v1/*.proto)
 export GRPC_VERBOSITY ?= ERROR
 
-.PHONY: setup run tui bridge test lint fmt proto proto-check bench clean-db fake-tradovate fake-projectx fake-trade-manager help
+.PHONY: setup run tui bridge edge chart-assets browser-deps test lint fmt proto proto-check bench clean-db fake-tradovate fake-projectx fake-trade-manager help
 
 help:
 	@echo "make run        start the server (embedded PostgreSQL, simulated feed) on 127.0.0.1:50051"
 	@echo "make tui        start the terminal UI against the running server"
 	@echo "make bridge     start the TradingView webhook bridge (set VIGIL_WEBHOOK_SECRET)"
+	@echo "make edge       start the HTTP edge: chart, UDF datafeed (+ webhooks with VIGIL_WEBHOOK_SECRET) on :8080"
 	@echo "make test       run the whole test suite"
 	@echo "make lint       ruff, mypy, buf lint, import-linter, generated-code check"
 	@echo "make proto      regenerate Python code from proto/"
@@ -44,7 +45,31 @@ tui: $(STAMP)
 bridge: $(STAMP)
 	$(PY) -m clients.webhook_bridge
 
-test: $(STAMP)
+# The HTTP edge: the browser chart at /chart/, the TradingView UDF datafeed at /udf, and the webhook routes
+# when VIGIL_WEBHOOK_SECRET(S) is set; needs a running server.
+edge: $(STAMP) chart-assets
+	$(PY) -m clients.http_edge
+
+# lightweight-charts (pinned in package.json) copied from npm into the edge's static directory: no CDN at run time.
+CHART_VENDOR := clients/http_edge/static/vendor/lightweight-charts.standalone.production.js
+chart-assets: $(CHART_VENDOR)
+
+$(CHART_VENDOR): $(NODE_STAMP)
+	mkdir -p $(dir $@)
+	cp node_modules/lightweight-charts/dist/lightweight-charts.standalone.production.js $@
+
+# The browser test drives Debian's Chromium (root installs it when missing; anyone else is told how).
+browser-deps: chart-assets
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else \
+	    echo "the browser test needs Debian's chromium: sudo apt-get install -y chromium" >&2; exit 1; \
+	  fi; \
+	fi
+	@/usr/bin/chromium --version
+
+test: $(STAMP) browser-deps
 	$(PY) -m pytest -q
 
 lint: $(STAMP) $(NODE_STAMP)

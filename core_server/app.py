@@ -22,6 +22,7 @@ from core_server.api.server import GrpcServer, build_grpc_server
 from core_server.api.signals import SignalServicer
 from core_server.api.trades import TradeServicer
 from core_server.bus import Bus
+from core_server.calendar.session_table import load_trading_calendar
 from core_server.config import Config, ConfigError
 from core_server.excursions.settings import ExcursionSettings, PriceSource
 from core_server.execution.accounts import CommissionSchedule
@@ -286,7 +287,7 @@ async def _assemble(
     grpc_server = build_grpc_server(
         config.listen,
         config.api_keys,
-        MarketDataServicer(clock, bus, market, candle_repository, tick_writer.status),
+        MarketDataServicer(clock, bus, market, candle_repository, tick_writer.status, load_trading_calendar()),
         SignalServicer(clock, core.signals),
         trades=TradeServicer(clock, core.trades, accounts),
         execution=ExecutionServicer(clock, core.execution, accounts),

@@ -47,10 +47,12 @@ from clients.sdk.models import (
     QuoteBatch,
     QuoteSnapshot,
     ServingStatus,
+    SessionCalendar,
     StoreStatus,
     Tick,
     Timeframe,
     Trade,
+    TradingSession,
 )
 from clients.sdk.order_specs import bracket, limit, market, stop
 from clients.sdk.risk import (
@@ -129,6 +131,7 @@ __all__ = [
     "RuleUsage",
     "ScalingTier",
     "ServingStatus",
+    "SessionCalendar",
     "Signal",
     "SignalCheck",
     "SignalDirection",
@@ -147,6 +150,7 @@ __all__ = [
     "TradeEvent",
     "TradeStatus",
     "TradeUpdate",
+    "TradingSession",
     "TrailingMode",
     "UnavailableError",
     "VigilClient",

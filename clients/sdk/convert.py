@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from clients.sdk.errors import InvalidArgumentError, VigilError
@@ -17,10 +18,12 @@ from clients.sdk.models import (
     Quote,
     QuoteBatch,
     QuoteSnapshot,
+    SessionCalendar,
     StoreStatus,
     Tick,
     Timeframe,
     Trade,
+    TradingSession,
 )
 from vigil.v1 import common_pb2, market_data_pb2
 
@@ -238,6 +241,45 @@ def feed_status_report_from_pb(
         store=store_status_from_pb(msg.store),
         server_time_ns=msg.server_time_ns,
     )
+
+
+def trading_session_from_pb(msg: market_data_pb2.TradingSession) -> TradingSession:
+    return TradingSession(
+        trade_date=date_from_wire(msg.trade_date),
+        open_ns=msg.open_ns,
+        close_ns=msg.close_ns,
+        halts=tuple((h.start_ns, h.end_ns) for h in msg.halts),
+        early_close=msg.early_close,
+        note=msg.note,
+    )
+
+
+def session_calendar_from_pb(msg: market_data_pb2.ListSessionsResponse) -> SessionCalendar:
+    return SessionCalendar(
+        sessions=tuple(trading_session_from_pb(s) for s in msg.sessions),
+        closed_dates=tuple(date_from_wire(d) for d in msg.closed_dates),
+        first_trade_date=date_from_wire(msg.first_trade_date),
+        last_trade_date=date_from_wire(msg.last_trade_date),
+        time_zone=msg.time_zone,
+    )
+
+
+def date_from_wire(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise VigilError(f"the server sent a malformed date: {text!r}") from None
+
+
+def date_to_wire(value: date | str | None, field: str) -> str:
+    """YYYY-MM-DD for a date; a string is passed on for the server to check; None is empty (unset)."""
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, str):
+        return value
+    raise InvalidArgumentError(field, f"must be a date or YYYY-MM-DD text, got {value!r}")
 
 
 _AGGRESSOR_TO_PB = {v: k for k, v in _AGGRESSOR_FROM_PB.items()}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Iterable
+from datetime import date
 from typing import TYPE_CHECKING
 
 from clients.sdk import convert
@@ -13,6 +14,7 @@ from clients.sdk.models import (
     Instrument,
     QuoteBatch,
     QuoteSnapshot,
+    SessionCalendar,
     Tick,
     Timeframe,
 )
@@ -70,6 +72,17 @@ class MarketDataCalls(Transport):
     async def get_feed_status(self) -> FeedStatusReport:
         response = await self._unary(self._stub().GetFeedStatus, pb.GetFeedStatusRequest())
         return convert.feed_status_report_from_pb(response)
+
+    async def list_sessions(
+        self, from_date: date | str | None = None, to_date: date | str | None = None
+    ) -> SessionCalendar:
+        """CME trade dates in [from_date, to_date] (None: the calendar's first or last) with open, close, halts
+        and early closes, plus the weekdays closed in the range (holidays)."""
+        request = pb.ListSessionsRequest(
+            from_date=convert.date_to_wire(from_date, "from_date"), to_date=convert.date_to_wire(to_date, "to_date")
+        )
+        response = await self._unary(self._stub().ListSessions, request)
+        return convert.session_calendar_from_pb(response)
 
     # -- streams --------------------------------------------------------------------------------------
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
 from typing import TypeVar
@@ -316,3 +316,34 @@ class FeedStatusReport:
     @property
     def time(self) -> datetime:
         return datetime_from_ns(self.server_time_ns)
+
+
+@dataclass(frozen=True, slots=True)
+class TradingSession:
+    """One CME trade date: trading in [open_ns, close_ns) except inside each [start, end) halt."""
+
+    trade_date: date
+    open_ns: int
+    close_ns: int
+    halts: tuple[tuple[int, int], ...]
+    early_close: bool  # closes before the regular 16:00 America/Chicago
+    note: str  # why it is unusual (holiday, early close); empty for a regular session
+
+    @property
+    def open(self) -> datetime:
+        return datetime_from_ns(self.open_ns)
+
+    @property
+    def close(self) -> datetime:
+        return datetime_from_ns(self.close_ns)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionCalendar:
+    """ListSessions' answer: the sessions of a range of trade dates and the weekdays closed in it."""
+
+    sessions: tuple[TradingSession, ...]
+    closed_dates: tuple[date, ...]  # weekdays without a session of their own (exchange holidays)
+    first_trade_date: date  # what the server's calendar covers
+    last_trade_date: date
+    time_zone: str  # America/Chicago

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import AsyncIterator, Coroutine, Generator, Iterable
+from datetime import date
 from decimal import Decimal
 from types import TracebackType
 from typing import Any, Self, TypeVar
@@ -34,6 +35,7 @@ from clients.sdk.models import (
     QuoteBatch,
     QuoteSnapshot,
     ServingStatus,
+    SessionCalendar,
     Tick,
     Timeframe,
 )
@@ -133,6 +135,9 @@ class VigilSyncClient:
 
     def get_feed_status(self) -> FeedStatusReport:
         return self._run(self._client.get_feed_status())
+
+    def list_sessions(self, from_date: date | str | None = None, to_date: date | str | None = None) -> SessionCalendar:
+        return self._run(self._client.list_sessions(from_date, to_date))
 
     def stream_quotes(
         self, symbols: Iterable[str] = (), include_trades: bool = False, max_batch: int = 500

@@ -7,6 +7,8 @@ reason or note MAX_REASON_CHARS; none may hold NUL (PostgreSQL text cannot store
 
 from __future__ import annotations
 
+from datetime import date
+
 from core_server.model.errors import InvalidArgument
 from core_server.model.symbols import parse_symbol
 
@@ -52,3 +54,13 @@ def time_range(from_ns: int, to_ns: int) -> None:
 def optional_contract_id(symbol: str, now_ns: int, field: str = "symbol") -> str:
     """The canonical contract of `symbol`, or "" when no symbol was given (no filter)."""
     return parse_symbol(symbol, now_ns, field).id if symbol.strip() else ""
+
+
+def optional_date(text: str, field: str) -> date | None:
+    """A YYYY-MM-DD date, or None when the field is empty."""
+    if not text.strip():
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidArgument(field, f"{text!r} is not a date; use YYYY-MM-DD") from None

@@ -11,11 +11,12 @@ import grpc
 from core_server.api import arguments, convert
 from core_server.api.errors import stream, unary
 from core_server.bus import Bus
+from core_server.calendar.sessions import CalendarRangeError, Session, TradingCalendar
 from core_server.market_data.contract_state import RECENT_TICKS
 from core_server.market_data.engine import MarketDataEngine
 from core_server.model.clock import NS_PER_MS, Clock
 from core_server.model.errors import InvalidArgument, NotFound
-from core_server.model.instruments import INSTRUMENTS, Contract, front_contract
+from core_server.model.instruments import EXCHANGE_TZ, INSTRUMENTS, Contract, front_contract
 from core_server.model.market_data import ALL_TIMEFRAMES, Candle, Quote, Timeframe, Trade
 from core_server.model.store_status import StoreStatus
 from core_server.model.symbols import parse_symbol
@@ -95,6 +96,17 @@ def _timeframe(value: int, field: str) -> Timeframe:
     return timeframe
 
 
+def _session_to_proto(session: Session) -> market_data_pb2.TradingSession:
+    return market_data_pb2.TradingSession(
+        trade_date=session.trade_date.isoformat(),
+        open_ns=session.open_ns,
+        close_ns=session.close_ns,
+        halts=[market_data_pb2.SessionHalt(start_ns=a, end_ns=b) for a, b in session.halts],
+        early_close=session.early_close,
+        note=session.note,
+    )
+
+
 class MarketDataServicer(market_data_pb2_grpc.MarketDataServiceServicer):
     def __init__(
         self,
@@ -103,7 +115,9 @@ class MarketDataServicer(market_data_pb2_grpc.MarketDataServiceServicer):
         engine: MarketDataEngine,
         history: CandleHistory,
         store_status: Callable[[], StoreStatus],
+        calendar: TradingCalendar,
     ) -> None:
+        self._calendar = calendar
         self._clock = clock
         self._bus = bus
         self._engine = engine
@@ -250,6 +264,26 @@ class MarketDataServicer(market_data_pb2_grpc.MarketDataServiceServicer):
                 break
         ticks.reverse()
         return market_data_pb2.ListRecentTicksResponse(ticks=ticks)
+
+    @unary
+    async def ListSessions(
+        self, request: market_data_pb2.ListSessionsRequest, context: Ctx
+    ) -> market_data_pb2.ListSessionsResponse:
+        calendar = self._calendar
+        first = arguments.optional_date(request.from_date, "from_date") or calendar.first_trade_date
+        last = arguments.optional_date(request.to_date, "to_date") or calendar.last_trade_date
+        if first > last:
+            raise InvalidArgument("from_date", "must not be after to_date")
+        for bound in (first, last):
+            if not calendar.first_trade_date <= bound <= calendar.last_trade_date:
+                raise CalendarRangeError(f"trade date {bound}", calendar.first_trade_date, calendar.last_trade_date)
+        return market_data_pb2.ListSessionsResponse(
+            sessions=[_session_to_proto(s) for s in calendar.sessions_between(first, last)],
+            closed_dates=[d.isoformat() for d in calendar.closed_weekdays(first, last)],
+            first_trade_date=calendar.first_trade_date.isoformat(),
+            last_trade_date=calendar.last_trade_date.isoformat(),
+            time_zone=str(EXCHANGE_TZ),
+        )
 
     def _status_parts(self) -> tuple[list[market_data_pb2.FeedStatus], market_data_pb2.StoreStatus, int]:
         now = self._clock.now_ns()

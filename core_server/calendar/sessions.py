@@ -227,5 +227,11 @@ class TradingCalendar:
                 raise CalendarRangeError(f"trade date {bound}", self._first, self._last)
         return tuple(s for s in self._sessions if first <= s.trade_date <= last)
 
+    def closed_weekdays(self, first: date, last: date) -> tuple[date, ...]:
+        """Monday-to-Friday dates in [first, last] without a session of their own: the exchange holidays."""
+        self.sessions_between(first, last)  # the same range check
+        days = ((first + timedelta(days=n)) for n in range((last - first).days + 1))
+        return tuple(d for d in days if d.weekday() < 5 and d not in self._by_date)
+
     def _range_error(self, ts_ns: int) -> CalendarRangeError:
         return CalendarRangeError(f"time {exchange_time(ts_ns).isoformat()}", self._first, self._last)

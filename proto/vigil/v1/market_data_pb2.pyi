@@ -914,3 +914,131 @@ class StreamFeedStatusResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___StreamFeedStatusResponse: _TypeAlias = StreamFeedStatusResponse  # noqa: Y015
+
+@_typing.final
+class SessionHalt(_message.Message):
+    """A pause inside a session: no trading in [start_ns, end_ns)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    START_NS_FIELD_NUMBER: _builtins.int
+    END_NS_FIELD_NUMBER: _builtins.int
+    start_ns: _builtins.int
+    end_ns: _builtins.int
+    def __init__(
+        self,
+        *,
+        start_ns: _builtins.int = ...,
+        end_ns: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["end_ns", b"end_ns", "start_ns", b"start_ns"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SessionHalt: _TypeAlias = SessionHalt  # noqa: Y015
+
+@_typing.final
+class TradingSession(_message.Message):
+    """One CME trade date: trading in [open_ns, close_ns) except inside its halts. A holiday's abbreviated
+    trading is booked to the next trade date, as a first segment followed by a halt.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TRADE_DATE_FIELD_NUMBER: _builtins.int
+    OPEN_NS_FIELD_NUMBER: _builtins.int
+    CLOSE_NS_FIELD_NUMBER: _builtins.int
+    HALTS_FIELD_NUMBER: _builtins.int
+    EARLY_CLOSE_FIELD_NUMBER: _builtins.int
+    NOTE_FIELD_NUMBER: _builtins.int
+    trade_date: _builtins.str
+    """The CME trade date, e.g. 2025-11-28."""
+    open_ns: _builtins.int
+    close_ns: _builtins.int
+    early_close: _builtins.bool
+    """Closes before the regular 16:00 America/Chicago."""
+    note: _builtins.str
+    """Why the session is unusual (holiday, early close); empty for a regular one."""
+    @_builtins.property
+    def halts(self) -> _containers.RepeatedCompositeFieldContainer[Global___SessionHalt]: ...
+    def __init__(
+        self,
+        *,
+        trade_date: _builtins.str = ...,
+        open_ns: _builtins.int = ...,
+        close_ns: _builtins.int = ...,
+        halts: _abc.Iterable[Global___SessionHalt] | None = ...,
+        early_close: _builtins.bool = ...,
+        note: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["close_ns", b"close_ns", "early_close", b"early_close", "halts", b"halts", "note", b"note", "open_ns", b"open_ns", "trade_date", b"trade_date"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___TradingSession: _TypeAlias = TradingSession  # noqa: Y015
+
+@_typing.final
+class ListSessionsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    FROM_DATE_FIELD_NUMBER: _builtins.int
+    TO_DATE_FIELD_NUMBER: _builtins.int
+    from_date: _builtins.str
+    """First and last trade dates, inclusive, as YYYY-MM-DD; empty means the calendar's first or last."""
+    to_date: _builtins.str
+    def __init__(
+        self,
+        *,
+        from_date: _builtins.str = ...,
+        to_date: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["from_date", b"from_date", "to_date", b"to_date"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListSessionsRequest: _TypeAlias = ListSessionsRequest  # noqa: Y015
+
+@_typing.final
+class ListSessionsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SESSIONS_FIELD_NUMBER: _builtins.int
+    CLOSED_DATES_FIELD_NUMBER: _builtins.int
+    FIRST_TRADE_DATE_FIELD_NUMBER: _builtins.int
+    LAST_TRADE_DATE_FIELD_NUMBER: _builtins.int
+    TIME_ZONE_FIELD_NUMBER: _builtins.int
+    first_trade_date: _builtins.str
+    """The trade dates the calendar covers; a range outside them is FAILED_PRECONDITION."""
+    last_trade_date: _builtins.str
+    time_zone: _builtins.str
+    """The exchange time zone the sessions are defined in: America/Chicago."""
+    @_builtins.property
+    def sessions(self) -> _containers.RepeatedCompositeFieldContainer[Global___TradingSession]:
+        """Sessions in trade-date order."""
+
+    @_builtins.property
+    def closed_dates(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Weekdays in the range without a session of their own (exchange holidays), as YYYY-MM-DD."""
+
+    def __init__(
+        self,
+        *,
+        sessions: _abc.Iterable[Global___TradingSession] | None = ...,
+        closed_dates: _abc.Iterable[_builtins.str] | None = ...,
+        first_trade_date: _builtins.str = ...,
+        last_trade_date: _builtins.str = ...,
+        time_zone: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["closed_dates", b"closed_dates", "first_trade_date", b"first_trade_date", "last_trade_date", b"last_trade_date", "sessions", b"sessions", "time_zone", b"time_zone"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListSessionsResponse: _TypeAlias = ListSessionsResponse  # noqa: Y015

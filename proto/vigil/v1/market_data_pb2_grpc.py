@@ -82,6 +82,11 @@ class MarketDataServiceStub:
                 request_serializer=vigil_dot_v1_dot_market__data__pb2.StreamFeedStatusRequest.SerializeToString,
                 response_deserializer=vigil_dot_v1_dot_market__data__pb2.StreamFeedStatusResponse.FromString,
                 _registered_method=True)
+        self.ListSessions = channel.unary_unary(
+                '/vigil.v1.MarketDataService/ListSessions',
+                request_serializer=vigil_dot_v1_dot_market__data__pb2.ListSessionsRequest.SerializeToString,
+                response_deserializer=vigil_dot_v1_dot_market__data__pb2.ListSessionsResponse.FromString,
+                _registered_method=True)
 
 
 class MarketDataServiceServicer:
@@ -154,6 +159,13 @@ class MarketDataServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListSessions(self, request, context):
+        """CME Globex trade dates with their open, close, halts and early closes, from the server's calendar.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_MarketDataServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -201,6 +213,11 @@ def add_MarketDataServiceServicer_to_server(servicer, server):
                     servicer.StreamFeedStatus,
                     request_deserializer=vigil_dot_v1_dot_market__data__pb2.StreamFeedStatusRequest.FromString,
                     response_serializer=vigil_dot_v1_dot_market__data__pb2.StreamFeedStatusResponse.SerializeToString,
+            ),
+            'ListSessions': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListSessions,
+                    request_deserializer=vigil_dot_v1_dot_market__data__pb2.ListSessionsRequest.FromString,
+                    response_serializer=vigil_dot_v1_dot_market__data__pb2.ListSessionsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -449,6 +466,33 @@ class MarketDataService:
             '/vigil.v1.MarketDataService/StreamFeedStatus',
             vigil_dot_v1_dot_market__data__pb2.StreamFeedStatusRequest.SerializeToString,
             vigil_dot_v1_dot_market__data__pb2.StreamFeedStatusResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListSessions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vigil.v1.MarketDataService/ListSessions',
+            vigil_dot_v1_dot_market__data__pb2.ListSessionsRequest.SerializeToString,
+            vigil_dot_v1_dot_market__data__pb2.ListSessionsResponse.FromString,
             options,
             channel_credentials,
             insecure,

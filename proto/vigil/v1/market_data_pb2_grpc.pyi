@@ -56,6 +56,8 @@ class MarketDataServiceStub:
     """Health of every feed and of the tick store."""
     StreamFeedStatus: _grpc.UnaryStreamMultiCallable[_market_data_pb2.StreamFeedStatusRequest, _market_data_pb2.StreamFeedStatusResponse]
     """GetFeedStatus once a second (or at the requested interval)."""
+    ListSessions: _grpc.UnaryUnaryMultiCallable[_market_data_pb2.ListSessionsRequest, _market_data_pb2.ListSessionsResponse]
+    """CME Globex trade dates with their open, close, halts and early closes, from the server's calendar."""
 
 @_typing.type_check_only
 class MarketDataServiceAsyncStub(MarketDataServiceStub):
@@ -85,6 +87,8 @@ class MarketDataServiceAsyncStub(MarketDataServiceStub):
     """Health of every feed and of the tick store."""
     StreamFeedStatus: _aio.UnaryStreamMultiCallable[_market_data_pb2.StreamFeedStatusRequest, _market_data_pb2.StreamFeedStatusResponse]  # type: ignore[assignment]
     """GetFeedStatus once a second (or at the requested interval)."""
+    ListSessions: _aio.UnaryUnaryMultiCallable[_market_data_pb2.ListSessionsRequest, _market_data_pb2.ListSessionsResponse]  # type: ignore[assignment]
+    """CME Globex trade dates with their open, close, halts and early closes, from the server's calendar."""
 
 class MarketDataServiceServicer(metaclass=_abc_1.ABCMeta):
     """Live and stored market data: instruments, quotes, trades, candles and feed health.
@@ -165,5 +169,13 @@ class MarketDataServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_abc.Iterator[_market_data_pb2.StreamFeedStatusResponse], _abc.AsyncIterator[_market_data_pb2.StreamFeedStatusResponse]]:
         """GetFeedStatus once a second (or at the requested interval)."""
+
+    @_abc_1.abstractmethod
+    def ListSessions(
+        self,
+        request: _market_data_pb2.ListSessionsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_market_data_pb2.ListSessionsResponse, _abc.Awaitable[_market_data_pb2.ListSessionsResponse]]:
+        """CME Globex trade dates with their open, close, halts and early closes, from the server's calendar."""
 
 def add_MarketDataServiceServicer_to_server(servicer: MarketDataServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -66,3 +66,17 @@ async def test_grpcurl_calls_unary_and_streaming_rpcs(vigil_server: str, grpcurl
         "-plaintext", "-d", '{"signal_id":"nope"}', vigil_server, "vigil.v1.SignalService/GetSignal"
     )
     assert code != 0 and "NotFound" in err
+
+
+async def test_grpcurl_lists_sessions(vigil_server: str, grpcurl_available: None) -> None:
+    code, out, err = await grpcurl(
+        "-plaintext",
+        "-d",
+        '{"from_date":"2025-12-24","to_date":"2025-12-26"}',
+        vigil_server,
+        "vigil.v1.MarketDataService/ListSessions",
+    )
+    assert code == 0, err
+    answer = json.loads(out)
+    assert [s["trade_date"] for s in answer["sessions"]] == ["2025-12-24", "2025-12-26"]
+    assert answer["closed_dates"] == ["2025-12-25"] and answer["sessions"][0]["early_close"] is True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -28,6 +29,7 @@ def use_sync_client(address: str) -> None:
         assert client.connection_state is ConnectionState.CONNECTED
         assert len(client.list_instruments()) == 8
         assert client.resolve_symbol("ES1!").contract_id.startswith("ES")
+        assert client.list_sessions("2025-12-24", "2025-12-26").closed_dates == (date(2025, 12, 25),)
         assert quote_when_ready(client).quote.bid % Decimal("0.25") == 0
         with pytest.raises(InvalidArgumentError) as caught:
             client.get_quote("BOGUS")
