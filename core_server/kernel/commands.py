@@ -154,8 +154,8 @@ class CommandRunner:
             for command in commands:
                 try:
                     self.execute(command, ts, Cause.TRADES)
-                except VigilError:
-                    continue  # the stop filled or was cancelled meanwhile: nothing to move
+                except VigilError as exc:  # e.g. the quote lags the trade that moved it: tried again next tick
+                    trades.command_refused(command, str(exc))
         changes = trades.take_changes()
         if changes:
             self.output.trades.extend(changes)

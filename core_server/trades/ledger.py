@@ -98,6 +98,7 @@ class TradeLedger:
         self._opening: list[_Trip] = []
         self._pending_fill: tuple[Fill, Order, Cause] | None = None
         self._commands: list[ExecutionCommand] = []
+        self._retry: dict[str, list[ModifyOrder]] = {}  # contract id -> stop moves to try again on its next tick
         self._changes: dict[str, TradeChange] = {}
         self._seq = 0
 
@@ -120,6 +121,10 @@ class TradeLedger:
                 self._start_tracking(trip, view)
 
     def on_tick(self, tick: Tick) -> None:
+        if self._retry:
+            retry = self._retry.pop(tick.contract_id, None)
+            if retry:
+                self._commands.extend(retry)
         moved = self._book.on_tick(tick)
         if not moved:
             return
@@ -132,6 +137,16 @@ class TradeLedger:
     def take_commands(self) -> Sequence[ExecutionCommand]:
         commands, self._commands = self._commands, []
         return commands
+
+    def command_refused(self, command: ExecutionCommand, reason: str) -> None:
+        """A stop move the engine refused (e.g. the quote had not caught up with the trade that reached the
+        trigger): tried again on the contract's next tick while its trip is open and the stop still working."""
+        if not isinstance(command, ModifyOrder):
+            return
+        for trip in self._open.values():
+            if trip.stop_order == command.order_id and trip.account_id == command.account_id:
+                self._retry.setdefault(trip.contract_id, []).append(command)
+                return
 
     def take_changes(self) -> Sequence[TradeChange]:
         if not self._changes:
@@ -170,7 +185,7 @@ class TradeLedger:
 
     def restore(self, point: object) -> None:
         (self._open, self._theoretical, self._expected, self._book, self._by_id, self._changes, self._seq) = point  # type: ignore[misc]
-        self._opening, self._commands, self._pending_fill = [], [], None
+        self._opening, self._commands, self._pending_fill, self._retry = [], [], None, {}
 
     # -- restart --------------------------------------------------------------------------------------------
 

@@ -279,6 +279,8 @@ def test_trade_date_bounds_roll_only_on_cme_trade_dates(at: int, trade_date: dat
 def test_trade_date_bounds_outside_the_table_are_a_range_error() -> None:
     with pytest.raises(CalendarRangeError):
         CAL.trade_date_bounds(ct(2031, 1, 6, 9))
+
+
 def test_closed_weekdays_are_the_holidays_without_a_session_of_their_own() -> None:
     # Thanksgiving's abbreviated trading is booked to Friday, so Thursday has no session; Christmas is closed.
     assert CAL.closed_weekdays(date(2025, 11, 24), date(2025, 12, 31)) == (date(2025, 11, 27), date(2025, 12, 25))
