@@ -7,7 +7,7 @@ import sys
 
 from bench.machine import describe
 
-BENCHMARKS = ("pipeline", "persistence", "streaming", "memory", "frames", "webhook", "execution", "risk")
+BENCHMARKS = ("pipeline", "persistence", "streaming", "memory", "frames", "webhook", "execution", "risk", "kernel")
 
 
 def main(argv: list[str]) -> None:

@@ -10,11 +10,12 @@ import gc
 
 from bench.database import bench_database
 from bench.machine import rss_mb
-from bench.pipeline import CONTRACTS, START_NS, _NullFeed
+from bench.pipeline import CONTRACTS, START_NS, NullJournal, _NullFeed
 from core_server.bus import Bus
 from core_server.feeds.simulated_market import SimulatedMarket
+from core_server.kernel.assembly import KernelSettings
+from core_server.live.assembly import build_shell
 from core_server.market_data.candle_writer import CandleWriter
-from core_server.market_data.engine import MarketDataEngine
 from core_server.model.clock import NS_PER_SECOND, TestClock
 from core_server.storage.candles import CandleRepository
 from core_server.storage.database import connect_pool
@@ -34,7 +35,8 @@ async def _run() -> list[tuple[int, float]]:
             bus = Bus()
             ticks = TickWriter(TickRepository(pool), clock)
             candles = CandleWriter(CandleRepository(pool))
-            engine = MarketDataEngine(clock, bus, ticks=ticks, candles=candles)
+            settings = KernelSettings(signals=False)
+            shell, engine = build_shell(clock, bus, NullJournal(), settings, CONTRACTS, ticks=ticks, candles=candles)
             binding = engine.attach(_NullFeed(), CONTRACTS, realtime=True, quote_only=False)
             stream = bus.subscribe(["quotes.*", "trades.*", "candles.*"], maxsize=5_000, conflate=lambda m: id(m))
             market = SimulatedMarket(CONTRACTS, seed=7, rate=RATE)
@@ -43,7 +45,7 @@ async def _run() -> list[tuple[int, float]]:
                 start = START_NS + second * NS_PER_SECOND
                 binding.on_ticks(market.next_ticks(RATE, start, start + NS_PER_SECOND))
                 clock.set_ns(start + NS_PER_SECOND)
-                engine.close_due(clock.now_ns())
+                shell.advance()
                 engine.publish_forming()
                 await stream.next_batch(10_000)  # a client draining its stream
                 await ticks.flush()

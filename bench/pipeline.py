@@ -1,13 +1,17 @@
-"""Feed -> anomaly filter -> candles (six timeframes) -> bus -> tick writer buffer, on one core."""
+"""Feed -> the kernel's market stage (anomaly filter, candles of six timeframes) -> bus -> tick writer buffer, on
+one core: the live shell with no accounts, so the market-data path alone."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 
 from bench.machine import pin_to_core
 from core_server.bus import Bus
 from core_server.feeds.simulated_market import SimulatedMarket
-from core_server.market_data.engine import MarketDataEngine
+from core_server.kernel.assembly import KernelSettings
+from core_server.live.assembly import build_shell
+from core_server.live.ports import JournalBatch
 from core_server.model.clock import NS_PER_SECOND, TestClock
 from core_server.model.feed_status import FeedState, FeedStatus
 from core_server.model.instruments import Contract
@@ -25,7 +29,8 @@ def run(ticks: int = 400_000, batch: int = 100) -> dict[str, float]:
     clock = TestClock(START_NS)
     bus = Bus()
     writer = TickWriter(None, clock, max_buffer=ticks * 2, max_batch=ticks * 2)  # type: ignore[arg-type]
-    engine = MarketDataEngine(clock, bus, ticks=writer)
+    settings = KernelSettings(signals=False)
+    _, engine = build_shell(clock, bus, NullJournal(), settings, CONTRACTS, ticks=writer)
     feed = _NullFeed()
     binding = engine.attach(feed, CONTRACTS, realtime=False, quote_only=False)
     subscriber = bus.subscribe(["quotes.*", "trades.*", "candles.*"], maxsize=10_000, conflate=lambda m: id(m))
@@ -37,6 +42,13 @@ def run(ticks: int = 400_000, batch: int = 100) -> dict[str, float]:
         subscriber._buffer.clear()
     elapsed = time.perf_counter() - started
     return {"ticks": ticks, "seconds": elapsed, "ticks_per_second": ticks / elapsed, "closed_candles": closed}
+
+
+class NullJournal:
+    """A journal store that stores nothing (the market path writes no trading records)."""
+
+    async def commit(self, batches: Sequence[JournalBatch]) -> None:
+        return None
 
 
 class _NullFeed:

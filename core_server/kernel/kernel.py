@@ -83,6 +83,10 @@ class TradingKernel:
         execution.add_pre_trade_check(risk)
         self._markets = market.contracts
         self._mode = market.quote_price_mode
+        # The per-tick calls, bound once.
+        self._on_quote = execution.on_quote
+        self._on_trade = execution.on_trade
+        self._risk_on_tick = risk.on_tick
 
     # -- contracts ------------------------------------------------------------------------------------------
 
@@ -112,11 +116,12 @@ class TradingKernel:
         out = self.output
         out.ticks.append(tick)
         ts = tick.ts_event
+        is_trade = type(tick) is Trade
         # 1. candles
         try:
-            if type(tick) is Trade:
-                market.last_trade = tick
-                closed = market.aggregator.update(ts, tick.price, tick.size)
+            if is_trade:
+                market.last_trade = tick  # type: ignore[assignment]
+                closed = market.aggregator.update(ts, tick.price, tick.size)  # type: ignore[union-attr]
             else:
                 market.last_quote = tick  # type: ignore[assignment]
                 closed = (
@@ -136,12 +141,12 @@ class TradingKernel:
         # 3. fills
         execution_events: tuple[ExecutionEvent, ...] = ()
         try:
-            execution_events = self.execution.on_tick(tick)
+            execution_events = self._on_trade(tick) if is_trade else self._on_quote(tick)  # type: ignore[arg-type]
         except Exception as exc:
             self.isolation.failed(Stage.EXECUTION, ts, market.id, self.commands.exposed(market.id), exc)
         # 4. risk and its same-tick actions
         try:
-            result = self.risk.on_tick(tick, execution_events)
+            result = self._risk_on_tick(tick, execution_events)
         except Exception as exc:
             result = NOTHING
             self.isolation.failed(Stage.RISK, ts, market.id, self.commands.exposed(market.id), exc)
@@ -150,13 +155,16 @@ class TradingKernel:
         if result is not NOTHING:
             self.commands.risk_result(result, ts)
         # 5. trades: round trips from the fills (recorded as they happened), excursions from the price
+        trades = self.trades
         try:
-            self.trades.on_tick(tick)
+            trades.on_tick(tick)
         except Exception as exc:
-            self.isolation.failed(Stage.TRADES, ts, market.id, self.trades.open_accounts(market.id), exc)
-        self.commands.settle_trades(ts)
+            self.isolation.failed(Stage.TRADES, ts, market.id, trades.open_accounts(market.id), exc)
+        if trades.has_work:
+            self.commands.settle_trades(ts)
         # 6. signals
-        if self.signals is not None:
+        signals = self.signals
+        if signals is not None and signals.pending_count:
             self.signal_flow.after_tick(market, closed, ts)
 
     def _candles_closed(self, closed: Sequence[Candle]) -> None:

@@ -81,8 +81,9 @@ class SignalFlow:
     # -- candles --------------------------------------------------------------------------------------------
 
     def after_tick(self, market: ContractMarket, closed: Sequence[Candle], ts: int) -> None:
+        """Called only while signals are pending (the kernel checks, so a quiet tick costs nothing here)."""
         validator = self.validator
-        if validator is None or not validator.pending_count:
+        if validator is None:
             return
         try:
             updates: list[SignalUpdate] = []

@@ -14,6 +14,7 @@ from core_server.durable import DurableWriter
 from core_server.execution.ports import ExecutionStore
 from core_server.kernel.assembly import KernelSettings, build_kernel
 from core_server.kernel.kernel import TradingKernel
+from core_server.kernel.ports import StrategyStage
 from core_server.live.execution_desk import ExecutionDesk
 from core_server.live.journal import KernelJournal
 from core_server.live.ports import JournalBatch, JournalStore
@@ -106,6 +107,27 @@ def build_live(
         TradeDesk(shell, bus, stores.trades),
         SignalDesk(shell, bus, stores.signals),
     )
+
+
+def build_shell(
+    clock: Clock,
+    bus: Bus,
+    journal_store: JournalStore,
+    settings: KernelSettings,
+    contracts: Sequence[Contract],
+    *,
+    ticks: TickRecorder | None = None,
+    candles: CandleRecorder | None = None,
+    strategies: StrategyStage | None = None,
+) -> tuple[LiveKernel, MarketDataEngine]:
+    """A LiveKernel and its market-data shell without desks (benchmarks and unit tests of the shell)."""
+    kernel = build_kernel(settings, contracts, complete_from_ns=clock.now_ns(), strategies=strategies)
+    journal = KernelJournal(bus, kernel.execution, kernel.risk)
+    writer: DurableWriter[JournalBatch] = DurableWriter("journal", journal_store.commit, clock, on_stored=journal.stored)
+    market = MarketDataEngine(clock, bus, kernel.market, ticks=ticks, candles=candles)
+    shell = LiveKernel(clock, kernel, journal, writer, market)
+    market.shell = shell
+    return shell, market
 
 
 async def restore_live(

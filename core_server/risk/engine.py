@@ -91,6 +91,7 @@ class RiskEngine:
         self._next_roll_ns = NEVER
         self._next_due_ns = NEVER
         self._now = 0  # the latest tick time, for figures between evaluations
+        self._bands: dict[str, tuple[int, int]] = {}  # per contract: the holders' common quiet band (a cache)
 
     # -- accounts and rules -------------------------------------------------------------------------------
 
@@ -112,7 +113,7 @@ class RiskEngine:
             self._next_roll_ns = self._days.bounds(now_ns)[2]
         out: Out = ([], [])
         out[0].append(RiskEvent(RiskEventKind.RULES_CHANGED, account_id, now_ns, Rule.NONE, "rules set"))
-        assess(state, now_ns, self._mark_of, out)
+        self._assess(state, now_ns, out)
         self._reschedule()
         return _result(out)
 
@@ -130,7 +131,7 @@ class RiskEngine:
         numbers = tuple((name, str(getattr(rules, name))) for name in changed)
         out[0].append(RiskEvent(RiskEventKind.RULES_CHANGED, account_id, now_ns, Rule.NONE, reason, numbers))
         try:
-            assess(state, now_ns, self._mark_of, out)
+            self._assess(state, now_ns, out)
         except BaseException:  # a rule the evaluation cannot take: the account keeps the rules it had
             state.rules, state.flat_by_ns = old_rules, old_flat_by
             raise
@@ -153,7 +154,7 @@ class RiskEngine:
             today = self._days.day_of(now_ns)
             if state.trading_day != today:
                 self._roll_account(state, today, now_ns, out)
-        assess(state, now_ns, self._mark_of, out)
+        self._assess(state, now_ns, out)
         self._reschedule()
         return _result(out)
 
@@ -247,6 +248,7 @@ class RiskEngine:
     def restore(self, point: object) -> None:
         for name, value in point.items():  # type: ignore[attr-defined]
             setattr(self, name, value)
+        self._bands = {}
 
     def next_due_ns(self) -> int:
         """The earliest flat-by time or trading-day roll still to come."""
@@ -307,7 +309,7 @@ class RiskEngine:
         touched: dict[AccountState, int] = {}
         self._apply(events, out, touched)
         for state, ts in touched.items():
-            assess(state, ts, self._mark_of, out)
+            self._assess(state, ts, out)
         return _result(out)
 
     def _apply(self, events: Iterable[ExecutionEvent], out: Out, touched: dict[AccountState, int]) -> None:
@@ -365,8 +367,25 @@ class RiskEngine:
                     out[0].append(locked)
         self._hold(state, position)
 
+    def _assess(self, state: AccountState, ts: int, out: Out) -> None:
+        """Evaluate one account; the quiet bands of its contracts may change, so they are recomputed lazily."""
+        assess(state, ts, self._mark_of, out)
+        bands = self._bands
+        if bands:
+            for contract_id in state.holdings:
+                bands.pop(contract_id, None)
+
+    def _band_of(self, contract_id: str) -> tuple[int, int]:
+        """The intersection of the quiet bands of every holding of the contract: a last-trade price strictly
+        inside it evaluates nobody (one comparison per tick however many accounts hold the contract)."""
+        holders = self._holders.get(contract_id, ())
+        band = (max((h.lo for h in holders), default=-NEVER), min((h.hi for h in holders), default=NEVER))
+        self._bands[contract_id] = band
+        return band
+
     def _hold(self, state: AccountState, position: Position) -> None:
         contract_id = position.contract_id
+        self._bands.pop(contract_id, None)
         holding = state.holdings.get(contract_id)
         if position.net_qty == 0:
             if holding is not None:
@@ -388,6 +407,7 @@ class RiskEngine:
         if state is not None:
             for contract_id, holding in state.holdings.items():
                 self._holders[contract_id].remove(holding)
+                self._bands.pop(contract_id, None)
 
     # -- ticks and time -----------------------------------------------------------------------------------
 
@@ -430,9 +450,11 @@ class RiskEngine:
         if type(tick) is Trade:
             if self.mark is MarkPrice.LAST_TRADE:
                 price = tick.price
-                for h in self._holders.get(contract_id, ()):
-                    if not h.lo < price < h.hi:
-                        hit = [h.account] if hit is None else [*hit, h.account]
+                band = self._bands.get(contract_id) or self._band_of(contract_id)
+                if not band[0] < price < band[1]:
+                    for h in self._holders.get(contract_id, ()):
+                        if not h.lo < price < h.hi:
+                            hit = [h.account] if hit is None else [*hit, h.account]
         elif self.mark is MarkPrice.BID_ASK:
             assert type(tick) is Quote
             bid, ask = tick.bid, tick.ask
@@ -444,7 +466,7 @@ class RiskEngine:
             return NOTHING if out is None else _result(out)
         out = out or ([], [])
         for state in dict.fromkeys(hit):
-            assess(state, ts, self._mark_of, out)
+            self._assess(state, ts, out)
         return _result(out)
 
     def advance_to(self, now_ns: int) -> RiskResult:
@@ -477,7 +499,7 @@ class RiskEngine:
         day, _, end = self._days.bounds(now)
         for state in self._accounts.values():
             self._roll_account(state, day, roll_ns, out)
-            assess(state, roll_ns, self._mark_of, out)
+            self._assess(state, roll_ns, out)
         self._next_roll_ns = end
 
     def _roll_account(self, state: AccountState, day: date, roll_ns: int, out: Out) -> None:

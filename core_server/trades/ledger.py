@@ -134,6 +134,11 @@ class TradeLedger:
                 continue
             self._excursion_events(trip, events)
 
+    @property
+    def has_work(self) -> bool:
+        """Commands or changes wait to be taken (most ticks have none)."""
+        return bool(self._commands or self._changes)
+
     def take_commands(self) -> Sequence[ExecutionCommand]:
         commands, self._commands = self._commands, []
         return commands

@@ -11,16 +11,14 @@ from typing import Any
 import asyncpg
 
 from core_server.bus import Bus
-from core_server.durable import DurableWriter
 from core_server.excursions.settings import ExcursionSettings
 from core_server.execution.accounts import CommissionSchedule
 from core_server.execution.fill_model import FillSettings
 from core_server.execution.model import AccountId
-from core_server.kernel.assembly import KernelSettings, build_kernel, counter
+from core_server.kernel.assembly import KernelSettings, counter
 from core_server.kernel.kernel import SignalExecution
 from core_server.kernel.ports import StrategyStage
-from core_server.live.assembly import LiveCore, LiveStores, build_live, restore_live
-from core_server.live.journal import KernelJournal
+from core_server.live.assembly import LiveCore, LiveStores, build_live, build_shell, restore_live
 from core_server.live.ports import JournalBatch
 from core_server.live.restore import DefaultAccount
 from core_server.live.shell import LiveKernel
@@ -111,18 +109,10 @@ def bare_shell(
     strategies: StrategyStage | None = None,
 ) -> tuple[LiveKernel, MarketDataEngine]:
     """A LiveKernel and its market-data shell over an in-memory journal: no database, no desks."""
-    bus = Bus()
-    kernel = build_kernel(
-        settings or KernelSettings(signals=False), contracts, complete_from_ns=clock.now_ns(), strategies=strategies
-    )
-    journal = KernelJournal(bus, kernel.execution, kernel.risk)
-    writer: DurableWriter[JournalBatch] = DurableWriter(
-        "journal", MemoryJournal().commit, clock, on_stored=journal.stored
-    )
-    market = MarketDataEngine(clock, bus, kernel.market, ticks=ticks, candles=candles)
-    shell = LiveKernel(clock, kernel, journal, writer, market)
-    market.shell = shell
-    return shell, market
+    return build_shell(
+        clock, Bus(), MemoryJournal(), settings or KernelSettings(signals=False), contracts, ticks=ticks,
+        candles=candles, strategies=strategies,
+    )  # fmt: skip
 
 
 def live_settings(**overrides: Any) -> KernelSettings:
