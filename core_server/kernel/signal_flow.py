@@ -121,8 +121,9 @@ class SignalFlow:
     # -- confirmed signals ----------------------------------------------------------------------------------
 
     def _settle(self, updates: Sequence[SignalUpdate], now_ns: int) -> None:
-        self.output.signals.extend(updates)
+        """Record the updates in order; a confirmation is followed at once by its trade and bracket."""
         for update in updates:
+            self.output.signals.append(update)
             if update.event.kind is SignalEventKind.CONFIRMED and update.signal.trade_id is None:
                 self._confirmed(update, now_ns)
 

@@ -2,12 +2,16 @@
 replayed through the real server, continued with hand-chosen ticks after the confirmation, and the trade the
 signal opened followed through TradeService over gRPC.
 
+Signal execution is off here, so the trade is the Signal Lab's, tracked from the signal's own entry and stop.
 The replay pauses twice: after part 1 (the signal is submitted), and after part 2 (the signal confirms and its
 trade record is tracked from then on). Part 3 then moves the trade.
 
 Trade: long NQZ2026, entry 25346.50, stop 25285.00, risk 61.50 points = 246 ticks; +1R = 25408.00.
 
     time (UTC)   price      favourable   R                  event
+    15:34:01     25346.50     0.00       0                  (the entry: the trade opens on this print)
+    15:34:15     25352.00     5.50       22/246  = 0.09     new_high
+    15:34:30     25344.00    -2.50      -10/246  = -0.04    new_low
     15:35:10     25370.00    23.50       94/246  = 0.38     new_high
     15:35:20     25390.00    43.50       174/246 = 0.71     new_high
     15:35:30     25408.00    61.50       1                  new_high, break_even_triggered (stop -> 25346.50)
@@ -26,12 +30,14 @@ from pathlib import Path
 import grpc
 
 from core_server.app import start
+from core_server.config import PaperConfig
 from core_server.feeds.catalog import FeedPlan
 from core_server.feeds.replay import ReplayFeed
 from core_server.feeds.tick_csv import read_ticks_csv
 from core_server.model.clock import TestClock
 from core_server.model.market_data import Tick
 from tests.acceptance.test_signal_to_confirmation import (
+    ENTRY_AT,
     HEADER,
     PART_1,
     PART_2,
@@ -60,7 +66,7 @@ PART_3 = "".join(
     )
 )
 PART_3_AT = utc(2026, 11, 19, 15, 35, 10)
-CONFIRMED_AT = utc(2026, 11, 19, 15, 35, 5)  # the clock when part 2 is decided: the trade opens then
+CONFIRMED_AT = utc(2026, 11, 19, 15, 35, 5)  # the clock once part 2 has played
 
 
 class StagedTickSource:
@@ -96,7 +102,10 @@ async def test_a_confirmed_signal_trade_reaches_one_r_then_scratches_at_break_ev
     clock = TestClock(START)
     source = StagedTickSource(path, (PAUSE_AT, PART_3_AT))
     plan = FeedPlan(ReplayFeed(source, clock, speed=0.0), realtime=False, quote_only=False, store_ticks=False)
-    running = await start(server_config(database_url, symbols=("NQZ2026",)), clock=clock, feed_plan=plan)
+    # Not executed: the Signal Lab trade is tracked from the signal's own entry and stop (an executed one is the
+    # round trip of its bracket's fills: test_signal_to_paper_bracket.py).
+    config = server_config(database_url, symbols=("NQZ2026",), paper=PaperConfig(signal_execution=False))
+    running = await start(config, clock=clock, feed_plan=plan)
     try:
         async with grpc.aio.insecure_channel(running.address) as channel:
             signals = signals_pb2_grpc.SignalServiceStub(channel)
@@ -143,10 +152,12 @@ async def test_a_confirmed_signal_trade_reaches_one_r_then_scratches_at_break_ev
         "25346.50",
         "25285.00",
         "25285.00",
-        CONFIRMED_AT,
+        ENTRY_AT,  # the kernel decides within the tick that gave the entry, on that tick's time
     )
     open_, break_even = pb.TRADE_STATUS_OPEN, pb.TRADE_STATUS_BREAK_EVEN
     assert seen == [
+        ("new_high", "25352.00", "0.09", open_),  # the rest of the entry candle: 22 ticks of 246
+        ("new_low", "25344.00", "-0.04", open_),  # -10 ticks
         ("new_high", "25370.00", "0.38", open_),
         ("new_high", "25390.00", "0.71", open_),
         ("new_high", "25408.00", "1.00", open_),
@@ -161,7 +172,7 @@ async def test_a_confirmed_signal_trade_reaches_one_r_then_scratches_at_break_ev
         "25346.50",
         "25346.50",
     )
-    assert (final.mfe_r, final.mfe_points, final.mae_r, final.mae_points) == ("1.11", "68.50", "0.00", "0.00")
+    assert (final.mfe_r, final.mfe_points, final.mae_r, final.mae_points) == ("1.11", "68.50", "-0.04", "-2.50")
     assert (final.signal_id, final.direction, final.quantity) == (
         signal.signal_id,
         pb.TRADE_DIRECTION_LONG,
@@ -169,6 +180,8 @@ async def test_a_confirmed_signal_trade_reaches_one_r_then_scratches_at_break_ev
     )
     assert final.closed_ns == utc(2026, 11, 19, 15, 36, 5)
     assert [(e.kind, e.ts_ns, e.r) for e in final.events] == [
+        ("new_high", utc(2026, 11, 19, 15, 34, 15), "0.09"),
+        ("new_low", utc(2026, 11, 19, 15, 34, 30), "-0.04"),
         ("new_high", utc(2026, 11, 19, 15, 35, 10), "0.38"),
         ("new_high", utc(2026, 11, 19, 15, 35, 20), "0.71"),
         ("new_high", utc(2026, 11, 19, 15, 35, 30), "1.00"),

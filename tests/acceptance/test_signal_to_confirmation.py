@@ -68,6 +68,7 @@ START = utc(2026, 11, 19, 15, 28)
 PAUSE_AT = utc(2026, 11, 19, 15, 31)  # the first tick of part 2
 SIGNAL_TIME = utc(2026, 11, 19, 15, 30, 50)
 SUBMITTED_AT = SIGNAL_TIME + 2 * NS_PER_SECOND
+ENTRY_AT = utc(2026, 11, 19, 15, 34, 1)  # the first print of the candle after the confirming one
 AFTER_TAPE = utc(2026, 11, 19, 15, 36)
 NQ = INSTRUMENTS["NQ"]
 
@@ -188,7 +189,7 @@ async def test_a_bullish_signal_confirms_with_exact_entry_and_pivot_stop_and_a_b
         await running.stop()
 
     assert_bullish_confirmed(confirmed)
-    assert confirmed.decided_ns == AFTER_TAPE
+    assert confirmed.decided_ns == ENTRY_AT  # decided within the tick that gave the entry, on its time
     assert invalidated.checks[4].detail == (
         "1m close 25345.00 > signal high 25341.25 on candle 3 of 10 (2026-11-19 09:33:00 CT)"
     )
@@ -199,21 +200,20 @@ async def test_a_bullish_signal_confirms_with_exact_entry_and_pivot_stop_and_a_b
         (b, "pending"),
         (s, "received"),
         (s, "pending"),
-        (s, "invalidated"),  # on the 15:33 close; the bullish one then waits for its entry, the 15:34 open
+        # The 15:34:01 print closes the 15:33 candle and opens the next one within one kernel step: the bullish
+        # signal confirms on that close with the 15:34 open as its entry, then the bearish one is invalidated.
         (b, "confirmed"),
         (b, "trade_created"),
+        (s, "invalidated"),
     ]
     trade = await stored_trade(database_url, b)
-    assert tuple(trade) == (
-        confirmed.trade_id,
-        "NQZ2026",
-        "bullish",
-        1,
-        NQ.ticks_from_price("25346.50"),
-        NQ.ticks_from_price("25285.00"),
-        NQ.ticks_from_price("61.50"),
-        "open",
-    )
+    # The signal's trade is the round trip its paper bracket opened: entry at the fill (after the simulated latency
+    # and slippage), the stop at the signal's pivot stop, 1R between them.
+    trade_id, contract_id, direction, quantity, entry, stop, risk_ticks, status = tuple(trade)
+    assert (trade_id, contract_id, direction, quantity, stop, status) == (
+        confirmed.trade_id, "NQZ2026", "bullish", 1, NQ.ticks_from_price("25285.00"), "open",
+    )  # fmt: skip
+    assert entry >= NQ.ticks_from_price("25346.50") and risk_ticks == entry - stop
     assert await stored_trade(database_url, s) is None
 
 

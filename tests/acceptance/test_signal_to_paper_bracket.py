@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import grpc
@@ -63,7 +64,12 @@ async def test_a_confirmed_bullish_signal_places_a_market_bracket_with_a_2r_targ
         1,
         f"signal:{signal.signal_id}",
     )
-    assert (stop_loss.stop_price, stop_loss.status) == ("25285.00", xpb.ORDER_STATUS_PENDING_PARENT)
-    # 2R from the entry's actual fill (set when it fills), not from the signal's computed entry 25346.50
-    assert (take_profit.limit_price, take_profit.target_r) == ("", "2")
+    # The tape has trades only, so the market entry fills at the next print after its simulated latency (plus the
+    # seeded slippage); the stop then works at the signal's pivot stop and the target sits 2R from the actual fill.
+    assert entry.status == xpb.ORDER_STATUS_FILLED
+    fill = Decimal(entry.average_fill_price)
+    assert fill >= Decimal("25346.50")
+    assert (stop_loss.stop_price, stop_loss.status) == ("25285.00", xpb.ORDER_STATUS_WORKING)
+    assert Decimal(take_profit.limit_price) == fill + 2 * (fill - Decimal("25285.00"))
+    assert take_profit.target_r == "2"
     assert stop_loss.reduce_only and take_profit.reduce_only
