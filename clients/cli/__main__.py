@@ -1,0 +1,3 @@
+from clients.cli.main import main
+
+raise SystemExit(main())
