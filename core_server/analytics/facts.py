@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
+from core_server.calendar.sessions import TradingCalendar
 from core_server.calendar.trading_day import trading_day_of
 from core_server.excursions.model import Direction, TradeStatus
 from core_server.model.instruments import INSTRUMENTS
@@ -109,3 +110,15 @@ def facts_of(trip: RoundTrip, book: Callable[[int], date] = trading_day_of, sour
         setup=trip.journal.setup,
         rating=trip.journal.rating,
     )
+
+
+def cme_booking(calendar: TradingCalendar) -> Callable[[int], date]:
+    """Book on the CME trade date of the exit (weekends toward Monday, a holiday's trading toward the next trade
+    date); outside the session table, the pure 17:00 CT rule."""
+
+    def book(ts_ns: int) -> date:
+        if calendar.covers(ts_ns):
+            return calendar.trade_date_bounds(ts_ns)[0]
+        return trading_day_of(ts_ns)
+
+    return book
