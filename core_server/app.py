@@ -15,6 +15,7 @@ import asyncpg
 import structlog
 
 from core_server.api.accounts import AccountResolver
+from core_server.api.analytics import AnalyticsServicer
 from core_server.api.execution import ExecutionServicer
 from core_server.api.market_data import MarketDataServicer
 from core_server.api.risk import RiskServicer
@@ -32,6 +33,7 @@ from core_server.execution.price_bands import PriceBands
 from core_server.feeds.catalog import FeedPlan, plan_feed
 from core_server.kernel.assembly import KernelSettings
 from core_server.kernel.kernel import SignalExecution, TradingKernel
+from core_server.live.analytics_desk import AnalyticsDesk
 from core_server.live.assembly import LiveStores, build_live, restore_live
 from core_server.live.execution_desk import ExecutionDesk
 from core_server.live.restore import DefaultAccount
@@ -49,6 +51,7 @@ from core_server.model.symbols import parse_symbol
 from core_server.risk.days import MarketHours
 from core_server.risk.presets import preset
 from core_server.signals.settings import ApprovalMode, SignalSettings, settings_with
+from core_server.storage.analytics import AnalyticsRepository
 from core_server.storage.candles import CandleRepository
 from core_server.storage.database import connect_pool, describe_dsn
 from core_server.storage.embedded import EmbeddedPostgres, default_data_dir
@@ -292,6 +295,9 @@ async def _assemble(
         trades=TradeServicer(clock, core.trades, accounts),
         execution=ExecutionServicer(clock, core.execution, accounts),
         risk=RiskServicer(core.risk, accounts),
+        analytics=AnalyticsServicer(
+            AnalyticsDesk(shell, AnalyticsRepository(pool), core.trades, core.execution, load_trading_calendar())
+        ),
     )
     await grpc_server.server.start()
     await grpc_server.serving()

@@ -47,6 +47,11 @@ def tracked_trade_from_pb(msg: pb.TrackedTrade) -> TrackedTrade:
         opened_ns=msg.opened_ns,
         closed_ns=msg.closed_ns,
         events=tuple(trade_event_from_pb(e) for e in msg.events),
+        net_pnl=decimal_from_wire(msg.net_pnl),
+        tags=tuple(msg.tags),
+        setup=msg.setup,
+        notes=msg.notes,
+        rating=msg.rating,
     )
 
 

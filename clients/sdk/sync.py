@@ -10,6 +10,7 @@ from decimal import Decimal
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
+from clients.sdk.analytics_sync import AnalyticsSyncCalls
 from clients.sdk.client import VigilClient
 from clients.sdk.execution import (
     Account,
@@ -46,7 +47,7 @@ from clients.sdk.trades import TrackedTrade, TradeUpdate
 _T = TypeVar("_T")
 
 
-class VigilSyncClient:
+class VigilSyncClient(AnalyticsSyncCalls):
     """The same calls as VigilClient, blocking; streams are plain iterators (close them, or break out)."""
 
     def __init__(

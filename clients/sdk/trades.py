@@ -94,6 +94,12 @@ class TrackedTrade:
     opened_ns: int
     closed_ns: int  # 0 while open
     events: tuple[TradeEvent, ...]
+    # The trader's journal (AnalyticsService.UpdateJournal edits it) and the realised net dollars.
+    net_pnl: Decimal = Decimal(0)
+    tags: tuple[str, ...] = ()
+    setup: str = ""
+    notes: str = ""
+    rating: int = 0  # 1 to 5; 0 not rated
 
     @property
     def is_open(self) -> bool:

@@ -126,7 +126,7 @@ def compute_statistics(
     r_trades = [t for t in ordered if t.risk_ticks is not None and t.quantity]
     winners = [t for t in ordered if t.net > 0]
     losers = [t for t in ordered if t.net < 0]
-    be = [t for t in r_trades if _is_be_scratch(t)]
+    be = [t for t in r_trades if is_be_scratch(t)]
 
     day_pnl = daily_pnl(ordered)
     wanted_days = sorted(set(days) if days is not None else set(day_pnl))
@@ -232,7 +232,8 @@ def histogram(
     return tuple(buckets)
 
 
-def _is_be_scratch(t: TradeFacts) -> bool:
+def is_be_scratch(t: TradeFacts) -> bool:
+    """MFE reached 1R and the trade closed at the break-even stop or at 0 ticks."""
     risk = t.risk_ticks
     if risk is None:
         return False
