@@ -80,7 +80,7 @@ class AnalyticsServicer(pb_grpc.AnalyticsServiceServicer):
     async def GetExcursions(self, request: pb.GetExcursionsRequest, context: Ctx) -> pb.GetExcursionsResponse:
         limit = arguments.bounded(request.limit, "limit", DEFAULT_EXCURSIONS, MAX_EXCURSIONS)
         query = await self._query(request.filter)
-        chosen = [t for t in await self._desk.select(query) if t.risk_ticks is not None and t.quantity]
+        chosen = await self._desk.select(query)
         s = compute_statistics(chosen)
         newest = sorted(chosen, key=lambda t: (t.closed_ns, t.trade_id), reverse=True)[:limit]
         f = convert.fraction_text

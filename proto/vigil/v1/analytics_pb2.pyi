@@ -696,7 +696,9 @@ class GetExcursionsResponse(_message.Message):
     left_on_table: _builtins.str
     @_builtins.property
     def trades(self) -> _containers.RepeatedCompositeFieldContainer[Global___ExcursionPoint]:
-        """Trades with an initial stop, newest exit first."""
+        """The selected trades, newest exit first (R fields empty for a trade without an initial stop); the
+        distributions and sums cover the trades with one.
+        """
 
     @_builtins.property
     def r_distribution(self) -> _containers.RepeatedCompositeFieldContainer[Global___RBucket]: ...

@@ -96,7 +96,7 @@ class AnalyticsServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetExcursions(self, request, context):
-        """Per-trade result, MFE and MAE in R, with their distributions and the break-even scratches.
+        """Per-trade net, result, MFE and MAE in R, with their distributions and the break-even scratches.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -45,7 +45,7 @@ class AnalyticsServiceStub:
     GetEquityCurve: _grpc.UnaryUnaryMultiCallable[_analytics_pb2.GetEquityCurveRequest, _analytics_pb2.GetEquityCurveResponse]
     """One account's daily equity: balances, high-water mark, drawdown and the trailing-drawdown floor."""
     GetExcursions: _grpc.UnaryUnaryMultiCallable[_analytics_pb2.GetExcursionsRequest, _analytics_pb2.GetExcursionsResponse]
-    """Per-trade result, MFE and MAE in R, with their distributions and the break-even scratches."""
+    """Per-trade net, result, MFE and MAE in R, with their distributions and the break-even scratches."""
     UpdateJournal: _grpc.UnaryUnaryMultiCallable[_analytics_pb2.UpdateJournalRequest, _analytics_pb2.UpdateJournalResponse]
     """Replace a trade's journal fields (tags, setup, notes, rating)."""
 
@@ -66,7 +66,7 @@ class AnalyticsServiceAsyncStub(AnalyticsServiceStub):
     GetEquityCurve: _aio.UnaryUnaryMultiCallable[_analytics_pb2.GetEquityCurveRequest, _analytics_pb2.GetEquityCurveResponse]  # type: ignore[assignment]
     """One account's daily equity: balances, high-water mark, drawdown and the trailing-drawdown floor."""
     GetExcursions: _aio.UnaryUnaryMultiCallable[_analytics_pb2.GetExcursionsRequest, _analytics_pb2.GetExcursionsResponse]  # type: ignore[assignment]
-    """Per-trade result, MFE and MAE in R, with their distributions and the break-even scratches."""
+    """Per-trade net, result, MFE and MAE in R, with their distributions and the break-even scratches."""
     UpdateJournal: _aio.UnaryUnaryMultiCallable[_analytics_pb2.UpdateJournalRequest, _analytics_pb2.UpdateJournalResponse]  # type: ignore[assignment]
     """Replace a trade's journal fields (tags, setup, notes, rating)."""
 
@@ -108,7 +108,7 @@ class AnalyticsServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _analytics_pb2.GetExcursionsRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_analytics_pb2.GetExcursionsResponse, _abc.Awaitable[_analytics_pb2.GetExcursionsResponse]]:
-        """Per-trade result, MFE and MAE in R, with their distributions and the break-even scratches."""
+        """Per-trade net, result, MFE and MAE in R, with their distributions and the break-even scratches."""
 
     @_abc_1.abstractmethod
     def UpdateJournal(
