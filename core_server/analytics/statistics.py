@@ -172,7 +172,7 @@ def compute_statistics(
         be_scratches=len(be),
         be_scratch_r_given_up=_fsum(_given_up(t) for t in be),
         left_on_table_r=_fsum(_given_up(t) for t in r_trades),
-        left_on_table=sum((max(_ZERO, t.mfe_dollars - t.gross) for t in ordered), _ZERO),
+        left_on_table=sum((max(_ZERO, t.mfe_dollars - t.gross) for t in ordered if t.excursion_known), _ZERO),
         r_distribution=histogram(r_values),
         mfe_distribution=histogram([_r(t.mfe_ticks, t) for t in r_trades]),
         mae_distribution=histogram([_r(t.mae_ticks, t) for t in r_trades]),

@@ -13,9 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
+from core_server.analytics.export import trades_csv
 from core_server.analytics.facts import TradeFacts, cme_booking
 from core_server.analytics.filters import GroupBy, TradeQuery, group, select
+from core_server.analytics.imports import ImportFormat, import_history
 from core_server.analytics.pnl_calendar import EquityDay, PnlCalendar, equity_history, pnl_calendar, trading_dates
 from core_server.analytics.statistics import Statistics, compute_statistics
 from core_server.calendar.sessions import TradingCalendar
@@ -24,11 +27,19 @@ from core_server.execution.model import AccountId
 from core_server.live.execution_desk import ExecutionDesk
 from core_server.live.shell import LiveKernel
 from core_server.live.trade_desk import TradeDesk
-from core_server.model.errors import InvalidArgument, NotFound, Unavailable
+from core_server.model.errors import FailedPrecondition, InvalidArgument, NotFound, Unavailable
 from core_server.storage.analytics import AnalyticsRepository
 from core_server.trades.model import JournalNotes, RoundTrip
 
 MAX_EQUITY_DAYS = 3660
+
+
+@dataclass(frozen=True, slots=True)
+class ImportSummary:
+    stored: tuple[str, ...]  # ids of the trades newly stored
+    duplicates: int  # trips already stored by an earlier import
+    executions: int
+    open_at_end: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +153,28 @@ class AnalyticsDesk:
         if (last - first) > timedelta(days=3660):
             return None
         return self.trading_days(first, last)
+
+    # -- imports and exports -------------------------------------------------------------------------------------
+
+    async def import_history(
+        self, text: str, fmt: ImportFormat | None, account: str, tz: ZoneInfo, fee: Decimal
+    ) -> ImportSummary:
+        """Rebuild the file's round trips and store the new ones as imported trades (never in live risk: they are
+        closed rows no restore reads, and no risk state counts them). A paper account's name is refused."""
+        result = import_history(text, fmt=fmt, account=account, tz=tz, commission_per_contract=fee)
+        for trip in result.trips:
+            if self._execution.account_named(trip.account) is not None:
+                raise FailedPrecondition(
+                    f"account {trip.account!r} is a paper account; imported history needs an account of its own"
+                )
+        stored = await self._store.save_imported(result.trips)
+        async with self._lock:
+            self._fingerprint = None
+        return ImportSummary(tuple(stored), len(result.trips) - len(stored), result.executions, result.open_at_end)
+
+    async def export_csv(self, query: TradeQuery) -> tuple[str, int]:
+        chosen = await self.select(query)
+        return trades_csv(chosen), len(chosen)
 
     # -- journal --------------------------------------------------------------------------------------------------
 
