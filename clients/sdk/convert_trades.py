@@ -47,6 +47,9 @@ def tracked_trade_from_pb(msg: pb.TrackedTrade) -> TrackedTrade:
         opened_ns=msg.opened_ns,
         closed_ns=msg.closed_ns,
         events=tuple(trade_event_from_pb(e) for e in msg.events),
+        gross_pnl=optional_decimal_from_wire(msg.gross_pnl),
+        commissions=optional_decimal_from_wire(msg.commissions),
+        net_pnl=optional_decimal_from_wire(msg.net_pnl),
     )
 
 

@@ -94,6 +94,11 @@ class TrackedTrade:
     opened_ns: int
     closed_ns: int  # 0 while open
     events: tuple[TradeEvent, ...]
+    # Realised dollars of what has exited (exact; None when the server sent none): before commissions, the
+    # commissions of every fill (entry and exit), and net.
+    gross_pnl: Decimal | None = None
+    commissions: Decimal | None = None
+    net_pnl: Decimal | None = None
 
     @property
     def is_open(self) -> bool:
