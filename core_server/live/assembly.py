@@ -37,7 +37,7 @@ from core_server.market_data.engine import MarketDataEngine
 from core_server.model.clock import Clock
 from core_server.model.instruments import Contract
 from core_server.ports import CandleRecorder, TickRecorder
-from core_server.risk.audit import RiskStore
+from core_server.risk.audit import RiskStore, snapshot_of
 from core_server.signals.ports import CandleStore, SignalStore
 from core_server.storage.trades import TradeRepository
 
@@ -99,6 +99,7 @@ def build_live(
     market.shell = shell
     risk = RiskDesk(shell, bus, stores.risk, default_preset=default_preset)
     journal.risk_status = risk.status
+    kernel.output.status_of = lambda aid: snapshot_of(risk.status(aid))  # audit entries keep their status then
     return LiveCore(
         kernel,
         journal,
