@@ -13,7 +13,7 @@ import pytest
 
 from clients.cli import exit_codes
 from clients.cli.main import main
-from clients.sdk import InvalidArgumentError, NotFoundError, VigilClient, VigilSyncClient, market
+from clients.sdk import InvalidArgumentError, NotFoundError, TrackedTrade, VigilClient, VigilSyncClient, market
 from core_server.app import start
 from core_server.config import PaperConfig
 from tests.kit.eventually import eventually
@@ -79,14 +79,14 @@ async def test_a_round_trip_pays_the_accounts_own_rate_in_fills_balance_and_trad
         assert state.commissions == D("3.72")
         assert state.balance == D("50000") + state.realized_pnl - D("3.72")
 
-        async def closed_trade() -> list[object]:
+        async def closed_trade() -> list[TrackedTrade]:
             return [t for t in await client.list_trades(closed_only=True) if t.account_id == account]
 
         trades = await eventually(closed_trade)
         trade = trades[0]
-        assert trade.commissions == D("3.72")  # type: ignore[attr-defined]
-        assert trade.net_pnl == trade.gross_pnl - D("3.72")  # type: ignore[attr-defined]
-        assert trade.gross_pnl == state.realized_pnl  # type: ignore[attr-defined]
+        assert trade.commissions == D("3.72")
+        assert trade.net_pnl == trade.gross_pnl - D("3.72")
+        assert trade.gross_pnl == state.realized_pnl
 
 
 async def test_bad_requests_name_the_field_and_change_nothing(vigil_server: str) -> None:
