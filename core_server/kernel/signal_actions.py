@@ -6,9 +6,11 @@ add (reduce-only exits protecting a position stay), and its pending signals the 
 strategy and contract. Each action is one kernel command, so it runs identically live and in a backtest, and
 each is recorded in the Signal Lab with how it ended:
 
-    exit / close (and buy/sell with sentiment flat)
+    exit / close (and buy/sell with sentiment flat, or against the sentiment: a partial cover)
         whole position: cancel the strategy's pending signals in the contract, then ClosePosition (cancels the
-        contract's orders on the account, then a market order for the net quantity); never reverses.
+        contract's orders on the account, then a market order for the net quantity); never reverses. An exit
+        with a side (buy/sell + flat) only closes the position that side closes (a buy closes a short); against
+        a position on its own side it is a NO_OP with the reason.
         with a quantity below the position: one reduce-only market order for that many.
         flat: NO_OP with the reason (not an error).
     cancel
@@ -93,6 +95,11 @@ class SignalActions:
         if net == 0:
             return self._nothing_unless(cancelled, f"no position in {contract} on account {account}{also}")
         held = abs(net)
+        direction = signal_input.direction
+        if direction is not SignalDirection.NONE and (net > 0) == (direction is SignalDirection.BULLISH):
+            side = "buy" if direction is SignalDirection.BULLISH else "sell"
+            detail = f"a {side} exit closes a {'short' if side == 'buy' else 'long'}; the position in {contract} is"
+            return self._nothing_unless(cancelled, f"{detail} {_side(net)} {held}: left as it is{also}")
         command: ExecutionCommand
         if whole or signal_input.quantity >= held:
             command = ClosePosition(account, contract)

@@ -1,16 +1,10 @@
 """TradersPost alert semantics on a real server and its paper account: exit/close, cancel, add, reversal and the
 alert's own bracket legs, each checked as position and orders before and after plus the Signal Lab record.
-
-The market is a hand-written NQZ2026 tape replayed to 15:30:59 and then held (the feed pauses), with the test
-clock at 15:30:52 (10:30 ET, NY AM). Quotes: bid 25339.75 / ask 25340.00; last trade 25340.00. Paper fills
-have no latency and no slippage, so a market buy fills at 25340.00 and a market sell at 25339.75.
-"""
+The market is held still (tests/kit/held_market.py)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -30,56 +24,9 @@ from clients.sdk import (
     limit,
     market,
 )
-from core_server.app import RunningServer, start
-from core_server.config import PaperConfig
-from core_server.feeds.catalog import FeedPlan
-from core_server.feeds.replay import ReplayFeed
-from core_server.model.clock import NS_PER_SECOND, TestClock
-from tests.acceptance.test_signal_to_confirmation import HEADER, PausingTickSource
-from tests.kit.eventually import eventually
-from tests.kit.server import server_config
-from tests.kit.time import utc
+from tests.kit.held_market import ACCOUNT, FIRED, NQ, client, held_clock, server
 
-TAPE = HEADER + "".join(
-    f"2026-11-19T15:30:{s:02d}Z,NQZ6,{row}\n"
-    for s, row in [
-        (1, "quote,25339.75,25340.00,5,5,,,"),
-        (2, "trade,,,,,25340.00,1,buy"),
-        (40, "quote,25339.75,25340.00,5,5,,,"),
-        (41, "trade,,,,,25340.00,1,buy"),
-    ]
-)
-START = utc(2026, 11, 19, 15, 29)
-HOLD_AT = utc(2026, 11, 19, 15, 31)
-FIRED = utc(2026, 11, 19, 15, 30, 50)
-NOW = FIRED + 2 * NS_PER_SECOND
-ACCOUNT = "paper"
-NQ = "NQZ2026"
-
-
-@pytest.fixture
-async def server(database_url: str, tmp_path: Path) -> AsyncIterator[RunningServer]:
-    path = tmp_path / "tape.csv"
-    path.write_text(TAPE)
-    clock = TestClock(START)
-    source = PausingTickSource(path, HOLD_AT)
-    plan = FeedPlan(ReplayFeed(source, clock, speed=0.0), realtime=False, quote_only=False, store_ticks=False)
-    paper = PaperConfig(latency_ms=(0, 0), slippage_ticks=0)
-    running = await start(server_config(database_url, symbols=(NQ,), paper=paper), clock=clock, feed_plan=plan)
-    try:
-        await source.paused.wait()
-        state = running.engine.state(NQ)
-        await eventually(lambda: state is not None and state.last_trade is not None)
-        clock.set_ns(NOW)
-        yield running
-    finally:
-        await running.stop()
-
-
-@pytest.fixture
-async def client(server: RunningServer) -> AsyncIterator[VigilClient]:
-    async with VigilClient(server.address) as connected:
-        yield connected
+__all__ = ["client", "held_clock", "server"]  # fixtures
 
 
 def alert(
@@ -157,7 +104,7 @@ async def test_exit_closes_the_whole_position_never_reverses_and_is_recorded(cli
     assert await net(client) == 0
 
 
-async def test_exit_with_a_quantity_reduces_and_sell_flat_closes_a_short(client: VigilClient) -> None:
+async def test_exit_with_a_quantity_reduces_and_buy_flat_closes_only_a_short(client: VigilClient) -> None:
     await hold(client, 3)
     reduced = await submit(client, alert(SignalAction.EXIT, key="x-1", quantity=1))
     assert await net(client) == 2
@@ -167,7 +114,10 @@ async def test_exit_with_a_quantity_reduces_and_sell_flat_closes_a_short(client:
     assert await net(client) == 0 and more.outcome.startswith("closed long 2")
 
     await hold(client, -2)
-    flat = await submit(client, alert(SignalAction.EXIT, SignalDirection.BEARISH, key="x-3"))  # sell, flat
+    wrong_side = await submit(client, alert(SignalAction.EXIT, SignalDirection.BEARISH, key="x-3"))  # sell, flat
+    assert wrong_side.status is SignalStatus.NO_OP and await net(client) == -2
+    assert wrong_side.outcome == f"a sell exit closes a long; the position in {NQ} is short 2: left as it is"
+    flat = await submit(client, alert(SignalAction.EXIT, SignalDirection.BULLISH, key="x-4"))  # buy, flat
     assert await net(client) == 0 and flat.outcome.startswith("closed short 2")
 
 
