@@ -97,8 +97,8 @@ class SignalActions:
         held = abs(net)
         direction = signal_input.direction
         if direction is not SignalDirection.NONE and (net > 0) == (direction is SignalDirection.BULLISH):
-            side = "buy" if direction is SignalDirection.BULLISH else "sell"
-            detail = f"a {side} exit closes a {'short' if side == 'buy' else 'long'}; the position in {contract} is"
+            word = "buy" if direction is SignalDirection.BULLISH else "sell"
+            detail = f"a {word} exit closes a {'short' if word == 'buy' else 'long'}; the position in {contract} is"
             return self._nothing_unless(cancelled, f"{detail} {_side(net)} {held}: left as it is{also}")
         command: ExecutionCommand
         if whole or signal_input.quantity >= held:
