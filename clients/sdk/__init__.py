@@ -1,5 +1,6 @@
 """Vigil Python SDK: typed async and sync clients for the Vigil server."""
 
+from clients.sdk.access import ApiKey, CreatedKey, Identity, Role
 from clients.sdk.client import DEFAULT_TARGET, VigilClient
 from clients.sdk.errors import (
     AlreadyExistsError,
@@ -86,6 +87,7 @@ __all__ = [
     "Account",
     "Aggressor",
     "AlreadyExistsError",
+    "ApiKey",
     "AuthenticationError",
     "BracketBatchResult",
     "BracketResult",
@@ -96,6 +98,7 @@ __all__ = [
     "CheckOutcome",
     "ConnectionState",
     "Contract",
+    "CreatedKey",
     "DeadlineExceededError",
     "EmergencyStopResult",
     "FailedPreconditionError",
@@ -105,6 +108,7 @@ __all__ = [
     "FeedStatusReport",
     "FieldViolation",
     "Fill",
+    "Identity",
     "Instrument",
     "InternalError",
     "InvalidArgumentError",
@@ -128,6 +132,7 @@ __all__ = [
     "RiskRules",
     "RiskState",
     "RiskStatus",
+    "Role",
     "RuleUsage",
     "ScalingTier",
     "ServingStatus",

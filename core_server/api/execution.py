@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import grpc
 
-from core_server.api import arguments
+from core_server.api import access, arguments
 from core_server.api import execution_convert as convert
 from core_server.api.accounts import AccountResolver
 from core_server.api.errors import stream, unary
@@ -181,6 +181,7 @@ class ExecutionServicer(pb_grpc.ExecutionServiceServicer):
     @unary
     async def ModifyOrder(self, request: pb.ModifyOrderRequest, context: Ctx) -> pb.ModifyOrderResponse:
         order = self._engine.order(OrderId(arguments.identifier(request.order_id, "order_id")))
+        access.check_account(order.account_id)
         quantity = convert.quantity(request.quantity, "quantity") if request.quantity else None
         command = ModifyOrder(
             order.account_id,
@@ -197,6 +198,7 @@ class ExecutionServicer(pb_grpc.ExecutionServiceServicer):
     @unary
     async def CancelOrder(self, request: pb.CancelOrderRequest, context: Ctx) -> pb.CancelOrderResponse:
         order = self._engine.order(OrderId(arguments.identifier(request.order_id, "order_id")))
+        access.check_account(order.account_id)
         change = await self._execute(CancelOrder(order.account_id, order.order_id))
         return pb.CancelOrderResponse(
             order=self._order(self._engine.order(order.order_id)), events=convert.change_events(change)
