@@ -88,7 +88,10 @@ async def resting_buy_price(channel: grpc.aio.Channel) -> str:
     quotes = market_data_pb2_grpc.MarketDataServiceStub(channel)
 
     async def bid() -> Decimal | None:
-        quote = await quotes.GetQuote(market_data_pb2.GetQuoteRequest(symbol="NQ"), metadata=bearer(ADMIN))
+        try:
+            quote = await quotes.GetQuote(market_data_pb2.GetQuoteRequest(symbol="NQ"), metadata=bearer(ADMIN))
+        except grpc.aio.AioRpcError:
+            return None  # no quote yet
         return Decimal(quote.quote.bid) if quote.quote.bid else None
 
     return str(await eventually(bid) - 200)
