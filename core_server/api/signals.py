@@ -47,7 +47,7 @@ class SignalServicer(pb_grpc.SignalServiceServicer):
     async def SubmitSignal(self, request: pb.SubmitSignalRequest, context: Ctx) -> pb.SubmitSignalResponse:
         self._may_trade_signals()
         signal_input = convert.signal_input_from_proto(request.input)
-        result = await self._engine.submit(signal_input, authenticated=True)
+        result = await self._engine.submit(signal_input, authenticated=True, actor=access.actor())
         return pb.SubmitSignalResponse(signal=convert.signal_to_proto(result.signal), duplicate=result.duplicate)
 
     @unary
@@ -95,11 +95,11 @@ class SignalServicer(pb_grpc.SignalServiceServicer):
     async def CancelSignal(self, request: pb.CancelSignalRequest, context: Ctx) -> pb.CancelSignalResponse:
         self._may_trade_signals()
         reason = arguments.text(request.reason, "reason", arguments.MAX_REASON_CHARS)
-        signal = await self._engine.cancel(_signal_id(request.signal_id), reason)
+        signal = await self._engine.cancel(_signal_id(request.signal_id), reason, actor=access.actor())
         return pb.CancelSignalResponse(signal=convert.signal_to_proto(signal))
 
     @unary
     async def ApproveSignal(self, request: pb.ApproveSignalRequest, context: Ctx) -> pb.ApproveSignalResponse:
         self._may_trade_signals()
-        signal = await self._engine.approve(_signal_id(request.signal_id))
+        signal = await self._engine.approve(_signal_id(request.signal_id), actor=access.actor())
         return pb.ApproveSignalResponse(signal=convert.signal_to_proto(signal))

@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
-from clients.sdk import PermissionDeniedError, Role, VigilClient, VigilSyncClient
-from clients.sdk.errors import AlreadyExistsError, AuthenticationError
+from clients.sdk import PermissionDeniedError, Role, VigilClient, VigilSyncClient, limit
+from clients.sdk.errors import AlreadyExistsError, AuthenticationError, NotFoundError
 
 
 async def test_keys_through_the_async_client(vigil_server: str) -> None:
@@ -44,3 +44,24 @@ async def test_keys_through_the_sync_client(vigil_server: str) -> None:
             return actor, [k.name for k in admin.list_api_keys(include_revoked=True)]
 
     assert await asyncio.to_thread(script) == ("key:sync", ["sync"])
+
+
+async def test_orders_and_risk_events_carry_their_actor_in_the_sdk(vigil_server: str) -> None:
+    async with VigilClient(vigil_server) as admin:
+        bot = await admin.create_api_key("bot", Role.TRADER)
+        quote = None
+        while quote is None:
+            try:
+                quote = await admin.get_quote("NQ")
+            except NotFoundError:  # no quote yet
+                await asyncio.sleep(0.02)
+        async with VigilClient(vigil_server, api_key=bot.secret) as client:
+            result = await client.submit_order("paper", limit("NQ", "buy", 1, quote.quote.bid - 200))
+            assert result.order.placed_by == "key:bot"
+            [listed] = await client.list_orders("paper")
+            assert listed.placed_by == "key:bot"
+        await admin.set_rules("paper", "topstep_50k")
+        async for update in admin.stream_risk_events("paper", replay=50):
+            if update.event.kind == "rules_changed" and update.event.actor:  # not the default rules set at start
+                assert update.event.actor == "local"
+                break
