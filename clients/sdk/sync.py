@@ -253,8 +253,12 @@ class VigilSyncClient:
         from_ns: int = 0,
         to_ns: int = 0,
         limit: int = 100,
+        account_id: str = "",
+        strategy_id: str = "",
     ) -> list[TrackedTrade]:
-        return self._run(self._client.list_trades(open_only, closed_only, symbol, from_ns, to_ns, limit))
+        return self._run(
+            self._client.list_trades(open_only, closed_only, symbol, from_ns, to_ns, limit, account_id, strategy_id)
+        )
 
     def get_trade(self, trade_id: str) -> TrackedTrade:
         return self._run(self._client.get_trade(trade_id))

@@ -80,7 +80,7 @@ class CommandRunner:
 
     def risk_result(self, result: RiskResult, ts: int, rounds: int = GUARD_ROUNDS) -> None:
         """Record risk's events and run the commands it asks for now (bounded)."""
-        self.output.risk.extend(result.events)
+        self.output.add_risk(result.events)
         if not result.actions:
             return
         if rounds <= 0:

@@ -288,7 +288,7 @@ class TradingKernel:
         self.commands.settle_trades(now_ns)
 
     def record_risk_events(self, events: Sequence[RiskEvent]) -> None:
-        self.output.risk.extend(events)
+        self.output.add_risk(events)
 
     # -- rollback (the live shell undoes a command it could not store) --------------------------------------
 

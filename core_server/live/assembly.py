@@ -35,7 +35,7 @@ from core_server.market_data.engine import MarketDataEngine
 from core_server.model.clock import Clock
 from core_server.model.instruments import Contract
 from core_server.ports import CandleRecorder, TickRecorder
-from core_server.risk.audit import RiskStore
+from core_server.risk.audit import RiskStore, snapshot_of
 from core_server.signals.ports import CandleStore, SignalStore
 from core_server.storage.trades import TradeRepository
 
@@ -96,6 +96,7 @@ def build_live(
     market.shell = shell
     risk = RiskDesk(shell, bus, stores.risk, default_preset=default_preset)
     journal.risk_status = risk.status
+    kernel.output.status_of = lambda aid: snapshot_of(risk.status(aid))  # audit entries keep their status then
     return LiveCore(
         kernel,
         journal,
@@ -123,7 +124,9 @@ def build_shell(
     """A LiveKernel and its market-data shell without desks (benchmarks and unit tests of the shell)."""
     kernel = build_kernel(settings, contracts, complete_from_ns=clock.now_ns(), strategies=strategies)
     journal = KernelJournal(bus, kernel.execution, kernel.risk)
-    writer: DurableWriter[JournalBatch] = DurableWriter("journal", journal_store.commit, clock, on_stored=journal.stored)
+    writer: DurableWriter[JournalBatch] = DurableWriter(
+        "journal", journal_store.commit, clock, on_stored=journal.stored
+    )
     market = MarketDataEngine(clock, bus, kernel.market, ticks=ticks, candles=candles)
     shell = LiveKernel(clock, kernel, journal, writer, market)
     market.shell = shell

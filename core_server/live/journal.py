@@ -81,10 +81,11 @@ class KernelJournal:
         risk = self._risk
         accounts = set(risk.accounts())
         statuses: dict[str, StatusSnapshot] = {}
-        for event in output.risk:
+        as_of = output.risk_as_of
+        for index, event in enumerate(output.risk):
             aid = event.account_id
-            status = None
-            if aid is not None and aid in accounts and self.risk_status is not None:
+            status = as_of[index] if index < len(as_of) else None
+            if status is None and aid is not None and aid in accounts and self.risk_status is not None:
                 status = statuses.get(aid)
                 if status is None:
                     status = statuses[aid] = snapshot_of(self.risk_status(aid))

@@ -28,6 +28,7 @@ from clients.sdk import (
     OrderSpec,
     OrderStatus,
     QuoteBatch,
+    QuoteSnapshot,
     RiskEventUpdate,
     RiskRules,
     RiskStatus,
@@ -99,6 +100,11 @@ class FakeVigilClient(VigilClient):
     async def stream_feed_status(self, interval_ms: int = 1000) -> AsyncGenerator[FeedStatusReport, None]:
         yield data.FEED_REPORT
         await _stay_open()
+
+    async def get_quote(self, symbol: str) -> QuoteSnapshot:
+        if symbol not in data.LAST:
+            raise NotFoundError(f"no quote for {symbol}")
+        return QuoteSnapshot(data.quote(symbol), None, 0)
 
     async def stream_quotes(
         self, symbols: Iterable[str] = (), include_trades: bool = False, max_batch: int = 500
