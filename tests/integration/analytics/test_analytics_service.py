@@ -14,7 +14,6 @@ import grpc
 import pytest
 
 from tests.integration.api.test_trade_service import bad_field
-from tests.integration.api.test_trade_service import server as server
 from vigil.v1 import analytics_pb2 as pb
 from vigil.v1 import analytics_pb2_grpc as pb_grpc
 from vigil.v1 import trades_pb2 as tpb
