@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Sequence
-from dataclasses import dataclass
+from bisect import bisect_left, bisect_right
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from core_server.analytics.export import trades_csv
 from core_server.analytics.facts import TradeFacts, cme_booking
-from core_server.analytics.filters import GroupBy, TradeQuery, group, select
+from core_server.analytics.filters import EntryClock, GroupBy, TradeQuery, group, select
 from core_server.analytics.imports import ImportFormat, import_history
 from core_server.analytics.pnl_calendar import EquityDay, PnlCalendar, equity_history, pnl_calendar, trading_dates
 from core_server.analytics.statistics import Statistics, compute_statistics
@@ -32,6 +34,8 @@ from core_server.storage.analytics import AnalyticsRepository
 from core_server.trades.model import JournalNotes, RoundTrip
 
 MAX_EQUITY_DAYS = 3660
+MEMO_SIZE = 64
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +70,9 @@ class AnalyticsDesk:
         self._book = cme_booking(calendar)
         self.windows = windows or SessionWindows()
         self._facts: list[TradeFacts] = []
+        self._days: list[date] = []  # each fact's trading day, ascending (exits are booked in time order)
+        self._clock = EntryClock(self.windows)
+        self._memo: dict[tuple[object, ...], object] = {}  # answers for the facts as they stand
         self._accounts: frozenset[str] = frozenset()
         self._fingerprint: tuple[int, int] | None = None
         self._lock = asyncio.Lock()
@@ -80,7 +87,10 @@ class AnalyticsDesk:
             fingerprint = await self._store.fingerprint()
             if fingerprint != self._fingerprint:
                 self._facts = await self._store.closed_trades(self._book)
+                self._days = [t.trade_date for t in self._facts]
                 self._accounts = frozenset(t.account_id for t in self._facts)
+                self._clock = EntryClock(self.windows)
+                self._memo.clear()
                 self._fingerprint = fingerprint
             return self._facts
 
@@ -113,21 +123,47 @@ class AnalyticsDesk:
     # -- queries ------------------------------------------------------------------------------------------------
 
     async def select(self, query: TradeQuery) -> list[TradeFacts]:
-        return select(await self.closed_trades(), query, self.windows)
+        """The trades the query selects, in exit order; a date range is cut by bisection first."""
+        facts = await self.closed_trades()
+        lo = bisect_left(self._days, query.from_date) if query.from_date else 0
+        hi = bisect_right(self._days, query.to_date) if query.to_date else len(facts)
+        return select(facts[lo:hi] if (lo, hi) != (0, len(facts)) else facts, query, self._clock)
+
+    async def _memoised(self, key: tuple[object, ...], compute: Callable[[], Awaitable[_T]]) -> _T:
+        """The answer for `key` while the stored trades are unchanged (a changed fingerprint clears the memo)."""
+        await self.closed_trades()
+        if key not in self._memo:
+            if len(self._memo) >= MEMO_SIZE:
+                self._memo.clear()
+            self._memo[key] = await compute()
+        return self._memo[key]  # type: ignore[return-value]
 
     async def statistics(self, query: TradeQuery, by: GroupBy | None = None) -> GroupedStatistics:
+        balance = self.starting_balance(next(iter(query.account_ids))) if len(query.account_ids) == 1 else None
+        return await self._memoised(("statistics", query, by, balance), lambda: self._statistics(query, by))
+
+    async def _statistics(self, query: TradeQuery, by: GroupBy | None) -> GroupedStatistics:
         chosen = await self.select(query)
         balance = self.starting_balance(next(iter(query.account_ids))) if len(query.account_ids) == 1 else None
         days = self._span(chosen, query)
-        overall = compute_statistics(chosen, starting_balance=balance, days=days)
+        overall = compute_statistics(chosen, starting_balance=balance, days=days, presorted=True)
         groups: tuple[tuple[str, Statistics], ...] = ()
         if by is not None:
             groups = tuple(
-                (label, compute_statistics(trades)) for label, trades in group(chosen, by, self.windows).items()
+                (label, compute_statistics(trades, presorted=True))
+                for label, trades in group(chosen, by, self._clock).items()
             )
         return GroupedStatistics(overall, groups)
 
     async def calendar(self, query: TradeQuery, first: date, last: date) -> PnlCalendar:
+        narrowed = replace(
+            query,
+            from_date=max(first, query.from_date) if query.from_date else first,
+            to_date=min(last, query.to_date) if query.to_date else last,
+        )
+        return await self._memoised(("calendar", query, first, last), lambda: self._month_totals(narrowed, first, last))
+
+    async def _month_totals(self, query: TradeQuery, first: date, last: date) -> PnlCalendar:
         return pnl_calendar(await self.select(query), first, last)
 
     async def equity(
