@@ -314,7 +314,9 @@ async def _assemble(
         access=AccessServicer(clock, keys, accounts),
         open_mode=config.no_key_mode,
         analytics=AnalyticsServicer(
-            AnalyticsDesk(shell, AnalyticsRepository(pool), core.trades, core.execution, load_trading_calendar())
+            AnalyticsDesk(
+                shell, AnalyticsRepository(pool), core.trades, core.execution, load_trading_calendar(), bus=bus
+            )
         ),
     )
     await grpc_server.server.start()

@@ -5,9 +5,9 @@ figure's one-line definition is in the README ("Analytics: what each number mean
 - A win has net P&L (gross - commissions) > 0, a loss < 0, a scratch exactly 0. Win rate leaves scratches out.
 - Trades are taken in exit order (closed_ns, then id) for streaks and the trade-by-trade drawdown.
 - R figures use only the trades with a known initial stop (`r_trades` of them).
-- Square roots (SQN, Sharpe, Sortino) cannot be exact: they are computed at 40 digits and rounded half-even to
-  4 places. Sharpe and Sortino use daily returns over the given trading days, a risk-free rate of 0 and
-  annualise by sqrt(252).
+- Square roots (SQN, Sharpe, Sortino) cannot be exact: SQN is computed from exact sums at 40 digits, Sharpe and
+  Sortino from daily returns at 50 significant digits, and all three are rounded half-even to 4 places. Sharpe
+  and Sortino use daily returns over the given trading days, a risk-free rate of 0 and annualise by sqrt(252).
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ from core_server.analytics.facts import TradeFacts
 _ZERO = Decimal(0)
 TRADING_DAYS_PER_YEAR = 252
 RISK_FREE_RATE = Fraction(0)
+RISK_FREE_RATE_DECIMAL = Decimal(0)
+RETURN_DIGITS = 50
 ROOT_PLACES = Decimal("0.0001")
 # R histograms: half-R buckets from -3R to +5R, with an open bucket below and above.
 R_BUCKET_WIDTH = Fraction(1, 2)
@@ -352,45 +354,8 @@ def is_be_scratch(t: TradeFacts) -> bool:
     return reached_1r and (t.break_even_exit or t.realised_ticks == 0)
 
 
-def _given_up(t: TradeFacts) -> Fraction:
-    result = t.result_r
-    assert result is not None and t.risk_ticks is not None
-    return Fraction(t.mfe_ticks, t.risk_ticks) - result
-
-
-def _streaks(nets: Sequence[Decimal]) -> tuple[int, int]:
-    """Longest runs of consecutive wins and of consecutive losses; a scratch ends both."""
-    best_win = best_loss = win = loss = 0
-    for x in nets:
-        win = win + 1 if x > 0 else 0
-        loss = loss + 1 if x < 0 else 0
-        best_win, best_loss = max(best_win, win), max(best_loss, loss)
-    return best_win, best_loss
-
-
-def _fsum(values: Iterable[Fraction]) -> Fraction:
-    """Exact sum, grouping numerators by denominator first (R denominators repeat, so this stays fast)."""
-    by_denominator: dict[int, int] = defaultdict(int)
-    for v in values:
-        by_denominator[v.denominator] += v.numerator
-    return sum((Fraction(num, den) for den, num in by_denominator.items()), Fraction(0))
-
-
-def _mean(values: Sequence[Fraction]) -> Fraction | None:
-    return _fsum(values) / len(values) if values else None
-
-
 def _mean_money(total: Decimal, count: int) -> Fraction | None:
     return Fraction(total) / count if count else None
-
-
-def _mean_ns(values: Sequence[int]) -> int | None:
-    """Mean in whole nanoseconds (rounded down)."""
-    return sum(values) // len(values) if values else None
-
-
-def _variance(values: Sequence[Fraction], mean: Fraction, ddof: int) -> Fraction:
-    return _fsum((v - mean) ** 2 for v in values) / (len(values) - ddof)
 
 
 def _sqrt(value: Fraction) -> Decimal:
@@ -421,18 +386,21 @@ def _sqn(count: int, total: Fraction, squares: Fraction) -> Decimal | None:
 
 def daily_returns(
     day_pnl: dict[date, Decimal], days: Sequence[date], starting_balance: Decimal | None
-) -> list[Fraction]:
-    """Each day's P&L over the equity at its start (days in order; a day without trades is 0); without a starting
-    balance, each day's P&L in dollars."""
-    returns: list[Fraction] = []
+) -> list[Decimal]:
+    """Each day's P&L over the equity at its start (days in order; a day without trades is 0), to RETURN_DIGITS
+    significant digits (exact ratios of 250 different equities would carry thousand-digit denominators for a
+    figure shown to 4 places); without a starting balance, each day's P&L in dollars, exact."""
+    returns: list[Decimal] = []
     equity = starting_balance
-    for day in days:
-        pnl = day_pnl.get(day, _ZERO)
-        if equity is None:
-            returns.append(Fraction(pnl))
-        else:
-            returns.append(Fraction(pnl) / Fraction(equity) if equity > 0 else Fraction(0))
-            equity += pnl
+    with localcontext() as ctx:
+        ctx.prec = RETURN_DIGITS
+        for day in days:
+            pnl = day_pnl.get(day, _ZERO)
+            if equity is None:
+                returns.append(pnl)
+            else:
+                returns.append(pnl / equity if equity > 0 else _ZERO)
+                equity += pnl
     return returns
 
 
@@ -440,14 +408,19 @@ def _sharpe_sortino(
     day_pnl: dict[date, Decimal], days: Sequence[date], starting_balance: Decimal | None
 ) -> tuple[Decimal | None, Decimal | None]:
     """Annualised Sharpe (mean excess return / sample stdev) and Sortino (mean excess return / downside
-    deviation, sqrt of the mean squared negative return over all days), with the risk-free rate 0."""
+    deviation, sqrt of the mean squared negative return over all days), with the risk-free rate 0; computed at
+    RETURN_DIGITS significant digits and rounded half-even to 4 places."""
     returns = daily_returns(day_pnl, days, starting_balance)
-    if len(returns) < 2:
+    count = len(returns)
+    if count < 2:
         return None, None
-    mean = _fsum(returns) / len(returns)
-    excess = mean - RISK_FREE_RATE
-    variance = _variance(returns, mean, 1)
-    sharpe = _ratio(excess, variance, TRADING_DAYS_PER_YEAR) if variance else None
-    downside = _fsum(r * r for r in returns if r < 0) / len(returns)
-    sortino = _ratio(excess, downside, TRADING_DAYS_PER_YEAR) if downside else None
+    with localcontext() as ctx:
+        ctx.prec = RETURN_DIGITS
+        mean = sum(returns, _ZERO) / count
+        excess = mean - RISK_FREE_RATE_DECIMAL
+        variance = sum(((r - mean) ** 2 for r in returns), _ZERO) / (count - 1)
+        downside = sum((r * r for r in returns if r < 0), _ZERO) / count
+        scale = Decimal(TRADING_DAYS_PER_YEAR).sqrt()
+        sharpe = (excess / variance.sqrt() * scale).quantize(ROOT_PLACES, ROUND_HALF_EVEN) if variance else None
+        sortino = (excess / downside.sqrt() * scale).quantize(ROOT_PLACES, ROUND_HALF_EVEN) if downside else None
     return sharpe, sortino

@@ -23,10 +23,12 @@ from core_server.analytics.filters import EntryClock, GroupBy, TradeQuery, group
 from core_server.analytics.imports import ImportFormat, import_history
 from core_server.analytics.pnl_calendar import EquityDay, PnlCalendar, equity_history, pnl_calendar, trading_dates
 from core_server.analytics.statistics import Statistics, compute_statistics
+from core_server.bus import Bus, Subscription
 from core_server.calendar.sessions import TradingCalendar
 from core_server.calendar.windows import SessionWindows
 from core_server.execution.model import AccountId
 from core_server.live.execution_desk import ExecutionDesk
+from core_server.live.journal import TRADES_TOPIC, TradeUpdate
 from core_server.live.shell import LiveKernel
 from core_server.live.trade_desk import TradeDesk
 from core_server.model.errors import FailedPrecondition, InvalidArgument, NotFound, Unavailable
@@ -35,6 +37,18 @@ from core_server.trades.model import JournalNotes, RoundTrip
 
 MAX_EQUITY_DAYS = 3660
 MEMO_SIZE = 64
+UPDATES_KEPT = 4096
+
+
+async def _ready(value: _T) -> _T:
+    return value
+
+
+def _closed_key(update: TradeUpdate) -> tuple[str, bool]:
+    """Conflation keeps the latest update of each trade while open, and its closing one apart."""
+    return update.trip.trade_id, update.trip.closed_ns is not None
+
+
 _T = TypeVar("_T")
 
 
@@ -61,6 +75,7 @@ class AnalyticsDesk:
         execution: ExecutionDesk,
         calendar: TradingCalendar,
         windows: SessionWindows | None = None,
+        bus: Bus | None = None,
     ) -> None:
         self._shell = shell
         self._store = store
@@ -76,6 +91,11 @@ class AnalyticsDesk:
         self._accounts: frozenset[str] = frozenset()
         self._fingerprint: tuple[int, int] | None = None
         self._lock = asyncio.Lock()
+        # With the bus, a stored trade that closed marks the facts stale and no query asks the store whether
+        # anything changed; without it (or after the subscription was lost), the store's fingerprint is read.
+        self._updates: Subscription[TradeUpdate] | None = None
+        if bus is not None:
+            self._updates = bus.subscribe(TRADES_TOPIC, maxsize=UPDATES_KEPT, conflate=_closed_key)
 
     # -- reading ------------------------------------------------------------------------------------------------
 
@@ -84,6 +104,8 @@ class AnalyticsDesk:
         with contextlib.suppress(Unavailable):
             await self._shell.writer.flush()
         async with self._lock:
+            if self._fingerprint is not None and await self._unchanged():
+                return self._facts
             fingerprint = await self._store.fingerprint()
             if fingerprint != self._fingerprint:
                 self._facts = await self._store.closed_trades(self._book)
@@ -93,6 +115,16 @@ class AnalyticsDesk:
                 self._memo.clear()
                 self._fingerprint = fingerprint
             return self._facts
+
+    async def _unchanged(self) -> bool:
+        """Whether no stored trade has closed since the facts were read (known from the bus alone)."""
+        updates = self._updates
+        if updates is None or updates.closed:
+            return False
+        changed = False
+        while updates.pending():
+            changed |= any(u.trip.closed_ns is not None for u in await updates.next_batch(UPDATES_KEPT))
+        return not changed
 
     def resolve_account(self, reference: str, field: str = "account_id") -> str:
         """A paper account's id from its id or name, or the account of imported trades as written."""
@@ -140,20 +172,22 @@ class AnalyticsDesk:
 
     async def statistics(self, query: TradeQuery, by: GroupBy | None = None) -> GroupedStatistics:
         balance = self.starting_balance(next(iter(query.account_ids))) if len(query.account_ids) == 1 else None
-        return await self._memoised(("statistics", query, by, balance), lambda: self._statistics(query, by))
-
-    async def _statistics(self, query: TradeQuery, by: GroupBy | None) -> GroupedStatistics:
-        chosen = await self.select(query)
-        balance = self.starting_balance(next(iter(query.account_ids))) if len(query.account_ids) == 1 else None
-        days = self._span(chosen, query)
-        overall = compute_statistics(chosen, starting_balance=balance, days=days, presorted=True)
+        overall = await self._memoised(("overall", query, balance), lambda: self._overall(query, balance))
         groups: tuple[tuple[str, Statistics], ...] = ()
         if by is not None:
-            groups = tuple(
-                (label, compute_statistics(trades, presorted=True))
-                for label, trades in group(chosen, by, self._clock).items()
-            )
+            groups = await self._memoised(("groups", query, by), lambda: self._groups(query, by))
         return GroupedStatistics(overall, groups)
+
+    async def _overall(self, query: TradeQuery, balance: Decimal | None) -> Statistics:
+        chosen = await self.select(query)
+        return compute_statistics(chosen, starting_balance=balance, days=self._span(chosen, query), presorted=True)
+
+    async def _groups(self, query: TradeQuery, by: GroupBy) -> tuple[tuple[str, Statistics], ...]:
+        chosen = await self.select(query)
+        return tuple(
+            (label, compute_statistics(trades, presorted=True))
+            for label, trades in group(chosen, by, self._clock).items()
+        )
 
     async def calendar(self, query: TradeQuery, first: date, last: date) -> PnlCalendar:
         narrowed = replace(
@@ -178,7 +212,11 @@ class AnalyticsDesk:
         end = last or max(today, trades[-1].trade_date if trades else today)
         if (end - start).days > MAX_EQUITY_DAYS:
             raise InvalidArgument("from_date", f"at most {MAX_EQUITY_DAYS} days of equity at once")
-        return balance, equity_history(trades, balance, self.trading_days(start, end), rules)
+        key = ("equity", account_id, start, end, balance, rules)
+        history = await self._memoised(
+            key, lambda: _ready(equity_history(trades, balance, self.trading_days(start, end), rules, presorted=True))
+        )
+        return balance, history
 
     def _span(self, trades: Sequence[TradeFacts], query: TradeQuery) -> list[date] | None:
         """The trading days the selection covers: the filter's date range, else first to last booked trade."""
