@@ -52,6 +52,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     export.add_argument("--by", choices=[g.value for g in GroupBy if g.value], help="stats: also per group")
     export.add_argument("--output", "-o", default="", help="write to this file instead of stdout")
     export.set_defaults(run=_export)
+    report = commands.add_parser("report", help="an account's daily report (text, or --html FILE)")
+    report.add_argument("account")
+    report.add_argument("--date", default=None, help="trading day YYYY-MM-DD (default: the current one)")
+    report.add_argument("--html", default="", help="also write the self-contained HTML report to this file")
+    report.set_defaults(run=_report)
 
 
 def _filters(parser: argparse.ArgumentParser) -> None:
@@ -253,4 +258,19 @@ def _export(ctx: Context) -> int:
         ctx.print(f"wrote {a.output}")
     else:
         ctx.out.write(text)
+    return exit_codes.OK
+
+
+def _report(ctx: Context) -> int:
+    a = ctx.args
+    report = ctx.client.get_daily_report(a.account, a.date)
+    if a.html:
+        with open(a.html, "w", encoding="utf-8") as handle:
+            handle.write(report.html)
+    if ctx.as_json:
+        ctx.print_json({k: v for k, v in asdict(report).items() if k != "html"})
+        return exit_codes.OK
+    ctx.out.write(report.text)
+    if a.html:
+        ctx.print(f"wrote {a.html}")
     return exit_codes.OK

@@ -191,3 +191,15 @@ class ImportSummary:
     duplicates: int  # already stored by an earlier import
     executions: int
     open_at_end: int  # positions still open at the end of the file: left out
+
+
+@dataclass(frozen=True, slots=True)
+class DailyReport:
+    date: date
+    net_pnl: Decimal
+    trades: int
+    daily_loss_used: Decimal
+    daily_loss_limit: Decimal | None
+    distance_to_floor: Decimal | None
+    text: str
+    html: str  # a self-contained HTML file with charts

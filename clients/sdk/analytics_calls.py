@@ -9,6 +9,7 @@ from decimal import Decimal
 from clients.sdk import convert_analytics, convert_trades
 from clients.sdk.analytics import (
     AnalyticsFilter,
+    DailyReport,
     EquityCurve,
     ExcursionReport,
     GroupBy,
@@ -17,7 +18,7 @@ from clients.sdk.analytics import (
     PnlCalendar,
     StatisticsReport,
 )
-from clients.sdk.convert import decimal_to_wire
+from clients.sdk.convert import decimal_from_wire, decimal_to_wire, optional_decimal_from_wire
 from clients.sdk.trades import TrackedTrade
 from clients.sdk.transport import Transport
 from vigil.v1 import analytics_pb2, analytics_pb2_grpc
@@ -119,6 +120,21 @@ class AnalyticsCalls(Transport):
             filter=convert_analytics.filter_to_pb(filter), group_by=convert_analytics.GROUP_BY_TO_PB[group_by]
         )
         return (await self._unary(self._analytics_stub().ExportStatistics, request)).json
+
+    async def get_daily_report(self, account_id: str, day: date | str | None = None) -> DailyReport:
+        """An account's report for a trading day (default: the current one), as text and HTML."""
+        request = analytics_pb2.GetDailyReportRequest(account_id=account_id, date=_day(day))
+        r = await self._unary(self._analytics_stub().GetDailyReport, request)
+        return DailyReport(
+            date=date.fromisoformat(r.date),
+            net_pnl=decimal_from_wire(r.net_pnl),
+            trades=r.trades,
+            daily_loss_used=decimal_from_wire(r.daily_loss_used),
+            daily_loss_limit=optional_decimal_from_wire(r.daily_loss_limit),
+            distance_to_floor=optional_decimal_from_wire(r.distance_to_floor),
+            text=r.text,
+            html=r.html,
+        )
 
     def _analytics_stub(self) -> analytics_pb2_grpc.AnalyticsServiceAsyncStub:
         return analytics_pb2_grpc.AnalyticsServiceStub(self._channel())

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from clients.sdk.analytics import (
     AnalyticsFilter,
+    DailyReport,
     EquityCurve,
     ExcursionReport,
     GroupBy,
@@ -69,3 +70,6 @@ class AnalyticsSyncCalls:
 
     def export_statistics(self, filter: AnalyticsFilter | None = None, group_by: GroupBy = GroupBy.NONE) -> str:
         return self._run(self._client.export_statistics(filter, group_by))
+
+    def get_daily_report(self, account_id: str, day: date | str | None = None) -> DailyReport:
+        return self._run(self._client.get_daily_report(account_id, day))

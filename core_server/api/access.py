@@ -49,7 +49,7 @@ _SERVICES: dict[str, dict[str, Role]] = {
     "vigil.v1.CommissionService": {"GetCommissionRates": V, "SetCommissionRates": A},
     "vigil.v1.AnalyticsService": {
         "GetStatistics": V, "GetCalendar": V, "GetEquityCurve": V, "GetExcursions": V, "UpdateJournal": T,
-        "ImportTrades": T, "ExportTrades": V, "ExportStatistics": V,
+        "ImportTrades": T, "ExportTrades": V, "ExportStatistics": V, "GetDailyReport": V,
     },
 }  # fmt: skip
 

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import grpc
 from google.protobuf import json_format
 
+from core_server.analytics.daily_report import report_html, report_text
 from core_server.analytics.imports import ImportFormat
 from core_server.analytics.statistics import compute_statistics, is_be_scratch
 from core_server.api import analytics_convert as convert
@@ -152,6 +153,26 @@ class AnalyticsServicer(pb_grpc.AnalyticsServiceServicer):
     async def ExportStatistics(self, request: pb.GetStatisticsRequest, context: Ctx) -> pb.ExportStatisticsResponse:
         answer = await self.GetStatistics(request, context)
         return pb.ExportStatisticsResponse(json=json_format.MessageToJson(answer, indent=2))
+
+    @unary
+    async def GetDailyReport(self, request: pb.GetDailyReportRequest, context: Ctx) -> pb.GetDailyReportResponse:
+        reference = arguments.identifier(request.account_id, "account_id")
+        day = arguments.optional_date(arguments.text(request.date, "date", 32), "date")
+        if day is not None and not 1970 <= day.year <= 2200:
+            raise InvalidArgument("date", "a trading day between 1970 and 2200")
+        await self._desk.closed_trades()
+        report = await self._desk.daily_report(self._desk.resolve_account(reference), day)
+        usage = report.usage
+        return pb.GetDailyReportResponse(
+            date=report.day.isoformat(),
+            net_pnl=convert.money_text(report.statistics.net_pnl),
+            trades=report.statistics.trades,
+            daily_loss_used=convert.money_text(usage.daily_loss_used),
+            daily_loss_limit=convert.money_text(usage.daily_loss_limit),
+            distance_to_floor=convert.money_text(usage.distance_to_floor),
+            text=report_text(report),
+            html=report_html(report),
+        )
 
 
 def journal_notes(request: pb.UpdateJournalRequest) -> JournalNotes:

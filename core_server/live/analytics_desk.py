@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
+from core_server.analytics.daily_report import DailyReport, rule_usage
 from core_server.analytics.export import trades_csv
 from core_server.analytics.facts import TradeFacts, cme_booking
 from core_server.analytics.filters import EntryClock, GroupBy, TradeQuery, group, select
@@ -227,6 +228,28 @@ class AnalyticsDesk:
         if (last - first) > timedelta(days=3660):
             return None
         return self.trading_days(first, last)
+
+    # -- daily report -------------------------------------------------------------------------------------------
+
+    async def daily_report(self, account_id: str, day: date | None = None) -> DailyReport:
+        """The account's report for the trading day `day` (default: the current one)."""
+        now = self._shell.clock.now_ns()
+        day = day or self.book(now)
+        trades = [t for t in await self.closed_trades() if t.account_id == account_id]
+        paper = self.starting_balance(account_id)
+        rules = None if paper is None else self._shell.kernel.risk.rules(AccountId(account_id))
+        first = day.replace(day=1)
+        days = self.trading_days(first, day) or [day]
+        equity = equity_history(trades, paper or Decimal(0), days, rules, presorted=True)
+        todays = tuple(t for t in trades if t.trade_date == day)
+        statistics = compute_statistics(todays, presorted=True)
+        usage = rule_usage(
+            statistics.net_pnl,
+            None if rules is None else rules.daily_loss_limit,
+            next((e for e in equity if e.day == day), None),
+        )
+        month = pnl_calendar(trades, first, day)
+        return DailyReport(account_id, day, todays, statistics, month, equity, usage, now)
 
     # -- imports and exports -------------------------------------------------------------------------------------
 

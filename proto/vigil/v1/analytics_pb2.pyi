@@ -941,3 +941,68 @@ class ExportStatisticsResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ExportStatisticsResponse: _TypeAlias = ExportStatisticsResponse  # noqa: Y015
+
+@_typing.final
+class GetDailyReportRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ACCOUNT_ID_FIELD_NUMBER: _builtins.int
+    DATE_FIELD_NUMBER: _builtins.int
+    account_id: _builtins.str
+    """An account id or name."""
+    date: _builtins.str
+    """The trading day, YYYY-MM-DD; empty: the current one."""
+    def __init__(
+        self,
+        *,
+        account_id: _builtins.str = ...,
+        date: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_id", b"account_id", "date", b"date"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetDailyReportRequest: _TypeAlias = GetDailyReportRequest  # noqa: Y015
+
+@_typing.final
+class GetDailyReportResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DATE_FIELD_NUMBER: _builtins.int
+    NET_PNL_FIELD_NUMBER: _builtins.int
+    TRADES_FIELD_NUMBER: _builtins.int
+    DAILY_LOSS_USED_FIELD_NUMBER: _builtins.int
+    DAILY_LOSS_LIMIT_FIELD_NUMBER: _builtins.int
+    DISTANCE_TO_FLOOR_FIELD_NUMBER: _builtins.int
+    TEXT_FIELD_NUMBER: _builtins.int
+    HTML_FIELD_NUMBER: _builtins.int
+    date: _builtins.str
+    net_pnl: _builtins.str
+    trades: _builtins.int
+    daily_loss_used: _builtins.str
+    """Realised: the day's net loss against the daily loss limit; the end balance against the trailing floor."""
+    daily_loss_limit: _builtins.str
+    distance_to_floor: _builtins.str
+    text: _builtins.str
+    html: _builtins.str
+    def __init__(
+        self,
+        *,
+        date: _builtins.str = ...,
+        net_pnl: _builtins.str = ...,
+        trades: _builtins.int = ...,
+        daily_loss_used: _builtins.str = ...,
+        daily_loss_limit: _builtins.str = ...,
+        distance_to_floor: _builtins.str = ...,
+        text: _builtins.str = ...,
+        html: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["daily_loss_limit", b"daily_loss_limit", "daily_loss_used", b"daily_loss_used", "date", b"date", "distance_to_floor", b"distance_to_floor", "html", b"html", "net_pnl", b"net_pnl", "text", b"text", "trades", b"trades"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetDailyReportResponse: _TypeAlias = GetDailyReportResponse  # noqa: Y015

@@ -79,6 +79,11 @@ class AnalyticsServiceStub:
                 request_serializer=vigil_dot_v1_dot_analytics__pb2.GetStatisticsRequest.SerializeToString,
                 response_deserializer=vigil_dot_v1_dot_analytics__pb2.ExportStatisticsResponse.FromString,
                 _registered_method=True)
+        self.GetDailyReport = channel.unary_unary(
+                '/vigil.v1.AnalyticsService/GetDailyReport',
+                request_serializer=vigil_dot_v1_dot_analytics__pb2.GetDailyReportRequest.SerializeToString,
+                response_deserializer=vigil_dot_v1_dot_analytics__pb2.GetDailyReportResponse.FromString,
+                _registered_method=True)
 
 
 class AnalyticsServiceServicer:
@@ -146,6 +151,14 @@ class AnalyticsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetDailyReport(self, request, context):
+        """An account's daily report (the day's trades, P&L, statistics, rule usage, the month's calendar and equity)
+        as plain text and as a self-contained HTML file with charts.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AnalyticsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -188,6 +201,11 @@ def add_AnalyticsServiceServicer_to_server(servicer, server):
                     servicer.ExportStatistics,
                     request_deserializer=vigil_dot_v1_dot_analytics__pb2.GetStatisticsRequest.FromString,
                     response_serializer=vigil_dot_v1_dot_analytics__pb2.ExportStatisticsResponse.SerializeToString,
+            ),
+            'GetDailyReport': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetDailyReport,
+                    request_deserializer=vigil_dot_v1_dot_analytics__pb2.GetDailyReportRequest.FromString,
+                    response_serializer=vigil_dot_v1_dot_analytics__pb2.GetDailyReportResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -411,6 +429,33 @@ class AnalyticsService:
             '/vigil.v1.AnalyticsService/ExportStatistics',
             vigil_dot_v1_dot_analytics__pb2.GetStatisticsRequest.SerializeToString,
             vigil_dot_v1_dot_analytics__pb2.ExportStatisticsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetDailyReport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vigil.v1.AnalyticsService/GetDailyReport',
+            vigil_dot_v1_dot_analytics__pb2.GetDailyReportRequest.SerializeToString,
+            vigil_dot_v1_dot_analytics__pb2.GetDailyReportResponse.FromString,
             options,
             channel_credentials,
             insecure,

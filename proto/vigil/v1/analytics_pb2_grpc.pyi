@@ -56,6 +56,10 @@ class AnalyticsServiceStub:
     """The selected trades as CSV."""
     ExportStatistics: _grpc.UnaryUnaryMultiCallable[_analytics_pb2.GetStatisticsRequest, _analytics_pb2.ExportStatisticsResponse]
     """GetStatistics' answer as JSON (proto3 JSON mapping)."""
+    GetDailyReport: _grpc.UnaryUnaryMultiCallable[_analytics_pb2.GetDailyReportRequest, _analytics_pb2.GetDailyReportResponse]
+    """An account's daily report (the day's trades, P&L, statistics, rule usage, the month's calendar and equity)
+    as plain text and as a self-contained HTML file with charts.
+    """
 
 @_typing.type_check_only
 class AnalyticsServiceAsyncStub(AnalyticsServiceStub):
@@ -85,6 +89,10 @@ class AnalyticsServiceAsyncStub(AnalyticsServiceStub):
     """The selected trades as CSV."""
     ExportStatistics: _aio.UnaryUnaryMultiCallable[_analytics_pb2.GetStatisticsRequest, _analytics_pb2.ExportStatisticsResponse]  # type: ignore[assignment]
     """GetStatistics' answer as JSON (proto3 JSON mapping)."""
+    GetDailyReport: _aio.UnaryUnaryMultiCallable[_analytics_pb2.GetDailyReportRequest, _analytics_pb2.GetDailyReportResponse]  # type: ignore[assignment]
+    """An account's daily report (the day's trades, P&L, statistics, rule usage, the month's calendar and equity)
+    as plain text and as a self-contained HTML file with charts.
+    """
 
 class AnalyticsServiceServicer(metaclass=_abc_1.ABCMeta):
     """Analytics and the trading journal over closed trades (paper, manual, strategy, imported): the statistics of
@@ -159,5 +167,15 @@ class AnalyticsServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_analytics_pb2.ExportStatisticsResponse, _abc.Awaitable[_analytics_pb2.ExportStatisticsResponse]]:
         """GetStatistics' answer as JSON (proto3 JSON mapping)."""
+
+    @_abc_1.abstractmethod
+    def GetDailyReport(
+        self,
+        request: _analytics_pb2.GetDailyReportRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_analytics_pb2.GetDailyReportResponse, _abc.Awaitable[_analytics_pb2.GetDailyReportResponse]]:
+        """An account's daily report (the day's trades, P&L, statistics, rule usage, the month's calendar and equity)
+        as plain text and as a self-contained HTML file with charts.
+        """
 
 def add_AnalyticsServiceServicer_to_server(servicer: AnalyticsServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
