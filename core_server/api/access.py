@@ -51,6 +51,9 @@ _SERVICES: dict[str, dict[str, Role]] = {
         "GetStatistics": V, "GetCalendar": V, "GetEquityCurve": V, "GetExcursions": V, "UpdateJournal": T,
         "ImportTrades": T, "ExportTrades": V, "ExportStatistics": V, "GetDailyReport": V,
     },
+    "vigil.v1.NotificationService": {
+        "GetNotificationStatus": V, "SendTestNotification": A, "SendDailyReports": T, "SetCoachingRules": T,
+    },
 }  # fmt: skip
 
 METHOD_ROLES: dict[str, Role] = {

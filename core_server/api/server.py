@@ -22,6 +22,7 @@ from core_server.api.commissions import CommissionServicer
 from core_server.api.execution import ExecutionServicer
 from core_server.api.interceptors import AccessInterceptor, RequestContextInterceptor
 from core_server.api.market_data import MarketDataServicer
+from core_server.api.notifications import NotificationServicer
 from core_server.api.risk import RiskServicer
 from core_server.api.signals import SignalServicer
 from core_server.api.trades import TradeServicer
@@ -37,6 +38,8 @@ from vigil.v1 import (
     execution_pb2_grpc,
     market_data_pb2,
     market_data_pb2_grpc,
+    notifications_pb2,
+    notifications_pb2_grpc,
     risk_pb2,
     risk_pb2_grpc,
     signals_pb2,
@@ -56,6 +59,7 @@ SERVICE_NAMES: tuple[str, ...] = (
     commissions_pb2.DESCRIPTOR.services_by_name["CommissionService"].full_name,
     access_pb2.DESCRIPTOR.services_by_name["AccessService"].full_name,
     analytics_pb2.DESCRIPTOR.services_by_name["AnalyticsService"].full_name,
+    notifications_pb2.DESCRIPTOR.services_by_name["NotificationService"].full_name,
 )
 FEED_SERVICES = ("", SERVICE_NAMES[0])  # what a stopped feed takes down: market data, and the server as a whole
 _SERVING = health_pb2.HealthCheckResponse.SERVING
@@ -105,6 +109,7 @@ def build_grpc_server(
     risk: RiskServicer,
     access: AccessServicer,
     analytics: AnalyticsServicer,
+    notifications: NotificationServicer,
     commissions: CommissionServicer | None = None,
     open_mode: bool = False,
 ) -> GrpcServer:
@@ -126,6 +131,7 @@ def build_grpc_server(
         commissions_pb2_grpc.add_CommissionServiceServicer_to_server(commissions, server)
     access_pb2_grpc.add_AccessServiceServicer_to_server(access, server)
     analytics_pb2_grpc.add_AnalyticsServiceServicer_to_server(analytics, server)
+    notifications_pb2_grpc.add_NotificationServiceServicer_to_server(notifications, server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     names = (*SERVICE_NAMES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME)

@@ -229,6 +229,24 @@ class AnalyticsDesk:
             return None
         return self.trading_days(first, last)
 
+    # -- coaching -------------------------------------------------------------------------------------------------
+
+    def paper_accounts(self) -> list[str]:
+        return [str(a.account_id) for a in self._execution.engine.accounts()]
+
+    async def best_session(self, account_id: str) -> tuple[str | None, int]:
+        """The account's session window with the best expectancy (net per trade), and its closed trades."""
+        query = TradeQuery(account_ids=frozenset({account_id}))
+        groups = await self._memoised(("groups", query, GroupBy.SESSION), lambda: self._groups(query, GroupBy.SESSION))
+        count = sum(s.trades for _, s in groups)
+        ranked = [(s.expectancy, label) for label, s in groups if s.expectancy is not None]
+        return (max(ranked)[1] if ranked else None), count
+
+    async def average_loser_hold(self, account_id: str) -> int | None:
+        query = TradeQuery(account_ids=frozenset({account_id}))
+        overall = await self._memoised(("overall", query, None), lambda: self._overall(query, None))
+        return overall.average_hold_loss_ns
+
     # -- daily report -------------------------------------------------------------------------------------------
 
     async def daily_report(self, account_id: str, day: date | None = None) -> DailyReport:

@@ -91,6 +91,14 @@ class Notifier:
             except asyncio.QueueFull:
                 self.status[channel.name].dropped += 1
 
+    def publish_to_all(self, notification: Notification) -> None:
+        """Queue it for every channel whatever its event filter (a test message)."""
+        for channel in self.channels:
+            try:
+                self._queues[channel.name].put_nowait(notification)
+            except asyncio.QueueFull:
+                self.status[channel.name].dropped += 1
+
     def statuses(self) -> list[ChannelStatus]:
         for name, queue in self._queues.items():
             self.status[name].queued = queue.qsize()
