@@ -16,6 +16,7 @@ from clients.sdk.errors import NotFoundError
 from clients.sdk.execution_calls import ExecutionCalls
 from clients.sdk.market_data_calls import MarketDataCalls
 from clients.sdk.models import ConnectionState, ServingStatus
+from clients.sdk.notification_calls import NotificationCalls
 from clients.sdk.risk_calls import RiskCalls
 from clients.sdk.signal_calls import SignalCalls
 from clients.sdk.trade_calls import TradeCalls
@@ -31,7 +32,15 @@ _SERVING = {
 
 
 class VigilClient(
-    MarketDataCalls, SignalCalls, ExecutionCalls, TradeCalls, RiskCalls, CommissionCalls, AccessCalls, AnalyticsCalls
+    MarketDataCalls,
+    SignalCalls,
+    ExecutionCalls,
+    TradeCalls,
+    RiskCalls,
+    CommissionCalls,
+    AccessCalls,
+    AnalyticsCalls,
+    NotificationCalls,
 ):
     """Async client for a Vigil server.
 

@@ -3,12 +3,18 @@ daily reports on demand, a test message, the channel status and the coaching rul
 
 from __future__ import annotations
 
+import asyncio
+import io
 import json
 from collections.abc import AsyncIterator
 
 import grpc
 import pytest
 
+from clients.cli import exit_codes
+from clients.cli.main import main
+from clients.sdk.client import VigilClient
+from clients.sdk.notifications import CoachingRules
 from core_server.app import RunningServer, start
 from core_server.config import PaperConfig
 from core_server.feeds.catalog import FeedPlan
@@ -95,3 +101,21 @@ async def test_without_channels_a_test_message_is_refused(vigil_server: str) -> 
         with pytest.raises(grpc.aio.AioRpcError) as caught:
             await stub.SendTestNotification(pb.SendTestNotificationRequest())
         assert caught.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+
+
+async def test_sdk_and_cli(notifying: RunningServer, hook: Receiver) -> None:
+    async with VigilClient(notifying.address) as client:
+        status = await client.get_notification_status()
+        assert [c.name for c in status.channels] == ["all", "chat"] and status.coaching.losses_in_a_row == 1
+        rules = await client.set_coaching_rules(CoachingRules(daily_loss_share=None, losses_in_a_row=2))
+        assert rules.daily_loss_share is None and rules.losses_in_a_row == 2
+        assert await client.send_test_notification() == 2
+
+    def vigil(*argv: str) -> tuple[int, str]:
+        out, err = io.StringIO(), io.StringIO()
+        return main(["--target", notifying.address, *argv], stdout=out, stderr=err), out.getvalue()
+
+    code, out = await asyncio.to_thread(vigil, "notify", "status")
+    assert code == exit_codes.OK and "all      webhook" in out and "alert at 2 losing trades in a row" in out
+    code, out = await asyncio.to_thread(vigil, "notify", "reports")
+    assert (code, out.strip()) == (exit_codes.OK, "sent 1 daily reports")
