@@ -29,6 +29,19 @@ SELECT id, account_id, contract_id, direction, source, strategy_id, strategy_ver
 FROM trades WHERE closed_ns IS NOT NULL AND account_id IS NOT NULL
 ORDER BY closed_ns, id
 """
+# Slippage paid per trade, in ticks: each fill against its order's reference price (a stop or stop-limit's stop,
+# a limit's limit), adverse positive; market orders keep no reference price and count nothing.
+_SLIPPAGE = """
+SELECT t.id, sum((f.price - COALESCE(o.stop_price, o.limit_price)) * f.quantity
+                 * CASE f.side WHEN 'buy' THEN 1 ELSE -1 END) AS ticks
+FROM trades t
+JOIN paper_fills f ON f.account_id = t.account_id AND f.contract_id = t.contract_id
+                  AND f.ts_ns >= t.created_ns AND f.ts_ns <= t.closed_ns
+JOIN paper_orders o ON o.id = f.order_id
+WHERE t.closed_ns IS NOT NULL AND o.order_type IN ('stop', 'stop_limit', 'limit')
+  AND COALESCE(o.stop_price, o.limit_price) IS NOT NULL
+GROUP BY t.id
+"""
 _EXISTING = "SELECT id FROM trades WHERE id = ANY($1::text[])"
 # An imported trip: closed, no stop (no R), no excursion observed, never open, so nothing restores it into the kernel.
 _INSERT_IMPORTED = """
@@ -68,7 +81,8 @@ class AnalyticsRepository:
         """Every closed, executed trade in exit order, booked with `book` (exit ns -> trading day)."""
         with unavailable_on_connection_failure():
             records = await self._pool.fetch(_SELECT_CLOSED)
-        return [facts_from_record(r, book) for r in records]
+            slippage = {r["id"]: int(r["ticks"]) for r in await self._pool.fetch(_SLIPPAGE)}
+        return [facts_from_record(r, book, slippage.get(r["id"], 0)) for r in records]
 
 
 def imported_row(t: ImportedTrip) -> tuple[Any, ...]:
@@ -81,8 +95,9 @@ def imported_row(t: ImportedTrip) -> tuple[Any, ...]:
     )  # fmt: skip
 
 
-def facts_from_record(r: Mapping[str, Any], book: Callable[[int], date]) -> TradeFacts:
+def facts_from_record(r: Mapping[str, Any], book: Callable[[int], date], slippage_ticks: int = 0) -> TradeFacts:
     contract_id: str = r["contract_id"]
+    tick_value = INSTRUMENTS[contract_id[:-5]].tick_value
     return TradeFacts(
         trade_id=r["id"],
         account_id=r["account_id"],
@@ -99,7 +114,8 @@ def facts_from_record(r: Mapping[str, Any], book: Callable[[int], date]) -> Trad
         realised_ticks=r["realised_ticks"],
         mfe_ticks=r["mfe_ticks"],
         mae_ticks=r["mae_ticks"],
-        tick_value=INSTRUMENTS[contract_id[:-5]].tick_value,
+        tick_value=tick_value,
+        slippage=slippage_ticks * tick_value,
         break_even_exit=r["status"] == TradeStatus.BREAK_EVEN.value,
         excursion_known=r["source"] != "imported",
         strategy_id=r["strategy_id"],
