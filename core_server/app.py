@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
@@ -102,25 +102,38 @@ class RunningServer:
         return f"{host}:{self.port}"
 
     async def stop(self) -> None:
+        """Stop accepting calls, let calls in flight finish (a short grace), drain every writer in order, close the
+        store. A step that fails is logged and the next one still runs (core_server.shutdown bounds the whole)."""
         if self.stopped:
             return
         self.stopped = True
         log.info("server.stopping")
-        await self.grpc.not_serving()
+        await _step("grpc.not_serving", self.grpc.not_serving())
         await _cancel(self.feed_tasks)
-        await self.grpc.server.stop(SHUTDOWN_GRACE_S)
+        await _step("grpc.stop", self.grpc.server.stop(SHUTDOWN_GRACE_S))
         await _cancel(self.service_tasks)
-        await self.shell.writer.stop()  # every decision the kernel made, in order
+        await _step("journal.drain", self.shell.writer.stop())  # every decision the kernel made, in order
         self.bus.close_all()
         # A candle still forming at shutdown will never see the rest of its bucket from this run: store it
         # incomplete (a restart continues it, still incomplete).
         self.candle_writer.put([c._replace(complete=False) for c in self.kernel.market.forming_candles()])
-        await self.candle_writer.flush()
-        await self.tick_writer.close()
-        await self.pool.close()  # type: ignore[attr-defined]
-        if self.embedded is not None:
-            await self.embedded.stop()
+        await _step("candles.drain", self.candle_writer.flush())
+        await _step("ticks.drain", self.tick_writer.close())
+        await _step("store.close", self.pool.close())  # type: ignore[attr-defined]
+        await self.stop_embedded()
         log.info("server.stopped")
+
+    async def stop_embedded(self) -> None:
+        """Stop the embedded PostgreSQL (also what a shutdown that ran out of time still does)."""
+        if self.embedded is not None:
+            await _step("store.embedded_stop", self.embedded.stop())
+
+
+async def _step(name: str, step: Awaitable[object]) -> None:
+    try:
+        await step
+    except Exception:
+        log.exception("server.stop_step_failed", step=name)
 
 
 async def _cancel(tasks: Sequence[asyncio.Task[None]]) -> None:

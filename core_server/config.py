@@ -48,6 +48,7 @@ class Config:
     log_format: str = "auto"
     tick_buffer_max: int = 2_000_000
     forming_interval_ms: int = 250
+    shutdown_timeout_s: float = 30.0  # VIGIL_SHUTDOWN_TIMEOUT_S: the orderly stop's bound, then exit anyway
     signal_approval: str = "auto"  # auto: confirmed signals trade at once; manual: wait for ApproveSignal
     excursion_price: str = "last"  # MFE/MAE from the last trade, or bid for longs and ask for shorts
     break_even: bool = True
@@ -127,6 +128,7 @@ class Config:
             log_format=get("VIGIL_LOG_FORMAT", "auto").strip().lower(),
             tick_buffer_max=_int(get, "VIGIL_TICK_BUFFER_MAX", 2_000_000),
             forming_interval_ms=_int(get, "VIGIL_FORMING_INTERVAL_MS", 250),
+            shutdown_timeout_s=_number(get, "VIGIL_SHUTDOWN_TIMEOUT_S", 30.0, low=1.0, high=3600.0),
             excursion_price=excursion_price,
             break_even=SWITCHES[break_even],
             break_even_r=_positive_decimal(get, "VIGIL_BREAK_EVEN_R", Decimal(1)),
