@@ -41,6 +41,8 @@ from core_server.live.signal_desk import SignalDesk
 from core_server.live.trade_desk import TradeDesk
 from core_server.market_data.candle_writer import CandleWriter
 from core_server.market_data.engine import CLOSE_GRACE_NS, MarketDataEngine
+from core_server.metrics.registry import ServerMetrics
+from core_server.metrics.wiring import MetricsService, server_sources
 from core_server.model.clock import NS_PER_MS, Clock, LiveClock
 from core_server.model.errors import InvalidArgument, Unavailable
 from core_server.model.instruments import Contract
@@ -84,6 +86,7 @@ class RunningServer:
     risk: RiskDesk
     trades: TradeDesk
     signals: SignalDesk
+    metrics: MetricsService | None = None
     feed_tasks: list[asyncio.Task[None]] = field(default_factory=list)
     service_tasks: list[asyncio.Task[None]] = field(default_factory=list)
     stopped: bool = False
@@ -111,6 +114,8 @@ class RunningServer:
         await _step("grpc.not_serving", self.grpc.not_serving())
         await _cancel(self.feed_tasks)
         await _step("grpc.stop", self.grpc.server.stop(SHUTDOWN_GRACE_S))
+        if self.metrics is not None:
+            await _step("metrics.stop", self.metrics.stop())
         await _cancel(self.service_tasks)
         await _step("journal.drain", self.shell.writer.stop())  # every decision the kernel made, in order
         self.bus.close_all()
@@ -297,6 +302,9 @@ async def _assemble(
     await restore_live(core, stores, seed=paper.seed, default_account=default, default_preset=default_preset)
 
     accounts = AccountResolver(core.execution)
+    metrics = MetricsService(ServerMetrics())
+    sources = server_sources(shell, market, tick_writer, candle_writer, core.risk, bus)
+    await metrics.start(config.metrics_listen, sources, bus)
     grpc_server = build_grpc_server(
         config.listen,
         config.api_keys,
@@ -305,13 +313,14 @@ async def _assemble(
         trades=TradeServicer(clock, core.trades, accounts),
         execution=ExecutionServicer(clock, core.execution, accounts),
         risk=RiskServicer(core.risk, accounts),
+        metrics=metrics.metrics,
     )
     await grpc_server.server.start()
     await grpc_server.serving()
     market.add_feed_state_listener(grpc_server.feed_states_changed)
     running = RunningServer(
         config, grpc_server, market, shell, bus, plan, tick_writer, candle_writer, pool, embedded,
-        core.execution, core.risk, core.trades, core.signals,
+        core.execution, core.risk, core.trades, core.signals, metrics,
     )  # fmt: skip
     running.service_tasks = [
         asyncio.create_task(tick_writer.run(), name="tick-writer"),

@@ -48,6 +48,7 @@ class Config:
     log_format: str = "auto"
     tick_buffer_max: int = 2_000_000
     forming_interval_ms: int = 250
+    metrics_listen: str = ""  # VIGIL_METRICS_LISTEN host:port of /metrics (Prometheus); empty: not served
     shutdown_timeout_s: float = 30.0  # VIGIL_SHUTDOWN_TIMEOUT_S: the orderly stop's bound, then exit anyway
     signal_approval: str = "auto"  # auto: confirmed signals trade at once; manual: wait for ApproveSignal
     excursion_price: str = "last"  # MFE/MAE from the last trade, or bid for longs and ask for shorts
@@ -104,6 +105,9 @@ class Config:
         listen = get("VIGIL_LISTEN", "127.0.0.1:50051").strip()
         if ":" not in listen:
             raise ConfigError("VIGIL_LISTEN", "use host:port, e.g. 127.0.0.1:50051")
+        metrics_listen = get("VIGIL_METRICS_LISTEN", "").strip()
+        if metrics_listen and not metrics_listen.rpartition(":")[2].isdigit():
+            raise ConfigError("VIGIL_METRICS_LISTEN", "use host:port, e.g. 127.0.0.1:9464")
         replay_file = get("VIGIL_REPLAY_FILE")
         if feed == "replay" and not replay_file and not get("VIGIL_REPLAY_FROM"):
             raise ConfigError(
@@ -128,6 +132,7 @@ class Config:
             log_format=get("VIGIL_LOG_FORMAT", "auto").strip().lower(),
             tick_buffer_max=_int(get, "VIGIL_TICK_BUFFER_MAX", 2_000_000),
             forming_interval_ms=_int(get, "VIGIL_FORMING_INTERVAL_MS", 250),
+            metrics_listen=metrics_listen,
             shutdown_timeout_s=_number(get, "VIGIL_SHUTDOWN_TIMEOUT_S", 30.0, low=1.0, high=3600.0),
             excursion_price=excursion_price,
             break_even=SWITCHES[break_even],

@@ -18,9 +18,11 @@ from grpc_reflection.v1alpha import reflection
 from core_server.api.execution import ExecutionServicer
 from core_server.api.interceptors import ApiKeyInterceptor, RequestContextInterceptor
 from core_server.api.market_data import MarketDataServicer
+from core_server.api.metrics_interceptor import MetricsInterceptor
 from core_server.api.risk import RiskServicer
 from core_server.api.signals import SignalServicer
 from core_server.api.trades import TradeServicer
+from core_server.metrics.registry import ServerMetrics
 from core_server.model.feed_status import FeedState
 from vigil.v1 import (
     execution_pb2,
@@ -90,10 +92,14 @@ def build_grpc_server(
     execution: ExecutionServicer,
     trades: TradeServicer,
     risk: RiskServicer,
+    metrics: ServerMetrics | None = None,
 ) -> GrpcServer:
     interceptors: list[grpc.aio.ServerInterceptor] = [RequestContextInterceptor()]
     if api_keys:
         interceptors.append(ApiKeyInterceptor(api_keys))
+    if metrics is not None:
+        interceptors.insert(0, MetricsInterceptor(metrics))  # outermost: refused calls count too
+        market_data.observe_delivery(metrics.delivered)
     server = grpc.aio.server(
         interceptors=interceptors,
         options=[("grpc.so_reuseport", 0), ("grpc.max_send_message_length", 16 * 1024 * 1024)],
