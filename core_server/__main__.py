@@ -1,4 +1,5 @@
-"""`python -m core_server`: run the Vigil server until SIGINT or SIGTERM (core_server.shutdown)."""
+"""`python -m core_server` / `vigil-server`: run the Vigil server until SIGINT or SIGTERM (core_server.shutdown);
+`config check` checks the configuration (core_server.config_check)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,9 @@ from core_server.shutdown import ShutdownSignals, stop_within
 from core_server.storage.database import StoreUnreachable
 
 log = structlog.get_logger("core_server")
+
+USAGE = """usage: vigil-server [serve]        run the server (python -m core_server)
+       vigil-server config check print the effective configuration (secrets masked) and every problem"""
 
 
 async def serve(config: Config) -> int:
@@ -40,6 +44,14 @@ async def serve(config: Config) -> int:
 
 
 def main() -> None:
+    command = sys.argv[1:]
+    if command[:2] == ["config", "check"]:
+        from core_server.config_check import check
+
+        sys.exit(check())
+    if command and command != ["serve"]:
+        print(USAGE, file=sys.stderr)
+        sys.exit(2 if command[0] not in ("-h", "--help", "help") else 0)
     try:
         config = Config.from_env()
     except ConfigError as exc:

@@ -186,9 +186,8 @@ def kernel_settings(
         break_even_trigger_r=config.break_even_r,
         break_even_offset_ticks=config.break_even_offset_ticks,
     )
-    name = config.env.get("VIGIL_RISK_PRESET", "").strip()
     try:
-        default = preset(name) if name else None
+        default = preset(config.risk_preset) if config.risk_preset else None
     except InvalidArgument as exc:
         raise ConfigError("VIGIL_RISK_PRESET", exc.reason) from None
     if signal_settings is None and config.signal_approval == "manual":
