@@ -54,6 +54,16 @@ _SERVING = health_pb2.HealthCheckResponse.SERVING
 _NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
 
 
+@dataclass(frozen=True, slots=True)
+class TlsFiles:
+    """PEM bytes: the certificate chain and key the server presents; with `client_ca`, clients must present a
+    certificate signed by it (mutual TLS)."""
+
+    cert_chain: bytes
+    private_key: bytes
+    client_ca: bytes | None = None
+
+
 @dataclass(slots=True)
 class GrpcServer:
     server: grpc.aio.Server
@@ -97,6 +107,7 @@ def build_grpc_server(
     risk: RiskServicer,
     access: AccessServicer,
     open_mode: bool = False,
+    tls: TlsFiles | None = None,
 ) -> GrpcServer:
     """`open_mode`: no-key mode (calls without a key act as the local admin); see AccessInterceptor."""
     interceptors: list[grpc.aio.ServerInterceptor] = [
@@ -117,7 +128,15 @@ def build_grpc_server(
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     names = (*SERVICE_NAMES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME)
     reflection.enable_server_reflection(names, server)
-    port = server.add_insecure_port(listen)
+    if tls is None:
+        port = server.add_insecure_port(listen)
+    else:
+        credentials = grpc.ssl_server_credentials(
+            [(tls.private_key, tls.cert_chain)],
+            root_certificates=tls.client_ca,
+            require_client_auth=tls.client_ca is not None,
+        )
+        port = server.add_secure_port(listen, credentials)
     if port == 0:
         raise OSError(f"cannot listen on {listen}")
     return GrpcServer(server, health_servicer, port)
