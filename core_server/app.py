@@ -17,6 +17,7 @@ import structlog
 from core_server.access.keyring import KeyRing
 from core_server.api.access_service import AccessServicer
 from core_server.api.accounts import AccountResolver
+from core_server.api.commissions import CommissionServicer
 from core_server.api.execution import ExecutionServicer
 from core_server.api.market_data import MarketDataServicer
 from core_server.api.risk import RiskServicer
@@ -35,6 +36,7 @@ from core_server.feeds.catalog import FeedPlan, plan_feed
 from core_server.kernel.assembly import KernelSettings
 from core_server.kernel.kernel import SignalExecution, TradingKernel
 from core_server.live.assembly import LiveStores, build_live, restore_live
+from core_server.live.commission_desk import CommissionDesk
 from core_server.live.execution_desk import ExecutionDesk
 from core_server.live.restore import DefaultAccount
 from core_server.live.risk_desk import RiskDesk
@@ -53,6 +55,7 @@ from core_server.risk.presets import preset
 from core_server.signals.settings import ApprovalMode, SignalSettings, settings_with
 from core_server.storage.api_keys import ApiKeyRepository
 from core_server.storage.candles import CandleRepository
+from core_server.storage.commissions import CommissionRepository
 from core_server.storage.database import connect_pool, describe_dsn
 from core_server.storage.embedded import EmbeddedPostgres, default_data_dir
 from core_server.storage.execution import ExecutionRepository
@@ -185,7 +188,7 @@ def kernel_settings(
         price_bands=PriceBands(paper.price_band, dict(paper.price_bands)),
         default_max_order_size=paper.max_order_size,
         market_hours=MarketHours.DECLARED_OPEN if config.market_declared_open else MarketHours.EXCHANGE,
-        commissions=CommissionSchedule(default=paper.commission),
+        commissions=CommissionSchedule.broker(dict(paper.commissions), flat=paper.commission),
         excursions=excursions,
         default_rules=default.rules if default is not None else None,
         quote_price_mode=config.quote_price,
@@ -274,6 +277,7 @@ async def _assemble(
         TradeRepository(pool),
         SignalRepository(pool),
         candle_repository,
+        CommissionRepository(pool),
     )
     core = build_live(
         clock,
@@ -313,6 +317,7 @@ async def _assemble(
         trades=TradeServicer(clock, core.trades, accounts),
         execution=ExecutionServicer(clock, core.execution, accounts),
         risk=RiskServicer(core.risk, accounts),
+        commissions=CommissionServicer(CommissionDesk(shell), accounts),
         access=AccessServicer(clock, keys, accounts),
         open_mode=config.no_key_mode,
         tls=tls_files(config),

@@ -2,6 +2,7 @@
 
 from clients.sdk.access import ApiKey, CreatedKey, Identity, Role
 from clients.sdk.client import DEFAULT_TARGET, VigilClient
+from clients.sdk.commissions import CommissionRate
 from clients.sdk.errors import (
     AlreadyExistsError,
     AuthenticationError,
@@ -69,8 +70,12 @@ from clients.sdk.risk import (
     TrailingMode,
 )
 from clients.sdk.signals import (
+    BracketLeg,
     CheckOutcome,
+    LegKind,
+    LegType,
     Signal,
+    SignalAction,
     SignalCheck,
     SignalDirection,
     SignalEvent,
@@ -90,12 +95,14 @@ __all__ = [
     "ApiKey",
     "AuthenticationError",
     "BracketBatchResult",
+    "BracketLeg",
     "BracketResult",
     "BracketSpec",
     "BreachMode",
     "CancelAllResult",
     "Candle",
     "CheckOutcome",
+    "CommissionRate",
     "ConnectionState",
     "Contract",
     "CreatedKey",
@@ -112,6 +119,8 @@ __all__ = [
     "Instrument",
     "InternalError",
     "InvalidArgumentError",
+    "LegKind",
+    "LegType",
     "NotFoundError",
     "OcoResult",
     "Order",
@@ -138,6 +147,7 @@ __all__ = [
     "ServingStatus",
     "SessionCalendar",
     "Signal",
+    "SignalAction",
     "SignalCheck",
     "SignalDirection",
     "SignalEvent",

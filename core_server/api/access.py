@@ -46,6 +46,7 @@ _SERVICES: dict[str, dict[str, Role]] = {
         "EmergencyStop": A, "Resume": A,
     },
     "vigil.v1.AccessService": {"CreateApiKey": A, "ListApiKeys": A, "RevokeApiKey": A, "WhoAmI": V},
+    "vigil.v1.CommissionService": {"GetCommissionRates": V, "SetCommissionRates": A},
 }  # fmt: skip
 
 METHOD_ROLES: dict[str, Role] = {

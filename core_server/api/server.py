@@ -17,6 +17,7 @@ from grpc_reflection.v1alpha import reflection
 
 from core_server.access.keyring import KeyRing
 from core_server.api.access_service import AccessServicer
+from core_server.api.commissions import CommissionServicer
 from core_server.api.execution import ExecutionServicer
 from core_server.api.interceptors import AccessInterceptor, RequestContextInterceptor
 from core_server.api.market_data import MarketDataServicer
@@ -27,6 +28,8 @@ from core_server.model.feed_status import FeedState
 from vigil.v1 import (
     access_pb2,
     access_pb2_grpc,
+    commissions_pb2,
+    commissions_pb2_grpc,
     execution_pb2,
     execution_pb2_grpc,
     market_data_pb2,
@@ -47,6 +50,7 @@ SERVICE_NAMES: tuple[str, ...] = (
     execution_pb2.DESCRIPTOR.services_by_name["ExecutionService"].full_name,
     trades_pb2.DESCRIPTOR.services_by_name["TradeService"].full_name,
     risk_pb2.DESCRIPTOR.services_by_name["RiskService"].full_name,
+    commissions_pb2.DESCRIPTOR.services_by_name["CommissionService"].full_name,
     access_pb2.DESCRIPTOR.services_by_name["AccessService"].full_name,
 )
 FEED_SERVICES = ("", SERVICE_NAMES[0])  # what a stopped feed takes down: market data, and the server as a whole
@@ -106,6 +110,7 @@ def build_grpc_server(
     trades: TradeServicer,
     risk: RiskServicer,
     access: AccessServicer,
+    commissions: CommissionServicer | None = None,
     open_mode: bool = False,
     tls: TlsFiles | None = None,
 ) -> GrpcServer:
@@ -123,6 +128,8 @@ def build_grpc_server(
     execution_pb2_grpc.add_ExecutionServiceServicer_to_server(execution, server)
     trades_pb2_grpc.add_TradeServiceServicer_to_server(trades, server)
     risk_pb2_grpc.add_RiskServiceServicer_to_server(risk, server)
+    if commissions is not None:
+        commissions_pb2_grpc.add_CommissionServiceServicer_to_server(commissions, server)
     access_pb2_grpc.add_AccessServiceServicer_to_server(access, server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
