@@ -15,6 +15,7 @@ import asyncpg
 import structlog
 
 from core_server.access.keyring import KeyRing
+from core_server.access.rate import RateLimiter
 from core_server.api.access_service import AccessServicer
 from core_server.api.accounts import AccountResolver
 from core_server.api.commissions import CommissionServicer
@@ -321,6 +322,8 @@ async def _assemble(
         access=AccessServicer(clock, keys, accounts),
         open_mode=config.no_key_mode,
         tls=tls_files(config),
+        limiter=RateLimiter(config.order_rate, config.order_burst),
+        now_ns=clock.now_ns,
     )
     await grpc_server.server.start()
     await grpc_server.serving()

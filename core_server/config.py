@@ -37,6 +37,8 @@ class Config:
     tls_key: Path | None = None  # VIGIL_TLS_KEY: its private key (PEM)
     tls_client_ca: Path | None = None  # VIGIL_TLS_CLIENT_CA: require client certificates signed by this CA (mTLS)
     insecure: bool = False  # VIGIL_INSECURE=1: allow plaintext on a non-loopback address (behind your own TLS proxy)
+    order_rate: Decimal = Decimal(20)  # VIGIL_ORDER_RATE: order-placing RPCs a second per key (0: no limit) ...
+    order_burst: int = 40  # VIGIL_ORDER_BURST: ... and at most this many at once
     database_url: str | None = None
     data_dir: Path | None = None  # embedded PostgreSQL lives under it; None = the user's data directory
     feed: str = "simulated"
@@ -153,6 +155,8 @@ class Config:
             tls_key=_path(get, "VIGIL_TLS_KEY"),
             tls_client_ca=_path(get, "VIGIL_TLS_CLIENT_CA"),
             insecure=_switch(get, "VIGIL_INSECURE", False),
+            order_rate=_rate(get, "VIGIL_ORDER_RATE", Decimal(20)),
+            order_burst=_bounded_int(get, "VIGIL_ORDER_BURST", 40, 1, 100_000),
             database_url=get("DATABASE_URL") or None,
             data_dir=Path(get("VIGIL_DATA_DIR", "")).expanduser() if get("VIGIL_DATA_DIR") else None,
             feed=feed,
@@ -184,6 +188,25 @@ class Config:
 def _path(get: object, name: str) -> Path | None:
     raw = (get(name) or "").strip()  # type: ignore[operator]
     return Path(raw).expanduser() if raw else None
+
+
+def _rate(get: object, name: str, default: Decimal) -> Decimal:
+    raw = (get(name) or "").strip()  # type: ignore[operator]
+    if not raw:
+        return default
+    try:
+        value = parse_decimal(raw, name, places=3, low=Decimal(0), high=Decimal(1_000_000))
+    except InvalidArgument as exc:
+        raise ConfigError(name, f"{raw!r}: {exc.reason} (requests a second; 0: no limit)") from None
+    assert value is not None
+    return value
+
+
+def _bounded_int(get: object, name: str, default: int, low: int, high: int) -> int:
+    value = _int(get, name, default)
+    if not low <= value <= high:
+        raise ConfigError(name, f"{value} is outside {low}..{high}")
+    return value
 
 
 def _int(get: object, name: str, default: int) -> int:

@@ -8,7 +8,8 @@ it streams again; a graceful shutdown makes everything NOT_SERVING for good.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import grpc
@@ -16,6 +17,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from core_server.access.keyring import KeyRing
+from core_server.access.rate import RateLimiter
 from core_server.api.access_service import AccessServicer
 from core_server.api.commissions import CommissionServicer
 from core_server.api.execution import ExecutionServicer
@@ -113,11 +115,13 @@ def build_grpc_server(
     commissions: CommissionServicer | None = None,
     open_mode: bool = False,
     tls: TlsFiles | None = None,
+    limiter: RateLimiter | None = None,
+    now_ns: Callable[[], int] = time.time_ns,
 ) -> GrpcServer:
     """`open_mode`: no-key mode (calls without a key act as the local admin); see AccessInterceptor."""
     interceptors: list[grpc.aio.ServerInterceptor] = [
         RequestContextInterceptor(),
-        AccessInterceptor(keys, open_mode=open_mode),
+        AccessInterceptor(keys, open_mode=open_mode, limiter=limiter, now_ns=now_ns),
     ]
     server = grpc.aio.server(
         interceptors=interceptors,
