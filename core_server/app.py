@@ -15,6 +15,7 @@ import asyncpg
 import structlog
 
 from core_server.api.accounts import AccountResolver
+from core_server.api.commissions import CommissionServicer
 from core_server.api.execution import ExecutionServicer
 from core_server.api.market_data import MarketDataServicer
 from core_server.api.risk import RiskServicer
@@ -33,6 +34,7 @@ from core_server.feeds.catalog import FeedPlan, plan_feed
 from core_server.kernel.assembly import KernelSettings
 from core_server.kernel.kernel import SignalExecution, TradingKernel
 from core_server.live.assembly import LiveStores, build_live, restore_live
+from core_server.live.commission_desk import CommissionDesk
 from core_server.live.execution_desk import ExecutionDesk
 from core_server.live.restore import DefaultAccount
 from core_server.live.risk_desk import RiskDesk
@@ -50,6 +52,7 @@ from core_server.risk.days import MarketHours
 from core_server.risk.presets import preset
 from core_server.signals.settings import ApprovalMode, SignalSettings, settings_with
 from core_server.storage.candles import CandleRepository
+from core_server.storage.commissions import CommissionRepository
 from core_server.storage.database import connect_pool, describe_dsn
 from core_server.storage.embedded import EmbeddedPostgres, default_data_dir
 from core_server.storage.execution import ExecutionRepository
@@ -174,7 +177,7 @@ def kernel_settings(
         price_bands=PriceBands(paper.price_band, dict(paper.price_bands)),
         default_max_order_size=paper.max_order_size,
         market_hours=MarketHours.DECLARED_OPEN if config.market_declared_open else MarketHours.EXCHANGE,
-        commissions=CommissionSchedule(default=paper.commission),
+        commissions=CommissionSchedule.broker(dict(paper.commissions), flat=paper.commission),
         excursions=excursions,
         default_rules=default.rules if default is not None else None,
         quote_price_mode=config.quote_price,
@@ -261,6 +264,7 @@ async def _assemble(
         TradeRepository(pool),
         SignalRepository(pool),
         candle_repository,
+        CommissionRepository(pool),
     )
     core = build_live(
         clock,
@@ -292,6 +296,7 @@ async def _assemble(
         trades=TradeServicer(clock, core.trades, accounts),
         execution=ExecutionServicer(clock, core.execution, accounts),
         risk=RiskServicer(core.risk, accounts),
+        commissions=CommissionServicer(CommissionDesk(shell), accounts),
     )
     await grpc_server.server.start()
     await grpc_server.serving()

@@ -1,6 +1,7 @@
 """Vigil Python SDK: typed async and sync clients for the Vigil server."""
 
 from clients.sdk.client import DEFAULT_TARGET, VigilClient
+from clients.sdk.commissions import CommissionRate
 from clients.sdk.errors import (
     AlreadyExistsError,
     AuthenticationError,
@@ -99,6 +100,7 @@ __all__ = [
     "CancelAllResult",
     "Candle",
     "CheckOutcome",
+    "CommissionRate",
     "ConnectionState",
     "Contract",
     "DeadlineExceededError",

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator, Coroutine, Generator, Iterable
+from collections.abc import AsyncIterator, Coroutine, Generator, Iterable, Mapping
 from datetime import date
 from decimal import Decimal
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
 from clients.sdk.client import VigilClient
+from clients.sdk.commissions import CommissionRate
 from clients.sdk.execution import (
     Account,
     BracketBatchResult,
@@ -276,6 +277,19 @@ class VigilSyncClient:
 
     def set_rules(self, account_id: str, preset: str = "", rules: RiskRules | None = None) -> RiskRules:
         return self._run(self._client.set_rules(account_id, preset, rules))
+
+    def get_commission_rates(self, account_id: str) -> list[CommissionRate]:
+        return self._run(self._client.get_commission_rates(account_id))
+
+    def set_commission_rates(
+        self,
+        account_id: str,
+        rates: Mapping[str, Decimal | str] | None = None,
+        *,
+        reset: Iterable[str] = (),
+        reset_all: bool = False,
+    ) -> list[CommissionRate]:
+        return self._run(self._client.set_commission_rates(account_id, rates, reset=reset, reset_all=reset_all))
 
     def list_presets(self) -> list[RiskRules]:
         return self._run(self._client.list_presets())

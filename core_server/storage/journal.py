@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import asyncpg
 
 from core_server.live.ports import JournalBatch
+from core_server.storage.commissions import write_commission_rates
 from core_server.storage.execution import write_execution
 from core_server.storage.failures import unavailable_on_connection_failure
 from core_server.storage.risk import write_audit, write_emergency_stop, write_rules
@@ -46,6 +47,8 @@ class JournalRepository:
                 for batch in batches:
                     for rules in batch.rules:
                         await write_rules(conn, rules, batch.ts_ns)
+                    for rates in batch.commission_rates:
+                        await write_commission_rates(conn, rates, batch.ts_ns)
                     if batch.emergency_stop is not None:
                         await write_emergency_stop(conn, *batch.emergency_stop, batch.ts_ns)
                     if batch.audit or batch.risk_states:
