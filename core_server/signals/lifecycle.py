@@ -41,7 +41,7 @@ def new_signal(
     )
     what, price = signal_input.direction.label, signal_input.signal_price
     if signal_input.action is not SignalAction.ENTRY:
-        side = "" if signal_input.direction is SignalDirection.NONE else f" {signal_input.direction.label}"
+        side = {SignalDirection.BULLISH: " buy", SignalDirection.BEARISH: " sell"}.get(signal_input.direction, "")
         size = " all" if signal_input.action is SignalAction.EXIT and not signal_input.quantity else ""
         what = f"{signal_input.action.label}{side}{size}"
     detail = (
