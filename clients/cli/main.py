@@ -10,11 +10,11 @@ import argparse
 from collections.abc import Sequence
 from typing import TextIO
 
-from clients.cli import commissions, exit_codes, market, signals
+from clients.cli import analytics, commissions, exit_codes, keys, market, signals
 from clients.cli.context import Context
 from clients.sdk.errors import InvalidArgumentError, VigilError
 
-GROUPS = (market, commissions, signals)
+GROUPS = (market, commissions, keys, analytics, signals)
 
 
 def parser() -> argparse.ArgumentParser:

@@ -1,5 +1,6 @@
 """Vigil Python SDK: typed async and sync clients for the Vigil server."""
 
+from clients.sdk.access import ApiKey, CreatedKey, Identity, Role
 from clients.sdk.client import DEFAULT_TARGET, VigilClient
 from clients.sdk.commissions import CommissionRate
 from clients.sdk.errors import (
@@ -91,6 +92,7 @@ __all__ = [
     "Account",
     "Aggressor",
     "AlreadyExistsError",
+    "ApiKey",
     "AuthenticationError",
     "BracketBatchResult",
     "BracketLeg",
@@ -103,6 +105,7 @@ __all__ = [
     "CommissionRate",
     "ConnectionState",
     "Contract",
+    "CreatedKey",
     "DeadlineExceededError",
     "EmergencyStopResult",
     "FailedPreconditionError",
@@ -112,6 +115,7 @@ __all__ = [
     "FeedStatusReport",
     "FieldViolation",
     "Fill",
+    "Identity",
     "Instrument",
     "InternalError",
     "InvalidArgumentError",
@@ -137,6 +141,7 @@ __all__ = [
     "RiskRules",
     "RiskState",
     "RiskStatus",
+    "Role",
     "RuleUsage",
     "ScalingTier",
     "ServingStatus",
