@@ -3,6 +3,7 @@ and records each decision in its output (what the live shell journals)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 from core_server.execution.commands import ClosePosition, SubmitOrder
@@ -80,3 +81,20 @@ def test_an_exit_that_failed_authentication_is_recorded_and_acts_on_nothing() ->
     assert net(kernel) == 1
     genuine = kernel.kernel.submit_signal(exit_alert("k3"), authenticated=True, now_ns=T0 + 4)
     assert not genuine.duplicate and net(kernel) == 0  # the forgery never claimed the key
+
+
+def test_exits_and_cancels_pass_the_pre_trade_risk_check_of_a_held_account() -> None:
+    kernel = rig()
+    kernel.run(SubmitOrder(ACC, NQ_ID, OrderSide.BUY, 2, OrderType.MARKET), T0 + 2)
+    kernel.run(SubmitOrder(ACC, NQ_ID, OrderSide.BUY, 1, OrderType.LIMIT, limit_price=Decimal("25300.00")), T0 + 2)
+    kernel.kernel.apply_risk(kernel.kernel.risk.hold(ACC, "stage failure", T0 + 2), T0 + 2)
+    refused = kernel.run(SubmitOrder(ACC, NQ_ID, OrderSide.BUY, 1, OrderType.MARKET), T0 + 3)
+    assert any(type(e).__name__ == "OrderDenied" for e in refused)  # new risk is blocked
+
+    reduced = kernel.kernel.submit_signal(exit_alert("k4", quantity=1), authenticated=True, now_ns=T0 + 4)
+    cancel = replace(exit_alert("k5", quantity=1), action=SignalAction.CANCEL)
+    cancelled = kernel.kernel.submit_signal(cancel, authenticated=True, now_ns=T0 + 5)
+
+    assert (reduced.signal.status, cancelled.signal.status) == (SignalStatus.EXECUTED, SignalStatus.EXECUTED)
+    assert net(kernel) == 1
+    assert kernel.kernel.execution.open_orders(ACC, NQ_ID) == ()
