@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
+from core_server.analytics.columns import Columns, TradeIndex, column_statistics
 from core_server.analytics.daily_report import DailyReport, rule_usage
 from core_server.analytics.export import trades_csv
 from core_server.analytics.facts import TradeFacts, cme_booking
@@ -88,6 +89,9 @@ class AnalyticsDesk:
         self._facts: list[TradeFacts] = []
         self._days: list[date] = []  # each fact's trading day, ascending (exits are booked in time order)
         self._clock = EntryClock(self.windows)
+        # Integer columns of the facts for the statistics (None when an amount has more than 4 decimals: then the
+        # per-trade code computes them, with the same results).
+        self._index: TradeIndex | None = None
         self._memo: dict[tuple[object, ...], object] = {}  # answers for the facts as they stand
         self._accounts: frozenset[str] = frozenset()
         self._fingerprint: tuple[int, int] | None = None
@@ -113,6 +117,8 @@ class AnalyticsDesk:
                 self._days = [t.trade_date for t in self._facts]
                 self._accounts = frozenset(t.account_id for t in self._facts)
                 self._clock = EntryClock(self.windows)
+                columns = Columns.build(self._facts)
+                self._index = None if columns is None else TradeIndex(self._facts, columns, self._clock)
                 self._memo.clear()
                 self._fingerprint = fingerprint
             return self._facts
@@ -180,10 +186,23 @@ class AnalyticsDesk:
         return GroupedStatistics(overall, groups)
 
     async def _overall(self, query: TradeQuery, balance: Decimal | None) -> Statistics:
+        await self.closed_trades()
+        index = self._index
+        if index is not None:
+            picked = index.select(query)
+            columns = index.columns.take(picked)
+            return column_statistics(columns, starting_balance=balance, days=self._span(columns.facts, query))
         chosen = await self.select(query)
         return compute_statistics(chosen, starting_balance=balance, days=self._span(chosen, query), presorted=True)
 
     async def _groups(self, query: TradeQuery, by: GroupBy) -> tuple[tuple[str, Statistics], ...]:
+        await self.closed_trades()
+        index = self._index
+        if index is not None:
+            return tuple(
+                (label, column_statistics(index.columns.take(positions)))
+                for label, positions in index.groups(by, index.select(query))
+            )
         chosen = await self.select(query)
         return tuple(
             (label, compute_statistics(trades, presorted=True))
