@@ -105,6 +105,11 @@ class Columns:
         named: dict[str, Any] = dict(zip(_ARRAYS[:12], rows[:12], strict=True))
         return cls(tuple(facts), **named, be=be, day=rows[12], places=min(places, 4))
 
+    def extend(self, more: Columns) -> Columns:
+        """These trades followed by `more` (which come after them in exit order)."""
+        joined: dict[str, Any] = {name: np.concatenate((getattr(self, name), getattr(more, name))) for name in _ARRAYS}
+        return Columns((*self.facts, *more.facts), **joined, places=max(self.places, more.places))
+
     def take(self, index: npt.NDArray[np.intp]) -> Columns:
         picked: dict[str, Any] = {name: getattr(self, name)[index] for name in _ARRAYS}
         return Columns(tuple(self.facts[i] for i in index), **picked, places=self.places)
