@@ -48,9 +48,7 @@ def test_a_flat_vigil_commission_sets_every_root_and_vigil_commissions_still_win
     assert [schedule.rate(r) for r in ("ES", "NQ", "M2K", "MES")] == [D("2.50"), D("2.50"), D("2.50"), D("0.25")]
 
 
-@pytest.mark.parametrize(
-    "value", ["CL=1", "ES", "ES=-1", "ES=1001", "ES=abc", "ES=0.12345", "ES=1,ES=2", "ES=NaN"]
-)
+@pytest.mark.parametrize("value", ["CL=1", "ES", "ES=-1", "ES=1001", "ES=abc", "ES=0.12345", "ES=1,ES=2", "ES=NaN"])
 def test_a_bad_vigil_commissions_stops_the_server_naming_the_variable(value: str) -> None:
     with pytest.raises(ConfigError) as raised:
         Config.from_env({"VIGIL_COMMISSIONS": value})
@@ -110,5 +108,3 @@ def test_daily_loss_counts_each_accounts_own_fees_to_the_cent() -> None:
     shell.trade(risk_kit.NQ, risk_kit.SELL, 1, "19990.00", risk_kit.mar(10, 9, 5))
     figures = shell.figures()
     assert (figures.day_pnl, figures.daily_loss_used, figures.balance) == (D("-206.50"), D("206.50"), D("49793.50"))
-
-
