@@ -251,6 +251,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--prints", type=int, default=100_000, help="length of each contract's script")
     parser.add_argument("--quote-mode", choices=("snapshot", "delta"), default="snapshot")
     parser.add_argument("--token-lifetime", type=float, default=4800.0, help="seconds")
+    parser.add_argument("--coalesce", type=int, default=1, help="prints per quote message (Trade = the last)")
+    parser.add_argument("--history-cap", type=int, default=None, help="at most this many ticks per getChart")
     args = parser.parse_args(argv)
     asyncio.run(_serve(args))
 
@@ -277,7 +279,12 @@ async def _serve(args: argparse.Namespace) -> None:
             )
         )
     server = FakeTradovate(
-        scripts, rate=args.rate * len(scripts), quote_mode=args.quote_mode, token_lifetime_s=args.token_lifetime
+        scripts,
+        rate=args.rate * len(scripts),
+        quote_mode=args.quote_mode,
+        token_lifetime_s=args.token_lifetime,
+        coalesce=args.coalesce,
+        history_cap=args.history_cap,
     )
     await server.start(args.host, args.port)
     for key, value in server.env().items():
