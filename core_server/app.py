@@ -14,6 +14,8 @@ from typing import Literal
 import asyncpg
 import structlog
 
+from core_server.access.keyring import KeyRing
+from core_server.api.access_service import AccessServicer
 from core_server.api.accounts import AccountResolver
 from core_server.api.commissions import CommissionServicer
 from core_server.api.execution import ExecutionServicer
@@ -51,6 +53,7 @@ from core_server.model.symbols import parse_symbol
 from core_server.risk.days import MarketHours
 from core_server.risk.presets import preset
 from core_server.signals.settings import ApprovalMode, SignalSettings, settings_with
+from core_server.storage.api_keys import ApiKeyRepository
 from core_server.storage.candles import CandleRepository
 from core_server.storage.commissions import CommissionRepository
 from core_server.storage.database import connect_pool, describe_dsn
@@ -231,7 +234,7 @@ async def start(
         address=running.address,
         feed=running.feed_plan.feed.name,
         contracts=list(running.engine.contract_ids()),
-        auth="api-key" if config.api_keys else "open (loopback only)",
+        auth="no-key mode (loopback: calls without a key act as the local admin)" if config.no_key_mode else "keys",
     )
     return running
 
@@ -288,15 +291,25 @@ async def _assemble(
     await restore_live(core, stores, seed=paper.seed, default_account=default, default_preset=default_preset)
 
     accounts = AccountResolver(core.execution)
+    keys = KeyRing(ApiKeyRepository(pool), config.api_keys)
+    await keys.load()
+    if not config.listens_on_loopback and not keys.has_static_keys and not keys.has_named_keys:
+        raise ConfigError(
+            "VIGIL_API_KEYS",
+            f"listening on {config.listen} (not loopback) needs a key: set VIGIL_API_KEYS, create named keys "
+            "(vigil keys create) while listening on 127.0.0.1, or listen on 127.0.0.1",
+        )
     grpc_server = build_grpc_server(
         config.listen,
-        config.api_keys,
+        keys,
         MarketDataServicer(clock, bus, market, candle_repository, tick_writer.status, load_trading_calendar()),
-        SignalServicer(clock, core.signals),
+        SignalServicer(clock, core.signals, signal_account=paper.signal_account if paper.signal_execution else ""),
         trades=TradeServicer(clock, core.trades, accounts),
         execution=ExecutionServicer(clock, core.execution, accounts),
         risk=RiskServicer(core.risk, accounts),
         commissions=CommissionServicer(CommissionDesk(shell), accounts),
+        access=AccessServicer(clock, keys, accounts),
+        open_mode=config.no_key_mode,
     )
     await grpc_server.server.start()
     await grpc_server.serving()

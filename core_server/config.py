@@ -31,7 +31,8 @@ class ConfigError(Exception):
 @dataclass(frozen=True, slots=True)
 class Config:
     listen: str = "127.0.0.1:50051"
-    api_keys: tuple[str, ...] = ()
+    api_keys: tuple[str, ...] = ()  # static keys (VIGIL_API_KEYS): admin keys; named keys live in the store
+    require_keys: bool = False  # VIGIL_REQUIRE_KEYS: no no-key mode even on loopback
     database_url: str | None = None
     data_dir: Path | None = None  # embedded PostgreSQL lives under it; None = the user's data directory
     feed: str = "simulated"
@@ -73,6 +74,12 @@ class Config:
         except ValueError:
             return False
 
+    @property
+    def no_key_mode(self) -> bool:
+        """Calls without a key act as the local admin: only on loopback, with no static keys configured and
+        VIGIL_REQUIRE_KEYS unset. A call that presents a key is checked (and gets that key's role) regardless."""
+        return self.listens_on_loopback and not self.api_keys and not self.require_keys
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
         env = dict(os.environ if env is None else env)
@@ -111,6 +118,7 @@ class Config:
         config = cls(
             listen=listen,
             api_keys=tuple(k.strip() for k in get("VIGIL_API_KEYS", "").split(",") if k.strip()),
+            require_keys=_switch(get, "VIGIL_REQUIRE_KEYS", False),
             database_url=get("DATABASE_URL") or None,
             data_dir=Path(get("VIGIL_DATA_DIR", "")).expanduser() if get("VIGIL_DATA_DIR") else None,
             feed=feed,
@@ -135,12 +143,7 @@ class Config:
             paper=_paper_config(get),
             env=env,
         )
-        if not config.api_keys and not config.listens_on_loopback:
-            raise ConfigError(
-                "VIGIL_API_KEYS",
-                f"listening on {listen} (not loopback) requires API keys; set VIGIL_API_KEYS or listen on 127.0.0.1",
-            )
-        return config
+        return config  # a non-loopback listener with no key at all is refused at start (app), once keys are loaded
 
 
 def _int(get: object, name: str, default: int) -> int:

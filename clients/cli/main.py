@@ -10,11 +10,11 @@ import argparse
 from collections.abc import Sequence
 from typing import TextIO
 
-from clients.cli import commissions, exit_codes, market
+from clients.cli import commissions, exit_codes, keys, market
 from clients.cli.context import Context
 from clients.sdk.errors import InvalidArgumentError, VigilError
 
-GROUPS = (market, commissions)
+GROUPS = (market, commissions, keys)
 
 
 def parser() -> argparse.ArgumentParser:

@@ -1,5 +1,6 @@
 """Vigil Python SDK: typed async and sync clients for the Vigil server."""
 
+from clients.sdk.access import ApiKey, CreatedKey, Identity, Role
 from clients.sdk.client import DEFAULT_TARGET, VigilClient
 from clients.sdk.commissions import CommissionRate
 from clients.sdk.errors import (
@@ -69,8 +70,12 @@ from clients.sdk.risk import (
     TrailingMode,
 )
 from clients.sdk.signals import (
+    BracketLeg,
     CheckOutcome,
+    LegKind,
+    LegType,
     Signal,
+    SignalAction,
     SignalCheck,
     SignalDirection,
     SignalEvent,
@@ -87,8 +92,10 @@ __all__ = [
     "Account",
     "Aggressor",
     "AlreadyExistsError",
+    "ApiKey",
     "AuthenticationError",
     "BracketBatchResult",
+    "BracketLeg",
     "BracketResult",
     "BracketSpec",
     "BreachMode",
@@ -98,6 +105,7 @@ __all__ = [
     "CommissionRate",
     "ConnectionState",
     "Contract",
+    "CreatedKey",
     "DeadlineExceededError",
     "EmergencyStopResult",
     "FailedPreconditionError",
@@ -107,9 +115,12 @@ __all__ = [
     "FeedStatusReport",
     "FieldViolation",
     "Fill",
+    "Identity",
     "Instrument",
     "InternalError",
     "InvalidArgumentError",
+    "LegKind",
+    "LegType",
     "NotFoundError",
     "OcoResult",
     "Order",
@@ -130,11 +141,13 @@ __all__ = [
     "RiskRules",
     "RiskState",
     "RiskStatus",
+    "Role",
     "RuleUsage",
     "ScalingTier",
     "ServingStatus",
     "SessionCalendar",
     "Signal",
+    "SignalAction",
     "SignalCheck",
     "SignalDirection",
     "SignalEvent",

@@ -10,6 +10,7 @@ from decimal import Decimal
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
+from clients.sdk.access import ApiKey, CreatedKey, Identity, Role
 from clients.sdk.client import VigilClient
 from clients.sdk.commissions import CommissionRate
 from clients.sdk.execution import (
@@ -302,6 +303,20 @@ class VigilSyncClient:
 
     def stream_risk_events(self, account_id: str = "", replay: int = 0) -> Generator[RiskEventUpdate, None, None]:
         return self._iterate(self._client.stream_risk_events(account_id, replay))
+
+    # -- access ---------------------------------------------------------------------------------------
+
+    def create_api_key(self, name: str, role: Role | str, accounts: Iterable[str] = ()) -> CreatedKey:
+        return self._run(self._client.create_api_key(name, role, accounts))
+
+    def list_api_keys(self, include_revoked: bool = False) -> list[ApiKey]:
+        return self._run(self._client.list_api_keys(include_revoked))
+
+    def revoke_api_key(self, name: str) -> ApiKey:
+        return self._run(self._client.revoke_api_key(name))
+
+    def who_am_i(self) -> Identity:
+        return self._run(self._client.who_am_i())
 
     # -- plumbing -------------------------------------------------------------------------------------
 

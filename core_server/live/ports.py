@@ -31,6 +31,7 @@ class JournalBatch:
     emergency_stop: tuple[bool, str] | None = None  # the flag (and reason), with the command that changed it
     commission_rates: list[StoredCommissionRates] = field(default_factory=list)  # an account's new overrides
     audit_seqs: list[int] = field(default_factory=list)  # filled in by the store
+    actor: str = ""  # the caller of the command this batch stores ('' a tick or timer drain)
 
     @property
     def only_execution(self) -> bool:

@@ -17,7 +17,7 @@ from core_server.storage.commissions import write_commission_rates
 from core_server.storage.execution import write_execution
 from core_server.storage.failures import unavailable_on_connection_failure
 from core_server.storage.risk import write_audit, write_emergency_stop, write_rules
-from core_server.storage.signals import write_signals
+from core_server.storage.signals import write_signal_actors, write_signals
 from core_server.storage.trades import write_trades
 
 
@@ -41,6 +41,9 @@ class JournalRepository:
                 signal_trades = [t for b in batches for t in b.signal_trades]
                 if signals or signal_trades:
                     await write_signals(conn, signals, signal_trades)
+                    await write_signal_actors(
+                        conn, [(u.signal.signal_id, b.actor) for b in batches if b.actor for u in b.signals]
+                    )
                 trades = [c for b in batches for c in b.trades]
                 if trades:
                     await write_trades(conn, trades)
