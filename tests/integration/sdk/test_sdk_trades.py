@@ -55,8 +55,8 @@ async def test_list_trades_refuses_contradictory_filters_and_get_trade_an_unknow
 
 
 async def test_a_bracket_trade_is_streamed_read_and_closed_with_exact_r_and_dollars(database_url: str) -> None:
-    """ES, zero latency, no slippage, $2.88 a side (ES's default commission): BUY 2 at the ask 6000.25 with a stop 40 ticks (10 points)
-    and a target 20 ticks (5 points) from the fill. A print through 6005.25 takes the target: +0.5 R,
+    """ES, zero latency, no slippage, $2.88 a side (ES's default): BUY 2 at the ask 6000.25 with a stop 40 ticks
+    (10 points) and a target 20 ticks (5 points) from the fill. A print through 6005.25 takes the target: +0.5 R,
     gross 2 x 5 x $50 = $500, commissions 4 x $2.88 = $11.52, net $488.48."""
     async with open_risk_desk(database_url) as rd, VigilClient(rd.desk.running.address) as client:
         reader = TradeReader(client)
