@@ -1,4 +1,4 @@
-"""Tick history for gap backfill: md/getChart requests, their packets, and splicing them into the live stream."""
+"""Tick history for gap backfill: md/getChart requests, their packets, paged backwards and merged by tick id."""
 
 from __future__ import annotations
 
@@ -8,13 +8,12 @@ from typing import Any, NamedTuple, Protocol
 
 import structlog
 
-from core_server.feeds.backfill import TickSplicer
 from core_server.feeds.tradovate.config import TradovateConfig
 from core_server.feeds.tradovate.connection import MdConnection, OnResponse, Response
 from core_server.feeds.tradovate.framing import encode_body
 from core_server.feeds.tradovate.messages import ChartTick, MalformedMessage, decode_tick_packet, iso_from_ns
 from core_server.model.instruments import Contract, InstrumentSpec
-from core_server.model.market_data import Tick, Trade
+from core_server.model.market_data import Tick
 
 log = structlog.get_logger(__name__)
 
@@ -95,20 +94,6 @@ def merge_pages(pages: Sequence[Sequence[ChartTick]]) -> list[ChartTick]:
         seen |= page_keys
     merged.sort(key=lambda tick: (tick.ts_ns, tick.tick_id))
     return merged
-
-
-def splice(delivered_tail: Sequence[Tick], history: Sequence[Trade], held: Sequence[Tick]) -> list[Tick]:
-    """What to deliver after a reconnect: the history not yet delivered, then the held live ticks it does
-    not already contain.
-
-    A fresh TickSplicer is seeded with the ticks delivered at the last delivered instant; admitting
-    the history records it as delivered, so a live print at the newest history instant is matched
-    one for one against the history rather than delivered twice.
-    """
-    splicer = TickSplicer()
-    splicer.record_delivered(delivered_tail)
-    admitted = splicer.admit(history)
-    return admitted + splicer.admit(held)
 
 
 class DeliveredTail:
