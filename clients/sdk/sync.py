@@ -11,6 +11,7 @@ from types import TracebackType
 from typing import Any, Self, TypeVar
 
 from clients.sdk.access import ApiKey, CreatedKey, Identity, Role
+from clients.sdk.analytics_sync import AnalyticsSyncCalls
 from clients.sdk.client import VigilClient
 from clients.sdk.commissions import CommissionRate
 from clients.sdk.execution import (
@@ -48,7 +49,7 @@ from clients.sdk.trades import TrackedTrade, TradeUpdate
 _T = TypeVar("_T")
 
 
-class VigilSyncClient:
+class VigilSyncClient(AnalyticsSyncCalls):
     """The same calls as VigilClient, blocking; streams are plain iterators (close them, or break out)."""
 
     def __init__(
@@ -58,6 +59,11 @@ class VigilSyncClient:
         api_key: str | None = None,
         timeout: float = 5.0,
         reconnect: bool = True,
+        tls: bool | None = None,
+        tls_ca: str | None = None,
+        tls_cert: str | None = None,
+        tls_key: str | None = None,
+        tls_server_name: str | None = None,
     ) -> None:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="vigil-sdk-loop", daemon=True)
@@ -65,7 +71,10 @@ class VigilSyncClient:
         self._closed = False
 
         async def make() -> VigilClient:
-            return VigilClient(target, api_key=api_key, timeout=timeout, reconnect=reconnect)
+            return VigilClient(
+                target, api_key=api_key, timeout=timeout, reconnect=reconnect, tls=tls, tls_ca=tls_ca,
+                tls_cert=tls_cert, tls_key=tls_key, tls_server_name=tls_server_name,
+            )  # fmt: skip
 
         self._client = self._run(make())
 
