@@ -55,9 +55,9 @@ async def test_list_trades_refuses_contradictory_filters_and_get_trade_an_unknow
 
 
 async def test_a_bracket_trade_is_streamed_read_and_closed_with_exact_r_and_dollars(database_url: str) -> None:
-    """ES, zero latency, no slippage, $2.88 a side (ES's default): BUY 2 at the ask 6000.25 with a stop 40 ticks
-    (10 points) and a target 20 ticks (5 points) from the fill. A print through 6005.25 takes the target: +0.5 R,
-    gross 2 x 5 x $50 = $500, commissions 4 x $2.88 = $11.52, net $488.48."""
+    """ES, zero latency, no slippage, $2.50 a side: BUY 2 at the ask 6000.25 with a stop 40 ticks (10 points)
+    and a target 20 ticks (5 points) from the fill. A print through 6005.25 takes the target: +0.5 R,
+    gross 2 x 5 x $50 = $500, commissions 4 x $2.50 = $10, net $490."""
     async with open_risk_desk(database_url) as rd, VigilClient(rd.desk.running.address) as client:
         reader = TradeReader(client)
         try:
@@ -76,7 +76,7 @@ async def test_a_bracket_trade_is_streamed_read_and_closed_with_exact_r_and_doll
                 Decimal("6005.25"),
             )
             assert trade.result_r is None and trade.exit_price is None and trade.is_open
-            assert (trade.source, trade.open_quantity, trade.commissions) == ("manual", 2, Decimal("5.76"))
+            assert (trade.source, trade.open_quantity, trade.commissions) == ("manual", 2, Decimal("5.00"))
             trade_id = trade.trade_id
 
             await rd.desk.ticks(quote(ES, T0 + 2 * S, "6005.25", "6005.50"), trade_print(ES, T0 + 2 * S, "6005.50"))
@@ -94,8 +94,8 @@ async def test_a_bracket_trade_is_streamed_read_and_closed_with_exact_r_and_doll
             )
             assert (done.gross_pnl, done.commissions, done.net_pnl) == (
                 Decimal("500.00"),
-                Decimal("11.52"),
-                Decimal("488.48"),
+                Decimal("10.00"),
+                Decimal("490.00"),
             )
             assert done.closed_ns > 0 and done.events
             assert trade_id in {t.trade_id for t in await client.list_trades(closed_only=True, account_id="paper")}
