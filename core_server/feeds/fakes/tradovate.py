@@ -64,6 +64,7 @@ class FakeTradovate:
         # answer history getChart requests with an error, so a gap cannot be filled (a live chart, asking for the
         # newest print only, is still served)
         self.refuse_history = False
+        self.refuse_live_charts = False  # answer the live chart request (the newest print only) with an error
         self.clients: list[MdClient] = []
         self.published = {script.name.upper(): 0 for script in scripts}  # prints played per contract
         self._timeline = sorted(

@@ -205,7 +205,8 @@ class MdClient:
             return
         server.counters.charts += 1
         many = time_range.get("asMuchAsElements")
-        if server.refuse_history and not (many == 1 and "closestTimestamp" not in time_range):
+        live_request = many == 1 and "closestTimestamp" not in time_range
+        if (server.refuse_history and not live_request) or (server.refuse_live_charts and live_request):
             await self._reply(request_id, 500, _error("Chart service unavailable"))
             return
         try:

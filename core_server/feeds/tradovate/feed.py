@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import aiohttp
@@ -86,6 +86,7 @@ class TradovateFeed:
         self._tradovate_ids: dict[str, int] = {}
         self._unknown: set[str] = set()
         self._unsubscribed: set[str] = set()
+        self._no_prints: set[str] = set()  # quotes stream, but the tick chart (the trades) was refused
         self._delivered = DeliveredTail()
         self._holds: dict[str, list[Tick]] = {}
         self._held_prints: dict[str, list[ChartTick]] = {}
@@ -269,26 +270,42 @@ class TradovateFeed:
         return False
 
     async def _open_live_chart(self, conn: MdConnection, contract: Contract) -> bool:
-        """The Tick chart that carries every print of the contract from now on."""
-        chart = LiveChart(contract, self._on_prints, self._on_baseline)
-        body = live_chart_request(contract.tradovate_symbol, self._clock.now_ns())
+        """The Tick chart that carries every print of the contract from now on (a time penalty is waited out
+        and the request resent with its ticket, as for quotes). Refused: the contract streams quotes only,
+        named in the status detail."""
+        body: dict[str, Any] = live_chart_request(contract.tradovate_symbol, self._clock.now_ns())
+        response = Response(0, None)
+        for _ in range(self._config.max_penalty_rounds + 1):
+            chart = LiveChart(contract, self._on_prints, self._on_baseline)
+            response = await conn.request("md/getChart", encode_body(body), on_response=self._live_opened(chart))
+            data = response.data
+            if response.status == 200 and type(data) is dict and "p-ticket" in data:
+                if data.get("p-captcha"):
+                    raise AuthFailure("Tradovate demands a captcha for market-data requests", captcha=True)
+                await self._sleep(float(data.get("p-time") or 1))
+                body = {**body, "p-ticket": data["p-ticket"]}
+                continue
+            if response.status == 200 and chart.ids:
+                self._no_prints.discard(contract.id)
+                return True
+            break
+        log.warning("tradovate.live_chart_refused", contract=contract.id, status=response.status)
+        self._no_prints.add(contract.id)
+        return False
 
+    def _live_opened(self, chart: LiveChart) -> Callable[[Response], None]:
         def opened(response: Response) -> None:
-            if response.status != 200:
+            data = response.data
+            if response.status != 200 or (type(data) is dict and "p-ticket" in data):
                 return
             try:
-                chart.on_response(response.data)
+                chart.on_response(data)
             except MalformedMessage as exc:
                 self._malformed("getChart response", exc)
                 return
             self._history.register(chart.ids, chart)
 
-        response = await conn.request("md/getChart", encode_body(body), on_response=opened)
-        if response.status == 200 and chart.ids:
-            return True
-        log.warning("tradovate.live_chart_refused", contract=contract.id, status=response.status)
-        self._unsubscribed.add(contract.id)
-        return False
+        return opened
 
     def _on_baseline(self, contract: Contract, tick: ChartTick) -> None:
         self._marks.set_baseline(contract.id, tick)
@@ -398,6 +415,8 @@ class TradovateFeed:
             parts.append(f"unknown contract(s): {', '.join(sorted(self._unknown))}")
         if self._unsubscribed:
             parts.append(f"subscription refused: {', '.join(sorted(self._unsubscribed))}")
+        if self._no_prints:
+            parts.append(f"tick chart refused, no trades: {', '.join(sorted(self._no_prints))}")
         if self._server_notice:
             parts.append(self._server_notice)
         return "; ".join(parts)

@@ -136,3 +136,17 @@ async def test_a_capped_history_that_needs_more_pages_than_allowed_is_unfilled_a
         assert [c for c in built[frame] if c not in hit] == [
             c for c in expected[frame] if c.start_ns >= gap.end_ns or c.end_ns <= gap.start_ns
         ]
+
+
+async def test_a_refused_tick_chart_leaves_quotes_streaming_and_says_there_are_no_trades() -> None:
+    async with serving(fast_fake([SCRIPT])) as fake:
+        fake.refuse_live_charts = True
+        sink = RecordingSink()
+        feed = TradovateFeed(fast_config(fake), [NQ])
+        async with running(feed, sink):
+            await until_streaming(sink)
+            await fake.step(20)
+            await eventually(lambda: len(sink.quotes) >= 20)
+            status = feed.status()
+    assert sink.trades == []
+    assert f"tick chart refused, no trades: {NQ.id}" in status.detail and "subscription refused" not in status.detail
