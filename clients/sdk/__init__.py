@@ -78,6 +78,16 @@ from clients.sdk.signals import (
     SignalUpdate,
     SubmitResult,
 )
+from clients.sdk.strategies import (
+    StrategyDetail,
+    StrategyEventInfo,
+    StrategyFinding,
+    StrategyInfo,
+    StrategyLoadResult,
+    StrategyStatus,
+    StrategyValidation,
+    StrategyVersionInfo,
+)
 from clients.sdk.sync import VigilSyncClient
 from clients.sdk.trades import TrackedTrade, TradeDirection, TradeEvent, TradeStatus, TradeUpdate
 
@@ -140,6 +150,14 @@ __all__ = [
     "SignalStatus",
     "SignalUpdate",
     "StoreStatus",
+    "StrategyDetail",
+    "StrategyEventInfo",
+    "StrategyFinding",
+    "StrategyInfo",
+    "StrategyLoadResult",
+    "StrategyStatus",
+    "StrategyValidation",
+    "StrategyVersionInfo",
     "SubmitResult",
     "Tick",
     "TimeInForce",

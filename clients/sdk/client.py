@@ -15,6 +15,7 @@ from clients.sdk.market_data_calls import MarketDataCalls
 from clients.sdk.models import ConnectionState, ServingStatus
 from clients.sdk.risk_calls import RiskCalls
 from clients.sdk.signal_calls import SignalCalls
+from clients.sdk.strategy_calls import StrategyCalls
 from clients.sdk.trade_calls import TradeCalls
 from clients.sdk.transport import API_KEY_ENV, DEFAULT_TARGET, TARGET_ENV
 
@@ -27,7 +28,7 @@ _SERVING = {
 }
 
 
-class VigilClient(MarketDataCalls, SignalCalls, ExecutionCalls, TradeCalls, RiskCalls):
+class VigilClient(MarketDataCalls, SignalCalls, ExecutionCalls, TradeCalls, RiskCalls, StrategyCalls):
     """Async client for a Vigil server.
 
     `target` defaults to VIGIL_TARGET, else 127.0.0.1:50051; `api_key` to VIGIL_API_KEY (sent as

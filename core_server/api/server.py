@@ -20,6 +20,7 @@ from core_server.api.interceptors import ApiKeyInterceptor, RequestContextInterc
 from core_server.api.market_data import MarketDataServicer
 from core_server.api.risk import RiskServicer
 from core_server.api.signals import SignalServicer
+from core_server.api.strategies import StrategyServicer
 from core_server.api.trades import TradeServicer
 from core_server.model.feed_status import FeedState
 from vigil.v1 import (
@@ -31,6 +32,8 @@ from vigil.v1 import (
     risk_pb2_grpc,
     signals_pb2,
     signals_pb2_grpc,
+    strategies_pb2,
+    strategies_pb2_grpc,
     trades_pb2,
     trades_pb2_grpc,
 )
@@ -43,6 +46,7 @@ SERVICE_NAMES: tuple[str, ...] = (
     execution_pb2.DESCRIPTOR.services_by_name["ExecutionService"].full_name,
     trades_pb2.DESCRIPTOR.services_by_name["TradeService"].full_name,
     risk_pb2.DESCRIPTOR.services_by_name["RiskService"].full_name,
+    strategies_pb2.DESCRIPTOR.services_by_name["StrategyService"].full_name,
 )
 FEED_SERVICES = ("", SERVICE_NAMES[0])  # what a stopped feed takes down: market data, and the server as a whole
 _SERVING = health_pb2.HealthCheckResponse.SERVING
@@ -90,6 +94,7 @@ def build_grpc_server(
     execution: ExecutionServicer,
     trades: TradeServicer,
     risk: RiskServicer,
+    strategies: StrategyServicer,
 ) -> GrpcServer:
     interceptors: list[grpc.aio.ServerInterceptor] = [RequestContextInterceptor()]
     if api_keys:
@@ -103,6 +108,7 @@ def build_grpc_server(
     execution_pb2_grpc.add_ExecutionServiceServicer_to_server(execution, server)
     trades_pb2_grpc.add_TradeServiceServicer_to_server(trades, server)
     risk_pb2_grpc.add_RiskServiceServicer_to_server(risk, server)
+    strategies_pb2_grpc.add_StrategyServiceServicer_to_server(strategies, server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     names = (*SERVICE_NAMES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME)

@@ -29,6 +29,7 @@ class JournalBatch:
     rules: list[StoredRules] = field(default_factory=list)  # an account's new rules, with the command that set them
     emergency_stop: tuple[bool, str] | None = None  # the flag (and reason), with the command that changed it
     audit_seqs: list[int] = field(default_factory=list)  # filled in by the store
+    strategy_seqs: list[int] = field(default_factory=list)  # the strategy events' log seqs, filled in by the store
 
     @property
     def only_execution(self) -> bool:

@@ -27,6 +27,14 @@ class StrategyEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class LoggedEvent:
+    """A stored event with its place in the log (seq), as the bus and the event stream carry it."""
+
+    seq: int
+    event: StrategyEvent
+
+
+@dataclass(frozen=True, slots=True)
 class StrategyVersion:
     """An immutable version of a definition, as its text."""
 

@@ -19,6 +19,7 @@ from dataclasses import replace
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
+from typing import Protocol
 
 from core_server.calendar.sessions import TradingCalendar
 from core_server.calendar.trading_day import trading_day_of
@@ -56,9 +57,13 @@ class StrategyFailed(RuntimeError):
     """A strategy raised; the kernel's isolation records this and holds the strategy's account."""
 
 
-class History:
+class History(Protocol):
     """Where closed candles come from when a series starts late (kernel.market.MarketStage)."""
 
+    def recent(self, contract_id: str, timeframe: Timeframe, count: int) -> Sequence[Candle]: ...
+
+
+class _NoHistory:
     def recent(self, contract_id: str, timeframe: Timeframe, count: int) -> Sequence[Candle]:
         return ()
 
@@ -224,7 +229,7 @@ class StrategyHost:
         self.windows = windows or SessionWindows()
         self.contracts = {c.id: c for c in contracts}
         self.view: ExecutionView | None = None
-        self.history: History = History()
+        self.history: History = _NoHistory()
         self.now_ns = 0
         self.runtimes: dict[str, Runtime] = {}
         self._series: dict[tuple[str, Timeframe], Series] = {}
@@ -506,6 +511,7 @@ class StrategyHost:
     def _call(self, rt: Runtime, fn: Callable[..., Sequence[Action]], *args: object) -> None:
         if rt.status is not Status.ACTIVE:
             return
+        strategy = rt.strategy
         try:
             actions = fn(*args, _Context(self, rt))
         except Exception as exc:
@@ -513,6 +519,10 @@ class StrategyHost:
             return
         if actions:
             self._apply(rt, actions)
+        elif strategy.changed:
+            self._dirty[rt.id] = None
+            rt.updated_ns = self.now_ns
+        strategy.changed = False
 
     def _fail(self, rt: Runtime, exc: Exception) -> None:
         rt.errors += 1

@@ -95,6 +95,7 @@ class Strategy:
 
     next_timer_ns: int = NEVER
     wants_ticks: bool = False
+    changed: bool = False  # set when its state() changed without an action (the host stores it, then clears it)
 
     def __init__(self, definition: StrategyDefinition) -> None:
         self.definition = definition

@@ -1,0 +1,127 @@
+"""StrategyService end to end on a real server started with VIGIL_STRATEGY_DIR = the committed examples: the
+async SDK, the blocking SDK (through `vigil strategies ...`), grpc errors naming fields, and the event stream."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from clients.cli import exit_codes
+from clients.cli.main import main
+from clients.sdk import VigilClient
+from clients.sdk.errors import FailedPreconditionError, InvalidArgumentError, NotFoundError
+from clients.sdk.strategies import StrategyStatus
+from core_server.app import RunningServer, start
+from tests.kit.server import server_config
+
+EXAMPLES = Path(__file__).parents[3] / "strategies" / "examples"
+MOMENTUM = (EXAMPLES / "momentum.toml").read_text()
+
+
+@pytest.fixture
+async def server(database_url: str) -> AsyncIterator[RunningServer]:
+    running = await start(server_config(database_url, strategy_dir=EXAMPLES))
+    try:
+        yield running
+    finally:
+        await running.stop()
+
+
+async def vigil(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = await asyncio.to_thread(main, list(argv), stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+async def test_the_example_directory_is_loaded_inactive(server: RunningServer) -> None:
+    async with VigilClient(server.address) as client:
+        strategies = await client.list_strategies()
+    assert [(s.strategy_id, s.kind, s.status) for s in strategies] == [
+        ("first-hour-breakout", "first_hour_breakout", StrategyStatus.INACTIVE),
+        ("mean-reversion", "rules", StrategyStatus.INACTIVE),
+        ("momentum", "rules", StrategyStatus.INACTIVE),
+    ]
+    assert {s.account_id for s in strategies} == {"paper"}
+    assert all(s.contract_id.startswith("ES") for s in strategies)
+
+
+async def test_lifecycle_through_the_async_sdk(server: RunningServer) -> None:
+    async with VigilClient(server.address) as client:
+        events = client.stream_strategy_events("momentum", replay=10)
+        first = await anext(events)
+        assert (first.strategy_id, first.kind) == ("momentum", "loaded")
+        active = await client.activate_strategy("momentum")
+        assert active.status is StrategyStatus.ACTIVE
+        assert (await anext(events)).kind == "activated"
+        loaded = await client.load_strategy(MOMENTUM.replace("max_trades_per_day = 4", "max_trades_per_day = 2"))
+        assert loaded.changed and loaded.strategy.version == 2
+        assert loaded.strategy.status is StrategyStatus.INACTIVE  # a new version starts inactive
+        same = await client.load_strategy(MOMENTUM.replace("max_trades_per_day = 4", "max_trades_per_day = 2"))
+        assert not same.changed
+        stopped = await client.emergency_stop_strategy("momentum")
+        assert stopped.status is StrategyStatus.STOPPED
+        detail = await client.get_strategy("momentum")
+        assert [v.version for v in detail.versions] == [1, 2]
+        assert detail.versions[0].source == MOMENTUM
+        kinds = [e.kind for e in detail.events]
+        assert kinds[:2] == ["loaded", "activated"] and kinds[-1] == "emergency_stop"
+        await events.aclose()
+
+
+async def test_bad_input_names_the_field_and_changes_nothing(server: RunningServer) -> None:
+    async with VigilClient(server.address) as client:
+        with pytest.raises(InvalidArgumentError) as caught:
+            await client.load_strategy(MOMENTUM.replace('timeframe = "5m"', 'timeframe = "7m"'))
+        assert caught.value.field == "rules.timeframe"
+        with pytest.raises(InvalidArgumentError) as caught:
+            await client.validate_strategy('{"name": "x", "account": "paper", "instrument": "ES", "rules": 1}')
+        assert caught.value.field == "rules"
+        contradictory = MOMENTUM.replace(
+            'right = { indicator = "volume_avg", period = 20 } },\n] }\n\n[[rules.entry]]',
+            'right = { indicator = "volume_avg", period = 20 } },\n'
+            '  { left = { field = "close" }, op = ">", right = 100 },\n'
+            '  { left = { field = "close" }, op = "<", right = 90 },\n] }\n\n[[rules.entry]]',
+        )
+        result = await client.validate_strategy(contradictory)
+        assert not result.ok
+        assert any(f.severity == "error" and f.path == "rules.entry[0].when.all[3]" for f in result.findings)
+        loaded = await client.load_strategy(contradictory.replace('name = "momentum"', 'name = "broken"'))
+        with pytest.raises(FailedPreconditionError, match=r"rules.entry\[0\].when.all\[3\]"):
+            await client.activate_strategy("broken")
+        assert loaded.strategy.status is StrategyStatus.INACTIVE
+        with pytest.raises(NotFoundError):
+            await client.activate_strategy("no-such-strategy")
+        assert len(await client.list_strategies()) == 4
+
+
+async def test_the_cli(server: RunningServer, tmp_path: Path) -> None:
+    target = ("--target", server.address)
+    code, out, _ = await vigil(*target, "strategies", "list")
+    assert code == exit_codes.OK
+    assert "first-hour-breakout" in out and "inactive" in out
+    code, out, _ = await vigil(*target, "strategies", "enable", "first-hour-breakout")
+    assert code == exit_codes.OK and "active" in out
+    code, out, _ = await vigil(*target, "--json", "strategies", "show", "first-hour-breakout")
+    shown = json.loads(out)
+    assert (code, shown["strategy"]["status"], shown["versions"][0]["version"]) == (exit_codes.OK, "active", 1)
+    code, out, _ = await vigil(*target, "strategies", "disable", "first-hour-breakout")
+    assert code == exit_codes.OK and "inactive" in out
+    bad = tmp_path / "bad.toml"
+    bad.write_text(MOMENTUM.replace("ticks = 8", "ticks = 0"))
+    code, _, err = await vigil(*target, "strategies", "load", str(bad))
+    assert code == exit_codes.INVALID_ARGUMENT and "rules.stop.ticks" in err
+    window = tmp_path / "window.toml"
+    window.write_text(MOMENTUM.replace('sessions = ["NY AM", "NY PM"]', 'start = "10:00", end = "10:00"'))
+    code, out, _ = await vigil(*target, "strategies", "validate", str(window))
+    assert code == exit_codes.FAILED_PRECONDITION and "error: rules.window: start equals end" in out
+    code, out, _ = await vigil(*target, "strategies", "load", str(EXAMPLES / "momentum.toml"), "--enable")
+    assert code == exit_codes.OK and "(unchanged)" in out and "active" in out
+    code, out, _ = await vigil(*target, "strategies", "stop", "momentum")
+    assert code == exit_codes.OK and "stopped" in out
+    code, out, _ = await vigil(*target, "strategies", "events", "momentum")
+    assert code == exit_codes.OK and "emergency_stop" in out
