@@ -15,8 +15,11 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from core_server.access.keyring import KeyRing
+from core_server.api.access_service import AccessServicer
+from core_server.api.commissions import CommissionServicer
 from core_server.api.execution import ExecutionServicer
-from core_server.api.interceptors import ApiKeyInterceptor, RequestContextInterceptor
+from core_server.api.interceptors import AccessInterceptor, RequestContextInterceptor
 from core_server.api.market_data import MarketDataServicer
 from core_server.api.risk import RiskServicer
 from core_server.api.signals import SignalServicer
@@ -24,6 +27,10 @@ from core_server.api.strategies import StrategyServicer
 from core_server.api.trades import TradeServicer
 from core_server.model.feed_status import FeedState
 from vigil.v1 import (
+    access_pb2,
+    access_pb2_grpc,
+    commissions_pb2,
+    commissions_pb2_grpc,
     execution_pb2,
     execution_pb2_grpc,
     market_data_pb2,
@@ -46,6 +53,8 @@ SERVICE_NAMES: tuple[str, ...] = (
     execution_pb2.DESCRIPTOR.services_by_name["ExecutionService"].full_name,
     trades_pb2.DESCRIPTOR.services_by_name["TradeService"].full_name,
     risk_pb2.DESCRIPTOR.services_by_name["RiskService"].full_name,
+    commissions_pb2.DESCRIPTOR.services_by_name["CommissionService"].full_name,
+    access_pb2.DESCRIPTOR.services_by_name["AccessService"].full_name,
     strategies_pb2.DESCRIPTOR.services_by_name["StrategyService"].full_name,
 )
 FEED_SERVICES = ("", SERVICE_NAMES[0])  # what a stopped feed takes down: market data, and the server as a whole
@@ -87,18 +96,23 @@ class GrpcServer:
 
 def build_grpc_server(
     listen: str,
-    api_keys: Sequence[str],
+    keys: KeyRing,
     market_data: MarketDataServicer,
     signals: SignalServicer,
     *,
     execution: ExecutionServicer,
     trades: TradeServicer,
     risk: RiskServicer,
+    access: AccessServicer,
     strategies: StrategyServicer,
+    commissions: CommissionServicer | None = None,
+    open_mode: bool = False,
 ) -> GrpcServer:
-    interceptors: list[grpc.aio.ServerInterceptor] = [RequestContextInterceptor()]
-    if api_keys:
-        interceptors.append(ApiKeyInterceptor(api_keys))
+    """`open_mode`: no-key mode (calls without a key act as the local admin); see AccessInterceptor."""
+    interceptors: list[grpc.aio.ServerInterceptor] = [
+        RequestContextInterceptor(),
+        AccessInterceptor(keys, open_mode=open_mode),
+    ]
     server = grpc.aio.server(
         interceptors=interceptors,
         options=[("grpc.so_reuseport", 0), ("grpc.max_send_message_length", 16 * 1024 * 1024)],
@@ -108,6 +122,9 @@ def build_grpc_server(
     execution_pb2_grpc.add_ExecutionServiceServicer_to_server(execution, server)
     trades_pb2_grpc.add_TradeServiceServicer_to_server(trades, server)
     risk_pb2_grpc.add_RiskServiceServicer_to_server(risk, server)
+    if commissions is not None:
+        commissions_pb2_grpc.add_CommissionServiceServicer_to_server(commissions, server)
+    access_pb2_grpc.add_AccessServiceServicer_to_server(access, server)
     strategies_pb2_grpc.add_StrategyServiceServicer_to_server(strategies, server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)

@@ -7,7 +7,7 @@ from typing import Any
 
 import grpc
 
-from core_server.api import arguments
+from core_server.api import access, arguments
 from core_server.api import strategies_convert as convert
 from core_server.api.errors import stream, unary
 from core_server.live.strategy_desk import StrategyDesk
@@ -39,6 +39,12 @@ class StrategyServicer(pb_grpc.StrategyServiceServicer):
     def __init__(self, strategies: StrategyDesk) -> None:
         self._desk = strategies
 
+    def _granted(self, value: str) -> str:
+        """The strategy's id, once the caller may change its account (PermissionDenied otherwise)."""
+        strategy_id = arguments.identifier(value, "strategy_id")
+        access.check_account(self._desk.view(strategy_id).record.account_id)
+        return strategy_id
+
     @unary
     async def ListStrategies(self, request: pb.ListStrategiesRequest, context: Ctx) -> pb.ListStrategiesResponse:
         return pb.ListStrategiesResponse(strategies=[convert.strategy_to_proto(v) for v in self._desk.all()])
@@ -65,26 +71,28 @@ class StrategyServicer(pb_grpc.StrategyServiceServicer):
 
     @unary
     async def LoadStrategy(self, request: pb.LoadStrategyRequest, context: Ctx) -> pb.LoadStrategyResponse:
-        loaded = await self._desk.load(*_definition(request))
+        text, fmt = _definition(request)
+        access.check_account(self._desk.parse(text, fmt).account)  # a trader loads only on its own accounts
+        loaded = await self._desk.load(text, fmt)
         return pb.LoadStrategyResponse(strategy=convert.strategy_to_proto(loaded.view), changed=loaded.changed)
 
     @unary
     async def ActivateStrategy(self, request: pb.ActivateStrategyRequest, context: Ctx) -> pb.ActivateStrategyResponse:
-        view = await self._desk.activate(arguments.identifier(request.strategy_id, "strategy_id"))
+        view = await self._desk.activate(self._granted(request.strategy_id))
         return pb.ActivateStrategyResponse(strategy=convert.strategy_to_proto(view))
 
     @unary
     async def DeactivateStrategy(
         self, request: pb.DeactivateStrategyRequest, context: Ctx
     ) -> pb.DeactivateStrategyResponse:
-        view = await self._desk.deactivate(arguments.identifier(request.strategy_id, "strategy_id"))
+        view = await self._desk.deactivate(self._granted(request.strategy_id))
         return pb.DeactivateStrategyResponse(strategy=convert.strategy_to_proto(view))
 
     @unary
     async def EmergencyStopStrategy(
         self, request: pb.EmergencyStopStrategyRequest, context: Ctx
     ) -> pb.EmergencyStopStrategyResponse:
-        view = await self._desk.emergency_stop(arguments.identifier(request.strategy_id, "strategy_id"))
+        view = await self._desk.emergency_stop(self._granted(request.strategy_id))
         return pb.EmergencyStopStrategyResponse(strategy=convert.strategy_to_proto(view))
 
     @stream

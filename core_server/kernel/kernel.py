@@ -266,7 +266,9 @@ class TradingKernel:
         return events
 
     def submit_signal(self, signal_input: SignalInput, *, authenticated: bool, now_ns: int) -> SubmitResult:
-        return self.signal_flow.submit(signal_input, authenticated=authenticated, now_ns=now_ns)
+        result = self.signal_flow.submit(signal_input, authenticated=authenticated, now_ns=now_ns)
+        self.commands.settle_trades(now_ns)  # an exit or reversal may have closed a round trip
+        return result
 
     def approve_signal(self, signal_id: str, now_ns: int) -> None:
         self.signal_flow.approve(signal_id, now_ns)

@@ -125,3 +125,22 @@ async def test_the_cli(server: RunningServer, tmp_path: Path) -> None:
     assert code == exit_codes.OK and "stopped" in out
     code, out, _ = await vigil(*target, "strategies", "events", "momentum")
     assert code == exit_codes.OK and "emergency_stop" in out
+
+
+async def test_the_readme_strategies_example_runs(server: RunningServer) -> None:
+    import os
+    import re
+    import sys
+
+    readme = (Path(__file__).parents[3] / "README.md").read_text()
+    (block,) = [b for b in re.findall(r"^```python\n(.*?)^```$", readme, re.M | re.S) if "load_strategy" in b]
+    env = {**os.environ, "VIGIL_TARGET": server.address}
+    env.pop("VIGIL_API_KEY", None)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-", stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE, env=env, cwd=Path(__file__).parents[3],
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(process.communicate(block.encode()), 60)
+    assert process.returncode == 0, err.decode()
+    assert "readme-rule 1 active ESZ" in out.decode()
+    assert "('deactivated'" in out.decode()
