@@ -176,25 +176,32 @@ class TradingKernel:
     def _strategies(
         self, strategies: StrategyStage, market: ContractMarket, tick: Tick, closed: Sequence[Candle], ts: int
     ) -> None:
-        if not closed and ts < strategies.next_timer_ns() and not strategies.wants_ticks(market.id):
+        wants_ticks = strategies.wants_ticks(market.id)
+        if not closed and not wants_ticks and ts < strategies.next_timer_ns():
             return
-        # Three calls, each isolated: one that raises never keeps the others from running on this tick.
+        # Three calls, each isolated: one that raises never keeps the others from running on this tick. Each says
+        # whether it left commands or events to collect (False: nothing to run, the common tick).
+        collect = False
         if closed:
             try:
-                strategies.on_candles(closed, ts)
+                collect = strategies.on_candles(closed, ts) is not False
             except Exception as exc:
+                collect = True
                 self.isolation.failed(Stage.STRATEGIES, ts, market.id, strategies.accounts(market.id), exc)
         if ts >= strategies.next_timer_ns():
             try:
-                strategies.on_time(ts)
+                collect = (strategies.on_time(ts) is not False) or collect
             except Exception as exc:
+                collect = True
                 self.isolation.failed(Stage.STRATEGIES, ts, market.id, strategies.accounts(market.id), exc)
-        if strategies.wants_ticks(market.id):
+        if wants_ticks or strategies.wants_ticks(market.id):  # (a timer may just have asked for ticks)
             try:
-                strategies.on_tick(tick)
+                collect = (strategies.on_tick(tick) is not False) or collect
             except Exception as exc:
+                collect = True
                 self.isolation.failed(Stage.STRATEGIES, ts, market.id, strategies.accounts(market.id), exc)
-        self.commands.run_strategy_commands(ts)
+        if collect:
+            self.commands.run_strategy_commands(ts)
 
     # -- time -----------------------------------------------------------------------------------------------
 

@@ -22,7 +22,7 @@ from fractions import Fraction
 from typing import Protocol
 
 from core_server.calendar.sessions import TradingCalendar
-from core_server.calendar.trading_day import trading_day_of
+from core_server.calendar.trading_day import trading_day_bounds
 from core_server.calendar.windows import SessionWindows
 from core_server.execution.commands import (
     CancelOrder,
@@ -37,7 +37,7 @@ from core_server.execution.ports import ExecutionView
 from core_server.kernel.output import ExecutionStep
 from core_server.model.errors import FailedPrecondition, InvalidArgument, NotFound
 from core_server.model.instruments import Contract
-from core_server.model.market_data import Candle, Tick, Timeframe
+from core_server.model.market_data import Candle, Tick, Timeframe, Trade
 from core_server.strategies.breakout import FirstHourBreakout
 from core_server.strategies.checks import Finding, check, errors_of, resolve_contract
 from core_server.strategies.definition import IndicatorOperand, Kind, StrategyDefinition
@@ -90,6 +90,7 @@ class Runtime:
         self.id = definition.name
         self.version = version
         self.contract = contract
+        self.contract_id = contract.id
         self.source = source
         self.fmt = fmt
         self.account_id = AccountId(definition.account)
@@ -107,6 +108,8 @@ class Runtime:
         self.trades = 0
         self.loss_hit = False
         self.updated_ns = 0
+        self.ctx: _Context | None = None  # what its calls may read, made once
+        self._day_start_ns = self._day_end_ns = 0  # the CME trading day `day` covers
 
     def record(self) -> StrategyRecord:
         return StrategyRecord(
@@ -127,7 +130,9 @@ class Runtime:
         self.strategy.restore(record.state)
 
     def roll(self, ts_ns: int) -> None:
-        day = trading_day_of(ts_ns)
+        if self._day_start_ns <= ts_ns < self._day_end_ns:
+            return
+        day, self._day_start_ns, self._day_end_ns = trading_day_bounds(ts_ns)
         if day != self.day:
             self.day, self.realised_today, self.trades_today, self.loss_hit = day, Fraction(0), 0, False
 
@@ -198,7 +203,7 @@ class _Context:
         return self._rt.tag
 
     def series(self, timeframe: Timeframe) -> Series | None:
-        return self._host.series_for(self._rt.contract.id, timeframe)
+        return self._host.series_for(self._rt.contract_id, timeframe)
 
     def position(self) -> int:
         return self._rt.position
@@ -236,6 +241,9 @@ class StrategyHost:
         self._active: dict[str, list[Runtime]] = {}  # contract id -> active strategies
         self._by_tag: dict[str, Runtime] = {}
         self._tick_contracts: set[str] = set()
+        self._tick_runtimes: dict[str, tuple[Runtime, ...]] = {}  # contract id -> active strategies wanting ticks
+        self._quote_contracts: set[str] = set()  # contracts where one of them wants quotes too
+        self._stale = False  # a timer or a wish for ticks changed: _refresh before the kernel asks again
         self._next = NEVER
         self._commands: list[tuple[str, ExecutionCommand]] = []
         self._events: list[object] = []
@@ -397,7 +405,7 @@ class StrategyHost:
     def wants_ticks(self, contract_id: str) -> bool:
         return contract_id in self._tick_contracts
 
-    def on_candles(self, closed: Sequence[Candle], now_ns: int) -> None:
+    def on_candles(self, closed: Sequence[Candle], now_ns: int) -> bool:
         self.now_ns = now_ns
         touched: dict[str, list[Candle]] = {}
         series = self._series
@@ -408,16 +416,19 @@ class StrategyHost:
         for contract_id, candles in touched.items():
             for rt in tuple(self._active.get(contract_id, ())):
                 self._call(rt, rt.strategy.on_candles, candles)
-        self._finish()
+        return self._finish()
 
-    def on_tick(self, tick: Tick) -> None:
+    def on_tick(self, tick: Tick) -> bool:
+        if type(tick) is not Trade and tick.contract_id not in self._quote_contracts:
+            return False  # only trade prints are wanted here: nothing to do for a quote
         self.now_ns = tick.ts_event
-        for rt in tuple(self._active.get(tick.contract_id, ())):
-            if rt.strategy.wants_ticks:
+        is_trade = type(tick) is Trade
+        for rt in self._tick_runtimes.get(tick.contract_id, ()):
+            if is_trade or rt.strategy.wants_quotes:
                 self._call(rt, rt.strategy.on_tick, tick)
-        self._finish()
+        return self._finish()
 
-    def on_time(self, now_ns: int) -> None:
+    def on_time(self, now_ns: int) -> bool:
         self.now_ns = now_ns
         for _ in range(TIMER_ROUNDS):
             due = [rt for rts in self._active.values() for rt in rts if rt.strategy.next_timer_ns <= now_ns]
@@ -425,7 +436,7 @@ class StrategyHost:
                 break
             for rt in due:
                 self._call(rt, rt.strategy.on_timer)
-        self._finish()
+        return self._finish()
 
     def on_execution(self, step: ExecutionStep, view: ExecutionView) -> None:
         self.view = view
@@ -455,6 +466,8 @@ class StrategyHost:
             self._next = 0  # run the cancels on the next call
 
     def take_commands(self) -> Sequence[tuple[str, ExecutionCommand]]:
+        if not self._commands:
+            return ()
         commands, self._commands = self._commands, []
         if self._next == 0:
             self._refresh()
@@ -470,6 +483,8 @@ class StrategyHost:
             self._event(rt, "refused", f"{type(command).__name__} refused: {refusal}")
 
     def take_events(self) -> Sequence[object]:
+        if not self._dirty and not self._events:
+            return ()
         for strategy_id in self._dirty:
             rt = self.runtimes.get(strategy_id)
             if rt is not None:
@@ -500,6 +515,7 @@ class StrategyHost:
         for sid, (rt, state, timer, ticks) in saved.items():
             rt.strategy.restore(state)
             rt.strategy.next_timer_ns, rt.strategy.wants_ticks = timer, ticks
+            rt.ctx = None  # the copy's own context, made on its next call
             self.runtimes[sid] = rt
         by_id = self.runtimes
         self._active = {cid: [by_id.get(r.id, r) for r in rts] for cid, rts in actives.items()}
@@ -512,8 +528,12 @@ class StrategyHost:
         if rt.status is not Status.ACTIVE:
             return
         strategy = rt.strategy
+        timer, ticks = strategy.next_timer_ns, strategy.wants_ticks
+        ctx = rt.ctx
+        if ctx is None:
+            ctx = rt.ctx = _Context(self, rt)
         try:
-            actions = fn(*args, _Context(self, rt))
+            actions = fn(*args, ctx)
         except Exception as exc:
             self._fail(rt, exc)
             return
@@ -523,6 +543,8 @@ class StrategyHost:
             self._dirty[rt.id] = None
             rt.updated_ns = self.now_ns
         strategy.changed = False
+        if strategy.next_timer_ns != timer or strategy.wants_ticks != ticks:
+            self._stale = True
 
     def _fail(self, rt: Runtime, exc: Exception) -> None:
         rt.errors += 1
@@ -536,26 +558,34 @@ class StrategyHost:
         self._failure = StrategyFailed(f"strategy {rt.id}@{rt.version} failed: {rt.last_error}")
         self._failure.__cause__ = exc
 
-    def _finish(self) -> None:
-        self._refresh()
+    def _finish(self) -> bool:
+        """After a call: timers and tick wishes brought up to date; the failure raised (the kernel isolates it);
+        whether there are commands or events to collect."""
+        if self._stale or self._commands:
+            self._refresh()
         failure, self._failure = self._failure, None
         if failure is not None:
             raise failure
+        return bool(self._commands or self._events or self._dirty)
 
     def _refresh(self) -> None:
         nxt = NEVER
-        ticks: set[str] = set()
+        wanting: dict[str, tuple[Runtime, ...]] = {}
         for contract_id, rts in self._active.items():
             for rt in rts:
                 strategy = rt.strategy
                 if strategy.next_timer_ns < nxt:
                     nxt = strategy.next_timer_ns
-                if strategy.wants_ticks:
-                    ticks.add(contract_id)
+            ticking = tuple(rt for rt in rts if rt.strategy.wants_ticks)
+            if ticking:
+                wanting[contract_id] = ticking
         if self._commands:
             nxt = 0
         self._next = nxt
-        self._tick_contracts = ticks
+        self._tick_runtimes = wanting
+        self._tick_contracts = set(wanting)
+        self._quote_contracts = {c for c, rts in wanting.items() if any(rt.strategy.wants_quotes for rt in rts)}
+        self._stale = False
 
     def _apply(self, rt: Runtime, actions: Sequence[Action]) -> None:
         rt.updated_ns = self.now_ns
@@ -586,6 +616,10 @@ class StrategyHost:
         self, rt: Runtime, command: SubmitOrder | SubmitBracket | SubmitBracketBatch
     ) -> SubmitOrder | SubmitBracket | SubmitBracketBatch:
         """The strategy trades only its own account and contract, under its own tag."""
+        if isinstance(command, SubmitOrder | SubmitBracket) and (
+            command.account_id == rt.account_id and command.contract_id == rt.contract_id and command.tag == rt.tag
+        ):
+            return command  # built from its context already (the usual case): nothing to copy
         if isinstance(command, SubmitBracketBatch):
             brackets = command.brackets
             return SubmitBracketBatch(

@@ -95,6 +95,7 @@ class Strategy:
 
     next_timer_ns: int = NEVER
     wants_ticks: bool = False
+    wants_quotes: bool = False  # with wants_ticks: quotes too (trade prints only otherwise)
     changed: bool = False  # set when its state() changed without an action (the host stores it, then clears it)
 
     def __init__(self, definition: StrategyDefinition) -> None:
