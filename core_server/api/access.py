@@ -47,6 +47,9 @@ _SERVICES: dict[str, dict[str, Role]] = {
     },
     "vigil.v1.AccessService": {"CreateApiKey": A, "ListApiKeys": A, "RevokeApiKey": A, "WhoAmI": V},
     "vigil.v1.CommissionService": {"GetCommissionRates": V, "SetCommissionRates": A},
+    "vigil.v1.AnalyticsService": {
+        "GetStatistics": V, "GetCalendar": V, "GetEquityCurve": V, "GetExcursions": V, "UpdateJournal": T,
+    },
     "vigil.v1.StrategyService": {
         "ListStrategies": V, "GetStrategy": V, "ValidateStrategy": V, "StreamStrategyEvents": V, "LoadStrategy": T,
         "ActivateStrategy": T, "DeactivateStrategy": T, "EmergencyStopStrategy": T,

@@ -17,18 +17,23 @@ from grpc_reflection.v1alpha import reflection
 
 from core_server.access.keyring import KeyRing
 from core_server.api.access_service import AccessServicer
+from core_server.api.analytics import AnalyticsServicer
 from core_server.api.commissions import CommissionServicer
 from core_server.api.execution import ExecutionServicer
 from core_server.api.interceptors import AccessInterceptor, RequestContextInterceptor
 from core_server.api.market_data import MarketDataServicer
+from core_server.api.metrics_interceptor import MetricsInterceptor
 from core_server.api.risk import RiskServicer
 from core_server.api.signals import SignalServicer
 from core_server.api.strategies import StrategyServicer
 from core_server.api.trades import TradeServicer
+from core_server.metrics.registry import ServerMetrics
 from core_server.model.feed_status import FeedState
 from vigil.v1 import (
     access_pb2,
     access_pb2_grpc,
+    analytics_pb2,
+    analytics_pb2_grpc,
     commissions_pb2,
     commissions_pb2_grpc,
     execution_pb2,
@@ -55,6 +60,7 @@ SERVICE_NAMES: tuple[str, ...] = (
     risk_pb2.DESCRIPTOR.services_by_name["RiskService"].full_name,
     commissions_pb2.DESCRIPTOR.services_by_name["CommissionService"].full_name,
     access_pb2.DESCRIPTOR.services_by_name["AccessService"].full_name,
+    analytics_pb2.DESCRIPTOR.services_by_name["AnalyticsService"].full_name,
     strategies_pb2.DESCRIPTOR.services_by_name["StrategyService"].full_name,
 )
 FEED_SERVICES = ("", SERVICE_NAMES[0])  # what a stopped feed takes down: market data, and the server as a whole
@@ -104,15 +110,20 @@ def build_grpc_server(
     trades: TradeServicer,
     risk: RiskServicer,
     access: AccessServicer,
+    analytics: AnalyticsServicer,
     strategies: StrategyServicer,
     commissions: CommissionServicer | None = None,
     open_mode: bool = False,
+    metrics: ServerMetrics | None = None,
 ) -> GrpcServer:
     """`open_mode`: no-key mode (calls without a key act as the local admin); see AccessInterceptor."""
     interceptors: list[grpc.aio.ServerInterceptor] = [
         RequestContextInterceptor(),
         AccessInterceptor(keys, open_mode=open_mode),
     ]
+    if metrics is not None:
+        interceptors.insert(0, MetricsInterceptor(metrics))  # outermost: refused calls count too
+        market_data.observe_delivery(metrics.delivered)
     server = grpc.aio.server(
         interceptors=interceptors,
         options=[("grpc.so_reuseport", 0), ("grpc.max_send_message_length", 16 * 1024 * 1024)],
@@ -125,6 +136,7 @@ def build_grpc_server(
     if commissions is not None:
         commissions_pb2_grpc.add_CommissionServiceServicer_to_server(commissions, server)
     access_pb2_grpc.add_AccessServiceServicer_to_server(access, server)
+    analytics_pb2_grpc.add_AnalyticsServiceServicer_to_server(analytics, server)
     strategies_pb2_grpc.add_StrategyServiceServicer_to_server(strategies, server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
