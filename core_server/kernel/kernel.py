@@ -3,7 +3,8 @@
 Every tick runs through the stages in one fixed order:
 
     anomaly filter -> candles (all six timeframes) -> strategies (closed candles, ticks, due timers)
-    -> paper fills -> risk evaluation and its same-tick actions -> trades (round trips, excursions)
+    -> paper fills -> risk evaluation and its same-tick actions (then what the fills asked of strategies)
+    -> trades (round trips, excursions)
     -> signal validation (closed candles, then the opens that give entries)
 
 Time without ticks (`advance_to`) runs the same order: candles closing on time, strategy timers, arrivals and
@@ -154,6 +155,8 @@ class TradingKernel:
             self.commands.record(ts, None, execution_events, Cause.TICK)
         if result is not NOTHING:
             self.commands.risk_result(result, ts)
+        if execution_events and strategies is not None:  # a fill may bring a strategy to a limit: it acts now
+            self.commands.run_strategy_commands(ts)
         # 5. trades: round trips from the fills (recorded as they happened), excursions from the price
         trades = self.trades
         try:
@@ -234,6 +237,8 @@ class TradingKernel:
                     self.isolation.failed(Stage.STRATEGIES, now_ns, "", strategies.accounts(""), exc)
             self.commands.run_strategy_commands(now_ns)
         self.commands.advance(now_ns)
+        if strategies is not None:  # arrivals that filled may have brought a strategy to a limit
+            self.commands.run_strategy_commands(now_ns)
         self.commands.settle_trades(now_ns)
         if self.signals is not None and closed_all:
             self.signal_flow.after_time(closed_all, now_ns)
@@ -269,6 +274,8 @@ class TradingKernel:
         """Run one execution command now. InvalidArgument/NotFound/FailedPrecondition: refused, nothing changed
         (the risk decisions it caused are still recorded). Returns the command's own events."""
         events = self.commands.execute(command, now_ns, cause, actor)
+        if self.strategies is not None:  # what its fills asked of a strategy (a limit reached) acts now
+            self.commands.run_strategy_commands(now_ns)
         self.commands.settle_trades(now_ns)
         return events
 

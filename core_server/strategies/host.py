@@ -51,6 +51,7 @@ TAG_PREFIX = "strategy:"
 TIMER_ROUNDS = 4  # timers due at once (a restart after a long stop) fire at most this many times per call
 CENT = Decimal("0.01")
 _ENTRY_ROLES = (OrderRole.STANDALONE, OrderRole.BRACKET_ENTRY, OrderRole.OCO)
+_EXIT_ROLES = (OrderRole.STOP_LOSS, OrderRole.TAKE_PROFIT)
 
 
 class StrategyFailed(RuntimeError):
@@ -210,6 +211,9 @@ class _Context:
 
     def open_entries(self) -> tuple[Order, ...]:
         return tuple(o for o in self._host.own_orders(self._rt) if o.role in _ENTRY_ROLES)
+
+    def open_positions(self) -> int:
+        return self._host.open_positions(self._rt)
 
     def trades_today(self) -> int:
         self._rt.roll(self._host.now_ns)
@@ -454,6 +458,8 @@ class StrategyHost:
                 rt.updated_ns = step.ts_ns
                 self._dirty[rt.id] = None
                 self._check_loss(rt)
+                if order.role is OrderRole.BRACKET_ENTRY:
+                    self._check_concurrency(rt)
 
     def _check_loss(self, rt: Runtime) -> None:
         limit = rt.definition.limits.daily_loss
@@ -464,6 +470,22 @@ class StrategyHost:
         if rt.status is Status.ACTIVE:
             self._apply(rt, (CancelOwn(entries_only=True),))
             self._next = 0  # run the cancels on the next call
+
+    def _check_concurrency(self, rt: Runtime) -> None:
+        """An entry filled: at the limit of concurrent positions, its other unfilled entries are cancelled."""
+        limit = rt.definition.limits.max_concurrent_positions
+        if limit is None or rt.status is not Status.ACTIVE:
+            return
+        if self.open_positions(rt) >= limit and any(o.role in _ENTRY_ROLES for o in self.own_orders(rt)):
+            self._event(rt, "max_positions", f"{limit} concurrent positions open: unfilled entries cancelled")
+            self._apply(rt, (CancelOwn(entries_only=True),))
+
+    def open_positions(self, rt: Runtime) -> int:
+        """Its filled brackets still open: exits working whose entry is no longer working."""
+        own = self.own_orders(rt)
+        working_entries = {o.order_id for o in own if o.role is OrderRole.BRACKET_ENTRY}
+        exits = {o.bracket_id for o in own if o.role in _EXIT_ROLES and o.bracket_id is not None}
+        return len(exits - working_entries)
 
     def take_commands(self) -> Sequence[tuple[str, ExecutionCommand]]:
         if not self._commands:

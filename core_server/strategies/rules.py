@@ -94,6 +94,8 @@ class RuleStrategy(Strategy):
         if spec.window is not None and not in_window(spec.window, ctx):
             return (Note("skipped", f"{entry.path} ({side}) held outside the time window"),)
         limits = definition.limits
+        if limits.max_concurrent_positions is not None and ctx.open_positions() >= limits.max_concurrent_positions:
+            return (Note("skipped", f"{entry.path} ({side}) held; max concurrent positions open"),)
         if limits.max_trades_per_day is not None and ctx.trades_today() >= limits.max_trades_per_day:
             return (Note("skipped", f"{entry.path} ({side}) held; max trades per day reached"),)
         if limits.daily_loss is not None and ctx.realised_today() <= -limits.daily_loss:

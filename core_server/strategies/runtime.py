@@ -82,6 +82,10 @@ class Context(Protocol):
         """The strategy's entry orders still working."""
         ...
 
+    def open_positions(self) -> int:
+        """Its filled brackets still open (entries filled, exits working)."""
+        ...
+
     def trades_today(self) -> int: ...
 
     def realised_today(self) -> Decimal:
