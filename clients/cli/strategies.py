@@ -163,8 +163,10 @@ def _stop(ctx: Context) -> int:
 
 def _events(ctx: Context) -> int:
     if ctx.args.follow:
-        for e in ctx.client.stream_strategy_events(ctx.args.strategy_id, ctx.args.replay):
-            ctx.print(f"{e.seq}  {e.ts_ns}  {e.strategy_id}@{e.version}  {e.kind}: {e.message}")
+        for update in ctx.client.stream_strategy_events(ctx.args.strategy_id, ctx.args.replay):
+            e = update.event
+            if e is not None:
+                ctx.print(f"{e.seq}  {e.ts_ns}  {e.strategy_id}@{e.version}  {e.kind}: {e.message}")
         return exit_codes.OK
     if not ctx.args.strategy_id:
         print("vigil strategies events: give a strategy id, or --follow for every strategy", file=ctx.err)

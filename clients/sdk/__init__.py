@@ -91,6 +91,7 @@ from clients.sdk.strategies import (
     StrategyInfo,
     StrategyLoadResult,
     StrategyStatus,
+    StrategyUpdate,
     StrategyValidation,
     StrategyVersionInfo,
 )
@@ -171,6 +172,7 @@ __all__ = [
     "StrategyInfo",
     "StrategyLoadResult",
     "StrategyStatus",
+    "StrategyUpdate",
     "StrategyValidation",
     "StrategyVersionInfo",
     "SubmitResult",

@@ -10,6 +10,7 @@ from clients.sdk.strategies import (
     StrategyFinding,
     StrategyInfo,
     StrategyStatus,
+    StrategyUpdate,
     StrategyVersionInfo,
 )
 from vigil.v1 import strategies_pb2 as pb
@@ -55,6 +56,13 @@ def version_from_pb(v: pb.StrategyVersion) -> StrategyVersionInfo:
 
 def event_from_pb(e: pb.StrategyEvent) -> StrategyEventInfo:
     return StrategyEventInfo(e.seq, e.strategy_id, e.version, e.ts_ns, e.kind, e.message)
+
+
+def update_from_pb(response: pb.StreamStrategyEventsResponse) -> StrategyUpdate:
+    return StrategyUpdate(
+        event_from_pb(response.event) if response.HasField("event") else None,
+        strategy_from_pb(response.strategy) if response.HasField("strategy") else None,
+    )
 
 
 def detail_from_pb(response: pb.GetStrategyResponse) -> StrategyDetail:

@@ -63,6 +63,15 @@ class StrategyEventInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class StrategyUpdate:
+    """One message of the event stream: a stored log event, or (with include_updates) the strategy after a
+    change of its figures."""
+
+    event: StrategyEventInfo | None
+    strategy: StrategyInfo | None
+
+
+@dataclass(frozen=True, slots=True)
 class StrategyDetail:
     strategy: StrategyInfo
     versions: tuple[StrategyVersionInfo, ...]

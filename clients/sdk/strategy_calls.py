@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 from clients.sdk import convert_strategies as convert
 from clients.sdk.strategies import (
     StrategyDetail,
-    StrategyEventInfo,
     StrategyInfo,
     StrategyLoadResult,
+    StrategyUpdate,
     StrategyValidation,
 )
 from clients.sdk.transport import Transport
@@ -62,17 +62,22 @@ class StrategyCalls(Transport):
         response = await self._unary(self._strategy_stub().EmergencyStopStrategy, request)
         return convert.strategy_from_pb(response.strategy)
 
-    def stream_strategy_events(self, strategy_id: str = "", replay: int = 0) -> AsyncGenerator[StrategyEventInfo, None]:
-        """The event log: the last `replay` stored events, then new ones as they are stored ("" = every strategy).
-        After a reconnect the stream resumes with new events."""
+    def stream_strategy_events(
+        self, strategy_id: str = "", replay: int = 0, include_updates: bool = False
+    ) -> AsyncGenerator[StrategyUpdate, None]:
+        """The event log: the last `replay` stored events, then new ones as they are stored ("" = every strategy);
+        with `include_updates`, also the strategy (position, P&L, status) whenever it changes. Each update holds
+        one of `event` or `strategy`. After a reconnect the stream resumes with new events."""
 
         def open_call(resumed: bool) -> Call[pb.StreamStrategyEventsResponse]:
-            request = pb.StreamStrategyEventsRequest(strategy_id=strategy_id, replay=0 if resumed else replay)
+            request = pb.StreamStrategyEventsRequest(
+                strategy_id=strategy_id, replay=0 if resumed else replay, include_updates=include_updates
+            )
             return self._strategy_stub().StreamStrategyEvents(
                 request, metadata=self._metadata, wait_for_ready=self.reconnect_streams
             )
 
-        return self._resilient_stream("StreamStrategyEvents", open_call, lambda r: convert.event_from_pb(r.event))
+        return self._resilient_stream("StreamStrategyEvents", open_call, convert.update_from_pb)
 
     def _strategy_stub(self) -> strategies_pb2_grpc.StrategyServiceAsyncStub:
         return strategies_pb2_grpc.StrategyServiceStub(self._channel())

@@ -46,9 +46,9 @@ from clients.sdk.risk import EmergencyStopResult, RiskEventUpdate, RiskRules, Ri
 from clients.sdk.signals import Signal, SignalInput, SignalStatus, SignalUpdate, SubmitResult
 from clients.sdk.strategies import (
     StrategyDetail,
-    StrategyEventInfo,
     StrategyInfo,
     StrategyLoadResult,
+    StrategyUpdate,
     StrategyValidation,
 )
 from clients.sdk.trades import TrackedTrade, TradeUpdate
@@ -352,9 +352,9 @@ class VigilSyncClient(AnalyticsSyncCalls):
         return self._run(self._client.emergency_stop_strategy(strategy_id))
 
     def stream_strategy_events(
-        self, strategy_id: str = "", replay: int = 0
-    ) -> Generator[StrategyEventInfo, None, None]:
-        return self._iterate(self._client.stream_strategy_events(strategy_id, replay))
+        self, strategy_id: str = "", replay: int = 0, include_updates: bool = False
+    ) -> Generator[StrategyUpdate, None, None]:
+        return self._iterate(self._client.stream_strategy_events(strategy_id, replay, include_updates))
 
     def _run(self, coro: Coroutine[Any, Any, _T]) -> _T:
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result()

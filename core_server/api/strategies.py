@@ -13,7 +13,7 @@ from core_server.api.errors import stream, unary
 from core_server.live.strategy_desk import StrategyDesk
 from core_server.model.errors import InvalidArgument
 from core_server.strategies.checks import errors_of
-from core_server.strategies.events import LoggedEvent
+from core_server.strategies.events import LoggedEvent, StrategyRecord
 from core_server.strategies.parse import MAX_TEXT_BYTES
 from vigil.v1 import strategies_pb2 as pb
 from vigil.v1 import strategies_pb2_grpc as pb_grpc
@@ -115,6 +115,12 @@ class StrategyServicer(pb_grpc.StrategyServiceServicer):
                 if not batch:
                     return
                 for item in batch:
+                    if isinstance(item, StrategyRecord):
+                        if request.include_updates and item.strategy_id in (strategy_id or item.strategy_id,):
+                            view = self._desk.find(item.strategy_id)
+                            if view is not None:
+                                yield pb.StreamStrategyEventsResponse(strategy=convert.strategy_to_proto(view))
+                        continue
                     if not isinstance(item, LoggedEvent) or item.seq <= last:
                         continue
                     if strategy_id and item.event.strategy_id != strategy_id:

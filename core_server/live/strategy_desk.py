@@ -161,6 +161,9 @@ class StrategyDesk:
             self._unrealised(rt),
         )
 
+    def find(self, strategy_id: str) -> StrategyView | None:
+        return self.view(strategy_id) if strategy_id in self.host.runtimes else None
+
     def all(self) -> list[StrategyView]:
         return [self.view(sid) for sid in sorted(self.host.runtimes)]
 

@@ -140,11 +140,18 @@ class StrategiesScreen(Screen[None]):
     async def _follow_events(self) -> None:
         """New events of every strategy as they are stored; the selected one's go on top of its log."""
         try:
-            async for event in self.client.stream_strategy_events():
-                if event.strategy_id == self.selected and event.seq not in self.events:
+            async for update in self.client.stream_strategy_events(include_updates=True):
+                event, strategy = update.event, update.strategy
+                if event is not None and event.strategy_id == self.selected and event.seq not in self.events:
                     self.events[event.seq] = event
                     self._show_events()
-                self._load()
+                if strategy is not None:
+                    known = strategy.strategy_id in self.strategies
+                    self.strategies[strategy.strategy_id] = strategy
+                    if known:
+                        self.show(list(self.strategies.values()))
+                    else:
+                        self._load()  # a new strategy: the list in the server's order
         except VigilError as error:
             self.notify(f"strategy events: {error}", severity="error", timeout=8)
 

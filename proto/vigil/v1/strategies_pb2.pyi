@@ -517,19 +517,23 @@ class StreamStrategyEventsRequest(_message.Message):
 
     STRATEGY_ID_FIELD_NUMBER: _builtins.int
     REPLAY_FIELD_NUMBER: _builtins.int
+    INCLUDE_UPDATES_FIELD_NUMBER: _builtins.int
     strategy_id: _builtins.str
     """Empty: every strategy."""
     replay: _builtins.int
     """Stored events to send first (0 to 1000)."""
+    include_updates: _builtins.bool
+    """Also send the strategy (its position, realised and open P&L, status, errors) whenever it changes."""
     def __init__(
         self,
         *,
         strategy_id: _builtins.str = ...,
         replay: _builtins.int = ...,
+        include_updates: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["replay", b"replay", "strategy_id", b"strategy_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["include_updates", b"include_updates", "replay", b"replay", "strategy_id", b"strategy_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -537,19 +541,25 @@ Global___StreamStrategyEventsRequest: _TypeAlias = StreamStrategyEventsRequest  
 
 @_typing.final
 class StreamStrategyEventsResponse(_message.Message):
+    """One of: a stored event of the log, or the strategy as it stands after a change."""
+
     DESCRIPTOR: _descriptor.Descriptor
 
     EVENT_FIELD_NUMBER: _builtins.int
+    STRATEGY_FIELD_NUMBER: _builtins.int
     @_builtins.property
     def event(self) -> Global___StrategyEvent: ...
+    @_builtins.property
+    def strategy(self) -> Global___Strategy: ...
     def __init__(
         self,
         *,
         event: Global___StrategyEvent | None = ...,
+        strategy: Global___Strategy | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["event", b"event"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["event", b"event", "strategy", b"strategy"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["event", b"event"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["event", b"event", "strategy", b"strategy"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

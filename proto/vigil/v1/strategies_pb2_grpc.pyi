@@ -56,7 +56,9 @@ class StrategyServiceStub:
     EmergencyStopStrategy: _grpc.UnaryUnaryMultiCallable[_strategies_pb2.EmergencyStopStrategyRequest, _strategies_pb2.EmergencyStopStrategyResponse]
     """Cancel every order of the strategy and close its position at market, now; it stays stopped."""
     StreamStrategyEvents: _grpc.UnaryStreamMultiCallable[_strategies_pb2.StreamStrategyEventsRequest, _strategies_pb2.StreamStrategyEventsResponse]
-    """The event log: the last `replay` stored events, then new ones as they are stored."""
+    """The event log: the last `replay` stored events, then new ones as they are stored; with
+    `include_updates`, also the strategy's figures (position, P&L, status) each time they change.
+    """
 
 @_typing.type_check_only
 class StrategyServiceAsyncStub(StrategyServiceStub):
@@ -86,7 +88,9 @@ class StrategyServiceAsyncStub(StrategyServiceStub):
     EmergencyStopStrategy: _aio.UnaryUnaryMultiCallable[_strategies_pb2.EmergencyStopStrategyRequest, _strategies_pb2.EmergencyStopStrategyResponse]  # type: ignore[assignment]
     """Cancel every order of the strategy and close its position at market, now; it stays stopped."""
     StreamStrategyEvents: _aio.UnaryStreamMultiCallable[_strategies_pb2.StreamStrategyEventsRequest, _strategies_pb2.StreamStrategyEventsResponse]  # type: ignore[assignment]
-    """The event log: the last `replay` stored events, then new ones as they are stored."""
+    """The event log: the last `replay` stored events, then new ones as they are stored; with
+    `include_updates`, also the strategy's figures (position, P&L, status) each time they change.
+    """
 
 class StrategyServiceServicer(metaclass=_abc_1.ABCMeta):
     """Strategies (SPEC §7): definitions as data (TOML or JSON text: the rule engine, or the first-hour breakout),
@@ -161,6 +165,8 @@ class StrategyServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _strategies_pb2.StreamStrategyEventsRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_abc.Iterator[_strategies_pb2.StreamStrategyEventsResponse], _abc.AsyncIterator[_strategies_pb2.StreamStrategyEventsResponse]]:
-        """The event log: the last `replay` stored events, then new ones as they are stored."""
+        """The event log: the last `replay` stored events, then new ones as they are stored; with
+        `include_updates`, also the strategy's figures (position, P&L, status) each time they change.
+        """
 
 def add_StrategyServiceServicer_to_server(servicer: StrategyServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -52,12 +52,14 @@ async def test_the_example_directory_is_loaded_inactive(server: RunningServer) -
 
 async def test_lifecycle_through_the_async_sdk(server: RunningServer) -> None:
     async with VigilClient(server.address) as client:
-        events = client.stream_strategy_events("momentum", replay=10)
-        first = await anext(events)
-        assert (first.strategy_id, first.kind) == ("momentum", "loaded")
+        events = client.stream_strategy_events("momentum", replay=10, include_updates=True)
+        first = (await anext(events)).event
+        assert first is not None and (first.strategy_id, first.kind) == ("momentum", "loaded")
         active = await client.activate_strategy("momentum")
         assert active.status is StrategyStatus.ACTIVE
-        assert (await anext(events)).kind == "activated"
+        updates = [await anext(events), await anext(events)]  # the log line and the strategy's new figures
+        assert [u.event.kind for u in updates if u.event is not None] == ["activated"]
+        assert [u.strategy.status for u in updates if u.strategy is not None] == [StrategyStatus.ACTIVE]
         loaded = await client.load_strategy(MOMENTUM.replace("max_trades_per_day = 4", "max_trades_per_day = 2"))
         assert loaded.changed and loaded.strategy.version == 2
         assert loaded.strategy.status is StrategyStatus.INACTIVE  # a new version starts inactive
