@@ -171,7 +171,8 @@ async def restore_live(
     await warm_candles(kernel, stores.candles, live, now)
     restore_signals(kernel, live, now)
     if stores.strategies is not None:
-        restore_strategies(kernel, core.strategies.host, await stores.strategies.load(), now)
+        desk = core.strategies
+        restore_strategies(kernel, desk.host, await stores.strategies.load(), now, desk.resolve)
     output = kernel.take_output()
     core.market.publish(output)
     await core.writer.commit(journal.batch_of(output, now))

@@ -9,7 +9,7 @@ on the candles they missed. A first start opens the default paper account.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -27,6 +27,7 @@ from core_server.signals.confirmation import signal_candle_start
 from core_server.signals.model import Signal, SignalStatus
 from core_server.signals.ports import CandleStore
 from core_server.storage.strategies import StoredStrategy
+from core_server.strategies.definition import StrategyDefinition
 from core_server.strategies.host import StrategyHost
 from core_server.strategies.parse import parse_text
 from core_server.trades.model import RoundTrip
@@ -109,14 +110,18 @@ def restore_signals(kernel: TradingKernel, live: Sequence[Signal], now_ns: int) 
 
 
 def restore_strategies(
-    kernel: TradingKernel, host: StrategyHost, stored: Sequence[StoredStrategy], now_ns: int
+    kernel: TradingKernel,
+    host: StrategyHost,
+    stored: Sequence[StoredStrategy],
+    now_ns: int,
+    resolve: Callable[[StrategyDefinition], StrategyDefinition] = lambda d: d,
 ) -> None:
     """Every stored strategy at its running version and state; active ones continue (timers due while the server
     was down fire now: a breakout past its cancel time cancels its entries)."""
     for item in stored:
         version, record = item.version, item.record
         try:
-            definition = parse_text(version.source, version.fmt)
+            definition = resolve(parse_text(version.source, version.fmt))  # its account name to the id, as loaded
             host.restore_strategy(definition, version.version, version.source, version.fmt, record)
         except InvalidArgument as exc:  # a definition this version no longer reads: kept in the store, not run
             log.error("strategies.restore_refused", strategy=version.strategy_id, field=exc.field, reason=exc.reason)

@@ -89,7 +89,9 @@ class StrategyDesk:
 
     def parse(self, text: str, fmt: str) -> StrategyDefinition:
         """Parse and resolve the account (an id or a name) to its id; InvalidArgument naming the field."""
-        definition = parse_text(text, fmt)
+        return self.resolve(parse_text(text, fmt))
+
+    def resolve(self, definition: StrategyDefinition) -> StrategyDefinition:
         account_id = self._account_named(definition.account)
         if account_id is not None and account_id != definition.account:
             definition = replace(definition, account=account_id)

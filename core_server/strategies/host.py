@@ -291,8 +291,12 @@ class StrategyHost:
         self._events.append(StrategyVersion(rt.id, version, source, fmt, now_ns))
         self._event(rt, "loaded", f"version {version} loaded ({definition.kind.value}, {contract.id}, {rt.account_id})")
         self._dirty[rt.id] = None
-        if definition.enabled and not errors_of(self.validate(definition)):
-            self.activate(rt.id, now_ns)
+        if definition.enabled:
+            errors = errors_of(self.validate(definition))
+            if errors:
+                self._event(rt, "not_activated", "enabled, but errors stand: " + "; ".join(str(f) for f in errors))
+            else:
+                self.activate(rt.id, now_ns)
         return rt, True
 
     @staticmethod

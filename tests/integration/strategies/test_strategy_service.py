@@ -146,3 +146,31 @@ async def test_the_readme_strategies_example_runs(server: RunningServer) -> None
     assert process.returncode == 0, err.decode()
     assert "readme-rule 1 active ESZ" in out.decode()
     assert "('deactivated'" in out.decode()
+
+
+async def test_a_restart_keeps_versions_and_status(server: RunningServer, database_url: str) -> None:
+    async with VigilClient(server.address) as client:
+        await client.activate_strategy("momentum")
+        enabled = MOMENTUM.replace('name = "momentum"', 'name = "second"').replace("enabled = false", "enabled = true")
+        loaded = await client.load_strategy(enabled)
+        assert loaded.strategy.status is StrategyStatus.ACTIVE
+    await server.stop()
+    again = await start(server_config(database_url, strategy_dir=EXAMPLES))
+    try:
+        async with VigilClient(again.address) as client:
+            strategies = {s.strategy_id: s for s in await client.list_strategies()}
+            assert {k: (s.version, s.status) for k, s in strategies.items()} == {
+                "first-hour-breakout": (1, StrategyStatus.INACTIVE),
+                "mean-reversion": (1, StrategyStatus.INACTIVE),
+                "momentum": (1, StrategyStatus.ACTIVE),  # the unchanged file makes no new version
+                "second": (1, StrategyStatus.ACTIVE),
+            }
+            bad = MOMENTUM.replace('name = "momentum"', 'name = "bad"').replace("enabled = false", "enabled = true")
+            bad = bad.replace('sessions = ["NY AM", "NY PM"]', 'start = "10:00", end = "10:00"')
+            refused = await client.load_strategy(bad)
+            assert refused.strategy.status is StrategyStatus.INACTIVE
+            detail = await client.get_strategy("bad")
+            assert [e.kind for e in detail.events] == ["loaded", "not_activated"]
+            assert "rules.window: start equals end" in detail.events[-1].message
+    finally:
+        await again.stop()
