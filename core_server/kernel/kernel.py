@@ -291,8 +291,12 @@ class TradingKernel:
         self.signal_flow.cancel(signal_id, reason, now_ns)
 
     def emergency_stop(self, reason: str, now_ns: int) -> None:
-        """Block new risk everywhere, cancel every order and flatten every account, within this call."""
+        """Block new risk everywhere, cancel every order, flatten every account and stop every strategy, within
+        this call (SPEC §6)."""
         self.commands.risk_result(self.risk.emergency_stop(now_ns, reason), now_ns)
+        if self.strategies is not None:
+            self.strategies.stop_all(reason, now_ns)
+            self.commands.run_strategy_commands(now_ns)
         self.commands.settle_trades(now_ns)
 
     def resume(self, reason: str, now_ns: int) -> None:

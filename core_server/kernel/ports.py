@@ -36,6 +36,10 @@ class StrategyStage(Protocol):
 
     def on_execution(self, step: ExecutionStep, view: ExecutionView) -> None: ...
 
+    def stop_all(self, reason: str, now_ns: int) -> None:
+        """The emergency stop: every active strategy stops (its orders and positions are already gone)."""
+        ...
+
     def take_commands(self) -> Sequence[tuple[str, ExecutionCommand]]:
         """(strategy id, command) pairs to run now, in order."""
         ...

@@ -158,12 +158,29 @@ class Runtime:
         self.position = position
         if position == 0:
             self.cost = Fraction(0)
-        commission = Fraction(fill.commission)
-        self.realised -= commission
-        self.realised_today -= commission
+        self._commission(fill.commission)
         if order.role in _ENTRY_ROLES and not order.reduce_only and order.filled_qty == fill.quantity:
             self.trades_today += 1
             self.trades += 1
+
+    def closed_outside(self, price: int, ts_ns: int) -> None:
+        """The account went flat in the contract by an order not its own (a flatten, a close, the emergency
+        stop, risk's flat-by): its own position is closed at that fill's price (the commission stays the
+        account's)."""
+        self.roll(ts_ns)
+        position = self.position
+        if not position:
+            return
+        average = self.cost / abs(position)
+        gain = (price - average) * position * Fraction(self.contract.spec.tick_value)
+        self.realised += gain
+        self.realised_today += gain
+        self.position, self.cost = 0, Fraction(0)
+
+    def _commission(self, amount: Decimal) -> None:
+        commission = Fraction(amount)
+        self.realised -= commission
+        self.realised_today -= commission
 
 
 def _money(value: Fraction) -> Decimal:
@@ -351,6 +368,17 @@ class StrategyHost:
         self._event(rt, "emergency_stop", "orders cancelled, position closed")
         return rt
 
+    def stop_all(self, reason: str, now_ns: int) -> None:
+        """The emergency stop of every account: every active strategy is stopped (the kernel has cancelled every
+        order and flattened every account already); each is activated again one by one after the resume."""
+        self.now_ns = now_ns
+        for rt in self.runtimes.values():
+            if rt.status is Status.ACTIVE:
+                self._deactivate(rt)
+                rt.status = Status.STOPPED
+                rt.updated_ns = now_ns
+                self._event(rt, "emergency_stop", f"emergency stop of every account: {reason}")
+
     def restore_strategy(
         self, definition: StrategyDefinition, version: int, source: str, fmt: str, record: StrategyRecord | None
     ) -> Runtime:
@@ -457,6 +485,7 @@ class StrategyHost:
                 order = view.order(fill.order_id)
                 rt = by_tag.get(order.tag)
                 if rt is None:
+                    self._outside_fill(fill, view, step.ts_ns)
                     continue
                 rt.on_fill(fill, order)
                 rt.updated_ns = step.ts_ns
@@ -464,6 +493,25 @@ class StrategyHost:
                 self._check_loss(rt)
                 if order.role is OrderRole.BRACKET_ENTRY:
                     self._check_concurrency(rt)
+
+    def _outside_fill(self, fill: Fill, view: ExecutionView, ts_ns: int) -> None:
+        """A fill of an order no strategy placed: if it left the account flat in the contract, the strategies
+        holding a position there are flat too."""
+        holders = [
+            rt for rt in self.runtimes.values()
+            if rt.position and rt.account_id == fill.account_id and rt.contract_id == fill.contract_id
+        ]  # fmt: skip
+        if not holders or view.position(fill.account_id, fill.contract_id).net_qty != 0:
+            return
+        for rt in holders:
+            rt.closed_outside(fill.price, ts_ns)
+            rt.updated_ns = ts_ns
+            self._dirty[rt.id] = None
+            self._event(
+                rt,
+                "closed_outside",
+                f"position closed at {rt.contract.spec.format_ticks(fill.price)} by an order not its own",
+            )
 
     def _check_loss(self, rt: Runtime) -> None:
         limit = rt.definition.limits.daily_loss

@@ -157,3 +157,19 @@ def test_snapshot_and_restore_undo_a_command() -> None:
     rig.host.restore(point)
     assert rig.host.get("rise").status is Status.ACTIVE
     assert rig.host.next_timer_ns() == et(2026, 11, 18, 11, 0)
+
+
+def test_the_emergency_stop_of_every_account_stops_every_strategy() -> None:
+    rig = StrategyRig([ES], t0=T0)
+    rig.load(RULE, T0)
+    rising(rig)
+    assert rig.host.get("rise").position == 1
+    rig.kernel.emergency_stop("operator", et(2026, 11, 18, 10, 4))
+    rig.ticks(tk(4, 30, "6002.00"))
+    rt = rig.host.get("rise")
+    assert rt.status is Status.STOPPED and rt.position == 0
+    assert (rig.events()[-1].kind, rig.events()[-1].message) == (
+        "emergency_stop",
+        "emergency stop of every account: operator",
+    )
+    assert rig.host.next_timer_ns() > et(2026, 11, 19)  # nothing scheduled: it no longer runs
