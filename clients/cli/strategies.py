@@ -109,6 +109,10 @@ def _show(ctx: Context) -> int:
         ctx.print(f"last error: {s.last_error}")
     _print_findings(ctx, s.findings)
     ctx.print("versions: " + ", ".join(f"{v.version} ({v.format})" for v in detail.versions))
+    for r in detail.results:
+        ctx.print(
+            f"version {r.version}: {r.trades} closed trades, {r.wins} won, net {r.net}, {r.r}R ({r.r_trades} with R)"
+        )
     for e in detail.events:
         ctx.print(f"{e.seq}  {e.ts_ns}  v{e.version}  {e.kind}: {e.message}")
     return exit_codes.OK

@@ -12,6 +12,7 @@ from clients.sdk.strategies import (
     StrategyStatus,
     StrategyUpdate,
     StrategyVersionInfo,
+    VersionResult,
 )
 from vigil.v1 import strategies_pb2 as pb
 
@@ -65,9 +66,14 @@ def update_from_pb(response: pb.StreamStrategyEventsResponse) -> StrategyUpdate:
     )
 
 
+def result_from_pb(r: pb.VersionResult) -> VersionResult:
+    return VersionResult(r.version, r.trades, r.wins, Decimal(r.net or "0"), Decimal(r.r or "0"), r.r_trades)
+
+
 def detail_from_pb(response: pb.GetStrategyResponse) -> StrategyDetail:
     return StrategyDetail(
         strategy_from_pb(response.strategy),
         tuple(version_from_pb(v) for v in response.versions),
         tuple(event_from_pb(e) for e in response.events),
+        tuple(result_from_pb(r) for r in response.results),
     )

@@ -72,10 +72,23 @@ class StrategyUpdate:
 
 
 @dataclass(frozen=True, slots=True)
+class VersionResult:
+    """The closed trades one version of a strategy opened."""
+
+    version: int
+    trades: int
+    wins: int
+    net: Decimal  # dollars, commissions included
+    r: Decimal  # summed R of the trades with a known stop, to 4 places
+    r_trades: int
+
+
+@dataclass(frozen=True, slots=True)
 class StrategyDetail:
     strategy: StrategyInfo
     versions: tuple[StrategyVersionInfo, ...]
     events: tuple[StrategyEventInfo, ...]  # oldest first
+    results: tuple[VersionResult, ...] = ()  # closed trades per version
 
 
 @dataclass(frozen=True, slots=True)

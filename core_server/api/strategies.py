@@ -56,10 +56,12 @@ class StrategyServicer(pb_grpc.StrategyServiceServicer):
         view = self._desk.view(strategy_id)
         versions = await self._desk.versions(strategy_id)
         events = await self._desk.events(strategy_id, limit)
+        results = await self._desk.results(strategy_id)
         return pb.GetStrategyResponse(
             strategy=convert.strategy_to_proto(view),
             versions=[convert.version_to_proto(v) for v in versions],
             events=[convert.event_to_proto(e) for e in events],
+            results=[convert.result_to_proto(r) for r in results],
         )
 
     @unary

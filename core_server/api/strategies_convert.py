@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 from core_server.live.strategy_desk import StrategyView
 from core_server.strategies.checks import Finding
-from core_server.strategies.events import LoggedEvent, Status, StrategyVersion
+from core_server.strategies.events import LoggedEvent, Status, StrategyVersion, VersionResult
 from vigil.v1 import strategies_pb2 as pb
 
 _STATUS = {
@@ -43,6 +44,12 @@ def strategy_to_proto(view: StrategyView) -> pb.Strategy:
         findings=[finding_to_proto(f) for f in view.findings],
         state_json=json.dumps(dict(r.state), sort_keys=True),
     )
+
+
+def result_to_proto(r: VersionResult) -> pb.VersionResult:
+    r_text = str((Decimal(r.r.numerator) / Decimal(r.r.denominator)).quantize(Decimal("0.0001")))
+    return pb.VersionResult(version=r.version, trades=r.trades, wins=r.wins, net=str(r.net), r=r_text,
+                            r_trades=r.r_trades)  # fmt: skip
 
 
 def version_to_proto(v: StrategyVersion) -> pb.StrategyVersion:

@@ -26,7 +26,7 @@ from core_server.live.shell import LiveKernel
 from core_server.model.errors import InvalidArgument, Unavailable
 from core_server.strategies.checks import Finding
 from core_server.strategies.definition import StrategyDefinition
-from core_server.strategies.events import LoggedEvent, StrategyRecord, StrategyVersion
+from core_server.strategies.events import LoggedEvent, StrategyRecord, StrategyVersion, VersionResult
 from core_server.strategies.host import Runtime, StrategyHost
 from core_server.strategies.parse import parse_text
 
@@ -39,6 +39,8 @@ FILE_SUFFIXES = {".toml": "toml", ".json": "json"}
 class StrategyStore(Protocol):
     async def versions(self, strategy_id: str) -> list[StrategyVersion]: ...
 
+    async def results(self, strategy_id: str) -> list[VersionResult]: ...
+
     async def events(self, strategy_id: str, limit: int, before_seq: int = 0) -> list[LoggedEvent]: ...
 
 
@@ -46,6 +48,9 @@ class NoStrategyStore:
     """No store of strategies (benchmarks and kits without one): no versions or log to read back."""
 
     async def versions(self, strategy_id: str) -> list[StrategyVersion]:
+        return []
+
+    async def results(self, strategy_id: str) -> list[VersionResult]:
         return []
 
     async def events(self, strategy_id: str, limit: int, before_seq: int = 0) -> list[LoggedEvent]:
@@ -174,6 +179,13 @@ class StrategyDesk:
         with contextlib.suppress(Unavailable):
             await self._shell.writer.flush()
         return await self._store.versions(strategy_id)
+
+    async def results(self, strategy_id: str) -> list[VersionResult]:
+        """Its closed trades per version (what has been stored; queued records are flushed first)."""
+        self.host.get(strategy_id)
+        with contextlib.suppress(Unavailable):
+            await self._shell.writer.flush()
+        return await self._store.results(strategy_id)
 
     async def events(self, strategy_id: str, limit: int) -> Sequence[LoggedEvent]:
         if strategy_id:

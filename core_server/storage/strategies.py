@@ -7,12 +7,24 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import asyncpg
 
 from core_server.storage.failures import unavailable_on_connection_failure
-from core_server.strategies.events import LoggedEvent, Status, StrategyEvent, StrategyRecord, StrategyVersion
+from core_server.storage.trades import TradeFilter, TradeRepository
+from core_server.strategies.events import (
+    LoggedEvent,
+    Status,
+    StrategyEvent,
+    StrategyRecord,
+    StrategyVersion,
+    VersionResult,
+)
+from core_server.trades.model import RoundTrip
+
+RESULT_TRADES = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,9 +119,31 @@ def _version(row: asyncpg.Record) -> StrategyVersion:
     return StrategyVersion(row["strategy_id"], row["version"], row["source"], row["format"], row["created_ns"])
 
 
+def results_of(trips: Sequence[RoundTrip]) -> list[VersionResult]:
+    by_version: dict[int, list[RoundTrip]] = {}
+    for trip in trips:
+        by_version.setdefault(trip.strategy_version or 0, []).append(trip)
+    out = []
+    for version in sorted(by_version):
+        group = by_version[version]
+        rs = [r for r in (t.result_r for t in group) if r is not None]
+        out.append(
+            VersionResult(
+                version,
+                len(group),
+                sum(1 for t in group if t.net > 0),
+                sum((t.net for t in group), Decimal(0)),
+                sum(rs, Fraction(0)),
+                len(rs),
+            )
+        )
+    return out
+
+
 class StrategyRepository:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
+        self._trades = TradeRepository(pool)
 
     async def load(self) -> list[StoredStrategy]:
         """Every strategy with the text of its running version and its current row."""
@@ -121,6 +155,11 @@ class StrategyRepository:
         with unavailable_on_connection_failure():
             rows = await self._pool.fetch(_SELECT_VERSIONS, strategy_id)
         return [_version(r) for r in rows]
+
+    async def results(self, strategy_id: str) -> list[VersionResult]:
+        """Its latest RESULT_TRADES closed trades, summed per version."""
+        trips = await self._trades.list(TradeFilter(is_open=False, strategy_id=strategy_id, limit=RESULT_TRADES))
+        return results_of(trips)
 
     async def events(self, strategy_id: str, limit: int, before_seq: int = 0) -> list[LoggedEvent]:
         """The newest `limit` events (of one strategy, or of all for ""), oldest first."""

@@ -131,3 +131,7 @@ async def test_the_live_server_runs_strategies_exactly_as_the_kernel(database_ur
     assert [t[1:] for t in live_trips] == [t[1:] for t in expected_trips]  # trade ids are uuids live, counters here
     assert {t.strategy_id for t in trades} == {"fhb-1m"}
     assert [(e.ts_ns, e.kind, e.message) for e in detail.events] == expected_events
+    # Its closed trades, per version: -$75, +$50, +$50 gross, $5.76 commissions each; -1.5R, +1R, +1R.
+    assert [(r.version, r.trades, r.wins, r.net, r.r, r.r_trades) for r in detail.results] == [
+        (1, 3, 2, "7.72", "0.5000", 3)
+    ]

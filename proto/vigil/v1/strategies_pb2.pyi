@@ -279,26 +279,69 @@ class GetStrategyResponse(_message.Message):
     STRATEGY_FIELD_NUMBER: _builtins.int
     VERSIONS_FIELD_NUMBER: _builtins.int
     EVENTS_FIELD_NUMBER: _builtins.int
+    RESULTS_FIELD_NUMBER: _builtins.int
     @_builtins.property
     def strategy(self) -> Global___Strategy: ...
     @_builtins.property
     def versions(self) -> _containers.RepeatedCompositeFieldContainer[Global___StrategyVersion]: ...
     @_builtins.property
     def events(self) -> _containers.RepeatedCompositeFieldContainer[Global___StrategyEvent]: ...
+    @_builtins.property
+    def results(self) -> _containers.RepeatedCompositeFieldContainer[Global___VersionResult]:
+        """Closed trades per version (its latest 1000 trades), from the trade ledger."""
+
     def __init__(
         self,
         *,
         strategy: Global___Strategy | None = ...,
         versions: _abc.Iterable[Global___StrategyVersion] | None = ...,
         events: _abc.Iterable[Global___StrategyEvent] | None = ...,
+        results: _abc.Iterable[Global___VersionResult] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["strategy", b"strategy"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["events", b"events", "strategy", b"strategy", "versions", b"versions"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["events", b"events", "results", b"results", "strategy", b"strategy", "versions", b"versions"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___GetStrategyResponse: _TypeAlias = GetStrategyResponse  # noqa: Y015
+
+@_typing.final
+class VersionResult(_message.Message):
+    """The closed trades a version of a strategy opened: net dollars (commissions included) and R."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    VERSION_FIELD_NUMBER: _builtins.int
+    TRADES_FIELD_NUMBER: _builtins.int
+    WINS_FIELD_NUMBER: _builtins.int
+    NET_FIELD_NUMBER: _builtins.int
+    R_FIELD_NUMBER: _builtins.int
+    R_TRADES_FIELD_NUMBER: _builtins.int
+    version: _builtins.int
+    trades: _builtins.int
+    wins: _builtins.int
+    net: _builtins.str
+    r: _builtins.str
+    """Sum of the trades' R, to 4 places; trades without a known stop are left out (see r_trades)."""
+    r_trades: _builtins.int
+    def __init__(
+        self,
+        *,
+        version: _builtins.int = ...,
+        trades: _builtins.int = ...,
+        wins: _builtins.int = ...,
+        net: _builtins.str = ...,
+        r: _builtins.str = ...,
+        r_trades: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["net", b"net", "r", b"r", "r_trades", b"r_trades", "trades", b"trades", "version", b"version", "wins", b"wins"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___VersionResult: _TypeAlias = VersionResult  # noqa: Y015
 
 @_typing.final
 class ValidateStrategyRequest(_message.Message):
