@@ -302,7 +302,8 @@ class StrategyHost:
             if old.status is Status.ACTIVE:
                 self._apply(old, (CancelOwn(entries_only=True),))
             self._deactivate(old)
-            self._by_tag[old.tag] = old  # its remaining orders' fills still count
+        for older in range(1, version):  # the fills of orders earlier versions left working count for this one
+            self._by_tag[f"{TAG_PREFIX}{rt.id}@{older}"] = rt
         self.runtimes[rt.id] = rt
         self._by_tag[rt.tag] = rt
         self._events.append(StrategyVersion(rt.id, version, source, fmt, now_ns))
