@@ -18,6 +18,7 @@ from clients.sdk.market_data_calls import MarketDataCalls
 from clients.sdk.models import ConnectionState, ServingStatus
 from clients.sdk.risk_calls import RiskCalls
 from clients.sdk.signal_calls import SignalCalls
+from clients.sdk.strategy_calls import StrategyCalls
 from clients.sdk.trade_calls import TradeCalls
 from clients.sdk.transport import API_KEY_ENV, DEFAULT_TARGET, TARGET_ENV
 
@@ -31,7 +32,15 @@ _SERVING = {
 
 
 class VigilClient(
-    MarketDataCalls, SignalCalls, ExecutionCalls, TradeCalls, RiskCalls, CommissionCalls, AccessCalls, AnalyticsCalls
+    MarketDataCalls,
+    SignalCalls,
+    ExecutionCalls,
+    TradeCalls,
+    RiskCalls,
+    CommissionCalls,
+    AccessCalls,
+    AnalyticsCalls,
+    StrategyCalls,
 ):
     """Async client for a Vigil server.
 

@@ -50,6 +50,10 @@ _SERVICES: dict[str, dict[str, Role]] = {
     "vigil.v1.AnalyticsService": {
         "GetStatistics": V, "GetCalendar": V, "GetEquityCurve": V, "GetExcursions": V, "UpdateJournal": T,
     },
+    "vigil.v1.StrategyService": {
+        "ListStrategies": V, "GetStrategy": V, "ValidateStrategy": V, "StreamStrategyEvents": V, "LoadStrategy": T,
+        "ActivateStrategy": T, "DeactivateStrategy": T, "EmergencyStopStrategy": T,
+    },
 }  # fmt: skip
 
 METHOD_ROLES: dict[str, Role] = {
