@@ -15,6 +15,7 @@ import asyncpg
 import structlog
 
 from core_server.api.accounts import AccountResolver
+from core_server.api.data import DataServicer, ImportSettings
 from core_server.api.execution import ExecutionServicer
 from core_server.api.market_data import MarketDataServicer
 from core_server.api.risk import RiskServicer
@@ -292,6 +293,13 @@ async def _assemble(
         trades=TradeServicer(clock, core.trades, accounts),
         execution=ExecutionServicer(clock, core.execution, accounts),
         risk=RiskServicer(core.risk, accounts),
+        data=DataServicer(
+            pool,
+            clock,
+            ImportSettings(
+                config.import_dirs, config.listens_on_loopback, config.upload_dir, quote_price=config.quote_price
+            ),
+        ),
     )
     await grpc_server.server.start()
     await grpc_server.serving()

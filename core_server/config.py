@@ -54,6 +54,8 @@ class Config:
     break_even_r: Decimal = Decimal(1)  # exact: the MFE in R that moves the stop to entry
     break_even_offset_ticks: int = 0  # the break-even stop's distance from entry, in the trade's favour
     paper: PaperConfig = field(default_factory=lambda: PaperConfig())  # paper execution (VIGIL_PAPER_*)
+    import_dirs: tuple[Path, ...] = ()  # VIGIL_IMPORT_DIRS: where ImportTicks may read server-side files
+    upload_dir: Path | None = None  # VIGIL_UPLOAD_DIR: where UploadTicks spools files (default: temp directory)
     env: Mapping[str, str] = field(default_factory=dict, repr=False)  # for adapters' own settings
 
     @property
@@ -133,6 +135,10 @@ class Config:
             break_even_offset_ticks=_int(get, "VIGIL_BREAK_EVEN_OFFSET_TICKS", 0),
             signal_approval=signal_approval,
             paper=_paper_config(get),
+            import_dirs=tuple(
+                Path(d.strip()).expanduser() for d in get("VIGIL_IMPORT_DIRS", "").split(os.pathsep) if d.strip()
+            ),
+            upload_dir=Path(get("VIGIL_UPLOAD_DIR", "")).expanduser() if get("VIGIL_UPLOAD_DIR") else None,
             env=env,
         )
         if not config.api_keys and not config.listens_on_loopback:

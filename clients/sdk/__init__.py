@@ -1,6 +1,7 @@
 """Vigil Python SDK: typed async and sync clients for the Vigil server."""
 
 from clients.sdk.client import DEFAULT_TARGET, VigilClient
+from clients.sdk.data import BadRowCount, ImportOptions, ImportProgress
 from clients.sdk.errors import (
     AlreadyExistsError,
     AuthenticationError,
@@ -87,6 +88,7 @@ __all__ = [
     "Aggressor",
     "AlreadyExistsError",
     "AuthenticationError",
+    "BadRowCount",
     "BracketBatchResult",
     "BracketResult",
     "BracketSpec",
@@ -105,6 +107,8 @@ __all__ = [
     "FeedStatusReport",
     "FieldViolation",
     "Fill",
+    "ImportOptions",
+    "ImportProgress",
     "Instrument",
     "InternalError",
     "InvalidArgumentError",

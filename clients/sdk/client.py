@@ -9,6 +9,7 @@ from typing import Self
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from clients.sdk.connection import StateCallback
+from clients.sdk.data_calls import DataCalls
 from clients.sdk.errors import NotFoundError
 from clients.sdk.execution_calls import ExecutionCalls
 from clients.sdk.market_data_calls import MarketDataCalls
@@ -27,7 +28,7 @@ _SERVING = {
 }
 
 
-class VigilClient(MarketDataCalls, SignalCalls, ExecutionCalls, TradeCalls, RiskCalls):
+class VigilClient(MarketDataCalls, SignalCalls, ExecutionCalls, TradeCalls, RiskCalls, DataCalls):
     """Async client for a Vigil server.
 
     `target` defaults to VIGIL_TARGET, else 127.0.0.1:50051; `api_key` to VIGIL_API_KEY (sent as

@@ -7,10 +7,12 @@ import threading
 from collections.abc import AsyncIterator, Coroutine, Generator, Iterable
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
 from clients.sdk.client import VigilClient
+from clients.sdk.data import ImportOptions, ImportProgress
 from clients.sdk.execution import (
     Account,
     BracketBatchResult,
@@ -286,6 +288,18 @@ class VigilSyncClient:
         return self._iterate(self._client.stream_risk_events(account_id, replay))
 
     # -- plumbing -------------------------------------------------------------------------------------
+
+    # -- DataService --
+
+    def import_ticks(
+        self, path: str | Path, options: ImportOptions | None = None
+    ) -> Generator[ImportProgress, None, None]:
+        return self._iterate(self._client.import_ticks(path, options))
+
+    def upload_ticks(
+        self, path: str | Path, options: ImportOptions | None = None, *, file_name: str = ""
+    ) -> Generator[ImportProgress, None, None]:
+        return self._iterate(self._client.upload_ticks(path, options, file_name=file_name))
 
     def _run(self, coro: Coroutine[Any, Any, _T]) -> _T:
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result()

@@ -13,7 +13,14 @@ from google.protobuf import any_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 
 from core_server.bus import SlowConsumer
-from core_server.model.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, Unavailable
+from core_server.model.errors import (
+    AlreadyExists,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    Unavailable,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -59,6 +66,8 @@ def status_for(exc: BaseException) -> tuple[grpc.StatusCode, str, tuple[tuple[st
         return _status(grpc.StatusCode.FAILED_PRECONDITION, str(exc))
     if isinstance(exc, Unavailable):
         return _status(grpc.StatusCode.UNAVAILABLE, str(exc))
+    if isinstance(exc, PermissionDenied):
+        return _status(grpc.StatusCode.PERMISSION_DENIED, str(exc))
     if isinstance(exc, SlowConsumer):
         return _status(grpc.StatusCode.RESOURCE_EXHAUSTED, str(exc))
     error_id = uuid.uuid4().hex[:12]
@@ -72,7 +81,16 @@ async def abort_for(context: grpc.aio.ServicerContext[Any, Any], exc: BaseExcept
     raise AssertionError("abort returned")  # pragma: no cover
 
 
-_MAPPED = (InvalidArgument, NotFound, AlreadyExists, FailedPrecondition, Unavailable, SlowConsumer, Exception)
+_MAPPED = (
+    InvalidArgument,
+    NotFound,
+    AlreadyExists,
+    FailedPrecondition,
+    Unavailable,
+    PermissionDenied,
+    SlowConsumer,
+    Exception,
+)
 
 
 def unary(

@@ -40,3 +40,7 @@ class FailedPrecondition(VigilError):
 
 class Unavailable(VigilError):
     """A dependency (the store, a broker) is down for now; the caller may retry later."""
+
+
+class PermissionDenied(VigilError):
+    """The caller may not do this here (e.g. read a server-side path outside the allowed directories)."""
