@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
@@ -14,7 +14,11 @@ from typing import Literal
 import asyncpg
 import structlog
 
+from core_server.access.keyring import KeyRing
+from core_server.api.access_service import AccessServicer
 from core_server.api.accounts import AccountResolver
+from core_server.api.analytics import AnalyticsServicer
+from core_server.api.commissions import CommissionServicer
 from core_server.api.data import DataServicer, ImportSettings
 from core_server.api.execution import ExecutionServicer
 from core_server.api.market_data import MarketDataServicer
@@ -33,7 +37,9 @@ from core_server.execution.price_bands import PriceBands
 from core_server.feeds.catalog import FeedPlan, plan_feed
 from core_server.kernel.assembly import KernelSettings
 from core_server.kernel.kernel import SignalExecution, TradingKernel
+from core_server.live.analytics_desk import AnalyticsDesk
 from core_server.live.assembly import LiveStores, build_live, restore_live
+from core_server.live.commission_desk import CommissionDesk
 from core_server.live.execution_desk import ExecutionDesk
 from core_server.live.restore import DefaultAccount
 from core_server.live.risk_desk import RiskDesk
@@ -42,6 +48,8 @@ from core_server.live.signal_desk import SignalDesk
 from core_server.live.trade_desk import TradeDesk
 from core_server.market_data.candle_writer import CandleWriter
 from core_server.market_data.engine import CLOSE_GRACE_NS, MarketDataEngine
+from core_server.metrics.registry import ServerMetrics
+from core_server.metrics.wiring import MetricsService, server_sources
 from core_server.model.clock import NS_PER_MS, Clock, LiveClock
 from core_server.model.errors import InvalidArgument, Unavailable
 from core_server.model.instruments import Contract
@@ -50,7 +58,10 @@ from core_server.model.symbols import parse_symbol
 from core_server.risk.days import MarketHours
 from core_server.risk.presets import preset
 from core_server.signals.settings import ApprovalMode, SignalSettings, settings_with
+from core_server.storage.analytics import AnalyticsRepository
+from core_server.storage.api_keys import ApiKeyRepository
 from core_server.storage.candles import CandleRepository
+from core_server.storage.commissions import CommissionRepository
 from core_server.storage.database import connect_pool, describe_dsn
 from core_server.storage.embedded import EmbeddedPostgres, default_data_dir
 from core_server.storage.execution import ExecutionRepository
@@ -85,6 +96,7 @@ class RunningServer:
     risk: RiskDesk
     trades: TradeDesk
     signals: SignalDesk
+    metrics: MetricsService | None = None
     feed_tasks: list[asyncio.Task[None]] = field(default_factory=list)
     service_tasks: list[asyncio.Task[None]] = field(default_factory=list)
     stopped: bool = False
@@ -103,25 +115,40 @@ class RunningServer:
         return f"{host}:{self.port}"
 
     async def stop(self) -> None:
+        """Stop accepting calls, let calls in flight finish (a short grace), drain every writer in order, close the
+        store. A step that fails is logged and the next one still runs (core_server.shutdown bounds the whole)."""
         if self.stopped:
             return
         self.stopped = True
         log.info("server.stopping")
-        await self.grpc.not_serving()
+        await _step("grpc.not_serving", self.grpc.not_serving())
         await _cancel(self.feed_tasks)
-        await self.grpc.server.stop(SHUTDOWN_GRACE_S)
+        await _step("grpc.stop", self.grpc.server.stop(SHUTDOWN_GRACE_S))
+        if self.metrics is not None:
+            await _step("metrics.stop", self.metrics.stop())
         await _cancel(self.service_tasks)
-        await self.shell.writer.stop()  # every decision the kernel made, in order
+        await _step("journal.drain", self.shell.writer.stop())  # every decision the kernel made, in order
         self.bus.close_all()
         # A candle still forming at shutdown will never see the rest of its bucket from this run: store it
         # incomplete (a restart continues it, still incomplete).
         self.candle_writer.put([c._replace(complete=False) for c in self.kernel.market.forming_candles()])
-        await self.candle_writer.flush()
-        await self.tick_writer.close()
-        await self.pool.close()  # type: ignore[attr-defined]
-        if self.embedded is not None:
-            await self.embedded.stop()
+        await _step("candles.drain", self.candle_writer.flush())
+        await _step("ticks.drain", self.tick_writer.close())
+        await _step("store.close", self.pool.close())  # type: ignore[attr-defined]
+        await self.stop_embedded()
         log.info("server.stopped")
+
+    async def stop_embedded(self) -> None:
+        """Stop the embedded PostgreSQL (also what a shutdown that ran out of time still does)."""
+        if self.embedded is not None:
+            await _step("store.embedded_stop", self.embedded.stop())
+
+
+async def _step(name: str, step: Awaitable[object]) -> None:
+    try:
+        await step
+    except Exception:
+        log.exception("server.stop_step_failed", step=name)
 
 
 async def _cancel(tasks: Sequence[asyncio.Task[None]]) -> None:
@@ -163,9 +190,8 @@ def kernel_settings(
         break_even_trigger_r=config.break_even_r,
         break_even_offset_ticks=config.break_even_offset_ticks,
     )
-    name = config.env.get("VIGIL_RISK_PRESET", "").strip()
     try:
-        default = preset(name) if name else None
+        default = preset(config.risk_preset) if config.risk_preset else None
     except InvalidArgument as exc:
         raise ConfigError("VIGIL_RISK_PRESET", exc.reason) from None
     if signal_settings is None and config.signal_approval == "manual":
@@ -175,7 +201,7 @@ def kernel_settings(
         price_bands=PriceBands(paper.price_band, dict(paper.price_bands)),
         default_max_order_size=paper.max_order_size,
         market_hours=MarketHours.DECLARED_OPEN if config.market_declared_open else MarketHours.EXCHANGE,
-        commissions=CommissionSchedule(default=paper.commission),
+        commissions=CommissionSchedule.broker(dict(paper.commissions), flat=paper.commission),
         excursions=excursions,
         default_rules=default.rules if default is not None else None,
         quote_price_mode=config.quote_price,
@@ -229,7 +255,7 @@ async def start(
         address=running.address,
         feed=running.feed_plan.feed.name,
         contracts=list(running.engine.contract_ids()),
-        auth="api-key" if config.api_keys else "open (loopback only)",
+        auth="no-key mode (loopback: calls without a key act as the local admin)" if config.no_key_mode else "keys",
     )
     return running
 
@@ -262,6 +288,7 @@ async def _assemble(
         TradeRepository(pool),
         SignalRepository(pool),
         candle_repository,
+        CommissionRepository(pool),
     )
     core = build_live(
         clock,
@@ -285,11 +312,22 @@ async def _assemble(
     await restore_live(core, stores, seed=paper.seed, default_account=default, default_preset=default_preset)
 
     accounts = AccountResolver(core.execution)
+    keys = KeyRing(ApiKeyRepository(pool), config.api_keys)
+    await keys.load()
+    if not config.listens_on_loopback and not keys.has_static_keys and not keys.has_named_keys:
+        raise ConfigError(
+            "VIGIL_API_KEYS",
+            f"listening on {config.listen} (not loopback) needs a key: set VIGIL_API_KEYS, create named keys "
+            "(vigil keys create) while listening on 127.0.0.1, or listen on 127.0.0.1",
+        )
+    metrics = MetricsService(ServerMetrics())
+    sources = server_sources(shell, market, tick_writer, candle_writer, core.risk, bus)
+    await metrics.start(config.metrics_listen, sources, bus)
     grpc_server = build_grpc_server(
         config.listen,
-        config.api_keys,
+        keys,
         MarketDataServicer(clock, bus, market, candle_repository, tick_writer.status, load_trading_calendar()),
-        SignalServicer(clock, core.signals),
+        SignalServicer(clock, core.signals, signal_account=paper.signal_account if paper.signal_execution else ""),
         trades=TradeServicer(clock, core.trades, accounts),
         execution=ExecutionServicer(clock, core.execution, accounts),
         risk=RiskServicer(core.risk, accounts),
@@ -300,13 +338,20 @@ async def _assemble(
                 config.import_dirs, config.listens_on_loopback, config.upload_dir, quote_price=config.quote_price
             ),
         ),
+        commissions=CommissionServicer(CommissionDesk(shell), accounts),
+        access=AccessServicer(clock, keys, accounts),
+        open_mode=config.no_key_mode,
+        analytics=AnalyticsServicer(
+            AnalyticsDesk(shell, AnalyticsRepository(pool), core.trades, core.execution, load_trading_calendar())
+        ),
+        metrics=metrics.metrics,
     )
     await grpc_server.server.start()
     await grpc_server.serving()
     market.add_feed_state_listener(grpc_server.feed_states_changed)
     running = RunningServer(
         config, grpc_server, market, shell, bus, plan, tick_writer, candle_writer, pool, embedded,
-        core.execution, core.risk, core.trades, core.signals,
+        core.execution, core.risk, core.trades, core.signals, metrics,
     )  # fmt: skip
     running.service_tasks = [
         asyncio.create_task(tick_writer.run(), name="tick-writer"),

@@ -14,6 +14,7 @@ from clients.sdk import (
     Candle,
     DeadlineExceededError,
     Instrument,
+    NotFoundError,
     Quote,
     Timeframe,
     UnavailableError,
@@ -99,6 +100,16 @@ class MarketStreams:
         latest: dict[str, Quote] = {}
         pacer = Pacer(lambda: self.post_message(QuotesChanged(latest)))
         try:
+            # The last known quote of each contract first: a quiet market still shows its prices at once.
+            for contract_id in contract_ids:
+                try:
+                    latest[contract_id] = (await self.client.get_quote(contract_id)).quote
+                except NotFoundError:  # nothing quoted yet: the stream brings the first one
+                    continue
+                except VigilError:  # the server cannot answer now: the stream reports it and retries
+                    break
+            if latest:
+                pacer.mark()
             async for batch in self.client.stream_quotes(contract_ids):
                 for quote in batch.quotes:
                     latest[quote.contract_id] = quote

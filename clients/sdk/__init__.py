@@ -1,6 +1,8 @@
 """Vigil Python SDK: typed async and sync clients for the Vigil server."""
 
+from clients.sdk.access import ApiKey, CreatedKey, Identity, Role
 from clients.sdk.client import DEFAULT_TARGET, VigilClient
+from clients.sdk.commissions import CommissionRate
 from clients.sdk.data import BadRowCount, ImportOptions, ImportProgress
 from clients.sdk.errors import (
     AlreadyExistsError,
@@ -69,8 +71,12 @@ from clients.sdk.risk import (
     TrailingMode,
 )
 from clients.sdk.signals import (
+    BracketLeg,
     CheckOutcome,
+    LegKind,
+    LegType,
     Signal,
+    SignalAction,
     SignalCheck,
     SignalDirection,
     SignalEvent,
@@ -87,17 +93,21 @@ __all__ = [
     "Account",
     "Aggressor",
     "AlreadyExistsError",
+    "ApiKey",
     "AuthenticationError",
     "BadRowCount",
     "BracketBatchResult",
+    "BracketLeg",
     "BracketResult",
     "BracketSpec",
     "BreachMode",
     "CancelAllResult",
     "Candle",
     "CheckOutcome",
+    "CommissionRate",
     "ConnectionState",
     "Contract",
+    "CreatedKey",
     "DeadlineExceededError",
     "EmergencyStopResult",
     "FailedPreconditionError",
@@ -107,11 +117,14 @@ __all__ = [
     "FeedStatusReport",
     "FieldViolation",
     "Fill",
+    "Identity",
     "ImportOptions",
     "ImportProgress",
     "Instrument",
     "InternalError",
     "InvalidArgumentError",
+    "LegKind",
+    "LegType",
     "NotFoundError",
     "OcoResult",
     "Order",
@@ -132,11 +145,13 @@ __all__ = [
     "RiskRules",
     "RiskState",
     "RiskStatus",
+    "Role",
     "RuleUsage",
     "ScalingTier",
     "ServingStatus",
     "SessionCalendar",
     "Signal",
+    "SignalAction",
     "SignalCheck",
     "SignalDirection",
     "SignalEvent",

@@ -25,10 +25,20 @@ class TradeCalls(Transport):
         from_ns: int = 0,
         to_ns: int = 0,
         limit: int = 100,
+        account_id: str = "",
+        strategy_id: str = "",
     ) -> list[TrackedTrade]:
-        """Trades opened in [from_ns, to_ns) (0: unbounded), newest first, at most 1000; both flags False: all."""
+        """Trades opened in [from_ns, to_ns) (0: unbounded), newest first, at most 1000; both flags False: all;
+        `account_id` / `strategy_id`: only that account's or strategy's trades."""
         request = trades_pb2.ListTradesRequest(
-            open_only=open_only, closed_only=closed_only, symbol=symbol, from_ns=from_ns, to_ns=to_ns, limit=limit
+            open_only=open_only,
+            closed_only=closed_only,
+            symbol=symbol,
+            from_ns=from_ns,
+            to_ns=to_ns,
+            limit=limit,
+            account_id=account_id,
+            strategy_id=strategy_id,
         )
         response = await self._unary(self._trade_stub().ListTrades, request)
         return [convert_trades.tracked_trade_from_pb(t) for t in response.trades]

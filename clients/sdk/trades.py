@@ -94,6 +94,25 @@ class TrackedTrade:
     opened_ns: int
     closed_ns: int  # 0 while open
     events: tuple[TradeEvent, ...]
+    # Round-trip figures (account trades; zero or empty for a signal's trade that never traded an account):
+    source: str = ""  # "manual", "signal", "strategy", "imported", "backtest"
+    strategy_id: str = ""
+    strategy_version: int = 0
+    open_quantity: int = 0  # contracts still open
+    entry_quantity: int = 0  # contracts bought (long) or sold (short) in all
+    exit_quantity: int = 0
+    avg_entry_price: Decimal | None = None
+    avg_exit_price: Decimal | None = None
+    gross_pnl: Decimal = Decimal(0)  # realised $, before commissions
+    commissions: Decimal = Decimal(0)  # $ paid on every fill of the trade
+    net_pnl: Decimal = Decimal(0)  # gross - commissions
+    unrealised_pnl: Decimal = Decimal(0)  # $ on the open contracts at the last price
+    exit_reason: str = ""
+    result_points: Decimal | None = None
+    tags: tuple[str, ...] = ()
+    setup: str = ""
+    notes: str = ""
+    rating: int = 0
 
     @property
     def is_open(self) -> bool:

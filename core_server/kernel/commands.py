@@ -80,7 +80,7 @@ class CommandRunner:
 
     def risk_result(self, result: RiskResult, ts: int, rounds: int = GUARD_ROUNDS) -> None:
         """Record risk's events and run the commands it asks for now (bounded)."""
-        self.output.risk.extend(result.events)
+        self.output.add_risk(result.events)
         if not result.actions:
             return
         if rounds <= 0:
@@ -134,6 +134,9 @@ class CommandRunner:
                 strategies.on_execution(step, view)
             except Exception as exc:
                 self.isolation.failed(Stage.STRATEGIES, ts, "", _accounts_of(events), exc)
+            followed = strategies.take_events()  # what the fills changed (positions, P&L) goes with them
+            if followed:
+                self.output.strategies.extend(followed)
         if self.rejection_listeners:
             for event in events:
                 if isinstance(event, OrderRejected):

@@ -40,7 +40,7 @@ class Isolation:
                 result = self._risk.hold(account_id, reason, ts_ns)
             except Exception:  # risk is what failed, or the account is unknown: the failure record stands
                 continue
-            self.output.risk.extend(result.events)
+            self.output.add_risk(result.events)
 
     def guard_exhausted(self, ts_ns: int, actions: Sequence[ExecutionCommand]) -> None:
         """Risk still asked for commands after the last guard round: recorded, never looped on."""

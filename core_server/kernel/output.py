@@ -7,6 +7,7 @@ the command is rolled back because it could not be stored.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -14,6 +15,7 @@ from core_server.execution.commands import ExecutionCommand
 from core_server.execution.events import ExecutionEvent
 from core_server.execution.model import AccountId
 from core_server.model.market_data import Candle, Tick
+from core_server.risk.audit import StatusSnapshot
 from core_server.risk.events import RiskEvent
 from core_server.signals.model import SignalUpdate
 from core_server.signals.trade_record import TradeRecord
@@ -77,6 +79,26 @@ class KernelOutput:
     signal_trades: list[TradeRecord] = field(default_factory=list)
     strategies: list[object] = field(default_factory=list)  # strategy events
     failures: list[StageFailure] = field(default_factory=list)
+    # Per risk event, its account's whole status as of the moment it was decided (None without `status_of`)
+    risk_as_of: list[StatusSnapshot | None] = field(default_factory=list)
+    # Set by a driver that shows statuses (the live shell): an account's status now, read when its events are added
+    status_of: Callable[[AccountId], StatusSnapshot] | None = field(default=None, repr=False, compare=False)
+
+    def add_risk(self, events: Sequence[RiskEvent]) -> None:
+        """Record risk events with their accounts' status as of now (before any action they ask for runs)."""
+        self.risk.extend(events)
+        status_of, seen = self.status_of, dict[AccountId, StatusSnapshot | None]()
+        for event in events:
+            aid = event.account_id
+            status = None
+            if status_of is not None and aid is not None:
+                if aid not in seen:
+                    try:
+                        seen[aid] = status_of(aid)
+                    except Exception:  # an account risk no longer knows: the entry goes without a status
+                        seen[aid] = None
+                status = seen[aid]
+            self.risk_as_of.append(status)
 
     def mark(self) -> tuple[int, ...]:
         return tuple(len(getattr(self, name)) for name in _FIELDS)
@@ -107,4 +129,5 @@ _FIELDS = (
     "signal_trades",
     "strategies",
     "failures",
+    "risk_as_of",
 )

@@ -11,10 +11,12 @@ from dataclasses import dataclass
 
 from core_server.bus import Bus
 from core_server.durable import DurableWriter
+from core_server.execution.commission_rates import CommissionStore
 from core_server.execution.ports import ExecutionStore
 from core_server.kernel.assembly import KernelSettings, build_kernel
 from core_server.kernel.kernel import TradingKernel
 from core_server.kernel.ports import StrategyStage
+from core_server.live.commission_desk import restore_commissions
 from core_server.live.execution_desk import ExecutionDesk
 from core_server.live.journal import KernelJournal
 from core_server.live.ports import JournalBatch, JournalStore
@@ -35,7 +37,7 @@ from core_server.market_data.engine import MarketDataEngine
 from core_server.model.clock import Clock
 from core_server.model.instruments import Contract
 from core_server.ports import CandleRecorder, TickRecorder
-from core_server.risk.audit import RiskStore
+from core_server.risk.audit import RiskStore, snapshot_of
 from core_server.signals.ports import CandleStore, SignalStore
 from core_server.storage.trades import TradeRepository
 
@@ -48,6 +50,7 @@ class LiveStores:
     trades: TradeRepository
     signals: SignalStore
     candles: CandleStore
+    commissions: CommissionStore | None = None  # per-account commission overrides (None: none are kept)
 
 
 @dataclass
@@ -96,6 +99,7 @@ def build_live(
     market.shell = shell
     risk = RiskDesk(shell, bus, stores.risk, default_preset=default_preset)
     journal.risk_status = risk.status
+    kernel.output.status_of = lambda aid: snapshot_of(risk.status(aid))  # audit entries keep their status then
     return LiveCore(
         kernel,
         journal,
@@ -123,7 +127,9 @@ def build_shell(
     """A LiveKernel and its market-data shell without desks (benchmarks and unit tests of the shell)."""
     kernel = build_kernel(settings, contracts, complete_from_ns=clock.now_ns(), strategies=strategies)
     journal = KernelJournal(bus, kernel.execution, kernel.risk)
-    writer: DurableWriter[JournalBatch] = DurableWriter("journal", journal_store.commit, clock, on_stored=journal.stored)
+    writer: DurableWriter[JournalBatch] = DurableWriter(
+        "journal", journal_store.commit, clock, on_stored=journal.stored
+    )
     market = MarketDataEngine(clock, bus, kernel.market, ticks=ticks, candles=candles)
     shell = LiveKernel(clock, kernel, journal, writer, market)
     market.shell = shell
@@ -140,6 +146,8 @@ async def restore_live(
     restore_execution(kernel, journal, await stores.execution.load(), seed)
     now = clock.now_ns()
     open_default_account(kernel, journal, default_account, now)
+    if stores.commissions is not None:
+        restore_commissions(kernel, await stores.commissions.load())
     restore_risk(kernel, journal, await stores.risk.load(), core.risk.presets, default_preset, now)
     restore_trades(kernel, await stores.trades.open_trades(), now)
     live = await stores.signals.live()

@@ -43,4 +43,12 @@ class Unavailable(VigilError):
 
 
 class PermissionDenied(VigilError):
-    """The caller may not do this here (e.g. read a server-side path outside the allowed directories)."""
+    """The caller is known but its role or grants do not allow this request."""
+
+
+class ResourceExhausted(VigilError):
+    """The caller is over a rate limit; it may retry after `retry_after_ns`."""
+
+    def __init__(self, reason: str, retry_after_ns: int) -> None:
+        super().__init__(reason)
+        self.retry_after_ns = retry_after_ns

@@ -61,6 +61,8 @@ def account_risk(
     elif figures.locked or saved.flat_by_done:
         state, until = RiskStatus.LOCKED, next_day
         reason = reason or "flat-by passed: no new risk until the next trading day"
+    elif saved.held_reason:
+        state, reason = RiskStatus.LOCKED, f"held: {saved.held_reason}"
     elif figures.cooldown_until_ns > now_ns:
         state, until = RiskStatus.LOCKED, figures.cooldown_until_ns
         reason = "cooldown after a loss"

@@ -141,7 +141,7 @@ async def test_shift_e_asks_then_stops_everything_and_u_on_the_risk_screen_resum
         screen = await open_risk(app)
         log = screen.query_one(RiskEventLog)
         await eventually(lambda: any(e.kind == "emergency_stop" for e in log.events.values()))
-        assert "EMERGENCY STOP" in banner(app)
+        await eventually(lambda: "EMERGENCY STOP" in banner(app))  # the banner composes a moment after the log
         press(app, "U")
         assert "Resume" in await question(app)
         await answer(app, "y")

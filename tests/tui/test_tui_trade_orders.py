@@ -8,12 +8,14 @@ from decimal import Decimal
 from textual.widgets import Input
 
 from clients.sdk import Order, OrderStatus, OrderType
-from core_server.app import RunningServer
-from core_server.excursions.model import Direction, TradeSpec
-from core_server.excursions.tracked import TradeSource
+from clients.sdk.order_specs import bracket, market
+from tests.integration.execution.desk import T0, S
+from tests.integration.risk.risk_desk import open_risk_desk
 from tests.kit.eventually import eventually
-from tests.tui.test_tui_trade_screen import FAR, MNQ, NQ_TICK, RecordingApp, nq_quote, open_trade, press, set_input
+from tests.kit.feeds import ES, quote, trade
+from tests.tui.test_tui_trade_screen import FAR, MNQ, RecordingApp, open_trade, press, set_input
 from tui.app import VigilApp
+from tui.formatting import money
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.market import MarketScreen
 from tui.screens.modify_order import ModifyOrderScreen
@@ -167,47 +169,46 @@ async def test_c_closes_and_v_reverses_the_selected_position_after_asking(vigil_
         assert all(p.is_flat for p in await app.client.list_positions("paper"))
 
 
-async def test_a_trade_closed_today_shows_its_result_excursions_and_dollars(running_server: RunningServer) -> None:
-    """Hand-computed: NQ long 1 at entry, stop 10 points below, closed 20 points above: +2.00R and 20 points x
-    $20 a point = $400.00; the excursions are those the server tracked."""
-    app = VigilApp(running_server.address)
-    async with app.run_test(size=SIZE):
-        screen = await open_trade(app, "NQ")
-        snapshot = await eventually(lambda: nq_quote(app))
-        entry = int(snapshot.quote.bid / NQ_TICK)
-        opened_ns = snapshot.quote.ts_event_ns
-        assert running_server.trades is not None
-        trade = running_server.trades.open_trade(
-            TradeSpec("T-TUI-CLOSED", "NQZ2026", Direction.LONG, 1, entry, entry - 40, opened_ns),
-            TradeSource.MANUAL,
-            account_id="paper",
-        )
-        running_server.trades.close_trade(trade.trade_id, entry + 80, opened_ns + 1)
+async def test_a_trade_closed_today_shows_its_result_excursions_and_dollars(database_url: str) -> None:
+    """Hand-computed on a stepped ES tape (zero latency, no slippage): BUY 1 at the ask 6000.25, stop 10 ticks
+    (2.5 points) and target 20 ticks (5 points) from the fill; a print through 6005.25 takes the target:
+    +2.00R and 5 points x $50 a point = $250.00 gross."""
+    async with open_risk_desk(database_url) as rd:
+        address = rd.desk.running.address
+        app = VigilApp(address, clock=rd.desk.clock.now_ns)
+        async with app.run_test(size=SIZE):
+            screen = await open_trade(app, "ES")
+            await app.client.submit_bracket(
+                "paper", bracket(market(ES.id, "buy", 1), stop_loss_ticks=10, take_profit_ticks=20)
+            )
+            await rd.filled_to(1)
+            await rd.desk.ticks(quote(ES, T0 + 2 * S, "6005.25", "6005.50"), trade(ES, T0 + 2 * S, "6005.50"))
+            await rd.filled_to(0)
+            (closed,) = await eventually(lambda: app.client.list_trades(closed_only=True, account_id="paper"))
+            table = screen.query_one(ClosedTradesTable)
+            await eventually(lambda: closed.trade_id in table.shown)
+            row = {c: table.text(closed.trade_id, c) for c in ("account", "contract", "side", "qty", "entry", "exit")}
+            assert row == {
+                "account": "paper",
+                "contract": ES.id,
+                "side": "long",
+                "qty": "1",
+                "entry": "6000.25",
+                "exit": "6005.25",
+            }
+            assert table.text(closed.trade_id, "result") == "+2.00R"
+            assert table.text(closed.trade_id, "dollars") == money(Decimal("250.00"))
+            listed = await app.client.get_trade(closed.trade_id)
+            assert table.text(closed.trade_id, "mfe") == f"+{listed.mfe_r:.2f}R" or listed.mfe_r <= 0
+            assert table.border_title is not None and "Closed today (1)" in str(table.border_title)
 
-        table = screen.query_one(ClosedTradesTable)
-        await eventually(lambda: trade.trade_id in table.shown)
-        row = {c: table.text(trade.trade_id, c) for c in ("account", "contract", "side", "qty", "entry", "exit")}
-        assert row == {
-            "account": "paper",
-            "contract": "NQZ2026",
-            "side": "long",
-            "qty": "1",
-            "entry": str(snapshot.quote.bid),
-            "exit": str(snapshot.quote.bid + 20),
-        }
-        assert table.text(trade.trade_id, "result") == "+2.00R"
-        assert table.text(trade.trade_id, "dollars") == "$400.00"
-        listed = await app.client.get_trade(trade.trade_id)
-        assert table.text(trade.trade_id, "mfe") == f"+{listed.mfe_r:.2f}R" or listed.mfe_r <= 0
-        assert table.border_title is not None and "Closed today (1)" in str(table.border_title)
-
-    # A fresh start lists it from the server: the day's trades survive leaving the screen.
-    app = VigilApp(running_server.address)
-    async with app.run_test(size=SIZE):
-        screen = await open_trade(app, "NQ")
-        table = screen.query_one(ClosedTradesTable)
-        await eventually(lambda: trade.trade_id in table.shown)
-        assert table.text(trade.trade_id, "dollars") == "$400.00"
+        # A fresh start lists it from the server: the day's trades survive leaving the screen.
+        app = VigilApp(address, clock=rd.desk.clock.now_ns)
+        async with app.run_test(size=SIZE):
+            screen = await open_trade(app, "ES")
+            table = screen.query_one(ClosedTradesTable)
+            await eventually(lambda: closed.trade_id in table.shown)
+            assert table.text(closed.trade_id, "dollars") == money(Decimal("250.00"))
 
 
 async def test_the_market_chart_marks_the_accounts_entry_stop_and_target(vigil_server: str) -> None:

@@ -9,10 +9,13 @@ from textual import events
 from textual.widgets import Input
 
 from clients.sdk import NotFoundError, OrderStatus, QuoteSnapshot
-from core_server.app import RunningServer
-from core_server.excursions.model import Direction, TradeSpec
-from core_server.excursions.tracked import TradeSource
+from clients.sdk.order_specs import bracket
+from clients.sdk.order_specs import market as market_order
+from tests.integration.execution.desk import T0, S
+from tests.integration.risk.risk_desk import open_risk_desk
 from tests.kit.eventually import eventually
+from tests.kit.feeds import ES, quote
+from tests.kit.feeds import trade as trade_print
 from tui.app import VigilApp
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.market import MarketScreen
@@ -233,37 +236,37 @@ async def test_a_bracket_buy_fills_and_leaves_a_working_stop_and_target(vigil_se
         assert any("bracket" in note for note in app.notes)
 
 
-async def test_the_active_trades_panel_shows_an_open_tracked_trade_on_market_and_trade(
-    running_server: RunningServer,
-) -> None:
-    """Opened through the server's TradeTracking hook (as a confirmed signal's trade is), so the panel is tested
-    without a signal or a bracket; the bracket test covers a trade opened from the manual trader."""
-    app = VigilApp(running_server.address)
-    async with app.run_test(size=SIZE):
-        market = await eventually(lambda: app.screen if isinstance(app.screen, MarketScreen) else None)
-        assert isinstance(market, MarketScreen)
-        snapshot: QuoteSnapshot = await eventually(lambda: nq_quote(app))
-        entry = int(snapshot.quote.bid / NQ_TICK)
-        opened_ns = snapshot.quote.ts_event_ns
-        assert running_server.trades is not None
-        trade = running_server.trades.open_trade(
-            TradeSpec("T-TUI-1", "NQZ2026", Direction.LONG, 1, entry, entry - 4000, opened_ns), TradeSource.MANUAL
-        )
-        panel = market.query_one(ActiveTradesTable)
-        await eventually(lambda: trade.trade_id in panel.trades)
-        entry_text = str(snapshot.quote.bid)
-        assert [panel.text(trade.trade_id, c) for c in ("contract", "direction", "entry", "status")] == [
-            "NQZ2026",
-            "long",
-            entry_text,
-            "open",
-        ]
-        assert panel.text(trade.trade_id, "stop") == str(snapshot.quote.bid - 1000)
-        await eventually(lambda: panel.text(trade.trade_id, "r_now").endswith("R"))
+async def test_the_active_trades_panel_shows_an_open_tracked_trade_on_market_and_trade(database_url: str) -> None:
+    """A bracket on a stepped ES tape (zero latency, no slippage): BUY 1 at the ask 6000.25 with its stop 40 ticks
+    (10 points) below; the panel shows it on both screens, with R now, until the position is closed."""
+    async with open_risk_desk(database_url) as rd:
+        app = VigilApp(rd.desk.running.address, clock=rd.desk.clock.now_ns)
+        async with app.run_test(size=SIZE):
+            market = await eventually(lambda: app.screen if isinstance(app.screen, MarketScreen) else None)
+            assert isinstance(market, MarketScreen)
+            await app.client.submit_bracket(
+                "paper", bracket(market_order(ES.id, "buy", 1), stop_loss_ticks=40, take_profit_ticks=80)
+            )
+            await rd.filled_to(1)
+            (trade,) = await eventually(lambda: app.client.list_trades(open_only=True, account_id="paper"))
+            panel = market.query_one(ActiveTradesTable)
+            await eventually(lambda: trade.trade_id in panel.trades)
+            assert [panel.text(trade.trade_id, c) for c in ("contract", "direction", "entry", "status")] == [
+                ES.id,
+                "long",
+                "6000.25",
+                "open",
+            ]
+            assert panel.text(trade.trade_id, "stop") == "5990.25"
+            # a print 1 point up: the trade is marked at it, R now = 1 / 10 = +0.10R
+            await rd.desk.ticks(trade_print(ES, T0 + S + S // 2, "6001.25"))
+            await eventually(lambda: panel.text(trade.trade_id, "r_now") == "+0.10R")
 
-        screen = await open_trade(app, "NQ")
-        trade_panel = screen.query_one(ActiveTradesTable)
-        await eventually(lambda: trade.trade_id in trade_panel.trades)
+            screen = await open_trade(app, "ES")
+            trade_panel = screen.query_one(ActiveTradesTable)
+            await eventually(lambda: trade.trade_id in trade_panel.trades)
 
-        running_server.trades.close_trade(trade.trade_id, entry, opened_ns + 1)
-        await eventually(lambda: trade.trade_id not in trade_panel.trades and trade.trade_id not in panel.trades)
+            await app.client.close_position("paper", ES.id)
+            await rd.desk.ticks(quote(ES, T0 + 2 * S, "6000.00", "6000.25"), trade_print(ES, T0 + 2 * S, "6000.25"))
+            await rd.filled_to(0)
+            await eventually(lambda: trade.trade_id not in trade_panel.trades and trade.trade_id not in panel.trades)

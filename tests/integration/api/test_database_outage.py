@@ -50,7 +50,7 @@ async def test_an_outage_keeps_live_data_flowing_and_loses_no_ticks(embedded_dat
         feed = running.engine.bindings[0].feed
         await running.stop()
         delivered = feed.status().total_ticks
-        held = sum(state.anomaly_filter.held for state in running.engine.states())  # awaiting confirmation
+        held = sum(state.market.anomaly_filter.held for state in running.engine.states())  # awaiting confirmation
         connection = await asyncpg.connect(dsn)
         try:
             stored = await connection.fetchval("SELECT count(*) FROM ticks")

@@ -84,15 +84,18 @@ async def test_an_unrepresentable_daily_loss_limit_changes_nothing_and_the_next_
 
 async def test_a_failing_tick_stage_is_counted_and_the_feed_and_the_other_stages_go_on(database_url: str) -> None:
     async with open_risk_desk(database_url) as rd:
-        seen: list[Tick] = []
-
-        def broken(tick: Tick) -> None:
-            raise ArithmeticError("a stage bug")
-
-        rd.desk.running.engine.add_tick_listener(broken)
-        rd.desk.running.engine.add_tick_listener(seen.append)
         await buy_one(rd)
         await rd.filled_to(1)  # at the ask 6000.25, on arrival
+        shell = rd.desk.running.engine.shell
+        assert shell is not None
+        trades = shell.kernel.trades
+        seen: list[Tick] = []
+
+        def broken(tick: Tick) -> None:  # the trades stage raises on every tick from here on
+            seen.append(tick)
+            raise ArithmeticError("a stage bug")
+
+        trades.on_tick = broken  # type: ignore[method-assign]
         await step(rd, quote(ES, T0 + 2 * S, "6001.00", "6001.25"), trade(ES, T0 + 2 * S, "6001.25"))
         await step(rd, quote(ES, T0 + 3 * S, "6002.00", "6002.25"))
 
@@ -101,6 +104,10 @@ async def test_a_failing_tick_stage_is_counted_and_the_feed_and_the_other_stages
         assert feed.state != mpb.FEED_STATE_STOPPED
         assert feed.stage_errors == 3
         assert await health(rd, MARKET_DATA) == health_pb2.HealthCheckResponse.SERVING
+        # the stages after it went on (risk marked the position at the new prices) and the account is held
+        status = (await rd.risk.GetRiskStatus(pb.GetRiskStatusRequest(account_id="paper"))).statuses[0]
+        assert status.state == pb.RISK_STATE_LOCKED and status.reason.startswith("held: trades stage failed")
+        assert status.equity != "50000"
 
 
 async def test_health_reports_not_serving_while_the_feed_is_stopped(database_url: str) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from decimal import Decimal
 
 import pytest
@@ -18,13 +17,14 @@ from clients.sdk import (
     VigilClient,
     VigilSyncClient,
 )
-from core_server.app import RunningServer
-from core_server.excursions.model import Direction, TradeSpec
-from core_server.excursions.tracked import TradeSource
-from tests.integration.sdk.probes import nq_bid, served
+from clients.sdk.order_specs import bracket, market
+from clients.sdk.trades import TrackedTrade
+from tests.integration.execution.desk import T0, S
+from tests.integration.risk.risk_desk import open_risk_desk
+from tests.integration.sdk.probes import served
 from tests.kit.eventually import eventually
-
-TICK = Decimal("0.25")  # NQ
+from tests.kit.feeds import ES, quote
+from tests.kit.feeds import trade as trade_print
 
 
 class TradeReader:
@@ -54,48 +54,62 @@ async def test_list_trades_refuses_contradictory_filters_and_get_trade_an_unknow
         await client.get_trade("no-such-trade")
 
 
-async def test_a_tracked_trade_is_streamed_read_and_closed_with_exact_r(
-    client: VigilClient, running_server: RunningServer
-) -> None:
-    await served(client.list_trades(), "TradeService")
-    tracking = running_server.trades
-    assert tracking is not None
-    bid = await nq_bid(client)
-    contract_id = (await client.get_quote("NQ")).quote.contract_id
-    entry = int(bid / TICK)
-    reader = TradeReader(client)
-    try:
-        # Far from the market: the excursion moves, but neither stop nor target is hit during the test.
-        spec = TradeSpec("sdk-t-1", contract_id, Direction.LONG, 2, entry, entry - 4000, time.time_ns())
-        tracking.open_trade(spec, TradeSource.MANUAL)
+async def test_a_bracket_trade_is_streamed_read_and_closed_with_exact_r_and_dollars(database_url: str) -> None:
+    """ES, zero latency, no slippage, $2.50 a side: BUY 2 at the ask 6000.25 with a stop 40 ticks (10 points)
+    and a target 20 ticks (5 points) from the fill. A print through 6005.25 takes the target: +0.5 R,
+    gross 2 x 5 x $50 = $500, commissions 4 x $2.50 = $10, net $490."""
+    async with open_risk_desk(database_url) as rd, VigilClient(rd.desk.running.address) as client:
+        reader = TradeReader(client)
+        try:
+            entry = bracket(market(ES.id, "buy", 2), stop_loss_ticks=40, take_profit_ticks=20)
+            await client.submit_bracket("paper", entry)
+            await rd.filled_to(2)
 
-        def streamed() -> bool:
-            return any(u.trade.trade_id == "sdk-t-1" for u in reader.items)
+            async def opened() -> list[TrackedTrade]:
+                return await client.list_trades(open_only=True, account_id="paper")
 
-        await eventually(streamed)
-        trade = await client.get_trade("sdk-t-1")
-        assert (trade.direction, trade.status, trade.quantity) == (TradeDirection.LONG, TradeStatus.OPEN, 2)
-        assert (trade.entry_price, trade.initial_stop) == (bid, bid - 1000)
-        assert trade.result_r is None and trade.exit_price is None and trade.is_open
-        assert trade.mfe_r >= 0 >= trade.mae_r
-        assert "sdk-t-1" in {t.trade_id for t in await client.list_trades(open_only=True, symbol="NQ")}
+            (trade,) = await eventually(opened)
+            assert (trade.direction, trade.status, trade.quantity) == (TradeDirection.LONG, TradeStatus.OPEN, 2)
+            assert (trade.entry_price, trade.initial_stop, trade.target_price) == (
+                Decimal("6000.25"),
+                Decimal("5990.25"),
+                Decimal("6005.25"),
+            )
+            assert trade.result_r is None and trade.exit_price is None and trade.is_open
+            assert (trade.source, trade.open_quantity, trade.commissions) == ("manual", 2, Decimal("5.00"))
+            trade_id = trade.trade_id
 
-        tracking.close_trade("sdk-t-1", entry + 2000, time.time_ns())
+            await rd.desk.ticks(quote(ES, T0 + 2 * S, "6005.25", "6005.50"), trade_print(ES, T0 + 2 * S, "6005.50"))
+            await rd.filled_to(0)
 
-        async def closed() -> bool:
-            return (await client.get_trade("sdk-t-1")).status is TradeStatus.CLOSED
+            async def closed() -> TrackedTrade | None:
+                done = await client.get_trade(trade_id)
+                return done if not done.is_open else None
 
-        await eventually(closed)
-        done = await client.get_trade("sdk-t-1")
-        assert (done.exit_price, done.result_r) == (bid + 500, Decimal("0.5"))
-        assert done.closed_ns > 0 and done.events and done.events[-1].kind == "closed"
-        assert "sdk-t-1" in {t.trade_id for t in await client.list_trades(closed_only=True)}
-    finally:
-        await reader.stop()
+            done = await eventually(closed)
+            assert (done.status, done.exit_price, done.result_r) == (
+                TradeStatus.TARGET_HIT,
+                Decimal("6005.25"),
+                Decimal("0.5"),
+            )
+            assert (done.gross_pnl, done.commissions, done.net_pnl) == (
+                Decimal("500.00"),
+                Decimal("10.00"),
+                Decimal("490.00"),
+            )
+            assert done.closed_ns > 0 and done.events
+            assert trade_id in {t.trade_id for t in await client.list_trades(closed_only=True, account_id="paper")}
 
-    def use_sync_client() -> None:
-        with VigilSyncClient(running_server.address) as sync:
-            assert sync.get_trade("sdk-t-1").result_r == Decimal("0.5")
-            assert [t.trade_id for t in sync.list_trades(closed_only=True)] == ["sdk-t-1"]
+            def streamed() -> bool:
+                return any(u.trade.trade_id == trade_id and not u.trade.is_open for u in reader.items)
 
-    await asyncio.to_thread(use_sync_client)
+            await eventually(streamed)
+        finally:
+            await reader.stop()
+
+        def use_sync_client() -> None:
+            with VigilSyncClient(rd.desk.running.address) as sync:
+                assert sync.get_trade(trade_id).result_r == Decimal("0.5")
+                assert [t.trade_id for t in sync.list_trades(closed_only=True, account_id="paper")] == [trade_id]
+
+        await asyncio.to_thread(use_sync_client)

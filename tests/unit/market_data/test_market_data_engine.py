@@ -200,8 +200,8 @@ async def test_a_failing_stage_is_logged_with_its_traceback_counted_and_the_feed
     assert await trades.next_batch() == ticks
     assert [t for t, _ in store.ticks] == ticks
     failures = [e for e in logs if e["event"] == "kernel.stage_failed"]
-    assert [(e["stage"], e["ts_ns"], e["log_level"]) for e in failures] == [("strategies", T0 + 1, "error"),
-                                                                             ("strategies", T0 + 2, "error")]  # fmt: skip
+    expected = [("strategies", T0 + 1, "error"), ("strategies", T0 + 2, "error")]
+    assert [(e["stage"], e["ts_ns"], e["log_level"]) for e in failures] == expected
     assert all("ZeroDivisionError" in e["traceback"] for e in failures)  # the traceback goes with it
     assert engine.feed_statuses()[0].stage_errors == 2
 
