@@ -7,6 +7,7 @@ importer is unsure about is reported as such, with the flag that pins it.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from statistics import median
@@ -96,14 +97,17 @@ def _detect_separator(lines: Sequence[str], pins: Pins, found: _Findings) -> str
     if pins.separator:
         return pins.separator
     consistent: list[tuple[int, str]] = []
+    body = lines[1:] or lines
     for separator in SEPARATORS:
-        counts = {line.count(separator) for line in lines[1:] or lines}
-        if len(counts) == 1 and (count := counts.pop()) > 0:
+        counts = Counter(line.count(separator) for line in body)
+        count, agreeing = counts.most_common(1)[0]
+        # a few bad lines must not hide the separator: three lines in four agree
+        if count > 0 and agreeing * 4 >= len(body) * 3:
             consistent.append((count, separator))
     if not consistent:
         raise InvalidArgument(
             "separator",
-            "no separator splits every line the same way; pin one with --separator comma|semicolon|tab|pipe|space",
+            "no separator splits the lines the same way; pin one with --separator comma|semicolon|tab|pipe|space",
         )
     non_space = [c for c in consistent if c[1] != " "]
     count, separator = max(non_space or consistent)
@@ -133,7 +137,8 @@ def _detect_header(rows: Sequence[Sequence[str]], pins: Pins, found: _Findings) 
         return False
     first, second = rows[0], rows[1]
     named = [i for i, value in enumerate(first) if _NAME.match(value) and not _looks_like_time(value) and value.strip()]
-    header = bool(named) and all(i < len(second) and not _NAME.match(second[i]) for i in named)
+    # a name above a number or a time (a text column such as a side may sit under its name too)
+    header = len(named) * 2 >= len(first) and any(i < len(second) and not _NAME.match(second[i]) for i in named)
     found.notes.append("header: yes" if header else "header: none")
     return header
 
@@ -147,21 +152,25 @@ def _role_from_header(name: str) -> str | None:
     return None
 
 
+def _mostly(matches: int, total: int) -> bool:
+    """Detection tolerates a few bad lines in the sample: three values in four decide."""
+    return total > 0 and matches * 4 >= total * 3
+
+
 def _time_format_of(values: Sequence[str]) -> tuple[str, bool] | None:
-    """(family, zoned) when every value is a full timestamp of one family."""
+    """(family, zoned) when most values are full timestamps of one family."""
     if not values:
         return None
-    units = {_epoch_unit(v) for v in values}
-    if None not in units and len(units) == 1:
-        unit = units.pop()
-        assert unit is not None
+    units = Counter(_epoch_unit(v) for v in values)
+    unit, count = units.most_common(1)[0]
+    if unit is not None and _mostly(count, len(values)):
         return unit, True
     for family in ("ymd", "mdy"):
         pattern = _PATTERNS[family]
         padded = [_pad(v) for v in values] if family == "mdy" else list(values)
-        matches = [pattern.match(v) for v in padded]
-        if all(matches):
-            zoned = all(m is not None and (m.group("Z") or m.group("zs")) for m in matches)
+        matches = [m for m in (pattern.match(v) for v in padded) if m is not None]
+        if _mostly(len(matches), len(values)):
+            zoned = all(m.group("Z") or m.group("zs") for m in matches)
             return family, bool(zoned)
     return None
 
@@ -176,8 +185,10 @@ def _month_day_order(values: Sequence[str], found: _Findings, pins: Pins) -> str
     """mdy or dmy for dates like 06/10/2025: a first field above 12 settles it; otherwise US order, unsure."""
     if pins.time_format in ("mdy", "dmy"):
         return pins.time_format
-    firsts = [int(re.split(r"[-/.]", _pad(v))[0]) for v in values]
-    seconds = [int(re.split(r"[-/.]", _pad(v))[1]) for v in values]
+    parts = [re.split(r"[-/.]", _pad(v)) for v in values]
+    dates = [p for p in parts if len(p) > 2 and p[0].isdigit() and p[1].isdigit()]
+    firsts = [int(p[0]) for p in dates]
+    seconds = [int(p[1]) for p in dates]
     if any(f > 12 for f in firsts):
         return "dmy"
     if not any(s > 12 for s in seconds):
@@ -187,6 +198,8 @@ def _month_day_order(values: Sequence[str], found: _Findings, pins: Pins) -> str
 
 def _numeric_roles(rows: Sequence[Sequence[str]], candidates: Sequence[int], found: _Findings) -> dict[str, int]:
     """Prices and sizes among headerless numeric columns, by magnitude and by bid <= ask."""
+    if not rows:
+        return {}
     medians = {i: median(abs(float(r[i])) for r in rows) for i in candidates}
     if not medians:
         return {}
@@ -257,7 +270,7 @@ def detect(text: str, pins: Pins) -> Dialect:
     header = _detect_header(rows, pins, found)
     names = rows[0] if header else []
     data = rows[1:] if header else rows
-    width = max(len(r) for r in data) if data else len(names)
+    width = Counter(len(r) for r in data).most_common(1)[0][0] if data else len(names)
     data = [r for r in data if len(r) == width]
     if not data:
         raise InvalidArgument("file", "no data lines in the first lines of the file")
@@ -302,20 +315,24 @@ def _roles(
         roles = {}
     # by content
     time_col = next((i for i in range(width) if _time_format_of([r[i] for r in data]) is not None), None)
+    mostly_dates = [i for i in range(width - 1) if _mostly(sum(1 for r in data if _is_date(r[i])), len(data))]
     used: set[int] = set()
     if time_col is not None:
         roles["time"] = time_col
         used.add(time_col)
     else:
-        date_col = next((i for i in range(width - 1) if all(_is_date(r[i]) for r in data)), None)
-        if date_col is None or not all(_CLOCK_ONLY.match(r[date_col + 1]) for r in data):
+        date_col = mostly_dates[0] if mostly_dates else None
+        if date_col is None or not _mostly(sum(1 for r in data if _CLOCK_ONLY.match(r[date_col + 1])), len(data)):
             raise InvalidArgument(
                 "columns", "no timestamp column found; pin the layout with --columns and --time-format"
             )
         roles.update(date=date_col, clock=date_col + 1)
         used.update((date_col, date_col + 1))
-    numeric = [i for i in range(width) if i not in used and all(_NUMBER.match(r[i]) for r in data)]
-    roles.update(_numeric_roles(data, numeric, found))
+    numeric = [
+        i for i in range(width) if i not in used and _mostly(sum(1 for r in data if _NUMBER.match(r[i])), len(data))
+    ]
+    clean = [r for r in data if all(_NUMBER.match(r[i]) for i in numeric)]
+    roles.update(_numeric_roles(clean, numeric, found))
     return roles
 
 

@@ -34,7 +34,7 @@ from core_server.imports.source import BLOCK_BYTES, BatchStream, read_sample
 from core_server.imports.timestamps import FoldState
 from core_server.model.clock import Clock
 from core_server.model.errors import InvalidArgument, NotFound
-from core_server.storage.tick_import import ImportRun, TickImportStore
+from core_server.storage.tick_import import ChunkResult, ImportRun, TickImportStore
 from core_server.storage.ticks import FLAG_ANOMALY
 
 log = structlog.get_logger(__name__)
@@ -132,6 +132,12 @@ class _State:
             "carried": self.carried,
             "fold": [self.fold.latest, self.fold.went_back],
         }
+
+    def counted(self, result: ChunkResult) -> dict[str, Any]:
+        """Add a chunk's stored and duplicate counts (inside its transaction); the checkpoint's state."""
+        self.stored += result.stored
+        self.duplicates += result.duplicates
+        return self.to_json()
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> _State:
@@ -346,9 +352,7 @@ async def _run(
                 state.lines_read += len([n for n in invalid if n > lines_done])
                 invalid.clear()
                 groups = chunker.flush_carried()
-                result = await store.store_chunk(run, groups, lines_done, state.to_json())
-                state.stored += result.stored
-                state.duplicates += result.duplicates
+                await store.store_chunk(run, groups, lines_done, state.counted)
                 await store.finish(run, "done", state.to_json())
                 log.info("import.done", import_id=run.import_id, stored=state.stored, duplicates=state.duplicates,
                          bad=state.bad.total)  # fmt: skip
@@ -361,9 +365,7 @@ async def _run(
             state.lines_read += len(used)
             groups = await asyncio.to_thread(chunker.chunk, batch, lines)
             lines_done = max(int(lines[-1]) if len(lines) else lines_done, max(used, default=lines_done))
-            result = await store.store_chunk(run, groups, lines_done, state.to_json())
-            state.stored += result.stored
-            state.duplicates += result.duplicates
+            await store.store_chunk(run, groups, lines_done, state.counted)
             yield progress(False)
     except InvalidArgument as exc:
         await store.finish(run, "failed", state.to_json(), str(exc))

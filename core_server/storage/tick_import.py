@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -106,9 +106,14 @@ class TickImportStore:
         self._locked = import_id
 
     async def store_chunk(
-        self, run: ImportRun, groups: Sequence[tuple[str, Ticks]], lines_done: int, state: dict[str, Any]
+        self,
+        run: ImportRun,
+        groups: Sequence[tuple[str, Ticks]],
+        lines_done: int,
+        state_after: Callable[[ChunkResult], dict[str, Any]],
     ) -> ChunkResult:
-        """De-duplicate and COPY one chunk's ticks and move the checkpoint, all in one transaction."""
+        """De-duplicate and COPY one chunk's ticks and move the checkpoint (the state `state_after` gives once
+        the chunk's counts are known), all in one transaction."""
         conn = self._conn
         stored = duplicates = 0
         with unavailable_on_connection_failure():
@@ -127,8 +132,9 @@ class TickImportStore:
                     await conn.copy_to_table(
                         "ticks", source=_pieces(copy_payload(parts)), columns=TICK_COLUMNS, format="binary"
                     )
-                await conn.execute(_CHECKPOINT, run.import_id, lines_done, json.dumps(state))
-        return ChunkResult(stored, duplicates)
+                result = ChunkResult(stored, duplicates)
+                await conn.execute(_CHECKPOINT, run.import_id, lines_done, json.dumps(state_after(result)))
+        return result
 
     async def _new_ticks(self, run: ImportRun, contract_id: str, ticks: Ticks) -> np.ndarray | None:
         """Which ticks are not stored already (None: all of them). A tick the file holds k times is new from

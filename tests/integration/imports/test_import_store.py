@@ -6,6 +6,7 @@ import gzip
 from pathlib import Path
 
 import asyncpg
+import pyarrow as pa
 
 from core_server.imports.dialect import Pins
 from core_server.imports.importer import ImportProgress, ImportRequest, run_import
@@ -82,3 +83,68 @@ async def test_fast_read_path_returns_ticks_in_time_order(pg_pool: asyncpg.Pool,
     assert len(ticks) == 7
     assert [type(t).__name__ for t in ticks] == ["Quote", "Trade", "Trade", "Quote", "Trade", "Quote", "Trade"]
     assert ticks[1].price == 84001 and ticks[6].size == 3
+
+
+async def test_bad_rows_are_counted_by_kind_with_their_first_lines(pg_pool: asyncpg.Pool, tmp_path: Path) -> None:
+    path = tmp_path / "ESZ2025.csv"
+    path.write_text(
+        "time,price,size\n"
+        "2025-10-06T13:30:00Z,6774.25,1\n"  # 2 good
+        "2025-10-06T13:30:01Z,6774.30,1\n"  # 3 off the 0.25 grid
+        "not a time,6774.25,1\n"  # 4 unparseable
+        "2025-10-06T13:30:02Z,6774.25\n"  # 5 missing a field
+        "2025-10-06T13:30:03Z,6774.50,-3\n"  # 6 negative size
+        "\n"  # 7 blank
+        "2025-10-06T13:30:04Z,abc,1\n"  # 8 unparseable price
+        "2025-10-07T13:30:04Z,6774.50,1\n"  # 9 outside --to
+        "2025-10-06T13:30:05Z,6774.75,2\n"  # 10 good
+    )
+    done = await run(pg_pool, ImportRequest(path, end_ns=1_759_795_200_000_000_000))  # 2025-10-07 00:00 UTC
+    bad = {b.kind: (b.count, b.first_lines) for b in done.bad}
+    assert bad == {
+        "fields": (1, (5,)),
+        "empty": (1, (7,)),
+        "unparseable": (2, (4, 8)),
+        "off_grid": (1, (3,)),
+        "negative_size": (1, (6,)),
+        "out_of_range": (1, (9,)),
+    }
+    assert (done.lines_read, done.ticks_stored, done.bad_total) == (9, 2, 7)
+    assert [r[4] for r in await stored(pg_pool, "ESZ2025")] == [27097, 27099]
+
+
+async def test_zstd_continuous_roll_and_time_zone(pg_pool: asyncpg.Pool, tmp_path: Path) -> None:
+    """ES continuous across the December 2025 roll (Thursday 2025-12-11, the trading day from 17:00 CT on the
+    10th), in New York time: 16:59 CT on the 10th is ESZ2025, 17:00 CT is ESH2026."""
+    path = tmp_path / "es_ticks.csv.zst"
+    rows = "Date,Time,Price,Volume\n12/10/2025,17:59:00,6800.00,1\n12/10/2025,18:00:00,6850.25,2\n"
+    sink = pa.BufferOutputStream()
+    with pa.CompressedOutputStream(sink, "zstd") as out:
+        out.write(rows.encode())
+    path.write_bytes(sink.getvalue().to_pybytes())
+    done = await run(pg_pool, ImportRequest(path, tz="America/New_York"))
+    assert done.instrument.startswith("ES (continuous") and done.contracts == ("ESZ2025", "ESH2026")
+    assert done.unsure == ("date order: month/day/year assumed (US vendors); pin with --time-format dmy or mdy",)
+    z = await stored(pg_pool, "ESZ2025")
+    h = await stored(pg_pool, "ESH2026")
+    assert [r[1] for r in z] == [1_765_407_540_000_000_000]  # 2025-12-10 22:59 UTC
+    assert [r[1] for r in h] == [1_765_407_600_000_000_000]  # 23:00 UTC
+
+
+async def test_a_jump_is_stored_flagged_as_the_live_filter_flags_it(pg_pool: asyncpg.Pool, tmp_path: Path) -> None:
+    """NQ's threshold is 50 points: a lone print 100 points away is an anomaly; the level after it is not."""
+    path = tmp_path / "NQZ2025.csv"
+    prices = ["21000.00", "21000.25", "21100.00", "21000.50", "21000.25"]
+    path.write_text("".join(f"2025-10-06T13:30:0{i}Z,{p},1\n" for i, p in enumerate(prices)))
+    done = await run(pg_pool, ImportRequest(path))
+    assert done.anomalies == 1
+    assert [(r[4], r[7]) for r in await stored(pg_pool)] == [
+        (84000, 0), (84001, 0), (84400, 1), (84002, 0), (84001, 0)
+    ]  # fmt: skip
+
+
+async def test_rows_sharing_a_timestamp_keep_file_order(pg_pool: asyncpg.Pool, tmp_path: Path) -> None:
+    path = tmp_path / "NQZ2025.csv"
+    path.write_text("".join(f"2025-10-06T13:30:00Z,{p},1\n" for p in ["21000.00", "21000.50", "21000.25"]))
+    await run(pg_pool, ImportRequest(path))
+    assert [r[4] for r in await stored(pg_pool)] == [84000, 84002, 84001]
