@@ -9,11 +9,12 @@ row is a duplicate).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import os
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -191,6 +192,23 @@ def check_tz(tz: str) -> None:
         raise InvalidArgument("tz", f"unknown time zone {tz[:80]!r}; use an IANA name like America/New_York") from None
 
 
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """A parsed chunk waiting for its transaction, with the checkpoint state as of its last line."""
+
+    groups: list[tuple[str, Ticks]]
+    lines_done: int
+    state: dict[str, Any]
+
+    def counted(self, state: _State) -> Callable[[ChunkResult], dict[str, Any]]:
+        def checkpoint(result: ChunkResult) -> dict[str, Any]:
+            state.stored += result.stored
+            state.duplicates += result.duplicates
+            return {**self.state, "stored": state.stored, "duplicates": state.duplicates}
+
+        return checkpoint
+
+
 class _Chunker:
     """The CPU part of one chunk (runs in a worker thread): rows -> per-contract ticks, flagged and carried."""
 
@@ -321,6 +339,7 @@ async def _run(
     )  # fmt: skip
     started = time.monotonic()
     start_position = 0
+    pending: asyncio.Future[_Prepared | None] | None = None
     lines_at_start = state.lines_read
     resumed_from = lines_done + 1 if run.resumed else 0
     log.info("import.started", import_id=run.import_id, file=file_name, resumed_from_line=resumed_from)
@@ -344,31 +363,51 @@ async def _run(
     try:
         start_position = stream.position
         yield progress(False)
-        while True:
+        at_line = lines_done
+
+        async def prepare() -> _Prepared | None:
+            """Read and parse the next chunk (in a worker thread); None at the end of the file."""
+            nonlocal at_line
             batch = await asyncio.to_thread(stream.next_batch)
-            invalid = stream.invalid.lines
             if batch is None:
-                state.bad.add("fields", [n for n in sorted(invalid) if n > lines_done])
-                state.lines_read += len([n for n in invalid if n > lines_done])
-                invalid.clear()
-                groups = chunker.flush_carried()
-                await store.store_chunk(run, groups, lines_done, state.counted)
-                await store.finish(run, "done", state.to_json())
-                log.info("import.done", import_id=run.import_id, stored=state.stored, duplicates=state.duplicates,
-                         bad=state.bad.total)  # fmt: skip
-                yield progress(True)
-                return
-            lines, used = line_numbers(lines_done + 1, batch.num_rows, invalid)
+                return None
+            invalid = stream.invalid.lines
+            lines, used = line_numbers(at_line + 1, batch.num_rows, invalid)
             for number in used:
                 invalid.remove(number)
             state.bad.add("fields", used)
             state.lines_read += len(used)
             groups = await asyncio.to_thread(chunker.chunk, batch, lines)
-            lines_done = max(int(lines[-1]) if len(lines) else lines_done, max(used, default=lines_done))
-            await store.store_chunk(run, groups, lines_done, state.counted)
+            at_line = max(int(lines[-1]) if len(lines) else at_line, max(used, default=at_line))
+            return _Prepared(groups, at_line, state.to_json())
+
+        # The next chunk is parsed while this one is stored: the parse runs in a thread, PostgreSQL in its own
+        # process. Each checkpoint holds the state as it was right after its own chunk was parsed.
+        pending = asyncio.ensure_future(prepare())
+        while True:
+            prepared = await pending
+            if prepared is None:
+                break
+            pending = asyncio.ensure_future(prepare())
+            await store.store_chunk(run, prepared.groups, prepared.lines_done, prepared.counted(state))
             yield progress(False)
+        invalid = stream.invalid.lines
+        tail = [n for n in sorted(invalid) if n > at_line]
+        state.bad.add("fields", tail)
+        state.lines_read += len(tail)
+        invalid.clear()
+        groups = chunker.flush_carried()
+        await store.store_chunk(run, groups, max(tail, default=at_line), state.counted)
+        await store.finish(run, "done", state.to_json())
+        log.info("import.done", import_id=run.import_id, stored=state.stored, duplicates=state.duplicates,
+                 bad=state.bad.total)  # fmt: skip
+        yield progress(True)
     except InvalidArgument as exc:
         await store.finish(run, "failed", state.to_json(), str(exc))
         raise
     finally:
+        if pending is not None and not pending.done():
+            pending.cancel()
+            with contextlib.suppress(BaseException):
+                await pending  # the worker thread finishes its chunk before the file closes
         stream.close()
