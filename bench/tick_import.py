@@ -47,7 +47,8 @@ def generate(path: Path, rows: int) -> None:
             fraction = hundred_ns % 10_000_000
             stamps = np.datetime_as_string(seconds.astype("datetime64[s]"), unit="s")
             lines = [
-                f"{s[0:4]}{s[5:7]}{s[8:10]} {s[11:13]}{s[14:16]}{s[17:19]} {f:07d};{lt / 4:.2f};{b / 4:.2f};{a / 4:.2f};{z}\n"
+                f"{s[0:4]}{s[5:7]}{s[8:10]} {s[11:13]}{s[14:16]}{s[17:19]} {f:07d};"
+                f"{lt / 4:.2f};{b / 4:.2f};{a / 4:.2f};{z}\n"
                 for s, f, lt, b, a, z in zip(
                     stamps.tolist(), fraction.tolist(), last.tolist(), bid.tolist(), ask.tolist(), size.tolist(),
                     strict=True,
@@ -112,9 +113,8 @@ async def _run() -> None:
             shutil.copyfileobj(raw, out, 1 << 20)
         async with bench_database() as url:
             seconds, peak, lines, stored, _ = await _import(url, packed)
-            print(
-                f"  import (NinjaTrader, gzip): {lines / seconds:,.0f} rows/s ({seconds:.1f} s); peak RSS {peak:,.0f} MB"
-            )
+            rate = lines / seconds
+            print(f"  import (NinjaTrader, gzip): {rate:,.0f} rows/s ({seconds:.1f} s); peak RSS {peak:,.0f} MB")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
