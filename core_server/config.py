@@ -297,7 +297,7 @@ class Config:
             signal_approval=signal_approval,
             paper=_paper_config(get),
             import_dirs=tuple(
-                Path(d.strip()).expanduser() for d in get("VIGIL_IMPORT_DIRS", "").split(os.pathsep) if d.strip()
+                Path(d.strip()).expanduser() for d in get("VIGIL_IMPORT_DIRS", "").split(",") if d.strip()
             ),
             upload_dir=Path(get("VIGIL_UPLOAD_DIR", "")).expanduser() if get("VIGIL_UPLOAD_DIR") else None,
             risk_preset=_risk_preset(get("VIGIL_RISK_PRESET", "")),
