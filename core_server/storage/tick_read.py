@@ -26,7 +26,7 @@ FIELDS = ("contract", "ts", "kind", "bid", "ask", "bid_size", "ask_size", "price
 _HEADER_BYTES = 19
 _ROW = np.dtype([("count", ">i2")] + [item for name in FIELDS for item in ((f"l_{name}", ">i4"), (name, ">i8"))])
 _QUERY = """
-    SELECT array_position({ids}::text[], contract_id)::bigint, ts_event_ns, kind::bigint, coalesce(bid, 0),
+    SELECT array_position({ids}::text[], contract_id)::bigint - 1, ts_event_ns, kind::bigint, coalesce(bid, 0),
            coalesce(ask, 0), coalesce(bid_size, 0)::bigint, coalesce(ask_size, 0)::bigint, coalesce(price, 0),
            coalesce(size, 0)::bigint, coalesce(aggressor, 0)::bigint, flags::bigint
     FROM ticks
@@ -48,7 +48,7 @@ def _query(ids: tuple[str, ...], start_ns: int, end_ns: int) -> str:
 
 @dataclass(frozen=True, slots=True)
 class TickColumns:
-    """A batch of ticks in event-time order. `contract` indexes the requested contract ids; quote fields are 0
+    """A batch of ticks in event-time order. `contract` indexes `contract_ids` (from 0); quote fields are 0
     on trades and trade fields 0 on quotes; `flags` bit 1 marks a tick the anomaly filter rejected."""
 
     contract_ids: tuple[str, ...]
@@ -76,7 +76,7 @@ class TickColumns:
             self.aggressor.tolist(), strict=True,
         )  # fmt: skip
         for contract, ts, kind, bid, ask, bid_size, ask_size, price, size, aggressor in columns:
-            contract_id = ids[contract - 1]
+            contract_id = ids[contract]
             if kind == KIND_QUOTE:
                 yield Quote(contract_id, ts, ts, bid, ask, bid_size, ask_size)
             else:

@@ -148,3 +148,15 @@ async def test_rows_sharing_a_timestamp_keep_file_order(pg_pool: asyncpg.Pool, t
     path.write_text("".join(f"2025-10-06T13:30:00Z,{p},1\n" for p in ["21000.00", "21000.50", "21000.25"]))
     await run(pg_pool, ImportRequest(path))
     assert [r[4] for r in await stored(pg_pool)] == [84000, 84002, 84001]
+
+
+async def test_read_path_merges_contracts_in_time_order(pg_pool: asyncpg.Pool, tmp_path: Path) -> None:
+    path = tmp_path / "es_ticks.csv"
+    path.write_text("time,price,size\n2025-12-10T22:59:00Z,6800.00,1\n2025-12-10T23:00:00Z,6850.25,2\n")
+    await run(pg_pool, ImportRequest(path, symbol="ES"))
+    batches = [b async for b in stream_tick_columns(pg_pool, ["ESH2026", "ESZ2025"], 0, 2**62)]
+    assert [b.contract.tolist() for b in batches] == [[1, 0]]
+    assert [(t.contract_id, t.price, t.size) for t in batches[0].ticks()] == [
+        ("ESZ2025", 27200, 1),
+        ("ESH2026", 27401, 2),
+    ]
