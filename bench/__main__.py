@@ -18,7 +18,9 @@ BENCHMARKS = (
     "risk",
     "kernel",
     "analytics",
+    "tick_import",
     "access",
+    "strategies",
 )
 
 

@@ -21,6 +21,7 @@ from core_server.access.rate import RateLimiter
 from core_server.api.access_service import AccessServicer
 from core_server.api.analytics import AnalyticsServicer
 from core_server.api.commissions import CommissionServicer
+from core_server.api.data import DataServicer
 from core_server.api.execution import ExecutionServicer
 from core_server.api.interceptors import AccessInterceptor, RequestContextInterceptor
 from core_server.api.market_data import MarketDataServicer
@@ -28,6 +29,7 @@ from core_server.api.metrics_interceptor import MetricsInterceptor
 from core_server.api.notifications import NotificationServicer
 from core_server.api.risk import RiskServicer
 from core_server.api.signals import SignalServicer
+from core_server.api.strategies import StrategyServicer
 from core_server.api.trades import TradeServicer
 from core_server.metrics.registry import ServerMetrics
 from core_server.model.feed_status import FeedState
@@ -38,6 +40,8 @@ from vigil.v1 import (
     analytics_pb2_grpc,
     commissions_pb2,
     commissions_pb2_grpc,
+    data_pb2,
+    data_pb2_grpc,
     execution_pb2,
     execution_pb2_grpc,
     market_data_pb2,
@@ -48,6 +52,8 @@ from vigil.v1 import (
     risk_pb2_grpc,
     signals_pb2,
     signals_pb2_grpc,
+    strategies_pb2,
+    strategies_pb2_grpc,
     trades_pb2,
     trades_pb2_grpc,
 )
@@ -60,10 +66,12 @@ SERVICE_NAMES: tuple[str, ...] = (
     execution_pb2.DESCRIPTOR.services_by_name["ExecutionService"].full_name,
     trades_pb2.DESCRIPTOR.services_by_name["TradeService"].full_name,
     risk_pb2.DESCRIPTOR.services_by_name["RiskService"].full_name,
+    data_pb2.DESCRIPTOR.services_by_name["DataService"].full_name,
     commissions_pb2.DESCRIPTOR.services_by_name["CommissionService"].full_name,
     access_pb2.DESCRIPTOR.services_by_name["AccessService"].full_name,
     analytics_pb2.DESCRIPTOR.services_by_name["AnalyticsService"].full_name,
     notifications_pb2.DESCRIPTOR.services_by_name["NotificationService"].full_name,
+    strategies_pb2.DESCRIPTOR.services_by_name["StrategyService"].full_name,
 )
 FEED_SERVICES = ("", SERVICE_NAMES[0])  # what a stopped feed takes down: market data, and the server as a whole
 _SERVING = health_pb2.HealthCheckResponse.SERVING
@@ -124,12 +132,14 @@ def build_grpc_server(
     access: AccessServicer,
     analytics: AnalyticsServicer,
     notifications: NotificationServicer,
+    strategies: StrategyServicer,
     commissions: CommissionServicer | None = None,
     open_mode: bool = False,
     tls: TlsFiles | None = None,
     limiter: RateLimiter | None = None,
     now_ns: Callable[[], int] = time.time_ns,
     metrics: ServerMetrics | None = None,
+    data: DataServicer | None = None,
 ) -> GrpcServer:
     """`open_mode`: no-key mode (calls without a key act as the local admin); see AccessInterceptor."""
     interceptors: list[grpc.aio.ServerInterceptor] = [
@@ -153,6 +163,9 @@ def build_grpc_server(
     access_pb2_grpc.add_AccessServiceServicer_to_server(access, server)
     analytics_pb2_grpc.add_AnalyticsServiceServicer_to_server(analytics, server)
     notifications_pb2_grpc.add_NotificationServiceServicer_to_server(notifications, server)
+    strategies_pb2_grpc.add_StrategyServiceServicer_to_server(strategies, server)
+    if data is not None:
+        data_pb2_grpc.add_DataServiceServicer_to_server(data, server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     names = (*SERVICE_NAMES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME)

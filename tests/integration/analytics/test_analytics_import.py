@@ -67,7 +67,7 @@ async def test_imports_over_the_cli(server: RunningServer, tmp_path: Path) -> No
 
     file = str(FILES / "ninjatrader_executions.csv")
     code, out, _ = await asyncio.to_thread(
-        vigil, "import", file, "--time-zone", "America/New_York", "--account", "apex"
+        vigil, "import-trades", file, "--time-zone", "America/New_York", "--account", "apex"
     )
     assert code == exit_codes.OK and out.startswith("imported 2 trades from 5 executions; 0 already imported; 1 ")
     target = tmp_path / "trades.csv"
@@ -75,7 +75,7 @@ async def test_imports_over_the_cli(server: RunningServer, tmp_path: Path) -> No
     assert code == exit_codes.OK and len(target.read_text().splitlines()) == 3
     code, out, _ = await asyncio.to_thread(vigil, "export", "stats", "--account", "apex")
     assert code == exit_codes.OK and json.loads(out)["overall"]["netPnl"] == "-162.14"  # 52.00 - 210.00 - 4.14
-    code, _, err = await asyncio.to_thread(vigil, "import", str(tmp_path / "missing.csv"))
+    code, _, err = await asyncio.to_thread(vigil, "import-trades", str(tmp_path / "missing.csv"))
     assert code == exit_codes.USAGE and "cannot read" in err
 
 
