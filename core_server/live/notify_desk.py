@@ -214,10 +214,13 @@ class NotifyDesk:
             asyncio.get_running_loop().create_task(self._check_session(trip.account_id, trip.opened_ns))
 
     async def _check_session(self, account_id: str, opened_ns: int) -> None:
-        with contextlib.suppress(Exception):
+        try:
             best, count = await self._analytics.best_session(account_id)
-            window = self._analytics.windows.window_at(opened_ns) or "(none)"
-            self._coaching(account_id, self.coach.on_trade_opened(account_id, window, best, count))
+        except Exception:
+            log.warning("notify.coaching_skipped", account_id=account_id, rule="outside_best_session")
+            return
+        window = self._analytics.windows.window_at(opened_ns) or "(none)"
+        self._coaching(account_id, self.coach.on_trade_opened(account_id, window, best, count))
 
     async def _hold_checks(self) -> None:
         while True:
