@@ -18,6 +18,7 @@ BENCHMARKS = (
     "risk",
     "kernel",
     "tick_import",
+    "analytics",
     "access",
     "strategies",
 )

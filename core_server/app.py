@@ -23,6 +23,7 @@ from core_server.api.commissions import CommissionServicer
 from core_server.api.data import DataServicer, ImportSettings
 from core_server.api.execution import ExecutionServicer
 from core_server.api.market_data import MarketDataServicer
+from core_server.api.notifications import NotificationServicer
 from core_server.api.risk import RiskServicer
 from core_server.api.server import GrpcServer, TlsFiles, build_grpc_server
 from core_server.api.signals import SignalServicer
@@ -43,6 +44,7 @@ from core_server.live.analytics_desk import AnalyticsDesk
 from core_server.live.assembly import LiveStores, build_live, restore_live
 from core_server.live.commission_desk import CommissionDesk
 from core_server.live.execution_desk import ExecutionDesk
+from core_server.live.notify_desk import build_notify_desk
 from core_server.live.restore import DefaultAccount
 from core_server.live.risk_desk import RiskDesk
 from core_server.live.shell import LiveKernel
@@ -337,6 +339,14 @@ async def _assemble(
             f"listening on {config.listen} (not loopback) needs a key: set VIGIL_API_KEYS, create named keys "
             "(vigil keys create) while listening on 127.0.0.1, or listen on 127.0.0.1",
         )
+    analytics = AnalyticsDesk(
+        shell, AnalyticsRepository(pool), core.trades, core.execution, load_trading_calendar(), bus=bus
+    )
+    try:
+        notify = build_notify_desk(config.env, clock, bus, analytics)
+    except ValueError as error:
+        variable, _, reason = str(error).partition(": ")
+        raise ConfigError(variable.split("[")[0], reason or str(error)) from None
     metrics = MetricsService(ServerMetrics())
     sources = server_sources(shell, market, tick_writer, candle_writer, core.risk, bus)
     await metrics.start(config.metrics_listen, sources, bus)
@@ -358,18 +368,18 @@ async def _assemble(
         commissions=CommissionServicer(CommissionDesk(shell), accounts),
         access=AccessServicer(clock, keys, accounts),
         open_mode=config.no_key_mode,
+        analytics=AnalyticsServicer(analytics),
+        notifications=NotificationServicer(notify),
         tls=tls_files(config),
         limiter=RateLimiter(config.order_rate, config.order_burst),
         now_ns=clock.now_ns,
-        analytics=AnalyticsServicer(
-            AnalyticsDesk(shell, AnalyticsRepository(pool), core.trades, core.execution, load_trading_calendar())
-        ),
         metrics=metrics.metrics,
         strategies=StrategyServicer(core.strategies),
     )
     await grpc_server.server.start()
     await grpc_server.serving()
     market.add_feed_state_listener(grpc_server.feed_states_changed)
+    market.add_feed_state_listener(notify.feed_states_changed)
     running = RunningServer(
         config, grpc_server, market, shell, bus, plan, tick_writer, candle_writer, pool, embedded,
         core.execution, core.risk, core.trades, core.signals, metrics,
@@ -380,6 +390,7 @@ async def _assemble(
         asyncio.create_task(core.writer.run(), name="journal-writer"),
         asyncio.create_task(shell.run_timer(), name="kernel-timer"),
         asyncio.create_task(market.run(), name="forming-candles"),
+        *notify.start(),
     ]
     running.feed_tasks = [asyncio.create_task(plan.feed.run(binding), name=f"feed-{plan.feed.name}")]
     return running

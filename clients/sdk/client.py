@@ -17,6 +17,7 @@ from clients.sdk.errors import NotFoundError
 from clients.sdk.execution_calls import ExecutionCalls
 from clients.sdk.market_data_calls import MarketDataCalls
 from clients.sdk.models import ConnectionState, ServingStatus
+from clients.sdk.notification_calls import NotificationCalls
 from clients.sdk.risk_calls import RiskCalls
 from clients.sdk.signal_calls import SignalCalls
 from clients.sdk.strategy_calls import StrategyCalls
@@ -43,6 +44,7 @@ class VigilClient(
     AnalyticsCalls,
     StrategyCalls,
     DataCalls,
+    NotificationCalls,
 ):
     """Async client for a Vigil server.
 

@@ -44,6 +44,7 @@ from clients.sdk.models import (
     Tick,
     Timeframe,
 )
+from clients.sdk.notification_calls import NotificationSyncCalls
 from clients.sdk.risk import EmergencyStopResult, RiskEventUpdate, RiskRules, RiskStatus
 from clients.sdk.signals import Signal, SignalInput, SignalStatus, SignalUpdate, SubmitResult
 from clients.sdk.strategies import (
@@ -58,7 +59,7 @@ from clients.sdk.trades import TrackedTrade, TradeUpdate
 _T = TypeVar("_T")
 
 
-class VigilSyncClient(AnalyticsSyncCalls):
+class VigilSyncClient(AnalyticsSyncCalls, NotificationSyncCalls):
     """The same calls as VigilClient, blocking; streams are plain iterators (close them, or break out)."""
 
     def __init__(

@@ -49,6 +49,10 @@ _SERVICES: dict[str, dict[str, Role]] = {
     "vigil.v1.CommissionService": {"GetCommissionRates": V, "SetCommissionRates": A},
     "vigil.v1.AnalyticsService": {
         "GetStatistics": V, "GetCalendar": V, "GetEquityCurve": V, "GetExcursions": V, "UpdateJournal": T,
+        "ImportTrades": T, "ExportTrades": V, "ExportStatistics": V, "GetDailyReport": V,
+    },
+    "vigil.v1.NotificationService": {
+        "GetNotificationStatus": V, "SendTestNotification": A, "SendDailyReports": T, "SetCoachingRules": T,
     },
     "vigil.v1.StrategyService": {
         "ListStrategies": V, "GetStrategy": V, "ValidateStrategy": V, "StreamStrategyEvents": V, "LoadStrategy": T,

@@ -26,6 +26,7 @@ from core_server.api.execution import ExecutionServicer
 from core_server.api.interceptors import AccessInterceptor, RequestContextInterceptor
 from core_server.api.market_data import MarketDataServicer
 from core_server.api.metrics_interceptor import MetricsInterceptor
+from core_server.api.notifications import NotificationServicer
 from core_server.api.risk import RiskServicer
 from core_server.api.signals import SignalServicer
 from core_server.api.strategies import StrategyServicer
@@ -45,6 +46,8 @@ from vigil.v1 import (
     execution_pb2_grpc,
     market_data_pb2,
     market_data_pb2_grpc,
+    notifications_pb2,
+    notifications_pb2_grpc,
     risk_pb2,
     risk_pb2_grpc,
     signals_pb2,
@@ -68,6 +71,7 @@ SERVICE_NAMES: tuple[str, ...] = (
     access_pb2.DESCRIPTOR.services_by_name["AccessService"].full_name,
     analytics_pb2.DESCRIPTOR.services_by_name["AnalyticsService"].full_name,
     strategies_pb2.DESCRIPTOR.services_by_name["StrategyService"].full_name,
+    notifications_pb2.DESCRIPTOR.services_by_name["NotificationService"].full_name,
 )
 FEED_SERVICES = ("", SERVICE_NAMES[0])  # what a stopped feed takes down: market data, and the server as a whole
 _SERVING = health_pb2.HealthCheckResponse.SERVING
@@ -128,6 +132,7 @@ def build_grpc_server(
     access: AccessServicer,
     analytics: AnalyticsServicer,
     strategies: StrategyServicer,
+    notifications: NotificationServicer,
     commissions: CommissionServicer | None = None,
     open_mode: bool = False,
     tls: TlsFiles | None = None,
@@ -160,6 +165,7 @@ def build_grpc_server(
     strategies_pb2_grpc.add_StrategyServiceServicer_to_server(strategies, server)
     if data is not None:
         data_pb2_grpc.add_DataServiceServicer_to_server(data, server)
+    notifications_pb2_grpc.add_NotificationServiceServicer_to_server(notifications, server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     names = (*SERVICE_NAMES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME)
