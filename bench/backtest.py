@@ -1,0 +1,93 @@
+"""Backtest driver throughput (issue 11 target: >= 1,000,000 ticks/s on one core, data loading included).
+
+Generated ES ticks: `DAYS` weekdays of the regular session (08:30-15:00 CT), quotes and trades alternating, the
+price wandering one tick at a time, `TICKS` in all. One account, BracketADay (a market bracket 20 ticks either
+side at 09:00 CT every day), the ideal fill model, commissions, excursions and risk on (Topstep 50K preset), all
+six candle timeframes. Prints ticks/s of the driver's run (the ticks already in memory) and the trades it made.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+import time
+from datetime import date, datetime, timedelta
+from datetime import time as clock_time
+
+from bench.bracket_a_day import BracketADay
+from bench.machine import pin_to_core
+from core_server.backtest.config import BacktestConfig, FillModel
+from core_server.backtest.driver import Backtest
+from core_server.backtest.source import TickList
+from core_server.model.clock import ns_from_datetime
+from core_server.model.instruments import EXCHANGE_TZ, Contract
+from core_server.model.market_data import Aggressor, Quote, Tick, Trade
+
+ES = Contract("ES", 2025, 12)
+FIRST_DAY = date(2025, 10, 6)  # a Monday
+DAYS = 10
+TICKS = 2_000_000
+BASE = 26_800  # 6700.00
+
+
+def weekdays(first: date, count: int) -> list[date]:
+    days: list[date] = []
+    day = first
+    while len(days) < count:
+        if day.weekday() < 5:
+            days.append(day)
+        day += timedelta(days=1)
+    return days
+
+
+def generate(count: int = TICKS, days: int = DAYS, seed: int = 7) -> list[Tick]:
+    """`count` ticks spread evenly over the regular sessions of `days` weekdays from FIRST_DAY."""
+    rng = random.Random(seed)
+    per_day = count // days
+    session_ns = 6 * 3_600_000_000_000 + 30 * 60_000_000_000
+    step = session_ns // per_day
+    out: list[Tick] = []
+    price = BASE
+    cid = ES.id
+    choice = rng.choice
+    for day in weekdays(FIRST_DAY, days):
+        ts = ns_from_datetime(datetime.combine(day, clock_time(8, 30), tzinfo=EXCHANGE_TZ))
+        for i in range(per_day):
+            ts += step
+            if i % 2:
+                out.append(Trade(cid, ts, ts, price + choice((0, 1)), 1, Aggressor.NONE))
+            else:
+                price += choice((-1, 0, 1))
+                out.append(Quote(cid, ts, ts, price, price + 1, 10, 10))
+    return out
+
+
+def config() -> BacktestConfig:
+    start = ns_from_datetime(datetime.combine(FIRST_DAY, clock_time(0, 0), tzinfo=EXCHANGE_TZ))
+    end = ns_from_datetime(datetime.combine(FIRST_DAY + timedelta(days=14), clock_time(0, 0), tzinfo=EXCHANGE_TZ))
+    return BacktestConfig((ES,), start, end, fill=FillModel.ideal(), preset="topstep_50k")
+
+
+def run_once(ticks: list[Tick]) -> tuple[float, int]:
+    cfg = config()
+    backtest = Backtest(cfg, strategies=BracketADay(cfg.account_id, ES.id, cfg.start_ns))
+    started = time.perf_counter()
+    record = backtest.run(TickList(ticks))
+    elapsed = time.perf_counter() - started
+    return elapsed, len(record.closed_trips())
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m bench.backtest [TICKS]`."""
+    pin_to_core(0)
+    count = int(argv[0]) if argv else TICKS
+    ticks = generate(count)
+    best, trades = min(run_once(ticks) for _ in range(3))
+    print(
+        f"backtest: {count:,} ES ticks over {DAYS} days, bracket a day, 6 timeframes, excursions, risk "
+        f"(topstep_50k): {count / best:,.0f} ticks/s ({best * 1e9 / count:.0f} ns/tick, {trades} trades; best of 3)"
+    )
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
