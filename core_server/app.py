@@ -15,12 +15,15 @@ import asyncpg
 import structlog
 
 from core_server.api.accounts import AccountResolver
+from core_server.api.backtests import BacktestServicer
 from core_server.api.execution import ExecutionServicer
 from core_server.api.market_data import MarketDataServicer
 from core_server.api.risk import RiskServicer
 from core_server.api.server import GrpcServer, build_grpc_server
 from core_server.api.signals import SignalServicer
 from core_server.api.trades import TradeServicer
+from core_server.backtest_jobs.jobs import BacktestJobs
+from core_server.backtest_jobs.settings import workers_from_env
 from core_server.bus import Bus
 from core_server.calendar.session_table import load_trading_calendar
 from core_server.config import Config, ConfigError
@@ -49,6 +52,7 @@ from core_server.model.symbols import parse_symbol
 from core_server.risk.days import MarketHours
 from core_server.risk.presets import preset
 from core_server.signals.settings import ApprovalMode, SignalSettings, settings_with
+from core_server.storage.backtests import BacktestRepository
 from core_server.storage.candles import CandleRepository
 from core_server.storage.database import connect_pool, describe_dsn
 from core_server.storage.embedded import EmbeddedPostgres, default_data_dir
@@ -87,6 +91,7 @@ class RunningServer:
     feed_tasks: list[asyncio.Task[None]] = field(default_factory=list)
     service_tasks: list[asyncio.Task[None]] = field(default_factory=list)
     stopped: bool = False
+    backtests: BacktestJobs | None = None
 
     @property
     def kernel(self) -> TradingKernel:
@@ -110,6 +115,8 @@ class RunningServer:
         await _cancel(self.feed_tasks)
         await self.grpc.server.stop(SHUTDOWN_GRACE_S)
         await _cancel(self.service_tasks)
+        if self.backtests is not None:
+            await self.backtests.close()
         await self.shell.writer.stop()  # every decision the kernel made, in order
         self.bus.close_all()
         # A candle still forming at shutdown will never see the rest of its bucket from this run: store it
@@ -217,7 +224,7 @@ async def start(
         raise
     log.info("store.ready", mode=mode, database=describe_dsn(dsn))
     try:
-        running = await _assemble(config, clock, pool, embedded, mode, feed_plan, signal_settings)
+        running = await _assemble(config, clock, pool, embedded, mode, feed_plan, signal_settings, dsn)
     except BaseException:
         await pool.close()
         if embedded is not None:
@@ -241,6 +248,7 @@ async def _assemble(
     mode: Literal["embedded", "external"],
     feed_plan: FeedPlan | None,
     signal_settings: Mapping[str, SignalSettings] | None,
+    dsn: str = "",
 ) -> RunningServer:
     tick_repository = TickRepository(pool)
     candle_repository = CandleRepository(pool)
@@ -284,6 +292,8 @@ async def _assemble(
     await restore_live(core, stores, seed=paper.seed, default_account=default, default_preset=default_preset)
 
     accounts = AccountResolver(core.execution)
+    backtests = BacktestJobs(BacktestRepository(pool), dsn, clock, workers=workers_from_env(config.env))
+    await backtests.recover()
     grpc_server = build_grpc_server(
         config.listen,
         config.api_keys,
@@ -292,13 +302,14 @@ async def _assemble(
         trades=TradeServicer(clock, core.trades, accounts),
         execution=ExecutionServicer(clock, core.execution, accounts),
         risk=RiskServicer(core.risk, accounts),
+        backtests=BacktestServicer(backtests),
     )
     await grpc_server.server.start()
     await grpc_server.serving()
     market.add_feed_state_listener(grpc_server.feed_states_changed)
     running = RunningServer(
         config, grpc_server, market, shell, bus, plan, tick_writer, candle_writer, pool, embedded,
-        core.execution, core.risk, core.trades, core.signals,
+        core.execution, core.risk, core.trades, core.signals, backtests=backtests,
     )  # fmt: skip
     running.service_tasks = [
         asyncio.create_task(tick_writer.run(), name="tick-writer"),

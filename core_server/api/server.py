@@ -15,6 +15,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from core_server.api.backtests import BacktestServicer
 from core_server.api.execution import ExecutionServicer
 from core_server.api.interceptors import ApiKeyInterceptor, RequestContextInterceptor
 from core_server.api.market_data import MarketDataServicer
@@ -23,6 +24,8 @@ from core_server.api.signals import SignalServicer
 from core_server.api.trades import TradeServicer
 from core_server.model.feed_status import FeedState
 from vigil.v1 import (
+    backtests_pb2,
+    backtests_pb2_grpc,
     execution_pb2,
     execution_pb2_grpc,
     market_data_pb2,
@@ -43,6 +46,7 @@ SERVICE_NAMES: tuple[str, ...] = (
     execution_pb2.DESCRIPTOR.services_by_name["ExecutionService"].full_name,
     trades_pb2.DESCRIPTOR.services_by_name["TradeService"].full_name,
     risk_pb2.DESCRIPTOR.services_by_name["RiskService"].full_name,
+    backtests_pb2.DESCRIPTOR.services_by_name["BacktestService"].full_name,
 )
 FEED_SERVICES = ("", SERVICE_NAMES[0])  # what a stopped feed takes down: market data, and the server as a whole
 _SERVING = health_pb2.HealthCheckResponse.SERVING
@@ -90,6 +94,7 @@ def build_grpc_server(
     execution: ExecutionServicer,
     trades: TradeServicer,
     risk: RiskServicer,
+    backtests: BacktestServicer | None = None,
 ) -> GrpcServer:
     interceptors: list[grpc.aio.ServerInterceptor] = [RequestContextInterceptor()]
     if api_keys:
@@ -103,6 +108,8 @@ def build_grpc_server(
     execution_pb2_grpc.add_ExecutionServiceServicer_to_server(execution, server)
     trades_pb2_grpc.add_TradeServiceServicer_to_server(trades, server)
     risk_pb2_grpc.add_RiskServiceServicer_to_server(risk, server)
+    if backtests is not None:
+        backtests_pb2_grpc.add_BacktestServiceServicer_to_server(backtests, server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     names = (*SERVICE_NAMES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME)

@@ -1,8 +1,9 @@
-"""A minimal StrategyStage for benchmarks and tests: one market bracket a day at a fixed Chicago time.
+"""bracket-a-day: the smallest built-in strategy (a kernel.ports.StrategyStage of its own), for benchmarks, sweeps
+and tests: one market bracket a day at a fixed Chicago time.
 
-Each trading day (Monday to Friday) at `at` CT it buys `quantity` at market with a stop-loss and take-profit
-`distance_ticks` away from the entry's fill. It needs no candles and no ticks, only its timer, so it measures
-the driver and the kernel rather than a strategy.
+Each weekday at `at` CT it buys (or sells) `quantity` at market with a stop-loss and take-profit `distance_ticks`
+away from the entry's fill. It needs no candles and no ticks, only its timer, so it measures the driver and the
+kernel rather than a strategy. Rule strategies and the first-hour breakout run through strategies.host.
 """
 
 from __future__ import annotations
@@ -25,13 +26,14 @@ NEVER = 1 << 62
 class BracketADay:
     def __init__(
         self, account_id: str, contract_id: str, start_ns: int, *, at: time = time(9, 0), distance_ticks: int = 20,
-        quantity: int = 1,
+        quantity: int = 1, side: OrderSide = OrderSide.BUY,
     ) -> None:  # fmt: skip
         self.account_id = AccountId(account_id)
         self.contract_id = contract_id
         self.at = at
         self.distance_ticks = distance_ticks
         self.quantity = quantity
+        self.side = side
         self._next = self._due_after(start_ns)
         self._commands: list[tuple[str, ExecutionCommand]] = []
         self.placed = 0
@@ -60,7 +62,7 @@ class BracketADay:
         if now_ns < self._next:
             return
         offset = ExitOffset(Decimal(self.distance_ticks))
-        bracket = SubmitBracket(self.account_id, self.contract_id, OrderSide.BUY, self.quantity, OrderType.MARKET,
+        bracket = SubmitBracket(self.account_id, self.contract_id, self.side, self.quantity, OrderType.MARKET,
                                 offset, offset, tag="strategy:bracket-a-day@1")  # fmt: skip
         self._commands.append(("bracket-a-day", bracket))
         self.placed += 1
