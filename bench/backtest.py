@@ -14,8 +14,8 @@ import time
 from datetime import date, datetime, timedelta
 from datetime import time as clock_time
 
-from bench.bracket_a_day import BracketADay
 from bench.machine import pin_to_core
+from core_server.backtest.bracket_a_day import BracketADay
 from core_server.backtest.config import BacktestConfig, FillModel
 from core_server.backtest.driver import Backtest
 from core_server.backtest.source import TickList

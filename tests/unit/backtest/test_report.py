@@ -7,7 +7,7 @@ import json
 import re
 from decimal import Decimal
 
-from bench.bracket_a_day import BracketADay
+from core_server.backtest.bracket_a_day import BracketADay
 from core_server.backtest.config import BacktestConfig, FillModel
 from core_server.backtest.driver import Backtest
 from core_server.backtest.html_report import render_html
