@@ -14,8 +14,12 @@ from typing import Literal
 import asyncpg
 import structlog
 
+from core_server.access.keyring import KeyRing
+from core_server.api.access_service import AccessServicer
 from core_server.api.accounts import AccountResolver
+from core_server.api.analytics import AnalyticsServicer
 from core_server.api.backtests import BacktestServicer
+from core_server.api.commissions import CommissionServicer
 from core_server.api.execution import ExecutionServicer
 from core_server.api.market_data import MarketDataServicer
 from core_server.api.risk import RiskServicer
@@ -35,7 +39,9 @@ from core_server.execution.price_bands import PriceBands
 from core_server.feeds.catalog import FeedPlan, plan_feed
 from core_server.kernel.assembly import KernelSettings
 from core_server.kernel.kernel import SignalExecution, TradingKernel
+from core_server.live.analytics_desk import AnalyticsDesk
 from core_server.live.assembly import LiveStores, build_live, restore_live
+from core_server.live.commission_desk import CommissionDesk
 from core_server.live.execution_desk import ExecutionDesk
 from core_server.live.restore import DefaultAccount
 from core_server.live.risk_desk import RiskDesk
@@ -52,8 +58,11 @@ from core_server.model.symbols import parse_symbol
 from core_server.risk.days import MarketHours
 from core_server.risk.presets import preset
 from core_server.signals.settings import ApprovalMode, SignalSettings, settings_with
+from core_server.storage.analytics import AnalyticsRepository
+from core_server.storage.api_keys import ApiKeyRepository
 from core_server.storage.backtests import BacktestRepository
 from core_server.storage.candles import CandleRepository
+from core_server.storage.commissions import CommissionRepository
 from core_server.storage.database import connect_pool, describe_dsn
 from core_server.storage.embedded import EmbeddedPostgres, default_data_dir
 from core_server.storage.execution import ExecutionRepository
@@ -181,7 +190,7 @@ def kernel_settings(
         price_bands=PriceBands(paper.price_band, dict(paper.price_bands)),
         default_max_order_size=paper.max_order_size,
         market_hours=MarketHours.DECLARED_OPEN if config.market_declared_open else MarketHours.EXCHANGE,
-        commissions=CommissionSchedule(default=paper.commission),
+        commissions=CommissionSchedule.broker(dict(paper.commissions), flat=paper.commission),
         excursions=excursions,
         default_rules=default.rules if default is not None else None,
         quote_price_mode=config.quote_price,
@@ -235,7 +244,7 @@ async def start(
         address=running.address,
         feed=running.feed_plan.feed.name,
         contracts=list(running.engine.contract_ids()),
-        auth="api-key" if config.api_keys else "open (loopback only)",
+        auth="no-key mode (loopback: calls without a key act as the local admin)" if config.no_key_mode else "keys",
     )
     return running
 
@@ -269,6 +278,7 @@ async def _assemble(
         TradeRepository(pool),
         SignalRepository(pool),
         candle_repository,
+        CommissionRepository(pool),
     )
     core = build_live(
         clock,
@@ -292,17 +302,31 @@ async def _assemble(
     await restore_live(core, stores, seed=paper.seed, default_account=default, default_preset=default_preset)
 
     accounts = AccountResolver(core.execution)
+    keys = KeyRing(ApiKeyRepository(pool), config.api_keys)
+    await keys.load()
+    if not config.listens_on_loopback and not keys.has_static_keys and not keys.has_named_keys:
+        raise ConfigError(
+            "VIGIL_API_KEYS",
+            f"listening on {config.listen} (not loopback) needs a key: set VIGIL_API_KEYS, create named keys "
+            "(vigil keys create) while listening on 127.0.0.1, or listen on 127.0.0.1",
+        )
     backtests = BacktestJobs(BacktestRepository(pool), dsn, clock, workers=workers_from_env(config.env))
     await backtests.recover()
     grpc_server = build_grpc_server(
         config.listen,
-        config.api_keys,
+        keys,
         MarketDataServicer(clock, bus, market, candle_repository, tick_writer.status, load_trading_calendar()),
-        SignalServicer(clock, core.signals),
+        SignalServicer(clock, core.signals, signal_account=paper.signal_account if paper.signal_execution else ""),
         trades=TradeServicer(clock, core.trades, accounts),
         execution=ExecutionServicer(clock, core.execution, accounts),
         risk=RiskServicer(core.risk, accounts),
         backtests=BacktestServicer(backtests),
+        commissions=CommissionServicer(CommissionDesk(shell), accounts),
+        access=AccessServicer(clock, keys, accounts),
+        open_mode=config.no_key_mode,
+        analytics=AnalyticsServicer(
+            AnalyticsDesk(shell, AnalyticsRepository(pool), core.trades, core.execution, load_trading_calendar())
+        ),
     )
     await grpc_server.server.start()
     await grpc_server.serving()

@@ -31,7 +31,8 @@ class ConfigError(Exception):
 @dataclass(frozen=True, slots=True)
 class Config:
     listen: str = "127.0.0.1:50051"
-    api_keys: tuple[str, ...] = ()
+    api_keys: tuple[str, ...] = ()  # static keys (VIGIL_API_KEYS): admin keys; named keys live in the store
+    require_keys: bool = False  # VIGIL_REQUIRE_KEYS: no no-key mode even on loopback
     database_url: str | None = None
     data_dir: Path | None = None  # embedded PostgreSQL lives under it; None = the user's data directory
     feed: str = "simulated"
@@ -73,6 +74,12 @@ class Config:
         except ValueError:
             return False
 
+    @property
+    def no_key_mode(self) -> bool:
+        """Calls without a key act as the local admin: only on loopback, with no static keys configured and
+        VIGIL_REQUIRE_KEYS unset. A call that presents a key is checked (and gets that key's role) regardless."""
+        return self.listens_on_loopback and not self.api_keys and not self.require_keys
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
         env = dict(os.environ if env is None else env)
@@ -111,6 +118,7 @@ class Config:
         config = cls(
             listen=listen,
             api_keys=tuple(k.strip() for k in get("VIGIL_API_KEYS", "").split(",") if k.strip()),
+            require_keys=_switch(get, "VIGIL_REQUIRE_KEYS", False),
             database_url=get("DATABASE_URL") or None,
             data_dir=Path(get("VIGIL_DATA_DIR", "")).expanduser() if get("VIGIL_DATA_DIR") else None,
             feed=feed,
@@ -135,12 +143,7 @@ class Config:
             paper=_paper_config(get),
             env=env,
         )
-        if not config.api_keys and not config.listens_on_loopback:
-            raise ConfigError(
-                "VIGIL_API_KEYS",
-                f"listening on {listen} (not loopback) requires API keys; set VIGIL_API_KEYS or listen on 127.0.0.1",
-            )
-        return config
+        return config  # a non-loopback listener with no key at all is refused at start (app), once keys are loaded
 
 
 def _int(get: object, name: str, default: int) -> int:
@@ -191,7 +194,10 @@ class PaperConfig:
     slippage_ticks: int = 2  # VIGIL_PAPER_SLIPPAGE_TICKS: at most this many ticks against a market fill
     fill_on_touch: bool = False  # VIGIL_PAPER_FILL_ON_TOUCH
     partial_fills: bool = False  # VIGIL_PAPER_PARTIAL_FILLS
-    commission: Decimal = Decimal("2.50")  # VIGIL_COMMISSION: dollars per contract per side
+    # Per side, all-in dollars per contract. VIGIL_COMMISSION: one flat rate for every root (unset: the documented
+    # per-root defaults, execution.accounts.BROKER_RATES); VIGIL_COMMISSIONS="ES=2.25,MES=0.62": per root, over both.
+    commission: Decimal | None = None
+    commissions: tuple[tuple[str, Decimal], ...] = ()
     account_name: str = "paper"  # VIGIL_PAPER_ACCOUNT: the default account (id and name), opened on first start
     account_balance: Decimal = Decimal(50_000)  # VIGIL_PAPER_BALANCE
     signal_execution: bool = True  # VIGIL_SIGNAL_EXECUTION on|off: confirmed signals place brackets
@@ -227,12 +233,8 @@ def _paper_config(get: object) -> PaperConfig:
     slippage = _int(get, "VIGIL_PAPER_SLIPPAGE_TICKS", 2)
     if not 0 <= slippage <= 100:
         raise ConfigError("VIGIL_PAPER_SLIPPAGE_TICKS", f"{slippage} is outside 0..100")
-    raw_commission = (get("VIGIL_COMMISSION") or "").strip() or "2.50"  # type: ignore[operator]
-    try:
-        commission = parse_decimal(raw_commission, "VIGIL_COMMISSION", places=4, low=Decimal(0), high=Decimal(1000))
-    except InvalidArgument as exc:
-        raise ConfigError("VIGIL_COMMISSION", f"{raw_commission!r}: {exc.reason} (dollars per side)") from None
-    assert commission is not None  # the text is not blank
+    raw_commission = (get("VIGIL_COMMISSION") or "").strip()  # type: ignore[operator]
+    commission = _commission(raw_commission, "VIGIL_COMMISSION") if raw_commission else None
     max_order_size = _int(get, "VIGIL_MAX_ORDER_SIZE", 100)
     if not 1 <= max_order_size <= 10_000:
         raise ConfigError("VIGIL_MAX_ORDER_SIZE", f"{max_order_size} is outside 1..10000")
@@ -246,6 +248,7 @@ def _paper_config(get: object) -> PaperConfig:
         fill_on_touch=_switch(get, "VIGIL_PAPER_FILL_ON_TOUCH", False),
         partial_fills=_switch(get, "VIGIL_PAPER_PARTIAL_FILLS", False),
         commission=commission,
+        commissions=_commissions(get("VIGIL_COMMISSIONS") or ""),  # type: ignore[operator]
         account_name=account,
         account_balance=_positive_decimal(
             get, "VIGIL_PAPER_BALANCE", Decimal(50_000), places=2, high=Decimal(100_000_000)
@@ -267,6 +270,32 @@ def _band(raw: str, name: str) -> Decimal:
     if value is None:
         raise ConfigError(name, "a fraction of the price, e.g. 0.10")
     return value
+
+
+def _commission(raw: str, name: str) -> Decimal:
+    try:
+        value = parse_decimal(raw, name, places=4, low=Decimal(0), high=Decimal(1000))
+    except InvalidArgument as exc:
+        raise ConfigError(name, f"{raw.strip()!r}: {exc.reason} (dollars per contract per side)") from None
+    if value is None:
+        raise ConfigError(name, "dollars per contract per side, e.g. 2.25")
+    return value
+
+
+def _commissions(raw: str) -> tuple[tuple[str, Decimal], ...]:
+    """ROOT=dollars pairs (per contract per side, all-in), e.g. "ES=2.25,MES=0.62"."""
+    rates: dict[str, Decimal] = {}
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        root, sep, value = item.partition("=")
+        root = root.strip().upper()
+        if not sep or root not in INSTRUMENTS:
+            raise ConfigError("VIGIL_COMMISSIONS", f"{item!r}: use ROOT=dollars pairs of known roots, e.g. ES=2.25")
+        if root in rates:
+            raise ConfigError("VIGIL_COMMISSIONS", f"{root} is given twice")
+        rates[root] = _commission(value, "VIGIL_COMMISSIONS")
+    return tuple(rates.items())
 
 
 def _bands(raw: str) -> tuple[tuple[str, Decimal], ...]:

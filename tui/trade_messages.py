@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 
 from textual.message import Message
 
@@ -14,6 +15,15 @@ class AccountsLoaded(Message, bubble=False):
         super().__init__()
         self.accounts = tuple(accounts)
         self.select = select  # the account id to show, None to keep the current one
+
+
+class CommissionRatesLoaded(Message, bubble=False):
+    """An account's commission per contract per side by root: root -> (dollars, the account's own rate)."""
+
+    def __init__(self, account_id: str, rates: dict[str, tuple[Decimal, bool]]) -> None:
+        super().__init__()
+        self.account_id = account_id
+        self.rates = rates
 
 
 class AccountChanged(Message, bubble=False):

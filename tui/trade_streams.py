@@ -16,6 +16,7 @@ from tui.trade_messages import (
     AccountsLoaded,
     ActiveTradesChanged,
     ClosedTradesLoaded,
+    CommissionRatesLoaded,
     OpenTradesLoaded,
     OrderEventArrived,
     OrdersLoaded,
@@ -94,6 +95,16 @@ class TradeStreams(MarketStreams, ActiveTradeStreams):
                 self.post_message(AccountChanged(account))
         except VigilError as error:
             self.post_message(StreamFailed("account", error))
+
+    @work(exclusive=True, group="commissions")
+    async def run_commissions(self, account_id: str) -> None:
+        """The account's commission per side by root, for the account bar (once per account shown)."""
+        try:
+            rates = await self.client.get_commission_rates(account_id)
+        except VigilError as error:
+            self.post_message(StreamFailed("commissions", error))
+            return
+        self.post_message(CommissionRatesLoaded(account_id, {r.root: (r.rate, r.overridden) for r in rates}))
 
     @work(exclusive=True, group="orders")
     async def run_orders(self, account_id: str) -> None:

@@ -192,6 +192,7 @@ def order_from_pb(msg: pb.Order) -> Order:
         reduce_only=msg.reduce_only,
         offset_ticks=msg.offset_ticks or None,
         target_r=optional_decimal_from_wire(msg.target_r),
+        placed_by=msg.placed_by,
     )
 
 

@@ -152,6 +152,7 @@ def risk_event_from_pb(msg: pb.RiskEvent) -> RiskEvent:
         rule=msg.rule,
         reason=msg.reason,
         state=_STATE_FROM_PB.get(msg.state, RiskState.UNKNOWN),
+        actor=msg.actor,
     )
 
 

@@ -14,8 +14,12 @@ from clients.sdk.convert import (
 from clients.sdk.errors import InvalidArgumentError
 from clients.sdk.models import Timeframe
 from clients.sdk.signals import (
+    BracketLeg,
     CheckOutcome,
+    LegKind,
+    LegType,
     Signal,
+    SignalAction,
     SignalCheck,
     SignalDirection,
     SignalEvent,
@@ -28,6 +32,7 @@ from vigil.v1 import common_pb2
 from vigil.v1 import signals_pb2 as pb
 
 _DIRECTION_TO_PB: dict[SignalDirection, pb.SignalDirection.ValueType] = {
+    SignalDirection.NONE: pb.SIGNAL_DIRECTION_UNSPECIFIED,
     SignalDirection.BULLISH: pb.SIGNAL_DIRECTION_BULLISH,
     SignalDirection.BEARISH: pb.SIGNAL_DIRECTION_BEARISH,
 }
@@ -41,8 +46,34 @@ _STATUS_TO_PB: dict[SignalStatus, pb.SignalStatus.ValueType] = {
     SignalStatus.EXPIRED: pb.SIGNAL_STATUS_EXPIRED,
     SignalStatus.INVALIDATED: pb.SIGNAL_STATUS_INVALIDATED,
     SignalStatus.CANCELLED: pb.SIGNAL_STATUS_CANCELLED,
+    SignalStatus.EXECUTED: pb.SIGNAL_STATUS_EXECUTED,
+    SignalStatus.NO_OP: pb.SIGNAL_STATUS_NO_OP,
 }
 _STATUS_FROM_PB = {v: k for k, v in _STATUS_TO_PB.items()}
+
+_ACTION_TO_PB: dict[SignalAction, pb.SignalAction.ValueType] = {
+    SignalAction.ENTRY: pb.SIGNAL_ACTION_ENTRY,
+    SignalAction.EXIT: pb.SIGNAL_ACTION_EXIT,
+    SignalAction.CANCEL: pb.SIGNAL_ACTION_CANCEL,
+    SignalAction.ADD: pb.SIGNAL_ACTION_ADD,
+}
+_ACTION_FROM_PB: dict[int, SignalAction] = {
+    pb.SIGNAL_ACTION_UNSPECIFIED: SignalAction.ENTRY,
+    **{v: k for k, v in _ACTION_TO_PB.items()},
+}
+_LEG_KIND_TO_PB: dict[LegKind, pb.BracketLegKind.ValueType] = {
+    LegKind.PRICE: pb.BRACKET_LEG_KIND_PRICE,
+    LegKind.POINTS: pb.BRACKET_LEG_KIND_POINTS,
+    LegKind.PERCENT: pb.BRACKET_LEG_KIND_PERCENT,
+}
+_LEG_KIND_FROM_PB = {v: k for k, v in _LEG_KIND_TO_PB.items()}
+_LEG_TYPE_TO_PB: dict[LegType, pb.BracketLegType.ValueType] = {
+    LegType.STOP: pb.BRACKET_LEG_TYPE_STOP,
+    LegType.STOP_LIMIT: pb.BRACKET_LEG_TYPE_STOP_LIMIT,
+    LegType.TRAILING_STOP: pb.BRACKET_LEG_TYPE_TRAILING_STOP,
+    LegType.LIMIT: pb.BRACKET_LEG_TYPE_LIMIT,
+}
+_LEG_TYPE_FROM_PB = {v: k for k, v in _LEG_TYPE_TO_PB.items()}
 
 _OUTCOME_FROM_PB: dict[int, CheckOutcome] = {
     pb.CHECK_OUTCOME_PASSED: CheckOutcome.PASSED,
@@ -60,11 +91,47 @@ def status_to_pb(status: SignalStatus | str) -> pb.SignalStatus.ValueType:
     return _STATUS_TO_PB[SignalStatus.parse(status)]
 
 
+def leg_to_pb(leg: BracketLeg | None, field: str) -> pb.BracketLeg | None:
+    if leg is None:
+        return None
+    if not isinstance(leg.value, Decimal) or not leg.value.is_finite():
+        raise InvalidArgumentError(field + ".value", f"must be a finite Decimal, got {leg.value!r}")
+    limit = leg.limit_price
+    if limit is not None and (not isinstance(limit, Decimal) or not limit.is_finite()):
+        raise InvalidArgumentError(field + ".limit_price", f"must be a finite Decimal, got {limit!r}")
+    return pb.BracketLeg(
+        kind=_LEG_KIND_TO_PB[LegKind(leg.kind)],
+        value=str(leg.value),
+        order_type=pb.BRACKET_LEG_TYPE_UNSPECIFIED
+        if leg.order_type is None
+        else _LEG_TYPE_TO_PB[LegType(leg.order_type)],
+        limit_price="" if limit is None else str(limit),
+    )
+
+
+def leg_from_pb(msg: pb.SignalInput, name: str) -> BracketLeg | None:
+    if not msg.HasField(name):  # type: ignore[arg-type]
+        return None
+    leg: pb.BracketLeg = getattr(msg, name)
+    return BracketLeg(
+        kind=_LEG_KIND_FROM_PB.get(leg.kind, LegKind.PRICE),
+        value=decimal_from_wire(leg.value),
+        order_type=_LEG_TYPE_FROM_PB.get(leg.order_type),
+        limit_price=optional_decimal_from_wire(leg.limit_price),
+    )
+
+
 def signal_input_to_pb(signal_input: SignalInput) -> pb.SignalInput:
     price = signal_input.signal_price
     if not isinstance(price, Decimal) or not price.is_finite():
         raise InvalidArgumentError("signal_price", f"must be a finite Decimal, got {price!r}")
+    action = _ACTION_TO_PB.get(signal_input.action) if isinstance(signal_input.action, SignalAction) else None
+    if action is None:
+        raise InvalidArgumentError("action", f"unknown action {signal_input.action!r}; use entry, exit, cancel or add")
     return pb.SignalInput(
+        action=action,
+        stop_loss=leg_to_pb(signal_input.stop_loss, "stop_loss"),
+        take_profit=leg_to_pb(signal_input.take_profit, "take_profit"),
         symbol=signal_input.symbol,
         direction=direction_to_pb(signal_input.direction),
         signal_price=str(price),
@@ -97,6 +164,9 @@ def signal_input_from_pb(msg: pb.SignalInput) -> SignalInput:
         source=msg.source,
         idempotency_key=msg.idempotency_key,
         bar_time_ns=msg.bar_time_ns,
+        action=_ACTION_FROM_PB.get(msg.action, SignalAction.UNKNOWN),
+        stop_loss=leg_from_pb(msg, "stop_loss"),
+        take_profit=leg_from_pb(msg, "take_profit"),
     )
 
 

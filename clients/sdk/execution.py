@@ -160,6 +160,7 @@ class Order:
     reduce_only: bool = False  # may only reduce the position (bracket exits and closing orders always)
     offset_ticks: int | None = None  # a bracket exit placed this many ticks from its entry's average fill
     target_r: Decimal | None = None  # a take-profit placed at this many R from its entry's average fill
+    placed_by: str = ""  # who placed it: "key:<name>", "static-key", "local", "signal:<id>", "risk", ...
 
     @property
     def remaining_quantity(self) -> int:

@@ -143,6 +143,7 @@ class RiskEvent:
     rule: str
     reason: str
     state: RiskState
+    actor: str = ""  # who caused it ("key:<name>", "static-key", "local"); '' the market or the clock
 
     @property
     def time(self) -> datetime:

@@ -13,6 +13,7 @@ from clients.sdk.models import Candle, Timeframe, datetime_from_ns
 
 class SignalDirection(Enum):
     UNKNOWN = "unknown"  # the server sent a direction this SDK does not know
+    NONE = "none"  # an exit or cancel naming no side, an add taking its position's side
     BULLISH = "bullish"
     BEARISH = "bearish"
 
@@ -36,7 +37,50 @@ _DIRECTION_WORDS = {
     "bearish": SignalDirection.BEARISH,
     "sell": SignalDirection.BEARISH,
     "short": SignalDirection.BEARISH,
+    "none": SignalDirection.NONE,
 }
+
+
+class SignalAction(Enum):
+    """What an alert asks for (TradersPost `action`); see the README's webhook section for each one."""
+
+    UNKNOWN = "unknown"  # the server sent an action this SDK does not know
+    ENTRY = "entry"  # open through the Signal Lab's checks; an open opposite position is closed first
+    EXIT = "exit"  # close the strategy's position (quantity > 0: reduce by that many); never reverses
+    CANCEL = "cancel"  # cancel the strategy's pending signals and opening orders in the contract
+    ADD = "add"  # add to the open position in its direction; refused when flat
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class LegKind(Enum):
+    PRICE = "price"  # an absolute price (stopPrice, limitPrice)
+    POINTS = "points"  # price points from the entry's fill (amount, trailAmount)
+    PERCENT = "percent"  # percent of the entry price, as whole ticks from the fill (percent, trailPercent)
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class LegType(Enum):
+    STOP = "stop"
+    STOP_LIMIT = "stop_limit"  # recorded; the paper bracket's stop works at market
+    TRAILING_STOP = "trailing_stop"  # recorded; starts at its distance and does not trail
+    LIMIT = "limit"  # a take-profit
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True, slots=True)
+class BracketLeg:
+    """An alert's own stop-loss or take-profit (TradersPost stopLoss / takeProfit)."""
+
+    kind: LegKind
+    value: Decimal  # a price, points or a percent, by kind
+    order_type: LegType | None = None  # None: stop for a stop-loss, limit for a take-profit
+    limit_price: Decimal | None = None  # a stop_limit stop-loss's limit
 
 
 class SignalStatus(Enum):
@@ -48,6 +92,8 @@ class SignalStatus(Enum):
     EXPIRED = "expired"  # no confirmation within the allowed number of candles
     INVALIDATED = "invalidated"  # a close beyond the signal candle's opposite extreme
     CANCELLED = "cancelled"
+    EXECUTED = "executed"  # an exit or cancel was carried out at once
+    NO_OP = "no_op"  # an exit or cancel with nothing to act on; the reason is its last event
 
     @classmethod
     def parse(cls, value: SignalStatus | str, field: str = "statuses") -> SignalStatus:
@@ -101,6 +147,9 @@ class SignalInput:
     source: str = "sdk"  # webhook, sdk, manual
     idempotency_key: str = ""  # on a returned signal: the key the server used
     bar_time_ns: int = 0  # open of the bar that fired (TradingView {{time}}); 0: the bar containing signal_time
+    action: SignalAction = SignalAction.ENTRY  # exit/cancel may use direction NONE and signal_price 0
+    stop_loss: BracketLeg | None = None  # None: the signal's pivot stop
+    take_profit: BracketLeg | None = None  # None: the configured R from the fill
 
     @property
     def time(self) -> datetime:
@@ -165,6 +214,15 @@ class Signal:
     def time(self) -> datetime:
         """When the server received it."""
         return datetime_from_ns(self.received_ns)
+
+    @property
+    def action(self) -> SignalAction:
+        return self.input.action
+
+    @property
+    def outcome(self) -> str:
+        """How it stands in words: the detail of its latest event (what an exit closed, why it was a no-op)."""
+        return self.events[-1].detail if self.events else ""
 
     def check(self, name: str) -> SignalCheck | None:
         """The result of the check called `name`, if the server reported it."""

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator, Coroutine, Generator, Iterable
+from collections.abc import AsyncIterator, Coroutine, Generator, Iterable, Mapping
 from datetime import date
 from decimal import Decimal
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
+from clients.sdk.access import ApiKey, CreatedKey, Identity, Role
+from clients.sdk.analytics_sync import AnalyticsSyncCalls
 from clients.sdk.client import VigilClient
+from clients.sdk.commissions import CommissionRate
 from clients.sdk.execution import (
     Account,
     BracketBatchResult,
@@ -46,7 +49,7 @@ from clients.sdk.trades import TrackedTrade, TradeUpdate
 _T = TypeVar("_T")
 
 
-class VigilSyncClient:
+class VigilSyncClient(AnalyticsSyncCalls):
     """The same calls as VigilClient, blocking; streams are plain iterators (close them, or break out)."""
 
     def __init__(
@@ -277,6 +280,19 @@ class VigilSyncClient:
     def set_rules(self, account_id: str, preset: str = "", rules: RiskRules | None = None) -> RiskRules:
         return self._run(self._client.set_rules(account_id, preset, rules))
 
+    def get_commission_rates(self, account_id: str) -> list[CommissionRate]:
+        return self._run(self._client.get_commission_rates(account_id))
+
+    def set_commission_rates(
+        self,
+        account_id: str,
+        rates: Mapping[str, Decimal | str] | None = None,
+        *,
+        reset: Iterable[str] = (),
+        reset_all: bool = False,
+    ) -> list[CommissionRate]:
+        return self._run(self._client.set_commission_rates(account_id, rates, reset=reset, reset_all=reset_all))
+
     def list_presets(self) -> list[RiskRules]:
         return self._run(self._client.list_presets())
 
@@ -288,6 +304,20 @@ class VigilSyncClient:
 
     def stream_risk_events(self, account_id: str = "", replay: int = 0) -> Generator[RiskEventUpdate, None, None]:
         return self._iterate(self._client.stream_risk_events(account_id, replay))
+
+    # -- access ---------------------------------------------------------------------------------------
+
+    def create_api_key(self, name: str, role: Role | str, accounts: Iterable[str] = ()) -> CreatedKey:
+        return self._run(self._client.create_api_key(name, role, accounts))
+
+    def list_api_keys(self, include_revoked: bool = False) -> list[ApiKey]:
+        return self._run(self._client.list_api_keys(include_revoked))
+
+    def revoke_api_key(self, name: str) -> ApiKey:
+        return self._run(self._client.revoke_api_key(name))
+
+    def who_am_i(self) -> Identity:
+        return self._run(self._client.who_am_i())
 
     # -- plumbing -------------------------------------------------------------------------------------
 

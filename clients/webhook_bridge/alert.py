@@ -7,13 +7,18 @@ Aliases (PROTOCOLS §3.5), the first one present wins:
     sentiment sentiment | market_position | strategy.market_position
     quantity  quantity | contracts | qty | order_contracts | strategy.order_contracts   (default 1)
     price     signal_price | price | close | signalPrice | strategy.order_price        (required)
-    fired at  timenow | signal_time | date | time          (RFC 3339 with a zone; default: when received)
+    fired at  timenow | signal_time | timestamp | date | time   (RFC 3339 with a zone, or epoch seconds or
+              milliseconds; default: when the bridge first received this exact body within the retry window)
     bar time  bar_time, or `time` when a fire time is also given (TradingView {{time}} is the bar's open,
               {{timenow}} the fire time; templates that send only "time" usually fill it with {{timenow}})
     timeframe interval | timeframe                          (default 1m)
-    htf_bias, session, strategy (a strategy in the URL path wins)
-Sides: buy/long/bullish and sell/short/bearish in any case. exit, close, flat, cancel and add are not
-signals, nor is a buy/sell whose sentiment is flat or opposite (that closes or reduces a position).
+    htf_bias, session, strategy (free text up to 200 characters; a strategy in the URL path wins)
+    stop loss stopLoss | sl     take profit  takeProfit | tp   (TradersPost objects, or a number = a price)
+Actions (TradersPost, any case): buy/long/bullish and sell/short/bearish open (entry); exit, close and flat
+close the strategy's position (with a quantity: reduce by that many); a buy/sell whose sentiment is flat, or
+opposite to it (a partial cover), is an exit of that side; cancel cancels the strategy's working orders and
+pending signals; add adds to the open position. A bare sentiment is not an order: `action` is required.
+Fields the bridge does not read are kept in the raw payload and listed in the answer as ignored.
 """
 
 from __future__ import annotations
@@ -26,12 +31,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any
+from typing import Any
 
 import msgspec
 
-from clients.sdk import SignalDirection, SignalInput, Timeframe
+from clients.sdk import BracketLeg, SignalAction, SignalDirection, SignalInput, Timeframe
 from clients.webhook_bridge.body import DecodedBody, decode_body
+from clients.webhook_bridge.legs import bracket_leg
 from clients.webhook_bridge.rejection import AlertRejected
 
 SECRET_FIELDS = ("passphrase", "secret", "key", "token")
@@ -39,9 +45,12 @@ MAX_QUANTITY = 1000
 MAX_PRICE = Decimal(1_000_000_000)
 PRICE_QUANTUM = Decimal("1e-8")
 MAX_LABEL = 64
-STRATEGY_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+MAX_STRATEGY = 200
+STRATEGY_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")  # URL path segments and secret names only
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+EPOCH_MS_FROM = 10**11  # an epoch number at or above this is milliseconds (10^11 s is the year 5138)
 
-ZonedTime = Annotated[datetime, msgspec.Meta(tz=True)]
+TimeValue = Any  # text (RFC 3339, or epoch digits) or a number; checked by _ns
 
 _WORDS = {
     "buy": SignalDirection.BULLISH,
@@ -51,7 +60,8 @@ _WORDS = {
     "short": SignalDirection.BEARISH,
     "bearish": SignalDirection.BEARISH,
 }
-_NOT_SIGNALS = ("exit", "close", "flat", "cancel", "add")
+_EXITS = ("exit", "close", "flat")
+_SENTIMENTS = {**_WORDS, "flat": None}
 
 # TradingView {{interval}} values and our own names. Case matters: TradingView's "1M" is one month.
 _TIMEFRAMES = {
@@ -106,16 +116,25 @@ class RawAlert(msgspec.Struct):
     price: Decimal | None = None
     close: Decimal | None = None
     signalPrice: Decimal | None = None  # TradersPost's spelling
-    time: ZonedTime | None = None
-    timenow: ZonedTime | None = None
-    date: ZonedTime | None = None
-    signal_time: ZonedTime | None = None
-    bar_time: ZonedTime | None = None
+    time: TimeValue | None = None
+    timenow: TimeValue | None = None
+    timestamp: TimeValue | None = None
+    date: TimeValue | None = None
+    signal_time: TimeValue | None = None
+    bar_time: TimeValue | None = None
     interval: str | int | None = None
     timeframe: str | int | None = None
     htf_bias: str | None = None
     session: str | None = None
     strategy: StrategyBlock | str | None = None
+    stopLoss: Any = None
+    takeProfit: Any = None
+    sl: Any = None
+    tp: Any = None
+
+
+# Every field the bridge reads (the rest are listed as ignored); secrets are read by access checks.
+KNOWN_FIELDS = frozenset((*RawAlert.__struct_fields__, *SECRET_FIELDS))
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,9 +143,10 @@ class Alert:
 
     strategy: str
     symbol: str
-    direction: SignalDirection
-    price: Decimal
-    quantity: int
+    action: SignalAction
+    direction: SignalDirection  # NONE for an exit, cancel or add that names no side
+    price: Decimal  # 0 when an exit or cancel gives none
+    quantity: int  # an exit's 0 is the whole position
     signal_time_ns: int  # when the alert fired
     time_given: bool  # False: the alert had no time and `signal_time_ns` is when the bridge received it
     bar_time_ns: int  # open of the bar that fired; 0 when the alert did not say
@@ -135,6 +155,9 @@ class Alert:
     session: str
     raw_payload: str
     idempotency_key: str
+    stop_loss: BracketLeg | None = None
+    take_profit: BracketLeg | None = None
+    ignored: tuple[str, ...] = ()  # fields present that the bridge does not read (kept in raw_payload)
 
     def signal_input(self) -> SignalInput:
         return SignalInput(
@@ -151,6 +174,9 @@ class Alert:
             source="webhook",
             idempotency_key=self.idempotency_key,
             bar_time_ns=self.bar_time_ns,
+            action=self.action,
+            stop_loss=self.stop_loss,
+            take_profit=self.take_profit,
         )
 
 
@@ -168,7 +194,7 @@ def secret_of(fields: dict[str, Any]) -> str | None:
 def strategy_of(fields: dict[str, Any]) -> str:
     """The strategy named in the body, or "" (it selects the secret before the body is validated)."""
     value = fields.get("strategy")
-    return value.strip() if isinstance(value, str) else ""
+    return value if isinstance(value, str) else ""
 
 
 def parse_alert(body: bytes, *, path_strategy: str = "", now_ns: Callable[[], int] = time.time_ns) -> Alert:
@@ -188,19 +214,26 @@ def normalise(decoded: DecodedBody, *, path_strategy: str = "", received_ns: int
     strategy = _strategy(path_strategy, raw.strategy)
     block = raw.strategy if isinstance(raw.strategy, StrategyBlock) else StrategyBlock()
     symbol = _symbol(raw)
-    direction = _direction(raw, block)
-    price = _price(raw, block)
-    quantity = _quantity(raw, block)
-    fired = _first(("timenow", raw.timenow), ("signal_time", raw.signal_time), ("date", raw.date))
+    action, direction = _intent(raw, block)
+    price = _price(raw, block, required=action not in (SignalAction.EXIT, SignalAction.CANCEL))
+    quantity = _quantity(raw, block, default=0 if action is SignalAction.EXIT else 1)
+    stop_loss = bracket_leg(_first(("stopLoss", raw.stopLoss), ("sl", raw.sl)), target=False)
+    take_profit = bracket_leg(_first(("takeProfit", raw.takeProfit), ("tp", raw.tp)), target=True)
+    fired = _first(
+        ("timenow", raw.timenow), ("signal_time", raw.signal_time), ("timestamp", raw.timestamp), ("date", raw.date)
+    )
     bar = _first(("bar_time", raw.bar_time), ("time", raw.time if fired else None))
     fired = fired or _first(("time", raw.time))
     signal_time_ns = _ns(*fired) if fired else received_ns
     bar_time_ns = _ns(*bar) if bar else 0
     timeframe = _timeframe(raw)
-    key = idempotency_key(strategy, symbol, direction, signal_time_ns, bar_time_ns, price, timeframe)
+    key = idempotency_key(
+        strategy, symbol, direction, signal_time_ns, bar_time_ns, price, timeframe, action=action, quantity=quantity
+    )
     return Alert(
         strategy=strategy,
         symbol=symbol,
+        action=action,
         direction=direction,
         price=price,
         quantity=quantity,
@@ -212,6 +245,9 @@ def normalise(decoded: DecodedBody, *, path_strategy: str = "", received_ns: int
         session=_label("session", raw.session),
         raw_payload=decoded.redacted_text(secret),
         idempotency_key=key,
+        stop_loss=stop_loss,
+        take_profit=take_profit,
+        ignored=tuple(sorted(name for name in decoded.fields if name not in KNOWN_FIELDS)),
     )
 
 
@@ -223,9 +259,13 @@ def idempotency_key(
     bar_time_ns: int,
     price: Decimal,
     timeframe: Timeframe,
+    *,
+    action: SignalAction = SignalAction.ENTRY,
+    quantity: int = 1,
 ) -> str:
-    """sha256 (hex) over what makes two deliveries the same alert; labels, quantity and layout are left out."""
-    fields = [
+    """sha256 (hex) over what makes two deliveries the same alert; labels and layout are left out, and the
+    quantity too for entries (an exit of 1 is not an exit of all, so exits, cancels and adds add both)."""
+    fields: list[object] = [
         "webhook",
         strategy,
         symbol.upper(),
@@ -235,6 +275,8 @@ def idempotency_key(
         _plain(price),
         timeframe.value,
     ]
+    if action is not SignalAction.ENTRY:
+        fields += [action.value, quantity]
     # JSON quoting keeps field boundaries unambiguous whatever the strings contain.
     return hashlib.sha256(json.dumps(fields, separators=(",", ":")).encode()).hexdigest()
 
@@ -244,8 +286,6 @@ def _rejection_from(error: msgspec.ValidationError) -> AlertRejected:
     reason, _, path = message.partition(" - at `$")
     field = path.rstrip("`").lstrip(".")
     reason = reason.replace("`", "").replace(" | null", "").replace("decimal", "number")
-    if "timezone component" in reason:
-        reason = "a time needs a zone, e.g. 2025-11-27T15:00:00Z (naive times are ambiguous)"
     return AlertRejected(422, field, reason[:1].lower() + reason[1:])
 
 
@@ -255,14 +295,20 @@ def _first(*candidates: tuple[str, Any]) -> tuple[str, Any] | None:
 
 def _strategy(path_strategy: str, body: StrategyBlock | str | None) -> str:
     if path_strategy:
-        name, field = path_strategy, "strategy (URL path)"
-    elif isinstance(body, str) and body.strip():
-        name, field = body.strip(), "strategy"
-    else:
+        if not STRATEGY_NAME.fullmatch(path_strategy):
+            raise AlertRejected(
+                422, "strategy (URL path)", "a strategy in the URL is 1-64 letters, digits, '.', '_' or '-'"
+            )
+        return path_strategy
+    if not isinstance(body, str) or not body.strip():
         return ""
-    if not STRATEGY_NAME.fullmatch(name):
-        raise AlertRejected(422, field, "a strategy name is 1-64 letters, digits, '.', '_' or '-'")
-    return name
+    # Free text, stored exactly as sent: any UTF-8 (spaces, Cyrillic, emoji) up to MAX_STRATEGY characters.
+    if len(body) > MAX_STRATEGY:
+        raise AlertRejected(422, "strategy", f"at most {MAX_STRATEGY} characters, got {len(body)}")
+    control = _CONTROL.search(body)
+    if control is not None:
+        raise AlertRejected(422, "strategy", f"control character at {control.start()}: a name is one line of text")
+    return body
 
 
 def _symbol(raw: RawAlert) -> str:
@@ -276,16 +322,8 @@ def _symbol(raw: RawAlert) -> str:
     return symbol
 
 
-def _side_word(name: str, value: str) -> SignalDirection | None:
-    word = value.strip().lower()
-    if word in _WORDS:
-        return _WORDS[word]
-    if word in _NOT_SIGNALS:
-        return None
-    raise AlertRejected(422, name, f"unknown action {_show(value)}; use buy, sell, long, short, bullish or bearish")
-
-
-def _direction(raw: RawAlert, block: StrategyBlock) -> SignalDirection:
+def _intent(raw: RawAlert, block: StrategyBlock) -> tuple[SignalAction, SignalDirection]:
+    """The action and side an alert asks for (TradersPost semantics, see the module docstring)."""
     side = _first(
         ("action", raw.action),
         ("data", raw.data),
@@ -294,30 +332,45 @@ def _direction(raw: RawAlert, block: StrategyBlock) -> SignalDirection:
         ("side", raw.side),
         ("direction", raw.direction),
     )
+    if side is None:
+        raise AlertRejected(
+            422,
+            "action",
+            "missing: send action (buy, sell, exit, close, cancel or add); a sentiment alone is not an order",
+        )
     sentiment = _first(
         ("sentiment", raw.sentiment),
         ("market_position", raw.market_position),
         ("strategy.market_position", block.market_position),
     )
-    chosen = side or sentiment
-    if chosen is None:
-        raise AlertRejected(422, "action", "missing: send action, side or direction (buy/sell, long/short, ...)")
-    direction = _side_word(*chosen)
+    stance: SignalDirection | None = None
+    flat = False
+    if sentiment is not None:
+        word = sentiment[1].strip().lower()
+        if word not in _SENTIMENTS:
+            raise AlertRejected(
+                422, sentiment[0], f"unknown sentiment {_show(sentiment[1])}; use long, short, bullish, bearish or flat"
+            )
+        stance, flat = _SENTIMENTS[word], word == "flat"
+    name, value = side
+    word = value.strip().lower()
+    if word in _EXITS:
+        return SignalAction.EXIT, SignalDirection.NONE
+    if word == "cancel":
+        return SignalAction.CANCEL, SignalDirection.NONE
+    if word == "add":
+        return SignalAction.ADD, stance or SignalDirection.NONE
+    direction = _WORDS.get(word)
     if direction is None:
         raise AlertRejected(
-            422, chosen[0], f"unsupported action for signals: {_show(chosen[1])} (signals are buy/sell entries)"
+            422, name, f"unknown action {_show(value)}; use buy, sell, exit, close, cancel or add (or long/short)"
         )
-    if side is not None and sentiment is not None and _side_word(*sentiment) is not direction:
-        raise AlertRejected(
-            422,
-            sentiment[0],
-            f"unsupported action for signals: {_show(side[1])} with sentiment {_show(sentiment[1])}"
-            " closes or reduces a position",
-        )
-    return direction
+    if flat or (stance is not None and stance is not direction):
+        return SignalAction.EXIT, direction  # closes (flat) or reduces (a partial cover) the opposite side
+    return SignalAction.ENTRY, direction
 
 
-def _price(raw: RawAlert, block: StrategyBlock) -> Decimal:
+def _price(raw: RawAlert, block: StrategyBlock, *, required: bool) -> Decimal:
     found = _first(
         ("signal_price", raw.signal_price),
         ("price", raw.price),
@@ -326,6 +379,8 @@ def _price(raw: RawAlert, block: StrategyBlock) -> Decimal:
         ("strategy.order_price", block.order_price),
     )
     if found is None:
+        if not required:
+            return Decimal(0)  # an exit or cancel needs no price
         raise AlertRejected(422, "price", "missing: send signal_price, price or close (e.g. {{close}})")
     name, value = found
     try:
@@ -337,7 +392,7 @@ def _price(raw: RawAlert, block: StrategyBlock) -> Decimal:
     return Decimal(_plain(value, keep_zeros=True))
 
 
-def _quantity(raw: RawAlert, block: StrategyBlock) -> int:
+def _quantity(raw: RawAlert, block: StrategyBlock, *, default: int) -> int:
     found = _first(
         ("quantity", raw.quantity),
         ("contracts", raw.contracts),
@@ -346,7 +401,7 @@ def _quantity(raw: RawAlert, block: StrategyBlock) -> int:
         ("strategy.order_contracts", block.order_contracts),
     )
     if found is None:
-        return 1
+        return default
     name, value = found
     if not (value.is_finite() and 1 <= value <= MAX_QUANTITY):
         raise AlertRejected(422, name, f"must be 1 to {MAX_QUANTITY} contracts, got {_show(str(value))}")
@@ -355,10 +410,29 @@ def _quantity(raw: RawAlert, block: StrategyBlock) -> int:
     return int(value)
 
 
-def _ns(name: str, value: datetime) -> int:
-    ns = (value - _EPOCH) // timedelta(microseconds=1) * 1000
+def _ns(name: str, value: TimeValue) -> int:
+    """A time field in UTC ns: RFC 3339 with a zone, or epoch seconds / milliseconds (number or digits)."""
+    if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
+        raise AlertRejected(422, name, "a time is ISO 8601 text with a zone, or epoch seconds or milliseconds")
+    text = str(value).strip()
+    if isinstance(value, int | Decimal) or re.fullmatch(r"\d+(\.\d+)?", text):
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            number = Decimal(-1)
+        ns = int(number * (1_000_000 if number >= EPOCH_MS_FROM else 1_000_000_000))
+    else:
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            raise AlertRejected(
+                422, name, f"not a time: {_show(text)}; use ISO 8601 with a zone (2025-11-27T15:00:00Z) or epoch s/ms"
+            ) from None
+        if moment.tzinfo is None:
+            raise AlertRejected(422, name, "a time needs a zone, e.g. 2025-11-27T15:00:00Z (naive times are ambiguous)")
+        ns = (moment - _EPOCH) // timedelta(microseconds=1) * 1000
     if not 0 < ns <= _MAX_NS:
-        raise AlertRejected(422, name, f"out of range: {value.isoformat()}")
+        raise AlertRejected(422, name, f"out of range: {_show(text)}")
     return ns
 
 

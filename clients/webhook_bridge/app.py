@@ -5,8 +5,10 @@ Routes
     POST /webhook/{strategy}             the path names the strategy (it wins over the body)
     POST /webhook/{strategy}/{secret}    the secret in the path, TradersPost-style (tradingview: generic)
     GET  /healthz                        200 when the core answers SERVING, else 503
-A forwarded alert answers 200 {"signal_id","status","duplicate","checks","waiting_for"}: a rejected signal
-is a decision, not an error. Refusals answer {"error", "field"} with 400, 401, 403, 413, 415 or 422, and
+A forwarded alert answers 200 {"signal_id","action","status","outcome","duplicate","checks","waiting_for",
+"ignored"}: a rejected signal, or an exit with no position to close (status no_op), is a decision, not an error;
+`ignored` lists the body's fields the bridge does not read (they stay in the stored raw payload).
+Refusals answer {"error", "field"} with 400, 401, 403, 413, 415 or 422, and
 nothing is forwarded; 503 when the core is unreachable or late (the bridge stores nothing, so TradingView's
 alert log shows the failure).
 """
@@ -38,6 +40,7 @@ from clients.webhook_bridge.alert import normalise, secret_of, strategy_of
 from clients.webhook_bridge.body import decode_body
 from clients.webhook_bridge.config import BridgeConfig
 from clients.webhook_bridge.rejection import AlertRejected
+from clients.webhook_bridge.retries import RetryWindow
 
 log = structlog.get_logger(__name__)
 
@@ -68,6 +71,7 @@ class WebhookBridge:
         self.config = config
         self._client = client
         self._now_ns = now_ns
+        self._retries = RetryWindow()
         self._reconnect_lock = asyncio.Lock()
         self._reconnects = 0
 
@@ -98,11 +102,14 @@ class WebhookBridge:
         strategy = path_strategy
         try:
             self.config.allowlist.check(sender)
-            decoded = decode_body(await request.read())
+            body = await request.read()
+            decoded = decode_body(body)
             strategy = path_strategy or strategy_of(decoded.fields)
             secret = url_secret or secret_of(decoded.fields)
             self._check_secret(strategy, secret, sender)
-            alert = normalise(decoded, path_strategy=path_strategy, received_ns=self._now_ns(), secret=secret)
+            # A body with no time is stamped with its first arrival, so a retry keeps the original's key.
+            received_ns = self._retries.first_seen(body, self._now_ns())
+            alert = normalise(decoded, path_strategy=path_strategy, received_ns=received_ns, secret=secret)
         except AlertRejected as rejected:
             if rejected.status != 401:
                 log.info(
@@ -125,7 +132,7 @@ class WebhookBridge:
             return _error(503, f"the Vigil core is unavailable ({error.code}): {error.message}", "")
         except InvalidArgumentError as error:
             log.info("webhook.core_refused", field=error.field, reason=error.reason, strategy=strategy)
-            return _error(422, error.reason, error.field.removeprefix("input."))
+            return _error(422, error.reason, _alert_field(error.field))
         except VigilError as error:
             log.error("webhook.core_error", code=error.code, reason=error.message, strategy=strategy)
             return _error(502, f"the Vigil core failed the request ({error.code}): {error.message}", "")
@@ -136,10 +143,11 @@ class WebhookBridge:
             duplicate=result.duplicate,
             strategy=strategy,
             symbol=alert.symbol,
+            action=alert.action.value,
             direction=alert.direction.value,
             elapsed_us=(time.perf_counter_ns() - started) // 1000,
         )
-        return _json(200, _decision(result))
+        return _json(200, _decision(result, alert.ignored))
 
     async def healthz(self, request: web.Request) -> web.Response:
         try:
@@ -173,14 +181,26 @@ class WebhookBridge:
             raise rejected from None
 
 
-def _decision(result: SubmitResult) -> dict[str, Any]:
+_CORE_FIELDS = {"stop_loss": "stopLoss", "take_profit": "takeProfit"}
+
+
+def _alert_field(field: str) -> str:
+    """The core's field (input.stop_loss.value) in the alert's words (stopLoss.value)."""
+    head, dot, rest = field.removeprefix("input.").partition(".")
+    return _CORE_FIELDS.get(head, head) + dot + rest
+
+
+def _decision(result: SubmitResult, ignored: tuple[str, ...]) -> dict[str, Any]:
     signal = result.signal
     return {
         "signal_id": signal.signal_id,
+        "action": signal.action.value,
         "status": signal.status.value,
+        "outcome": signal.outcome,
         "duplicate": result.duplicate,
         "checks": [{"name": c.name, "outcome": c.outcome.value, "detail": c.detail} for c in signal.checks],
         "waiting_for": signal.waiting_for,
+        "ignored": list(ignored),
     }
 
 

@@ -6,7 +6,7 @@ same way). One resolver serves every service, so an account is found the same wa
 
 from __future__ import annotations
 
-from core_server.api import arguments
+from core_server.api import access, arguments
 from core_server.execution.model import AccountId
 from core_server.live.execution_desk import ExecutionDesk
 from core_server.model.errors import NotFound
@@ -17,11 +17,13 @@ class AccountResolver:
         self._execution = execution
 
     def require(self, value: str, field: str = "account_id") -> AccountId:
-        """The id of the account `value` names (InvalidArgument when empty or too long; NotFound)."""
+        """The id of the account `value` names (InvalidArgument when empty or too long; NotFound; PermissionDenied
+        when the RPC in progress changes accounts and the caller's key is not granted this one)."""
         reference = arguments.identifier(value, field)
         account_id = self._execution.account_named(reference)
         if account_id is None:
             raise NotFound(field, f"no paper account with the id or name {reference!r}")
+        access.check_account(account_id)
         return account_id
 
     def optional(self, value: str, field: str = "account_id") -> AccountId | None:

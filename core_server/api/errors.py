@@ -13,7 +13,15 @@ from google.protobuf import any_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 
 from core_server.bus import SlowConsumer
-from core_server.model.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, Unavailable
+from core_server.model.errors import (
+    AlreadyExists,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    ResourceExhausted,
+    Unavailable,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -33,7 +41,7 @@ def _clip(text: str) -> str:
 
 def _status(
     code: grpc.StatusCode, message: str, detail: Any | None = None
-) -> tuple[grpc.StatusCode, str, tuple[tuple[str, bytes], ...]]:
+) -> tuple[grpc.StatusCode, str, tuple[tuple[str, str | bytes], ...]]:
     rpc_code = getattr(code_pb2, code.name)
     message = _clip(message)
     status = status_pb2.Status(code=rpc_code, message=message)
@@ -44,7 +52,17 @@ def _status(
     return code, message, (("grpc-status-details-bin", status.SerializeToString()),)
 
 
-def status_for(exc: BaseException) -> tuple[grpc.StatusCode, str, tuple[tuple[str, bytes], ...]]:
+def rate_limited(message: str, retry_after_ns: int) -> tuple[grpc.StatusCode, str, tuple[tuple[str, str | bytes], ...]]:
+    """RESOURCE_EXHAUSTED with the wait in the message, in a google.rpc.RetryInfo detail and in a plain
+    `retry-after-ms` trailer (for clients that do not decode details)."""
+    wait_ms = max(1, -(-retry_after_ns // 1_000_000))
+    retry = error_details_pb2.RetryInfo()
+    retry.retry_delay.FromNanoseconds(retry_after_ns)
+    code, text, trailing = _status(grpc.StatusCode.RESOURCE_EXHAUSTED, f"{message}; retry in {wait_ms} ms", retry)
+    return code, text, (*trailing, ("retry-after-ms", str(wait_ms)))
+
+
+def status_for(exc: BaseException) -> tuple[grpc.StatusCode, str, tuple[tuple[str, str | bytes], ...]]:
     """The gRPC status (code, message, trailing metadata) for an exception raised by core code."""
     if isinstance(exc, InvalidArgument):
         violation = error_details_pb2.BadRequest.FieldViolation(field=_clip(exc.field), description=_clip(exc.reason))
@@ -59,6 +77,10 @@ def status_for(exc: BaseException) -> tuple[grpc.StatusCode, str, tuple[tuple[st
         return _status(grpc.StatusCode.FAILED_PRECONDITION, str(exc))
     if isinstance(exc, Unavailable):
         return _status(grpc.StatusCode.UNAVAILABLE, str(exc))
+    if isinstance(exc, PermissionDenied):
+        return _status(grpc.StatusCode.PERMISSION_DENIED, str(exc))
+    if isinstance(exc, ResourceExhausted):
+        return rate_limited(str(exc), exc.retry_after_ns)
     if isinstance(exc, SlowConsumer):
         return _status(grpc.StatusCode.RESOURCE_EXHAUSTED, str(exc))
     error_id = uuid.uuid4().hex[:12]
@@ -72,7 +94,10 @@ async def abort_for(context: grpc.aio.ServicerContext[Any, Any], exc: BaseExcept
     raise AssertionError("abort returned")  # pragma: no cover
 
 
-_MAPPED = (InvalidArgument, NotFound, AlreadyExists, FailedPrecondition, Unavailable, SlowConsumer, Exception)
+_MAPPED = (
+    InvalidArgument, NotFound, AlreadyExists, FailedPrecondition, Unavailable, PermissionDenied, ResourceExhausted,
+    SlowConsumer, Exception,
+)  # fmt: skip
 
 
 def unary(

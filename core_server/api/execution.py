@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import grpc
 
-from core_server.api import arguments
+from core_server.api import access, arguments
 from core_server.api import execution_convert as convert
 from core_server.api.accounts import AccountResolver
 from core_server.api.errors import stream, unary
@@ -73,7 +73,7 @@ class ExecutionServicer(pb_grpc.ExecutionServiceServicer):
 
     async def _execute(self, command: ExecutionCommand, rename: Callable[[str], str] = str) -> ExecutionChange:
         try:
-            return await self._live.execute(command)
+            return await self._live.execute(command, actor=access.actor())
         except InvalidArgument as exc:
             raise _renamed(exc, rename) from None
 
@@ -85,7 +85,16 @@ class ExecutionServicer(pb_grpc.ExecutionServiceServicer):
 
     def _order(self, order: Order) -> pb.Order:
         reason, updated_ns = self._live.order_meta(order.order_id)
-        return convert.order_to_proto(order, reason, updated_ns)
+        message = convert.order_to_proto(order, reason, updated_ns)
+        message.placed_by = self._live.placed_by(order.order_id)
+        return message
+
+    def _events(self, change: ExecutionChange) -> list[pb.OrderEvent]:
+        events = convert.change_events(change)
+        for event in events:
+            if event.HasField("order"):
+                event.order.placed_by = self._live.placed_by(OrderId(event.order.order_id))
+        return events
 
     def _placed(self, change: ExecutionChange) -> list[pb.Order]:
         """The orders a submit created, as they stand now (in the order they were created)."""
@@ -109,7 +118,7 @@ class ExecutionServicer(pb_grpc.ExecutionServiceServicer):
             request.starting_balance, "starting_balance", places=2, low=MIN_STARTING_BALANCE, high=MAX_STARTING_BALANCE
         )
         balance = DEFAULT_STARTING_BALANCE if given is None else given
-        account = await self._live.open_account(name, balance)  # AlreadyExists("name")
+        account = await self._live.open_account(name, balance, actor=access.actor())  # AlreadyExists("name")
         return pb.CreateAccountResponse(account=self._account(account.account_id))
 
     @unary
@@ -133,7 +142,7 @@ class ExecutionServicer(pb_grpc.ExecutionServiceServicer):
         account_id = self._account_id(request.account_id)
         command = convert.order_command(account_id, request.order, self._clock.now_ns(), "order.")
         change = await self._execute(command, convert.order_field("order."))
-        return pb.SubmitOrderResponse(order=self._placed(change)[0], events=convert.change_events(change))
+        return pb.SubmitOrderResponse(order=self._placed(change)[0], events=self._events(change))
 
     @unary
     async def SubmitBracket(self, request: pb.SubmitBracketRequest, context: Ctx) -> pb.SubmitBracketResponse:
@@ -141,9 +150,7 @@ class ExecutionServicer(pb_grpc.ExecutionServiceServicer):
         cmd = convert.bracket_command(account_id, request.bracket, self._clock.now_ns(), "bracket.")
         change = await self._execute(cmd, convert.bracket_field("bracket.", lambda _: request.bracket))
         orders = self._placed(change)
-        return pb.SubmitBracketResponse(
-            orders=orders, bracket_id=orders[0].order_id, events=convert.change_events(change)
-        )
+        return pb.SubmitBracketResponse(orders=orders, bracket_id=orders[0].order_id, events=self._events(change))
 
     @unary
     async def SubmitBracketBatch(
@@ -163,7 +170,7 @@ class ExecutionServicer(pb_grpc.ExecutionServiceServicer):
         change = await self._execute(SubmitBracketBatch(brackets), convert.bracket_field("", spec_of))
         orders = self._placed(change)
         return pb.SubmitBracketBatchResponse(
-            orders=orders, bracket_ids=[o.order_id for o in orders[::3]], events=convert.change_events(change)
+            orders=orders, bracket_ids=[o.order_id for o in orders[::3]], events=self._events(change)
         )
 
     @unary
@@ -174,13 +181,12 @@ class ExecutionServicer(pb_grpc.ExecutionServiceServicer):
         second = convert.order_command(account_id, request.second, now, "second.")
         change = await self._execute(SubmitOcoPair(first, second), convert.order_field(""))
         orders = self._placed(change)
-        return pb.SubmitOcoResponse(
-            orders=orders, oco_group_id=orders[0].oco_group_id, events=convert.change_events(change)
-        )
+        return pb.SubmitOcoResponse(orders=orders, oco_group_id=orders[0].oco_group_id, events=self._events(change))
 
     @unary
     async def ModifyOrder(self, request: pb.ModifyOrderRequest, context: Ctx) -> pb.ModifyOrderResponse:
         order = self._engine.order(OrderId(arguments.identifier(request.order_id, "order_id")))
+        access.check_account(order.account_id)
         quantity = convert.quantity(request.quantity, "quantity") if request.quantity else None
         command = ModifyOrder(
             order.account_id,
@@ -191,15 +197,16 @@ class ExecutionServicer(pb_grpc.ExecutionServiceServicer):
         )
         change = await self._execute(command)
         return pb.ModifyOrderResponse(
-            order=self._order(self._engine.order(order.order_id)), events=convert.change_events(change)
+            order=self._order(self._engine.order(order.order_id)), events=self._events(change)
         )
 
     @unary
     async def CancelOrder(self, request: pb.CancelOrderRequest, context: Ctx) -> pb.CancelOrderResponse:
         order = self._engine.order(OrderId(arguments.identifier(request.order_id, "order_id")))
+        access.check_account(order.account_id)
         change = await self._execute(CancelOrder(order.account_id, order.order_id))
         return pb.CancelOrderResponse(
-            order=self._order(self._engine.order(order.order_id)), events=convert.change_events(change)
+            order=self._order(self._engine.order(order.order_id)), events=self._events(change)
         )
 
     @unary
@@ -209,26 +216,26 @@ class ExecutionServicer(pb_grpc.ExecutionServiceServicer):
         change = await self._execute(CancelAllOrders(account_id, contract_id))
         return pb.CancelAllOrdersResponse(
             orders=[self._order(self._engine.order(oid)) for oid in change.orders],
-            events=convert.change_events(change),
+            events=self._events(change),
         )
 
     @unary
     async def ClosePosition(self, request: pb.ClosePositionRequest, context: Ctx) -> pb.ClosePositionResponse:
         account_id = self._account_id(request.account_id)
         change = await self._execute(ClosePosition(account_id, self._contract(request.symbol)))
-        return pb.ClosePositionResponse(events=convert.change_events(change))
+        return pb.ClosePositionResponse(events=self._events(change))
 
     @unary
     async def FlattenAccount(self, request: pb.FlattenAccountRequest, context: Ctx) -> pb.FlattenAccountResponse:
         change = await self._execute(FlattenAccount(self._account_id(request.account_id)))
-        return pb.FlattenAccountResponse(events=convert.change_events(change))
+        return pb.FlattenAccountResponse(events=self._events(change))
 
     @unary
     async def ReversePosition(self, request: pb.ReversePositionRequest, context: Ctx) -> pb.ReversePositionResponse:
         account_id = self._account_id(request.account_id)
         command = ReversePosition(account_id, self._contract(request.symbol))
         change = await self._execute(command, lambda field: "symbol" if field == "contract_id" else field)
-        return pb.ReversePositionResponse(events=convert.change_events(change))
+        return pb.ReversePositionResponse(events=self._events(change))
 
     # -- queries ------------------------------------------------------------------------------------------
 
@@ -273,6 +280,8 @@ class ExecutionServicer(pb_grpc.ExecutionServiceServicer):
                 for notice in batch:
                     message = convert.event_to_proto(notice.event, notice.order)
                     if message is not None:
+                        if message.HasField("order"):
+                            message.order.placed_by = self._live.placed_by(OrderId(message.order.order_id))
                         yield pb.StreamOrderEventsResponse(event=message)
         finally:
             subscription.close()

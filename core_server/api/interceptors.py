@@ -1,22 +1,23 @@
-"""Server interceptors: request context with one log line per RPC, and API-key authentication."""
+"""Server interceptors: request context with one log line per RPC, and authentication with roles (api.access)."""
 
 from __future__ import annotations
 
-import hmac
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import grpc
 import structlog
 
+from core_server.access.keyring import KeyRing
+from core_server.api import access
+
 log = structlog.get_logger("core_server.rpc")
 
 Continuation = Callable[[grpc.HandlerCallDetails], Awaitable[Any]]
 
-# Liveness probes and schema discovery stay open so grpcurl `list` and health checks work keyless.
-OPEN_METHOD_PREFIXES = ("/grpc.health.v1.Health/", "/grpc.reflection.")
+MISSING_KEY = "missing API key: send metadata 'authorization: Bearer <key>'"
 
 
 def _metadata(details: grpc.HandlerCallDetails) -> dict[str, str]:
@@ -99,43 +100,73 @@ class RequestContextInterceptor(grpc.aio.ServerInterceptor):
         return handler
 
 
-class ApiKeyInterceptor(grpc.aio.ServerInterceptor):
-    """Requires `authorization: Bearer <key>` matching one configured key (constant-time compare)."""
+class AccessInterceptor(grpc.aio.ServerInterceptor):
+    """Authenticates every call (`authorization: Bearer <key>`) and checks its role against the access table.
 
-    def __init__(self, keys: Sequence[str]) -> None:
-        self._keys = tuple(k.encode() for k in keys)
+    No key presented: in no-key mode (`open_mode`: loopback, no VIGIL_API_KEYS, VIGIL_REQUIRE_KEYS unset) the
+    caller is the local admin ("local"); otherwise UNAUTHENTICATED. A presented key is always checked (a wrong
+    one is refused, never treated as no key). A role below the RPC's least role, an RPC missing from the
+    table, or a trader key on an account it is not granted: PERMISSION_DENIED.
+    """
 
-    def _allowed(self, details: grpc.HandlerCallDetails) -> bool:
-        if details.method.startswith(OPEN_METHOD_PREFIXES):
-            return True
+    def __init__(self, keys: KeyRing, *, open_mode: bool) -> None:
+        self._keys = keys
+        self._open_mode = open_mode
+
+    def _decide(self, details: grpc.HandlerCallDetails) -> access.Call | tuple[grpc.StatusCode, str]:
+        method = details.method
         header = _metadata(details).get("authorization", "")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token:
-            return False
-        presented = token.strip().encode()
-        return any(hmac.compare_digest(presented, key) for key in self._keys)
+        if not header.strip():
+            if not self._open_mode:
+                return grpc.StatusCode.UNAUTHENTICATED, MISSING_KEY
+            caller = access.LOCAL_CALL.caller
+        else:
+            scheme, _, token = header.partition(" ")
+            identified = self._keys.identify(token.strip()) if scheme.lower() == "bearer" and token.strip() else None
+            if identified is None:
+                return grpc.StatusCode.UNAUTHENTICATED, "invalid API key (revoked, mistyped, or not of this server)"
+            caller = identified
+        least = access.least_role(method)
+        if least is None:
+            return grpc.StatusCode.PERMISSION_DENIED, f"{method} is not in the access table: refused for every key"
+        if caller.role < least:
+            return (
+                grpc.StatusCode.PERMISSION_DENIED,
+                f"{method.rsplit('/', 1)[-1]} needs the {least.label} role; {caller.actor} is {caller.role.label}",
+            )
+        return access.Call(caller, least)
 
     async def intercept_service(self, continuation: Continuation, details: grpc.HandlerCallDetails) -> Any:
         handler: Any = await continuation(details)
-        if handler is None or not self._keys or self._allowed(details):
+        if handler is None or access.is_open(details.method):
             return handler
-        message = "missing or invalid API key: send metadata 'authorization: Bearer <key>'"
+        decision = self._decide(details)
 
         if handler.unary_stream is not None:
+            inner_stream: Any = handler.unary_stream
 
-            async def deny_stream(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[Any]:
-                await context.abort(grpc.StatusCode.UNAUTHENTICATED, message)
-                yield  # pragma: no cover  (makes this an async generator)
+            async def streaming(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[Any]:
+                if not isinstance(decision, access.Call):
+                    await context.abort(*decision)
+                access.enter(decision)
+                async for item in inner_stream(request, context):
+                    yield item
 
             return grpc.unary_stream_rpc_method_handler(
-                deny_stream,
+                streaming,
                 request_deserializer=handler.request_deserializer,
                 response_serializer=handler.response_serializer,
             )
+        if handler.unary_unary is None:
+            return None  # Vigil has unary and server-streaming RPCs only
+        inner_unary: Any = handler.unary_unary
 
-        async def deny(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
-            await context.abort(grpc.StatusCode.UNAUTHENTICATED, message)
+        async def unary(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
+            if not isinstance(decision, access.Call):
+                await context.abort(*decision)
+            access.enter(decision)
+            return await inner_unary(request, context)
 
         return grpc.unary_unary_rpc_method_handler(
-            deny, request_deserializer=handler.request_deserializer, response_serializer=handler.response_serializer
+            unary, request_deserializer=handler.request_deserializer, response_serializer=handler.response_serializer
         )

@@ -7,7 +7,7 @@ from typing import Any
 
 import grpc
 
-from core_server.api import arguments
+from core_server.api import access, arguments
 from core_server.api import risk_convert as convert
 from core_server.api.accounts import AccountResolver
 from core_server.api.errors import stream, unary
@@ -104,7 +104,7 @@ class RiskServicer(pb_grpc.RiskServiceServicer):
             rules = convert.rules_from_proto(request.rules, base)
         assert rules is not None
         try:
-            await self._risk.set_rules(account_id, rules, preset(name).name if name else "")
+            await self._risk.set_rules(account_id, rules, preset(name).name if name else "", actor=access.actor())
         except InvalidArgument as exc:  # the engine's own checks (window names) speak RuleSet field names
             raise InvalidArgument(convert.wire_field(exc.field), exc.reason) from None
         return pb.SetRulesResponse(rules=self._rules(account_id))
@@ -119,7 +119,7 @@ class RiskServicer(pb_grpc.RiskServiceServicer):
     async def EmergencyStop(self, request: pb.EmergencyStopRequest, context: Ctx) -> pb.EmergencyStopResponse:
         # Refused when too long rather than cut: the audit log keeps what the trader said, whole.
         reason = arguments.text(request.reason, "reason", MAX_REASON_CHARS).strip() or "emergency stop"
-        result = await self._risk.emergency_stop(reason)
+        result = await self._risk.emergency_stop(reason, actor=access.actor())
         return pb.EmergencyStopResponse(
             orders_cancelled=result.orders_cancelled, positions_flattened=result.positions_flattened, ts_ns=result.ts_ns
         )
@@ -131,5 +131,5 @@ class RiskServicer(pb_grpc.RiskServiceServicer):
         reason = request.reason.strip() or "resumed"
         if request.account_id.strip():
             account_id = self._account_id(request.account_id)
-            return pb.ResumeResponse(ts_ns=await self._risk.release(account_id, reason))
-        return pb.ResumeResponse(ts_ns=await self._risk.resume(reason))
+            return pb.ResumeResponse(ts_ns=await self._risk.release(account_id, reason, actor=access.actor()))
+        return pb.ResumeResponse(ts_ns=await self._risk.resume(reason, actor=access.actor()))

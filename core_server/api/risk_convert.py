@@ -217,4 +217,5 @@ def event_to_proto(record: AuditRecord) -> pb.RiskEvent:
         rule="" if e.rule == "none" else e.rule,
         reason=e.reason,
         state=_STATE_BY_LABEL.get(e.state, pb.RISK_STATE_UNSPECIFIED),
+        actor=e.actor,
     )

@@ -15,17 +15,27 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from core_server.access.keyring import KeyRing
+from core_server.api.access_service import AccessServicer
+from core_server.api.analytics import AnalyticsServicer
 from core_server.api.backtests import BacktestServicer
+from core_server.api.commissions import CommissionServicer
 from core_server.api.execution import ExecutionServicer
-from core_server.api.interceptors import ApiKeyInterceptor, RequestContextInterceptor
+from core_server.api.interceptors import AccessInterceptor, RequestContextInterceptor
 from core_server.api.market_data import MarketDataServicer
 from core_server.api.risk import RiskServicer
 from core_server.api.signals import SignalServicer
 from core_server.api.trades import TradeServicer
 from core_server.model.feed_status import FeedState
 from vigil.v1 import (
+    access_pb2,
+    access_pb2_grpc,
+    analytics_pb2,
+    analytics_pb2_grpc,
     backtests_pb2,
     backtests_pb2_grpc,
+    commissions_pb2,
+    commissions_pb2_grpc,
     execution_pb2,
     execution_pb2_grpc,
     market_data_pb2,
@@ -47,6 +57,9 @@ SERVICE_NAMES: tuple[str, ...] = (
     trades_pb2.DESCRIPTOR.services_by_name["TradeService"].full_name,
     risk_pb2.DESCRIPTOR.services_by_name["RiskService"].full_name,
     backtests_pb2.DESCRIPTOR.services_by_name["BacktestService"].full_name,
+    commissions_pb2.DESCRIPTOR.services_by_name["CommissionService"].full_name,
+    access_pb2.DESCRIPTOR.services_by_name["AccessService"].full_name,
+    analytics_pb2.DESCRIPTOR.services_by_name["AnalyticsService"].full_name,
 )
 FEED_SERVICES = ("", SERVICE_NAMES[0])  # what a stopped feed takes down: market data, and the server as a whole
 _SERVING = health_pb2.HealthCheckResponse.SERVING
@@ -87,7 +100,7 @@ class GrpcServer:
 
 def build_grpc_server(
     listen: str,
-    api_keys: Sequence[str],
+    keys: KeyRing,
     market_data: MarketDataServicer,
     signals: SignalServicer,
     *,
@@ -95,10 +108,16 @@ def build_grpc_server(
     trades: TradeServicer,
     risk: RiskServicer,
     backtests: BacktestServicer | None = None,
+    access: AccessServicer,
+    analytics: AnalyticsServicer,
+    commissions: CommissionServicer | None = None,
+    open_mode: bool = False,
 ) -> GrpcServer:
-    interceptors: list[grpc.aio.ServerInterceptor] = [RequestContextInterceptor()]
-    if api_keys:
-        interceptors.append(ApiKeyInterceptor(api_keys))
+    """`open_mode`: no-key mode (calls without a key act as the local admin); see AccessInterceptor."""
+    interceptors: list[grpc.aio.ServerInterceptor] = [
+        RequestContextInterceptor(),
+        AccessInterceptor(keys, open_mode=open_mode),
+    ]
     server = grpc.aio.server(
         interceptors=interceptors,
         options=[("grpc.so_reuseport", 0), ("grpc.max_send_message_length", 16 * 1024 * 1024)],
@@ -110,6 +129,10 @@ def build_grpc_server(
     risk_pb2_grpc.add_RiskServiceServicer_to_server(risk, server)
     if backtests is not None:
         backtests_pb2_grpc.add_BacktestServiceServicer_to_server(backtests, server)
+    if commissions is not None:
+        commissions_pb2_grpc.add_CommissionServiceServicer_to_server(commissions, server)
+    access_pb2_grpc.add_AccessServiceServicer_to_server(access, server)
+    analytics_pb2_grpc.add_AnalyticsServiceServicer_to_server(analytics, server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     names = (*SERVICE_NAMES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME)

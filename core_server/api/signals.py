@@ -1,7 +1,7 @@
 """SignalService: thin translation between the wire and the SignalDesk.
 
-Authentication: every SubmitSignal through the API counts as authentic (`authenticated=True`). The API key
-interceptor (VIGIL_API_KEYS) already vouches for the caller, and the webhook bridge checks each alert's
+Authentication: every SubmitSignal through the API counts as authentic (`authenticated=True`). The access
+interceptor already vouches for the caller (a trader key at least), and the webhook bridge checks each alert's
 shared secret (constant-time) before it calls SubmitSignal, so an alert with a wrong secret never gets here.
 """
 
@@ -12,7 +12,7 @@ from typing import Any
 
 import grpc
 
-from core_server.api import arguments
+from core_server.api import access, arguments
 from core_server.api import signals_convert as convert
 from core_server.api.errors import stream, unary
 from core_server.live.signal_desk import SignalDesk
@@ -32,14 +32,22 @@ def _signal_id(value: str) -> str:
 
 
 class SignalServicer(pb_grpc.SignalServiceServicer):
-    def __init__(self, clock: Clock, engine: SignalDesk) -> None:
+    def __init__(self, clock: Clock, engine: SignalDesk, *, signal_account: str = "") -> None:
+        """`signal_account`: the account confirmed signals trade on ('' when they place no orders); a trader key
+        limited to other accounts may not submit, approve or cancel signals."""
         self._clock = clock
         self._engine = engine
+        self._signal_account = signal_account
+
+    def _may_trade_signals(self) -> None:
+        if self._signal_account:
+            access.check_account(self._signal_account)
 
     @unary
     async def SubmitSignal(self, request: pb.SubmitSignalRequest, context: Ctx) -> pb.SubmitSignalResponse:
+        self._may_trade_signals()
         signal_input = convert.signal_input_from_proto(request.input)
-        result = await self._engine.submit(signal_input, authenticated=True)
+        result = await self._engine.submit(signal_input, authenticated=True, actor=access.actor())
         return pb.SubmitSignalResponse(signal=convert.signal_to_proto(result.signal), duplicate=result.duplicate)
 
     @unary
@@ -85,11 +93,13 @@ class SignalServicer(pb_grpc.SignalServiceServicer):
 
     @unary
     async def CancelSignal(self, request: pb.CancelSignalRequest, context: Ctx) -> pb.CancelSignalResponse:
+        self._may_trade_signals()
         reason = arguments.text(request.reason, "reason", arguments.MAX_REASON_CHARS)
-        signal = await self._engine.cancel(_signal_id(request.signal_id), reason)
+        signal = await self._engine.cancel(_signal_id(request.signal_id), reason, actor=access.actor())
         return pb.CancelSignalResponse(signal=convert.signal_to_proto(signal))
 
     @unary
     async def ApproveSignal(self, request: pb.ApproveSignalRequest, context: Ctx) -> pb.ApproveSignalResponse:
-        signal = await self._engine.approve(_signal_id(request.signal_id))
+        self._may_trade_signals()
+        signal = await self._engine.approve(_signal_id(request.signal_id), actor=access.actor())
         return pb.ApproveSignalResponse(signal=convert.signal_to_proto(signal))

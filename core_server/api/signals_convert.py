@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 from core_server.api.convert import TIMEFRAME_FROM_PROTO, TIMEFRAME_TO_PROTO, candle_to_proto
+from core_server.execution.commands import ExitOffset, OffsetUnit
+from core_server.execution.exits import exit_spec
+from core_server.execution.signal_orders import leg_level
 from core_server.model.errors import InvalidArgument
 from core_server.model.instruments import INSTRUMENTS, InstrumentSpec
 from core_server.model.market_data import Timeframe
 from core_server.model.symbols import parse_symbol
 from core_server.signals.model import (
+    BracketLeg,
     CheckResult,
+    LegKind,
+    LegType,
     Signal,
+    SignalAction,
     SignalDirection,
     SignalEvent,
     SignalInput,
@@ -27,6 +36,15 @@ _DIRECTIONS = {
     pb.SIGNAL_DIRECTION_BULLISH: SignalDirection.BULLISH,
     pb.SIGNAL_DIRECTION_BEARISH: SignalDirection.BEARISH,
 }
+_ACTIONS = {
+    pb.SIGNAL_ACTION_UNSPECIFIED: SignalAction.ENTRY,
+    pb.SIGNAL_ACTION_ENTRY: SignalAction.ENTRY,
+    pb.SIGNAL_ACTION_EXIT: SignalAction.EXIT,
+    pb.SIGNAL_ACTION_CANCEL: SignalAction.CANCEL,
+    pb.SIGNAL_ACTION_ADD: SignalAction.ADD,
+}
+_LEG_KINDS = {k.value: k for k in LegKind}
+_LEG_TYPES = {t.value: t for t in LegType}
 _LABELS = ("htf_bias", "session", "strategy", "source", "idempotency_key")
 
 
@@ -44,12 +62,20 @@ def signal_input_from_proto(message: pb.SignalInput) -> SignalInput:
         raise InvalidArgument("input.signal_time_ns", "a signal time (UTC ns, > 0) is required")
     contract = parse_symbol(message.symbol, message.signal_time_ns, field="input.symbol")
     direction = _DIRECTIONS.get(message.direction)
-    if direction is None:
-        raise InvalidArgument("input.direction", "SIGNAL_DIRECTION_BULLISH or SIGNAL_DIRECTION_BEARISH is required")
+    if direction is None and message.direction != pb.SIGNAL_DIRECTION_UNSPECIFIED:
+        raise InvalidArgument("input.direction", f"unknown signal direction {message.direction}")
+    action = _ACTIONS.get(message.action)
+    if action is None:
+        raise InvalidArgument("input.action", f"unknown signal action {message.action}")
+    if message.direction == pb.SIGNAL_DIRECTION_UNSPECIFIED and action is not SignalAction.ENTRY:
+        direction = SignalDirection.NONE  # an exit or cancel names no side; an add takes the position's
     contract.require_listed(message.signal_time_ns, "input.symbol")
-    price = contract.spec.ticks_from_price(message.signal_price, field="input.signal_price")
-    if price <= 0:
-        raise InvalidArgument("input.signal_price", f"must be positive, got {message.signal_price!r}")
+    if action.acts_at_once and not message.signal_price:
+        price = 0  # an exit or cancel needs no price
+    else:
+        price = contract.spec.ticks_from_price(message.signal_price, field="input.signal_price")
+        if price <= 0:
+            raise InvalidArgument("input.signal_price", f"must be positive, got {message.signal_price!r}")
     timeframe = Timeframe.M1
     if message.timeframe != common_pb2.TIMEFRAME_UNSPECIFIED:
         found = TIMEFRAME_FROM_PROTO.get(message.timeframe)
@@ -68,6 +94,12 @@ def signal_input_from_proto(message: pb.SignalInput) -> SignalInput:
             raise InvalidArgument(f"input.{label}", f"at most {MAX_LABEL_CHARS} characters")
     for name in (*_LABELS, "raw_payload"):
         refuse_nul(getattr(message, name), f"input.{name}")
+    if direction is None:
+        raise InvalidArgument("input.direction", "SIGNAL_DIRECTION_BULLISH or SIGNAL_DIRECTION_BEARISH is required")
+    stop_loss = _leg(message, "stop_loss", contract.spec, price, target=False)
+    take_profit = _leg(message, "take_profit", contract.spec, price, target=True)
+    # An exit's 0 is the whole position; for the others 0 means 1.
+    quantity = message.quantity if action is SignalAction.EXIT else message.quantity or 1
     return SignalInput(
         contract_id=contract.id,
         direction=direction,
@@ -77,12 +109,73 @@ def signal_input_from_proto(message: pb.SignalInput) -> SignalInput:
         htf_bias=message.htf_bias,
         session=message.session,
         strategy=message.strategy,
-        quantity=message.quantity or 1,
+        quantity=quantity,
         raw_payload=message.raw_payload,
         source=message.source,
         idempotency_key=message.idempotency_key,
         symbol=message.symbol,
         bar_time_ns=message.bar_time_ns,
+        action=action,
+        stop_loss=stop_loss,
+        take_profit=take_profit,
+    )
+
+
+def _leg(message: pb.SignalInput, name: str, spec: InstrumentSpec, price: int, *, target: bool) -> BracketLeg | None:
+    """A checked bracket leg: on the tick grid and within the exit bounds (execution/exits.py), a percent
+    measured from the signal price; InvalidArgument names `input.<name>.<field>`."""
+    if not message.HasField(name):  # type: ignore[arg-type]
+        return None
+    leg: pb.BracketLeg = getattr(message, name)
+    field = f"input.{name}"
+    kind = _LEG_KINDS.get(leg.kind)
+    if kind is None:
+        raise InvalidArgument(field + ".kind", "BRACKET_LEG_KIND_PRICE, _POINTS or _PERCENT is required")
+    default = LegType.LIMIT if target else LegType.STOP
+    order_type = _LEG_TYPES.get(leg.order_type) if leg.order_type else default
+    if order_type is None:
+        raise InvalidArgument(field + ".order_type", f"unknown bracket leg type {leg.order_type}")
+    if target != (order_type is LegType.LIMIT):
+        raise InvalidArgument(
+            field + ".order_type", "a take-profit is a limit; a stop-loss a stop, stop_limit or trailing_stop"
+        )
+    value = _decimal(leg.value, field + ".value")
+    if value <= 0:
+        raise InvalidArgument(field + ".value", f"must be positive, got {leg.value!r}")
+    limit: Decimal | None = None
+    if leg.limit_price:
+        if order_type is not LegType.STOP_LIMIT:
+            raise InvalidArgument(field + ".limit_price", "only a stop_limit stop-loss has a limit price")
+        limit = spec.price_from_ticks(spec.ticks_from_price(leg.limit_price, field + ".limit_price"))
+    if kind is LegKind.PERCENT:
+        if value >= 100:
+            raise InvalidArgument(field + ".value", f"a percent below 100 is required, got {leg.value!r}")
+        if price:
+            exit_spec(spec, leg_level(BracketLeg(kind, value), spec, price), field + ".value", target=target)
+    else:
+        level = value if kind is LegKind.PRICE else ExitOffset(value, OffsetUnit.POINTS)
+        exit_spec(spec, level, field + ".value", target=target)
+    return BracketLeg(kind, value, order_type, limit)
+
+
+def _decimal(text: str, field: str) -> Decimal:
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise InvalidArgument(field, f"not a decimal number: {text[:40]!r}") from None
+    if not value.is_finite():
+        raise InvalidArgument(field, f"not a finite number: {text[:40]!r}")
+    return value
+
+
+def _leg_to_proto(leg: BracketLeg | None) -> pb.BracketLeg | None:
+    if leg is None:
+        return None
+    return pb.BracketLeg(
+        kind=pb.BracketLegKind.ValueType(leg.kind),
+        value=format(leg.value, "f"),
+        order_type=pb.BracketLegType.ValueType(leg.order_type),
+        limit_price="" if leg.limit_price is None else format(leg.limit_price, "f"),
     )
 
 
@@ -138,6 +231,9 @@ def signal_to_proto(signal: Signal) -> pb.Signal:
             source=i.source,
             idempotency_key=signal.idempotency_key,  # the key actually used
             bar_time_ns=i.bar_time_ns,
+            action=pb.SignalAction.ValueType(i.action),
+            stop_loss=_leg_to_proto(i.stop_loss),
+            take_profit=_leg_to_proto(i.take_profit),
         ),
         contract_id=signal.contract_id,
         status=pb.SignalStatus.ValueType(signal.status),

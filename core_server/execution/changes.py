@@ -38,6 +38,7 @@ class OrderState:
     rest: tuple[int, int, int] | None  # (kind, price ticks, priority seq) while on a book
     reason: str  # why it was denied, rejected, cancelled or expired ('' otherwise)
     updated_ns: int
+    actor: str = ""  # who placed it (set by the change that accepted or denied it; kept by the store after that)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +64,7 @@ class ExecutionChange:
     positions: dict[tuple[AccountId, str], PositionState] = field(default_factory=dict)
     accounts: dict[AccountId, AccountState] = field(default_factory=dict)
     fills: list[Fill] = field(default_factory=list)
+    actor: str = ""  # who caused it: "key:<name>", "static-key", "local", "signal:<id>", "risk", ... ('' the market)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,10 +119,11 @@ def change_of(
     command: ExecutionCommand | None = None,
     names: dict[AccountId, str] | None = None,
     meta: Mapping[OrderId, tuple[str, int]] | None = None,
+    actor: str = "",
 ) -> ExecutionChange:
     """The change `events` made, with the engine's state of everything they touched (read now); `meta` holds each
     order's stored (reason, updated_ns), so a reason outlives the event that gave it."""
-    change = ExecutionChange(ts_ns, command, tuple(events))
+    change = ExecutionChange(ts_ns, command, tuple(events), actor=actor)
     names = names or {}
     meta = meta or {}
     for event in events:
@@ -131,7 +134,11 @@ def change_of(
                 previous = change.orders.get(oid)
                 reason = previous.reason if previous is not None else meta.get(oid, ("", 0))[0]
             order = engine.order(oid)
-            change.orders[oid] = OrderState(order, engine.resting_entry(oid), reason, ts_ns)
+            placed = isinstance(event, OrderAccepted | OrderDenied)
+            previous_actor = change.orders[oid].actor if oid in change.orders else ""
+            change.orders[oid] = OrderState(
+                order, engine.resting_entry(oid), reason, ts_ns, actor if placed else previous_actor
+            )
             if isinstance(event, OrderFilled):
                 change.fills.append(event.fill)
         elif isinstance(event, PositionChanged):

@@ -11,12 +11,12 @@ so the same commands, ticks and seed always give the same events. Time does not 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from decimal import Decimal
 
 from core_server.calendar.trading_day import trading_day_bounds
-from core_server.execution.accounts import CommissionSchedule
+from core_server.execution.accounts import CommissionSchedule, check_rate
 from core_server.execution.brackets import Bracket
 from core_server.execution.command_checks import CommandChecks
 from core_server.execution.commands import (
@@ -66,7 +66,7 @@ from core_server.execution.price_bands import PriceBands
 from core_server.execution.snapshot import EngineSnapshot, restore_exchange, rollback_point, snapshot_of
 from core_server.execution.validation import MAX_BATCH, OrderRequest
 from core_server.model.errors import FailedPrecondition, InvalidArgument
-from core_server.model.instruments import Contract
+from core_server.model.instruments import INSTRUMENTS, Contract
 from core_server.model.market_data import Quote, Tick, Trade
 
 _ZERO = Decimal(0)
@@ -332,6 +332,26 @@ class PaperExecutionEngine(CommandChecks):
         """Put the engine back to `snapshot` (a rolled-back command, or a restart from the store); the latest
         market it has seen stays. With `rng_state` None the seeded streams are left as they are."""
         restore_exchange(self._x, snapshot)
+
+    # -- commissions ----------------------------------------------------------------------------------------
+
+    @property
+    def commissions(self) -> CommissionSchedule:
+        """Read-only use: the rates this engine charges (change an account's with set_commission_overrides)."""
+        return self._x.commissions
+
+    def set_commission_overrides(self, account_id: AccountId, overrides: Mapping[str, Decimal]) -> None:
+        """Replace an account's per-root rates whole (empty: back to the server's schedule); they apply to the
+        account's next fill. NotFound (account), InvalidArgument("rates"): nothing changed."""
+        self._account(account_id)
+        for root, rate in overrides.items():
+            if root not in INSTRUMENTS:
+                raise InvalidArgument("rates", f"unknown instrument root {root!r}; known: {', '.join(INSTRUMENTS)}")
+            try:
+                check_rate(root, rate)
+            except ValueError as exc:
+                raise InvalidArgument("rates", str(exc)) from None
+        self._x.commissions.set_account(account_id, overrides)
 
     def lots(self, account_id: AccountId, contract_id: str) -> tuple[tuple[int, int], ...]:
         """The open FIFO lots (price ticks, signed quantity) of one position."""

@@ -56,7 +56,7 @@ Events = list[ExecutionEvent]
 class PaperExchange:
     def __init__(self, fill_model: PaperFillModel, commissions: CommissionSchedule) -> None:
         self.fill_model = fill_model
-        self.commissions = commissions
+        self.commissions = commissions.copy()  # account overrides change this engine's copy only
         self.positions = PositionBook()
         self.accounts = AccountBook()
         self.orders: dict[OrderId, Order] = {}
@@ -312,7 +312,7 @@ class PaperExchange:
                 self.cancel(order, CancelReason.POSITION_FLAT, ts, out)
                 return
         spec = self.specs[order.contract_id]
-        fee = self.commissions.for_fill(spec.root, qty)
+        fee = self.commissions.for_fill(spec.root, qty, order.account_id)
         filled = order.filled_qty + qty
         status = OrderStatus.FILLED if filled == order.quantity else OrderStatus.PARTIALLY_FILLED
         order = self.set(replace(order, filled_qty=filled, filled_cost=order.filled_cost + price * qty, status=status))

@@ -8,6 +8,7 @@ learns the market again from its feed.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from decimal import Decimal
 from heapq import heapify, heappush
 
 from core_server.execution.brackets import Bracket
@@ -39,6 +40,9 @@ class EngineSnapshot:
     # restoring keeps the finished ones the engine already has (and drops orders numbered after it).
     # This keeps a command's rollback cost proportional to the open orders, not to the day's history.
     open_orders_only: bool = False
+    # Every account's commission overrides (account, ((root, rate), ...)); None: a restore keeps the engine's
+    # (a snapshot rebuilt from the store, whose overrides are loaded on their own).
+    commission_overrides: tuple[tuple[AccountId, tuple[tuple[str, Decimal], ...]], ...] | None = None
 
 
 def snapshot_of(x: PaperExchange, *, open_only: bool = False) -> EngineSnapshot:
@@ -55,6 +59,7 @@ def snapshot_of(x: PaperExchange, *, open_only: bool = False) -> EngineSnapshot:
         rng_state=x.fill_model.rng_state(),
         lots=x.positions.lots(),
         resting=tuple((oid, kind, price, seq) for seq, oid, kind, price in priced) + tuple(markets),
+        commission_overrides=x.commissions.all_overrides(),
     )
 
 
@@ -132,3 +137,5 @@ def restore_exchange(x: PaperExchange, snap: EngineSnapshot) -> None:
     x.order_seq, x.seq, x.fill_seq = snap.counters
     if snap.rng_state is not None:
         x.fill_model.set_rng_state(snap.rng_state)
+    if snap.commission_overrides is not None:
+        x.commissions.accounts = {a: dict(rates) for a, rates in snap.commission_overrides}

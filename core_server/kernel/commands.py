@@ -134,6 +134,9 @@ class CommandRunner:
                 strategies.on_execution(step, view)
             except Exception as exc:
                 self.isolation.failed(Stage.STRATEGIES, ts, "", _accounts_of(events), exc)
+            followed = strategies.take_events()  # what the fills changed (positions, P&L) goes with them
+            if followed:
+                self.output.strategies.extend(followed)
         if self.rejection_listeners:
             for event in events:
                 if isinstance(event, OrderRejected):

@@ -178,15 +178,22 @@ class TradingKernel:
     ) -> None:
         if not closed and ts < strategies.next_timer_ns() and not strategies.wants_ticks(market.id):
             return
-        try:
-            if closed:
+        # Three calls, each isolated: one that raises never keeps the others from running on this tick.
+        if closed:
+            try:
                 strategies.on_candles(closed, ts)
-            if ts >= strategies.next_timer_ns():
+            except Exception as exc:
+                self.isolation.failed(Stage.STRATEGIES, ts, market.id, strategies.accounts(market.id), exc)
+        if ts >= strategies.next_timer_ns():
+            try:
                 strategies.on_time(ts)
-            if strategies.wants_ticks(market.id):
+            except Exception as exc:
+                self.isolation.failed(Stage.STRATEGIES, ts, market.id, strategies.accounts(market.id), exc)
+        if strategies.wants_ticks(market.id):
+            try:
                 strategies.on_tick(tick)
-        except Exception as exc:
-            self.isolation.failed(Stage.STRATEGIES, ts, market.id, strategies.accounts(market.id), exc)
+            except Exception as exc:
+                self.isolation.failed(Stage.STRATEGIES, ts, market.id, strategies.accounts(market.id), exc)
         self.commands.run_strategy_commands(ts)
 
     # -- time -----------------------------------------------------------------------------------------------
@@ -208,13 +215,16 @@ class TradingKernel:
                 closed_all.extend(closed)
         strategies = self.strategies
         if strategies is not None and (closed_all or now_ns >= strategies.next_timer_ns()):
-            try:
-                if closed_all:
+            if closed_all:
+                try:
                     strategies.on_candles(closed_all, now_ns)
-                if now_ns >= strategies.next_timer_ns():
+                except Exception as exc:
+                    self.isolation.failed(Stage.STRATEGIES, now_ns, "", strategies.accounts(""), exc)
+            if now_ns >= strategies.next_timer_ns():
+                try:
                     strategies.on_time(now_ns)
-            except Exception as exc:
-                self.isolation.failed(Stage.STRATEGIES, now_ns, "", (), exc)
+                except Exception as exc:
+                    self.isolation.failed(Stage.STRATEGIES, now_ns, "", strategies.accounts(""), exc)
             self.commands.run_strategy_commands(now_ns)
         self.commands.advance(now_ns)
         self.commands.settle_trades(now_ns)
@@ -256,7 +266,9 @@ class TradingKernel:
         return events
 
     def submit_signal(self, signal_input: SignalInput, *, authenticated: bool, now_ns: int) -> SubmitResult:
-        return self.signal_flow.submit(signal_input, authenticated=authenticated, now_ns=now_ns)
+        result = self.signal_flow.submit(signal_input, authenticated=authenticated, now_ns=now_ns)
+        self.commands.settle_trades(now_ns)  # an exit or reversal may have closed a round trip
+        return result
 
     def approve_signal(self, signal_id: str, now_ns: int) -> None:
         self.signal_flow.approve(signal_id, now_ns)

@@ -48,7 +48,8 @@ class StrategyStage(Protocol):
         ...
 
     def accounts(self, contract_id: str) -> tuple[AccountId, ...]:
-        """Accounts of the strategies trading the contract (locked if a strategy fails on its ticks)."""
+        """Accounts to hold after a call raised: the failing strategies' when known, else those of the strategies
+        trading the contract ("": every contract)."""
         ...
 
     def snapshot(self) -> object:

@@ -15,19 +15,33 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from core_server.execution.events import OrderDenied, OrderRejected
-from core_server.execution.signal_orders import TAG_PREFIX, bracket_for
+from core_server.execution.signal_orders import TAG_PREFIX, bracket_for, leg_text
 from core_server.kernel.commands import CommandRunner
 from core_server.kernel.market import ContractMarket
 from core_server.kernel.output import Cause, KernelOutput, Stage
+from core_server.kernel.signal_actions import Outcome, SignalActions
 from core_server.model.errors import NotFound, VigilError
 from core_server.model.market_data import Candle
-from core_server.signals.model import Signal, SignalEventKind, SignalInput, SignalUpdate, SubmitResult
+from core_server.signals.idempotency import idempotency_key
+from core_server.signals.model import (
+    BracketLeg,
+    Signal,
+    SignalAction,
+    SignalEventKind,
+    SignalInput,
+    SignalStatus,
+    SignalUpdate,
+    SubmitResult,
+)
 from core_server.signals.trade_record import TradeRecord, trade_for
 from core_server.signals.validator import SignalValidator
 from core_server.trades.ledger import TradeLedger
 
 if TYPE_CHECKING:
     from core_server.kernel.kernel import SignalExecution
+
+
+ActionDecider = Callable[[SignalInput, str, int], Outcome]
 
 
 def _counter() -> Callable[[], str]:
@@ -51,17 +65,61 @@ class SignalFlow:
         self.trades = trades
         self.output = output
         self._new_trade_id = trade_id_factory or _counter()
+        self.actions = SignalActions(self._validator, execution, commands, output)
         commands.rejection_listeners.append(self._rejected)
 
     # -- commands -------------------------------------------------------------------------------------------
 
     def submit(self, signal_input: SignalInput, *, authenticated: bool, now_ns: int) -> SubmitResult:
+        """An alert of any action (signal_actions.py): exits and cancels act at once, an add becomes an entry in
+        its position's direction (or is refused), an entry first closes an opposite position."""
         validator = self._validator()
+        action = signal_input.action
+        if authenticated:
+            original = validator.find_by_key(idempotency_key(signal_input))
+            if original is not None:
+                return SubmitResult(original, True, ())
+        actions = self.actions
+        if action is SignalAction.EXIT:
+            return self._act(signal_input, authenticated, now_ns, actions.exit)
+        if action is SignalAction.CANCEL:
+            return self._act(signal_input, authenticated, now_ns, actions.cancel)
+        if action is SignalAction.ADD:
+            resolved = actions.resolve_add(signal_input)
+            if isinstance(resolved, str):
+                reason = resolved
+                return self._act(
+                    signal_input,
+                    authenticated,
+                    now_ns,
+                    lambda _input, _id, _now: (SignalStatus.REJECTED, SignalEventKind.REJECTED, reason),
+                )
+            signal_input = resolved
+        closed = ""
+        if authenticated and action is SignalAction.ENTRY and actions.account is not None:
+            closed = actions.close_opposite(signal_input, now_ns)
         result = validator.submit(signal_input, authenticated=authenticated, now_ns=now_ns)
         if result.duplicate:
             return result
-        self._settle(result.updates, now_ns)
-        return SubmitResult(validator.get(result.signal.signal_id), False, result.updates)
+        updates = list(result.updates)
+        self._settle(updates, now_ns)
+        if closed:
+            note = validator.note(result.signal.signal_id, SignalEventKind.POSITION_CLOSED, closed, now_ns)
+            self.output.signals.append(note)
+            updates.append(note)
+        return SubmitResult(validator.get(result.signal.signal_id), False, tuple(updates))
+
+    def _act(self, signal_input: SignalInput, authenticated: bool, now_ns: int, decide: ActionDecider) -> SubmitResult:
+        validator = self._validator()
+        # The updates of the signals an action cancels go to the output as they happen, before its own.
+        result = validator.act(
+            signal_input,
+            authenticated=authenticated,
+            now_ns=now_ns,
+            decide=lambda sid: decide(signal_input, sid, now_ns),
+        )
+        self.output.signals.extend(result.updates)
+        return result
 
     def approve(self, signal_id: str, now_ns: int) -> None:
         self._settle([self._validator().approve(signal_id, now_ns)], now_ns)
@@ -136,6 +194,11 @@ class SignalFlow:
             f"trade {trade.trade_id} open: {trade.quantity} {trade.contract_id} {trade.direction.label}"
             f" entry {spec.format_ticks(trade.entry_price)} stop {spec.format_ticks(trade.stop_price)}"
         )
+        legs = signal.input
+        if legs.stop_loss is not None:
+            detail += f"; alert stop-loss {leg_text(legs.stop_loss, spec, trade.entry_price)}"
+        if legs.take_profit is not None:
+            detail += f"; alert take-profit {leg_text(legs.take_profit, spec, trade.entry_price)}"
         self.output.signals.append(validator.attach_trade(signal.signal_id, trade.trade_id, detail, now_ns))
         self.output.signal_trades.append(trade)
         self.trade_confirmed(trade, now_ns)
@@ -157,7 +220,8 @@ class SignalFlow:
         execution = self.execution
         assert execution is not None
         try:
-            command = bracket_for(trade, execution.account_id, execution.target_r)
+            stop_loss, take_profit = self._legs(trade.signal_id)
+            command = bracket_for(trade, execution.account_id, execution.target_r, stop_loss, take_profit)
             events = self.commands.execute(command, now_ns, Cause.SIGNAL, trade.signal_id)
         except VigilError as exc:
             self._refused(trade.signal_id, f"bracket not placed: {exc}", now_ns)
@@ -165,6 +229,17 @@ class SignalFlow:
         denied = [e for e in events if isinstance(e, OrderDenied)]
         if denied:
             self._refused(trade.signal_id, f"bracket denied: {denied[0].reason}", now_ns)
+
+    def _legs(self, signal_id: str) -> tuple[BracketLeg | None, BracketLeg | None]:
+        """The alert's own stop-loss and take-profit, if it gave them (and the signal is still known)."""
+        validator = self.validator
+        if validator is None:
+            return None, None
+        try:
+            signal_input = validator.get(signal_id).input
+        except NotFound:
+            return None, None
+        return signal_input.stop_loss, signal_input.take_profit
 
     def _rejected(self, event: OrderRejected, tag: str) -> None:
         if tag.startswith(TAG_PREFIX):

@@ -11,10 +11,12 @@ from dataclasses import dataclass
 
 from core_server.bus import Bus
 from core_server.durable import DurableWriter
+from core_server.execution.commission_rates import CommissionStore
 from core_server.execution.ports import ExecutionStore
 from core_server.kernel.assembly import KernelSettings, build_kernel
 from core_server.kernel.kernel import TradingKernel
 from core_server.kernel.ports import StrategyStage
+from core_server.live.commission_desk import restore_commissions
 from core_server.live.execution_desk import ExecutionDesk
 from core_server.live.journal import KernelJournal
 from core_server.live.ports import JournalBatch, JournalStore
@@ -48,6 +50,7 @@ class LiveStores:
     trades: TradeRepository
     signals: SignalStore
     candles: CandleStore
+    commissions: CommissionStore | None = None  # per-account commission overrides (None: none are kept)
 
 
 @dataclass
@@ -143,6 +146,8 @@ async def restore_live(
     restore_execution(kernel, journal, await stores.execution.load(), seed)
     now = clock.now_ns()
     open_default_account(kernel, journal, default_account, now)
+    if stores.commissions is not None:
+        restore_commissions(kernel, await stores.commissions.load())
     restore_risk(kernel, journal, await stores.risk.load(), core.risk.presets, default_preset, now)
     restore_trades(kernel, await stores.trades.open_trades(), now)
     live = await stores.signals.live()

@@ -58,9 +58,9 @@ class ExecutionDesk:
 
         def run(kernel: TradingKernel, now: int) -> ExecutionChange:
             events = kernel.execute(command, now, cause=Cause.API, actor=actor)
-            return change_of(kernel.execution, events, now, command, journal.names, journal.meta)
+            return change_of(kernel.execution, events, now, command, journal.names, journal.meta, actor)
 
-        return await self._shell.command(run)
+        return await self._shell.command(run, actor=actor)
 
     async def execute_all(self, commands: Sequence[ExecutionCommand], *, actor: str = "") -> list[ExecutionChange]:
         """Several commands stored together; one the engine refuses (nothing to do) is skipped."""
@@ -73,12 +73,12 @@ class ExecutionDesk:
                     events = kernel.execute(command, now, cause=Cause.API, actor=actor)
                 except VigilError:
                     continue
-                changes.append(change_of(kernel.execution, events, now, command, journal.names, journal.meta))
+                changes.append(change_of(kernel.execution, events, now, command, journal.names, journal.meta, actor))
             return changes
 
-        return await self._shell.command(run)
+        return await self._shell.command(run, actor=actor)
 
-    async def open_account(self, name: str, starting_balance: Decimal) -> Account:
+    async def open_account(self, name: str, starting_balance: Decimal, *, actor: str = "") -> Account:
         """A new account; AlreadyExists("name") when another account has this name (case-insensitive) or id."""
         account_id = AccountId(self._new_account_id())
         journal = self._journal
@@ -88,10 +88,10 @@ class ExecutionDesk:
             if taken is not None:
                 raise AlreadyExists("name", f"account {taken} is already named or identified {name!r}")
             journal.names[account_id] = name
-            kernel.execute(OpenAccount(account_id, starting_balance), now, cause=Cause.API)
+            kernel.execute(OpenAccount(account_id, starting_balance), now, cause=Cause.API, actor=actor)
             return kernel.execution.account(account_id)
 
-        return await self._shell.command(run)
+        return await self._shell.command(run, actor=actor)
 
     def account_named(self, text: str) -> AccountId | None:
         """The account whose id is `text`, else the one whose name is `text` (case-insensitive), else None."""
@@ -107,6 +107,10 @@ class ExecutionDesk:
 
     def account_updated_ns(self, account_id: AccountId) -> int:
         return self._journal.account_updated.get(account_id, 0)
+
+    def placed_by(self, order_id: OrderId) -> str:
+        """The actor that placed an order, as stored ('' when not recorded)."""
+        return self._journal.placed_by.get(order_id, "")
 
     def order_meta(self, order_id: OrderId) -> tuple[str, int]:
         """(reason, updated_ns) of an order as last stored."""

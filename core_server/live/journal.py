@@ -22,7 +22,7 @@ from core_server.execution.changes import OrderState, account_id_of, change_of, 
 from core_server.execution.engine import PaperExecutionEngine
 from core_server.execution.events import ExecutionEvent
 from core_server.execution.model import AccountId, OrderId
-from core_server.kernel.output import KernelOutput
+from core_server.kernel.output import Cause, ExecutionStep, KernelOutput
 from core_server.live.ports import JournalBatch
 from core_server.risk.audit import AuditRecord, StatusSnapshot, entry_of, snapshot_of
 from core_server.risk.engine import RiskEngine
@@ -57,6 +57,19 @@ class TradeUpdate:
     event: ExcursionEvent | None = None
 
 
+def step_actor(step: ExecutionStep, command_actor: str) -> str:
+    """Who caused one engine call: a signal or strategy by id ("signal:<id>", "strategy:<id>"), the API caller,
+    "risk" (a risk action: cancel all, flatten) or "trades" (a break-even move); '' for the market and the clock."""
+    cause = step.cause
+    if cause in (Cause.SIGNAL, Cause.STRATEGY):
+        return f"{cause.value}:{step.actor}" if step.actor else cause.value
+    if cause is Cause.API:
+        return step.actor or command_actor or "api"
+    if cause in (Cause.RISK, Cause.TRADES):
+        return cause.value
+    return ""
+
+
 class KernelJournal:
     def __init__(self, bus: Bus, execution: PaperExecutionEngine, risk: RiskEngine) -> None:
         self._bus = bus
@@ -65,19 +78,25 @@ class KernelJournal:
         self.names: dict[AccountId, str] = {}  # account names, as stored
         self.account_updated: dict[AccountId, int] = {}
         self.meta: dict[OrderId, tuple[str, int]] = {}  # per order: its stored (reason, updated_ns)
+        self.placed_by: dict[OrderId, str] = {}  # per order: the actor that placed it, as stored
         self._written_states: dict[str, SavedAccount] = {}
         # An account's whole risk status right after its audit entries (set by the risk desk, which knows presets)
         self.risk_status: Callable[[AccountId], AccountRisk] | None = None
 
     # -- records --------------------------------------------------------------------------------------------
 
-    def batch_of(self, output: KernelOutput, ts_ns: int) -> JournalBatch:
-        """The store records of one kernel step, read against the engines' state right now."""
-        batch = JournalBatch(ts_ns)
+    def batch_of(self, output: KernelOutput, ts_ns: int, actor: str = "") -> JournalBatch:
+        """The store records of one kernel step, read against the engines' state right now; `actor`: the caller of
+        the command that made the step ('' for ticks and time)."""
+        batch = JournalBatch(ts_ns, actor=actor)
         engine = self._execution
         for step in output.execution:
             if step.events or step.command is not None:
-                batch.execution.append(change_of(engine, step.events, step.ts_ns, step.command, self.names, self.meta))
+                batch.execution.append(
+                    change_of(
+                        engine, step.events, step.ts_ns, step.command, self.names, self.meta, step_actor(step, actor)
+                    )
+                )
         risk = self._risk
         accounts = set(risk.accounts())
         statuses: dict[str, StatusSnapshot] = {}
@@ -89,7 +108,7 @@ class KernelJournal:
                 status = statuses.get(aid)
                 if status is None:
                     status = statuses[aid] = snapshot_of(self.risk_status(aid))
-            batch.audit.append(entry_of(event, status))
+            batch.audit.append(entry_of(event, status, actor))
         if output.risk or output.execution:
             for aid in accounts:
                 saved = risk.saved(aid)
@@ -120,6 +139,8 @@ class KernelJournal:
             for change in batch.execution:
                 for oid, state in change.orders.items():
                     self.meta[oid] = (state.reason, state.updated_ns)
+                    if state.actor and oid not in self.placed_by:
+                        self.placed_by[oid] = state.actor
                 for aid, account in change.accounts.items():
                     if account.name:
                         self.names[aid] = account.name

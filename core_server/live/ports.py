@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from core_server.execution.changes import ExecutionChange
+from core_server.execution.commission_rates import StoredCommissionRates
 from core_server.risk.audit import AuditEntry, StoredRules
 from core_server.risk.saved import SavedAccount
 from core_server.signals.model import SignalUpdate
@@ -28,7 +29,9 @@ class JournalBatch:
     strategies: list[object] = field(default_factory=list)
     rules: list[StoredRules] = field(default_factory=list)  # an account's new rules, with the command that set them
     emergency_stop: tuple[bool, str] | None = None  # the flag (and reason), with the command that changed it
+    commission_rates: list[StoredCommissionRates] = field(default_factory=list)  # an account's new overrides
     audit_seqs: list[int] = field(default_factory=list)  # filled in by the store
+    actor: str = ""  # the caller of the command this batch stores ('' a tick or timer drain)
 
     @property
     def only_execution(self) -> bool:
@@ -41,6 +44,7 @@ class JournalBatch:
             or self.strategies
             or self.rules
             or self.emergency_stop is not None
+            or self.commission_rates
         )
 
     @property

@@ -51,6 +51,8 @@ def restore_execution(kernel: TradingKernel, journal: KernelJournal, stored: Sto
         journal.account_updated[account.account.account_id] = account.updated_ns
     for order in stored.orders:
         journal.meta[order.order.order_id] = (order.reason, order.updated_ns)
+        if order.actor:
+            journal.placed_by[order.order.order_id] = order.actor
     log.info("execution.restored", accounts=len(stored.accounts), orders=len(stored.orders), seq=stored.last_seq)
 
 

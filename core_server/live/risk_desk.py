@@ -52,7 +52,7 @@ class RiskDesk:
 
     # -- commands -------------------------------------------------------------------------------------------
 
-    async def emergency_stop(self, reason: str) -> StopResult:
+    async def emergency_stop(self, reason: str, *, actor: str = "") -> StopResult:
         """Block new risk everywhere, cancel every order and flatten every account, stored as one step."""
 
         def run(kernel: TradingKernel, now: int) -> StopResult:
@@ -72,9 +72,9 @@ class RiskDesk:
         def flag(batch: JournalBatch) -> None:
             batch.emergency_stop = (True, reason)
 
-        return await self._shell.command(run, extra=flag)
+        return await self._shell.command(run, extra=flag, actor=actor)
 
-    async def resume(self, reason: str = "resumed") -> int:
+    async def resume(self, reason: str = "resumed", *, actor: str = "") -> int:
         def run(kernel: TradingKernel, now: int) -> int:
             kernel.resume(reason, now)
             return now
@@ -82,9 +82,9 @@ class RiskDesk:
         def flag(batch: JournalBatch) -> None:
             batch.emergency_stop = (False, reason)
 
-        return await self._shell.command(run, extra=flag)
+        return await self._shell.command(run, extra=flag, actor=actor)
 
-    async def release(self, account_id: AccountId, reason: str) -> int:
+    async def release(self, account_id: AccountId, reason: str, *, actor: str = "") -> int:
         """Lift an operator hold (a stage failed on this account) once someone has checked it."""
         self._shell.kernel.execution.account(account_id)  # NotFound
 
@@ -92,9 +92,9 @@ class RiskDesk:
             kernel.apply_risk(kernel.risk.release(account_id, now, reason), now)
             return now
 
-        return await self._shell.command(run)
+        return await self._shell.command(run, actor=actor)
 
-    async def set_rules(self, account_id: AccountId, rules: RuleSet, preset: str) -> None:
+    async def set_rules(self, account_id: AccountId, rules: RuleSet, preset: str, *, actor: str = "") -> None:
         """Replace an account's rules whole: validated, applied and stored together (InvalidArgument, NotFound,
         Unavailable: nothing changed); a breach they reveal acts at once."""
         self._shell.kernel.execution.account(account_id)  # NotFound
@@ -105,7 +105,7 @@ class RiskDesk:
         def stored(batch: JournalBatch) -> None:
             batch.rules.append(StoredRules(account_id, rules, preset))
 
-        await self._shell.command(run, extra=stored)
+        await self._shell.command(run, extra=stored, actor=actor)
         self.presets[account_id] = preset
 
     # -- queries --------------------------------------------------------------------------------------------

@@ -108,17 +108,23 @@ class LiveKernel:
         *,
         extra: Callable[[JournalBatch], None] | None = None,
         keep: bool = False,
+        actor: str = "",
     ) -> T:
         """Run `run(kernel, now)` as one command, stored before it returns. VigilError from `run`: refused, nothing
         changed (the risk decisions it caused are still journaled); Unavailable: not stored, nothing changed.
         `extra` adds records of the caller's own to the command's batch (new rules, the emergency stop flag).
         `keep`: a decision that stands even if the store is down (a signal's: a retry of the same alert finds
         it): on Unavailable it stays queued, to be stored in order once the store is back, instead of being
-        undone. Shielded: a caller that goes away (a cancelled RPC) cannot leave a commit half-known."""
-        return await asyncio.shield(self._command(run, extra, keep))
+        undone. Shielded: a caller that goes away (a cancelled RPC) cannot leave a commit half-known.
+        `actor`: who asked (the audit trail records it on the command's execution changes and risk entries)."""
+        return await asyncio.shield(self._command(run, extra, keep, actor))
 
     async def _command(
-        self, run: Callable[[TradingKernel, int], T], extra: Callable[[JournalBatch], None] | None, keep: bool
+        self,
+        run: Callable[[TradingKernel, int], T],
+        extra: Callable[[JournalBatch], None] | None,
+        keep: bool,
+        actor: str,
     ) -> T:
         async with self._lock:
             kernel = self.kernel
@@ -129,10 +135,10 @@ class LiveKernel:
                 try:
                     result = run(kernel, now)
                 except VigilError:
-                    self._drain(now)
+                    self._drain(now, actor)
                     raise
                 output = kernel.take_output()
-                batch = self.journal.batch_of(output, now)
+                batch = self.journal.batch_of(output, now, actor)
                 if extra is not None:
                     extra(batch)
                 if keep:
@@ -165,14 +171,14 @@ class LiveKernel:
 
     # -- draining -------------------------------------------------------------------------------------------
 
-    def _drain(self, ts_ns: int) -> None:
+    def _drain(self, ts_ns: int, actor: str = "") -> None:
         output = self.kernel.take_output()
         if not output:
             return
         self.market.publish(output)
         if output.failures:
             self._log_failures(output.failures)
-        batch = self.journal.batch_of(output, ts_ns)
+        batch = self.journal.batch_of(output, ts_ns, actor)
         if not batch.empty:
             self.writer.put(batch)
 

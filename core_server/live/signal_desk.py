@@ -36,7 +36,7 @@ class SignalDesk:
 
     # -- commands -------------------------------------------------------------------------------------------
 
-    async def submit(self, signal_input: SignalInput, *, authenticated: bool) -> SubmitResult:
+    async def submit(self, signal_input: SignalInput, *, authenticated: bool, actor: str = "") -> SubmitResult:
         """The decision on a new signal, stored before it is returned; a repeat returns the original."""
         if authenticated:
             key = idempotency_key(signal_input)
@@ -45,17 +45,21 @@ class SignalDesk:
                 if stored is not None:
                     return SubmitResult(stored, True, ())
         return await self._shell.command(
-            lambda kernel, now: kernel.submit_signal(signal_input, authenticated=authenticated, now_ns=now), keep=True
+            lambda kernel, now: kernel.submit_signal(signal_input, authenticated=authenticated, now_ns=now),
+            keep=True,
+            actor=actor,
         )
 
-    async def approve(self, signal_id: str) -> Signal:
+    async def approve(self, signal_id: str, *, actor: str = "") -> Signal:
         await self._must_be_live(signal_id)
-        await self._shell.command(lambda kernel, now: kernel.approve_signal(signal_id, now), keep=True)
+        await self._shell.command(lambda kernel, now: kernel.approve_signal(signal_id, now), keep=True, actor=actor)
         return self.validator.get(signal_id)
 
-    async def cancel(self, signal_id: str, reason: str) -> Signal:
+    async def cancel(self, signal_id: str, reason: str, *, actor: str = "") -> Signal:
         await self._must_be_live(signal_id)
-        await self._shell.command(lambda kernel, now: kernel.cancel_signal(signal_id, reason, now), keep=True)
+        await self._shell.command(
+            lambda kernel, now: kernel.cancel_signal(signal_id, reason, now), keep=True, actor=actor
+        )
         return self.validator.get(signal_id)
 
     # -- queries --------------------------------------------------------------------------------------------

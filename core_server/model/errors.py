@@ -40,3 +40,15 @@ class FailedPrecondition(VigilError):
 
 class Unavailable(VigilError):
     """A dependency (the store, a broker) is down for now; the caller may retry later."""
+
+
+class PermissionDenied(VigilError):
+    """The caller is known but its role or grants do not allow this request."""
+
+
+class ResourceExhausted(VigilError):
+    """The caller is over a rate limit; it may retry after `retry_after_ns`."""
+
+    def __init__(self, reason: str, retry_after_ns: int) -> None:
+        super().__init__(reason)
+        self.retry_after_ns = retry_after_ns

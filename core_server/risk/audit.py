@@ -66,6 +66,7 @@ class AuditEntry:
     state: str  # the account's RiskStatus label right after (engine-wide entries: '')
     order_id: str = ""
     status: StatusSnapshot | None = None  # the account's whole status right after (None: engine-wide, or older)
+    actor: str = ""  # who caused it: the command's caller ("key:<name>", "local", ...); '' the market or the clock
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +77,7 @@ class AuditRecord:
     entry: AuditEntry
 
 
-def entry_of(event: RiskEvent, status: StatusSnapshot | None) -> AuditEntry:
+def entry_of(event: RiskEvent, status: StatusSnapshot | None, actor: str = "") -> AuditEntry:
     """The entry of `event`, with the account's status right after it (None for engine-wide events)."""
     return AuditEntry(
         ts_ns=event.ts_event,
@@ -88,6 +89,7 @@ def entry_of(event: RiskEvent, status: StatusSnapshot | None) -> AuditEntry:
         state=status.state if status is not None else "",
         order_id=event.order_id or "",
         status=status,
+        actor=actor,
     )
 
 

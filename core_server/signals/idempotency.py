@@ -1,7 +1,8 @@
 """Idempotency keys for signal deliveries and the key -> signal index that turns repeats into the original.
 
 The content key covers what makes two alerts the same alert: source, strategy, contract, direction, signal
-time, signal price and timeframe (and the bar time when the alert gives one). It deliberately leaves out the
+time, signal price and timeframe (and the bar time when the alert gives one; the action and quantity for
+exits, cancels and adds). It deliberately leaves out the
 raw payload, quantity and labels, so a TradingView retry of the same body, or the same alert relayed through
 a second symbol form (NQ1! and NQZ2025 resolve to one contract), is recognised. A submitted key is used as
 given: the sender vouches that equal keys mean equal alerts.
@@ -12,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from core_server.signals.model import SignalInput
+from core_server.signals.model import SignalAction, SignalInput
 
 
 def content_key(signal_input: SignalInput) -> str:
@@ -28,6 +29,8 @@ def content_key(signal_input: SignalInput) -> str:
     ]
     if signal_input.bar_time_ns:
         fields.append(signal_input.bar_time_ns)  # appended only when given, so earlier keys stay the same
+    if signal_input.action is not SignalAction.ENTRY:
+        fields += [signal_input.action.label, signal_input.quantity]  # an exit of 1 is not an exit of all
     # JSON quoting keeps field boundaries unambiguous whatever the strings contain.
     return hashlib.sha256(json.dumps(fields, separators=(",", ":")).encode()).hexdigest()
 

@@ -7,6 +7,7 @@ values have no counterpart here because the engine never produces them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import IntEnum, StrEnum
 
 from core_server.model.errors import InvalidArgument
@@ -14,6 +15,7 @@ from core_server.model.market_data import Candle, Timeframe
 
 
 class SignalDirection(IntEnum):
+    NONE = 0  # an exit or cancel that names no side, or an add that takes the position's side
     BULLISH = 1
     BEARISH = 2
 
@@ -40,6 +42,61 @@ def parse_direction(text: str, field: str = "direction") -> SignalDirection:
     return direction
 
 
+class SignalAction(IntEnum):
+    """What an alert asks for (TradersPost `action`): open a position through the Signal Lab's checks (entry),
+    close or reduce the strategy's position (exit), cancel its working orders and pending signals (cancel), or
+    add to its open position in that position's direction (add, checked like an entry)."""
+
+    ENTRY = 1
+    EXIT = 2
+    CANCEL = 3
+    ADD = 4
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @property
+    def acts_at_once(self) -> bool:
+        """Exits and cancels act when they arrive: no confirmation, no staleness, no session window."""
+        return self in (SignalAction.EXIT, SignalAction.CANCEL)
+
+
+class LegKind(IntEnum):
+    """How a bracket leg from an alert is given (TradersPost stopLoss/takeProfit)."""
+
+    PRICE = 1  # stopPrice / limitPrice: an absolute price
+    POINTS = 2  # amount (futures: price points) or trailAmount: a distance from the entry's fill
+    PERCENT = 3  # percent or trailPercent: a distance of that percent of the entry price
+
+
+class LegType(IntEnum):
+    """The order type the alert asked for its leg (stopLoss.type; a take-profit is always a limit)."""
+
+    STOP = 1
+    STOP_LIMIT = 2
+    TRAILING_STOP = 3
+    LIMIT = 4
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True, slots=True)
+class BracketLeg:
+    """A stop-loss or take-profit an alert carried; `value` is a price, points or a percent by `kind`.
+
+    The paper bracket's stop-loss is a stop (market) order: a stop_limit leg's `limit_price` is recorded but
+    the stop works at market, and a trailing stop starts at its distance and does not trail (both are named
+    in the signal's trade_created event)."""
+
+    kind: LegKind
+    value: Decimal
+    order_type: LegType = LegType.STOP
+    limit_price: Decimal | None = None
+
+
 class SignalStatus(IntEnum):
     REJECTED = 1  # failed a check; see checks
     PENDING = 2  # waiting for the signal candle, a confirming close or the entry open
@@ -48,6 +105,8 @@ class SignalStatus(IntEnum):
     EXPIRED = 5  # no confirmation within the allowed number of candles
     INVALIDATED = 6  # a close beyond the signal candle's opposite extreme
     CANCELLED = 7
+    EXECUTED = 8  # an exit, cancel or reversal was carried out at once
+    NO_OP = 9  # an exit or cancel with nothing to act on (flat, no working orders); the reason is its event
 
     @property
     def label(self) -> str:
@@ -106,6 +165,9 @@ class SignalEventKind(StrEnum):
     CANCELLED = "cancelled"
     TRADE_CREATED = "trade_created"  # a confirmed signal's Signal Lab trade was recorded
     ORDER_REFUSED = "order_refused"  # the paper bracket of its trade was denied or rejected
+    EXECUTED = "executed"  # an exit or cancel acted (the detail says what it closed or cancelled)
+    NO_OP = "no_op"  # an exit or cancel found nothing to act on (the detail says why)
+    POSITION_CLOSED = "position_closed"  # an entry closed the strategy's opposite position first
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,16 +202,23 @@ class SignalInput:
     # Open time of the alert's bar (TradingView {{time}}); when set, the signal candle is the candle of
     # `timeframe` starting there instead of the one holding signal_time_ns. 0 = not given.
     bar_time_ns: int = 0
+    action: SignalAction = SignalAction.ENTRY
+    # The alert's own bracket legs (None: the pivot stop, and the take-profit at the configured R).
+    stop_loss: BracketLeg | None = None
+    take_profit: BracketLeg | None = None
 
     def __post_init__(self) -> None:
         if not self.contract_id:
             raise InvalidArgument("contract_id", "a contract is required")
-        if self.signal_price <= 0:
+        acts_at_once = self.action.acts_at_once
+        if self.signal_price < 0 or (self.signal_price == 0 and not acts_at_once):
             raise InvalidArgument("signal_price", f"must be positive, got {self.signal_price} ticks")
         if self.signal_time_ns <= 0:
             raise InvalidArgument("signal_time_ns", "a signal time is required")
-        if self.quantity < 1:
+        if self.quantity < (0 if self.action is SignalAction.EXIT else 1):
             raise InvalidArgument("quantity", f"must be at least 1, got {self.quantity}")
+        if self.direction is SignalDirection.NONE and self.action is SignalAction.ENTRY:
+            raise InvalidArgument("direction", "an entry needs a direction (bullish or bearish)")
         if self.bar_time_ns < 0:
             raise InvalidArgument("bar_time_ns", "must not be negative (0 means not given)")
 

@@ -45,6 +45,8 @@ from core_server.signals.ports import CandleHistory, MarketView
 from core_server.signals.settings import InstrumentRules, SignalSettings, resolve_rules
 
 Series = tuple[str, Timeframe]
+# Given the new signal's id, carries out an exit or cancel and says how it ended (status, event, detail).
+ActionDecider = Callable[[str], tuple[SignalStatus, SignalEventKind, str]]
 
 
 class SignalValidator:
@@ -171,6 +173,63 @@ class SignalValidator:
         self._track(signal, tracker)
         updates += self._catch_up(tracker, now_ns)
         return SubmitResult(self.get(signal_id), False, tuple(updates))
+
+    def act(
+        self, signal_input: SignalInput, *, authenticated: bool, now_ns: int, decide: ActionDecider
+    ) -> SubmitResult:
+        """An alert that acts at once (exit, cancel) or is refused before its checks (an add with nothing to add
+        to): recorded with its authentication check, then `decide()` (called only for an authentic, new
+        delivery) does what it asks and says how it ended; the other checks are skipped as not applicable.
+        A repeat of an authenticated key returns the original decision, and `decide` is not called."""
+        rules = self.rules(signal_input.contract_id, signal_input.signal_time_ns)
+        key = idempotency_key(signal_input)
+        if authenticated:
+            original = self.find_by_key(key)
+            if original is not None:
+                return SubmitResult(original, True, ())
+        signal_id = self._new_id()
+        if signal_id in self._signals:
+            raise ValueError(f"id factory repeated signal id {signal_id!r}")
+        signal, update = new_signal(signal_id, signal_input, key, rules, now_ns)
+        self._signals[signal_id] = signal
+        updates = [update]
+        authentic = check_authentic(authenticated, key, now_ns)
+        if authentic.outcome is CheckOutcome.FAILED:
+            signal, update = fail(signal, authentic, SignalStatus.REJECTED, SignalEventKind.REJECTED, now_ns)
+        else:
+            self._keys.add(key, signal_id)
+            status, kind, detail = decide(signal_id)
+            signal = self._signals[signal_id]
+            label = signal_input.action.label
+            refused = status is SignalStatus.REJECTED
+            reason = (
+                f"not applicable: the {label} was refused before its checks"
+                if refused
+                else f"not applicable: a {label} acts at once"
+            )
+            checks = skip_waiting(checks_with(signal.checks, authentic), reason, now_ns)
+            signal, update = record(signal, kind, status, detail, now_ns, checks=checks, waiting_for="")
+        self._signals[signal_id] = signal
+        updates.append(update)
+        return SubmitResult(signal, False, tuple(updates))
+
+    def note(self, signal_id: str, kind: SignalEventKind, detail: str, now_ns: int) -> SignalUpdate:
+        """One more event on a signal, its status unchanged (e.g. the opposite position an entry closed)."""
+        signal = self.get(signal_id)
+        signal, update = record(signal, kind, signal.status, detail, now_ns)
+        self._signals[signal_id] = signal
+        return update
+
+    def live_of(self, strategy: str, contract_id: str) -> list[str]:
+        """The ids of a strategy's pending and approval-waiting signals in a contract, oldest first."""
+        return [
+            s.signal_id
+            for s in self._signals.values()
+            if s.status.is_live
+            and s.input.strategy == strategy
+            and s.contract_id == contract_id
+            and not s.input.action.acts_at_once
+        ]
 
     def on_candle_closed(self, candle: Candle, now_ns: int) -> list[SignalUpdate]:
         """A closed candle: advance every pending signal of its contract and timeframe."""

@@ -58,7 +58,8 @@ _COLUMN_TYPES = {
     " quantity integer, time_in_force text, status text, role text, submitted_ns bigint, arrival_ns bigint,"
     " expire_ns bigint, limit_price bigint, stop_price bigint, filled_qty integer, filled_cost bigint,"
     " triggered boolean, bracket_id text, linked_ids text[], tag text, rest_kind smallint, rest_price bigint,"
-    " rest_seq bigint, reason text, updated_ns bigint, reduce_only boolean, offset_ticks bigint, target_r numeric",
+    " rest_seq bigint, reason text, updated_ns bigint, reduce_only boolean, offset_ticks bigint, target_r numeric,"
+    " actor text",
     "paper_positions": "account_id text, contract_id text, net_qty integer, open_cost bigint, realised_ticks bigint,"
     " realised_pnl numeric, commissions numeric, lots text, updated_ns bigint",
     "paper_fills": "id text, number bigint, order_id text, account_id text, contract_id text, side text,"
@@ -82,26 +83,27 @@ def _insert(table: str, columns: Sequence[str], param: int) -> str:
 
 _COMMIT = f"""
 WITH journal AS (
-    INSERT INTO execution_journal (ts_ns, account_id, kind, type, payload)
-    SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::jsonb[])
+    INSERT INTO execution_journal (ts_ns, account_id, kind, type, payload, actor)
+    SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::text[])
 ), accounts AS (
-    {_insert("paper_accounts", ACCOUNT_COLUMNS, 6)}
+    {_insert("paper_accounts", ACCOUNT_COLUMNS, 7)}
     {
     _on_conflict(ACCOUNT_COLUMNS, ("id",)).replace(
         "name = EXCLUDED.name", "name = coalesce(nullif(EXCLUDED.name, ''), paper_accounts.name)"
     )
 }
 ), orders AS (
-    {_insert("paper_orders", ORDER_COLUMNS, 7)} {_on_conflict(ORDER_COLUMNS, ("id",))}
+    {_insert("paper_orders", ORDER_COLUMNS, 8)}
+    {_on_conflict(ORDER_COLUMNS, ("id",)).replace("actor = EXCLUDED.actor", "actor = paper_orders.actor")}
 ), positions AS (
-    {_insert("paper_positions", POSITION_COLUMNS, 8)} {_on_conflict(POSITION_COLUMNS, ("account_id", "contract_id"))}
+    {_insert("paper_positions", POSITION_COLUMNS, 9)} {_on_conflict(POSITION_COLUMNS, ("account_id", "contract_id"))}
 ), fills AS (
-    {_insert("paper_fills", FILL_COLUMNS, 9)} ON CONFLICT DO NOTHING
+    {_insert("paper_fills", FILL_COLUMNS, 10)} ON CONFLICT DO NOTHING
 )
 SELECT 1
 """
-# (A change made by a tick does not know the account's name: an empty name keeps the stored one. Fills
-# already stored are skipped, never updated: the table refuses UPDATE and DELETE.)
+# (A change made by a tick does not know the account's name: an empty name keeps the stored one. An order keeps
+# the actor that placed it. Fills already stored are skipped, never updated: the table refuses UPDATE and DELETE.)
 
 
 def _json_rows(columns: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> str:
@@ -128,7 +130,7 @@ LIMIT $4
 async def write_execution(conn: Any, changes: Sequence[ExecutionChange]) -> None:
     """One statement (atomic by itself, or part of the caller's transaction): the journal rows in order, then
     the latest state of every account, order, position and fill the changes touched."""
-    journal: list[tuple[int, str, str, str, str]] = []
+    journal: list[tuple[int, str, str, str, str, str]] = []
     accounts: dict[AccountId, AccountState] = {}
     orders: dict[OrderId, OrderState] = {}
     positions: dict[tuple[AccountId, str], PositionState] = {}

@@ -30,7 +30,7 @@ ORDER_COLUMNS = (
     "id", "number", "account_id", "contract_id", "side", "order_type", "quantity", "time_in_force", "status", "role",
     "submitted_ns", "arrival_ns", "expire_ns", "limit_price", "stop_price", "filled_qty", "filled_cost", "triggered",
     "bracket_id", "linked_ids", "tag", "rest_kind", "rest_price", "rest_seq", "reason", "updated_ns", "reduce_only",
-    "offset_ticks", "target_r",
+    "offset_ticks", "target_r", "actor",
 )  # fmt: skip
 ACCOUNT_COLUMNS = ("id", "name", "starting_balance", "realised_pnl", "commissions", "updated_ns")
 POSITION_COLUMNS = (
@@ -41,7 +41,7 @@ FILL_COLUMNS = (
     "id", "number", "order_id", "account_id", "contract_id", "side", "quantity", "price", "commission", "liquidity",
     "ts_ns",
 )  # fmt: skip
-JOURNAL_COLUMNS = ("ts_ns", "account_id", "kind", "type", "payload")
+JOURNAL_COLUMNS = ("ts_ns", "account_id", "kind", "type", "payload", "actor")
 
 
 def _label(value: Enum) -> str:
@@ -73,13 +73,14 @@ def command_account(command: ExecutionCommand) -> str:
     return command.account_id
 
 
-def journal_rows(change: ExecutionChange) -> list[tuple[int, str, str, str, str]]:
+def journal_rows(change: ExecutionChange) -> list[tuple[int, str, str, str, str, str]]:
     rows = []
+    actor = change.actor
     if change.command is not None:
         c = change.command
-        rows.append((change.ts_ns, command_account(c), "command", type(c).__name__, json.dumps(plain(c))))
+        rows.append((change.ts_ns, command_account(c), "command", type(c).__name__, json.dumps(plain(c)), actor))
     for e in change.events:
-        rows.append((change.ts_ns, account_id_of(e), "event", type(e).__name__, json.dumps(plain(e))))
+        rows.append((change.ts_ns, account_id_of(e), "event", type(e).__name__, json.dumps(plain(e)), actor))
     return rows
 
 
@@ -90,7 +91,7 @@ def order_row(state: OrderState) -> tuple[Any, ...]:
         o.order_id, _number(o.order_id), o.account_id, o.contract_id, _label(o.side), _label(o.order_type), o.quantity,
         _label(o.time_in_force), _label(o.status), _label(o.role), o.submitted_ns, o.arrival_ns, o.expire_ns,
         o.limit_price, o.stop_price, o.filled_qty, o.filled_cost, o.triggered, o.bracket_id, list(o.linked_ids),
-        o.tag, *rest, state.reason, state.updated_ns, o.reduce_only, o.offset_ticks, o.target_r,
+        o.tag, *rest, state.reason, state.updated_ns, o.reduce_only, o.offset_ticks, o.target_r, state.actor,
     )  # fmt: skip
 
 
@@ -121,7 +122,7 @@ def order_from_record(r: Any) -> OrderState:
         target_r=r["target_r"],
     )
     rest = None if r["rest_kind"] is None else (r["rest_kind"], r["rest_price"], r["rest_seq"])
-    return OrderState(order, rest, r["reason"], r["updated_ns"])
+    return OrderState(order, rest, r["reason"], r["updated_ns"], r["actor"])
 
 
 def account_row(state: AccountState) -> tuple[Any, ...]:

@@ -13,10 +13,11 @@ from collections.abc import Sequence
 import asyncpg
 
 from core_server.live.ports import JournalBatch
+from core_server.storage.commissions import write_commission_rates
 from core_server.storage.execution import write_execution
 from core_server.storage.failures import unavailable_on_connection_failure
 from core_server.storage.risk import write_audit, write_emergency_stop, write_rules
-from core_server.storage.signals import write_signals
+from core_server.storage.signals import write_signal_actors, write_signals
 from core_server.storage.trades import write_trades
 
 
@@ -40,12 +41,17 @@ class JournalRepository:
                 signal_trades = [t for b in batches for t in b.signal_trades]
                 if signals or signal_trades:
                     await write_signals(conn, signals, signal_trades)
+                    await write_signal_actors(
+                        conn, [(u.signal.signal_id, b.actor) for b in batches if b.actor for u in b.signals]
+                    )
                 trades = [c for b in batches for c in b.trades]
                 if trades:
                     await write_trades(conn, trades)
                 for batch in batches:
                     for rules in batch.rules:
                         await write_rules(conn, rules, batch.ts_ns)
+                    for rates in batch.commission_rates:
+                        await write_commission_rates(conn, rates, batch.ts_ns)
                     if batch.emergency_stop is not None:
                         await write_emergency_stop(conn, *batch.emergency_stop, batch.ts_ns)
                     if batch.audit or batch.risk_states:

@@ -18,9 +18,9 @@ from core_server.storage.risk_rows import audit_columns, audit_from_record, rule
 log = structlog.get_logger(__name__)
 
 _INSERT_AUDIT = """
-INSERT INTO risk_audit (ts_ns, account_id, kind, rule, reason, numbers, state, order_id, status)
+INSERT INTO risk_audit (ts_ns, account_id, kind, rule, reason, numbers, state, order_id, status, actor)
 SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[],
-                     $8::text[], $9::jsonb[])
+                     $8::text[], $9::jsonb[], $10::text[])
 RETURNING seq
 """
 _UPSERT_STATE = """
@@ -45,7 +45,7 @@ _SELECT_STOP = "SELECT stopped FROM risk_emergency_stop"
 _SELECT_RECENT = """
 SELECT * FROM (
     SELECT seq, ts_ns, account_id, kind, rule, reason, numbers::text AS numbers, state, order_id,
-           status::text AS status
+           status::text AS status, actor
     FROM risk_audit
     WHERE $1::text = '' OR account_id = $1 OR account_id = ''
     ORDER BY seq DESC LIMIT $2

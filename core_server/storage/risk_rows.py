@@ -71,7 +71,7 @@ def rules_from_json(text: str) -> RuleSet:
     )
 
 
-AUDIT_COLUMNS = ("ts_ns", "account_id", "kind", "rule", "reason", "numbers", "state", "order_id", "status")
+AUDIT_COLUMNS = ("ts_ns", "account_id", "kind", "rule", "reason", "numbers", "state", "order_id", "status", "actor")
 
 
 def audit_columns(entries: list[AuditEntry]) -> list[list[Any]]:
@@ -86,6 +86,7 @@ def audit_columns(entries: list[AuditEntry]) -> list[list[Any]]:
         [e.state for e in entries],
         [e.order_id for e in entries],
         [None if e.status is None else status_to_json(e.status) for e in entries],
+        [e.actor for e in entries],
     ]
 
 
@@ -94,7 +95,7 @@ def audit_from_record(r: Any) -> AuditRecord:
     status = None if r["status"] is None else status_from_json(r["status"])
     entry = AuditEntry(
         r["ts_ns"], r["account_id"], r["kind"], r["rule"], r["reason"], tuple(numbers.items()), r["state"],
-        r["order_id"], status,
+        r["order_id"], status, r["actor"],
     )  # fmt: skip
     return AuditRecord(r["seq"], entry)
 

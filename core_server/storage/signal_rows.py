@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 from core_server.model.market_data import Candle, Timeframe
 from core_server.signals.model import (
+    BracketLeg,
     CheckName,
     CheckOutcome,
     CheckResult,
+    LegKind,
+    LegType,
     Signal,
+    SignalAction,
     SignalDirection,
     SignalEvent,
     SignalEventKind,
@@ -55,8 +60,11 @@ SIGNAL_COLUMNS: tuple[str, ...] = (
     "risk_ticks",
     "trade_id",
     "event_count",
+    "action",
+    "stop_loss",
+    "take_profit",
 )
-JSONB_COLUMNS = frozenset({"checks", "signal_candle", "confirmation_candle"})
+JSONB_COLUMNS = frozenset({"checks", "signal_candle", "confirmation_candle", "stop_loss", "take_profit"})
 EVENT_COLUMNS = ("signal_id", "seq", "kind", "ts_ns", "detail", "status")
 TRADE_COLUMNS = (
     "id",
@@ -75,6 +83,31 @@ _TIMEFRAMES = {tf.label: tf for tf in Timeframe}
 _STATUSES = {s.label: s for s in SignalStatus}
 _DIRECTIONS = {d.label: d for d in SignalDirection}
 _OUTCOMES = {o.label: o for o in CheckOutcome}
+_ACTIONS = {a.label: a for a in SignalAction}
+_LEG_KINDS = {k.name.lower(): k for k in LegKind}
+_LEG_TYPES = {t.label: t for t in LegType}
+
+
+def _leg_json(leg: BracketLeg | None) -> str | None:
+    if leg is None:
+        return None
+    limit = None if leg.limit_price is None else str(leg.limit_price)
+    return json.dumps(
+        {
+            "kind": leg.kind.name.lower(),
+            "value": str(leg.value),
+            "order_type": leg.order_type.label,
+            "limit_price": limit,
+        }
+    )
+
+
+def _leg_from_json(text: str | None) -> BracketLeg | None:
+    if text is None:
+        return None
+    f = json.loads(text)
+    limit = None if f["limit_price"] is None else Decimal(f["limit_price"])
+    return BracketLeg(_LEG_KINDS[f["kind"]], Decimal(f["value"]), _LEG_TYPES[f["order_type"]], limit)
 
 
 def claims_key(signal: Signal) -> bool:
@@ -164,6 +197,9 @@ def signal_row(signal: Signal) -> tuple[Any, ...]:
         signal.risk_ticks,
         signal.trade_id,
         len(signal.events),
+        i.action.label,
+        _leg_json(i.stop_loss),
+        _leg_json(i.take_profit),
     )
 
 
@@ -202,6 +238,9 @@ def signal_from_record(record: Mapping[str, Any], events: Sequence[SignalEvent])
         idempotency_key=record["submitted_key"],
         symbol=record["symbol"],
         bar_time_ns=record["bar_time_ns"],
+        action=_ACTIONS[record["action"]],
+        stop_loss=_leg_from_json(record["stop_loss"]),
+        take_profit=_leg_from_json(record["take_profit"]),
     )
     return Signal(
         signal_id=record["id"],

@@ -83,6 +83,18 @@ async def write_signals(conn: Any, updates: Sequence[SignalUpdate], trades: Sequ
         await conn.executemany(_INSERT_TRADE, [trade_row(t) for t in trades])
 
 
+_SET_ACTOR = """
+UPDATE signals SET actor = a.actor FROM unnest($1::text[], $2::text[]) AS a(id, actor)
+WHERE signals.id = a.id AND signals.actor = ''
+"""
+
+
+async def write_signal_actors(conn: Any, actors: Sequence[tuple[str, str]]) -> None:
+    """Who submitted each signal (signal id, actor), once: the first command that touched it names it."""
+    if actors:
+        await conn.execute(_SET_ACTOR, [i for i, _ in actors], [a for _, a in actors])
+
+
 class SignalRepository:
     """Reads and writes `signals`, `signal_events` and `trades`. A lost store raises Unavailable."""
 

@@ -70,7 +70,7 @@ FIRST = [quote(ES, T0, "6000.00", "6000.25")]
 def direct_fills() -> list[tuple[str, str, int, int, int, str]]:
     engine = PaperExecutionEngine(
         fill_settings=FillSettings(seed=1, latency_min_ns=50 * NS_PER_MS, latency_max_ns=200 * NS_PER_MS),
-        commissions=CommissionSchedule(default=Decimal("2.50")),
+        commissions=CommissionSchedule.broker(),  # the server's defaults
     )
     engine.execute(OpenAccount(ACC, Decimal(50_000)), T0)
     events = [e for t in FIRST for e in engine.on_tick(t)]

@@ -7,7 +7,7 @@ slippage draw is 1 tick, the second 0):
     T0+1s     BUY 1 ESZ2026 MKT          ask 6000.25 -> arrives T0+1.0877s, fills at the next quote (T0+1.1s)
                                          at 6000.25 + 1 tick = 6000.50
     T0+3s     SELL 1 ESZ2026 MKT         bid 6005.50 -> fills at T0+3.1s at 6005.50 - 0 = 6005.50
-    gross     (6005.50 - 6000.50) x $50 = $250.00; commissions 2 x $2.50 = $5.00; net $245.00
+    gross     (6005.50 - 6000.50) x $50 = $250.00; commissions 2 x $2.88 (ES's default) = $5.76; net $244.24
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from tests.kit.feeds import ES, quote
 from vigil.v1 import execution_pb2 as pb
 
 
-async def test_a_five_point_es_winner_books_250_gross_and_245_net(database_url: str) -> None:
+async def test_a_five_point_es_winner_books_250_gross_and_244_24_net(database_url: str) -> None:
     async with open_desk(database_url) as desk:
         bought = await desk.stub.SubmitOrder(pb.SubmitOrderRequest(account_id="paper", order=order()))
         await desk.ticks(
@@ -41,7 +41,7 @@ async def test_a_five_point_es_winner_books_250_gross_and_245_net(database_url: 
         bought.order.order_id,
         "6000.50",
         T0 + S + 100 * MS,
-        "2.50",
+        "2.88",
         "taker",
     )
     assert (sell_fill.order_id, sell_fill.price, sell_fill.ts_ns) == (
@@ -51,9 +51,9 @@ async def test_a_five_point_es_winner_books_250_gross_and_245_net(database_url: 
     )
     assert (account.realized_pnl, account.commissions, account.balance, account.equity) == (
         "250.00",
-        "5.00",
-        "50245.00",
-        "50245.00",
+        "5.76",
+        "50244.24",
+        "50244.24",
     )
     (position,) = account.positions
     assert (position.quantity, position.realized_pnl, position.unrealized_pnl) == (0, "250.00", "0")

@@ -41,6 +41,7 @@ class KernelRig:
         slippage_ticks: int = 0,
         break_even: bool = False,
         strategies: StrategyStage | None = None,
+        t0: int = T0,
         **settings: Any,
     ) -> None:
         fill = FillSettings(
@@ -53,9 +54,9 @@ class KernelRig:
         }
         defaults.update(settings)
         self.kernel: TradingKernel = build_kernel(
-            KernelSettings(**defaults), contracts, complete_from_ns=T0, strategies=strategies
+            KernelSettings(**defaults), contracts, complete_from_ns=t0, strategies=strategies
         )
-        self.kernel.execute(OpenAccount(ACC, Decimal(50_000)), T0)
+        self.kernel.execute(OpenAccount(ACC, Decimal(50_000)), t0)
         self.outputs: list[KernelOutput] = [self.kernel.take_output()]
 
     def ticks(self, *ticks: Tick) -> KernelOutput:

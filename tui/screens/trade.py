@@ -24,6 +24,7 @@ from tui.trade_messages import (
     AccountsLoaded,
     ActiveTradesChanged,
     ClosedTradesLoaded,
+    CommissionRatesLoaded,
     OpenTradesLoaded,
     OrderEventArrived,
     OrdersLoaded,
@@ -179,6 +180,7 @@ class TradeScreen(TradeActions, TradeStreams, Screen[None]):
         self._render_account(self._account())
         self.run_account(account_id)
         self.run_orders(account_id)
+        self.run_commissions(account_id)
 
     def _render_account(self, account: Account | None) -> None:
         ids = [a.account_id for a in self.accounts]
@@ -217,6 +219,7 @@ class TradeScreen(TradeActions, TradeStreams, Screen[None]):
         if ticket.instrument is not None and ticket.instrument.front_contract == instrument.front_contract:
             return
         ticket.instrument = instrument
+        self.query_one(AccountBar).show_root(instrument.root)
         self.run_quotes((instrument.front_contract.contract_id,))
 
     # -- messages from the stream workers -------------------------------------------------------------
@@ -251,6 +254,10 @@ class TradeScreen(TradeActions, TradeStreams, Screen[None]):
             chosen = ids[(ids.index(self.account_id) + 1) % len(ids)] if self.account_id in ids else ids[0]
         self._show_account(chosen)
         self._render_account(self._account())
+
+    def on_commission_rates_loaded(self, message: CommissionRatesLoaded) -> None:
+        if message.account_id == self.account_id:
+            self.query_one(AccountBar).show_rates(message.rates)
 
     def on_account_changed(self, message: AccountChanged) -> None:
         account = message.account

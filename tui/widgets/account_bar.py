@@ -1,6 +1,9 @@
-"""The shown paper account: its name, balance, equity, P&L and commissions (short words when narrow)."""
+"""The shown paper account: its name, balance, equity, P&L and commissions (short words when narrow), and what it
+pays per contract per side on the ticket's instrument (its commission rate, all-in)."""
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 from rich.text import Text
 
@@ -23,6 +26,16 @@ class AccountBar(PackedLine):
         super().__init__(id=id)
         self.account: Account | None = None
         self.position_of = (0, 0)  # (index, count) among the server's accounts
+        self.rates: dict[str, tuple[Decimal, bool]] = {}  # root -> (per side, the account's own rate)
+        self.root = ""  # the ticket's instrument
+
+    def show_rates(self, rates: dict[str, tuple[Decimal, bool]]) -> None:
+        self.rates = rates
+        self.redraw()
+
+    def show_root(self, root: str) -> None:
+        self.root = root
+        self.redraw()
 
     def show(self, account: Account | None, index: int = 0, count: int = 0) -> None:
         self.account = account
@@ -45,4 +58,9 @@ class AccountBar(PackedLine):
                 continue  # the balance already counts them, and each fill shows its own
             style = formatting.pnl_style(value) if signed else "bold"
             out.append(Text(f"{short if narrow else label} ").append(formatting.money(value), style=style))
+        rate = self.rates.get(self.root)
+        if rate is not None:
+            fee = Text(f"{self.root} " if narrow else f"Fee {self.root} ")
+            fee.append(f"${rate[0]:f}", style="bold")  # exact: a rate may have 4 decimals
+            out.append(fee.append("/side" + (" (own)" if rate[1] and not narrow else "")))
         return out

@@ -311,6 +311,7 @@ class RiskEvent(_message.Message):
     RULE_FIELD_NUMBER: _builtins.int
     REASON_FIELD_NUMBER: _builtins.int
     STATE_FIELD_NUMBER: _builtins.int
+    ACTOR_FIELD_NUMBER: _builtins.int
     seq: _builtins.int
     kind: _builtins.str
     """order_allowed, order_denied, status_changed, breach, locked, unlocked, failed, emergency_stop,
@@ -322,6 +323,10 @@ class RiskEvent(_message.Message):
     reason: _builtins.str
     state: Global___RiskState.ValueType
     """The account's effective state right after the entry (as in RiskStatus.state)."""
+    actor: _builtins.str
+    """Who caused it: the caller of the command ("key:<name>", "static-key", "local"); empty when the market or
+    the clock did (a tick's breach, a day roll), and for entries stored before actors were recorded.
+    """
     def __init__(
         self,
         *,
@@ -332,10 +337,11 @@ class RiskEvent(_message.Message):
         rule: _builtins.str = ...,
         reason: _builtins.str = ...,
         state: Global___RiskState.ValueType = ...,
+        actor: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_id", b"account_id", "kind", b"kind", "reason", b"reason", "rule", b"rule", "seq", b"seq", "state", b"state", "ts_ns", b"ts_ns"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_id", b"account_id", "actor", b"actor", "kind", b"kind", "reason", b"reason", "rule", b"rule", "seq", b"seq", "state", b"state", "ts_ns", b"ts_ns"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

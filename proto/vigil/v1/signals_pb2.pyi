@@ -38,6 +38,88 @@ SIGNAL_DIRECTION_BULLISH: SignalDirection.ValueType  # 1
 SIGNAL_DIRECTION_BEARISH: SignalDirection.ValueType  # 2
 Global___SignalDirection: _TypeAlias = SignalDirection  # noqa: Y015
 
+class _SignalAction:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _SignalActionEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_SignalAction.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    SIGNAL_ACTION_UNSPECIFIED: _SignalAction.ValueType  # 0
+    SIGNAL_ACTION_ENTRY: _SignalAction.ValueType  # 1
+    """Open a position through the Signal Lab's checks; an open opposite position is closed first."""
+    SIGNAL_ACTION_EXIT: _SignalAction.ValueType  # 2
+    """Close the strategy's position in the contract (quantity > 0: reduce by that many); never reverses."""
+    SIGNAL_ACTION_CANCEL: _SignalAction.ValueType  # 3
+    """Cancel the strategy's pending signals and working (opening) orders in the contract."""
+    SIGNAL_ACTION_ADD: _SignalAction.ValueType  # 4
+    """Add to the open position in its direction (refused when flat); checked like an entry."""
+
+class SignalAction(_SignalAction, metaclass=_SignalActionEnumTypeWrapper):
+    """What an alert asks for (TradersPost `action`). UNSPECIFIED is an entry."""
+
+SIGNAL_ACTION_UNSPECIFIED: SignalAction.ValueType  # 0
+SIGNAL_ACTION_ENTRY: SignalAction.ValueType  # 1
+"""Open a position through the Signal Lab's checks; an open opposite position is closed first."""
+SIGNAL_ACTION_EXIT: SignalAction.ValueType  # 2
+"""Close the strategy's position in the contract (quantity > 0: reduce by that many); never reverses."""
+SIGNAL_ACTION_CANCEL: SignalAction.ValueType  # 3
+"""Cancel the strategy's pending signals and working (opening) orders in the contract."""
+SIGNAL_ACTION_ADD: SignalAction.ValueType  # 4
+"""Add to the open position in its direction (refused when flat); checked like an entry."""
+Global___SignalAction: _TypeAlias = SignalAction  # noqa: Y015
+
+class _BracketLegKind:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _BracketLegKindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_BracketLegKind.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    BRACKET_LEG_KIND_UNSPECIFIED: _BracketLegKind.ValueType  # 0
+    BRACKET_LEG_KIND_PRICE: _BracketLegKind.ValueType  # 1
+    """An absolute price (stopPrice, limitPrice)."""
+    BRACKET_LEG_KIND_POINTS: _BracketLegKind.ValueType  # 2
+    """Price points from the entry's fill (amount, trailAmount)."""
+    BRACKET_LEG_KIND_PERCENT: _BracketLegKind.ValueType  # 3
+    """Percent of the entry price, placed as whole ticks from the fill (percent, trailPercent)."""
+
+class BracketLegKind(_BracketLegKind, metaclass=_BracketLegKindEnumTypeWrapper): ...
+
+BRACKET_LEG_KIND_UNSPECIFIED: BracketLegKind.ValueType  # 0
+BRACKET_LEG_KIND_PRICE: BracketLegKind.ValueType  # 1
+"""An absolute price (stopPrice, limitPrice)."""
+BRACKET_LEG_KIND_POINTS: BracketLegKind.ValueType  # 2
+"""Price points from the entry's fill (amount, trailAmount)."""
+BRACKET_LEG_KIND_PERCENT: BracketLegKind.ValueType  # 3
+"""Percent of the entry price, placed as whole ticks from the fill (percent, trailPercent)."""
+Global___BracketLegKind: _TypeAlias = BracketLegKind  # noqa: Y015
+
+class _BracketLegType:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _BracketLegTypeEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_BracketLegType.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    BRACKET_LEG_TYPE_UNSPECIFIED: _BracketLegType.ValueType  # 0
+    """A stop for a stop-loss, a limit for a take-profit."""
+    BRACKET_LEG_TYPE_STOP: _BracketLegType.ValueType  # 1
+    BRACKET_LEG_TYPE_STOP_LIMIT: _BracketLegType.ValueType  # 2
+    """Recorded; the paper bracket's stop works at market."""
+    BRACKET_LEG_TYPE_TRAILING_STOP: _BracketLegType.ValueType  # 3
+    """Recorded; the paper bracket's stop starts at the distance and does not trail."""
+    BRACKET_LEG_TYPE_LIMIT: _BracketLegType.ValueType  # 4
+
+class BracketLegType(_BracketLegType, metaclass=_BracketLegTypeEnumTypeWrapper): ...
+
+BRACKET_LEG_TYPE_UNSPECIFIED: BracketLegType.ValueType  # 0
+"""A stop for a stop-loss, a limit for a take-profit."""
+BRACKET_LEG_TYPE_STOP: BracketLegType.ValueType  # 1
+BRACKET_LEG_TYPE_STOP_LIMIT: BracketLegType.ValueType  # 2
+"""Recorded; the paper bracket's stop works at market."""
+BRACKET_LEG_TYPE_TRAILING_STOP: BracketLegType.ValueType  # 3
+"""Recorded; the paper bracket's stop starts at the distance and does not trail."""
+BRACKET_LEG_TYPE_LIMIT: BracketLegType.ValueType  # 4
+Global___BracketLegType: _TypeAlias = BracketLegType  # noqa: Y015
+
 class _SignalStatus:
     ValueType = _typing.NewType("ValueType", _builtins.int)
     V: _TypeAlias = ValueType  # noqa: Y015
@@ -58,6 +140,10 @@ class _SignalStatusEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_SignalSt
     SIGNAL_STATUS_INVALIDATED: _SignalStatus.ValueType  # 6
     """A close beyond the signal candle's opposite extreme."""
     SIGNAL_STATUS_CANCELLED: _SignalStatus.ValueType  # 7
+    SIGNAL_STATUS_EXECUTED: _SignalStatus.ValueType  # 8
+    """An exit, cancel or add-refusal decided at once: the action was carried out."""
+    SIGNAL_STATUS_NO_OP: _SignalStatus.ValueType  # 9
+    """An exit or cancel with nothing to act on (no position, no working orders); the reason is its last event."""
 
 class SignalStatus(_SignalStatus, metaclass=_SignalStatusEnumTypeWrapper): ...
 
@@ -75,6 +161,10 @@ SIGNAL_STATUS_EXPIRED: SignalStatus.ValueType  # 5
 SIGNAL_STATUS_INVALIDATED: SignalStatus.ValueType  # 6
 """A close beyond the signal candle's opposite extreme."""
 SIGNAL_STATUS_CANCELLED: SignalStatus.ValueType  # 7
+SIGNAL_STATUS_EXECUTED: SignalStatus.ValueType  # 8
+"""An exit, cancel or add-refusal decided at once: the action was carried out."""
+SIGNAL_STATUS_NO_OP: SignalStatus.ValueType  # 9
+"""An exit or cancel with nothing to act on (no position, no working orders); the reason is its last event."""
 Global___SignalStatus: _TypeAlias = SignalStatus  # noqa: Y015
 
 class _CheckOutcome:
@@ -101,6 +191,38 @@ CHECK_OUTCOME_WAITING: CheckOutcome.ValueType  # 3
 CHECK_OUTCOME_SKIPPED: CheckOutcome.ValueType  # 4
 """Not run because an earlier check failed."""
 Global___CheckOutcome: _TypeAlias = CheckOutcome  # noqa: Y015
+
+@_typing.final
+class BracketLeg(_message.Message):
+    """An alert's own stop-loss or take-profit (TradersPost stopLoss / takeProfit)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    KIND_FIELD_NUMBER: _builtins.int
+    VALUE_FIELD_NUMBER: _builtins.int
+    ORDER_TYPE_FIELD_NUMBER: _builtins.int
+    LIMIT_PRICE_FIELD_NUMBER: _builtins.int
+    kind: Global___BracketLegKind.ValueType
+    value: _builtins.str
+    """Exact decimal text: a price, points, or a percent."""
+    order_type: Global___BracketLegType.ValueType
+    limit_price: _builtins.str
+    """A stop_limit stop-loss's limit price; empty when not given."""
+    def __init__(
+        self,
+        *,
+        kind: Global___BracketLegKind.ValueType = ...,
+        value: _builtins.str = ...,
+        order_type: Global___BracketLegType.ValueType = ...,
+        limit_price: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["kind", b"kind", "limit_price", b"limit_price", "order_type", b"order_type", "value", b"value"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___BracketLeg: _TypeAlias = BracketLeg  # noqa: Y015
 
 @_typing.final
 class SignalCheck(_message.Message):
@@ -153,6 +275,9 @@ class SignalInput(_message.Message):
     SOURCE_FIELD_NUMBER: _builtins.int
     IDEMPOTENCY_KEY_FIELD_NUMBER: _builtins.int
     BAR_TIME_NS_FIELD_NUMBER: _builtins.int
+    ACTION_FIELD_NUMBER: _builtins.int
+    STOP_LOSS_FIELD_NUMBER: _builtins.int
+    TAKE_PROFIT_FIELD_NUMBER: _builtins.int
     symbol: _builtins.str
     """Any symbol form (NQ1!, NQZ2026, CME_MINI:NQ1!, ...)."""
     direction: Global___SignalDirection.ValueType
@@ -178,6 +303,16 @@ class SignalInput(_message.Message):
     is the candle of `timeframe` starting there; staleness by age is still measured from
     signal_time_ns (the fire time, {{timenow}}). When 0, the signal candle contains signal_time_ns.
     """
+    action: Global___SignalAction.ValueType
+    """Default entry. Exits and cancels may leave direction and signal_price unset; an exit's quantity 0 means
+    the whole position; an add without a direction takes the position's.
+    """
+    @_builtins.property
+    def stop_loss(self) -> Global___BracketLeg:
+        """The alert's own bracket legs; unset: the pivot stop and the take-profit at the configured R."""
+
+    @_builtins.property
+    def take_profit(self) -> Global___BracketLeg: ...
     def __init__(
         self,
         *,
@@ -194,10 +329,13 @@ class SignalInput(_message.Message):
         source: _builtins.str = ...,
         idempotency_key: _builtins.str = ...,
         bar_time_ns: _builtins.int = ...,
+        action: Global___SignalAction.ValueType = ...,
+        stop_loss: Global___BracketLeg | None = ...,
+        take_profit: Global___BracketLeg | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["stop_loss", b"stop_loss", "take_profit", b"take_profit"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["bar_time_ns", b"bar_time_ns", "direction", b"direction", "htf_bias", b"htf_bias", "idempotency_key", b"idempotency_key", "quantity", b"quantity", "raw_payload", b"raw_payload", "session", b"session", "signal_price", b"signal_price", "signal_time_ns", b"signal_time_ns", "source", b"source", "strategy", b"strategy", "symbol", b"symbol", "timeframe", b"timeframe"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "bar_time_ns", b"bar_time_ns", "direction", b"direction", "htf_bias", b"htf_bias", "idempotency_key", b"idempotency_key", "quantity", b"quantity", "raw_payload", b"raw_payload", "session", b"session", "signal_price", b"signal_price", "signal_time_ns", b"signal_time_ns", "source", b"source", "stop_loss", b"stop_loss", "strategy", b"strategy", "symbol", b"symbol", "take_profit", b"take_profit", "timeframe", b"timeframe"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -216,7 +354,9 @@ class SignalEvent(_message.Message):
     STATUS_FIELD_NUMBER: _builtins.int
     signal_id: _builtins.str
     kind: _builtins.str
-    """received, rejected, pending, awaiting_approval, confirmed, expired, invalidated, cancelled, trade_created"""
+    """received, rejected, pending, awaiting_approval, confirmed, expired, invalidated, cancelled, trade_created,
+    order_refused, executed, no_op, position_closed
+    """
     ts_ns: _builtins.int
     detail: _builtins.str
     status: Global___SignalStatus.ValueType

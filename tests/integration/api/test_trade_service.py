@@ -123,8 +123,8 @@ async def test_a_break_even_scratch_comes_back_with_exact_values_and_its_history
     )
     assert (trade.mfe_r, trade.mae_r, trade.mfe_points, trade.mae_points) == ("1.00", "-0.60", "25.00", "-15.00")
     assert (trade.result_r, trade.exit_price, trade.current_r, trade.exit_reason) == ("0.00", "25000.00", "", "stop")
-    # both contracts in at 25000.00 and out at 25000.00: $0 gross, 4 fills x $2.50
-    assert (trade.gross_pnl, trade.commissions, trade.net_pnl) == ("0.00", "10.00", "-10.00")
+    # both contracts in at 25000.00 and out at 25000.00: $0 gross, 4 contract-sides x $2.88 (NQ's default)
+    assert (trade.gross_pnl, trade.commissions, trade.net_pnl) == ("0.00", "11.52", "-11.52")
     assert (trade.avg_entry_price, trade.avg_exit_price, trade.open_quantity) == ("25000.00", "25000.00", 0)
     assert (trade.opened_ns, trade.closed_ns) == (OPENED, OPENED + 3 * S)
     assert [(e.kind, e.ts_ns, e.price, e.r) for e in trade.events] == [
@@ -162,7 +162,7 @@ async def test_a_plain_round_trip_is_a_trade_with_dollars_but_no_r(
     assert (trade.direction, trade.status, trade.exit_reason) == (pb.TRADE_DIRECTION_SHORT, pb.TRADE_STATUS_CLOSED,
                                                                  "close")  # fmt: skip
     assert (trade.initial_stop, trade.result_r, trade.mfe_r) == ("", "", "")
-    assert (trade.gross_pnl, trade.net_pnl) == ("225.00", "220.00")  # 4.50 points x $50, less 2 x $2.50
+    assert (trade.gross_pnl, trade.net_pnl) == ("225.00", "219.24")  # 4.50 points x $50, less 2 x $2.88
 
 
 async def test_get_trade_refuses_an_empty_id_and_does_not_find_an_unknown_one(

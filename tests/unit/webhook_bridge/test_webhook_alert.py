@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from clients.sdk import SignalDirection, Timeframe
+from clients.sdk import SignalAction, SignalDirection, Timeframe
 from clients.webhook_bridge import Alert, AlertRejected, decode_body, parse_alert, secret_of
 
 RECEIVED_NS = 1_764_255_660_000_000_000  # 2025-11-27T15:01:00Z
@@ -111,8 +111,6 @@ def test_the_nested_strategy_block_of_the_common_template_supplies_side_quantity
         ({"action": None, "order_action": "sell"}, SignalDirection.BEARISH),
         ({"action": None, "side": "short"}, SignalDirection.BEARISH),
         ({"action": None, "direction": "bearish"}, SignalDirection.BEARISH),
-        ({"action": None, "sentiment": "bullish"}, SignalDirection.BULLISH),
-        ({"action": None, "market_position": "short"}, SignalDirection.BEARISH),
         ({"action": "buy", "sentiment": "long"}, SignalDirection.BULLISH),
     ],
 )
@@ -120,20 +118,46 @@ def test_every_side_alias_and_word_is_understood(fields: dict[str, object], expe
     assert alert(minimal(**fields)).direction is expected
 
 
-@pytest.mark.parametrize("word", ["exit", "close", "flat", "cancel", "add", "EXIT"])
-def test_position_management_actions_are_unsupported_for_signals(word: str) -> None:
-    rejected = refusal(minimal(action=word))
+@pytest.mark.parametrize(
+    ("fields", "action", "direction", "quantity"),
+    [
+        ({"action": "exit"}, SignalAction.EXIT, SignalDirection.NONE, 0),
+        ({"action": "CLOSE", "quantity": 2}, SignalAction.EXIT, SignalDirection.NONE, 2),
+        ({"action": "flat"}, SignalAction.EXIT, SignalDirection.NONE, 0),
+        ({"action": "cancel"}, SignalAction.CANCEL, SignalDirection.NONE, 1),
+        ({"action": "add"}, SignalAction.ADD, SignalDirection.NONE, 1),
+        ({"action": "add", "sentiment": "short"}, SignalAction.ADD, SignalDirection.BEARISH, 1),
+        ({"action": "buy", "sentiment": "flat"}, SignalAction.EXIT, SignalDirection.BULLISH, 0),
+        ({"action": "sell", "sentiment": "FLAT"}, SignalAction.EXIT, SignalDirection.BEARISH, 0),
+        ({"action": "buy", "sentiment": "short", "quantity": 1}, SignalAction.EXIT, SignalDirection.BULLISH, 1),
+        ({"action": "buy", "sentiment": "bearish"}, SignalAction.EXIT, SignalDirection.BULLISH, 0),
+        ({"action": "buy", "sentiment": "long"}, SignalAction.ENTRY, SignalDirection.BULLISH, 1),
+        ({"action": "sell", "sentiment": "bearish"}, SignalAction.ENTRY, SignalDirection.BEARISH, 1),
+        ({"action": "sell"}, SignalAction.ENTRY, SignalDirection.BEARISH, 1),
+    ],
+)
+def test_every_traderspost_action_and_sentiment_maps_to_an_action_side_and_quantity(
+    fields: dict[str, object], action: SignalAction, direction: SignalDirection, quantity: int
+) -> None:
+    got = alert(minimal(**fields))
+    assert (got.action, got.direction, got.quantity) == (action, direction, quantity)
 
+
+def test_an_exit_or_cancel_needs_no_price_and_keys_on_its_action_and_quantity() -> None:
+    exit_all = alert({"ticker": "NQ1!", "action": "exit", "time": "2025-11-27T15:00:00Z"})
+    exit_one = alert({"ticker": "NQ1!", "action": "exit", "quantity": 1, "time": "2025-11-27T15:00:00Z"})
+    cancel = alert({"ticker": "NQ1!", "action": "cancel", "time": "2025-11-27T15:00:00Z"})
+    assert exit_all.price == Decimal(0) and exit_all.quantity == 0
+    assert len({exit_all.idempotency_key, exit_one.idempotency_key, cancel.idempotency_key}) == 3
+    assert refusal({"ticker": "NQ1!", "action": "add"}).field == "price"  # an add is an entry: it needs one
+
+
+@pytest.mark.parametrize(
+    "fields", [{"action": None, "sentiment": "bullish"}, {"action": None, "market_position": "short"}]
+)
+def test_a_bare_sentiment_is_not_an_order(fields: dict[str, object]) -> None:
+    rejected = refusal(minimal(**fields))
     assert (rejected.status, rejected.field) == (422, "action")
-    assert "unsupported action for signals" in rejected.reason
-
-
-@pytest.mark.parametrize("sentiment", ["flat", "short", "bearish"])
-def test_a_buy_that_closes_or_reduces_a_position_is_unsupported(sentiment: str) -> None:
-    rejected = refusal(minimal(sentiment=sentiment))
-
-    assert (rejected.status, rejected.field) == (422, "sentiment")
-    assert "unsupported action for signals" in rejected.reason
 
 
 @pytest.mark.parametrize(("value", "expected"), [(1, 1), ("2", 2), ("1.0", 1), (3.0, 3), ("1000", 1000), ("1e1", 10)])
@@ -226,8 +250,19 @@ def test_unsupported_intervals_are_refused(interval: str) -> None:
 
 def test_a_strategy_in_the_url_path_wins_over_the_body() -> None:
     assert alert(minimal(strategy="from-body"), path_strategy="from-path").strategy == "from-path"
-    assert alert(minimal(strategy=" from-body ")).strategy == "from-body"
-    assert refusal(minimal(strategy="has spaces")).field == "strategy"
+    assert alert(minimal(strategy=" from-body ")).strategy == " from-body "  # stored exactly
+    assert refusal(minimal(strategy="x"), path_strategy="has spaces").field == "strategy (URL path)"
+
+
+@pytest.mark.parametrize("name", ["Signal Lab NQ", "Стратегия НК", "🚀 breakout v2", "x" * 200])
+def test_a_strategy_name_in_the_body_is_free_text_kept_exactly(name: str) -> None:
+    assert alert(minimal(strategy=name)).strategy == name
+
+
+@pytest.mark.parametrize(("name", "words"), [("x" * 201, "at most 200"), ("tab\there", "control character at 3")])
+def test_a_strategy_name_is_one_line_of_at_most_200_characters(name: str, words: str) -> None:
+    rejected = refusal(minimal(strategy=name))
+    assert rejected.field == "strategy" and words in rejected.reason
 
 
 @pytest.mark.parametrize(

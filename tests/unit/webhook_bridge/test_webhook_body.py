@@ -51,12 +51,15 @@ def test_text_pairs_split_on_spaces_commas_semicolons_and_new_lines_with_quoted_
         (b'{"ticker": NaN}', 400, "", "malformed JSON"),
         (b'["NQ1!", "buy"]', 400, "", "must be an object"),
         (b"long NQ1! now", 400, "", "key=value"),
-        (b"ticker=NQ1! ticker=ES1!", 400, "ticker", "more than once"),
+        (b"ticker=NQ1! ticker=ES1!", 422, "ticker", "more than once"),
+        (b'{"ticker": "NQ1!", "price": 1, "ticker": "ES1!"}', 422, "ticker", "more than once"),
+        (b"ticker=NQ1!&price=1&price=2", 422, "price", "more than once"),
         (b'ticker="NQ1!"action=buy', 400, "", "separate"),
         (b"price=", 400, "", "key=value"),
-        (b"\xff\xfe{}", 415, "", "not UTF-8"),
+        (b"\xff\xfe{}", 400, "", "not valid UTF-8: byte 0xff at byte offset 0"),
+        (b'{"ticker": "NQ\xe2\x82"}', 400, "", "at byte offset 14"),
         (b"ticker=NQ1!\x00", 415, "", "binary"),
-        (b"\x89PNG\r\n\x1a\n", 415, "", ""),
+        (b"\x89PNG\r\n\x1a\n", 400, "", "byte offset 0"),
     ],
 )
 def test_unreadable_bodies_are_refused_with_a_status_and_a_reason(
@@ -94,3 +97,13 @@ def test_an_escaped_secret_key_is_still_blanked_through_the_presented_secret() -
 
     assert decoded.fields["passphrase"] == "hunter2"
     assert "hunter2" not in decoded.redacted_text("hunter2")
+
+
+def test_a_form_encoded_body_is_read_as_form_fields_with_percent_decoding() -> None:
+    decoded = decode_body(b"ticker=CME_MINI%3ANQ1%21&action=buy&price=25341.25&strategy=Signal+Lab+NQ")
+    assert decoded.fields == {
+        "ticker": "CME_MINI:NQ1!",
+        "action": "buy",
+        "price": "25341.25",
+        "strategy": "Signal Lab NQ",
+    }

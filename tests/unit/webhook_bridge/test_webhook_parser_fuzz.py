@@ -161,7 +161,7 @@ def cases(draw: st.DrawFn) -> Case:
     symbol = draw(st.sampled_from(["NQ1!", "NQZ2025", "CME_MINI:ES1!", "MNQH26", "es1!"]))
     fields.append((draw(st.sampled_from(["ticker", "symbol"])), symbol, False))
     word = draw(st.sampled_from(sorted(SIDES)))
-    side_alias = draw(st.sampled_from(["action", "data", "order_action", "side", "direction", "sentiment"]))
+    side_alias = draw(st.sampled_from(["action", "data", "order_action", "side", "direction"]))
     fields.append((side_alias, _mixed_case(word, draw(st.lists(st.booleans(), max_size=7))), False))
     price = Decimal(draw(st.integers(min_value=1, max_value=40_000_000))) * Decimal("0.25")
     price_text = format(price, "f")

@@ -1,0 +1,605 @@
+"""StrategyHost: the kernel's strategy stage (kernel.ports.StrategyStage). It keeps the loaded strategies, feeds
+their contract's closed candles (series and indicators updated first), ticks and due timers to the active ones,
+turns what they return into tagged execution commands, follows their fills (own position, realised P&L, trades
+today, per-strategy limits) and logs every action as a strategy event.
+
+Isolation: a strategy that raises is marked failed (no further calls), counted, logged, and the exception goes
+on to the kernel, which holds the strategy's account (`accounts()` names only the failing strategies' accounts
+then). The other strategies, the other stages and the feed go on within the same tick.
+
+Orders carry the tag `strategy:<id>@<version>`, so the trade ledger records the running version on every trade,
+and after a restart the host finds its open orders again in the paper engine by that tag.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
+from datetime import date
+from decimal import ROUND_HALF_EVEN, Decimal
+from fractions import Fraction
+
+from core_server.calendar.sessions import TradingCalendar
+from core_server.calendar.trading_day import trading_day_of
+from core_server.calendar.windows import SessionWindows
+from core_server.execution.commands import (
+    CancelOrder,
+    ExecutionCommand,
+    SubmitBracket,
+    SubmitBracketBatch,
+    SubmitOrder,
+)
+from core_server.execution.events import OrderFilled
+from core_server.execution.model import AccountId, Fill, Order, OrderRole, OrderSide, OrderType, TimeInForce
+from core_server.execution.ports import ExecutionView
+from core_server.kernel.output import ExecutionStep
+from core_server.model.errors import FailedPrecondition, InvalidArgument, NotFound
+from core_server.model.instruments import Contract
+from core_server.model.market_data import Candle, Tick, Timeframe
+from core_server.strategies.breakout import FirstHourBreakout
+from core_server.strategies.checks import Finding, check, errors_of, resolve_contract
+from core_server.strategies.definition import IndicatorOperand, Kind, StrategyDefinition
+from core_server.strategies.events import Status, StrategyEvent, StrategyRecord, StrategyVersion
+from core_server.strategies.rules import RuleStrategy
+from core_server.strategies.runtime import Action, CancelOwn, CloseOwn, Note, Place, Strategy
+from core_server.strategies.scheduler import NEVER
+from core_server.strategies.series import WARM_CANDLES, Series
+
+TAG_PREFIX = "strategy:"
+TIMER_ROUNDS = 4  # timers due at once (a restart after a long stop) fire at most this many times per call
+CENT = Decimal("0.01")
+_ENTRY_ROLES = (OrderRole.STANDALONE, OrderRole.BRACKET_ENTRY, OrderRole.OCO)
+
+
+class StrategyFailed(RuntimeError):
+    """A strategy raised; the kernel's isolation records this and holds the strategy's account."""
+
+
+class History:
+    """Where closed candles come from when a series starts late (kernel.market.MarketStage)."""
+
+    def recent(self, contract_id: str, timeframe: Timeframe, count: int) -> Sequence[Candle]:
+        return ()
+
+
+def make_strategy(definition: StrategyDefinition) -> Strategy:
+    if definition.kind is Kind.FIRST_HOUR_BREAKOUT:
+        return FirstHourBreakout(definition)
+    return RuleStrategy(definition)
+
+
+class Runtime:
+    """One loaded strategy: its definition and version, status, own orders' tag, position and figures."""
+
+    def __init__(
+        self,
+        definition: StrategyDefinition,
+        version: int,
+        contract: Contract,
+        source: str,
+        fmt: str,
+        factory: Callable[[StrategyDefinition], Strategy] = make_strategy,
+    ) -> None:
+        self.definition = definition
+        self.id = definition.name
+        self.version = version
+        self.contract = contract
+        self.source = source
+        self.fmt = fmt
+        self.account_id = AccountId(definition.account)
+        self.tag = f"{TAG_PREFIX}{self.id}@{version}"
+        self.strategy = factory(definition)
+        self.status = Status.INACTIVE
+        self.errors = 0
+        self.last_error = ""
+        self.position = 0
+        self.cost = Fraction(0)  # open cost of the position, ticks x contracts (always >= 0)
+        self.realised = Fraction(0)
+        self.day: date | None = None
+        self.realised_today = Fraction(0)
+        self.trades_today = 0
+        self.trades = 0
+        self.loss_hit = False
+        self.updated_ns = 0
+
+    def record(self) -> StrategyRecord:
+        return StrategyRecord(
+            self.id, self.version, self.status, self.account_id, self.contract.id, self.strategy.state(),
+            self.position, str(self.cost), _money(self.realised), self.day.isoformat() if self.day else "",
+            _money(self.realised_today), self.trades_today, self.trades, self.errors, self.last_error, self.updated_ns,
+        )  # fmt: skip
+
+    def restore_record(self, record: StrategyRecord) -> None:
+        self.status = record.status
+        self.errors, self.last_error = record.errors, record.last_error
+        self.position, self.cost = record.position, Fraction(record.cost_ticks)
+        self.realised = Fraction(record.realised)
+        self.day = date.fromisoformat(record.trade_date) if record.trade_date else None
+        self.realised_today = Fraction(record.realised_today)
+        self.trades_today, self.trades = record.trades_today, record.trades
+        self.updated_ns = record.updated_ns
+        self.strategy.restore(record.state)
+
+    def roll(self, ts_ns: int) -> None:
+        day = trading_day_of(ts_ns)
+        if day != self.day:
+            self.day, self.realised_today, self.trades_today, self.loss_hit = day, Fraction(0), 0, False
+
+    def on_fill(self, fill: Fill, order: Order) -> None:
+        """Its own position at average cost; closing fills realise (exit - average) x quantity, less commissions."""
+        self.roll(fill.ts_event)
+        signed = fill.quantity if fill.side is OrderSide.BUY else -fill.quantity
+        position = self.position
+        if position and (position > 0) != (signed > 0):
+            closed = min(abs(position), abs(signed))
+            average = self.cost / abs(position)  # ticks per contract
+            direction = 1 if position > 0 else -1
+            gain = (fill.price - average) * closed * direction * Fraction(self.contract.spec.tick_value)
+            self.realised += gain
+            self.realised_today += gain
+            self.cost -= average * closed
+            position += closed * -direction
+            signed += closed * direction
+        if signed:
+            self.cost += abs(signed) * fill.price
+            position += signed
+        self.position = position
+        if position == 0:
+            self.cost = Fraction(0)
+        commission = Fraction(fill.commission)
+        self.realised -= commission
+        self.realised_today -= commission
+        if order.role in _ENTRY_ROLES and not order.reduce_only and order.filled_qty == fill.quantity:
+            self.trades_today += 1
+            self.trades += 1
+
+
+def _money(value: Fraction) -> Decimal:
+    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(CENT, ROUND_HALF_EVEN)
+
+
+class _Context:
+    """What one strategy call may read (strategies.runtime.Context)."""
+
+    __slots__ = ("_host", "_rt")
+
+    def __init__(self, host: StrategyHost, rt: Runtime) -> None:
+        self._host = host
+        self._rt = rt
+
+    @property
+    def now_ns(self) -> int:
+        return self._host.now_ns
+
+    @property
+    def calendar(self) -> TradingCalendar:
+        return self._host.calendar
+
+    @property
+    def windows(self) -> SessionWindows:
+        return self._host.windows
+
+    @property
+    def contract(self) -> Contract:
+        return self._rt.contract
+
+    @property
+    def account_id(self) -> AccountId:
+        return self._rt.account_id
+
+    @property
+    def tag(self) -> str:
+        return self._rt.tag
+
+    def series(self, timeframe: Timeframe) -> Series | None:
+        return self._host.series_for(self._rt.contract.id, timeframe)
+
+    def position(self) -> int:
+        return self._rt.position
+
+    def open_entries(self) -> tuple[Order, ...]:
+        return tuple(o for o in self._host.own_orders(self._rt) if o.role in _ENTRY_ROLES)
+
+    def trades_today(self) -> int:
+        self._rt.roll(self._host.now_ns)
+        return self._rt.trades_today
+
+    def realised_today(self) -> Decimal:
+        self._rt.roll(self._host.now_ns)
+        return _money(self._rt.realised_today)
+
+
+class StrategyHost:
+    def __init__(
+        self,
+        calendar: TradingCalendar,
+        contracts: Iterable[Contract],
+        *,
+        windows: SessionWindows | None = None,
+        factory: Callable[[StrategyDefinition], Strategy] = make_strategy,
+    ) -> None:
+        self.calendar = calendar
+        self.factory = factory  # the strategy of a definition (tests put a failing one in)
+        self.windows = windows or SessionWindows()
+        self.contracts = {c.id: c for c in contracts}
+        self.view: ExecutionView | None = None
+        self.history: History = History()
+        self.now_ns = 0
+        self.runtimes: dict[str, Runtime] = {}
+        self._series: dict[tuple[str, Timeframe], Series] = {}
+        self._active: dict[str, list[Runtime]] = {}  # contract id -> active strategies
+        self._by_tag: dict[str, Runtime] = {}
+        self._tick_contracts: set[str] = set()
+        self._next = NEVER
+        self._commands: list[tuple[str, ExecutionCommand]] = []
+        self._events: list[object] = []
+        self._dirty: dict[str, None] = {}
+        self._failed: list[AccountId] = []
+        self._failure: StrategyFailed | None = None
+        self.failures = 0  # run-time failures, counted
+
+    def bind(self, view: ExecutionView, history: History | None = None) -> None:
+        """The paper engine (own orders, accounts) and the kernel's candle window (late series)."""
+        self.view = view
+        if history is not None:
+            self.history = history
+
+    # -- loading and lifecycle (commands; the caller runs kernel.commands.run_strategy_commands after) ---------
+
+    def validate(self, definition: StrategyDefinition) -> list[Finding]:
+        return check(definition, self.contracts.values(), self.windows)
+
+    def load(self, definition: StrategyDefinition, source: str, fmt: str, now_ns: int) -> tuple[Runtime, bool]:
+        """Load a definition: a new immutable version if it differs from the current one (False: unchanged).
+        A new version replaces the running one inactive (its unfilled entries cancelled) unless it says enabled."""
+        self.now_ns = now_ns
+        contract = resolve_contract(definition.instrument, self.contracts.values())
+        if contract is None:
+            raise InvalidArgument("instrument", f"no contract of {definition.instrument} is traded here")
+        old = self.runtimes.get(definition.name)
+        if old is not None and old.definition == definition:
+            return old, False
+        version = old.version + 1 if old is not None else 1
+        rt = Runtime(definition, version, contract, source, fmt, self.factory)
+        rt.updated_ns = now_ns
+        if old is not None:
+            self._carry(old, rt)
+            if old.status is Status.ACTIVE:
+                self._apply(old, (CancelOwn(entries_only=True),))
+            self._deactivate(old)
+            self._by_tag[old.tag] = old  # its remaining orders' fills still count
+        self.runtimes[rt.id] = rt
+        self._by_tag[rt.tag] = rt
+        self._events.append(StrategyVersion(rt.id, version, source, fmt, now_ns))
+        self._event(rt, "loaded", f"version {version} loaded ({definition.kind.value}, {contract.id}, {rt.account_id})")
+        self._dirty[rt.id] = None
+        if definition.enabled and not errors_of(self.validate(definition)):
+            self.activate(rt.id, now_ns)
+        return rt, True
+
+    @staticmethod
+    def _carry(old: Runtime, rt: Runtime) -> None:
+        rt.position, rt.cost, rt.realised = old.position, old.cost, old.realised
+        rt.day, rt.realised_today = old.day, old.realised_today
+        rt.trades_today, rt.trades = old.trades_today, old.trades
+        rt.errors = old.errors
+
+    def get(self, strategy_id: str) -> Runtime:
+        rt = self.runtimes.get(strategy_id)
+        if rt is None:
+            raise NotFound("strategy_id", f"no strategy {strategy_id!r}")
+        return rt
+
+    def activate(self, strategy_id: str, now_ns: int) -> Runtime:
+        self.now_ns = now_ns
+        rt = self.get(strategy_id)
+        if rt.status is Status.ACTIVE:
+            return rt
+        errors = errors_of(self.validate(rt.definition))
+        if errors:
+            raise FailedPrecondition("; ".join(str(f) for f in errors))
+        view = self.view
+        if view is not None and rt.account_id not in {a.account_id for a in view.accounts()}:
+            raise FailedPrecondition(f"account {rt.account_id!r} does not exist")
+        rt.status = Status.ACTIVE
+        rt.updated_ns = now_ns
+        self._start(rt)
+        self._event(rt, "activated", f"version {rt.version} active on {rt.account_id}")
+        return rt
+
+    def deactivate(self, strategy_id: str, now_ns: int) -> Runtime:
+        """No new entries; its unfilled entries are cancelled, positions keep their brackets."""
+        self.now_ns = now_ns
+        rt = self.get(strategy_id)
+        if rt.status is Status.INACTIVE:
+            return rt
+        self._apply(rt, (CancelOwn(entries_only=True),))
+        self._deactivate(rt)
+        rt.status = Status.INACTIVE
+        self._event(rt, "deactivated", "no new entries; unfilled entries cancelled")
+        return rt
+
+    def emergency_stop(self, strategy_id: str, now_ns: int) -> Runtime:
+        """Cancel every order of the strategy and close its position at market, now; it stays stopped."""
+        self.now_ns = now_ns
+        rt = self.get(strategy_id)
+        self._apply(rt, (CloseOwn(),))
+        self._deactivate(rt)
+        rt.status = Status.STOPPED
+        self._event(rt, "emergency_stop", "orders cancelled, position closed")
+        return rt
+
+    def restore_strategy(
+        self, definition: StrategyDefinition, version: int, source: str, fmt: str, record: StrategyRecord | None
+    ) -> Runtime:
+        """Put a stored strategy back at start (no events): active ones continue on the next tick."""
+        contract = resolve_contract(definition.instrument, self.contracts.values())
+        if contract is None:
+            raise InvalidArgument("instrument", f"no contract of {definition.instrument} is traded here")
+        rt = Runtime(definition, version, contract, source, fmt, self.factory)
+        if record is not None:
+            rt.restore_record(record)
+        self.runtimes[rt.id] = rt
+        self._by_tag[rt.tag] = rt
+        for older in range(1, version):
+            self._by_tag.setdefault(f"{TAG_PREFIX}{rt.id}@{older}", rt)
+        return rt
+
+    def start_restored(self, now_ns: int) -> None:
+        self.now_ns = now_ns
+        for rt in self.runtimes.values():
+            if rt.status is Status.ACTIVE:
+                self._start(rt)
+
+    def _start(self, rt: Runtime) -> None:
+        for operand in rt.strategy.required():
+            assert isinstance(operand, IndicatorOperand)
+            series = self.series_for(rt.contract.id, operand.timeframe, create=True)
+            assert series is not None
+            series.require(operand)
+        for tf in Timeframe:
+            self.series_for(rt.contract.id, tf, create=True)
+        self._active.setdefault(rt.contract.id, []).append(rt)
+        self._call(rt, rt.strategy.start)
+        self._dirty[rt.id] = None
+        self._refresh()
+
+    def _deactivate(self, rt: Runtime) -> None:
+        active = self._active.get(rt.contract.id, [])
+        if rt in active:
+            active.remove(rt)
+        self._refresh()
+        self._dirty[rt.id] = None
+
+    # -- series ---------------------------------------------------------------------------------------------
+
+    def series_for(self, contract_id: str, timeframe: Timeframe, create: bool = False) -> Series | None:
+        key = (contract_id, timeframe)
+        series = self._series.get(key)
+        if series is None and create:
+            contract = self.contracts[contract_id]
+            series = self._series[key] = Series(contract.spec.tick_size)
+            for candle in self.history.recent(contract_id, timeframe, WARM_CANDLES):
+                series.push(candle)
+        return series
+
+    # -- StrategyStage --------------------------------------------------------------------------------------
+
+    def next_timer_ns(self) -> int:
+        return self._next
+
+    def wants_ticks(self, contract_id: str) -> bool:
+        return contract_id in self._tick_contracts
+
+    def on_candles(self, closed: Sequence[Candle], now_ns: int) -> None:
+        self.now_ns = now_ns
+        touched: dict[str, list[Candle]] = {}
+        series = self._series
+        for candle in closed:
+            s = series.get((candle.contract_id, candle.timeframe))
+            if s is not None and candle.closed and s.push(candle):
+                touched.setdefault(candle.contract_id, []).append(candle)
+        for contract_id, candles in touched.items():
+            for rt in tuple(self._active.get(contract_id, ())):
+                self._call(rt, rt.strategy.on_candles, candles)
+        self._finish()
+
+    def on_tick(self, tick: Tick) -> None:
+        self.now_ns = tick.ts_event
+        for rt in tuple(self._active.get(tick.contract_id, ())):
+            if rt.strategy.wants_ticks:
+                self._call(rt, rt.strategy.on_tick, tick)
+        self._finish()
+
+    def on_time(self, now_ns: int) -> None:
+        self.now_ns = now_ns
+        for _ in range(TIMER_ROUNDS):
+            due = [rt for rts in self._active.values() for rt in rts if rt.strategy.next_timer_ns <= now_ns]
+            if not due:
+                break
+            for rt in due:
+                self._call(rt, rt.strategy.on_timer)
+        self._finish()
+
+    def on_execution(self, step: ExecutionStep, view: ExecutionView) -> None:
+        self.view = view
+        by_tag = self._by_tag
+        if not by_tag:
+            return
+        for event in step.events:
+            if type(event) is OrderFilled:
+                fill = event.fill
+                order = view.order(fill.order_id)
+                rt = by_tag.get(order.tag)
+                if rt is None:
+                    continue
+                rt.on_fill(fill, order)
+                rt.updated_ns = step.ts_ns
+                self._dirty[rt.id] = None
+                self._check_loss(rt)
+
+    def _check_loss(self, rt: Runtime) -> None:
+        limit = rt.definition.limits.daily_loss
+        if limit is None or rt.loss_hit or rt.realised_today > -limit:
+            return
+        rt.loss_hit = True
+        self._event(rt, "daily_loss", f"realised {_money(rt.realised_today)} today reached the limit {limit}")
+        if rt.status is Status.ACTIVE:
+            self._apply(rt, (CancelOwn(entries_only=True),))
+            self._next = 0  # run the cancels on the next call
+
+    def take_commands(self) -> Sequence[tuple[str, ExecutionCommand]]:
+        commands, self._commands = self._commands, []
+        if self._next == 0:
+            self._refresh()
+        return commands
+
+    def command_result(
+        self, strategy_id: str, command: ExecutionCommand, step: ExecutionStep | None, refusal: str
+    ) -> None:
+        if not refusal or isinstance(command, CancelOrder):
+            return  # a cancel of an order already gone changes nothing
+        rt = self.runtimes.get(strategy_id)
+        if rt is not None:
+            self._event(rt, "refused", f"{type(command).__name__} refused: {refusal}")
+
+    def take_events(self) -> Sequence[object]:
+        for strategy_id in self._dirty:
+            rt = self.runtimes.get(strategy_id)
+            if rt is not None:
+                self._events.append(rt.record())
+        self._dirty.clear()
+        events, self._events = self._events, []
+        return events
+
+    def accounts(self, contract_id: str) -> tuple[AccountId, ...]:
+        if self._failed:
+            failed, self._failed = tuple(dict.fromkeys(self._failed)), []
+            return failed
+        rts = self._active.get(contract_id, ()) if contract_id else [r for v in self._active.values() for r in v]
+        return tuple(dict.fromkeys(rt.account_id for rt in rts))
+
+    def snapshot(self) -> object:
+        saved = {
+            sid: (copy.copy(rt), rt.strategy.state(), rt.strategy.next_timer_ns, rt.strategy.wants_ticks)
+            for sid, rt in self.runtimes.items()
+        }
+        actives = {cid: list(rts) for cid, rts in self._active.items()}
+        return saved, actives, list(self._commands), list(self._events), dict(self._dirty)
+
+    def restore(self, point: object) -> None:
+        assert isinstance(point, tuple)
+        saved, actives, self._commands, self._events, self._dirty = point
+        self.runtimes = {}
+        for sid, (rt, state, timer, ticks) in saved.items():
+            rt.strategy.restore(state)
+            rt.strategy.next_timer_ns, rt.strategy.wants_ticks = timer, ticks
+            self.runtimes[sid] = rt
+        by_id = self.runtimes
+        self._active = {cid: [by_id.get(r.id, r) for r in rts] for cid, rts in actives.items()}
+        self._by_tag = {tag: by_id.get(rt.id, rt) if rt.tag == tag else rt for tag, rt in self._by_tag.items()}
+        self._refresh()
+
+    # -- calls and actions ----------------------------------------------------------------------------------
+
+    def _call(self, rt: Runtime, fn: Callable[..., Sequence[Action]], *args: object) -> None:
+        if rt.status is not Status.ACTIVE:
+            return
+        try:
+            actions = fn(*args, _Context(self, rt))
+        except Exception as exc:
+            self._fail(rt, exc)
+            return
+        if actions:
+            self._apply(rt, actions)
+
+    def _fail(self, rt: Runtime, exc: Exception) -> None:
+        rt.errors += 1
+        rt.last_error = f"{type(exc).__name__}: {exc}"[:500]
+        rt.status = Status.FAILED
+        rt.updated_ns = self.now_ns
+        self.failures += 1
+        self._deactivate(rt)
+        self._event(rt, "failed", f"{rt.last_error}; account {rt.account_id} held until an operator resumes it")
+        self._failed.append(rt.account_id)
+        self._failure = StrategyFailed(f"strategy {rt.id}@{rt.version} failed: {rt.last_error}")
+        self._failure.__cause__ = exc
+
+    def _finish(self) -> None:
+        self._refresh()
+        failure, self._failure = self._failure, None
+        if failure is not None:
+            raise failure
+
+    def _refresh(self) -> None:
+        nxt = NEVER
+        ticks: set[str] = set()
+        for contract_id, rts in self._active.items():
+            for rt in rts:
+                strategy = rt.strategy
+                if strategy.next_timer_ns < nxt:
+                    nxt = strategy.next_timer_ns
+                if strategy.wants_ticks:
+                    ticks.add(contract_id)
+        if self._commands:
+            nxt = 0
+        self._next = nxt
+        self._tick_contracts = ticks
+
+    def _apply(self, rt: Runtime, actions: Sequence[Action]) -> None:
+        rt.updated_ns = self.now_ns
+        self._dirty[rt.id] = None
+        for action in actions:
+            if isinstance(action, Note):
+                self._event(rt, action.kind, action.message)
+            elif isinstance(action, Place):
+                self._commands.append((rt.id, self._stamped(rt, action.command)))
+            elif isinstance(action, CancelOwn):
+                for order in self.own_orders(rt):
+                    if not action.entries_only or order.role in _ENTRY_ROLES:
+                        self._commands.append((rt.id, CancelOrder(order.account_id, order.order_id)))
+            elif isinstance(action, CloseOwn):
+                for order in self.own_orders(rt):
+                    self._commands.append((rt.id, CancelOrder(order.account_id, order.order_id)))
+                if rt.position:
+                    side = OrderSide.SELL if rt.position > 0 else OrderSide.BUY
+                    close = SubmitOrder(
+                        rt.account_id, rt.contract.id, side, abs(rt.position), OrderType.MARKET,
+                        TimeInForce.DAY, tag=rt.tag, reduce_only=True,
+                    )  # fmt: skip
+                    self._commands.append((rt.id, close))
+        if self._commands:
+            self._next = 0
+
+    def _stamped(
+        self, rt: Runtime, command: SubmitOrder | SubmitBracket | SubmitBracketBatch
+    ) -> SubmitOrder | SubmitBracket | SubmitBracketBatch:
+        """The strategy trades only its own account and contract, under its own tag."""
+        if isinstance(command, SubmitBracketBatch):
+            brackets = command.brackets
+            return SubmitBracketBatch(
+                tuple(replace(b, account_id=rt.account_id, contract_id=rt.contract.id, tag=rt.tag) for b in brackets)
+            )
+        return replace(command, account_id=rt.account_id, contract_id=rt.contract.id, tag=rt.tag)
+
+    def own_orders(self, rt: Runtime) -> tuple[Order, ...]:
+        view = self.view
+        if view is None:
+            return ()
+        try:
+            orders = view.open_orders(rt.account_id, rt.contract.id)
+        except Exception:  # the account is gone: nothing of the strategy's is open
+            return ()
+        return tuple(o for o in orders if o.tag.startswith(f"{TAG_PREFIX}{rt.id}@"))
+
+    def _event(self, rt: Runtime, kind: str, message: str) -> None:
+        self._events.append(StrategyEvent(rt.id, rt.version, self.now_ns, kind, message))
+
+    # -- status ---------------------------------------------------------------------------------------------
+
+    def records(self) -> list[StrategyRecord]:
+        return [rt.record() for rt in self.runtimes.values()]
+
+    def strategies(self) -> Mapping[str, Runtime]:
+        return self.runtimes
