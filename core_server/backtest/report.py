@@ -16,6 +16,8 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 from typing import Any
 
+from core_server.analytics.facts import facts_of
+from core_server.analytics.statistics import compute_statistics
 from core_server.backtest.config import BacktestConfig
 from core_server.backtest.recorder import BacktestRecord
 from core_server.calendar.trading_day import trading_day_of
@@ -129,44 +131,54 @@ def trade_row(trip: RoundTrip, contracts: dict[str, Contract]) -> dict[str, str]
     }
 
 
+def _cents(value: Fraction | Decimal | None) -> str:
+    if value is None:
+        return ""
+    exact = Decimal(value.numerator) / Decimal(value.denominator) if isinstance(value, Fraction) else value
+    return money(exact)
+
+
 def summary(trips: list[RoundTrip], balance: Decimal) -> dict[str, str]:
-    """The headline statistics of the closed trades (SPEC §8 figures the report needs)."""
-    nets = [t.net for t in trips]
-    wins = [n for n in nets if n > 0]
-    losses = [n for n in nets if n < 0]
-    rs = [t.result_r for t in trips if t.result_r is not None]
-    gross_win, gross_loss = sum(wins, Decimal(0)), -sum(losses, Decimal(0))
-    net = sum(nets, Decimal(0))
-    equity, peak, max_dd = balance, balance, Decimal(0)
-    for n in nets:
-        equity += n
-        peak = max(peak, equity)
-        max_dd = max(max_dd, peak - equity)
-    streak_w = streak_l = best_w = best_l = 0
-    for n in nets:
-        streak_w, streak_l = (streak_w + 1, 0) if n > 0 else (0, streak_l + 1) if n < 0 else (0, 0)
-        best_w, best_l = max(best_w, streak_w), max(best_l, streak_l)
-    count = len(trips)
+    """The statistics of SPEC §8 over the closed trades, from analytics.statistics (the one implementation the
+    AnalyticsService uses too), as exact decimal strings ("" where a figure does not exist)."""
+    stats = compute_statistics([facts_of(t) for t in trips], starting_balance=balance)
+    dd = stats.max_drawdown
+
+    def opt(value: Decimal | None) -> str:
+        return "" if value is None else str(value)
+
     return {
-        "trades": str(count),
-        "wins": str(len(wins)),
-        "losses": str(len(losses)),
-        "win_rate": ratio(Fraction(len(wins), count)) if count else "",
-        "gross": money(sum((t.gross for t in trips), Decimal(0))),
-        "commissions": money(sum((t.commissions for t in trips), Decimal(0))),
-        "net": money(net),
-        "average_win": money(gross_win / len(wins)) if wins else "",
-        "average_loss": money(-gross_loss / len(losses)) if losses else "",
-        "largest_win": money(max(wins)) if wins else "",
-        "largest_loss": money(min(losses)) if losses else "",
-        "profit_factor": ratio(gross_win / gross_loss) if gross_loss else "",
-        "expectancy": money(net / count) if count else "",
-        "expectancy_r": ratio(sum(rs, Fraction(0)) / len(rs)) if rs else "",
-        "max_drawdown": money(max_dd),
-        "max_consecutive_wins": str(best_w),
-        "max_consecutive_losses": str(best_l),
+        "trades": str(stats.trades),
+        "wins": str(stats.wins),
+        "losses": str(stats.losses),
+        "scratches": str(stats.scratches),
+        "win_rate": ratio(stats.win_rate),
+        "gross": money(stats.gross_pnl),
+        "commissions": money(stats.commissions),
+        "slippage": money(stats.slippage),
+        "net": money(stats.net_pnl),
+        "average_win": _cents(stats.average_win),
+        "average_loss": _cents(stats.average_loss),
+        "largest_win": _cents(stats.largest_win),
+        "largest_loss": _cents(stats.largest_loss),
+        "profit_factor": ratio(stats.profit_factor),
+        "payoff_ratio": ratio(stats.payoff_ratio),
+        "expectancy": _cents(stats.expectancy),
+        "expectancy_r": ratio(stats.expectancy_r),
+        "sqn": opt(stats.sqn),
+        "max_drawdown": money(dd.amount),
+        "max_drawdown_percent": ratio(dd.percent * 100 if dd.percent is not None else None),
+        "sharpe": opt(stats.sharpe),
+        "sortino": opt(stats.sortino),
+        "trading_days": str(stats.trading_days),
+        "winning_days": str(stats.winning_days),
+        "losing_days": str(stats.losing_days),
+        "longest_win_streak": str(stats.longest_win_streak),
+        "longest_loss_streak": str(stats.longest_loss_streak),
+        "average_mfe_r": ratio(stats.average_mfe_r),
+        "average_mae_r": ratio(stats.average_mae_r),
         "starting_balance": money(balance),
-        "ending_balance": money(balance + net),
+        "ending_balance": money(balance + stats.net_pnl),
     }
 
 

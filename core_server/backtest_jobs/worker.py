@@ -39,9 +39,11 @@ def run_backtest(
 ) -> tuple[dict[str, Any], str]:
     """The report (as values and as JSON text) of one run; `source_for(config)` gives its ticks."""
     config = settings.config()
-    stage, info = strategy_stage(settings, config)
+    stage, info, setup = strategy_stage(settings, config)
     info = RunInfo(info.strategy, info.strategy_version, code_version())
-    record = Backtest(config, strategies=stage).run(source_for(config), progress=progress)
+    backtest = Backtest(config, strategies=stage)
+    setup(backtest)
+    record = backtest.run(source_for(config), progress=progress)
     report = build_report(config, record, info)
     return report, to_json(report)
 

@@ -16,7 +16,7 @@ from core_server.app import RunningServer
 from core_server.backtest.source import TickList
 from core_server.backtest_jobs.settings import RunSettings
 from core_server.backtest_jobs.worker import run_backtest
-from core_server.model.market_data import Quote, Tick, Trade
+from core_server.model.market_data import Tick
 from core_server.storage.ticks import TickRepository, tick_row
 from tests.kit.feeds import ES, quote, trade
 from tests.kit.time import ct
@@ -128,6 +128,16 @@ async def test_cancel_a_queued_run_and_a_sweep_sorted_by_a_figure(stub: pb_grpc.
         ({"preset": "nope"}, grpc.StatusCode.INVALID_ARGUMENT, "settings.preset"),
         ({"slippage_ticks": -1}, grpc.StatusCode.INVALID_ARGUMENT, "settings.slippage_ticks"),
         ({"symbol": "ZZ"}, grpc.StatusCode.INVALID_ARGUMENT, "settings.symbol"),
+        (
+            {"strategy": "", "params": {}, "definition": "name = 1"},
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "settings.definition",
+        ),
+        (
+            {"strategy": "first-hour-breakout", "params": {"offsets": "9,x"}},
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "settings.params.offsets",
+        ),
     ],
 )
 async def test_bad_settings_are_refused_naming_the_field(
@@ -138,7 +148,7 @@ async def test_bad_settings_are_refused_naming_the_field(
     for name, value in change.items():
         if name == "params":
             settings.params.clear()
-            settings.params.update(value)  # type: ignore[arg-type]
+            settings.params.update(value)  # type: ignore[call-overload]
         else:
             setattr(settings, name, value)
     async with grpc.aio.insecure_channel(running_server.address) as channel:
@@ -151,4 +161,3 @@ async def test_bad_settings_are_refused_naming_the_field(
     await asyncio.sleep(0)
 
 
-_ = (Quote, Trade)
