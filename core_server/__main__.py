@@ -1,9 +1,9 @@
-"""`python -m core_server`: run the Vigil server until SIGINT or SIGTERM."""
+"""`python -m core_server` / `vigil-server`: run the Vigil server until SIGINT or SIGTERM (core_server.shutdown);
+`config check` checks the configuration (core_server.config_check)."""
 
 from __future__ import annotations
 
 import asyncio
-import signal
 import sys
 
 import structlog
@@ -13,9 +13,13 @@ from core_server.app import start
 from core_server.config import Config, ConfigError
 from core_server.log_config import configure_logging
 from core_server.runtime import tune_after_start
+from core_server.shutdown import ShutdownSignals, stop_within
 from core_server.storage.database import StoreUnreachable
 
 log = structlog.get_logger("core_server")
+
+USAGE = """usage: vigil-server [serve]        run the server (python -m core_server)
+       vigil-server config check print the effective configuration (secrets masked) and every problem"""
 
 
 async def serve(config: Config) -> int:
@@ -29,19 +33,25 @@ async def serve(config: Config) -> int:
         print(f"vigil: configuration error: {exc}", file=sys.stderr)
         return 2
     tune_after_start()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+    signals = ShutdownSignals()
+    signals.install(asyncio.get_running_loop())
     print(
         f"Vigil is serving on {running.address} (feed: {running.feed_plan.feed.name}); Ctrl-C to stop.", file=sys.stderr
     )
-    await stop.wait()
-    await running.stop()
-    return 0
+    await signals.requested.wait()
+    print("vigil: stopping (a second Ctrl-C or SIGTERM exits at once)", file=sys.stderr, flush=True)
+    return await stop_within(running.stop, config.shutdown_timeout_s, on_timeout=running.stop_embedded)
 
 
 def main() -> None:
+    command = sys.argv[1:]
+    if command[:2] == ["config", "check"]:
+        from core_server.config_check import check
+
+        sys.exit(check())
+    if command and command != ["serve"]:
+        print(USAGE, file=sys.stderr)
+        sys.exit(2 if command[0] not in ("-h", "--help", "help") else 0)
     try:
         config = Config.from_env()
     except ConfigError as exc:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
@@ -50,6 +50,8 @@ from core_server.live.signal_desk import SignalDesk
 from core_server.live.trade_desk import TradeDesk
 from core_server.market_data.candle_writer import CandleWriter
 from core_server.market_data.engine import CLOSE_GRACE_NS, MarketDataEngine
+from core_server.metrics.registry import ServerMetrics
+from core_server.metrics.wiring import MetricsService, server_sources
 from core_server.model.clock import NS_PER_MS, Clock, LiveClock
 from core_server.model.errors import InvalidArgument, Unavailable
 from core_server.model.instruments import Contract
@@ -97,6 +99,7 @@ class RunningServer:
     risk: RiskDesk
     trades: TradeDesk
     signals: SignalDesk
+    metrics: MetricsService | None = None
     feed_tasks: list[asyncio.Task[None]] = field(default_factory=list)
     service_tasks: list[asyncio.Task[None]] = field(default_factory=list)
     stopped: bool = False
@@ -116,27 +119,42 @@ class RunningServer:
         return f"{host}:{self.port}"
 
     async def stop(self) -> None:
+        """Stop accepting calls, let calls in flight finish (a short grace), drain every writer in order, close the
+        store. A step that fails is logged and the next one still runs (core_server.shutdown bounds the whole)."""
         if self.stopped:
             return
         self.stopped = True
         log.info("server.stopping")
-        await self.grpc.not_serving()
+        await _step("grpc.not_serving", self.grpc.not_serving())
         await _cancel(self.feed_tasks)
-        await self.grpc.server.stop(SHUTDOWN_GRACE_S)
+        await _step("grpc.stop", self.grpc.server.stop(SHUTDOWN_GRACE_S))
+        if self.metrics is not None:
+            await _step("metrics.stop", self.metrics.stop())
         await _cancel(self.service_tasks)
         if self.backtests is not None:
-            await self.backtests.close()
-        await self.shell.writer.stop()  # every decision the kernel made, in order
+            await _step("backtests.stop", self.backtests.close())
+        await _step("journal.drain", self.shell.writer.stop())  # every decision the kernel made, in order
         self.bus.close_all()
         # A candle still forming at shutdown will never see the rest of its bucket from this run: store it
         # incomplete (a restart continues it, still incomplete).
         self.candle_writer.put([c._replace(complete=False) for c in self.kernel.market.forming_candles()])
-        await self.candle_writer.flush()
-        await self.tick_writer.close()
-        await self.pool.close()  # type: ignore[attr-defined]
-        if self.embedded is not None:
-            await self.embedded.stop()
+        await _step("candles.drain", self.candle_writer.flush())
+        await _step("ticks.drain", self.tick_writer.close())
+        await _step("store.close", self.pool.close())  # type: ignore[attr-defined]
+        await self.stop_embedded()
         log.info("server.stopped")
+
+    async def stop_embedded(self) -> None:
+        """Stop the embedded PostgreSQL (also what a shutdown that ran out of time still does)."""
+        if self.embedded is not None:
+            await _step("store.embedded_stop", self.embedded.stop())
+
+
+async def _step(name: str, step: Awaitable[object]) -> None:
+    try:
+        await step
+    except Exception:
+        log.exception("server.stop_step_failed", step=name)
 
 
 async def _cancel(tasks: Sequence[asyncio.Task[None]]) -> None:
@@ -178,9 +196,8 @@ def kernel_settings(
         break_even_trigger_r=config.break_even_r,
         break_even_offset_ticks=config.break_even_offset_ticks,
     )
-    name = config.env.get("VIGIL_RISK_PRESET", "").strip()
     try:
-        default = preset(name) if name else None
+        default = preset(config.risk_preset) if config.risk_preset else None
     except InvalidArgument as exc:
         raise ConfigError("VIGIL_RISK_PRESET", exc.reason) from None
     if signal_settings is None and config.signal_approval == "manual":
@@ -310,6 +327,9 @@ async def _assemble(
             f"listening on {config.listen} (not loopback) needs a key: set VIGIL_API_KEYS, create named keys "
             "(vigil keys create) while listening on 127.0.0.1, or listen on 127.0.0.1",
         )
+    metrics = MetricsService(ServerMetrics())
+    sources = server_sources(shell, market, tick_writer, candle_writer, core.risk, bus)
+    await metrics.start(config.metrics_listen, sources, bus)
     backtests = BacktestJobs(BacktestRepository(pool), dsn, clock, workers=workers_from_env(config.env))
     await backtests.recover()
     grpc_server = build_grpc_server(
@@ -327,13 +347,14 @@ async def _assemble(
         analytics=AnalyticsServicer(
             AnalyticsDesk(shell, AnalyticsRepository(pool), core.trades, core.execution, load_trading_calendar())
         ),
+        metrics=metrics.metrics,
     )
     await grpc_server.server.start()
     await grpc_server.serving()
     market.add_feed_state_listener(grpc_server.feed_states_changed)
     running = RunningServer(
         config, grpc_server, market, shell, bus, plan, tick_writer, candle_writer, pool, embedded,
-        core.execution, core.risk, core.trades, core.signals, backtests=backtests,
+        core.execution, core.risk, core.trades, core.signals, metrics, backtests=backtests,
     )  # fmt: skip
     running.service_tasks = [
         asyncio.create_task(tick_writer.run(), name="tick-writer"),

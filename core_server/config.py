@@ -1,17 +1,25 @@
-"""Server configuration from the environment, validated once at start."""
+"""Server configuration: one settings model (Config) from the environment and an optional TOML file
+(VIGIL_CONFIG_FILE), validated once at start with every problem reported at once.
+
+Precedence: an environment variable wins over the file, the file over the default. `python -m core_server config
+check` prints the effective configuration with secrets masked (core_server.config_check).
+"""
 
 from __future__ import annotations
 
 import ipaddress
 import os
-from collections.abc import Mapping
+import tomllib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import TypeVar
 
 from core_server.model.decimal_text import parse_decimal
 from core_server.model.errors import InvalidArgument
 from core_server.model.instruments import INSTRUMENTS
+from core_server.risk.presets import preset
 
 FEED_KINDS = ("simulated", "replay", "tradovate", "projectx", "trade_manager")
 QUOTE_PRICES = ("mid", "bid", "ask")
@@ -26,6 +34,132 @@ class ConfigError(Exception):
     def __init__(self, variable: str, reason: str) -> None:
         super().__init__(f"{variable}: {reason}")
         self.variable = variable
+        self.reason = reason
+
+
+class ConfigProblems(ConfigError):
+    """Several problems at once; `variable` names the first, `problems` holds them all."""
+
+    def __init__(self, problems: list[ConfigError]) -> None:
+        first = problems[0]
+        super().__init__(first.variable, first.reason)
+        self.problems = problems
+        self.args = ("; ".join(str(p) for p in problems),)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+T = TypeVar("T")
+CONFIG_FILE_ENV = "VIGIL_CONFIG_FILE"
+# Settings a TOML file may name without the VIGIL_ prefix (those with another prefix keep theirs).
+OTHER_PREFIXES = ("DATABASE_URL", "TRADOVATE_", "PROJECTX_", "TRADE_MANAGER_")
+
+
+def _variable_of(key: str) -> str:
+    """A TOML key as its environment variable: `feed` -> VIGIL_FEED, `paper_seed` -> VIGIL_PAPER_SEED,
+    `database_url` -> DATABASE_URL, `tradovate_username` -> TRADOVATE_USERNAME; `VIGIL_FEED` stays."""
+    name = key.strip().upper().replace("-", "_").replace(".", "_")
+    if name.startswith("VIGIL_") or name.startswith(OTHER_PREFIXES):
+        return name
+    return "VIGIL_" + name
+
+
+def _text_of(value: object) -> str:
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, list | tuple):
+        return ",".join(_text_of(v) for v in value)
+    return str(value)
+
+
+def _flatten(table: Mapping[str, object], prefix: str = "") -> dict[str, str]:
+    """Tables nest by prefix: [paper] seed = 3 is VIGIL_PAPER_SEED."""
+    out: dict[str, str] = {}
+    for key, value in table.items():
+        if isinstance(value, dict):
+            out.update(_flatten(value, f"{prefix}{key}_"))
+        else:
+            out[_variable_of(prefix + key)] = _text_of(value)
+    return out
+
+
+def settings_env(env: Mapping[str, str] | None = None) -> tuple[dict[str, str], dict[str, str]]:
+    """The environment with VIGIL_CONFIG_FILE's settings beneath it, and where each value came from ("env" or
+    the file's path). Raises ConfigError naming VIGIL_CONFIG_FILE when the file cannot be read or parsed."""
+    env = os.environ if env is None else env
+    values = dict(env)
+    origins = dict.fromkeys(values, "env")
+    path_text = values.get(CONFIG_FILE_ENV, "").strip()
+    if not path_text:
+        return values, origins
+    path = Path(path_text).expanduser()
+    try:
+        table = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(CONFIG_FILE_ENV, f"cannot read {path}: {exc.strerror}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(CONFIG_FILE_ENV, f"{path} is not valid TOML: {exc}") from None
+    for name, text in _flatten(table).items():
+        if name not in values:
+            values[name] = text
+            origins[name] = str(path)
+    return values, origins
+
+
+class _Reads(dict[str, str]):
+    """Settings that remember which names were asked for."""
+
+    def __init__(self, values: Mapping[str, str]) -> None:
+        super().__init__(values)
+        self.read: set[str] = set()
+
+    def get(self, key: str, default: str | None = None) -> str | None:  # type: ignore[override]
+        self.read.add(key)
+        return super().get(key, default)
+
+
+def unknown_file_settings(
+    values: Mapping[str, str], origins: Mapping[str, str], parse: Callable[[Mapping[str, str]], object]
+) -> list[ConfigError]:
+    """VIGIL_ settings from the file that `parse` never reads (a typo would otherwise be ignored silently)."""
+    from_file = [name for name, origin in origins.items() if origin != "env" and name.startswith("VIGIL_")]
+    if not from_file:
+        return []
+    reads = _Reads(values)
+    try:
+        parse(reads)
+    except ConfigError:
+        return []  # the parse stopped part way: fix the problems reported first, then unknown names show
+    return [
+        ConfigError(name, f"unknown setting in {origins[name]}") for name in sorted(from_file) if name not in reads.read
+    ]
+
+
+def collect_problems(
+    parse: Callable[[Mapping[str, str]], T], env: Mapping[str, str], *, limit: int = 100
+) -> tuple[list[ConfigError], T | None]:
+    """Every problem `parse` finds, not only the first: after each one the variable it names is set aside (its
+    default applies) or, when it was missing, given a stand-in, and the settings are checked again. Also returns
+    what `parse` made of the settings with the problems set aside (None when that never succeeded)."""
+    shadow = dict(env)
+    problems: list[ConfigError] = []
+    seen: set[str] = set()
+    while len(problems) < limit:
+        try:
+            return problems, parse(shadow)
+        except ConfigProblems as many:
+            return problems + many.problems, None
+        except ConfigError as exc:
+            problems.append(exc)
+            if exc.variable in seen:
+                return problems, None
+            seen.add(exc.variable)
+            if shadow.get(exc.variable, "").strip():
+                del shadow[exc.variable]
+            else:
+                shadow[exc.variable] = "set"
+    return problems, None
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,11 +183,14 @@ class Config:
     log_format: str = "auto"
     tick_buffer_max: int = 2_000_000
     forming_interval_ms: int = 250
+    metrics_listen: str = ""  # VIGIL_METRICS_LISTEN host:port of /metrics (Prometheus); empty: not served
+    shutdown_timeout_s: float = 30.0  # VIGIL_SHUTDOWN_TIMEOUT_S: the orderly stop's bound, then exit anyway
     signal_approval: str = "auto"  # auto: confirmed signals trade at once; manual: wait for ApproveSignal
     excursion_price: str = "last"  # MFE/MAE from the last trade, or bid for longs and ask for shorts
     break_even: bool = True
     break_even_r: Decimal = Decimal(1)  # exact: the MFE in R that moves the stop to entry
     break_even_offset_ticks: int = 0  # the break-even stop's distance from entry, in the trade's favour
+    risk_preset: str = ""  # VIGIL_RISK_PRESET: the rules of accounts without their own ('' = none)
     paper: PaperConfig = field(default_factory=lambda: PaperConfig())  # paper execution (VIGIL_PAPER_*)
     env: Mapping[str, str] = field(default_factory=dict, repr=False)  # for adapters' own settings
 
@@ -82,7 +219,18 @@ class Config:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
-        env = dict(os.environ if env is None else env)
+        """The settings from the environment (os.environ by default) over VIGIL_CONFIG_FILE. Raises ConfigError
+        (ConfigProblems when there are several) naming every variable that is wrong."""
+        values, origins = settings_env(env)
+        problems, config = collect_problems(cls.parse, values)
+        problems += unknown_file_settings(values, origins, cls.parse)
+        if problems or config is None:
+            raise problems[0] if len(problems) == 1 else ConfigProblems(problems)
+        return config
+
+    @classmethod
+    def parse(cls, env: Mapping[str, str]) -> Config:
+        """The settings from these values alone; raises ConfigError at the first problem."""
         get = env.get
         feed = get("VIGIL_FEED", "simulated").strip().lower()
         if feed not in FEED_KINDS:
@@ -110,6 +258,9 @@ class Config:
         listen = get("VIGIL_LISTEN", "127.0.0.1:50051").strip()
         if ":" not in listen:
             raise ConfigError("VIGIL_LISTEN", "use host:port, e.g. 127.0.0.1:50051")
+        metrics_listen = get("VIGIL_METRICS_LISTEN", "").strip()
+        if metrics_listen and not metrics_listen.rpartition(":")[2].isdigit():
+            raise ConfigError("VIGIL_METRICS_LISTEN", "use host:port, e.g. 127.0.0.1:9464")
         replay_file = get("VIGIL_REPLAY_FILE")
         if feed == "replay" and not replay_file and not get("VIGIL_REPLAY_FROM"):
             raise ConfigError(
@@ -135,15 +286,28 @@ class Config:
             log_format=get("VIGIL_LOG_FORMAT", "auto").strip().lower(),
             tick_buffer_max=_int(get, "VIGIL_TICK_BUFFER_MAX", 2_000_000),
             forming_interval_ms=_int(get, "VIGIL_FORMING_INTERVAL_MS", 250),
+            metrics_listen=metrics_listen,
+            shutdown_timeout_s=_number(get, "VIGIL_SHUTDOWN_TIMEOUT_S", 30.0, low=1.0, high=3600.0),
             excursion_price=excursion_price,
             break_even=SWITCHES[break_even],
             break_even_r=_positive_decimal(get, "VIGIL_BREAK_EVEN_R", Decimal(1)),
             break_even_offset_ticks=_int(get, "VIGIL_BREAK_EVEN_OFFSET_TICKS", 0),
             signal_approval=signal_approval,
             paper=_paper_config(get),
-            env=env,
+            risk_preset=_risk_preset(get("VIGIL_RISK_PRESET", "")),
+            env=dict(env),
         )
         return config  # a non-loopback listener with no key at all is refused at start (app), once keys are loaded
+
+
+def _risk_preset(raw: str) -> str:
+    name = raw.strip()
+    if not name:
+        return ""
+    try:
+        return preset(name).name
+    except InvalidArgument as exc:
+        raise ConfigError("VIGIL_RISK_PRESET", exc.reason) from None
 
 
 def _int(get: object, name: str, default: int) -> int:

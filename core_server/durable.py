@@ -45,6 +45,7 @@ class WriterStatus:
     last_written_ns: int
     dead_letters: int
     available: bool
+    errors: int = 0  # failed attempts since start
 
 
 class DurableWriter(Generic[T]):
@@ -75,6 +76,7 @@ class DurableWriter(Generic[T]):
         self._wake = asyncio.Event()
         self._written = 0
         self._failures = 0
+        self._errors = 0
         self._poison_attempts = 0
         self._last_error = ""
         self._last_error_ns = 0
@@ -99,7 +101,7 @@ class DurableWriter(Generic[T]):
     def status(self) -> WriterStatus:
         return WriterStatus(
             self.name, len(self._queue), self._written, self._failures, self._last_error, self._last_error_ns,
-            self._last_written_ns, len(self.dead_letters), self._available,
+            self._last_written_ns, len(self.dead_letters), self._available, self._errors,
         )  # fmt: skip
 
     # -- writing --------------------------------------------------------------------------------------------
@@ -184,6 +186,7 @@ class DurableWriter(Generic[T]):
     def _failed(self, exc: Exception) -> float | None:
         """The delay before the next attempt, or None when the head batch is to be written item by item."""
         self._failures += 1
+        self._errors += 1
         self._last_error = str(exc) or type(exc).__name__
         self._last_error_ns = self._clock.now_ns()
         if isinstance(exc, Unavailable):

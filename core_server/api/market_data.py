@@ -118,11 +118,16 @@ class MarketDataServicer(market_data_pb2_grpc.MarketDataServiceServicer):
         calendar: TradingCalendar,
     ) -> None:
         self._calendar = calendar
+        self._delivered: Callable[[int], None] | None = None
         self._clock = clock
         self._bus = bus
         self._engine = engine
         self._history = history
         self._store_status = store_status
+
+    def observe_delivery(self, delivered: Callable[[int], None]) -> None:
+        """Metrics: called with the age (ns) of each StreamQuotes batch's oldest tick as the batch goes out."""
+        self._delivered = delivered
 
     def _contract(self, symbol: str, field: str = "symbol") -> Contract:
         return parse_symbol(symbol, self._clock.now_ns(), field)
@@ -186,6 +191,8 @@ class MarketDataServicer(market_data_pb2_grpc.MarketDataServiceServicer):
                 batch = await subscription.next_batch(max_batch)
                 if not batch:
                     return
+                if self._delivered is not None:
+                    self._delivered(self._clock.now_ns() - batch[0].ts_init)
                 yield _quote_batch(batch, subscription.conflated + subscription.dropped)
         finally:
             subscription.close()

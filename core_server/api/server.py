@@ -23,9 +23,11 @@ from core_server.api.commissions import CommissionServicer
 from core_server.api.execution import ExecutionServicer
 from core_server.api.interceptors import AccessInterceptor, RequestContextInterceptor
 from core_server.api.market_data import MarketDataServicer
+from core_server.api.metrics_interceptor import MetricsInterceptor
 from core_server.api.risk import RiskServicer
 from core_server.api.signals import SignalServicer
 from core_server.api.trades import TradeServicer
+from core_server.metrics.registry import ServerMetrics
 from core_server.model.feed_status import FeedState
 from vigil.v1 import (
     access_pb2,
@@ -112,12 +114,16 @@ def build_grpc_server(
     analytics: AnalyticsServicer,
     commissions: CommissionServicer | None = None,
     open_mode: bool = False,
+    metrics: ServerMetrics | None = None,
 ) -> GrpcServer:
     """`open_mode`: no-key mode (calls without a key act as the local admin); see AccessInterceptor."""
     interceptors: list[grpc.aio.ServerInterceptor] = [
         RequestContextInterceptor(),
         AccessInterceptor(keys, open_mode=open_mode),
     ]
+    if metrics is not None:
+        interceptors.insert(0, MetricsInterceptor(metrics))  # outermost: refused calls count too
+        market_data.observe_delivery(metrics.delivered)
     server = grpc.aio.server(
         interceptors=interceptors,
         options=[("grpc.so_reuseport", 0), ("grpc.max_send_message_length", 16 * 1024 * 1024)],

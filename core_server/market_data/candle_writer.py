@@ -31,6 +31,10 @@ class CandleWriter:
         self.dropped = 0
         self.available = True
 
+    @property
+    def pending(self) -> int:
+        return len(self._pending)
+
     def put(self, candles: Sequence[Candle]) -> None:
         pending = self._pending
         for candle in candles:
