@@ -10,6 +10,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from clients.sdk.access_calls import AccessCalls
 from clients.sdk.analytics_calls import AnalyticsCalls
+from clients.sdk.backtest_calls import BacktestCalls
 from clients.sdk.commission_calls import CommissionCalls
 from clients.sdk.connection import StateCallback
 from clients.sdk.errors import NotFoundError
@@ -31,7 +32,15 @@ _SERVING = {
 
 
 class VigilClient(
-    MarketDataCalls, SignalCalls, ExecutionCalls, TradeCalls, RiskCalls, CommissionCalls, AccessCalls, AnalyticsCalls
+    MarketDataCalls,
+    SignalCalls,
+    ExecutionCalls,
+    TradeCalls,
+    RiskCalls,
+    CommissionCalls,
+    AccessCalls,
+    AnalyticsCalls,
+    BacktestCalls,
 ):
     """Async client for a Vigil server.
 

@@ -165,6 +165,7 @@ class BacktestJobs:
                         parsed = json.loads(report)
                         row.status, row.summary = "done", parsed["summary"]
                         row.ticks_done = max(row.ticks_done, int(parsed["data"]["ticks"]))
+                        row.ticks_total = max(row.ticks_total, row.ticks_done)
                         self._remember(row.run_id, parsed)
                     elif kind == "failed":
                         row.status, row.error = "failed", message[1]

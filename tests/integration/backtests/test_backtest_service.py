@@ -159,5 +159,3 @@ async def test_bad_settings_are_refused_naming_the_field(
         assert field in (error.value.details() or "")
         assert (await stub.ListBacktests(pb.ListBacktestsRequest())).runs == []
     await asyncio.sleep(0)
-
-
