@@ -8,20 +8,25 @@ six candle timeframes. Prints ticks/s of the driver's run (the ticks already in 
 
 from __future__ import annotations
 
+import asyncio
 import random
 import sys
 import time
 from datetime import date, datetime, timedelta
 from datetime import time as clock_time
 
+from bench.database import bench_database
 from bench.machine import pin_to_core
 from core_server.backtest.bracket_a_day import BracketADay
 from core_server.backtest.config import BacktestConfig, FillModel
 from core_server.backtest.driver import Backtest
 from core_server.backtest.source import TickList
+from core_server.backtest_jobs.store_source import StoreTicks
 from core_server.model.clock import ns_from_datetime
 from core_server.model.instruments import EXCHANGE_TZ, Contract
 from core_server.model.market_data import Aggressor, Quote, Tick, Trade
+from core_server.storage.database import connect_pool
+from core_server.storage.ticks import TickRepository, tick_row
 
 ES = Contract("ES", 2025, 12)
 FIRST_DAY = date(2025, 10, 6)  # a Monday
@@ -77,16 +82,40 @@ def run_once(ticks: list[Tick]) -> tuple[float, int]:
     return elapsed, len(record.closed_trips())
 
 
+async def _store_run(ticks: list[Tick]) -> tuple[float, int]:
+    """The same run reading its ticks from PostgreSQL (StoreTicks, as a backtest job does): loading included."""
+    async with bench_database() as dsn:
+        pool = await connect_pool(dsn)
+        try:
+            repo = TickRepository(pool)
+            for i in range(0, len(ticks), 100_000):
+                await repo.copy_ticks(f"bench-{i}", [tick_row(t) for t in ticks[i : i + 100_000]])
+        finally:
+            await pool.close()
+        cfg = config()
+        backtest = Backtest(cfg, strategies=BracketADay(cfg.account_id, ES.id, cfg.start_ns))
+        source = StoreTicks(dsn, [ES.id], cfg.start_ns, cfg.end_ns)
+        started = time.perf_counter()
+        record = await asyncio.to_thread(backtest.run, source)
+        return time.perf_counter() - started, record.ticks
+
+
 def main(argv: list[str] | None = None) -> None:
-    """`python -m bench.backtest [TICKS]`."""
+    """`python -m bench.backtest [TICKS] [--store]`: --store also runs it reading the ticks from PostgreSQL."""
+    argv = argv or []
     pin_to_core(0)
-    count = int(argv[0]) if argv else TICKS
+    numbers = [a for a in argv if a.isdigit()]
+    count = int(numbers[0]) if numbers else TICKS
     ticks = generate(count)
     best, trades = min(run_once(ticks) for _ in range(3))
     print(
         f"backtest: {count:,} ES ticks over {DAYS} days, bracket a day, 6 timeframes, excursions, risk "
         f"(topstep_50k): {count / best:,.0f} ticks/s ({best * 1e9 / count:.0f} ns/tick, {trades} trades; best of 3)"
     )
+    if "--store" in argv:
+        elapsed, done = asyncio.run(_store_run(ticks))
+        print(f"backtest from the store (StoreTicks: PostgreSQL read + driver, loading included): "
+              f"{done / elapsed:,.0f} ticks/s ({done:,} ticks in {elapsed:.2f} s)")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -27,7 +27,6 @@ from core_server.api.server import GrpcServer, build_grpc_server
 from core_server.api.signals import SignalServicer
 from core_server.api.trades import TradeServicer
 from core_server.backtest_jobs.jobs import BacktestJobs
-from core_server.backtest_jobs.settings import workers_from_env
 from core_server.bus import Bus
 from core_server.calendar.session_table import load_trading_calendar
 from core_server.config import Config, ConfigError
@@ -330,7 +329,7 @@ async def _assemble(
     metrics = MetricsService(ServerMetrics())
     sources = server_sources(shell, market, tick_writer, candle_writer, core.risk, bus)
     await metrics.start(config.metrics_listen, sources, bus)
-    backtests = BacktestJobs(BacktestRepository(pool), dsn, clock, workers=workers_from_env(config.env))
+    backtests = BacktestJobs(BacktestRepository(pool), dsn, clock, workers=config.backtest_workers)
     await backtests.recover()
     grpc_server = build_grpc_server(
         config.listen,

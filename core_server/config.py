@@ -192,6 +192,7 @@ class Config:
     break_even_offset_ticks: int = 0  # the break-even stop's distance from entry, in the trade's favour
     risk_preset: str = ""  # VIGIL_RISK_PRESET: the rules of accounts without their own ('' = none)
     paper: PaperConfig = field(default_factory=lambda: PaperConfig())  # paper execution (VIGIL_PAPER_*)
+    backtest_workers: int = 1  # VIGIL_BACKTEST_WORKERS: backtests running at once, each in its own process
     env: Mapping[str, str] = field(default_factory=dict, repr=False)  # for adapters' own settings
 
     @property
@@ -295,9 +296,17 @@ class Config:
             signal_approval=signal_approval,
             paper=_paper_config(get),
             risk_preset=_risk_preset(get("VIGIL_RISK_PRESET", "")),
+            backtest_workers=_backtest_workers(get),
             env=dict(env),
         )
         return config  # a non-loopback listener with no key at all is refused at start (app), once keys are loaded
+
+
+def _backtest_workers(get: object) -> int:
+    workers = _int(get, "VIGIL_BACKTEST_WORKERS", 1)
+    if not 1 <= workers <= 64:
+        raise ConfigError("VIGIL_BACKTEST_WORKERS", f"{workers} is outside 1..64")
+    return workers
 
 
 def _risk_preset(raw: str) -> str:

@@ -123,16 +123,3 @@ def _date(text: str, field_name: str) -> date:
 def _day_start(trade_date: date) -> int:
     return ns_from_datetime(datetime.combine(trade_date - timedelta(days=1), DAY_START, tzinfo=EXCHANGE_TZ))
 
-
-def workers_from_env(env: dict[str, str] | Any) -> int:
-    """VIGIL_BACKTEST_WORKERS: how many backtests run at once, each in its own process (default 1)."""
-    from core_server.config import ConfigError
-
-    raw = str(env.get("VIGIL_BACKTEST_WORKERS", "") or "1").strip()
-    try:
-        workers = int(raw)
-    except ValueError:
-        raise ConfigError("VIGIL_BACKTEST_WORKERS", f"{raw!r} is not a whole number") from None
-    if not 1 <= workers <= 64:
-        raise ConfigError("VIGIL_BACKTEST_WORKERS", f"{workers} is outside 1..64")
-    return workers
