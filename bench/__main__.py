@@ -17,6 +17,7 @@ BENCHMARKS = (
     "execution",
     "risk",
     "kernel",
+    "access",
     "backtest",
     "sweep",
 )

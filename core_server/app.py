@@ -15,6 +15,7 @@ import asyncpg
 import structlog
 
 from core_server.access.keyring import KeyRing
+from core_server.access.rate import RateLimiter
 from core_server.api.access_service import AccessServicer
 from core_server.api.accounts import AccountResolver
 from core_server.api.analytics import AnalyticsServicer
@@ -23,7 +24,7 @@ from core_server.api.commissions import CommissionServicer
 from core_server.api.execution import ExecutionServicer
 from core_server.api.market_data import MarketDataServicer
 from core_server.api.risk import RiskServicer
-from core_server.api.server import GrpcServer, build_grpc_server
+from core_server.api.server import GrpcServer, TlsFiles, build_grpc_server
 from core_server.api.signals import SignalServicer
 from core_server.api.trades import TradeServicer
 from core_server.backtest_jobs.jobs import BacktestJobs
@@ -172,6 +173,14 @@ def _resolve_contracts(symbols: Sequence[str], now_ns: int) -> list[Contract]:
     return list(contracts.values())
 
 
+def tls_files(config: Config) -> TlsFiles | None:
+    """The server's TLS material, read once at start (None: plaintext)."""
+    if config.tls_cert is None or config.tls_key is None:
+        return None
+    client_ca = config.tls_client_ca.read_bytes() if config.tls_client_ca is not None else None
+    return TlsFiles(config.tls_cert.read_bytes(), config.tls_key.read_bytes(), client_ca)
+
+
 def _new_id() -> str:
     return str(uuid.uuid4())
 
@@ -233,6 +242,7 @@ async def start(
     overrides the per-instrument signal defaults (signals.settings) root by root.
     """
     clock = clock or LiveClock()
+    config.check_transport()  # before anything starts: plaintext off loopback is refused
     embedded: EmbeddedPostgres | None = None
     mode: Literal["embedded", "external"]
     if config.database_url:
@@ -261,6 +271,7 @@ async def start(
         feed=running.feed_plan.feed.name,
         contracts=list(running.engine.contract_ids()),
         auth="no-key mode (loopback: calls without a key act as the local admin)" if config.no_key_mode else "keys",
+        tls="mutual" if config.tls_client_ca else "on" if config.tls else "off",
     )
     return running
 
@@ -343,6 +354,9 @@ async def _assemble(
         commissions=CommissionServicer(CommissionDesk(shell), accounts),
         access=AccessServicer(clock, keys, accounts),
         open_mode=config.no_key_mode,
+        tls=tls_files(config),
+        limiter=RateLimiter(config.order_rate, config.order_burst),
+        now_ns=clock.now_ns,
         analytics=AnalyticsServicer(
             AnalyticsDesk(shell, AnalyticsRepository(pool), core.trades, core.execution, load_trading_calendar())
         ),

@@ -60,6 +60,11 @@ class VigilSyncClient(AnalyticsSyncCalls, BacktestSyncCalls):
         api_key: str | None = None,
         timeout: float = 5.0,
         reconnect: bool = True,
+        tls: bool | None = None,
+        tls_ca: str | None = None,
+        tls_cert: str | None = None,
+        tls_key: str | None = None,
+        tls_server_name: str | None = None,
     ) -> None:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="vigil-sdk-loop", daemon=True)
@@ -67,7 +72,10 @@ class VigilSyncClient(AnalyticsSyncCalls, BacktestSyncCalls):
         self._closed = False
 
         async def make() -> VigilClient:
-            return VigilClient(target, api_key=api_key, timeout=timeout, reconnect=reconnect)
+            return VigilClient(
+                target, api_key=api_key, timeout=timeout, reconnect=reconnect, tls=tls, tls_ca=tls_ca,
+                tls_cert=tls_cert, tls_key=tls_key, tls_server_name=tls_server_name,
+            )  # fmt: skip
 
         self._client = self._run(make())
 

@@ -8,7 +8,8 @@ it streams again; a graceful shutdown makes everything NOT_SERVING for good.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import grpc
@@ -16,6 +17,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from core_server.access.keyring import KeyRing
+from core_server.access.rate import RateLimiter
 from core_server.api.access_service import AccessServicer
 from core_server.api.analytics import AnalyticsServicer
 from core_server.api.backtests import BacktestServicer
@@ -68,6 +70,16 @@ _SERVING = health_pb2.HealthCheckResponse.SERVING
 _NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
 
 
+@dataclass(frozen=True, slots=True)
+class TlsFiles:
+    """PEM bytes: the certificate chain and key the server presents; with `client_ca`, clients must present a
+    certificate signed by it (mutual TLS)."""
+
+    cert_chain: bytes
+    private_key: bytes
+    client_ca: bytes | None = None
+
+
 @dataclass(slots=True)
 class GrpcServer:
     server: grpc.aio.Server
@@ -114,12 +126,15 @@ def build_grpc_server(
     analytics: AnalyticsServicer,
     commissions: CommissionServicer | None = None,
     open_mode: bool = False,
+    tls: TlsFiles | None = None,
+    limiter: RateLimiter | None = None,
+    now_ns: Callable[[], int] = time.time_ns,
     metrics: ServerMetrics | None = None,
 ) -> GrpcServer:
     """`open_mode`: no-key mode (calls without a key act as the local admin); see AccessInterceptor."""
     interceptors: list[grpc.aio.ServerInterceptor] = [
         RequestContextInterceptor(),
-        AccessInterceptor(keys, open_mode=open_mode),
+        AccessInterceptor(keys, open_mode=open_mode, limiter=limiter, now_ns=now_ns),
     ]
     if metrics is not None:
         interceptors.insert(0, MetricsInterceptor(metrics))  # outermost: refused calls count too
@@ -143,7 +158,15 @@ def build_grpc_server(
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     names = (*SERVICE_NAMES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME)
     reflection.enable_server_reflection(names, server)
-    port = server.add_insecure_port(listen)
+    if tls is None:
+        port = server.add_insecure_port(listen)
+    else:
+        credentials = grpc.ssl_server_credentials(
+            [(tls.private_key, tls.cert_chain)],
+            root_certificates=tls.client_ca,
+            require_client_auth=tls.client_ca is not None,
+        )
+        port = server.add_secure_port(listen, credentials)
     if port == 0:
         raise OSError(f"cannot listen on {listen}")
     return GrpcServer(server, health_servicer, port)
