@@ -76,6 +76,12 @@ def test_the_worked_breakout_day_trade_by_trade_in_dollars() -> None:
          "strategy": "first-hour-breakout"},
     ]  # fmt: skip
     assert report["summary"]["net"] == "-10.00"  # type: ignore[index]
+    (day_row,) = report["days"]  # type: ignore[misc]
+    placed_notes = [n["message"] for n in day_row["strategy_events"] if n["kind"] == "placed"]
+    assert placed_notes == [
+        "first hour high 6774.25 low 6772.50: sells at 6783.25, 6792.25, 6801.25, 6810.25, 6819.25; "
+        "buys at 6763.50, 6754.50, 6745.50, 6736.50, 6727.50"
+    ]  # the day's levels, as the strategy computed them
 
 
 def test_fridays_unfilled_ladder_lives_over_the_weekend_to_mondays_cancel() -> None:
