@@ -61,15 +61,15 @@ def main(argv: list[str] | None = None) -> None:
     result = subprocess.run([python, SCRIPT, path], capture_output=True, text=True, check=False)
     wall = time.perf_counter() - started
     line = next((ln for ln in result.stdout.splitlines() if ln.startswith("nautilus:")), "")
-    found = re.search(r"in ([0-9.]+) s", line)
+    found = re.search(r"in ([0-9.]+) CPU s", line)
     if result.returncode != 0 or found is None:
         print(f"nautilus: run failed ({result.returncode}): {result.stderr.strip()[-500:]}")
         return
     peer_s = float(found.group(1))
     print(line)
     print(
-        f"peer ratio on {count:,} ES ticks: Vigil {count / vigil_s:,.0f} ticks/s (driver, best of 3) vs "
-        f"NautilusTrader {count / peer_s:,.0f} ticks/s (engine.run; {wall:.1f} s with start-up and loading): "
+        f"peer ratio on {count:,} ES ticks, per CPU second: Vigil {count / vigil_s:,.0f} ticks/s (driver, best of 3) "
+        f"vs NautilusTrader {count / peer_s:,.0f} ticks/s (engine.run; {wall:.1f} s wall with start-up and loading): "
         f"x{peer_s / vigil_s:.2f}"
     )
 

@@ -1,7 +1,8 @@
 """NautilusTrader's closest equivalent of bench.backtest, run with NautilusTrader's own Python (never imported by
 Vigil): the same ES quotes and trades (read from the CSV the driver script writes), 1-minute bars aggregated from
 quotes, and one strategy placing a market bracket (stop-loss and take-profit 20 ticks away) on the first bar at or
-after 09:00 CT each day. Prints one line: `nautilus: TICKS ticks in SECONDS s (engine.run), ORDERS orders`.
+after 09:00 CT each day. Prints one line: `nautilus: TICKS ticks in SECONDS CPU s (engine.run), ...` (CPU time,
+as Vigil's side is measured).
 
 Usage: python nautilus_es.py TICKS_CSV
 """
@@ -116,11 +117,11 @@ def main(path: str) -> None:
     bar_type = BarType.from_str(f"{instrument.id}-1-MINUTE-MID-INTERNAL")
     strategy = BracketADay(BracketADayConfig(instrument_id=instrument.id, bar_type=bar_type))
     engine.add_strategy(strategy)
-    started = time.perf_counter()
+    started = time.process_time()
     engine.run()
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     print(
-        f"nautilus: {len(data)} ticks in {elapsed:.3f} s (engine.run), {strategy.orders_sent} brackets; "
+        f"nautilus: {len(data)} ticks in {elapsed:.3f} CPU s (engine.run), {strategy.orders_sent} brackets; "
         f"building the tick objects took {load_s:.3f} s"
     )
     engine.dispose()
