@@ -27,14 +27,16 @@ class BacktestCalls(Transport):
     def stream_backtest_progress(self, run_id: str) -> AsyncGenerator[BacktestRun, None]:
         """The run now, then each change of progress or status, ending once it is done, failed or cancelled."""
 
-        def open_call(resumed: bool) -> Call[pb.BacktestRun]:
+        def open_call(resumed: bool) -> Call[pb.StreamBacktestProgressResponse]:
             request = pb.StreamBacktestProgressRequest(run_id=run_id)
             return self._backtest_stub().StreamBacktestProgress(
                 request, metadata=self._metadata, wait_for_ready=self.reconnect_streams
             )
 
         async def until_finished() -> AsyncGenerator[BacktestRun, None]:
-            async for run in self._resilient_stream("StreamBacktestProgress", open_call, convert.run_from_pb):
+            async for run in self._resilient_stream(
+                "StreamBacktestProgress", open_call, lambda m: convert.run_from_pb(m.run)
+            ):
                 yield run
                 if run.finished:
                     return

@@ -101,10 +101,10 @@ class BacktestServicer(pb_grpc.BacktestServiceServicer):
     @stream
     async def StreamBacktestProgress(
         self, request: pb.StreamBacktestProgressRequest, context: Ctx
-    ) -> AsyncIterator[pb.BacktestRun]:
+    ) -> AsyncIterator[pb.StreamBacktestProgressResponse]:
         run_id = arguments.identifier(request.run_id, "run_id")
         async for row in self._jobs.follow(run_id):
-            yield run_to_proto(row)
+            yield pb.StreamBacktestProgressResponse(run=run_to_proto(row))
 
     @unary
     async def CancelBacktest(self, request: pb.CancelBacktestRequest, context: Ctx) -> pb.CancelBacktestResponse:

@@ -122,4 +122,3 @@ def _date(text: str, field_name: str) -> date:
 
 def _day_start(trade_date: date) -> int:
     return ns_from_datetime(datetime.combine(trade_date - timedelta(days=1), DAY_START, tzinfo=EXCHANGE_TZ))
-

@@ -320,6 +320,26 @@ class StreamBacktestProgressRequest(_message.Message):
 Global___StreamBacktestProgressRequest: _TypeAlias = StreamBacktestProgressRequest  # noqa: Y015
 
 @_typing.final
+class StreamBacktestProgressResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RUN_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def run(self) -> Global___BacktestRun: ...
+    def __init__(
+        self,
+        *,
+        run: Global___BacktestRun | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["run", b"run"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["run", b"run"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___StreamBacktestProgressResponse: _TypeAlias = StreamBacktestProgressResponse  # noqa: Y015
+
+@_typing.final
 class CancelBacktestRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 

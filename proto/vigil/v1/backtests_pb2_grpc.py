@@ -47,7 +47,7 @@ class BacktestServiceStub:
         self.StreamBacktestProgress = channel.unary_stream(
                 '/vigil.v1.BacktestService/StreamBacktestProgress',
                 request_serializer=vigil_dot_v1_dot_backtests__pb2.StreamBacktestProgressRequest.SerializeToString,
-                response_deserializer=vigil_dot_v1_dot_backtests__pb2.BacktestRun.FromString,
+                response_deserializer=vigil_dot_v1_dot_backtests__pb2.StreamBacktestProgressResponse.FromString,
                 _registered_method=True)
         self.CancelBacktest = channel.unary_unary(
                 '/vigil.v1.BacktestService/CancelBacktest',
@@ -168,7 +168,7 @@ def add_BacktestServiceServicer_to_server(servicer, server):
             'StreamBacktestProgress': grpc.unary_stream_rpc_method_handler(
                     servicer.StreamBacktestProgress,
                     request_deserializer=vigil_dot_v1_dot_backtests__pb2.StreamBacktestProgressRequest.FromString,
-                    response_serializer=vigil_dot_v1_dot_backtests__pb2.BacktestRun.SerializeToString,
+                    response_serializer=vigil_dot_v1_dot_backtests__pb2.StreamBacktestProgressResponse.SerializeToString,
             ),
             'CancelBacktest': grpc.unary_unary_rpc_method_handler(
                     servicer.CancelBacktest,
@@ -264,7 +264,7 @@ class BacktestService:
             target,
             '/vigil.v1.BacktestService/StreamBacktestProgress',
             vigil_dot_v1_dot_backtests__pb2.StreamBacktestProgressRequest.SerializeToString,
-            vigil_dot_v1_dot_backtests__pb2.BacktestRun.FromString,
+            vigil_dot_v1_dot_backtests__pb2.StreamBacktestProgressResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -40,7 +40,7 @@ class BacktestServiceStub:
     def __new__(cls, channel: _aio.Channel) -> BacktestServiceAsyncStub: ...
     StartBacktest: _grpc.UnaryUnaryMultiCallable[_backtests_pb2.StartBacktestRequest, _backtests_pb2.StartBacktestResponse]
     """Queue a backtest; it starts as soon as a worker is free."""
-    StreamBacktestProgress: _grpc.UnaryStreamMultiCallable[_backtests_pb2.StreamBacktestProgressRequest, _backtests_pb2.BacktestRun]
+    StreamBacktestProgress: _grpc.UnaryStreamMultiCallable[_backtests_pb2.StreamBacktestProgressRequest, _backtests_pb2.StreamBacktestProgressResponse]
     """The run now, then every change of its progress or status, until it ends (done, failed or cancelled)."""
     CancelBacktest: _grpc.UnaryUnaryMultiCallable[_backtests_pb2.CancelBacktestRequest, _backtests_pb2.CancelBacktestResponse]
     """Stop a queued or running backtest; nothing of it is reported."""
@@ -69,7 +69,7 @@ class BacktestServiceAsyncStub(BacktestServiceStub):
     def __init__(self, channel: _aio.Channel) -> None: ...
     StartBacktest: _aio.UnaryUnaryMultiCallable[_backtests_pb2.StartBacktestRequest, _backtests_pb2.StartBacktestResponse]  # type: ignore[assignment]
     """Queue a backtest; it starts as soon as a worker is free."""
-    StreamBacktestProgress: _aio.UnaryStreamMultiCallable[_backtests_pb2.StreamBacktestProgressRequest, _backtests_pb2.BacktestRun]  # type: ignore[assignment]
+    StreamBacktestProgress: _aio.UnaryStreamMultiCallable[_backtests_pb2.StreamBacktestProgressRequest, _backtests_pb2.StreamBacktestProgressResponse]  # type: ignore[assignment]
     """The run now, then every change of its progress or status, until it ends (done, failed or cancelled)."""
     CancelBacktest: _aio.UnaryUnaryMultiCallable[_backtests_pb2.CancelBacktestRequest, _backtests_pb2.CancelBacktestResponse]  # type: ignore[assignment]
     """Stop a queued or running backtest; nothing of it is reported."""
@@ -107,7 +107,7 @@ class BacktestServiceServicer(metaclass=_abc_1.ABCMeta):
         self,
         request: _backtests_pb2.StreamBacktestProgressRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_abc.Iterator[_backtests_pb2.BacktestRun], _abc.AsyncIterator[_backtests_pb2.BacktestRun]]:
+    ) -> _typing.Union[_abc.Iterator[_backtests_pb2.StreamBacktestProgressResponse], _abc.AsyncIterator[_backtests_pb2.StreamBacktestProgressResponse]]:
         """The run now, then every change of its progress or status, until it ends (done, failed or cancelled)."""
 
     @_abc_1.abstractmethod

@@ -60,7 +60,7 @@ async def stub(running_server: RunningServer, database_url: str) -> AsyncIterato
 async def finish(stub: pb_grpc.BacktestServiceStub, run_id: str) -> list[pb.BacktestRun]:
     seen = []
     async for update in stub.StreamBacktestProgress(pb.StreamBacktestProgressRequest(run_id=run_id), timeout=60):
-        seen.append(update)
+        seen.append(update.run)
     return seen
 
 
