@@ -26,6 +26,7 @@ from core_server.api.market_data import MarketDataServicer
 from core_server.api.risk import RiskServicer
 from core_server.api.server import GrpcServer, TlsFiles, build_grpc_server
 from core_server.api.signals import SignalServicer
+from core_server.api.strategies import StrategyServicer
 from core_server.api.trades import TradeServicer
 from core_server.backtest_jobs.jobs import BacktestJobs
 from core_server.bus import Bus
@@ -47,6 +48,7 @@ from core_server.live.restore import DefaultAccount
 from core_server.live.risk_desk import RiskDesk
 from core_server.live.shell import LiveKernel
 from core_server.live.signal_desk import SignalDesk
+from core_server.live.strategy_desk import read_strategy_dir
 from core_server.live.trade_desk import TradeDesk
 from core_server.market_data.candle_writer import CandleWriter
 from core_server.market_data.engine import CLOSE_GRACE_NS, MarketDataEngine
@@ -72,6 +74,7 @@ from core_server.storage.journal import JournalRepository
 from core_server.storage.migrator import migrate
 from core_server.storage.risk import RiskRepository
 from core_server.storage.signals import SignalRepository
+from core_server.storage.strategies import StrategyRepository
 from core_server.storage.tick_writer import TickWriter
 from core_server.storage.ticks import TickRepository
 from core_server.storage.trades import TradeRepository
@@ -306,6 +309,7 @@ async def _assemble(
         SignalRepository(pool),
         candle_repository,
         CommissionRepository(pool),
+        strategies=StrategyRepository(pool),
     )
     core = build_live(
         clock,
@@ -327,6 +331,8 @@ async def _assemble(
     paper = config.paper
     default = DefaultAccount(AccountId(paper.account_name), paper.account_name, paper.account_balance)
     await restore_live(core, stores, seed=paper.seed, default_account=default, default_preset=default_preset)
+    if config.strategy_dir is not None:
+        await core.strategies.load_files(read_strategy_dir(config.strategy_dir))
 
     accounts = AccountResolver(core.execution)
     keys = KeyRing(ApiKeyRepository(pool), config.api_keys)
@@ -361,6 +367,7 @@ async def _assemble(
             AnalyticsDesk(shell, AnalyticsRepository(pool), core.trades, core.execution, load_trading_calendar())
         ),
         metrics=metrics.metrics,
+        strategies=StrategyServicer(core.strategies),
     )
     await grpc_server.server.start()
     await grpc_server.serving()

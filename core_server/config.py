@@ -198,6 +198,7 @@ class Config:
     break_even_offset_ticks: int = 0  # the break-even stop's distance from entry, in the trade's favour
     risk_preset: str = ""  # VIGIL_RISK_PRESET: the rules of accounts without their own ('' = none)
     paper: PaperConfig = field(default_factory=lambda: PaperConfig())  # paper execution (VIGIL_PAPER_*)
+    strategy_dir: Path | None = None  # VIGIL_STRATEGY_DIR: *.toml/*.json strategy files loaded at start
     backtest_workers: int = 1  # VIGIL_BACKTEST_WORKERS: backtests running at once, each in its own process
     env: Mapping[str, str] = field(default_factory=dict, repr=False)  # for adapters' own settings
 
@@ -334,6 +335,7 @@ class Config:
             signal_approval=signal_approval,
             paper=_paper_config(get),
             risk_preset=_risk_preset(get("VIGIL_RISK_PRESET", "")),
+            strategy_dir=Path(get("VIGIL_STRATEGY_DIR", "")).expanduser() if get("VIGIL_STRATEGY_DIR") else None,
             backtest_workers=_bounded_int(get, "VIGIL_BACKTEST_WORKERS", 1, 1, 64),
             env=dict(env),
         )

@@ -19,6 +19,7 @@ from clients.sdk.market_data_calls import MarketDataCalls
 from clients.sdk.models import ConnectionState, ServingStatus
 from clients.sdk.risk_calls import RiskCalls
 from clients.sdk.signal_calls import SignalCalls
+from clients.sdk.strategy_calls import StrategyCalls
 from clients.sdk.trade_calls import TradeCalls
 from clients.sdk.transport import API_KEY_ENV, DEFAULT_TARGET, TARGET_ENV
 
@@ -40,6 +41,7 @@ class VigilClient(
     CommissionCalls,
     AccessCalls,
     AnalyticsCalls,
+    StrategyCalls,
     BacktestCalls,
 ):
     """Async client for a Vigil server.

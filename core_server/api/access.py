@@ -50,6 +50,10 @@ _SERVICES: dict[str, dict[str, Role]] = {
     "vigil.v1.AnalyticsService": {
         "GetStatistics": V, "GetCalendar": V, "GetEquityCurve": V, "GetExcursions": V, "UpdateJournal": T,
     },
+    "vigil.v1.StrategyService": {
+        "ListStrategies": V, "GetStrategy": V, "ValidateStrategy": V, "StreamStrategyEvents": V, "LoadStrategy": T,
+        "ActivateStrategy": T, "DeactivateStrategy": T, "EmergencyStopStrategy": T,
+    },
     # Backtests trade no account, but they take the server's cores: starting and cancelling is a trader's.
     "vigil.v1.BacktestService": {
         "StartBacktest": T, "StreamBacktestProgress": V, "CancelBacktest": T, "ListBacktests": V,

@@ -28,6 +28,7 @@ from core_server.api.market_data import MarketDataServicer
 from core_server.api.metrics_interceptor import MetricsInterceptor
 from core_server.api.risk import RiskServicer
 from core_server.api.signals import SignalServicer
+from core_server.api.strategies import StrategyServicer
 from core_server.api.trades import TradeServicer
 from core_server.metrics.registry import ServerMetrics
 from core_server.model.feed_status import FeedState
@@ -48,6 +49,8 @@ from vigil.v1 import (
     risk_pb2_grpc,
     signals_pb2,
     signals_pb2_grpc,
+    strategies_pb2,
+    strategies_pb2_grpc,
     trades_pb2,
     trades_pb2_grpc,
 )
@@ -64,6 +67,7 @@ SERVICE_NAMES: tuple[str, ...] = (
     commissions_pb2.DESCRIPTOR.services_by_name["CommissionService"].full_name,
     access_pb2.DESCRIPTOR.services_by_name["AccessService"].full_name,
     analytics_pb2.DESCRIPTOR.services_by_name["AnalyticsService"].full_name,
+    strategies_pb2.DESCRIPTOR.services_by_name["StrategyService"].full_name,
 )
 FEED_SERVICES = ("", SERVICE_NAMES[0])  # what a stopped feed takes down: market data, and the server as a whole
 _SERVING = health_pb2.HealthCheckResponse.SERVING
@@ -124,6 +128,7 @@ def build_grpc_server(
     backtests: BacktestServicer | None = None,
     access: AccessServicer,
     analytics: AnalyticsServicer,
+    strategies: StrategyServicer,
     commissions: CommissionServicer | None = None,
     open_mode: bool = False,
     tls: TlsFiles | None = None,
@@ -154,6 +159,7 @@ def build_grpc_server(
         commissions_pb2_grpc.add_CommissionServiceServicer_to_server(commissions, server)
     access_pb2_grpc.add_AccessServiceServicer_to_server(access, server)
     analytics_pb2_grpc.add_AnalyticsServiceServicer_to_server(analytics, server)
+    strategies_pb2_grpc.add_StrategyServiceServicer_to_server(strategies, server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     names = (*SERVICE_NAMES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME)

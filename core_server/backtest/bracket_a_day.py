@@ -37,6 +37,7 @@ class BracketADay:
         self._next = self._due_after(start_ns)
         self._commands: list[tuple[str, ExecutionCommand]] = []
         self.placed = 0
+        self.stopped = False
 
     def _due_after(self, ts_ns: int) -> int:
         day = datetime.fromtimestamp(ts_ns // 1_000_000_000, tz=EXCHANGE_TZ).date()
@@ -52,24 +53,30 @@ class BracketADay:
     def wants_ticks(self, contract_id: str) -> bool:
         return False
 
-    def on_candles(self, closed: Sequence[Candle], now_ns: int) -> None:
-        return None
+    def on_candles(self, closed: Sequence[Candle], now_ns: int) -> bool:
+        return False
 
-    def on_tick(self, tick: Tick) -> None:
-        return None
+    def on_tick(self, tick: Tick) -> bool:
+        return False
 
-    def on_time(self, now_ns: int) -> None:
-        if now_ns < self._next:
-            return
+    def on_time(self, now_ns: int) -> bool:
+        if now_ns < self._next or self.stopped:
+            return False
         offset = ExitOffset(Decimal(self.distance_ticks))
         bracket = SubmitBracket(self.account_id, self.contract_id, self.side, self.quantity, OrderType.MARKET,
                                 offset, offset, tag="strategy:bracket-a-day@1")  # fmt: skip
         self._commands.append(("bracket-a-day", bracket))
         self.placed += 1
         self._next = self._due_after(now_ns)
+        return True
 
     def on_execution(self, step: ExecutionStep, view: ExecutionView) -> None:
         return None
+
+    def stop_all(self, reason: str, now_ns: int) -> None:
+        """The emergency stop: no more brackets."""
+        self.stopped = True
+        self._commands = []
 
     def take_commands(self) -> Sequence[tuple[str, ExecutionCommand]]:
         commands, self._commands = self._commands, []
@@ -87,8 +94,8 @@ class BracketADay:
         return (self.account_id,)
 
     def snapshot(self) -> object:
-        return (self._next, list(self._commands), self.placed)
+        return (self._next, list(self._commands), self.placed, self.stopped)
 
     def restore(self, point: object) -> None:
         assert isinstance(point, tuple)
-        self._next, self._commands, self.placed = point[0], list(point[1]), point[2]
+        self._next, self._commands, self.placed, self.stopped = point[0], list(point[1]), point[2], point[3]
