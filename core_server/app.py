@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import Awaitable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
@@ -48,7 +48,7 @@ from core_server.live.restore import DefaultAccount
 from core_server.live.risk_desk import RiskDesk
 from core_server.live.shell import LiveKernel
 from core_server.live.signal_desk import SignalDesk
-from core_server.live.strategy_desk import read_strategy_dir
+from core_server.live.strategy_desk import StrategyDesk, read_strategy_dir
 from core_server.live.trade_desk import TradeDesk
 from core_server.market_data.candle_writer import CandleWriter
 from core_server.market_data.engine import CLOSE_GRACE_NS, MarketDataEngine
@@ -346,7 +346,9 @@ async def _assemble(
     metrics = MetricsService(ServerMetrics())
     sources = server_sources(shell, market, tick_writer, candle_writer, core.risk, bus)
     await metrics.start(config.metrics_listen, sources, bus)
-    backtests = BacktestJobs(BacktestRepository(pool), dsn, clock, workers=config.backtest_workers)
+    backtests = BacktestJobs(
+        BacktestRepository(pool), dsn, clock, workers=config.backtest_workers, stored=_stored_strategy(core.strategies)
+    )
     await backtests.recover()
     grpc_server = build_grpc_server(
         config.listen,
@@ -385,6 +387,16 @@ async def _assemble(
     ]
     running.feed_tasks = [asyncio.create_task(plan.feed.run(binding), name=f"feed-{plan.feed.name}")]
     return running
+
+
+def _stored_strategy(desk: StrategyDesk) -> Callable[[str], tuple[str, int] | None]:
+    """A loaded strategy's current definition and version, for backtests that name it."""
+
+    def find(strategy_id: str) -> tuple[str, int] | None:
+        view = desk.find(strategy_id)
+        return (view.source, view.record.version) if view is not None else None
+
+    return find
 
 
 async def _last_prices(candles: CandleRepository, contracts: Sequence[Contract]) -> dict[str, Decimal]:

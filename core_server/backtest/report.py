@@ -93,7 +93,7 @@ def _points(value: Fraction, places: int) -> str:
     return str(Decimal(round(scaled)).scaleb(-(places + 4)))
 
 
-def trade_row(trip: RoundTrip, contracts: dict[str, Contract]) -> dict[str, str]:
+def trade_row(trip: RoundTrip, contracts: dict[str, Contract], info: RunInfo | None = None) -> dict[str, str]:
     contract = contracts.get(trip.contract_id) or parse_symbol(trip.contract_id, trip.opened_ns)
     spec = contract.spec
     ex = trip.excursion
@@ -104,7 +104,11 @@ def trade_row(trip: RoundTrip, contracts: dict[str, Contract]) -> dict[str, str]
     return {
         "trade_id": trip.trade_id,
         "strategy": trip.strategy_id or "",
-        "strategy_version": str(trip.strategy_version or ""),
+        "strategy_version": str(
+            info.strategy_version
+            if info is not None and info.strategy_version and trip.strategy_id == info.strategy
+            else trip.strategy_version or ""
+        ),
         "contract": trip.contract_id,
         "side": "long" if trip.direction.sign > 0 else "short",
         "quantity": str(trip.max_qty),
@@ -266,8 +270,8 @@ def build_report(config: BacktestConfig, record: BacktestRecord, info: RunInfo =
             ],
         },
         "summary": summary(trips, balance),
-        "trades": [trade_row(t, contracts) for t in trips],
-        "open_trades": [trade_row(t, contracts) for t in record.trips.values() if t.closed_ns is None],
+        "trades": [trade_row(t, contracts, info) for t in trips],
+        "open_trades": [trade_row(t, contracts, info) for t in record.trips.values() if t.closed_ns is None],
         "days": day_rows(record, trips),
         "equity": equity_curve(trips, balance),
         "failures": [{"stage": f.stage.value, "ts_ns": str(f.ts_ns), "error": f.error} for f in record.failures],

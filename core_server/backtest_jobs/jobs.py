@@ -25,7 +25,7 @@ from typing import Any
 import structlog
 
 from core_server.backtest_jobs.settings import RunSettings
-from core_server.backtest_jobs.strategies import strategy_stage
+from core_server.backtest_jobs.strategies import BUILT_IN, strategy_stage
 from core_server.backtest_jobs.worker import worker_main
 from core_server.model.clock import Clock
 from core_server.model.errors import FailedPrecondition, InvalidArgument, NotFound
@@ -59,7 +59,9 @@ class BacktestJobs:
         *,
         workers: int = 1,
         id_factory: Callable[[str], str] = _new_id,
+        stored: Callable[[str], tuple[str, int] | None] | None = None,
     ) -> None:
+        """`stored(strategy_id)`: a strategy loaded in the server, as (definition text, current version)."""
         self.store = store
         self.dsn = dsn
         self.clock = clock
@@ -72,6 +74,7 @@ class BacktestJobs:
         self._changed = asyncio.Condition()
         self._reports: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self._closed = False
+        self._stored = stored
 
     async def recover(self) -> None:
         count = await self.store.mark_interrupted(self.clock.now_ns())
@@ -79,6 +82,17 @@ class BacktestJobs:
             log.warning("backtests.interrupted", runs=count)
 
     # -- starting -------------------------------------------------------------------------------------------
+
+    def _resolve(self, settings: RunSettings) -> RunSettings:
+        """A strategy name that is no built-in but a strategy loaded in the server runs its current definition."""
+        name = settings.strategy.strip()
+        if not name or settings.definition.strip() or name in BUILT_IN or self._stored is None:
+            return settings
+        found = self._stored(name)
+        if found is None:
+            return settings
+        definition, version = found
+        return replace(settings, definition=definition, stored_version=version)
 
     def _check(self, settings: RunSettings) -> str:
         config = settings.config()
@@ -114,6 +128,7 @@ class BacktestJobs:
             raise FailedPrecondition("backtests", "the server is stopping")
         if len(self._waiting) + len(runs) > MAX_WAITING:
             raise FailedPrecondition("backtests", f"at most {MAX_WAITING} runs may wait; cancel some or try later")
+        runs = [(self._resolve(s), params) for s, params in runs]
         now = self.clock.now_ns()
         rows = [
             RunRow(self._new_id("bt"), sweep_id, "queued", json.loads(s.to_json()), params, self._check(s), now)

@@ -39,6 +39,7 @@ class RunSettings:
     seed: int = 1
     starting_balance: str = ""
     commission: str = ""
+    stored_version: int = 0  # set by the server: `definition` is the stored strategy `strategy` at this version
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)

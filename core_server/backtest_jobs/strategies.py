@@ -2,8 +2,10 @@
 definition (TOML/JSON, strategies.parse) run by the same StrategyHost live trading uses.
 
 Built in: `bracket-a-day` (backtest.bracket_a_day) and `first-hour-breakout` (SPEC §7 through the host; its
-parameters are the definition's breakout and sizing values). A definition's account and instrument are replaced
-by the backtest's, and it is active from the start of the range.
+parameters are the definition's breakout and sizing values). Any other name is looked up among the strategies
+loaded in the server (StrategyService, by BacktestJobs): its current version's definition runs, and the report
+names that id and version. A definition's account and instrument are replaced by the backtest's, and it is
+active from the start of the range.
 """
 
 from __future__ import annotations
@@ -164,14 +166,19 @@ def strategy_stage(settings: RunSettings, config: BacktestConfig) -> tuple[Strat
     """The stage to run and what to do before the first tick; InvalidArgument / NotFound name the field."""
     name = settings.strategy.strip()
     if settings.definition.strip():
-        if name:
+        if name and not settings.stored_version:
             raise InvalidArgument("settings.strategy", "give a strategy name or a definition, not both")
         if settings.params:
             raise InvalidArgument("settings.params", "parameters go into the definition itself")
-        return hosted(settings.definition, "settings.definition", config)
+        stage, info, setup = hosted(settings.definition, "settings.definition", config)
+        if settings.stored_version:  # a stored strategy: the report names its id and the version that ran
+            info = RunInfo(name, settings.stored_version)
+        return stage, info, setup
     if not name:
         raise InvalidArgument("settings.strategy", f"name a strategy ({', '.join(BUILT_IN)}) or give a definition")
     factory = BUILT_IN.get(name)
     if factory is None:
-        raise NotFound("settings.strategy", f"no strategy {name[:40]!r} (built in: {', '.join(BUILT_IN)})")
+        raise NotFound(
+            "settings.strategy", f"no built-in or loaded strategy {name[:40]!r} (built in: {', '.join(BUILT_IN)})"
+        )
     return factory(settings, config)

@@ -22,6 +22,8 @@ from tests.kit.feeds import ES, quote, trade
 from tests.kit.time import ct
 from vigil.v1 import backtests_pb2 as pb
 from vigil.v1 import backtests_pb2_grpc as pb_grpc
+from vigil.v1 import strategies_pb2 as spb
+from vigil.v1 import strategies_pb2_grpc as spb_grpc
 
 DAYS = (16, 17, 18)  # Mon-Wed 16-18 November 2026
 
@@ -159,3 +161,19 @@ async def test_bad_settings_are_refused_naming_the_field(
         assert field in (error.value.details() or "")
         assert (await stub.ListBacktests(pb.ListBacktestsRequest())).runs == []
     await asyncio.sleep(0)
+
+
+async def test_a_strategy_loaded_in_the_server_is_backtested_by_its_id_and_version(
+    running_server: RunningServer, stub: pb_grpc.BacktestServiceStub
+) -> None:
+    text = 'name = "my-breakout"\nkind = "first_hour_breakout"\naccount = "paper"\ninstrument = "ES"\n'
+    async with grpc.aio.insecure_channel(running_server.address) as channel:
+        strategies = spb_grpc.StrategyServiceStub(channel)
+        await strategies.LoadStrategy(spb.LoadStrategyRequest(definition=text, format="toml"))
+        await strategies.LoadStrategy(spb.LoadStrategyRequest(definition=text + "[sizing]\ncontracts = 2\n"))
+    settings = pb.BacktestSettings(symbol=ES.id, from_date="2026-11-16", to_date="2026-11-18", strategy="my-breakout")
+    run = (await stub.StartBacktest(pb.StartBacktestRequest(settings=settings))).run
+    assert "contracts = 2" in run.settings.definition  # the current version's definition
+    assert (await finish(stub, run.run_id))[-1].status == pb.BACKTEST_STATUS_DONE
+    report = json.loads((await stub.GetBacktestReport(pb.GetBacktestReportRequest(run_id=run.run_id))).content)
+    assert (report["run"]["strategy"], report["run"]["strategy_version"]) == ("my-breakout", 2)
