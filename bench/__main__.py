@@ -21,6 +21,8 @@ BENCHMARKS = (
     "analytics",
     "access",
     "strategies",
+    "backtest",
+    "sweep",
 )
 
 

@@ -20,6 +20,7 @@ from core_server.access.keyring import KeyRing
 from core_server.access.rate import RateLimiter
 from core_server.api.access_service import AccessServicer
 from core_server.api.analytics import AnalyticsServicer
+from core_server.api.backtests import BacktestServicer
 from core_server.api.commissions import CommissionServicer
 from core_server.api.data import DataServicer
 from core_server.api.execution import ExecutionServicer
@@ -38,6 +39,8 @@ from vigil.v1 import (
     access_pb2_grpc,
     analytics_pb2,
     analytics_pb2_grpc,
+    backtests_pb2,
+    backtests_pb2_grpc,
     commissions_pb2,
     commissions_pb2_grpc,
     data_pb2,
@@ -67,6 +70,7 @@ SERVICE_NAMES: tuple[str, ...] = (
     trades_pb2.DESCRIPTOR.services_by_name["TradeService"].full_name,
     risk_pb2.DESCRIPTOR.services_by_name["RiskService"].full_name,
     data_pb2.DESCRIPTOR.services_by_name["DataService"].full_name,
+    backtests_pb2.DESCRIPTOR.services_by_name["BacktestService"].full_name,
     commissions_pb2.DESCRIPTOR.services_by_name["CommissionService"].full_name,
     access_pb2.DESCRIPTOR.services_by_name["AccessService"].full_name,
     analytics_pb2.DESCRIPTOR.services_by_name["AnalyticsService"].full_name,
@@ -129,6 +133,7 @@ def build_grpc_server(
     execution: ExecutionServicer,
     trades: TradeServicer,
     risk: RiskServicer,
+    backtests: BacktestServicer | None = None,
     access: AccessServicer,
     analytics: AnalyticsServicer,
     strategies: StrategyServicer,
@@ -158,6 +163,8 @@ def build_grpc_server(
     execution_pb2_grpc.add_ExecutionServiceServicer_to_server(execution, server)
     trades_pb2_grpc.add_TradeServiceServicer_to_server(trades, server)
     risk_pb2_grpc.add_RiskServiceServicer_to_server(risk, server)
+    if backtests is not None:
+        backtests_pb2_grpc.add_BacktestServiceServicer_to_server(backtests, server)
     if commissions is not None:
         commissions_pb2_grpc.add_CommissionServiceServicer_to_server(commissions, server)
     access_pb2_grpc.add_AccessServiceServicer_to_server(access, server)
