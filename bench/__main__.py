@@ -17,10 +17,12 @@ BENCHMARKS = (
     "execution",
     "risk",
     "kernel",
-    "analytics",
     "tick_import",
+    "analytics",
     "access",
     "strategies",
+    "backtest",
+    "sweep",
 )
 
 

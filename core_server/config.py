@@ -202,6 +202,7 @@ class Config:
     strategy_dir: Path | None = None  # VIGIL_STRATEGY_DIR: *.toml/*.json strategy files loaded at start
     import_dirs: tuple[Path, ...] = ()  # VIGIL_IMPORT_DIRS: where ImportTicks may read server-side files
     upload_dir: Path | None = None  # VIGIL_UPLOAD_DIR: where UploadTicks spools files (default: temp directory)
+    backtest_workers: int = 1  # VIGIL_BACKTEST_WORKERS: backtests running at once, each in its own process
     env: Mapping[str, str] = field(default_factory=dict, repr=False)  # for adapters' own settings
 
     @property
@@ -344,6 +345,7 @@ class Config:
             upload_dir=Path(get("VIGIL_UPLOAD_DIR", "")).expanduser() if get("VIGIL_UPLOAD_DIR") else None,
             risk_preset=_risk_preset(get("VIGIL_RISK_PRESET", "")),
             strategy_dir=Path(get("VIGIL_STRATEGY_DIR", "")).expanduser() if get("VIGIL_STRATEGY_DIR") else None,
+            backtest_workers=_bounded_int(get, "VIGIL_BACKTEST_WORKERS", 1, 1, 64),
             env=dict(env),
         )
         config.check_transport()

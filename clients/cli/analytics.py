@@ -39,7 +39,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     journal.add_argument("--notes", default="")
     journal.add_argument("--rating", type=int, default=0, help="1 to 5 (0 clears)")
     journal.set_defaults(run=_journal)
-    imports = commands.add_parser("import-trades", help="import a broker's trade history CSV into the journal")
+    imports = commands.add_parser("import-trades", help="import a broker's history CSV into the journal")
     imports.add_argument("file", help="Tradovate Performance or Fills CSV, or NinjaTrader executions CSV")
     imports.add_argument("--format", choices=[f.value for f in ImportFormat if f.value], default="")
     imports.add_argument("--account", default="", help="the account the trades belong to (default: the file's)")

@@ -10,6 +10,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from clients.sdk.access_calls import AccessCalls
 from clients.sdk.analytics_calls import AnalyticsCalls
+from clients.sdk.backtest_calls import BacktestCalls
 from clients.sdk.commission_calls import CommissionCalls
 from clients.sdk.connection import StateCallback
 from clients.sdk.data_calls import DataCalls
@@ -42,9 +43,10 @@ class VigilClient(
     CommissionCalls,
     AccessCalls,
     AnalyticsCalls,
-    NotificationCalls,
     StrategyCalls,
     DataCalls,
+    NotificationCalls,
+    BacktestCalls,
 ):
     """Async client for a Vigil server.
 

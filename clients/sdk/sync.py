@@ -13,6 +13,7 @@ from typing import Any, Self, TypeVar
 
 from clients.sdk.access import ApiKey, CreatedKey, Identity, Role
 from clients.sdk.analytics_sync import AnalyticsSyncCalls
+from clients.sdk.backtest_sync import BacktestSyncCalls
 from clients.sdk.client import VigilClient
 from clients.sdk.commissions import CommissionRate
 from clients.sdk.data import ImportOptions, ImportProgress
@@ -59,7 +60,7 @@ from clients.sdk.trades import TrackedTrade, TradeUpdate
 _T = TypeVar("_T")
 
 
-class VigilSyncClient(AnalyticsSyncCalls, NotificationSyncCalls):
+class VigilSyncClient(AnalyticsSyncCalls, NotificationSyncCalls, BacktestSyncCalls):
     """The same calls as VigilClient, blocking; streams are plain iterators (close them, or break out)."""
 
     def __init__(

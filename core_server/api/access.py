@@ -60,6 +60,11 @@ _SERVICES: dict[str, dict[str, Role]] = {
     },
     # ImportTicks reads the server's own disk: admin. An upload only adds market data the caller sends: trader.
     "vigil.v1.DataService": {"ImportTicks": A, "UploadTicks": T},
+    # Backtests trade no account, but they take the server's cores: starting and cancelling is a trader's.
+    "vigil.v1.BacktestService": {
+        "StartBacktest": T, "StreamBacktestProgress": V, "CancelBacktest": T, "ListBacktests": V,
+        "GetBacktestResult": V, "ListBacktestTrades": V, "GetBacktestReport": V, "StartSweep": T, "GetSweep": V,
+    },
 }  # fmt: skip
 
 METHOD_ROLES: dict[str, Role] = {
