@@ -115,8 +115,10 @@ class NotifyDesk:
         coach: Coach | None = None,
         *,
         close: Callable[[], Awaitable[None]] | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self._close = close
+        self._sleep = sleep
         self._bus = bus
         self._clock = clock
         self.notifier = notifier
@@ -224,7 +226,7 @@ class NotifyDesk:
 
     async def _hold_checks(self) -> None:
         while True:
-            await asyncio.sleep(HOLD_CHECK_S)
+            await self._sleep(HOLD_CHECK_S)
             now = self._clock.now_ns()
             for trade_id, (account_id, opened_ns) in list(self._open_trades.items()):
                 with contextlib.suppress(Exception):
@@ -239,8 +241,9 @@ class NotifyDesk:
             now = self._clock.now_ns()
             day = self._analytics.book(now)
             roll = trading_day_start_ns(day + timedelta(days=1))
-            await asyncio.sleep(max(0.0, (roll - now) / NS_PER_SECOND))
-            await self.send_daily_reports(day)
+            await self._sleep(max(0.0, (roll - now) / NS_PER_SECOND))
+            if self._clock.now_ns() >= roll:
+                await self.send_daily_reports(day)
 
     async def send_daily_reports(self, day: date | None = None) -> int:
         """Publish the daily report of every paper account (the day that just ended, or `day`); how many."""
