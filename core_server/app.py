@@ -17,6 +17,7 @@ import structlog
 from core_server.access.keyring import KeyRing
 from core_server.api.access_service import AccessServicer
 from core_server.api.accounts import AccountResolver
+from core_server.api.analytics import AnalyticsServicer
 from core_server.api.commissions import CommissionServicer
 from core_server.api.execution import ExecutionServicer
 from core_server.api.market_data import MarketDataServicer
@@ -35,6 +36,7 @@ from core_server.execution.price_bands import PriceBands
 from core_server.feeds.catalog import FeedPlan, plan_feed
 from core_server.kernel.assembly import KernelSettings
 from core_server.kernel.kernel import SignalExecution, TradingKernel
+from core_server.live.analytics_desk import AnalyticsDesk
 from core_server.live.assembly import LiveStores, build_live, restore_live
 from core_server.live.commission_desk import CommissionDesk
 from core_server.live.execution_desk import ExecutionDesk
@@ -55,6 +57,7 @@ from core_server.model.symbols import parse_symbol
 from core_server.risk.days import MarketHours
 from core_server.risk.presets import preset
 from core_server.signals.settings import ApprovalMode, SignalSettings, settings_with
+from core_server.storage.analytics import AnalyticsRepository
 from core_server.storage.api_keys import ApiKeyRepository
 from core_server.storage.candles import CandleRepository
 from core_server.storage.commissions import CommissionRepository
@@ -330,6 +333,9 @@ async def _assemble(
         commissions=CommissionServicer(CommissionDesk(shell), accounts),
         access=AccessServicer(clock, keys, accounts),
         open_mode=config.no_key_mode,
+        analytics=AnalyticsServicer(
+            AnalyticsDesk(shell, AnalyticsRepository(pool), core.trades, core.execution, load_trading_calendar())
+        ),
         metrics=metrics.metrics,
     )
     await grpc_server.server.start()

@@ -16,6 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import HelpPanel
 
 from clients.sdk import ConnectionState, Instrument, VigilClient, VigilError
+from tui import formatting
 from tui.link_status import AccessRefused, LinkStatus, LinkStreams, refusal_text
 from tui.messages import ConnectionChanged, FeedStatusChanged, StreamFailed
 from tui.risk_messages import (
@@ -26,6 +27,7 @@ from tui.risk_messages import (
     RiskStatusChanged,
 )
 from tui.risk_streams import RiskStatusStreams
+from tui.screens.analytics import AnalyticsScreen
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.market import MarketScreen
 from tui.screens.risk import RiskScreen
@@ -53,6 +55,7 @@ class VigilApp(LinkStreams, RiskStatusStreams, App[None]):
         Binding("g", "switch_mode('signals')", "Signals", group=SCREENS),
         Binding("t", "switch_mode('trade')", "Trade", group=SCREENS),
         Binding("R", "switch_mode('risk')", "Risk", group=SCREENS),
+        Binding("J", "switch_mode('analytics')", "Journal", group=SCREENS, tooltip="analytics and the P&L calendar"),
         # priority: it works even while a ticket field has the focus
         Binding("E", "emergency_stop", "Stop", priority=True, tooltip=STOP_TOOLTIP),
         Binding("question_mark", "toggle_keys", "Keys", key_display="?", tooltip="show or hide every key"),
@@ -81,6 +84,7 @@ class VigilApp(LinkStreams, RiskStatusStreams, App[None]):
         self.add_mode("signals", lambda: SignalsScreen(self.client))
         self.add_mode("trade", lambda: TradeScreen(self.client, self._market_selection, clock=self.clock))
         self.add_mode("risk", lambda: RiskScreen(self.client))
+        self.add_mode("analytics", lambda: AnalyticsScreen(self.client, formatting.trading_day(self.clock())))
 
     def _new_market(self) -> MarketScreen:
         self._market = MarketScreen(self.client)

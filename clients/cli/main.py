@@ -10,11 +10,11 @@ import argparse
 from collections.abc import Sequence
 from typing import TextIO
 
-from clients.cli import commissions, exit_codes, keys, market
+from clients.cli import analytics, commissions, exit_codes, keys, market
 from clients.cli.context import Context
 from clients.sdk.errors import InvalidArgumentError, VigilError
 
-GROUPS = (market, commissions, keys)
+GROUPS = (market, commissions, keys, analytics)
 
 
 def parser() -> argparse.ArgumentParser:

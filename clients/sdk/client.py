@@ -9,6 +9,7 @@ from typing import Self
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from clients.sdk.access_calls import AccessCalls
+from clients.sdk.analytics_calls import AnalyticsCalls
 from clients.sdk.commission_calls import CommissionCalls
 from clients.sdk.connection import StateCallback
 from clients.sdk.errors import NotFoundError
@@ -29,7 +30,9 @@ _SERVING = {
 }
 
 
-class VigilClient(MarketDataCalls, SignalCalls, ExecutionCalls, TradeCalls, RiskCalls, CommissionCalls, AccessCalls):
+class VigilClient(
+    MarketDataCalls, SignalCalls, ExecutionCalls, TradeCalls, RiskCalls, CommissionCalls, AccessCalls, AnalyticsCalls
+):
     """Async client for a Vigil server.
 
     `target` defaults to VIGIL_TARGET, else 127.0.0.1:50051; `api_key` to VIGIL_API_KEY (sent as

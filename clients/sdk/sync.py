@@ -11,6 +11,7 @@ from types import TracebackType
 from typing import Any, Self, TypeVar
 
 from clients.sdk.access import ApiKey, CreatedKey, Identity, Role
+from clients.sdk.analytics_sync import AnalyticsSyncCalls
 from clients.sdk.client import VigilClient
 from clients.sdk.commissions import CommissionRate
 from clients.sdk.execution import (
@@ -48,7 +49,7 @@ from clients.sdk.trades import TrackedTrade, TradeUpdate
 _T = TypeVar("_T")
 
 
-class VigilSyncClient:
+class VigilSyncClient(AnalyticsSyncCalls):
     """The same calls as VigilClient, blocking; streams are plain iterators (close them, or break out)."""
 
     def __init__(

@@ -47,6 +47,9 @@ _SERVICES: dict[str, dict[str, Role]] = {
     },
     "vigil.v1.AccessService": {"CreateApiKey": A, "ListApiKeys": A, "RevokeApiKey": A, "WhoAmI": V},
     "vigil.v1.CommissionService": {"GetCommissionRates": V, "SetCommissionRates": A},
+    "vigil.v1.AnalyticsService": {
+        "GetStatistics": V, "GetCalendar": V, "GetEquityCurve": V, "GetExcursions": V, "UpdateJournal": T,
+    },
 }  # fmt: skip
 
 METHOD_ROLES: dict[str, Role] = {

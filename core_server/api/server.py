@@ -17,6 +17,7 @@ from grpc_reflection.v1alpha import reflection
 
 from core_server.access.keyring import KeyRing
 from core_server.api.access_service import AccessServicer
+from core_server.api.analytics import AnalyticsServicer
 from core_server.api.commissions import CommissionServicer
 from core_server.api.execution import ExecutionServicer
 from core_server.api.interceptors import AccessInterceptor, RequestContextInterceptor
@@ -30,6 +31,8 @@ from core_server.model.feed_status import FeedState
 from vigil.v1 import (
     access_pb2,
     access_pb2_grpc,
+    analytics_pb2,
+    analytics_pb2_grpc,
     commissions_pb2,
     commissions_pb2_grpc,
     execution_pb2,
@@ -54,6 +57,7 @@ SERVICE_NAMES: tuple[str, ...] = (
     risk_pb2.DESCRIPTOR.services_by_name["RiskService"].full_name,
     commissions_pb2.DESCRIPTOR.services_by_name["CommissionService"].full_name,
     access_pb2.DESCRIPTOR.services_by_name["AccessService"].full_name,
+    analytics_pb2.DESCRIPTOR.services_by_name["AnalyticsService"].full_name,
 )
 FEED_SERVICES = ("", SERVICE_NAMES[0])  # what a stopped feed takes down: market data, and the server as a whole
 _SERVING = health_pb2.HealthCheckResponse.SERVING
@@ -102,6 +106,7 @@ def build_grpc_server(
     trades: TradeServicer,
     risk: RiskServicer,
     access: AccessServicer,
+    analytics: AnalyticsServicer,
     commissions: CommissionServicer | None = None,
     open_mode: bool = False,
     metrics: ServerMetrics | None = None,
@@ -126,6 +131,7 @@ def build_grpc_server(
     if commissions is not None:
         commissions_pb2_grpc.add_CommissionServiceServicer_to_server(commissions, server)
     access_pb2_grpc.add_AccessServiceServicer_to_server(access, server)
+    analytics_pb2_grpc.add_AnalyticsServiceServicer_to_server(analytics, server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     names = (*SERVICE_NAMES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable
 from dataclasses import replace
+from datetime import date
 from decimal import Decimal
 
 from clients.sdk import (
@@ -40,6 +41,15 @@ from clients.sdk import (
     TradeUpdate,
     VigilClient,
 )
+from clients.sdk.analytics import (
+    AnalyticsFilter,
+    EquityCurve,
+    ExcursionReport,
+    GroupBy,
+    PnlCalendar,
+    StatisticsReport,
+)
+from tests.tui import fake_analytics
 from tests.tui import fake_data as data
 
 
@@ -260,6 +270,29 @@ class FakeVigilClient(VigilClient):
             if account_id in ("", event.account_id):
                 yield RiskEventUpdate(event, None)
         await _stay_open()
+
+    # -- analytics ------------------------------------------------------------------------------------
+
+    async def get_statistics(
+        self, filter: AnalyticsFilter | None = None, group_by: GroupBy = GroupBy.NONE
+    ) -> StatisticsReport:
+        return fake_analytics.statistics(filter, group_by)
+
+    async def get_calendar(
+        self, from_month: date | str, to_month: date | str | None = None, filter: AnalyticsFilter | None = None
+    ) -> PnlCalendar:
+        month = from_month if isinstance(from_month, date) else date.fromisoformat(f"{from_month}-01")
+        return fake_analytics.calendar(month)
+
+    async def get_equity_curve(
+        self, account_id: str, from_date: date | str | None = None, to_date: date | str | None = None
+    ) -> EquityCurve:
+        first = from_date if isinstance(from_date, date) else fake_analytics.DAYS[0]
+        last = to_date if isinstance(to_date, date) else fake_analytics.LAST_DAY
+        return fake_analytics.equity(first, last)
+
+    async def get_excursions(self, filter: AnalyticsFilter | None = None, limit: int = 1000) -> ExcursionReport:
+        return fake_analytics.excursions(filter, limit)
 
     async def emergency_stop(self, reason: str = "") -> EmergencyStopResult:
         self.calls.append(("emergency_stop", (reason,)))

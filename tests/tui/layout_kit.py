@@ -6,19 +6,23 @@ from textual.app import App
 from textual.css.query import NoMatches
 from textual.pilot import Pilot
 from textual.screen import Screen
+from textual.widgets import DataTable
 
 from tests.kit.eventually import eventually
 from tests.tui import fake_data
 from tests.tui.fake_client import FakeVigilClient
 from tui.app import VigilApp
+from tui.screens.analytics import AnalyticsScreen
 from tui.screens.market import MarketScreen
 from tui.screens.risk import RiskScreen
 from tui.screens.signals import SignalsScreen
 from tui.screens.trade import TradeScreen
 from tui.widgets.closed_trades import ClosedTradesTable
+from tui.widgets.equity_chart import EquityChart
 from tui.widgets.fills_table import FillsTable
 from tui.widgets.order_ticket import OrderTicket
 from tui.widgets.pending_signals import PendingSignalsTable
+from tui.widgets.pnl_month import PnlMonth
 from tui.widgets.positions_table import PositionsTable
 from tui.widgets.price_chart import PriceChart
 from tui.widgets.quotes_table import QuotesTable
@@ -33,6 +37,7 @@ SCREENS: dict[str, tuple[str, type[Screen[None]]]] = {  # name: (key, screen cla
     "trade": ("t", TradeScreen),
     "signals": ("g", SignalsScreen),
     "risk": ("R", RiskScreen),
+    "analytics": ("J", AnalyticsScreen),
 }
 
 
@@ -68,6 +73,10 @@ def _shows_everything(screen: Screen[None]) -> bool:
     elif isinstance(screen, RiskScreen):
         ready = ready and screen.query_one(RuleUsageTable).row_count > 0
         ready = ready and screen.query_one(RiskEventLog).row_count == len(fake_data.RISK_EVENTS)
+    elif isinstance(screen, AnalyticsScreen):
+        ready = ready and screen.query_one("#analytics-stats", DataTable).row_count > 0
+        ready = ready and screen.query_one(PnlMonth).data.month is not None
+        ready = ready and len(screen.query_one("#analytics-equity", EquityChart).days) > 0
     return ready
 
 

@@ -14,7 +14,8 @@ README = Path(__file__).resolve().parents[3] / "README.md"
 def test_the_readme_role_table_matches_the_access_table() -> None:
     text = README.read_text(encoding="utf-8")
     start = text.index("<!-- role-table:")
-    rows = [line for line in text[start:].splitlines()[1:10] if line.startswith("| `")]
+    table = text[start:].split("\n\n", 1)[0]  # the comment line, then the table up to the blank line
+    rows = [line for line in table.splitlines()[1:] if line.startswith("| `")]
     documented: dict[str, Role] = {}
     for row in rows:
         service, *cells = [cell.strip() for cell in row.strip("|").split("|")]

@@ -1,0 +1,99 @@
+"""The equity curve (end-of-day balance, high-water mark, trailing floor) and, under it, the drawdown; and a bar
+chart of a distribution. Floats appear only here, for drawing."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from textual_plotext import PlotextPlot
+
+from clients.sdk.analytics import EquityDay, RBucket
+
+LABELS = 5
+
+
+def _ticks(count: int) -> list[int]:
+    if count <= LABELS:
+        return list(range(count))
+    step = max(1, (count - 1) // (LABELS - 1))
+    ticks = list(range(0, count, step))
+    if ticks[-1] != count - 1:
+        ticks[-1] = count - 1
+    return ticks
+
+
+class EquityChart(PlotextPlot):
+    def __init__(self, *, drawdown: bool = False, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.drawdown = drawdown
+        self.days: tuple[EquityDay, ...] = ()
+
+    def on_mount(self) -> None:
+        self._draw()
+
+    def show_days(self, days: Sequence[EquityDay]) -> None:
+        self.days = tuple(days)
+        self._draw()
+
+    def _draw(self) -> None:
+        plt = self.plt
+        plt.clear_data()
+        plt.clear_figure()
+        days = self.days
+        if not days:
+            plt.title("no trading days yet")
+            self.refresh()
+            return
+        xs = list(range(len(days)))
+        if self.drawdown:
+            plt.bar(xs, [-float(d.drawdown) for d in days], color="red", width=0.8)
+            plt.ylim(min([-float(d.drawdown) for d in days] + [-1.0]) * 1.1, 0)
+        else:
+            plt.plot(xs, [float(d.end_balance) for d in days], color="cyan", label="balance")
+            plt.plot(xs, [float(d.high_water) for d in days], color="green", label="high water")
+            floors = [d.floor for d in days]
+            if all(f is not None for f in floors):
+                plt.plot(xs, [float(f) for f in floors if f is not None], color="red", label="floor")
+        plt.xlim(-0.5, len(days) - 0.5)
+        ticks = _ticks(len(days))
+        plt.xticks([float(t) for t in ticks], [days[i].date.strftime("%m-%d") for i in ticks])
+        self.refresh()
+
+
+class DistributionChart(PlotextPlot):
+    """Counts per R bucket (open buckets labelled <low and >=high)."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.buckets: tuple[RBucket, ...] = ()
+
+    def on_mount(self) -> None:
+        self._draw()
+
+    def show_buckets(self, buckets: Sequence[RBucket]) -> None:
+        self.buckets = tuple(buckets)
+        self._draw()
+
+    def _draw(self) -> None:
+        plt = self.plt
+        plt.clear_data()
+        plt.clear_figure()
+        if not self.buckets:
+            plt.title("no trades with R")
+            self.refresh()
+            return
+        labels = [_bucket_label(b) for b in self.buckets]
+        xs = list(range(len(labels)))
+        plt.bar(xs, [b.count for b in self.buckets], color="cyan", width=0.8)
+        plt.xlim(-0.5, len(xs) - 0.5)
+        ticks = xs[::3]
+        plt.xticks([float(t) for t in ticks], [labels[i] for i in ticks])
+        self.refresh()
+
+
+def _bucket_label(b: RBucket) -> str:
+    if b.low is None:
+        return f"<{b.high}"
+    if b.high is None:
+        return f">={b.low}"
+    return str(b.low)
