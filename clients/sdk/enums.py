@@ -7,13 +7,23 @@ from the wire's is anything spelled out. tests/unit/core/test_enum_maps.py check
 from __future__ import annotations
 
 from clients.sdk.access import Role
+from clients.sdk.analytics import GroupBy
 from clients.sdk.execution import OrderSide, OrderStatus, OrderType, TimeInForce
 from clients.sdk.models import Aggressor, FeedState, Timeframe
 from clients.sdk.risk import BreachMode, RiskState, TrailingMode
 from clients.sdk.signals import CheckOutcome, LegKind, LegType, SignalAction, SignalDirection, SignalStatus
 from clients.sdk.trades import TradeDirection, TradeStatus
 from vigil.enum_map import EnumMap
-from vigil.v1 import access_pb2, common_pb2, execution_pb2, market_data_pb2, risk_pb2, signals_pb2, trades_pb2
+from vigil.v1 import (
+    access_pb2,
+    analytics_pb2,
+    common_pb2,
+    execution_pb2,
+    market_data_pb2,
+    risk_pb2,
+    signals_pb2,
+    trades_pb2,
+)
 
 SIDE = "sdk"
 UNSPECIFIED = "UNSPECIFIED"
@@ -59,3 +69,4 @@ TRADE_DIRECTION = EnumMap(
 )
 TRADE_STATUS = EnumMap(trades_pb2.TradeStatus, TradeStatus, side=SIDE, renames={TradeStatus.UNKNOWN: UNSPECIFIED})
 ROLE = EnumMap(access_pb2.Role, Role, side=SIDE)
+GROUP_BY = EnumMap(analytics_pb2.StatisticsGroupBy, GroupBy, side=SIDE, renames={GroupBy.NONE: UNSPECIFIED})

@@ -7,6 +7,7 @@ checks that every enum of every .proto is mapped here both ways.
 from __future__ import annotations
 
 from core_server.access.keys import Role
+from core_server.analytics.filters import GroupBy
 from core_server.excursions.model import Direction, TradeStatus
 from core_server.execution.model import OrderSide, OrderStatus, OrderType, TimeInForce
 from core_server.model.feed_status import FeedState
@@ -15,7 +16,16 @@ from core_server.risk.events import RiskStatus
 from core_server.risk.rules import BreachMode, DrawdownMode
 from core_server.signals.model import CheckOutcome, LegKind, LegType, SignalAction, SignalDirection, SignalStatus
 from vigil.enum_map import EnumMap
-from vigil.v1 import access_pb2, common_pb2, execution_pb2, market_data_pb2, risk_pb2, signals_pb2, trades_pb2
+from vigil.v1 import (
+    access_pb2,
+    analytics_pb2,
+    common_pb2,
+    execution_pb2,
+    market_data_pb2,
+    risk_pb2,
+    signals_pb2,
+    trades_pb2,
+)
 
 SIDE = "server"
 
@@ -56,3 +66,4 @@ CHECK_OUTCOME = EnumMap(signals_pb2.CheckOutcome, CheckOutcome, side=SIDE)
 TRADE_DIRECTION = EnumMap(trades_pb2.TradeDirection, Direction, side=SIDE)
 TRADE_STATUS = EnumMap(trades_pb2.TradeStatus, TradeStatus, side=SIDE)
 ROLE = EnumMap(access_pb2.Role, Role, side=SIDE)
+GROUP_BY = EnumMap(analytics_pb2.StatisticsGroupBy, GroupBy, side=SIDE)
