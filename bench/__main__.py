@@ -7,7 +7,18 @@ import sys
 
 from bench.machine import describe
 
-BENCHMARKS = ("pipeline", "persistence", "streaming", "memory", "frames", "webhook", "execution", "risk", "kernel")
+BENCHMARKS = (
+    "pipeline",
+    "persistence",
+    "streaming",
+    "memory",
+    "frames",
+    "webhook",
+    "execution",
+    "risk",
+    "kernel",
+    "soak",
+)
 
 
 def main(argv: list[str]) -> None:
