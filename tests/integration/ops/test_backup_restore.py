@@ -151,3 +151,21 @@ async def test_the_embedded_store_round_trips_through_its_own_pg_dump(embedded_d
         assert await snapshot(dsn) == before
     finally:
         await server.stop()
+
+
+async def test_a_backup_is_taken_while_the_server_runs_and_a_restore_then_refused(
+    embedded_data_dir: Path, tmp_path: Path
+) -> None:
+    running = await start(server_config(None, data_dir=embedded_data_dir))  # type: ignore[arg-type]
+    try:
+        file = tmp_path / "live.dump"
+        env = {"VIGIL_DATA_DIR": str(embedded_data_dir)}
+        backed_up = await asyncio.to_thread(vigil_server, "backup", str(file), **env)
+        assert backed_up.returncode == 0, backed_up.stderr
+        refused = await asyncio.to_thread(vigil_server, "restore", str(file), **env)
+        assert refused.returncode == 1
+        assert "stop it before restoring" in refused.stderr
+    finally:
+        await running.stop()
+    restored = await asyncio.to_thread(vigil_server, "restore", str(file), **env)
+    assert restored.returncode == 0, restored.stderr
