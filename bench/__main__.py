@@ -23,6 +23,7 @@ BENCHMARKS = (
     "strategies",
     "backtest",
     "sweep",
+    "soak",
 )
 
 

@@ -321,8 +321,10 @@ class VigilSyncClient(AnalyticsSyncCalls, NotificationSyncCalls, BacktestSyncCal
     def resume(self) -> int:
         return self._run(self._client.resume())
 
-    def stream_risk_events(self, account_id: str = "", replay: int = 0) -> Generator[RiskEventUpdate, None, None]:
-        return self._iterate(self._client.stream_risk_events(account_id, replay))
+    def stream_risk_events(
+        self, account_id: str = "", replay: int = 0, since_seq: int = 0
+    ) -> Generator[RiskEventUpdate, None, None]:
+        return self._iterate(self._client.stream_risk_events(account_id, replay, since_seq))
 
     # -- access ---------------------------------------------------------------------------------------
 
