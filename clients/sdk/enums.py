@@ -7,7 +7,7 @@ from the wire's is anything spelled out. tests/unit/core/test_enum_maps.py check
 from __future__ import annotations
 
 from clients.sdk.access import Role
-from clients.sdk.analytics import GroupBy
+from clients.sdk.analytics import GroupBy, ImportFormat
 from clients.sdk.execution import OrderSide, OrderStatus, OrderType, TimeInForce
 from clients.sdk.models import Aggressor, FeedState, Timeframe
 from clients.sdk.risk import BreachMode, RiskState, TrailingMode
@@ -70,3 +70,4 @@ TRADE_DIRECTION = EnumMap(
 TRADE_STATUS = EnumMap(trades_pb2.TradeStatus, TradeStatus, side=SIDE, renames={TradeStatus.UNKNOWN: UNSPECIFIED})
 ROLE = EnumMap(access_pb2.Role, Role, side=SIDE)
 GROUP_BY = EnumMap(analytics_pb2.StatisticsGroupBy, GroupBy, side=SIDE, renames={GroupBy.NONE: UNSPECIFIED})
+IMPORT_FORMAT = EnumMap(analytics_pb2.ImportFormat, ImportFormat, side=SIDE, renames={ImportFormat.AUTO: UNSPECIFIED})

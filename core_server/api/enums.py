@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from core_server.access.keys import Role
 from core_server.analytics.filters import GroupBy
+from core_server.analytics.imports import ImportFormat
 from core_server.excursions.model import Direction, TradeStatus
 from core_server.execution.model import OrderSide, OrderStatus, OrderType, TimeInForce
 from core_server.model.feed_status import FeedState
@@ -67,3 +68,4 @@ TRADE_DIRECTION = EnumMap(trades_pb2.TradeDirection, Direction, side=SIDE)
 TRADE_STATUS = EnumMap(trades_pb2.TradeStatus, TradeStatus, side=SIDE)
 ROLE = EnumMap(access_pb2.Role, Role, side=SIDE)
 GROUP_BY = EnumMap(analytics_pb2.StatisticsGroupBy, GroupBy, side=SIDE)
+IMPORT_FORMAT = EnumMap(analytics_pb2.ImportFormat, ImportFormat, side=SIDE)
