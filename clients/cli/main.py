@@ -10,11 +10,23 @@ import argparse
 from collections.abc import Sequence
 from typing import TextIO
 
-from clients.cli import analytics, certs, commissions, exit_codes, imports, keys, market, signals
+from clients.cli import (
+    analytics,
+    backtest,
+    certs,
+    commissions,
+    exit_codes,
+    imports,
+    keys,
+    market,
+    notify,
+    signals,
+    strategies,
+)
 from clients.cli.context import Context
 from clients.sdk.errors import InvalidArgumentError, VigilError
 
-GROUPS = (market, commissions, keys, analytics, certs, signals, imports)
+GROUPS = (market, commissions, keys, analytics, certs, signals, strategies, imports, notify, backtest)
 
 
 def parser() -> argparse.ArgumentParser:

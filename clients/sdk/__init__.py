@@ -85,6 +85,17 @@ from clients.sdk.signals import (
     SignalUpdate,
     SubmitResult,
 )
+from clients.sdk.strategies import (
+    StrategyDetail,
+    StrategyEventInfo,
+    StrategyFinding,
+    StrategyInfo,
+    StrategyLoadResult,
+    StrategyStatus,
+    StrategyUpdate,
+    StrategyValidation,
+    StrategyVersionInfo,
+)
 from clients.sdk.sync import VigilSyncClient
 from clients.sdk.trades import TrackedTrade, TradeDirection, TradeEvent, TradeStatus, TradeUpdate
 
@@ -159,6 +170,15 @@ __all__ = [
     "SignalStatus",
     "SignalUpdate",
     "StoreStatus",
+    "StrategyDetail",
+    "StrategyEventInfo",
+    "StrategyFinding",
+    "StrategyInfo",
+    "StrategyLoadResult",
+    "StrategyStatus",
+    "StrategyUpdate",
+    "StrategyValidation",
+    "StrategyVersionInfo",
     "SubmitResult",
     "Tick",
     "TimeInForce",

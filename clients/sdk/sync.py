@@ -13,6 +13,7 @@ from typing import Any, Self, TypeVar
 
 from clients.sdk.access import ApiKey, CreatedKey, Identity, Role
 from clients.sdk.analytics_sync import AnalyticsSyncCalls
+from clients.sdk.backtest_sync import BacktestSyncCalls
 from clients.sdk.client import VigilClient
 from clients.sdk.commissions import CommissionRate
 from clients.sdk.data import ImportOptions, ImportProgress
@@ -44,14 +45,22 @@ from clients.sdk.models import (
     Tick,
     Timeframe,
 )
+from clients.sdk.notification_calls import NotificationSyncCalls
 from clients.sdk.risk import EmergencyStopResult, RiskEventUpdate, RiskRules, RiskStatus
 from clients.sdk.signals import Signal, SignalInput, SignalStatus, SignalUpdate, SubmitResult
+from clients.sdk.strategies import (
+    StrategyDetail,
+    StrategyInfo,
+    StrategyLoadResult,
+    StrategyUpdate,
+    StrategyValidation,
+)
 from clients.sdk.trades import TrackedTrade, TradeUpdate
 
 _T = TypeVar("_T")
 
 
-class VigilSyncClient(AnalyticsSyncCalls):
+class VigilSyncClient(AnalyticsSyncCalls, NotificationSyncCalls, BacktestSyncCalls):
     """The same calls as VigilClient, blocking; streams are plain iterators (close them, or break out)."""
 
     def __init__(
@@ -312,8 +321,10 @@ class VigilSyncClient(AnalyticsSyncCalls):
     def resume(self) -> int:
         return self._run(self._client.resume())
 
-    def stream_risk_events(self, account_id: str = "", replay: int = 0) -> Generator[RiskEventUpdate, None, None]:
-        return self._iterate(self._client.stream_risk_events(account_id, replay))
+    def stream_risk_events(
+        self, account_id: str = "", replay: int = 0, since_seq: int = 0
+    ) -> Generator[RiskEventUpdate, None, None]:
+        return self._iterate(self._client.stream_risk_events(account_id, replay, since_seq))
 
     # -- access ---------------------------------------------------------------------------------------
 
@@ -330,6 +341,34 @@ class VigilSyncClient(AnalyticsSyncCalls):
         return self._run(self._client.who_am_i())
 
     # -- plumbing -------------------------------------------------------------------------------------
+
+    # -- strategies -----------------------------------------------------------------------------------
+
+    def list_strategies(self) -> list[StrategyInfo]:
+        return self._run(self._client.list_strategies())
+
+    def get_strategy(self, strategy_id: str, events: int = 50) -> StrategyDetail:
+        return self._run(self._client.get_strategy(strategy_id, events))
+
+    def validate_strategy(self, definition: str, format: str = "") -> StrategyValidation:
+        return self._run(self._client.validate_strategy(definition, format))
+
+    def load_strategy(self, definition: str, format: str = "") -> StrategyLoadResult:
+        return self._run(self._client.load_strategy(definition, format))
+
+    def activate_strategy(self, strategy_id: str) -> StrategyInfo:
+        return self._run(self._client.activate_strategy(strategy_id))
+
+    def deactivate_strategy(self, strategy_id: str) -> StrategyInfo:
+        return self._run(self._client.deactivate_strategy(strategy_id))
+
+    def emergency_stop_strategy(self, strategy_id: str) -> StrategyInfo:
+        return self._run(self._client.emergency_stop_strategy(strategy_id))
+
+    def stream_strategy_events(
+        self, strategy_id: str = "", replay: int = 0, include_updates: bool = False
+    ) -> Generator[StrategyUpdate, None, None]:
+        return self._iterate(self._client.stream_strategy_events(strategy_id, replay, include_updates))
 
     # -- DataService --
 
