@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from clients.sdk.access import Role
 from clients.sdk.analytics import GroupBy, ImportFormat
+from clients.sdk.data import HeaderMode
 from clients.sdk.execution import OrderSide, OrderStatus, OrderType, TimeInForce
 from clients.sdk.models import Aggressor, FeedState, Timeframe
 from clients.sdk.risk import BreachMode, RiskState, TrailingMode
@@ -18,6 +19,7 @@ from vigil.v1 import (
     access_pb2,
     analytics_pb2,
     common_pb2,
+    data_pb2,
     execution_pb2,
     market_data_pb2,
     risk_pb2,
@@ -71,3 +73,4 @@ TRADE_STATUS = EnumMap(trades_pb2.TradeStatus, TradeStatus, side=SIDE, renames={
 ROLE = EnumMap(access_pb2.Role, Role, side=SIDE)
 GROUP_BY = EnumMap(analytics_pb2.StatisticsGroupBy, GroupBy, side=SIDE, renames={GroupBy.NONE: UNSPECIFIED})
 IMPORT_FORMAT = EnumMap(analytics_pb2.ImportFormat, ImportFormat, side=SIDE, renames={ImportFormat.AUTO: UNSPECIFIED})
+HEADER_MODE = EnumMap(data_pb2.HeaderMode, HeaderMode, side=SIDE)

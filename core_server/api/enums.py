@@ -11,6 +11,7 @@ from core_server.analytics.filters import GroupBy
 from core_server.analytics.imports import ImportFormat
 from core_server.excursions.model import Direction, TradeStatus
 from core_server.execution.model import OrderSide, OrderStatus, OrderType, TimeInForce
+from core_server.imports.dialect import HeaderMode
 from core_server.model.feed_status import FeedState
 from core_server.model.market_data import Aggressor, Timeframe
 from core_server.risk.events import RiskStatus
@@ -21,6 +22,7 @@ from vigil.v1 import (
     access_pb2,
     analytics_pb2,
     common_pb2,
+    data_pb2,
     execution_pb2,
     market_data_pb2,
     risk_pb2,
@@ -69,3 +71,4 @@ TRADE_STATUS = EnumMap(trades_pb2.TradeStatus, TradeStatus, side=SIDE)
 ROLE = EnumMap(access_pb2.Role, Role, side=SIDE)
 GROUP_BY = EnumMap(analytics_pb2.StatisticsGroupBy, GroupBy, side=SIDE)
 IMPORT_FORMAT = EnumMap(analytics_pb2.ImportFormat, ImportFormat, side=SIDE)
+HEADER_MODE = EnumMap(data_pb2.HeaderMode, HeaderMode, side=SIDE)
