@@ -17,6 +17,7 @@ BENCHMARKS = (
     "execution",
     "risk",
     "kernel",
+    "tick_import",
     "access",
     "strategies",
     "backtest",

@@ -21,6 +21,7 @@ from core_server.api.accounts import AccountResolver
 from core_server.api.analytics import AnalyticsServicer
 from core_server.api.backtests import BacktestServicer
 from core_server.api.commissions import CommissionServicer
+from core_server.api.data import DataServicer, ImportSettings
 from core_server.api.execution import ExecutionServicer
 from core_server.api.market_data import MarketDataServicer
 from core_server.api.risk import RiskServicer
@@ -358,6 +359,13 @@ async def _assemble(
         trades=TradeServicer(clock, core.trades, accounts),
         execution=ExecutionServicer(clock, core.execution, accounts),
         risk=RiskServicer(core.risk, accounts),
+        data=DataServicer(
+            pool,
+            clock,
+            ImportSettings(
+                config.import_dirs, config.listens_on_loopback, config.upload_dir, quote_price=config.quote_price
+            ),
+        ),
         backtests=BacktestServicer(backtests),
         commissions=CommissionServicer(CommissionDesk(shell), accounts),
         access=AccessServicer(clock, keys, accounts),

@@ -3,6 +3,7 @@
 from clients.sdk.access import ApiKey, CreatedKey, Identity, Role
 from clients.sdk.client import DEFAULT_TARGET, VigilClient
 from clients.sdk.commissions import CommissionRate
+from clients.sdk.data import BadRowCount, ImportOptions, ImportProgress
 from clients.sdk.errors import (
     AlreadyExistsError,
     AuthenticationError,
@@ -105,6 +106,7 @@ __all__ = [
     "AlreadyExistsError",
     "ApiKey",
     "AuthenticationError",
+    "BadRowCount",
     "BracketBatchResult",
     "BracketLeg",
     "BracketResult",
@@ -127,6 +129,8 @@ __all__ = [
     "FieldViolation",
     "Fill",
     "Identity",
+    "ImportOptions",
+    "ImportProgress",
     "Instrument",
     "InternalError",
     "InvalidArgumentError",

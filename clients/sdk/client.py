@@ -13,6 +13,7 @@ from clients.sdk.analytics_calls import AnalyticsCalls
 from clients.sdk.backtest_calls import BacktestCalls
 from clients.sdk.commission_calls import CommissionCalls
 from clients.sdk.connection import StateCallback
+from clients.sdk.data_calls import DataCalls
 from clients.sdk.errors import NotFoundError
 from clients.sdk.execution_calls import ExecutionCalls
 from clients.sdk.market_data_calls import MarketDataCalls
@@ -42,6 +43,7 @@ class VigilClient(
     AccessCalls,
     AnalyticsCalls,
     StrategyCalls,
+    DataCalls,
     BacktestCalls,
 ):
     """Async client for a Vigil server.

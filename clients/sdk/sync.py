@@ -7,6 +7,7 @@ import threading
 from collections.abc import AsyncIterator, Coroutine, Generator, Iterable, Mapping
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
@@ -15,6 +16,7 @@ from clients.sdk.analytics_sync import AnalyticsSyncCalls
 from clients.sdk.backtest_sync import BacktestSyncCalls
 from clients.sdk.client import VigilClient
 from clients.sdk.commissions import CommissionRate
+from clients.sdk.data import ImportOptions, ImportProgress
 from clients.sdk.execution import (
     Account,
     BracketBatchResult,
@@ -364,6 +366,18 @@ class VigilSyncClient(AnalyticsSyncCalls, BacktestSyncCalls):
         self, strategy_id: str = "", replay: int = 0, include_updates: bool = False
     ) -> Generator[StrategyUpdate, None, None]:
         return self._iterate(self._client.stream_strategy_events(strategy_id, replay, include_updates))
+
+    # -- DataService --
+
+    def import_ticks(
+        self, path: str | Path, options: ImportOptions | None = None
+    ) -> Generator[ImportProgress, None, None]:
+        return self._iterate(self._client.import_ticks(path, options))
+
+    def upload_ticks(
+        self, path: str | Path, options: ImportOptions | None = None, *, file_name: str = ""
+    ) -> Generator[ImportProgress, None, None]:
+        return self._iterate(self._client.upload_ticks(path, options, file_name=file_name))
 
     def _run(self, coro: Coroutine[Any, Any, _T]) -> _T:
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result()

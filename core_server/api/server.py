@@ -22,6 +22,7 @@ from core_server.api.access_service import AccessServicer
 from core_server.api.analytics import AnalyticsServicer
 from core_server.api.backtests import BacktestServicer
 from core_server.api.commissions import CommissionServicer
+from core_server.api.data import DataServicer
 from core_server.api.execution import ExecutionServicer
 from core_server.api.interceptors import AccessInterceptor, RequestContextInterceptor
 from core_server.api.market_data import MarketDataServicer
@@ -41,6 +42,8 @@ from vigil.v1 import (
     backtests_pb2_grpc,
     commissions_pb2,
     commissions_pb2_grpc,
+    data_pb2,
+    data_pb2_grpc,
     execution_pb2,
     execution_pb2_grpc,
     market_data_pb2,
@@ -63,6 +66,7 @@ SERVICE_NAMES: tuple[str, ...] = (
     execution_pb2.DESCRIPTOR.services_by_name["ExecutionService"].full_name,
     trades_pb2.DESCRIPTOR.services_by_name["TradeService"].full_name,
     risk_pb2.DESCRIPTOR.services_by_name["RiskService"].full_name,
+    data_pb2.DESCRIPTOR.services_by_name["DataService"].full_name,
     backtests_pb2.DESCRIPTOR.services_by_name["BacktestService"].full_name,
     commissions_pb2.DESCRIPTOR.services_by_name["CommissionService"].full_name,
     access_pb2.DESCRIPTOR.services_by_name["AccessService"].full_name,
@@ -135,6 +139,7 @@ def build_grpc_server(
     limiter: RateLimiter | None = None,
     now_ns: Callable[[], int] = time.time_ns,
     metrics: ServerMetrics | None = None,
+    data: DataServicer | None = None,
 ) -> GrpcServer:
     """`open_mode`: no-key mode (calls without a key act as the local admin); see AccessInterceptor."""
     interceptors: list[grpc.aio.ServerInterceptor] = [
@@ -160,6 +165,8 @@ def build_grpc_server(
     access_pb2_grpc.add_AccessServiceServicer_to_server(access, server)
     analytics_pb2_grpc.add_AnalyticsServiceServicer_to_server(analytics, server)
     strategies_pb2_grpc.add_StrategyServiceServicer_to_server(strategies, server)
+    if data is not None:
+        data_pb2_grpc.add_DataServiceServicer_to_server(data, server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     names = (*SERVICE_NAMES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME)
