@@ -26,13 +26,14 @@ async def test_vigil_backtest_saves_its_reports_and_prints_the_summary(
     out = {kind: tmp_path / f"report.{kind}" for kind in ("json", "csv", "html")}
     code, text, err = await vigil(
         "--target", running_server.address, "backtest", "bracket-a-day", *RANGE, "--param", "distance_ticks=8",
-        "--slippage-ticks", "1", "--latency-ms", "20-300", "--seed", "5",
+        "--slippage-ticks", "1", "--latency-ms", "20-300", "--seed", "5", "--commission", "2.50",
         "--json", str(out["json"]), "--csv", str(out["csv"]), "--html", str(out["html"]),
     )  # fmt: skip
     assert code == exit_codes.OK, err
     assert "done" in err and "100.0%" in err  # the progress bar's last state
     settings = RunSettings("ESZ2026", "2026-11-16", "2026-11-18", "bracket-a-day", {"distance_ticks": "8"},
-                           slippage_ticks=1, latency_min_ms=20, latency_max_ms=300, seed=5)  # fmt: skip
+                           slippage_ticks=1, latency_min_ms=20, latency_max_ms=300, seed=5,
+                           commission="2.50")  # fmt: skip
     expected, expected_text = run_backtest(settings, lambda config: TickList(tape()))
     assert out["json"].read_text(encoding="utf-8") == expected_text
     assert len(out["csv"].read_text(encoding="utf-8").splitlines()) == 1 + len(expected["trades"])
