@@ -65,7 +65,7 @@ def _settings(parser: argparse.ArgumentParser) -> None:
     add("--seed", type=int, default=1)
     add("--param", dest="params", action="append", default=[], metavar="NAME=VALUE", help="strategy parameter")
     add("--balance", default="", help="starting balance in dollars (default: the preset's, else 50000)")
-    add("--commission", default="", help="dollars per contract per side (default 2.50)")
+    add("--commission", default="", help="dollars per contract per side (default: the server's rate for the root)")
 
 
 def _pairs(items: list[str], field: str) -> dict[str, str]:
