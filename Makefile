@@ -8,7 +8,7 @@ NODE_STAMP := node_modules/.installed-stamp
 PROTOS := $(wildcard proto/vigil/v1/*.proto)
 export GRPC_VERBOSITY ?= ERROR
 
-.PHONY: setup run tui bridge edge chart-assets browser-deps test lint fmt proto proto-check bench clean-db fake-tradovate fake-projectx fake-trade-manager help
+.PHONY: setup run tui bridge edge chart-assets browser-deps test lint fmt proto proto-check bench certs clean-db fake-tradovate fake-projectx fake-trade-manager help
 
 help:
 	@echo "make run        start the server (embedded PostgreSQL, simulated feed) on 127.0.0.1:50051"
@@ -18,6 +18,7 @@ help:
 	@echo "make test       run the whole test suite"
 	@echo "make lint       ruff, mypy, buf lint, import-linter, generated-code check"
 	@echo "make proto      regenerate Python code from proto/"
+	@echo "make certs      a development CA, server and client certificates in ./certs (TLS, mutual TLS)"
 	@echo "make bench      run the benchmarks and print figures"
 	@echo "make fake-tradovate      serve the fake Tradovate (REST + md socket) on 127.0.0.1:8765"
 	@echo "make fake-projectx       serve the fake ProjectX Gateway (REST + market hub) on 127.0.0.1:8766"
@@ -36,7 +37,7 @@ $(NODE_STAMP): package.json
 setup: $(STAMP)
 
 run: $(STAMP)
-	$(PY) -m core_server
+	VIGIL_STRATEGY_DIR=$${VIGIL_STRATEGY_DIR-strategies/examples} $(PY) -m core_server
 
 tui: $(STAMP)
 	$(PY) -m tui
@@ -105,6 +106,10 @@ proto-check: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench
+
+# A local development CA with a server and a client certificate (cryptography library): see README "TLS".
+certs: $(STAMP)
+	$(PY) -m clients.cli certs --out certs
 
 fake-tradovate: $(STAMP)
 	$(PY) -m core_server.feeds.fakes.tradovate --port 8765

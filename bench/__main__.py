@@ -17,6 +17,12 @@ BENCHMARKS = (
     "execution",
     "risk",
     "kernel",
+    "tick_import",
+    "analytics",
+    "access",
+    "strategies",
+    "backtest",
+    "sweep",
     "soak",
 )
 

@@ -112,6 +112,7 @@ async def _grpc() -> list[float]:
             symbols=("ES",),
             log_level="warning",
             log_format="json",
+            order_rate=Decimal(0),  # the submit path itself, not the per-key order rate limit
         )
         pin_to_core(0)
         server = await start(config)

@@ -162,6 +162,12 @@ class Config:
     listen: str = "127.0.0.1:50051"
     api_keys: tuple[str, ...] = ()  # static keys (VIGIL_API_KEYS): admin keys; named keys live in the store
     require_keys: bool = False  # VIGIL_REQUIRE_KEYS: no no-key mode even on loopback
+    tls_cert: Path | None = None  # VIGIL_TLS_CERT: the server's certificate chain (PEM); with tls_key: TLS
+    tls_key: Path | None = None  # VIGIL_TLS_KEY: its private key (PEM)
+    tls_client_ca: Path | None = None  # VIGIL_TLS_CLIENT_CA: require client certificates signed by this CA (mTLS)
+    insecure: bool = False  # VIGIL_INSECURE=1: allow plaintext on a non-loopback address (behind your own TLS proxy)
+    order_rate: Decimal = Decimal(20)  # VIGIL_ORDER_RATE: order-placing RPCs a second per key (0: no limit) ...
+    order_burst: int = 40  # VIGIL_ORDER_BURST: ... and at most this many at once
     database_url: str | None = None
     data_dir: Path | None = None  # embedded PostgreSQL lives under it; None = the user's data directory
     feed: str = "simulated"
@@ -187,6 +193,10 @@ class Config:
     break_even_offset_ticks: int = 0  # the break-even stop's distance from entry, in the trade's favour
     risk_preset: str = ""  # VIGIL_RISK_PRESET: the rules of accounts without their own ('' = none)
     paper: PaperConfig = field(default_factory=lambda: PaperConfig())  # paper execution (VIGIL_PAPER_*)
+    strategy_dir: Path | None = None  # VIGIL_STRATEGY_DIR: *.toml/*.json strategy files loaded at start
+    import_dirs: tuple[Path, ...] = ()  # VIGIL_IMPORT_DIRS: where ImportTicks may read server-side files
+    upload_dir: Path | None = None  # VIGIL_UPLOAD_DIR: where UploadTicks spools files (default: temp directory)
+    backtest_workers: int = 1  # VIGIL_BACKTEST_WORKERS: backtests running at once, each in its own process
     env: Mapping[str, str] = field(default_factory=dict, repr=False)  # for adapters' own settings
 
     @property
@@ -211,6 +221,32 @@ class Config:
         """Calls without a key act as the local admin: only on loopback, with no static keys configured and
         VIGIL_REQUIRE_KEYS unset. A call that presents a key is checked (and gets that key's role) regardless."""
         return self.listens_on_loopback and not self.api_keys and not self.require_keys
+
+    @property
+    def tls(self) -> bool:
+        return self.tls_cert is not None
+
+    def check_transport(self) -> None:
+        """ConfigError unless the listener is safe: TLS files given together and readable, and plaintext only on
+        loopback (or with VIGIL_INSECURE=1)."""
+        if (self.tls_cert is None) != (self.tls_key is None):
+            raise ConfigError("VIGIL_TLS_KEY" if self.tls_key is None else "VIGIL_TLS_CERT", "set both or neither")
+        if self.tls_client_ca is not None and self.tls_cert is None:
+            raise ConfigError("VIGIL_TLS_CLIENT_CA", "mutual TLS needs VIGIL_TLS_CERT and VIGIL_TLS_KEY too")
+        files = {
+            "VIGIL_TLS_CERT": self.tls_cert,
+            "VIGIL_TLS_KEY": self.tls_key,
+            "VIGIL_TLS_CLIENT_CA": self.tls_client_ca,
+        }
+        for variable, path in files.items():
+            if path is not None and not path.is_file():
+                raise ConfigError(variable, f"{path} is not a readable file")
+        if not self.tls and not self.listens_on_loopback and not self.insecure:
+            raise ConfigError(
+                "VIGIL_TLS_CERT",
+                f"listening on {self.listen} (not loopback) without TLS: set VIGIL_TLS_CERT and VIGIL_TLS_KEY "
+                "(make certs makes development ones), or VIGIL_INSECURE=1 behind a TLS proxy of your own",
+            )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
@@ -265,6 +301,12 @@ class Config:
             listen=listen,
             api_keys=tuple(k.strip() for k in get("VIGIL_API_KEYS", "").split(",") if k.strip()),
             require_keys=_switch(get, "VIGIL_REQUIRE_KEYS", False),
+            tls_cert=_path(get, "VIGIL_TLS_CERT"),
+            tls_key=_path(get, "VIGIL_TLS_KEY"),
+            tls_client_ca=_path(get, "VIGIL_TLS_CLIENT_CA"),
+            insecure=_switch(get, "VIGIL_INSECURE", False),
+            order_rate=_rate(get, "VIGIL_ORDER_RATE", Decimal(20)),
+            order_burst=_bounded_int(get, "VIGIL_ORDER_BURST", 40, 1, 100_000),
             database_url=get("DATABASE_URL") or None,
             data_dir=Path(get("VIGIL_DATA_DIR", "")).expanduser() if get("VIGIL_DATA_DIR") else None,
             feed=feed,
@@ -289,10 +331,41 @@ class Config:
             break_even_offset_ticks=_int(get, "VIGIL_BREAK_EVEN_OFFSET_TICKS", 0),
             signal_approval=signal_approval,
             paper=_paper_config(get),
+            import_dirs=tuple(
+                Path(d.strip()).expanduser() for d in get("VIGIL_IMPORT_DIRS", "").split(",") if d.strip()
+            ),
+            upload_dir=Path(get("VIGIL_UPLOAD_DIR", "")).expanduser() if get("VIGIL_UPLOAD_DIR") else None,
             risk_preset=_risk_preset(get("VIGIL_RISK_PRESET", "")),
+            strategy_dir=Path(get("VIGIL_STRATEGY_DIR", "")).expanduser() if get("VIGIL_STRATEGY_DIR") else None,
+            backtest_workers=_bounded_int(get, "VIGIL_BACKTEST_WORKERS", 1, 1, 64),
             env=dict(env),
         )
+        config.check_transport()
         return config  # a non-loopback listener with no key at all is refused at start (app), once keys are loaded
+
+
+def _path(get: object, name: str) -> Path | None:
+    raw = (get(name) or "").strip()  # type: ignore[operator]
+    return Path(raw).expanduser() if raw else None
+
+
+def _rate(get: object, name: str, default: Decimal) -> Decimal:
+    raw = (get(name) or "").strip()  # type: ignore[operator]
+    if not raw:
+        return default
+    try:
+        value = parse_decimal(raw, name, places=3, low=Decimal(0), high=Decimal(1_000_000))
+    except InvalidArgument as exc:
+        raise ConfigError(name, f"{raw!r}: {exc.reason} (requests a second; 0: no limit)") from None
+    assert value is not None
+    return value
+
+
+def _bounded_int(get: object, name: str, default: int, low: int, high: int) -> int:
+    value = _int(get, name, default)
+    if not low <= value <= high:
+        raise ConfigError(name, f"{value} is outside {low}..{high}")
+    return value
 
 
 def _risk_preset(raw: str) -> str:

@@ -1,4 +1,4 @@
-"""`python -m tui [--target HOST:PORT]`: run the Vigil terminal UI against a running server."""
+"""`python -m tui [--target HOST:PORT] [--tls-ca CA.pem ...]`: run the Vigil terminal UI against a running server."""
 
 from __future__ import annotations
 
@@ -21,14 +21,21 @@ def build_app(argv: Sequence[str] | None = None) -> VigilApp:
     parser.add_argument(
         "--api-key", default=None, help="API key (default: env VIGIL_API_KEY; prefer the env so it stays out of ps)"
     )
+    parser.add_argument("--tls-ca", default=None, help="CA certificate (PEM) to trust: TLS (default: env VIGIL_TLS_CA)")
+    parser.add_argument("--tls-cert", default=None, help="client certificate, mutual TLS (env VIGIL_TLS_CLIENT_CERT)")
+    parser.add_argument("--tls-key", default=None, help="client key, mutual TLS (env VIGIL_TLS_CLIENT_KEY)")
     args = parser.parse_args(argv)
     # grpc core and the SDK would print over the screen: keep grpc quiet, send our logs to a file or nowhere.
     os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
     configure_logging(os.environ.get("VIGIL_TUI_LOG"))
 
+    from clients.sdk import VigilClient
     from tui.app import VigilApp
 
-    return VigilApp(args.target, api_key=args.api_key)
+    client = VigilClient(
+        args.target, api_key=args.api_key, tls_ca=args.tls_ca, tls_cert=args.tls_cert, tls_key=args.tls_key
+    )  # the app closes it
+    return VigilApp(args.target, api_key=args.api_key, client=client)
 
 
 def configure_logging(path: str | None) -> None:

@@ -22,7 +22,12 @@ class Context:
     def client(self) -> VigilSyncClient:
         """The SDK client for --target/--api-key (else VIGIL_TARGET/VIGIL_API_KEY), opened on first use."""
         if self._client is None:
-            self._client = VigilSyncClient(self.args.target, api_key=self.args.api_key, reconnect=False)
+            args = self.args
+            self._client = VigilSyncClient(
+                args.target, api_key=args.api_key, reconnect=False, tls=getattr(args, "tls", None),
+                tls_ca=getattr(args, "tls_ca", None), tls_cert=getattr(args, "tls_cert", None),
+                tls_key=getattr(args, "tls_key", None),
+            )  # fmt: skip
         return self._client
 
     @property

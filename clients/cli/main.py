@@ -10,11 +10,23 @@ import argparse
 from collections.abc import Sequence
 from typing import TextIO
 
-from clients.cli import analytics, commissions, exit_codes, keys, market
+from clients.cli import (
+    analytics,
+    backtest,
+    certs,
+    commissions,
+    exit_codes,
+    imports,
+    keys,
+    market,
+    notify,
+    signals,
+    strategies,
+)
 from clients.cli.context import Context
 from clients.sdk.errors import InvalidArgumentError, VigilError
 
-GROUPS = (market, commissions, keys, analytics)
+GROUPS = (market, commissions, keys, analytics, certs, signals, strategies, imports, notify, backtest)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -22,6 +34,10 @@ def parser() -> argparse.ArgumentParser:
     root.add_argument("--target", default=None, help="server address (default: VIGIL_TARGET, else 127.0.0.1:50051)")
     root.add_argument("--api-key", default=None, help="API key (default: VIGIL_API_KEY)")
     root.add_argument("--json", action="store_true", help="print JSON instead of text where a command supports it")
+    root.add_argument("--tls-ca", default=None, help="CA certificate (PEM) to trust: TLS (default: VIGIL_TLS_CA)")
+    root.add_argument("--tls-cert", default=None, help="client certificate (PEM), mutual TLS (VIGIL_TLS_CLIENT_CERT)")
+    root.add_argument("--tls-key", default=None, help="client key (PEM), mutual TLS (VIGIL_TLS_CLIENT_KEY)")
+    root.add_argument("--tls", action="store_true", default=None, help="TLS with the system CAs (VIGIL_TLS=1)")
     commands = root.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
     for group in GROUPS:

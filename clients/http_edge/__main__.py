@@ -14,16 +14,22 @@ from clients.http_edge.chart import VENDOR_FILE
 from clients.http_edge.config import EdgeConfig
 from clients.webhook_bridge.__main__ import configure_logging
 from clients.webhook_bridge.config import ConfigError
+from clients.webhook_bridge.https import server_ssl_context
 
 log = structlog.get_logger(__name__)
 
 
 async def serve(config: EdgeConfig) -> int:
+    try:
+        tls = server_ssl_context()
+    except ConfigError as error:
+        print(f"vigil-edge: configuration error: {error}", file=sys.stderr)
+        return 2
     runner = web.AppRunner(create_edge_app(config), access_log=None, handle_signals=False, shutdown_timeout=2.0)
     await runner.setup()
     host, port = config.host_port
     try:
-        await web.TCPSite(runner, host, port).start()
+        await web.TCPSite(runner, host, port, ssl_context=tls).start()
     except OSError as error:
         print(f"vigil-edge: cannot listen on {config.listen}: {error}", file=sys.stderr)
         await runner.cleanup()
@@ -35,7 +41,7 @@ async def serve(config: EdgeConfig) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     for address in runner.addresses:
-        base = f"http://{address[0]}:{address[1]}"
+        base = f"http{'s' if tls else ''}://{address[0]}:{address[1]}"
         webhooks = f"{base}/webhook/tradingview" if config.bridge else "off (no VIGIL_WEBHOOK_SECRET)"
         print(
             f"Vigil edge on {base} (core: {config.target}): chart {base}/chart/, UDF datafeed {base}/udf,"

@@ -10,14 +10,18 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from clients.sdk.access_calls import AccessCalls
 from clients.sdk.analytics_calls import AnalyticsCalls
+from clients.sdk.backtest_calls import BacktestCalls
 from clients.sdk.commission_calls import CommissionCalls
 from clients.sdk.connection import StateCallback
+from clients.sdk.data_calls import DataCalls
 from clients.sdk.errors import NotFoundError
 from clients.sdk.execution_calls import ExecutionCalls
 from clients.sdk.market_data_calls import MarketDataCalls
 from clients.sdk.models import ConnectionState, ServingStatus
+from clients.sdk.notification_calls import NotificationCalls
 from clients.sdk.risk_calls import RiskCalls
 from clients.sdk.signal_calls import SignalCalls
+from clients.sdk.strategy_calls import StrategyCalls
 from clients.sdk.trade_calls import TradeCalls
 from clients.sdk.transport import API_KEY_ENV, DEFAULT_TARGET, TARGET_ENV
 
@@ -31,12 +35,25 @@ _SERVING = {
 
 
 class VigilClient(
-    MarketDataCalls, SignalCalls, ExecutionCalls, TradeCalls, RiskCalls, CommissionCalls, AccessCalls, AnalyticsCalls
+    MarketDataCalls,
+    SignalCalls,
+    ExecutionCalls,
+    TradeCalls,
+    RiskCalls,
+    CommissionCalls,
+    AccessCalls,
+    AnalyticsCalls,
+    StrategyCalls,
+    DataCalls,
+    NotificationCalls,
+    BacktestCalls,
 ):
     """Async client for a Vigil server.
 
     `target` defaults to VIGIL_TARGET, else 127.0.0.1:50051; `api_key` to VIGIL_API_KEY (sent as
-    `authorization: Bearer <key>`); explicit arguments win over the environment.
+    `authorization: Bearer <key>`); explicit arguments win over the environment. TLS: `tls_ca` (else
+    VIGIL_TLS_CA) is the CA to trust, `tls_cert`/`tls_key` (else VIGIL_TLS_CLIENT_CERT/KEY) a client
+    certificate for mutual TLS, `tls=True` (else VIGIL_TLS=1) TLS with the system's CAs (clients.sdk.tls).
 
     Unary calls fail fast with a typed VigilError. With `reconnect=True` (the default) streams survive
     server restarts and connection loss: they wait for the server, back off 0.5 s doubling to 10 s between
@@ -53,8 +70,16 @@ class VigilClient(
         timeout: float = 5.0,
         reconnect: bool = True,
         on_state_change: StateCallback | None = None,
+        tls: bool | None = None,
+        tls_ca: str | None = None,
+        tls_cert: str | None = None,
+        tls_key: str | None = None,
+        tls_server_name: str | None = None,
     ) -> None:
-        super().__init__(target, api_key=api_key, timeout=timeout, reconnect=reconnect, on_state_change=on_state_change)
+        super().__init__(
+            target, api_key=api_key, timeout=timeout, reconnect=reconnect, on_state_change=on_state_change, tls=tls,
+            tls_ca=tls_ca, tls_cert=tls_cert, tls_key=tls_key, tls_server_name=tls_server_name,
+        )  # fmt: skip
 
     def __repr__(self) -> str:
         return f"VigilClient(target={self.target!r}, state={self.connection_state.value})"

@@ -12,6 +12,7 @@ import structlog
 
 from clients.sdk.errors import VigilError
 from clients.sdk.models import ConnectionState
+from clients.sdk.tls import TlsSettings
 
 # A library stays quiet unless the application configures logging: route through a stdlib logger
 # (warnings and above only, by default), never straight to stdout.
@@ -51,8 +52,11 @@ class Backoff:
 class Connection:
     """Owns one channel at a time; `generation` counts replacements so streams can tell why a call died."""
 
-    def __init__(self, target: str, on_state_change: StateCallback | None = None) -> None:
+    def __init__(
+        self, target: str, on_state_change: StateCallback | None = None, tls: TlsSettings | None = None
+    ) -> None:
         self.target = target
+        self.tls = tls
         self._channel: grpc.aio.Channel | None = None
         self._monitor: asyncio.Task[None] | None = None
         self._generation = 0
@@ -79,7 +83,11 @@ class Connection:
         if self._closed:
             raise VigilError("the client is closed")
         if self._channel is None:
-            self._channel = grpc.aio.insecure_channel(self.target, options=CHANNEL_OPTIONS)
+            if self.tls is None:
+                self._channel = grpc.aio.insecure_channel(self.target, options=CHANNEL_OPTIONS)
+            else:
+                options = CHANNEL_OPTIONS + self.tls.options()
+                self._channel = grpc.aio.secure_channel(self.target, self.tls.credentials(), options=options)
             self._monitor = asyncio.get_running_loop().create_task(self._watch_channel(self._channel))
         return self._channel
 

@@ -13,6 +13,7 @@ import structlog
 
 from clients.sdk.connection import Backoff, Connection, StateCallback
 from clients.sdk.errors import UnavailableError, error_from_rpc
+from clients.sdk.tls import resolve_tls
 
 # A library stays quiet unless the application configures logging: route through a stdlib logger
 # (warnings and above only, by default), never straight to stdout.
@@ -53,6 +54,11 @@ class Transport:
         timeout: float = 5.0,
         reconnect: bool = True,
         on_state_change: StateCallback | None = None,
+        tls: bool | None = None,
+        tls_ca: str | None = None,
+        tls_cert: str | None = None,
+        tls_key: str | None = None,
+        tls_server_name: str | None = None,
     ) -> None:
         self.target = resolve_target(target)
         self.timeout = timeout
@@ -61,7 +67,9 @@ class Transport:
         # Where the key came from (never the key itself): "argument", "VIGIL_API_KEY", or "" for none.
         self.api_key_source = "" if not key else "argument" if api_key is not None else API_KEY_ENV
         self._metadata: tuple[tuple[str, str], ...] = (("authorization", f"Bearer {key}"),) if key else ()
-        self._connection = Connection(self.target, on_state_change)
+        tls_settings = resolve_tls(tls, tls_ca, tls_cert, tls_key, tls_server_name)
+        self.tls = tls_settings is not None
+        self._connection = Connection(self.target, on_state_change, tls_settings)
 
     def _channel(self) -> grpc.aio.Channel:
         return self._connection.channel()

@@ -12,6 +12,7 @@ from aiohttp import web
 
 from clients.webhook_bridge.app import create_app
 from clients.webhook_bridge.config import BridgeConfig, ConfigError
+from clients.webhook_bridge.https import server_ssl_context
 
 _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
 
@@ -36,11 +37,16 @@ def configure_logging(level: str) -> None:
 
 
 async def serve(config: BridgeConfig) -> int:
+    try:
+        tls = server_ssl_context()
+    except ConfigError as error:
+        print(f"vigil-webhook-bridge: configuration error: {error}", file=sys.stderr)
+        return 2
     runner = web.AppRunner(create_app(config), access_log=None, handle_signals=False)
     await runner.setup()
     host, port = config.host_port
     try:
-        await web.TCPSite(runner, host, port).start()
+        await web.TCPSite(runner, host, port, ssl_context=tls).start()
     except OSError as error:
         print(f"vigil-webhook-bridge: cannot listen on {config.listen}: {error}", file=sys.stderr)
         await runner.cleanup()
@@ -52,7 +58,7 @@ async def serve(config: BridgeConfig) -> int:
     for address in runner.addresses:
         url_host, url_port = address[0], address[1]
         print(
-            f"Vigil webhook bridge listening on http://{url_host}:{url_port}/webhook/tradingview"
+            f"Vigil webhook bridge listening on http{'s' if tls else ''}://{url_host}:{url_port}/webhook/tradingview"
             f" (core: {config.target}); Ctrl-C to stop.",
             file=sys.stderr,
             flush=True,

@@ -112,6 +112,7 @@ class RawAlert(msgspec.Struct):
     contracts: Decimal | None = None
     qty: Decimal | None = None
     order_contracts: Decimal | None = None
+    quantityType: str | None = None  # TradersPost: only fixed_quantity (contracts) is supported
     signal_price: Decimal | None = None
     price: Decimal | None = None
     close: Decimal | None = None
@@ -400,6 +401,12 @@ def _quantity(raw: RawAlert, block: StrategyBlock, *, default: int) -> int:
         ("order_contracts", raw.order_contracts),
         ("strategy.order_contracts", block.order_contracts),
     )
+    if raw.quantityType is not None and raw.quantityType.strip().lower() != "fixed_quantity":
+        raise AlertRejected(
+            422,
+            "quantityType",
+            f"only fixed_quantity is supported (quantity is contracts), got {_show(raw.quantityType)}",
+        )
     if found is None:
         return default
     name, value = found

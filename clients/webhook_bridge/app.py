@@ -39,6 +39,7 @@ from clients.webhook_bridge.access import source_address
 from clients.webhook_bridge.alert import normalise, secret_of, strategy_of
 from clients.webhook_bridge.body import decode_body
 from clients.webhook_bridge.config import BridgeConfig
+from clients.webhook_bridge.rate import SourceRateLimiter, retry_after_s
 from clients.webhook_bridge.rejection import AlertRejected
 from clients.webhook_bridge.retries import RetryWindow
 
@@ -72,6 +73,7 @@ class WebhookBridge:
         self._client = client
         self._now_ns = now_ns
         self._retries = RetryWindow()
+        self._rates = SourceRateLimiter(config.rate_per_s, config.burst)
         self._reconnect_lock = asyncio.Lock()
         self._reconnects = 0
 
@@ -102,6 +104,16 @@ class WebhookBridge:
         strategy = path_strategy
         try:
             self.config.allowlist.check(sender)
+            wait_ns = self._rates.take(sender or "", self._now_ns())
+            if wait_ns:
+                log.info("webhook.rate_limited", sender=sender, strategy=strategy, wait_ms=wait_ns // 1_000_000)
+                response = _error(
+                    429,
+                    f"too many alerts from {sender} (at most {self.config.rate_per_s}/s, burst {self.config.burst})",
+                    "",
+                )
+                response.headers["Retry-After"] = str(retry_after_s(wait_ns))
+                return response
             body = await request.read()
             decoded = decode_body(body)
             strategy = path_strategy or strategy_of(decoded.fields)

@@ -9,6 +9,8 @@ VIGIL_WEBHOOK_ALLOW_IPS         optional sender allowlist: "tradingview" (its fo
 VIGIL_WEBHOOK_TRUST_PROXY       1: take the sender from the last X-Forwarded-For hop (behind your proxy)
 VIGIL_WEBHOOK_MAX_BODY          body limit in bytes (default 16384; larger bodies get 413)
 VIGIL_WEBHOOK_FORWARD_TIMEOUT   seconds to wait for the core (default 2.0; TradingView gives up at 3)
+VIGIL_WEBHOOK_RATE              alerts a second per sender address (default 20; 0: no limit); 429 past it
+VIGIL_WEBHOOK_BURST             alerts a sender may post at once (default 100)
 VIGIL_LOG_LEVEL                 debug, info, warning, error (default info)
 """
 
@@ -17,6 +19,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from clients.sdk import DEFAULT_TARGET
 from clients.webhook_bridge.access import SecretBook, SourceAllowlist
@@ -46,6 +49,8 @@ class BridgeConfig:
     max_body_bytes: int = DEFAULT_MAX_BODY
     forward_timeout_s: float = DEFAULT_FORWARD_TIMEOUT_S
     log_level: str = "info"
+    rate_per_s: Decimal = Decimal(20)  # per sender address; 0: no limit
+    burst: int = 100
 
     @property
     def host_port(self) -> tuple[str, int]:
@@ -80,6 +85,8 @@ class BridgeConfig:
                 get("VIGIL_WEBHOOK_FORWARD_TIMEOUT"), "VIGIL_WEBHOOK_FORWARD_TIMEOUT", DEFAULT_FORWARD_TIMEOUT_S
             ),
             log_level=get("VIGIL_LOG_LEVEL", "info").strip().lower(),
+            rate_per_s=_rate(get("VIGIL_WEBHOOK_RATE")),
+            burst=int(_number(get("VIGIL_WEBHOOK_BURST"), "VIGIL_WEBHOOK_BURST", 100)),
         )
 
 
@@ -96,6 +103,18 @@ def _strategy_secrets(text: str) -> dict[str, str]:
             raise ConfigError("VIGIL_WEBHOOK_SECRETS", f"{strategy!r} is not a strategy name (letters, digits, ._-)")
         found[strategy] = secret
     return found
+
+
+def _rate(raw: str | None) -> Decimal:
+    if raw is None or not raw.strip():
+        return Decimal(20)
+    try:
+        value = Decimal(raw.strip())
+    except ArithmeticError:
+        raise ConfigError("VIGIL_WEBHOOK_RATE", f"{raw!r} is not a number") from None
+    if not value.is_finite() or not 0 <= value <= 1_000_000:
+        raise ConfigError("VIGIL_WEBHOOK_RATE", f"{raw!r}: alerts a second, 0 (no limit) to 1000000")
+    return value
 
 
 def _number(raw: str | None, name: str, default: float) -> float:

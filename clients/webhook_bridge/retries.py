@@ -24,13 +24,13 @@ class RetryWindow:
     def first_seen(self, body: bytes, now_ns: int) -> int:
         """When this exact body first arrived within the window (now, if it is new or its window has passed)."""
         digest = hashlib.sha256(body).digest()
-        while self._first:
-            oldest, seen = next(iter(self._first.items()))
-            if now_ns - seen <= self.window_ns and len(self._first) < self.max_entries:
-                break
-            del self._first[oldest]
-        first = self._first.get(digest)
-        if first is not None:
-            return first
-        self._first[digest] = now_ns
+        first = self._first
+        while first and now_ns - next(iter(first.values())) > self.window_ns:
+            first.popitem(last=False)
+        seen = first.get(digest)
+        if seen is not None:
+            return seen
+        while len(first) >= self.max_entries:
+            first.popitem(last=False)
+        first[digest] = now_ns
         return now_ns

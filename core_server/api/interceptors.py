@@ -11,7 +11,9 @@ import grpc
 import structlog
 
 from core_server.access.keyring import KeyRing
+from core_server.access.rate import RateLimiter
 from core_server.api import access
+from core_server.api.errors import rate_limited
 
 log = structlog.get_logger("core_server.rpc")
 
@@ -109,9 +111,19 @@ class AccessInterceptor(grpc.aio.ServerInterceptor):
     table, or a trader key on an account it is not granted: PERMISSION_DENIED.
     """
 
-    def __init__(self, keys: KeyRing, *, open_mode: bool) -> None:
+    def __init__(
+        self,
+        keys: KeyRing,
+        *,
+        open_mode: bool,
+        limiter: RateLimiter | None = None,
+        now_ns: Callable[[], int] = time.time_ns,
+    ) -> None:
+        """`limiter`: each caller's token bucket on the RPCs that place orders (access.RATE_LIMITED)."""
         self._keys = keys
         self._open_mode = open_mode
+        self._limiter = limiter if limiter is not None and limiter.enabled else None
+        self._now_ns = now_ns
 
     def _decide(self, details: grpc.HandlerCallDetails) -> access.Call | tuple[grpc.StatusCode, str]:
         method = details.method
@@ -157,13 +169,37 @@ class AccessInterceptor(grpc.aio.ServerInterceptor):
                 request_deserializer=handler.request_deserializer,
                 response_serializer=handler.response_serializer,
             )
+        if handler.stream_stream is not None:  # DataService.UploadTicks
+            inner_bidi: Any = handler.stream_stream
+
+            async def bidi(requests: Any, context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[Any]:
+                if not isinstance(decision, access.Call):
+                    await context.abort(*decision)
+                access.enter(decision)
+                async for item in inner_bidi(requests, context):
+                    yield item
+
+            return grpc.stream_stream_rpc_method_handler(
+                bidi,
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
         if handler.unary_unary is None:
-            return None  # Vigil has unary and server-streaming RPCs only
+            return None  # Vigil has unary, server-streaming and (uploads) bidirectional RPCs only
         inner_unary: Any = handler.unary_unary
+        limiter = self._limiter if details.method in access.RATE_LIMITED else None
 
         async def unary(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
             if not isinstance(decision, access.Call):
                 await context.abort(*decision)
+            if limiter is not None:
+                actor = decision.caller.actor
+                wait_ns = limiter.take(actor, self._now_ns())
+                if wait_ns:
+                    code, message, trailing = rate_limited(
+                        f"{actor} is over its order rate ({limiter.rate_per_s}/s, burst {limiter.burst})", wait_ns
+                    )
+                    await context.abort(code, message, trailing_metadata=trailing)
             access.enter(decision)
             return await inner_unary(request, context)
 

@@ -64,11 +64,10 @@ def signal_input_from_proto(message: pb.SignalInput) -> SignalInput:
     if message.direction == pb.SIGNAL_DIRECTION_UNSPECIFIED and action is not SignalAction.ENTRY:
         direction = SignalDirection.NONE  # an exit or cancel names no side; an add takes the position's
     contract.require_listed(message.signal_time_ns, "input.symbol")
-    if action.acts_at_once and not message.signal_price:
-        price = 0  # an exit or cancel needs no price
-    else:
+    price = 0  # an exit or cancel needs no price ("" or 0)
+    if message.signal_price or not action.acts_at_once:
         price = contract.spec.ticks_from_price(message.signal_price, field="input.signal_price")
-        if price <= 0:
+        if price < 0 or (price == 0 and not action.acts_at_once):
             raise InvalidArgument("input.signal_price", f"must be positive, got {message.signal_price!r}")
     timeframe = Timeframe.M1
     if message.timeframe != common_pb2.TIMEFRAME_UNSPECIFIED:

@@ -11,8 +11,8 @@ _PROJECTX_ROOTS = {spec.projectx_code: spec.root for spec in INSTRUMENTS.values(
 _ROOTS = "|".join(sorted(INSTRUMENTS, key=len, reverse=True))
 _MONTH = f"[{MONTH_CODES}]"
 
-# TradingView exchange prefixes for these contracts; `_DL` is the delayed feed free plans get.
-_EXCHANGE = r"(?:(?:CME_MINI|CBOT_MINI|CME|CBOT)(?:_DL)?:)?"
+# TradingView exchange prefixes for these contracts; `_DL` (or `_DLY`) is the delayed feed free plans get.
+_EXCHANGE = r"(?:(?:CME_MINI|CBOT_MINI|CME|CBOT)(?:_DLY?)?:)?"
 _CONTINUOUS = re.compile(rf"^{_EXCHANGE}({_ROOTS})1!$")
 _DATED = re.compile(rf"^{_EXCHANGE}({_ROOTS})({_MONTH})(\d{{4}}|\d{{2}}|\d)$")
 _PROJECTX = re.compile(rf"^CON\.F\.US\.([A-Z0-9]+)\.({_MONTH})(\d{{2}})$")

@@ -11,6 +11,8 @@ from core_server.signals.model import (
     CheckOutcome,
     CheckResult,
     Signal,
+    SignalAction,
+    SignalDirection,
     SignalEvent,
     SignalEventKind,
     SignalInput,
@@ -37,9 +39,14 @@ def new_signal(
         waiting_for="",
         expires_after_candles=rules.settings.expiry_candles,
     )
+    what, price = signal_input.direction.label, signal_input.signal_price
+    if signal_input.action is not SignalAction.ENTRY:
+        side = {SignalDirection.BULLISH: " buy", SignalDirection.BEARISH: " sell"}.get(signal_input.direction, "")
+        size = " all" if signal_input.action is SignalAction.EXIT and not signal_input.quantity else ""
+        what = f"{signal_input.action.label}{side}{size}"
     detail = (
-        f"{signal_input.direction.label} {signal_input.contract_id}"
-        f" {rules.spec.format_ticks(signal_input.signal_price)} at {exchange_text(signal_input.signal_time_ns)}"
+        f"{what} {signal_input.contract_id}{f' {rules.spec.format_ticks(price)}' if price else ''}"
+        f" at {exchange_text(signal_input.signal_time_ns)}"
         f" on {signal_input.timeframe.label} from {signal_input.source or 'unknown source'}"
     )
     return record(signal, SignalEventKind.RECEIVED, SignalStatus.PENDING, detail, now_ns)

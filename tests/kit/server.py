@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from decimal import Decimal
 
 import pytest
 
@@ -17,6 +18,8 @@ def server_config(database_url: str, **overrides: object) -> Config:
         "sim_rate": 5000.0,
         "sim_seed": 11,
         "forming_interval_ms": 50,
+        # Tests place orders as fast as they can: no per-key rate limit unless a test sets one (test_rate_limits).
+        "order_rate": Decimal(0),
     }
     settings.update(overrides)
     return Config(**settings)  # type: ignore[arg-type]

@@ -33,3 +33,17 @@ def test_logs_go_to_the_named_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
     structlog.get_logger("tui.test").info("tui.test_event", answer=42)
 
     assert "tui.test_event" in log_file.read_text()
+
+
+def test_tls_comes_from_the_command_line_or_else_the_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from clients.cli.certs import make_certificates
+
+    make_certificates(tmp_path)
+    monkeypatch.delenv("VIGIL_TUI_LOG", raising=False)
+    monkeypatch.delenv("VIGIL_TLS_CA", raising=False)
+    assert not build_app([]).client.tls
+    assert build_app(["--tls-ca", str(tmp_path / "ca.pem")]).client.tls
+    monkeypatch.setenv("VIGIL_TLS_CA", str(tmp_path / "ca.pem"))
+    assert build_app([]).client.tls

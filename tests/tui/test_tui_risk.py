@@ -169,7 +169,8 @@ async def test_the_trade_screen_asks_before_an_order_in_warning_and_lets_the_ser
     """Zero latency, no slippage, $2.50 a side, and no trade printed (so positions have no mark and no unrealised
     P&L): each fill costs exactly $2.50 of a $4.00 daily loss limit. One fill: 62.5 %, WARNING. A second: $5.00,
     a soft breach, so the account is flattened and LOCKED, and the server denies the next order."""
-    async with open_desk(database_url, paper=PaperConfig(latency_ms=(0, 0), slippage_ticks=0)) as desk:
+    paper = PaperConfig(latency_ms=(0, 0), slippage_ticks=0, commission=Decimal("2.50"))
+    async with open_desk(database_url, paper=paper) as desk:
         app = RecordingApp(desk.running.address)
         async with app.run_test(size=SIZE):
             await app.client.set_rules("paper", rules=RiskRules(daily_loss_limit=Decimal(4)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from clients.sdk import Candle, CheckOutcome, Signal
+from clients.sdk import BracketLeg, Candle, CheckOutcome, LegKind, Signal, SignalAction, SignalStatus
 from tui import formatting
 
 OUTCOME_MARK = {
@@ -15,6 +15,15 @@ OUTCOME_MARK = {
     CheckOutcome.SKIPPED: ("-", "dim"),
 }
 RECENT_EVENTS = 6
+
+
+def leg_text(leg: BracketLeg) -> str:
+    """An alert's stop-loss or take-profit as sent: "20 points (stop)", "0.5% (limit)", "25300.00 (stop_limit)"."""
+    value = format(leg.value.normalize(), "f")
+    amount = {LegKind.PRICE: value, LegKind.POINTS: f"{value} points", LegKind.PERCENT: f"{value}%"}[leg.kind]
+    order_type = leg.order_type.value if leg.order_type is not None else "default"
+    limit = f" limit {formatting.price(leg.limit_price)}" if leg.limit_price is not None else ""
+    return f"{amount} ({order_type}{limit})"
 
 
 def candle_text(candle: Candle | None) -> str:
@@ -49,7 +58,8 @@ class SignalDetail(Static):
         given = signal.input
         text = Text()
         text.append(f"{signal.signal_id}\n", style="dim")
-        text.append(f"{signal.contract_id} {given.direction.value} {given.timeframe.value}", style="bold")
+        action = "" if given.action is SignalAction.ENTRY else f"{given.action.value} "
+        text.append(f"{signal.contract_id} {action}{given.direction.value} {given.timeframe.value}", style="bold")
         text.append(f"  {given.strategy or formatting.BLANK}\nstatus ")
         text.append(signal.status.value, style="bold")
         text.append(f"  qty {given.quantity}  via {given.source}")
@@ -57,6 +67,12 @@ class SignalDetail(Static):
         text.append(f"  received {formatting.clock(signal.received_ns)}")
         if given.session or given.htf_bias:
             text.append(f"\nsession {given.session or formatting.BLANK}  htf bias {given.htf_bias or formatting.BLANK}")
+        if given.stop_loss is not None or given.take_profit is not None:
+            stop = leg_text(given.stop_loss) if given.stop_loss is not None else "pivot stop"
+            target = leg_text(given.take_profit) if given.take_profit is not None else "configured R"
+            text.append(f"\nalert stop-loss {stop}  take-profit {target}")
+        if signal.status in (SignalStatus.EXECUTED, SignalStatus.NO_OP) or given.action is not SignalAction.ENTRY:
+            text.append(f"\noutcome {signal.outcome}", style="bold")
         if signal.status.is_live:
             text.append(f"\nwaiting for {signal.waiting_for or 'approval'}", style="yellow")
             text.append(f"  candles {signal.candles_waited}/{signal.expires_after_candles}")

@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable
 
-from clients.sdk import CheckOutcome, Signal, SignalUpdate
+from clients.sdk import CheckOutcome, Signal, SignalAction, SignalUpdate
 from tui import formatting
 from tui.widgets.pending_signals import direction_text
 
@@ -28,6 +28,10 @@ KIND_STYLE = {
     "expired": "dim",
     "invalidated": "magenta",
     "cancelled": "yellow",
+    "executed": "bold green",  # an exit or cancel acted
+    "no_op": "yellow",  # an exit or cancel found nothing to act on
+    "position_closed": "yellow",  # an entry closed the opposite position first
+    "order_refused": "red",
 }
 
 
@@ -58,6 +62,13 @@ def reason_of(update: SignalUpdate) -> str:
     if event.kind == "awaiting_approval":
         return f"entry {formatting.price(signal.entry_price)} stop {formatting.price(signal.stop_price)}"
     return ""
+
+
+def side_text(signal: Signal) -> Text:
+    """The direction of an entry; an exit, cancel or add by its action (TradersPost semantics)."""
+    if signal.action is SignalAction.ENTRY:
+        return direction_text(signal.direction)
+    return Text(signal.action.value, style="bold")
 
 
 class SignalFeed(DataTable[str | Text]):
@@ -104,7 +115,7 @@ class SignalFeed(DataTable[str | Text]):
             _Stamp(formatting.clock(event.ts_ns), self._count),
             Text(formatting.short_id(event.signal_id), style="dim"),
             Text(signal.contract_id if signal is not None else formatting.BLANK, style="bold"),
-            direction_text(signal.direction) if signal is not None else Text(formatting.BLANK),
+            side_text(signal) if signal is not None else Text(formatting.BLANK),
             Text(event.kind, style=KIND_STYLE.get(event.kind, "")),
             Text(reason_of(update)),
             key=key,

@@ -96,4 +96,4 @@ def test_the_server_exits_with_a_clear_message_when_the_database_is_unreachable(
 
 async def test_a_non_loopback_listener_without_any_key_is_refused_at_start(database_url: str) -> None:
     with pytest.raises(ConfigError, match="VIGIL_API_KEYS"):
-        await start(server_config(database_url, listen="0.0.0.0:0"))
+        await start(server_config(database_url, listen="0.0.0.0:0", insecure=True))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import grpc
@@ -17,7 +18,8 @@ from tests.kit.eventually import eventually
 from vigil.v1 import execution_pb2 as xpb
 from vigil.v1 import risk_pb2_grpc
 
-EXACT = PaperConfig(latency_ms=(0, 0), slippage_ticks=0)
+# $2.50 a side for every root (VIGIL_COMMISSION), the fee every hand-computed figure of the risk tests uses
+EXACT = PaperConfig(latency_ms=(0, 0), slippage_ticks=0, commission=Decimal("2.50"))
 
 
 @dataclass

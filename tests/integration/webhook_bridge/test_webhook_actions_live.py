@@ -79,6 +79,12 @@ CASES = [
     (1, {"action": "add", "quantity": "2"}, "pending", 1, "waiting for"),
     (1, {"action": "add", "sentiment": "bearish"}, "rejected", 1, "add refused: the alert is bearish"),
     (0, {"action": "cancel"}, "no_op", 0, "no working orders or pending signals"),
+    (-1, {"action": "buy", "sentiment": "bullish"}, "pending", 0, "closed the opposite short 1"),
+    (0, {"action": "sell", "sentiment": "short"}, "pending", 0, "waiting for"),
+    (1, {"action": "buy", "sentiment": "long"}, "pending", 1, "waiting for"),  # same side: nothing closed
+    (2, {"action": "flat"}, "executed", 0, "closed long 2"),
+    (-1, {"action": "add", "quantity": "1"}, "pending", -1, "waiting for"),
+    (1, {"action": "cancel", "sentiment": "flat"}, "no_op", 1, "no working orders or pending signals"),
 ]
 
 

@@ -327,3 +327,9 @@ def test_the_idempotency_key_depends_on_the_strategy() -> None:
     base = minimal(time="2025-11-27T15:00:00Z")
 
     assert alert(base, "a").idempotency_key != alert(base, "b").idempotency_key
+
+
+def test_a_quantity_type_other_than_contracts_is_refused_not_misread() -> None:
+    assert alert(minimal(quantity=2, quantityType="fixed_quantity")).quantity == 2
+    rejected = refusal(minimal(action="exit", quantity=50, quantityType="percent_of_position"))
+    assert (rejected.status, rejected.field) == (422, "quantityType")
