@@ -61,7 +61,7 @@ def step_actor(step: ExecutionStep, command_actor: str) -> str:
     """Who caused one engine call: a signal or strategy by id ("signal:<id>", "strategy:<id>"), the API caller,
     "risk" (a risk action: cancel all, flatten) or "trades" (a break-even move); '' for the market and the clock."""
     cause = step.cause
-    if cause in (Cause.SIGNAL, Cause.STRATEGY):
+    if cause in (Cause.SIGNAL, Cause.STRATEGY, Cause.COPY):
         return f"{cause.value}:{step.actor}" if step.actor else cause.value
     if cause is Cause.API:
         return step.actor or command_actor or "api"
