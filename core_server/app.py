@@ -62,6 +62,7 @@ from core_server.storage.analytics import AnalyticsRepository
 from core_server.storage.api_keys import ApiKeyRepository
 from core_server.storage.candles import CandleRepository
 from core_server.storage.commissions import CommissionRepository
+from core_server.storage.copying import CopyRepository
 from core_server.storage.database import connect_pool, describe_dsn
 from core_server.storage.embedded import EmbeddedPostgres, default_data_dir
 from core_server.storage.execution import ExecutionRepository
@@ -299,6 +300,7 @@ async def _assemble(
         SignalRepository(pool),
         candle_repository,
         CommissionRepository(pool),
+        CopyRepository(pool),
     )
     core = build_live(
         clock,

@@ -53,7 +53,7 @@ from core_server.execution.commands import (
 from core_server.execution.events import ExecutionEvent, OrderAccepted, OrderDenied, OrderFilled, OrderRejected
 from core_server.execution.model import AccountId, Order, OrderId, OrderSide, OrderType
 from core_server.execution.ports import ExecutionView
-from core_server.model.errors import InvalidArgument, NotFound, VigilError
+from core_server.model.errors import AlreadyExists, InvalidArgument, NotFound, VigilError
 from core_server.model.instruments import INSTRUMENTS
 
 TAG_PREFIX = "copy:"
@@ -128,15 +128,20 @@ class CopyEngine:
             raise NotFound("group_id", f"no copy group {group_id!r}")
         return group
 
-    def restore(self, groups: Iterable[CopyGroup], outcomes: Iterable[CopyOutcome]) -> None:
-        """After a restart: the stored groups, and the links of their followers' orders that are still open."""
+    def restore(
+        self, groups: Iterable[CopyGroup], entries: Iterable[CopyOutcome], latest: Iterable[CopyOutcome] = ()
+    ) -> None:
+        """After a restart: the stored groups, the links of their followers' orders that are still open (from the
+        placed entries) and each follower's last outcome."""
         self.groups = {g.group_id: g for g in groups}
         self._reindex()
-        for outcome in outcomes:
+        for outcome in latest:
             self._remember(outcome)
+        for outcome in entries:
             if outcome.action is not CopyAction.ENTRY or outcome.group_id not in self.groups:
                 continue
             for source_id, order_id in zip(outcome.source_order_ids, outcome.order_ids, strict=False):
+                self._copied(outcome.group_id, outcome.account_id, outcome.contract_id)
                 try:
                     if not self.view.order(order_id).is_open:
                         continue
@@ -146,6 +151,9 @@ class CopyEngine:
                 self.links[source_id] = (*self.links.get(source_id, ()), link)
 
     def _check(self, group: CopyGroup) -> None:
+        for other in self.groups.values():
+            if other.name == group.name and other.group_id != group.group_id:
+                raise AlreadyExists("name", f"a copy group named {group.name!r} exists ({other.group_id})")
         accounts = {a.account_id for a in self.view.accounts()}
         seen: set[AccountId] = set()
         for i, follower in enumerate(group.followers):

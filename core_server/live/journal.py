@@ -6,7 +6,8 @@ DurableWriter; once the store has it, its events are published on the bus in ord
 anything that a restart would not also find.
 
 Topics: `orders.<account>` and `accounts.<account>` (ExecutionNotice), `risk.events` (AuditRecord),
-`trades.updates` (TradeUpdate), `signals.events` (SignalUpdate), `strategies.events`.
+`trades.updates` (TradeUpdate), `signals.events` (SignalUpdate), `strategies.events`, `copy.outcomes`
+(CopyOutcome).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ RISK_TOPIC = "risk.events"
 TRADES_TOPIC = "trades.updates"
 SIGNALS_TOPIC = "signals.events"
 STRATEGIES_TOPIC = "strategies.events"
+COPY_TOPIC = "copy.outcomes"
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +121,8 @@ class KernelJournal:
         batch.signal_trades.extend(output.signal_trades)
         batch.trades.extend(c for c in output.trades if isinstance(c, TradeChange))
         batch.strategies.extend(output.strategies)
+        batch.copy_groups.extend(output.copy_groups)
+        batch.copy_outcomes.extend(output.copies)
         return batch
 
     def written(self, saved: SavedAccount | None) -> None:
@@ -164,3 +168,5 @@ class KernelJournal:
                     publish(TRADES_TOPIC, TradeUpdate(trade_change.trip, None))
             for strategy_event in batch.strategies:
                 publish(STRATEGIES_TOPIC, strategy_event)
+            for outcome in batch.copy_outcomes:
+                publish(COPY_TOPIC, outcome)
