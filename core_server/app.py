@@ -20,6 +20,7 @@ from core_server.api.access_service import AccessServicer
 from core_server.api.accounts import AccountResolver
 from core_server.api.analytics import AnalyticsServicer
 from core_server.api.commissions import CommissionServicer
+from core_server.api.copying import CopyGroupServicer
 from core_server.api.execution import ExecutionServicer
 from core_server.api.market_data import MarketDataServicer
 from core_server.api.risk import RiskServicer
@@ -344,6 +345,7 @@ async def _assemble(
         execution=ExecutionServicer(clock, core.execution, accounts),
         risk=RiskServicer(core.risk, accounts),
         commissions=CommissionServicer(CommissionDesk(shell), accounts),
+        copying=CopyGroupServicer(core.copying, accounts),
         access=AccessServicer(clock, keys, accounts),
         open_mode=config.no_key_mode,
         tls=tls_files(config),

@@ -12,6 +12,7 @@ from clients.sdk.access_calls import AccessCalls
 from clients.sdk.analytics_calls import AnalyticsCalls
 from clients.sdk.commission_calls import CommissionCalls
 from clients.sdk.connection import StateCallback
+from clients.sdk.copy_calls import CopyCalls
 from clients.sdk.errors import NotFoundError
 from clients.sdk.execution_calls import ExecutionCalls
 from clients.sdk.market_data_calls import MarketDataCalls
@@ -31,7 +32,15 @@ _SERVING = {
 
 
 class VigilClient(
-    MarketDataCalls, SignalCalls, ExecutionCalls, TradeCalls, RiskCalls, CommissionCalls, AccessCalls, AnalyticsCalls
+    MarketDataCalls,
+    SignalCalls,
+    ExecutionCalls,
+    TradeCalls,
+    RiskCalls,
+    CommissionCalls,
+    AccessCalls,
+    AnalyticsCalls,
+    CopyCalls,
 ):
     """Async client for a Vigil server.
 

@@ -14,6 +14,7 @@ from clients.sdk.access import ApiKey, CreatedKey, Identity, Role
 from clients.sdk.analytics_sync import AnalyticsSyncCalls
 from clients.sdk.client import VigilClient
 from clients.sdk.commissions import CommissionRate
+from clients.sdk.copy_sync import CopySyncCalls
 from clients.sdk.execution import (
     Account,
     BracketBatchResult,
@@ -49,7 +50,7 @@ from clients.sdk.trades import TrackedTrade, TradeUpdate
 _T = TypeVar("_T")
 
 
-class VigilSyncClient(AnalyticsSyncCalls):
+class VigilSyncClient(AnalyticsSyncCalls, CopySyncCalls):
     """The same calls as VigilClient, blocking; streams are plain iterators (close them, or break out)."""
 
     def __init__(

@@ -21,6 +21,7 @@ from core_server.access.rate import RateLimiter
 from core_server.api.access_service import AccessServicer
 from core_server.api.analytics import AnalyticsServicer
 from core_server.api.commissions import CommissionServicer
+from core_server.api.copying import CopyGroupServicer
 from core_server.api.execution import ExecutionServicer
 from core_server.api.interceptors import AccessInterceptor, RequestContextInterceptor
 from core_server.api.market_data import MarketDataServicer
@@ -37,6 +38,8 @@ from vigil.v1 import (
     analytics_pb2_grpc,
     commissions_pb2,
     commissions_pb2_grpc,
+    copying_pb2,
+    copying_pb2_grpc,
     execution_pb2,
     execution_pb2_grpc,
     market_data_pb2,
@@ -60,6 +63,7 @@ SERVICE_NAMES: tuple[str, ...] = (
     commissions_pb2.DESCRIPTOR.services_by_name["CommissionService"].full_name,
     access_pb2.DESCRIPTOR.services_by_name["AccessService"].full_name,
     analytics_pb2.DESCRIPTOR.services_by_name["AnalyticsService"].full_name,
+    copying_pb2.DESCRIPTOR.services_by_name["CopyGroupService"].full_name,
 )
 FEED_SERVICES = ("", SERVICE_NAMES[0])  # what a stopped feed takes down: market data, and the server as a whole
 _SERVING = health_pb2.HealthCheckResponse.SERVING
@@ -120,6 +124,7 @@ def build_grpc_server(
     access: AccessServicer,
     analytics: AnalyticsServicer,
     commissions: CommissionServicer | None = None,
+    copying: CopyGroupServicer | None = None,
     open_mode: bool = False,
     tls: TlsFiles | None = None,
     limiter: RateLimiter | None = None,
@@ -145,6 +150,8 @@ def build_grpc_server(
     risk_pb2_grpc.add_RiskServiceServicer_to_server(risk, server)
     if commissions is not None:
         commissions_pb2_grpc.add_CommissionServiceServicer_to_server(commissions, server)
+    if copying is not None:
+        copying_pb2_grpc.add_CopyGroupServiceServicer_to_server(copying, server)
     access_pb2_grpc.add_AccessServiceServicer_to_server(access, server)
     analytics_pb2_grpc.add_AnalyticsServiceServicer_to_server(analytics, server)
     health_servicer = health.aio.HealthServicer()
