@@ -18,6 +18,7 @@ BENCHMARKS = (
     "risk",
     "kernel",
     "access",
+    "copying",
 )
 
 

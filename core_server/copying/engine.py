@@ -50,7 +50,14 @@ from core_server.execution.commands import (
     SubmitOcoPair,
     SubmitOrder,
 )
-from core_server.execution.events import ExecutionEvent, OrderAccepted, OrderDenied, OrderFilled, OrderRejected
+from core_server.execution.events import (
+    ExecutionEvent,
+    OrderAccepted,
+    OrderDenied,
+    OrderFilled,
+    OrderRejected,
+    PositionChanged,
+)
 from core_server.execution.model import AccountId, Order, OrderId, OrderSide, OrderType
 from core_server.execution.ports import ExecutionView
 from core_server.model.errors import AlreadyExists, InvalidArgument, NotFound, VigilError
@@ -95,9 +102,16 @@ class CopySink(Protocol):
 
 
 class CopyEngine:
-    def __init__(self, view: ExecutionView, strategy_of: Callable[[str], str | None], sink: CopySink) -> None:
+    def __init__(
+        self,
+        view: ExecutionView,
+        strategy_of: Callable[[str], str | None],
+        sink: CopySink,
+        signal_account: AccountId | None = None,
+    ) -> None:
         self.view = view
         self.sink = sink
+        self.signal_account = signal_account  # where webhook strategies' orders go (signal execution on)
         self.strategy_of = strategy_of  # a signal id's strategy name (None: unknown)
         self.run: Runner | None = None  # set by the kernel's command runner
         self.groups: dict[str, CopyGroup] = {}
@@ -391,6 +405,29 @@ class CopyEngine:
         what = "reversed" if reverse else "closed"
         outcome = _Outcome(group.group_id, aid, plan.source_ref, (), CopyAction.EXIT, mine)
         self._run_copy(outcome, copy, abs(net), f"{what} {'long' if net > 0 else 'short'} {abs(net)} at market", now)
+
+    # -- the source's exits the market made ----------------------------------------------------------------
+
+    def source_moved(self, events: tuple[ExecutionEvent, ...], now: int) -> None:
+        """Fills the market made (a tick, time passing): a source account left flat by its own stop or target
+        closes every follower still holding the copied position (one whose own exit filled already is flat)."""
+        for event in events:
+            if type(event) is not PositionChanged or event.position.net_qty:
+                continue
+            account, contract_id = event.position.account_id, event.position.contract_id
+            for group in self._groups_led_by(account):
+                plan = Plan((group,), f"{group.source_kind.value}:{group.source}", 0, 0)
+                for follower in group.followers:
+                    self._close(group, follower, plan, ClosePosition(account, contract_id), contract_id, now)
+
+    def _groups_led_by(self, account: AccountId) -> list[CopyGroup]:
+        found: list[CopyGroup] = []
+        for (kind, source), groups in self._index.items():
+            if (kind is SourceKind.ACCOUNT and source == account) or (
+                kind is SourceKind.WEBHOOK and account == self.signal_account
+            ):
+                found.extend(groups)
+        return found
 
     # -- rejections arriving later --------------------------------------------------------------------------
 

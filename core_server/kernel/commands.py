@@ -148,6 +148,9 @@ class CommandRunner:
             followed = strategies.take_events()  # what the fills changed (positions, P&L) goes with them
             if followed:
                 self.output.strategies.extend(followed)
+        copier = self.copier
+        if copier is not None and copier.active and (cause is Cause.TICK or cause is Cause.TIME):
+            copier.source_moved(events, ts)  # the source's own stop or target filled: followers close too
         if self.rejection_listeners:
             for event in events:
                 if isinstance(event, OrderRejected):

@@ -82,7 +82,8 @@ class TradingKernel:
         self.isolation = Isolation(self.output, risk)
         self.commands = CommandRunner(execution, risk, trades, strategies, self.output, self.isolation)
         self.signal_flow = SignalFlow(signals, signal_execution, self.commands, trades, self.output, trade_id_factory)
-        self.copying = CopyEngine(execution, self._strategy_of, self.output)
+        signal_account = signal_execution.account_id if signal_execution and signal_execution.enabled else None
+        self.copying = CopyEngine(execution, self._strategy_of, self.output, signal_account)
         self.commands.attach_copier(self.copying)
         execution.add_pre_trade_check(risk)
         self._markets = market.contracts

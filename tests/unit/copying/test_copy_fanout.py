@@ -195,3 +195,25 @@ def test_a_webhook_strategy_source_copies_the_signal_orders_and_its_exit() -> No
     }
     assert {o.source_ref for o in out.copies} == {f"signal:{result.signal.signal_id}"}
     assert net(kernel, X2, NQ_ID) == 0 and net(kernel, MICRO, MNQ_ID) == 0
+
+
+def test_the_source_stopped_out_by_the_market_closes_the_followers_still_holding() -> None:
+    kernel = rig()
+    k = kernel.kernel
+    bracket = SubmitBracket(
+        LEAD, NQ_ID, OrderSide.BUY, 1, OrderType.MARKET, stop_loss=Decimal("19990.00"), take_profit=Decimal("20020.00")
+    )
+    k.execute(bracket, T0 + 10 * 1_000_000)
+    k.take_output()
+    # NQ falls through the stop; MNQ has not printed there yet: the NQ followers' own stops fill on the same tick,
+    # the micro followers are closed because their source is flat
+    out = kernel.ticks(q(20, "19989.75", "19990.00", NQ), t(21, "19989.75", NQ))
+    assert net(kernel, LEAD, NQ_ID) == 0
+    assert {o.account_id: (o.action, o.status, o.contract_id, o.quantity) for o in out.copies} == {
+        MICRO: (CopyAction.EXIT, CopyStatus.PLACED, MNQ_ID, 10),
+        RISK_MICRO: (CopyAction.EXIT, CopyStatus.PLACED, MNQ_ID, 25),
+    }
+    assert {o.source_ref for o in out.copies} == {"account:lead"}
+    for account, contract in ((X2, NQ_ID), (RISK_MINI, NQ_ID), (MICRO, MNQ_ID), (RISK_MICRO, MNQ_ID)):
+        assert net(kernel, account, contract) == 0
+        assert k.execution.open_orders(account, contract) == ()
