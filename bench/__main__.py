@@ -17,8 +17,10 @@ BENCHMARKS = (
     "execution",
     "risk",
     "kernel",
+    "tick_import",
     "access",
     "copying",
+    "strategies",
 )
 
 

@@ -33,6 +33,7 @@ from tui.screens.copying import CopyScreen
 from tui.screens.market import MarketScreen
 from tui.screens.risk import RiskScreen
 from tui.screens.signals import SignalsScreen
+from tui.screens.strategies import StrategiesScreen
 from tui.screens.trade import TradeScreen
 from tui.widgets.packed_line import NARROW_BELOW
 
@@ -59,6 +60,8 @@ class VigilApp(LinkStreams, RiskStatusStreams, App[None]):
         Binding("J", "switch_mode('analytics')", "Journal", group=SCREENS, tooltip="analytics and the P&L calendar"),
         # Not in the footer (its line is full): `?` lists it, with every other key.
         Binding("C", "switch_mode('copy')", "Copy", show=False, tooltip="copy groups: followers and their outcomes"),
+        # not in the footer (its line is full at 80 columns); `?` lists it
+        Binding("S", "switch_mode('strategies')", "Strategies", show=False, tooltip="strategies and their event log"),
         # priority: it works even while a ticket field has the focus
         Binding("E", "emergency_stop", "Stop", priority=True, tooltip=STOP_TOOLTIP),
         Binding("question_mark", "toggle_keys", "Keys", key_display="?", tooltip="show or hide every key"),
@@ -89,6 +92,7 @@ class VigilApp(LinkStreams, RiskStatusStreams, App[None]):
         self.add_mode("risk", lambda: RiskScreen(self.client))
         self.add_mode("analytics", lambda: AnalyticsScreen(self.client, formatting.trading_day(self.clock())))
         self.add_mode("copy", lambda: CopyScreen(self.client))
+        self.add_mode("strategies", lambda: StrategiesScreen(self.client))
 
     def _new_market(self) -> MarketScreen:
         self._market = MarketScreen(self.client)

@@ -10,11 +10,22 @@ import argparse
 from collections.abc import Sequence
 from typing import TextIO
 
-from clients.cli import analytics, certs, commissions, copying, exit_codes, keys, market, signals
+from clients.cli import (
+    analytics,
+    certs,
+    commissions,
+    copying,
+    exit_codes,
+    imports,
+    keys,
+    market,
+    signals,
+    strategies,
+)
 from clients.cli.context import Context
 from clients.sdk.errors import InvalidArgumentError, VigilError
 
-GROUPS = (market, commissions, keys, analytics, certs, signals, copying)
+GROUPS = (market, commissions, keys, analytics, certs, signals, strategies, imports, copying)
 
 
 def parser() -> argparse.ArgumentParser:

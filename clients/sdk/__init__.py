@@ -12,6 +12,7 @@ from clients.sdk.copying import (
     CopySourceKind,
     CopyStatus,
 )
+from clients.sdk.data import BadRowCount, ImportOptions, ImportProgress
 from clients.sdk.errors import (
     AlreadyExistsError,
     AuthenticationError,
@@ -93,6 +94,17 @@ from clients.sdk.signals import (
     SignalUpdate,
     SubmitResult,
 )
+from clients.sdk.strategies import (
+    StrategyDetail,
+    StrategyEventInfo,
+    StrategyFinding,
+    StrategyInfo,
+    StrategyLoadResult,
+    StrategyStatus,
+    StrategyUpdate,
+    StrategyValidation,
+    StrategyVersionInfo,
+)
 from clients.sdk.sync import VigilSyncClient
 from clients.sdk.trades import TrackedTrade, TradeDirection, TradeEvent, TradeStatus, TradeUpdate
 
@@ -103,6 +115,7 @@ __all__ = [
     "AlreadyExistsError",
     "ApiKey",
     "AuthenticationError",
+    "BadRowCount",
     "BracketBatchResult",
     "BracketLeg",
     "BracketResult",
@@ -132,6 +145,8 @@ __all__ = [
     "FieldViolation",
     "Fill",
     "Identity",
+    "ImportOptions",
+    "ImportProgress",
     "Instrument",
     "InternalError",
     "InvalidArgumentError",
@@ -171,6 +186,15 @@ __all__ = [
     "SignalStatus",
     "SignalUpdate",
     "StoreStatus",
+    "StrategyDetail",
+    "StrategyEventInfo",
+    "StrategyFinding",
+    "StrategyInfo",
+    "StrategyLoadResult",
+    "StrategyStatus",
+    "StrategyUpdate",
+    "StrategyValidation",
+    "StrategyVersionInfo",
     "SubmitResult",
     "Tick",
     "TimeInForce",

@@ -13,12 +13,14 @@ from clients.sdk.analytics_calls import AnalyticsCalls
 from clients.sdk.commission_calls import CommissionCalls
 from clients.sdk.connection import StateCallback
 from clients.sdk.copy_calls import CopyCalls
+from clients.sdk.data_calls import DataCalls
 from clients.sdk.errors import NotFoundError
 from clients.sdk.execution_calls import ExecutionCalls
 from clients.sdk.market_data_calls import MarketDataCalls
 from clients.sdk.models import ConnectionState, ServingStatus
 from clients.sdk.risk_calls import RiskCalls
 from clients.sdk.signal_calls import SignalCalls
+from clients.sdk.strategy_calls import StrategyCalls
 from clients.sdk.trade_calls import TradeCalls
 from clients.sdk.transport import API_KEY_ENV, DEFAULT_TARGET, TARGET_ENV
 
@@ -40,6 +42,8 @@ class VigilClient(
     CommissionCalls,
     AccessCalls,
     AnalyticsCalls,
+    StrategyCalls,
+    DataCalls,
     CopyCalls,
 ):
     """Async client for a Vigil server.

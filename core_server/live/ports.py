@@ -35,6 +35,7 @@ class JournalBatch:
     copy_outcomes: list[CopyOutcome] = field(default_factory=list)  # each follower's copy of a source command
     audit_seqs: list[int] = field(default_factory=list)  # filled in by the store
     actor: str = ""  # the caller of the command this batch stores ('' a tick or timer drain)
+    strategy_seqs: list[int] = field(default_factory=list)  # the strategy events' log seqs, filled in by the store
 
     @property
     def only_execution(self) -> bool:

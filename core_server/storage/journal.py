@@ -19,6 +19,7 @@ from core_server.storage.execution import write_execution
 from core_server.storage.failures import unavailable_on_connection_failure
 from core_server.storage.risk import write_audit, write_emergency_stop, write_rules
 from core_server.storage.signals import write_signal_actors, write_signals
+from core_server.storage.strategies import write_strategies
 from core_server.storage.trades import write_trades
 
 
@@ -52,6 +53,9 @@ class JournalRepository:
                 copy_outcomes = [o for b in batches for o in b.copy_outcomes]
                 if copy_groups or copy_outcomes:
                     await write_copying(conn, copy_groups, copy_outcomes)
+                for batch in batches:
+                    if batch.strategies:
+                        batch.strategy_seqs = await write_strategies(conn, batch.strategies)
                 for batch in batches:
                     for rules in batch.rules:
                         await write_rules(conn, rules, batch.ts_ns)

@@ -35,6 +35,7 @@ from core_server.storage.execution import ExecutionRepository
 from core_server.storage.journal import JournalRepository
 from core_server.storage.risk import RiskRepository
 from core_server.storage.signals import SignalRepository
+from core_server.storage.strategies import StrategyRepository
 from core_server.storage.trades import TradeRepository
 from tests.kit.feeds import ScriptedFeed
 
@@ -149,7 +150,8 @@ async def open_live(
         SignalRepository(pool),
         CandleRepository(pool),
         CommissionRepository(pool),
-        CopyRepository(pool),
+        strategies=StrategyRepository(pool),
+        copying=CopyRepository(pool),
     )
     candles = CandleLog()
     core = build_live(
