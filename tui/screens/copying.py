@@ -50,7 +50,7 @@ class CopyScreen(Screen[None]):
     """
     BINDINGS = [  # noqa: RUF012  (Textual reads BINDINGS as a class attribute)
         Binding("p", "toggle_pause", "Pause/resume", tooltip="pause or resume the selected copy group"),
-        Binding("f5", "refresh", "Refresh"),
+        Binding("r", "refresh", "Refresh"),
     ]
 
     def __init__(self, client: VigilClient) -> None:

@@ -7,7 +7,11 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import os
+import re
+import sys
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -106,3 +110,21 @@ async def test_a_leader_order_fans_out_and_every_surface_shows_the_outcomes(vigi
     await asyncio.to_thread(sync_calls)
     code, out, _ = await vigil("--target", vigil_server, "copy", "outcomes", "evals")
     assert code == exit_codes.OK and "placed" in out and "refused" in out
+
+
+README = Path(__file__).resolve().parents[3] / "README.md"
+
+
+async def test_the_readme_copy_trading_example_runs_as_written(vigil_server: str) -> None:
+    readme = await asyncio.to_thread(README.read_text)
+    (block,) = [b for b in re.findall(r"^```python\n(.*?)^```$", readme, re.MULTILINE | re.DOTALL) if "copy_group" in b]
+    env = {**os.environ, "VIGIL_TARGET": vigil_server}
+    env.pop("VIGIL_API_KEY", None)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-", env=env, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(process.communicate(block.encode()), 60)
+    assert process.returncode == 0, err.decode()
+    lines = out.decode().splitlines()
+    assert len(lines) == 2 and all("placed" in line for line in lines), lines

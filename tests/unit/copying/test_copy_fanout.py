@@ -217,3 +217,66 @@ def test_the_source_stopped_out_by_the_market_closes_the_followers_still_holding
     for account, contract in ((X2, NQ_ID), (RISK_MINI, NQ_ID), (MICRO, MNQ_ID), (RISK_MICRO, MNQ_ID)):
         assert net(kernel, account, contract) == 0
         assert k.execution.open_orders(account, contract) == ()
+
+
+class OneOrderStrategy:
+    """A StrategyStage whose one strategy `s1` buys 1 NQ on the leader account at its first timer."""
+
+    def __init__(self) -> None:
+        self.pending: list[tuple[str, object]] = []
+        self.fired = False
+
+    def next_timer_ns(self) -> int:
+        return T0 + 50 * 1_000_000 if not self.fired else 2**62
+
+    def wants_ticks(self, contract_id: str) -> bool:
+        return False
+
+    def on_candles(self, closed: object, now_ns: int) -> None:
+        return None
+
+    def on_tick(self, tick: object) -> None:
+        return None
+
+    def on_time(self, now_ns: int) -> None:
+        self.fired = True
+        self.pending.append(("s1", SubmitOrder(LEAD, NQ_ID, OrderSide.BUY, 1, OrderType.MARKET)))
+
+    def on_execution(self, step: object, view: object) -> None:
+        return None
+
+    def take_commands(self) -> list[tuple[str, object]]:
+        taken, self.pending = self.pending, []
+        return taken
+
+    def command_result(self, strategy_id: str, command: object, step: object, refusal: str) -> None:
+        return None
+
+    def take_events(self) -> list[object]:
+        return []
+
+    def accounts(self, contract_id: str) -> tuple[AccountId, ...]:
+        return ()
+
+    def snapshot(self) -> object:
+        return None
+
+    def restore(self, point: object) -> None:
+        return None
+
+
+def test_a_vigil_strategy_source_copies_the_strategy_commands_only() -> None:
+    kernel = KernelRig((NQ, MNQ), strategies=OneOrderStrategy())  # type: ignore[arg-type]
+    k = kernel.kernel
+    for account in (LEAD, X2, MICRO):
+        k.execute(OpenAccount(account, Decimal(100_000)), T0)
+    k.copying.put(CopyGroup("G2", "strategy copy", SourceKind.STRATEGY, "s1", FOLLOWERS[:2]))
+    kernel.ticks(q(0, "19999.75", "20000.00", NQ), q(1, "19999.75", "20000.00", MNQ))
+    k.execute(SubmitOrder(LEAD, NQ_ID, OrderSide.BUY, 1, OrderType.MARKET), T0 + 10 * 1_000_000)
+    assert k.take_output().copies == []  # a manual order on the strategy's account is not the strategy
+    out = kernel.advance(T0 + 60 * 1_000_000)
+    assert {o.account_id: (o.status, o.contract_id, o.quantity) for o in out.copies} == {
+        X2: (CopyStatus.PLACED, NQ_ID, 2),
+        MICRO: (CopyStatus.PLACED, MNQ_ID, 10),
+    }
+    assert {o.source_ref for o in out.copies} == {"strategy:s1"}
