@@ -39,7 +39,7 @@ from core_server.risk.days import MarketHours
 NQ, MNQ = Contract("NQ", 2026, 12), Contract("MNQ", 2026, 12)
 T0 = 1_795_014_000_000_000_000  # 2026-11-19 09:00 CT
 FOLLOWERS = 20
-ROUNDS = 2_000
+ROUNDS = 200
 BRIDGE_ROUNDS = 200
 LEADER = AccountId("leader")
 
