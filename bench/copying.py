@@ -107,11 +107,52 @@ def in_process() -> None:
     assert outcomes == 2 * ROUNDS * FOLLOWERS, outcomes
     entries.sort()
     exits.sort()
+    direct = _direct_baseline()
     print(
         f"copy in process: 1 leader bracket -> {FOLLOWERS} follower brackets (sized, risk-checked, outcomes): "
         f"p50 {_pick(entries, 0.5):.3f} ms, p99 {_pick(entries, 0.99):.3f} ms; leader close -> {FOLLOWERS} closes: "
-        f"p50 {_pick(exits, 0.5):.3f} ms, p99 {_pick(exits, 0.99):.3f} ms ({ROUNDS:,} rounds)"
+        f"p50 {_pick(exits, 0.5):.3f} ms, p99 {_pick(exits, 0.99):.3f} ms ({ROUNDS:,} rounds); "
+        f"baseline without a group, the same 21 brackets as 21 commands: p50 {_pick(direct, 0.5):.3f} ms, "
+        f"p99 {_pick(direct, 0.99):.3f} ms"
     )
+
+
+def _direct_baseline() -> list[float]:
+    """The same orders placed as separate kernel commands (no copy group): what the fan-out itself adds."""
+    kernel = build()
+    kernel.copying.delete("bench")
+    kernel.take_output()
+    commands = []
+    for i in range(FOLLOWERS):
+        _, micros = _sizing(i)
+        contract = MNQ if micros else NQ
+        quantity = {0: 1, 1: 2, 2: 10, 3: 25}[i % 4]
+        commands.append(
+            SubmitBracket(
+                AccountId(f"follower-{i}"), contract.id, OrderSide.BUY, quantity, OrderType.MARKET,
+                stop_loss=Decimal("24990.00"), take_profit=Decimal("25100.00"),
+            )
+        )  # fmt: skip
+    entry = SubmitBracket(
+        LEADER, NQ.id, OrderSide.BUY, 1, OrderType.MARKET, stop_loss=Decimal("24990.00"),
+        take_profit=Decimal("25100.00"),
+    )  # fmt: skip
+    closes = [ClosePosition(LEADER, NQ.id)] + [ClosePosition(c.account_id, c.contract_id) for c in commands]
+    timings: list[float] = []
+    now = T0 + 1
+    for _ in range(ROUNDS):
+        now += 1_000_000
+        started = time.perf_counter_ns()
+        for command in (entry, *commands):
+            kernel.execute(command, now)
+        kernel.take_output()
+        timings.append((time.perf_counter_ns() - started) / 1e6)
+        now += 1_000_000
+        for close in closes:
+            kernel.execute(close, now)
+        kernel.take_output()
+    timings.sort()
+    return timings
 
 
 def _exit_alert() -> bytes:
