@@ -13,8 +13,11 @@ What follows the source:
   (a reversal, as TradersPost does); the source's orders are linked to the follower's, role by role;
 - modifications and cancels of a source order: applied to its linked follower orders still open (a quantity
   change scaled by follower quantity / source quantity, rounded down, at least 1);
-- closes, reverses and flattens of the source, and its reduce-only orders: for every follower holding a position
-  in the copied contract (a reduce-only order proportional to the follower's position).
+- closes, reverses and flattens of the source, and its orders against its own position (reduce-only or not: a
+  protective stop, a target, a partial exit): for every follower holding a position in the copied contract, an
+  order proportional to the follower's position (never more than it holds), linked like an entry's;
+- the source stopped out or taken profit by the market (a tick, time passing): every follower still holding the
+  copied position closes at market.
 A source order that its own risk denied is not copied (followers copy what the source did).
 """
 
@@ -90,6 +93,11 @@ def copy_tag(group_id: str, source_ref: str) -> str:
     return f"{TAG_PREFIX}{group_id}|{source_ref}"
 
 
+def _against(net: int, side: OrderSide) -> bool:
+    """An order against the source's position (a protective stop, a target, a partial exit) is copied as an exit."""
+    return (net > 0 and side is OrderSide.SELL) or (net < 0 and side is OrderSide.BUY)
+
+
 def _accepted(events: Iterable[ExecutionEvent]) -> list[OrderId]:
     return [e.order.order_id for e in events if isinstance(e, OrderAccepted)]
 
@@ -152,7 +160,7 @@ class CopyEngine:
         for outcome in latest:
             self._remember(outcome)
         for outcome in entries:
-            if outcome.action is not CopyAction.ENTRY or outcome.group_id not in self.groups:
+            if outcome.action not in (CopyAction.ENTRY, CopyAction.EXIT) or outcome.group_id not in self.groups:
                 continue
             for source_id, order_id in zip(outcome.source_order_ids, outcome.order_ids, strict=False):
                 self._copied(outcome.group_id, outcome.account_id, outcome.contract_id)
@@ -258,7 +266,7 @@ class CopyEngine:
             accepted = _accepted(events)
             for i, bracket in enumerate(command.brackets):
                 self._entry(group, follower, plan, bracket, accepted[3 * i : 3 * i + 3], events, now)
-        elif isinstance(command, SubmitOrder) and command.reduce_only:
+        elif isinstance(command, SubmitOrder) and (command.reduce_only or _against(plan.source_net, command.side)):
             self._reduce(group, follower, plan, command, _accepted(events), now)
         elif isinstance(command, SubmitOrder | SubmitOcoPair):
             self._entry(group, follower, plan, command, _accepted(events), events, now)
@@ -321,9 +329,7 @@ class CopyEngine:
         self._copied(group.group_id, aid, contract_id)
         result = self._run_copy(outcome, copy, quantity, f"{first.side.name.lower()} {quantity} ({how}){note}", now)
         if result.status is CopyStatus.PLACED:
-            links = self.links
-            for source_id, order_id in zip(source_ids, result.order_ids, strict=False):
-                links[source_id] = (*links.get(source_id, ()), (group.group_id, aid, order_id))
+            self._link(group.group_id, aid, source_ids, result.order_ids)
 
     def _reduce(
         self,
@@ -347,7 +353,9 @@ class CopyEngine:
             tag=copy_tag(group.group_id, plan.source_ref),
         )  # fmt: skip
         how = f"{held} x {command.quantity} / {abs(plan.source_net)}"
-        self._run_copy(outcome, copy, quantity, f"reduce by {quantity} of {held} ({how})", now)
+        result = self._run_copy(outcome, copy, quantity, f"reduce by {quantity} of {held} ({how})", now)
+        if result.status is CopyStatus.PLACED:
+            self._link(group.group_id, aid, source_ids, result.order_ids)
 
     # -- following the source's orders and positions --------------------------------------------------------
 
@@ -486,6 +494,13 @@ class CopyEngine:
             return str(exc)
         denied = [e for e in events if isinstance(e, OrderDenied)]
         return f"denied: {denied[0].reason}" if denied else ""
+
+    def _link(
+        self, group_id: str, account_id: AccountId, source_ids: Iterable[OrderId], order_ids: Iterable[OrderId]
+    ) -> None:
+        links = self.links
+        for source_id, order_id in zip(source_ids, order_ids, strict=False):
+            links[source_id] = (*links.get(source_id, ()), (group_id, account_id, order_id))
 
     def _record(self, outcome: CopyOutcome) -> CopyOutcome:
         self.sink.copies.append(outcome)

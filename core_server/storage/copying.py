@@ -132,9 +132,10 @@ class CopyRepository:
         return [_group_of(r) for r in rows]
 
     async def open_entries(self, limit: int = 50_000) -> list[CopyOutcome]:
-        """The latest placed entries, oldest first (a restart links the follower orders still open)."""
+        """The latest placed entries and exits, oldest first (a restart links the follower orders still open)."""
         query = (
-            f"SELECT {_OUTCOME_COLUMNS} FROM (SELECT * FROM copy_outcomes WHERE action = 'entry' AND status = 'placed'"
+            f"SELECT {_OUTCOME_COLUMNS} FROM (SELECT * FROM copy_outcomes WHERE action IN ('entry', 'exit')"
+            " AND status = 'placed'"
             " ORDER BY seq DESC LIMIT $1) AS recent ORDER BY seq"
         )
         with unavailable_on_connection_failure():

@@ -280,3 +280,30 @@ def test_a_vigil_strategy_source_copies_the_strategy_commands_only() -> None:
         MICRO: (CopyStatus.PLACED, MNQ_ID, 10),
     }
     assert {o.source_ref for o in out.copies} == {"strategy:s1"}
+
+
+def test_a_protective_stop_of_the_source_is_copied_as_an_exit_and_follows_its_changes() -> None:
+    kernel = rig()
+    k = kernel.kernel
+    k.execute(SubmitOrder(LEAD, NQ_ID, OrderSide.BUY, 1, OrderType.MARKET), T0 + 10 * 1_000_000)
+    k.take_output()
+    assert (net(kernel, X2, NQ_ID), net(kernel, MICRO, MNQ_ID)) == (2, 10)  # the risk-sized ones had no stop
+    stop = SubmitOrder(LEAD, NQ_ID, OrderSide.SELL, 1, OrderType.STOP, stop_price=Decimal("19980.00"))
+    events = k.execute(stop, T0 + 11 * 1_000_000)
+    source_id = next(e.order.order_id for e in events if hasattr(e, "order"))
+    out = k.take_output()
+    assert {o.account_id: (o.action, o.status, o.contract_id, o.quantity) for o in out.copies} == {
+        X2: (CopyAction.EXIT, CopyStatus.PLACED, NQ_ID, 2),  # 2 x 1 / 1
+        MICRO: (CopyAction.EXIT, CopyStatus.PLACED, MNQ_ID, 10),
+    }
+    k.execute(ModifyOrder(LEAD, source_id, stop_price=Decimal("19985.00")), T0 + 12 * 1_000_000)
+    k.take_output()
+    (x2_stop,) = k.execution.open_orders(X2, NQ_ID)
+    (micro_stop,) = k.execution.open_orders(MICRO, MNQ_ID)
+    tick = NQ.spec.ticks_from_price(Decimal("19985.00"))
+    assert (x2_stop.stop_price, x2_stop.quantity, micro_stop.stop_price, micro_stop.quantity) == (tick, 2, tick, 10)
+    # the market takes NQ through the stop: the NQ copies fill with it, the MNQ copy closes with its source
+    kernel.ticks(q(20, "19984.75", "19985.00", NQ), t(21, "19984.75", NQ))
+    for account, contract in ((LEAD, NQ_ID), (X2, NQ_ID), (MICRO, MNQ_ID)):
+        assert net(kernel, account, contract) == 0
+        assert k.execution.open_orders(account, contract) == ()
