@@ -18,9 +18,13 @@ BENCHMARKS = (
     "risk",
     "kernel",
     "tick_import",
+    "analytics",
     "access",
     "copying",
     "strategies",
+    "backtest",
+    "sweep",
+    "soak",
 )
 
 

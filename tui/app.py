@@ -28,6 +28,7 @@ from tui.risk_messages import (
 )
 from tui.risk_streams import RiskStatusStreams
 from tui.screens.analytics import AnalyticsScreen
+from tui.screens.backtests import BacktestsScreen
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.copying import CopyScreen
 from tui.screens.market import MarketScreen
@@ -62,6 +63,7 @@ class VigilApp(LinkStreams, RiskStatusStreams, App[None]):
         Binding("C", "switch_mode('copy')", "Copy", show=False, tooltip="copy groups: followers and their outcomes"),
         # not in the footer (its line is full at 80 columns); `?` lists it
         Binding("S", "switch_mode('strategies')", "Strategies", show=False, tooltip="strategies and their event log"),
+        Binding("B", "switch_mode('backtests')", "Backtests", show=False, tooltip="start and read backtests"),
         # priority: it works even while a ticket field has the focus
         Binding("E", "emergency_stop", "Stop", priority=True, tooltip=STOP_TOOLTIP),
         Binding("question_mark", "toggle_keys", "Keys", key_display="?", tooltip="show or hide every key"),
@@ -93,6 +95,9 @@ class VigilApp(LinkStreams, RiskStatusStreams, App[None]):
         self.add_mode("analytics", lambda: AnalyticsScreen(self.client, formatting.trading_day(self.clock())))
         self.add_mode("copy", lambda: CopyScreen(self.client))
         self.add_mode("strategies", lambda: StrategiesScreen(self.client))
+        self.add_mode(
+            "backtests", lambda: BacktestsScreen(self.client, formatting.trading_day(self.clock()).isoformat())
+        )
 
     def _new_market(self) -> MarketScreen:
         self._market = MarketScreen(self.client)

@@ -12,6 +12,7 @@ from typing import TextIO
 
 from clients.cli import (
     analytics,
+    backtest,
     certs,
     commissions,
     copying,
@@ -19,13 +20,14 @@ from clients.cli import (
     imports,
     keys,
     market,
+    notify,
     signals,
     strategies,
 )
 from clients.cli.context import Context
 from clients.sdk.errors import InvalidArgumentError, VigilError
 
-GROUPS = (market, commissions, keys, analytics, certs, signals, strategies, imports, copying)
+GROUPS = (market, commissions, keys, analytics, certs, signals, strategies, imports, notify, backtest, copying)
 
 
 def parser() -> argparse.ArgumentParser:

@@ -5,15 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, Iterable
 from typing import TYPE_CHECKING
 
+from clients.sdk import enums
 from clients.sdk.convert import decimal_from_wire
 from clients.sdk.copying import (
-    CopyAction,
     CopyFollower,
     CopyGroup,
     CopyOutcome,
-    CopySizing,
     CopySourceKind,
-    CopyStatus,
 )
 from clients.sdk.transport import Transport
 from vigil.v1 import copying_pb2, copying_pb2_grpc
@@ -21,31 +19,12 @@ from vigil.v1 import copying_pb2, copying_pb2_grpc
 if TYPE_CHECKING:
     from clients.sdk.transport import Call
 
-_SOURCE = {
-    CopySourceKind.WEBHOOK: copying_pb2.COPY_SOURCE_KIND_WEBHOOK,
-    CopySourceKind.STRATEGY: copying_pb2.COPY_SOURCE_KIND_STRATEGY,
-    CopySourceKind.ACCOUNT: copying_pb2.COPY_SOURCE_KIND_ACCOUNT,
-}
-_SOURCE_BACK = {v: k for k, v in _SOURCE.items()}
-_SIZING = {
-    CopySizing.FIXED: copying_pb2.COPY_SIZING_FIXED,
-    CopySizing.MULTIPLIER: copying_pb2.COPY_SIZING_MULTIPLIER,
-    CopySizing.RISK: copying_pb2.COPY_SIZING_RISK,
-}
-_SIZING_BACK = {v: k for k, v in _SIZING.items()}
-_ACTION = {
-    copying_pb2.COPY_ACTION_ENTRY: CopyAction.ENTRY,
-    copying_pb2.COPY_ACTION_EXIT: CopyAction.EXIT,
-    copying_pb2.COPY_ACTION_CANCEL: CopyAction.CANCEL,
-    copying_pb2.COPY_ACTION_MODIFY: CopyAction.MODIFY,
-}
-_STATUS = {
-    copying_pb2.COPY_STATUS_PLACED: CopyStatus.PLACED,
-    copying_pb2.COPY_STATUS_DENIED: CopyStatus.DENIED,
-    copying_pb2.COPY_STATUS_REFUSED: CopyStatus.REFUSED,
-    copying_pb2.COPY_STATUS_REJECTED: CopyStatus.REJECTED,
-    copying_pb2.COPY_STATUS_SKIPPED: CopyStatus.SKIPPED,
-}
+_SOURCE = enums.COPY_SOURCE_KIND.to_proto
+_SOURCE_BACK = enums.COPY_SOURCE_KIND.from_proto
+_SIZING = enums.COPY_SIZING.to_proto
+_SIZING_BACK = enums.COPY_SIZING.from_proto
+_ACTION = enums.COPY_ACTION.from_proto
+_STATUS = enums.COPY_STATUS.from_proto
 
 
 def outcome_from_pb(o: copying_pb2.CopyOutcome) -> CopyOutcome:

@@ -13,7 +13,7 @@ from typing import Any
 
 import grpc
 
-from core_server.api import access, arguments
+from core_server.api import access, arguments, enums
 from core_server.api.accounts import AccountResolver
 from core_server.api.errors import stream, unary
 from core_server.copying.model import (
@@ -21,10 +21,8 @@ from core_server.copying.model import (
     MAX_FOLLOWERS,
     MAX_MULTIPLIER,
     MAX_RISK_DOLLARS,
-    CopyAction,
     CopyGroup,
     CopyOutcome,
-    CopyStatus,
     Follower,
     Sizing,
     SizingKind,
@@ -40,39 +38,12 @@ from vigil.v1 import copying_pb2_grpc as pb_grpc
 Ctx = grpc.aio.ServicerContext[Any, Any]
 MAX_OUTCOMES = 1_000
 
-SOURCE_KINDS: dict[int, SourceKind] = {
-    pb.COPY_SOURCE_KIND_WEBHOOK: SourceKind.WEBHOOK,
-    pb.COPY_SOURCE_KIND_STRATEGY: SourceKind.STRATEGY,
-    pb.COPY_SOURCE_KIND_ACCOUNT: SourceKind.ACCOUNT,
-}
-SOURCE_KIND_TO_PROTO = {
-    SourceKind.WEBHOOK: pb.COPY_SOURCE_KIND_WEBHOOK,
-    SourceKind.STRATEGY: pb.COPY_SOURCE_KIND_STRATEGY,
-    SourceKind.ACCOUNT: pb.COPY_SOURCE_KIND_ACCOUNT,
-}
-SIZINGS: dict[int, SizingKind] = {
-    pb.COPY_SIZING_FIXED: SizingKind.FIXED,
-    pb.COPY_SIZING_MULTIPLIER: SizingKind.MULTIPLIER,
-    pb.COPY_SIZING_RISK: SizingKind.RISK,
-}
-SIZING_TO_PROTO = {
-    SizingKind.FIXED: pb.COPY_SIZING_FIXED,
-    SizingKind.MULTIPLIER: pb.COPY_SIZING_MULTIPLIER,
-    SizingKind.RISK: pb.COPY_SIZING_RISK,
-}
-ACTION_TO_PROTO = {
-    CopyAction.ENTRY: pb.COPY_ACTION_ENTRY,
-    CopyAction.EXIT: pb.COPY_ACTION_EXIT,
-    CopyAction.CANCEL: pb.COPY_ACTION_CANCEL,
-    CopyAction.MODIFY: pb.COPY_ACTION_MODIFY,
-}
-STATUS_TO_PROTO = {
-    CopyStatus.PLACED: pb.COPY_STATUS_PLACED,
-    CopyStatus.DENIED: pb.COPY_STATUS_DENIED,
-    CopyStatus.REFUSED: pb.COPY_STATUS_REFUSED,
-    CopyStatus.REJECTED: pb.COPY_STATUS_REJECTED,
-    CopyStatus.SKIPPED: pb.COPY_STATUS_SKIPPED,
-}
+SOURCE_KINDS = enums.COPY_SOURCE_KIND.from_proto
+SOURCE_KIND_TO_PROTO = enums.COPY_SOURCE_KIND.to_proto
+SIZINGS = enums.COPY_SIZING.from_proto
+SIZING_TO_PROTO = enums.COPY_SIZING.to_proto
+ACTION_TO_PROTO = enums.COPY_ACTION.to_proto
+STATUS_TO_PROTO = enums.COPY_STATUS.to_proto
 
 
 # -- wire -> values ---------------------------------------------------------------------------------------------
@@ -121,7 +92,7 @@ class CopyGroupServicer(pb_grpc.CopyGroupServiceServicer):
             followers.append(Follower(account, _sizing(item, prefix), item.micros_only))
         return tuple(followers)
 
-    def _source(self, kind_value: int, source: str) -> tuple[SourceKind, str]:
+    def _source(self, kind_value: pb.CopySourceKind.ValueType, source: str) -> tuple[SourceKind, str]:
         kind = SOURCE_KINDS.get(kind_value)
         if kind is None:
             raise InvalidArgument("source_kind", "WEBHOOK, STRATEGY or ACCOUNT")
