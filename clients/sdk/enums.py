@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from clients.sdk.access import Role
 from clients.sdk.analytics import GroupBy, ImportFormat
+from clients.sdk.copying import CopyAction, CopySizing, CopySourceKind, CopyStatus
 from clients.sdk.data import HeaderMode
 from clients.sdk.execution import OrderSide, OrderStatus, OrderType, TimeInForce
 from clients.sdk.models import Aggressor, FeedState, Timeframe
@@ -20,6 +21,7 @@ from vigil.v1 import (
     access_pb2,
     analytics_pb2,
     common_pb2,
+    copying_pb2,
     data_pb2,
     execution_pb2,
     market_data_pb2,
@@ -85,3 +87,7 @@ BY_VALUE = frozenset(
         "vigil.v1.ReportFormat",  # convert_backtests.py: "json", "csv", "html"
     }
 )
+COPY_SOURCE_KIND = EnumMap(copying_pb2.CopySourceKind, CopySourceKind, side=SIDE)
+COPY_SIZING = EnumMap(copying_pb2.CopySizing, CopySizing, side=SIDE)
+COPY_ACTION = EnumMap(copying_pb2.CopyAction, CopyAction, side=SIDE)
+COPY_STATUS = EnumMap(copying_pb2.CopyStatus, CopyStatus, side=SIDE)

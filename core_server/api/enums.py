@@ -9,6 +9,7 @@ from __future__ import annotations
 from core_server.access.keys import Role
 from core_server.analytics.filters import GroupBy
 from core_server.analytics.imports import ImportFormat
+from core_server.copying.model import CopyAction, CopyStatus, SizingKind, SourceKind
 from core_server.excursions.model import Direction, TradeStatus
 from core_server.execution.model import OrderSide, OrderStatus, OrderType, TimeInForce
 from core_server.imports.dialect import HeaderMode
@@ -23,6 +24,7 @@ from vigil.v1 import (
     access_pb2,
     analytics_pb2,
     common_pb2,
+    copying_pb2,
     data_pb2,
     execution_pb2,
     market_data_pb2,
@@ -83,3 +85,7 @@ BY_VALUE = frozenset(
         "vigil.v1.ReportFormat",  # api/backtests.py: the report's format
     }
 )
+COPY_SOURCE_KIND = EnumMap(copying_pb2.CopySourceKind, SourceKind, side=SIDE)
+COPY_SIZING = EnumMap(copying_pb2.CopySizing, SizingKind, side=SIDE)
+COPY_ACTION = EnumMap(copying_pb2.CopyAction, CopyAction, side=SIDE)
+COPY_STATUS = EnumMap(copying_pb2.CopyStatus, CopyStatus, side=SIDE)
