@@ -19,6 +19,7 @@ from core_server.access.rate import RateLimiter
 from core_server.api.access_service import AccessServicer
 from core_server.api.accounts import AccountResolver
 from core_server.api.analytics import AnalyticsServicer
+from core_server.api.brokers import AccountServicer
 from core_server.api.commissions import CommissionServicer
 from core_server.api.execution import ExecutionServicer
 from core_server.api.market_data import MarketDataServicer
@@ -26,6 +27,8 @@ from core_server.api.risk import RiskServicer
 from core_server.api.server import GrpcServer, TlsFiles, build_grpc_server
 from core_server.api.signals import SignalServicer
 from core_server.api.trades import TradeServicer
+from core_server.brokers.credentials import broker_environment
+from core_server.brokers.desk import BrokerDesk
 from core_server.bus import Bus
 from core_server.calendar.session_table import load_trading_calendar
 from core_server.config import Config, ConfigError
@@ -39,6 +42,7 @@ from core_server.kernel.assembly import KernelSettings
 from core_server.kernel.kernel import SignalExecution, TradingKernel
 from core_server.live.analytics_desk import AnalyticsDesk
 from core_server.live.assembly import LiveStores, build_live, restore_live
+from core_server.live.broker_risk import BrokerRiskCheck
 from core_server.live.commission_desk import CommissionDesk
 from core_server.live.execution_desk import ExecutionDesk
 from core_server.live.restore import DefaultAccount
@@ -60,6 +64,7 @@ from core_server.risk.presets import preset
 from core_server.signals.settings import ApprovalMode, SignalSettings, settings_with
 from core_server.storage.analytics import AnalyticsRepository
 from core_server.storage.api_keys import ApiKeyRepository
+from core_server.storage.brokers import BrokerRepository
 from core_server.storage.candles import CandleRepository
 from core_server.storage.commissions import CommissionRepository
 from core_server.storage.database import connect_pool, describe_dsn
@@ -97,6 +102,7 @@ class RunningServer:
     trades: TradeDesk
     signals: SignalDesk
     metrics: MetricsService | None = None
+    brokers: BrokerDesk | None = None
     feed_tasks: list[asyncio.Task[None]] = field(default_factory=list)
     service_tasks: list[asyncio.Task[None]] = field(default_factory=list)
     stopped: bool = False
@@ -126,6 +132,8 @@ class RunningServer:
         await _step("grpc.stop", self.grpc.server.stop(SHUTDOWN_GRACE_S))
         if self.metrics is not None:
             await _step("metrics.stop", self.metrics.stop())
+        if self.brokers is not None:
+            await _step("brokers.close", self.brokers.close())
         await _cancel(self.service_tasks)
         await _step("journal.drain", self.shell.writer.stop())  # every decision the kernel made, in order
         self.bus.close_all()
@@ -330,6 +338,12 @@ async def _assemble(
             f"listening on {config.listen} (not loopback) needs a key: set VIGIL_API_KEYS, create named keys "
             "(vigil keys create) while listening on 127.0.0.1, or listen on 127.0.0.1",
         )
+    brokers = BrokerDesk(
+        BrokerRepository(pool), clock, broker_environment(),
+        account_exists=lambda account_id: core.execution.account_named(account_id) is not None,
+        pre_trade=BrokerRiskCheck(shell),
+    )  # fmt: skip
+    await brokers.load()
     metrics = MetricsService(ServerMetrics())
     sources = server_sources(shell, market, tick_writer, candle_writer, core.risk, bus)
     await metrics.start(config.metrics_listen, sources, bus)
@@ -342,6 +356,7 @@ async def _assemble(
         execution=ExecutionServicer(clock, core.execution, accounts),
         risk=RiskServicer(core.risk, accounts),
         commissions=CommissionServicer(CommissionDesk(shell), accounts),
+        brokers=AccountServicer(brokers, accounts, core.execution),
         access=AccessServicer(clock, keys, accounts),
         open_mode=config.no_key_mode,
         tls=tls_files(config),
@@ -357,7 +372,7 @@ async def _assemble(
     market.add_feed_state_listener(grpc_server.feed_states_changed)
     running = RunningServer(
         config, grpc_server, market, shell, bus, plan, tick_writer, candle_writer, pool, embedded,
-        core.execution, core.risk, core.trades, core.signals, metrics,
+        core.execution, core.risk, core.trades, core.signals, metrics, brokers,
     )  # fmt: skip
     running.service_tasks = [
         asyncio.create_task(tick_writer.run(), name="tick-writer"),

@@ -10,6 +10,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from clients.sdk.access_calls import AccessCalls
 from clients.sdk.analytics_calls import AnalyticsCalls
+from clients.sdk.broker_calls import BrokerAccountCalls
 from clients.sdk.commission_calls import CommissionCalls
 from clients.sdk.connection import StateCallback
 from clients.sdk.errors import NotFoundError
@@ -31,8 +32,9 @@ _SERVING = {
 
 
 class VigilClient(
-    MarketDataCalls, SignalCalls, ExecutionCalls, TradeCalls, RiskCalls, CommissionCalls, AccessCalls, AnalyticsCalls
-):
+    MarketDataCalls, SignalCalls, ExecutionCalls, TradeCalls, RiskCalls, CommissionCalls, AccessCalls, AnalyticsCalls,
+    BrokerAccountCalls,
+):  # fmt: skip
     """Async client for a Vigil server.
 
     `target` defaults to VIGIL_TARGET, else 127.0.0.1:50051; `api_key` to VIGIL_API_KEY (sent as

@@ -47,6 +47,11 @@ _SERVICES: dict[str, dict[str, Role]] = {
     },
     "vigil.v1.AccessService": {"CreateApiKey": A, "ListApiKeys": A, "RevokeApiKey": A, "WhoAmI": V},
     "vigil.v1.CommissionService": {"GetCommissionRates": V, "SetCommissionRates": A},
+    "vigil.v1.AccountService": {
+        "ListBrokers": V, "ListAccountModes": V, "BindAccount": A, "UnbindAccount": A, "SetLiveRouting": A,
+        "Reconcile": T, "SubmitBrokerOrder": T, "CancelBrokerOrder": T, "ModifyBrokerOrder": T,
+        "FlattenBrokerAccount": T, "BrokerEmergencyStop": A,
+    },
     "vigil.v1.AnalyticsService": {
         "GetStatistics": V, "GetCalendar": V, "GetEquityCurve": V, "GetExcursions": V, "UpdateJournal": T,
     },
@@ -59,7 +64,7 @@ METHOD_ROLES: dict[str, Role] = {
 RATE_LIMITED: frozenset[str] = frozenset(
     f"/vigil.v1.ExecutionService/{m}"
     for m in ("SubmitOrder", "SubmitBracket", "SubmitBracketBatch", "SubmitOco", "ModifyOrder", "ReversePosition")
-)
+) | frozenset(f"/vigil.v1.AccountService/{m}" for m in ("SubmitBrokerOrder", "ModifyBrokerOrder"))
 
 
 def is_open(method: str) -> bool:

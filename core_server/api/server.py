@@ -20,6 +20,7 @@ from core_server.access.keyring import KeyRing
 from core_server.access.rate import RateLimiter
 from core_server.api.access_service import AccessServicer
 from core_server.api.analytics import AnalyticsServicer
+from core_server.api.brokers import AccountServicer
 from core_server.api.commissions import CommissionServicer
 from core_server.api.execution import ExecutionServicer
 from core_server.api.interceptors import AccessInterceptor, RequestContextInterceptor
@@ -33,6 +34,8 @@ from core_server.model.feed_status import FeedState
 from vigil.v1 import (
     access_pb2,
     access_pb2_grpc,
+    accounts_pb2,
+    accounts_pb2_grpc,
     analytics_pb2,
     analytics_pb2_grpc,
     commissions_pb2,
@@ -58,6 +61,7 @@ SERVICE_NAMES: tuple[str, ...] = (
     trades_pb2.DESCRIPTOR.services_by_name["TradeService"].full_name,
     risk_pb2.DESCRIPTOR.services_by_name["RiskService"].full_name,
     commissions_pb2.DESCRIPTOR.services_by_name["CommissionService"].full_name,
+    accounts_pb2.DESCRIPTOR.services_by_name["AccountService"].full_name,
     access_pb2.DESCRIPTOR.services_by_name["AccessService"].full_name,
     analytics_pb2.DESCRIPTOR.services_by_name["AnalyticsService"].full_name,
 )
@@ -120,6 +124,7 @@ def build_grpc_server(
     access: AccessServicer,
     analytics: AnalyticsServicer,
     commissions: CommissionServicer | None = None,
+    brokers: AccountServicer | None = None,
     open_mode: bool = False,
     tls: TlsFiles | None = None,
     limiter: RateLimiter | None = None,
@@ -145,6 +150,8 @@ def build_grpc_server(
     risk_pb2_grpc.add_RiskServiceServicer_to_server(risk, server)
     if commissions is not None:
         commissions_pb2_grpc.add_CommissionServiceServicer_to_server(commissions, server)
+    if brokers is not None:
+        accounts_pb2_grpc.add_AccountServiceServicer_to_server(brokers, server)
     access_pb2_grpc.add_AccessServiceServicer_to_server(access, server)
     analytics_pb2_grpc.add_AnalyticsServiceServicer_to_server(analytics, server)
     health_servicer = health.aio.HealthServicer()

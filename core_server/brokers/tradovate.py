@@ -88,6 +88,7 @@ class TradovateBroker:
         self._contract_ids: dict[str, int] = {}
         self._sent: dict[str, Placement | None] = {}  # client order id -> answer (None: sent, answer unknown)
         self._seen_fills: set[int] = set()
+        self._order_accounts: dict[int, int] = {}  # order id -> account id (fill entities carry no account)
         self._lock = asyncio.Lock()
         self.positions: dict[tuple[int, str], BrokerPosition] = {}  # live from the socket
         self.events_seen = 0
@@ -155,6 +156,9 @@ class TradovateBroker:
                 self._seen_fills.add(fill["id"])  # fills before this session are history, not news
         for position in data.get("positions") or []:
             self._position_event(position)
+        for order in data.get("orders") or []:
+            if isinstance(order, dict) and type(order.get("id")) is int and type(order.get("accountId")) is int:
+                self._order_accounts[order["id"]] = order["accountId"]
 
     async def _read(self, ws: ClientConnection) -> None:
         try:
@@ -185,7 +189,9 @@ class TradovateBroker:
             if not isinstance(entity, dict):
                 continue
             kind = data.get("entityType")
-            if kind == "fill":
+            if kind == "order" and type(entity.get("id")) is int and type(entity.get("accountId")) is int:
+                self._order_accounts[entity["id"]] = entity["accountId"]
+            elif kind == "fill":
                 self._fill_event(entity)
             elif kind == "position":
                 self._position_event(entity)
@@ -196,7 +202,7 @@ class TradovateBroker:
         if type(fill_id) is not int or fill_id in self._seen_fills or price is None:
             return  # a repeated event: the fill was counted once already
         self._seen_fills.add(fill_id)
-        account_id = entity.get("accountId")
+        account_id = entity.get("accountId", self._order_accounts.get(entity.get("orderId", 0)))
         fill = BrokerFill(
             str(fill_id), str(entity.get("orderId", "")), self._contracts.get(entity.get("contractId", 0), ""),
             str(entity.get("action", "")), int(entity.get("qty", 0)), price, self._clock.now_ns(),
@@ -427,8 +433,13 @@ class TradovateBroker:
         cancelled: list[str] = []
         closed: list[str] = []
         errors: list[str] = []
-        for order in await self.open_orders(broker_account):
+        orders = await self.open_orders(broker_account)
+        still_open = {o.order_id for o in orders}
+        for order in sorted(orders, key=lambda o: int(o.order_id) if o.order_id.isdigit() else 0):
+            if order.order_id not in still_open:
+                continue  # went with its entry (a bracket leg)
             result = await self.cancel(broker_account, order.order_id)
+            still_open = {o.order_id for o in await self.open_orders(broker_account)}
             (cancelled if result.accepted else errors).append(order.order_id if result.accepted else result.reason)
         account = self.account_number(broker_account)
         for position in await self.broker_positions(broker_account):

@@ -1,0 +1,127 @@
+"""AccountService end to end against the fake Tradovate: bind, the live switch (nothing is sent while it is off),
+orders through pre-trade risk to the broker, reconciliation that adopts a change made behind Vigil's back, the
+broker emergency stop, the CLI, and credentials absent from every log line and answer."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+from collections.abc import AsyncIterator
+from decimal import Decimal
+
+import pytest
+
+from clients.cli.main import main
+from clients.sdk import VigilClient
+from clients.sdk.brokers import AccountMode, Broker
+from clients.sdk.errors import FailedPreconditionError, InvalidArgumentError
+from core_server.app import RunningServer, start
+from core_server.feeds.fakes.tradovate_orders import DEFAULT_ACCOUNT, FakeTradovateBroker
+from tests.kit.eventually import eventually
+from tests.kit.server import server_config
+
+D = Decimal
+
+
+@pytest.fixture
+async def broker_server(
+    database_url: str, fake_tradovate: FakeTradovateBroker, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[RunningServer]:
+    for key, value in fake_tradovate.env().items():
+        monkeypatch.setenv(key, value)
+    running = await start(server_config(database_url))
+    try:
+        yield running
+    finally:
+        await running.stop()
+
+
+async def vigil(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = await asyncio.to_thread(main, list(argv), stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+async def test_bound_account_sends_nothing_until_live_then_routes_reconciles_and_flattens(
+    broker_server: RunningServer, fake_tradovate: FakeTradovateBroker, capsys: pytest.CaptureFixture[str]
+) -> None:
+    async with VigilClient(broker_server.address) as client:
+        modes = {b.account_id: b for b in await client.list_account_modes()}
+        assert modes["paper"].mode is AccountMode.PAPER
+        bound = await client.bind_account("paper", Broker.TRADOVATE, DEFAULT_ACCOUNT, "demo")
+        assert (bound.mode, bound.broker, bound.broker_account) == (
+            AccountMode.BOUND,
+            Broker.TRADOVATE,
+            DEFAULT_ACCOUNT,
+        )
+
+        # Bound but not enabled: refused before anything reaches the broker.
+        with pytest.raises(FailedPreconditionError, match="live routing is off"):
+            await client.submit_broker_order("paper", "cid-0", "NQZ6", "buy", 1)
+        with pytest.raises(FailedPreconditionError):
+            await client.flatten_broker_account("paper")
+        assert fake_tradovate.order_requests == 0 and fake_tradovate.book.orders == {}
+
+        with pytest.raises(InvalidArgumentError, match="confirm"):
+            await client.set_live_routing("paper", True)
+        live = await client.set_live_routing("paper", True, confirm="paper")
+        assert live.is_live and live.live_changed_by
+
+        placed = await client.submit_broker_order("paper", "cid-1", "NQZ6", "buy", 1)
+        assert placed.accepted and placed.order_id
+        again = await client.submit_broker_order("paper", "cid-1", "NQZ6", "buy", 1)  # a retry: not placed twice
+        assert again.order_id == placed.order_id
+        assert fake_tradovate.book.placements == {"cid-1": 1}
+        bracket = await client.submit_broker_order(
+            "paper", "cid-2", "NQZ6", "sell", 1, "limit", limit_price="25010.00", take_profit="25000.00",
+            stop_loss="25020.00",
+        )  # fmt: skip
+        assert bracket.accepted and len(bracket.leg_ids) == 2
+
+        (state,) = [b for b in await client.list_brokers() if b.broker is Broker.TRADOVATE]
+        assert (state.configured, state.state, state.account_ids) == (True, "connected", ("paper",))
+
+        first = await client.reconcile("paper")
+        assert [(p.symbol, p.net_qty) for p in first.positions] == [("NQZ6", 1)]
+        assert first.differences == ()
+        assert {o.order_id for o in first.open_orders} == {bracket.order_id, *bracket.leg_ids}
+
+        # The trader adds two contracts on the broker's own platform: the broker wins, the difference is reported.
+        fake_tradovate.book.adjust_position(25, "NQZ6", 3, D("25000.25"))
+        second = await client.reconcile("paper")
+        assert [(d.kind, d.symbol, d.vigil, d.broker) for d in second.differences] == [("position", "NQZ6", "1", "3")]
+        assert (await client.reconcile("paper")).differences == ()  # adopted
+
+        (report,) = await client.broker_emergency_stop()
+        assert report.account_id == "paper" and report.closed_symbols == ("NQZ6",)
+        assert set(report.cancelled_order_ids) == {bracket.order_id}
+        assert report.remaining == () and report.errors == ()
+        await eventually(lambda: fake_tradovate.book.open_orders(25) == [])
+
+        code, out, _ = await vigil("--target", broker_server.address, "accounts", "list")
+        assert code == 0 and "LIVE" in out and DEFAULT_ACCOUNT in out
+        code, out, _ = await vigil("--target", broker_server.address, "--json", "accounts", "reconcile", "paper")
+        assert code == 0 and json.loads(out)["positions"] == []
+        code, out, _ = await vigil("--target", broker_server.address, "accounts", "live", "off", "paper")
+        assert code == 0 and "BOUND" in out
+        code, _, err = await vigil("--target", broker_server.address, "accounts", "unbind", "paper")
+        assert code == 0, err
+        assert (await client.list_account_modes())[0].mode is AccountMode.PAPER
+
+    captured = capsys.readouterr()
+    secrets = fake_tradovate.auth.credentials
+    for secret in (secrets.password, secrets.sec, "fake-access-"):
+        assert secret not in captured.out and secret not in captured.err
+
+
+async def test_a_risk_denial_never_reaches_the_broker(
+    broker_server: RunningServer, fake_tradovate: FakeTradovateBroker
+) -> None:
+    async with VigilClient(broker_server.address) as client:
+        await client.bind_account("paper", "tradovate", DEFAULT_ACCOUNT)
+        await client.set_live_routing("paper", True, confirm="paper")
+        await client.emergency_stop("test: no new risk")
+        denied = await client.submit_broker_order("paper", "cid-9", "NQZ6", "buy", 1)
+        assert not denied.accepted and denied.reason.startswith("risk: emergency stop")
+        assert fake_tradovate.order_requests == 0
