@@ -42,6 +42,7 @@ from core_server.kernel.assembly import KernelSettings
 from core_server.kernel.kernel import SignalExecution, TradingKernel
 from core_server.live.analytics_desk import AnalyticsDesk
 from core_server.live.assembly import LiveStores, build_live, restore_live
+from core_server.live.broker_fills import BoundAccountGuard, BrokerFillBooking
 from core_server.live.broker_risk import BrokerRiskCheck
 from core_server.live.commission_desk import CommissionDesk
 from core_server.live.execution_desk import ExecutionDesk
@@ -344,6 +345,8 @@ async def _assemble(
         pre_trade=BrokerRiskCheck(shell),
     )  # fmt: skip
     await brokers.load()
+    brokers.fill_listeners.append(BrokerFillBooking(core.execution))
+    core.kernel.execution.add_pre_trade_check(BoundAccountGuard(brokers.binding))
     metrics = MetricsService(ServerMetrics())
     sources = server_sources(shell, market, tick_writer, candle_writer, core.risk, bus)
     await metrics.start(config.metrics_listen, sources, bus)

@@ -16,6 +16,8 @@ from clients.cli.main import main
 from clients.sdk import VigilClient
 from clients.sdk.brokers import AccountMode, Broker
 from clients.sdk.errors import FailedPreconditionError, InvalidArgumentError
+from clients.sdk.order_specs import market
+from clients.sdk.risk import BreachMode, RiskRules, RiskState
 from core_server.app import RunningServer, start
 from core_server.feeds.fakes.tradovate_orders import DEFAULT_ACCOUNT, FakeTradovateBroker
 from tests.kit.eventually import eventually
@@ -125,3 +127,40 @@ async def test_a_risk_denial_never_reaches_the_broker(
         denied = await client.submit_broker_order("paper", "cid-9", "NQZ6", "buy", 1)
         assert not denied.accepted and denied.reason.startswith("risk: emergency stop")
         assert fake_tradovate.order_requests == 0
+
+
+async def test_broker_fills_enter_the_kernel_like_paper_fills_and_a_loss_breaches_risk(
+    broker_server: RunningServer, fake_tradovate: FakeTradovateBroker
+) -> None:
+    async with VigilClient(broker_server.address) as client:
+        await client.set_rules("paper", rules=RiskRules(daily_loss_limit=D(150), daily_loss_breach=BreachMode.SOFT))
+        await client.bind_account("paper", "tradovate", DEFAULT_ACCOUNT)
+        await client.set_live_routing("paper", True, confirm="paper")
+        # A bound account's paper orders are refused: its kernel positions move only by the broker's fills.
+        paper = await client.submit_order("paper", market("NQZ2026", "buy", 1))
+        assert paper.denied and "bound to tradovate" in paper.order.reason
+
+        assert (await client.submit_broker_order("paper", "b-1", "NQZ6", "buy", 1)).accepted  # fills at 25000.25
+        positions = await eventually(lambda: client.list_positions("paper"))
+        assert [(p.contract_id, p.quantity, p.average_price) for p in positions] == [("NQZ2026", 1, D("25000.25"))]
+
+        fake_tradovate.set_market("NQZ6", "24992.00", "24992.25")
+        assert (await client.submit_broker_order("paper", "b-2", "NQZ6", "sell", 1)).accepted  # fills at 24992.00
+
+        async def breached() -> bool:
+            (status,) = await client.get_risk_status("paper")
+            return status.state is RiskState.LOCKED
+
+        async def both_booked() -> bool:
+            return len(await client.list_fills("paper")) == 2
+
+        await eventually(both_booked)
+        await eventually(breached)
+        fills = await client.list_fills("paper")
+        assert sorted(f.price for f in fills) == [D("24992.00"), D("25000.25")]
+        account = await client.get_account("paper")
+        assert account.realized_pnl == D("-165.00")  # 8.25 points x $20, the broker's prices to the cent
+
+        denied = await client.submit_broker_order("paper", "b-3", "NQZ6", "buy", 1)
+        assert not denied.accepted and denied.reason.startswith("risk:")
+        assert fake_tradovate.book.placements == {"b-1": 1, "b-2": 1}
