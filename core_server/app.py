@@ -27,7 +27,7 @@ from core_server.api.risk import RiskServicer
 from core_server.api.server import GrpcServer, TlsFiles, build_grpc_server
 from core_server.api.signals import SignalServicer
 from core_server.api.trades import TradeServicer
-from core_server.brokers.credentials import broker_environment
+from core_server.brokers.credentials import broker_environment, reconcile_interval_s
 from core_server.brokers.desk import BrokerDesk
 from core_server.bus import Bus
 from core_server.calendar.session_table import load_trading_calendar
@@ -42,7 +42,7 @@ from core_server.kernel.assembly import KernelSettings
 from core_server.kernel.kernel import SignalExecution, TradingKernel
 from core_server.live.analytics_desk import AnalyticsDesk
 from core_server.live.assembly import LiveStores, build_live, restore_live
-from core_server.live.broker_fills import BoundAccountGuard, BrokerFillBooking
+from core_server.live.broker_fills import BoundAccountGuard, KernelMirror
 from core_server.live.broker_risk import BrokerRiskCheck
 from core_server.live.commission_desk import CommissionDesk
 from core_server.live.execution_desk import ExecutionDesk
@@ -339,14 +339,17 @@ async def _assemble(
             f"listening on {config.listen} (not loopback) needs a key: set VIGIL_API_KEYS, create named keys "
             "(vigil keys create) while listening on 127.0.0.1, or listen on 127.0.0.1",
         )
+    reconcile_every = reconcile_interval_s()
+    mirror = KernelMirror(core.execution, clock)
     brokers = BrokerDesk(
         BrokerRepository(pool), clock, broker_environment(),
         account_exists=lambda account_id: core.execution.account_named(account_id) is not None,
-        pre_trade=BrokerRiskCheck(shell),
+        pre_trade=BrokerRiskCheck(shell), mirror=mirror,
     )  # fmt: skip
     await brokers.load()
-    brokers.fill_listeners.append(BrokerFillBooking(core.execution))
+    brokers.fill_listeners.append(mirror)
     core.kernel.execution.add_pre_trade_check(BoundAccountGuard(brokers.binding))
+    core.risk.stop_hooks.append(brokers.emergency_stop)
     metrics = MetricsService(ServerMetrics())
     sources = server_sources(shell, market, tick_writer, candle_writer, core.risk, bus)
     await metrics.start(config.metrics_listen, sources, bus)
@@ -382,6 +385,7 @@ async def _assemble(
         asyncio.create_task(candle_writer.run(), name="candle-writer"),
         asyncio.create_task(core.writer.run(), name="journal-writer"),
         asyncio.create_task(shell.run_timer(), name="kernel-timer"),
+        asyncio.create_task(brokers.run_periodic(reconcile_every), name="broker-reconcile"),
         asyncio.create_task(market.run(), name="forming-candles"),
     ]
     running.feed_tasks = [asyncio.create_task(plan.feed.run(binding), name=f"feed-{plan.feed.name}")]

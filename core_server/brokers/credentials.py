@@ -72,3 +72,19 @@ def configured(env: Mapping[str, str], broker: BrokerKind) -> bool:
         else ("PROJECTX_USERNAME", "PROJECTX_API_KEY")
     )
     return all(env.get(name, "").strip() for name in names)
+
+
+RECONCILE_VARIABLE = "VIGIL_BROKER_RECONCILE_S"
+
+
+def reconcile_interval_s(env: Mapping[str, str] | None = None) -> float:
+    """Seconds between periodic reconciliations of every bound account (VIGIL_BROKER_RECONCILE_S, default 60)."""
+    env = os.environ if env is None else env
+    raw = env.get(RECONCILE_VARIABLE, "").strip() or "60"
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(RECONCILE_VARIABLE, f"{raw!r} is not a number of seconds") from None
+    if not 1 <= value <= 86400:
+        raise ConfigError(RECONCILE_VARIABLE, "between 1 and 86400 seconds")
+    return value

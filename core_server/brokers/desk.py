@@ -60,6 +60,15 @@ class Adapter(Protocol):
     def account_number(self, broker_account: str) -> int: ...
 
 
+class Mirror(Protocol):
+    """Vigil's own book of a bound account (the kernel): what reconciliation compares the broker with."""
+
+    def normalize(self, symbol: str) -> str: ...
+    def positions(self, account_id: str) -> dict[str, tuple[int, Decimal | None]]: ...
+    async def adopt(self, account_id: str, symbol: str, quantity: int, price: Decimal) -> None: ...
+    async def drain(self) -> None: ...
+
+
 class BindingStore(Protocol):
     async def load(self) -> list[Binding]: ...
     async def save(self, binding: Binding, kind: str, detail: Mapping[str, object]) -> None: ...
@@ -99,6 +108,7 @@ class BrokerDesk:
         account_exists: Callable[[str], bool] = lambda account_id: True,
         factory: AdapterFactory = default_factory,
         pre_trade: PreTrade | None = None,
+        mirror: Mirror | None = None,
     ) -> None:
         self._store = store
         self._clock = clock
@@ -106,6 +116,7 @@ class BrokerDesk:
         self._account_exists = account_exists
         self._factory = factory
         self._pre_trade = pre_trade
+        self._mirror = mirror
         self._bindings: dict[str, Binding] = {}
         self._adapters: dict[tuple[BrokerKind, str], Adapter] = {}
         self._ours: dict[str, set[str]] = {}  # account -> broker order ids Vigil placed (and their legs)
@@ -225,6 +236,9 @@ class BrokerDesk:
                 await adapter.connect()
             except BrokerUnavailable as exc:
                 raise Unavailable(str(exc)) from None
+            for other in list(self._bindings.values()):  # on every (re)connect: the broker's truth first
+                if (other.broker, other.environment) == key:
+                    await self._reconcile(other, adapter, "reconcile:connect")
         return adapter
 
     # ---- orders ------------------------------------------------------------------------------------
@@ -300,25 +314,36 @@ class BrokerDesk:
 
     async def reconcile(self, account_id: str, actor: str) -> Reconciliation:
         binding = self._require(account_id)
-        adapter = await self._adapter(binding)
+        return await self._reconcile(binding, await self._adapter(binding), actor)
+
+    async def reconcile_all(self, actor: str = "reconcile:periodic") -> list[Reconciliation]:
+        """Every bound account (the periodic pass); an unreachable broker is logged and skipped."""
+        done = []
+        for binding in list(self._bindings.values()):
+            try:
+                done.append(await self.reconcile(binding.account_id, actor))
+            except (Unavailable, FailedPrecondition) as exc:
+                log.warning("broker.reconcile_skipped", account_id=binding.account_id, reason=str(exc)[:200])
+        return done
+
+    async def run_periodic(self, interval_s: float) -> None:
+        while True:
+            await asyncio.sleep(interval_s)
+            await self.reconcile_all()
+
+    async def _reconcile(self, binding: Binding, adapter: Adapter, actor: str) -> Reconciliation:
+        account_id = binding.account_id
         try:
             positions = await adapter.broker_positions(binding.broker_account)
             open_orders = await adapter.open_orders(binding.broker_account)
         except BrokerUnavailable as exc:
             raise Unavailable(str(exc)) from None
-        expected = self._expected.get(account_id, {})
-        actual = {p.symbol: p.net_qty for p in positions}
-        differences = [
-            Difference("position", symbol, str(expected.get(symbol, 0)), str(actual.get(symbol, 0)))
-            for symbol in sorted(set(expected) | set(actual))
-            if expected.get(symbol, 0) != actual.get(symbol, 0)
-        ]
+        differences = await self._position_differences(account_id, positions, actor)
         ours = self._ours.setdefault(account_id, set())
         for order in open_orders:
             if order.order_id not in ours:
                 differences.append(Difference("order", order.symbol, "unknown", f"{order.order_id} {order.status}"))
                 ours.add(order.order_id)  # adopted: reported once
-        self._expected[account_id] = actual  # the broker wins
         for difference in differences:
             await self._audit(account_id, actor, "reconcile_difference", {
                 "kind": difference.kind, "symbol": difference.symbol, "vigil": difference.vigil,
@@ -327,6 +352,39 @@ class BrokerDesk:
             log.warning("broker.reconcile_difference", account_id=account_id, kind=difference.kind,
                         symbol=difference.symbol, vigil=difference.vigil, broker=difference.broker)  # fmt: skip
         return Reconciliation(account_id, self._clock.now_ns(), positions, open_orders, tuple(differences))
+
+    async def _position_differences(
+        self, account_id: str, positions: tuple[BrokerPosition, ...], actor: str
+    ) -> list[Difference]:
+        """Compare and adopt: the kernel's book (with the mirror) or the positions Vigil's own fills made."""
+        mirror = self._mirror
+        if mirror is None:
+            expected = self._expected.get(account_id, {})
+            actual = {p.symbol: p.net_qty for p in positions}
+            self._expected[account_id] = actual  # the broker wins
+            return [
+                Difference("position", symbol, str(expected.get(symbol, 0)), str(actual.get(symbol, 0)))
+                for symbol in sorted(set(expected) | set(actual))
+                if expected.get(symbol, 0) != actual.get(symbol, 0)
+            ]
+        await mirror.drain()  # fills already reported are booked before comparing
+        vigil = mirror.positions(account_id)
+        broker = {mirror.normalize(p.symbol): p for p in positions}
+        found = []
+        for contract in sorted(set(vigil) | set(broker)):
+            mine, mine_price = vigil.get(contract, (0, None))
+            theirs = broker.get(contract)
+            net = theirs.net_qty if theirs else 0
+            if mine == net:
+                continue
+            found.append(Difference("position", contract, str(mine), str(net)))
+            price = (theirs.avg_price if theirs else None) or mine_price
+            if price is None:
+                log.error("broker.reconcile_unpriced", account_id=account_id, contract=contract)
+                continue
+            await mirror.adopt(account_id, contract, net - mine, price)  # the broker wins, in the kernel too
+        self._expected[account_id] = {p.symbol: p.net_qty for p in positions}
+        return found
 
     def _on_fill(self, broker_account_number: str, fill: BrokerFill) -> None:
         for binding in self._bindings.values():

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from decimal import Decimal
 
 import structlog
 
@@ -18,7 +19,9 @@ from core_server.execution.commands import BookBrokerFill
 from core_server.execution.model import AccountId, Order, OrderSide
 from core_server.execution.ports import ExecutionView
 from core_server.live.execution_desk import ExecutionDesk
+from core_server.model.clock import Clock
 from core_server.model.errors import VigilError
+from core_server.model.symbols import parse_symbol
 
 log = structlog.get_logger(__name__)
 
@@ -49,6 +52,39 @@ class BrokerFillBooking:
     async def drain(self) -> None:
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+class KernelMirror(BrokerFillBooking):
+    """The kernel as the Vigil side of reconciliation: its positions of a bound account, and adoption of the
+    broker's truth as a booked fill (tagged `broker:reconcile`) of the difference at the broker's price."""
+
+    def __init__(self, execution: ExecutionDesk, clock: Clock) -> None:
+        super().__init__(execution)
+        self._clock = clock
+
+    def normalize(self, symbol: str) -> str:
+        try:
+            return parse_symbol(symbol, self._clock.now_ns()).id
+        except VigilError:
+            return symbol.upper()
+
+    def positions(self, account_id: str) -> dict[str, tuple[int, Decimal | None]]:
+        found: dict[str, tuple[int, Decimal | None]] = {}
+        for position in self._execution.engine.positions(AccountId(account_id)):
+            if position.net_qty:
+                spec = parse_symbol(position.contract_id, self._clock.now_ns()).spec
+                found[position.contract_id] = (
+                    position.net_qty,
+                    spec.average_price(position.open_cost, position.net_qty),
+                )
+        return found
+
+    async def adopt(self, account_id: str, symbol: str, quantity: int, price: Decimal) -> None:
+        side = OrderSide.BUY if quantity > 0 else OrderSide.SELL
+        spec = parse_symbol(symbol, self._clock.now_ns()).spec
+        price = spec.price_from_ticks(int((price / spec.tick_size).to_integral_value()))  # a broker average: on grid
+        command = BookBrokerFill(AccountId(account_id), symbol, side, abs(quantity), price, "reconcile")
+        await self._execution.execute(command, actor="reconcile")
 
 
 class BoundAccountGuard:

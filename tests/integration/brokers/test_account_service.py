@@ -92,14 +92,24 @@ async def test_bound_account_sends_nothing_until_live_then_routes_reconciles_and
         # The trader adds two contracts on the broker's own platform: the broker wins, the difference is reported.
         fake_tradovate.book.adjust_position(25, "NQZ6", 3, D("25000.25"))
         second = await client.reconcile("paper")
-        assert [(d.kind, d.symbol, d.vigil, d.broker) for d in second.differences] == [("position", "NQZ6", "1", "3")]
-        assert (await client.reconcile("paper")).differences == ()  # adopted
+        assert [(d.kind, d.symbol, d.vigil, d.broker) for d in second.differences] == [
+            ("position", "NQZ2026", "1", "3")
+        ]
+        assert (await client.reconcile("paper")).differences == ()  # adopted, in the kernel too
+        (adopted,) = await client.list_positions("paper")
+        assert (adopted.contract_id, adopted.quantity) == ("NQZ2026", 3)
 
-        (report,) = await client.broker_emergency_stop()
-        assert report.account_id == "paper" and report.closed_symbols == ("NQZ6",)
-        assert set(report.cancelled_order_ids) == {bracket.order_id}
-        assert report.remaining == () and report.errors == ()
+        # The emergency stop: the paper side stops, and every live account is flattened at its broker.
+        await client.emergency_stop("test")
         await eventually(lambda: fake_tradovate.book.open_orders(25) == [])
+        assert fake_tradovate.book.positions[(25, "NQZ6")].net == 0
+        (report,) = await client.broker_emergency_stop()  # again: nothing left, and it says so
+        assert report.account_id == "paper" and report.remaining == () and report.errors == ()
+
+        async def kernel_flat() -> bool:
+            return not [p for p in await client.list_positions("paper") if p.quantity]
+
+        await eventually(kernel_flat)
 
         code, out, _ = await vigil("--target", broker_server.address, "accounts", "list")
         assert code == 0 and "LIVE" in out and DEFAULT_ACCOUNT in out
