@@ -52,8 +52,12 @@ def read_credentials_file(path: Path) -> dict[str, str]:
 
 
 def tradovate_config(env: Mapping[str, str], environment: str) -> TradovateConfig:
-    """The Tradovate settings for `environment` (demo or live); ConfigError names a missing variable."""
-    return TradovateConfig.from_env({**env, "TRADOVATE_ENV": environment})
+    """The Tradovate settings for `environment` (demo or live); ConfigError names a missing variable.
+    TRADOVATE_BROKER_REST_URL, when set, is the REST host for orders (a fake trading server beside a fake feed)."""
+    overrides = {"TRADOVATE_ENV": environment}
+    if env.get("TRADOVATE_BROKER_REST_URL", "").strip():
+        overrides["TRADOVATE_REST_URL"] = env["TRADOVATE_BROKER_REST_URL"]
+    return TradovateConfig.from_env({**env, **overrides})
 
 
 def tradovate_trading_url(env: Mapping[str, str], environment: str) -> str:

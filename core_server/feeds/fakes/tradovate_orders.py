@@ -8,7 +8,8 @@ report every order, fill, position and cash change; PROTOCOLS.md §1.5, §1.8). 
 `failureReason`/`failureText`. The market moves only when a test calls `set_market` (or, by hand, when it follows
 the market-data fake). Scriptable faults: `reject_next`, `delay_ack`, `drop_after_send`, `duplicate_events`.
 
-Run by hand: `python -m core_server.feeds.fakes.tradovate_orders --port 8768` prints the environment to use.
+Run by hand: `make fake-tradovate-broker` (`python -m core_server.feeds.fakes.tradovate_orders --port 8768`) prints
+the environment to use; it runs beside `make fake-tradovate` (same demo credentials, its own REST host).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import random
 import time
 from collections.abc import Sequence
 from decimal import Decimal
@@ -125,7 +127,9 @@ class FakeTradovateBroker:
 
     def env(self) -> dict[str, str]:
         """The TRADOVATE_* variables that point Vigil's broker adapter at this fake."""
-        return self.auth.credentials.env(self.rest_url, self.trading_url) | {"TRADOVATE_TRADING_URL": self.trading_url}
+        feed_only = ("TRADOVATE_REST_URL", "TRADOVATE_MD_URL")  # so it can run beside the market-data fake
+        env = {k: v for k, v in self.auth.credentials.env(self.rest_url, "").items() if k not in feed_only}
+        return env | {"TRADOVATE_BROKER_REST_URL": self.rest_url, "TRADOVATE_TRADING_URL": self.trading_url}
 
     # ---- test controls -----------------------------------------------------------------------------
 
@@ -439,7 +443,7 @@ def _int(value: Any) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Serve the fake by hand; prints the TRADOVATE_* variables, then follows a quiet market around 25000."""
+    """Serve the fake by hand; prints the TRADOVATE_* variables, then walks a quiet market (NQZ6 around 25000)."""
     parser = argparse.ArgumentParser(prog="python -m core_server.feeds.fakes.tradovate_orders", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8768)
@@ -456,8 +460,14 @@ async def _serve(host: str, port: int) -> None:
         print(f"export {key}={value}")
     print(f"# fake Tradovate trading on {server.rest_url} and {server.trading_url}; account {DEFAULT_ACCOUNT}")
     print("# Ctrl-C stops it", flush=True)
+    walk = random.Random(7)
+    mids = {"NQZ6": Decimal(25000), "ESZ6": Decimal(6800), "MNQZ6": Decimal(25000)}
     try:
-        await asyncio.Event().wait()
+        while True:  # a quiet random walk, so resting orders fill by hand too
+            await asyncio.sleep(0.5)
+            for contract, mid in mids.items():
+                mids[contract] = mid + Decimal("0.25") * walk.choice((-1, 0, 1))
+                server.set_market(contract, mids[contract] - Decimal("0.25"), mids[contract])
     finally:
         await server.close()
 
