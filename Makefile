@@ -38,7 +38,7 @@ $(NODE_STAMP): package.json
 setup: $(STAMP)
 
 run: $(STAMP)
-	$(PY) -m core_server
+	VIGIL_STRATEGY_DIR=$${VIGIL_STRATEGY_DIR-strategies/examples} $(PY) -m core_server
 
 tui: $(STAMP)
 	$(PY) -m tui

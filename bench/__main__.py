@@ -17,7 +17,9 @@ BENCHMARKS = (
     "execution",
     "risk",
     "kernel",
+    "tick_import",
     "access",
+    "strategies",
 )
 
 

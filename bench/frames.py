@@ -38,6 +38,11 @@ def main() -> None:
     size = _mean_bytes(frames_tradovate.chart_frames())
     what = f"history packets of {frames_tradovate.CHART_PACKET_TICKS} prints, {size / 1000:.0f} kB"
     print(_line("tradovate tick chart", "ticks", measured, what, target=False))
+    for per_packet in (1, 10):
+        measured = _best(partial(frames_tradovate.measure_live_chart, per_packet))
+        size = _mean_bytes(frames_tradovate.chart_frames(frames_tradovate.LIVE_PRINTS, per_packet, 2))
+        what = f"live packets of {per_packet} print(s), {size:.0f} B"
+        print(_line("tradovate live prints", "prints", measured, what, target=per_packet == 1))
     size = _mean_bytes(frames_projectx.frames())
     print(_line("projectx", "messages", _best(frames_projectx.measure), f"quotes and trades, {size:.0f} B"))
     size = _mean_bytes(frames_trade_manager.frames())

@@ -21,6 +21,7 @@ from core_server.feeds.tradovate.connection import MdConnection, Response
 from core_server.feeds.tradovate.feed import TradovateFeed
 from core_server.feeds.tradovate.framing import FrameKind, decode_frame
 from core_server.feeds.tradovate.history import ChartHistory
+from core_server.feeds.tradovate.prints import LiveChart
 from core_server.model.clock import LiveClock
 from core_server.model.instruments import Contract
 
@@ -74,10 +75,10 @@ def frames(style: Style, count: int = MESSAGES) -> tuple[str, ...]:
 
 
 @cache
-def chart_frames(ticks: int = CHART_TICKS) -> tuple[str, ...]:
-    """NQ tick-chart history packets for chart id 1, one packet per frame."""
+def chart_frames(ticks: int = CHART_TICKS, per_packet: int = CHART_PACKET_TICKS, chart_id: int = 1) -> tuple[str, ...]:
+    """NQ tick-chart packets for `chart_id`, one packet per frame."""
     script = _script(NQ, ticks)
-    packets = chart_packets(script, script.prints, 1, CHART_PACKET_TICKS)
+    packets = chart_packets(script, script.prints, chart_id, per_packet)
     return tuple(_frame([{"e": "chart", "d": {"charts": [packet]}}]) for packet in packets)
 
 
@@ -124,3 +125,20 @@ def measure_chart(ticks: int = CHART_TICKS) -> tuple[int, float]:
     if feed._stats.malformed_frames or chart.failed or len(chart.ticks) != ticks:
         raise RuntimeError(f"tradovate chart frames were not understood: {len(chart.ticks)} of {ticks} decoded")
     return len(chart.ticks), elapsed
+
+
+LIVE_PRINTS = 100_000  # prints per live-chart pass
+
+
+def measure_live_chart(per_packet: int = 1, prints: int = LIVE_PRINTS) -> tuple[int, float]:
+    """(prints, seconds) for live tick-chart packets of `per_packet` prints (realtime id 2) through the feed's
+    whole live trade path: chart routing, decoding, tick-id marks, Trade ticks to the sink."""
+    data = chart_frames(prints, per_packet, 2)
+    feed = _feed()
+    chart = LiveChart(NQ, feed._on_prints, feed._on_baseline)
+    chart.on_response({"historicalId": 1, "realtimeId": 2})
+    feed._history.register(chart.ids, chart)
+    elapsed = asyncio.run(_receive(data, feed))
+    if feed._stats.malformed_frames or feed._stats.total_ticks != prints:
+        raise RuntimeError(f"tradovate live chart frames were not understood: {feed._stats.total_ticks} of {prints}")
+    return prints, elapsed

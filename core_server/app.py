@@ -21,11 +21,13 @@ from core_server.api.accounts import AccountResolver
 from core_server.api.analytics import AnalyticsServicer
 from core_server.api.brokers import AccountServicer
 from core_server.api.commissions import CommissionServicer
+from core_server.api.data import DataServicer, ImportSettings
 from core_server.api.execution import ExecutionServicer
 from core_server.api.market_data import MarketDataServicer
 from core_server.api.risk import RiskServicer
 from core_server.api.server import GrpcServer, TlsFiles, build_grpc_server
 from core_server.api.signals import SignalServicer
+from core_server.api.strategies import StrategyServicer
 from core_server.api.trades import TradeServicer
 from core_server.brokers.credentials import broker_environment, reconcile_interval_s
 from core_server.brokers.desk import BrokerDesk
@@ -50,6 +52,7 @@ from core_server.live.restore import DefaultAccount
 from core_server.live.risk_desk import RiskDesk
 from core_server.live.shell import LiveKernel
 from core_server.live.signal_desk import SignalDesk
+from core_server.live.strategy_desk import read_strategy_dir
 from core_server.live.trade_desk import TradeDesk
 from core_server.market_data.candle_writer import CandleWriter
 from core_server.market_data.engine import CLOSE_GRACE_NS, MarketDataEngine
@@ -75,6 +78,7 @@ from core_server.storage.journal import JournalRepository
 from core_server.storage.migrator import migrate
 from core_server.storage.risk import RiskRepository
 from core_server.storage.signals import SignalRepository
+from core_server.storage.strategies import StrategyRepository
 from core_server.storage.tick_writer import TickWriter
 from core_server.storage.ticks import TickRepository
 from core_server.storage.trades import TradeRepository
@@ -308,6 +312,7 @@ async def _assemble(
         SignalRepository(pool),
         candle_repository,
         CommissionRepository(pool),
+        strategies=StrategyRepository(pool),
     )
     core = build_live(
         clock,
@@ -329,6 +334,8 @@ async def _assemble(
     paper = config.paper
     default = DefaultAccount(AccountId(paper.account_name), paper.account_name, paper.account_balance)
     await restore_live(core, stores, seed=paper.seed, default_account=default, default_preset=default_preset)
+    if config.strategy_dir is not None:
+        await core.strategies.load_files(read_strategy_dir(config.strategy_dir))
 
     accounts = AccountResolver(core.execution)
     keys = KeyRing(ApiKeyRepository(pool), config.api_keys)
@@ -361,6 +368,13 @@ async def _assemble(
         trades=TradeServicer(clock, core.trades, accounts),
         execution=ExecutionServicer(clock, core.execution, accounts),
         risk=RiskServicer(core.risk, accounts),
+        data=DataServicer(
+            pool,
+            clock,
+            ImportSettings(
+                config.import_dirs, config.listens_on_loopback, config.upload_dir, quote_price=config.quote_price
+            ),
+        ),
         commissions=CommissionServicer(CommissionDesk(shell), accounts),
         brokers=AccountServicer(brokers, accounts, core.execution),
         access=AccessServicer(clock, keys, accounts),
@@ -372,6 +386,7 @@ async def _assemble(
             AnalyticsDesk(shell, AnalyticsRepository(pool), core.trades, core.execution, load_trading_calendar())
         ),
         metrics=metrics.metrics,
+        strategies=StrategyServicer(core.strategies),
     )
     await grpc_server.server.start()
     await grpc_server.serving()

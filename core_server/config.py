@@ -198,6 +198,9 @@ class Config:
     break_even_offset_ticks: int = 0  # the break-even stop's distance from entry, in the trade's favour
     risk_preset: str = ""  # VIGIL_RISK_PRESET: the rules of accounts without their own ('' = none)
     paper: PaperConfig = field(default_factory=lambda: PaperConfig())  # paper execution (VIGIL_PAPER_*)
+    strategy_dir: Path | None = None  # VIGIL_STRATEGY_DIR: *.toml/*.json strategy files loaded at start
+    import_dirs: tuple[Path, ...] = ()  # VIGIL_IMPORT_DIRS: where ImportTicks may read server-side files
+    upload_dir: Path | None = None  # VIGIL_UPLOAD_DIR: where UploadTicks spools files (default: temp directory)
     env: Mapping[str, str] = field(default_factory=dict, repr=False)  # for adapters' own settings
 
     @property
@@ -332,7 +335,12 @@ class Config:
             break_even_offset_ticks=_int(get, "VIGIL_BREAK_EVEN_OFFSET_TICKS", 0),
             signal_approval=signal_approval,
             paper=_paper_config(get),
+            import_dirs=tuple(
+                Path(d.strip()).expanduser() for d in get("VIGIL_IMPORT_DIRS", "").split(",") if d.strip()
+            ),
+            upload_dir=Path(get("VIGIL_UPLOAD_DIR", "")).expanduser() if get("VIGIL_UPLOAD_DIR") else None,
             risk_preset=_risk_preset(get("VIGIL_RISK_PRESET", "")),
+            strategy_dir=Path(get("VIGIL_STRATEGY_DIR", "")).expanduser() if get("VIGIL_STRATEGY_DIR") else None,
             env=dict(env),
         )
         config.check_transport()

@@ -32,6 +32,7 @@ from tui.screens.confirm import ConfirmScreen
 from tui.screens.market import MarketScreen
 from tui.screens.risk import RiskScreen
 from tui.screens.signals import SignalsScreen
+from tui.screens.strategies import StrategiesScreen
 from tui.screens.trade import TradeScreen
 from tui.widgets.packed_line import NARROW_BELOW
 
@@ -56,6 +57,8 @@ class VigilApp(LinkStreams, RiskStatusStreams, App[None]):
         Binding("t", "switch_mode('trade')", "Trade", group=SCREENS),
         Binding("R", "switch_mode('risk')", "Risk", group=SCREENS),
         Binding("J", "switch_mode('analytics')", "Journal", group=SCREENS, tooltip="analytics and the P&L calendar"),
+        # not in the footer (its line is full at 80 columns); `?` lists it
+        Binding("S", "switch_mode('strategies')", "Strategies", show=False, tooltip="strategies and their event log"),
         # priority: it works even while a ticket field has the focus
         Binding("E", "emergency_stop", "Stop", priority=True, tooltip=STOP_TOOLTIP),
         Binding("question_mark", "toggle_keys", "Keys", key_display="?", tooltip="show or hide every key"),
@@ -85,6 +88,7 @@ class VigilApp(LinkStreams, RiskStatusStreams, App[None]):
         self.add_mode("trade", lambda: TradeScreen(self.client, self._market_selection, clock=self.clock))
         self.add_mode("risk", lambda: RiskScreen(self.client))
         self.add_mode("analytics", lambda: AnalyticsScreen(self.client, formatting.trading_day(self.clock())))
+        self.add_mode("strategies", lambda: StrategiesScreen(self.client))
 
     def _new_market(self) -> MarketScreen:
         self._market = MarketScreen(self.client)

@@ -3,6 +3,7 @@
 from clients.sdk.access import ApiKey, CreatedKey, Identity, Role
 from clients.sdk.client import DEFAULT_TARGET, VigilClient
 from clients.sdk.commissions import CommissionRate
+from clients.sdk.data import BadRowCount, ImportOptions, ImportProgress
 from clients.sdk.errors import (
     AlreadyExistsError,
     AuthenticationError,
@@ -84,6 +85,17 @@ from clients.sdk.signals import (
     SignalUpdate,
     SubmitResult,
 )
+from clients.sdk.strategies import (
+    StrategyDetail,
+    StrategyEventInfo,
+    StrategyFinding,
+    StrategyInfo,
+    StrategyLoadResult,
+    StrategyStatus,
+    StrategyUpdate,
+    StrategyValidation,
+    StrategyVersionInfo,
+)
 from clients.sdk.sync import VigilSyncClient
 from clients.sdk.trades import TrackedTrade, TradeDirection, TradeEvent, TradeStatus, TradeUpdate
 
@@ -94,6 +106,7 @@ __all__ = [
     "AlreadyExistsError",
     "ApiKey",
     "AuthenticationError",
+    "BadRowCount",
     "BracketBatchResult",
     "BracketLeg",
     "BracketResult",
@@ -116,6 +129,8 @@ __all__ = [
     "FieldViolation",
     "Fill",
     "Identity",
+    "ImportOptions",
+    "ImportProgress",
     "Instrument",
     "InternalError",
     "InvalidArgumentError",
@@ -155,6 +170,15 @@ __all__ = [
     "SignalStatus",
     "SignalUpdate",
     "StoreStatus",
+    "StrategyDetail",
+    "StrategyEventInfo",
+    "StrategyFinding",
+    "StrategyInfo",
+    "StrategyLoadResult",
+    "StrategyStatus",
+    "StrategyUpdate",
+    "StrategyValidation",
+    "StrategyVersionInfo",
     "SubmitResult",
     "Tick",
     "TimeInForce",

@@ -13,12 +13,14 @@ from clients.sdk.analytics_calls import AnalyticsCalls
 from clients.sdk.broker_calls import BrokerAccountCalls
 from clients.sdk.commission_calls import CommissionCalls
 from clients.sdk.connection import StateCallback
+from clients.sdk.data_calls import DataCalls
 from clients.sdk.errors import NotFoundError
 from clients.sdk.execution_calls import ExecutionCalls
 from clients.sdk.market_data_calls import MarketDataCalls
 from clients.sdk.models import ConnectionState, ServingStatus
 from clients.sdk.risk_calls import RiskCalls
 from clients.sdk.signal_calls import SignalCalls
+from clients.sdk.strategy_calls import StrategyCalls
 from clients.sdk.trade_calls import TradeCalls
 from clients.sdk.transport import API_KEY_ENV, DEFAULT_TARGET, TARGET_ENV
 
@@ -32,9 +34,18 @@ _SERVING = {
 
 
 class VigilClient(
-    MarketDataCalls, SignalCalls, ExecutionCalls, TradeCalls, RiskCalls, CommissionCalls, AccessCalls, AnalyticsCalls,
+    MarketDataCalls,
+    SignalCalls,
+    ExecutionCalls,
+    TradeCalls,
+    RiskCalls,
+    CommissionCalls,
+    AccessCalls,
+    AnalyticsCalls,
+    StrategyCalls,
+    DataCalls,
     BrokerAccountCalls,
-):  # fmt: skip
+):
     """Async client for a Vigil server.
 
     `target` defaults to VIGIL_TARGET, else 127.0.0.1:50051; `api_key` to VIGIL_API_KEY (sent as

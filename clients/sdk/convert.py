@@ -192,7 +192,14 @@ def candle_from_pb(msg: market_data_pb2.Candle) -> Candle:
 
 
 def feed_gap_from_pb(msg: market_data_pb2.FeedGap) -> FeedGap:
-    return FeedGap(contract_id=msg.contract_id, start_ns=msg.start_ns, end_ns=msg.end_ns, filled=msg.filled)
+    return FeedGap(
+        contract_id=msg.contract_id,
+        start_ns=msg.start_ns,
+        end_ns=msg.end_ns,
+        filled=msg.filled,
+        backfilled_ticks=msg.backfilled_ticks,
+        pages=msg.pages,
+    )
 
 
 def feed_status_from_pb(msg: market_data_pb2.FeedStatus) -> FeedStatus:
@@ -218,6 +225,7 @@ def feed_status_from_pb(msg: market_data_pb2.FeedStatus) -> FeedStatus:
         latency_p99_ns=msg.latency_p99_ns,
         recent_gaps=tuple(feed_gap_from_pb(g) for g in msg.recent_gaps),
         stage_errors=msg.stage_errors,
+        counters=dict(msg.counters),
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -249,6 +249,8 @@ class FeedGap:
     start_ns: int
     end_ns: int
     filled: bool
+    backfilled_ticks: int = 0  # prints the backfill delivered for it
+    pages: int = 0  # history requests it took
 
     @property
     def time(self) -> datetime:
@@ -280,6 +282,8 @@ class FeedStatus:
     latency_p99_ns: int
     recent_gaps: tuple[FeedGap, ...]
     stage_errors: int = 0  # per-tick stages that failed on the server (logged there, isolated); > 0 is a bug
+    # The adapter's own counters by name, e.g. coalesced_prints, history_pages, backfilled_ticks (README)
+    counters: dict[str, str] = field(default_factory=dict)
 
     @property
     def time(self) -> datetime:

@@ -7,6 +7,7 @@ import threading
 from collections.abc import AsyncIterator, Coroutine, Generator, Iterable, Mapping
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
@@ -15,6 +16,7 @@ from clients.sdk.analytics_sync import AnalyticsSyncCalls
 from clients.sdk.broker_sync import BrokerSyncCalls
 from clients.sdk.client import VigilClient
 from clients.sdk.commissions import CommissionRate
+from clients.sdk.data import ImportOptions, ImportProgress
 from clients.sdk.execution import (
     Account,
     BracketBatchResult,
@@ -45,6 +47,13 @@ from clients.sdk.models import (
 )
 from clients.sdk.risk import EmergencyStopResult, RiskEventUpdate, RiskRules, RiskStatus
 from clients.sdk.signals import Signal, SignalInput, SignalStatus, SignalUpdate, SubmitResult
+from clients.sdk.strategies import (
+    StrategyDetail,
+    StrategyInfo,
+    StrategyLoadResult,
+    StrategyUpdate,
+    StrategyValidation,
+)
 from clients.sdk.trades import TrackedTrade, TradeUpdate
 
 _T = TypeVar("_T")
@@ -329,6 +338,46 @@ class VigilSyncClient(AnalyticsSyncCalls, BrokerSyncCalls):
         return self._run(self._client.who_am_i())
 
     # -- plumbing -------------------------------------------------------------------------------------
+
+    # -- strategies -----------------------------------------------------------------------------------
+
+    def list_strategies(self) -> list[StrategyInfo]:
+        return self._run(self._client.list_strategies())
+
+    def get_strategy(self, strategy_id: str, events: int = 50) -> StrategyDetail:
+        return self._run(self._client.get_strategy(strategy_id, events))
+
+    def validate_strategy(self, definition: str, format: str = "") -> StrategyValidation:
+        return self._run(self._client.validate_strategy(definition, format))
+
+    def load_strategy(self, definition: str, format: str = "") -> StrategyLoadResult:
+        return self._run(self._client.load_strategy(definition, format))
+
+    def activate_strategy(self, strategy_id: str) -> StrategyInfo:
+        return self._run(self._client.activate_strategy(strategy_id))
+
+    def deactivate_strategy(self, strategy_id: str) -> StrategyInfo:
+        return self._run(self._client.deactivate_strategy(strategy_id))
+
+    def emergency_stop_strategy(self, strategy_id: str) -> StrategyInfo:
+        return self._run(self._client.emergency_stop_strategy(strategy_id))
+
+    def stream_strategy_events(
+        self, strategy_id: str = "", replay: int = 0, include_updates: bool = False
+    ) -> Generator[StrategyUpdate, None, None]:
+        return self._iterate(self._client.stream_strategy_events(strategy_id, replay, include_updates))
+
+    # -- DataService --
+
+    def import_ticks(
+        self, path: str | Path, options: ImportOptions | None = None
+    ) -> Generator[ImportProgress, None, None]:
+        return self._iterate(self._client.import_ticks(path, options))
+
+    def upload_ticks(
+        self, path: str | Path, options: ImportOptions | None = None, *, file_name: str = ""
+    ) -> Generator[ImportProgress, None, None]:
+        return self._iterate(self._client.upload_ticks(path, options, file_name=file_name))
 
     def _run(self, coro: Coroutine[Any, Any, _T]) -> _T:
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result()

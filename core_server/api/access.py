@@ -55,6 +55,12 @@ _SERVICES: dict[str, dict[str, Role]] = {
     "vigil.v1.AnalyticsService": {
         "GetStatistics": V, "GetCalendar": V, "GetEquityCurve": V, "GetExcursions": V, "UpdateJournal": T,
     },
+    "vigil.v1.StrategyService": {
+        "ListStrategies": V, "GetStrategy": V, "ValidateStrategy": V, "StreamStrategyEvents": V, "LoadStrategy": T,
+        "ActivateStrategy": T, "DeactivateStrategy": T, "EmergencyStopStrategy": T,
+    },
+    # ImportTicks reads the server's own disk: admin. An upload only adds market data the caller sends: trader.
+    "vigil.v1.DataService": {"ImportTicks": A, "UploadTicks": T},
 }  # fmt: skip
 
 METHOD_ROLES: dict[str, Role] = {

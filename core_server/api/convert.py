@@ -167,9 +167,17 @@ def feed_status_to_proto(status: FeedStatus, now_ns: int) -> market_data_pb2.Fee
         latency_p50_ns=status.latency_p50_ns,
         latency_p99_ns=status.latency_p99_ns,
         recent_gaps=[
-            market_data_pb2.FeedGap(contract_id=g.contract_id, start_ns=g.start_ns, end_ns=g.end_ns, filled=g.filled)
+            market_data_pb2.FeedGap(
+                contract_id=g.contract_id,
+                start_ns=g.start_ns,
+                end_ns=g.end_ns,
+                filled=g.filled,
+                backfilled_ticks=g.backfilled_ticks,
+                pages=g.pages,
+            )
             for g in status.recent_gaps
         ],
+        counters=status.extra,
     )
 
 

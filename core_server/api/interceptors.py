@@ -169,8 +169,23 @@ class AccessInterceptor(grpc.aio.ServerInterceptor):
                 request_deserializer=handler.request_deserializer,
                 response_serializer=handler.response_serializer,
             )
+        if handler.stream_stream is not None:  # DataService.UploadTicks
+            inner_bidi: Any = handler.stream_stream
+
+            async def bidi(requests: Any, context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[Any]:
+                if not isinstance(decision, access.Call):
+                    await context.abort(*decision)
+                access.enter(decision)
+                async for item in inner_bidi(requests, context):
+                    yield item
+
+            return grpc.stream_stream_rpc_method_handler(
+                bidi,
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
         if handler.unary_unary is None:
-            return None  # Vigil has unary and server-streaming RPCs only
+            return None  # Vigil has unary, server-streaming and (uploads) bidirectional RPCs only
         inner_unary: Any = handler.unary_unary
         limiter = self._limiter if details.method in access.RATE_LIMITED else None
 

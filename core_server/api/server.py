@@ -22,12 +22,14 @@ from core_server.api.access_service import AccessServicer
 from core_server.api.analytics import AnalyticsServicer
 from core_server.api.brokers import AccountServicer
 from core_server.api.commissions import CommissionServicer
+from core_server.api.data import DataServicer
 from core_server.api.execution import ExecutionServicer
 from core_server.api.interceptors import AccessInterceptor, RequestContextInterceptor
 from core_server.api.market_data import MarketDataServicer
 from core_server.api.metrics_interceptor import MetricsInterceptor
 from core_server.api.risk import RiskServicer
 from core_server.api.signals import SignalServicer
+from core_server.api.strategies import StrategyServicer
 from core_server.api.trades import TradeServicer
 from core_server.metrics.registry import ServerMetrics
 from core_server.model.feed_status import FeedState
@@ -40,6 +42,8 @@ from vigil.v1 import (
     analytics_pb2_grpc,
     commissions_pb2,
     commissions_pb2_grpc,
+    data_pb2,
+    data_pb2_grpc,
     execution_pb2,
     execution_pb2_grpc,
     market_data_pb2,
@@ -48,6 +52,8 @@ from vigil.v1 import (
     risk_pb2_grpc,
     signals_pb2,
     signals_pb2_grpc,
+    strategies_pb2,
+    strategies_pb2_grpc,
     trades_pb2,
     trades_pb2_grpc,
 )
@@ -60,10 +66,12 @@ SERVICE_NAMES: tuple[str, ...] = (
     execution_pb2.DESCRIPTOR.services_by_name["ExecutionService"].full_name,
     trades_pb2.DESCRIPTOR.services_by_name["TradeService"].full_name,
     risk_pb2.DESCRIPTOR.services_by_name["RiskService"].full_name,
+    data_pb2.DESCRIPTOR.services_by_name["DataService"].full_name,
     commissions_pb2.DESCRIPTOR.services_by_name["CommissionService"].full_name,
     accounts_pb2.DESCRIPTOR.services_by_name["AccountService"].full_name,
     access_pb2.DESCRIPTOR.services_by_name["AccessService"].full_name,
     analytics_pb2.DESCRIPTOR.services_by_name["AnalyticsService"].full_name,
+    strategies_pb2.DESCRIPTOR.services_by_name["StrategyService"].full_name,
 )
 FEED_SERVICES = ("", SERVICE_NAMES[0])  # what a stopped feed takes down: market data, and the server as a whole
 _SERVING = health_pb2.HealthCheckResponse.SERVING
@@ -123,6 +131,7 @@ def build_grpc_server(
     risk: RiskServicer,
     access: AccessServicer,
     analytics: AnalyticsServicer,
+    strategies: StrategyServicer,
     commissions: CommissionServicer | None = None,
     brokers: AccountServicer | None = None,
     open_mode: bool = False,
@@ -130,6 +139,7 @@ def build_grpc_server(
     limiter: RateLimiter | None = None,
     now_ns: Callable[[], int] = time.time_ns,
     metrics: ServerMetrics | None = None,
+    data: DataServicer | None = None,
 ) -> GrpcServer:
     """`open_mode`: no-key mode (calls without a key act as the local admin); see AccessInterceptor."""
     interceptors: list[grpc.aio.ServerInterceptor] = [
@@ -154,6 +164,9 @@ def build_grpc_server(
         accounts_pb2_grpc.add_AccountServiceServicer_to_server(brokers, server)
     access_pb2_grpc.add_AccessServiceServicer_to_server(access, server)
     analytics_pb2_grpc.add_AnalyticsServiceServicer_to_server(analytics, server)
+    strategies_pb2_grpc.add_StrategyServiceServicer_to_server(strategies, server)
+    if data is not None:
+        data_pb2_grpc.add_DataServiceServicer_to_server(data, server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     names = (*SERVICE_NAMES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME)

@@ -96,3 +96,26 @@ class AnomalyFilter(Generic[T]):
         self._good = price
         self.confirmed_jumps += 1
         return released, _NONE
+
+    # -- bulk use (tick import): exact shortcuts for runs the caller has checked with numpy -----------------
+
+    def accept_run(self, last_price: int) -> None:
+        """Equivalent to pushing a run of prices while nothing is held, each within the threshold of the one
+        before it and the first within it of the last good price (or the very first price seen): all are
+        released and the last becomes the good price. The caller checks those conditions."""
+        if self._held:
+            raise ValueError("accept_run needs an empty hold")
+        self._good = last_price
+        self._seen = True
+
+    def drop_held(self) -> int:
+        """Forget the held items (they will be pushed again, in order); the last good price stays."""
+        count = len(self._held)
+        self._held = []
+        return count
+
+    def restore(self, good_price: int | None) -> None:
+        """Start from a saved last good price (None: nothing seen yet), nothing held."""
+        self._held = []
+        self._seen = good_price is not None
+        self._good = good_price or 0

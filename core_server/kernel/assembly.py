@@ -36,7 +36,7 @@ def counter(prefix: str) -> Callable[[], str]:
 @dataclass(frozen=True, slots=True)
 class KernelSettings:
     fill: FillSettings = field(default_factory=FillSettings)
-    commissions: CommissionSchedule = field(default_factory=CommissionSchedule)
+    commissions: CommissionSchedule = field(default_factory=CommissionSchedule.broker)  # the documented defaults
     mark: MarkPrice = MarkPrice.LAST_TRADE
     excursions: ExcursionSettings = DEFAULT_EXCURSION_SETTINGS
     default_rules: RuleSet | None = None

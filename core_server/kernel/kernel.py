@@ -3,7 +3,8 @@
 Every tick runs through the stages in one fixed order:
 
     anomaly filter -> candles (all six timeframes) -> strategies (closed candles, ticks, due timers)
-    -> paper fills -> risk evaluation and its same-tick actions -> trades (round trips, excursions)
+    -> paper fills -> risk evaluation and its same-tick actions (then what the fills asked of strategies)
+    -> trades (round trips, excursions)
     -> signal validation (closed candles, then the opens that give entries)
 
 Time without ticks (`advance_to`) runs the same order: candles closing on time, strategy timers, arrivals and
@@ -154,6 +155,8 @@ class TradingKernel:
             self.commands.record(ts, None, execution_events, Cause.TICK)
         if result is not NOTHING:
             self.commands.risk_result(result, ts)
+        if execution_events and strategies is not None:  # a fill may bring a strategy to a limit: it acts now
+            self.commands.run_strategy_commands(ts)
         # 5. trades: round trips from the fills (recorded as they happened), excursions from the price
         trades = self.trades
         try:
@@ -176,25 +179,32 @@ class TradingKernel:
     def _strategies(
         self, strategies: StrategyStage, market: ContractMarket, tick: Tick, closed: Sequence[Candle], ts: int
     ) -> None:
-        if not closed and ts < strategies.next_timer_ns() and not strategies.wants_ticks(market.id):
+        wants_ticks = strategies.wants_ticks(market.id)
+        if not closed and not wants_ticks and ts < strategies.next_timer_ns():
             return
-        # Three calls, each isolated: one that raises never keeps the others from running on this tick.
+        # Three calls, each isolated: one that raises never keeps the others from running on this tick. Each says
+        # whether it left commands or events to collect (False: nothing to run, the common tick).
+        collect = False
         if closed:
             try:
-                strategies.on_candles(closed, ts)
+                collect = strategies.on_candles(closed, ts) is not False
             except Exception as exc:
+                collect = True
                 self.isolation.failed(Stage.STRATEGIES, ts, market.id, strategies.accounts(market.id), exc)
         if ts >= strategies.next_timer_ns():
             try:
-                strategies.on_time(ts)
+                collect = (strategies.on_time(ts) is not False) or collect
             except Exception as exc:
+                collect = True
                 self.isolation.failed(Stage.STRATEGIES, ts, market.id, strategies.accounts(market.id), exc)
-        if strategies.wants_ticks(market.id):
+        if wants_ticks or strategies.wants_ticks(market.id):  # (a timer may just have asked for ticks)
             try:
-                strategies.on_tick(tick)
+                collect = (strategies.on_tick(tick) is not False) or collect
             except Exception as exc:
+                collect = True
                 self.isolation.failed(Stage.STRATEGIES, ts, market.id, strategies.accounts(market.id), exc)
-        self.commands.run_strategy_commands(ts)
+        if collect:
+            self.commands.run_strategy_commands(ts)
 
     # -- time -----------------------------------------------------------------------------------------------
 
@@ -227,6 +237,8 @@ class TradingKernel:
                     self.isolation.failed(Stage.STRATEGIES, now_ns, "", strategies.accounts(""), exc)
             self.commands.run_strategy_commands(now_ns)
         self.commands.advance(now_ns)
+        if strategies is not None:  # arrivals that filled may have brought a strategy to a limit
+            self.commands.run_strategy_commands(now_ns)
         self.commands.settle_trades(now_ns)
         if self.signals is not None and closed_all:
             self.signal_flow.after_time(closed_all, now_ns)
@@ -262,6 +274,8 @@ class TradingKernel:
         """Run one execution command now. InvalidArgument/NotFound/FailedPrecondition: refused, nothing changed
         (the risk decisions it caused are still recorded). Returns the command's own events."""
         events = self.commands.execute(command, now_ns, cause, actor)
+        if self.strategies is not None:  # what its fills asked of a strategy (a limit reached) acts now
+            self.commands.run_strategy_commands(now_ns)
         self.commands.settle_trades(now_ns)
         return events
 
@@ -277,8 +291,12 @@ class TradingKernel:
         self.signal_flow.cancel(signal_id, reason, now_ns)
 
     def emergency_stop(self, reason: str, now_ns: int) -> None:
-        """Block new risk everywhere, cancel every order and flatten every account, within this call."""
+        """Block new risk everywhere, cancel every order, flatten every account and stop every strategy, within
+        this call (SPEC §6)."""
         self.commands.risk_result(self.risk.emergency_stop(now_ns, reason), now_ns)
+        if self.strategies is not None:
+            self.strategies.stop_all(reason, now_ns)
+            self.commands.run_strategy_commands(now_ns)
         self.commands.settle_trades(now_ns)
 
     def resume(self, reason: str, now_ns: int) -> None:

@@ -10,6 +10,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from core_server.bus import Bus
+from core_server.calendar.session_table import load_trading_calendar
+from core_server.calendar.windows import SessionWindows
 from core_server.durable import DurableWriter
 from core_server.execution.commission_rates import CommissionStore
 from core_server.execution.ports import ExecutionStore
@@ -26,12 +28,14 @@ from core_server.live.restore import (
     restore_execution,
     restore_risk,
     restore_signals,
+    restore_strategies,
     restore_trades,
     warm_candles,
 )
 from core_server.live.risk_desk import RiskDesk
 from core_server.live.shell import LiveKernel
 from core_server.live.signal_desk import SignalDesk
+from core_server.live.strategy_desk import NoStrategyStore, StrategyDesk
 from core_server.live.trade_desk import TradeDesk
 from core_server.market_data.engine import MarketDataEngine
 from core_server.model.clock import Clock
@@ -39,7 +43,9 @@ from core_server.model.instruments import Contract
 from core_server.ports import CandleRecorder, TickRecorder
 from core_server.risk.audit import RiskStore, snapshot_of
 from core_server.signals.ports import CandleStore, SignalStore
+from core_server.storage.strategies import StrategyRepository
 from core_server.storage.trades import TradeRepository
+from core_server.strategies.host import StrategyHost
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +57,7 @@ class LiveStores:
     signals: SignalStore
     candles: CandleStore
     commissions: CommissionStore | None = None  # per-account commission overrides (None: none are kept)
+    strategies: StrategyRepository | None = None  # None: strategies are not kept (benchmarks, old kits)
 
 
 @dataclass
@@ -64,6 +71,7 @@ class LiveCore:
     risk: RiskDesk
     trades: TradeDesk
     signals: SignalDesk
+    strategies: StrategyDesk
 
 
 def build_live(
@@ -79,15 +87,21 @@ def build_live(
     forming_interval_ns: int = 250_000_000,
     default_preset: str = "",
     id_factory: Callable[[], str] | None = None,
+    session_windows: SessionWindows | None = None,
 ) -> LiveCore:
+    calendar = load_trading_calendar()
+    host = StrategyHost(calendar, contracts, windows=session_windows)
     kernel = build_kernel(
         settings,
         contracts,
         complete_from_ns=clock.now_ns(),
         quote_only=quote_only,
+        calendar=calendar,
+        strategies=host,
         signal_id_factory=id_factory,
         trade_id_factory=id_factory,
     )
+    host.bind(kernel.execution, kernel.market)
     journal = KernelJournal(bus, kernel.execution, kernel.risk)
     writer: DurableWriter[JournalBatch] = DurableWriter(
         "journal", stores.journal.commit, clock, on_stored=journal.stored
@@ -100,16 +114,19 @@ def build_live(
     risk = RiskDesk(shell, bus, stores.risk, default_preset=default_preset)
     journal.risk_status = risk.status
     kernel.output.status_of = lambda aid: snapshot_of(risk.status(aid))  # audit entries keep their status then
+    execution = ExecutionDesk(shell, bus, stores.execution)
+    strategy_store = stores.strategies or NoStrategyStore()
     return LiveCore(
         kernel,
         journal,
         writer,
         market,
         shell,
-        ExecutionDesk(shell, bus, stores.execution),
+        execution,
         risk,
         TradeDesk(shell, bus, stores.trades),
         SignalDesk(shell, bus, stores.signals),
+        StrategyDesk(shell, bus, strategy_store, host, execution.account_named),
     )
 
 
@@ -153,6 +170,9 @@ async def restore_live(
     live = await stores.signals.live()
     await warm_candles(kernel, stores.candles, live, now)
     restore_signals(kernel, live, now)
+    if stores.strategies is not None:
+        desk = core.strategies
+        restore_strategies(kernel, desk.host, await stores.strategies.load(), now, desk.resolve)
     output = kernel.take_output()
     core.market.publish(output)
     await core.writer.commit(journal.batch_of(output, now))

@@ -28,6 +28,7 @@ from core_server.risk.audit import AuditRecord, StatusSnapshot, entry_of, snapsh
 from core_server.risk.engine import RiskEngine
 from core_server.risk.saved import SavedAccount
 from core_server.risk.usage import AccountRisk
+from core_server.strategies.events import LoggedEvent, StrategyEvent
 from core_server.trades.model import RoundTrip, TradeChange
 
 log = structlog.get_logger(__name__)
@@ -162,5 +163,9 @@ class KernelJournal:
                         publish(TRADES_TOPIC, TradeUpdate(trade_change.trip, excursion_event))
                 else:
                     publish(TRADES_TOPIC, TradeUpdate(trade_change.trip, None))
-            for strategy_event in batch.strategies:
-                publish(STRATEGIES_TOPIC, strategy_event)
+            seqs = iter(batch.strategy_seqs)
+            for strategy_record in batch.strategies:
+                if isinstance(strategy_record, StrategyEvent):
+                    publish(STRATEGIES_TOPIC, LoggedEvent(next(seqs, 0), strategy_record))
+                else:
+                    publish(STRATEGIES_TOPIC, strategy_record)

@@ -32,6 +32,7 @@ class JournalBatch:
     commission_rates: list[StoredCommissionRates] = field(default_factory=list)  # an account's new overrides
     audit_seqs: list[int] = field(default_factory=list)  # filled in by the store
     actor: str = ""  # the caller of the command this batch stores ('' a tick or timer drain)
+    strategy_seqs: list[int] = field(default_factory=list)  # the strategy events' log seqs, filled in by the store
 
     @property
     def only_execution(self) -> bool:

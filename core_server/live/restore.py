@@ -9,7 +9,7 @@ on the candles they missed. A first start opens the default paper account.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -20,11 +20,16 @@ from core_server.execution.commands import OpenAccount
 from core_server.execution.model import AccountId
 from core_server.kernel.kernel import TradingKernel
 from core_server.live.journal import KernelJournal
+from core_server.model.errors import InvalidArgument
 from core_server.model.market_data import ALL_TIMEFRAMES, Candle, Timeframe
 from core_server.risk.audit import StoredRisk
 from core_server.signals.confirmation import signal_candle_start
 from core_server.signals.model import Signal, SignalStatus
 from core_server.signals.ports import CandleStore
+from core_server.storage.strategies import StoredStrategy
+from core_server.strategies.definition import StrategyDefinition
+from core_server.strategies.host import StrategyHost
+from core_server.strategies.parse import parse_text
 from core_server.trades.model import RoundTrip
 
 log = structlog.get_logger(__name__)
@@ -102,6 +107,27 @@ async def warm_candles(kernel: TradingKernel, candles: CandleStore, live: Sequen
 def restore_signals(kernel: TradingKernel, live: Sequence[Signal], now_ns: int) -> None:
     kernel.signal_flow.restore(live, now_ns)
     log.info("signals.restored", live=len(live))
+
+
+def restore_strategies(
+    kernel: TradingKernel,
+    host: StrategyHost,
+    stored: Sequence[StoredStrategy],
+    now_ns: int,
+    resolve: Callable[[StrategyDefinition], StrategyDefinition] = lambda d: d,
+) -> None:
+    """Every stored strategy at its running version and state; active ones continue (timers due while the server
+    was down fire now: a breakout past its cancel time cancels its entries)."""
+    for item in stored:
+        version, record = item.version, item.record
+        try:
+            definition = resolve(parse_text(version.source, version.fmt))  # its account name to the id, as loaded
+            host.restore_strategy(definition, version.version, version.source, version.fmt, record)
+        except InvalidArgument as exc:  # a definition this version no longer reads: kept in the store, not run
+            log.error("strategies.restore_refused", strategy=version.strategy_id, field=exc.field, reason=exc.reason)
+    host.start_restored(now_ns)
+    kernel.commands.run_strategy_commands(now_ns)
+    log.info("strategies.restored", strategies=len(stored))
 
 
 def open_default_account(kernel: TradingKernel, journal: KernelJournal, default: DefaultAccount, now_ns: int) -> None:

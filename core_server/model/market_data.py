@@ -89,3 +89,5 @@ class FeedGap(NamedTuple):
     start_ns: int
     end_ns: int
     filled: bool
+    backfilled_ticks: int = 0  # prints the backfill delivered for it (history not delivered before)
+    pages: int = 0  # history requests it took

@@ -18,6 +18,7 @@ from core_server.storage.execution import write_execution
 from core_server.storage.failures import unavailable_on_connection_failure
 from core_server.storage.risk import write_audit, write_emergency_stop, write_rules
 from core_server.storage.signals import write_signal_actors, write_signals
+from core_server.storage.strategies import write_strategies
 from core_server.storage.trades import write_trades
 
 
@@ -47,6 +48,9 @@ class JournalRepository:
                 trades = [c for b in batches for c in b.trades]
                 if trades:
                     await write_trades(conn, trades)
+                for batch in batches:
+                    if batch.strategies:
+                        batch.strategy_seqs = await write_strategies(conn, batch.strategies)
                 for batch in batches:
                     for rules in batch.rules:
                         await write_rules(conn, rules, batch.ts_ns)

@@ -100,8 +100,10 @@ class FirstHourBreakout(Strategy):
         price = tick.price
         if self.high is None or price > self.high:
             self.high = price
+            self.changed = True
         if self.low is None or price < self.low:
             self.low = price
+            self.changed = True
         return ()
 
     # -- the ladder -----------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import time
 from decimal import Decimal
 
 from core_server.calendar.windows import SessionWindows
@@ -30,6 +31,7 @@ from core_server.strategies.definition import (
     Op,
     Operand,
     StrategyDefinition,
+    TimeWindow,
 )
 from core_server.strategies.series import WARM_CANDLES
 from core_server.strategies.sizing import stop_ticks
@@ -104,6 +106,10 @@ def _rules(
     if window is not None:
         if window.start is not None and window.start == window.end:
             found.append(Finding("error", "rules.window", "start equals end: the window never opens"))
+        elif window.start is not None and window.end is not None and _inside_daily_halt(window):
+            found.append(
+                Finding("error", "rules.window", "lies inside CME's daily halt: the market never trades in it")
+            )
         if windows is not None:
             known = set(windows.names)
             for i, name in enumerate(window.sessions):
@@ -224,3 +230,15 @@ def _intervals(group: Group, found: list[Finding]) -> bool:
             found.append(Finding("error", conditions[-1].path, f"{text} contradict each other"))
             ok = False
     return ok
+
+
+_HALTS = {"America/New_York": (time(17, 0), time(18, 0)), "America/Chicago": (time(16, 0), time(17, 0))}
+
+
+def _inside_daily_halt(window: TimeWindow) -> bool:
+    """Whether a clock window (in New York or Chicago time) lies inside the 17:00-18:00 ET daily halt."""
+    halt = _HALTS.get(window.tz.key)
+    start, end = window.start, window.end
+    if halt is None or start is None or end is None or end <= start:
+        return False
+    return halt[0] <= start and end <= halt[1]

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
+from fractions import Fraction
 
 
 class Status(StrEnum):
@@ -27,6 +28,14 @@ class StrategyEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class LoggedEvent:
+    """A stored event with its place in the log (seq), as the bus and the event stream carry it."""
+
+    seq: int
+    event: StrategyEvent
+
+
+@dataclass(frozen=True, slots=True)
 class StrategyVersion:
     """An immutable version of a definition, as its text."""
 
@@ -35,6 +44,18 @@ class StrategyVersion:
     source: str
     fmt: str  # toml or json
     created_ns: int
+
+
+@dataclass(frozen=True, slots=True)
+class VersionResult:
+    """The closed trades one version opened: count, wins, net dollars, summed R (of the trades with a stop)."""
+
+    version: int
+    trades: int
+    wins: int
+    net: Decimal
+    r: Fraction
+    r_trades: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,9 +19,10 @@ from dataclasses import replace
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
+from typing import Protocol
 
 from core_server.calendar.sessions import TradingCalendar
-from core_server.calendar.trading_day import trading_day_of
+from core_server.calendar.trading_day import trading_day_bounds
 from core_server.calendar.windows import SessionWindows
 from core_server.execution.commands import (
     CancelOrder,
@@ -36,7 +37,7 @@ from core_server.execution.ports import ExecutionView
 from core_server.kernel.output import ExecutionStep
 from core_server.model.errors import FailedPrecondition, InvalidArgument, NotFound
 from core_server.model.instruments import Contract
-from core_server.model.market_data import Candle, Tick, Timeframe
+from core_server.model.market_data import Candle, Tick, Timeframe, Trade
 from core_server.strategies.breakout import FirstHourBreakout
 from core_server.strategies.checks import Finding, check, errors_of, resolve_contract
 from core_server.strategies.definition import IndicatorOperand, Kind, StrategyDefinition
@@ -50,15 +51,20 @@ TAG_PREFIX = "strategy:"
 TIMER_ROUNDS = 4  # timers due at once (a restart after a long stop) fire at most this many times per call
 CENT = Decimal("0.01")
 _ENTRY_ROLES = (OrderRole.STANDALONE, OrderRole.BRACKET_ENTRY, OrderRole.OCO)
+_EXIT_ROLES = (OrderRole.STOP_LOSS, OrderRole.TAKE_PROFIT)
 
 
 class StrategyFailed(RuntimeError):
     """A strategy raised; the kernel's isolation records this and holds the strategy's account."""
 
 
-class History:
+class History(Protocol):
     """Where closed candles come from when a series starts late (kernel.market.MarketStage)."""
 
+    def recent(self, contract_id: str, timeframe: Timeframe, count: int) -> Sequence[Candle]: ...
+
+
+class _NoHistory:
     def recent(self, contract_id: str, timeframe: Timeframe, count: int) -> Sequence[Candle]:
         return ()
 
@@ -85,6 +91,7 @@ class Runtime:
         self.id = definition.name
         self.version = version
         self.contract = contract
+        self.contract_id = contract.id
         self.source = source
         self.fmt = fmt
         self.account_id = AccountId(definition.account)
@@ -102,6 +109,8 @@ class Runtime:
         self.trades = 0
         self.loss_hit = False
         self.updated_ns = 0
+        self.ctx: _Context | None = None  # what its calls may read, made once
+        self._day_start_ns = self._day_end_ns = 0  # the CME trading day `day` covers
 
     def record(self) -> StrategyRecord:
         return StrategyRecord(
@@ -122,7 +131,9 @@ class Runtime:
         self.strategy.restore(record.state)
 
     def roll(self, ts_ns: int) -> None:
-        day = trading_day_of(ts_ns)
+        if self._day_start_ns <= ts_ns < self._day_end_ns:
+            return
+        day, self._day_start_ns, self._day_end_ns = trading_day_bounds(ts_ns)
         if day != self.day:
             self.day, self.realised_today, self.trades_today, self.loss_hit = day, Fraction(0), 0, False
 
@@ -147,12 +158,29 @@ class Runtime:
         self.position = position
         if position == 0:
             self.cost = Fraction(0)
-        commission = Fraction(fill.commission)
-        self.realised -= commission
-        self.realised_today -= commission
+        self._commission(fill.commission)
         if order.role in _ENTRY_ROLES and not order.reduce_only and order.filled_qty == fill.quantity:
             self.trades_today += 1
             self.trades += 1
+
+    def closed_outside(self, price: int, ts_ns: int) -> None:
+        """The account went flat in the contract by an order not its own (a flatten, a close, the emergency
+        stop, risk's flat-by): its own position is closed at that fill's price (the commission stays the
+        account's)."""
+        self.roll(ts_ns)
+        position = self.position
+        if not position:
+            return
+        average = self.cost / abs(position)
+        gain = (price - average) * position * Fraction(self.contract.spec.tick_value)
+        self.realised += gain
+        self.realised_today += gain
+        self.position, self.cost = 0, Fraction(0)
+
+    def _commission(self, amount: Decimal) -> None:
+        commission = Fraction(amount)
+        self.realised -= commission
+        self.realised_today -= commission
 
 
 def _money(value: Fraction) -> Decimal:
@@ -193,13 +221,16 @@ class _Context:
         return self._rt.tag
 
     def series(self, timeframe: Timeframe) -> Series | None:
-        return self._host.series_for(self._rt.contract.id, timeframe)
+        return self._host.series_for(self._rt.contract_id, timeframe)
 
     def position(self) -> int:
         return self._rt.position
 
     def open_entries(self) -> tuple[Order, ...]:
         return tuple(o for o in self._host.own_orders(self._rt) if o.role in _ENTRY_ROLES)
+
+    def open_positions(self) -> int:
+        return self._host.open_positions(self._rt)
 
     def trades_today(self) -> int:
         self._rt.roll(self._host.now_ns)
@@ -224,13 +255,16 @@ class StrategyHost:
         self.windows = windows or SessionWindows()
         self.contracts = {c.id: c for c in contracts}
         self.view: ExecutionView | None = None
-        self.history: History = History()
+        self.history: History = _NoHistory()
         self.now_ns = 0
         self.runtimes: dict[str, Runtime] = {}
         self._series: dict[tuple[str, Timeframe], Series] = {}
         self._active: dict[str, list[Runtime]] = {}  # contract id -> active strategies
         self._by_tag: dict[str, Runtime] = {}
         self._tick_contracts: set[str] = set()
+        self._tick_runtimes: dict[str, tuple[Runtime, ...]] = {}  # contract id -> active strategies wanting ticks
+        self._quote_contracts: set[str] = set()  # contracts where one of them wants quotes too
+        self._stale = False  # a timer or a wish for ticks changed: _refresh before the kernel asks again
         self._next = NEVER
         self._commands: list[tuple[str, ExecutionCommand]] = []
         self._events: list[object] = []
@@ -268,14 +302,19 @@ class StrategyHost:
             if old.status is Status.ACTIVE:
                 self._apply(old, (CancelOwn(entries_only=True),))
             self._deactivate(old)
-            self._by_tag[old.tag] = old  # its remaining orders' fills still count
+        for older in range(1, version):  # the fills of orders earlier versions left working count for this one
+            self._by_tag[f"{TAG_PREFIX}{rt.id}@{older}"] = rt
         self.runtimes[rt.id] = rt
         self._by_tag[rt.tag] = rt
         self._events.append(StrategyVersion(rt.id, version, source, fmt, now_ns))
         self._event(rt, "loaded", f"version {version} loaded ({definition.kind.value}, {contract.id}, {rt.account_id})")
         self._dirty[rt.id] = None
-        if definition.enabled and not errors_of(self.validate(definition)):
-            self.activate(rt.id, now_ns)
+        if definition.enabled:
+            errors = errors_of(self.validate(definition))
+            if errors:
+                self._event(rt, "not_activated", "enabled, but errors stand: " + "; ".join(str(f) for f in errors))
+            else:
+                self.activate(rt.id, now_ns)
         return rt, True
 
     @staticmethod
@@ -329,6 +368,17 @@ class StrategyHost:
         rt.status = Status.STOPPED
         self._event(rt, "emergency_stop", "orders cancelled, position closed")
         return rt
+
+    def stop_all(self, reason: str, now_ns: int) -> None:
+        """The emergency stop of every account: every active strategy is stopped (the kernel has cancelled every
+        order and flattened every account already); each is activated again one by one after the resume."""
+        self.now_ns = now_ns
+        for rt in self.runtimes.values():
+            if rt.status is Status.ACTIVE:
+                self._deactivate(rt)
+                rt.status = Status.STOPPED
+                rt.updated_ns = now_ns
+                self._event(rt, "emergency_stop", f"emergency stop of every account: {reason}")
 
     def restore_strategy(
         self, definition: StrategyDefinition, version: int, source: str, fmt: str, record: StrategyRecord | None
@@ -392,7 +442,7 @@ class StrategyHost:
     def wants_ticks(self, contract_id: str) -> bool:
         return contract_id in self._tick_contracts
 
-    def on_candles(self, closed: Sequence[Candle], now_ns: int) -> None:
+    def on_candles(self, closed: Sequence[Candle], now_ns: int) -> bool:
         self.now_ns = now_ns
         touched: dict[str, list[Candle]] = {}
         series = self._series
@@ -403,16 +453,19 @@ class StrategyHost:
         for contract_id, candles in touched.items():
             for rt in tuple(self._active.get(contract_id, ())):
                 self._call(rt, rt.strategy.on_candles, candles)
-        self._finish()
+        return self._finish()
 
-    def on_tick(self, tick: Tick) -> None:
+    def on_tick(self, tick: Tick) -> bool:
+        if type(tick) is not Trade and tick.contract_id not in self._quote_contracts:
+            return False  # only trade prints are wanted here: nothing to do for a quote
         self.now_ns = tick.ts_event
-        for rt in tuple(self._active.get(tick.contract_id, ())):
-            if rt.strategy.wants_ticks:
+        is_trade = type(tick) is Trade
+        for rt in self._tick_runtimes.get(tick.contract_id, ()):
+            if is_trade or rt.strategy.wants_quotes:
                 self._call(rt, rt.strategy.on_tick, tick)
-        self._finish()
+        return self._finish()
 
-    def on_time(self, now_ns: int) -> None:
+    def on_time(self, now_ns: int) -> bool:
         self.now_ns = now_ns
         for _ in range(TIMER_ROUNDS):
             due = [rt for rts in self._active.values() for rt in rts if rt.strategy.next_timer_ns <= now_ns]
@@ -420,7 +473,7 @@ class StrategyHost:
                 break
             for rt in due:
                 self._call(rt, rt.strategy.on_timer)
-        self._finish()
+        return self._finish()
 
     def on_execution(self, step: ExecutionStep, view: ExecutionView) -> None:
         self.view = view
@@ -433,11 +486,33 @@ class StrategyHost:
                 order = view.order(fill.order_id)
                 rt = by_tag.get(order.tag)
                 if rt is None:
+                    self._outside_fill(fill, view, step.ts_ns)
                     continue
                 rt.on_fill(fill, order)
                 rt.updated_ns = step.ts_ns
                 self._dirty[rt.id] = None
                 self._check_loss(rt)
+                if order.role is OrderRole.BRACKET_ENTRY:
+                    self._check_concurrency(rt)
+
+    def _outside_fill(self, fill: Fill, view: ExecutionView, ts_ns: int) -> None:
+        """A fill of an order no strategy placed: if it left the account flat in the contract, the strategies
+        holding a position there are flat too."""
+        holders = [
+            rt for rt in self.runtimes.values()
+            if rt.position and rt.account_id == fill.account_id and rt.contract_id == fill.contract_id
+        ]  # fmt: skip
+        if not holders or view.position(fill.account_id, fill.contract_id).net_qty != 0:
+            return
+        for rt in holders:
+            rt.closed_outside(fill.price, ts_ns)
+            rt.updated_ns = ts_ns
+            self._dirty[rt.id] = None
+            self._event(
+                rt,
+                "closed_outside",
+                f"position closed at {rt.contract.spec.format_ticks(fill.price)} by an order not its own",
+            )
 
     def _check_loss(self, rt: Runtime) -> None:
         limit = rt.definition.limits.daily_loss
@@ -449,7 +524,25 @@ class StrategyHost:
             self._apply(rt, (CancelOwn(entries_only=True),))
             self._next = 0  # run the cancels on the next call
 
+    def _check_concurrency(self, rt: Runtime) -> None:
+        """An entry filled: at the limit of concurrent positions, its other unfilled entries are cancelled."""
+        limit = rt.definition.limits.max_concurrent_positions
+        if limit is None or rt.status is not Status.ACTIVE:
+            return
+        if self.open_positions(rt) >= limit and any(o.role in _ENTRY_ROLES for o in self.own_orders(rt)):
+            self._event(rt, "max_positions", f"{limit} concurrent positions open: unfilled entries cancelled")
+            self._apply(rt, (CancelOwn(entries_only=True),))
+
+    def open_positions(self, rt: Runtime) -> int:
+        """Its filled brackets still open: exits working whose entry is no longer working."""
+        own = self.own_orders(rt)
+        working_entries = {o.order_id for o in own if o.role is OrderRole.BRACKET_ENTRY}
+        exits = {o.bracket_id for o in own if o.role in _EXIT_ROLES and o.bracket_id is not None}
+        return len(exits - working_entries)
+
     def take_commands(self) -> Sequence[tuple[str, ExecutionCommand]]:
+        if not self._commands:
+            return ()
         commands, self._commands = self._commands, []
         if self._next == 0:
             self._refresh()
@@ -465,6 +558,8 @@ class StrategyHost:
             self._event(rt, "refused", f"{type(command).__name__} refused: {refusal}")
 
     def take_events(self) -> Sequence[object]:
+        if not self._dirty and not self._events:
+            return ()
         for strategy_id in self._dirty:
             rt = self.runtimes.get(strategy_id)
             if rt is not None:
@@ -495,6 +590,7 @@ class StrategyHost:
         for sid, (rt, state, timer, ticks) in saved.items():
             rt.strategy.restore(state)
             rt.strategy.next_timer_ns, rt.strategy.wants_ticks = timer, ticks
+            rt.ctx = None  # the copy's own context, made on its next call
             self.runtimes[sid] = rt
         by_id = self.runtimes
         self._active = {cid: [by_id.get(r.id, r) for r in rts] for cid, rts in actives.items()}
@@ -506,13 +602,24 @@ class StrategyHost:
     def _call(self, rt: Runtime, fn: Callable[..., Sequence[Action]], *args: object) -> None:
         if rt.status is not Status.ACTIVE:
             return
+        strategy = rt.strategy
+        timer, ticks = strategy.next_timer_ns, strategy.wants_ticks
+        ctx = rt.ctx
+        if ctx is None:
+            ctx = rt.ctx = _Context(self, rt)
         try:
-            actions = fn(*args, _Context(self, rt))
+            actions = fn(*args, ctx)
         except Exception as exc:
             self._fail(rt, exc)
             return
         if actions:
             self._apply(rt, actions)
+        elif strategy.changed:
+            self._dirty[rt.id] = None
+            rt.updated_ns = self.now_ns
+        strategy.changed = False
+        if strategy.next_timer_ns != timer or strategy.wants_ticks != ticks:
+            self._stale = True
 
     def _fail(self, rt: Runtime, exc: Exception) -> None:
         rt.errors += 1
@@ -526,26 +633,34 @@ class StrategyHost:
         self._failure = StrategyFailed(f"strategy {rt.id}@{rt.version} failed: {rt.last_error}")
         self._failure.__cause__ = exc
 
-    def _finish(self) -> None:
-        self._refresh()
+    def _finish(self) -> bool:
+        """After a call: timers and tick wishes brought up to date; the failure raised (the kernel isolates it);
+        whether there are commands or events to collect."""
+        if self._stale or self._commands:
+            self._refresh()
         failure, self._failure = self._failure, None
         if failure is not None:
             raise failure
+        return bool(self._commands or self._events or self._dirty)
 
     def _refresh(self) -> None:
         nxt = NEVER
-        ticks: set[str] = set()
+        wanting: dict[str, tuple[Runtime, ...]] = {}
         for contract_id, rts in self._active.items():
             for rt in rts:
                 strategy = rt.strategy
                 if strategy.next_timer_ns < nxt:
                     nxt = strategy.next_timer_ns
-                if strategy.wants_ticks:
-                    ticks.add(contract_id)
+            ticking = tuple(rt for rt in rts if rt.strategy.wants_ticks)
+            if ticking:
+                wanting[contract_id] = ticking
         if self._commands:
             nxt = 0
         self._next = nxt
-        self._tick_contracts = ticks
+        self._tick_runtimes = wanting
+        self._tick_contracts = set(wanting)
+        self._quote_contracts = {c for c, rts in wanting.items() if any(rt.strategy.wants_quotes for rt in rts)}
+        self._stale = False
 
     def _apply(self, rt: Runtime, actions: Sequence[Action]) -> None:
         rt.updated_ns = self.now_ns
@@ -576,6 +691,10 @@ class StrategyHost:
         self, rt: Runtime, command: SubmitOrder | SubmitBracket | SubmitBracketBatch
     ) -> SubmitOrder | SubmitBracket | SubmitBracketBatch:
         """The strategy trades only its own account and contract, under its own tag."""
+        if isinstance(command, SubmitOrder | SubmitBracket) and (
+            command.account_id == rt.account_id and command.contract_id == rt.contract_id and command.tag == rt.tag
+        ):
+            return command  # built from its context already (the usual case): nothing to copy
         if isinstance(command, SubmitBracketBatch):
             brackets = command.brackets
             return SubmitBracketBatch(

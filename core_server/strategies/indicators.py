@@ -134,22 +134,35 @@ class Atr(Indicator):
 
 
 class Bollinger(Indicator):
+    """Running sums of the closes and their squares (exact: prices have few places), so an update is O(1):
+    variance = (sum of squares - sum^2 / n) / n."""
+
     def __init__(self, period: int, stddev: Decimal, band: int) -> None:
         self.period = period
         self.k = stddev
         self.band = band  # +1 upper, 0 middle, -1 lower
-        self.values: deque[Decimal] = deque(maxlen=period)
+        self.values: deque[Decimal] = deque()
+        self.total = ZERO
+        self.squares = ZERO
 
     def update(self, bar: Bar) -> Decimal | None:
-        self.values.append(bar.close)
-        if len(self.values) < self.period:
-            return None
+        close = bar.close
+        values = self.values
+        values.append(close)
+        self.total += close
+        self.squares += close * close
         n = self.period
-        mean = sum(self.values, ZERO) / n
+        if len(values) > n:
+            old = values.popleft()
+            self.total -= old
+            self.squares -= old * old
+        if len(values) < n:
+            return None
+        mean = self.total / n
         if self.band == 0:
             return mean
-        variance = sum(((v - mean) ** 2 for v in self.values), ZERO) / n
-        return mean + self.band * self.k * variance.sqrt()
+        variance = (self.squares - self.total * self.total / n) / n
+        return mean + self.band * self.k * max(variance, ZERO).sqrt()
 
 
 class Vwap(Indicator):

@@ -135,6 +135,8 @@ class _Reader:
             raise InvalidArgument(self.at(key), "must not be empty")
         if len(value) > limit:
             raise InvalidArgument(self.at(key), f"longer than {limit} characters")
+        if "\x00" in value:
+            raise InvalidArgument(self.at(key), "must not contain NUL characters")
         return value
 
     def boolean(self, key: str, default: bool) -> bool:
@@ -279,7 +281,7 @@ def _window(r: _Reader) -> TimeWindow:
     r.only("sessions", "start", "end", "tz")
     sessions = []
     for path, item in r.items("sessions"):
-        if not isinstance(item, str) or not item.strip():
+        if not isinstance(item, str) or not item.strip() or len(item) > 64 or "\x00" in item:
             raise InvalidArgument(path, "must be a session window name")
         sessions.append(item.strip())
     start = _clock(r.get("start"), r.at("start")) if r.has("start") else None

@@ -13,8 +13,8 @@ from decimal import Decimal
 
 from core_server.execution.commands import ExitOffset, OffsetUnit, SubmitBracket
 from core_server.execution.model import OrderSide, OrderType, TimeInForce
-from core_server.model.market_data import Candle, Timeframe
-from core_server.strategies.conditions import group_holds, operands_of
+from core_server.model.market_data import Candle
+from core_server.strategies.conditions import Check, compile_group, operands_of
 from core_server.strategies.definition import (
     Distance,
     DistanceUnit,
@@ -26,13 +26,13 @@ from core_server.strategies.definition import (
 )
 from core_server.strategies.runtime import Action, CloseOwn, Context, Note, Place, Strategy
 from core_server.strategies.scheduler import NEVER, in_clock_range, next_flat_by
-from core_server.strategies.series import Series
 from core_server.strategies.sizing import contracts_for, stop_ticks
+
+_UNITS = {DistanceUnit.TICKS: OffsetUnit.TICKS, DistanceUnit.POINTS: OffsetUnit.POINTS, DistanceUnit.R: OffsetUnit.R}
 
 
 def exit_offset(distance: Distance) -> ExitOffset:
-    unit = {DistanceUnit.TICKS: OffsetUnit.TICKS, DistanceUnit.POINTS: OffsetUnit.POINTS, DistanceUnit.R: OffsetUnit.R}
-    return ExitOffset(distance.amount, unit[distance.unit])
+    return ExitOffset(distance.amount, _UNITS[distance.unit])
 
 
 class RuleStrategy(Strategy):
@@ -40,6 +40,10 @@ class RuleStrategy(Strategy):
         super().__init__(definition)
         assert definition.rules is not None
         self.spec: RuleSpec = definition.rules
+        self._entries: list[tuple[Entry, Check]] = []
+        self._exit: Check | None = None
+        self._stop, self._target = exit_offset(self.spec.stop), exit_offset(self.spec.target)
+        self._risk_ticks: int | None = None  # the stop distance in ticks, once the contract is known
 
     def required(self) -> Sequence[object]:
         groups = [e.when for e in self.spec.entries]
@@ -48,6 +52,10 @@ class RuleStrategy(Strategy):
         return [o for g in groups for o in operands_of(g) if isinstance(o, IndicatorOperand)]
 
     def start(self, ctx: Context) -> Sequence[Action]:
+        """Bind the conditions to the contract's series once (evaluation then calls closures) and schedule."""
+        series_of = ctx.series
+        self._entries = [(entry, compile_group(entry.when, series_of)) for entry in self.spec.entries]
+        self._exit = compile_group(self.spec.exit, series_of) if self.spec.exit is not None else None
         self._schedule(ctx)
         return ()
 
@@ -62,37 +70,40 @@ class RuleStrategy(Strategy):
         return ()
 
     def on_candles(self, candles: Sequence[Candle], ctx: Context) -> Sequence[Action]:
-        spec = self.spec
-        if not any(c.timeframe is spec.timeframe for c in candles):
+        timeframe = self.spec.timeframe
+        for candle in candles:
+            if candle.timeframe is timeframe:
+                break
+        else:
             return ()
-
-        def series_of(timeframe: Timeframe) -> Series | None:
-            return ctx.series(timeframe)
-
         position = ctx.position()
         if position:
-            if spec.exit is not None and group_holds(spec.exit, series_of):
+            if self._exit is not None and self._exit():
                 return (CloseOwn(), Note("exit", f"exit conditions held; closing {position:+d}"))
             return ()
-        if ctx.open_entries():
-            return ()
-        for entry in spec.entries:
-            if group_holds(entry.when, series_of):
-                return self._enter(entry, ctx, series_of)
+        for entry, holds in self._entries:
+            if holds():
+                if ctx.open_entries():
+                    return ()
+                return self._enter(entry, ctx)
         return ()
 
-    def _enter(self, entry: Entry, ctx: Context, series_of: object) -> Sequence[Action]:
+    def _enter(self, entry: Entry, ctx: Context) -> Sequence[Action]:
         spec, definition = self.spec, self.definition
         side = "buy" if entry.side is OrderSide.BUY else "sell"
         if spec.window is not None and not in_window(spec.window, ctx):
             return (Note("skipped", f"{entry.path} ({side}) held outside the time window"),)
         limits = definition.limits
+        if limits.max_concurrent_positions is not None and ctx.open_positions() >= limits.max_concurrent_positions:
+            return (Note("skipped", f"{entry.path} ({side}) held; max concurrent positions open"),)
         if limits.max_trades_per_day is not None and ctx.trades_today() >= limits.max_trades_per_day:
             return (Note("skipped", f"{entry.path} ({side}) held; max trades per day reached"),)
         if limits.daily_loss is not None and ctx.realised_today() <= -limits.daily_loss:
             return (Note("skipped", f"{entry.path} ({side}) held; daily loss limit reached"),)
         spec_i = ctx.contract.spec
-        quantity = contracts_for(definition.sizing, spec_i, stop_ticks(spec_i, spec.stop))
+        if self._risk_ticks is None:
+            self._risk_ticks = stop_ticks(spec_i, spec.stop)
+        quantity = contracts_for(definition.sizing, spec_i, self._risk_ticks)
         if quantity <= 0:
             return (Note("skipped", f"{entry.path} ({side}) held; risk per trade buys no contract"),)
         series = ctx.series(spec.timeframe)
@@ -109,7 +120,7 @@ class RuleStrategy(Strategy):
             price = close + better * offset
         command = SubmitBracket(
             ctx.account_id, ctx.contract.id, entry.side, quantity, order.order_type,
-            exit_offset(spec.stop), exit_offset(spec.target), price, TimeInForce.DAY, ctx.tag,
+            self._stop, self._target, price, TimeInForce.DAY, ctx.tag,
         )  # fmt: skip
         at = f" at {price}" if price is not None else ""
         kind = order.order_type.name.lower()

@@ -82,6 +82,10 @@ class Context(Protocol):
         """The strategy's entry orders still working."""
         ...
 
+    def open_positions(self) -> int:
+        """Its filled brackets still open (entries filled, exits working)."""
+        ...
+
     def trades_today(self) -> int: ...
 
     def realised_today(self) -> Decimal:
@@ -95,6 +99,8 @@ class Strategy:
 
     next_timer_ns: int = NEVER
     wants_ticks: bool = False
+    wants_quotes: bool = False  # with wants_ticks: quotes too (trade prints only otherwise)
+    changed: bool = False  # set when its state() changed without an action (the host stores it, then clears it)
 
     def __init__(self, definition: StrategyDefinition) -> None:
         self.definition = definition

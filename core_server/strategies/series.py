@@ -16,6 +16,7 @@ from core_server.strategies.definition import IndicatorOperand
 from core_server.strategies.indicators import Bar, Indicator, make_indicator
 
 WARM_CANDLES = 512
+VALUES_KEPT = 202  # an indicator's values kept: the deepest lookback a definition may ask for (200), plus crossings
 IndicatorKey = tuple[str, int, Decimal]
 
 
@@ -34,17 +35,17 @@ class Series:
         self.last_start = -1
         self._tracked: dict[IndicatorKey, _Tracked] = {}
 
-    def require(self, operand: IndicatorOperand) -> None:
-        depth = operand.lookback + 2
+    def require(self, operand: IndicatorOperand) -> deque[Decimal | None]:
+        """Track the operand's indicator (warmed up on the candles kept); its values, newest last. The deque is the
+        same object for the series' life, so compiled conditions may hold it."""
         tracked = self._tracked.get(operand.key)
         if tracked is None:
             tracked = self._tracked[operand.key] = _Tracked(
-                make_indicator(operand.name, operand.period, operand.stddev), max(depth, 2)
+                make_indicator(operand.name, operand.period, operand.stddev), VALUES_KEPT
             )
             for bar in self.bars:
                 tracked.values.append(tracked.indicator.update(bar))
-        elif tracked.values.maxlen is not None and tracked.values.maxlen < depth:
-            tracked.values = deque(tracked.values, maxlen=depth)
+        return tracked.values
 
     def push(self, candle: Candle) -> bool:
         """Add a closed candle (False: not newer than the last one, ignored)."""

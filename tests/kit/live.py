@@ -34,6 +34,7 @@ from core_server.storage.execution import ExecutionRepository
 from core_server.storage.journal import JournalRepository
 from core_server.storage.risk import RiskRepository
 from core_server.storage.signals import SignalRepository
+from core_server.storage.strategies import StrategyRepository
 from core_server.storage.trades import TradeRepository
 from tests.kit.feeds import ScriptedFeed
 
@@ -148,6 +149,7 @@ async def open_live(
         SignalRepository(pool),
         CandleRepository(pool),
         CommissionRepository(pool),
+        strategies=StrategyRepository(pool),
     )
     candles = CandleLog()
     core = build_live(

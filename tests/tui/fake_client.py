@@ -17,6 +17,7 @@ from clients.sdk import (
     BracketResult,
     BracketSpec,
     Candle,
+    CommissionRate,
     ConnectionState,
     EmergencyStopResult,
     FeedStatusReport,
@@ -146,6 +147,12 @@ class FakeVigilClient(VigilClient):
 
     async def get_account(self, account_id: str) -> Account:
         return self._account(account_id)
+
+    async def get_commission_rates(self, account_id: str) -> list[CommissionRate]:
+        self._account(account_id)
+        rates = {"ES": "2.88", "NQ": "2.88", "YM": "2.88", "RTY": "2.88", "MES": "0.72", "MNQ": "0.72"}
+        rates |= {"MYM": "0.72", "M2K": "0.72"}
+        return [CommissionRate(root, Decimal(rate), Decimal(rate), False) for root, rate in rates.items()]
 
     def _account(self, account_id: str) -> Account:
         found = next((a for a in data.ACCOUNTS if account_id in (a.account_id, a.name)), None)

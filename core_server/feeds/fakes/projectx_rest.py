@@ -88,6 +88,8 @@ class FakeGatewayRest:
         self.reject_logins = False
         self.fail_bars = False  # History/retrieveBars answers HTTP 500
         self.history_from_ns: int | None = None  # no bars before this instant (a short history)
+        self.bars_cap: int | None = None  # at most this many bars per retrieveBars, whatever `limit` asks
+        self.bar_requests = 0
         self._now_ns = now_ns
         self._complete = complete
         self._contracts = {c.projectx_id: c for c in script.contracts}
@@ -166,7 +168,9 @@ class FakeGatewayRest:
         if not body["includePartialBar"]:
             complete = self._complete()  # a finished test market has no forming bar
             rows = [r for r in rows if complete or r.start_ns + unit_ns <= now]
-        rows = rows[::-1][: int(body["limit"])]  # newest first
+        limit = int(body["limit"]) if self.bars_cap is None else min(int(body["limit"]), self.bars_cap)
+        rows = rows[::-1][:limit]  # newest first
+        self.bar_requests += 1
         fmt = contract.spec.price_from_ticks
         bars = ",".join(
             f'{{"t":"{datetime_from_ns(r.start_ns).strftime("%Y-%m-%dT%H:%M:%S")}+00:00","o":{fmt(r.open):.9f},'

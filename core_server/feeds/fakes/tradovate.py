@@ -26,7 +26,10 @@ from core_server.feeds.fakes.tradovate_script import TickScript
 
 class FakeTradovate:
     """The fake server. `quote_mode`: "snapshot" sends every entry in each quote, "delta" only what changed.
-    `chart_ids`: "split" answers getChart with historicalId/realtimeId, "legacy" with one subscriptionId."""
+    `chart_ids`: "split" answers getChart with historicalId/realtimeId, "legacy" with one subscriptionId.
+    `coalesce`: one quote message per that many prints, as Tradovate's quote stream does under load: its
+    `Trade` entry is the last print only and `TotalTradeVolume` rises by all of them (tick charts still carry
+    every print). `history_cap`: at most that many ticks per getChart, whatever was asked (None: as asked)."""
 
     def __init__(
         self,
@@ -42,6 +45,8 @@ class FakeTradovate:
         history_packet_ticks: int = 500,
         shuffle_history: bool = False,
         renew_returns_md_token: bool = False,
+        coalesce: int = 1,
+        history_cap: int | None = None,
     ) -> None:
         self.scripts = {script.name.upper(): script for script in scripts}
         self._by_id = {script.contract_id: script for script in scripts}
@@ -54,7 +59,12 @@ class FakeTradovate:
         self.chart_ids = chart_ids
         self.history_packet_ticks = history_packet_ticks
         self.shuffle_history = shuffle_history
-        self.refuse_history = False  # answer getChart with an error, so a gap cannot be filled
+        self.coalesce = max(1, coalesce)
+        self.history_cap = history_cap
+        # answer history getChart requests with an error, so a gap cannot be filled (a live chart, asking for the
+        # newest print only, is still served)
+        self.refuse_history = False
+        self.refuse_live_charts = False  # answer the live chart request (the newest print only) with an error
         self.clients: list[MdClient] = []
         self.published = {script.name.upper(): 0 for script in scripts}  # prints played per contract
         self._timeline = sorted(
@@ -136,8 +146,10 @@ class FakeTradovate:
             for name, indexes in batch.items():
                 script = self.scripts[name]
                 if script.contract_id in client.quotes:
+                    last = len(script.prints) - 1
                     for index in indexes:
-                        quotes.append(self._quote(script, index))
+                        if (index + 1) % self.coalesce == 0 or index == last:
+                            quotes.append(self._quote(script, index))
                 for chart_id in client.live_charts(script.contract_id):
                     charts.extend(chart_packets(script, [script.prints[i] for i in indexes], chart_id, 10**9))
             messages: list[Any] = []
@@ -150,7 +162,8 @@ class FakeTradovate:
 
     def _quote(self, script: TickScript, index: int) -> dict[str, Any]:
         current = script.prints[index]
-        previous = script.prints[index - 1] if index else script.opening
+        before = index - self.coalesce if (index + 1) % self.coalesce == 0 else index - (index + 1) % self.coalesce
+        previous = script.prints[before] if before >= 0 else script.opening
         entries = (
             snapshot_entries(script, current)
             if self.quote_mode == "snapshot"
@@ -239,6 +252,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--prints", type=int, default=100_000, help="length of each contract's script")
     parser.add_argument("--quote-mode", choices=("snapshot", "delta"), default="snapshot")
     parser.add_argument("--token-lifetime", type=float, default=4800.0, help="seconds")
+    parser.add_argument("--coalesce", type=int, default=1, help="prints per quote message (Trade = the last)")
+    parser.add_argument("--history-cap", type=int, default=None, help="at most this many ticks per getChart")
     args = parser.parse_args(argv)
     asyncio.run(_serve(args))
 
@@ -265,7 +280,12 @@ async def _serve(args: argparse.Namespace) -> None:
             )
         )
     server = FakeTradovate(
-        scripts, rate=args.rate * len(scripts), quote_mode=args.quote_mode, token_lifetime_s=args.token_lifetime
+        scripts,
+        rate=args.rate * len(scripts),
+        quote_mode=args.quote_mode,
+        token_lifetime_s=args.token_lifetime,
+        coalesce=args.coalesce,
+        history_cap=args.history_cap,
     )
     await server.start(args.host, args.port)
     for key, value in server.env().items():

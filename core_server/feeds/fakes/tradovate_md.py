@@ -204,7 +204,9 @@ class MdClient:
             await self._reply(request_id, 404 if script is None else 400, _error("Bad chart request"))
             return
         server.counters.charts += 1
-        if server.refuse_history:
+        many = time_range.get("asMuchAsElements")
+        live_request = many == 1 and "closestTimestamp" not in time_range
+        if (server.refuse_history and not live_request) or (server.refuse_live_charts and live_request):
             await self._reply(request_id, 500, _error("Chart service unavailable"))
             return
         try:
@@ -213,12 +215,14 @@ class MdClient:
         except ValueError:
             await self._reply(request_id, 400, _error("Bad timestamp"))
             return
-        many = time_range.get("asMuchAsElements")
         played = server.published[script.name.upper()]
         low = script.index_from(far) if far is not None else 0
         high = min(played, script.index_after(closest)) if closest is not None else played
+        cap = server.history_cap
         if isinstance(many, int) and many > 0:
-            low = max(low, high - many)
+            cap = min(cap, many) if cap else many
+        if cap:  # the newest `cap` prints of the range (a server may cap below what was asked)
+            low = max(low, high - cap)
         historical = server.next_chart_id()
         realtime = historical if server.chart_ids == "legacy" else server.next_chart_id()
         ids = (
@@ -226,16 +230,18 @@ class MdClient:
             if server.chart_ids == "legacy"
             else {"historicalId": historical, "realtimeId": realtime}
         )
-        await self._reply(request_id, 200, ids)
+        messages: list[Any] = [{"s": 200, "i": request_id, "d": ids}]
         tick_chart = (payload.get("chartDescription") or {}).get("underlyingType") == "Tick"
         if tick_chart and high > low:
             packets = chart_packets(
                 script, script.prints[low:high], historical, server.history_packet_ticks, server.shuffle_history
             )
-            for packet in packets:
-                await self.send_messages([{"e": "chart", "d": {"charts": [packet]}}])
-        await self.send_messages([{"e": "chart", "d": {"charts": [{"id": historical, "eoh": True}]}}])
+            messages.extend({"e": "chart", "d": {"charts": [packet]}} for packet in packets)
+        messages.append({"e": "chart", "d": {"charts": [{"id": historical, "eoh": True}]}})
+        # Live from the print after the history's newest: registered before the one frame that carries the
+        # reply, the history and its end goes out, so no print falls between history and live.
         self._live_charts[realtime] = (script.contract_id, historical)
+        await self.send_messages(messages)
 
     async def _cancel_chart(self, request_id: int, payload: dict[str, Any]) -> None:
         # Sources disagree on which id cancels a chart: accept either and cancel both.

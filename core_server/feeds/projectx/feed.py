@@ -82,6 +82,7 @@ class ProjectXFeed:
         self._keeper: TokenKeeper | None = None
         self._hub: HubConnection | None = None
         self.backfilled_trades = 0
+        self.history_pages = 0  # retrieveBars requests made for gaps
 
     @property
     def contracts(self) -> tuple[str, ...]:
@@ -91,6 +92,7 @@ class ProjectXFeed:
         extra = {
             "hub": urlsplit(self._config.market_hub_url).hostname or "",
             "backfilled_trades": str(self.backfilled_trades),
+            "history_pages": str(self.history_pages),
         }
         if self._keeper is not None:
             extra["logins"] = str(self._keeper.logins)
@@ -308,6 +310,7 @@ class ProjectXFeed:
         held, self._holding = self._holding, None
         synthetic = [trade for fill, _ in fills for trade in fill.trades]
         self.backfilled_trades += len(synthetic)
+        self.history_pages += sum(gap.pages for _, gap in fills)
         if synthetic or held:
             self._deliver(_merge_per_contract(synthetic, held), live=False)
         for trade in synthetic:

@@ -88,7 +88,7 @@ async def fill_gap(
             request.contract_id, request.after_ns, gap_end, False
         )
     try:
-        bars = await _fetch_bars(rest, keeper, request, page_s)
+        bars, pages = await _fetch_bars(rest, keeper, request, page_s)
     except (ProjectXError, InvalidArgument, ValueError) as exc:
         log.warning("projectx.backfill_failed", contract=request.contract_id, reason=str(exc)[:200])
         return BarFill([], False, (str(exc)[:200],)), FeedGap(request.contract_id, request.after_ns, gap_end, False)
@@ -108,24 +108,43 @@ async def fill_gap(
     )
     if not fill.consistent:
         log.warning("projectx.backfill_inconsistent", contract=request.contract_id, problems=list(fill.problems[:5]))
-    return fill, FeedGap(request.contract_id, request.after_ns, gap_end, fill.consistent)
+    gap = FeedGap(request.contract_id, request.after_ns, gap_end, fill.consistent, len(fill.trades), pages)
+    return fill, gap
 
 
-async def _fetch_bars(rest: ProjectXRest, keeper: TokenKeeper, request: GapRequest, page_s: int) -> list[Bar]:
+MAX_BAR_REQUESTS = 2000  # per gap; beyond it the gap is reported unfilled
+
+
+async def _fetch_bars(
+    rest: ProjectXRest, keeper: TokenKeeper, request: GapRequest, page_s: int
+) -> tuple[list[Bar], int]:
+    """The gap's 1-second bars and the number of requests it took. Each page asks for [start, stop) newest
+    first; a server may return fewer bars than asked (a cap below `limit`), so a page whose oldest bar is later
+    than its start is asked again for the rest, [start, oldest), until a reply is empty or reaches its start."""
     # Start a second early and filter: whether startTime/endTime are inclusive is not documented.
     start = second_of(request.after_ns) - NS_PER_SECOND
     end = request.end_ns
     bars: dict[int, Bar] = {}
     page_ns = page_s * NS_PER_SECOND
+    requests = 0
     while start < end:
         stop = min(end, start + page_ns)
-        models = await _retrieve(rest, keeper, request.projectx_id, start, stop, page_s + 2)
-        for model in models:
-            bar = _bar(model, request.spec)
-            if start <= bar.start_ns < stop and bar.start_ns % NS_PER_SECOND == 0:
+        upper = stop
+        while upper > start:
+            if requests >= MAX_BAR_REQUESTS:
+                raise ProjectXError(f"more than {MAX_BAR_REQUESTS} retrieveBars requests for one gap")
+            models = await _retrieve(rest, keeper, request.projectx_id, start, upper, page_s + 2)
+            requests += 1
+            got = [bar for bar in (_bar(m, request.spec) for m in models) if start <= bar.start_ns < upper]
+            got = [bar for bar in got if bar.start_ns % NS_PER_SECOND == 0]
+            for bar in got:
                 bars[bar.start_ns] = bar
+            oldest = min((bar.start_ns for bar in got), default=start)
+            if oldest <= start or oldest >= upper:
+                break
+            upper = oldest
         start = stop
-    return [bars[k] for k in sorted(bars)]
+    return [bars[k] for k in sorted(bars)], requests
 
 
 async def _retrieve(

@@ -1,10 +1,11 @@
-"""The Tradovate market-data feed: login, md socket, quote subscriptions, reconnect and gap backfill."""
+"""The Tradovate market-data feed: login, md socket, quotes for bid/ask, every print from a live tick chart,
+reconnect and gap backfill by tick id."""
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import aiohttp
@@ -24,10 +25,11 @@ from core_server.feeds.tradovate.auth import (
     TradovateRest,
 )
 from core_server.feeds.tradovate.config import TradovateConfig
-from core_server.feeds.tradovate.connection import ConnectionLost, MdConnection
+from core_server.feeds.tradovate.connection import ConnectionLost, MdConnection, Response
 from core_server.feeds.tradovate.framing import encode_body
-from core_server.feeds.tradovate.history import DeliveredTail, HistoryFetcher, splice
-from core_server.feeds.tradovate.messages import MalformedMessage, QuoteParser
+from core_server.feeds.tradovate.history import DeliveredTail, HistoryFetcher
+from core_server.feeds.tradovate.messages import ChartTick, MalformedMessage, QuoteParser
+from core_server.feeds.tradovate.prints import LiveChart, PrintMarks, live_chart_request
 from core_server.model.clock import Clock, LiveClock
 from core_server.model.feed_status import FeedState, FeedStatus
 from core_server.model.instruments import Contract
@@ -48,9 +50,11 @@ class _NullSink:
 class TradovateFeed:
     """A MarketDataFeed streaming quotes and trades from Tradovate's market-data socket.
 
-    After a reconnect it subscribes live first, holds the live ticks, fetches the missed prints with
-    md/getChart (tick chart) from the last delivered tick, and delivers history then live, followed by
-    a FeedGap (filled, or not when history could not cover it).
+    Quotes (md/subscribeQuote) give the bid and ask only: their Trade entry is the last of possibly several
+    prints. Trades come from a live md/getChart Tick subscription, every print with its tick id. After a
+    reconnect it subscribes live first, holds the live ticks, fetches the missed prints with md/getChart from
+    the newest delivered print (paging backwards until it is reached), and delivers history and the held
+    prints once each by tick id, followed by a FeedGap (filled, or not when history could not cover it).
     """
 
     kind = "tradovate"
@@ -75,15 +79,21 @@ class TradovateFeed:
         self._stats = FeedStats(self._clock, name, self.kind)
         self._sleep = sleep
         self._tokens = TokenKeeper(config, self._clock, sleep=sleep)
-        self._parser = QuoteParser(self._clock)
+        self._parser = QuoteParser(self._clock, trades=False)
         self._backoff = Backoff(config.backoff_initial_s, config.backoff_max_s, seed=seed)
         self._auth_backoff = Backoff(config.auth_backoff_initial_s, config.auth_backoff_max_s, seed=seed + 1)
         self._sink: FeedSink = _NullSink()
         self._tradovate_ids: dict[str, int] = {}
         self._unknown: set[str] = set()
         self._unsubscribed: set[str] = set()
+        self._no_prints: set[str] = set()  # quotes stream, but the tick chart (the trades) was refused
         self._delivered = DeliveredTail()
         self._holds: dict[str, list[Tick]] = {}
+        self._held_prints: dict[str, list[ChartTick]] = {}
+        self._marks = PrintMarks()
+        self._live_prints = 0
+        self._history_pages = 0
+        self._backfilled = 0
         self._history = HistoryFetcher(config, self._malformed)
         self._streaming_since = 0.0
         self._authorize_refusals = 0
@@ -100,6 +110,10 @@ class TradovateFeed:
             "logins": str(self._tokens.logins),
             "token_renewals": str(self._tokens.renewals),
             "coalesced_prints": str(self._parser.coalesced_prints),
+            "coalesced_volume": str(self._parser.coalesced_volume),
+            "live_prints": str(self._live_prints),
+            "history_pages": str(self._history_pages),
+            "backfilled_ticks": str(self._backfilled),
         }
         return dataclasses.replace(snapshot, extra=extra)
 
@@ -185,7 +199,8 @@ class TradovateFeed:
                     task.cancel()
                 await asyncio.gather(*waiting, return_exceptions=True)
                 conn.fail_pending("connection closed")
-                self._holds.clear()  # not delivered: the next backfill starts from the last delivered tick
+                self._holds.clear()  # not delivered: the next backfill starts from the last delivered print
+                self._held_prints.clear()
                 self._history.forget_charts()
 
     async def _resolve_contracts(self, rest: TradovateRest, token: AccessToken) -> None:
@@ -218,12 +233,16 @@ class TradovateFeed:
             tradovate_id = self._tradovate_ids.get(contract.id)
             if tradovate_id is None:
                 continue
-            start = self._delivered.last_ts(contract.id)
+            start = self._marks.last_ts(contract.id)
+            if start < 0:
+                start = self._delivered.last_ts(contract.id)
             if start >= 0:
                 self._holds[contract.id] = []
+                self._held_prints[contract.id] = []
             self._parser.expect_snapshot(tradovate_id)
-            if not await self._subscribe(conn, contract):
+            if not await self._subscribe(conn, contract) or not await self._open_live_chart(conn, contract):
                 self._holds.pop(contract.id, None)
+                self._held_prints.pop(contract.id, None)
             elif start >= 0:
                 backfills.append(self._backfill(conn, contract, start))
         await asyncio.gather(*backfills)
@@ -250,22 +269,86 @@ class TradovateFeed:
         self._unsubscribed.add(contract.id)
         return False
 
-    async def _backfill(self, conn: MdConnection, contract: Contract, start_ns: int) -> None:
-        history = await self._history.fetch(conn, contract, start_ns)
-        held = self._holds.pop(contract.id, [])
+    async def _open_live_chart(self, conn: MdConnection, contract: Contract) -> bool:
+        """The Tick chart that carries every print of the contract from now on (a time penalty is waited out
+        and the request resent with its ticket, as for quotes). Refused: the contract streams quotes only,
+        named in the status detail."""
+        body: dict[str, Any] = live_chart_request(contract.tradovate_symbol, self._clock.now_ns())
+        response = Response(0, None)
+        for _ in range(self._config.max_penalty_rounds + 1):
+            chart = LiveChart(contract, self._on_prints, self._on_baseline)
+            response = await conn.request("md/getChart", encode_body(body), on_response=self._live_opened(chart))
+            data = response.data
+            if response.status == 200 and type(data) is dict and "p-ticket" in data:
+                if data.get("p-captcha"):
+                    raise AuthFailure("Tradovate demands a captcha for market-data requests", captcha=True)
+                await self._sleep(float(data.get("p-time") or 1))
+                body = {**body, "p-ticket": data["p-ticket"]}
+                continue
+            if response.status == 200 and chart.ids:
+                self._no_prints.discard(contract.id)
+                return True
+            break
+        log.warning("tradovate.live_chart_refused", contract=contract.id, status=response.status)
+        self._no_prints.add(contract.id)
+        return False
+
+    def _live_opened(self, chart: LiveChart) -> Callable[[Response], None]:
+        def opened(response: Response) -> None:
+            data = response.data
+            if response.status != 200 or (type(data) is dict and "p-ticket" in data):
+                return
+            try:
+                chart.on_response(data)
+            except MalformedMessage as exc:
+                self._malformed("getChart response", exc)
+                return
+            self._history.register(chart.ids, chart)
+
+        return opened
+
+    def _on_baseline(self, contract: Contract, tick: ChartTick) -> None:
+        self._marks.set_baseline(contract.id, tick)
+
+    def _on_prints(self, contract: Contract, prints: list[ChartTick]) -> None:
+        self._live_prints += len(prints)
+        held = self._held_prints.get(contract.id)
+        if held is not None:
+            held.extend(prints)
+            return
+        self._deliver(self._trades(contract, self._marks.admit(contract.id, prints)))
+
+    def _trades(self, contract: Contract, prints: Sequence[ChartTick]) -> list[Tick]:
         now = self._clock.now_ns()
-        trades = [Trade(contract.id, t.ts_ns, now, t.price, t.size, Aggressor.NONE) for t in history or () if t.size]
-        self._deliver(splice(self._delivered.tail(contract.id), trades, held), live=False)
-        after = [tick.ts_event for tick in held if tick.ts_event > start_ns]
-        end = after[0] if after else trades[-1].ts_event if trades else max(start_ns, now)
-        gap = FeedGap(contract.id, start_ns, end, filled=history is not None)
+        return [Trade(contract.id, p.ts_ns, now, p.price, p.size, Aggressor.NONE) for p in prints if p.size]
+
+    async def _backfill(self, conn: MdConnection, contract: Contract, start_ns: int) -> None:
+        result = await self._history.fetch(conn, contract, start_ns, anchored=self._marks.known(contract.id))
+        self._history_pages += result.pages
+        held = self._holds.pop(contract.id, [])
+        held_prints = self._held_prints.pop(contract.id, [])
+        history = result.ticks or []
+        live_ids = {p.tick_id for p in held_prints if p.tick_id}
+        admitted = self._marks.admit(contract.id, [*history, *held_prints])
+        backfilled = sum(1 for p in admitted if not (p.tick_id and p.tick_id in live_ids)) if history else 0
+        self._backfilled += backfilled
+        merged = sorted([*self._trades(contract, admitted), *held], key=lambda tick: tick.ts_event)
+        self._deliver(merged, live=False)
+        after = sorted(
+            [tick.ts_event for tick in held if tick.ts_event > start_ns]
+            + [p.ts_ns for p in held_prints if p.ts_ns > start_ns]
+        )
+        end = after[0] if after else history[-1].ts_ns if history else max(start_ns, self._clock.now_ns())
+        gap = FeedGap(contract.id, start_ns, end, result.ticks is not None, backfilled, result.pages)
         log.info(
             "tradovate.gap_backfilled" if gap.filled else "tradovate.gap_unfilled",
             contract=contract.id,
             start_ns=start_ns,
             end_ns=end,
-            history_ticks=len(trades),
-            held_ticks=len(held),
+            history_ticks=len(history),
+            backfilled_ticks=backfilled,
+            pages=result.pages,
+            held_ticks=len(held) + len(held_prints),
         )
         self._stats.record_gap(gap)
         self._sink.on_gap(gap)
@@ -332,6 +415,8 @@ class TradovateFeed:
             parts.append(f"unknown contract(s): {', '.join(sorted(self._unknown))}")
         if self._unsubscribed:
             parts.append(f"subscription refused: {', '.join(sorted(self._unsubscribed))}")
+        if self._no_prints:
+            parts.append(f"tick chart refused, no trades: {', '.join(sorted(self._no_prints))}")
         if self._server_notice:
             parts.append(self._server_notice)
         return "; ".join(parts)

@@ -1,20 +1,19 @@
-"""Tick history for gap backfill: md/getChart requests, their packets, and splicing them into the live stream."""
+"""Tick history for gap backfill: md/getChart requests, their packets, paged backwards and merged by tick id."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NamedTuple, Protocol
 
 import structlog
 
-from core_server.feeds.backfill import TickSplicer
 from core_server.feeds.tradovate.config import TradovateConfig
 from core_server.feeds.tradovate.connection import MdConnection, OnResponse, Response
 from core_server.feeds.tradovate.framing import encode_body
 from core_server.feeds.tradovate.messages import ChartTick, MalformedMessage, decode_tick_packet, iso_from_ns
 from core_server.model.instruments import Contract, InstrumentSpec
-from core_server.model.market_data import Tick, Trade
+from core_server.model.market_data import Tick
 
 log = structlog.get_logger(__name__)
 
@@ -97,20 +96,6 @@ def merge_pages(pages: Sequence[Sequence[ChartTick]]) -> list[ChartTick]:
     return merged
 
 
-def splice(delivered_tail: Sequence[Tick], history: Sequence[Trade], held: Sequence[Tick]) -> list[Tick]:
-    """What to deliver after a reconnect: the history not yet delivered, then the held live ticks it does
-    not already contain.
-
-    A fresh TickSplicer is seeded with the ticks delivered at the last delivered instant; admitting
-    the history records it as delivered, so a live print at the newest history instant is matched
-    one for one against the history rather than delivered twice.
-    """
-    splicer = TickSplicer()
-    splicer.record_delivered(delivered_tail)
-    admitted = splicer.admit(history)
-    return admitted + splicer.admit(held)
-
-
 class DeliveredTail:
     """Per contract, the exchange time of the newest delivered tick and every tick delivered at it."""
 
@@ -135,6 +120,15 @@ class DeliveredTail:
         return list(entry[1]) if entry else []
 
 
+class ChartPackets(Protocol):
+    def on_packet(self, packet: dict[str, Any]) -> None: ...
+
+
+class HistoryResult(NamedTuple):
+    ticks: list[ChartTick] | None  # None: the gap could not be covered
+    pages: int  # getChart requests made
+
+
 class HistoryFetcher:
     """md/getChart over the current connection: charts are registered as their responses arrive (before
     the packets that follow in the same frame), pages are fetched backwards until the gap is covered."""
@@ -142,43 +136,61 @@ class HistoryFetcher:
     def __init__(self, config: TradovateConfig, on_malformed: Callable[[str, Exception], None]) -> None:
         self._config = config
         self._on_malformed = on_malformed
-        self._charts: dict[int, ChartHistory] = {}
+        self._charts: dict[int, ChartPackets] = {}
 
     def forget_charts(self) -> None:
         self._charts.clear()
 
-    async def fetch(self, conn: MdConnection, contract: Contract, start_ns: int) -> list[ChartTick] | None:
-        """Tick history from `start_ns` to now, paging backwards while pages come back full; None when it
-        cannot be had (refused, timed out, undecodable, or more pages than allowed)."""
+    async def fetch(
+        self, conn: MdConnection, contract: Contract, start_ns: int, *, anchored: bool = True
+    ) -> HistoryResult:
+        """Tick history from `start_ns` to now, paging backwards with closestTimestamp until a page reaches
+        `start_ns` (the newest print delivered before the gap, so history that reaches it covers the gap),
+        de-duplicated by tick id. A server may cap a page below what was asked: a short page is not taken as
+        the whole history. `ticks` is None when the gap cannot be covered: refused, timed out, undecodable,
+        more pages than allowed, or history that ends before the gap's start. Without an anchor (no print was
+        ever seen) a short page is the whole history."""
         config = self._config
         pages: list[list[ChartTick]] = []
+        seen: set[object] = set()
         closest: int | None = None
-        for _ in range(config.history_max_pages):
+        for number in range(1, config.history_max_pages + 1):
             chart = ChartHistory(contract.spec)
             body = chart_request(contract.tradovate_symbol, start_ns, config.history_page_size, closest)
             response = await conn.request("md/getChart", encode_body(body), on_response=self._opened(chart))
             if response.status != 200 or not chart.ids:
                 log.warning("tradovate.history_refused", contract=contract.id, status=response.status)
-                return None
+                return HistoryResult(None, number)
             try:
                 async with asyncio.timeout(config.history_timeout_s):
                     await chart.done.wait()
             except TimeoutError:
                 log.warning("tradovate.history_timeout", contract=contract.id)
-                return None
+                return HistoryResult(None, number)
             finally:
                 self._close(conn, chart)
             if chart.failed:
-                return None
-            pages.append(chart.ticks)
-            if len(chart.ticks) < config.history_page_size:
-                return merge_pages(pages)
-            oldest = min(tick.ts_ns for tick in chart.ticks)
-            if oldest <= start_ns:
-                return merge_pages(pages)
-            closest = oldest
+                return HistoryResult(None, number)
+            page = chart.ticks
+            pages.append(page)
+            keys = {tick.tick_id if tick.tick_id else tick for tick in page}
+            progressed = bool(keys - seen)
+            seen |= keys
+            if page and min(tick.ts_ns for tick in page) <= start_ns:
+                return HistoryResult(merge_pages(pages), number)
+            if not anchored and len(page) < config.history_page_size:
+                return HistoryResult(merge_pages(pages), number)
+            if not progressed:  # nothing older: the server's history ends after the gap's start
+                log.warning("tradovate.history_short", contract=contract.id, pages=number)
+                return HistoryResult(None, number)
+            closest = min(tick.ts_ns for tick in page)
         log.warning("tradovate.history_too_long", contract=contract.id, pages=config.history_max_pages)
-        return None
+        return HistoryResult(None, config.history_max_pages)
+
+    def register(self, chart_ids: Sequence[int], chart: ChartPackets) -> None:
+        """Route this chart's packets (a live chart) until the connection ends."""
+        for chart_id in chart_ids:
+            self._charts[chart_id] = chart
 
     def on_charts(self, data: Any) -> None:
         """A `chart` event: route each packet to the chart it belongs to (others are ignored)."""

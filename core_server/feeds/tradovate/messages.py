@@ -110,11 +110,13 @@ class QuoteParser:
     print happened before we were listening; a reconnect recovers it from tick history).
     """
 
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: Clock, *, trades: bool = True) -> None:
         self._clock = clock
+        self._trades = trades  # False: quotes only (the feed takes every print from a tick chart)
         self._contracts: dict[int, tuple[str, InstrumentSpec]] = {}
         self._books: dict[int, _Book] = {}
-        self.coalesced_prints = 0  # volume grew by more than the reported trade size
+        self.coalesced_prints = 0  # messages whose volume grew by more than their trade size (prints hidden)
+        self.coalesced_volume = 0  # contracts traded in prints no quote message showed
         self.unknown_contract_events = 0
 
     def add_contract(self, tradovate_id: int, contract: Contract) -> None:
@@ -188,7 +190,7 @@ class QuoteParser:
         if trade_s is not None:
             book.last_size = trade_s
         size = self._print_size(book, volume, "Trade" in entries, trade_s, baseline)
-        if size and book.last_price is not None:
+        if size and book.last_price is not None and self._trades:
             out.append(Trade(contract_id, ts, ts_init, book.last_price, size, Aggressor.NONE))
         if (bid_p is not None or ask_p is not None or bid_s is not None or ask_s is not None) and (
             book.bid is not None and book.ask is not None
@@ -215,6 +217,7 @@ class QuoteParser:
             return delta
         if delta > trade_size:
             self.coalesced_prints += 1
+            self.coalesced_volume += delta - trade_size
         return trade_size
 
 

@@ -672,12 +672,19 @@ class FeedGap(_message.Message):
     START_NS_FIELD_NUMBER: _builtins.int
     END_NS_FIELD_NUMBER: _builtins.int
     FILLED_FIELD_NUMBER: _builtins.int
+    BACKFILLED_TICKS_FIELD_NUMBER: _builtins.int
+    PAGES_FIELD_NUMBER: _builtins.int
     contract_id: _builtins.str
     """Empty when the whole feed was affected."""
     start_ns: _builtins.int
     end_ns: _builtins.int
     filled: _builtins.bool
     """A backfill later delivered the missing ticks."""
+    backfilled_ticks: _builtins.int
+    """Prints the backfill delivered for this gap (history not delivered before), and the history requests
+    (pages) it took; 0 for feeds without tick history.
+    """
+    pages: _builtins.int
     def __init__(
         self,
         *,
@@ -685,10 +692,12 @@ class FeedGap(_message.Message):
         start_ns: _builtins.int = ...,
         end_ns: _builtins.int = ...,
         filled: _builtins.bool = ...,
+        backfilled_ticks: _builtins.int = ...,
+        pages: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["contract_id", b"contract_id", "end_ns", b"end_ns", "filled", b"filled", "start_ns", b"start_ns"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["backfilled_ticks", b"backfilled_ticks", "contract_id", b"contract_id", "end_ns", b"end_ns", "filled", b"filled", "pages", b"pages", "start_ns", b"start_ns"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -699,6 +708,26 @@ class FeedStatus(_message.Message):
     """Health of one feed."""
 
     DESCRIPTOR: _descriptor.Descriptor
+
+    @_typing.final
+    class CountersEntry(_message.Message):
+        DESCRIPTOR: _descriptor.Descriptor
+
+        KEY_FIELD_NUMBER: _builtins.int
+        VALUE_FIELD_NUMBER: _builtins.int
+        key: _builtins.str
+        value: _builtins.str
+        def __init__(
+            self,
+            *,
+            key: _builtins.str = ...,
+            value: _builtins.str = ...,
+        ) -> None: ...
+        _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+        def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+        _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "value", b"value"]  # noqa: Y015
+        def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+        def WhichOneof(self, oneof_group: _Never) -> None: ...
 
     NAME_FIELD_NUMBER: _builtins.int
     KIND_FIELD_NUMBER: _builtins.int
@@ -721,6 +750,7 @@ class FeedStatus(_message.Message):
     LATENCY_P99_NS_FIELD_NUMBER: _builtins.int
     RECENT_GAPS_FIELD_NUMBER: _builtins.int
     STAGE_ERRORS_FIELD_NUMBER: _builtins.int
+    COUNTERS_FIELD_NUMBER: _builtins.int
     name: _builtins.str
     kind: _builtins.str
     """simulated, replay, tradovate, projectx, trade_manager"""
@@ -751,6 +781,13 @@ class FeedStatus(_message.Message):
     def contract_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
     @_builtins.property
     def recent_gaps(self) -> _containers.RepeatedCompositeFieldContainer[Global___FeedGap]: ...
+    @_builtins.property
+    def counters(self) -> _containers.ScalarMap[_builtins.str, _builtins.str]:
+        """The adapter's own health counters, by name (decimal text), e.g. Tradovate: coalesced_prints (quote
+        messages whose volume rose by more than their Trade size), coalesced_volume, live_prints (from the tick
+        chart), history_pages, backfilled_ticks, logins, token_renewals; ProjectX: history_pages, backfilled_bars.
+        """
+
     def __init__(
         self,
         *,
@@ -775,10 +812,11 @@ class FeedStatus(_message.Message):
         latency_p99_ns: _builtins.int = ...,
         recent_gaps: _abc.Iterable[Global___FeedGap] | None = ...,
         stage_errors: _builtins.int = ...,
+        counters: _abc.Mapping[_builtins.str, _builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["anomalies", b"anomalies", "connected_since_ns", b"connected_since_ns", "contract_ids", b"contract_ids", "detail", b"detail", "gaps_filled", b"gaps_filled", "gaps_unfilled", b"gaps_unfilled", "kind", b"kind", "last_message_ns", b"last_message_ns", "last_tick_age_ns", b"last_tick_age_ns", "last_tick_ns", b"last_tick_ns", "latency_p50_ns", b"latency_p50_ns", "latency_p99_ns", b"latency_p99_ns", "malformed_frames", b"malformed_frames", "messages_per_second", b"messages_per_second", "name", b"name", "recent_gaps", b"recent_gaps", "reconnect_count", b"reconnect_count", "stage_errors", b"stage_errors", "state", b"state", "ticks_per_second", b"ticks_per_second", "total_ticks", b"total_ticks"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["anomalies", b"anomalies", "connected_since_ns", b"connected_since_ns", "contract_ids", b"contract_ids", "counters", b"counters", "detail", b"detail", "gaps_filled", b"gaps_filled", "gaps_unfilled", b"gaps_unfilled", "kind", b"kind", "last_message_ns", b"last_message_ns", "last_tick_age_ns", b"last_tick_age_ns", "last_tick_ns", b"last_tick_ns", "latency_p50_ns", b"latency_p50_ns", "latency_p99_ns", b"latency_p99_ns", "malformed_frames", b"malformed_frames", "messages_per_second", b"messages_per_second", "name", b"name", "recent_gaps", b"recent_gaps", "reconnect_count", b"reconnect_count", "stage_errors", b"stage_errors", "state", b"state", "ticks_per_second", b"ticks_per_second", "total_ticks", b"total_ticks"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -113,7 +113,10 @@ def test_the_table_gives_the_issue_s_roles() -> None:
     assert roles["/vigil.v1.ExecutionService/SubmitBracket"] is Role.TRADER
     assert roles["/vigil.v1.SignalService/SubmitSignal"] is Role.TRADER
     assert roles["/vigil.v1.AccessService/CreateApiKey"] is Role.ADMIN
-    streams = [rpc.path for rpc in all_rpcs() if rpc.streaming]
+    # Read streams are for viewers; the tick imports stream progress but write the store.
+    assert roles["/vigil.v1.DataService/ImportTicks"] is Role.ADMIN
+    assert roles["/vigil.v1.DataService/UploadTicks"] is Role.TRADER
+    streams = [rpc.path for rpc in all_rpcs() if rpc.streaming and not rpc.path.startswith("/vigil.v1.DataService/")]
     assert streams and all(roles[path] is Role.VIEWER for path in streams)
 
 

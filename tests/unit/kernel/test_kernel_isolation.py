@@ -41,6 +41,9 @@ class ExplodingStrategy:
     def on_execution(self, step: ExecutionStep, view: ExecutionView) -> None:
         pass
 
+    def stop_all(self, reason: str, now_ns: int) -> None:
+        pass
+
     def take_commands(self) -> Sequence[tuple[str, ExecutionCommand]]:
         return ()
 

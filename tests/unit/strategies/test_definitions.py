@@ -156,6 +156,11 @@ def test_windows_that_never_open_and_unknown_sessions() -> None:
     entry = 'when = { all = [ { left = { field = "close" }, op = ">", right = 1 } ] }'
     never = rules(entry, 'window = { start = "10:00", end = "10:00" }\n')
     assert any("error: rules.window: start equals end" in f for f in findings(never))
+    halted = rules(entry, 'window = { start = "17:10", end = "17:50" }\n')
+    assert any("error: rules.window: lies inside CME's daily halt" in f for f in findings(halted))
+    chicago = rules(entry, 'window = { start = "16:00", end = "17:00", tz = "America/Chicago" }\n')
+    assert any("daily halt" in f for f in findings(chicago))
+    assert not any("daily halt" in f for f in findings(rules(entry, 'window = { start = "17:10", end = "18:10" }\n')))
     unknown = rules(entry, 'window = { sessions = ["NY AM", "Tokyo"] }\n')
     assert any("error: rules.window.sessions[1]: unknown session 'Tokyo'" in f for f in findings(unknown))
 

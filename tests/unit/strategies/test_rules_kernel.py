@@ -157,3 +157,32 @@ def test_snapshot_and_restore_undo_a_command() -> None:
     rig.host.restore(point)
     assert rig.host.get("rise").status is Status.ACTIVE
     assert rig.host.next_timer_ns() == et(2026, 11, 18, 11, 0)
+
+
+def test_the_emergency_stop_of_every_account_stops_every_strategy() -> None:
+    rig = StrategyRig([ES], t0=T0)
+    rig.load(RULE, T0)
+    rising(rig)
+    assert rig.host.get("rise").position == 1
+    rig.kernel.emergency_stop("operator", et(2026, 11, 18, 10, 4))
+    rig.ticks(tk(4, 30, "6002.00"))
+    rt = rig.host.get("rise")
+    assert rt.status is Status.STOPPED and rt.position == 0
+    assert (rig.events()[-1].kind, rig.events()[-1].message) == (
+        "emergency_stop",
+        "emergency stop of every account: operator",
+    )
+    assert rig.host.next_timer_ns() > et(2026, 11, 19)  # nothing scheduled: it no longer runs
+
+
+def test_a_new_version_carries_the_position_and_the_old_exits_fills_count() -> None:
+    rig = StrategyRig([ES], t0=T0)
+    rig.load(RULE, T0)
+    rising(rig)  # v1 bought 1 at 6002.00: stop 6001.00, target 6004.00 working
+    rig.load(RULE.replace("max_trades_per_day = 1", "max_trades_per_day = 3"), et(2026, 11, 18, 10, 3, 40))
+    rt = rig.host.get("rise")
+    assert (rt.version, rt.position, rt.status) == (2, 1, Status.ACTIVE)
+    assert len(rig.host.own_orders(rt)) == 2  # v1's exits, still working (only unfilled entries are cancelled)
+    rig.ticks(tk(3, 50, "6004.25"))  # v1's target fills
+    record = rig.records()[-1]
+    assert (record.version, record.position, record.realised) == (2, 0, Decimal("95.00"))  # 8 ticks - $5

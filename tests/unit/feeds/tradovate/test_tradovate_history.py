@@ -1,11 +1,11 @@
-"""Tick history: compact tick packets, getChart ids, page merging, and splicing history into the live stream."""
+"""Tick history: compact tick packets, getChart ids, page merging, and the delivered tail."""
 
 from __future__ import annotations
 
 import pytest
 
 from core_server.feeds.tradovate.framing import loads
-from core_server.feeds.tradovate.history import ChartHistory, DeliveredTail, chart_request, merge_pages, splice
+from core_server.feeds.tradovate.history import ChartHistory, DeliveredTail, chart_request, merge_pages
 from core_server.feeds.tradovate.messages import ChartTick, MalformedMessage, decode_tick_packet
 from core_server.model.instruments import Contract
 from core_server.model.market_data import Aggressor, Quote, Trade
@@ -98,22 +98,6 @@ def trade(ts: int, price: int, size: int = 1) -> Trade:
 
 def quote(ts: int) -> Quote:
     return Quote("NQZ2026", ts, 0, 99, 100, 1, 1)
-
-
-def test_splice_drops_history_already_delivered_and_live_ticks_history_already_gave() -> None:
-    out = splice([trade(10, 1)], [trade(10, 1), trade(11, 2), trade(12, 3)], [quote(9), trade(12, 3), trade(13, 4)])
-    assert out == [trade(11, 2), trade(12, 3), trade(13, 4)]
-
-
-def test_splice_keeps_identical_prints_in_the_same_millisecond_one_for_one() -> None:
-    # one A was delivered before the drop, history has two: the second is new
-    assert splice([trade(10, 5)], [trade(10, 5), trade(10, 5)], []) == [trade(10, 5)]
-    # history has one A at its newest instant; live has two there: the second came after the history
-    assert splice([], [trade(12, 5)], [trade(12, 5), trade(12, 5)]) == [trade(12, 5), trade(12, 5)]
-
-
-def test_splice_without_history_delivers_only_live_ticks_after_the_last_delivered_one() -> None:
-    assert splice([trade(10, 1)], [], [quote(9), trade(10, 1), trade(11, 2)]) == [trade(11, 2)]
 
 
 def test_the_delivered_tail_keeps_every_tick_at_the_newest_instant() -> None:

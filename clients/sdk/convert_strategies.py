@@ -1,0 +1,79 @@
+"""Wire <-> model conversion for StrategyService."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from clients.sdk.strategies import (
+    StrategyDetail,
+    StrategyEventInfo,
+    StrategyFinding,
+    StrategyInfo,
+    StrategyStatus,
+    StrategyUpdate,
+    StrategyVersionInfo,
+    VersionResult,
+)
+from vigil.v1 import strategies_pb2 as pb
+
+_STATUS = {
+    pb.STRATEGY_STATUS_INACTIVE: StrategyStatus.INACTIVE,
+    pb.STRATEGY_STATUS_ACTIVE: StrategyStatus.ACTIVE,
+    pb.STRATEGY_STATUS_FAILED: StrategyStatus.FAILED,
+    pb.STRATEGY_STATUS_STOPPED: StrategyStatus.STOPPED,
+}
+
+
+def finding_from_pb(f: pb.Finding) -> StrategyFinding:
+    return StrategyFinding(f.severity, f.path, f.message)
+
+
+def strategy_from_pb(s: pb.Strategy) -> StrategyInfo:
+    return StrategyInfo(
+        strategy_id=s.strategy_id,
+        version=s.version,
+        kind=s.kind,
+        status=_STATUS.get(s.status, StrategyStatus.UNSPECIFIED),
+        account_id=s.account_id,
+        contract_id=s.contract_id,
+        description=s.description,
+        position=s.position,
+        realised=Decimal(s.realised or "0"),
+        realised_today=Decimal(s.realised_today or "0"),
+        unrealised=Decimal(s.unrealised) if s.unrealised else None,
+        trades_today=s.trades_today,
+        trades=s.trades,
+        errors=s.errors,
+        last_error=s.last_error,
+        updated_ns=s.updated_ns,
+        findings=tuple(finding_from_pb(f) for f in s.findings),
+        state_json=s.state_json,
+    )
+
+
+def version_from_pb(v: pb.StrategyVersion) -> StrategyVersionInfo:
+    return StrategyVersionInfo(v.version, v.source, v.format, v.created_ns)
+
+
+def event_from_pb(e: pb.StrategyEvent) -> StrategyEventInfo:
+    return StrategyEventInfo(e.seq, e.strategy_id, e.version, e.ts_ns, e.kind, e.message)
+
+
+def update_from_pb(response: pb.StreamStrategyEventsResponse) -> StrategyUpdate:
+    return StrategyUpdate(
+        event_from_pb(response.event) if response.HasField("event") else None,
+        strategy_from_pb(response.strategy) if response.HasField("strategy") else None,
+    )
+
+
+def result_from_pb(r: pb.VersionResult) -> VersionResult:
+    return VersionResult(r.version, r.trades, r.wins, Decimal(r.net or "0"), Decimal(r.r or "0"), r.r_trades)
+
+
+def detail_from_pb(response: pb.GetStrategyResponse) -> StrategyDetail:
+    return StrategyDetail(
+        strategy_from_pb(response.strategy),
+        tuple(version_from_pb(v) for v in response.versions),
+        tuple(event_from_pb(e) for e in response.events),
+        tuple(result_from_pb(r) for r in response.results),
+    )

@@ -1,0 +1,63 @@
+"""Wire forms of strategies, their versions, findings and events."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+from core_server.live.strategy_desk import StrategyView
+from core_server.strategies.checks import Finding
+from core_server.strategies.events import LoggedEvent, Status, StrategyVersion, VersionResult
+from vigil.v1 import strategies_pb2 as pb
+
+_STATUS = {
+    Status.INACTIVE: pb.STRATEGY_STATUS_INACTIVE,
+    Status.ACTIVE: pb.STRATEGY_STATUS_ACTIVE,
+    Status.FAILED: pb.STRATEGY_STATUS_FAILED,
+    Status.STOPPED: pb.STRATEGY_STATUS_STOPPED,
+}
+
+
+def finding_to_proto(f: Finding) -> pb.Finding:
+    return pb.Finding(severity=f.severity, path=f.path, message=f.message)
+
+
+def strategy_to_proto(view: StrategyView) -> pb.Strategy:
+    r = view.record
+    return pb.Strategy(
+        strategy_id=r.strategy_id,
+        version=r.version,
+        kind=view.definition.kind.value,
+        status=_STATUS[r.status],
+        account_id=r.account_id,
+        contract_id=r.contract_id,
+        description=view.definition.description,
+        position=r.position,
+        realised=str(r.realised),
+        realised_today=str(r.realised_today),
+        unrealised="" if view.unrealised is None else str(view.unrealised),
+        trades_today=r.trades_today,
+        trades=r.trades,
+        errors=r.errors,
+        last_error=r.last_error,
+        updated_ns=r.updated_ns,
+        findings=[finding_to_proto(f) for f in view.findings],
+        state_json=json.dumps(dict(r.state), sort_keys=True),
+    )
+
+
+def result_to_proto(r: VersionResult) -> pb.VersionResult:
+    r_text = str((Decimal(r.r.numerator) / Decimal(r.r.denominator)).quantize(Decimal("0.0001")))
+    return pb.VersionResult(version=r.version, trades=r.trades, wins=r.wins, net=str(r.net), r=r_text,
+                            r_trades=r.r_trades)  # fmt: skip
+
+
+def version_to_proto(v: StrategyVersion) -> pb.StrategyVersion:
+    return pb.StrategyVersion(version=v.version, source=v.source, format=v.fmt, created_ns=v.created_ns)
+
+
+def event_to_proto(logged: LoggedEvent) -> pb.StrategyEvent:
+    e = logged.event
+    return pb.StrategyEvent(
+        seq=logged.seq, strategy_id=e.strategy_id, version=e.version, ts_ns=e.ts_ns, kind=e.kind, message=e.message
+    )

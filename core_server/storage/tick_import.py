@@ -1,0 +1,182 @@
+"""The store side of tick import: import runs with their checkpoint, de-duplication, and one transaction per chunk.
+
+An import holds one connection for its whole run, and on it a session advisory lock on its import id, so two
+runs of the same import never interleave; a crash releases the lock with the connection.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+import numpy as np
+
+from core_server.imports.chunk import Ticks
+from core_server.model.errors import FailedPrecondition
+from core_server.storage.failures import unavailable_on_connection_failure
+from core_server.storage.tick_copy import copy_payload, encode_rows
+from core_server.storage.ticks import TICK_COLUMNS
+
+IMPORT_LOCK_BASE = 0x5649_4749_4C5F_0000  # "VIGIL_" + import id: the advisory lock of one import run
+
+_FIND_UNFINISHED = """
+SELECT import_id, first_tick_id, lines_done, state FROM tick_imports
+WHERE source_key = $1 AND status = 'running'
+"""
+_LAST_TICK_ID = "SELECT coalesce((SELECT last_value FROM ticks_id_seq WHERE is_called), 0)"
+_CREATE = """
+INSERT INTO tick_imports (source_key, source_name, options, status, first_tick_id)
+VALUES ($1, $2, $3::jsonb, 'running', $4)
+RETURNING import_id
+"""
+_TRY_LOCK = "SELECT pg_try_advisory_lock($1)"
+_UNLOCK = "SELECT pg_advisory_unlock($1)"
+_CHECKPOINT = """
+UPDATE tick_imports SET lines_done = $2, state = $3::jsonb, updated_at = now() WHERE import_id = $1
+"""
+_FINISH = """
+UPDATE tick_imports SET status = $2, error = $3, state = $4::jsonb, updated_at = now(), finished_at = now()
+WHERE import_id = $1
+"""
+_EXISTING = """
+SELECT kind, ts_event_ns, coalesce(bid, 0), coalesce(ask, 0), coalesce(bid_size, 0), coalesce(ask_size, 0),
+       coalesce(price, 0), coalesce(size, 0), id > $4
+FROM ticks
+WHERE contract_id = $1 AND ts_event_ns >= $2 AND ts_event_ns <= $3
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class ImportRun:
+    import_id: int
+    first_tick_id: int
+    lines_done: int
+    state: dict[str, Any]
+    resumed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkResult:
+    stored: int
+    duplicates: int
+
+
+def _keys(ticks: Ticks) -> list[tuple[int, ...]]:
+    matrix = np.stack(
+        [ticks.kind, ticks.ts, ticks.bid, ticks.ask, ticks.bid_size, ticks.ask_size, ticks.price, ticks.size], axis=1
+    )
+    return [tuple(row) for row in matrix.tolist()]
+
+
+class TickImportStore:
+    """One import run on one connection (acquired from the pool for the run's length)."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+        self._locked: int | None = None
+
+    async def begin(self, source_key: str, source_name: str, options: dict[str, Any]) -> ImportRun:
+        """Resume the unfinished run of this file and options, or start a new one."""
+        conn = self._conn
+        with unavailable_on_connection_failure():
+            row = await conn.fetchrow(_FIND_UNFINISHED, source_key)
+            if row is not None:
+                await self._lock(row["import_id"])
+                fresh = await conn.fetchrow(_FIND_UNFINISHED, source_key)
+                if fresh is None or fresh["import_id"] != row["import_id"]:
+                    raise FailedPrecondition("this import finished while we waited for it; run it again")
+                return ImportRun(
+                    fresh["import_id"], fresh["first_tick_id"], fresh["lines_done"], json.loads(fresh["state"]), True
+                )
+            first_tick_id = await conn.fetchval(_LAST_TICK_ID)
+            try:
+                import_id = await conn.fetchval(_CREATE, source_key, source_name, json.dumps(options), first_tick_id)
+            except asyncpg.UniqueViolationError:
+                raise FailedPrecondition("the same import is already running") from None
+            await self._lock(import_id)
+            return ImportRun(import_id, first_tick_id, 0, {}, False)
+
+    async def _lock(self, import_id: int) -> None:
+        if not await self._conn.fetchval(_TRY_LOCK, IMPORT_LOCK_BASE + import_id):
+            raise FailedPrecondition(f"import {import_id} of this file is running right now")
+        self._locked = import_id
+
+    async def store_chunk(
+        self,
+        run: ImportRun,
+        groups: Sequence[tuple[str, Ticks]],
+        lines_done: int,
+        state_after: Callable[[ChunkResult], dict[str, Any]],
+    ) -> ChunkResult:
+        """De-duplicate and COPY one chunk's ticks and move the checkpoint (the state `state_after` gives once
+        the chunk's counts are known), all in one transaction."""
+        conn = self._conn
+        stored = duplicates = 0
+        with unavailable_on_connection_failure():
+            async with conn.transaction():
+                parts: list[bytes] = []
+                for contract_id, ticks in groups:
+                    if not len(ticks):
+                        continue
+                    keep = await self._new_ticks(run, contract_id, ticks)
+                    kept = ticks if keep is None else ticks.take(keep)
+                    duplicates += len(ticks) - len(kept)
+                    if len(kept):
+                        parts.append(encode_rows(contract_id, kept))
+                        stored += len(kept)
+                if parts:
+                    await conn.copy_to_table(
+                        "ticks", source=_pieces(copy_payload(parts)), columns=TICK_COLUMNS, format="binary"
+                    )
+                result = ChunkResult(stored, duplicates)
+                await conn.execute(_CHECKPOINT, run.import_id, lines_done, json.dumps(state_after(result)))
+        return result
+
+    async def _new_ticks(self, run: ImportRun, contract_id: str, ticks: Ticks) -> np.ndarray | None:
+        """Which ticks are not stored already (None: all of them). A tick the file holds k times is new from
+        its (e + 1)th occurrence on, where e is how often it was stored before this import started."""
+        rows = await self._conn.fetch(
+            _EXISTING, contract_id, int(ticks.ts.min()), int(ticks.ts.max()), run.first_tick_id
+        )
+        if not rows:
+            return None
+        before: Counter[tuple[int, ...]] = Counter()
+        seen: Counter[tuple[int, ...]] = Counter()
+        for record in rows:
+            key = tuple(record[:8])
+            if record[8]:
+                seen[key] += 1  # this import's own earlier chunks
+            else:
+                before[key] += 1
+        keep = np.ones(len(ticks), dtype=np.bool_)
+        for i, key in enumerate(_keys(ticks)):
+            occurrence = seen[key]
+            seen[key] = occurrence + 1
+            if occurrence < before.get(key, 0):
+                keep[i] = False
+        return keep
+
+    async def finish(self, run: ImportRun, status: str, state: dict[str, Any], error: str = "") -> None:
+        with unavailable_on_connection_failure():
+            await self._conn.execute(_FINISH, run.import_id, status, error[:500], json.dumps(state))
+
+    async def release(self) -> None:
+        if self._locked is not None:
+            try:
+                await self._conn.fetchval(_UNLOCK, IMPORT_LOCK_BASE + self._locked)
+            finally:
+                self._locked = None
+
+
+COPY_PIECE_BYTES = 1 << 20
+
+
+async def _pieces(payload: bytes) -> AsyncIterator[bytes]:
+    """A COPY source for asyncpg (bytes alone would be taken for a path)."""
+    view = memoryview(payload)
+    for start in range(0, len(view), COPY_PIECE_BYTES):
+        yield bytes(view[start : start + COPY_PIECE_BYTES])
