@@ -8,7 +8,7 @@ NODE_STAMP := node_modules/.installed-stamp
 PROTOS := $(wildcard proto/vigil/v1/*.proto)
 export GRPC_VERBOSITY ?= ERROR
 
-.PHONY: setup run tui bridge edge chart-assets browser-deps test lint fmt proto proto-check bench certs clean-db fake-tradovate fake-tradovate-broker fake-projectx fake-trade-manager help
+.PHONY: setup run tui bridge edge chart-assets browser-deps test lint fmt proto proto-check bench certs clean-db fake-tradovate fake-tradovate-broker fake-projectx fake-projectx-broker fake-trade-manager help
 
 help:
 	@echo "make run        start the server (embedded PostgreSQL, simulated feed) on 127.0.0.1:50051"
@@ -23,6 +23,7 @@ help:
 	@echo "make fake-tradovate      serve the fake Tradovate (REST + md socket) on 127.0.0.1:8765"
 	@echo "make fake-tradovate-broker  serve the fake Tradovate trading server (orders, user data) on 127.0.0.1:8768"
 	@echo "make fake-projectx       serve the fake ProjectX Gateway (REST + market hub) on 127.0.0.1:8766"
+	@echo "make fake-projectx-broker  serve the fake ProjectX gateway for orders (REST + user hub) on 127.0.0.1:8769"
 	@echo "make fake-trade-manager  serve the fake Trade Manager price stream on 127.0.0.1:8767"
 
 $(STAMP): pyproject.toml
@@ -120,6 +121,9 @@ fake-tradovate-broker: $(STAMP)
 
 fake-projectx: $(STAMP)
 	$(PY) -m core_server.feeds.fakes.projectx --port 8766
+
+fake-projectx-broker: $(STAMP)
+	$(PY) -m core_server.feeds.fakes.projectx_orders --port 8769
 
 fake-trade-manager: $(STAMP)
 	$(PY) -m core_server.feeds.fakes.trade_manager --port 8767

@@ -68,6 +68,11 @@ def projectx_config(env: Mapping[str, str], api_url: str) -> ProjectXConfig:
     return ProjectXConfig.from_env({**env, "PROJECTX_API_URL": api_url})
 
 
+def projectx_user_hub_url(env: Mapping[str, str], config: ProjectXConfig) -> str:
+    """PROJECTX_USER_HUB_URL, else the market hub's URL with /hubs/user (the firms serve both on one host)."""
+    return env.get("PROJECTX_USER_HUB_URL", "").strip() or config.market_hub_url.replace("/hubs/market", "/hubs/user")
+
+
 def configured(env: Mapping[str, str], broker: BrokerKind) -> bool:
     """Whether the credentials this broker needs are all set (never which values)."""
     names = (

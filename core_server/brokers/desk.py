@@ -32,6 +32,7 @@ from core_server.brokers.model import (
     Placement,
     Reconciliation,
 )
+from core_server.brokers.projectx import ProjectXBroker
 from core_server.brokers.tradovate import BrokerUnavailable, TradovateBroker
 from core_server.config import ConfigError
 from core_server.model.clock import Clock
@@ -95,7 +96,9 @@ def default_factory(
     if kind is BrokerKind.TRADOVATE:
         config = credentials.tradovate_config(env, environment)
         return TradovateBroker(config, credentials.tradovate_trading_url(env, environment), clock, on_fill=on_fill)
-    raise ConfigError("PROJECTX_API_URL", "ProjectX order routing is not available in this build (Tradovate is)")
+    projectx = credentials.projectx_config(env, environment)
+    hub = credentials.projectx_user_hub_url(env, projectx)
+    return ProjectXBroker(projectx, hub, clock, on_fill=on_fill)
 
 
 class BrokerDesk:

@@ -75,7 +75,7 @@ class KernelMirror(BrokerFillBooking):
                 spec = parse_symbol(position.contract_id, self._clock.now_ns()).spec
                 found[position.contract_id] = (
                     position.net_qty,
-                    spec.average_price(position.open_cost, position.net_qty),
+                    spec.average_price(abs(position.open_cost), abs(position.net_qty)),
                 )
         return found
 

@@ -46,6 +46,7 @@ class FakeOrder:
     parent_id: int | None = None
     reject_reason: str = ""
     text: str = ""
+    offset_ticks: int | None = None  # a bracket leg placed as a distance from its entry's fill (ProjectX)
 
     @property
     def leaves(self) -> int:
@@ -159,14 +160,18 @@ class BrokerBook:
         *,
         parent_id: int | None = None,
         oco_id: int | None = None,
+        offset_ticks: int | None = None,
     ) -> FakeOrder:
         """Validate and accept (Rejected on refusal, nothing changed), then match against the market."""
         if cl_ord_id and parent_id is None:
             self.placements[cl_ord_id] = self.placements.get(cl_ord_id, 0) + 1
-        contract = self._check(account_id, symbol, action, qty, order_type, price, stop_price, parent_id)
+        contract = self._check(
+            account_id, symbol, action, qty, order_type, price, stop_price, parent_id, offset_ticks is not None
+        )
         order = FakeOrder(
             self.next_id(), account_id, contract.symbol, action, qty, order_type, price, stop_price, cl_ord_id,
             status="Suspended" if parent_id is not None else "Working", parent_id=parent_id, oco_id=oco_id,
+            offset_ticks=offset_ticks,
         )  # fmt: skip
         self.orders[order.id] = order
         self._emit("order", order)
@@ -184,6 +189,7 @@ class BrokerBook:
         price: Decimal | None,
         stop_price: Decimal | None,
         parent_id: int | None,
+        priced_later: bool = False,
     ) -> FakeContract:
         if parent_id is None and self._reject_next:
             reason, text = self._reject_next.pop(0)
@@ -202,7 +208,8 @@ class BrokerBook:
         if order_type not in needs:
             raise Rejected("Unsupported", f"Unsupported order type {order_type}")
         for name, value in (("price", price), ("stopPrice", stop_price)):
-            if name in needs[order_type] and (value is None or value <= 0 or value % contract.tick_size):
+            bad = value is None or value <= 0 or value % contract.tick_size
+            if not priced_later and name in needs[order_type] and bad:
                 raise Rejected("InvalidPrice", f"{name} {value} is not a price on the {contract.tick_size} grid")
         if parent_id is None:
             position = self.positions.get((account_id, contract.symbol))
@@ -351,6 +358,13 @@ class BrokerBook:
         for child in self._children(order.id):
             if child.status == "Suspended":
                 child.qty = order.filled
+                if child.offset_ticks is not None and order.avg_price is not None:
+                    tick = self.contracts[child.symbol].tick_size
+                    away = tick * child.offset_ticks * (1 if order.action == "Buy" else -1)
+                    if child.order_type == "Limit":  # the target beyond the entry, the stop behind it
+                        child.price = order.avg_price + away
+                    else:
+                        child.stop_price = order.avg_price - away
                 child.status = "Working"
                 self._emit("order", child)
                 self._match(child)
