@@ -174,3 +174,29 @@ async def test_broker_fills_enter_the_kernel_like_paper_fills_and_a_loss_breache
         denied = await client.submit_broker_order("paper", "b-3", "NQZ6", "buy", 1)
         assert not denied.accepted and denied.reason.startswith("risk:")
         assert fake_tradovate.book.placements == {"b-1": 1, "b-2": 1}
+
+
+async def test_after_a_dropped_socket_the_reconnect_reconciles_what_changed_meanwhile(
+    broker_server: RunningServer, fake_tradovate: FakeTradovateBroker
+) -> None:
+    async with VigilClient(broker_server.address) as client:
+        await client.bind_account("paper", "tradovate", DEFAULT_ACCOUNT)
+        await client.set_live_routing("paper", True, confirm="paper")
+        assert (await client.submit_broker_order("paper", "r-1", "NQZ6", "buy", 1)).accepted
+        await eventually(lambda: client.list_positions("paper"))
+        await fake_tradovate.drop_sockets()
+        await eventually(lambda: fake_tradovate.sockets == [])
+        fake_tradovate.book.adjust_position(25, "NQZ6", 2, D("25000.25"))  # while Vigil was not listening
+
+        async def disconnected() -> bool:
+            (now,) = [b for b in await client.list_brokers() if b.broker is Broker.TRADOVATE]
+            return now.state == "disconnected"
+
+        await eventually(disconnected)
+        # The next call reconnects, and the reconnect reconciles first: the broker's 2 lots are adopted.
+        result = await client.reconcile("paper")
+        assert result.differences == () and [(p.symbol, p.net_qty) for p in result.positions] == [("NQZ6", 2)]
+        (position,) = await client.list_positions("paper")
+        assert position.quantity == 2
+        (state,) = [b for b in await client.list_brokers() if b.broker is Broker.TRADOVATE]
+        assert state.state == "connected"
