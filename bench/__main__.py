@@ -18,8 +18,12 @@ BENCHMARKS = (
     "risk",
     "kernel",
     "tick_import",
+    "analytics",
     "access",
     "strategies",
+    "backtest",
+    "sweep",
+    "soak",
 )
 
 

@@ -19,7 +19,33 @@ from core_server.storage.database import StoreUnreachable
 log = structlog.get_logger("core_server")
 
 USAGE = """usage: vigil-server [serve]        run the server (python -m core_server)
-       vigil-server config check print the effective configuration (secrets masked) and every problem"""
+       vigil-server config check print the effective configuration (secrets masked) and every problem
+       vigil-server backup FILE  dump the store (embedded or DATABASE_URL) to FILE, also while serving
+       vigil-server restore FILE replace the store's contents with FILE (the server stopped)"""
+
+
+def _backup_or_restore(action: str, file: str) -> int:
+    from pathlib import Path
+
+    from core_server.backup import BackupError, backup, restore
+
+    try:
+        config = Config.from_env()
+    except ConfigError as exc:
+        print(f"vigil: configuration error: {exc}", file=sys.stderr)
+        return 2
+    configure_logging(config.log_level, config.log_format)
+    try:
+        if action == "backup":
+            size = asyncio.run(backup(config, Path(file)))
+            print(f"vigil: backed up the store to {file} ({size:,} bytes)", file=sys.stderr)
+        else:
+            asyncio.run(restore(config, Path(file)))
+            print(f"vigil: restored the store from {file}", file=sys.stderr)
+    except BackupError as exc:
+        print(f"vigil: {action} failed: {exc}", file=sys.stderr)
+        return 1
+    return 0
 
 
 async def serve(config: Config) -> int:
@@ -49,6 +75,8 @@ def main() -> None:
         from core_server.config_check import check
 
         sys.exit(check())
+    if len(command) == 2 and command[0] in ("backup", "restore"):
+        sys.exit(_backup_or_restore(command[0], command[1]))
     if command and command != ["serve"]:
         print(USAGE, file=sys.stderr)
         sys.exit(2 if command[0] not in ("-h", "--help", "help") else 0)

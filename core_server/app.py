@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import Awaitable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
@@ -19,16 +19,19 @@ from core_server.access.rate import RateLimiter
 from core_server.api.access_service import AccessServicer
 from core_server.api.accounts import AccountResolver
 from core_server.api.analytics import AnalyticsServicer
+from core_server.api.backtests import BacktestServicer
 from core_server.api.brokers import AccountServicer
 from core_server.api.commissions import CommissionServicer
 from core_server.api.data import DataServicer, ImportSettings
 from core_server.api.execution import ExecutionServicer
 from core_server.api.market_data import MarketDataServicer
+from core_server.api.notifications import NotificationServicer
 from core_server.api.risk import RiskServicer
 from core_server.api.server import GrpcServer, TlsFiles, build_grpc_server
 from core_server.api.signals import SignalServicer
 from core_server.api.strategies import StrategyServicer
 from core_server.api.trades import TradeServicer
+from core_server.backtest_jobs.jobs import BacktestJobs
 from core_server.brokers.credentials import broker_environment, reconcile_interval_s
 from core_server.brokers.desk import BrokerDesk
 from core_server.bus import Bus
@@ -48,11 +51,12 @@ from core_server.live.broker_fills import BoundAccountGuard, KernelMirror
 from core_server.live.broker_risk import BrokerRiskCheck
 from core_server.live.commission_desk import CommissionDesk
 from core_server.live.execution_desk import ExecutionDesk
+from core_server.live.notify_desk import build_notify_desk
 from core_server.live.restore import DefaultAccount
 from core_server.live.risk_desk import RiskDesk
 from core_server.live.shell import LiveKernel
 from core_server.live.signal_desk import SignalDesk
-from core_server.live.strategy_desk import read_strategy_dir
+from core_server.live.strategy_desk import StrategyDesk, read_strategy_dir
 from core_server.live.trade_desk import TradeDesk
 from core_server.market_data.candle_writer import CandleWriter
 from core_server.market_data.engine import CLOSE_GRACE_NS, MarketDataEngine
@@ -68,6 +72,7 @@ from core_server.risk.presets import preset
 from core_server.signals.settings import ApprovalMode, SignalSettings, settings_with
 from core_server.storage.analytics import AnalyticsRepository
 from core_server.storage.api_keys import ApiKeyRepository
+from core_server.storage.backtests import BacktestRepository
 from core_server.storage.brokers import BrokerRepository
 from core_server.storage.candles import CandleRepository
 from core_server.storage.commissions import CommissionRepository
@@ -111,6 +116,7 @@ class RunningServer:
     feed_tasks: list[asyncio.Task[None]] = field(default_factory=list)
     service_tasks: list[asyncio.Task[None]] = field(default_factory=list)
     stopped: bool = False
+    backtests: BacktestJobs | None = None
 
     @property
     def kernel(self) -> TradingKernel:
@@ -140,6 +146,8 @@ class RunningServer:
         if self.brokers is not None:
             await _step("brokers.close", self.brokers.close())
         await _cancel(self.service_tasks)
+        if self.backtests is not None:
+            await _step("backtests.stop", self.backtests.close())
         await _step("journal.drain", self.shell.writer.stop())  # every decision the kernel made, in order
         self.bus.close_all()
         # A candle still forming at shutdown will never see the rest of its bucket from this run: store it
@@ -266,7 +274,7 @@ async def start(
         raise
     log.info("store.ready", mode=mode, database=describe_dsn(dsn))
     try:
-        running = await _assemble(config, clock, pool, embedded, mode, feed_plan, signal_settings)
+        running = await _assemble(config, clock, pool, embedded, mode, feed_plan, signal_settings, dsn)
     except BaseException:
         await pool.close()
         if embedded is not None:
@@ -291,6 +299,7 @@ async def _assemble(
     mode: Literal["embedded", "external"],
     feed_plan: FeedPlan | None,
     signal_settings: Mapping[str, SignalSettings] | None,
+    dsn: str = "",
 ) -> RunningServer:
     tick_repository = TickRepository(pool)
     candle_repository = CandleRepository(pool)
@@ -357,9 +366,21 @@ async def _assemble(
     brokers.fill_listeners.append(mirror)
     core.kernel.execution.add_pre_trade_check(BoundAccountGuard(brokers.binding))
     core.risk.stop_hooks.append(brokers.emergency_stop)
+    analytics = AnalyticsDesk(
+        shell, AnalyticsRepository(pool), core.trades, core.execution, load_trading_calendar(), bus=bus
+    )
+    try:
+        notify = build_notify_desk(config.env, clock, bus, analytics)
+    except ValueError as error:
+        variable, _, reason = str(error).partition(": ")
+        raise ConfigError(variable.split("[")[0], reason or str(error)) from None
     metrics = MetricsService(ServerMetrics())
     sources = server_sources(shell, market, tick_writer, candle_writer, core.risk, bus)
     await metrics.start(config.metrics_listen, sources, bus)
+    backtests = BacktestJobs(
+        BacktestRepository(pool), dsn, clock, workers=config.backtest_workers, stored=_stored_strategy(core.strategies)
+    )
+    await backtests.recover()
     grpc_server = build_grpc_server(
         config.listen,
         keys,
@@ -375,25 +396,26 @@ async def _assemble(
                 config.import_dirs, config.listens_on_loopback, config.upload_dir, quote_price=config.quote_price
             ),
         ),
+        backtests=BacktestServicer(backtests),
         commissions=CommissionServicer(CommissionDesk(shell), accounts),
         brokers=AccountServicer(brokers, accounts, core.execution),
         access=AccessServicer(clock, keys, accounts),
         open_mode=config.no_key_mode,
+        analytics=AnalyticsServicer(analytics),
+        notifications=NotificationServicer(notify),
         tls=tls_files(config),
         limiter=RateLimiter(config.order_rate, config.order_burst),
         now_ns=clock.now_ns,
-        analytics=AnalyticsServicer(
-            AnalyticsDesk(shell, AnalyticsRepository(pool), core.trades, core.execution, load_trading_calendar())
-        ),
         metrics=metrics.metrics,
         strategies=StrategyServicer(core.strategies),
     )
     await grpc_server.server.start()
     await grpc_server.serving()
     market.add_feed_state_listener(grpc_server.feed_states_changed)
+    market.add_feed_state_listener(notify.feed_states_changed)
     running = RunningServer(
         config, grpc_server, market, shell, bus, plan, tick_writer, candle_writer, pool, embedded,
-        core.execution, core.risk, core.trades, core.signals, metrics, brokers,
+        core.execution, core.risk, core.trades, core.signals, metrics, brokers=brokers, backtests=backtests,
     )  # fmt: skip
     running.service_tasks = [
         asyncio.create_task(tick_writer.run(), name="tick-writer"),
@@ -402,9 +424,20 @@ async def _assemble(
         asyncio.create_task(shell.run_timer(), name="kernel-timer"),
         asyncio.create_task(brokers.run_periodic(reconcile_every), name="broker-reconcile"),
         asyncio.create_task(market.run(), name="forming-candles"),
+        *notify.start(),
     ]
     running.feed_tasks = [asyncio.create_task(plan.feed.run(binding), name=f"feed-{plan.feed.name}")]
     return running
+
+
+def _stored_strategy(desk: StrategyDesk) -> Callable[[str], tuple[str, int] | None]:
+    """A loaded strategy's current definition and version, for backtests that name it."""
+
+    def find(strategy_id: str) -> tuple[str, int] | None:
+        view = desk.find(strategy_id)
+        return (view.source, view.record.version) if view is not None else None
+
+    return find
 
 
 async def _last_prices(candles: CandleRepository, contracts: Sequence[Contract]) -> dict[str, Decimal]:

@@ -126,40 +126,35 @@ def unknown_file_settings(
     from_file = [name for name, origin in origins.items() if origin != "env" and name.startswith("VIGIL_")]
     if not from_file:
         return []
-    reads = _Reads(values)
-    try:
-        parse(reads)
-    except ConfigError:
-        return []  # the parse stopped part way: fix the problems reported first, then unknown names show
-    return [
-        ConfigError(name, f"unknown setting in {origins[name]}") for name in sorted(from_file) if name not in reads.read
-    ]
+    _, _, read = collect_problems(parse, values)
+    return [ConfigError(name, f"unknown setting in {origins[name]}") for name in sorted(from_file) if name not in read]
 
 
 def collect_problems(
     parse: Callable[[Mapping[str, str]], T], env: Mapping[str, str], *, limit: int = 100
-) -> tuple[list[ConfigError], T | None]:
+) -> tuple[list[ConfigError], T | None, set[str]]:
     """Every problem `parse` finds, not only the first: after each one the variable it names is set aside (its
     default applies) or, when it was missing, given a stand-in, and the settings are checked again. Also returns
-    what `parse` made of the settings with the problems set aside (None when that never succeeded)."""
-    shadow = dict(env)
+    what `parse` made of the settings with the problems set aside (None when that never succeeded), and the
+    names it read."""
+    shadow = _Reads(env)
     problems: list[ConfigError] = []
     seen: set[str] = set()
     while len(problems) < limit:
         try:
-            return problems, parse(shadow)
+            return problems, parse(shadow), shadow.read
         except ConfigProblems as many:
-            return problems + many.problems, None
+            return problems + many.problems, None, shadow.read
         except ConfigError as exc:
             problems.append(exc)
             if exc.variable in seen:
-                return problems, None
+                return problems, None, shadow.read
             seen.add(exc.variable)
-            if shadow.get(exc.variable, "").strip():
+            if (shadow.get(exc.variable) or "").strip():
                 del shadow[exc.variable]
             else:
                 shadow[exc.variable] = "set"
-    return problems, None
+    return problems, None, shadow.read
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +196,7 @@ class Config:
     strategy_dir: Path | None = None  # VIGIL_STRATEGY_DIR: *.toml/*.json strategy files loaded at start
     import_dirs: tuple[Path, ...] = ()  # VIGIL_IMPORT_DIRS: where ImportTicks may read server-side files
     upload_dir: Path | None = None  # VIGIL_UPLOAD_DIR: where UploadTicks spools files (default: temp directory)
+    backtest_workers: int = 1  # VIGIL_BACKTEST_WORKERS: backtests running at once, each in its own process
     env: Mapping[str, str] = field(default_factory=dict, repr=False)  # for adapters' own settings
 
     @property
@@ -257,7 +253,7 @@ class Config:
         """The settings from the environment (os.environ by default) over VIGIL_CONFIG_FILE. Raises ConfigError
         (ConfigProblems when there are several) naming every variable that is wrong."""
         values, origins = settings_env(env)
-        problems, config = collect_problems(cls.parse, values)
+        problems, config, _ = collect_problems(cls.parse, values)
         problems += unknown_file_settings(values, origins, cls.parse)
         if problems or config is None:
             raise problems[0] if len(problems) == 1 else ConfigProblems(problems)
@@ -341,6 +337,7 @@ class Config:
             upload_dir=Path(get("VIGIL_UPLOAD_DIR", "")).expanduser() if get("VIGIL_UPLOAD_DIR") else None,
             risk_preset=_risk_preset(get("VIGIL_RISK_PRESET", "")),
             strategy_dir=Path(get("VIGIL_STRATEGY_DIR", "")).expanduser() if get("VIGIL_STRATEGY_DIR") else None,
+            backtest_workers=_bounded_int(get, "VIGIL_BACKTEST_WORKERS", 1, 1, 64),
             env=dict(env),
         )
         config.check_transport()

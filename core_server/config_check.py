@@ -102,7 +102,7 @@ def check(env: Mapping[str, str] | None = None, out: TextIO = sys.stdout) -> int
         problems.append(exc)
         values, origins = dict(env), dict.fromkeys(env, "env")
         values.pop(CONFIG_FILE_ENV, None)
-    found, config = collect_problems(Config.parse, values)
+    found, config, _ = collect_problems(Config.parse, values)
     problems += found + unknown_file_settings(values, origins, Config.parse)
     print("Vigil server configuration (environment over VIGIL_CONFIG_FILE over defaults; secrets masked)", file=out)
     source = values.get(CONFIG_FILE_ENV) or env.get(CONFIG_FILE_ENV)
@@ -113,7 +113,7 @@ def check(env: Mapping[str, str] | None = None, out: TextIO = sys.stdout) -> int
     feed = config.feed if config is not None else ""
     parser = _feed_parser(feed)
     if parser is not None:
-        feed_problems, feed_config = collect_problems(parser, values)
+        feed_problems, feed_config, _ = collect_problems(parser, values)
         problems += feed_problems
         if not feed_problems and feed_config is not None:
             rows += _fields(feed_config, f"{feed}.")

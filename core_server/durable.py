@@ -25,7 +25,7 @@ from typing import Generic, TypeVar
 
 import structlog
 
-from core_server.feeds.backoff import Backoff
+from core_server.backoff import Backoff
 from core_server.model.clock import Clock
 from core_server.model.errors import Unavailable
 

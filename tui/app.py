@@ -29,6 +29,7 @@ from tui.risk_messages import (
 from tui.risk_streams import RiskStatusStreams
 from tui.screens.accounts import AccountsScreen
 from tui.screens.analytics import AnalyticsScreen
+from tui.screens.backtests import BacktestsScreen
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.market import MarketScreen
 from tui.screens.risk import RiskScreen
@@ -60,7 +61,8 @@ class VigilApp(LinkStreams, RiskStatusStreams, App[None]):
         Binding("J", "switch_mode('analytics')", "Journal", group=SCREENS, tooltip="analytics and the P&L calendar"),
         # not in the footer (its line is full at 80 columns); `?` lists it
         Binding("S", "switch_mode('strategies')", "Strategies", show=False, tooltip="strategies and their event log"),
-        Binding("B", "switch_mode('accounts')", "Accounts", show=False, tooltip="broker accounts: mode, live routing"),
+        Binding("B", "switch_mode('backtests')", "Backtests", show=False, tooltip="start and read backtests"),
+        Binding("K", "switch_mode('accounts')", "Accounts", show=False, tooltip="broker accounts: mode, live routing"),
         # priority: it works even while a ticket field has the focus
         Binding("E", "emergency_stop", "Stop", priority=True, tooltip=STOP_TOOLTIP),
         Binding("question_mark", "toggle_keys", "Keys", key_display="?", tooltip="show or hide every key"),
@@ -91,6 +93,9 @@ class VigilApp(LinkStreams, RiskStatusStreams, App[None]):
         self.add_mode("risk", lambda: RiskScreen(self.client))
         self.add_mode("analytics", lambda: AnalyticsScreen(self.client, formatting.trading_day(self.clock())))
         self.add_mode("strategies", lambda: StrategiesScreen(self.client))
+        self.add_mode(
+            "backtests", lambda: BacktestsScreen(self.client, formatting.trading_day(self.clock()).isoformat())
+        )
         self.add_mode("accounts", lambda: AccountsScreen(self.client))
 
     def _new_market(self) -> MarketScreen:

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from clients.cli import exit_codes
 from clients.cli.context import Context
-from clients.sdk.analytics import AnalyticsFilter, GroupBy, PnlPeriod, Statistics
+from clients.sdk.analytics import AnalyticsFilter, GroupBy, ImportFormat, PnlPeriod, Statistics
 from clients.sdk.trades import TradeDirection
 
 _DIRECTIONS = {"long": TradeDirection.LONG, "short": TradeDirection.SHORT}
@@ -39,6 +39,24 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     journal.add_argument("--notes", default="")
     journal.add_argument("--rating", type=int, default=0, help="1 to 5 (0 clears)")
     journal.set_defaults(run=_journal)
+    imports = commands.add_parser("import-trades", help="import a broker's history CSV into the journal")
+    imports.add_argument("file", help="Tradovate Performance or Fills CSV, or NinjaTrader executions CSV")
+    imports.add_argument("--format", choices=[f.value for f in ImportFormat if f.value], default="")
+    imports.add_argument("--account", default="", help="the account the trades belong to (default: the file's)")
+    imports.add_argument("--time-zone", default="", help="zone of the file's times (default America/Chicago)")
+    imports.add_argument("--commission", default=None, help="per contract per side where the file has none")
+    imports.set_defaults(run=_import)
+    export = commands.add_parser("export", help="the closed trades as CSV, or the statistics as JSON")
+    export.add_argument("what", choices=("trades", "stats"))
+    _filters(export)
+    export.add_argument("--by", choices=[g.value for g in GroupBy if g.value], help="stats: also per group")
+    export.add_argument("--output", "-o", default="", help="write to this file instead of stdout")
+    export.set_defaults(run=_export)
+    report = commands.add_parser("report", help="an account's daily report (text, or --html FILE)")
+    report.add_argument("account")
+    report.add_argument("--date", default=None, help="trading day YYYY-MM-DD (default: the current one)")
+    report.add_argument("--html", default="", help="also write the self-contained HTML report to this file")
+    report.set_defaults(run=_report)
 
 
 def _filters(parser: argparse.ArgumentParser) -> None:
@@ -201,4 +219,58 @@ def _journal(ctx: Context) -> int:
         return exit_codes.OK
     ctx.print(f"{trade.trade_id}: tags {', '.join(trade.tags) or '-'}; setup {trade.setup or '-'}; "
               f"rating {trade.rating or '-'}")  # fmt: skip
+    return exit_codes.OK
+
+
+def _import(ctx: Context) -> int:
+    a = ctx.args
+    try:
+        with open(a.file, encoding="utf-8-sig", newline="") as handle:
+            text = handle.read()
+    except OSError as error:
+        print(f"vigil: cannot read {a.file}: {error.strerror}", file=ctx.err)
+        return exit_codes.USAGE
+    try:
+        fee = Decimal(a.commission) if a.commission else None
+    except ArithmeticError:
+        print(f"vigil: --commission {a.commission!r} is not an amount", file=ctx.err)
+        return exit_codes.USAGE
+    summary = ctx.client.import_trades(text, ImportFormat(a.format), a.account, a.time_zone, fee)
+    if ctx.as_json:
+        ctx.print_json(asdict(summary))
+        return exit_codes.OK
+    ctx.print(
+        f"imported {summary.imported} trades from {summary.executions} executions; "
+        f"{summary.duplicates} already imported; {summary.open_at_end} positions still open left out"
+    )
+    return exit_codes.OK
+
+
+def _export(ctx: Context) -> int:
+    a = ctx.args
+    if a.what == "trades":
+        text = ctx.client.export_trades(filter_of(a))
+    else:
+        text = ctx.client.export_statistics(filter_of(a), GroupBy(a.by) if a.by else GroupBy.NONE) + "\n"
+    if a.output:
+        with open(a.output, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        ctx.print(f"wrote {a.output}")
+    else:
+        ctx.out.write(text)
+    return exit_codes.OK
+
+
+def _report(ctx: Context) -> int:
+    a = ctx.args
+    report = ctx.client.get_daily_report(a.account, a.date)
+    if a.html:
+        with open(a.html, "w", encoding="utf-8") as handle:
+            handle.write(report.html)
+    if ctx.as_json:
+        ctx.print_json({k: v for k, v in asdict(report).items() if k != "html"})
+        return exit_codes.OK
+    ctx.out.write(report.text)
+    if a.html:
+        ctx.print(f"wrote {a.html}")
     return exit_codes.OK

@@ -10,11 +10,24 @@ import argparse
 from collections.abc import Sequence
 from typing import TextIO
 
-from clients.cli import accounts, analytics, certs, commissions, exit_codes, imports, keys, market, signals, strategies
+from clients.cli import (
+    accounts,
+    analytics,
+    backtest,
+    certs,
+    commissions,
+    exit_codes,
+    imports,
+    keys,
+    market,
+    notify,
+    signals,
+    strategies,
+)
 from clients.cli.context import Context
 from clients.sdk.errors import InvalidArgumentError, VigilError
 
-GROUPS = (market, commissions, keys, analytics, certs, signals, strategies, imports, accounts)
+GROUPS = (market, commissions, keys, analytics, certs, signals, strategies, imports, notify, backtest, accounts)
 
 
 def parser() -> argparse.ArgumentParser:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from clients.sdk import enums
 from clients.sdk.access import ApiKey, CreatedKey, Identity, Role
 from clients.sdk.errors import InvalidArgumentError
 from clients.sdk.transport import Transport
 from vigil.v1 import access_pb2, access_pb2_grpc
 
-_TO_WIRE = {Role.VIEWER: access_pb2.ROLE_VIEWER, Role.TRADER: access_pb2.ROLE_TRADER, Role.ADMIN: access_pb2.ROLE_ADMIN}
-_FROM_WIRE = {wire: role for role, wire in _TO_WIRE.items()}
+_TO_WIRE = enums.ROLE.to_proto
+_FROM_WIRE = enums.ROLE.from_proto
 
 
 def _role(value: Role | str) -> Role:

@@ -175,3 +175,31 @@ class ExcursionReport:
     be_scratch_r_given_up: Decimal | None
     left_on_table_r: Decimal | None
     left_on_table: Decimal | None
+
+
+class ImportFormat(StrEnum):
+    AUTO = ""
+    TRADOVATE_PERFORMANCE = "tradovate_performance"
+    TRADOVATE_FILLS = "tradovate_fills"
+    NINJATRADER_EXECUTIONS = "ninjatrader_executions"
+
+
+@dataclass(frozen=True, slots=True)
+class ImportSummary:
+    imported: int  # round trips newly stored
+    trade_ids: tuple[str, ...]
+    duplicates: int  # already stored by an earlier import
+    executions: int
+    open_at_end: int  # positions still open at the end of the file: left out
+
+
+@dataclass(frozen=True, slots=True)
+class DailyReport:
+    date: date
+    net_pnl: Decimal
+    trades: int
+    daily_loss_used: Decimal
+    daily_loss_limit: Decimal | None
+    distance_to_floor: Decimal | None
+    text: str
+    html: str  # a self-contained HTML file with charts

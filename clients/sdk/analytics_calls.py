@@ -4,12 +4,31 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from decimal import Decimal
 
 from clients.sdk import convert_analytics, convert_trades
-from clients.sdk.analytics import AnalyticsFilter, EquityCurve, ExcursionReport, GroupBy, PnlCalendar, StatisticsReport
+from clients.sdk.analytics import (
+    AnalyticsFilter,
+    DailyReport,
+    EquityCurve,
+    ExcursionReport,
+    GroupBy,
+    ImportFormat,
+    ImportSummary,
+    PnlCalendar,
+    StatisticsReport,
+)
+from clients.sdk.convert import decimal_from_wire, decimal_to_wire, optional_decimal_from_wire
 from clients.sdk.trades import TrackedTrade
 from clients.sdk.transport import Transport
 from vigil.v1 import analytics_pb2, analytics_pb2_grpc
+
+_IMPORT_FORMATS = {
+    ImportFormat.AUTO: analytics_pb2.IMPORT_FORMAT_UNSPECIFIED,
+    ImportFormat.TRADOVATE_PERFORMANCE: analytics_pb2.IMPORT_FORMAT_TRADOVATE_PERFORMANCE,
+    ImportFormat.TRADOVATE_FILLS: analytics_pb2.IMPORT_FORMAT_TRADOVATE_FILLS,
+    ImportFormat.NINJATRADER_EXECUTIONS: analytics_pb2.IMPORT_FORMAT_NINJATRADER_EXECUTIONS,
+}
 
 
 def _month(value: date | str) -> str:
@@ -68,6 +87,54 @@ class AnalyticsCalls(Transport):
         )
         response = await self._unary(self._analytics_stub().UpdateJournal, request)
         return convert_trades.tracked_trade_from_pb(response.trade)
+
+    async def import_trades(
+        self,
+        csv_text: str,
+        format: ImportFormat = ImportFormat.AUTO,
+        account: str = "",
+        time_zone: str = "",
+        commission_per_contract: Decimal | None = None,
+    ) -> ImportSummary:
+        """Import a broker export (Tradovate Performance or Fills, NinjaTrader executions) into the journal."""
+        request = analytics_pb2.ImportTradesRequest(
+            csv=csv_text,
+            format=_IMPORT_FORMATS[format],
+            account=account,
+            time_zone=time_zone,
+            commission_per_contract=""
+            if commission_per_contract is None
+            else decimal_to_wire(commission_per_contract, "commission_per_contract"),
+        )
+        r = await self._unary(self._analytics_stub().ImportTrades, request)
+        return ImportSummary(r.imported, tuple(r.trade_ids), r.duplicates, r.executions, r.open_at_end)
+
+    async def export_trades(self, filter: AnalyticsFilter | None = None) -> str:
+        """The selected closed trades as CSV text."""
+        request = analytics_pb2.ExportTradesRequest(filter=convert_analytics.filter_to_pb(filter))
+        return (await self._unary(self._analytics_stub().ExportTrades, request)).csv
+
+    async def export_statistics(self, filter: AnalyticsFilter | None = None, group_by: GroupBy = GroupBy.NONE) -> str:
+        """The statistics as JSON text."""
+        request = analytics_pb2.GetStatisticsRequest(
+            filter=convert_analytics.filter_to_pb(filter), group_by=convert_analytics.GROUP_BY_TO_PB[group_by]
+        )
+        return (await self._unary(self._analytics_stub().ExportStatistics, request)).json
+
+    async def get_daily_report(self, account_id: str, day: date | str | None = None) -> DailyReport:
+        """An account's report for a trading day (default: the current one), as text and HTML."""
+        request = analytics_pb2.GetDailyReportRequest(account_id=account_id, date=_day(day))
+        r = await self._unary(self._analytics_stub().GetDailyReport, request)
+        return DailyReport(
+            date=date.fromisoformat(r.date),
+            net_pnl=decimal_from_wire(r.net_pnl),
+            trades=r.trades,
+            daily_loss_used=decimal_from_wire(r.daily_loss_used),
+            daily_loss_limit=optional_decimal_from_wire(r.daily_loss_limit),
+            distance_to_floor=optional_decimal_from_wire(r.distance_to_floor),
+            text=r.text,
+            html=r.html,
+        )
 
     def _analytics_stub(self) -> analytics_pb2_grpc.AnalyticsServiceAsyncStub:
         return analytics_pb2_grpc.AnalyticsServiceStub(self._channel())

@@ -4,9 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Coroutine, Iterable
 from datetime import date
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from clients.sdk.analytics import AnalyticsFilter, EquityCurve, ExcursionReport, GroupBy, PnlCalendar, StatisticsReport
+from clients.sdk.analytics import (
+    AnalyticsFilter,
+    DailyReport,
+    EquityCurve,
+    ExcursionReport,
+    GroupBy,
+    ImportFormat,
+    ImportSummary,
+    PnlCalendar,
+    StatisticsReport,
+)
 from clients.sdk.trades import TrackedTrade
 
 if TYPE_CHECKING:
@@ -43,3 +54,22 @@ class AnalyticsSyncCalls:
         self, trade_id: str, tags: Iterable[str] = (), setup: str = "", notes: str = "", rating: int = 0
     ) -> TrackedTrade:
         return self._run(self._client.update_journal(trade_id, tags, setup, notes, rating))
+
+    def import_trades(
+        self,
+        csv_text: str,
+        format: ImportFormat = ImportFormat.AUTO,
+        account: str = "",
+        time_zone: str = "",
+        commission_per_contract: Decimal | None = None,
+    ) -> ImportSummary:
+        return self._run(self._client.import_trades(csv_text, format, account, time_zone, commission_per_contract))
+
+    def export_trades(self, filter: AnalyticsFilter | None = None) -> str:
+        return self._run(self._client.export_trades(filter))
+
+    def export_statistics(self, filter: AnalyticsFilter | None = None, group_by: GroupBy = GroupBy.NONE) -> str:
+        return self._run(self._client.export_statistics(filter, group_by))
+
+    def get_daily_report(self, account_id: str, day: date | str | None = None) -> DailyReport:
+        return self._run(self._client.get_daily_report(account_id, day))

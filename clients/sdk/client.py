@@ -10,6 +10,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from clients.sdk.access_calls import AccessCalls
 from clients.sdk.analytics_calls import AnalyticsCalls
+from clients.sdk.backtest_calls import BacktestCalls
 from clients.sdk.broker_calls import BrokerAccountCalls
 from clients.sdk.commission_calls import CommissionCalls
 from clients.sdk.connection import StateCallback
@@ -18,6 +19,7 @@ from clients.sdk.errors import NotFoundError
 from clients.sdk.execution_calls import ExecutionCalls
 from clients.sdk.market_data_calls import MarketDataCalls
 from clients.sdk.models import ConnectionState, ServingStatus
+from clients.sdk.notification_calls import NotificationCalls
 from clients.sdk.risk_calls import RiskCalls
 from clients.sdk.signal_calls import SignalCalls
 from clients.sdk.strategy_calls import StrategyCalls
@@ -45,6 +47,8 @@ class VigilClient(
     StrategyCalls,
     DataCalls,
     BrokerAccountCalls,
+    NotificationCalls,
+    BacktestCalls,
 ):
     """Async client for a Vigil server.
 

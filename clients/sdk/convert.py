@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from clients.sdk import enums
 from clients.sdk.errors import InvalidArgumentError, VigilError
 from clients.sdk.models import (
     Aggressor,
@@ -27,32 +28,10 @@ from clients.sdk.models import (
 )
 from vigil.v1 import common_pb2, market_data_pb2
 
-_TIMEFRAME_TO_PB: dict[Timeframe, common_pb2.Timeframe.ValueType] = {
-    Timeframe.M1: common_pb2.TIMEFRAME_1M,
-    Timeframe.M5: common_pb2.TIMEFRAME_5M,
-    Timeframe.M15: common_pb2.TIMEFRAME_15M,
-    Timeframe.H1: common_pb2.TIMEFRAME_1H,
-    Timeframe.H4: common_pb2.TIMEFRAME_4H,
-    Timeframe.D1: common_pb2.TIMEFRAME_1D,
-}
-_TIMEFRAME_FROM_PB = {v: k for k, v in _TIMEFRAME_TO_PB.items()}
-
-_AGGRESSOR_FROM_PB: dict[int, Aggressor] = {
-    common_pb2.AGGRESSOR_UNSPECIFIED: Aggressor.NONE,
-    common_pb2.AGGRESSOR_BUY: Aggressor.BUY,
-    common_pb2.AGGRESSOR_SELL: Aggressor.SELL,
-}
-
-_FEED_STATE_FROM_PB: dict[int, FeedState] = {
-    market_data_pb2.FEED_STATE_STARTING: FeedState.STARTING,
-    market_data_pb2.FEED_STATE_CONNECTING: FeedState.CONNECTING,
-    market_data_pb2.FEED_STATE_STREAMING: FeedState.STREAMING,
-    market_data_pb2.FEED_STATE_RECONNECTING: FeedState.RECONNECTING,
-    market_data_pb2.FEED_STATE_STALE: FeedState.STALE,
-    market_data_pb2.FEED_STATE_AUTH_FAILED: FeedState.AUTH_FAILED,
-    market_data_pb2.FEED_STATE_STOPPED: FeedState.STOPPED,
-    market_data_pb2.FEED_STATE_FINISHED: FeedState.FINISHED,
-}
+_TIMEFRAME_TO_PB = enums.TIMEFRAME.to_proto
+_TIMEFRAME_FROM_PB = enums.TIMEFRAME.from_proto
+_AGGRESSOR_FROM_PB = enums.AGGRESSOR.from_proto
+_FEED_STATE_FROM_PB = enums.FEED_STATE.from_proto
 
 
 def decimal_from_wire(text: str) -> Decimal:

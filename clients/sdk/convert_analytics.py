@@ -6,6 +6,7 @@ from dataclasses import fields
 from datetime import date
 from typing import Any
 
+from clients.sdk import enums
 from clients.sdk.analytics import (
     AnalyticsFilter,
     DrawdownFigure,
@@ -13,7 +14,6 @@ from clients.sdk.analytics import (
     EquityDay,
     ExcursionPoint,
     ExcursionReport,
-    GroupBy,
     PnlCalendar,
     PnlPeriod,
     RBucket,
@@ -26,15 +26,7 @@ from clients.sdk.trades import TradeDirection
 from vigil.v1 import analytics_pb2 as pb
 from vigil.v1 import trades_pb2
 
-GROUP_BY_TO_PB = {
-    GroupBy.NONE: pb.STATISTICS_GROUP_BY_UNSPECIFIED,
-    GroupBy.STRATEGY: pb.STATISTICS_GROUP_BY_STRATEGY,
-    GroupBy.ROOT: pb.STATISTICS_GROUP_BY_ROOT,
-    GroupBy.SESSION: pb.STATISTICS_GROUP_BY_SESSION,
-    GroupBy.HOUR: pb.STATISTICS_GROUP_BY_HOUR,
-    GroupBy.WEEKDAY: pb.STATISTICS_GROUP_BY_WEEKDAY,
-    GroupBy.DAY: pb.STATISTICS_GROUP_BY_DAY,
-}
+GROUP_BY_TO_PB = enums.GROUP_BY.to_proto
 _DIRECTION_TO_PB = {
     TradeDirection.LONG: trades_pb2.TRADE_DIRECTION_LONG,
     TradeDirection.SHORT: trades_pb2.TRADE_DIRECTION_SHORT,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
+from clients.sdk import enums
 from clients.sdk.convert import (
     decimal_from_wire,
     decimal_to_wire,
@@ -32,39 +33,16 @@ from clients.sdk.execution import (
 )
 from vigil.v1 import execution_pb2 as pb
 
-_SIDE_TO_PB: dict[OrderSide, pb.OrderSide.ValueType] = {
-    OrderSide.BUY: pb.ORDER_SIDE_BUY,
-    OrderSide.SELL: pb.ORDER_SIDE_SELL,
-}
-_SIDE_FROM_PB = {v: k for k, v in _SIDE_TO_PB.items()}
-
-_TYPE_TO_PB: dict[OrderType, pb.OrderType.ValueType] = {
-    OrderType.MARKET: pb.ORDER_TYPE_MARKET,
-    OrderType.LIMIT: pb.ORDER_TYPE_LIMIT,
-    OrderType.STOP: pb.ORDER_TYPE_STOP,
-    OrderType.STOP_LIMIT: pb.ORDER_TYPE_STOP_LIMIT,
-}
-_TYPE_FROM_PB = {v: k for k, v in _TYPE_TO_PB.items()}
-
-_TIF_TO_PB: dict[TimeInForce, pb.TimeInForce.ValueType] = {
-    TimeInForce.DAY: pb.TIME_IN_FORCE_DAY,
-    TimeInForce.GTC: pb.TIME_IN_FORCE_GTC,
-}
-_TIF_FROM_PB = {v: k for k, v in _TIF_TO_PB.items()}
+_SIDE_TO_PB = enums.ORDER_SIDE.to_proto
+_SIDE_FROM_PB = enums.ORDER_SIDE.from_proto
+_TYPE_TO_PB = enums.ORDER_TYPE.to_proto
+_TYPE_FROM_PB = enums.ORDER_TYPE.from_proto
+_TIF_TO_PB = enums.TIME_IN_FORCE.to_proto
+_TIF_FROM_PB = enums.TIME_IN_FORCE.from_proto
 
 _UNKNOWN_TIF = TimeInForce.UNKNOWN
 
-_STATUS_FROM_PB: dict[int, OrderStatus] = {
-    pb.ORDER_STATUS_SUBMITTED: OrderStatus.SUBMITTED,
-    pb.ORDER_STATUS_WORKING: OrderStatus.WORKING,
-    pb.ORDER_STATUS_TRIGGERED: OrderStatus.TRIGGERED,
-    pb.ORDER_STATUS_PARTIALLY_FILLED: OrderStatus.PARTIALLY_FILLED,
-    pb.ORDER_STATUS_FILLED: OrderStatus.FILLED,
-    pb.ORDER_STATUS_CANCELLED: OrderStatus.CANCELLED,
-    pb.ORDER_STATUS_EXPIRED: OrderStatus.EXPIRED,
-    pb.ORDER_STATUS_DENIED: OrderStatus.DENIED,
-    pb.ORDER_STATUS_PENDING_PARENT: OrderStatus.PENDING_PARENT,
-}
+_STATUS_FROM_PB = enums.ORDER_STATUS.from_proto
 
 
 def side_to_pb(side: OrderSide | str, field: str = "side") -> pb.OrderSide.ValueType:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from clients.sdk import enums
 from clients.sdk.convert import decimal_from_wire, decimal_to_wire, optional_decimal_from_wire, optional_decimal_to_wire
 from clients.sdk.errors import InvalidArgumentError
 from clients.sdk.risk import (
@@ -20,26 +21,11 @@ from clients.sdk.risk import (
 )
 from vigil.v1 import risk_pb2 as pb
 
-_STATE_FROM_PB: dict[int, RiskState] = {
-    pb.RISK_STATE_SAFE: RiskState.SAFE,
-    pb.RISK_STATE_WARNING: RiskState.WARNING,
-    pb.RISK_STATE_DANGER: RiskState.DANGER,
-    pb.RISK_STATE_LOCKED: RiskState.LOCKED,
-    pb.RISK_STATE_FAILED: RiskState.FAILED,
-}
-
-_BREACH_TO_PB: dict[BreachMode, pb.BreachMode.ValueType] = {
-    BreachMode.SOFT: pb.BREACH_MODE_SOFT,
-    BreachMode.HARD: pb.BREACH_MODE_HARD,
-}
-_BREACH_FROM_PB = {v: k for k, v in _BREACH_TO_PB.items()}
-
-_TRAILING_TO_PB: dict[TrailingMode, pb.TrailingMode.ValueType] = {
-    TrailingMode.END_OF_DAY: pb.TRAILING_MODE_END_OF_DAY,
-    TrailingMode.INTRADAY: pb.TRAILING_MODE_INTRADAY,
-    TrailingMode.STATIC: pb.TRAILING_MODE_STATIC,
-}
-_TRAILING_FROM_PB = {v: k for k, v in _TRAILING_TO_PB.items()}
+_STATE_FROM_PB = enums.RISK_STATE.from_proto
+_BREACH_TO_PB = enums.BREACH_MODE.to_proto
+_BREACH_FROM_PB = enums.BREACH_MODE.from_proto
+_TRAILING_TO_PB = enums.TRAILING_MODE.to_proto
+_TRAILING_FROM_PB = enums.TRAILING_MODE.from_proto
 
 
 def _count(value: int | None, field: str) -> int:

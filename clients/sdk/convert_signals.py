@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from clients.sdk import enums
 from clients.sdk.convert import (
     candle_from_pb,
     decimal_from_wire,
@@ -31,56 +32,17 @@ from clients.sdk.signals import (
 from vigil.v1 import common_pb2
 from vigil.v1 import signals_pb2 as pb
 
-_DIRECTION_TO_PB: dict[SignalDirection, pb.SignalDirection.ValueType] = {
-    SignalDirection.NONE: pb.SIGNAL_DIRECTION_UNSPECIFIED,
-    SignalDirection.BULLISH: pb.SIGNAL_DIRECTION_BULLISH,
-    SignalDirection.BEARISH: pb.SIGNAL_DIRECTION_BEARISH,
-}
-_DIRECTION_FROM_PB = {v: k for k, v in _DIRECTION_TO_PB.items()}
-
-_STATUS_TO_PB: dict[SignalStatus, pb.SignalStatus.ValueType] = {
-    SignalStatus.REJECTED: pb.SIGNAL_STATUS_REJECTED,
-    SignalStatus.PENDING: pb.SIGNAL_STATUS_PENDING,
-    SignalStatus.AWAITING_APPROVAL: pb.SIGNAL_STATUS_AWAITING_APPROVAL,
-    SignalStatus.CONFIRMED: pb.SIGNAL_STATUS_CONFIRMED,
-    SignalStatus.EXPIRED: pb.SIGNAL_STATUS_EXPIRED,
-    SignalStatus.INVALIDATED: pb.SIGNAL_STATUS_INVALIDATED,
-    SignalStatus.CANCELLED: pb.SIGNAL_STATUS_CANCELLED,
-    SignalStatus.EXECUTED: pb.SIGNAL_STATUS_EXECUTED,
-    SignalStatus.NO_OP: pb.SIGNAL_STATUS_NO_OP,
-}
-_STATUS_FROM_PB = {v: k for k, v in _STATUS_TO_PB.items()}
-
-_ACTION_TO_PB: dict[SignalAction, pb.SignalAction.ValueType] = {
-    SignalAction.ENTRY: pb.SIGNAL_ACTION_ENTRY,
-    SignalAction.EXIT: pb.SIGNAL_ACTION_EXIT,
-    SignalAction.CANCEL: pb.SIGNAL_ACTION_CANCEL,
-    SignalAction.ADD: pb.SIGNAL_ACTION_ADD,
-}
-_ACTION_FROM_PB: dict[int, SignalAction] = {
-    pb.SIGNAL_ACTION_UNSPECIFIED: SignalAction.ENTRY,
-    **{v: k for k, v in _ACTION_TO_PB.items()},
-}
-_LEG_KIND_TO_PB: dict[LegKind, pb.BracketLegKind.ValueType] = {
-    LegKind.PRICE: pb.BRACKET_LEG_KIND_PRICE,
-    LegKind.POINTS: pb.BRACKET_LEG_KIND_POINTS,
-    LegKind.PERCENT: pb.BRACKET_LEG_KIND_PERCENT,
-}
-_LEG_KIND_FROM_PB = {v: k for k, v in _LEG_KIND_TO_PB.items()}
-_LEG_TYPE_TO_PB: dict[LegType, pb.BracketLegType.ValueType] = {
-    LegType.STOP: pb.BRACKET_LEG_TYPE_STOP,
-    LegType.STOP_LIMIT: pb.BRACKET_LEG_TYPE_STOP_LIMIT,
-    LegType.TRAILING_STOP: pb.BRACKET_LEG_TYPE_TRAILING_STOP,
-    LegType.LIMIT: pb.BRACKET_LEG_TYPE_LIMIT,
-}
-_LEG_TYPE_FROM_PB = {v: k for k, v in _LEG_TYPE_TO_PB.items()}
-
-_OUTCOME_FROM_PB: dict[int, CheckOutcome] = {
-    pb.CHECK_OUTCOME_PASSED: CheckOutcome.PASSED,
-    pb.CHECK_OUTCOME_FAILED: CheckOutcome.FAILED,
-    pb.CHECK_OUTCOME_WAITING: CheckOutcome.WAITING,
-    pb.CHECK_OUTCOME_SKIPPED: CheckOutcome.SKIPPED,
-}
+_DIRECTION_TO_PB = enums.SIGNAL_DIRECTION.to_proto
+_DIRECTION_FROM_PB = enums.SIGNAL_DIRECTION.from_proto
+_STATUS_TO_PB = enums.SIGNAL_STATUS.to_proto
+_STATUS_FROM_PB = enums.SIGNAL_STATUS.from_proto
+_ACTION_TO_PB = enums.SIGNAL_ACTION.to_proto
+_ACTION_FROM_PB = enums.SIGNAL_ACTION.from_proto
+_LEG_KIND_TO_PB = enums.LEG_KIND.to_proto
+_LEG_KIND_FROM_PB = enums.LEG_KIND.from_proto
+_LEG_TYPE_TO_PB = enums.LEG_TYPE.to_proto
+_LEG_TYPE_FROM_PB = enums.LEG_TYPE.from_proto
+_OUTCOME_FROM_PB = enums.CHECK_OUTCOME.from_proto
 
 
 def direction_to_pb(direction: SignalDirection | str) -> pb.SignalDirection.ValueType:

@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
+from clients.sdk import enums
 from clients.sdk.convert import decimal_from_wire, optional_decimal_from_wire
 from clients.sdk.trades import TrackedTrade, TradeDirection, TradeEvent, TradeStatus, TradeUpdate
 from vigil.v1 import trades_pb2 as pb
 
-_DIRECTION_FROM_PB: dict[int, TradeDirection] = {
-    pb.TRADE_DIRECTION_LONG: TradeDirection.LONG,
-    pb.TRADE_DIRECTION_SHORT: TradeDirection.SHORT,
-}
-
-_STATUS_FROM_PB: dict[int, TradeStatus] = {
-    pb.TRADE_STATUS_OPEN: TradeStatus.OPEN,
-    pb.TRADE_STATUS_STOPPED_OUT: TradeStatus.STOPPED_OUT,
-    pb.TRADE_STATUS_BREAK_EVEN: TradeStatus.BREAK_EVEN,
-    pb.TRADE_STATUS_TARGET_HIT: TradeStatus.TARGET_HIT,
-    pb.TRADE_STATUS_CLOSED: TradeStatus.CLOSED,
-}
+_DIRECTION_FROM_PB = enums.TRADE_DIRECTION.from_proto
+_STATUS_FROM_PB = enums.TRADE_STATUS.from_proto
 
 
 def trade_event_from_pb(msg: pb.TradeEvent) -> TradeEvent:

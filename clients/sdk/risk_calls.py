@@ -15,7 +15,6 @@ if TYPE_CHECKING:
 
 # After a reconnect the stream asks for this many audit entries again (the server's maximum) and skips those
 # it already delivered, so a short outage loses no risk event.
-RESUME_REPLAY = 1000
 
 
 class RiskCalls(Transport):
@@ -58,20 +57,23 @@ class RiskCalls(Transport):
         response = await self._unary(self._risk_stub().Resume, risk_pb2.ResumeRequest())
         return response.ts_ns
 
-    async def stream_risk_events(self, account_id: str = "", replay: int = 0) -> AsyncGenerator[RiskEventUpdate, None]:
+    async def stream_risk_events(
+        self, account_id: str = "", replay: int = 0, since_seq: int = 0
+    ) -> AsyncGenerator[RiskEventUpdate, None]:
         """Risk decisions, status changes and breaches of one account ("" for all) as they happen, after the
-        last `replay` audit entries (at most 1000).
+        last `replay` audit entries (at most 1000), or after every stored entry above `since_seq`.
 
-        After a reconnect the request is re-sent asking for the last 1000 entries, and those already delivered
-        (same or lower seq, no later time) are skipped, so a short outage loses no event.
+        After a reconnect the request is re-sent with `since_seq` set to the last seq delivered: the server
+        replays everything stored after it, then continues live, so no outage loses an event or repeats one
+        (entries at or below the last seq with no later time are skipped as well).
         """
         last: tuple[int, int] | None = None  # (seq, ts_ns) of the last delivered event
 
         def open_call(resumed: bool) -> Call[risk_pb2.StreamRiskEventsResponse]:
-            again = resumed and last is not None
-            request = risk_pb2.StreamRiskEventsRequest(
-                account_id=account_id, replay=max(replay, RESUME_REPLAY) if again else replay
-            )
+            if resumed and last is not None:
+                request = risk_pb2.StreamRiskEventsRequest(account_id=account_id, since_seq=last[0])
+            else:
+                request = risk_pb2.StreamRiskEventsRequest(account_id=account_id, replay=replay, since_seq=since_seq)
             return self._risk_stub().StreamRiskEvents(
                 request, metadata=self._metadata, wait_for_ready=self.reconnect_streams
             )

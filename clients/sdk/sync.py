@@ -13,6 +13,7 @@ from typing import Any, Self, TypeVar
 
 from clients.sdk.access import ApiKey, CreatedKey, Identity, Role
 from clients.sdk.analytics_sync import AnalyticsSyncCalls
+from clients.sdk.backtest_sync import BacktestSyncCalls
 from clients.sdk.broker_sync import BrokerSyncCalls
 from clients.sdk.client import VigilClient
 from clients.sdk.commissions import CommissionRate
@@ -45,6 +46,7 @@ from clients.sdk.models import (
     Tick,
     Timeframe,
 )
+from clients.sdk.notification_calls import NotificationSyncCalls
 from clients.sdk.risk import EmergencyStopResult, RiskEventUpdate, RiskRules, RiskStatus
 from clients.sdk.signals import Signal, SignalInput, SignalStatus, SignalUpdate, SubmitResult
 from clients.sdk.strategies import (
@@ -59,7 +61,7 @@ from clients.sdk.trades import TrackedTrade, TradeUpdate
 _T = TypeVar("_T")
 
 
-class VigilSyncClient(AnalyticsSyncCalls, BrokerSyncCalls):
+class VigilSyncClient(AnalyticsSyncCalls, NotificationSyncCalls, BacktestSyncCalls, BrokerSyncCalls):
     """The same calls as VigilClient, blocking; streams are plain iterators (close them, or break out)."""
 
     def __init__(
@@ -320,8 +322,10 @@ class VigilSyncClient(AnalyticsSyncCalls, BrokerSyncCalls):
     def resume(self) -> int:
         return self._run(self._client.resume())
 
-    def stream_risk_events(self, account_id: str = "", replay: int = 0) -> Generator[RiskEventUpdate, None, None]:
-        return self._iterate(self._client.stream_risk_events(account_id, replay))
+    def stream_risk_events(
+        self, account_id: str = "", replay: int = 0, since_seq: int = 0
+    ) -> Generator[RiskEventUpdate, None, None]:
+        return self._iterate(self._client.stream_risk_events(account_id, replay, since_seq))
 
     # -- access ---------------------------------------------------------------------------------------
 

@@ -40,11 +40,13 @@ class TradeFacts:
     mae_ticks: int = 0  # per contract, adverse negative (or 0)
     tick_value: Decimal = Decimal(0)
     break_even_exit: bool = False  # the stop moved to break-even was what closed it
+    excursion_known: bool = True  # False for imported trades: no MFE/MAE was observed
     strategy_id: str | None = None
     strategy_version: int | None = None
     tags: tuple[str, ...] = ()
     setup: str = ""
     rating: int | None = None
+    notes: str = ""
 
     @property
     def root(self) -> str:
@@ -109,6 +111,7 @@ def facts_of(trip: RoundTrip, book: Callable[[int], date] = trading_day_of, sour
         tags=trip.journal.tags,
         setup=trip.journal.setup,
         rating=trip.journal.rating,
+        notes=trip.journal.notes,
     )
 
 

@@ -56,7 +56,37 @@ def entry_hour(t: TradeFacts) -> int:
     return datetime.fromtimestamp(t.opened_ns // NS_PER_SECOND, tz=EASTERN_TZ).hour
 
 
-def matches(t: TradeFacts, q: TradeQuery, windows: SessionWindows) -> bool:
+class EntryClock:
+    """The US Eastern hour and the session window of each trade's entry, remembered per trade (a desk keeps one
+    for its trades, so repeated queries do not convert times again)."""
+
+    def __init__(self, windows: SessionWindows) -> None:
+        self.windows = windows
+        self._hours: dict[str, int] = {}
+        self._windows: dict[str, str] = {}
+
+    def hour(self, t: TradeFacts) -> int:
+        found = self._hours.get(t.trade_id)
+        if found is None:
+            found = self._hours[t.trade_id] = entry_hour(t)
+        return found
+
+    def window(self, t: TradeFacts) -> str:
+        found = self._windows.get(t.trade_id)
+        if found is None:
+            found = self._windows[t.trade_id] = self.windows.window_at(t.opened_ns) or NO_WINDOW
+        return found
+
+
+def _clock(windows: SessionWindows | EntryClock) -> EntryClock:
+    return windows if isinstance(windows, EntryClock) else EntryClock(windows)
+
+
+def matches(t: TradeFacts, q: TradeQuery, windows: SessionWindows | EntryClock) -> bool:
+    return _matches(t, q, _clock(windows))
+
+
+def _matches(t: TradeFacts, q: TradeQuery, clock: EntryClock) -> bool:
     if q.account_ids and t.account_id not in q.account_ids:
         return False
     if q.strategy_id and t.strategy_id != q.strategy_id:
@@ -79,31 +109,37 @@ def matches(t: TradeFacts, q: TradeQuery, windows: SessionWindows) -> bool:
         return False
     if q.weekdays and t.trade_date.weekday() not in q.weekdays:
         return False
-    if q.hours and entry_hour(t) not in q.hours:
+    if q.hours and clock.hour(t) not in q.hours:
         return False
-    return not (q.session_windows and (windows.window_at(t.opened_ns) or NO_WINDOW) not in q.session_windows)
+    return not (q.session_windows and clock.window(t) not in q.session_windows)
 
 
-def select(trades: Iterable[TradeFacts], query: TradeQuery, windows: SessionWindows) -> list[TradeFacts]:
-    return [t for t in trades if matches(t, query, windows)]
+def select(trades: Iterable[TradeFacts], query: TradeQuery, windows: SessionWindows | EntryClock) -> list[TradeFacts]:
+    if query == TradeQuery():
+        return list(trades)
+    clock = _clock(windows)
+    return [t for t in trades if _matches(t, query, clock)]
 
 
-def group_key(by: GroupBy, windows: SessionWindows) -> Callable[[TradeFacts], str]:
+def group_key(by: GroupBy, windows: SessionWindows | EntryClock) -> Callable[[TradeFacts], str]:
     """The label a trade is grouped under: strategy id, root, session window, "09" hour, "Mon", or ISO date."""
+    clock = _clock(windows)
     if by is GroupBy.STRATEGY:
         return lambda t: t.strategy_id or NO_STRATEGY
     if by is GroupBy.ROOT:
         return lambda t: t.root
     if by is GroupBy.SESSION:
-        return lambda t: windows.window_at(t.opened_ns) or NO_WINDOW
+        return clock.window
     if by is GroupBy.HOUR:
-        return lambda t: f"{entry_hour(t):02d}"
+        return lambda t: f"{clock.hour(t):02d}"
     if by is GroupBy.WEEKDAY:
         return lambda t: WEEKDAYS[t.trade_date.weekday()]
     return lambda t: t.trade_date.isoformat()
 
 
-def group(trades: Iterable[TradeFacts], by: GroupBy, windows: SessionWindows) -> dict[str, list[TradeFacts]]:
+def group(
+    trades: Iterable[TradeFacts], by: GroupBy, windows: SessionWindows | EntryClock
+) -> dict[str, list[TradeFacts]]:
     """Trades per label, labels in sorted order (weekdays Monday first, session windows in configured order)."""
     key = group_key(by, windows)
     groups: dict[str, list[TradeFacts]] = defaultdict(list)
@@ -113,7 +149,7 @@ def group(trades: Iterable[TradeFacts], by: GroupBy, windows: SessionWindows) ->
         order = {name: i for i, name in enumerate(WEEKDAYS)}
         labels = sorted(groups, key=order.__getitem__)
     elif by is GroupBy.SESSION:
-        order = {name: i for i, name in enumerate((*windows.names, NO_WINDOW))}
+        order = {name: i for i, name in enumerate((*_clock(windows).windows.names, NO_WINDOW))}
         labels = sorted(groups, key=lambda n: order.get(n, len(order)))
     else:
         labels = sorted(groups)

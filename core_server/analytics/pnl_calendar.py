@@ -104,7 +104,12 @@ class EquityDay:
 
 
 def equity_history(
-    trades: Iterable[TradeFacts], starting_balance: Decimal, days: Sequence[date], rules: RuleSet | None = None
+    trades: Iterable[TradeFacts],
+    starting_balance: Decimal,
+    days: Sequence[date],
+    rules: RuleSet | None = None,
+    *,
+    presorted: bool = False,
 ) -> tuple[EquityDay, ...]:
     """Every day of `days` (in order; the account's trading days) with its realised balances. The floor follows
     the account's trailing drawdown rule: end-of-day mode trails the highest end-of-day balance; intraday mode the
@@ -113,7 +118,7 @@ def equity_history(
     per_day: dict[date, list[TradeFacts]] = defaultdict(list)
     earlier = _ZERO
     first = days[0] if days else None
-    for t in sorted(trades, key=lambda x: (x.closed_ns, x.trade_id)):
+    for t in trades if presorted else sorted(trades, key=lambda x: (x.closed_ns, x.trade_id)):
         if first is not None and t.trade_date < first:
             earlier += t.net
         else:

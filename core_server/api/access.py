@@ -54,6 +54,10 @@ _SERVICES: dict[str, dict[str, Role]] = {
     },
     "vigil.v1.AnalyticsService": {
         "GetStatistics": V, "GetCalendar": V, "GetEquityCurve": V, "GetExcursions": V, "UpdateJournal": T,
+        "ImportTrades": T, "ExportTrades": V, "ExportStatistics": V, "GetDailyReport": V,
+    },
+    "vigil.v1.NotificationService": {
+        "GetNotificationStatus": V, "SendTestNotification": A, "SendDailyReports": T, "SetCoachingRules": T,
     },
     "vigil.v1.StrategyService": {
         "ListStrategies": V, "GetStrategy": V, "ValidateStrategy": V, "StreamStrategyEvents": V, "LoadStrategy": T,
@@ -61,6 +65,11 @@ _SERVICES: dict[str, dict[str, Role]] = {
     },
     # ImportTicks reads the server's own disk: admin. An upload only adds market data the caller sends: trader.
     "vigil.v1.DataService": {"ImportTicks": A, "UploadTicks": T},
+    # Backtests trade no account, but they take the server's cores: starting and cancelling is a trader's.
+    "vigil.v1.BacktestService": {
+        "StartBacktest": T, "StreamBacktestProgress": V, "CancelBacktest": T, "ListBacktests": V,
+        "GetBacktestResult": V, "ListBacktestTrades": V, "GetBacktestReport": V, "StartSweep": T, "GetSweep": V,
+    },
 }  # fmt: skip
 
 METHOD_ROLES: dict[str, Role] = {

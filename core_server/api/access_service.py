@@ -7,8 +7,8 @@ from typing import Any
 import grpc
 
 from core_server.access.keyring import KeyRing
-from core_server.access.keys import ApiKey, Role
-from core_server.api import access, arguments
+from core_server.access.keys import ApiKey
+from core_server.api import access, arguments, enums
 from core_server.api.accounts import AccountResolver
 from core_server.api.errors import unary
 from core_server.model.clock import Clock
@@ -19,8 +19,8 @@ from vigil.v1 import access_pb2_grpc as pb_grpc
 Ctx = grpc.aio.ServicerContext[Any, Any]
 
 MAX_ACCOUNTS = 100
-_ROLES = {pb.ROLE_VIEWER: Role.VIEWER, pb.ROLE_TRADER: Role.TRADER, pb.ROLE_ADMIN: Role.ADMIN}
-_WIRE_ROLES = {role: wire for wire, role in _ROLES.items()}
+_ROLES = enums.ROLE.from_proto
+_WIRE_ROLES = enums.ROLE.to_proto
 
 
 def key_to_proto(key: ApiKey) -> pb.ApiKey:

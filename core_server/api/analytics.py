@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import grpc
+from google.protobuf import json_format
 
+from core_server.analytics.daily_report import report_html, report_text
+from core_server.analytics.imports import ImportFormat
 from core_server.analytics.statistics import compute_statistics, is_be_scratch
 from core_server.api import analytics_convert as convert
 from core_server.api import arguments
 from core_server.api.errors import unary
 from core_server.api.trades_convert import trade_to_proto
 from core_server.live.analytics_desk import AnalyticsDesk
+from core_server.model.decimal_text import parse_decimal
 from core_server.model.errors import InvalidArgument
 from core_server.trades.model import JournalNotes
 from vigil.v1 import analytics_pb2 as pb
@@ -26,6 +32,13 @@ MAX_TAGS = 16
 MAX_TAG_CHARS = 32
 MAX_SETUP_CHARS = 64
 MAX_NOTES_CHARS = 4000
+MAX_IMPORT_CHARS = 3_500_000  # under gRPC's 4 MB message
+MAX_FEE = Decimal(1000)
+IMPORT_FORMATS = {
+    pb.IMPORT_FORMAT_TRADOVATE_PERFORMANCE: ImportFormat.TRADOVATE_PERFORMANCE,
+    pb.IMPORT_FORMAT_TRADOVATE_FILLS: ImportFormat.TRADOVATE_FILLS,
+    pb.IMPORT_FORMAT_NINJATRADER_EXECUTIONS: ImportFormat.NINJATRADER_EXECUTIONS,
+}
 
 
 class AnalyticsServicer(pb_grpc.AnalyticsServiceServicer):
@@ -103,6 +116,63 @@ class AnalyticsServicer(pb_grpc.AnalyticsServiceServicer):
         notes = journal_notes(request)
         trip = await self._desk.update_journal(trade_id, notes)
         return pb.UpdateJournalResponse(trade=trade_to_proto(trip, with_events=False))
+
+    @unary
+    async def ImportTrades(self, request: pb.ImportTradesRequest, context: Ctx) -> pb.ImportTradesResponse:
+        text = arguments.text(request.csv, "csv", MAX_IMPORT_CHARS)
+        if not text.strip():
+            raise InvalidArgument("csv", "the file is empty")
+        if request.format and request.format not in IMPORT_FORMATS:
+            raise InvalidArgument("format", f"unknown format {request.format}")
+        account = arguments.text(request.account, "account", arguments.MAX_ID_CHARS).strip()
+        zone_name = arguments.text(request.time_zone, "time_zone", 64).strip() or "America/Chicago"
+        try:
+            zone = ZoneInfo(zone_name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise InvalidArgument("time_zone", f"unknown time zone {zone_name!r}") from None
+        fee = parse_decimal(
+            arguments.text(request.commission_per_contract, "commission_per_contract", 32),
+            "commission_per_contract", low=Decimal(0), high=MAX_FEE,
+        ) or Decimal(0)  # fmt: skip
+        summary = await self._desk.import_history(text, IMPORT_FORMATS.get(request.format), account, zone, fee)
+        return pb.ImportTradesResponse(
+            imported=len(summary.stored),
+            trade_ids=summary.stored,
+            duplicates=summary.duplicates,
+            executions=summary.executions,
+            open_at_end=summary.open_at_end,
+        )
+
+    @unary
+    async def ExportTrades(self, request: pb.ExportTradesRequest, context: Ctx) -> pb.ExportTradesResponse:
+        query = await self._query(request.filter)
+        text, count = await self._desk.export_csv(query)
+        return pb.ExportTradesResponse(csv=text, trades=count)
+
+    @unary
+    async def ExportStatistics(self, request: pb.GetStatisticsRequest, context: Ctx) -> pb.ExportStatisticsResponse:
+        answer = await self.GetStatistics(request, context)
+        return pb.ExportStatisticsResponse(json=json_format.MessageToJson(answer, indent=2))
+
+    @unary
+    async def GetDailyReport(self, request: pb.GetDailyReportRequest, context: Ctx) -> pb.GetDailyReportResponse:
+        reference = arguments.identifier(request.account_id, "account_id")
+        day = arguments.optional_date(arguments.text(request.date, "date", 32), "date")
+        if day is not None and not 1970 <= day.year <= 2200:
+            raise InvalidArgument("date", "a trading day between 1970 and 2200")
+        await self._desk.closed_trades()
+        report = await self._desk.daily_report(self._desk.resolve_account(reference), day)
+        usage = report.usage
+        return pb.GetDailyReportResponse(
+            date=report.day.isoformat(),
+            net_pnl=convert.money_text(report.statistics.net_pnl),
+            trades=report.statistics.trades,
+            daily_loss_used=convert.money_text(usage.daily_loss_used),
+            daily_loss_limit=convert.money_text(usage.daily_loss_limit),
+            distance_to_floor=convert.money_text(usage.distance_to_floor),
+            text=report_text(report),
+            html=report_html(report),
+        )
 
 
 def journal_notes(request: pb.UpdateJournalRequest) -> JournalNotes:

@@ -12,33 +12,24 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 
 from core_server.analytics.facts import TradeFacts
-from core_server.analytics.filters import NO_WINDOW, GroupBy, TradeQuery
+from core_server.analytics.filters import NO_WINDOW, TradeQuery
 from core_server.analytics.pnl_calendar import EquityDay, PnlTotal
 from core_server.analytics.statistics import Bucket, Drawdown, Statistics
-from core_server.api import arguments
+from core_server.api import arguments, enums
 from core_server.api.trades_convert import DIRECTION_TO_PROTO
 from core_server.calendar.windows import SessionWindows
-from core_server.excursions.model import Direction
 from core_server.excursions.tracked import TradeSource
 from core_server.model.errors import InvalidArgument
 from core_server.model.instruments import INSTRUMENTS
 from vigil.v1 import analytics_pb2 as pb
-from vigil.v1 import trades_pb2
 
 PLACES = 6
 _QUANTUM = Decimal(1).scaleb(-PLACES)
 MAX_FILTER_VALUES = 64
 MIN_YEAR, MAX_YEAR = 1970, 2200
 SOURCES = frozenset(s.value for s in TradeSource) | {"backtest"}
-GROUP_BY = {
-    pb.STATISTICS_GROUP_BY_STRATEGY: GroupBy.STRATEGY,
-    pb.STATISTICS_GROUP_BY_ROOT: GroupBy.ROOT,
-    pb.STATISTICS_GROUP_BY_SESSION: GroupBy.SESSION,
-    pb.STATISTICS_GROUP_BY_HOUR: GroupBy.HOUR,
-    pb.STATISTICS_GROUP_BY_WEEKDAY: GroupBy.WEEKDAY,
-    pb.STATISTICS_GROUP_BY_DAY: GroupBy.DAY,
-}
-_DIRECTIONS = {trades_pb2.TRADE_DIRECTION_LONG: Direction.LONG, trades_pb2.TRADE_DIRECTION_SHORT: Direction.SHORT}
+GROUP_BY = enums.GROUP_BY.from_proto
+_DIRECTIONS = enums.TRADE_DIRECTION.from_proto
 
 
 def fraction_text(value: Fraction | None) -> str:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from core_server.model.feed_status import FeedState, FeedStatus
+from core_server.api import enums
+from core_server.model.feed_status import FeedStatus
 from core_server.model.instruments import INSTRUMENTS, Contract, InstrumentSpec
-from core_server.model.market_data import Aggressor, Candle, Quote, Timeframe, Trade
+from core_server.model.market_data import Candle, Quote, Trade
 from core_server.model.store_status import StoreStatus
-from vigil.v1 import common_pb2, market_data_pb2
+from vigil.v1 import market_data_pb2
 
 _PRICE_CACHE_LIMIT = 200_000
 
@@ -45,30 +46,10 @@ def price_text_for(contract_id: str) -> PriceText:
     return _PRICE_TEXT[root]
 
 
-TIMEFRAME_TO_PROTO = {
-    Timeframe.M1: common_pb2.TIMEFRAME_1M,
-    Timeframe.M5: common_pb2.TIMEFRAME_5M,
-    Timeframe.M15: common_pb2.TIMEFRAME_15M,
-    Timeframe.H1: common_pb2.TIMEFRAME_1H,
-    Timeframe.H4: common_pb2.TIMEFRAME_4H,
-    Timeframe.D1: common_pb2.TIMEFRAME_1D,
-}
-TIMEFRAME_FROM_PROTO = {v: k for k, v in TIMEFRAME_TO_PROTO.items()}
-AGGRESSOR_TO_PROTO = {
-    Aggressor.NONE: common_pb2.AGGRESSOR_UNSPECIFIED,
-    Aggressor.BUY: common_pb2.AGGRESSOR_BUY,
-    Aggressor.SELL: common_pb2.AGGRESSOR_SELL,
-}
-FEED_STATE_TO_PROTO = {
-    FeedState.STARTING: market_data_pb2.FEED_STATE_STARTING,
-    FeedState.CONNECTING: market_data_pb2.FEED_STATE_CONNECTING,
-    FeedState.STREAMING: market_data_pb2.FEED_STATE_STREAMING,
-    FeedState.RECONNECTING: market_data_pb2.FEED_STATE_RECONNECTING,
-    FeedState.STALE: market_data_pb2.FEED_STATE_STALE,
-    FeedState.AUTH_FAILED: market_data_pb2.FEED_STATE_AUTH_FAILED,
-    FeedState.STOPPED: market_data_pb2.FEED_STATE_STOPPED,
-    FeedState.FINISHED: market_data_pb2.FEED_STATE_FINISHED,
-}
+TIMEFRAME_TO_PROTO = enums.TIMEFRAME.to_proto
+TIMEFRAME_FROM_PROTO = enums.TIMEFRAME.from_proto
+AGGRESSOR_TO_PROTO = enums.AGGRESSOR.to_proto
+FEED_STATE_TO_PROTO = enums.FEED_STATE.to_proto
 
 
 def contract_to_proto(contract: Contract) -> market_data_pb2.Contract:

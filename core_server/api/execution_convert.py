@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 
+from core_server.api import enums
 from core_server.execution.changes import ExecutionChange, OrderState, order_id_of
 from core_server.execution.commands import ExitLevel, ExitOffset, OffsetUnit, SubmitBracket, SubmitOrder
 from core_server.execution.engine import PaperExecutionEngine
@@ -26,11 +27,8 @@ from core_server.execution.model import (
     Fill,
     Liquidity,
     Order,
-    OrderSide,
-    OrderStatus,
     OrderType,
     Position,
-    TimeInForce,
 )
 from core_server.model.decimal_text import parse_decimal
 from core_server.model.errors import InvalidArgument
@@ -41,33 +39,13 @@ from vigil.v1 import execution_pb2 as pb
 MAX_QUANTITY = 1000
 MAX_CLIENT_ORDER_ID = 64
 
-SIDE_FROM_PROTO = {pb.ORDER_SIDE_BUY: OrderSide.BUY, pb.ORDER_SIDE_SELL: OrderSide.SELL}
-SIDE_TO_PROTO = {v: k for k, v in SIDE_FROM_PROTO.items()}
-TYPE_FROM_PROTO = {
-    pb.ORDER_TYPE_MARKET: OrderType.MARKET,
-    pb.ORDER_TYPE_LIMIT: OrderType.LIMIT,
-    pb.ORDER_TYPE_STOP: OrderType.STOP,
-    pb.ORDER_TYPE_STOP_LIMIT: OrderType.STOP_LIMIT,
-}
-TYPE_TO_PROTO = {v: k for k, v in TYPE_FROM_PROTO.items()}
-TIF_FROM_PROTO = {
-    pb.TIME_IN_FORCE_UNSPECIFIED: TimeInForce.DAY,
-    pb.TIME_IN_FORCE_DAY: TimeInForce.DAY,
-    pb.TIME_IN_FORCE_GTC: TimeInForce.GTC,
-}
-TIF_TO_PROTO = {TimeInForce.DAY: pb.TIME_IN_FORCE_DAY, TimeInForce.GTC: pb.TIME_IN_FORCE_GTC}
-STATUS_TO_PROTO = {
-    OrderStatus.PENDING: pb.ORDER_STATUS_SUBMITTED,
-    OrderStatus.HELD: pb.ORDER_STATUS_PENDING_PARENT,
-    OrderStatus.WORKING: pb.ORDER_STATUS_WORKING,
-    OrderStatus.TRIGGERED: pb.ORDER_STATUS_TRIGGERED,
-    OrderStatus.PARTIALLY_FILLED: pb.ORDER_STATUS_PARTIALLY_FILLED,
-    OrderStatus.FILLED: pb.ORDER_STATUS_FILLED,
-    OrderStatus.CANCELLED: pb.ORDER_STATUS_CANCELLED,
-    OrderStatus.EXPIRED: pb.ORDER_STATUS_EXPIRED,
-    OrderStatus.REJECTED: pb.ORDER_STATUS_DENIED,  # the wire has one "refused" status; the reason says which
-    OrderStatus.DENIED: pb.ORDER_STATUS_DENIED,
-}
+SIDE_FROM_PROTO = enums.ORDER_SIDE.from_proto
+SIDE_TO_PROTO = enums.ORDER_SIDE.to_proto
+TYPE_FROM_PROTO = enums.ORDER_TYPE.from_proto
+TYPE_TO_PROTO = enums.ORDER_TYPE.to_proto
+TIF_FROM_PROTO = enums.TIME_IN_FORCE.from_proto
+TIF_TO_PROTO = enums.TIME_IN_FORCE.to_proto
+STATUS_TO_PROTO = enums.ORDER_STATUS.to_proto
 EVENT_KINDS: dict[type, str] = {
     OrderAccepted: "accepted",
     OrderDenied: "denied",

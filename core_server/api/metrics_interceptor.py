@@ -5,6 +5,7 @@ It is the outermost interceptor, so calls refused by authentication count too (w
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -16,13 +17,15 @@ from core_server.metrics.registry import ServerMetrics, split_method
 Continuation = Callable[[grpc.HandlerCallDetails], Awaitable[Any]]
 
 
-def _code(context: grpc.aio.ServicerContext[Any, Any], failed: bool) -> str:
+def _code(context: grpc.aio.ServicerContext[Any, Any], failed: BaseException | None) -> str:
     code = context.code()
     if isinstance(code, grpc.StatusCode):
         return code.name
     if code is not None:
         return str(code)
-    return "UNKNOWN" if failed else "OK"
+    if failed is None:
+        return "OK"
+    return "CANCELLED" if isinstance(failed, asyncio.CancelledError) else "UNKNOWN"
 
 
 class MetricsInterceptor(grpc.aio.ServerInterceptor):
@@ -42,11 +45,11 @@ class MetricsInterceptor(grpc.aio.ServerInterceptor):
 
             async def unary(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
                 started = time.perf_counter()
-                failed = False
+                failed: BaseException | None = None
                 try:
                     return await inner_unary(request, context)
-                except BaseException:
-                    failed = True
+                except BaseException as exc:
+                    failed = exc
                     raise
                 finally:
                     code = _code(context, failed)
@@ -64,14 +67,14 @@ class MetricsInterceptor(grpc.aio.ServerInterceptor):
             messages = metrics.rpc_stream_messages.labels(service, method)
 
             async def streaming(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[Any]:
-                failed = False
+                failed: BaseException | None = None
                 active.inc()
                 try:
                     async for item in inner_stream(request, context):
                         messages.inc()
                         yield item
-                except BaseException:
-                    failed = True
+                except BaseException as exc:  # a client that goes away cancels its stream: CANCELLED
+                    failed = exc
                     raise
                 finally:
                     active.dec()

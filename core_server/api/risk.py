@@ -23,6 +23,7 @@ from vigil.v1 import risk_pb2_grpc as pb_grpc
 Ctx = grpc.aio.ServicerContext[Any, Any]
 
 MAX_REPLAY = 1000
+RESUME_PAGE = 1000
 MAX_REASON_CHARS = 200
 
 
@@ -53,10 +54,20 @@ class RiskServicer(pb_grpc.RiskServiceServicer):
         account_id = self._accounts.optional(request.account_id) or ""
         if not 0 <= request.replay <= MAX_REPLAY:
             raise InvalidArgument("replay", f"0 to {MAX_REPLAY}")
+        if request.since_seq < 0:
+            raise InvalidArgument("since_seq", "0 (none) or the last seq received")
         subscription = self._risk.subscribe()  # first, so nothing falls between the replay and the live entries
         try:
             last = 0
-            for record in await self._risk.recent(account_id, request.replay):
+            if request.since_seq:
+                # Page through the store; live entries wait in the subscription meanwhile (one too slow to keep
+                # up ends the stream, and the client resumes from its own last seq).
+                last = request.since_seq
+                while page := await self._risk.since(account_id, last, RESUME_PAGE):
+                    for record in page:
+                        last = record.seq
+                        yield self._update(record)
+            for record in await self._risk.recent(account_id, 0 if request.since_seq else request.replay):
                 last = record.seq
                 yield self._update(record)
             while True:

@@ -13,11 +13,12 @@ from datetime import time
 from decimal import Decimal
 from typing import Any
 
+from core_server.api import enums
 from core_server.model.decimal_text import parse_decimal
 from core_server.model.errors import InvalidArgument
 from core_server.risk.audit import AuditRecord, StatusSnapshot, snapshot_of
 from core_server.risk.events import RiskStatus
-from core_server.risk.rules import BreachMode, DrawdownMode, RuleSet, ScalingTier
+from core_server.risk.rules import RuleSet, ScalingTier
 from core_server.risk.usage import AccountRisk
 from vigil.v1 import risk_pb2 as pb
 
@@ -31,21 +32,11 @@ _WIRE_NAMES = {
     "session_windows": "trading_windows",
     "enforce_consistency": "consistency_enforced",
 }
-BREACH_FROM_PB = {pb.BREACH_MODE_SOFT: BreachMode.SOFT, pb.BREACH_MODE_HARD: BreachMode.HARD}
-BREACH_TO_PB = {v: k for k, v in BREACH_FROM_PB.items()}
-TRAILING_FROM_PB = {
-    pb.TRAILING_MODE_END_OF_DAY: DrawdownMode.END_OF_DAY,
-    pb.TRAILING_MODE_INTRADAY: DrawdownMode.INTRADAY_UNREALIZED,
-    pb.TRAILING_MODE_STATIC: DrawdownMode.STATIC,
-}
-TRAILING_TO_PB = {v: k for k, v in TRAILING_FROM_PB.items()}
-STATE_TO_PB = {
-    RiskStatus.SAFE: pb.RISK_STATE_SAFE,
-    RiskStatus.WARNING: pb.RISK_STATE_WARNING,
-    RiskStatus.DANGER: pb.RISK_STATE_DANGER,
-    RiskStatus.LOCKED: pb.RISK_STATE_LOCKED,
-    RiskStatus.FAILED: pb.RISK_STATE_FAILED,
-}
+BREACH_FROM_PB = enums.BREACH_MODE.from_proto
+BREACH_TO_PB = enums.BREACH_MODE.to_proto
+TRAILING_FROM_PB = enums.TRAILING_MODE.from_proto
+TRAILING_TO_PB = enums.TRAILING_MODE.to_proto
+STATE_TO_PB = enums.RISK_STATE.to_proto
 _STATE_BY_LABEL = {s.name.lower(): STATE_TO_PB[s] for s in RiskStatus}
 
 

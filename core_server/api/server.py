@@ -20,6 +20,7 @@ from core_server.access.keyring import KeyRing
 from core_server.access.rate import RateLimiter
 from core_server.api.access_service import AccessServicer
 from core_server.api.analytics import AnalyticsServicer
+from core_server.api.backtests import BacktestServicer
 from core_server.api.brokers import AccountServicer
 from core_server.api.commissions import CommissionServicer
 from core_server.api.data import DataServicer
@@ -27,6 +28,7 @@ from core_server.api.execution import ExecutionServicer
 from core_server.api.interceptors import AccessInterceptor, RequestContextInterceptor
 from core_server.api.market_data import MarketDataServicer
 from core_server.api.metrics_interceptor import MetricsInterceptor
+from core_server.api.notifications import NotificationServicer
 from core_server.api.risk import RiskServicer
 from core_server.api.signals import SignalServicer
 from core_server.api.strategies import StrategyServicer
@@ -40,6 +42,8 @@ from vigil.v1 import (
     accounts_pb2_grpc,
     analytics_pb2,
     analytics_pb2_grpc,
+    backtests_pb2,
+    backtests_pb2_grpc,
     commissions_pb2,
     commissions_pb2_grpc,
     data_pb2,
@@ -48,6 +52,8 @@ from vigil.v1 import (
     execution_pb2_grpc,
     market_data_pb2,
     market_data_pb2_grpc,
+    notifications_pb2,
+    notifications_pb2_grpc,
     risk_pb2,
     risk_pb2_grpc,
     signals_pb2,
@@ -67,11 +73,13 @@ SERVICE_NAMES: tuple[str, ...] = (
     trades_pb2.DESCRIPTOR.services_by_name["TradeService"].full_name,
     risk_pb2.DESCRIPTOR.services_by_name["RiskService"].full_name,
     data_pb2.DESCRIPTOR.services_by_name["DataService"].full_name,
+    backtests_pb2.DESCRIPTOR.services_by_name["BacktestService"].full_name,
     commissions_pb2.DESCRIPTOR.services_by_name["CommissionService"].full_name,
     accounts_pb2.DESCRIPTOR.services_by_name["AccountService"].full_name,
     access_pb2.DESCRIPTOR.services_by_name["AccessService"].full_name,
     analytics_pb2.DESCRIPTOR.services_by_name["AnalyticsService"].full_name,
     strategies_pb2.DESCRIPTOR.services_by_name["StrategyService"].full_name,
+    notifications_pb2.DESCRIPTOR.services_by_name["NotificationService"].full_name,
 )
 FEED_SERVICES = ("", SERVICE_NAMES[0])  # what a stopped feed takes down: market data, and the server as a whole
 _SERVING = health_pb2.HealthCheckResponse.SERVING
@@ -129,9 +137,11 @@ def build_grpc_server(
     execution: ExecutionServicer,
     trades: TradeServicer,
     risk: RiskServicer,
+    backtests: BacktestServicer | None = None,
     access: AccessServicer,
     analytics: AnalyticsServicer,
     strategies: StrategyServicer,
+    notifications: NotificationServicer,
     commissions: CommissionServicer | None = None,
     brokers: AccountServicer | None = None,
     open_mode: bool = False,
@@ -158,6 +168,8 @@ def build_grpc_server(
     execution_pb2_grpc.add_ExecutionServiceServicer_to_server(execution, server)
     trades_pb2_grpc.add_TradeServiceServicer_to_server(trades, server)
     risk_pb2_grpc.add_RiskServiceServicer_to_server(risk, server)
+    if backtests is not None:
+        backtests_pb2_grpc.add_BacktestServiceServicer_to_server(backtests, server)
     if commissions is not None:
         commissions_pb2_grpc.add_CommissionServiceServicer_to_server(commissions, server)
     if brokers is not None:
@@ -167,6 +179,7 @@ def build_grpc_server(
     strategies_pb2_grpc.add_StrategyServiceServicer_to_server(strategies, server)
     if data is not None:
         data_pb2_grpc.add_DataServiceServicer_to_server(data, server)
+    notifications_pb2_grpc.add_NotificationServiceServicer_to_server(notifications, server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     names = (*SERVICE_NAMES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME)

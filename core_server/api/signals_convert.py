@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
+from core_server.api import enums
 from core_server.api.convert import TIMEFRAME_FROM_PROTO, TIMEFRAME_TO_PROTO, candle_to_proto
 from core_server.execution.commands import ExitOffset, OffsetUnit
 from core_server.execution.exits import exit_spec
@@ -32,19 +33,12 @@ MAX_QUANTITY = 1000
 MAX_RAW_PAYLOAD_BYTES = 64 * 1024
 MAX_LABEL_CHARS = 256  # htf_bias, session, strategy, source, idempotency_key
 
-_DIRECTIONS = {
-    pb.SIGNAL_DIRECTION_BULLISH: SignalDirection.BULLISH,
-    pb.SIGNAL_DIRECTION_BEARISH: SignalDirection.BEARISH,
+_DIRECTIONS: dict[int, SignalDirection] = {
+    k: v for k, v in enums.SIGNAL_DIRECTION.from_proto.items() if v is not SignalDirection.NONE
 }
-_ACTIONS = {
-    pb.SIGNAL_ACTION_UNSPECIFIED: SignalAction.ENTRY,
-    pb.SIGNAL_ACTION_ENTRY: SignalAction.ENTRY,
-    pb.SIGNAL_ACTION_EXIT: SignalAction.EXIT,
-    pb.SIGNAL_ACTION_CANCEL: SignalAction.CANCEL,
-    pb.SIGNAL_ACTION_ADD: SignalAction.ADD,
-}
-_LEG_KINDS = {k.value: k for k in LegKind}
-_LEG_TYPES = {t.value: t for t in LegType}
+_ACTIONS = enums.SIGNAL_ACTION.from_proto
+_LEG_KINDS = enums.LEG_KIND.from_proto
+_LEG_TYPES = enums.LEG_TYPE.from_proto
 _LABELS = ("htf_bias", "session", "strategy", "source", "idempotency_key")
 
 
@@ -194,7 +188,7 @@ def status_from_proto(value: int, field: str = "statuses") -> SignalStatus:
 def check_to_proto(check: CheckResult) -> pb.SignalCheck:
     return pb.SignalCheck(
         name=check.name.value,
-        outcome=pb.CheckOutcome.ValueType(check.outcome),
+        outcome=enums.CHECK_OUTCOME.to_proto[check.outcome],
         detail=check.detail,
         decided_ns=check.decided_ns,
     )
@@ -206,7 +200,7 @@ def event_to_proto(event: SignalEvent) -> pb.SignalEvent:
         kind=event.kind.value,
         ts_ns=event.ts_ns,
         detail=event.detail,
-        status=pb.SignalStatus.ValueType(event.status),
+        status=enums.SIGNAL_STATUS.to_proto[event.status],
     )
 
 
@@ -235,7 +229,7 @@ def signal_to_proto(signal: Signal) -> pb.Signal:
             take_profit=_leg_to_proto(i.take_profit),
         ),
         contract_id=signal.contract_id,
-        status=pb.SignalStatus.ValueType(signal.status),
+        status=enums.SIGNAL_STATUS.to_proto[signal.status],
         checks=[check_to_proto(c) for c in signal.checks],
         received_ns=signal.received_ns,
         decided_ns=signal.decided_ns,

@@ -6,22 +6,17 @@ from __future__ import annotations
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 
+from core_server.api import enums
 from core_server.api.convert import PriceText, price_text_for
-from core_server.excursions.model import Direction, ExcursionEvent, TradeStatus
+from core_server.excursions.model import ExcursionEvent
 from core_server.excursions.r_multiples import display_r
 from core_server.live.journal import TradeUpdate
 from core_server.model.instruments import INSTRUMENTS, InstrumentSpec
 from core_server.trades.model import RoundTrip
 from vigil.v1 import trades_pb2 as pb
 
-DIRECTION_TO_PROTO = {Direction.LONG: pb.TRADE_DIRECTION_LONG, Direction.SHORT: pb.TRADE_DIRECTION_SHORT}
-STATUS_TO_PROTO = {
-    TradeStatus.OPEN: pb.TRADE_STATUS_OPEN,
-    TradeStatus.STOPPED_OUT: pb.TRADE_STATUS_STOPPED_OUT,
-    TradeStatus.BREAK_EVEN: pb.TRADE_STATUS_BREAK_EVEN,
-    TradeStatus.TARGET_HIT: pb.TRADE_STATUS_TARGET_HIT,
-    TradeStatus.CLOSED: pb.TRADE_STATUS_CLOSED,
-}
+DIRECTION_TO_PROTO = enums.TRADE_DIRECTION.to_proto
+STATUS_TO_PROTO = enums.TRADE_STATUS.to_proto
 AVERAGE_EXTRA_PLACES = 4  # an average of mixed fills shows the tick's decimals plus four, rounded half-even
 
 

@@ -9,26 +9,56 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Sequence
-from dataclasses import dataclass
+from bisect import bisect_left, bisect_right
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import TypeVar
+from zoneinfo import ZoneInfo
 
+from core_server.analytics.daily_report import DailyReport, rule_usage
+from core_server.analytics.export import trades_csv
 from core_server.analytics.facts import TradeFacts, cme_booking
-from core_server.analytics.filters import GroupBy, TradeQuery, group, select
+from core_server.analytics.filters import EntryClock, GroupBy, TradeQuery, group, select
+from core_server.analytics.imports import ImportFormat, import_history
 from core_server.analytics.pnl_calendar import EquityDay, PnlCalendar, equity_history, pnl_calendar, trading_dates
 from core_server.analytics.statistics import Statistics, compute_statistics
+from core_server.bus import Bus, Subscription
 from core_server.calendar.sessions import TradingCalendar
 from core_server.calendar.windows import SessionWindows
 from core_server.execution.model import AccountId
 from core_server.live.execution_desk import ExecutionDesk
+from core_server.live.journal import TRADES_TOPIC, TradeUpdate
 from core_server.live.shell import LiveKernel
 from core_server.live.trade_desk import TradeDesk
-from core_server.model.errors import InvalidArgument, NotFound, Unavailable
+from core_server.model.errors import FailedPrecondition, InvalidArgument, NotFound, Unavailable
 from core_server.storage.analytics import AnalyticsRepository
 from core_server.trades.model import JournalNotes, RoundTrip
 
 MAX_EQUITY_DAYS = 3660
+MEMO_SIZE = 64
+UPDATES_KEPT = 4096
+
+
+async def _ready(value: _T) -> _T:
+    return value
+
+
+def _closed_key(update: TradeUpdate) -> tuple[str, bool]:
+    """Conflation keeps the latest update of each trade while open, and its closing one apart."""
+    return update.trip.trade_id, update.trip.closed_ns is not None
+
+
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True, slots=True)
+class ImportSummary:
+    stored: tuple[str, ...]  # ids of the trades newly stored
+    duplicates: int  # trips already stored by an earlier import
+    executions: int
+    open_at_end: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +76,7 @@ class AnalyticsDesk:
         execution: ExecutionDesk,
         calendar: TradingCalendar,
         windows: SessionWindows | None = None,
+        bus: Bus | None = None,
     ) -> None:
         self._shell = shell
         self._store = store
@@ -55,9 +86,17 @@ class AnalyticsDesk:
         self._book = cme_booking(calendar)
         self.windows = windows or SessionWindows()
         self._facts: list[TradeFacts] = []
+        self._days: list[date] = []  # each fact's trading day, ascending (exits are booked in time order)
+        self._clock = EntryClock(self.windows)
+        self._memo: dict[tuple[object, ...], object] = {}  # answers for the facts as they stand
         self._accounts: frozenset[str] = frozenset()
         self._fingerprint: tuple[int, int] | None = None
         self._lock = asyncio.Lock()
+        # With the bus, a stored trade that closed marks the facts stale and no query asks the store whether
+        # anything changed; without it (or after the subscription was lost), the store's fingerprint is read.
+        self._updates: Subscription[TradeUpdate] | None = None
+        if bus is not None:
+            self._updates = bus.subscribe(TRADES_TOPIC, maxsize=UPDATES_KEPT, conflate=_closed_key)
 
     # -- reading ------------------------------------------------------------------------------------------------
 
@@ -66,12 +105,27 @@ class AnalyticsDesk:
         with contextlib.suppress(Unavailable):
             await self._shell.writer.flush()
         async with self._lock:
+            if self._fingerprint is not None and await self._unchanged():
+                return self._facts
             fingerprint = await self._store.fingerprint()
             if fingerprint != self._fingerprint:
                 self._facts = await self._store.closed_trades(self._book)
+                self._days = [t.trade_date for t in self._facts]
                 self._accounts = frozenset(t.account_id for t in self._facts)
+                self._clock = EntryClock(self.windows)
+                self._memo.clear()
                 self._fingerprint = fingerprint
             return self._facts
+
+    async def _unchanged(self) -> bool:
+        """Whether no stored trade has closed since the facts were read (known from the bus alone)."""
+        updates = self._updates
+        if updates is None or updates.closed:
+            return False
+        changed = False
+        while updates.pending():
+            changed |= any(u.trip.closed_ns is not None for u in await updates.next_batch(UPDATES_KEPT))
+        return not changed
 
     def resolve_account(self, reference: str, field: str = "account_id") -> str:
         """A paper account's id from its id or name, or the account of imported trades as written."""
@@ -102,21 +156,49 @@ class AnalyticsDesk:
     # -- queries ------------------------------------------------------------------------------------------------
 
     async def select(self, query: TradeQuery) -> list[TradeFacts]:
-        return select(await self.closed_trades(), query, self.windows)
+        """The trades the query selects, in exit order; a date range is cut by bisection first."""
+        facts = await self.closed_trades()
+        lo = bisect_left(self._days, query.from_date) if query.from_date else 0
+        hi = bisect_right(self._days, query.to_date) if query.to_date else len(facts)
+        return select(facts[lo:hi] if (lo, hi) != (0, len(facts)) else facts, query, self._clock)
+
+    async def _memoised(self, key: tuple[object, ...], compute: Callable[[], Awaitable[_T]]) -> _T:
+        """The answer for `key` while the stored trades are unchanged (a changed fingerprint clears the memo)."""
+        await self.closed_trades()
+        if key not in self._memo:
+            if len(self._memo) >= MEMO_SIZE:
+                self._memo.clear()
+            self._memo[key] = await compute()
+        return self._memo[key]  # type: ignore[return-value]
 
     async def statistics(self, query: TradeQuery, by: GroupBy | None = None) -> GroupedStatistics:
-        chosen = await self.select(query)
         balance = self.starting_balance(next(iter(query.account_ids))) if len(query.account_ids) == 1 else None
-        days = self._span(chosen, query)
-        overall = compute_statistics(chosen, starting_balance=balance, days=days)
+        overall = await self._memoised(("overall", query, balance), lambda: self._overall(query, balance))
         groups: tuple[tuple[str, Statistics], ...] = ()
         if by is not None:
-            groups = tuple(
-                (label, compute_statistics(trades)) for label, trades in group(chosen, by, self.windows).items()
-            )
+            groups = await self._memoised(("groups", query, by), lambda: self._groups(query, by))
         return GroupedStatistics(overall, groups)
 
+    async def _overall(self, query: TradeQuery, balance: Decimal | None) -> Statistics:
+        chosen = await self.select(query)
+        return compute_statistics(chosen, starting_balance=balance, days=self._span(chosen, query), presorted=True)
+
+    async def _groups(self, query: TradeQuery, by: GroupBy) -> tuple[tuple[str, Statistics], ...]:
+        chosen = await self.select(query)
+        return tuple(
+            (label, compute_statistics(trades, presorted=True))
+            for label, trades in group(chosen, by, self._clock).items()
+        )
+
     async def calendar(self, query: TradeQuery, first: date, last: date) -> PnlCalendar:
+        narrowed = replace(
+            query,
+            from_date=max(first, query.from_date) if query.from_date else first,
+            to_date=min(last, query.to_date) if query.to_date else last,
+        )
+        return await self._memoised(("calendar", query, first, last), lambda: self._month_totals(narrowed, first, last))
+
+    async def _month_totals(self, query: TradeQuery, first: date, last: date) -> PnlCalendar:
         return pnl_calendar(await self.select(query), first, last)
 
     async def equity(
@@ -131,7 +213,11 @@ class AnalyticsDesk:
         end = last or max(today, trades[-1].trade_date if trades else today)
         if (end - start).days > MAX_EQUITY_DAYS:
             raise InvalidArgument("from_date", f"at most {MAX_EQUITY_DAYS} days of equity at once")
-        return balance, equity_history(trades, balance, self.trading_days(start, end), rules)
+        key = ("equity", account_id, start, end, balance, rules)
+        history = await self._memoised(
+            key, lambda: _ready(equity_history(trades, balance, self.trading_days(start, end), rules, presorted=True))
+        )
+        return balance, history
 
     def _span(self, trades: Sequence[TradeFacts], query: TradeQuery) -> list[date] | None:
         """The trading days the selection covers: the filter's date range, else first to last booked trade."""
@@ -142,6 +228,68 @@ class AnalyticsDesk:
         if (last - first) > timedelta(days=3660):
             return None
         return self.trading_days(first, last)
+
+    # -- coaching -------------------------------------------------------------------------------------------------
+
+    def paper_accounts(self) -> list[str]:
+        return [str(a.account_id) for a in self._execution.engine.accounts()]
+
+    async def best_session(self, account_id: str) -> tuple[str | None, int]:
+        """The account's session window with the best expectancy (net per trade), and its closed trades."""
+        query = TradeQuery(account_ids=frozenset({account_id}))
+        groups = await self._memoised(("groups", query, GroupBy.SESSION), lambda: self._groups(query, GroupBy.SESSION))
+        count = sum(s.trades for _, s in groups)
+        ranked = [(s.expectancy, label) for label, s in groups if s.expectancy is not None]
+        return (max(ranked)[1] if ranked else None), count
+
+    async def average_loser_hold(self, account_id: str) -> int | None:
+        query = TradeQuery(account_ids=frozenset({account_id}))
+        overall = await self._memoised(("overall", query, None), lambda: self._overall(query, None))
+        return overall.average_hold_loss_ns
+
+    # -- daily report -------------------------------------------------------------------------------------------
+
+    async def daily_report(self, account_id: str, day: date | None = None) -> DailyReport:
+        """The account's report for the trading day `day` (default: the current one)."""
+        now = self._shell.clock.now_ns()
+        day = day or self.book(now)
+        trades = [t for t in await self.closed_trades() if t.account_id == account_id]
+        paper = self.starting_balance(account_id)
+        rules = None if paper is None else self._shell.kernel.risk.rules(AccountId(account_id))
+        first = day.replace(day=1)
+        days = self.trading_days(first, day) or [day]
+        equity = equity_history(trades, paper or Decimal(0), days, rules, presorted=True)
+        todays = tuple(t for t in trades if t.trade_date == day)
+        statistics = compute_statistics(todays, presorted=True)
+        usage = rule_usage(
+            statistics.net_pnl,
+            None if rules is None else rules.daily_loss_limit,
+            next((e for e in equity if e.day == day), None),
+        )
+        month = pnl_calendar(trades, first, day)
+        return DailyReport(account_id, day, todays, statistics, month, equity, usage, now)
+
+    # -- imports and exports -------------------------------------------------------------------------------------
+
+    async def import_history(
+        self, text: str, fmt: ImportFormat | None, account: str, tz: ZoneInfo, fee: Decimal
+    ) -> ImportSummary:
+        """Rebuild the file's round trips and store the new ones as imported trades (never in live risk: they are
+        closed rows no restore reads, and no risk state counts them). A paper account's name is refused."""
+        result = import_history(text, fmt=fmt, account=account, tz=tz, commission_per_contract=fee)
+        for trip in result.trips:
+            if self._execution.account_named(trip.account) is not None:
+                raise FailedPrecondition(
+                    f"account {trip.account!r} is a paper account; imported history needs an account of its own"
+                )
+        stored = await self._store.save_imported(result.trips)
+        async with self._lock:
+            self._fingerprint = None
+        return ImportSummary(tuple(stored), len(result.trips) - len(stored), result.executions, result.open_at_end)
+
+    async def export_csv(self, query: TradeQuery) -> tuple[str, int]:
+        chosen = await self.select(query)
+        return trades_csv(chosen), len(chosen)
 
     # -- journal --------------------------------------------------------------------------------------------------
 

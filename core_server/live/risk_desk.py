@@ -143,6 +143,9 @@ class RiskDesk:
     async def recent(self, account_id: str, limit: int) -> list[AuditRecord]:
         return await self._store.recent(account_id, limit)
 
+    async def since(self, account_id: str, seq: int, limit: int) -> list[AuditRecord]:
+        return await self._store.since(account_id, seq, limit)
+
     def subscribe(self) -> Subscription[AuditRecord]:
         """Stored audit entries as they are written (reliable: closed with SlowConsumer when too slow)."""
         return self._bus.subscribe(RISK_TOPIC, maxsize=EVENT_QUEUE)

@@ -130,3 +130,7 @@ class RiskStore(Protocol):
         """The last `limit` entries of the account ('' every account; an account also sees engine-wide ones),
         oldest first."""
         ...
+
+    async def since(self, account_id: str, seq: int, limit: int) -> list[AuditRecord]:
+        """Up to `limit` entries after `seq`, oldest first (the same account filter as `recent`)."""
+        ...

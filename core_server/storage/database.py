@@ -9,6 +9,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import asyncpg
 import structlog
 
+from core_server.backoff import Backoff
 from core_server.storage.failures import StoreUnreachable, is_connection_failure, short_reason
 
 __all__ = ["StoreUnreachable", "connect_pool", "describe_dsn"]
@@ -53,7 +54,7 @@ async def connect_pool(
     """
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s
-    delay = _FIRST_RETRY_S
+    backoff = Backoff(initial_s=_FIRST_RETRY_S, maximum_s=_LAST_RETRY_S, jitter=0.0)
     while True:
         remaining = deadline - loop.time()
         try:
@@ -70,10 +71,10 @@ async def connect_pool(
                 exc,
                 asyncpg.exceptions.InvalidCatalogNameError | asyncpg.exceptions.InvalidAuthorizationSpecificationError,
             )
+            delay = backoff.next_delay()
             if retryable and loop.time() + delay < deadline:
                 log.debug("store.connect_retry", dsn=describe_dsn(dsn), reason=short_reason(exc))
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, _LAST_RETRY_S)
                 continue
             raise _unreachable(dsn, exc, timeout_s, waited=retryable) from exc
         log.info("store.connected", dsn=describe_dsn(dsn), min_size=min_size, max_size=max_size)

@@ -42,6 +42,14 @@ ON CONFLICT (id) DO UPDATE SET stopped = EXCLUDED.stopped, reason = EXCLUDED.rea
 _SELECT_RULES = "SELECT account_id, preset, rules::text AS rules FROM risk_rules ORDER BY account_id"
 _SELECT_STATES = "SELECT account_id, state::text AS state FROM risk_state ORDER BY account_id"
 _SELECT_STOP = "SELECT stopped FROM risk_emergency_stop"
+_SELECT_SINCE = """
+SELECT seq, ts_ns, account_id, kind, rule, reason, numbers::text AS numbers, state, order_id,
+       status::text AS status, actor
+FROM risk_audit
+WHERE ($1::text = '' OR account_id = $1 OR account_id = '') AND seq > $2
+ORDER BY seq LIMIT $3
+"""
+
 _SELECT_RECENT = """
 SELECT * FROM (
     SELECT seq, ts_ns, account_id, kind, rule, reason, numbers::text AS numbers, state, order_id,
@@ -114,6 +122,12 @@ class RiskRepository:
     async def save_emergency_stop(self, stopped: bool, reason: str, ts_ns: int) -> None:
         with unavailable_on_connection_failure():
             await self._pool.execute(_UPSERT_STOP, stopped, reason, ts_ns)
+
+    async def since(self, account_id: str, seq: int, limit: int) -> list[AuditRecord]:
+        """Up to `limit` entries after `seq`, oldest first (an account's, with the engine-wide ones)."""
+        with unavailable_on_connection_failure():
+            records = await self._pool.fetch(_SELECT_SINCE, account_id, seq, limit)
+        return [audit_from_record(r) for r in records]
 
     async def recent(self, account_id: str, limit: int) -> list[AuditRecord]:
         if limit <= 0:

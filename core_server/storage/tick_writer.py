@@ -10,6 +10,7 @@ from uuid import uuid4
 
 import structlog
 
+from core_server.backoff import Backoff
 from core_server.model.clock import NS_PER_HOUR, NS_PER_SECOND, Clock
 from core_server.model.market_data import Tick
 from core_server.model.store_status import StoreStatus
@@ -125,16 +126,17 @@ class TickWriter:
     async def run(self) -> None:
         """Flush every `flush_interval_s` (sooner when a batch fills) until `close()`; back off while the
         store is down. Returns soon after `close()`."""
-        retry_s = self._retry_min_s
+        backoff = self._backoff()
         while not self._closing.is_set():
             if self._available:
                 await _wait(self._wake, self._flush_interval_s)
                 self._wake.clear()
             else:
-                await _wait(self._closing, retry_s)
+                await _wait(self._closing, backoff.next_delay())
             if self._closing.is_set():
                 return
-            retry_s = self._retry_min_s if await self._attempt() else min(retry_s * 2, self._retry_max_s)
+            if await self._attempt():
+                backoff.reset()
 
     async def flush(self) -> bool:
         """Write everything buffered, oldest first. Returns False when the store is down; nothing is lost
@@ -161,18 +163,22 @@ class TickWriter:
         """Stop `run()` and write what is buffered, retrying for at most `timeout_s`."""
         self._closing.set()
         self._wake.set()
-        retry_s = self._retry_min_s
+        backoff = self._backoff()
         try:
             async with asyncio.timeout(timeout_s):
-                while not await self.flush():
-                    await asyncio.sleep(retry_s)
-                    retry_s = min(retry_s * 2, self._retry_max_s)
+                while True:
+                    if await self.flush():
+                        break
+                    await asyncio.sleep(backoff.next_delay())
         except TimeoutError:
             pass
         if self._buffered:
             log.error("store.ticks_lost_at_shutdown", count=self._buffered, reason=self._last_error)
 
     # --- internals ------------------------------------------------------------------------------
+
+    def _backoff(self) -> Backoff:
+        return Backoff(initial_s=self._retry_min_s, maximum_s=self._retry_max_s, jitter=0.0)
 
     async def _attempt(self) -> bool:
         if self._buffered:

@@ -36,7 +36,7 @@ async def test_live_routing_is_switched_on_after_a_question_and_shown(broker_ser
         await client.bind_account("paper", Broker.TRADOVATE, DEFAULT_ACCOUNT)
     app = RecordingApp(broker_server.address)
     async with app.run_test(size=SIZE):
-        press(app, "B")
+        press(app, "K")
         screen = await eventually(lambda: app.screen if isinstance(app.screen, AccountsScreen) else None)
         assert isinstance(screen, AccountsScreen)
         await eventually(lambda: screen.accounts.get("paper") is not None)

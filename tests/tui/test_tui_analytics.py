@@ -12,7 +12,7 @@ from tests.kit.eventually import eventually
 from tests.tui.layout_kit import fake_app, show
 from tui.analytics_filter import FilterError, parse_filter
 from tui.screens.analytics import AnalyticsScreen, DayTradesScreen
-from tui.widgets.equity_chart import EquityChart
+from tui.widgets.equity_chart import DistributionChart, EquityChart
 from tui.widgets.pnl_month import PnlMonth, add_months
 
 
@@ -87,3 +87,15 @@ def test_parse_filter() -> None:
 def test_add_months_clamps_the_day() -> None:
     assert add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
     assert add_months(date(2026, 1, 15), -1) == date(2025, 12, 15)
+
+
+async def test_h_cycles_the_r_mfe_and_mae_distributions() -> None:
+    app = fake_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await show(pilot, "analytics")
+        chart = screen.query_one(DistributionChart)
+        r_counts = [b.count for b in chart.buckets]
+        await pilot.press("h")
+        assert str(chart.border_title).startswith("MFE distribution") and [b.count for b in chart.buckets] != r_counts
+        await pilot.press("h", "h")
+        assert str(chart.border_title).startswith("R distribution")

@@ -24,6 +24,8 @@ from tui.widgets.risk_banner import RiskBanner
 from tui.widgets.status_header import StatusHeader
 
 EQUITY_DAYS = 365
+DISTRIBUTIONS = (("R distribution", "r_distribution"), ("MFE distribution (R)", "mfe_distribution"),
+                 ("MAE distribution (R)", "mae_distribution"))  # fmt: skip
 DEFAULT_ACCOUNT = "paper"
 
 
@@ -108,6 +110,7 @@ class AnalyticsScreen(Screen[None]):
     BINDINGS = [  # noqa: RUF012  (Textual reads BINDINGS as a class attribute)
         Binding("slash", "focus_filter", "Filter", key_display="/"),
         Binding("escape", "focus_calendar", "Calendar", show=False),
+        Binding("h", "next_distribution", "R/MFE/MAE", show=False, tooltip="show the R, MFE or MAE distribution"),
     ]
 
     def __init__(self, client: VigilClient, today: date) -> None:
@@ -116,6 +119,7 @@ class AnalyticsScreen(Screen[None]):
         self.today = today
         self.filter = AnalyticsFilter()
         self.report: StatisticsReport | None = None
+        self.distribution = 0  # index into DISTRIBUTIONS
 
     def compose(self) -> ComposeResult:
         yield StatusHeader(self.client.target, id="analytics-status")
@@ -138,7 +142,7 @@ class AnalyticsScreen(Screen[None]):
         self.query_one("#analytics-stats").border_title = "Statistics"
         self.query_one("#analytics-equity").border_title = "Equity, high water, floor"
         self.query_one("#analytics-drawdown").border_title = "Drawdown"
-        self.query_one("#analytics-r").border_title = "R distribution"
+        self.query_one("#analytics-r").border_title = "R distribution (h)"
         self.query_one("#analytics-groups").border_title = "By session and hour (ET)"
         stats = self.query_one("#analytics-stats", DataTable)
         stats.add_columns("figure", "value")
@@ -207,7 +211,18 @@ class AnalyticsScreen(Screen[None]):
         groups.clear()
         for label, s in (*by_session.groups, *((f"{h}:00", s) for h, s in by_hour.groups)):
             groups.add_row(label, str(s.trades), _pct(s.win_rate), _d(s.net_pnl), _d(s.expectancy_r))
-        self.query_one(DistributionChart).show_buckets(by_session.overall.r_distribution)
+        self._show_distribution()
+
+    def action_next_distribution(self) -> None:
+        self.distribution = (self.distribution + 1) % len(DISTRIBUTIONS)
+        self._show_distribution()
+
+    def _show_distribution(self) -> None:
+        title, field = DISTRIBUTIONS[self.distribution]
+        chart = self.query_one(DistributionChart)
+        chart.border_title = f"{title} (h)"
+        if self.report is not None:
+            chart.show_buckets(getattr(self.report.overall, field))
 
     @work(exclusive=True, group="analytics-equity")
     async def _load_equity(self) -> None:

@@ -20,8 +20,8 @@ import structlog
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus, WebSocketException
 
+from core_server.backoff import Backoff
 from core_server.feeds.backfill import TickSplicer
-from core_server.feeds.backoff import Backoff
 from core_server.feeds.projectx import history
 from core_server.feeds.projectx.auth import TokenKeeper, redact
 from core_server.feeds.projectx.bars import BarFill, SecondTally

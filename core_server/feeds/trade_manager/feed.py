@@ -15,7 +15,7 @@ import structlog
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
 
-from core_server.feeds.backoff import Backoff
+from core_server.backoff import Backoff
 from core_server.feeds.stats import FeedStats
 from core_server.feeds.trade_manager.config import TradeManagerConfig
 from core_server.feeds.trade_manager.messages import MalformedMessage, QuoteStreamParser

@@ -13,7 +13,7 @@ import structlog
 from websockets.asyncio.client import connect
 from websockets.exceptions import WebSocketException
 
-from core_server.feeds.backoff import Backoff
+from core_server.backoff import Backoff
 from core_server.feeds.stats import FeedStats
 from core_server.feeds.tradovate.auth import (
     AccessToken,

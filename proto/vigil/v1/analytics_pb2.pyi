@@ -45,6 +45,27 @@ STATISTICS_GROUP_BY_WEEKDAY: StatisticsGroupBy.ValueType  # 5
 STATISTICS_GROUP_BY_DAY: StatisticsGroupBy.ValueType  # 6
 Global___StatisticsGroupBy: _TypeAlias = StatisticsGroupBy  # noqa: Y015
 
+class _ImportFormat:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _ImportFormatEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ImportFormat.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    IMPORT_FORMAT_UNSPECIFIED: _ImportFormat.ValueType  # 0
+    """Detected from the header."""
+    IMPORT_FORMAT_TRADOVATE_PERFORMANCE: _ImportFormat.ValueType  # 1
+    IMPORT_FORMAT_TRADOVATE_FILLS: _ImportFormat.ValueType  # 2
+    IMPORT_FORMAT_NINJATRADER_EXECUTIONS: _ImportFormat.ValueType  # 3
+
+class ImportFormat(_ImportFormat, metaclass=_ImportFormatEnumTypeWrapper): ...
+
+IMPORT_FORMAT_UNSPECIFIED: ImportFormat.ValueType  # 0
+"""Detected from the header."""
+IMPORT_FORMAT_TRADOVATE_PERFORMANCE: ImportFormat.ValueType  # 1
+IMPORT_FORMAT_TRADOVATE_FILLS: ImportFormat.ValueType  # 2
+IMPORT_FORMAT_NINJATRADER_EXECUTIONS: ImportFormat.ValueType  # 3
+Global___ImportFormat: _TypeAlias = ImportFormat  # noqa: Y015
+
 @_typing.final
 class AnalyticsFilter(_message.Message):
     """Every set field narrows the selection (fields combine with "and"); empty fields leave it open."""
@@ -784,3 +805,204 @@ class UpdateJournalResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___UpdateJournalResponse: _TypeAlias = UpdateJournalResponse  # noqa: Y015
+
+@_typing.final
+class ImportTradesRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CSV_FIELD_NUMBER: _builtins.int
+    FORMAT_FIELD_NUMBER: _builtins.int
+    ACCOUNT_FIELD_NUMBER: _builtins.int
+    TIME_ZONE_FIELD_NUMBER: _builtins.int
+    COMMISSION_PER_CONTRACT_FIELD_NUMBER: _builtins.int
+    csv: _builtins.str
+    """The export's text, header first (at most 100,000 rows)."""
+    format: Global___ImportFormat.ValueType
+    account: _builtins.str
+    """The account the trades belong to; empty: the file's Account column (else "tradovate" / "ninjatrader").
+    It may not name a paper account.
+    """
+    time_zone: _builtins.str
+    """IANA time zone of times without one (Tradovate Fills' _timestamp is UTC); default America/Chicago."""
+    commission_per_contract: _builtins.str
+    """Commission per contract per side where the file has none (Tradovate Performance); default 0."""
+    def __init__(
+        self,
+        *,
+        csv: _builtins.str = ...,
+        format: Global___ImportFormat.ValueType = ...,
+        account: _builtins.str = ...,
+        time_zone: _builtins.str = ...,
+        commission_per_contract: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["account", b"account", "commission_per_contract", b"commission_per_contract", "csv", b"csv", "format", b"format", "time_zone", b"time_zone"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ImportTradesRequest: _TypeAlias = ImportTradesRequest  # noqa: Y015
+
+@_typing.final
+class ImportTradesResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    IMPORTED_FIELD_NUMBER: _builtins.int
+    TRADE_IDS_FIELD_NUMBER: _builtins.int
+    DUPLICATES_FIELD_NUMBER: _builtins.int
+    EXECUTIONS_FIELD_NUMBER: _builtins.int
+    OPEN_AT_END_FIELD_NUMBER: _builtins.int
+    imported: _builtins.int
+    """Round trips newly stored, and their ids."""
+    duplicates: _builtins.int
+    """Round trips already stored by an earlier import."""
+    executions: _builtins.int
+    open_at_end: _builtins.int
+    """Positions still open at the end of the file: left out."""
+    @_builtins.property
+    def trade_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    def __init__(
+        self,
+        *,
+        imported: _builtins.int = ...,
+        trade_ids: _abc.Iterable[_builtins.str] | None = ...,
+        duplicates: _builtins.int = ...,
+        executions: _builtins.int = ...,
+        open_at_end: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["duplicates", b"duplicates", "executions", b"executions", "imported", b"imported", "open_at_end", b"open_at_end", "trade_ids", b"trade_ids"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ImportTradesResponse: _TypeAlias = ImportTradesResponse  # noqa: Y015
+
+@_typing.final
+class ExportTradesRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    FILTER_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def filter(self) -> Global___AnalyticsFilter: ...
+    def __init__(
+        self,
+        *,
+        filter: Global___AnalyticsFilter | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["filter", b"filter"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["filter", b"filter"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ExportTradesRequest: _TypeAlias = ExportTradesRequest  # noqa: Y015
+
+@_typing.final
+class ExportTradesResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CSV_FIELD_NUMBER: _builtins.int
+    TRADES_FIELD_NUMBER: _builtins.int
+    csv: _builtins.str
+    """Header: trade_id, account, contract, direction, source, strategy, strategy_version, opened_utc, closed_utc,
+    trading_day, quantity, gross, commissions, net, result_r, mfe_r, mae_r, tags (";"-joined), setup, rating, notes.
+    """
+    trades: _builtins.int
+    def __init__(
+        self,
+        *,
+        csv: _builtins.str = ...,
+        trades: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["csv", b"csv", "trades", b"trades"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ExportTradesResponse: _TypeAlias = ExportTradesResponse  # noqa: Y015
+
+@_typing.final
+class ExportStatisticsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    JSON_FIELD_NUMBER: _builtins.int
+    json: _builtins.str
+    def __init__(
+        self,
+        *,
+        json: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["json", b"json"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ExportStatisticsResponse: _TypeAlias = ExportStatisticsResponse  # noqa: Y015
+
+@_typing.final
+class GetDailyReportRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ACCOUNT_ID_FIELD_NUMBER: _builtins.int
+    DATE_FIELD_NUMBER: _builtins.int
+    account_id: _builtins.str
+    """An account id or name."""
+    date: _builtins.str
+    """The trading day, YYYY-MM-DD; empty: the current one."""
+    def __init__(
+        self,
+        *,
+        account_id: _builtins.str = ...,
+        date: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_id", b"account_id", "date", b"date"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetDailyReportRequest: _TypeAlias = GetDailyReportRequest  # noqa: Y015
+
+@_typing.final
+class GetDailyReportResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DATE_FIELD_NUMBER: _builtins.int
+    NET_PNL_FIELD_NUMBER: _builtins.int
+    TRADES_FIELD_NUMBER: _builtins.int
+    DAILY_LOSS_USED_FIELD_NUMBER: _builtins.int
+    DAILY_LOSS_LIMIT_FIELD_NUMBER: _builtins.int
+    DISTANCE_TO_FLOOR_FIELD_NUMBER: _builtins.int
+    TEXT_FIELD_NUMBER: _builtins.int
+    HTML_FIELD_NUMBER: _builtins.int
+    date: _builtins.str
+    net_pnl: _builtins.str
+    trades: _builtins.int
+    daily_loss_used: _builtins.str
+    """Realised: the day's net loss against the daily loss limit; the end balance against the trailing floor."""
+    daily_loss_limit: _builtins.str
+    distance_to_floor: _builtins.str
+    text: _builtins.str
+    html: _builtins.str
+    def __init__(
+        self,
+        *,
+        date: _builtins.str = ...,
+        net_pnl: _builtins.str = ...,
+        trades: _builtins.int = ...,
+        daily_loss_used: _builtins.str = ...,
+        daily_loss_limit: _builtins.str = ...,
+        distance_to_floor: _builtins.str = ...,
+        text: _builtins.str = ...,
+        html: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["daily_loss_limit", b"daily_loss_limit", "daily_loss_used", b"daily_loss_used", "date", b"date", "distance_to_floor", b"distance_to_floor", "html", b"html", "net_pnl", b"net_pnl", "text", b"text", "trades", b"trades"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetDailyReportResponse: _TypeAlias = GetDailyReportResponse  # noqa: Y015

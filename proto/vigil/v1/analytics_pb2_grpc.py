@@ -64,6 +64,26 @@ class AnalyticsServiceStub:
                 request_serializer=vigil_dot_v1_dot_analytics__pb2.UpdateJournalRequest.SerializeToString,
                 response_deserializer=vigil_dot_v1_dot_analytics__pb2.UpdateJournalResponse.FromString,
                 _registered_method=True)
+        self.ImportTrades = channel.unary_unary(
+                '/vigil.v1.AnalyticsService/ImportTrades',
+                request_serializer=vigil_dot_v1_dot_analytics__pb2.ImportTradesRequest.SerializeToString,
+                response_deserializer=vigil_dot_v1_dot_analytics__pb2.ImportTradesResponse.FromString,
+                _registered_method=True)
+        self.ExportTrades = channel.unary_unary(
+                '/vigil.v1.AnalyticsService/ExportTrades',
+                request_serializer=vigil_dot_v1_dot_analytics__pb2.ExportTradesRequest.SerializeToString,
+                response_deserializer=vigil_dot_v1_dot_analytics__pb2.ExportTradesResponse.FromString,
+                _registered_method=True)
+        self.ExportStatistics = channel.unary_unary(
+                '/vigil.v1.AnalyticsService/ExportStatistics',
+                request_serializer=vigil_dot_v1_dot_analytics__pb2.GetStatisticsRequest.SerializeToString,
+                response_deserializer=vigil_dot_v1_dot_analytics__pb2.ExportStatisticsResponse.FromString,
+                _registered_method=True)
+        self.GetDailyReport = channel.unary_unary(
+                '/vigil.v1.AnalyticsService/GetDailyReport',
+                request_serializer=vigil_dot_v1_dot_analytics__pb2.GetDailyReportRequest.SerializeToString,
+                response_deserializer=vigil_dot_v1_dot_analytics__pb2.GetDailyReportResponse.FromString,
+                _registered_method=True)
 
 
 class AnalyticsServiceServicer:
@@ -109,6 +129,36 @@ class AnalyticsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ImportTrades(self, request, context):
+        """Import a broker's history (CSV): round trips rebuilt FIFO, stored as source "imported", never in live risk.
+        Importing the same history again stores nothing new (each trip's id follows from its fills).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExportTrades(self, request, context):
+        """The selected trades as CSV.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExportStatistics(self, request, context):
+        """GetStatistics' answer as JSON (proto3 JSON mapping).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetDailyReport(self, request, context):
+        """An account's daily report (the day's trades, P&L, statistics, rule usage, the month's calendar and equity)
+        as plain text and as a self-contained HTML file with charts.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AnalyticsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -136,6 +186,26 @@ def add_AnalyticsServiceServicer_to_server(servicer, server):
                     servicer.UpdateJournal,
                     request_deserializer=vigil_dot_v1_dot_analytics__pb2.UpdateJournalRequest.FromString,
                     response_serializer=vigil_dot_v1_dot_analytics__pb2.UpdateJournalResponse.SerializeToString,
+            ),
+            'ImportTrades': grpc.unary_unary_rpc_method_handler(
+                    servicer.ImportTrades,
+                    request_deserializer=vigil_dot_v1_dot_analytics__pb2.ImportTradesRequest.FromString,
+                    response_serializer=vigil_dot_v1_dot_analytics__pb2.ImportTradesResponse.SerializeToString,
+            ),
+            'ExportTrades': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExportTrades,
+                    request_deserializer=vigil_dot_v1_dot_analytics__pb2.ExportTradesRequest.FromString,
+                    response_serializer=vigil_dot_v1_dot_analytics__pb2.ExportTradesResponse.SerializeToString,
+            ),
+            'ExportStatistics': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExportStatistics,
+                    request_deserializer=vigil_dot_v1_dot_analytics__pb2.GetStatisticsRequest.FromString,
+                    response_serializer=vigil_dot_v1_dot_analytics__pb2.ExportStatisticsResponse.SerializeToString,
+            ),
+            'GetDailyReport': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetDailyReport,
+                    request_deserializer=vigil_dot_v1_dot_analytics__pb2.GetDailyReportRequest.FromString,
+                    response_serializer=vigil_dot_v1_dot_analytics__pb2.GetDailyReportResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -278,6 +348,114 @@ class AnalyticsService:
             '/vigil.v1.AnalyticsService/UpdateJournal',
             vigil_dot_v1_dot_analytics__pb2.UpdateJournalRequest.SerializeToString,
             vigil_dot_v1_dot_analytics__pb2.UpdateJournalResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ImportTrades(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vigil.v1.AnalyticsService/ImportTrades',
+            vigil_dot_v1_dot_analytics__pb2.ImportTradesRequest.SerializeToString,
+            vigil_dot_v1_dot_analytics__pb2.ImportTradesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportTrades(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vigil.v1.AnalyticsService/ExportTrades',
+            vigil_dot_v1_dot_analytics__pb2.ExportTradesRequest.SerializeToString,
+            vigil_dot_v1_dot_analytics__pb2.ExportTradesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportStatistics(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vigil.v1.AnalyticsService/ExportStatistics',
+            vigil_dot_v1_dot_analytics__pb2.GetStatisticsRequest.SerializeToString,
+            vigil_dot_v1_dot_analytics__pb2.ExportStatisticsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetDailyReport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vigil.v1.AnalyticsService/GetDailyReport',
+            vigil_dot_v1_dot_analytics__pb2.GetDailyReportRequest.SerializeToString,
+            vigil_dot_v1_dot_analytics__pb2.GetDailyReportResponse.FromString,
             options,
             channel_credentials,
             insecure,

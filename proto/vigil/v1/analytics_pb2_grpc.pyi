@@ -48,6 +48,18 @@ class AnalyticsServiceStub:
     """Per-trade net, result, MFE and MAE in R, with their distributions and the break-even scratches."""
     UpdateJournal: _grpc.UnaryUnaryMultiCallable[_analytics_pb2.UpdateJournalRequest, _analytics_pb2.UpdateJournalResponse]
     """Replace a trade's journal fields (tags, setup, notes, rating)."""
+    ImportTrades: _grpc.UnaryUnaryMultiCallable[_analytics_pb2.ImportTradesRequest, _analytics_pb2.ImportTradesResponse]
+    """Import a broker's history (CSV): round trips rebuilt FIFO, stored as source "imported", never in live risk.
+    Importing the same history again stores nothing new (each trip's id follows from its fills).
+    """
+    ExportTrades: _grpc.UnaryUnaryMultiCallable[_analytics_pb2.ExportTradesRequest, _analytics_pb2.ExportTradesResponse]
+    """The selected trades as CSV."""
+    ExportStatistics: _grpc.UnaryUnaryMultiCallable[_analytics_pb2.GetStatisticsRequest, _analytics_pb2.ExportStatisticsResponse]
+    """GetStatistics' answer as JSON (proto3 JSON mapping)."""
+    GetDailyReport: _grpc.UnaryUnaryMultiCallable[_analytics_pb2.GetDailyReportRequest, _analytics_pb2.GetDailyReportResponse]
+    """An account's daily report (the day's trades, P&L, statistics, rule usage, the month's calendar and equity)
+    as plain text and as a self-contained HTML file with charts.
+    """
 
 @_typing.type_check_only
 class AnalyticsServiceAsyncStub(AnalyticsServiceStub):
@@ -69,6 +81,18 @@ class AnalyticsServiceAsyncStub(AnalyticsServiceStub):
     """Per-trade net, result, MFE and MAE in R, with their distributions and the break-even scratches."""
     UpdateJournal: _aio.UnaryUnaryMultiCallable[_analytics_pb2.UpdateJournalRequest, _analytics_pb2.UpdateJournalResponse]  # type: ignore[assignment]
     """Replace a trade's journal fields (tags, setup, notes, rating)."""
+    ImportTrades: _aio.UnaryUnaryMultiCallable[_analytics_pb2.ImportTradesRequest, _analytics_pb2.ImportTradesResponse]  # type: ignore[assignment]
+    """Import a broker's history (CSV): round trips rebuilt FIFO, stored as source "imported", never in live risk.
+    Importing the same history again stores nothing new (each trip's id follows from its fills).
+    """
+    ExportTrades: _aio.UnaryUnaryMultiCallable[_analytics_pb2.ExportTradesRequest, _analytics_pb2.ExportTradesResponse]  # type: ignore[assignment]
+    """The selected trades as CSV."""
+    ExportStatistics: _aio.UnaryUnaryMultiCallable[_analytics_pb2.GetStatisticsRequest, _analytics_pb2.ExportStatisticsResponse]  # type: ignore[assignment]
+    """GetStatistics' answer as JSON (proto3 JSON mapping)."""
+    GetDailyReport: _aio.UnaryUnaryMultiCallable[_analytics_pb2.GetDailyReportRequest, _analytics_pb2.GetDailyReportResponse]  # type: ignore[assignment]
+    """An account's daily report (the day's trades, P&L, statistics, rule usage, the month's calendar and equity)
+    as plain text and as a self-contained HTML file with charts.
+    """
 
 class AnalyticsServiceServicer(metaclass=_abc_1.ABCMeta):
     """Analytics and the trading journal over closed trades (paper, manual, strategy, imported): the statistics of
@@ -117,5 +141,41 @@ class AnalyticsServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_analytics_pb2.UpdateJournalResponse, _abc.Awaitable[_analytics_pb2.UpdateJournalResponse]]:
         """Replace a trade's journal fields (tags, setup, notes, rating)."""
+
+    @_abc_1.abstractmethod
+    def ImportTrades(
+        self,
+        request: _analytics_pb2.ImportTradesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_analytics_pb2.ImportTradesResponse, _abc.Awaitable[_analytics_pb2.ImportTradesResponse]]:
+        """Import a broker's history (CSV): round trips rebuilt FIFO, stored as source "imported", never in live risk.
+        Importing the same history again stores nothing new (each trip's id follows from its fills).
+        """
+
+    @_abc_1.abstractmethod
+    def ExportTrades(
+        self,
+        request: _analytics_pb2.ExportTradesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_analytics_pb2.ExportTradesResponse, _abc.Awaitable[_analytics_pb2.ExportTradesResponse]]:
+        """The selected trades as CSV."""
+
+    @_abc_1.abstractmethod
+    def ExportStatistics(
+        self,
+        request: _analytics_pb2.GetStatisticsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_analytics_pb2.ExportStatisticsResponse, _abc.Awaitable[_analytics_pb2.ExportStatisticsResponse]]:
+        """GetStatistics' answer as JSON (proto3 JSON mapping)."""
+
+    @_abc_1.abstractmethod
+    def GetDailyReport(
+        self,
+        request: _analytics_pb2.GetDailyReportRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_analytics_pb2.GetDailyReportResponse, _abc.Awaitable[_analytics_pb2.GetDailyReportResponse]]:
+        """An account's daily report (the day's trades, P&L, statistics, rule usage, the month's calendar and equity)
+        as plain text and as a self-contained HTML file with charts.
+        """
 
 def add_AnalyticsServiceServicer_to_server(servicer: AnalyticsServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

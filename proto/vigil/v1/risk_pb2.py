@@ -24,19 +24,19 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x13vigil/v1/risk.proto\x12\x08vigil.v1\"9\n\x0bScalingTier\x12\x13\n\x0bmin_balance\x18\x01 \x01(\t\x12\x15\n\rmax_contracts\x18\x02 \x01(\x05\"\xb7\x04\n\tRiskRules\x12\x0e\n\x06preset\x18\x01 \x01(\t\x12\x18\n\x10starting_balance\x18\x02 \x01(\t\x12\x18\n\x10\x64\x61ily_loss_limit\x18\x03 \x01(\t\x12/\n\x11\x64\x61ily_loss_breach\x18\x04 \x01(\x0e\x32\x14.vigil.v1.BreachMode\x12\x19\n\x11trailing_drawdown\x18\x05 \x01(\t\x12-\n\rtrailing_mode\x18\x06 \x01(\x0e\x32\x16.vigil.v1.TrailingMode\x12\x1c\n\x14trailing_lock_offset\x18\x07 \x01(\t\x12\x15\n\rmax_contracts\x18\x08 \x01(\x05\x12\x16\n\x0emicro_fraction\x18\t \x01(\t\x12,\n\rscaling_tiers\x18\n \x03(\x0b\x32\x15.vigil.v1.ScalingTier\x12\x19\n\x11max_position_size\x18\x0b \x01(\x05\x12 \n\x18max_concurrent_positions\x18\x0c \x01(\x05\x12\x1e\n\x16max_consecutive_losses\x18\r \x01(\x05\x12\x18\n\x10\x63ooldown_minutes\x18\x0e \x01(\x05\x12\x17\n\x0ftrading_windows\x18\x0f \x03(\t\x12\x0f\n\x07\x66lat_by\x18\x10 \x01(\t\x12\x19\n\x11\x63onsistency_limit\x18\x11 \x01(\t\x12\x1c\n\x14\x63onsistency_enforced\x18\x12 \x01(\x08\x12\x16\n\x0emax_order_size\x18\x13 \x01(\x05\"G\n\tRuleUsage\x12\x0c\n\x04rule\x18\x01 \x01(\t\x12\x0f\n\x07\x63urrent\x18\x02 \x01(\t\x12\r\n\x05limit\x18\x03 \x01(\t\x12\x0c\n\x04used\x18\x04 \x01(\t\"\xe6\x02\n\nRiskStatus\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\"\n\x05state\x18\x02 \x01(\x0e\x32\x13.vigil.v1.RiskState\x12\x13\n\x0btrading_day\x18\x03 \x01(\t\x12\x17\n\x0f\x64\x61ily_loss_used\x18\x04 \x01(\t\x12\x18\n\x10\x64\x61ily_loss_limit\x18\x05 \x01(\t\x12\x1a\n\x12\x64rawdown_threshold\x18\x06 \x01(\t\x12\x1d\n\x15\x64istance_to_threshold\x18\x07 \x01(\t\x12\x14\n\x0cpeak_balance\x18\x08 \x01(\t\x12\x0e\n\x06\x65quity\x18\t \x01(\t\x12\x17\n\x0flocked_until_ns\x18\n \x01(\x03\x12\x0e\n\x06reason\x18\x0b \x01(\t\x12\x16\n\x0e\x65mergency_stop\x18\x0c \x01(\x08\x12\"\n\x05rules\x18\r \x03(\x0b\x32\x13.vigil.v1.RuleUsage\x12\x12\n\nupdated_ns\x18\x0e \x01(\x03\"\x9a\x01\n\tRiskEvent\x12\x0b\n\x03seq\x18\x01 \x01(\x03\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\x12\n\naccount_id\x18\x03 \x01(\t\x12\r\n\x05ts_ns\x18\x04 \x01(\x03\x12\x0c\n\x04rule\x18\x05 \x01(\t\x12\x0e\n\x06reason\x18\x06 \x01(\t\x12\"\n\x05state\x18\x07 \x01(\x0e\x32\x13.vigil.v1.RiskState\x12\r\n\x05\x61\x63tor\x18\x08 \x01(\t\"*\n\x14GetRiskStatusRequest\x12\x12\n\naccount_id\x18\x01 \x01(\t\"?\n\x15GetRiskStatusResponse\x12&\n\x08statuses\x18\x01 \x03(\x0b\x32\x14.vigil.v1.RiskStatus\"=\n\x17StreamRiskEventsRequest\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x0e\n\x06replay\x18\x02 \x01(\x05\"d\n\x18StreamRiskEventsResponse\x12\"\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x13.vigil.v1.RiskEvent\x12$\n\x06status\x18\x02 \x01(\x0b\x32\x14.vigil.v1.RiskStatus\"%\n\x0fGetRulesRequest\x12\x12\n\naccount_id\x18\x01 \x01(\t\"6\n\x10GetRulesResponse\x12\"\n\x05rules\x18\x01 \x01(\x0b\x32\x13.vigil.v1.RiskRules\"l\n\x0fSetRulesRequest\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x0e\n\x06preset\x18\x02 \x01(\t\x12\"\n\x05rules\x18\x03 \x01(\x0b\x32\x13.vigil.v1.RiskRules\x12\x11\n\tuse_rules\x18\x04 \x01(\x08\"6\n\x10SetRulesResponse\x12\"\n\x05rules\x18\x01 \x01(\x0b\x32\x13.vigil.v1.RiskRules\"\x14\n\x12ListPresetsRequest\";\n\x13ListPresetsResponse\x12$\n\x07presets\x18\x01 \x03(\x0b\x32\x13.vigil.v1.RiskRules\"&\n\x14\x45mergencyStopRequest\x12\x0e\n\x06reason\x18\x01 \x01(\t\"]\n\x15\x45mergencyStopResponse\x12\x18\n\x10orders_cancelled\x18\x01 \x01(\x05\x12\x1b\n\x13positions_flattened\x18\x02 \x01(\x05\x12\r\n\x05ts_ns\x18\x03 \x01(\x03\"3\n\rResumeRequest\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"\x1f\n\x0eResumeResponse\x12\r\n\x05ts_ns\x18\x01 \x01(\x03*\x99\x01\n\tRiskState\x12\x1a\n\x16RISK_STATE_UNSPECIFIED\x10\x00\x12\x13\n\x0fRISK_STATE_SAFE\x10\x01\x12\x16\n\x12RISK_STATE_WARNING\x10\x02\x12\x15\n\x11RISK_STATE_DANGER\x10\x03\x12\x15\n\x11RISK_STATE_LOCKED\x10\x04\x12\x15\n\x11RISK_STATE_FAILED\x10\x05*U\n\nBreachMode\x12\x1b\n\x17\x42REACH_MODE_UNSPECIFIED\x10\x00\x12\x14\n\x10\x42REACH_MODE_SOFT\x10\x01\x12\x14\n\x10\x42REACH_MODE_HARD\x10\x02*\x81\x01\n\x0cTrailingMode\x12\x1d\n\x19TRAILING_MODE_UNSPECIFIED\x10\x00\x12\x1c\n\x18TRAILING_MODE_END_OF_DAY\x10\x01\x12\x1a\n\x16TRAILING_MODE_INTRADAY\x10\x02\x12\x18\n\x14TRAILING_MODE_STATIC\x10\x03\x32\x9d\x04\n\x0bRiskService\x12P\n\rGetRiskStatus\x12\x1e.vigil.v1.GetRiskStatusRequest\x1a\x1f.vigil.v1.GetRiskStatusResponse\x12[\n\x10StreamRiskEvents\x12!.vigil.v1.StreamRiskEventsRequest\x1a\".vigil.v1.StreamRiskEventsResponse0\x01\x12\x41\n\x08GetRules\x12\x19.vigil.v1.GetRulesRequest\x1a\x1a.vigil.v1.GetRulesResponse\x12\x41\n\x08SetRules\x12\x19.vigil.v1.SetRulesRequest\x1a\x1a.vigil.v1.SetRulesResponse\x12J\n\x0bListPresets\x12\x1c.vigil.v1.ListPresetsRequest\x1a\x1d.vigil.v1.ListPresetsResponse\x12P\n\rEmergencyStop\x12\x1e.vigil.v1.EmergencyStopRequest\x1a\x1f.vigil.v1.EmergencyStopResponse\x12;\n\x06Resume\x12\x17.vigil.v1.ResumeRequest\x1a\x18.vigil.v1.ResumeResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x13vigil/v1/risk.proto\x12\x08vigil.v1\"9\n\x0bScalingTier\x12\x13\n\x0bmin_balance\x18\x01 \x01(\t\x12\x15\n\rmax_contracts\x18\x02 \x01(\x05\"\xb7\x04\n\tRiskRules\x12\x0e\n\x06preset\x18\x01 \x01(\t\x12\x18\n\x10starting_balance\x18\x02 \x01(\t\x12\x18\n\x10\x64\x61ily_loss_limit\x18\x03 \x01(\t\x12/\n\x11\x64\x61ily_loss_breach\x18\x04 \x01(\x0e\x32\x14.vigil.v1.BreachMode\x12\x19\n\x11trailing_drawdown\x18\x05 \x01(\t\x12-\n\rtrailing_mode\x18\x06 \x01(\x0e\x32\x16.vigil.v1.TrailingMode\x12\x1c\n\x14trailing_lock_offset\x18\x07 \x01(\t\x12\x15\n\rmax_contracts\x18\x08 \x01(\x05\x12\x16\n\x0emicro_fraction\x18\t \x01(\t\x12,\n\rscaling_tiers\x18\n \x03(\x0b\x32\x15.vigil.v1.ScalingTier\x12\x19\n\x11max_position_size\x18\x0b \x01(\x05\x12 \n\x18max_concurrent_positions\x18\x0c \x01(\x05\x12\x1e\n\x16max_consecutive_losses\x18\r \x01(\x05\x12\x18\n\x10\x63ooldown_minutes\x18\x0e \x01(\x05\x12\x17\n\x0ftrading_windows\x18\x0f \x03(\t\x12\x0f\n\x07\x66lat_by\x18\x10 \x01(\t\x12\x19\n\x11\x63onsistency_limit\x18\x11 \x01(\t\x12\x1c\n\x14\x63onsistency_enforced\x18\x12 \x01(\x08\x12\x16\n\x0emax_order_size\x18\x13 \x01(\x05\"G\n\tRuleUsage\x12\x0c\n\x04rule\x18\x01 \x01(\t\x12\x0f\n\x07\x63urrent\x18\x02 \x01(\t\x12\r\n\x05limit\x18\x03 \x01(\t\x12\x0c\n\x04used\x18\x04 \x01(\t\"\xe6\x02\n\nRiskStatus\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\"\n\x05state\x18\x02 \x01(\x0e\x32\x13.vigil.v1.RiskState\x12\x13\n\x0btrading_day\x18\x03 \x01(\t\x12\x17\n\x0f\x64\x61ily_loss_used\x18\x04 \x01(\t\x12\x18\n\x10\x64\x61ily_loss_limit\x18\x05 \x01(\t\x12\x1a\n\x12\x64rawdown_threshold\x18\x06 \x01(\t\x12\x1d\n\x15\x64istance_to_threshold\x18\x07 \x01(\t\x12\x14\n\x0cpeak_balance\x18\x08 \x01(\t\x12\x0e\n\x06\x65quity\x18\t \x01(\t\x12\x17\n\x0flocked_until_ns\x18\n \x01(\x03\x12\x0e\n\x06reason\x18\x0b \x01(\t\x12\x16\n\x0e\x65mergency_stop\x18\x0c \x01(\x08\x12\"\n\x05rules\x18\r \x03(\x0b\x32\x13.vigil.v1.RuleUsage\x12\x12\n\nupdated_ns\x18\x0e \x01(\x03\"\x9a\x01\n\tRiskEvent\x12\x0b\n\x03seq\x18\x01 \x01(\x03\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\x12\n\naccount_id\x18\x03 \x01(\t\x12\r\n\x05ts_ns\x18\x04 \x01(\x03\x12\x0c\n\x04rule\x18\x05 \x01(\t\x12\x0e\n\x06reason\x18\x06 \x01(\t\x12\"\n\x05state\x18\x07 \x01(\x0e\x32\x13.vigil.v1.RiskState\x12\r\n\x05\x61\x63tor\x18\x08 \x01(\t\"*\n\x14GetRiskStatusRequest\x12\x12\n\naccount_id\x18\x01 \x01(\t\"?\n\x15GetRiskStatusResponse\x12&\n\x08statuses\x18\x01 \x03(\x0b\x32\x14.vigil.v1.RiskStatus\"P\n\x17StreamRiskEventsRequest\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x0e\n\x06replay\x18\x02 \x01(\x05\x12\x11\n\tsince_seq\x18\x03 \x01(\x03\"d\n\x18StreamRiskEventsResponse\x12\"\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x13.vigil.v1.RiskEvent\x12$\n\x06status\x18\x02 \x01(\x0b\x32\x14.vigil.v1.RiskStatus\"%\n\x0fGetRulesRequest\x12\x12\n\naccount_id\x18\x01 \x01(\t\"6\n\x10GetRulesResponse\x12\"\n\x05rules\x18\x01 \x01(\x0b\x32\x13.vigil.v1.RiskRules\"l\n\x0fSetRulesRequest\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x0e\n\x06preset\x18\x02 \x01(\t\x12\"\n\x05rules\x18\x03 \x01(\x0b\x32\x13.vigil.v1.RiskRules\x12\x11\n\tuse_rules\x18\x04 \x01(\x08\"6\n\x10SetRulesResponse\x12\"\n\x05rules\x18\x01 \x01(\x0b\x32\x13.vigil.v1.RiskRules\"\x14\n\x12ListPresetsRequest\";\n\x13ListPresetsResponse\x12$\n\x07presets\x18\x01 \x03(\x0b\x32\x13.vigil.v1.RiskRules\"&\n\x14\x45mergencyStopRequest\x12\x0e\n\x06reason\x18\x01 \x01(\t\"]\n\x15\x45mergencyStopResponse\x12\x18\n\x10orders_cancelled\x18\x01 \x01(\x05\x12\x1b\n\x13positions_flattened\x18\x02 \x01(\x05\x12\r\n\x05ts_ns\x18\x03 \x01(\x03\"3\n\rResumeRequest\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"\x1f\n\x0eResumeResponse\x12\r\n\x05ts_ns\x18\x01 \x01(\x03*\x99\x01\n\tRiskState\x12\x1a\n\x16RISK_STATE_UNSPECIFIED\x10\x00\x12\x13\n\x0fRISK_STATE_SAFE\x10\x01\x12\x16\n\x12RISK_STATE_WARNING\x10\x02\x12\x15\n\x11RISK_STATE_DANGER\x10\x03\x12\x15\n\x11RISK_STATE_LOCKED\x10\x04\x12\x15\n\x11RISK_STATE_FAILED\x10\x05*U\n\nBreachMode\x12\x1b\n\x17\x42REACH_MODE_UNSPECIFIED\x10\x00\x12\x14\n\x10\x42REACH_MODE_SOFT\x10\x01\x12\x14\n\x10\x42REACH_MODE_HARD\x10\x02*\x81\x01\n\x0cTrailingMode\x12\x1d\n\x19TRAILING_MODE_UNSPECIFIED\x10\x00\x12\x1c\n\x18TRAILING_MODE_END_OF_DAY\x10\x01\x12\x1a\n\x16TRAILING_MODE_INTRADAY\x10\x02\x12\x18\n\x14TRAILING_MODE_STATIC\x10\x03\x32\x9d\x04\n\x0bRiskService\x12P\n\rGetRiskStatus\x12\x1e.vigil.v1.GetRiskStatusRequest\x1a\x1f.vigil.v1.GetRiskStatusResponse\x12[\n\x10StreamRiskEvents\x12!.vigil.v1.StreamRiskEventsRequest\x1a\".vigil.v1.StreamRiskEventsResponse0\x01\x12\x41\n\x08GetRules\x12\x19.vigil.v1.GetRulesRequest\x1a\x1a.vigil.v1.GetRulesResponse\x12\x41\n\x08SetRules\x12\x19.vigil.v1.SetRulesRequest\x1a\x1a.vigil.v1.SetRulesResponse\x12J\n\x0bListPresets\x12\x1c.vigil.v1.ListPresetsRequest\x1a\x1d.vigil.v1.ListPresetsResponse\x12P\n\rEmergencyStop\x12\x1e.vigil.v1.EmergencyStopRequest\x1a\x1f.vigil.v1.EmergencyStopResponse\x12;\n\x06Resume\x12\x17.vigil.v1.ResumeRequest\x1a\x18.vigil.v1.ResumeResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'vigil.v1.risk_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_RISKSTATE']._serialized_start=2093
-  _globals['_RISKSTATE']._serialized_end=2246
-  _globals['_BREACHMODE']._serialized_start=2248
-  _globals['_BREACHMODE']._serialized_end=2333
-  _globals['_TRAILINGMODE']._serialized_start=2336
-  _globals['_TRAILINGMODE']._serialized_end=2465
+  _globals['_RISKSTATE']._serialized_start=2112
+  _globals['_RISKSTATE']._serialized_end=2265
+  _globals['_BREACHMODE']._serialized_start=2267
+  _globals['_BREACHMODE']._serialized_end=2352
+  _globals['_TRAILINGMODE']._serialized_start=2355
+  _globals['_TRAILINGMODE']._serialized_end=2484
   _globals['_SCALINGTIER']._serialized_start=33
   _globals['_SCALINGTIER']._serialized_end=90
   _globals['_RISKRULES']._serialized_start=93
@@ -52,29 +52,29 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_GETRISKSTATUSRESPONSE']._serialized_start=1297
   _globals['_GETRISKSTATUSRESPONSE']._serialized_end=1360
   _globals['_STREAMRISKEVENTSREQUEST']._serialized_start=1362
-  _globals['_STREAMRISKEVENTSREQUEST']._serialized_end=1423
-  _globals['_STREAMRISKEVENTSRESPONSE']._serialized_start=1425
-  _globals['_STREAMRISKEVENTSRESPONSE']._serialized_end=1525
-  _globals['_GETRULESREQUEST']._serialized_start=1527
-  _globals['_GETRULESREQUEST']._serialized_end=1564
-  _globals['_GETRULESRESPONSE']._serialized_start=1566
-  _globals['_GETRULESRESPONSE']._serialized_end=1620
-  _globals['_SETRULESREQUEST']._serialized_start=1622
-  _globals['_SETRULESREQUEST']._serialized_end=1730
-  _globals['_SETRULESRESPONSE']._serialized_start=1732
-  _globals['_SETRULESRESPONSE']._serialized_end=1786
-  _globals['_LISTPRESETSREQUEST']._serialized_start=1788
-  _globals['_LISTPRESETSREQUEST']._serialized_end=1808
-  _globals['_LISTPRESETSRESPONSE']._serialized_start=1810
-  _globals['_LISTPRESETSRESPONSE']._serialized_end=1869
-  _globals['_EMERGENCYSTOPREQUEST']._serialized_start=1871
-  _globals['_EMERGENCYSTOPREQUEST']._serialized_end=1909
-  _globals['_EMERGENCYSTOPRESPONSE']._serialized_start=1911
-  _globals['_EMERGENCYSTOPRESPONSE']._serialized_end=2004
-  _globals['_RESUMEREQUEST']._serialized_start=2006
-  _globals['_RESUMEREQUEST']._serialized_end=2057
-  _globals['_RESUMERESPONSE']._serialized_start=2059
-  _globals['_RESUMERESPONSE']._serialized_end=2090
-  _globals['_RISKSERVICE']._serialized_start=2468
-  _globals['_RISKSERVICE']._serialized_end=3009
+  _globals['_STREAMRISKEVENTSREQUEST']._serialized_end=1442
+  _globals['_STREAMRISKEVENTSRESPONSE']._serialized_start=1444
+  _globals['_STREAMRISKEVENTSRESPONSE']._serialized_end=1544
+  _globals['_GETRULESREQUEST']._serialized_start=1546
+  _globals['_GETRULESREQUEST']._serialized_end=1583
+  _globals['_GETRULESRESPONSE']._serialized_start=1585
+  _globals['_GETRULESRESPONSE']._serialized_end=1639
+  _globals['_SETRULESREQUEST']._serialized_start=1641
+  _globals['_SETRULESREQUEST']._serialized_end=1749
+  _globals['_SETRULESRESPONSE']._serialized_start=1751
+  _globals['_SETRULESRESPONSE']._serialized_end=1805
+  _globals['_LISTPRESETSREQUEST']._serialized_start=1807
+  _globals['_LISTPRESETSREQUEST']._serialized_end=1827
+  _globals['_LISTPRESETSRESPONSE']._serialized_start=1829
+  _globals['_LISTPRESETSRESPONSE']._serialized_end=1888
+  _globals['_EMERGENCYSTOPREQUEST']._serialized_start=1890
+  _globals['_EMERGENCYSTOPREQUEST']._serialized_end=1928
+  _globals['_EMERGENCYSTOPRESPONSE']._serialized_start=1930
+  _globals['_EMERGENCYSTOPRESPONSE']._serialized_end=2023
+  _globals['_RESUMEREQUEST']._serialized_start=2025
+  _globals['_RESUMEREQUEST']._serialized_end=2076
+  _globals['_RESUMERESPONSE']._serialized_start=2078
+  _globals['_RESUMERESPONSE']._serialized_end=2109
+  _globals['_RISKSERVICE']._serialized_start=2487
+  _globals['_RISKSERVICE']._serialized_end=3028
 # @@protoc_insertion_point(module_scope)

@@ -392,19 +392,25 @@ class StreamRiskEventsRequest(_message.Message):
 
     ACCOUNT_ID_FIELD_NUMBER: _builtins.int
     REPLAY_FIELD_NUMBER: _builtins.int
+    SINCE_SEQ_FIELD_NUMBER: _builtins.int
     account_id: _builtins.str
     """Empty means every account."""
     replay: _builtins.int
     """Replay the last N audit entries first (at most 1000)."""
+    since_seq: _builtins.int
+    """Resume after a disconnect: replay every stored entry with a seq above this one (the last seq the
+    client received), then continue live, with no gap and no duplicate. Set, it replaces `replay`.
+    """
     def __init__(
         self,
         *,
         account_id: _builtins.str = ...,
         replay: _builtins.int = ...,
+        since_seq: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_id", b"account_id", "replay", b"replay"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_id", b"account_id", "replay", b"replay", "since_seq", b"since_seq"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -13,9 +13,12 @@ from typing import Any
 import grpc
 import pytest
 
-from tests.integration.api.test_trade_service import bad_field
+from core_server.app import RunningServer
+from tests.integration.api.test_trade_service import bad_field, nq_long, play
+from tests.kit.eventually import eventually
 from vigil.v1 import analytics_pb2 as pb
 from vigil.v1 import analytics_pb2_grpc as pb_grpc
+from vigil.v1 import execution_pb2_grpc as xpb_grpc
 from vigil.v1 import trades_pb2 as tpb
 
 
@@ -115,3 +118,16 @@ async def test_unknown_account_and_trade_are_not_found(channel: grpc.aio.Channel
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await stub.UpdateJournal(pb.UpdateJournalRequest(trade_id="T-404", tags=["x"]))
     assert caught.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+async def test_slippage_is_the_fill_against_the_stop_price(server: RunningServer, channel: grpc.aio.Channel) -> None:
+    await nq_long(xpb_grpc.ExecutionServiceStub(channel))  # 2 NQ at 25000.00, stop 24975.00
+    play(server, "24970.00")  # gaps through the stop: the stop fills at the 24970.00 bid
+    stub = pb_grpc.AnalyticsServiceStub(channel)
+
+    async def slippage() -> str:
+        return (await stub.GetStatistics(pb.GetStatisticsRequest())).overall.slippage
+
+    # 5 points = 20 ticks past the stop, 2 contracts, $5 a tick; the market entry has no reference price
+    await eventually(lambda: server.kernel.trades.open_trips() == [])
+    assert await slippage() == "200.00"

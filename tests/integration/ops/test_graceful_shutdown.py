@@ -14,6 +14,14 @@ import asyncpg
 from tests.kit.eventually import eventually
 
 
+async def _serving(process: subprocess.Popen[bytes], stderr_path: Path) -> None:
+    def serving() -> bool:
+        assert process.poll() is None, stderr_path.read_text()[-3000:]
+        return "Vigil is serving on" in stderr_path.read_text()
+
+    await eventually(serving, timeout=60)
+
+
 def _start(
     database_url: str, tmp_path: Path, *, shutdown_timeout_s: str = "60"
 ) -> tuple[subprocess.Popen[bytes], Path]:
@@ -34,7 +42,7 @@ def _start(
 async def test_sigterm_drains_the_writers_closes_the_store_and_exits_0(database_url: str, tmp_path: Path) -> None:
     process, stderr_path = _start(database_url, tmp_path)
     try:
-        await eventually(lambda: "Vigil is serving on" in stderr_path.read_text(), timeout=60)
+        await _serving(process, stderr_path)
         conn = await asyncpg.connect(database_url)
         try:
             # Ticks flow and are being written; wait until some are stored so the feed is known to run.
@@ -72,7 +80,7 @@ async def _serving_with_candles_locked(
 ) -> tuple[subprocess.Popen[bytes], Path, asyncpg.Connection]:
     """A server whose candle writes hang: a transaction of the test holds the candles table locked."""
     process, stderr_path = _start(database_url, tmp_path, shutdown_timeout_s=timeout_s)
-    await eventually(lambda: "Vigil is serving on" in stderr_path.read_text(), timeout=60)
+    await _serving(process, stderr_path)
     conn = await asyncpg.connect(database_url)
     await eventually(lambda: conn.fetchval("SELECT count(*) FROM ticks"), timeout=30)  # candles are forming
     await conn.execute("BEGIN; LOCK TABLE candles IN ACCESS EXCLUSIVE MODE")

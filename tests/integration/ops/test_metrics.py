@@ -99,12 +99,19 @@ async def test_tick_to_subscriber_latency_and_stream_counts(database_url: str) -
                 if received == 3:
                     break
             call.cancel()
-        samples = await scrape(running.metrics.port)
+
+        async def ended() -> Samples:
+            samples = await scrape(running.metrics.port)
+            return samples if value(samples, "vigil_rpc_streams_active", **stream) == 0.0 else {}
+
+        stream = {"service": "vigil.v1.MarketDataService", "method": "StreamQuotes"}
+        samples = await eventually(ended)
     finally:
         await running.stop()
     assert (value(samples, "vigil_tick_to_subscriber_seconds_count") or 0) >= 3
-    stream = {"service": "vigil.v1.MarketDataService", "method": "StreamQuotes"}
     assert (value(samples, "vigil_rpc_stream_messages_total", **stream) or 0) >= 3
+    assert value(samples, "vigil_rpc_streams_active", **stream) == 0.0
+    assert value(samples, "vigil_rpc_streams_total", **stream, code="CANCELLED") == 1.0
     assert (value(samples, "vigil_feed_last_tick_age_seconds", feed="simulator") or -1) >= 0
 
 

@@ -1,4 +1,5 @@
-"""stream_risk_events across a dropped stream: re-asks for recent audit entries and skips those already delivered."""
+"""stream_risk_events across a dropped stream: resumes with since_seq (the last seq delivered) and skips anything
+already delivered."""
 
 from __future__ import annotations
 
@@ -50,6 +51,7 @@ async def test_a_resumed_risk_stream_replays_what_it_missed_without_duplicates()
                     break
             await stream.aclose()
         assert seqs == [1, 2, 3, 4, 5]
-        assert [(r.account_id, r.replay) for r in service.requests] == [("A-1", 2), ("A-1", 1000)]
+        requests = [(r.account_id, r.replay, r.since_seq) for r in service.requests]
+        assert requests == [("A-1", 2, 0), ("A-1", 0, 3)]
     finally:
         await server.stop(None)

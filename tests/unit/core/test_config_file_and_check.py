@@ -95,6 +95,13 @@ def test_check_passes_a_good_configuration_and_shows_where_values_come_from(tmp_
     assert "No problems" in text
 
 
+def test_a_misspelt_file_setting_is_reported_beside_other_problems(tmp_path: Path) -> None:
+    path = _file(tmp_path, 'feed = "replay"\nsim_sed = 3\n')
+    with pytest.raises(ConfigProblems) as raised:
+        Config.from_env({"VIGIL_CONFIG_FILE": path})
+    assert {p.variable for p in raised.value.problems} == {"VIGIL_REPLAY_FILE", "VIGIL_SIM_SED"}
+
+
 def test_mask_url_keeps_everything_but_the_password() -> None:
     assert mask_url("postgresql://u:p@h/db") == "postgresql://u:****@h/db"
     assert mask_url("postgresql://h/db") == "postgresql://h/db"

@@ -1,5 +1,5 @@
+from core_server.backoff import Backoff
 from core_server.feeds.backfill import TickSplicer
-from core_server.feeds.backoff import Backoff
 from core_server.model.market_data import Aggressor, Quote, Trade
 
 

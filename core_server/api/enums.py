@@ -1,0 +1,69 @@
+"""The server's enum conversions, derived from the protos by name (vigil.enum_map): one place for all of them.
+
+Only where the server's name differs from the wire's is anything spelled out. tests/unit/core/test_enum_maps.py
+checks that every enum of every .proto is mapped here both ways.
+"""
+
+from __future__ import annotations
+
+from core_server.access.keys import Role
+from core_server.analytics.filters import GroupBy
+from core_server.excursions.model import Direction, TradeStatus
+from core_server.execution.model import OrderSide, OrderStatus, OrderType, TimeInForce
+from core_server.model.feed_status import FeedState
+from core_server.model.market_data import Aggressor, Timeframe
+from core_server.risk.events import RiskStatus
+from core_server.risk.rules import BreachMode, DrawdownMode
+from core_server.signals.model import CheckOutcome, LegKind, LegType, SignalAction, SignalDirection, SignalStatus
+from vigil.enum_map import EnumMap
+from vigil.v1 import (
+    access_pb2,
+    analytics_pb2,
+    common_pb2,
+    execution_pb2,
+    market_data_pb2,
+    risk_pb2,
+    signals_pb2,
+    trades_pb2,
+)
+
+SIDE = "server"
+
+TIMEFRAME = EnumMap(
+    common_pb2.Timeframe,
+    Timeframe,
+    side=SIDE,
+    renames={
+        Timeframe.M1: "1M", Timeframe.M5: "5M", Timeframe.M15: "15M",
+        Timeframe.H1: "1H", Timeframe.H4: "4H", Timeframe.D1: "1D",
+    },
+)  # fmt: skip
+AGGRESSOR = EnumMap(common_pb2.Aggressor, Aggressor, side=SIDE, renames={Aggressor.NONE: "UNSPECIFIED"})
+FEED_STATE = EnumMap(market_data_pb2.FeedState, FeedState, side=SIDE)
+ORDER_SIDE = EnumMap(execution_pb2.OrderSide, OrderSide, side=SIDE)
+ORDER_TYPE = EnumMap(execution_pb2.OrderType, OrderType, side=SIDE)
+TIME_IN_FORCE = EnumMap(execution_pb2.TimeInForce, TimeInForce, side=SIDE, accepts={"UNSPECIFIED": TimeInForce.DAY})
+ORDER_STATUS = EnumMap(
+    execution_pb2.OrderStatus,
+    OrderStatus,
+    side=SIDE,
+    # The wire has one "refused" status (the reason says which); PENDING is submitted, HELD waits for its parent.
+    renames={OrderStatus.PENDING: "SUBMITTED", OrderStatus.HELD: "PENDING_PARENT", OrderStatus.REJECTED: "DENIED"},
+)
+RISK_STATE = EnumMap(risk_pb2.RiskState, RiskStatus, side=SIDE)
+BREACH_MODE = EnumMap(risk_pb2.BreachMode, BreachMode, side=SIDE)
+TRAILING_MODE = EnumMap(
+    risk_pb2.TrailingMode, DrawdownMode, side=SIDE, renames={DrawdownMode.INTRADAY_UNREALIZED: "INTRADAY"}
+)
+SIGNAL_DIRECTION = EnumMap(
+    signals_pb2.SignalDirection, SignalDirection, side=SIDE, renames={SignalDirection.NONE: "UNSPECIFIED"}
+)
+SIGNAL_ACTION = EnumMap(signals_pb2.SignalAction, SignalAction, side=SIDE, accepts={"UNSPECIFIED": SignalAction.ENTRY})
+LEG_KIND = EnumMap(signals_pb2.BracketLegKind, LegKind, side=SIDE)
+LEG_TYPE = EnumMap(signals_pb2.BracketLegType, LegType, side=SIDE)
+SIGNAL_STATUS = EnumMap(signals_pb2.SignalStatus, SignalStatus, side=SIDE)
+CHECK_OUTCOME = EnumMap(signals_pb2.CheckOutcome, CheckOutcome, side=SIDE)
+TRADE_DIRECTION = EnumMap(trades_pb2.TradeDirection, Direction, side=SIDE)
+TRADE_STATUS = EnumMap(trades_pb2.TradeStatus, TradeStatus, side=SIDE)
+ROLE = EnumMap(access_pb2.Role, Role, side=SIDE)
+GROUP_BY = EnumMap(analytics_pb2.StatisticsGroupBy, GroupBy, side=SIDE)

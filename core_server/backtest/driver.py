@@ -1,0 +1,170 @@
+"""Backtest: the one TradingKernel (kernel.assembly.build_kernel, as live builds it) driven over ticks in event time.
+
+Time. There is no wall clock: time is the ticks' `ts_event`. Before each tick, everything the kernel says is due
+at or before it (`next_due_ns`: order arrivals and expiries, risk's flat-by and day roll, strategy timers) runs
+at exactly its due instant through `advance_to`, as a live timer firing at that instant would; a scheduled
+command runs at its instant after the time before it has passed. After the last tick, what falls due before the
+end of the range runs too. The same config, ticks, commands and seed therefore give the same decisions.
+
+Speed. The per-tick loop does one comparison against the next due instant and one kernel call; the due instant
+is read again only after a tick that changed orders, risk or candles (the kernel's output grew; strategies run their
+timers from candle closes), or after every tick a strategy wants to see, since nothing else moves it.
+Output is drained into the record once per batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+
+from core_server.backtest.config import BacktestConfig
+from core_server.backtest.recorder import BacktestRecord
+from core_server.backtest.source import TickSource
+from core_server.calendar.sessions import TradingCalendar
+from core_server.execution.accounts import CommissionSchedule
+from core_server.execution.commands import ExecutionCommand, OpenAccount
+from core_server.execution.model import AccountId
+from core_server.kernel.assembly import KernelSettings, build_kernel, counter
+from core_server.kernel.kernel import TradingKernel
+from core_server.kernel.ports import StrategyStage
+from core_server.model.errors import VigilError
+from core_server.risk.days import MarketHours
+
+Progress = Callable[[int, int, int], None]  # (ticks done, ticks expected or 0, event time reached)
+NEVER = 1 << 62
+
+
+class BacktestCancelled(Exception):
+    """The caller asked the run to stop; nothing of it is reported."""
+
+
+def kernel_settings(config: BacktestConfig) -> KernelSettings:
+    return KernelSettings(
+        fill=config.fill.settings(config.seed),
+        commissions=CommissionSchedule(default=config.commission),
+        signals=False,
+        market_hours=MarketHours.EXCHANGE,
+    )
+
+
+class Backtest:
+    """One run. `strategies`: any StrategyStage (strategies.host.StrategyHost) trading `config.account_id`;
+    `commands`: (instant, command) pairs run at their instants (a recorded session's commands)."""
+
+    def __init__(
+        self,
+        config: BacktestConfig,
+        *,
+        strategies: StrategyStage | None = None,
+        commands: Sequence[tuple[int, ExecutionCommand]] = (),
+        calendar: TradingCalendar | None = None,
+        settings: KernelSettings | None = None,
+        accounts: Sequence[tuple[str, Decimal]] = (),
+    ) -> None:
+        self.config = config
+        self.kernel: TradingKernel = build_kernel(
+            settings or kernel_settings(config),
+            config.contracts,
+            complete_from_ns=config.start_ns,
+            calendar=calendar,
+            strategies=strategies,
+            trade_id_factory=counter("T-"),
+        )
+        self.record = BacktestRecord()
+        self.commands = sorted(commands, key=lambda pair: pair[0])  # stable: same-instant commands keep their order
+        self.refused: list[tuple[int, str]] = []  # (instant, why) of scheduled commands the kernel refused
+        start = config.start_ns
+        opened = [(config.account_id, config.balance), *accounts]
+        for account_id, balance in opened:
+            self.kernel.execute(OpenAccount(AccountId(account_id), balance), start)
+        rules = config.rules
+        if rules is not None:
+            for account_id, _ in opened:
+                risk = self.kernel.risk
+                self.kernel.apply_risk(risk.set_rules(AccountId(account_id), rules, start), start)
+        self.record.add(self.kernel.take_output())
+
+    def run(
+        self,
+        source: TickSource,
+        *,
+        progress: Progress | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> BacktestRecord:
+        kernel, record = self.kernel, self.record
+        output = kernel.output
+        on_tick, next_due = kernel.on_tick, kernel.next_due_ns
+        start, end = self.config.start_ns, self.config.end_ns
+        commands, c = self.commands, 0
+        next_command = commands[0][0] if commands else NEVER
+        total, done, reached = source.total_hint(), 0, start
+        due = next_due()
+        strategies = kernel.strategies
+        ticks_to_strategies = strategies.wants_ticks if strategies is not None else None
+        finished = False
+        for batch in source.batches():
+            if cancelled is not None and cancelled():
+                raise BacktestCancelled
+            for tick in batch:
+                ts = tick.ts_event
+                if ts < start:
+                    continue
+                if ts >= end:
+                    finished = True
+                    break
+                if ts >= next_command or ts >= due:
+                    while True:
+                        if next_command <= ts and next_command <= due:
+                            c = self._command(c)
+                            next_command = commands[c][0] if c < len(commands) else NEVER
+                        elif due <= ts:
+                            due = self._advance(due, ts)
+                        else:
+                            break
+                        due = next_due()
+                if ticks_to_strategies is not None and ticks_to_strategies(tick.contract_id):
+                    on_tick(tick)
+                    due = next_due()
+                    continue
+                before = len(output.execution) + len(output.risk) + len(output.candles)
+                on_tick(tick)
+                if len(output.execution) + len(output.risk) + len(output.candles) != before:
+                    due = next_due()
+            done += len(batch)
+            if batch:
+                reached = batch[-1].ts_event
+            record.add(kernel.take_output())
+            if progress is not None:
+                progress(done, total, reached)
+            if finished:
+                break
+        # What falls due after the last tick and before the end of the range.
+        while True:
+            if next_command < end and next_command <= due:
+                c = self._command(c)
+                next_command = commands[c][0] if c < len(commands) else NEVER
+            elif due < end:
+                due = self._advance(due, end - 1)
+            else:
+                break
+            due = next_due()
+        record.add(kernel.take_output())
+        if progress is not None:
+            progress(done, total, reached)
+        return record
+
+    def _command(self, index: int) -> int:
+        at, command = self.commands[index]
+        self.kernel.advance_to(at)
+        try:
+            self.kernel.execute(command, at)
+        except VigilError as exc:  # refused: a decision, recorded with what the kernel produced
+            self.refused.append((at, str(exc)))
+        return index + 1
+
+    def _advance(self, due: int, limit: int) -> int:
+        self.kernel.advance_to(due)
+        after = self.kernel.next_due_ns()
+        if after <= due:  # nothing moved it on: let it run with the next tick's time instead of looping
+            self.kernel.advance_to(limit)
+        return after
