@@ -7,6 +7,7 @@ is an admin's act and needs `--confirm ACCOUNT` (the account's id or name again)
 from __future__ import annotations
 
 import argparse
+import uuid
 from dataclasses import asdict
 from typing import Any
 
@@ -38,6 +39,18 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     reconcile = actions.add_parser("reconcile", help="compare with the broker now (the broker wins)")
     reconcile.add_argument("account")
     reconcile.set_defaults(run=_reconcile)
+    order = actions.add_parser("order", help="send one order to a LIVE account's broker (after the risk check)")
+    order.add_argument("account")
+    order.add_argument("side", choices=("buy", "sell"))
+    order.add_argument("quantity", type=int)
+    order.add_argument("symbol", help="the broker's contract: NQZ6 (Tradovate), CON.F.US.ENQ.Z26 (ProjectX)")
+    order.add_argument("--type", default="market", choices=("market", "limit", "stop", "stop_limit"))
+    order.add_argument("--limit", default="", help="limit price")
+    order.add_argument("--stop", default="", help="stop price")
+    order.add_argument("--take-profit", default="", help="bracket target price")
+    order.add_argument("--stop-loss", default="", help="bracket stop price")
+    order.add_argument("--id", default="", help="client order id (a retry with the same id is never sent twice)")
+    order.set_defaults(run=_order)
     flatten = actions.add_parser("flatten", help="cancel every order and close every position at the broker")
     flatten.add_argument("account")
     flatten.set_defaults(run=_flatten)
@@ -102,6 +115,23 @@ def _reconcile(ctx: Context) -> int:
     for d in result.differences:
         ctx.print(f"  DIFFERENCE {d.kind} {d.symbol}: vigil {d.vigil}, broker {d.broker} (broker adopted)")
     return exit_codes.OK
+
+
+def _order(ctx: Context) -> int:
+    a = ctx.args
+    client_order_id = a.id or f"cli-{uuid.uuid4().hex[:16]}"
+    placed = ctx.client.submit_broker_order(
+        a.account, client_order_id, a.symbol, a.side, a.quantity, a.type, limit_price=a.limit or None,
+        stop_price=a.stop or None, take_profit=a.take_profit or None, stop_loss=a.stop_loss or None,
+    )  # fmt: skip
+    if ctx.as_json:
+        ctx.print_json(asdict(placed))
+    elif placed.accepted:
+        legs = f" legs {', '.join(placed.leg_ids)}" if placed.leg_ids else ""
+        ctx.print(f"accepted: order {placed.order_id}{legs} (client id {placed.client_order_id})")
+    else:
+        ctx.print(f"refused: {placed.reason} (client id {placed.client_order_id})")
+    return exit_codes.OK if placed.accepted else exit_codes.FAILED_PRECONDITION
 
 
 def _flatten(ctx: Context) -> int:

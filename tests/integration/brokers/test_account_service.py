@@ -198,5 +198,13 @@ async def test_after_a_dropped_socket_the_reconnect_reconciles_what_changed_mean
         assert result.differences == () and [(p.symbol, p.net_qty) for p in result.positions] == [("NQZ6", 2)]
         (position,) = await client.list_positions("paper")
         assert position.quantity == 2
+        address = broker_server.address
+        code, out, _ = await vigil(
+            "--target", address, "accounts", "order", "paper", "sell", "2", "NQZ6", "--id", "r-2"
+        )
+        assert code == 0 and out.startswith("accepted: order")
+        code, out, _ = await vigil("--target", address, "accounts", "order", "paper", "sell", "1", "NQZ6", "--type",
+                                   "limit", "--limit", "25000.10")  # fmt: skip
+        assert code == 5 and "not a multiple of the NQ tick" in out  # refused before the broker
         (state,) = [b for b in await client.list_brokers() if b.broker is Broker.TRADOVATE]
         assert state.state == "connected"
