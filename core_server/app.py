@@ -364,7 +364,7 @@ async def _assemble(
     )  # fmt: skip
     await brokers.load()
     brokers.fill_listeners.append(mirror)
-    core.kernel.execution.add_pre_trade_check(BoundAccountGuard(brokers.binding))
+    core.kernel.execution.add_pre_trade_check(BoundAccountGuard(brokers.binding, brokers.close_position))
     core.risk.stop_hooks.append(brokers.emergency_stop)
     analytics = AnalyticsDesk(
         shell, AnalyticsRepository(pool), core.trades, core.execution, load_trading_calendar(), bus=bus

@@ -58,6 +58,7 @@ class Adapter(Protocol):
     async def open_orders(self, broker_account: str) -> tuple[BrokerOrder, ...]: ...
     async def broker_positions(self, broker_account: str) -> tuple[BrokerPosition, ...]: ...
     async def flatten(self, account_id: str, broker_account: str) -> FlattenReport: ...
+    async def close_contract(self, broker_account: str, symbol: str) -> bool: ...
     def account_number(self, broker_account: str) -> int: ...
 
 
@@ -300,6 +301,17 @@ class BrokerDesk:
             "remaining": [f"{p.symbol} {p.net_qty}" for p in report.remaining], "errors": list(report.errors),
         })  # fmt: skip
         return report
+
+    async def close_position(self, account_id: str, symbol: str, actor: str) -> bool:
+        """Close one contract's position at the broker (a close, flatten or risk action the kernel asked for)."""
+        binding = self._live(account_id)
+        adapter = await self._adapter(binding)
+        try:
+            taken = await adapter.close_contract(binding.broker_account, symbol)
+        except BrokerUnavailable as exc:
+            raise Unavailable(str(exc)) from None
+        await self._audit(account_id, actor, "close_sent", {"symbol": symbol, "accepted": taken})
+        return taken
 
     async def emergency_stop(self, actor: str) -> list[FlattenReport]:
         """Flatten and cancel every live account at its broker; each report says what the broker confirmed."""

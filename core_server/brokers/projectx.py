@@ -342,6 +342,16 @@ class ProjectXBroker:
                 )
         return tuple(found)
 
+    async def close_contract(self, broker_account: str, symbol: str) -> bool:
+        """Close the contract's position (Position/closeContract); True when the gateway took it."""
+        await self._ensure()
+        account = self.account_number(broker_account)
+        for order in await self.open_orders(broker_account):
+            if order.symbol == symbol:
+                await self.cancel(broker_account, order.order_id)
+        reply = await self._post("/api/Position/closeContract", {"accountId": account, "contractId": symbol})
+        return bool(reply.get("success"))
+
     async def flatten(self, account_id: str, broker_account: str) -> FlattenReport:
         cancelled: list[str] = []
         closed: list[str] = []

@@ -428,6 +428,14 @@ class TradovateBroker:
                                         _dec(p.get("netPrice"))))  # fmt: skip
         return tuple(found)
 
+    async def close_contract(self, broker_account: str, symbol: str) -> bool:
+        """Cancel the contract's orders and liquidate its position (liquidatePosition); True when the broker took it."""
+        await self._ensure()
+        body = {"accountId": self.account_number(broker_account), "contractId": await self._contract_id(symbol),
+                "admin": False}  # fmt: skip
+        answer = await self._call("POST", "order/liquidateposition", body, None)
+        return isinstance(answer, dict) and not answer.get("failureReason")
+
     async def flatten(self, account_id: str, broker_account: str) -> FlattenReport:
         """Cancel every open order and liquidate every position; report what the broker then shows."""
         cancelled: list[str] = []

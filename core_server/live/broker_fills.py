@@ -9,14 +9,14 @@ so the kernel's positions of that account only ever move by the broker's own fil
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 
 import structlog
 
-from core_server.brokers.model import Binding, BrokerFill
+from core_server.brokers.model import Binding, BrokerFill, BrokerKind
 from core_server.execution.commands import BookBrokerFill
-from core_server.execution.model import AccountId, Order, OrderSide
+from core_server.execution.model import AccountId, Order, OrderRole, OrderSide
 from core_server.execution.ports import ExecutionView
 from core_server.live.execution_desk import ExecutionDesk
 from core_server.model.clock import Clock
@@ -87,17 +87,51 @@ class KernelMirror(BrokerFillBooking):
         await self._execution.execute(command, actor="reconcile")
 
 
-class BoundAccountGuard:
-    """PreTradeCheck: deny every paper order on a bound account (its orders go to the broker)."""
+CloseAtBroker = Callable[[str, str, str], Awaitable[bool]]  # (account, broker symbol, actor)
 
-    def __init__(self, binding_of: Callable[[str], Binding | None]) -> None:
+
+class BoundAccountGuard:
+    """PreTradeCheck: deny every paper order on a bound account (its orders go to the broker). A closing order
+    (a close, a flatten, or risk's own flatten on a breach) on a LIVE account is carried out at the broker
+    instead: the contract's position is liquidated there, and its fills come back as the kernel's."""
+
+    def __init__(self, binding_of: Callable[[str], Binding | None], close_at_broker: CloseAtBroker | None = None):
         self._binding_of = binding_of
+        self._close = close_at_broker
+        self._closing: set[tuple[str, str]] = set()  # (account, contract) liquidations in flight
+        self._tasks: set[asyncio.Task[None]] = set()
 
     def check(self, order: Order, view: ExecutionView) -> str | None:
         binding = self._binding_of(order.account_id)
         if binding is None:
             return None
+        if order.role is OrderRole.CLOSE and binding.live_enabled and self._close is not None:
+            self._close_at_broker(binding, order)
+            return f"closing at {binding.broker.value}: the broker's fills will close this position"
         return (
             f"account {order.account_id} is bound to {binding.broker.value}: its orders go to the broker "
             "(AccountService.SubmitBrokerOrder), not to the paper exchange"
         )
+
+    def _close_at_broker(self, binding: Binding, order: Order) -> None:
+        key = (order.account_id, order.contract_id)
+        if key in self._closing:
+            return
+        try:
+            contract = parse_symbol(order.contract_id, order.submitted_ns)
+        except VigilError:
+            return
+        symbol = contract.tradovate_symbol if binding.broker is BrokerKind.TRADOVATE else contract.projectx_id
+        self._closing.add(key)
+        task = asyncio.get_running_loop().create_task(self._run_close(key, symbol))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _run_close(self, key: tuple[str, str], symbol: str) -> None:
+        assert self._close is not None
+        try:
+            await self._close(key[0], symbol, "risk")
+        except VigilError as exc:
+            log.error("broker.close_failed", account_id=key[0], symbol=symbol, reason=str(exc)[:200])
+        finally:
+            self._closing.discard(key)

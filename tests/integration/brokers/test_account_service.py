@@ -143,34 +143,36 @@ async def test_broker_fills_enter_the_kernel_like_paper_fills_and_a_loss_breache
     broker_server: RunningServer, fake_tradovate: FakeTradovateBroker
 ) -> None:
     async with VigilClient(broker_server.address) as client:
-        await client.set_rules("paper", rules=RiskRules(daily_loss_limit=D(150), daily_loss_breach=BreachMode.SOFT))
+        await client.set_rules("paper", rules=RiskRules(daily_loss_limit=D(2000), daily_loss_breach=BreachMode.SOFT))
         await client.bind_account("paper", "tradovate", DEFAULT_ACCOUNT)
         await client.set_live_routing("paper", True, confirm="paper")
         # A bound account's paper orders are refused: its kernel positions move only by the broker's fills.
         paper = await client.submit_order("paper", market("NQZ2026", "buy", 1))
         assert paper.denied and "bound to tradovate" in paper.order.reason
 
-        assert (await client.submit_broker_order("paper", "b-1", "NQZ6", "buy", 1)).accepted  # fills at 25000.25
+        bid = (await eventually(lambda: client.get_quote("NQ"))).quote.bid  # the broker trades where Vigil marks
+        fake_tradovate.set_market("NQZ6", bid, bid + D("0.25"))
+        assert (await client.submit_broker_order("paper", "b-1", "NQZ6", "buy", 1)).accepted
         positions = await eventually(lambda: client.list_positions("paper"))
-        assert [(p.contract_id, p.quantity, p.average_price) for p in positions] == [("NQZ2026", 1, D("25000.25"))]
+        assert [(p.contract_id, p.quantity, p.average_price) for p in positions] == [("NQZ2026", 1, bid + D("0.25"))]
 
-        fake_tradovate.set_market("NQZ6", "24992.00", "24992.25")
-        assert (await client.submit_broker_order("paper", "b-2", "NQZ6", "sell", 1)).accepted  # fills at 24992.00
-
-        async def breached() -> bool:
-            (status,) = await client.get_risk_status("paper")
-            return status.state is RiskState.LOCKED
+        fake_tradovate.set_market("NQZ6", bid - 110, bid - D("109.75"))
+        assert (await client.submit_broker_order("paper", "b-2", "NQZ6", "sell", 1)).accepted
 
         async def both_booked() -> bool:
             return len(await client.list_fills("paper")) == 2
 
         await eventually(both_booked)
-        await eventually(breached)
         fills = await client.list_fills("paper")
-        assert sorted(f.price for f in fills) == [D("24992.00"), D("25000.25")]
+        assert sorted(f.price for f in fills) == [bid - 110, bid + D("0.25")]
         account = await client.get_account("paper")
-        assert account.realized_pnl == D("-165.00")  # 8.25 points x $20, the broker's prices to the cent
+        assert account.realized_pnl == D("-2205.00")  # 110.25 points x $20, the broker's prices to the cent
 
+        async def breached() -> bool:
+            (status,) = await client.get_risk_status("paper")
+            return status.state is RiskState.LOCKED
+
+        await eventually(breached)
         denied = await client.submit_broker_order("paper", "b-3", "NQZ6", "buy", 1)
         assert not denied.accepted and denied.reason.startswith("risk:")
         assert fake_tradovate.book.placements == {"b-1": 1, "b-2": 1}
@@ -208,3 +210,31 @@ async def test_after_a_dropped_socket_the_reconnect_reconciles_what_changed_mean
         assert code == 5 and "not a multiple of the NQ tick" in out  # refused before the broker
         (state,) = [b for b in await client.list_brokers() if b.broker is Broker.TRADOVATE]
         assert state.state == "connected"
+
+
+async def test_a_daily_loss_breach_on_a_live_account_is_flattened_at_the_broker(
+    broker_server: RunningServer, fake_tradovate: FakeTradovateBroker
+) -> None:
+    async with VigilClient(broker_server.address) as client:
+        await client.set_rules("paper", rules=RiskRules(daily_loss_limit=D(150), daily_loss_breach=BreachMode.SOFT))
+        await client.bind_account("paper", "tradovate", DEFAULT_ACCOUNT)
+        await client.set_live_routing("paper", True, confirm="paper")
+        snapshot = await eventually(lambda: client.get_quote("NQ"))
+        bid = snapshot.quote.bid
+        # The broker fills 50 points above where the kernel marks NQ: $1,000 open loss on one contract.
+        fake_tradovate.set_market("NQZ6", bid + 50, bid + D("50.25"))
+        assert (await client.submit_broker_order("paper", "l-1", "NQZ6", "buy", 1)).accepted
+
+        async def closed_at_broker() -> bool:
+            position = fake_tradovate.book.positions.get((25, "NQZ6"))
+            return position is not None and position.bought == 1 and position.net == 0
+
+        await eventually(closed_at_broker)  # risk's flatten was carried out by the broker's liquidation
+
+        async def kernel_flat() -> bool:
+            fills = await client.list_fills("paper")
+            return len(fills) == 2 and not [p for p in await client.list_positions("paper") if p.quantity]
+
+        await eventually(kernel_flat)
+        (status,) = await client.get_risk_status("paper")
+        assert status.state is RiskState.LOCKED
