@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from clients.sdk.access import Role
 from clients.sdk.analytics import GroupBy, ImportFormat
+from clients.sdk.brokers import AccountMode, Broker
 from clients.sdk.copying import CopyAction, CopySizing, CopySourceKind, CopyStatus
 from clients.sdk.data import HeaderMode
 from clients.sdk.execution import OrderSide, OrderStatus, OrderType, TimeInForce
@@ -19,6 +20,7 @@ from clients.sdk.trades import TradeDirection, TradeStatus
 from vigil.enum_map import EnumMap
 from vigil.v1 import (
     access_pb2,
+    accounts_pb2,
     analytics_pb2,
     common_pb2,
     copying_pb2,
@@ -91,3 +93,5 @@ COPY_SOURCE_KIND = EnumMap(copying_pb2.CopySourceKind, CopySourceKind, side=SIDE
 COPY_SIZING = EnumMap(copying_pb2.CopySizing, CopySizing, side=SIDE)
 COPY_ACTION = EnumMap(copying_pb2.CopyAction, CopyAction, side=SIDE)
 COPY_STATUS = EnumMap(copying_pb2.CopyStatus, CopyStatus, side=SIDE)
+BROKER_KIND = EnumMap(accounts_pb2.BrokerKind, Broker, side=SIDE)
+ACCOUNT_MODE = EnumMap(accounts_pb2.AccountMode, AccountMode, side=SIDE)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from core_server.access.keys import Role
 from core_server.analytics.filters import GroupBy
 from core_server.analytics.imports import ImportFormat
+from core_server.brokers.model import AccountMode, BrokerKind
 from core_server.copying.model import CopyAction, CopyStatus, SizingKind, SourceKind
 from core_server.excursions.model import Direction, TradeStatus
 from core_server.execution.model import OrderSide, OrderStatus, OrderType, TimeInForce
@@ -22,6 +23,7 @@ from core_server.strategies.events import Status as StrategyStatus
 from vigil.enum_map import EnumMap
 from vigil.v1 import (
     access_pb2,
+    accounts_pb2,
     analytics_pb2,
     common_pb2,
     copying_pb2,
@@ -89,3 +91,5 @@ COPY_SOURCE_KIND = EnumMap(copying_pb2.CopySourceKind, SourceKind, side=SIDE)
 COPY_SIZING = EnumMap(copying_pb2.CopySizing, SizingKind, side=SIDE)
 COPY_ACTION = EnumMap(copying_pb2.CopyAction, CopyAction, side=SIDE)
 COPY_STATUS = EnumMap(copying_pb2.CopyStatus, CopyStatus, side=SIDE)
+BROKER_KIND = EnumMap(accounts_pb2.BrokerKind, BrokerKind, side=SIDE)
+ACCOUNT_MODE = EnumMap(accounts_pb2.AccountMode, AccountMode, side=SIDE)
