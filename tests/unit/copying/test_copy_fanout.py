@@ -37,6 +37,7 @@ from core_server.kernel.kernel import SignalExecution
 from core_server.kernel.output import Cause, KernelOutput
 from core_server.model.instruments import Contract
 from core_server.signals.model import SignalAction, SignalDirection, SignalInput
+from core_server.signals.trade_record import TradeRecord
 from tests.kit.kernel import NQ, T0, KernelRig, q, t
 
 MNQ = Contract("MNQ", 2026, 12)
@@ -310,8 +311,6 @@ def test_a_protective_stop_of_the_source_is_copied_as_an_exit_and_follows_its_ch
 
 
 def test_a_webhook_strategy_confirmed_entry_fans_out_against_its_signal() -> None:
-    from core_server.signals.trade_record import TradeRecord
-
     kernel = rig(SourceKind.WEBHOOK, "orb")
     k = kernel.kernel
     alert = SignalInput(
