@@ -196,6 +196,11 @@ def test_a_webhook_strategy_source_copies_the_signal_orders_and_its_exit() -> No
     }
     assert {o.source_ref for o in out.copies} == {f"signal:{result.signal.signal_id}"}
     assert net(kernel, X2, NQ_ID) == 0 and net(kernel, MICRO, MNQ_ID) == 0
+    # the Signal Lab: the exit's own events, then what its copies became
+    assert [u.event.kind.value for u in out.signals] == ["received", "executed", "copied"]
+    assert out.signals[-1].event.detail == (
+        "copy group five evals: f-x2 exit placed 2 NQZ2026, f-micro exit placed 10 MNQZ2026"
+    )
 
 
 def test_the_source_stopped_out_by_the_market_closes_the_followers_still_holding() -> None:
@@ -334,3 +339,6 @@ def test_a_webhook_strategy_confirmed_entry_fans_out_against_its_signal() -> Non
     }
     assert {o.source_ref for o in out.copies} == {f"signal:{signal.signal_id}"}
     assert net(kernel, LEAD, NQ_ID) == 1
+    copied = [u.event for u in out.signals if u.event.kind.value == "copied"]
+    assert len(copied) == 1 and copied[0].signal_id == signal.signal_id
+    assert "f-lock entry denied 3 NQZ2026 (locked for the test)" in copied[0].detail
