@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
-from clients.sdk import convert_analytics, convert_trades
+from clients.sdk import convert_analytics, convert_trades, enums
 from clients.sdk.analytics import (
     AnalyticsFilter,
     DailyReport,
@@ -22,13 +22,6 @@ from clients.sdk.convert import decimal_from_wire, decimal_to_wire, optional_dec
 from clients.sdk.trades import TrackedTrade
 from clients.sdk.transport import Transport
 from vigil.v1 import analytics_pb2, analytics_pb2_grpc
-
-_IMPORT_FORMATS = {
-    ImportFormat.AUTO: analytics_pb2.IMPORT_FORMAT_UNSPECIFIED,
-    ImportFormat.TRADOVATE_PERFORMANCE: analytics_pb2.IMPORT_FORMAT_TRADOVATE_PERFORMANCE,
-    ImportFormat.TRADOVATE_FILLS: analytics_pb2.IMPORT_FORMAT_TRADOVATE_FILLS,
-    ImportFormat.NINJATRADER_EXECUTIONS: analytics_pb2.IMPORT_FORMAT_NINJATRADER_EXECUTIONS,
-}
 
 
 def _month(value: date | str) -> str:
@@ -99,7 +92,7 @@ class AnalyticsCalls(Transport):
         """Import a broker export (Tradovate Performance or Fills, NinjaTrader executions) into the journal."""
         request = analytics_pb2.ImportTradesRequest(
             csv=csv_text,
-            format=_IMPORT_FORMATS[format],
+            format=enums.IMPORT_FORMAT.to_proto[format],
             account=account,
             time_zone=time_zone,
             commission_per_contract=""

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from clients.sdk.data import BadRowCount, ImportOptions, ImportProgress
+from clients.sdk import enums
+from clients.sdk.data import BadRowCount, HeaderMode, ImportOptions, ImportProgress
 from vigil.v1 import data_pb2
 
-_HEADERS = {
-    None: data_pb2.HEADER_MODE_UNSPECIFIED,
-    True: data_pb2.HEADER_MODE_PRESENT,
-    False: data_pb2.HEADER_MODE_ABSENT,
-}
+
+def header_mode(header: HeaderMode | bool | None) -> HeaderMode:
+    """ImportOptions.header as a HeaderMode: True is PRESENT, False ABSENT, None DETECT."""
+    if header is None:
+        return HeaderMode.DETECT
+    if isinstance(header, bool):
+        return HeaderMode.PRESENT if header else HeaderMode.ABSENT
+    return HeaderMode(header)
 
 
 def options_to_pb(options: ImportOptions) -> data_pb2.ImportOptions:
@@ -18,7 +22,7 @@ def options_to_pb(options: ImportOptions) -> data_pb2.ImportOptions:
         tz=options.tz,
         to=options.end,
         separator=options.separator,
-        header=_HEADERS[options.header],
+        header=enums.HEADER_MODE.to_proto[header_mode(options.header)],
         columns=list(options.columns),
         time_format=options.time_format,
         format=options.format,

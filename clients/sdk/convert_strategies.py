@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from clients.sdk import enums
 from clients.sdk.strategies import (
     StrategyDetail,
     StrategyEventInfo,
@@ -16,13 +17,6 @@ from clients.sdk.strategies import (
 )
 from vigil.v1 import strategies_pb2 as pb
 
-_STATUS = {
-    pb.STRATEGY_STATUS_INACTIVE: StrategyStatus.INACTIVE,
-    pb.STRATEGY_STATUS_ACTIVE: StrategyStatus.ACTIVE,
-    pb.STRATEGY_STATUS_FAILED: StrategyStatus.FAILED,
-    pb.STRATEGY_STATUS_STOPPED: StrategyStatus.STOPPED,
-}
-
 
 def finding_from_pb(f: pb.Finding) -> StrategyFinding:
     return StrategyFinding(f.severity, f.path, f.message)
@@ -33,7 +27,7 @@ def strategy_from_pb(s: pb.Strategy) -> StrategyInfo:
         strategy_id=s.strategy_id,
         version=s.version,
         kind=s.kind,
-        status=_STATUS.get(s.status, StrategyStatus.UNSPECIFIED),
+        status=enums.STRATEGY_STATUS.from_proto.get(s.status, StrategyStatus.UNSPECIFIED),
         account_id=s.account_id,
         contract_id=s.contract_id,
         description=s.description,

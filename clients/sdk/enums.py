@@ -7,21 +7,27 @@ from the wire's is anything spelled out. tests/unit/core/test_enum_maps.py check
 from __future__ import annotations
 
 from clients.sdk.access import Role
-from clients.sdk.analytics import GroupBy
+from clients.sdk.analytics import GroupBy, ImportFormat
+from clients.sdk.backtests import BacktestStatus, FillMode, ReportFormat
+from clients.sdk.data import HeaderMode
 from clients.sdk.execution import OrderSide, OrderStatus, OrderType, TimeInForce
 from clients.sdk.models import Aggressor, FeedState, Timeframe
 from clients.sdk.risk import BreachMode, RiskState, TrailingMode
 from clients.sdk.signals import CheckOutcome, LegKind, LegType, SignalAction, SignalDirection, SignalStatus
+from clients.sdk.strategies import StrategyStatus
 from clients.sdk.trades import TradeDirection, TradeStatus
 from vigil.enum_map import EnumMap
 from vigil.v1 import (
     access_pb2,
     analytics_pb2,
+    backtests_pb2,
     common_pb2,
+    data_pb2,
     execution_pb2,
     market_data_pb2,
     risk_pb2,
     signals_pb2,
+    strategies_pb2,
     trades_pb2,
 )
 
@@ -70,3 +76,16 @@ TRADE_DIRECTION = EnumMap(
 TRADE_STATUS = EnumMap(trades_pb2.TradeStatus, TradeStatus, side=SIDE, renames={TradeStatus.UNKNOWN: UNSPECIFIED})
 ROLE = EnumMap(access_pb2.Role, Role, side=SIDE)
 GROUP_BY = EnumMap(analytics_pb2.StatisticsGroupBy, GroupBy, side=SIDE, renames={GroupBy.NONE: UNSPECIFIED})
+IMPORT_FORMAT = EnumMap(
+    analytics_pb2.ImportFormat,
+    ImportFormat,
+    side=SIDE,
+    renames={ImportFormat.AUTO: UNSPECIFIED},  # detected
+)
+HEADER_MODE = EnumMap(data_pb2.HeaderMode, HeaderMode, side=SIDE, renames={HeaderMode.DETECT: UNSPECIFIED})
+STRATEGY_STATUS = EnumMap(strategies_pb2.StrategyStatus, StrategyStatus, side=SIDE)  # its UNSPECIFIED is the wire's
+BACKTEST_STATUS = EnumMap(
+    backtests_pb2.BacktestStatus, BacktestStatus, side=SIDE, renames={BacktestStatus.UNKNOWN: UNSPECIFIED}
+)
+FILL_MODE = EnumMap(backtests_pb2.FillMode, FillMode, side=SIDE, accepts={UNSPECIFIED: FillMode.THROUGH})
+REPORT_FORMAT = EnumMap(backtests_pb2.ReportFormat, ReportFormat, side=SIDE, accepts={UNSPECIFIED: ReportFormat.JSON})

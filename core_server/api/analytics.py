@@ -10,10 +10,9 @@ import grpc
 from google.protobuf import json_format
 
 from core_server.analytics.daily_report import report_html, report_text
-from core_server.analytics.imports import ImportFormat
 from core_server.analytics.statistics import compute_statistics, is_be_scratch
 from core_server.api import analytics_convert as convert
-from core_server.api import arguments
+from core_server.api import arguments, enums
 from core_server.api.errors import unary
 from core_server.api.trades_convert import trade_to_proto
 from core_server.live.analytics_desk import AnalyticsDesk
@@ -34,11 +33,6 @@ MAX_SETUP_CHARS = 64
 MAX_NOTES_CHARS = 4000
 MAX_IMPORT_CHARS = 3_500_000  # under gRPC's 4 MB message
 MAX_FEE = Decimal(1000)
-IMPORT_FORMATS = {
-    pb.IMPORT_FORMAT_TRADOVATE_PERFORMANCE: ImportFormat.TRADOVATE_PERFORMANCE,
-    pb.IMPORT_FORMAT_TRADOVATE_FILLS: ImportFormat.TRADOVATE_FILLS,
-    pb.IMPORT_FORMAT_NINJATRADER_EXECUTIONS: ImportFormat.NINJATRADER_EXECUTIONS,
-}
 
 
 class AnalyticsServicer(pb_grpc.AnalyticsServiceServicer):
@@ -122,7 +116,7 @@ class AnalyticsServicer(pb_grpc.AnalyticsServiceServicer):
         text = arguments.text(request.csv, "csv", MAX_IMPORT_CHARS)
         if not text.strip():
             raise InvalidArgument("csv", "the file is empty")
-        if request.format and request.format not in IMPORT_FORMATS:
+        if request.format and request.format not in enums.IMPORT_FORMAT.from_proto:
             raise InvalidArgument("format", f"unknown format {request.format}")
         account = arguments.text(request.account, "account", arguments.MAX_ID_CHARS).strip()
         zone_name = arguments.text(request.time_zone, "time_zone", 64).strip() or "America/Chicago"
@@ -134,7 +128,8 @@ class AnalyticsServicer(pb_grpc.AnalyticsServiceServicer):
             arguments.text(request.commission_per_contract, "commission_per_contract", 32),
             "commission_per_contract", low=Decimal(0), high=MAX_FEE,
         ) or Decimal(0)  # fmt: skip
-        summary = await self._desk.import_history(text, IMPORT_FORMATS.get(request.format), account, zone, fee)
+        fmt = enums.IMPORT_FORMAT.from_proto.get(request.format)  # None: detected from the header
+        summary = await self._desk.import_history(text, fmt, account, zone, fee)
         return pb.ImportTradesResponse(
             imported=len(summary.stored),
             trade_ids=summary.stored,

@@ -8,22 +8,30 @@ from __future__ import annotations
 
 from core_server.access.keys import Role
 from core_server.analytics.filters import GroupBy
+from core_server.analytics.imports import ImportFormat
+from core_server.backtest.config import BacktestStatus, FillMode
+from core_server.backtest.report import ReportFormat
 from core_server.excursions.model import Direction, TradeStatus
 from core_server.execution.model import OrderSide, OrderStatus, OrderType, TimeInForce
+from core_server.imports.dialect import HeaderMode
 from core_server.model.feed_status import FeedState
 from core_server.model.market_data import Aggressor, Timeframe
 from core_server.risk.events import RiskStatus
 from core_server.risk.rules import BreachMode, DrawdownMode
 from core_server.signals.model import CheckOutcome, LegKind, LegType, SignalAction, SignalDirection, SignalStatus
+from core_server.strategies.events import Status as StrategyStatus
 from vigil.enum_map import EnumMap
 from vigil.v1 import (
     access_pb2,
     analytics_pb2,
+    backtests_pb2,
     common_pb2,
+    data_pb2,
     execution_pb2,
     market_data_pb2,
     risk_pb2,
     signals_pb2,
+    strategies_pb2,
     trades_pb2,
 )
 
@@ -67,3 +75,11 @@ TRADE_DIRECTION = EnumMap(trades_pb2.TradeDirection, Direction, side=SIDE)
 TRADE_STATUS = EnumMap(trades_pb2.TradeStatus, TradeStatus, side=SIDE)
 ROLE = EnumMap(access_pb2.Role, Role, side=SIDE)
 GROUP_BY = EnumMap(analytics_pb2.StatisticsGroupBy, GroupBy, side=SIDE)
+# An UNSPECIFIED import format means "detect it from the header": it reads as no member.
+IMPORT_FORMAT = EnumMap(analytics_pb2.ImportFormat, ImportFormat, side=SIDE)
+# An UNSPECIFIED header mode means "detect": it reads as no member (no pin).
+HEADER_MODE = EnumMap(data_pb2.HeaderMode, HeaderMode, side=SIDE)
+STRATEGY_STATUS = EnumMap(strategies_pb2.StrategyStatus, StrategyStatus, side=SIDE)
+BACKTEST_STATUS = EnumMap(backtests_pb2.BacktestStatus, BacktestStatus, side=SIDE)
+FILL_MODE = EnumMap(backtests_pb2.FillMode, FillMode, side=SIDE, accepts={"UNSPECIFIED": FillMode.THROUGH})
+REPORT_FORMAT = EnumMap(backtests_pb2.ReportFormat, ReportFormat, side=SIDE, accepts={"UNSPECIFIED": ReportFormat.JSON})
