@@ -358,7 +358,12 @@ async def _assemble(
     sources = server_sources(shell, market, tick_writer, candle_writer, core.risk, bus)
     await metrics.start(config.metrics_listen, sources, bus)
     backtests = BacktestJobs(
-        BacktestRepository(pool), dsn, clock, workers=config.backtest_workers, stored=_stored_strategy(core.strategies)
+        BacktestRepository(pool),
+        dsn,
+        clock,
+        workers=config.backtest_workers,
+        stored=_stored_strategy(core.strategies),
+        commission=lambda root: core.kernel.execution.commissions.rate(root),
     )
     await backtests.recover()
     grpc_server = build_grpc_server(

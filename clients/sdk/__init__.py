@@ -3,7 +3,7 @@
 from clients.sdk.access import ApiKey, CreatedKey, Identity, Role
 from clients.sdk.client import DEFAULT_TARGET, VigilClient
 from clients.sdk.commissions import CommissionRate
-from clients.sdk.data import BadRowCount, HeaderMode, ImportOptions, ImportProgress
+from clients.sdk.data import BadRowCount, ImportOptions, ImportProgress
 from clients.sdk.errors import (
     AlreadyExistsError,
     AuthenticationError,
@@ -128,7 +128,6 @@ __all__ = [
     "FeedStatusReport",
     "FieldViolation",
     "Fill",
-    "HeaderMode",
     "Identity",
     "ImportOptions",
     "ImportProgress",

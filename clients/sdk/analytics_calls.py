@@ -23,6 +23,8 @@ from clients.sdk.trades import TrackedTrade
 from clients.sdk.transport import Transport
 from vigil.v1 import analytics_pb2, analytics_pb2_grpc
 
+_IMPORT_FORMATS = enums.IMPORT_FORMAT.to_proto
+
 
 def _month(value: date | str) -> str:
     return value.strftime("%Y-%m") if isinstance(value, date) else value
@@ -92,7 +94,7 @@ class AnalyticsCalls(Transport):
         """Import a broker export (Tradovate Performance or Fills, NinjaTrader executions) into the journal."""
         request = analytics_pb2.ImportTradesRequest(
             csv=csv_text,
-            format=enums.IMPORT_FORMAT.to_proto[format],
+            format=_IMPORT_FORMATS[format],
             account=account,
             time_zone=time_zone,
             commission_per_contract=""

@@ -2,18 +2,9 @@
 
 from __future__ import annotations
 
-from clients.sdk import enums
 from clients.sdk.data import BadRowCount, HeaderMode, ImportOptions, ImportProgress
+from clients.sdk.enums import HEADER_MODE
 from vigil.v1 import data_pb2
-
-
-def header_mode(header: HeaderMode | bool | None) -> HeaderMode:
-    """ImportOptions.header as a HeaderMode: True is PRESENT, False ABSENT, None DETECT."""
-    if header is None:
-        return HeaderMode.DETECT
-    if isinstance(header, bool):
-        return HeaderMode.PRESENT if header else HeaderMode.ABSENT
-    return HeaderMode(header)
 
 
 def options_to_pb(options: ImportOptions) -> data_pb2.ImportOptions:
@@ -22,7 +13,11 @@ def options_to_pb(options: ImportOptions) -> data_pb2.ImportOptions:
         tz=options.tz,
         to=options.end,
         separator=options.separator,
-        header=enums.HEADER_MODE.to_proto[header_mode(options.header)],
+        header=(
+            data_pb2.HEADER_MODE_UNSPECIFIED
+            if options.header is None
+            else HEADER_MODE.to_proto[HeaderMode.PRESENT if options.header else HeaderMode.ABSENT]
+        ),
         columns=list(options.columns),
         time_format=options.time_format,
         format=options.format,

@@ -17,6 +17,8 @@ from clients.sdk.strategies import (
 )
 from vigil.v1 import strategies_pb2 as pb
 
+_STATUS = enums.STRATEGY_STATUS.from_proto
+
 
 def finding_from_pb(f: pb.Finding) -> StrategyFinding:
     return StrategyFinding(f.severity, f.path, f.message)
@@ -27,7 +29,7 @@ def strategy_from_pb(s: pb.Strategy) -> StrategyInfo:
         strategy_id=s.strategy_id,
         version=s.version,
         kind=s.kind,
-        status=enums.STRATEGY_STATUS.from_proto.get(s.status, StrategyStatus.UNSPECIFIED),
+        status=_STATUS.get(s.status, StrategyStatus.UNSPECIFIED),
         account_id=s.account_id,
         contract_id=s.contract_id,
         description=s.description,

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
+from enum import Enum
 
 
-class HeaderMode(StrEnum):
-    """Whether a tick file's first line names its columns (ImportOptions.header also takes True/False/None)."""
+class HeaderMode(Enum):
+    """ImportOptions.header on the wire (None there means "detect")."""
 
-    DETECT = "detect"
     PRESENT = "present"
     ABSENT = "absent"
 
@@ -20,9 +19,9 @@ class ImportOptions:
 
     symbol: NQ (continuous, rolled per SPEC §1), NQZ2025, ...; empty: from the file name. tz: IANA zone of
     timestamps without an offset (empty: UTC). start/end: RFC 3339 or YYYY-MM-DD (in tz), end exclusive.
-    separator: comma|semicolon|tab|pipe|space. header: a HeaderMode, or True/False/None. columns: a role per
-    column (time, date, clock, bid, ask, last, volume, bid_size, ask_size, skip). time_format: ymd|mdy|dmy|
-    epoch_s|epoch_ms|epoch_us|epoch_ns. format: a vendor layout (ninjatrader).
+    separator: comma|semicolon|tab|pipe|space. header: True/False/None. columns: a role per column (time, date,
+    clock, bid, ask, last, volume, bid_size, ask_size, skip). time_format: ymd|mdy|dmy|epoch_s|epoch_ms|
+    epoch_us|epoch_ns. format: a vendor layout (ninjatrader).
     """
 
     symbol: str = ""
@@ -30,7 +29,7 @@ class ImportOptions:
     start: str = ""
     end: str = ""
     separator: str = ""
-    header: HeaderMode | bool | None = None
+    header: bool | None = None
     columns: tuple[str, ...] = ()
     time_format: str = ""
     format: str = ""

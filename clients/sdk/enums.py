@@ -76,14 +76,9 @@ TRADE_DIRECTION = EnumMap(
 TRADE_STATUS = EnumMap(trades_pb2.TradeStatus, TradeStatus, side=SIDE, renames={TradeStatus.UNKNOWN: UNSPECIFIED})
 ROLE = EnumMap(access_pb2.Role, Role, side=SIDE)
 GROUP_BY = EnumMap(analytics_pb2.StatisticsGroupBy, GroupBy, side=SIDE, renames={GroupBy.NONE: UNSPECIFIED})
-IMPORT_FORMAT = EnumMap(
-    analytics_pb2.ImportFormat,
-    ImportFormat,
-    side=SIDE,
-    renames={ImportFormat.AUTO: UNSPECIFIED},  # detected
-)
-HEADER_MODE = EnumMap(data_pb2.HeaderMode, HeaderMode, side=SIDE, renames={HeaderMode.DETECT: UNSPECIFIED})
-STRATEGY_STATUS = EnumMap(strategies_pb2.StrategyStatus, StrategyStatus, side=SIDE)  # its UNSPECIFIED is the wire's
+IMPORT_FORMAT = EnumMap(analytics_pb2.ImportFormat, ImportFormat, side=SIDE, renames={ImportFormat.AUTO: UNSPECIFIED})
+HEADER_MODE = EnumMap(data_pb2.HeaderMode, HeaderMode, side=SIDE)
+STRATEGY_STATUS = EnumMap(strategies_pb2.StrategyStatus, StrategyStatus, side=SIDE)
 BACKTEST_STATUS = EnumMap(
     backtests_pb2.BacktestStatus, BacktestStatus, side=SIDE, renames={BacktestStatus.UNKNOWN: UNSPECIFIED}
 )

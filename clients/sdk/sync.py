@@ -201,8 +201,10 @@ class VigilSyncClient(AnalyticsSyncCalls, NotificationSyncCalls, BacktestSyncCal
     def approve_signal(self, signal_id: str) -> Signal:
         return self._run(self._client.approve_signal(signal_id))
 
-    def stream_signal_events(self, send_pending: bool = True) -> Generator[SignalUpdate, None, None]:
-        return self._iterate(self._client.stream_signal_events(send_pending))
+    def stream_signal_events(
+        self, send_pending: bool = True, since_seq: int = 0
+    ) -> Generator[SignalUpdate, None, None]:
+        return self._iterate(self._client.stream_signal_events(send_pending, since_seq))
 
     # -- execution ------------------------------------------------------------------------------------
 

@@ -33,6 +33,7 @@ MAX_SETUP_CHARS = 64
 MAX_NOTES_CHARS = 4000
 MAX_IMPORT_CHARS = 3_500_000  # under gRPC's 4 MB message
 MAX_FEE = Decimal(1000)
+IMPORT_FORMATS = enums.IMPORT_FORMAT.from_proto
 
 
 class AnalyticsServicer(pb_grpc.AnalyticsServiceServicer):
@@ -116,7 +117,7 @@ class AnalyticsServicer(pb_grpc.AnalyticsServiceServicer):
         text = arguments.text(request.csv, "csv", MAX_IMPORT_CHARS)
         if not text.strip():
             raise InvalidArgument("csv", "the file is empty")
-        if request.format and request.format not in enums.IMPORT_FORMAT.from_proto:
+        if request.format and request.format not in IMPORT_FORMATS:
             raise InvalidArgument("format", f"unknown format {request.format}")
         account = arguments.text(request.account, "account", arguments.MAX_ID_CHARS).strip()
         zone_name = arguments.text(request.time_zone, "time_zone", 64).strip() or "America/Chicago"
@@ -128,8 +129,7 @@ class AnalyticsServicer(pb_grpc.AnalyticsServiceServicer):
             arguments.text(request.commission_per_contract, "commission_per_contract", 32),
             "commission_per_contract", low=Decimal(0), high=MAX_FEE,
         ) or Decimal(0)  # fmt: skip
-        fmt = enums.IMPORT_FORMAT.from_proto.get(request.format)  # None: detected from the header
-        summary = await self._desk.import_history(text, fmt, account, zone, fee)
+        summary = await self._desk.import_history(text, IMPORT_FORMATS.get(request.format), account, zone, fee)
         return pb.ImportTradesResponse(
             imported=len(summary.stored),
             trade_ids=summary.stored,

@@ -8,7 +8,7 @@ from pathlib import Path, PurePath
 from zoneinfo import ZoneInfo
 
 from core_server.api.enums import HEADER_MODE
-from core_server.imports.dialect import PRESETS, ROLES, SEPARATOR_NAMES, HeaderMode, Pins
+from core_server.imports.dialect import PRESETS, ROLES, SEPARATOR_NAMES, Pins
 from core_server.imports.importer import ImportRequest, check_tz
 from core_server.imports.timestamps import FAMILIES
 from core_server.model.clock import ns_from_datetime
@@ -47,8 +47,8 @@ def pins_from(options: data_pb2.ImportOptions) -> Pins:
     separator = options.separator.strip().lower()
     if separator and separator not in SEPARATOR_NAMES:
         raise InvalidArgument("options.separator", f"use one of {', '.join(SEPARATOR_NAMES)}")
-    header = HEADER_MODE.from_proto.get(options.header)
-    if header is None and options.header != data_pb2.HEADER_MODE_UNSPECIFIED:
+    header_mode = HEADER_MODE.from_proto.get(options.header)
+    if header_mode is None and options.header != data_pb2.HEADER_MODE_UNSPECIFIED:
         raise InvalidArgument("options.header", "unknown header mode")
     if len(options.columns) > MAX_COLUMNS:
         raise InvalidArgument("options.columns", f"at most {MAX_COLUMNS} columns")
@@ -64,7 +64,7 @@ def pins_from(options: data_pb2.ImportOptions) -> Pins:
         raise InvalidArgument("options.format", f"use one of {', '.join(PRESETS)}")
     return Pins(
         separator=SEPARATOR_NAMES.get(separator, ""),
-        header=None if header is None else header is HeaderMode.PRESENT,
+        header=None if header_mode is None else bool(header_mode.value),
         columns=columns,
         time_format=time_format,
         preset="" if preset == "auto" else preset,

@@ -75,9 +75,7 @@ TRADE_DIRECTION = EnumMap(trades_pb2.TradeDirection, Direction, side=SIDE)
 TRADE_STATUS = EnumMap(trades_pb2.TradeStatus, TradeStatus, side=SIDE)
 ROLE = EnumMap(access_pb2.Role, Role, side=SIDE)
 GROUP_BY = EnumMap(analytics_pb2.StatisticsGroupBy, GroupBy, side=SIDE)
-# An UNSPECIFIED import format means "detect it from the header": it reads as no member.
 IMPORT_FORMAT = EnumMap(analytics_pb2.ImportFormat, ImportFormat, side=SIDE)
-# An UNSPECIFIED header mode means "detect": it reads as no member (no pin).
 HEADER_MODE = EnumMap(data_pb2.HeaderMode, HeaderMode, side=SIDE)
 STRATEGY_STATUS = EnumMap(strategies_pb2.StrategyStatus, StrategyStatus, side=SIDE)
 BACKTEST_STATUS = EnumMap(backtests_pb2.BacktestStatus, BacktestStatus, side=SIDE)

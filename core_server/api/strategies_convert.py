@@ -11,6 +11,8 @@ from core_server.strategies.checks import Finding
 from core_server.strategies.events import LoggedEvent, StrategyVersion, VersionResult
 from vigil.v1 import strategies_pb2 as pb
 
+_STATUS = enums.STRATEGY_STATUS.to_proto
+
 
 def finding_to_proto(f: Finding) -> pb.Finding:
     return pb.Finding(severity=f.severity, path=f.path, message=f.message)
@@ -22,7 +24,7 @@ def strategy_to_proto(view: StrategyView) -> pb.Strategy:
         strategy_id=r.strategy_id,
         version=r.version,
         kind=view.definition.kind.value,
-        status=enums.STRATEGY_STATUS.to_proto[r.status],
+        status=_STATUS[r.status],
         account_id=r.account_id,
         contract_id=r.contract_id,
         description=view.definition.description,

@@ -43,10 +43,10 @@ _CLOCK_ONLY = re.compile(r"^\d{1,2}:?\d{2}:?\d{2}([.,]\d{1,9})?$")
 
 
 class HeaderMode(Enum):
-    """A pinned answer to "does the first line name the columns?" (no pin: detect)."""
+    """Whether the first line names the columns; UNSPECIFIED on the wire means "detect"."""
 
-    PRESENT = "present"
-    ABSENT = "absent"
+    PRESENT = True
+    ABSENT = False
 
 
 @dataclass(frozen=True, slots=True)

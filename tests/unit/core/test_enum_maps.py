@@ -41,7 +41,7 @@ def test_the_protos_have_enums_to_check() -> None:
 @pytest.mark.parametrize("enum", ENUMS, ids=[e.full_name for e in ENUMS])
 def test_every_proto_enum_value_is_mapped_both_ways(side: str, enum: EnumDescriptor) -> None:
     mapping = REGISTRY.get((side, enum.full_name))
-    assert mapping is not None, f"the {side} has no mapping for {enum.full_name}"
+    assert mapping is not None, f"the {side} has no mapping for {enum.full_name} (add it to {side} enums.py)"
     numbers = {value.number for value in enum.values}
     for value in enum.values:
         if value.name.endswith(UNSPECIFIED):

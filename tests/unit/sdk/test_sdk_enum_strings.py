@@ -1,15 +1,13 @@
-"""The SDK enums that replaced bare strings and bools keep taking them, and read the wire's defaults as before."""
+"""The SDK enums that replaced bare strings keep taking them, and read the wire's defaults as before."""
 
 from __future__ import annotations
 
 import pytest
 
-from clients.sdk import convert_backtests, convert_data
+from clients.sdk import convert_backtests
 from clients.sdk.backtests import BacktestSettings, BacktestStatus, FillMode, ReportFormat
-from clients.sdk.data import HeaderMode, ImportOptions
 from clients.sdk.errors import InvalidArgumentError
 from vigil.v1 import backtests_pb2 as pb
-from vigil.v1 import data_pb2
 
 
 @pytest.mark.parametrize(
@@ -43,17 +41,3 @@ def test_a_run_status_is_still_its_string() -> None:
     run = convert_backtests.run_from_pb(pb.BacktestRun(status=pb.BACKTEST_STATUS_DONE))
     assert run.status == "done" and run.status is BacktestStatus.DONE and run.finished
     assert convert_backtests.run_from_pb(pb.BacktestRun()).status is BacktestStatus.UNKNOWN
-
-
-@pytest.mark.parametrize(
-    ("header", "wire"),
-    [
-        (None, data_pb2.HEADER_MODE_UNSPECIFIED),
-        (True, data_pb2.HEADER_MODE_PRESENT),
-        (False, data_pb2.HEADER_MODE_ABSENT),
-        (HeaderMode.ABSENT, data_pb2.HEADER_MODE_ABSENT),
-        (HeaderMode.DETECT, data_pb2.HEADER_MODE_UNSPECIFIED),
-    ],
-)
-def test_header_takes_bools_none_and_the_enum(header: HeaderMode | bool | None, wire: int) -> None:
-    assert convert_data.options_to_pb(ImportOptions(header=header)).header == wire
