@@ -9,6 +9,7 @@ from __future__ import annotations
 from clients.sdk.access import Role
 from clients.sdk.analytics import GroupBy, ImportFormat
 from clients.sdk.backtests import BacktestStatus, FillMode, ReportFormat
+from clients.sdk.copying import CopyAction, CopySizing, CopySourceKind, CopyStatus
 from clients.sdk.data import HeaderMode
 from clients.sdk.execution import OrderSide, OrderStatus, OrderType, TimeInForce
 from clients.sdk.models import Aggressor, FeedState, Timeframe
@@ -22,6 +23,7 @@ from vigil.v1 import (
     analytics_pb2,
     backtests_pb2,
     common_pb2,
+    copying_pb2,
     data_pb2,
     execution_pb2,
     market_data_pb2,
@@ -84,3 +86,7 @@ BACKTEST_STATUS = EnumMap(
 )
 FILL_MODE = EnumMap(backtests_pb2.FillMode, FillMode, side=SIDE, accepts={UNSPECIFIED: FillMode.THROUGH})
 REPORT_FORMAT = EnumMap(backtests_pb2.ReportFormat, ReportFormat, side=SIDE, accepts={UNSPECIFIED: ReportFormat.JSON})
+COPY_SOURCE_KIND = EnumMap(copying_pb2.CopySourceKind, CopySourceKind, side=SIDE)
+COPY_SIZING = EnumMap(copying_pb2.CopySizing, CopySizing, side=SIDE)
+COPY_ACTION = EnumMap(copying_pb2.CopyAction, CopyAction, side=SIDE)
+COPY_STATUS = EnumMap(copying_pb2.CopyStatus, CopyStatus, side=SIDE)

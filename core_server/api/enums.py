@@ -11,6 +11,7 @@ from core_server.analytics.filters import GroupBy
 from core_server.analytics.imports import ImportFormat
 from core_server.backtest.config import BacktestStatus, FillMode
 from core_server.backtest.report import ReportFormat
+from core_server.copying.model import CopyAction, CopyStatus, SizingKind, SourceKind
 from core_server.excursions.model import Direction, TradeStatus
 from core_server.execution.model import OrderSide, OrderStatus, OrderType, TimeInForce
 from core_server.imports.dialect import HeaderMode
@@ -26,6 +27,7 @@ from vigil.v1 import (
     analytics_pb2,
     backtests_pb2,
     common_pb2,
+    copying_pb2,
     data_pb2,
     execution_pb2,
     market_data_pb2,
@@ -81,3 +83,7 @@ STRATEGY_STATUS = EnumMap(strategies_pb2.StrategyStatus, StrategyStatus, side=SI
 BACKTEST_STATUS = EnumMap(backtests_pb2.BacktestStatus, BacktestStatus, side=SIDE)
 FILL_MODE = EnumMap(backtests_pb2.FillMode, FillMode, side=SIDE, accepts={"UNSPECIFIED": FillMode.THROUGH})
 REPORT_FORMAT = EnumMap(backtests_pb2.ReportFormat, ReportFormat, side=SIDE, accepts={"UNSPECIFIED": ReportFormat.JSON})
+COPY_SOURCE_KIND = EnumMap(copying_pb2.CopySourceKind, SourceKind, side=SIDE)
+COPY_SIZING = EnumMap(copying_pb2.CopySizing, SizingKind, side=SIDE)
+COPY_ACTION = EnumMap(copying_pb2.CopyAction, CopyAction, side=SIDE)
+COPY_STATUS = EnumMap(copying_pb2.CopyStatus, CopyStatus, side=SIDE)
