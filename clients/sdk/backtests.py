@@ -94,7 +94,7 @@ class BacktestTrade:
     target: Decimal | None
     exit_ns: int
     exit_price: Decimal | None
-    exit_reason: str  # SL, TP, strategy, flatten, reverse, order, risk
+    exit_reason: str  # SL, TP, strategy, flatten, reverse, order, EOD (flat-by), risk
     points: Decimal | None
     gross: Decimal
     commission: Decimal
