@@ -10,7 +10,7 @@ allocating.
 from __future__ import annotations
 
 from dataclasses import replace
-from heapq import heappop, heappush
+from heapq import heapify, heappop, heappush
 from typing import TypeVar
 
 from core_server.execution.accounts import AccountBook, CommissionSchedule
@@ -420,6 +420,40 @@ class PaperExchange:
                 self.open_by_contract.setdefault(key, {})[oid] = None
                 if order.reduce_only:
                     self.exits.setdefault(key, {})[oid] = None
+
+    def archive_finished(self) -> tuple[OrderId, ...]:
+        """Drop every finished order (filled, cancelled, expired, rejected, denied) from memory, except those
+        linked to an open one (a bracket with an open leg, an OCO pair with an open leg): they stay stored and
+        queryable from the store. Returns the ids dropped, oldest first. Costs the orders held, once a day."""
+        orders = self.orders
+        gone: list[OrderId] = []
+        for oid, order in orders.items():
+            if order.status.is_open:
+                continue
+            bracket = self.brackets.get(oid)
+            if bracket is not None and any(
+                orders[b].status.is_open for b in (bracket.entry_id, bracket.stop_loss_id, bracket.take_profit_id)
+            ):
+                continue
+            if any(orders[linked].status.is_open for linked in order.linked_ids if linked in orders):
+                continue
+            gone.append(oid)
+        if not gone:
+            return ()
+        for oid in gone:
+            del orders[oid]
+            self.brackets.pop(oid, None)
+        # Heaps may still name finished orders (skipped lazily when due): keep only the orders still held.
+        self.expiries = [e for e in self.expiries if e[2] in orders]
+        heapify(self.expiries)
+        self.next_expiry = self.expiries[0][0] if self.expiries else _NEVER
+        for book in self.books.values():
+            if any(a[2] not in orders for a in book.arrivals):
+                book.arrivals = [a for a in book.arrivals if a[2] in orders]
+                heapify(book.arrivals)
+                book.next_arrival = book.arrivals[0][0] if book.arrivals else _NEVER
+        self.next_arrival = min((b.next_arrival for b in self.books.values()), default=_NEVER)
+        return tuple(gone)
 
 
 def _drop(index: dict[_K, dict[OrderId, None]], key: _K, oid: OrderId) -> None:
