@@ -14,12 +14,15 @@ from typing import Any
 
 import asyncpg
 import numpy as np
+import structlog
 
 from core_server.imports.chunk import Ticks
 from core_server.model.errors import FailedPrecondition
 from core_server.storage.failures import unavailable_on_connection_failure
 from core_server.storage.tick_copy import copy_payload, encode_rows
 from core_server.storage.ticks import TICK_COLUMNS
+
+log = structlog.get_logger(__name__)
 
 IMPORT_LOCK_BASE = 0x5649_4749_4C5F_0000  # "VIGIL_" + import id: the advisory lock of one import run
 
@@ -35,6 +38,11 @@ RETURNING import_id
 """
 _TRY_LOCK = "SELECT pg_try_advisory_lock($1)"
 _NO_FLUSH_WAIT = "SET LOCAL synchronous_commit TO off"
+# The de-duplication lookup reads the ticks of the chunk's time range through the BRIN index on ts_event_ns. BRIN
+# always scans ranges it has not summarized, and nothing summarizes the ranges a bulk load appends: without this,
+# each chunk's lookup read every page the import had written so far (a sequential scan, quadratic in the file).
+_SUMMARIZE = "SELECT brin_summarize_new_values('ticks_ts_brin')"
+_USE_THE_INDEX = "SET LOCAL enable_seqscan TO off; SET LOCAL max_parallel_workers_per_gather TO 0"
 _UNLOCK = "SELECT pg_advisory_unlock($1)"
 _CHECKPOINT = """
 UPDATE tick_imports SET lines_done = $2, state = $3::jsonb, updated_at = now() WHERE import_id = $1
@@ -79,6 +87,7 @@ class TickImportStore:
     def __init__(self, conn: asyncpg.Connection) -> None:
         self._conn = conn
         self._locked: int | None = None
+        self._summarize = True
 
     async def begin(self, source_key: str, source_name: str, options: dict[str, Any]) -> ImportRun:
         """Resume the unfinished run of this file and options, or start a new one."""
@@ -118,7 +127,14 @@ class TickImportStore:
         conn = self._conn
         stored = duplicates = 0
         with unavailable_on_connection_failure():
+            if self._summarize:
+                try:
+                    await conn.fetchval(_SUMMARIZE)  # the ranges the previous chunks filled
+                except asyncpg.PostgresError as exc:  # e.g. a login that does not own the index
+                    self._summarize = False
+                    log.warning("import.brin_summarize_refused", reason=str(exc)[:200])
             async with conn.transaction():
+                await conn.execute(_USE_THE_INDEX)
                 # A chunk lost to a server crash before it reached the disk takes its checkpoint with it (one
                 # transaction), so the import resumes before it: no need to wait for the WAL flush.
                 await conn.execute(_NO_FLUSH_WAIT)
