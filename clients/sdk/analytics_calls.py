@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
-from clients.sdk import convert_analytics, convert_trades
+from clients.sdk import convert_analytics, convert_trades, enums
 from clients.sdk.analytics import (
     AnalyticsFilter,
     DailyReport,
@@ -23,12 +23,7 @@ from clients.sdk.trades import TrackedTrade
 from clients.sdk.transport import Transport
 from vigil.v1 import analytics_pb2, analytics_pb2_grpc
 
-_IMPORT_FORMATS = {
-    ImportFormat.AUTO: analytics_pb2.IMPORT_FORMAT_UNSPECIFIED,
-    ImportFormat.TRADOVATE_PERFORMANCE: analytics_pb2.IMPORT_FORMAT_TRADOVATE_PERFORMANCE,
-    ImportFormat.TRADOVATE_FILLS: analytics_pb2.IMPORT_FORMAT_TRADOVATE_FILLS,
-    ImportFormat.NINJATRADER_EXECUTIONS: analytics_pb2.IMPORT_FORMAT_NINJATRADER_EXECUTIONS,
-}
+_IMPORT_FORMATS = enums.IMPORT_FORMAT.to_proto
 
 
 def _month(value: date | str) -> str:

@@ -148,6 +148,7 @@ def signal_event_from_pb(msg: pb.SignalEvent) -> SignalEvent:
         ts_ns=msg.ts_ns,
         detail=msg.detail,
         status=_STATUS_FROM_PB.get(msg.status, SignalStatus.UNKNOWN),
+        seq=msg.seq,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from clients.sdk import enums
 from clients.sdk.strategies import (
     StrategyDetail,
     StrategyEventInfo,
@@ -16,12 +17,7 @@ from clients.sdk.strategies import (
 )
 from vigil.v1 import strategies_pb2 as pb
 
-_STATUS = {
-    pb.STRATEGY_STATUS_INACTIVE: StrategyStatus.INACTIVE,
-    pb.STRATEGY_STATUS_ACTIVE: StrategyStatus.ACTIVE,
-    pb.STRATEGY_STATUS_FAILED: StrategyStatus.FAILED,
-    pb.STRATEGY_STATUS_STOPPED: StrategyStatus.STOPPED,
-}
+_STATUS = enums.STRATEGY_STATUS.from_proto
 
 
 def finding_from_pb(f: pb.Finding) -> StrategyFinding:

@@ -63,20 +63,36 @@ class SignalCalls(Transport):
         response = await self._unary(self._signal_stub().ApproveSignal, request)
         return convert_signals.signal_from_pb(response.signal)
 
-    def stream_signal_events(self, send_pending: bool = True) -> AsyncGenerator[SignalUpdate, None]:
-        """Signal lifecycle events as they happen, first the current pending signals if `send_pending`.
+    async def stream_signal_events(
+        self, send_pending: bool = True, since_seq: int = 0
+    ) -> AsyncGenerator[SignalUpdate, None]:
+        """Signal lifecycle events as they happen (each event's `seq` is its place in the server's log), first
+        the current pending signals if `send_pending`; with `since_seq`, every event stored after it first.
 
-        After a reconnect the request is re-sent asking for the pending signals, so the reader resyncs;
-        events that happened while disconnected are not replayed (fetch them with list_signals).
+        After a reconnect the request is re-sent with `since_seq` set to the last seq delivered: the server
+        replays every event stored meanwhile, then continues live, with no gap and no duplicate.
         """
+        last = since_seq
 
         def open_call(resumed: bool) -> Call[signals_pb2.StreamSignalEventsResponse]:
-            request = signals_pb2.StreamSignalEventsRequest(send_pending=send_pending or resumed)
+            # Resumed after an event was seen: replay from it. Resumed before any: resync the pending signals.
+            pending = (send_pending and not resumed) or (resumed and not last)
+            request = signals_pb2.StreamSignalEventsRequest(send_pending=pending, since_seq=last)
             return self._signal_stub().StreamSignalEvents(
                 request, metadata=self._metadata, wait_for_ready=self.reconnect_streams
             )
 
-        return self._resilient_stream("StreamSignalEvents", open_call, convert_signals.signal_update_from_pb)
+        updates = self._resilient_stream("StreamSignalEvents", open_call, convert_signals.signal_update_from_pb)
+        try:
+            async for update in updates:
+                seq = update.event.seq
+                if seq:
+                    if seq <= last:
+                        continue
+                    last = seq
+                yield update
+        finally:
+            await updates.aclose()
 
     def _signal_stub(self) -> signals_pb2_grpc.SignalServiceAsyncStub:
         return signals_pb2_grpc.SignalServiceStub(self._channel())

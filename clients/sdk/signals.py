@@ -175,6 +175,7 @@ class SignalEvent:
     ts_ns: int
     detail: str
     status: SignalStatus
+    seq: int = 0  # its place in the server's log of signal events (streams; 0 elsewhere)
 
     @property
     def time(self) -> datetime:

@@ -16,6 +16,7 @@ from clients.sdk.analytics_sync import AnalyticsSyncCalls
 from clients.sdk.backtest_sync import BacktestSyncCalls
 from clients.sdk.client import VigilClient
 from clients.sdk.commissions import CommissionRate
+from clients.sdk.copy_sync import CopySyncCalls
 from clients.sdk.data import ImportOptions, ImportProgress
 from clients.sdk.execution import (
     Account,
@@ -60,7 +61,7 @@ from clients.sdk.trades import TrackedTrade, TradeUpdate
 _T = TypeVar("_T")
 
 
-class VigilSyncClient(AnalyticsSyncCalls, NotificationSyncCalls, BacktestSyncCalls):
+class VigilSyncClient(AnalyticsSyncCalls, NotificationSyncCalls, BacktestSyncCalls, CopySyncCalls):
     """The same calls as VigilClient, blocking; streams are plain iterators (close them, or break out)."""
 
     def __init__(
@@ -201,8 +202,10 @@ class VigilSyncClient(AnalyticsSyncCalls, NotificationSyncCalls, BacktestSyncCal
     def approve_signal(self, signal_id: str) -> Signal:
         return self._run(self._client.approve_signal(signal_id))
 
-    def stream_signal_events(self, send_pending: bool = True) -> Generator[SignalUpdate, None, None]:
-        return self._iterate(self._client.stream_signal_events(send_pending))
+    def stream_signal_events(
+        self, send_pending: bool = True, since_seq: int = 0
+    ) -> Generator[SignalUpdate, None, None]:
+        return self._iterate(self._client.stream_signal_events(send_pending, since_seq))
 
     # -- execution ------------------------------------------------------------------------------------
 

@@ -10,10 +10,9 @@ import grpc
 from google.protobuf import json_format
 
 from core_server.analytics.daily_report import report_html, report_text
-from core_server.analytics.imports import ImportFormat
 from core_server.analytics.statistics import compute_statistics, is_be_scratch
 from core_server.api import analytics_convert as convert
-from core_server.api import arguments
+from core_server.api import arguments, enums
 from core_server.api.errors import unary
 from core_server.api.trades_convert import trade_to_proto
 from core_server.live.analytics_desk import AnalyticsDesk
@@ -34,11 +33,7 @@ MAX_SETUP_CHARS = 64
 MAX_NOTES_CHARS = 4000
 MAX_IMPORT_CHARS = 3_500_000  # under gRPC's 4 MB message
 MAX_FEE = Decimal(1000)
-IMPORT_FORMATS = {
-    pb.IMPORT_FORMAT_TRADOVATE_PERFORMANCE: ImportFormat.TRADOVATE_PERFORMANCE,
-    pb.IMPORT_FORMAT_TRADOVATE_FILLS: ImportFormat.TRADOVATE_FILLS,
-    pb.IMPORT_FORMAT_NINJATRADER_EXECUTIONS: ImportFormat.NINJATRADER_EXECUTIONS,
-}
+IMPORT_FORMATS = enums.IMPORT_FORMAT.from_proto
 
 
 class AnalyticsServicer(pb_grpc.AnalyticsServiceServicer):

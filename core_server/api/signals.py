@@ -17,6 +17,7 @@ from core_server.api import signals_convert as convert
 from core_server.api.errors import stream, unary
 from core_server.live.signal_desk import SignalDesk
 from core_server.model.clock import Clock
+from core_server.model.errors import InvalidArgument
 from core_server.signals.model import SignalUpdate
 from vigil.v1 import signals_pb2 as pb
 from vigil.v1 import signals_pb2_grpc as pb_grpc
@@ -29,6 +30,9 @@ MAX_LIST_LIMIT = 1000
 
 def _signal_id(value: str) -> str:
     return arguments.identifier(value, "signal_id")
+
+
+RESUME_PAGE = 500  # events read from the store at a time
 
 
 class SignalServicer(pb_grpc.SignalServiceServicer):
@@ -76,18 +80,32 @@ class SignalServicer(pb_grpc.SignalServiceServicer):
     async def StreamSignalEvents(
         self, request: pb.StreamSignalEventsRequest, context: Ctx
     ) -> AsyncIterator[pb.StreamSignalEventsResponse]:
-        # Subscribe before the snapshot, so nothing decided in between is missed (it may be seen twice).
+        if request.since_seq < 0:
+            raise InvalidArgument("since_seq", "0 (from now) or the last SignalEvent.seq received")
+        # Events are sent from the store's log, each with its seq: a resumed stream replays what it missed, and
+        # the bus only says when there is more to read. `last` is read before subscribing, and the store is read
+        # once more after, so nothing stored in between is missed.
+        last = request.since_seq or await self._engine.last_event_seq()
         subscription = self._engine.subscribe()
         try:
             if request.send_pending:
                 for signal in self._engine.live():
                     yield convert.update_to_proto(SignalUpdate(signal, signal.events[-1]))
+            as_then: dict[tuple[str, int], SignalUpdate] = {}
             while True:
+                while page := await self._engine.events_since(last, RESUME_PAGE):
+                    for logged in page:
+                        last = logged.stream_seq
+                        # Live, the signal as it stood right after the event (the bus has it); replayed, as now.
+                        update = as_then.pop((logged.event.signal_id, logged.index), None)
+                        update = update or SignalUpdate(logged.signal, logged.event)
+                        yield convert.update_to_proto(update, logged.stream_seq)
+                as_then.clear()
                 batch = await subscription.next_batch(100)
                 if not batch:
                     return
                 for update in batch:
-                    yield convert.update_to_proto(update)
+                    as_then[(update.signal.signal_id, len(update.signal.events) - 1)] = update
         finally:
             subscription.close()
 

@@ -252,5 +252,7 @@ def signal_to_proto(signal: Signal) -> pb.Signal:
     return message
 
 
-def update_to_proto(update: SignalUpdate) -> pb.StreamSignalEventsResponse:
-    return pb.StreamSignalEventsResponse(event=event_to_proto(update.event), signal=signal_to_proto(update.signal))
+def update_to_proto(update: SignalUpdate, seq: int = 0) -> pb.StreamSignalEventsResponse:
+    response = pb.StreamSignalEventsResponse(event=event_to_proto(update.event), signal=signal_to_proto(update.signal))
+    response.event.seq = seq
+    return response

@@ -5,17 +5,13 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
+from core_server.api import enums
 from core_server.live.strategy_desk import StrategyView
 from core_server.strategies.checks import Finding
-from core_server.strategies.events import LoggedEvent, Status, StrategyVersion, VersionResult
+from core_server.strategies.events import LoggedEvent, StrategyVersion, VersionResult
 from vigil.v1 import strategies_pb2 as pb
 
-_STATUS = {
-    Status.INACTIVE: pb.STRATEGY_STATUS_INACTIVE,
-    Status.ACTIVE: pb.STRATEGY_STATUS_ACTIVE,
-    Status.FAILED: pb.STRATEGY_STATUS_FAILED,
-    Status.STOPPED: pb.STRATEGY_STATUS_STOPPED,
-}
+_STATUS = enums.STRATEGY_STATUS.to_proto
 
 
 def finding_to_proto(f: Finding) -> pb.Finding:

@@ -16,7 +16,7 @@ from core_server.live.shell import LiveKernel
 from core_server.model.errors import FailedPrecondition, NotFound
 from core_server.signals.idempotency import idempotency_key
 from core_server.signals.model import Signal, SignalInput, SignalStatus, SignalUpdate, SubmitResult
-from core_server.signals.ports import SignalStore
+from core_server.signals.ports import LoggedSignalEvent, SignalStore
 from core_server.signals.validator import SignalValidator
 
 EVENT_QUEUE = 10_000
@@ -102,6 +102,13 @@ class SignalDesk:
     def subscribe(self) -> Subscription[SignalUpdate]:
         """Stored updates as they happen (reliable: closed with SlowConsumer when too slow)."""
         return self._bus.subscribe(SIGNALS_TOPIC, maxsize=EVENT_QUEUE)
+
+    async def last_event_seq(self) -> int:
+        return await self._store.last_event_seq()
+
+    async def events_since(self, stream_seq: int, limit: int) -> list[LoggedSignalEvent]:
+        """Stored events after `stream_seq` (the log a resumed stream replays), oldest first."""
+        return await self._store.events_since(stream_seq, limit)
 
     async def _must_be_live(self, signal_id: str) -> None:
         """Every live signal is in memory; one only the store knows has settled (or never existed)."""

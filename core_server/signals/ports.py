@@ -8,11 +8,13 @@ store). SignalStore and CandleStore are what storage implements; the engine neve
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from core_server.model.market_data import Candle, Quote, Timeframe, Trade
-from core_server.signals.model import Signal, SignalStatus, SignalUpdate
+from core_server.signals.model import Signal, SignalEvent, SignalStatus, SignalUpdate
 from core_server.signals.trade_record import TradeRecord
 
 
@@ -42,6 +44,17 @@ class CandleHistory(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class LoggedSignalEvent:
+    """A stored signal event with its place in the log of every signal event (`stream_seq`), its place in its
+    signal's own history (`index`), and the signal as it stands now."""
+
+    stream_seq: int
+    signal: Signal
+    event: SignalEvent
+    index: int
+
+
 class SignalStore(Protocol):
     """The Signal Lab tables (storage.signals.SignalRepository). Failures of the store raise Unavailable."""
 
@@ -65,6 +78,14 @@ class SignalStore(Protocol):
         to_ns: int = 0,
         limit: int = 100,
     ) -> list[Signal]: ...
+
+    async def last_event_seq(self) -> int:
+        """The newest event's stream_seq (0: none yet)."""
+        ...
+
+    async def events_since(self, stream_seq: int, limit: int) -> builtins.list[LoggedSignalEvent]:
+        """Up to `limit` events stored after `stream_seq`, in the order they were stored."""
+        ...
 
 
 class CandleStore(Protocol):

@@ -9,6 +9,7 @@ from typing import Any
 import asyncpg
 
 from core_server.signals.model import Signal, SignalEvent, SignalStatus, SignalUpdate
+from core_server.signals.ports import LoggedSignalEvent
 from core_server.signals.trade_record import TradeRecord
 from core_server.storage.failures import unavailable_on_connection_failure
 from core_server.storage.signal_rows import (
@@ -67,6 +68,11 @@ LIMIT $6
 _SELECT_EVENTS = f"""
 SELECT {", ".join(EVENT_COLUMNS)} FROM signal_events WHERE signal_id = ANY($1::text[]) ORDER BY signal_id, seq
 """
+_SELECT_EVENTS_SINCE = """
+SELECT stream_seq, signal_id, seq FROM signal_events WHERE stream_seq > $1 ORDER BY stream_seq LIMIT $2
+"""
+_SELECT_LAST_STREAM_SEQ = "SELECT coalesce(max(stream_seq), 0) FROM signal_events"
+_SELECT_BY_IDS = f"SELECT {_SIGNAL_SELECT} FROM signals WHERE id = ANY($1::text[])"
 _SELECT_TRADE = f"SELECT {', '.join(TRADE_COLUMNS)} FROM trades WHERE id = $1"
 
 
@@ -133,6 +139,27 @@ class SignalRepository:
         with unavailable_on_connection_failure():
             async with self._pool.acquire() as conn:
                 return await self._with_events(conn, await conn.fetch(_SELECT_LIVE))
+
+    async def last_event_seq(self) -> int:
+        """The newest event's place in the log of every signal event (0: none yet)."""
+        with unavailable_on_connection_failure():
+            return int(await self._pool.fetchval(_SELECT_LAST_STREAM_SEQ))
+
+    async def events_since(self, stream_seq: int, limit: int) -> builtins.list[LoggedSignalEvent]:
+        """Up to `limit` events stored after `stream_seq`, in the order they were stored, each with its signal as
+        it stands now."""
+        with unavailable_on_connection_failure():
+            async with self._pool.acquire() as conn:
+                rows = await conn.fetch(_SELECT_EVENTS_SINCE, stream_seq, limit)
+                if not rows:
+                    return []
+                ids = builtins.list(dict.fromkeys(r["signal_id"] for r in rows))
+                signals = {s.signal_id: s for s in await self._with_events(conn, await conn.fetch(_SELECT_BY_IDS, ids))}
+        logged: builtins.list[LoggedSignalEvent] = []
+        for row in rows:
+            signal = signals[row["signal_id"]]
+            logged.append(LoggedSignalEvent(row["stream_seq"], signal, signal.events[row["seq"]], row["seq"]))
+        return logged
 
     async def get_trade(self, trade_id: str) -> TradeRecord | None:
         with unavailable_on_connection_failure():

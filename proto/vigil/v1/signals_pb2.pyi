@@ -352,6 +352,7 @@ class SignalEvent(_message.Message):
     TS_NS_FIELD_NUMBER: _builtins.int
     DETAIL_FIELD_NUMBER: _builtins.int
     STATUS_FIELD_NUMBER: _builtins.int
+    SEQ_FIELD_NUMBER: _builtins.int
     signal_id: _builtins.str
     kind: _builtins.str
     """received, rejected, pending, awaiting_approval, confirmed, expired, invalidated, cancelled, trade_created,
@@ -360,6 +361,10 @@ class SignalEvent(_message.Message):
     ts_ns: _builtins.int
     detail: _builtins.str
     status: Global___SignalStatus.ValueType
+    seq: _builtins.int
+    """Its place in the log of every signal event (StreamSignalEvents; 0 in the send_pending snapshot): resume a
+    stream after the last one received with StreamSignalEventsRequest.since_seq.
+    """
     def __init__(
         self,
         *,
@@ -368,10 +373,11 @@ class SignalEvent(_message.Message):
         ts_ns: _builtins.int = ...,
         detail: _builtins.str = ...,
         status: Global___SignalStatus.ValueType = ...,
+        seq: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["detail", b"detail", "kind", b"kind", "signal_id", b"signal_id", "status", b"status", "ts_ns", b"ts_ns"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["detail", b"detail", "kind", b"kind", "seq", b"seq", "signal_id", b"signal_id", "status", b"status", "ts_ns", b"ts_ns"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -605,16 +611,22 @@ class StreamSignalEventsRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     SEND_PENDING_FIELD_NUMBER: _builtins.int
+    SINCE_SEQ_FIELD_NUMBER: _builtins.int
     send_pending: _builtins.bool
     """Also send the current pending signals first."""
+    since_seq: _builtins.int
+    """Resume after a disconnect: every event stored after this seq (the last SignalEvent.seq received), then
+    live, with no gap and no duplicate. 0: from now.
+    """
     def __init__(
         self,
         *,
         send_pending: _builtins.bool = ...,
+        since_seq: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["send_pending", b"send_pending"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["send_pending", b"send_pending", "since_seq", b"since_seq"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
