@@ -7,13 +7,13 @@ runs of the same import never interleave; a crash releases the lock with the con
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
 import numpy as np
+import numpy.typing as npt
 import structlog
 
 from core_server.imports.chunk import Ticks
@@ -74,11 +74,30 @@ class ChunkResult:
     duplicates: int
 
 
-def _keys(ticks: Ticks) -> list[tuple[int, ...]]:
-    matrix = np.stack(
+def _key_matrix(ticks: Ticks) -> npt.NDArray[np.int64]:
+    return np.stack(
         [ticks.kind, ticks.ts, ticks.bid, ticks.ask, ticks.bid_size, ticks.ask_size, ticks.price, ticks.size], axis=1
     )
-    return [tuple(row) for row in matrix.tolist()]
+
+
+def new_occurrences(existing: npt.NDArray[np.int64], keys: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+    """Which rows of `keys` (in order) are not stored already. `existing`: stored rows of the range, the 8 key
+    columns and a last column that is 1 for this import's own earlier chunks. The k-th occurrence of a key in the
+    import (its own stored ones counted first) is new when k >= how often it was stored before the import."""
+    both = np.ascontiguousarray(np.concatenate([existing[:, :8], keys]))
+    _, inverse = np.unique(both.view(np.dtype((np.void, 8 * both.shape[1]))).ravel(), return_inverse=True)
+    inverse = inverse.ravel()
+    groups = int(inverse.max()) + 1
+    of_existing, of_keys = inverse[: len(existing)], inverse[len(existing) :]
+    mine = existing[:, 8] != 0
+    before = np.bincount(of_existing[~mine], minlength=groups)
+    seen = np.bincount(of_existing[mine], minlength=groups)
+    order = np.argsort(of_keys, kind="stable")
+    grouped = of_keys[order]
+    rank = np.empty(len(keys), dtype=np.int64)
+    rank[order] = np.arange(len(keys)) - np.searchsorted(grouped, grouped, side="left")
+    keep: npt.NDArray[np.bool_] = seen[of_keys] + rank >= before[of_keys]
+    return keep
 
 
 class TickImportStore:
@@ -156,7 +175,7 @@ class TickImportStore:
                 await conn.execute(_CHECKPOINT, run.import_id, lines_done, json.dumps(state_after(result)))
         return result
 
-    async def _new_ticks(self, run: ImportRun, contract_id: str, ticks: Ticks) -> np.ndarray | None:
+    async def _new_ticks(self, run: ImportRun, contract_id: str, ticks: Ticks) -> npt.NDArray[np.bool_] | None:
         """Which ticks are not stored already (None: all of them). A tick the file holds k times is new from
         its (e + 1)th occurrence on, where e is how often it was stored before this import started."""
         rows = await self._conn.fetch(
@@ -164,21 +183,7 @@ class TickImportStore:
         )
         if not rows:
             return None
-        before: Counter[tuple[int, ...]] = Counter()
-        seen: Counter[tuple[int, ...]] = Counter()
-        for record in rows:
-            key = tuple(record[:8])
-            if record[8]:
-                seen[key] += 1  # this import's own earlier chunks
-            else:
-                before[key] += 1
-        keep = np.ones(len(ticks), dtype=np.bool_)
-        for i, key in enumerate(_keys(ticks)):
-            occurrence = seen[key]
-            seen[key] = occurrence + 1
-            if occurrence < before.get(key, 0):
-                keep[i] = False
-        return keep
+        return new_occurrences(np.array(rows, dtype=np.int64), _key_matrix(ticks))
 
     async def finish(self, run: ImportRun, status: str, state: dict[str, Any], error: str = "") -> None:
         with unavailable_on_connection_failure():
