@@ -22,6 +22,7 @@ from core_server.api.analytics import AnalyticsServicer
 from core_server.api.backtests import BacktestServicer
 from core_server.api.brokers import AccountServicer
 from core_server.api.commissions import CommissionServicer
+from core_server.api.copying import CopyGroupServicer
 from core_server.api.data import DataServicer, ImportSettings
 from core_server.api.execution import ExecutionServicer
 from core_server.api.market_data import MarketDataServicer
@@ -76,6 +77,7 @@ from core_server.storage.backtests import BacktestRepository
 from core_server.storage.brokers import BrokerRepository
 from core_server.storage.candles import CandleRepository
 from core_server.storage.commissions import CommissionRepository
+from core_server.storage.copying import CopyRepository
 from core_server.storage.database import connect_pool, describe_dsn
 from core_server.storage.embedded import EmbeddedPostgres, default_data_dir
 from core_server.storage.execution import ExecutionRepository
@@ -322,6 +324,7 @@ async def _assemble(
         candle_repository,
         CommissionRepository(pool),
         strategies=StrategyRepository(pool),
+        copying=CopyRepository(pool),
     )
     core = build_live(
         clock,
@@ -403,6 +406,7 @@ async def _assemble(
         ),
         backtests=BacktestServicer(backtests),
         commissions=CommissionServicer(CommissionDesk(shell), accounts),
+        copying=CopyGroupServicer(core.copying, accounts),
         brokers=AccountServicer(brokers, accounts, core.execution),
         access=AccessServicer(clock, keys, accounts),
         open_mode=config.no_key_mode,

@@ -16,6 +16,7 @@ from clients.cli import (
     backtest,
     certs,
     commissions,
+    copying,
     exit_codes,
     imports,
     keys,
@@ -27,7 +28,20 @@ from clients.cli import (
 from clients.cli.context import Context
 from clients.sdk.errors import InvalidArgumentError, VigilError
 
-GROUPS = (market, commissions, keys, analytics, certs, signals, strategies, imports, notify, backtest, accounts)
+GROUPS = (
+    market,
+    commissions,
+    keys,
+    analytics,
+    certs,
+    signals,
+    strategies,
+    imports,
+    notify,
+    backtest,
+    copying,
+    accounts,
+)
 
 
 def parser() -> argparse.ArgumentParser:

@@ -14,6 +14,7 @@ from clients.sdk.backtest_calls import BacktestCalls
 from clients.sdk.broker_calls import BrokerAccountCalls
 from clients.sdk.commission_calls import CommissionCalls
 from clients.sdk.connection import StateCallback
+from clients.sdk.copy_calls import CopyCalls
 from clients.sdk.data_calls import DataCalls
 from clients.sdk.errors import NotFoundError
 from clients.sdk.execution_calls import ExecutionCalls
@@ -49,6 +50,7 @@ class VigilClient(
     BrokerAccountCalls,
     NotificationCalls,
     BacktestCalls,
+    CopyCalls,
 ):
     """Async client for a Vigil server.
 

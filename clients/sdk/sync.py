@@ -17,6 +17,7 @@ from clients.sdk.backtest_sync import BacktestSyncCalls
 from clients.sdk.broker_sync import BrokerSyncCalls
 from clients.sdk.client import VigilClient
 from clients.sdk.commissions import CommissionRate
+from clients.sdk.copy_sync import CopySyncCalls
 from clients.sdk.data import ImportOptions, ImportProgress
 from clients.sdk.execution import (
     Account,
@@ -61,7 +62,7 @@ from clients.sdk.trades import TrackedTrade, TradeUpdate
 _T = TypeVar("_T")
 
 
-class VigilSyncClient(AnalyticsSyncCalls, NotificationSyncCalls, BacktestSyncCalls, BrokerSyncCalls):
+class VigilSyncClient(AnalyticsSyncCalls, NotificationSyncCalls, BacktestSyncCalls, CopySyncCalls, BrokerSyncCalls):
     """The same calls as VigilClient, blocking; streams are plain iterators (close them, or break out)."""
 
     def __init__(

@@ -10,11 +10,12 @@ import grpc
 
 from core_server.api import access, arguments
 from core_server.api.accounts import AccountResolver
+from core_server.api.enums import ACCOUNT_MODE, BROKER_KIND
 from core_server.api.errors import unary
 from core_server.brokers.desk import BrokerDesk, BrokerStatus
 from core_server.brokers.model import (
+    AccountMode,
     Binding,
-    BrokerKind,
     BrokerOrder,
     BrokerOrderRequest,
     BrokerPosition,
@@ -28,9 +29,9 @@ from vigil.v1 import accounts_pb2_grpc as pb_grpc
 
 Ctx = grpc.aio.ServicerContext[Any, Any]
 
-_KINDS = {pb.BROKER_KIND_TRADOVATE: BrokerKind.TRADOVATE, pb.BROKER_KIND_PROJECTX: BrokerKind.PROJECTX}
-_KIND_PB = {v: k for k, v in _KINDS.items()}
-_MODES = {"PAPER": pb.ACCOUNT_MODE_PAPER, "BOUND": pb.ACCOUNT_MODE_BOUND, "LIVE": pb.ACCOUNT_MODE_LIVE}
+_KINDS = BROKER_KIND.from_proto  # the one mapping, derived from the proto (api/enums.py)
+_KIND_PB = BROKER_KIND.to_proto
+_MODES = {mode.value: ACCOUNT_MODE.to_proto[mode] for mode in AccountMode}
 _SIDES = {"buy": "Buy", "sell": "Sell"}
 _TYPES = {"market": "Market", "limit": "Limit", "stop": "Stop", "stop_limit": "StopLimit", "stoplimit": "StopLimit"}
 MAX_QUANTITY = 1000

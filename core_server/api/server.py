@@ -23,6 +23,7 @@ from core_server.api.analytics import AnalyticsServicer
 from core_server.api.backtests import BacktestServicer
 from core_server.api.brokers import AccountServicer
 from core_server.api.commissions import CommissionServicer
+from core_server.api.copying import CopyGroupServicer
 from core_server.api.data import DataServicer
 from core_server.api.execution import ExecutionServicer
 from core_server.api.interceptors import AccessInterceptor, RequestContextInterceptor
@@ -46,6 +47,8 @@ from vigil.v1 import (
     backtests_pb2_grpc,
     commissions_pb2,
     commissions_pb2_grpc,
+    copying_pb2,
+    copying_pb2_grpc,
     data_pb2,
     data_pb2_grpc,
     execution_pb2,
@@ -78,6 +81,7 @@ SERVICE_NAMES: tuple[str, ...] = (
     accounts_pb2.DESCRIPTOR.services_by_name["AccountService"].full_name,
     access_pb2.DESCRIPTOR.services_by_name["AccessService"].full_name,
     analytics_pb2.DESCRIPTOR.services_by_name["AnalyticsService"].full_name,
+    copying_pb2.DESCRIPTOR.services_by_name["CopyGroupService"].full_name,
     strategies_pb2.DESCRIPTOR.services_by_name["StrategyService"].full_name,
     notifications_pb2.DESCRIPTOR.services_by_name["NotificationService"].full_name,
 )
@@ -143,6 +147,7 @@ def build_grpc_server(
     strategies: StrategyServicer,
     notifications: NotificationServicer,
     commissions: CommissionServicer | None = None,
+    copying: CopyGroupServicer | None = None,
     brokers: AccountServicer | None = None,
     open_mode: bool = False,
     tls: TlsFiles | None = None,
@@ -172,6 +177,8 @@ def build_grpc_server(
         backtests_pb2_grpc.add_BacktestServiceServicer_to_server(backtests, server)
     if commissions is not None:
         commissions_pb2_grpc.add_CommissionServiceServicer_to_server(commissions, server)
+    if copying is not None:
+        copying_pb2_grpc.add_CopyGroupServiceServicer_to_server(copying, server)
     if brokers is not None:
         accounts_pb2_grpc.add_AccountServiceServicer_to_server(brokers, server)
     access_pb2_grpc.add_AccessServiceServicer_to_server(access, server)

@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
+from enum import Enum
 from fractions import Fraction
 from typing import Any
 
@@ -28,6 +29,13 @@ from core_server.trades.model import ExitReason, RoundTrip
 REPORT_VERSION = 1
 RATIO = Decimal("0.0001")
 CENT = Decimal("0.01")
+
+
+class ReportFormat(Enum):
+    JSON = "json"  # the whole report
+    CSV = "csv"  # the trades
+    HTML = "html"  # a self-contained page
+
 
 # The report's exit reasons (issue 11 §3): SL, TP, strategy exit, cancel/flatten, EOD (risk's flat-by or a breach)
 EXIT_LABELS = {

@@ -15,6 +15,14 @@ class BrokerKind(StrEnum):
     PROJECTX = "projectx"
 
 
+class AccountMode(StrEnum):
+    """How an account trades: on the paper engine, bound to a broker with routing off, or routed live."""
+
+    PAPER = "PAPER"
+    BOUND = "BOUND"  # bound to a broker, live routing off: nothing is sent
+    LIVE = "LIVE"
+
+
 class LinkState(StrEnum):
     """The adapter's connection to its broker."""
 
