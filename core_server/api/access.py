@@ -55,7 +55,7 @@ _SERVICES: dict[str, dict[str, Role]] = {
     "vigil.v1.AccountService": {
         "ListBrokers": V, "ListAccountModes": V, "BindAccount": A, "UnbindAccount": A, "SetLiveRouting": A,
         "Reconcile": T, "SubmitBrokerOrder": T, "CancelBrokerOrder": T, "ModifyBrokerOrder": T,
-        "FlattenBrokerAccount": T, "BrokerEmergencyStop": A,
+        "FlattenBrokerAccount": T, "BrokerEmergencyStop": A, "ListBrokerAudit": V,
     },
     "vigil.v1.AnalyticsService": {
         "GetStatistics": V, "GetCalendar": V, "GetEquityCurve": V, "GetExcursions": V, "UpdateJournal": T,
