@@ -20,6 +20,7 @@ BENCHMARKS = (
     "tick_import",
     "analytics",
     "access",
+    "copying",
     "strategies",
     "backtest",
     "sweep",

@@ -9,14 +9,17 @@ duplicate, nothing stored), a gzip copy, and the backtest read path (binary COPY
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gzip
 import os
 import shutil
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import psutil
 
 from bench.database import bench_database
 from bench.machine import rss_mb
@@ -57,19 +60,64 @@ def generate(path: Path, rows: int) -> None:
             out.writelines(lines)
 
 
-async def _import(url: str, path: Path) -> tuple[float, float, int, int, int]:
-    """(seconds, peak RSS MB during the import, lines, ticks stored, duplicates)."""
+def _postgres_cpu_s(url: str) -> float:
+    """CPU seconds used so far by the PostgreSQL serving `url` (its postmaster and every backend)."""
+    data_dir = url.split("host=", 1)[1].split("&", 1)[0] if "host=" in url else ""
+    total = 0.0
+    for process in psutil.process_iter(["cmdline"]):
+        cmdline = process.info["cmdline"] or []
+        if data_dir and data_dir in " ".join(cmdline):
+            with contextlib.suppress(psutil.Error):
+                for member in [process, *process.children(recursive=True)]:
+                    times = member.cpu_times()
+                    total += times.user + times.system
+    return total
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    seconds: float
+    peak_rss_mb: float
+    lines: int
+    stored: int
+    duplicates: int
+    python_cpu_s: float  # this process, all threads
+    postgres_cpu_s: float
+
+    @property
+    def rate(self) -> float:
+        return self.lines / self.seconds
+
+    @property
+    def cpu_bound_rate(self) -> float:
+        """Rows/s if the import had its two cores to itself: Python and PostgreSQL run in parallel, so the
+        busier of the two sets the pace."""
+        return self.lines / max(self.python_cpu_s, self.postgres_cpu_s)
+
+    def describe(self) -> str:
+        return (
+            f"{self.rate:,.0f} rows/s wall ({self.seconds:.1f} s); CPU: Python {self.python_cpu_s:.1f} s, "
+            f"PostgreSQL {self.postgres_cpu_s:.1f} s -> {self.cpu_bound_rate:,.0f} rows/s on two free cores; "
+            f"peak RSS {self.peak_rss_mb:,.0f} MB"
+        )
+
+
+async def _import(url: str, path: Path) -> Run:
     pool = await connect_pool(url, min_size=1, max_size=2)
     try:
         peak = rss_mb()
+        pg_before = _postgres_cpu_s(url)
+        cpu_before = time.process_time()
         started = time.perf_counter()
         last = None
         async for progress in run_import(pool, ImportRequest(path, symbol="NQZ2025"), LiveClock()):
             last = progress
             peak = max(peak, rss_mb())
         elapsed = time.perf_counter() - started
+        python_cpu = time.process_time() - cpu_before
+        pg_cpu = _postgres_cpu_s(url) - pg_before
         assert last is not None and last.done and last.bad_total == 0
-        return elapsed, peak, last.lines_read, last.ticks_stored, last.duplicates
+        return Run(elapsed, peak, last.lines_read, last.ticks_stored, last.duplicates, python_cpu, pg_cpu)
     finally:
         await pool.close()
 
@@ -95,26 +143,18 @@ async def _run() -> None:
         size_mb = path.stat().st_size / 1e6
         print(f"  generated {ROWS:,} rows ({size_mb:,.0f} MB) in {time.perf_counter() - started:.1f} s")
         async with bench_database() as url:
-            base_rss = rss_mb()
-            seconds, peak, lines, stored, _ = await _import(url, path)
-            print(
-                f"  import (NinjaTrader, plain): {lines / seconds:,.0f} rows/s ({lines:,} rows, {stored:,} ticks "
-                f"stored, {seconds:.1f} s, {stored / seconds:,.0f} ticks/s); RSS {base_rss:,.0f} -> peak {peak:,.0f} MB"
-            )
-            seconds, peak, lines, stored, duplicates = await _import(url, path)
-            print(
-                f"  re-import (all duplicates): {lines / seconds:,.0f} rows/s ({duplicates:,} duplicates, "
-                f"{stored} stored, {seconds:.1f} s); peak RSS {peak:,.0f} MB"
-            )
+            first = await _import(url, path)
+            print(f"  import (NinjaTrader, plain), {first.stored:,} ticks stored: {first.describe()}")
+            again = await _import(url, path)
+            print(f"  re-import (all {again.duplicates:,} duplicates, {again.stored} stored): {again.describe()}")
             seconds, count = await _read(url)
             print(f"  read path (binary COPY out to numpy, time order): {count / seconds:,.0f} ticks/s ({count:,})")
         packed = workdir / "NQ 12-25.Last.txt.gz"
         with path.open("rb") as raw, gzip.open(packed, "wb", compresslevel=1) as out:
             shutil.copyfileobj(raw, out, 1 << 20)
         async with bench_database() as url:
-            seconds, peak, lines, stored, _ = await _import(url, packed)
-            rate = lines / seconds
-            print(f"  import (NinjaTrader, gzip): {rate:,.0f} rows/s ({seconds:.1f} s); peak RSS {peak:,.0f} MB")
+            print(f"  import (NinjaTrader, gzip): {(await _import(url, packed)).describe()}")
+        print(f"  load average after: {os.getloadavg()[0]:.1f} (2 cores)")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 

@@ -21,6 +21,7 @@ from core_server.api.accounts import AccountResolver
 from core_server.api.analytics import AnalyticsServicer
 from core_server.api.backtests import BacktestServicer
 from core_server.api.commissions import CommissionServicer
+from core_server.api.copying import CopyGroupServicer
 from core_server.api.data import DataServicer, ImportSettings
 from core_server.api.execution import ExecutionServicer
 from core_server.api.market_data import MarketDataServicer
@@ -70,6 +71,7 @@ from core_server.storage.api_keys import ApiKeyRepository
 from core_server.storage.backtests import BacktestRepository
 from core_server.storage.candles import CandleRepository
 from core_server.storage.commissions import CommissionRepository
+from core_server.storage.copying import CopyRepository
 from core_server.storage.database import connect_pool, describe_dsn
 from core_server.storage.embedded import EmbeddedPostgres, default_data_dir
 from core_server.storage.execution import ExecutionRepository
@@ -313,6 +315,7 @@ async def _assemble(
         candle_repository,
         CommissionRepository(pool),
         strategies=StrategyRepository(pool),
+        copying=CopyRepository(pool),
     )
     core = build_live(
         clock,
@@ -358,7 +361,12 @@ async def _assemble(
     sources = server_sources(shell, market, tick_writer, candle_writer, core.risk, bus)
     await metrics.start(config.metrics_listen, sources, bus)
     backtests = BacktestJobs(
-        BacktestRepository(pool), dsn, clock, workers=config.backtest_workers, stored=_stored_strategy(core.strategies)
+        BacktestRepository(pool),
+        dsn,
+        clock,
+        workers=config.backtest_workers,
+        stored=_stored_strategy(core.strategies),
+        commission=lambda root: core.kernel.execution.commissions.rate(root),
     )
     await backtests.recover()
     grpc_server = build_grpc_server(
@@ -378,6 +386,7 @@ async def _assemble(
         ),
         backtests=BacktestServicer(backtests),
         commissions=CommissionServicer(CommissionDesk(shell), accounts),
+        copying=CopyGroupServicer(core.copying, accounts),
         access=AccessServicer(clock, keys, accounts),
         open_mode=config.no_key_mode,
         analytics=AnalyticsServicer(analytics),

@@ -19,6 +19,7 @@ from typing import TypeVar
 from core_server.model.decimal_text import parse_decimal
 from core_server.model.errors import InvalidArgument
 from core_server.model.instruments import INSTRUMENTS
+from core_server.notify.settings import check_notify_settings
 from core_server.risk.presets import preset
 
 FEED_KINDS = ("simulated", "replay", "tradovate", "projectx", "trade_manager")
@@ -289,6 +290,8 @@ class Config:
         listen = get("VIGIL_LISTEN", "127.0.0.1:50051").strip()
         if ":" not in listen:
             raise ConfigError("VIGIL_LISTEN", "use host:port, e.g. 127.0.0.1:50051")
+        for variable, reason in check_notify_settings(env):  # read here, so the file and `config check` see them
+            raise ConfigError(variable, reason)
         metrics_listen = get("VIGIL_METRICS_LISTEN", "").strip()
         if metrics_listen and not metrics_listen.rpartition(":")[2].isdigit():
             raise ConfigError("VIGIL_METRICS_LISTEN", "use host:port, e.g. 127.0.0.1:9464")

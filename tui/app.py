@@ -30,6 +30,7 @@ from tui.risk_streams import RiskStatusStreams
 from tui.screens.analytics import AnalyticsScreen
 from tui.screens.backtests import BacktestsScreen
 from tui.screens.confirm import ConfirmScreen
+from tui.screens.copying import CopyScreen
 from tui.screens.market import MarketScreen
 from tui.screens.risk import RiskScreen
 from tui.screens.signals import SignalsScreen
@@ -58,6 +59,8 @@ class VigilApp(LinkStreams, RiskStatusStreams, App[None]):
         Binding("t", "switch_mode('trade')", "Trade", group=SCREENS),
         Binding("R", "switch_mode('risk')", "Risk", group=SCREENS),
         Binding("J", "switch_mode('analytics')", "Journal", group=SCREENS, tooltip="analytics and the P&L calendar"),
+        # Not in the footer (its line is full): `?` lists it, with every other key.
+        Binding("C", "switch_mode('copy')", "Copy", show=False, tooltip="copy groups: followers and their outcomes"),
         # not in the footer (its line is full at 80 columns); `?` lists it
         Binding("S", "switch_mode('strategies')", "Strategies", show=False, tooltip="strategies and their event log"),
         Binding("B", "switch_mode('backtests')", "Backtests", show=False, tooltip="start and read backtests"),
@@ -90,6 +93,7 @@ class VigilApp(LinkStreams, RiskStatusStreams, App[None]):
         self.add_mode("trade", lambda: TradeScreen(self.client, self._market_selection, clock=self.clock))
         self.add_mode("risk", lambda: RiskScreen(self.client))
         self.add_mode("analytics", lambda: AnalyticsScreen(self.client, formatting.trading_day(self.clock())))
+        self.add_mode("copy", lambda: CopyScreen(self.client))
         self.add_mode("strategies", lambda: StrategiesScreen(self.client))
         self.add_mode(
             "backtests", lambda: BacktestsScreen(self.client, formatting.trading_day(self.clock()).isoformat())

@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 from clients.cli import exit_codes
 from clients.cli.context import Context
 from clients.sdk.backtests import BacktestRun, BacktestSettings
+from clients.sdk.data import ImportOptions
 from clients.sdk.errors import InvalidArgumentError
 
 BAR_WIDTH = 30
@@ -28,6 +29,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     run.add_argument("--csv", dest="csv_out", default=None, metavar="OUT", help="save the trades as CSV here")
     run.add_argument("--html", dest="html_out", default=None, metavar="OUT", help="save the HTML report here")
     run.add_argument("--no-wait", action="store_true", help="queue it and print its run id")
+    run.add_argument(
+        "--data",
+        default=None,
+        metavar="TICK_FILE",
+        help="import this tick file first (uploaded; the same rows again add nothing), then backtest",
+    )
+    run.add_argument("--tz", default="", help="with --data: IANA zone of its timestamps without an offset")
     run.set_defaults(run=_backtest)
     sweep = commands.add_parser("sweep", help="backtest every combination of strategy parameters")
     sweep.add_argument("strategy", metavar="STRATEGY_OR_FILE")
@@ -57,7 +65,7 @@ def _settings(parser: argparse.ArgumentParser) -> None:
     add("--seed", type=int, default=1)
     add("--param", dest="params", action="append", default=[], metavar="NAME=VALUE", help="strategy parameter")
     add("--balance", default="", help="starting balance in dollars (default: the preset's, else 50000)")
-    add("--commission", default="", help="dollars per contract per side (default 2.50)")
+    add("--commission", default="", help="dollars per contract per side (default: the server's rate for the root)")
 
 
 def _pairs(items: list[str], field: str) -> dict[str, str]:
@@ -117,9 +125,26 @@ def follow(ctx: Context, run: BacktestRun) -> BacktestRun:
     return last
 
 
+def _import_first(ctx: Context, path: str, symbol: str, tz: str) -> None:
+    """Upload and import the tick file into the store (de-duplicated), showing its progress on stderr."""
+    last = None
+    for progress in ctx.client.upload_ticks(path, ImportOptions(symbol=symbol, tz=tz)):
+        last = progress
+        stage = "upload" if progress.uploading else "import"
+        line = (f"\r{stage} {progress.lines_read:,} rows, {progress.ticks_stored:,} stored, "
+                f"{progress.duplicates:,} already stored, {progress.bad_total:,} bad")  # fmt: skip
+        print(line, end="", file=ctx.err, flush=True)
+    print(file=ctx.err)
+    if last is not None and last.bad_total:
+        print(f"vigil: {last.bad_total:,} rows of {path} were bad and not imported", file=ctx.err)
+
+
 def _backtest(ctx: Context) -> int:
     args = ctx.args
-    run = ctx.client.start_backtest(settings_of(args))
+    settings = settings_of(args)
+    if args.data:
+        _import_first(ctx, args.data, args.symbol, args.tz)
+    run = ctx.client.start_backtest(settings)
     if args.no_wait:
         ctx.print_json(asdict(run)) if ctx.as_json else ctx.print(run.run_id)
         return exit_codes.OK

@@ -15,6 +15,7 @@ from clients.cli import (
     backtest,
     certs,
     commissions,
+    copying,
     exit_codes,
     imports,
     keys,
@@ -26,7 +27,7 @@ from clients.cli import (
 from clients.cli.context import Context
 from clients.sdk.errors import InvalidArgumentError, VigilError
 
-GROUPS = (market, commissions, keys, analytics, certs, signals, strategies, imports, notify, backtest)
+GROUPS = (market, commissions, keys, analytics, certs, signals, strategies, imports, notify, backtest, copying)
 
 
 def parser() -> argparse.ArgumentParser:

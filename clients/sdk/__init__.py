@@ -3,6 +3,15 @@
 from clients.sdk.access import ApiKey, CreatedKey, Identity, Role
 from clients.sdk.client import DEFAULT_TARGET, VigilClient
 from clients.sdk.commissions import CommissionRate
+from clients.sdk.copying import (
+    CopyAction,
+    CopyFollower,
+    CopyGroup,
+    CopyOutcome,
+    CopySizing,
+    CopySourceKind,
+    CopyStatus,
+)
 from clients.sdk.data import BadRowCount, ImportOptions, ImportProgress
 from clients.sdk.errors import (
     AlreadyExistsError,
@@ -118,6 +127,13 @@ __all__ = [
     "CommissionRate",
     "ConnectionState",
     "Contract",
+    "CopyAction",
+    "CopyFollower",
+    "CopyGroup",
+    "CopyOutcome",
+    "CopySizing",
+    "CopySourceKind",
+    "CopyStatus",
     "CreatedKey",
     "DeadlineExceededError",
     "EmergencyStopResult",

@@ -23,7 +23,7 @@ class BacktestSettings:
     preset: str = ""  # a prop-firm preset: the report names the day the evaluation would have failed
     seed: int = 1
     starting_balance: Decimal | None = None
-    commission: Decimal | None = None  # dollars per contract per side (None: 2.50)
+    commission: Decimal | None = None  # dollars per contract per side (None: the server's rate for the root)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from clients.sdk.analytics_calls import AnalyticsCalls
 from clients.sdk.backtest_calls import BacktestCalls
 from clients.sdk.commission_calls import CommissionCalls
 from clients.sdk.connection import StateCallback
+from clients.sdk.copy_calls import CopyCalls
 from clients.sdk.data_calls import DataCalls
 from clients.sdk.errors import NotFoundError
 from clients.sdk.execution_calls import ExecutionCalls
@@ -47,6 +48,7 @@ class VigilClient(
     DataCalls,
     NotificationCalls,
     BacktestCalls,
+    CopyCalls,
 ):
     """Async client for a Vigil server.
 

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from clients.sdk.data import BadRowCount, ImportOptions, ImportProgress
+from clients.sdk.data import BadRowCount, HeaderMode, ImportOptions, ImportProgress
+from clients.sdk.enums import HEADER_MODE
 from vigil.v1 import data_pb2
-
-_HEADERS = {
-    None: data_pb2.HEADER_MODE_UNSPECIFIED,
-    True: data_pb2.HEADER_MODE_PRESENT,
-    False: data_pb2.HEADER_MODE_ABSENT,
-}
 
 
 def options_to_pb(options: ImportOptions) -> data_pb2.ImportOptions:
@@ -18,7 +13,11 @@ def options_to_pb(options: ImportOptions) -> data_pb2.ImportOptions:
         tz=options.tz,
         to=options.end,
         separator=options.separator,
-        header=_HEADERS[options.header],
+        header=(
+            data_pb2.HEADER_MODE_UNSPECIFIED
+            if options.header is None
+            else HEADER_MODE.to_proto[HeaderMode.PRESENT if options.header else HeaderMode.ABSENT]
+        ),
         columns=list(options.columns),
         time_format=options.time_format,
         format=options.format,

@@ -3,6 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
+
+
+class HeaderMode(Enum):
+    """ImportOptions.header on the wire (None there means "detect")."""
+
+    PRESENT = "present"
+    ABSENT = "absent"
 
 
 @dataclass(frozen=True, slots=True)

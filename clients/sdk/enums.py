@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from clients.sdk.access import Role
 from clients.sdk.analytics import GroupBy, ImportFormat
+from clients.sdk.copying import CopyAction, CopySizing, CopySourceKind, CopyStatus
+from clients.sdk.data import HeaderMode
 from clients.sdk.execution import OrderSide, OrderStatus, OrderType, TimeInForce
 from clients.sdk.models import Aggressor, FeedState, Timeframe
 from clients.sdk.risk import BreachMode, RiskState, TrailingMode
@@ -19,6 +21,8 @@ from vigil.v1 import (
     access_pb2,
     analytics_pb2,
     common_pb2,
+    copying_pb2,
+    data_pb2,
     execution_pb2,
     market_data_pb2,
     risk_pb2,
@@ -73,6 +77,7 @@ TRADE_STATUS = EnumMap(trades_pb2.TradeStatus, TradeStatus, side=SIDE, renames={
 ROLE = EnumMap(access_pb2.Role, Role, side=SIDE)
 GROUP_BY = EnumMap(analytics_pb2.StatisticsGroupBy, GroupBy, side=SIDE, renames={GroupBy.NONE: UNSPECIFIED})
 IMPORT_FORMAT = EnumMap(analytics_pb2.ImportFormat, ImportFormat, side=SIDE, renames={ImportFormat.AUTO: UNSPECIFIED})
+HEADER_MODE = EnumMap(data_pb2.HeaderMode, HeaderMode, side=SIDE)
 STRATEGY_STATUS = EnumMap(strategies_pb2.StrategyStatus, StrategyStatus, side=SIDE)
 # Converted by value where they are used, with no Python enum on this side (yet): the test knows them by name.
 BY_VALUE = frozenset(
@@ -80,6 +85,9 @@ BY_VALUE = frozenset(
         "vigil.v1.BacktestStatus",  # convert_backtests.py: the run's status text
         "vigil.v1.FillMode",  # convert_backtests.py: "touch" or "through"
         "vigil.v1.ReportFormat",  # convert_backtests.py: "json", "csv", "html"
-        "vigil.v1.HeaderMode",  # the tick import's header handling
     }
 )
+COPY_SOURCE_KIND = EnumMap(copying_pb2.CopySourceKind, CopySourceKind, side=SIDE)
+COPY_SIZING = EnumMap(copying_pb2.CopySizing, CopySizing, side=SIDE)
+COPY_ACTION = EnumMap(copying_pb2.CopyAction, CopyAction, side=SIDE)
+COPY_STATUS = EnumMap(copying_pb2.CopyStatus, CopyStatus, side=SIDE)

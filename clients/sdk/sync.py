@@ -16,6 +16,7 @@ from clients.sdk.analytics_sync import AnalyticsSyncCalls
 from clients.sdk.backtest_sync import BacktestSyncCalls
 from clients.sdk.client import VigilClient
 from clients.sdk.commissions import CommissionRate
+from clients.sdk.copy_sync import CopySyncCalls
 from clients.sdk.data import ImportOptions, ImportProgress
 from clients.sdk.execution import (
     Account,
@@ -60,7 +61,7 @@ from clients.sdk.trades import TrackedTrade, TradeUpdate
 _T = TypeVar("_T")
 
 
-class VigilSyncClient(AnalyticsSyncCalls, NotificationSyncCalls, BacktestSyncCalls):
+class VigilSyncClient(AnalyticsSyncCalls, NotificationSyncCalls, BacktestSyncCalls, CopySyncCalls):
     """The same calls as VigilClient, blocking; streams are plain iterators (close them, or break out)."""
 
     def __init__(

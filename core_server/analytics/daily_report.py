@@ -134,7 +134,8 @@ def _cls(value: Decimal) -> str:
 
 
 def _equity_svg(days: Sequence[EquityDay], width: int = 640, height: int = 220) -> str:
-    """Balance (line), high-water mark (dashed) and floor (red) on top; the drawdown as bars underneath."""
+    """Balance (line), high-water mark (dashed) and floor (red) on top; the drawdown as bars underneath. Floats
+    appear only here, as drawing coordinates; every figure shown as text is exact."""
     if not days:
         return "<p class='muted'>No trading days yet.</p>"
     top_h, gap = int(height * 0.65), 10

@@ -53,7 +53,12 @@ class GroupBy(StrEnum):
 
 
 def entry_hour(t: TradeFacts) -> int:
-    return datetime.fromtimestamp(t.opened_ns // NS_PER_SECOND, tz=EASTERN_TZ).hour
+    return entry_hour_at(t.opened_ns)
+
+
+def entry_hour_at(ts_ns: int) -> int:
+    """The US Eastern hour of an instant."""
+    return datetime.fromtimestamp(ts_ns // NS_PER_SECOND, tz=EASTERN_TZ).hour
 
 
 class EntryClock:
@@ -145,12 +150,15 @@ def group(
     groups: dict[str, list[TradeFacts]] = defaultdict(list)
     for t in trades:
         groups[key(t)].append(t)
+    return {label: groups[label] for label in label_order(by, groups, windows)}
+
+
+def label_order(by: GroupBy, labels: Iterable[str], windows: SessionWindows | EntryClock) -> list[str]:
+    """Group labels in display order: weekdays Monday first, session windows as configured, the rest sorted."""
     if by is GroupBy.WEEKDAY:
         order = {name: i for i, name in enumerate(WEEKDAYS)}
-        labels = sorted(groups, key=order.__getitem__)
-    elif by is GroupBy.SESSION:
+        return sorted(labels, key=order.__getitem__)
+    if by is GroupBy.SESSION:
         order = {name: i for i, name in enumerate((*_clock(windows).windows.names, NO_WINDOW))}
-        labels = sorted(groups, key=lambda n: order.get(n, len(order)))
-    else:
-        labels = sorted(groups)
-    return {label: groups[label] for label in labels}
+        return sorted(labels, key=lambda n: order.get(n, len(order)))
+    return sorted(labels)

@@ -1,7 +1,8 @@
 """Trading statistics of a list of closed trades (SPEC §8), exact: money in Decimal, ratios and R in Fraction.
 
-One function, `compute_statistics`, used by the AnalyticsService, the daily report and backtest reports alike. Every
-figure's one-line definition is in the README ("Analytics: what each number means"). Conventions:
+`compute_statistics` works trade by trade; it is what the daily report, backtest reports (analytics.round_trips)
+and any caller use, and the reference the server's columnar path (analytics.columns, numpy over integers, for
+100,000 trades) is tested against. Every figure's one-line definition is in the README (Analytics). Conventions:
 - A win has net P&L (gross - commissions) > 0, a loss < 0, a scratch exactly 0. Win rate leaves scratches out.
 - Trades are taken in exit order (closed_ns, then id) for streaks and the trade-by-trade drawdown.
 - R figures use only the trades with a known initial stop (`r_trades` of them).

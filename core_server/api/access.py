@@ -6,8 +6,9 @@ ship without a decision. Health and reflection stay open (liveness probes, `grpc
 
 Roles are ordered (viewer < trader < admin): viewer reads and streams; trader also places, changes and cancels
 orders, and submits, approves and cancels signals (strategies, when they come, are trader too), on the accounts
-it is granted or all; admin also changes risk rules, opens and resets accounts, stops and resumes everything,
-and manages keys (live-routing switches, when they come, are admin).
+it is granted or all; copy groups are trader too, with every account a group touches granted (each follower,
+an account source's leader); admin also changes risk rules, opens and resets accounts, stops and resumes
+everything, and manages keys (live-routing switches, when they come, are admin).
 
 `RATE_LIMITED`: the RPCs that place orders, held to each key's token bucket (access.rate). Cancels, closes and
 flattens are never rate limited: taking risk off must always get through.
@@ -47,6 +48,10 @@ _SERVICES: dict[str, dict[str, Role]] = {
     },
     "vigil.v1.AccessService": {"CreateApiKey": A, "ListApiKeys": A, "RevokeApiKey": A, "WhoAmI": V},
     "vigil.v1.CommissionService": {"GetCommissionRates": V, "SetCommissionRates": A},
+    "vigil.v1.CopyGroupService": {
+        "CreateCopyGroup": T, "UpdateCopyGroup": T, "ListCopyGroups": V, "GetCopyGroup": V, "PauseCopyGroup": T,
+        "ResumeCopyGroup": T, "DeleteCopyGroup": T, "ListCopyOutcomes": V, "StreamCopyOutcomes": V,
+    },
     "vigil.v1.AnalyticsService": {
         "GetStatistics": V, "GetCalendar": V, "GetEquityCurve": V, "GetExcursions": V, "UpdateJournal": T,
         "ImportTrades": T, "ExportTrades": V, "ExportStatistics": V, "GetDailyReport": V,

@@ -7,6 +7,7 @@ from datetime import date, datetime, time
 from pathlib import Path, PurePath
 from zoneinfo import ZoneInfo
 
+from core_server.api.enums import HEADER_MODE
 from core_server.imports.dialect import PRESETS, ROLES, SEPARATOR_NAMES, Pins
 from core_server.imports.importer import ImportRequest, check_tz
 from core_server.imports.timestamps import FAMILIES
@@ -19,11 +20,6 @@ MAX_NAME_CHARS = 255
 MAX_SYMBOL_CHARS = 40
 MAX_COLUMNS = 64
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_HEADERS = {
-    data_pb2.HEADER_MODE_UNSPECIFIED: None,
-    data_pb2.HEADER_MODE_PRESENT: True,
-    data_pb2.HEADER_MODE_ABSENT: False,
-}
 
 
 def _instant(text: str, field: str, tz: str) -> int | None:
@@ -51,7 +47,8 @@ def pins_from(options: data_pb2.ImportOptions) -> Pins:
     separator = options.separator.strip().lower()
     if separator and separator not in SEPARATOR_NAMES:
         raise InvalidArgument("options.separator", f"use one of {', '.join(SEPARATOR_NAMES)}")
-    if options.header not in _HEADERS:
+    header_mode = HEADER_MODE.from_proto.get(options.header)
+    if header_mode is None and options.header != data_pb2.HEADER_MODE_UNSPECIFIED:
         raise InvalidArgument("options.header", "unknown header mode")
     if len(options.columns) > MAX_COLUMNS:
         raise InvalidArgument("options.columns", f"at most {MAX_COLUMNS} columns")
@@ -67,7 +64,7 @@ def pins_from(options: data_pb2.ImportOptions) -> Pins:
         raise InvalidArgument("options.format", f"use one of {', '.join(PRESETS)}")
     return Pins(
         separator=SEPARATOR_NAMES.get(separator, ""),
-        header=_HEADERS[options.header],
+        header=None if header_mode is None else bool(header_mode.value),
         columns=columns,
         time_format=time_format,
         preset="" if preset == "auto" else preset,

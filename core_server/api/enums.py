@@ -9,8 +9,10 @@ from __future__ import annotations
 from core_server.access.keys import Role
 from core_server.analytics.filters import GroupBy
 from core_server.analytics.imports import ImportFormat
+from core_server.copying.model import CopyAction, CopyStatus, SizingKind, SourceKind
 from core_server.excursions.model import Direction, TradeStatus
 from core_server.execution.model import OrderSide, OrderStatus, OrderType, TimeInForce
+from core_server.imports.dialect import HeaderMode
 from core_server.model.feed_status import FeedState
 from core_server.model.market_data import Aggressor, Timeframe
 from core_server.risk.events import RiskStatus
@@ -22,6 +24,8 @@ from vigil.v1 import (
     access_pb2,
     analytics_pb2,
     common_pb2,
+    copying_pb2,
+    data_pb2,
     execution_pb2,
     market_data_pb2,
     risk_pb2,
@@ -71,6 +75,7 @@ TRADE_STATUS = EnumMap(trades_pb2.TradeStatus, TradeStatus, side=SIDE)
 ROLE = EnumMap(access_pb2.Role, Role, side=SIDE)
 GROUP_BY = EnumMap(analytics_pb2.StatisticsGroupBy, GroupBy, side=SIDE)
 IMPORT_FORMAT = EnumMap(analytics_pb2.ImportFormat, ImportFormat, side=SIDE)
+HEADER_MODE = EnumMap(data_pb2.HeaderMode, HeaderMode, side=SIDE)
 STRATEGY_STATUS = EnumMap(strategies_pb2.StrategyStatus, StrategyStatus, side=SIDE)
 # Converted by value where they are used, with no Python enum on this side (yet): the test knows them by name.
 BY_VALUE = frozenset(
@@ -78,6 +83,9 @@ BY_VALUE = frozenset(
         "vigil.v1.BacktestStatus",  # api/backtests.py: the run's status text
         "vigil.v1.FillMode",  # api/backtests.py: fill_on_touch
         "vigil.v1.ReportFormat",  # api/backtests.py: the report's format
-        "vigil.v1.HeaderMode",  # the tick import's header handling
     }
 )
+COPY_SOURCE_KIND = EnumMap(copying_pb2.CopySourceKind, SourceKind, side=SIDE)
+COPY_SIZING = EnumMap(copying_pb2.CopySizing, SizingKind, side=SIDE)
+COPY_ACTION = EnumMap(copying_pb2.CopyAction, CopyAction, side=SIDE)
+COPY_STATUS = EnumMap(copying_pb2.CopyStatus, CopyStatus, side=SIDE)

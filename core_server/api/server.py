@@ -22,6 +22,7 @@ from core_server.api.access_service import AccessServicer
 from core_server.api.analytics import AnalyticsServicer
 from core_server.api.backtests import BacktestServicer
 from core_server.api.commissions import CommissionServicer
+from core_server.api.copying import CopyGroupServicer
 from core_server.api.data import DataServicer
 from core_server.api.execution import ExecutionServicer
 from core_server.api.interceptors import AccessInterceptor, RequestContextInterceptor
@@ -43,6 +44,8 @@ from vigil.v1 import (
     backtests_pb2_grpc,
     commissions_pb2,
     commissions_pb2_grpc,
+    copying_pb2,
+    copying_pb2_grpc,
     data_pb2,
     data_pb2_grpc,
     execution_pb2,
@@ -74,6 +77,7 @@ SERVICE_NAMES: tuple[str, ...] = (
     commissions_pb2.DESCRIPTOR.services_by_name["CommissionService"].full_name,
     access_pb2.DESCRIPTOR.services_by_name["AccessService"].full_name,
     analytics_pb2.DESCRIPTOR.services_by_name["AnalyticsService"].full_name,
+    copying_pb2.DESCRIPTOR.services_by_name["CopyGroupService"].full_name,
     strategies_pb2.DESCRIPTOR.services_by_name["StrategyService"].full_name,
     notifications_pb2.DESCRIPTOR.services_by_name["NotificationService"].full_name,
 )
@@ -139,6 +143,7 @@ def build_grpc_server(
     strategies: StrategyServicer,
     notifications: NotificationServicer,
     commissions: CommissionServicer | None = None,
+    copying: CopyGroupServicer | None = None,
     open_mode: bool = False,
     tls: TlsFiles | None = None,
     limiter: RateLimiter | None = None,
@@ -167,6 +172,8 @@ def build_grpc_server(
         backtests_pb2_grpc.add_BacktestServiceServicer_to_server(backtests, server)
     if commissions is not None:
         commissions_pb2_grpc.add_CommissionServiceServicer_to_server(commissions, server)
+    if copying is not None:
+        copying_pb2_grpc.add_CopyGroupServiceServicer_to_server(copying, server)
     access_pb2_grpc.add_AccessServiceServicer_to_server(access, server)
     analytics_pb2_grpc.add_AnalyticsServiceServicer_to_server(analytics, server)
     strategies_pb2_grpc.add_StrategyServiceServicer_to_server(strategies, server)

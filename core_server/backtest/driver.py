@@ -23,11 +23,11 @@ from core_server.backtest.source import TickSource
 from core_server.calendar.sessions import TradingCalendar
 from core_server.execution.accounts import CommissionSchedule
 from core_server.execution.commands import ExecutionCommand, OpenAccount
-from core_server.execution.model import AccountId
+from core_server.execution.model import AccountId, Order, OrderId
 from core_server.kernel.assembly import KernelSettings, build_kernel, counter
 from core_server.kernel.kernel import TradingKernel
 from core_server.kernel.ports import StrategyStage
-from core_server.model.errors import VigilError
+from core_server.model.errors import NotFound, VigilError
 from core_server.risk.days import MarketHours
 
 Progress = Callable[[int, int, int], None]  # (ticks done, ticks expected or 0, event time reached)
@@ -149,9 +149,16 @@ class Backtest:
                 break
             due = next_due()
         record.add(kernel.take_output())
+        record.final_orders(self._order)
         if progress is not None:
             progress(done, total, reached)
         return record
+
+    def _order(self, order_id: str) -> Order | None:
+        try:
+            return self.kernel.execution.order(OrderId(order_id))
+        except NotFound:
+            return None
 
     def _command(self, index: int) -> int:
         at, command = self.commands[index]

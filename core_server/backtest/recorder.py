@@ -7,6 +7,7 @@ records (in the order the kernel decided them) and drops the market data (ticks,
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -35,7 +36,13 @@ class DayCounts:
 
 @dataclass(slots=True)
 class BacktestRecord:
-    orders: list[Order] = field(default_factory=list)  # as accepted, in order
+    orders: list[Order] = field(default_factory=list)  # in acceptance order; as they finally stood once run
+    _order_index: dict[str, int] = field(default_factory=dict, repr=False)
+
+    def final_orders(self, current: Callable[[str], Order | None]) -> None:
+        """Replace each order by its final state (status, prices set on activation, fills), where known."""
+        self.orders = [current(o.order_id) or o for o in self.orders]
+
     fills: list[Fill] = field(default_factory=list)
     trips: dict[str, RoundTrip] = field(default_factory=dict)  # latest state, by trade id, in opening order
     risk: list[RiskEvent] = field(default_factory=list)  # breaches, failures, locks (not per-order approvals)
@@ -92,6 +99,7 @@ class BacktestRecord:
                 self.order_outcomes["filled"] += 1
         elif kind is OrderAccepted:
             accepted: OrderAccepted = event  # type: ignore[assignment]
+            self._order_index[accepted.order.order_id] = len(self.orders)
             self.orders.append(accepted.order)
             self.day(accepted.ts_event).placed += 1
         elif kind is OrderCancelled or kind is OrderExpired:

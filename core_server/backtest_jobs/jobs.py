@@ -19,6 +19,7 @@ import uuid
 from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, replace
+from decimal import Decimal
 from multiprocessing.process import BaseProcess
 from typing import Any
 
@@ -60,8 +61,10 @@ class BacktestJobs:
         workers: int = 1,
         id_factory: Callable[[str], str] = _new_id,
         stored: Callable[[str], tuple[str, int] | None] | None = None,
+        commission: Callable[[str], Decimal] | None = None,
     ) -> None:
-        """`stored(strategy_id)`: a strategy loaded in the server, as (definition text, current version)."""
+        """`stored(strategy_id)`: a strategy loaded in the server, as (definition text, current version);
+        `commission(root)`: the server's rate per contract per side, for runs that name none."""
         self.store = store
         self.dsn = dsn
         self.clock = clock
@@ -75,6 +78,7 @@ class BacktestJobs:
         self._reports: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self._closed = False
         self._stored = stored
+        self._commission = commission
 
     async def recover(self) -> None:
         count = await self.store.mark_interrupted(self.clock.now_ns())
@@ -84,7 +88,10 @@ class BacktestJobs:
     # -- starting -------------------------------------------------------------------------------------------
 
     def _resolve(self, settings: RunSettings) -> RunSettings:
-        """A strategy name that is no built-in but a strategy loaded in the server runs its current definition."""
+        """What the server fills in: its commission rate for the contract when the run names none (a backtest pays
+        what live trading pays), and for a strategy loaded in the server, its current definition."""
+        if not settings.commission.strip() and self._commission is not None:
+            settings = replace(settings, commission=str(self._commission(settings.contract().root)))
         name = settings.strategy.strip()
         if not name or settings.definition.strip() or name in BUILT_IN or self._stored is None:
             return settings

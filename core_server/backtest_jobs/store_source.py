@@ -1,5 +1,8 @@
 """StoreTicks: a backtest's ticks read from the store (the `ticks` table) by a reader thread with its own event loop,
-handed to the synchronous driver through a bounded queue, so reading overlaps running and memory stays bounded."""
+handed to the synchronous driver through a bounded queue, so reading overlaps running and memory stays bounded.
+
+The read path is storage.tick_read (binary COPY out, numpy columns), turned into Quote/Trade values batch by batch
+in the reader thread."""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from typing import cast
 import asyncpg
 
 from core_server.model.market_data import Tick
-from core_server.storage.ticks import TickRepository
+from core_server.storage.tick_read import TickColumns, stream_tick_columns
 
 BATCH = 50_000
 QUEUE_BATCHES = 4
@@ -60,12 +63,12 @@ class StoreTicks:
             self._total = int(await pool.fetchval(_COUNT, self.contract_ids, self.start_ns, self.end_ns))
             counted.set()
             reader = cast(
-                AsyncGenerator[list[Tick], None],
-                TickRepository(pool).iter_ticks(self.contract_ids, self.start_ns, self.end_ns, BATCH),
+                AsyncGenerator[TickColumns, None],
+                stream_tick_columns(pool, self.contract_ids, self.start_ns, self.end_ns, BATCH),
             )
             async with contextlib.aclosing(reader) as batches:
-                async for batch in batches:
-                    if not self._put(batch):
+                async for columns in batches:
+                    if not self._put(list(columns.ticks())):
                         return
             self._put(_END)
         except BaseException as exc:  # the driver re-raises it in the worker

@@ -10,6 +10,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from enum import Enum
 from statistics import median
 
 from core_server.imports.timestamps import _PATTERNS, EPOCH_UNITS, FAMILIES
@@ -39,6 +40,13 @@ _DATE_ONLY = {
     "mdy": re.compile(r"^\d{1,2}[-/.]\d{1,2}[-/.]\d{4}$"),
 }
 _CLOCK_ONLY = re.compile(r"^\d{1,2}:?\d{2}:?\d{2}([.,]\d{1,9})?$")
+
+
+class HeaderMode(Enum):
+    """Whether the first line names the columns; UNSPECIFIED on the wire means "detect"."""
+
+    PRESENT = True
+    ABSENT = False
 
 
 @dataclass(frozen=True, slots=True)

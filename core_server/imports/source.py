@@ -17,7 +17,7 @@ from core_server.model.errors import InvalidArgument
 GZIP_MAGIC = b"\x1f\x8b"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 SAMPLE_BYTES = 256 * 1024
-BLOCK_BYTES = 8 * 1024 * 1024  # one pyarrow block = one chunk = one transaction (~200k rows of ~40 bytes)
+BLOCK_BYTES = 4 * 1024 * 1024  # one pyarrow block = one chunk = one transaction (~80k rows of ~50 bytes)
 BOM = b"\xef\xbb\xbf"
 
 
@@ -88,8 +88,10 @@ class BatchStream:
         self._stream, self._raw = _open(path)
         self.invalid = InvalidLines()
         names = [f"c{i}" for i in range(column_count)]
+        # Through a Python file object pyarrow reads one block at a time; given its own file it reads ahead
+        # without a bound we could set (most of a 160 MB file before the third block was asked for).
         self._reader = pacsv.open_csv(
-            self._stream,
+            pa.PythonFile(_Reads(self._stream), mode="r"),
             read_options=pacsv.ReadOptions(
                 column_names=names, skip_rows=skip_lines, use_threads=False, block_size=block_bytes
             ),
@@ -119,6 +121,24 @@ class BatchStream:
     def close(self) -> None:
         for closer in (self._reader.close, self._stream.close, self._raw.close):
             _quietly(closer)
+
+
+class _Reads:
+    """The least file object pa.PythonFile needs, over a pyarrow stream."""
+
+    closed = False
+
+    def __init__(self, stream: pa.NativeFile) -> None:
+        self._stream = stream
+
+    def read(self, size: int = -1) -> bytes:
+        return bytes(self._stream.read(size if size is not None and size >= 0 else None))
+
+    def readable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        self.closed = True
 
 
 def _quietly(call: Callable[[], object]) -> None:

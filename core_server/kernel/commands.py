@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from core_server.copying.engine import CopyEngine
 from core_server.execution.changes import account_id_of
 from core_server.execution.commands import ExecutionCommand
 from core_server.execution.engine import PaperExecutionEngine
@@ -46,6 +47,12 @@ class CommandRunner:
         self.output = output
         self.isolation = isolation
         self.rejection_listeners: list[RejectionListener] = []
+        self.copier: CopyEngine | None = None  # copy groups (kernel.copying): source commands fan out to followers
+
+    def attach_copier(self, copier: CopyEngine) -> None:
+        self.copier = copier
+        copier.run = lambda command, now, group_id: self.execute(command, now, Cause.COPY, group_id)
+        self.rejection_listeners.append(copier.rejected)
 
     # -- running commands -----------------------------------------------------------------------------------
 
@@ -54,6 +61,8 @@ class CommandRunner:
     ) -> tuple[ExecutionEvent, ...]:
         """One command and its consequences; VigilError (refused, nothing changed) propagates after risk's
         decisions about it are recorded."""
+        copier = self.copier
+        plan = copier.plan(command, cause, actor) if copier is not None and copier.active and cause != "copy" else None
         try:
             events = self.execution.execute(command, ts)
         except VigilError:
@@ -64,6 +73,8 @@ class CommandRunner:
             events = events + arrived
         self.record(ts, command, events, cause, actor)
         self._risk_after(events, ts, rounds)
+        if plan is not None:
+            copier.follow(plan, command, events, ts)  # type: ignore[union-attr]
         return events
 
     def _risk_after(self, events: Sequence[ExecutionEvent], ts: int, rounds: int) -> None:
@@ -137,6 +148,9 @@ class CommandRunner:
             followed = strategies.take_events()  # what the fills changed (positions, P&L) goes with them
             if followed:
                 self.output.strategies.extend(followed)
+        copier = self.copier
+        if copier is not None and copier.active and (cause is Cause.TICK or cause is Cause.TIME):
+            copier.source_moved(events, ts)  # the source's own stop or target filled: followers close too
         if self.rejection_listeners:
             for event in events:
                 if isinstance(event, OrderRejected):

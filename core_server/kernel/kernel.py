@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from core_server.copying.engine import CopyEngine
 from core_server.execution.commands import ExecutionCommand
 from core_server.execution.engine import PaperExecutionEngine
 from core_server.execution.events import ExecutionEvent
@@ -33,6 +34,7 @@ from core_server.kernel.market import ContractMarket, MarketStage, quote_price
 from core_server.kernel.output import Cause, KernelOutput, Stage
 from core_server.kernel.ports import StrategyStage
 from core_server.kernel.signal_flow import SignalFlow
+from core_server.model.errors import NotFound
 from core_server.model.instruments import Contract
 from core_server.model.market_data import Candle, FeedGap, Tick, Trade
 from core_server.risk.engine import RiskEngine
@@ -81,6 +83,9 @@ class TradingKernel:
         self.isolation = Isolation(self.output, risk)
         self.commands = CommandRunner(execution, risk, trades, strategies, self.output, self.isolation)
         self.signal_flow = SignalFlow(signals, signal_execution, self.commands, trades, self.output, trade_id_factory)
+        signal_account = signal_execution.account_id if signal_execution and signal_execution.enabled else None
+        self.copying = CopyEngine(execution, self._strategy_of, self.output, signal_account)
+        self.commands.attach_copier(self.copying)
         execution.add_pre_trade_check(risk)
         self._markets = market.contracts
         self._mode = market.quote_price_mode
@@ -88,6 +93,15 @@ class TradingKernel:
         self._on_quote = execution.on_quote
         self._on_trade = execution.on_trade
         self._risk_on_tick = risk.on_tick
+
+    def _strategy_of(self, signal_id: str) -> str | None:
+        signals = self.signals
+        if signals is None:
+            return None
+        try:
+            return signals.get(signal_id).input.strategy
+        except NotFound:
+            return None
 
     # -- contracts ------------------------------------------------------------------------------------------
 
@@ -318,6 +332,7 @@ class TradingKernel:
             self.risk.snapshot(),
             self.commands.snapshot(),
             self.output.mark(),
+            self.copying.snapshot(),
         )
 
     def restore(self, point: object) -> None:
@@ -326,6 +341,7 @@ class TradingKernel:
         self.risk.restore(point[1])
         self.commands.restore(point[2])
         self.output.truncate(point[3])
+        self.copying.restore_point(point[4])
 
     def take_output(self) -> KernelOutput:
         """Everything produced since the last call; the kernel starts a new output."""

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from core_server.copying.model import CopyOutcome, GroupChange
 from core_server.execution.commands import ExecutionCommand
 from core_server.execution.events import ExecutionEvent
 from core_server.execution.model import AccountId
@@ -42,6 +43,7 @@ class Cause(StrEnum):
     TRADES = "trades"  # a trade's break-even stop move
     SIGNAL = "signal"  # a confirmed signal's bracket
     STRATEGY = "strategy"
+    COPY = "copy"  # a follower's copy of a copy group's source command (actor: the group id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +81,8 @@ class KernelOutput:
     signal_trades: list[TradeRecord] = field(default_factory=list)
     strategies: list[object] = field(default_factory=list)  # strategy events
     failures: list[StageFailure] = field(default_factory=list)
+    copies: list[CopyOutcome] = field(default_factory=list)  # each follower's copy of a copy group's source
+    copy_groups: list[GroupChange] = field(default_factory=list)  # copy groups created, changed or deleted
     # Per risk event, its account's whole status as of the moment it was decided (None without `status_of`)
     risk_as_of: list[StatusSnapshot | None] = field(default_factory=list)
     # Set by a driver that shows statuses (the live shell): an account's status now, read when its events are added
@@ -129,5 +133,7 @@ _FIELDS = (
     "signal_trades",
     "strategies",
     "failures",
+    "copies",
+    "copy_groups",
     "risk_as_of",
 )

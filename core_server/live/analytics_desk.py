@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
+from core_server.analytics.columns import Columns, TradeIndex, column_statistics
 from core_server.analytics.daily_report import DailyReport, rule_usage
 from core_server.analytics.export import trades_csv
 from core_server.analytics.facts import TradeFacts, cme_booking
@@ -88,6 +89,10 @@ class AnalyticsDesk:
         self._facts: list[TradeFacts] = []
         self._days: list[date] = []  # each fact's trading day, ascending (exits are booked in time order)
         self._clock = EntryClock(self.windows)
+        # Integer columns of the facts for the statistics (None when an amount has more than 4 decimals: then the
+        # per-trade code computes them, with the same results).
+        self._index: TradeIndex | None = None
+        self._positions: dict[str, int] = {}  # trade id -> position in the facts
         self._memo: dict[tuple[object, ...], object] = {}  # answers for the facts as they stand
         self._accounts: frozenset[str] = frozenset()
         self._fingerprint: tuple[int, int] | None = None
@@ -105,27 +110,52 @@ class AnalyticsDesk:
         with contextlib.suppress(Unavailable):
             await self._shell.writer.flush()
         async with self._lock:
-            if self._fingerprint is not None and await self._unchanged():
+            if self._fingerprint is not None and self._updates is not None and not self._updates.closed:
+                if await self._closed_since():
+                    await self._append_closed()
                 return self._facts
             fingerprint = await self._store.fingerprint()
             if fingerprint != self._fingerprint:
-                self._facts = await self._store.closed_trades(self._book)
-                self._days = [t.trade_date for t in self._facts]
-                self._accounts = frozenset(t.account_id for t in self._facts)
-                self._clock = EntryClock(self.windows)
-                self._memo.clear()
+                self._load(await self._store.closed_trades(self._book))
                 self._fingerprint = fingerprint
             return self._facts
 
-    async def _unchanged(self) -> bool:
-        """Whether no stored trade has closed since the facts were read (known from the bus alone)."""
+    def _load(self, facts: list[TradeFacts], columns: Columns | None = None) -> None:
+        """Take `facts` (exit order) as the closed trades: days, accounts, columns and index, a cleared memo."""
+        self._facts = facts
+        self._days = [t.trade_date for t in facts]
+        self._accounts = frozenset(t.account_id for t in facts)
+        self._positions = {t.trade_id: i for i, t in enumerate(facts)}
+        self._clock = EntryClock(self.windows)
+        columns = columns if columns is not None else Columns.build(facts)
+        self._index = None if columns is None else TradeIndex(facts, columns, self._clock)
+        self._memo.clear()
+
+    async def _append_closed(self) -> None:
+        """Read only the trades that closed since the last one known, and add them (a new trade closes after
+        every known one; one that does not, e.g. at the same nanosecond with a smaller id, reloads the order)."""
+        facts = self._facts
+        last = facts[-1].closed_ns if facts else 0
+        new = [t for t in await self._store.closed_trades(self._book, last) if t.trade_id not in self._positions]
+        if not new:
+            return
+        key = (facts[-1].closed_ns, facts[-1].trade_id) if facts else None
+        if key is not None and (new[0].closed_ns, new[0].trade_id) < key:
+            self._load(sorted((*facts, *new), key=lambda t: (t.closed_ns, t.trade_id)))
+        else:
+            index, more = self._index, Columns.build(new)
+            columns = index.columns.extend(more) if index is not None and more is not None else None
+            self._load([*facts, *new], columns)
+        self._fingerprint = (len(self._facts), self._facts[-1].closed_ns)
+
+    async def _closed_since(self) -> bool:
+        """Whether a stored trade has closed since the facts were read (known from the bus alone)."""
         updates = self._updates
-        if updates is None or updates.closed:
-            return False
+        assert updates is not None
         changed = False
         while updates.pending():
             changed |= any(u.trip.closed_ns is not None for u in await updates.next_batch(UPDATES_KEPT))
-        return not changed
+        return changed
 
     def resolve_account(self, reference: str, field: str = "account_id") -> str:
         """A paper account's id from its id or name, or the account of imported trades as written."""
@@ -180,10 +210,23 @@ class AnalyticsDesk:
         return GroupedStatistics(overall, groups)
 
     async def _overall(self, query: TradeQuery, balance: Decimal | None) -> Statistics:
+        await self.closed_trades()
+        index = self._index
+        if index is not None:
+            picked = index.select(query)
+            columns = index.columns.take(picked)
+            return column_statistics(columns, starting_balance=balance, days=self._span(columns.facts, query))
         chosen = await self.select(query)
         return compute_statistics(chosen, starting_balance=balance, days=self._span(chosen, query), presorted=True)
 
     async def _groups(self, query: TradeQuery, by: GroupBy) -> tuple[tuple[str, Statistics], ...]:
+        await self.closed_trades()
+        index = self._index
+        if index is not None:
+            return tuple(
+                (label, column_statistics(index.columns.take(positions)))
+                for label, positions in index.groups(by, index.select(query))
+            )
         chosen = await self.select(query)
         return tuple(
             (label, compute_statistics(trades, presorted=True))
@@ -294,7 +337,14 @@ class AnalyticsDesk:
     # -- journal --------------------------------------------------------------------------------------------------
 
     async def update_journal(self, trade_id: str, notes: JournalNotes) -> RoundTrip:
+        """Store the trade's journal fields, and change them in the facts in place (no reload)."""
         trip = await self._trades.set_journal(trade_id, notes)
         async with self._lock:
-            self._fingerprint = None  # journal fields are in the facts
+            position = self._positions.get(trade_id)
+            if position is not None and self._fingerprint is not None:
+                facts = list(self._facts)
+                facts[position] = replace(
+                    facts[position], tags=notes.tags, setup=notes.setup, notes=notes.notes, rating=notes.rating
+                )
+                self._load(facts, None if self._index is None else replace(self._index.columns, facts=tuple(facts)))
         return trip

@@ -19,6 +19,7 @@ from core_server.kernel.assembly import KernelSettings, build_kernel
 from core_server.kernel.kernel import TradingKernel
 from core_server.kernel.ports import StrategyStage
 from core_server.live.commission_desk import restore_commissions
+from core_server.live.copy_desk import CopyDesk, CopyStore, restore_copying
 from core_server.live.execution_desk import ExecutionDesk
 from core_server.live.journal import KernelJournal
 from core_server.live.ports import JournalBatch, JournalStore
@@ -58,6 +59,7 @@ class LiveStores:
     candles: CandleStore
     commissions: CommissionStore | None = None  # per-account commission overrides (None: none are kept)
     strategies: StrategyRepository | None = None  # None: strategies are not kept (benchmarks, old kits)
+    copying: CopyStore | None = None  # copy groups and follower outcomes (None: groups live in memory only)
 
 
 @dataclass
@@ -72,6 +74,7 @@ class LiveCore:
     trades: TradeDesk
     signals: SignalDesk
     strategies: StrategyDesk
+    copying: CopyDesk
 
 
 def build_live(
@@ -127,6 +130,7 @@ def build_live(
         TradeDesk(shell, bus, stores.trades),
         SignalDesk(shell, bus, stores.signals),
         StrategyDesk(shell, bus, strategy_store, host, execution.account_named),
+        CopyDesk(shell, bus, stores.copying, id_factory),
     )
 
 
@@ -167,6 +171,8 @@ async def restore_live(
         restore_commissions(kernel, await stores.commissions.load())
     restore_risk(kernel, journal, await stores.risk.load(), core.risk.presets, default_preset, now)
     restore_trades(kernel, await stores.trades.open_trades(), now)
+    if stores.copying is not None:
+        await restore_copying(kernel, stores.copying)
     live = await stores.signals.live()
     await warm_candles(kernel, stores.candles, live, now)
     restore_signals(kernel, live, now)

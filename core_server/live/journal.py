@@ -6,7 +6,8 @@ DurableWriter; once the store has it, its events are published on the bus in ord
 anything that a restart would not also find.
 
 Topics: `orders.<account>` and `accounts.<account>` (ExecutionNotice), `risk.events` (AuditRecord),
-`trades.updates` (TradeUpdate), `signals.events` (SignalUpdate), `strategies.events`.
+`trades.updates` (TradeUpdate), `signals.events` (SignalUpdate), `strategies.events`, `copy.outcomes`
+(CopyOutcome).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ RISK_TOPIC = "risk.events"
 TRADES_TOPIC = "trades.updates"
 SIGNALS_TOPIC = "signals.events"
 STRATEGIES_TOPIC = "strategies.events"
+COPY_TOPIC = "copy.outcomes"
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +64,7 @@ def step_actor(step: ExecutionStep, command_actor: str) -> str:
     """Who caused one engine call: a signal or strategy by id ("signal:<id>", "strategy:<id>"), the API caller,
     "risk" (a risk action: cancel all, flatten) or "trades" (a break-even move); '' for the market and the clock."""
     cause = step.cause
-    if cause in (Cause.SIGNAL, Cause.STRATEGY):
+    if cause in (Cause.SIGNAL, Cause.STRATEGY, Cause.COPY):
         return f"{cause.value}:{step.actor}" if step.actor else cause.value
     if cause is Cause.API:
         return step.actor or command_actor or "api"
@@ -120,6 +122,8 @@ class KernelJournal:
         batch.signal_trades.extend(output.signal_trades)
         batch.trades.extend(c for c in output.trades if isinstance(c, TradeChange))
         batch.strategies.extend(output.strategies)
+        batch.copy_groups.extend(output.copy_groups)
+        batch.copy_outcomes.extend(output.copies)
         return batch
 
     def written(self, saved: SavedAccount | None) -> None:
@@ -169,3 +173,5 @@ class KernelJournal:
                     publish(STRATEGIES_TOPIC, LoggedEvent(next(seqs, 0), strategy_record))
                 else:
                     publish(STRATEGIES_TOPIC, strategy_record)
+            for outcome in batch.copy_outcomes:
+                publish(COPY_TOPIC, outcome)

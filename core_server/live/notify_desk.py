@@ -115,8 +115,10 @@ class NotifyDesk:
         coach: Coach | None = None,
         *,
         close: Callable[[], Awaitable[None]] | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self._close = close
+        self._sleep = sleep
         self._bus = bus
         self._clock = clock
         self.notifier = notifier
@@ -214,14 +216,17 @@ class NotifyDesk:
             asyncio.get_running_loop().create_task(self._check_session(trip.account_id, trip.opened_ns))
 
     async def _check_session(self, account_id: str, opened_ns: int) -> None:
-        with contextlib.suppress(Exception):
+        try:
             best, count = await self._analytics.best_session(account_id)
-            window = self._analytics.windows.window_at(opened_ns) or "(none)"
-            self._coaching(account_id, self.coach.on_trade_opened(account_id, window, best, count))
+        except Exception:
+            log.warning("notify.coaching_skipped", account_id=account_id, rule="outside_best_session")
+            return
+        window = self._analytics.windows.window_at(opened_ns) or "(none)"
+        self._coaching(account_id, self.coach.on_trade_opened(account_id, window, best, count))
 
     async def _hold_checks(self) -> None:
         while True:
-            await asyncio.sleep(HOLD_CHECK_S)
+            await self._sleep(HOLD_CHECK_S)
             now = self._clock.now_ns()
             for trade_id, (account_id, opened_ns) in list(self._open_trades.items()):
                 with contextlib.suppress(Exception):
@@ -236,8 +241,9 @@ class NotifyDesk:
             now = self._clock.now_ns()
             day = self._analytics.book(now)
             roll = trading_day_start_ns(day + timedelta(days=1))
-            await asyncio.sleep(max(0.0, (roll - now) / NS_PER_SECOND))
-            await self.send_daily_reports(day)
+            await self._sleep(max(0.0, (roll - now) / NS_PER_SECOND))
+            if self._clock.now_ns() >= roll:
+                await self.send_daily_reports(day)
 
     async def send_daily_reports(self, day: date | None = None) -> int:
         """Publish the daily report of every paper account (the day that just ended, or `day`); how many."""

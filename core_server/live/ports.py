@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from core_server.copying.model import CopyOutcome, GroupChange
 from core_server.execution.changes import ExecutionChange
 from core_server.execution.commission_rates import StoredCommissionRates
 from core_server.risk.audit import AuditEntry, StoredRules
@@ -30,6 +31,8 @@ class JournalBatch:
     rules: list[StoredRules] = field(default_factory=list)  # an account's new rules, with the command that set them
     emergency_stop: tuple[bool, str] | None = None  # the flag (and reason), with the command that changed it
     commission_rates: list[StoredCommissionRates] = field(default_factory=list)  # an account's new overrides
+    copy_groups: list[GroupChange] = field(default_factory=list)  # copy groups created, changed or deleted
+    copy_outcomes: list[CopyOutcome] = field(default_factory=list)  # each follower's copy of a source command
     audit_seqs: list[int] = field(default_factory=list)  # filled in by the store
     actor: str = ""  # the caller of the command this batch stores ('' a tick or timer drain)
     strategy_seqs: list[int] = field(default_factory=list)  # the strategy events' log seqs, filled in by the store
@@ -46,6 +49,8 @@ class JournalBatch:
             or self.rules
             or self.emergency_stop is not None
             or self.commission_rates
+            or self.copy_groups
+            or self.copy_outcomes
         )
 
     @property

@@ -26,7 +26,7 @@ _SELECT_CLOSED = """
 SELECT id, account_id, contract_id, direction, source, strategy_id, strategy_version, created_ns, closed_ns,
        entry_qty, quantity, gross, commissions, risk_ticks, realised_ticks, mfe_ticks, mae_ticks, status,
        tags, setup, notes, rating
-FROM trades WHERE closed_ns IS NOT NULL AND account_id IS NOT NULL
+FROM trades WHERE closed_ns IS NOT NULL AND account_id IS NOT NULL AND closed_ns >= $1
 ORDER BY closed_ns, id
 """
 # Slippage paid per trade, in ticks: each fill against its order's reference price (a stop or stop-limit's stop,
@@ -38,7 +38,7 @@ FROM trades t
 JOIN paper_fills f ON f.account_id = t.account_id AND f.contract_id = t.contract_id
                   AND f.ts_ns >= t.created_ns AND f.ts_ns <= t.closed_ns
 JOIN paper_orders o ON o.id = f.order_id
-WHERE t.closed_ns IS NOT NULL AND o.order_type IN ('stop', 'stop_limit', 'limit')
+WHERE t.closed_ns IS NOT NULL AND t.closed_ns >= $1 AND o.order_type IN ('stop', 'stop_limit', 'limit')
   AND COALESCE(o.stop_price, o.limit_price) IS NOT NULL
 GROUP BY t.id
 """
@@ -77,11 +77,12 @@ class AnalyticsRepository:
                 await conn.executemany(_INSERT_IMPORTED, [imported_row(t) for t in new])
         return [t.trade_id for t in new]
 
-    async def closed_trades(self, book: Callable[[int], date]) -> list[TradeFacts]:
-        """Every closed, executed trade in exit order, booked with `book` (exit ns -> trading day)."""
+    async def closed_trades(self, book: Callable[[int], date], since_ns: int = 0) -> list[TradeFacts]:
+        """Every closed, executed trade (that closed at or after `since_ns`) in exit order, booked with `book`
+        (exit ns -> trading day)."""
         with unavailable_on_connection_failure():
-            records = await self._pool.fetch(_SELECT_CLOSED)
-            slippage = {r["id"]: int(r["ticks"]) for r in await self._pool.fetch(_SLIPPAGE)}
+            records = await self._pool.fetch(_SELECT_CLOSED, since_ns)
+            slippage = {r["id"]: int(r["ticks"]) for r in await self._pool.fetch(_SLIPPAGE, since_ns)}
         return [facts_from_record(r, book, slippage.get(r["id"], 0)) for r in records]
 
 

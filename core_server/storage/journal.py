@@ -14,6 +14,7 @@ import asyncpg
 
 from core_server.live.ports import JournalBatch
 from core_server.storage.commissions import write_commission_rates
+from core_server.storage.copying import write_copying
 from core_server.storage.execution import write_execution
 from core_server.storage.failures import unavailable_on_connection_failure
 from core_server.storage.risk import write_audit, write_emergency_stop, write_rules
@@ -48,6 +49,10 @@ class JournalRepository:
                 trades = [c for b in batches for c in b.trades]
                 if trades:
                     await write_trades(conn, trades)
+                copy_groups = [c for b in batches for c in b.copy_groups]
+                copy_outcomes = [o for b in batches for o in b.copy_outcomes]
+                if copy_groups or copy_outcomes:
+                    await write_copying(conn, copy_groups, copy_outcomes)
                 for batch in batches:
                     if batch.strategies:
                         batch.strategy_seqs = await write_strategies(conn, batch.strategies)

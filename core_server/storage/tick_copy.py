@@ -8,8 +8,9 @@ them is laid out in a byte matrix as wide as the wider record and the padding ma
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 
-from core_server.imports.chunk import KIND_QUOTE, Ticks
+from core_server.imports.chunk import KIND_QUOTE, KIND_TRADE, Ticks
 from core_server.storage.ticks import TICK_COLUMNS
 
 HEADER = b"PGCOPY\n\xff\r\n\x00" + (0).to_bytes(4, "big") + (0).to_bytes(4, "big")
@@ -33,30 +34,47 @@ def _layout(contract_bytes: int, quote: bool) -> np.dtype:
     return np.dtype(fields)
 
 
-def _records(contract_id: str, ticks: Ticks, quote: bool) -> np.ndarray:
-    contract = contract_id.encode()
-    records = np.empty(len(ticks), dtype=_layout(len(contract), quote))
-    records["count"] = len(TICK_COLUMNS)
-    records["l_contract"] = len(contract)
-    records["contract"] = contract
-    records["l_ts"] = records["l_init"] = 8
-    records["ts"] = records["init"] = ticks.ts  # imported history: created when it happened
-    records["l_kind"] = 2
-    records["kind"] = ticks.kind
+_CONSTANT_FIELDS = {
+    "count": len(TICK_COLUMNS), "l_ts": 8, "l_init": 8, "l_kind": 2, "l_bid": 8, "l_ask": 8, "l_bid_size": 4,
+    "l_ask_size": 4, "n_price": _NULL, "n_size": _NULL, "n_aggressor": _NULL, "n_bid": _NULL, "n_ask": _NULL,
+    "n_bid_size": _NULL, "n_ask_size": _NULL, "l_price": 8, "l_size": 4, "l_aggressor": 2, "l_flags": 2,
+}  # fmt: skip
+
+
+def _template(contract: bytes, quote: bool) -> np.ndarray:
+    """One record with every field that is the same for all rows of this contract and kind filled in."""
+    record = np.zeros(1, dtype=_layout(len(contract), quote))
+    for name in record.dtype.names or ():
+        if name in _CONSTANT_FIELDS:
+            record[name] = _CONSTANT_FIELDS[name]
+    record["l_contract"] = len(contract)
+    record["contract"] = contract
+    record["kind"] = KIND_QUOTE if quote else KIND_TRADE
+    return record
+
+
+def _records(contract_id: str, ticks: Ticks, rows: npt.NDArray[np.bool_] | None, quote: bool) -> np.ndarray:
+    """The COPY records of `ticks` (those where `rows` is True, or all) of one kind."""
+
+    def column(values: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        return values if rows is None else values[rows]
+
+    ts = column(ticks.ts)
+    records = np.repeat(_template(contract_id.encode(), quote), len(ts))
+    records["ts"] = ts
+    records["init"] = ts  # imported history: created when it happened
     if quote:
-        records["l_bid"] = records["l_ask"] = 8
-        records["bid"], records["ask"] = ticks.bid, ticks.ask
-        records["l_bid_size"] = records["l_ask_size"] = 4
-        records["bid_size"], records["ask_size"] = ticks.bid_size, ticks.ask_size
-        records["n_price"] = records["n_size"] = records["n_aggressor"] = _NULL
+        records["bid"] = column(ticks.bid)
+        records["ask"] = column(ticks.ask)
+        records["bid_size"] = column(ticks.bid_size)
+        records["ask_size"] = column(ticks.ask_size)
     else:
-        for name in ("n_bid", "n_ask", "n_bid_size", "n_ask_size"):
-            records[name] = _NULL
-        records["l_price"], records["price"] = 8, ticks.price
-        records["l_size"], records["size"] = 4, ticks.size
-        records["l_aggressor"], records["aggressor"] = 2, ticks.aggressor
-    records["l_flags"] = 2
-    records["flags"] = ticks.flags
+        records["price"] = column(ticks.price)
+        records["size"] = column(ticks.size)
+        records["aggressor"] = column(ticks.aggressor)
+    flags = column(ticks.flags)
+    if flags.any():
+        records["flags"] = flags
     return records
 
 
@@ -65,11 +83,11 @@ def encode_rows(contract_id: str, ticks: Ticks) -> bytes:
     is_quote = ticks.kind == KIND_QUOTE
     quotes = int(is_quote.sum())
     if quotes == len(ticks):
-        return _records(contract_id, ticks, True).tobytes()
+        return _records(contract_id, ticks, None, True).tobytes()
     if quotes == 0:
-        return _records(contract_id, ticks, False).tobytes()
-    quote_bytes = _records(contract_id, ticks.take(is_quote), True)
-    trade_bytes = _records(contract_id, ticks.take(~is_quote), False)
+        return _records(contract_id, ticks, None, False).tobytes()
+    quote_bytes = _records(contract_id, ticks, is_quote, True)
+    trade_bytes = _records(contract_id, ticks, ~is_quote, False)
     q_width, t_width = quote_bytes.dtype.itemsize, trade_bytes.dtype.itemsize
     quotes_u8 = quote_bytes.view(np.uint8).reshape(-1, q_width)
     trades_u8 = trade_bytes.view(np.uint8).reshape(-1, t_width)

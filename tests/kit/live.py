@@ -30,6 +30,7 @@ from core_server.model.market_data import Candle, Tick
 from core_server.ports import CandleRecorder, TickRecorder
 from core_server.storage.candles import CandleRepository
 from core_server.storage.commissions import CommissionRepository
+from core_server.storage.copying import CopyRepository
 from core_server.storage.execution import ExecutionRepository
 from core_server.storage.journal import JournalRepository
 from core_server.storage.risk import RiskRepository
@@ -150,6 +151,7 @@ async def open_live(
         CandleRepository(pool),
         CommissionRepository(pool),
         strategies=StrategyRepository(pool),
+        copying=CopyRepository(pool),
     )
     candles = CandleLog()
     core = build_live(

@@ -19,6 +19,8 @@ from clients.sdk import (
     Candle,
     CommissionRate,
     ConnectionState,
+    CopyGroup,
+    CopyOutcome,
     EmergencyStopResult,
     FeedStatusReport,
     Fill,
@@ -50,7 +52,7 @@ from clients.sdk.analytics import (
     PnlCalendar,
     StatisticsReport,
 )
-from tests.tui import fake_analytics
+from tests.tui import fake_analytics, fake_copying
 from tests.tui import fake_data as data
 
 
@@ -66,6 +68,7 @@ class FakeVigilClient(VigilClient):
         super().__init__(target, api_key=api_key)
         self.calls: list[tuple[str, tuple[object, ...]]] = []
         self.orders: dict[str, Order] = {o.order_id: o for o in data.ORDERS}
+        self.copy_groups: dict[str, CopyGroup] = {g.group_id: g for g in fake_copying.GROUPS}
 
     # -- connection -----------------------------------------------------------------------------------
 
@@ -300,6 +303,28 @@ class FakeVigilClient(VigilClient):
 
     async def get_excursions(self, filter: AnalyticsFilter | None = None, limit: int = 1000) -> ExcursionReport:
         return fake_analytics.excursions(filter, limit)
+
+    async def list_copy_groups(self) -> list[CopyGroup]:
+        return list(self.copy_groups.values())
+
+    async def list_copy_outcomes(
+        self, *, group: str = "", account_id: str = "", source_ref: str = "", limit: int = 100
+    ) -> list[CopyOutcome]:
+        return list(fake_copying.OUTCOMES)[:limit]
+
+    async def stream_copy_outcomes(self, group: str = "") -> AsyncGenerator[CopyOutcome, None]:
+        await _stay_open()
+        yield fake_copying.OUTCOMES[0]
+
+    async def pause_copy_group(self, group: str) -> CopyGroup:
+        self.calls.append(("pause_copy_group", (group,)))
+        self.copy_groups[group] = replace(self.copy_groups[group], paused=True)
+        return self.copy_groups[group]
+
+    async def resume_copy_group(self, group: str) -> CopyGroup:
+        self.calls.append(("resume_copy_group", (group,)))
+        self.copy_groups[group] = replace(self.copy_groups[group], paused=False)
+        return self.copy_groups[group]
 
     async def emergency_stop(self, reason: str = "") -> EmergencyStopResult:
         self.calls.append(("emergency_stop", (reason,)))

@@ -13,6 +13,7 @@ from tests.tui import fake_data
 from tests.tui.fake_client import FakeVigilClient
 from tui.app import VigilApp
 from tui.screens.analytics import AnalyticsScreen
+from tui.screens.copying import CopyScreen
 from tui.screens.market import MarketScreen
 from tui.screens.risk import RiskScreen
 from tui.screens.signals import SignalsScreen
@@ -38,6 +39,7 @@ SCREENS: dict[str, tuple[str, type[Screen[None]]]] = {  # name: (key, screen cla
     "signals": ("g", SignalsScreen),
     "risk": ("R", RiskScreen),
     "analytics": ("J", AnalyticsScreen),
+    "copy": ("C", CopyScreen),
 }
 
 
@@ -73,6 +75,8 @@ def _shows_everything(screen: Screen[None]) -> bool:
     elif isinstance(screen, RiskScreen):
         ready = ready and screen.query_one(RuleUsageTable).row_count > 0
         ready = ready and screen.query_one(RiskEventLog).row_count == len(fake_data.RISK_EVENTS)
+    elif isinstance(screen, CopyScreen):
+        ready = ready and screen.loaded and screen.query_one("#copy-followers", DataTable).row_count == 3
     elif isinstance(screen, AnalyticsScreen):
         ready = ready and screen.query_one("#analytics-stats", DataTable).row_count > 0
         ready = ready and screen.query_one(PnlMonth).data.month is not None

@@ -145,7 +145,7 @@ class BacktestSettings(_message.Message):
     starting_balance: _builtins.str
     """Dollars; "" = the preset's starting balance, else 50000."""
     commission: _builtins.str
-    """Dollars per contract per side; "" = 2.50."""
+    """Dollars per contract per side; "" = the server's rate for the root (what live trading pays)."""
     @_builtins.property
     def params(self) -> _containers.ScalarMap[_builtins.str, _builtins.str]:
         """Strategy parameters by name, as text (bracket-a-day: at=HH:MM CT, distance_ticks, quantity)."""

@@ -131,3 +131,21 @@ async def test_slippage_is_the_fill_against_the_stop_price(server: RunningServer
     # 5 points = 20 ticks past the stop, 2 contracts, $5 a tick; the market entry has no reference price
     await eventually(lambda: server.kernel.trades.open_trips() == [])
     assert await slippage() == "200.00"
+
+
+async def test_a_trade_that_closes_later_joins_the_figures(server: RunningServer, channel: grpc.aio.Channel) -> None:
+    stub = pb_grpc.AnalyticsServiceStub(channel)
+    assert (await stub.GetStatistics(pb.GetStatisticsRequest())).overall.trades == 0  # read (nothing yet)
+    await nq_long(xpb_grpc.ExecutionServiceStub(channel))
+    play(server, "24975.00")
+    await eventually(lambda: server.kernel.trades.open_trips() == [])
+
+    async def trades() -> int:
+        return (await stub.GetStatistics(pb.GetStatisticsRequest())).overall.trades
+
+    for _ in range(50):  # the closed trade reaches the desk over the bus once it is stored
+        if await trades() == 1:
+            break
+    assert await trades() == 1
+    overall = (await stub.GetStatistics(pb.GetStatisticsRequest(filter=pb.AnalyticsFilter(roots=["NQ"])))).overall
+    assert (overall.trades, overall.net_pnl) == (1, "-1010.00")

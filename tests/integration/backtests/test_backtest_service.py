@@ -44,7 +44,7 @@ def tape() -> list[Tick]:
 
 SETTINGS = pb.BacktestSettings(
     symbol=ES.id, from_date="2026-11-16", to_date="2026-11-18", strategy="bracket-a-day",
-    params={"distance_ticks": "8"}, slippage_ticks=1, latency_min_ms=20, latency_max_ms=300, seed=5,
+    params={"distance_ticks": "8"}, slippage_ticks=1, latency_min_ms=20, latency_max_ms=300, seed=5, commission="2.50",
 )  # fmt: skip
 
 
@@ -78,7 +78,8 @@ async def test_a_backtest_runs_in_a_worker_and_reports_what_the_driver_reports(
     assert [u.ticks_done for u in updates] == sorted(u.ticks_done for u in updates)
 
     settings = RunSettings(ES.id, "2026-11-16", "2026-11-18", "bracket-a-day", {"distance_ticks": "8"},
-                           slippage_ticks=1, latency_min_ms=20, latency_max_ms=300, seed=5)  # fmt: skip
+                           slippage_ticks=1, latency_min_ms=20, latency_max_ms=300, seed=5,
+                           commission="2.50")  # fmt: skip
     expected, expected_text = run_backtest(settings, lambda config: TickList(tape()))
     report = await stub.GetBacktestReport(pb.GetBacktestReportRequest(run_id=started.run_id))
     assert report.content == expected_text and report.filename.endswith(".json")
@@ -174,6 +175,8 @@ async def test_a_strategy_loaded_in_the_server_is_backtested_by_its_id_and_versi
     settings = pb.BacktestSettings(symbol=ES.id, from_date="2026-11-16", to_date="2026-11-18", strategy="my-breakout")
     run = (await stub.StartBacktest(pb.StartBacktestRequest(settings=settings))).run
     assert "contracts = 2" in run.settings.definition  # the current version's definition
+    # No commission named: the server's rate for the root, as live trading pays it.
+    assert run.settings.commission == str(running_server.kernel.execution.commissions.rate("ES"))
     assert (await finish(stub, run.run_id))[-1].status == pb.BACKTEST_STATUS_DONE
     report = json.loads((await stub.GetBacktestReport(pb.GetBacktestReportRequest(run_id=run.run_id))).content)
     assert (report["run"]["strategy"], report["run"]["strategy_version"]) == ("my-breakout", 2)

@@ -26,13 +26,14 @@ async def test_vigil_backtest_saves_its_reports_and_prints_the_summary(
     out = {kind: tmp_path / f"report.{kind}" for kind in ("json", "csv", "html")}
     code, text, err = await vigil(
         "--target", running_server.address, "backtest", "bracket-a-day", *RANGE, "--param", "distance_ticks=8",
-        "--slippage-ticks", "1", "--latency-ms", "20-300", "--seed", "5",
+        "--slippage-ticks", "1", "--latency-ms", "20-300", "--seed", "5", "--commission", "2.50",
         "--json", str(out["json"]), "--csv", str(out["csv"]), "--html", str(out["html"]),
     )  # fmt: skip
     assert code == exit_codes.OK, err
     assert "done" in err and "100.0%" in err  # the progress bar's last state
     settings = RunSettings("ESZ2026", "2026-11-16", "2026-11-18", "bracket-a-day", {"distance_ticks": "8"},
-                           slippage_ticks=1, latency_min_ms=20, latency_max_ms=300, seed=5)  # fmt: skip
+                           slippage_ticks=1, latency_min_ms=20, latency_max_ms=300, seed=5,
+                           commission="2.50")  # fmt: skip
     expected, expected_text = run_backtest(settings, lambda config: TickList(tape()))
     assert out["json"].read_text(encoding="utf-8") == expected_text
     assert len(out["csv"].read_text(encoding="utf-8").splitlines()) == 1 + len(expected["trades"])
@@ -72,3 +73,29 @@ async def test_bad_settings_exit_with_the_invalid_argument_code(running_server: 
     code, _, err = await vigil("--target", running_server.address, "backtest", "bracket-a-day", "--symbol", "ES",
                                "--from", "2026-13-01", "--to", "2026-11-18")  # fmt: skip
     assert code == exit_codes.INVALID_ARGUMENT and "settings.from_date" in err
+
+
+async def test_vigil_backtest_imports_a_tick_file_first_then_runs_on_it(
+    running_server: RunningServer, tmp_path: Path
+) -> None:
+    # A NinjaTrader tick export (yyyyMMdd HHmmss fffffff;last;bid;ask;volume) of 16 Nov 2026, Chicago time: the
+    # price walks up 20 ticks from 6000.00 after 09:00, so bracket-a-day's long (target 8 ticks) wins.
+    lines = []
+    for i in range(3600):
+        hh, mm, ss = 8 + (30 * 60 + i) // 3600, ((30 * 60 + i) // 60) % 60, i % 60
+        level = 0 if i < 1800 else min(20, (i - 1800) // 30)
+        last = 6000 + level * 0.25
+        lines.append(f"20261116 {hh:02d}{mm:02d}{ss:02d} 0000000;{last:.2f};{last:.2f};{last + 0.25:.2f};1")
+    data = tmp_path / "ES 12-26.Last.txt"
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    args = ("--target", running_server.address, "--json", "backtest", "bracket-a-day", "--symbol", "ESZ2026",
+            "--from", "2026-11-16", "--to", "2026-11-16", "--param", "distance_ticks=8", "--data", str(data),
+            "--tz", "America/Chicago")  # fmt: skip
+    code, text, err = await vigil(*args)
+    assert code == exit_codes.OK, err
+    assert "3,600 rows, 3,621 stored" in err  # a trade per row, and a quote where bid/ask changed
+    summary = json.loads(text)["run"]["summary"]
+    assert (summary["trades"], summary["gross"]) == ("1", "100.00")  # 8 ticks x $12.50
+    code, text, err = await vigil(*args)  # the same file again: nothing new stored, the same result
+    assert code == exit_codes.OK and "0 stored, 3,621 already stored" in err
+    assert json.loads(text)["run"]["summary"] == summary

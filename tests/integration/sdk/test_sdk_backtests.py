@@ -15,7 +15,9 @@ from clients.sdk.sync import VigilSyncClient
 from core_server.app import RunningServer
 from tests.integration.backtests.test_backtest_service import stub  # noqa: F401  (fixture: stores the tape)
 
-SETTINGS = BacktestSettings("ESZ2026", "2026-11-16", "2026-11-18", "bracket-a-day", {"distance_ticks": "8"})
+SETTINGS = BacktestSettings(
+    "ESZ2026", "2026-11-16", "2026-11-18", "bracket-a-day", {"distance_ticks": "8"}, commission=Decimal("2.50")
+)
 
 
 @pytest.mark.usefixtures("stub")
