@@ -8,7 +8,7 @@ NODE_STAMP := node_modules/.installed-stamp
 PROTOS := $(wildcard proto/vigil/v1/*.proto)
 export GRPC_VERBOSITY ?= ERROR
 
-.PHONY: setup run tui bridge edge chart-assets browser-deps test lint fmt proto proto-check bench certs clean-db fake-tradovate fake-projectx fake-trade-manager help
+.PHONY: setup run tui bridge edge chart-assets browser-deps test lint fmt proto proto-check bench certs clean-db fake-tradovate fake-tradovate-broker fake-projectx fake-projectx-broker fake-trade-manager help
 
 help:
 	@echo "make run        start the server (embedded PostgreSQL, simulated feed) on 127.0.0.1:50051"
@@ -21,7 +21,9 @@ help:
 	@echo "make certs      a development CA, server and client certificates in ./certs (TLS, mutual TLS)"
 	@echo "make bench      run the benchmarks and print figures"
 	@echo "make fake-tradovate      serve the fake Tradovate (REST + md socket) on 127.0.0.1:8765"
+	@echo "make fake-tradovate-broker  serve the fake Tradovate trading server (orders, user data) on 127.0.0.1:8768"
 	@echo "make fake-projectx       serve the fake ProjectX Gateway (REST + market hub) on 127.0.0.1:8766"
+	@echo "make fake-projectx-broker  serve the fake ProjectX gateway for orders (REST + user hub) on 127.0.0.1:8769"
 	@echo "make fake-trade-manager  serve the fake Trade Manager price stream on 127.0.0.1:8767"
 
 $(STAMP): pyproject.toml
@@ -114,8 +116,14 @@ certs: $(STAMP)
 fake-tradovate: $(STAMP)
 	$(PY) -m core_server.feeds.fakes.tradovate --port 8765
 
+fake-tradovate-broker: $(STAMP)
+	$(PY) -m core_server.feeds.fakes.tradovate_orders --port 8768
+
 fake-projectx: $(STAMP)
 	$(PY) -m core_server.feeds.fakes.projectx --port 8766
+
+fake-projectx-broker: $(STAMP)
+	$(PY) -m core_server.feeds.fakes.projectx_orders --port 8769
 
 fake-trade-manager: $(STAMP)
 	$(PY) -m core_server.feeds.fakes.trade_manager --port 8767

@@ -20,6 +20,7 @@ from core_server.api.access_service import AccessServicer
 from core_server.api.accounts import AccountResolver
 from core_server.api.analytics import AnalyticsServicer
 from core_server.api.backtests import BacktestServicer
+from core_server.api.brokers import AccountServicer
 from core_server.api.commissions import CommissionServicer
 from core_server.api.copying import CopyGroupServicer
 from core_server.api.data import DataServicer, ImportSettings
@@ -32,6 +33,8 @@ from core_server.api.signals import SignalServicer
 from core_server.api.strategies import StrategyServicer
 from core_server.api.trades import TradeServicer
 from core_server.backtest_jobs.jobs import BacktestJobs
+from core_server.brokers.credentials import broker_environment, reconcile_interval_s
+from core_server.brokers.desk import BrokerDesk
 from core_server.bus import Bus
 from core_server.calendar.session_table import load_trading_calendar
 from core_server.config import Config, ConfigError
@@ -45,6 +48,8 @@ from core_server.kernel.assembly import KernelSettings
 from core_server.kernel.kernel import SignalExecution, TradingKernel
 from core_server.live.analytics_desk import AnalyticsDesk
 from core_server.live.assembly import LiveStores, build_live, restore_live
+from core_server.live.broker_fills import BoundAccountGuard, KernelMirror
+from core_server.live.broker_risk import BrokerRiskCheck
 from core_server.live.commission_desk import CommissionDesk
 from core_server.live.execution_desk import ExecutionDesk
 from core_server.live.notify_desk import build_notify_desk
@@ -69,6 +74,7 @@ from core_server.signals.settings import ApprovalMode, SignalSettings, settings_
 from core_server.storage.analytics import AnalyticsRepository
 from core_server.storage.api_keys import ApiKeyRepository
 from core_server.storage.backtests import BacktestRepository
+from core_server.storage.brokers import BrokerRepository
 from core_server.storage.candles import CandleRepository
 from core_server.storage.commissions import CommissionRepository
 from core_server.storage.copying import CopyRepository
@@ -108,6 +114,7 @@ class RunningServer:
     trades: TradeDesk
     signals: SignalDesk
     metrics: MetricsService | None = None
+    brokers: BrokerDesk | None = None
     feed_tasks: list[asyncio.Task[None]] = field(default_factory=list)
     service_tasks: list[asyncio.Task[None]] = field(default_factory=list)
     stopped: bool = False
@@ -138,6 +145,8 @@ class RunningServer:
         await _step("grpc.stop", self.grpc.server.stop(SHUTDOWN_GRACE_S))
         if self.metrics is not None:
             await _step("metrics.stop", self.metrics.stop())
+        if self.brokers is not None:
+            await _step("brokers.close", self.brokers.close())
         await _cancel(self.service_tasks)
         if self.backtests is not None:
             await _step("backtests.stop", self.backtests.close())
@@ -349,6 +358,17 @@ async def _assemble(
             f"listening on {config.listen} (not loopback) needs a key: set VIGIL_API_KEYS, create named keys "
             "(vigil keys create) while listening on 127.0.0.1, or listen on 127.0.0.1",
         )
+    reconcile_every = reconcile_interval_s()
+    mirror = KernelMirror(core.execution, clock)
+    brokers = BrokerDesk(
+        BrokerRepository(pool), clock, broker_environment(),
+        account_exists=lambda account_id: core.execution.account_named(account_id) is not None,
+        pre_trade=BrokerRiskCheck(shell), mirror=mirror,
+    )  # fmt: skip
+    await brokers.load()
+    brokers.fill_listeners.append(mirror)
+    core.kernel.execution.add_pre_trade_check(BoundAccountGuard(brokers.binding, brokers.close_position))
+    core.risk.stop_hooks.append(brokers.emergency_stop)
     analytics = AnalyticsDesk(
         shell, AnalyticsRepository(pool), core.trades, core.execution, load_trading_calendar(), bus=bus
     )
@@ -387,6 +407,7 @@ async def _assemble(
         backtests=BacktestServicer(backtests),
         commissions=CommissionServicer(CommissionDesk(shell), accounts),
         copying=CopyGroupServicer(core.copying, accounts),
+        brokers=AccountServicer(brokers, accounts, core.execution),
         access=AccessServicer(clock, keys, accounts),
         open_mode=config.no_key_mode,
         analytics=AnalyticsServicer(analytics),
@@ -403,13 +424,14 @@ async def _assemble(
     market.add_feed_state_listener(notify.feed_states_changed)
     running = RunningServer(
         config, grpc_server, market, shell, bus, plan, tick_writer, candle_writer, pool, embedded,
-        core.execution, core.risk, core.trades, core.signals, metrics, backtests=backtests,
+        core.execution, core.risk, core.trades, core.signals, metrics, brokers=brokers, backtests=backtests,
     )  # fmt: skip
     running.service_tasks = [
         asyncio.create_task(tick_writer.run(), name="tick-writer"),
         asyncio.create_task(candle_writer.run(), name="candle-writer"),
         asyncio.create_task(core.writer.run(), name="journal-writer"),
         asyncio.create_task(shell.run_timer(), name="kernel-timer"),
+        asyncio.create_task(brokers.run_periodic(reconcile_every), name="broker-reconcile"),
         asyncio.create_task(market.run(), name="forming-candles"),
         *notify.start(),
     ]

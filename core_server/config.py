@@ -197,7 +197,9 @@ class Config:
     strategy_dir: Path | None = None  # VIGIL_STRATEGY_DIR: *.toml/*.json strategy files loaded at start
     import_dirs: tuple[Path, ...] = ()  # VIGIL_IMPORT_DIRS: where ImportTicks may read server-side files
     upload_dir: Path | None = None  # VIGIL_UPLOAD_DIR: where UploadTicks spools files (default: temp directory)
-    backtest_workers: int = 1  # VIGIL_BACKTEST_WORKERS: backtests running at once, each in its own process
+    # VIGIL_BACKTEST_WORKERS: backtests running at once, each in its own process (default: every core but one,
+    # which stays with live trading; at least 1)
+    backtest_workers: int = 1
     env: Mapping[str, str] = field(default_factory=dict, repr=False)  # for adapters' own settings
 
     @property
@@ -340,7 +342,7 @@ class Config:
             upload_dir=Path(get("VIGIL_UPLOAD_DIR", "")).expanduser() if get("VIGIL_UPLOAD_DIR") else None,
             risk_preset=_risk_preset(get("VIGIL_RISK_PRESET", "")),
             strategy_dir=Path(get("VIGIL_STRATEGY_DIR", "")).expanduser() if get("VIGIL_STRATEGY_DIR") else None,
-            backtest_workers=_bounded_int(get, "VIGIL_BACKTEST_WORKERS", 1, 1, 64),
+            backtest_workers=_bounded_int(get, "VIGIL_BACKTEST_WORKERS", DEFAULT_BACKTEST_WORKERS, 1, 64),
             env=dict(env),
         )
         config.check_transport()
@@ -362,6 +364,9 @@ def _rate(get: object, name: str, default: Decimal) -> Decimal:
         raise ConfigError(name, f"{raw!r}: {exc.reason} (requests a second; 0: no limit)") from None
     assert value is not None
     return value
+
+
+DEFAULT_BACKTEST_WORKERS = min(64, max(1, (os.cpu_count() or 2) - 1))
 
 
 def _bounded_int(get: object, name: str, default: int, low: int, high: int) -> int:

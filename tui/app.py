@@ -27,6 +27,7 @@ from tui.risk_messages import (
     RiskStatusChanged,
 )
 from tui.risk_streams import RiskStatusStreams
+from tui.screens.accounts import AccountsScreen
 from tui.screens.analytics import AnalyticsScreen
 from tui.screens.backtests import BacktestsScreen
 from tui.screens.confirm import ConfirmScreen
@@ -64,6 +65,7 @@ class VigilApp(LinkStreams, RiskStatusStreams, App[None]):
         # not in the footer (its line is full at 80 columns); `?` lists it
         Binding("S", "switch_mode('strategies')", "Strategies", show=False, tooltip="strategies and their event log"),
         Binding("B", "switch_mode('backtests')", "Backtests", show=False, tooltip="start and read backtests"),
+        Binding("K", "switch_mode('accounts')", "Accounts", show=False, tooltip="broker accounts: mode, live routing"),
         # priority: it works even while a ticket field has the focus
         Binding("E", "emergency_stop", "Stop", priority=True, tooltip=STOP_TOOLTIP),
         Binding("question_mark", "toggle_keys", "Keys", key_display="?", tooltip="show or hide every key"),
@@ -98,6 +100,7 @@ class VigilApp(LinkStreams, RiskStatusStreams, App[None]):
         self.add_mode(
             "backtests", lambda: BacktestsScreen(self.client, formatting.trading_day(self.clock()).isoformat())
         )
+        self.add_mode("accounts", lambda: AccountsScreen(self.client))
 
     def _new_market(self) -> MarketScreen:
         self._market = MarketScreen(self.client)

@@ -26,6 +26,16 @@ class CommissionRatesLoaded(Message, bubble=False):
         self.rates = rates
 
 
+class AccountModeLoaded(Message, bubble=False):
+    """An account's mode: PAPER, BOUND (bound to a broker, live routing off) or LIVE; "" when unknown."""
+
+    def __init__(self, account_id: str, mode: str, broker: str = "") -> None:
+        super().__init__()
+        self.account_id = account_id
+        self.mode = mode
+        self.broker = broker
+
+
 class AccountChanged(Message, bubble=False):
     """A whole account snapshot (balance, equity, positions with live P&L), so a newer one replaces an older."""
 

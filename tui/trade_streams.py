@@ -13,6 +13,7 @@ from tui.messages import StreamFailed
 from tui.streams import MarketStreams, Pacer
 from tui.trade_messages import (
     AccountChanged,
+    AccountModeLoaded,
     AccountsLoaded,
     ActiveTradesChanged,
     ClosedTradesLoaded,
@@ -105,6 +106,18 @@ class TradeStreams(MarketStreams, ActiveTradeStreams):
             self.post_message(StreamFailed("commissions", error))
             return
         self.post_message(CommissionRatesLoaded(account_id, {r.root: (r.rate, r.overridden) for r in rates}))
+
+    @work(exclusive=True, group="account-mode")
+    async def run_account_mode(self, account_id: str) -> None:
+        """PAPER, BOUND or LIVE for the account bar (a server without broker accounts: nothing shown)."""
+        try:
+            modes = await self.client.list_account_modes()
+        except VigilError:
+            return
+        found = next((m for m in modes if m.account_id == account_id), None)
+        if found is not None:
+            broker = found.broker.value if found.broker else ""
+            self.post_message(AccountModeLoaded(account_id, found.mode.value, broker))
 
     @work(exclusive=True, group="orders")
     async def run_orders(self, account_id: str) -> None:

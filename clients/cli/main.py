@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from clients.cli import (
+    accounts,
     analytics,
     backtest,
     certs,
@@ -27,7 +28,20 @@ from clients.cli import (
 from clients.cli.context import Context
 from clients.sdk.errors import InvalidArgumentError, VigilError
 
-GROUPS = (market, commissions, keys, analytics, certs, signals, strategies, imports, notify, backtest, copying)
+GROUPS = (
+    market,
+    commissions,
+    keys,
+    analytics,
+    certs,
+    signals,
+    strategies,
+    imports,
+    notify,
+    backtest,
+    copying,
+    accounts,
+)
 
 
 def parser() -> argparse.ArgumentParser:

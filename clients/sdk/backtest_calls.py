@@ -6,8 +6,7 @@ from collections.abc import AsyncGenerator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from clients.sdk import convert_backtests as convert
-from clients.sdk.backtests import BacktestResult, BacktestRun, BacktestSettings, Report, Sweep, TradePage
-from clients.sdk.errors import InvalidArgumentError
+from clients.sdk.backtests import BacktestResult, BacktestRun, BacktestSettings, Report, ReportFormat, Sweep, TradePage
 from clients.sdk.transport import Transport
 from vigil.v1 import backtests_pb2 as pb
 from vigil.v1 import backtests_pb2_grpc as pb_grpc
@@ -63,11 +62,9 @@ class BacktestCalls(Transport):
         response = await self._unary(self._backtest_stub().ListBacktestTrades, request)
         return TradePage(tuple(convert.trade_from_pb(t) for t in response.trades), response.total)
 
-    async def get_backtest_report(self, run_id: str, format: str = "json") -> Report:
+    async def get_backtest_report(self, run_id: str, format: ReportFormat | str = ReportFormat.JSON) -> Report:
         """The report as JSON (exact decimal strings), CSV (trades) or a self-contained HTML page."""
-        if format not in convert.FORMATS:
-            raise InvalidArgumentError("format", "use json, csv or html")
-        request = pb.GetBacktestReportRequest(run_id=run_id, format=convert.FORMATS[format])
+        request = pb.GetBacktestReportRequest(run_id=run_id, format=convert.report_format_to_pb(format))
         response = await self._unary(self._backtest_stub().GetBacktestReport, request)
         return Report(response.content, response.filename)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Coroutine, Generator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from clients.sdk.backtests import BacktestResult, BacktestRun, BacktestSettings, Report, Sweep, TradePage
+from clients.sdk.backtests import BacktestResult, BacktestRun, BacktestSettings, Report, ReportFormat, Sweep, TradePage
 
 if TYPE_CHECKING:
     from clients.sdk.client import VigilClient
@@ -40,7 +40,7 @@ class BacktestSyncCalls:
     def list_backtest_trades(self, run_id: str, offset: int = 0, limit: int = 0) -> TradePage:
         return self._run(self._client.list_backtest_trades(run_id, offset, limit))
 
-    def get_backtest_report(self, run_id: str, format: str = "json") -> Report:
+    def get_backtest_report(self, run_id: str, format: ReportFormat | str = ReportFormat.JSON) -> Report:
         return self._run(self._client.get_backtest_report(run_id, format))
 
     def start_sweep(self, base: BacktestSettings, grid: Mapping[str, Sequence[str]]) -> tuple[str, list[BacktestRun]]:

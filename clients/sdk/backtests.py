@@ -5,8 +5,36 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from enum import StrEnum
 
-FINISHED = ("done", "failed", "cancelled")
+
+class BacktestStatus(StrEnum):
+    """A run's state; a str, so `run.status == "done"` holds as before."""
+
+    UNKNOWN = "unknown"  # a status this SDK does not know
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class FillMode(StrEnum):
+    """When a resting limit fills in a backtest (the plain strings "through" and "touch" are accepted too)."""
+
+    THROUGH = "through"  # only when the market trades (or quotes) through it
+    TOUCH = "touch"  # when the market touches it
+
+
+class ReportFormat(StrEnum):
+    """A backtest report's format (the plain strings "json", "csv" and "html" are accepted too)."""
+
+    JSON = "json"  # the whole report, exact decimal strings
+    CSV = "csv"  # the trades
+    HTML = "html"  # a self-contained page
+
+
+FINISHED = (BacktestStatus.DONE, BacktestStatus.FAILED, BacktestStatus.CANCELLED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,7 +45,7 @@ class BacktestSettings:
     strategy: str = ""  # a built-in (bracket-a-day, first-hour-breakout) ...
     params: dict[str, str] = field(default_factory=dict)
     definition: str = ""  # ... or a strategy definition (TOML or JSON text)
-    fill: str = "through"  # or "touch": when a resting limit fills
+    fill: FillMode | str = FillMode.THROUGH  # or FillMode.TOUCH ("touch"): when a resting limit fills
     slippage_ticks: int = 0
     latency_ms: tuple[int, int] = (0, 0)
     preset: str = ""  # a prop-firm preset: the report names the day the evaluation would have failed
@@ -30,7 +58,7 @@ class BacktestSettings:
 class BacktestRun:
     run_id: str
     sweep_id: str
-    status: str  # queued, running, done, failed, cancelled
+    status: BacktestStatus
     settings: BacktestSettings
     contract_id: str
     ticks_done: int
@@ -66,7 +94,7 @@ class BacktestTrade:
     target: Decimal | None
     exit_ns: int
     exit_price: Decimal | None
-    exit_reason: str  # SL, TP, strategy, flatten, reverse, order, risk
+    exit_reason: str  # SL, TP, strategy, flatten, reverse, order, EOD (flat-by), risk
     points: Decimal | None
     gross: Decimal
     commission: Decimal

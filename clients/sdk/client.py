@@ -11,6 +11,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from clients.sdk.access_calls import AccessCalls
 from clients.sdk.analytics_calls import AnalyticsCalls
 from clients.sdk.backtest_calls import BacktestCalls
+from clients.sdk.broker_calls import BrokerAccountCalls
 from clients.sdk.commission_calls import CommissionCalls
 from clients.sdk.connection import StateCallback
 from clients.sdk.copy_calls import CopyCalls
@@ -46,6 +47,7 @@ class VigilClient(
     AnalyticsCalls,
     StrategyCalls,
     DataCalls,
+    BrokerAccountCalls,
     NotificationCalls,
     BacktestCalls,
     CopyCalls,

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from clients.sdk import enums
 from clients.sdk.backtests import (
     BacktestDay,
     BacktestResult,
     BacktestRun,
     BacktestSettings,
+    BacktestStatus,
     BacktestTrade,
     EquityPoint,
+    FillMode,
+    ReportFormat,
     StrategyNote,
     Sweep,
     SweepRow,
@@ -19,22 +23,22 @@ from clients.sdk.convert import decimal_from_wire, optional_decimal_from_wire
 from clients.sdk.errors import InvalidArgumentError
 from vigil.v1 import backtests_pb2 as pb
 
-_STATUS = {
-    pb.BACKTEST_STATUS_QUEUED: "queued",
-    pb.BACKTEST_STATUS_RUNNING: "running",
-    pb.BACKTEST_STATUS_DONE: "done",
-    pb.BACKTEST_STATUS_FAILED: "failed",
-    pb.BACKTEST_STATUS_CANCELLED: "cancelled",
-}
-FORMATS = {"json": pb.REPORT_FORMAT_JSON, "csv": pb.REPORT_FORMAT_CSV, "html": pb.REPORT_FORMAT_HTML}
+
+def report_format_to_pb(value: ReportFormat | str) -> pb.ReportFormat.ValueType:
+    try:
+        return enums.REPORT_FORMAT.to_proto[ReportFormat(value)]
+    except ValueError:
+        raise InvalidArgumentError("format", "use json, csv or html") from None
 
 
 def settings_to_pb(s: BacktestSettings) -> pb.BacktestSettings:
-    if s.fill not in ("through", "touch"):
-        raise InvalidArgumentError("fill", "use 'through' or 'touch'")
+    try:
+        fill = FillMode(s.fill)
+    except ValueError:
+        raise InvalidArgumentError("fill", "use 'through' or 'touch'") from None
     return pb.BacktestSettings(
         symbol=s.symbol, from_date=s.from_date, to_date=s.to_date, strategy=s.strategy, params=s.params,
-        definition=s.definition, fill=pb.FILL_MODE_TOUCH if s.fill == "touch" else pb.FILL_MODE_THROUGH,
+        definition=s.definition, fill=enums.FILL_MODE.to_proto[fill],
         slippage_ticks=s.slippage_ticks, latency_min_ms=s.latency_ms[0], latency_max_ms=s.latency_ms[1],
         preset=s.preset, seed=s.seed, starting_balance=str(s.starting_balance or ""),
         commission="" if s.commission is None else str(s.commission),
@@ -44,15 +48,16 @@ def settings_to_pb(s: BacktestSettings) -> pb.BacktestSettings:
 def settings_from_pb(m: pb.BacktestSettings) -> BacktestSettings:
     return BacktestSettings(
         m.symbol, m.from_date, m.to_date, m.strategy, dict(m.params), m.definition,
-        "touch" if m.fill == pb.FILL_MODE_TOUCH else "through", m.slippage_ticks,
+        enums.FILL_MODE.from_proto.get(m.fill, FillMode.THROUGH), m.slippage_ticks,
         (m.latency_min_ms, m.latency_max_ms), m.preset, m.seed, optional_decimal_from_wire(m.starting_balance),
         optional_decimal_from_wire(m.commission),
     )  # fmt: skip
 
 
 def run_from_pb(m: pb.BacktestRun) -> BacktestRun:
+    status = enums.BACKTEST_STATUS.from_proto.get(m.status, BacktestStatus.UNKNOWN)
     return BacktestRun(
-        m.run_id, m.sweep_id, _STATUS.get(m.status, "unknown"), settings_from_pb(m.settings), m.contract_id,
+        m.run_id, m.sweep_id, status, settings_from_pb(m.settings), m.contract_id,
         m.ticks_done, m.ticks_total, m.reached_ns, m.created_ns, m.started_ns, m.finished_ns, m.error,
         dict(m.summary),
     )  # fmt: skip

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from clients.sdk.access import Role
 from clients.sdk.analytics import GroupBy, ImportFormat
+from clients.sdk.backtests import BacktestStatus, FillMode, ReportFormat
+from clients.sdk.brokers import AccountMode, Broker
 from clients.sdk.copying import CopyAction, CopySizing, CopySourceKind, CopyStatus
 from clients.sdk.data import HeaderMode
 from clients.sdk.execution import OrderSide, OrderStatus, OrderType, TimeInForce
@@ -19,7 +21,9 @@ from clients.sdk.trades import TradeDirection, TradeStatus
 from vigil.enum_map import EnumMap
 from vigil.v1 import (
     access_pb2,
+    accounts_pb2,
     analytics_pb2,
+    backtests_pb2,
     common_pb2,
     copying_pb2,
     data_pb2,
@@ -79,15 +83,14 @@ GROUP_BY = EnumMap(analytics_pb2.StatisticsGroupBy, GroupBy, side=SIDE, renames=
 IMPORT_FORMAT = EnumMap(analytics_pb2.ImportFormat, ImportFormat, side=SIDE, renames={ImportFormat.AUTO: UNSPECIFIED})
 HEADER_MODE = EnumMap(data_pb2.HeaderMode, HeaderMode, side=SIDE)
 STRATEGY_STATUS = EnumMap(strategies_pb2.StrategyStatus, StrategyStatus, side=SIDE)
-# Converted by value where they are used, with no Python enum on this side (yet): the test knows them by name.
-BY_VALUE = frozenset(
-    {
-        "vigil.v1.BacktestStatus",  # convert_backtests.py: the run's status text
-        "vigil.v1.FillMode",  # convert_backtests.py: "touch" or "through"
-        "vigil.v1.ReportFormat",  # convert_backtests.py: "json", "csv", "html"
-    }
+BACKTEST_STATUS = EnumMap(
+    backtests_pb2.BacktestStatus, BacktestStatus, side=SIDE, renames={BacktestStatus.UNKNOWN: UNSPECIFIED}
 )
+FILL_MODE = EnumMap(backtests_pb2.FillMode, FillMode, side=SIDE, accepts={UNSPECIFIED: FillMode.THROUGH})
+REPORT_FORMAT = EnumMap(backtests_pb2.ReportFormat, ReportFormat, side=SIDE, accepts={UNSPECIFIED: ReportFormat.JSON})
 COPY_SOURCE_KIND = EnumMap(copying_pb2.CopySourceKind, CopySourceKind, side=SIDE)
 COPY_SIZING = EnumMap(copying_pb2.CopySizing, CopySizing, side=SIDE)
 COPY_ACTION = EnumMap(copying_pb2.CopyAction, CopyAction, side=SIDE)
 COPY_STATUS = EnumMap(copying_pb2.CopyStatus, CopyStatus, side=SIDE)
+BROKER_KIND = EnumMap(accounts_pb2.BrokerKind, Broker, side=SIDE)
+ACCOUNT_MODE = EnumMap(accounts_pb2.AccountMode, AccountMode, side=SIDE)

@@ -14,6 +14,7 @@ from typing import Any, Self, TypeVar
 from clients.sdk.access import ApiKey, CreatedKey, Identity, Role
 from clients.sdk.analytics_sync import AnalyticsSyncCalls
 from clients.sdk.backtest_sync import BacktestSyncCalls
+from clients.sdk.broker_sync import BrokerSyncCalls
 from clients.sdk.client import VigilClient
 from clients.sdk.commissions import CommissionRate
 from clients.sdk.copy_sync import CopySyncCalls
@@ -61,7 +62,7 @@ from clients.sdk.trades import TrackedTrade, TradeUpdate
 _T = TypeVar("_T")
 
 
-class VigilSyncClient(AnalyticsSyncCalls, NotificationSyncCalls, BacktestSyncCalls, CopySyncCalls):
+class VigilSyncClient(AnalyticsSyncCalls, NotificationSyncCalls, BacktestSyncCalls, CopySyncCalls, BrokerSyncCalls):
     """The same calls as VigilClient, blocking; streams are plain iterators (close them, or break out)."""
 
     def __init__(

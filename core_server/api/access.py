@@ -52,6 +52,11 @@ _SERVICES: dict[str, dict[str, Role]] = {
         "CreateCopyGroup": T, "UpdateCopyGroup": T, "ListCopyGroups": V, "GetCopyGroup": V, "PauseCopyGroup": T,
         "ResumeCopyGroup": T, "DeleteCopyGroup": T, "ListCopyOutcomes": V, "StreamCopyOutcomes": V,
     },
+    "vigil.v1.AccountService": {
+        "ListBrokers": V, "ListAccountModes": V, "BindAccount": A, "UnbindAccount": A, "SetLiveRouting": A,
+        "Reconcile": T, "SubmitBrokerOrder": T, "CancelBrokerOrder": T, "ModifyBrokerOrder": T,
+        "FlattenBrokerAccount": T, "BrokerEmergencyStop": A, "ListBrokerAudit": V,
+    },
     "vigil.v1.AnalyticsService": {
         "GetStatistics": V, "GetCalendar": V, "GetEquityCurve": V, "GetExcursions": V, "UpdateJournal": T,
         "ImportTrades": T, "ExportTrades": V, "ExportStatistics": V, "GetDailyReport": V,
@@ -79,7 +84,7 @@ METHOD_ROLES: dict[str, Role] = {
 RATE_LIMITED: frozenset[str] = frozenset(
     f"/vigil.v1.ExecutionService/{m}"
     for m in ("SubmitOrder", "SubmitBracket", "SubmitBracketBatch", "SubmitOco", "ModifyOrder", "ReversePosition")
-)
+) | frozenset(f"/vigil.v1.AccountService/{m}" for m in ("SubmitBrokerOrder", "ModifyBrokerOrder"))
 
 
 def is_open(method: str) -> bool:

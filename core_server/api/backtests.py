@@ -8,10 +8,11 @@ from typing import Any
 
 import grpc
 
-from core_server.api import arguments
+from core_server.api import arguments, enums
 from core_server.api.errors import stream, unary
+from core_server.backtest.config import BacktestStatus, FillMode
 from core_server.backtest.html_report import render_html
-from core_server.backtest.report import trades_csv
+from core_server.backtest.report import ReportFormat, trades_csv
 from core_server.backtest_jobs.jobs import BacktestJobs
 from core_server.backtest_jobs.settings import RunSettings
 from core_server.model.errors import InvalidArgument
@@ -25,13 +26,6 @@ MAX_TEXT = 200
 MAX_DEFINITION = 64_000
 DEFAULT_LIST, MAX_LIST = 50, 500
 DEFAULT_TRADES, MAX_TRADES = 100, 1000
-STATUS = {
-    "queued": pb.BACKTEST_STATUS_QUEUED,
-    "running": pb.BACKTEST_STATUS_RUNNING,
-    "done": pb.BACKTEST_STATUS_DONE,
-    "failed": pb.BACKTEST_STATUS_FAILED,
-    "cancelled": pb.BACKTEST_STATUS_CANCELLED,
-}
 TRADE_INTS = ("entry_ns", "exit_ns")
 
 
@@ -39,14 +33,15 @@ def settings_from_proto(message: pb.BacktestSettings, field: str = "settings") -
     def txt(name: str, limit: int = MAX_TEXT) -> str:
         return arguments.text(getattr(message, name), f"{field}.{name}", limit)
 
-    if message.fill not in (pb.FILL_MODE_UNSPECIFIED, pb.FILL_MODE_THROUGH, pb.FILL_MODE_TOUCH):
+    fill = enums.FILL_MODE.from_proto.get(message.fill)
+    if fill is None:
         raise InvalidArgument(f"{field}.fill", "FILL_MODE_THROUGH or FILL_MODE_TOUCH")
     params = {}
     for name, value in message.params.items():
         params[arguments.text(name, f"{field}.params", MAX_TEXT)] = arguments.text(value, f"{field}.params", MAX_TEXT)
     return RunSettings(
         symbol=txt("symbol"), from_date=txt("from_date"), to_date=txt("to_date"), strategy=txt("strategy").strip(),
-        params=params, definition=txt("definition", MAX_DEFINITION), fill_on_touch=message.fill == pb.FILL_MODE_TOUCH,
+        params=params, definition=txt("definition", MAX_DEFINITION), fill_on_touch=fill is FillMode.TOUCH,
         slippage_ticks=message.slippage_ticks, latency_min_ms=message.latency_min_ms,
         latency_max_ms=message.latency_max_ms, preset=txt("preset"), seed=message.seed,
         starting_balance=txt("starting_balance"), commission=txt("commission"),
@@ -57,7 +52,8 @@ def settings_to_proto(s: dict[str, Any]) -> pb.BacktestSettings:
     return pb.BacktestSettings(
         symbol=s["symbol"], from_date=s["from_date"], to_date=s["to_date"], strategy=s["strategy"],
         params=s["params"], definition=s["definition"],
-        fill=pb.FILL_MODE_TOUCH if s["fill_on_touch"] else pb.FILL_MODE_THROUGH, slippage_ticks=s["slippage_ticks"],
+        fill=enums.FILL_MODE.to_proto[FillMode.TOUCH if s["fill_on_touch"] else FillMode.THROUGH],
+        slippage_ticks=s["slippage_ticks"],
         latency_min_ms=s["latency_min_ms"], latency_max_ms=s["latency_max_ms"], preset=s["preset"], seed=s["seed"],
         starting_balance=s["starting_balance"], commission=s["commission"],
     )  # fmt: skip
@@ -65,7 +61,8 @@ def settings_to_proto(s: dict[str, Any]) -> pb.BacktestSettings:
 
 def run_to_proto(row: RunRow) -> pb.BacktestRun:
     return pb.BacktestRun(
-        run_id=row.run_id, sweep_id=row.sweep_id, status=STATUS[row.status], settings=settings_to_proto(row.settings),
+        run_id=row.run_id, sweep_id=row.sweep_id, status=enums.BACKTEST_STATUS.to_proto[BacktestStatus(row.status)],
+        settings=settings_to_proto(row.settings),
         contract_id=row.contract_id, ticks_done=row.ticks_done, ticks_total=row.ticks_total,
         reached_ns=row.reached_ns, created_ns=row.created_ns, started_ns=row.started_ns,
         finished_ns=row.finished_ns, error=row.error, summary=row.summary,
@@ -155,13 +152,13 @@ class BacktestServicer(pb_grpc.BacktestServiceServicer):
         self, request: pb.GetBacktestReportRequest, context: Ctx
     ) -> pb.GetBacktestReportResponse:
         run_id = arguments.identifier(request.run_id, "run_id")
-        fmt = request.format or pb.REPORT_FORMAT_JSON
-        if fmt not in (pb.REPORT_FORMAT_JSON, pb.REPORT_FORMAT_CSV, pb.REPORT_FORMAT_HTML):
+        fmt = enums.REPORT_FORMAT.from_proto.get(request.format)
+        if fmt is None:
             raise InvalidArgument("format", "REPORT_FORMAT_JSON, REPORT_FORMAT_CSV or REPORT_FORMAT_HTML")
         _, report, text = await self._jobs.report(run_id)
-        if fmt == pb.REPORT_FORMAT_CSV:
+        if fmt is ReportFormat.CSV:
             return pb.GetBacktestReportResponse(content=trades_csv(report), filename=f"backtest-{run_id}.csv")
-        if fmt == pb.REPORT_FORMAT_HTML:
+        if fmt is ReportFormat.HTML:
             return pb.GetBacktestReportResponse(content=render_html(report), filename=f"backtest-{run_id}.html")
         return pb.GetBacktestReportResponse(content=text, filename=f"backtest-{run_id}.json")
 
@@ -189,7 +186,7 @@ class BacktestServicer(pb_grpc.BacktestServiceServicer):
         if known and sort_by not in known:
             raise InvalidArgument("sort_by", f"one of {', '.join(sorted(known))}")
         ordered = sorted(rows, key=lambda r: _sort_key(r, sort_by), reverse=not request.ascending)
-        done = sum(1 for r in rows if r.status == "done")
+        done = sum(1 for r in rows if r.status == BacktestStatus.DONE)
         return pb.GetSweepResponse(
             sweep_id=sweep_id, rows=[pb.SweepRow(params=r.params, run=run_to_proto(r)) for r in ordered], done=done,
             total=len(rows),

@@ -9,6 +9,9 @@ from __future__ import annotations
 from core_server.access.keys import Role
 from core_server.analytics.filters import GroupBy
 from core_server.analytics.imports import ImportFormat
+from core_server.backtest.config import BacktestStatus, FillMode
+from core_server.backtest.report import ReportFormat
+from core_server.brokers.model import AccountMode, BrokerKind
 from core_server.copying.model import CopyAction, CopyStatus, SizingKind, SourceKind
 from core_server.excursions.model import Direction, TradeStatus
 from core_server.execution.model import OrderSide, OrderStatus, OrderType, TimeInForce
@@ -22,7 +25,9 @@ from core_server.strategies.events import Status as StrategyStatus
 from vigil.enum_map import EnumMap
 from vigil.v1 import (
     access_pb2,
+    accounts_pb2,
     analytics_pb2,
+    backtests_pb2,
     common_pb2,
     copying_pb2,
     data_pb2,
@@ -77,15 +82,12 @@ GROUP_BY = EnumMap(analytics_pb2.StatisticsGroupBy, GroupBy, side=SIDE)
 IMPORT_FORMAT = EnumMap(analytics_pb2.ImportFormat, ImportFormat, side=SIDE)
 HEADER_MODE = EnumMap(data_pb2.HeaderMode, HeaderMode, side=SIDE)
 STRATEGY_STATUS = EnumMap(strategies_pb2.StrategyStatus, StrategyStatus, side=SIDE)
-# Converted by value where they are used, with no Python enum on this side (yet): the test knows them by name.
-BY_VALUE = frozenset(
-    {
-        "vigil.v1.BacktestStatus",  # api/backtests.py: the run's status text
-        "vigil.v1.FillMode",  # api/backtests.py: fill_on_touch
-        "vigil.v1.ReportFormat",  # api/backtests.py: the report's format
-    }
-)
+BACKTEST_STATUS = EnumMap(backtests_pb2.BacktestStatus, BacktestStatus, side=SIDE)
+FILL_MODE = EnumMap(backtests_pb2.FillMode, FillMode, side=SIDE, accepts={"UNSPECIFIED": FillMode.THROUGH})
+REPORT_FORMAT = EnumMap(backtests_pb2.ReportFormat, ReportFormat, side=SIDE, accepts={"UNSPECIFIED": ReportFormat.JSON})
 COPY_SOURCE_KIND = EnumMap(copying_pb2.CopySourceKind, SourceKind, side=SIDE)
 COPY_SIZING = EnumMap(copying_pb2.CopySizing, SizingKind, side=SIDE)
 COPY_ACTION = EnumMap(copying_pb2.CopyAction, CopyAction, side=SIDE)
 COPY_STATUS = EnumMap(copying_pb2.CopyStatus, CopyStatus, side=SIDE)
+BROKER_KIND = EnumMap(accounts_pb2.BrokerKind, BrokerKind, side=SIDE)
+ACCOUNT_MODE = EnumMap(accounts_pb2.AccountMode, AccountMode, side=SIDE)

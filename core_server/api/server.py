@@ -21,6 +21,7 @@ from core_server.access.rate import RateLimiter
 from core_server.api.access_service import AccessServicer
 from core_server.api.analytics import AnalyticsServicer
 from core_server.api.backtests import BacktestServicer
+from core_server.api.brokers import AccountServicer
 from core_server.api.commissions import CommissionServicer
 from core_server.api.copying import CopyGroupServicer
 from core_server.api.data import DataServicer
@@ -38,6 +39,8 @@ from core_server.model.feed_status import FeedState
 from vigil.v1 import (
     access_pb2,
     access_pb2_grpc,
+    accounts_pb2,
+    accounts_pb2_grpc,
     analytics_pb2,
     analytics_pb2_grpc,
     backtests_pb2,
@@ -75,6 +78,7 @@ SERVICE_NAMES: tuple[str, ...] = (
     data_pb2.DESCRIPTOR.services_by_name["DataService"].full_name,
     backtests_pb2.DESCRIPTOR.services_by_name["BacktestService"].full_name,
     commissions_pb2.DESCRIPTOR.services_by_name["CommissionService"].full_name,
+    accounts_pb2.DESCRIPTOR.services_by_name["AccountService"].full_name,
     access_pb2.DESCRIPTOR.services_by_name["AccessService"].full_name,
     analytics_pb2.DESCRIPTOR.services_by_name["AnalyticsService"].full_name,
     copying_pb2.DESCRIPTOR.services_by_name["CopyGroupService"].full_name,
@@ -144,6 +148,7 @@ def build_grpc_server(
     notifications: NotificationServicer,
     commissions: CommissionServicer | None = None,
     copying: CopyGroupServicer | None = None,
+    brokers: AccountServicer | None = None,
     open_mode: bool = False,
     tls: TlsFiles | None = None,
     limiter: RateLimiter | None = None,
@@ -174,6 +179,8 @@ def build_grpc_server(
         commissions_pb2_grpc.add_CommissionServiceServicer_to_server(commissions, server)
     if copying is not None:
         copying_pb2_grpc.add_CopyGroupServiceServicer_to_server(copying, server)
+    if brokers is not None:
+        accounts_pb2_grpc.add_AccountServiceServicer_to_server(brokers, server)
     access_pb2_grpc.add_AccessServiceServicer_to_server(access, server)
     analytics_pb2_grpc.add_AnalyticsServiceServicer_to_server(analytics, server)
     strategies_pb2_grpc.add_StrategyServiceServicer_to_server(strategies, server)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from enum import Enum, StrEnum
 
 from core_server.execution.fill_model import FillSettings
 from core_server.model.clock import NS_PER_MS
@@ -16,6 +17,23 @@ DEFAULT_BALANCE = Decimal(50_000)
 DEFAULT_COMMISSION = Decimal("2.50")  # dollars per contract per side
 MAX_LATENCY_MS = 60_000
 MAX_SLIPPAGE_TICKS = 100
+
+
+class FillMode(Enum):
+    """When a resting limit fills: only when the market trades (or quotes) through it, or when it touches it."""
+
+    THROUGH = "through"
+    TOUCH = "touch"
+
+
+class BacktestStatus(StrEnum):
+    """A backtest run's state in the job store (stored as its value)."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
+from enum import Enum
 from fractions import Fraction
 from typing import Any
 
@@ -23,13 +24,22 @@ from core_server.backtest.recorder import BacktestRecord
 from core_server.calendar.trading_day import trading_day_of
 from core_server.model.instruments import Contract
 from core_server.model.symbols import parse_symbol
+from core_server.risk.events import RiskEventKind, Rule
 from core_server.trades.model import ExitReason, RoundTrip
 
 REPORT_VERSION = 1
 RATIO = Decimal("0.0001")
 CENT = Decimal("0.01")
 
-# The report's exit reasons (issue 11 §3): SL, TP, strategy exit, cancel/flatten, EOD (risk's flat-by or a breach)
+
+class ReportFormat(Enum):
+    JSON = "json"  # the whole report
+    CSV = "csv"  # the trades
+    HTML = "html"  # a self-contained page
+
+
+# The report's exit reasons (issue 11 §3): SL, TP, strategy exit, cancel/flatten, EOD (risk's flat-by; `risk` is a
+# breach, a failure or the emergency stop)
 EXIT_LABELS = {
     ExitReason.STOP: "SL",
     ExitReason.TARGET: "TP",
@@ -93,7 +103,35 @@ def _points(value: Fraction, places: int) -> str:
     return str(Decimal(round(scaled)).scaleb(-(places + 4)))
 
 
-def trade_row(trip: RoundTrip, contracts: dict[str, Contract], info: RunInfo | None = None) -> dict[str, str]:
+def _eod_closes(record: BacktestRecord) -> dict[str, list[tuple[int, bool]]]:
+    """Per account, risk's close-out actions in order: (instant, whether it was the flat-by)."""
+    actions: dict[str, list[tuple[int, bool]]] = {}
+    for event in record.risk:
+        if event.account_id is not None and event.kind in _CLOSE_OUTS:
+            actions.setdefault(event.account_id, []).append((event.ts_event, event.rule is Rule.FLAT_BY))
+    return actions
+
+
+_CLOSE_OUTS = (RiskEventKind.LOCKED, RiskEventKind.BREACH, RiskEventKind.FAILED, RiskEventKind.EMERGENCY_STOP)
+
+
+def _exit_label(trip: RoundTrip, eod: dict[str, list[tuple[int, bool]]]) -> str:
+    if trip.exit_reason is None:
+        return "open"
+    if trip.exit_reason is ExitReason.RISK and trip.account_id is not None and trip.closed_ns is not None:
+        # The risk action that closed it is the last one at or before the close: EOD when it was the flat-by.
+        before = [flat_by for ts, flat_by in eod.get(trip.account_id, []) if ts <= trip.closed_ns]
+        if before and before[-1]:
+            return "EOD"
+    return EXIT_LABELS.get(trip.exit_reason, "open")
+
+
+def trade_row(
+    trip: RoundTrip,
+    contracts: dict[str, Contract],
+    info: RunInfo | None = None,
+    eod: dict[str, list[tuple[int, bool]]] | None = None,
+) -> dict[str, str]:
     contract = contracts.get(trip.contract_id) or parse_symbol(trip.contract_id, trip.opened_ns)
     spec = contract.spec
     ex = trip.excursion
@@ -120,7 +158,7 @@ def trade_row(trip: RoundTrip, contracts: dict[str, Contract], info: RunInfo | N
         "exit_time": iso(trip.closed_ns),
         "exit_ns": str(trip.closed_ns) if trip.closed_ns is not None else "",
         "exit_price": _price(contract, trip.exit_cost, trip.exit_qty),
-        "exit_reason": EXIT_LABELS.get(trip.exit_reason, "open") if trip.exit_reason else "open",
+        "exit_reason": _exit_label(trip, eod or {}),
         "points": points,
         "gross": money(trip.gross),
         "commission": money(trip.commissions),
@@ -238,6 +276,7 @@ def day_rows(record: BacktestRecord, trips: list[RoundTrip]) -> list[dict[str, A
 def build_report(config: BacktestConfig, record: BacktestRecord, info: RunInfo = RunInfo()) -> dict[str, Any]:
     contracts = {c.id: c for c in config.contracts}
     trips = record.closed_trips()
+    eod = _eod_closes(record)
     balance = config.balance
     return {
         "report_version": REPORT_VERSION,
@@ -270,8 +309,8 @@ def build_report(config: BacktestConfig, record: BacktestRecord, info: RunInfo =
             ],
         },
         "summary": summary(trips, balance),
-        "trades": [trade_row(t, contracts, info) for t in trips],
-        "open_trades": [trade_row(t, contracts, info) for t in record.trips.values() if t.closed_ns is None],
+        "trades": [trade_row(t, contracts, info, eod) for t in trips],
+        "open_trades": [trade_row(t, contracts, info, eod) for t in record.trips.values() if t.closed_ns is None],
         "days": day_rows(record, trips),
         "equity": equity_curve(trips, balance),
         "failures": [{"stage": f.stage.value, "ts_ns": str(f.ts_ns), "error": f.error} for f in record.failures],

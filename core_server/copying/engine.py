@@ -67,6 +67,7 @@ from core_server.model.errors import AlreadyExists, InvalidArgument, NotFound, V
 from core_server.model.instruments import INSTRUMENTS
 
 TAG_PREFIX = "copy:"
+MAX_NOTE_CHARS = 2_000  # a signal's `copied` event; the full records are the copy outcomes
 
 # (command, now, group id) -> the events of the follower's command; VigilError: refused, nothing changed
 Runner = Callable[[ExecutionCommand, int, str], tuple[ExecutionEvent, ...]]
@@ -126,6 +127,7 @@ class CopyEngine:
         self.links: dict[OrderId, tuple[Link, ...]] = {}
         self.copied: dict[tuple[str, AccountId], frozenset[str]] = {}  # contracts each follower copied, per group
         self.last: dict[tuple[str, AccountId], CopyOutcome] = {}  # each follower's last outcome, per group
+        self.notes: list[tuple[str, str, int]] = []  # (signal id, what its copies became, when): for the Signal Lab
         self._index: dict[tuple[SourceKind, str], tuple[CopyGroup, ...]] = {}
 
     # -- groups ---------------------------------------------------------------------------------------------
@@ -200,12 +202,17 @@ class CopyEngine:
     # -- rollback -------------------------------------------------------------------------------------------
 
     def snapshot(self) -> object:
-        return dict(self.groups), dict(self.links), dict(self.copied), dict(self.last)
+        return dict(self.groups), dict(self.links), dict(self.copied), dict(self.last), list(self.notes)
 
     def restore_point(self, point: object) -> None:
         assert isinstance(point, tuple)
-        self.groups, self.links, self.copied, self.last = (dict(part) for part in point)
+        self.groups, self.links, self.copied, self.last = (dict(part) for part in point[:4])
+        self.notes = list(point[4])
         self._reindex()
+
+    def take_notes(self) -> list[tuple[str, str, int]]:
+        notes, self.notes = self.notes, []
+        return notes
 
     # -- fan-out --------------------------------------------------------------------------------------------
 
@@ -247,9 +254,29 @@ class CopyEngine:
         """The source command went through with `events`: copy it to every follower of every group in `plan`."""
         if any(isinstance(e, OrderDenied) for e in events):
             return
+        copies = self.sink.copies
+        start = len(copies)
         for group in plan.groups:
             for follower in group.followers:
                 self._follow_one(group, follower, plan, command, events, now)
+        if plan.source_ref.startswith("signal:") and len(copies) > start:
+            self.notes.append((plan.source_ref.removeprefix("signal:"), self._summary(copies[start:]), now))
+
+    def _summary(self, outcomes: list[CopyOutcome]) -> str:
+        """One line for the Signal Lab: each follower's outcome, by group."""
+        parts: list[str] = []
+        for group_id in dict.fromkeys(o.group_id for o in outcomes):
+            group = self.groups.get(group_id)
+            name = group.name if group is not None else group_id
+            mine = [o for o in outcomes if o.group_id == group_id]
+            text = ", ".join(
+                f"{o.account_id} {o.action.value} {o.status.value} {o.quantity} {o.contract_id}"
+                + (f" ({o.detail.rsplit(': ', 1)[-1]})" if o.status is not CopyStatus.PLACED else "")
+                for o in mine
+            )
+            parts.append(f"copy group {name}: {text}")
+        summary = "; ".join(parts)
+        return summary if len(summary) <= MAX_NOTE_CHARS else summary[: MAX_NOTE_CHARS - 1] + "…"
 
     def _follow_one(
         self,

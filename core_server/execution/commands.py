@@ -141,6 +141,19 @@ class ReversePosition:
     contract_id: str
 
 
+@dataclass(frozen=True, slots=True)
+class BookBrokerFill:
+    """A fill a broker reported on a bound account: booked at the broker's price exactly as a paper fill is
+    (order, position, balance, then risk), without reaching the simulated exchange (execution/broker_fills.py)."""
+
+    account_id: AccountId
+    contract_id: str  # the broker's contract name (NQZ6) or Vigil's id (NQZ2026)
+    side: OrderSide
+    quantity: int
+    price: Decimal
+    broker_fill_id: str = ""
+
+
 ExecutionCommand = (
     OpenAccount
     | ResetAccount
@@ -154,4 +167,5 @@ ExecutionCommand = (
     | ClosePosition
     | FlattenAccount
     | ReversePosition
+    | BookBrokerFill
 )

@@ -18,8 +18,10 @@ from decimal import Decimal
 from core_server.calendar.trading_day import trading_day_bounds
 from core_server.execution.accounts import CommissionSchedule, check_rate
 from core_server.execution.brackets import Bracket
+from core_server.execution.broker_fills import book_broker_fill
 from core_server.execution.command_checks import CommandChecks
 from core_server.execution.commands import (
+    BookBrokerFill,
     CancelAllOrders,
     CancelOrder,
     ClosePosition,
@@ -147,6 +149,8 @@ class PaperExecutionEngine(CommandChecks):
                 self._open_account(command, now_ns, out)
             case ResetAccount():
                 self._reset(command.account_id, now_ns, out)
+            case BookBrokerFill():
+                book_broker_fill(self, command, now_ns, out)
             case _:
                 raise InvalidArgument("command", f"unknown command {type(command).__name__}")
         return tuple(out)

@@ -39,7 +39,7 @@ from core_server.model.instruments import Contract
 from core_server.model.market_data import Candle, FeedGap, Tick, Trade
 from core_server.risk.engine import RiskEngine
 from core_server.risk.events import NOTHING, RiskEvent, RiskResult
-from core_server.signals.model import SignalInput, SubmitResult
+from core_server.signals.model import SignalEventKind, SignalInput, SubmitResult
 from core_server.signals.validator import SignalValidator
 from core_server.trades.ledger import TradeLedger
 
@@ -345,4 +345,15 @@ class TradingKernel:
 
     def take_output(self) -> KernelOutput:
         """Everything produced since the last call; the kernel starts a new output."""
+        notes = self.copying.take_notes()
+        if notes and self.signals is not None:
+            self._note_copies(self.signals, notes)
         return self.output.take()
+
+    def _note_copies(self, signals: SignalValidator, notes: Sequence[tuple[str, str, int]]) -> None:
+        """Each signal whose orders copy groups fanned out gets a `copied` event, after its own (Signal Lab)."""
+        for signal_id, detail, ts in notes:
+            try:
+                self.output.signals.append(signals.note(signal_id, SignalEventKind.COPIED, detail, ts))
+            except NotFound:
+                continue  # settled and forgotten since: the copy outcomes still say what happened

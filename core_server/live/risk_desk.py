@@ -7,8 +7,11 @@ Stored audit entries are published on `risk.events` (AuditRecord; reliable subsc
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from decimal import Decimal
+
+import structlog
 
 from core_server.bus import Bus, Subscription
 from core_server.execution.commands import FlattenAccount
@@ -41,6 +44,8 @@ class RiskDesk:
         self._store = store
         self._default_preset = default_preset
         self.presets: dict[AccountId, str] = {}  # filled at start from the stored rules
+        # Run after the kernel's stop, with the actor: the broker desk flattens live accounts at their brokers.
+        self.stop_hooks: list[Callable[[str], Awaitable[object]]] = []
 
     @property
     def engine(self) -> RiskEngine:
@@ -72,7 +77,13 @@ class RiskDesk:
         def flag(batch: JournalBatch) -> None:
             batch.emergency_stop = (True, reason)
 
-        return await self._shell.command(run, extra=flag, actor=actor)
+        result = await self._shell.command(run, extra=flag, actor=actor)
+        for hook in self.stop_hooks:
+            try:
+                await hook(actor)
+            except Exception:  # the paper stop stands whatever a broker does
+                structlog.get_logger(__name__).exception("risk.stop_hook_failed")
+        return result
 
     async def resume(self, reason: str = "resumed", *, actor: str = "") -> int:
         def run(kernel: TradingKernel, now: int) -> int:

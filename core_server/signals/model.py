@@ -168,6 +168,7 @@ class SignalEventKind(StrEnum):
     EXECUTED = "executed"  # an exit or cancel acted (the detail says what it closed or cancelled)
     NO_OP = "no_op"  # an exit or cancel found nothing to act on (the detail says why)
     POSITION_CLOSED = "position_closed"  # an entry closed the strategy's opposite position first
+    COPIED = "copied"  # copy groups fanned the signal's orders out (the detail: each follower's outcome)
 
 
 @dataclass(frozen=True, slots=True)

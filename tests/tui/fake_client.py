@@ -52,6 +52,7 @@ from clients.sdk.analytics import (
     PnlCalendar,
     StatisticsReport,
 )
+from clients.sdk.brokers import AccountBinding
 from tests.tui import fake_analytics, fake_copying
 from tests.tui import fake_data as data
 
@@ -69,6 +70,7 @@ class FakeVigilClient(VigilClient):
         self.calls: list[tuple[str, tuple[object, ...]]] = []
         self.orders: dict[str, Order] = {o.order_id: o for o in data.ORDERS}
         self.copy_groups: dict[str, CopyGroup] = {g.group_id: g for g in fake_copying.GROUPS}
+        self.account_modes: list[AccountBinding] = []
 
     # -- connection -----------------------------------------------------------------------------------
 
@@ -142,6 +144,9 @@ class FakeVigilClient(VigilClient):
 
     async def list_accounts(self) -> list[Account]:
         return list(data.ACCOUNTS)
+
+    async def list_account_modes(self) -> list[AccountBinding]:
+        return list(self.account_modes)  # none by default: the account bar shows no mode
 
     async def get_account(self, account_id: str) -> Account:
         return self._account(account_id)

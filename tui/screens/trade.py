@@ -21,6 +21,7 @@ from tui.risk_messages import RiskAccountChosen, RiskSnapshot
 from tui.screens.trade_actions import TradeActions
 from tui.trade_messages import (
     AccountChanged,
+    AccountModeLoaded,
     AccountsLoaded,
     ActiveTradesChanged,
     ClosedTradesLoaded,
@@ -181,6 +182,7 @@ class TradeScreen(TradeActions, TradeStreams, Screen[None]):
         self.run_account(account_id)
         self.run_orders(account_id)
         self.run_commissions(account_id)
+        self.run_account_mode(account_id)
 
     def _render_account(self, account: Account | None) -> None:
         ids = [a.account_id for a in self.accounts]
@@ -258,6 +260,10 @@ class TradeScreen(TradeActions, TradeStreams, Screen[None]):
     def on_commission_rates_loaded(self, message: CommissionRatesLoaded) -> None:
         if message.account_id == self.account_id:
             self.query_one(AccountBar).show_rates(message.rates)
+
+    def on_account_mode_loaded(self, message: AccountModeLoaded) -> None:
+        if message.account_id == self.account_id:
+            self.query_one(AccountBar).show_mode(message.mode, message.broker)
 
     def on_account_changed(self, message: AccountChanged) -> None:
         account = message.account

@@ -21,6 +21,9 @@ FIGURES = (
 )
 
 
+MODE_STYLES = {"PAPER": "bold black on green", "BOUND": "bold black on yellow", "LIVE": "bold white on red"}
+
+
 class AccountBar(PackedLine):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -28,6 +31,8 @@ class AccountBar(PackedLine):
         self.position_of = (0, 0)  # (index, count) among the server's accounts
         self.rates: dict[str, tuple[Decimal, bool]] = {}  # root -> (per side, the account's own rate)
         self.root = ""  # the ticket's instrument
+        self.mode = ""  # PAPER, BOUND (bound to a broker, nothing sent) or LIVE; "" unknown
+        self.broker = ""
 
     def show_rates(self, rates: dict[str, tuple[Decimal, bool]]) -> None:
         self.rates = rates
@@ -37,7 +42,13 @@ class AccountBar(PackedLine):
         self.root = root
         self.redraw()
 
+    def show_mode(self, mode: str, broker: str = "") -> None:
+        self.mode, self.broker = mode, broker
+        self.redraw()
+
     def show(self, account: Account | None, index: int = 0, count: int = 0) -> None:
+        if account is None or self.account is None or account.account_id != self.account.account_id:
+            self.mode = self.broker = ""  # another account: its mode comes with its own load
         self.account = account
         self.position_of = (index, count)
         self.redraw()
@@ -51,6 +62,11 @@ class AccountBar(PackedLine):
         head.append(account.name, style="bold cyan")
         if count > 1:
             head.append(f" {index + 1}/{count}", style="dim")
+        if self.mode:  # every order placed from this screen goes where this says
+            head.append(" ")
+            head.append(f" {self.mode} ", style=MODE_STYLES.get(self.mode, "bold"))
+            if self.broker:
+                head.append(f" {self.broker}", style="dim")
         out: list[Text | None] = [head]
         values = (account.balance, account.equity, account.realized_pnl, account.unrealized_pnl, account.commissions)
         for (label, short, signed), value in zip(FIGURES, values, strict=True):

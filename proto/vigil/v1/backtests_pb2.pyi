@@ -619,7 +619,7 @@ class BacktestTrade(_message.Message):
     exit_ns: _builtins.int
     exit_price: _builtins.str
     exit_reason: _builtins.str
-    """SL, TP, strategy, flatten, reverse, order, risk"""
+    """SL, TP, strategy, flatten, reverse, order, EOD (risk's flat-by), risk (a breach, a failure, the stop)"""
     points: _builtins.str
     """Per contract."""
     gross: _builtins.str

@@ -13,7 +13,9 @@ from core_server.execution.commands import CancelOrder, OpenAccount, SubmitOrder
 from core_server.execution.model import AccountId, OrderSide, OrderType
 from core_server.kernel.output import Cause
 from core_server.model.errors import AlreadyExists, NotFound, Unavailable
+from core_server.signals.model import SignalAction, SignalDirection, SignalInput
 from core_server.storage.copying import CopyRepository
+from core_server.storage.signals import SignalRepository
 from tests.kit.feeds import NQ, quote
 from tests.kit.live import PAPER, LiveRig, open_live
 from tests.kit.time import utc
@@ -99,3 +101,26 @@ async def test_changes_are_refused_whole(pg_pool: asyncpg.Pool) -> None:
     [group] = desk.groups()
     await desk.delete(group.group_id)
     assert desk.groups() == [] and await CopyRepository(pg_pool).groups() == []
+
+
+async def test_a_webhook_exit_is_copied_and_the_signal_lab_stores_what_its_copies_became(
+    pg_pool: asyncpg.Pool,
+) -> None:
+    rig = await with_followers(pg_pool)
+    await rig.core.copying.create("orb copy", SourceKind.WEBHOOK, "orb", FOLLOWERS)
+    for account, quantity in ((PAPER, 1), (F1, 2), (F2, 1)):
+        await rig.core.execution.execute(SubmitOrder(account, NQ.id, OrderSide.BUY, quantity, OrderType.MARKET))
+    alert = SignalInput(
+        contract_id=NQ.id, direction=SignalDirection.NONE, signal_price=0, signal_time_ns=OPENED, strategy="orb",
+        quantity=0, source="webhook", idempotency_key="exit-1", action=SignalAction.EXIT,
+    )  # fmt: skip
+    result = await rig.core.signals.submit(alert, authenticated=True)
+    await rig.stored()
+    engine = rig.core.kernel.execution
+    assert [engine.position(a, NQ.id).net_qty for a in (PAPER, F1, F2)] == [0, 0, 0]
+    stored = await SignalRepository(pg_pool).get(result.signal.signal_id)
+    assert stored is not None
+    assert [e.kind.value for e in stored.events] == ["received", "executed", "copied"]
+    assert stored.events[-1].detail == "copy group orb copy: f1 exit placed 2 NQZ2026, f2 exit placed 1 NQZ2026"
+    outcomes = await rig.core.copying.outcomes(source_ref=f"signal:{result.signal.signal_id}")
+    assert {(o.account_id, o.status) for o in outcomes} == {(F1, CopyStatus.PLACED), (F2, CopyStatus.PLACED)}

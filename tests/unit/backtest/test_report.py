@@ -13,7 +13,7 @@ from core_server.backtest.driver import Backtest
 from core_server.backtest.html_report import render_html
 from core_server.backtest.report import RunInfo, build_report, to_json, trades_csv
 from core_server.backtest.source import TickList
-from core_server.execution.commands import SubmitBracket
+from core_server.execution.commands import SubmitBracket, SubmitOrder
 from core_server.execution.model import OrderType
 from core_server.model.market_data import Tick
 from tests.kit.feeds import ES, quote, trade
@@ -93,3 +93,15 @@ def test_a_run_without_trades_still_reports() -> None:
     report = build_report(cfg(), backtest.record)
     assert report["summary"]["trades"] == "0" and report["trades"] == [] and report["equity"] == []
     assert "No trade has an R" in render_html(report)
+
+
+def test_a_trade_closed_by_the_presets_flat_by_is_an_end_of_day_exit() -> None:
+    # Topstep 50K flattens at 15:10 CT: a long bought at 15:00 and never exited closes then, as "EOD".
+    at = ct(2026, 11, 18, 15, 0)
+    ticks = [quote(ES, at, "6000.00", "6000.25"), quote(ES, at + 2 * S, "6000.00", "6000.25")]
+    ticks += [quote(ES, at + i * 60 * S, "6001.00", "6001.25") for i in range(3, 20)]
+    order = SubmitOrder(ACC, ES.id, BUY, 1, OrderType.MARKET)
+    backtest = run(ticks, [(at + S, order)], preset="topstep_50k", end_ns=at + 3600 * S)
+    (trade,) = build_report(backtest.config, backtest.record)["trades"]
+    assert (trade["exit_reason"], int(trade["exit_ns"])) == ("EOD", ct(2026, 11, 18, 15, 10))
+    assert (trade["exit_price"], trade["gross"]) == ("6001.00", "37.50")

@@ -37,6 +37,7 @@ from core_server.kernel.kernel import SignalExecution
 from core_server.kernel.output import Cause, KernelOutput
 from core_server.model.instruments import Contract
 from core_server.signals.model import SignalAction, SignalDirection, SignalInput
+from core_server.signals.trade_record import TradeRecord
 from tests.kit.kernel import NQ, T0, KernelRig, q, t
 
 MNQ = Contract("MNQ", 2026, 12)
@@ -195,6 +196,11 @@ def test_a_webhook_strategy_source_copies_the_signal_orders_and_its_exit() -> No
     }
     assert {o.source_ref for o in out.copies} == {f"signal:{result.signal.signal_id}"}
     assert net(kernel, X2, NQ_ID) == 0 and net(kernel, MICRO, MNQ_ID) == 0
+    # the Signal Lab: the exit's own events, then what its copies became
+    assert [u.event.kind.value for u in out.signals] == ["received", "executed", "copied"]
+    assert out.signals[-1].event.detail == (
+        "copy group five evals: f-x2 exit placed 2 NQZ2026, f-micro exit placed 10 MNQZ2026"
+    )
 
 
 def test_the_source_stopped_out_by_the_market_closes_the_followers_still_holding() -> None:
@@ -307,3 +313,32 @@ def test_a_protective_stop_of_the_source_is_copied_as_an_exit_and_follows_its_ch
     for account, contract in ((LEAD, NQ_ID), (X2, NQ_ID), (MICRO, MNQ_ID)):
         assert net(kernel, account, contract) == 0
         assert k.execution.open_orders(account, contract) == ()
+
+
+def test_a_webhook_strategy_confirmed_entry_fans_out_against_its_signal() -> None:
+    kernel = rig(SourceKind.WEBHOOK, "orb")
+    k = kernel.kernel
+    alert = SignalInput(
+        contract_id=NQ_ID, direction=SignalDirection.BULLISH, signal_price=NQ.spec.ticks_from_price(Decimal("20000")),
+        signal_time_ns=T0, strategy="orb", quantity=1, source="webhook", idempotency_key="e1",
+        action=SignalAction.ENTRY,
+    )  # fmt: skip
+    signal = k.submit_signal(alert, authenticated=True, now_ns=T0 + 5 * 1_000_000).signal
+    k.take_output()
+    # the signal confirms (the validator's candles are not this test's subject): its trade and bracket follow
+    entry, stop = NQ.spec.ticks_from_price(Decimal("20000.00")), NQ.spec.ticks_from_price(Decimal("19990.00"))
+    trade = TradeRecord("T-1", signal.signal_id, NQ_ID, SignalDirection.BULLISH, 1, entry, stop, 40, T0)
+    k.signal_flow.trade_confirmed(trade, T0 + 10 * 1_000_000)
+    out = k.take_output()
+    assert outcomes(out) == {
+        X2: (CopyAction.ENTRY, CopyStatus.PLACED, NQ_ID, 2),
+        MICRO: (CopyAction.ENTRY, CopyStatus.PLACED, MNQ_ID, 10),
+        RISK_MICRO: (CopyAction.ENTRY, CopyStatus.PLACED, MNQ_ID, 25),
+        LOCKED: (CopyAction.ENTRY, CopyStatus.DENIED, NQ_ID, 3),
+        RISK_MINI: (CopyAction.ENTRY, CopyStatus.PLACED, NQ_ID, 2),
+    }
+    assert {o.source_ref for o in out.copies} == {f"signal:{signal.signal_id}"}
+    assert net(kernel, LEAD, NQ_ID) == 1
+    copied = [u.event for u in out.signals if u.event.kind.value == "copied"]
+    assert len(copied) == 1 and copied[0].signal_id == signal.signal_id
+    assert "f-lock entry denied 3 NQZ2026 (locked for the test)" in copied[0].detail

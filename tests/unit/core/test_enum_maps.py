@@ -38,20 +38,9 @@ def test_the_protos_have_enums_to_check() -> None:
 
 
 @pytest.mark.parametrize("side", ["server", "sdk"])
-def test_what_is_declared_by_value_names_real_enums(side: str) -> None:
-    assert BY_VALUE[side] <= {e.full_name for e in ENUMS}
-
-
-BY_VALUE = {"server": core_server.api.enums.BY_VALUE, "sdk": clients.sdk.enums.BY_VALUE}
-
-
-@pytest.mark.parametrize("side", ["server", "sdk"])
 @pytest.mark.parametrize("enum", ENUMS, ids=[e.full_name for e in ENUMS])
 def test_every_proto_enum_value_is_mapped_both_ways(side: str, enum: EnumDescriptor) -> None:
     mapping = REGISTRY.get((side, enum.full_name))
-    if enum.full_name in BY_VALUE[side]:  # declared: converted by value where used, no Python enum on this side
-        assert mapping is None, f"{enum.full_name} is mapped on the {side} now: take it out of BY_VALUE"
-        return
     assert mapping is not None, f"the {side} has no mapping for {enum.full_name} (add it to {side} enums.py)"
     numbers = {value.number for value in enum.values}
     for value in enum.values:

@@ -1,0 +1,374 @@
+"""The ProjectX Gateway broker adapter (TopstepX and other firms): orders over REST, the account's orders, trades
+and positions from the user hub (SignalR JSON protocol; PROTOCOLS.md §2.3, §2.6).
+
+Every order carries the client order id as its `customTag` (unique per account on the gateway). A retry never
+places a second order; an order whose answer was lost is looked up with `Order/search` by its customTag, never
+resent. Brackets are sent as the gateway's `takeProfitBracket`/`stopLossBracket` in ticks from the entry price
+(a limit or stop entry's price; a market entry with brackets is refused: its fill price is not known yet).
+User-hub trades are de-duplicated by id; events wrapped as `{"action", "data"}` are unwrapped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import aiohttp
+import structlog
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidHandshake
+
+from core_server.brokers.model import (
+    BrokerFill,
+    BrokerKind,
+    BrokerOrder,
+    BrokerOrderRequest,
+    BrokerPosition,
+    FlattenReport,
+    LinkState,
+    Placement,
+)
+from core_server.brokers.tradovate import BrokerUnavailable
+from core_server.feeds.projectx.config import ProjectXConfig
+from core_server.feeds.tradovate.framing import loads
+from core_server.model.clock import Clock
+
+log = structlog.get_logger(__name__)
+
+RS = "\x1e"
+TYPE_CODES = {"Limit": 1, "Market": 2, "StopLimit": 3, "Stop": 4}
+TYPE_NAMES = {v: k for k, v in TYPE_CODES.items()}
+STATUS_NAMES = {0: "None", 1: "Open", 2: "Filled", 3: "Cancelled", 4: "Expired", 5: "Rejected", 6: "Pending"}
+OnFill = Callable[[str, BrokerFill], None]
+
+
+def _dec(value: Any) -> Decimal | None:
+    return Decimal(value) if isinstance(value, Decimal | int) and not isinstance(value, bool) else None
+
+
+def _json(body: dict[str, Any]) -> str:
+    def number(value: Any) -> Any:
+        if isinstance(value, Decimal):
+            return float(value)  # only tick-grid prices reach here: their shortest float text is exact
+        raise TypeError(type(value).__name__)
+
+    return json.dumps(body, default=number, separators=(",", ":"))
+
+
+class ProjectXBroker:
+    kind = BrokerKind.PROJECTX
+
+    def __init__(self, config: ProjectXConfig, user_hub_url: str, clock: Clock, *, on_fill: OnFill | None = None):
+        self._config = config
+        self._hub_url = user_hub_url
+        self._clock = clock
+        self._on_fill = on_fill
+        self.state = LinkState.DISCONNECTED
+        self.detail = ""
+        self._http: aiohttp.ClientSession | None = None
+        self._token = ""
+        self._ws: ClientConnection | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self._accounts: dict[str, int] = {}
+        self._ticks: dict[str, Decimal] = {}  # contract id -> tick size
+        self._sent: dict[str, Placement | None] = {}
+        self._seen_trades: set[int] = set()
+        self._lock = asyncio.Lock()
+
+    # ---- session -----------------------------------------------------------------------------------
+
+    async def connect(self) -> None:
+        async with self._lock:
+            if self.state is LinkState.CONNECTED:
+                return
+            self.state = LinkState.CONNECTING
+            try:
+                await self._open()
+            except (BrokerUnavailable, OSError, InvalidHandshake, TimeoutError, ValueError) as exc:
+                self.state = LinkState.DISCONNECTED
+                self.detail = str(exc)[:200]
+                log.warning("broker.connect_failed", broker="projectx", reason=self.detail)
+                raise BrokerUnavailable(f"ProjectX: {self.detail}") from None
+            self.state = LinkState.CONNECTED
+            self.detail = ""
+            log.info("broker.connected", broker="projectx", gateway=self._config.api_url)
+
+    async def _open(self) -> None:
+        if self._http is None:
+            self._http = aiohttp.ClientSession()
+        config = self._config
+        login = await self._post(
+            "/api/Auth/loginKey", {"userName": config.username, "apiKey": config.api_key}, auth=False
+        )
+        if not login.get("success") or not login.get("token"):
+            self.state = LinkState.FAILED
+            raise BrokerUnavailable(f"login refused (errorCode {login.get('errorCode')})")
+        self._token = str(login["token"])
+        accounts = await self._post("/api/Account/search", {"onlyActiveAccounts": True})
+        for account in accounts.get("accounts") or []:
+            if isinstance(account, dict) and type(account.get("id")) is int:
+                self._accounts[str(account["id"])] = account["id"]
+                self._accounts[str(account.get("name", "")).upper()] = account["id"]
+        hub = self._hub_url.replace("https://", "wss://").replace("http://", "ws://")
+        ws = await asyncio.wait_for(connect(f"{hub}?access_token={self._token}", max_size=config.max_frame_bytes), 10)
+        self._ws = ws
+        await ws.send('{"protocol":"json","version":1}' + RS)
+        answer = await asyncio.wait_for(ws.recv(), 10)
+        if "error" in str(answer):
+            raise BrokerUnavailable("the user hub refused the handshake")
+        number = 0
+        for account_id in sorted(set(self._accounts.values())):
+            for target in ("SubscribeOrders", "SubscribePositions", "SubscribeTrades"):
+                message = {"type": 1, "invocationId": str(number), "target": target, "arguments": [account_id]}
+                await ws.send(json.dumps(message) + RS)
+                number += 1
+        for trade in await self._trades_so_far():
+            self._seen_trades.add(trade)  # trades before this session are history, not news
+        self._reader = asyncio.create_task(self._read(ws))
+
+    async def _trades_so_far(self) -> list[int]:
+        found: list[int] = []
+        for account_id in sorted(set(self._accounts.values())):
+            reply = await self._post(
+                "/api/Trade/search", {"accountId": account_id, "startTimestamp": "2000-01-01T00:00:00Z"}
+            )
+            found.extend(t["id"] for t in reply.get("trades") or [] if isinstance(t, dict) and type(t.get("id")) is int)
+        return found
+
+    async def _read(self, ws: ClientConnection) -> None:
+        try:
+            async for raw in ws:
+                text = raw if isinstance(raw, str) else raw.decode("utf-8", "replace")
+                for record in text.split(RS):
+                    if record:
+                        self._record(record)
+        except ConnectionClosed:
+            pass
+        finally:
+            if self._ws is ws:
+                self.state = LinkState.DISCONNECTED
+                self.detail = "the user hub closed"
+                log.warning("broker.disconnected", broker="projectx")
+
+    def _record(self, record: str) -> None:
+        try:
+            message = loads(record)
+        except ValueError:
+            return
+        if not isinstance(message, dict) or message.get("type") != 1:
+            return
+        for argument in message.get("arguments") or []:
+            data = argument.get("data") if isinstance(argument, dict) and "action" in argument else argument
+            if isinstance(data, dict) and message.get("target") == "GatewayUserTrade":
+                self._trade_event(data)
+
+    def _trade_event(self, trade: dict[str, Any]) -> None:
+        trade_id, price = trade.get("id"), _dec(trade.get("price"))
+        if type(trade_id) is not int or trade_id in self._seen_trades or price is None or trade.get("voided"):
+            return
+        self._seen_trades.add(trade_id)
+        fill = BrokerFill(
+            str(trade_id), str(trade.get("orderId", "")), str(trade.get("contractId", "")),
+            "Buy" if trade.get("side") == 0 else "Sell", int(trade.get("size") or 0), price, self._clock.now_ns(),
+        )  # fmt: skip
+        if self._on_fill is not None:
+            self._on_fill(str(trade.get("accountId", "")), fill)
+
+    async def close(self) -> None:
+        if self._reader is not None:
+            self._reader.cancel()
+            await asyncio.gather(self._reader, return_exceptions=True)
+        if self._ws is not None:
+            with contextlib.suppress(Exception):
+                await self._ws.close()
+        if self._http is not None:
+            await self._http.close()
+        self._ws = self._reader = self._http = None
+        self.state = LinkState.DISCONNECTED
+
+    async def _ensure(self) -> None:
+        if self.state is not LinkState.CONNECTED:
+            await self.close()
+            await self.connect()
+
+    async def _post(self, path: str, body: dict[str, Any], *, auth: bool = True) -> dict[str, Any]:
+        if self._http is None:
+            raise BrokerUnavailable("not connected")
+        headers = {"accept": "text/plain", "Content-Type": "application/json"}
+        if auth:
+            headers["Authorization"] = f"Bearer {self._token}"
+        timeout = aiohttp.ClientTimeout(total=self._config.rest_timeout_s)
+        try:
+            async with self._http.post(
+                self._config.api_url + path, data=_json(body), headers=headers, timeout=timeout
+            ) as r:
+                status, text = r.status, await r.text()
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise BrokerUnavailable(f"{path}: {type(exc).__name__}") from None
+        if status in (401, 403):
+            self.state = LinkState.DISCONNECTED
+            raise BrokerUnavailable(f"{path}: the session expired")
+        if status != 200:
+            raise BrokerUnavailable(f"{path}: HTTP {status}")
+        try:
+            reply = loads(text)
+        except ValueError:
+            raise BrokerUnavailable(f"{path}: the answer is not JSON") from None
+        return reply if isinstance(reply, dict) else {}
+
+    def account_number(self, broker_account: str) -> int:
+        found = self._accounts.get(broker_account.strip().upper())
+        if found is None:
+            raise BrokerUnavailable(f"ProjectX has no account {broker_account!r} for these credentials")
+        return found
+
+    async def _tick(self, contract_id: str) -> Decimal:
+        if contract_id not in self._ticks:
+            reply = await self._post("/api/Contract/searchById", {"contractId": contract_id})
+            contract = reply.get("contract")
+            tick = _dec(contract.get("tickSize")) if isinstance(contract, dict) else None
+            self._ticks[contract_id] = tick if tick else Decimal("0.25")
+        return self._ticks[contract_id]
+
+    # ---- orders ------------------------------------------------------------------------------------
+
+    async def place(self, broker_account: str, request: BrokerOrderRequest) -> Placement:
+        key = request.client_order_id
+        if key in self._sent:
+            known = self._sent[key]
+            return known if known is not None else await self._recover(broker_account, key)
+        await self._ensure()
+        account = self.account_number(broker_account)
+        body: dict[str, Any] = {
+            "accountId": account, "contractId": request.symbol, "type": TYPE_CODES[request.order_type],
+            "side": 0 if request.side == "Buy" else 1, "size": request.quantity, "limitPrice": request.limit_price,
+            "stopPrice": request.stop_price, "trailPrice": None, "customTag": key, "linkedOrderId": None,
+        }  # fmt: skip
+        if request.take_profit is not None or request.stop_loss is not None:
+            reference = request.limit_price or request.stop_price
+            if reference is None:
+                return Placement(
+                    key, False, reason="ProjectX brackets need a limit or stop entry (ticks from its price)"
+                )
+            tick = await self._tick(request.symbol)
+            if request.take_profit is not None:
+                body["takeProfitBracket"] = {"ticks": int(abs(request.take_profit - reference) / tick), "type": 1}
+            if request.stop_loss is not None:
+                body["stopLossBracket"] = {"ticks": int(abs(reference - request.stop_loss) / tick), "type": 4}
+        self._sent[key] = None
+        try:
+            reply = await self._post("/api/Order/place", body)
+        except BrokerUnavailable as exc:
+            log.warning("broker.ack_lost", broker="projectx", client_order_id=key, reason=str(exc)[:120])
+            self.state = LinkState.DISCONNECTED
+            return await self._recover(broker_account, key)
+        if not reply.get("success"):
+            placement = Placement(
+                key, False, reason=f"errorCode {reply.get('errorCode')}: {reply.get('errorMessage') or ''}"
+            )
+        else:
+            placement = Placement(key, True, str(reply.get("orderId")))
+        self._sent[key] = placement
+        return placement
+
+    async def _recover(self, broker_account: str, key: str) -> Placement:
+        for attempt in range(3):
+            try:
+                await self._ensure()
+                reply = await self._post("/api/Order/search", {"accountId": self.account_number(broker_account),
+                                                                "startTimestamp": "2000-01-01T00:00:00Z"})  # fmt: skip
+                break
+            except BrokerUnavailable:
+                await asyncio.sleep(0.05 * (attempt + 1))
+        else:
+            return Placement(key, False, reason="acknowledgement lost and the gateway cannot be reached; not resent")
+        found = [o for o in reply.get("orders") or [] if isinstance(o, dict) and o.get("customTag") == key]
+        if found:
+            placement = Placement(key, True, str(found[0].get("id")), recovered=True)
+        else:
+            placement = Placement(key, False, reason="the order never reached the gateway; not resent", recovered=True)
+        self._sent[key] = placement
+        return placement
+
+    async def cancel(self, broker_account: str, order_id: str) -> Placement:
+        await self._ensure()
+        reply = await self._post("/api/Order/cancel", {"accountId": self.account_number(broker_account),
+                                                       "orderId": int(order_id)})  # fmt: skip
+        return Placement(order_id, bool(reply.get("success")), order_id, reason=str(reply.get("errorMessage") or ""))
+
+    async def modify(
+        self, broker_account: str, order_id: str, quantity: int, limit: Decimal | None, stop: Decimal | None
+    ) -> Placement:
+        await self._ensure()
+        body = {"accountId": self.account_number(broker_account), "orderId": int(order_id), "size": quantity,
+                "limitPrice": limit, "stopPrice": stop, "trailPrice": None}  # fmt: skip
+        reply = await self._post("/api/Order/modify", body)
+        return Placement(order_id, bool(reply.get("success")), order_id, reason=str(reply.get("errorMessage") or ""))
+
+    async def open_orders(self, broker_account: str) -> tuple[BrokerOrder, ...]:
+        await self._ensure()
+        reply = await self._post("/api/Order/searchOpen", {"accountId": self.account_number(broker_account)})
+        return tuple(
+            BrokerOrder(
+                str(o.get("id")),
+                str(o.get("customTag") or ""),
+                str(o.get("contractId", "")),
+                "Buy" if o.get("side") == 0 else "Sell",
+                int(o.get("size") or 0),
+                TYPE_NAMES.get(o.get("type", 0), "Unknown"),
+                STATUS_NAMES.get(o.get("status", 0), "Unknown"),
+                _dec(o.get("limitPrice")),
+                _dec(o.get("stopPrice")),
+                int(o.get("fillVolume") or 0),
+                _dec(o.get("filledPrice")),
+            )
+            for o in reply.get("orders") or []
+            if isinstance(o, dict)
+        )
+
+    async def broker_positions(self, broker_account: str) -> tuple[BrokerPosition, ...]:
+        await self._ensure()
+        reply = await self._post("/api/Position/searchOpen", {"accountId": self.account_number(broker_account)})
+        found = []
+        for p in reply.get("positions") or []:
+            if isinstance(p, dict) and p.get("size"):
+                sign = 1 if p.get("type") == 1 else -1
+                found.append(
+                    BrokerPosition(str(p.get("contractId", "")), sign * int(p["size"]), _dec(p.get("averagePrice")))
+                )
+        return tuple(found)
+
+    async def close_contract(self, broker_account: str, symbol: str) -> bool:
+        """Close the contract's position (Position/closeContract); True when the gateway took it."""
+        await self._ensure()
+        account = self.account_number(broker_account)
+        for order in await self.open_orders(broker_account):
+            if order.symbol == symbol:
+                await self.cancel(broker_account, order.order_id)
+        reply = await self._post("/api/Position/closeContract", {"accountId": account, "contractId": symbol})
+        return bool(reply.get("success"))
+
+    async def flatten(self, account_id: str, broker_account: str) -> FlattenReport:
+        cancelled: list[str] = []
+        closed: list[str] = []
+        errors: list[str] = []
+        for order in await self.open_orders(broker_account):
+            result = await self.cancel(broker_account, order.order_id)
+            if result.accepted:
+                cancelled.append(order.order_id)
+            elif order.order_id in {o.order_id for o in await self.open_orders(broker_account)}:
+                errors.append(f"{order.order_id}: {result.reason}")
+        account = self.account_number(broker_account)
+        for position in await self.broker_positions(broker_account):
+            reply = await self._post(
+                "/api/Position/closeContract", {"accountId": account, "contractId": position.symbol}
+            )
+            (closed if reply.get("success") else errors).append(
+                position.symbol if reply.get("success") else f"{position.symbol}: {reply.get('errorMessage')}"
+            )
+        remaining = await self.broker_positions(broker_account)
+        return FlattenReport(account_id, tuple(cancelled), tuple(closed), remaining, tuple(errors))

@@ -1,0 +1,137 @@
+"""Broker fills into the kernel, and the guard that keeps a bound account's mirror true to its broker.
+
+`BrokerFillBooking` turns each fill the broker reports on a bound account into a BookBrokerFill command run
+through the ExecutionDesk (journaled, then risk evaluates it exactly as a paper fill). `BoundAccountGuard` is a
+pre-trade check: a bound account's orders go to its broker (AccountService), never to the simulated exchange,
+so the kernel's positions of that account only ever move by the broker's own fills.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from decimal import Decimal
+
+import structlog
+
+from core_server.brokers.model import Binding, BrokerFill, BrokerKind
+from core_server.execution.commands import BookBrokerFill
+from core_server.execution.model import AccountId, Order, OrderRole, OrderSide
+from core_server.execution.ports import ExecutionView
+from core_server.live.execution_desk import ExecutionDesk
+from core_server.model.clock import Clock
+from core_server.model.errors import VigilError
+from core_server.model.symbols import parse_symbol
+
+log = structlog.get_logger(__name__)
+
+
+class BrokerFillBooking:
+    def __init__(self, execution: ExecutionDesk) -> None:
+        self._execution = execution
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.booked = 0
+
+    def __call__(self, account_id: str, fill: BrokerFill) -> None:
+        task = asyncio.get_running_loop().create_task(self._book(account_id, fill))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _book(self, account_id: str, fill: BrokerFill) -> None:
+        command = BookBrokerFill(
+            AccountId(account_id), fill.symbol, OrderSide.BUY if fill.side == "Buy" else OrderSide.SELL,
+            fill.quantity, fill.price, fill.fill_id,
+        )  # fmt: skip
+        try:
+            await self._execution.execute(command, actor="broker")
+        except VigilError as exc:
+            log.error("broker.fill_not_booked", account_id=account_id, fill_id=fill.fill_id, reason=str(exc))
+            return
+        self.booked += 1
+
+    async def drain(self) -> None:
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+class KernelMirror(BrokerFillBooking):
+    """The kernel as the Vigil side of reconciliation: its positions of a bound account, and adoption of the
+    broker's truth as a booked fill (tagged `broker:reconcile`) of the difference at the broker's price."""
+
+    def __init__(self, execution: ExecutionDesk, clock: Clock) -> None:
+        super().__init__(execution)
+        self._clock = clock
+
+    def normalize(self, symbol: str) -> str:
+        try:
+            return parse_symbol(symbol, self._clock.now_ns()).id
+        except VigilError:
+            return symbol.upper()
+
+    def positions(self, account_id: str) -> dict[str, tuple[int, Decimal | None]]:
+        found: dict[str, tuple[int, Decimal | None]] = {}
+        for position in self._execution.engine.positions(AccountId(account_id)):
+            if position.net_qty:
+                spec = parse_symbol(position.contract_id, self._clock.now_ns()).spec
+                found[position.contract_id] = (
+                    position.net_qty,
+                    spec.average_price(abs(position.open_cost), abs(position.net_qty)),
+                )
+        return found
+
+    async def adopt(self, account_id: str, symbol: str, quantity: int, price: Decimal) -> None:
+        side = OrderSide.BUY if quantity > 0 else OrderSide.SELL
+        spec = parse_symbol(symbol, self._clock.now_ns()).spec
+        price = spec.price_from_ticks(int((price / spec.tick_size).to_integral_value()))  # a broker average: on grid
+        command = BookBrokerFill(AccountId(account_id), symbol, side, abs(quantity), price, "reconcile")
+        await self._execution.execute(command, actor="reconcile")
+
+
+CloseAtBroker = Callable[[str, str, str], Awaitable[bool]]  # (account, broker symbol, actor)
+
+
+class BoundAccountGuard:
+    """PreTradeCheck: deny every paper order on a bound account (its orders go to the broker). A closing order
+    (a close, a flatten, or risk's own flatten on a breach) on a LIVE account is carried out at the broker
+    instead: the contract's position is liquidated there, and its fills come back as the kernel's."""
+
+    def __init__(self, binding_of: Callable[[str], Binding | None], close_at_broker: CloseAtBroker | None = None):
+        self._binding_of = binding_of
+        self._close = close_at_broker
+        self._closing: set[tuple[str, str]] = set()  # (account, contract) liquidations in flight
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def check(self, order: Order, view: ExecutionView) -> str | None:
+        binding = self._binding_of(order.account_id)
+        if binding is None:
+            return None
+        if order.role is OrderRole.CLOSE and binding.live_enabled and self._close is not None:
+            self._close_at_broker(binding, order)
+            return f"closing at {binding.broker.value}: the broker's fills will close this position"
+        return (
+            f"account {order.account_id} is bound to {binding.broker.value}: its orders go to the broker "
+            "(AccountService.SubmitBrokerOrder), not to the paper exchange"
+        )
+
+    def _close_at_broker(self, binding: Binding, order: Order) -> None:
+        key = (order.account_id, order.contract_id)
+        if key in self._closing:
+            return
+        try:
+            contract = parse_symbol(order.contract_id, order.submitted_ns)
+        except VigilError:
+            return
+        symbol = contract.tradovate_symbol if binding.broker is BrokerKind.TRADOVATE else contract.projectx_id
+        self._closing.add(key)
+        task = asyncio.get_running_loop().create_task(self._run_close(key, symbol))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _run_close(self, key: tuple[str, str], symbol: str) -> None:
+        assert self._close is not None
+        try:
+            await self._close(key[0], symbol, "risk")
+        except VigilError as exc:
+            log.error("broker.close_failed", account_id=key[0], symbol=symbol, reason=str(exc)[:200])
+        finally:
+            self._closing.discard(key)

@@ -1,0 +1,135 @@
+"""ProjectX order routing against the fake gateway: market and bracket round trips through the user hub, rejects,
+lost acknowledgements resolved by customTag, flatten; and a ProjectX-bound account end to end through the server."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from clients.sdk import VigilClient
+from clients.sdk.brokers import Broker
+from core_server.app import RunningServer, start
+from core_server.brokers.credentials import projectx_config, projectx_user_hub_url
+from core_server.brokers.model import BrokerFill, BrokerOrderRequest, BrokerPosition
+from core_server.brokers.projectx import ProjectXBroker
+from core_server.feeds.fakes.projectx_orders import ACCOUNT_ID, FakeProjectXBroker
+from core_server.model.clock import LiveClock
+from tests.kit.eventually import eventually
+from tests.kit.server import server_config
+
+D = Decimal
+NQ = "CON.F.US.ENQ.Z26"
+ACCOUNT = str(ACCOUNT_ID)
+
+
+@pytest.fixture
+async def fake_projectx() -> AsyncIterator[FakeProjectXBroker]:
+    fake = FakeProjectXBroker()
+    await fake.start()
+    fake.set_market(NQ, "25000.00", "25000.25")
+    try:
+        yield fake
+    finally:
+        await fake.close()
+
+
+@pytest.fixture
+async def projectx(fake_projectx: FakeProjectXBroker) -> AsyncIterator[tuple[ProjectXBroker, list[BrokerFill]]]:
+    env = fake_projectx.env()
+    config = projectx_config(env, fake_projectx.api_url)
+    fills: list[BrokerFill] = []
+    broker = ProjectXBroker(
+        config, projectx_user_hub_url(env, config), LiveClock(), on_fill=lambda a, f: fills.append(f)
+    )
+    await broker.connect()
+    try:
+        yield broker, fills
+    finally:
+        await broker.close()
+
+
+def request(cid: str, side: str = "Buy", qty: int = 1, kind: str = "Market", **prices: Any) -> BrokerOrderRequest:
+    return BrokerOrderRequest(cid, NQ, side, qty, kind, **prices)
+
+
+async def test_market_order_fills_once_through_the_user_hub(
+    fake_projectx: FakeProjectXBroker, projectx: tuple[ProjectXBroker, list[BrokerFill]]
+) -> None:
+    broker, fills = projectx
+    fake_projectx.duplicate_events(10)
+    placed = await broker.place(ACCOUNT, request("p-1"))
+    assert placed.accepted
+    await eventually(lambda: len(fills) == 1)
+    assert (fills[0].side, fills[0].price, fills[0].symbol) == ("Buy", D("25000.25"), NQ)
+    assert await broker.broker_positions(ACCOUNT) == (BrokerPosition(NQ, 1, D("25000.25")),)
+
+
+async def test_bracket_legs_in_ticks_appear_when_the_entry_fills_and_the_stop_exits(
+    fake_projectx: FakeProjectXBroker, projectx: tuple[ProjectXBroker, list[BrokerFill]]
+) -> None:
+    broker, fills = projectx
+    prices = {"limit_price": D("24995.00"), "take_profit": D("25005.00"), "stop_loss": D("24990.00")}
+    placed = await broker.place(ACCOUNT, request("p-2", kind="Limit", **prices))
+    assert placed.accepted
+    assert [o.order_id for o in await broker.open_orders(ACCOUNT)] == [placed.order_id]  # legs not yet
+    fake_projectx.set_market(NQ, "24994.75", "24995.00")
+    await eventually(lambda: len(fills) == 1)
+    legs = {o.order_type: o for o in await broker.open_orders(ACCOUNT)}
+    assert (legs["Limit"].limit_price, legs["Stop"].stop_price) == (D("25005.00"), D("24990.00"))
+    fake_projectx.set_market(NQ, "24989.75", "24990.00")
+    await eventually(lambda: len(fills) == 2)
+    assert (fills[1].side, fills[1].price) == ("Sell", D("24989.75"))
+    assert await broker.open_orders(ACCOUNT) == () and await broker.broker_positions(ACCOUNT) == ()
+
+
+async def test_rejects_lost_ack_modify_cancel_and_flatten(
+    fake_projectx: FakeProjectXBroker, projectx: tuple[ProjectXBroker, list[BrokerFill]]
+) -> None:
+    broker, fills = projectx
+    fake_projectx.book.market_open = False
+    closed = await broker.place(ACCOUNT, request("p-3"))
+    assert not closed.accepted and closed.reason.startswith("errorCode 5")
+    fake_projectx.book.market_open = True
+    assert (await broker.place(ACCOUNT, request("p-4", qty=3))).reason.startswith("errorCode 2: Insufficient margin")
+    fake_projectx.drop_after_send()
+    lost = await broker.place(ACCOUNT, request("p-5", kind="Limit", limit_price=D("24900.00")))
+    assert lost.accepted and lost.recovered
+    assert await broker.place(ACCOUNT, request("p-5", kind="Limit", limit_price=D("24900.00"))) == lost
+    assert fake_projectx.book.placements["p-5"] == 1
+    assert (await broker.modify(ACCOUNT, lost.order_id, 1, D("24905.00"), None)).accepted
+    assert (await broker.open_orders(ACCOUNT))[0].limit_price == D("24905.00")
+    await broker.place(ACCOUNT, request("p-6", side="Sell"))
+    await eventually(lambda: len(fills) == 1)
+    report = await broker.flatten("A-1", ACCOUNT)
+    assert report.cancelled == (lost.order_id,) and report.closed == (NQ,) and report.remaining == ()
+
+
+@pytest.fixture
+async def projectx_server(
+    database_url: str, fake_projectx: FakeProjectXBroker, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[RunningServer]:
+    for key, value in fake_projectx.env().items():
+        monkeypatch.setenv(key, value)
+    running = await start(server_config(database_url))
+    try:
+        yield running
+    finally:
+        await running.stop()
+
+
+async def test_a_projectx_bound_account_routes_and_its_fills_enter_the_kernel(
+    projectx_server: RunningServer, fake_projectx: FakeProjectXBroker
+) -> None:
+    async with VigilClient(projectx_server.address) as client:
+        await client.bind_account("paper", Broker.PROJECTX, ACCOUNT, fake_projectx.api_url)
+        await client.set_live_routing("paper", True, confirm="paper")
+        placed = await client.submit_broker_order("paper", "x-1", NQ, "sell", 1)
+        assert placed.accepted
+        positions = await eventually(lambda: client.list_positions("paper"))
+        assert [(p.contract_id, p.quantity, p.average_price) for p in positions] == [("NQZ2026", -1, D("25000.00"))]
+        (state,) = [b for b in await client.list_brokers() if b.broker is Broker.PROJECTX]
+        assert state.state == "connected" and state.account_ids == ("paper",)
+        assert (await client.reconcile("paper")).differences == ()
