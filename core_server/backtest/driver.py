@@ -10,6 +10,13 @@ Speed. The per-tick loop does one comparison against the next due instant and on
 is read again only after a tick that changed orders, risk or candles (the kernel's output grew; strategies run their
 timers from candle closes), or after every tick a strategy wants to see, since nothing else moves it.
 Output is drained into the record once per batch.
+
+Quiet ticks. Most ticks change nothing but prices (no order or stop near, no candle closing, nobody holding the
+contract). Before a tick the driver offers the batch to kernel.quiet.quiet_run, which applies the run of such
+ticks that follows in one step, exactly as the full chain would, and stops at the first tick that needs the chain
+(that tick then runs through it); after a refusal the next QUIET_BACKOFF ticks go through the chain before it is
+offered again. `fast=False` runs every tick through the chain: the parity tests
+(tests/unit/backtest/test_fast_path_parity.py) compare both paths output by output.
 """
 
 from __future__ import annotations
