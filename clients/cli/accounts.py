@@ -7,8 +7,10 @@ is an admin's act and needs `--confirm ACCOUNT` (the account's id or name again)
 from __future__ import annotations
 
 import argparse
+import json
 import uuid
 from dataclasses import asdict
+from datetime import UTC, datetime
 from typing import Any
 
 from clients.cli import exit_codes
@@ -51,6 +53,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     order.add_argument("--stop-loss", default="", help="bracket stop price")
     order.add_argument("--id", default="", help="client order id (a retry with the same id is never sent twice)")
     order.set_defaults(run=_order)
+    audit = actions.add_parser("audit", help="the account's broker audit trail, newest first")
+    audit.add_argument("account")
+    audit.add_argument("--limit", type=int, default=50)
+    audit.set_defaults(run=_audit)
     flatten = actions.add_parser("flatten", help="cancel every order and close every position at the broker")
     flatten.add_argument("account")
     flatten.set_defaults(run=_flatten)
@@ -132,6 +138,19 @@ def _order(ctx: Context) -> int:
     else:
         ctx.print(f"refused: {placed.reason} (client id {placed.client_order_id})")
     return exit_codes.OK if placed.accepted else exit_codes.FAILED_PRECONDITION
+
+
+def _audit(ctx: Context) -> int:
+    records = ctx.client.list_broker_audit(ctx.args.account, ctx.args.limit)
+    if ctx.as_json:
+        ctx.print_json([asdict(r) for r in records])
+        return exit_codes.OK
+    ctx.table(
+        ("TIME (UTC)", "ACTOR", "KIND", "DETAIL"),
+        [(datetime.fromtimestamp(r.ts_ns / 1e9, UTC).strftime("%Y-%m-%d %H:%M:%S"), r.actor, r.kind,
+          json.dumps(r.detail, sort_keys=True)) for r in records],
+    )  # fmt: skip
+    return exit_codes.OK
 
 
 def _flatten(ctx: Context) -> int:

@@ -111,7 +111,7 @@ class AnalyticsCalls(Transport):
 
     async def export_statistics(self, filter: AnalyticsFilter | None = None, group_by: GroupBy = GroupBy.NONE) -> str:
         """The statistics as JSON text."""
-        request = analytics_pb2.GetStatisticsRequest(
+        request = analytics_pb2.ExportStatisticsRequest(
             filter=convert_analytics.filter_to_pb(filter), group_by=convert_analytics.GROUP_BY_TO_PB[group_by]
         )
         return (await self._unary(self._analytics_stub().ExportStatistics, request)).json

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 from clients.sdk.brokers import (
     AccountBinding,
     AccountMode,
     Broker,
+    BrokerAuditRecord,
     BrokerFlatten,
     BrokerOrder,
     BrokerPlacement,
@@ -157,6 +159,14 @@ class BrokerAccountCalls(Transport):
     async def broker_emergency_stop(self) -> list[BrokerFlatten]:
         request = accounts_pb2.BrokerEmergencyStopRequest()
         return [_flatten(r) for r in (await self._unary(self._broker_stub().BrokerEmergencyStop, request)).reports]
+
+    async def list_broker_audit(self, account_id: str, limit: int = 100) -> list[BrokerAuditRecord]:
+        """The account's broker audit trail, newest first (bindings, live switches, orders, differences)."""
+        request = accounts_pb2.ListBrokerAuditRequest(account_id=account_id, limit=limit)
+        response = await self._unary(self._broker_stub().ListBrokerAudit, request)
+        return [
+            BrokerAuditRecord(r.ts_ns, r.actor, r.kind, json.loads(r.detail_json or "{}")) for r in response.records
+        ]
 
     def _broker_stub(self) -> accounts_pb2_grpc.AccountServiceAsyncStub:
         return accounts_pb2_grpc.AccountServiceStub(self._channel())

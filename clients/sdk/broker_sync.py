@@ -6,7 +6,15 @@ from collections.abc import Coroutine
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from clients.sdk.brokers import AccountBinding, Broker, BrokerFlatten, BrokerPlacement, BrokerState, Reconciliation
+from clients.sdk.brokers import (
+    AccountBinding,
+    Broker,
+    BrokerAuditRecord,
+    BrokerFlatten,
+    BrokerPlacement,
+    BrokerState,
+    Reconciliation,
+)
 
 if TYPE_CHECKING:
     from clients.sdk.client import VigilClient
@@ -92,3 +100,6 @@ class BrokerSyncCalls:
 
     def broker_emergency_stop(self) -> list[BrokerFlatten]:
         return self._run(self._client.broker_emergency_stop())
+
+    def list_broker_audit(self, account_id: str, limit: int = 100) -> list[BrokerAuditRecord]:
+        return self._run(self._client.list_broker_audit(account_id, limit))

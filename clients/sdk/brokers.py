@@ -102,3 +102,13 @@ class BrokerFlatten:
     closed_symbols: tuple[str, ...]
     remaining: tuple[BrokerPosition, ...]
     errors: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerAuditRecord:
+    """One entry of an account's broker audit trail: what happened (`kind`), who caused it, and the details."""
+
+    ts_ns: int
+    actor: str
+    kind: str
+    detail: dict[str, object]

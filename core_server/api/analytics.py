@@ -145,8 +145,9 @@ class AnalyticsServicer(pb_grpc.AnalyticsServiceServicer):
         return pb.ExportTradesResponse(csv=text, trades=count)
 
     @unary
-    async def ExportStatistics(self, request: pb.GetStatisticsRequest, context: Ctx) -> pb.ExportStatisticsResponse:
-        answer = await self.GetStatistics(request, context)
+    async def ExportStatistics(self, request: pb.ExportStatisticsRequest, context: Ctx) -> pb.ExportStatisticsResponse:
+        selection = pb.GetStatisticsRequest(filter=request.filter, group_by=request.group_by)
+        answer = await self.GetStatistics(selection, context)
         return pb.ExportStatisticsResponse(json=json_format.MessageToJson(answer, indent=2))
 
     @unary

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -179,6 +180,21 @@ class AccountServicer(pb_grpc.AccountServiceServicer):
     ) -> pb.BrokerEmergencyStopResponse:
         reports = await self._desk.emergency_stop(access.actor())
         return pb.BrokerEmergencyStopResponse(reports=[_report(r) for r in reports])
+
+    @unary
+    async def ListBrokerAudit(self, request: pb.ListBrokerAuditRequest, context: Ctx) -> pb.ListBrokerAuditResponse:
+        account_id = self._accounts.require(request.account_id)
+        limit = arguments.bounded(request.limit, "limit", 100, MAX_AUDIT)
+        records = await self._desk.audit_trail(account_id, limit)
+        return pb.ListBrokerAuditResponse(
+            records=[
+                pb.BrokerAuditRecord(ts_ns=ts, actor=actor, kind=kind, detail_json=json.dumps(detail, sort_keys=True))
+                for ts, actor, kind, detail in records
+            ]
+        )
+
+
+MAX_AUDIT = 1000
 
 
 def _order_id(value: str) -> str:

@@ -13,7 +13,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
 import structlog
 
@@ -76,6 +76,7 @@ class BindingStore(Protocol):
     async def save(self, binding: Binding, kind: str, detail: Mapping[str, object]) -> None: ...
     async def delete(self, account_id: str, ts_ns: int, actor: str) -> None: ...
     async def audit(self, account_id: str, ts_ns: int, actor: str, kind: str, detail: Mapping[str, object]) -> None: ...
+    async def audit_trail(self, account_id: str, limit: int = 100) -> list[tuple[int, str, str, dict[str, Any]]]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,6 +323,9 @@ class BrokerDesk:
             except (Unavailable, FailedPrecondition) as exc:
                 reports.append(FlattenReport(binding.account_id, (), (), (), (str(exc),)))
         return reports
+
+    async def audit_trail(self, account_id: str, limit: int) -> list[tuple[int, str, str, dict[str, Any]]]:
+        return await self._store.audit_trail(account_id, limit)
 
     async def orders(self, account_id: str) -> tuple[BrokerOrder, ...]:
         binding = self._require(account_id)

@@ -796,3 +796,78 @@ class BrokerEmergencyStopResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___BrokerEmergencyStopResponse: _TypeAlias = BrokerEmergencyStopResponse  # noqa: Y015
+
+@_typing.final
+class BrokerAuditRecord(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TS_NS_FIELD_NUMBER: _builtins.int
+    ACTOR_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    DETAIL_JSON_FIELD_NUMBER: _builtins.int
+    ts_ns: _builtins.int
+    actor: _builtins.str
+    kind: _builtins.str
+    """bound, unbound, live_on, live_off, order_sent, order_denied, cancel_sent, modify_sent,"""
+    detail_json: _builtins.str
+    """close_sent, flattened, reconcile_difference
+    the record's details as a JSON object
+    """
+    def __init__(
+        self,
+        *,
+        ts_ns: _builtins.int = ...,
+        actor: _builtins.str = ...,
+        kind: _builtins.str = ...,
+        detail_json: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "detail_json", b"detail_json", "kind", b"kind", "ts_ns", b"ts_ns"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___BrokerAuditRecord: _TypeAlias = BrokerAuditRecord  # noqa: Y015
+
+@_typing.final
+class ListBrokerAuditRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ACCOUNT_ID_FIELD_NUMBER: _builtins.int
+    LIMIT_FIELD_NUMBER: _builtins.int
+    account_id: _builtins.str
+    limit: _builtins.int
+    """1 to 1000; 0 means 100"""
+    def __init__(
+        self,
+        *,
+        account_id: _builtins.str = ...,
+        limit: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_id", b"account_id", "limit", b"limit"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListBrokerAuditRequest: _TypeAlias = ListBrokerAuditRequest  # noqa: Y015
+
+@_typing.final
+class ListBrokerAuditResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RECORDS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def records(self) -> _containers.RepeatedCompositeFieldContainer[Global___BrokerAuditRecord]: ...
+    def __init__(
+        self,
+        *,
+        records: _abc.Iterable[Global___BrokerAuditRecord] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["records", b"records"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListBrokerAuditResponse: _TypeAlias = ListBrokerAuditResponse  # noqa: Y015

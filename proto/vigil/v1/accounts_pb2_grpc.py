@@ -94,6 +94,11 @@ class AccountServiceStub:
                 request_serializer=vigil_dot_v1_dot_accounts__pb2.BrokerEmergencyStopRequest.SerializeToString,
                 response_deserializer=vigil_dot_v1_dot_accounts__pb2.BrokerEmergencyStopResponse.FromString,
                 _registered_method=True)
+        self.ListBrokerAudit = channel.unary_unary(
+                '/vigil.v1.AccountService/ListBrokerAudit',
+                request_serializer=vigil_dot_v1_dot_accounts__pb2.ListBrokerAuditRequest.SerializeToString,
+                response_deserializer=vigil_dot_v1_dot_accounts__pb2.ListBrokerAuditResponse.FromString,
+                _registered_method=True)
 
 
 class AccountServiceServicer:
@@ -176,6 +181,14 @@ class AccountServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListBrokerAudit(self, request, context):
+        """The account's broker audit trail, newest first: bindings, live switches, orders sent, reconciliation
+        differences, flattens, each with who caused it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AccountServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -233,6 +246,11 @@ def add_AccountServiceServicer_to_server(servicer, server):
                     servicer.BrokerEmergencyStop,
                     request_deserializer=vigil_dot_v1_dot_accounts__pb2.BrokerEmergencyStopRequest.FromString,
                     response_serializer=vigil_dot_v1_dot_accounts__pb2.BrokerEmergencyStopResponse.SerializeToString,
+            ),
+            'ListBrokerAudit': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListBrokerAudit,
+                    request_deserializer=vigil_dot_v1_dot_accounts__pb2.ListBrokerAuditRequest.FromString,
+                    response_serializer=vigil_dot_v1_dot_accounts__pb2.ListBrokerAuditResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -537,6 +555,33 @@ class AccountService:
             '/vigil.v1.AccountService/BrokerEmergencyStop',
             vigil_dot_v1_dot_accounts__pb2.BrokerEmergencyStopRequest.SerializeToString,
             vigil_dot_v1_dot_accounts__pb2.BrokerEmergencyStopResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListBrokerAudit(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vigil.v1.AccountService/ListBrokerAudit',
+            vigil_dot_v1_dot_accounts__pb2.ListBrokerAuditRequest.SerializeToString,
+            vigil_dot_v1_dot_accounts__pb2.ListBrokerAuditResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -55,6 +55,10 @@ class AccountServiceStub:
     """Cancel every open order and close every position at the broker; reports what the broker confirmed."""
     BrokerEmergencyStop: _grpc.UnaryUnaryMultiCallable[_accounts_pb2.BrokerEmergencyStopRequest, _accounts_pb2.BrokerEmergencyStopResponse]
     """Flatten every live account at its broker (the emergency stop's broker half)."""
+    ListBrokerAudit: _grpc.UnaryUnaryMultiCallable[_accounts_pb2.ListBrokerAuditRequest, _accounts_pb2.ListBrokerAuditResponse]
+    """The account's broker audit trail, newest first: bindings, live switches, orders sent, reconciliation
+    differences, flattens, each with who caused it.
+    """
 
 @_typing.type_check_only
 class AccountServiceAsyncStub(AccountServiceStub):
@@ -83,6 +87,10 @@ class AccountServiceAsyncStub(AccountServiceStub):
     """Cancel every open order and close every position at the broker; reports what the broker confirmed."""
     BrokerEmergencyStop: _aio.UnaryUnaryMultiCallable[_accounts_pb2.BrokerEmergencyStopRequest, _accounts_pb2.BrokerEmergencyStopResponse]  # type: ignore[assignment]
     """Flatten every live account at its broker (the emergency stop's broker half)."""
+    ListBrokerAudit: _aio.UnaryUnaryMultiCallable[_accounts_pb2.ListBrokerAuditRequest, _accounts_pb2.ListBrokerAuditResponse]  # type: ignore[assignment]
+    """The account's broker audit trail, newest first: bindings, live switches, orders sent, reconciliation
+    differences, flattens, each with who caused it.
+    """
 
 class AccountServiceServicer(metaclass=_abc_1.ABCMeta):
     """Broker accounts (issue 15): a Vigil account is `paper` or bound to a Tradovate (demo/live) or ProjectX (a firm's
@@ -174,5 +182,15 @@ class AccountServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_accounts_pb2.BrokerEmergencyStopResponse, _abc.Awaitable[_accounts_pb2.BrokerEmergencyStopResponse]]:
         """Flatten every live account at its broker (the emergency stop's broker half)."""
+
+    @_abc_1.abstractmethod
+    def ListBrokerAudit(
+        self,
+        request: _accounts_pb2.ListBrokerAuditRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_accounts_pb2.ListBrokerAuditResponse, _abc.Awaitable[_accounts_pb2.ListBrokerAuditResponse]]:
+        """The account's broker audit trail, newest first: bindings, live switches, orders sent, reconciliation
+        differences, flattens, each with who caused it.
+        """
 
 def add_AccountServiceServicer_to_server(servicer: AccountServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -406,6 +406,31 @@ class GetStatisticsRequest(_message.Message):
 Global___GetStatisticsRequest: _TypeAlias = GetStatisticsRequest  # noqa: Y015
 
 @_typing.final
+class ExportStatisticsRequest(_message.Message):
+    """The same selection and grouping as GetStatisticsRequest."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    FILTER_FIELD_NUMBER: _builtins.int
+    GROUP_BY_FIELD_NUMBER: _builtins.int
+    group_by: Global___StatisticsGroupBy.ValueType
+    @_builtins.property
+    def filter(self) -> Global___AnalyticsFilter: ...
+    def __init__(
+        self,
+        *,
+        filter: Global___AnalyticsFilter | None = ...,
+        group_by: Global___StatisticsGroupBy.ValueType = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["filter", b"filter"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["filter", b"filter", "group_by", b"group_by"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ExportStatisticsRequest: _TypeAlias = ExportStatisticsRequest  # noqa: Y015
+
+@_typing.final
 class GetStatisticsResponse(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 

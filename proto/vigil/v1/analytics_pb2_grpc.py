@@ -76,7 +76,7 @@ class AnalyticsServiceStub:
                 _registered_method=True)
         self.ExportStatistics = channel.unary_unary(
                 '/vigil.v1.AnalyticsService/ExportStatistics',
-                request_serializer=vigil_dot_v1_dot_analytics__pb2.GetStatisticsRequest.SerializeToString,
+                request_serializer=vigil_dot_v1_dot_analytics__pb2.ExportStatisticsRequest.SerializeToString,
                 response_deserializer=vigil_dot_v1_dot_analytics__pb2.ExportStatisticsResponse.FromString,
                 _registered_method=True)
         self.GetDailyReport = channel.unary_unary(
@@ -199,7 +199,7 @@ def add_AnalyticsServiceServicer_to_server(servicer, server):
             ),
             'ExportStatistics': grpc.unary_unary_rpc_method_handler(
                     servicer.ExportStatistics,
-                    request_deserializer=vigil_dot_v1_dot_analytics__pb2.GetStatisticsRequest.FromString,
+                    request_deserializer=vigil_dot_v1_dot_analytics__pb2.ExportStatisticsRequest.FromString,
                     response_serializer=vigil_dot_v1_dot_analytics__pb2.ExportStatisticsResponse.SerializeToString,
             ),
             'GetDailyReport': grpc.unary_unary_rpc_method_handler(
@@ -427,7 +427,7 @@ class AnalyticsService:
             request,
             target,
             '/vigil.v1.AnalyticsService/ExportStatistics',
-            vigil_dot_v1_dot_analytics__pb2.GetStatisticsRequest.SerializeToString,
+            vigil_dot_v1_dot_analytics__pb2.ExportStatisticsRequest.SerializeToString,
             vigil_dot_v1_dot_analytics__pb2.ExportStatisticsResponse.FromString,
             options,
             channel_credentials,

@@ -54,7 +54,7 @@ class AnalyticsServiceStub:
     """
     ExportTrades: _grpc.UnaryUnaryMultiCallable[_analytics_pb2.ExportTradesRequest, _analytics_pb2.ExportTradesResponse]
     """The selected trades as CSV."""
-    ExportStatistics: _grpc.UnaryUnaryMultiCallable[_analytics_pb2.GetStatisticsRequest, _analytics_pb2.ExportStatisticsResponse]
+    ExportStatistics: _grpc.UnaryUnaryMultiCallable[_analytics_pb2.ExportStatisticsRequest, _analytics_pb2.ExportStatisticsResponse]
     """GetStatistics' answer as JSON (proto3 JSON mapping)."""
     GetDailyReport: _grpc.UnaryUnaryMultiCallable[_analytics_pb2.GetDailyReportRequest, _analytics_pb2.GetDailyReportResponse]
     """An account's daily report (the day's trades, P&L, statistics, rule usage, the month's calendar and equity)
@@ -87,7 +87,7 @@ class AnalyticsServiceAsyncStub(AnalyticsServiceStub):
     """
     ExportTrades: _aio.UnaryUnaryMultiCallable[_analytics_pb2.ExportTradesRequest, _analytics_pb2.ExportTradesResponse]  # type: ignore[assignment]
     """The selected trades as CSV."""
-    ExportStatistics: _aio.UnaryUnaryMultiCallable[_analytics_pb2.GetStatisticsRequest, _analytics_pb2.ExportStatisticsResponse]  # type: ignore[assignment]
+    ExportStatistics: _aio.UnaryUnaryMultiCallable[_analytics_pb2.ExportStatisticsRequest, _analytics_pb2.ExportStatisticsResponse]  # type: ignore[assignment]
     """GetStatistics' answer as JSON (proto3 JSON mapping)."""
     GetDailyReport: _aio.UnaryUnaryMultiCallable[_analytics_pb2.GetDailyReportRequest, _analytics_pb2.GetDailyReportResponse]  # type: ignore[assignment]
     """An account's daily report (the day's trades, P&L, statistics, rule usage, the month's calendar and equity)
@@ -163,7 +163,7 @@ class AnalyticsServiceServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
     def ExportStatistics(
         self,
-        request: _analytics_pb2.GetStatisticsRequest,
+        request: _analytics_pb2.ExportStatisticsRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_analytics_pb2.ExportStatisticsResponse, _abc.Awaitable[_analytics_pb2.ExportStatisticsResponse]]:
         """GetStatistics' answer as JSON (proto3 JSON mapping)."""

@@ -119,6 +119,15 @@ async def test_bound_account_sends_nothing_until_live_then_routes_reconciles_and
         assert code == 0 and "BOUND" in out
         code, _, err = await vigil("--target", broker_server.address, "accounts", "unbind", "paper")
         assert code == 0, err
+        trail = await client.list_broker_audit("paper")
+        kinds = [r.kind for r in reversed(trail)]
+        assert kinds[:3] == ["bound", "live_on", "order_sent"] and kinds[-2:] == ["live_off", "unbound"]
+        assert "reconcile_difference" in kinds and "flattened" in kinds
+        difference = next(r for r in trail if r.kind == "reconcile_difference")
+        assert difference.detail == {"kind": "position", "symbol": "NQZ2026", "vigil": "1", "broker": "3"}
+        assert all(r.actor for r in trail)
+        code, out, _ = await vigil("--target", broker_server.address, "accounts", "audit", "paper")
+        assert code == 0 and "reconcile_difference" in out
         assert (await client.list_account_modes())[0].mode is AccountMode.PAPER
 
     captured = capsys.readouterr()
