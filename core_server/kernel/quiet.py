@@ -2,7 +2,8 @@
 
 A tick is quiet when the full chain (TradingKernel._tick) would only remember it: the anomaly filter holds nothing
 and the price is within its threshold of the last good one; a trade falls inside every timeframe's forming bucket
-(no candle closes, none opens, none is late); no strategy wants the contract's ticks and no strategy timer, order
+(no candle closes, none opens, none is late); no strategy wants the contract's ticks (or the StrategyHost gives a
+`tick_band`: its quotes reach no strategy and its trades inside the band change none) and no strategy timer, order
 arrival, DAY expiry or risk roll/flat-by is due; the paper exchange's quiet band holds (no market order waiting,
 the price between the resting limits and stops that could fire); nobody holds a position in the contract (risk
 marks nothing), no excursion is tracked in it, no trade work or stop-move retry waits, no signal is pending.
@@ -21,6 +22,8 @@ from collections.abc import Sequence
 from core_server.execution.fill_model import UNLIMITED
 from core_server.kernel.kernel import TradingKernel
 from core_server.model.market_data import Quote, Tick, Trade
+
+_FAR = 1 << 62
 
 
 def quiet_run(kernel: TradingKernel, ticks: Sequence[Tick], start: int, from_ns: int, stop_ns: int) -> int:
@@ -41,9 +44,15 @@ def quiet_run(kernel: TradingKernel, ticks: Sequence[Tick], start: int, from_ns:
         return start
     threshold = anomaly.threshold_ticks
     strategies = kernel.strategies
+    watched = False  # a strategy watches the contract's trades, but none in [s_low, s_high] changes it
+    s_low, s_high = -_FAR, _FAR
     if strategies is not None:
         if strategies.wants_ticks(cid):
-            return start
+            tick_band = getattr(strategies, "tick_band", None)  # strategies.host.StrategyHost
+            band = tick_band(cid) if tick_band is not None else None
+            if band is None:
+                return start
+            watched, (s_low, s_high) = True, band
         stop_ns = min(stop_ns, strategies.next_timer_ns())
     signals = kernel.signals
     if signals is not None and signals.pending_count:
@@ -78,7 +87,7 @@ def quiet_run(kernel: TradingKernel, ticks: Sequence[Tick], start: int, from_ns:
             break
         if type(tick) is Trade:
             p = tick.price
-            if not (bucket_from <= ts < bucket_to and blf <= p < bst and sst < p <= slf):
+            if not (bucket_from <= ts < bucket_to and blf <= p < bst and sst < p <= slf and s_low <= p <= s_high):
                 break
             if q is None and markets_waiting:
                 break
@@ -145,6 +154,8 @@ def quiet_run(kernel: TradingKernel, ticks: Sequence[Tick], start: int, from_ns:
         book.last_trade = last_trade
         book.trade_avail = last_trade.size if partial and last_trade.size > 0 else UNLIMITED
         trade_px = last_trade.price
+        if watched:
+            strategies.quiet_trades(last_trade.ts_event)  # type: ignore[union-attr]
     book.quote_stale = stale
     risk.note_prices(cid, ticks[j - 1].ts_event, trade_px, bid_px, ask_px)
     return j

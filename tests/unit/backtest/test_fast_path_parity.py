@@ -1,9 +1,9 @@
 """The backtest's quiet fast path (kernel.quiet) against the plain tick-by-tick path: on seeded tapes with time gaps,
 anomalous spikes and confirmed jumps, trades printing outside the quote, brackets and resting orders hit (ideal and
 paper fills with latency and slippage, partial fills), a risk preset failing an account, the first-hour breakout
-through the StrategyHost and two contracts interleaved, both paths give the byte-identical JSON report, the same
-kernel output batch by batch (ticks, anomalies, candles, orders and fills, risk events, trades) and the same state
-at the end, while the fast path skips most ticks."""
+through the StrategyHost (its first hour passed over inside the range so far) and two contracts interleaved, both
+paths give the byte-identical JSON report, the same kernel output batch by batch (ticks, anomalies, candles, orders
+and fills, risk events, trades) and the same state at the end, while the fast path skips most ticks."""
 
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ from core_server.model.clock import NS_PER_MS, NS_PER_SECOND
 from core_server.model.instruments import Contract
 from core_server.model.market_data import Aggressor, Quote, Tick, Trade
 from core_server.risk.events import RiskEventKind
+from core_server.strategies.host import StrategyHost
 from tests.kit.time import ct
 
 ES = Contract("ES", 2025, 12)
@@ -243,9 +244,19 @@ def test_partial_fills_and_a_risk_preset_failing_the_account(skipped: list[int])
 
 
 @pytest.mark.parametrize("seed", [8, 9])
-def test_the_first_hour_breakout_through_the_strategy_host(seed: int, skipped: list[int]) -> None:
+def test_the_first_hour_breakout_through_the_strategy_host(
+    seed: int, skipped: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
     ticks = tape(seed, (ES,), days=4, per_day=5000)
     days = weekdays(4)
+    inside = [0]  # runs of first-hour trades inside the range so far, passed over while the strategy watches
+    original = StrategyHost.quiet_trades
+
+    def counting(host: StrategyHost, last_ns: int) -> None:
+        inside[0] += 1
+        original(host, last_ns)
+
+    monkeypatch.setattr(StrategyHost, "quiet_trades", counting)
 
     def make(fast: bool) -> tuple[Backtest, list[Tick]]:
         settings = RunSettings(ES.id, days[0].isoformat(), days[-1].isoformat(), "first-hour-breakout",
@@ -257,4 +268,5 @@ def test_the_first_hour_breakout_through_the_strategy_host(seed: int, skipped: l
         return backtest, ticks
 
     _, outputs, _ = assert_parity(make, skipped, batch=3000)
+    assert inside[0] > 10
     assert sum(len(out.execution) for out in outputs) > 10  # ladders placed, filled and cancelled
