@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from clients.sdk import VigilClient, VigilError
 from clients.sdk.analytics import AnalyticsFilter, EquityCurve, GroupBy, PnlCalendar, Statistics, StatisticsReport
@@ -23,6 +23,7 @@ from tui.widgets.equity_chart import DistributionChart, EquityChart
 from tui.widgets.pnl_month import MonthData, PnlMonth
 from tui.widgets.risk_banner import RiskBanner
 from tui.widgets.status_header import StatusHeader
+from tui.widgets.steady_footer import SteadyFooter
 
 EQUITY_DAYS = 365
 DISTRIBUTIONS = (("R distribution", "r_distribution"), ("MFE distribution (R)", "mfe_distribution"),
@@ -137,7 +138,7 @@ class AnalyticsScreen(Screen[None]):
                 yield EquityChart(id="analytics-equity")
                 yield EquityChart(drawdown=True, id="analytics-drawdown")
                 yield DistributionChart(id="analytics-r")
-        yield Footer(compact=True, show_command_palette=False)
+        yield SteadyFooter(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#analytics-calendar").border_title = "P&L calendar (arrows, [ ], Enter)"
