@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import TypeVar
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import structlog
@@ -132,7 +132,8 @@ class AnalyticsDesk:
         # per-trade code computes them, with the same results).
         self._index: TradeIndex | None = None
         self._positions: dict[str, int] = {}  # trade id -> position in the facts
-        self._memo: dict[tuple[object, ...], object] = {}  # answers for the facts as they stand
+        # answers (computed or being computed) for the facts as they stand
+        self._memo: dict[tuple[object, ...], asyncio.Future[Any]] = {}
         self._accounts: frozenset[str] = frozenset()
         self._fingerprint: tuple[int, int] | None = None
         self._lock = asyncio.Lock()
@@ -254,11 +255,20 @@ class AnalyticsDesk:
     async def _memoised(self, key: tuple[object, ...], compute: Callable[[], Awaitable[_T]]) -> _T:
         """The answer for `key` while the stored trades are unchanged (a changed fingerprint clears the memo)."""
         await self.closed_trades()
-        if key not in self._memo:
+        found = self._memo.get(key)
+        if found is None:
             if len(self._memo) >= MEMO_SIZE:
                 self._memo.clear()
-            self._memo[key] = await compute()
-        return self._memo[key]  # type: ignore[return-value]
+            # The answer being computed is remembered as it starts: the same question asked meanwhile (a screen
+            # asks for the statistics per session and per hour at once, both with the overall figures) waits for
+            # it instead of computing it again. A failed computation is forgotten, so the next call tries again.
+            found = self._memo[key] = asyncio.ensure_future(compute())
+            found.add_done_callback(lambda done: self._forget_failed(key, done))
+        return await asyncio.shield(found)
+
+    def _forget_failed(self, key: tuple[object, ...], done: asyncio.Future[object]) -> None:
+        if (done.cancelled() or done.exception() is not None) and self._memo.get(key) is done:
+            del self._memo[key]
 
     async def statistics(self, query: TradeQuery, by: GroupBy | None = None) -> GroupedStatistics:
         balance = self.starting_balance(next(iter(query.account_ids))) if len(query.account_ids) == 1 else None
