@@ -433,6 +433,7 @@ async def _assemble(
         asyncio.create_task(shell.run_timer(), name="kernel-timer"),
         asyncio.create_task(brokers.run_periodic(reconcile_every), name="broker-reconcile"),
         asyncio.create_task(market.run(), name="forming-candles"),
+        asyncio.create_task(analytics.warm(), name="analytics-warm"),  # the first analytics query finds the trades read
         *notify.start(),
     ]
     running.feed_tasks = [asyncio.create_task(plan.feed.run(binding), name=f"feed-{plan.feed.name}")]
