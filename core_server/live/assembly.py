@@ -182,3 +182,4 @@ async def restore_live(
     output = kernel.take_output()
     core.market.publish(output)
     await core.writer.commit(journal.batch_of(output, now))
+    core.shell.archive_finished(now)  # the orders that finished before this start are read from the store

@@ -4,7 +4,7 @@
   drains what it produced: market data is published and handed to the tick and candle writers at once, every
   trading record goes to the journal's DurableWriter and is published once stored.
 - Time: a timer calls `advance` every `interval_s` (candles closing on time, arrivals, expiry, risk's day roll,
-  strategy timers). At the CME trading-day roll (and on the first step after a start) finished orders leave the
+  strategy timers). At the CME trading-day roll (and once a restore is stored) finished orders leave the
   engine's memory; the store keeps them, and ListOrders reads them from there.
 - Commands (`command(fn)`) run one at a time under a lock: `fn(kernel, now)` changes the kernel, its records are
   committed together with everything queued before them, and only then does the call return. If the store
@@ -65,7 +65,7 @@ class LiveKernel:
         self._held: list[Tick] = []
         self._deferred: list[Callable[[TradingKernel, int], object]] = []
         self.stage_failures = 0
-        self._roll_ns = 0  # the end of the current CME trading day (0: not started; the first step archives)
+        self._roll_ns = 0  # the end of the current CME trading day (0: not known yet)
 
     # -- ticks ----------------------------------------------------------------------------------------------
 
@@ -88,11 +88,14 @@ class LiveKernel:
         self.kernel.advance_to(now)
         self._drain(now)
         if now >= self._roll_ns:
-            self._roll(now)
+            if self._roll_ns:
+                self.archive_finished(now)
+            else:  # the first step (a shell not restored from the store): nothing to archive yet
+                self._roll_ns = trading_day_bounds(now)[2]
 
-    def _roll(self, now: int) -> None:
-        """The CME trading-day roll (and the first step after a start): finished orders leave the engine's memory
-        once the step that ended them is drained (its records are already built); the store keeps them."""
+    def archive_finished(self, now: int) -> None:
+        """At the CME trading-day roll, and once a restore from the store is drained: finished orders leave the
+        engine's memory (the step that ended them is drained, its records already built); the store keeps them."""
         archived = self.kernel.execution.archive_finished()
         self.journal.forget_orders(archived)
         self._roll_ns = trading_day_bounds(now)[2]

@@ -1,4 +1,4 @@
-"""Over gRPC, after a restart (whose first step archives finished orders out of the engine's memory, as the
+"""Over gRPC, after a restart (which archives the finished orders it restored out of the engine's memory, as the
 trading-day roll does): ListOrders still lists the finished order from the store, and CancelOrder / ModifyOrder
 on it answer FAILED_PRECONDITION as for any finished order."""
 

@@ -111,8 +111,11 @@ async def test_a_restart_keeps_only_the_open_orders_in_memory(pg_pool: asyncpg.P
     again = await open_live(
         pg_pool, [NQ], START + 3600 * NS_PER_SECOND, settings=live_settings(market_hours=MarketHours.DECLARED_OPEN)
     )
-    assert again.core.kernel.execution.held_orders() == 3 + 3  # as stored, until the first step
+    assert again.core.kernel.execution.held_orders() == 3  # the open bracket: the finished ones stay stored
     again.advance(START + 3601 * NS_PER_SECOND)
     assert again.core.kernel.execution.held_orders() == 3
+    await again.core.execution.execute(SubmitOrder(PAPER, NQ.id, OrderSide.BUY, 1, OrderType.MARKET))
+    again.advance(START + 3602 * NS_PER_SECOND)  # the same trading day: what finishes today stays in memory
+    assert again.core.kernel.execution.held_orders() == 4
     listed = {item.order.order_id: item.order for item in await again.core.execution.list_orders(PAPER, None, 100)}
     assert [listed[oid].status for oid in first] == [OrderStatus.FILLED, OrderStatus.FILLED, OrderStatus.CANCELLED]
