@@ -48,7 +48,7 @@ from core_server.kernel.assembly import KernelSettings
 from core_server.kernel.kernel import SignalExecution, TradingKernel
 from core_server.live.analytics_desk import AnalyticsDesk
 from core_server.live.assembly import LiveStores, build_live, restore_live
-from core_server.live.broker_fills import BoundAccountGuard, KernelMirror
+from core_server.live.broker_fills import BoundAccountGuard, KernelMirror, RoutingGate
 from core_server.live.broker_risk import BrokerRiskCheck
 from core_server.live.broker_router import BrokerRouter
 from core_server.live.commission_desk import CommissionDesk
@@ -373,6 +373,7 @@ async def _assemble(
     await brokers.load()
     brokers.fill_listeners.append(mirror)
     core.kernel.execution.add_pre_trade_check(BoundAccountGuard(brokers.binding))
+    core.execution.gates.append(RoutingGate(brokers.binding))
     core.risk.stop_hooks.append(brokers.emergency_stop)
     analytics = AnalyticsDesk(
         shell, AnalyticsRepository(pool), core.trades, core.execution, load_trading_calendar(), bus=bus

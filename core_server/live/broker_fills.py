@@ -16,12 +16,12 @@ from decimal import Decimal
 import structlog
 
 from core_server.brokers.model import Binding, BrokerFill
-from core_server.execution.commands import BookBrokerFill
+from core_server.execution.commands import BookBrokerFill, ExecutionCommand, OpenAccount
 from core_server.execution.model import AccountId, Order, OrderId, OrderSide
 from core_server.execution.ports import ExecutionView
 from core_server.live.execution_desk import ExecutionDesk
 from core_server.model.clock import Clock
-from core_server.model.errors import VigilError
+from core_server.model.errors import FailedPrecondition, VigilError
 from core_server.model.symbols import parse_symbol
 
 log = structlog.get_logger(__name__)
@@ -108,3 +108,28 @@ class BoundAccountGuard:
             f"live routing is off for {order.account_id} (bound to {binding.broker.value}): nothing was sent; "
             "an admin enables it (AccountService.SetLiveRouting)"
         )
+
+
+class RoutingGate:
+    """A client's execution command on a BOUND account (live routing off) is refused with FailedPrecondition
+    naming live routing, before the kernel sees it: nothing changes and nothing reaches the broker."""
+
+    def __init__(self, binding_of: Callable[[str], Binding | None]):
+        self._binding_of = binding_of
+
+    def __call__(self, command: ExecutionCommand) -> None:
+        if isinstance(command, BookBrokerFill | OpenAccount):
+            return
+        account = getattr(command, "account_id", None)
+        if account is None:  # an OCO pair, a bracket batch: their first order's account
+            first = getattr(command, "first", None) or (getattr(command, "brackets", None) or (None,))[0]
+            account = getattr(first, "account_id", None)
+        if not isinstance(account, str):
+            return
+        binding = self._binding_of(account)
+        if binding is not None and not binding.live_enabled:
+            raise FailedPrecondition(
+                "account_id",
+                f"live routing is off for {account} (bound to {binding.broker.value}): nothing was sent; "
+                "an admin enables it (AccountService.SetLiveRouting)",
+            )

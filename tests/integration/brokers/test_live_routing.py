@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from clients.sdk import VigilClient
-from clients.sdk.order_specs import market
+from clients.sdk.order_specs import bracket, limit, market, stop
 from core_server.app import RunningServer, start
 from core_server.feeds.fakes.tradovate_orders import DEFAULT_ACCOUNT, DEFAULT_ACCOUNT_ID, FakeTradovateBroker
 from tests.kit.eventually import eventually
@@ -42,6 +42,11 @@ async def live_at_kernel_price(client: VigilClient, fake: FakeTradovateBroker) -
     return bid
 
 
+def broker_net(fake: FakeTradovateBroker) -> int:
+    position = fake.book.positions.get((DEFAULT_ACCOUNT_ID, "NQZ6"))
+    return position.net if position is not None else 0
+
+
 def broker_orders(fake: FakeTradovateBroker) -> list[tuple[str, str, int, str]]:
     return [(o.action, o.order_type, o.qty, o.status) for o in fake.book.orders.values()]
 
@@ -63,6 +68,106 @@ async def test_a_market_order_through_execution_service_fills_at_the_broker_and_
         assert broker_orders(fake_tradovate) == [("Buy", "Market", 2, "Filled")]
         (position,) = await client.list_positions("paper")
         assert (position.contract_id, position.quantity, position.average_price) == (NQ, 2, bid + D("0.25"))
-        assert fake_tradovate.book.positions[(DEFAULT_ACCOUNT_ID, "NQZ6")].net == 2
+        assert broker_net(fake_tradovate) == 2
         fills = await client.list_fills("paper")
         assert [(f.order_id, f.quantity, f.price) for f in fills] == [(order_id, 2, bid + D("0.25"))]
+
+
+async def order_status(client: VigilClient, order_id: str) -> str:
+    (order,) = [o for o in await client.list_orders("paper") if o.order_id == order_id]
+    return order.status.value
+
+
+async def test_limit_and_stop_orders_rest_at_the_broker_and_modify_and_cancel_follow(
+    broker_server: RunningServer, fake_tradovate: FakeTradovateBroker
+) -> None:
+    async with VigilClient(broker_server.address) as client:
+        bid = await live_at_kernel_price(client, fake_tradovate)
+        resting = await client.submit_order("paper", limit(NQ, "buy", 1, bid - 50))
+        trigger = await client.submit_order("paper", stop(NQ, "buy", 1, bid + 50))
+        assert not resting.denied and not trigger.denied
+        await eventually(lambda: len(fake_tradovate.book.orders) == 2)
+        first, second = fake_tradovate.book.orders.values()
+        assert (first.order_type, first.price, first.status) == ("Limit", bid - 50, "Working")
+        assert (second.order_type, second.stop_price, second.status) == ("Stop", bid + 50, "Working")
+
+        await client.modify_order(resting.order.order_id, 2, limit_price=bid - 40)
+        await eventually(lambda: (first.qty, first.price) == (2, bid - 40))
+        await client.cancel_order(trigger.order.order_id)
+        await eventually(lambda: second.status == "Canceled")
+        assert await order_status(client, trigger.order.order_id) == "cancelled"
+
+        fake_tradovate.set_market("NQZ6", bid - 41, bid - 40)  # the broker's market reaches the limit: it fills
+
+        async def filled() -> bool:
+            return await order_status(client, resting.order.order_id) == "filled"
+
+        await eventually(filled)
+        (position,) = await client.list_positions("paper")
+        assert (position.quantity, position.average_price) == (2, bid - 40)
+
+
+async def test_a_bracket_is_placed_as_one_oso_and_its_exit_closes_the_kernel_trade(
+    broker_server: RunningServer, fake_tradovate: FakeTradovateBroker
+) -> None:
+    async with VigilClient(broker_server.address) as client:
+        bid = await live_at_kernel_price(client, fake_tradovate)
+        placed = await client.submit_bracket(
+            "paper", bracket(market(NQ, "buy", 1), stop_loss_price=bid - 60, take_profit_price=bid + 60)
+        )
+        assert not placed.denied
+        await eventually(lambda: len(fake_tradovate.book.orders) == 3)
+        entry, *legs = fake_tradovate.book.orders.values()
+        assert entry.status == "Filled" and {(o.order_type, o.status) for o in legs} == {
+            ("Limit", "Working"),
+            ("Stop", "Working"),
+        }
+        assert fake_tradovate.book.placements == {entry.cl_ord_id: 1}  # one placeOSO, legs with it
+
+        async def kernel_exits_working() -> bool:
+            working = [o for o in await client.list_orders("paper", open_only=True)]
+            return sorted(o.status.value for o in working) == ["working", "working"]
+
+        await eventually(kernel_exits_working)
+        fake_tradovate.set_market("NQZ6", bid + 60, bid + D("60.25"))  # the take-profit fills at the broker
+
+        async def flat() -> bool:
+            positions = [p for p in await client.list_positions("paper") if p.quantity]
+            return not positions and not await client.list_orders("paper", open_only=True)
+
+        await eventually(flat)
+        statuses = {o.order_id: o.status.value for o in await client.list_orders("paper")}
+        assert sorted(statuses.values()) == ["cancelled", "filled", "filled"]
+        account = await client.get_account("paper")
+        assert account.realized_pnl == (D(60) - D("0.25")) * 20  # bought at the ask, sold at the target
+        assert fake_tradovate.order_requests == 1  # the stop-loss ended with its OCO sibling, at the broker
+
+
+async def test_close_and_flatten_liquidate_at_the_broker(
+    broker_server: RunningServer, fake_tradovate: FakeTradovateBroker
+) -> None:
+    async with VigilClient(broker_server.address) as client:
+        await live_at_kernel_price(client, fake_tradovate)
+        await client.submit_order("paper", market(NQ, "buy", 2))
+        await eventually(lambda: broker_net(fake_tradovate) == 2)
+
+        async def kernel_holds(quantity: int) -> bool:
+            return sum(p.quantity for p in await client.list_positions("paper")) == quantity
+
+        await eventually(lambda: kernel_holds(2))
+        await client.close_position("paper", NQ)
+        await eventually(lambda: broker_net(fake_tradovate) == 0)
+        await eventually(lambda: kernel_holds(0))
+        assert not await client.list_orders("paper", open_only=True)  # the close order is the liquidation's
+
+        await client.submit_order("paper", market(NQ, "sell", 1))
+        await eventually(lambda: kernel_holds(-1))
+        ask = (await client.get_quote("NQ")).quote.ask
+        resting = await client.submit_order("paper", limit(NQ, "sell", 1, ask + 50))
+        await eventually(lambda: any(o.status == "Working" for o in fake_tradovate.book.orders.values()))
+        await client.flatten_account("paper")
+        await eventually(lambda: fake_tradovate.book.open_orders(DEFAULT_ACCOUNT_ID) == [])
+        await eventually(lambda: broker_net(fake_tradovate) == 0)
+        await eventually(lambda: kernel_holds(0))
+        assert await order_status(client, resting.order.order_id) == "cancelled"
+        assert not await client.list_orders("paper", open_only=True)
