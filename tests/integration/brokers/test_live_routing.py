@@ -10,6 +10,9 @@ from decimal import Decimal
 import pytest
 
 from clients.sdk import VigilClient
+from clients.sdk.copying import CopyFollower, CopySourceKind
+from clients.sdk.errors import FailedPreconditionError, NotFoundError
+from clients.sdk.models import Quote
 from clients.sdk.order_specs import bracket, limit, market, stop
 from core_server.app import RunningServer, start
 from core_server.feeds.fakes.tradovate_orders import DEFAULT_ACCOUNT, DEFAULT_ACCOUNT_ID, FakeTradovateBroker
@@ -33,11 +36,21 @@ async def broker_server(
         await running.stop()
 
 
+async def kernel_bid(client: VigilClient) -> Decimal:
+    async def quoted() -> Quote | None:
+        try:
+            return (await client.get_quote("NQ")).quote
+        except NotFoundError:  # the simulator's first tick is not there yet
+            return None
+
+    return (await eventually(quoted)).bid
+
+
 async def live_at_kernel_price(client: VigilClient, fake: FakeTradovateBroker) -> Decimal:
     """Bind `paper`, turn live routing on, and put the fake's market where the kernel marks NQ."""
     await client.bind_account("paper", "tradovate", DEFAULT_ACCOUNT)
     await client.set_live_routing("paper", True, confirm="paper")
-    bid = (await eventually(lambda: client.get_quote("NQ"))).quote.bid
+    bid = await kernel_bid(client)
     fake.set_market("NQZ6", bid, bid + D("0.25"))
     return bid
 
@@ -171,3 +184,77 @@ async def test_close_and_flatten_liquidate_at_the_broker(
         await eventually(lambda: kernel_holds(0))
         assert await order_status(client, resting.order.order_id) == "cancelled"
         assert not await client.list_orders("paper", open_only=True)
+
+
+async def test_a_live_follower_of_a_paper_leader_trades_at_the_broker_and_follows_the_exit(
+    broker_server: RunningServer, fake_tradovate: FakeTradovateBroker
+) -> None:
+    async with VigilClient(broker_server.address) as client:
+        follower = (await client.create_account("prop-eval")).account_id
+        await client.bind_account(follower, "tradovate", DEFAULT_ACCOUNT)
+        await client.set_live_routing(follower, True, confirm=follower)
+        bid = await kernel_bid(client)
+        fake_tradovate.set_market("NQZ6", bid, bid + D("0.25"))
+        group = await client.create_copy_group(
+            "evals", CopySourceKind.ACCOUNT, "paper", [CopyFollower.fixed(follower, 2)]
+        )
+
+        leader = await client.submit_order("paper", market(NQ, "buy", 1))  # the leader trades on paper
+        assert not leader.denied
+        await eventually(lambda: broker_net(fake_tradovate) == 2)
+
+        async def follower_holds(quantity: int) -> bool:
+            return sum(p.quantity for p in await client.list_positions(follower)) == quantity
+
+        await eventually(lambda: follower_holds(2))
+        (outcome,) = await client.list_copy_outcomes(group=group.group_id)
+        assert (outcome.account_id, outcome.status.value, outcome.quantity) == (follower, "placed", 2)
+
+        async def leader_holds(quantity: int) -> bool:
+            return sum(p.quantity for p in await client.list_positions("paper")) == quantity
+
+        await eventually(lambda: leader_holds(1))
+        await client.close_position("paper", NQ)  # the leader's exit follows to the follower, at the broker
+        await eventually(lambda: broker_net(fake_tradovate) == 0)
+        await eventually(lambda: follower_holds(0))
+
+
+async def test_a_bound_account_with_routing_off_sends_nothing_on_any_path(
+    broker_server: RunningServer, fake_tradovate: FakeTradovateBroker
+) -> None:
+    async with VigilClient(broker_server.address) as client:
+        bid = await kernel_bid(client)
+        follower = (await client.create_account("prop-eval")).account_id
+        await client.bind_account(follower, "tradovate", DEFAULT_ACCOUNT)  # BOUND: live routing off
+        await client.create_copy_group("evals", CopySourceKind.ACCOUNT, "paper", [CopyFollower.fixed(follower, 1)])
+        leader = await client.submit_order("paper", market(NQ, "buy", 1))  # its copy is refused, the leader's not
+        assert not leader.denied
+
+        async def copy_refused() -> bool:
+            (outcome,) = await client.list_copy_outcomes(account_id=follower)
+            return outcome.status.value != "placed" and "live routing is off" in outcome.detail
+
+        await eventually(copy_refused)
+
+        calls = (
+            client.submit_order(follower, market(NQ, "buy", 1)),
+            client.submit_order(follower, limit(NQ, "buy", 1, bid - 50)),
+            client.submit_order(follower, stop(NQ, "buy", 1, bid + 50)),
+            client.submit_bracket(
+                follower, bracket(market(NQ, "buy", 1), stop_loss_price=bid - 60, take_profit_price=bid + 60)
+            ),
+            client.submit_oco(follower, limit(NQ, "buy", 1, bid - 50), stop(NQ, "buy", 1, bid + 50)),
+            client.close_position(follower, NQ),
+            client.flatten_account(follower),
+            client.reverse_position(follower, NQ),
+            client.cancel_all_orders(follower),
+        )
+        for call in calls:
+            with pytest.raises(FailedPreconditionError, match="live routing is off"):
+                await call
+        with pytest.raises(FailedPreconditionError, match="live routing is off"):
+            await client.submit_broker_order(follower, "cid-1", "NQZ6", "buy", 1)
+        assert fake_tradovate.order_requests == 0 and fake_tradovate.book.orders == {}
+        (copied,) = await client.list_orders(follower)  # the refused calls changed nothing in the kernel
+        assert copied.placed_by.startswith("copy:") and copied.status.value == "denied"
+        assert "live routing is off" in copied.reason
