@@ -312,9 +312,13 @@ class BrokerRouter:
         if not exits:
             return None
         spec = _spec(exits[0])
+        for order in exits:  # the take-profit when the price reached its limit, else the stop-loss
+            if order.role is OrderRole.TAKE_PROFIT and order.limit_price is not None:
+                level = spec.price_from_ticks(order.limit_price)
+                if (fill.price >= level) if side is OrderSide.SELL else (fill.price <= level):
+                    return order.order_id
         for order in exits:
-            level = order.limit_price if order.role is OrderRole.TAKE_PROFIT else order.stop_price
-            if level is not None and spec.price_from_ticks(level) == fill.price:
+            if order.role is OrderRole.STOP_LOSS:
                 return order.order_id
         return exits[0].order_id
 
