@@ -185,18 +185,7 @@ class BrokerRouter:
             return  # sent with its entry, or once its entry fills (its price anchored there)
         take_profit = stop_loss = None
         if order.role is OrderRole.BRACKET_ENTRY:
-            spec = _spec(order)
-            for child in accepted:
-                if (
-                    child.bracket_id != order.order_id
-                    or child.order_id == order.order_id
-                    or child.offset_ticks is not None
-                ):
-                    continue
-                if child.role is OrderRole.TAKE_PROFIT and child.limit_price is not None and child.target_r is None:
-                    take_profit = (child, spec.price_from_ticks(child.limit_price))
-                elif child.role is OrderRole.STOP_LOSS and child.stop_price is not None:
-                    stop_loss = (child, spec.price_from_ticks(child.stop_price))
+            take_profit, stop_loss = _legs(order, accepted)
         await self._place(binding, order, step, take_profit, stop_loss)
 
     async def _place(
@@ -321,6 +310,24 @@ class BrokerRouter:
             if order.role is OrderRole.STOP_LOSS:
                 return order.order_id
         return exits[0].order_id
+
+
+def _legs(entry: Order, accepted: list[Order]) -> tuple[tuple[Order, Decimal] | None, tuple[Order, Decimal] | None]:
+    """A bracket's exits at the prices to send with its entry (one placeOSO), when both are known now. An exit
+    priced on the entry's fill (a distance, an R target) is not: then neither goes with the entry, and each is
+    sent as its own order once the kernel anchors it, so the kernel's OCO ending of one cancels the other there."""
+    spec = _spec(entry)
+    take_profit = stop_loss = None
+    for child in accepted:
+        if child.bracket_id != entry.order_id or child.order_id == entry.order_id:
+            continue
+        if child.offset_ticks is not None or child.target_r is not None:
+            return None, None
+        if child.role is OrderRole.TAKE_PROFIT and child.limit_price is not None:
+            take_profit = (child, spec.price_from_ticks(child.limit_price))
+        elif child.role is OrderRole.STOP_LOSS and child.stop_price is not None:
+            stop_loss = (child, spec.price_from_ticks(child.stop_price))
+    return take_profit, stop_loss
 
 
 def from_broker_leg(order: Order) -> bool:
