@@ -45,6 +45,8 @@ from core_server.execution.model import (
 )
 from core_server.kernel.kernel import TradingKernel
 from core_server.kernel.output import Cause, ExecutionStep, KernelOutput
+from core_server.live.broker_fills import BoundAccountGuard, KernelMirror, RoutingGate
+from core_server.live.execution_desk import ExecutionDesk
 from core_server.live.shell import LiveKernel
 from core_server.model.errors import NotFound, VigilError
 from core_server.model.instruments import InstrumentSpec
@@ -359,3 +361,19 @@ def _client_id(order: Order) -> str:
 
 def _actor(step: ExecutionStep) -> str:
     return f"{step.cause.value}:{step.actor}" if step.actor else step.cause.value
+
+
+def route_live_accounts(
+    desk: BrokerDesk, shell: LiveKernel, execution: ExecutionDesk, mirror: KernelMirror
+) -> BrokerRouter:
+    """Wire the one mechanism (before `desk.load()`, which turns routing on for the accounts already LIVE): the
+    live switch routes an account in the engine, committed kernel output is sent, the broker's fills are booked
+    into the orders they fill, and a BOUND account trades nowhere (denied in the kernel, refused at the API)."""
+    router = BrokerRouter(desk, shell)
+    desk.routing_listeners.append(router.set_routed)
+    shell.output_listeners.append(router)
+    mirror.order_for = router.order_for
+    desk.fill_listeners.append(mirror)
+    shell.kernel.execution.add_pre_trade_check(BoundAccountGuard(desk.binding))
+    execution.gates.append(RoutingGate(desk.binding))
+    return router
