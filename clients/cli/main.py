@@ -17,6 +17,7 @@ from clients.cli import (
     certs,
     commissions,
     copying,
+    data,
     exit_codes,
     imports,
     keys,
@@ -41,6 +42,7 @@ GROUPS = (
     backtest,
     copying,
     accounts,
+    data,
 )
 
 

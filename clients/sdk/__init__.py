@@ -12,7 +12,7 @@ from clients.sdk.copying import (
     CopySourceKind,
     CopyStatus,
 )
-from clients.sdk.data import BadRowCount, ImportOptions, ImportProgress
+from clients.sdk.data import BadRowCount, DataCoverageDay, DataGap, ImportOptions, ImportProgress
 from clients.sdk.errors import (
     AlreadyExistsError,
     AuthenticationError,
@@ -135,6 +135,8 @@ __all__ = [
     "CopySourceKind",
     "CopyStatus",
     "CreatedKey",
+    "DataCoverageDay",
+    "DataGap",
     "DeadlineExceededError",
     "EmergencyStopResult",
     "FailedPreconditionError",

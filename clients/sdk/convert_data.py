@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from clients.sdk.data import BadRowCount, HeaderMode, ImportOptions, ImportProgress
+from datetime import date
+
+from clients.sdk.data import BadRowCount, DataCoverageDay, DataGap, HeaderMode, ImportOptions, ImportProgress
 from clients.sdk.enums import HEADER_MODE
 from vigil.v1 import data_pb2
 
@@ -55,4 +57,21 @@ def progress_from_pb(message: data_pb2.ImportProgress, *, bytes_received: int = 
 def uploading(file_name: str, received: int, total: int) -> ImportProgress:
     return ImportProgress(
         0, file_name, "", (), (), 0, 0, 0, 0, 0, 0, (), (), 0, 0, 0, total, 0.0, 0.0, False, True, received
+    )
+
+
+def coverage_from_pb(m: data_pb2.DataCoverageDay) -> DataCoverageDay:
+    return DataCoverageDay(
+        contract_id=m.contract_id,
+        trade_date=date.fromisoformat(m.trade_date),
+        ticks=m.ticks,
+        quotes=m.quotes,
+        trades=m.trades,
+        anomalies=m.anomalies,
+        first_ns=m.first_ns,
+        last_ns=m.last_ns,
+        open_ns=m.open_ns,
+        close_ns=m.close_ns,
+        gaps=tuple(DataGap(g.start_ns, g.end_ns) for g in m.gaps),
+        missing_ns=m.missing_ns,
     )

@@ -1,8 +1,9 @@
-"""DataService models: tick import options and progress."""
+"""DataService models: tick import options and progress, and what the store holds (coverage)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from enum import Enum
 
 
@@ -69,3 +70,38 @@ class ImportProgress:
     done: bool
     uploading: bool = False
     bytes_received: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class DataGap:
+    """Time the market was open with no stored tick: [start_ns, end_ns)."""
+
+    start_ns: int
+    end_ns: int
+
+    @property
+    def seconds(self) -> int:
+        return (self.end_ns - self.start_ns) // 1_000_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class DataCoverageDay:
+    """One contract on one CME trade date: what the store holds, and the gaps in it."""
+
+    contract_id: str
+    trade_date: date
+    ticks: int
+    quotes: int
+    trades: int
+    anomalies: int
+    first_ns: int  # 0 without ticks
+    last_ns: int
+    open_ns: int  # the session
+    close_ns: int
+    gaps: tuple[DataGap, ...]
+    missing_ns: int
+
+    @property
+    def complete(self) -> bool:
+        """Ticks all session long: no gap."""
+        return self.ticks > 0 and not self.gaps

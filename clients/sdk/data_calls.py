@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator, AsyncIterator
+from datetime import date
 from pathlib import Path
 
 import grpc
 
 from clients.sdk import convert_data
-from clients.sdk.data import ImportOptions, ImportProgress
+from clients.sdk.data import DataCoverageDay, ImportOptions, ImportProgress
 from clients.sdk.errors import error_from_rpc
 from clients.sdk.transport import Transport
 from vigil.v1 import data_pb2, data_pb2_grpc
@@ -87,6 +88,25 @@ class DataCalls(Transport):
             raise error_from_rpc(error) from None
         finally:
             call.cancel()
+
+    async def list_data_coverage(
+        self,
+        symbol: str = "",
+        from_date: date | str | None = None,
+        to_date: date | str | None = None,
+        min_gap_seconds: int = 0,
+    ) -> list[DataCoverageDay]:
+        """Per contract and CME trade date: tick counts, first and last tick, and the gaps (time the market was
+        open with no tick for at least `min_gap_seconds`, default 60). `symbol`: a root (every contract of it
+        in the store), a contract, or "" for all; dates default to the last 30 days."""
+        request = data_pb2.ListDataCoverageRequest(
+            symbol=symbol,
+            from_date=str(from_date or ""),
+            to_date=str(to_date or ""),
+            min_gap_seconds=min_gap_seconds,
+        )
+        response = await self._unary(self._data_stub().ListDataCoverage, request)
+        return [convert_data.coverage_from_pb(d) for d in response.days]
 
     def _data_stub(self) -> data_pb2_grpc.DataServiceAsyncStub:
         return data_pb2_grpc.DataServiceStub(self._channel())

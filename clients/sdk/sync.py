@@ -18,7 +18,7 @@ from clients.sdk.broker_sync import BrokerSyncCalls
 from clients.sdk.client import VigilClient
 from clients.sdk.commissions import CommissionRate
 from clients.sdk.copy_sync import CopySyncCalls
-from clients.sdk.data import ImportOptions, ImportProgress
+from clients.sdk.data import DataCoverageDay, ImportOptions, ImportProgress
 from clients.sdk.execution import (
     Account,
     BracketBatchResult,
@@ -385,6 +385,15 @@ class VigilSyncClient(AnalyticsSyncCalls, NotificationSyncCalls, BacktestSyncCal
         self, path: str | Path, options: ImportOptions | None = None, *, file_name: str = ""
     ) -> Generator[ImportProgress, None, None]:
         return self._iterate(self._client.upload_ticks(path, options, file_name=file_name))
+
+    def list_data_coverage(
+        self,
+        symbol: str = "",
+        from_date: date | str | None = None,
+        to_date: date | str | None = None,
+        min_gap_seconds: int = 0,
+    ) -> list[DataCoverageDay]:
+        return self._run(self._client.list_data_coverage(symbol, from_date, to_date, min_gap_seconds))
 
     def _run(self, coro: Coroutine[Any, Any, _T]) -> _T:
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result()

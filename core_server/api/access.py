@@ -69,7 +69,7 @@ _SERVICES: dict[str, dict[str, Role]] = {
         "ActivateStrategy": T, "DeactivateStrategy": T, "EmergencyStopStrategy": T,
     },
     # ImportTicks reads the server's own disk: admin. An upload only adds market data the caller sends: trader.
-    "vigil.v1.DataService": {"ImportTicks": A, "UploadTicks": T},
+    "vigil.v1.DataService": {"ImportTicks": A, "UploadTicks": T, "ListDataCoverage": V},
     # Backtests trade no account, but they take the server's cores: starting and cancelling is a trader's.
     "vigil.v1.BacktestService": {
         "StartBacktest": T, "StreamBacktestProgress": V, "CancelBacktest": T, "ListBacktests": V,

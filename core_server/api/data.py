@@ -8,17 +8,23 @@ import os
 import tempfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import grpc
 
+from core_server.api import arguments
 from core_server.api.data_arguments import import_request, server_path, upload_name
-from core_server.api.errors import stream
+from core_server.api.errors import stream, unary
+from core_server.calendar.session_table import load_trading_calendar
+from core_server.calendar.sessions import CalendarRangeError, TradingCalendar
+from core_server.imports.coverage import DayCoverage, coverage
 from core_server.imports.importer import ImportProgress, run_import
-from core_server.model.clock import Clock
+from core_server.model.clock import NS_PER_SECOND, Clock
 from core_server.model.errors import InvalidArgument
+from core_server.storage.coverage import CoverageRepository, contract_pattern
 from vigil.v1 import data_pb2, data_pb2_grpc
 
 UPLOAD_REPORT_BYTES = 16 * 1024 * 1024  # an upload reports progress about every 16 MiB received
@@ -58,11 +64,84 @@ def progress_to_proto(progress: ImportProgress) -> data_pb2.ImportProgress:
     )
 
 
+MAX_COVERAGE_DAYS = 400
+DEFAULT_COVERAGE_DAYS = 30
+DEFAULT_MIN_GAP_S = 60
+
+
+def coverage_to_proto(day: DayCoverage) -> data_pb2.DataCoverageDay:
+    counts = day.counts
+    return data_pb2.DataCoverageDay(
+        contract_id=day.contract_id,
+        trade_date=day.trade_date.isoformat(),
+        ticks=counts.ticks if counts else 0,
+        quotes=counts.quotes if counts else 0,
+        trades=counts.trades if counts else 0,
+        anomalies=counts.anomalies if counts else 0,
+        first_ns=counts.first_ns if counts else 0,
+        last_ns=counts.last_ns if counts else 0,
+        open_ns=day.open_ns,
+        close_ns=day.close_ns,
+        gaps=[data_pb2.DataGap(start_ns=g.start_ns, end_ns=g.end_ns) for g in day.gaps],
+        missing_ns=day.missing_ns,
+    )
+
+
 class DataServicer(data_pb2_grpc.DataServiceServicer):
-    def __init__(self, pool: asyncpg.Pool, clock: Clock, settings: ImportSettings) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool, clock: Clock, settings: ImportSettings, calendar: TradingCalendar | None = None
+    ) -> None:
         self._pool = pool
         self._clock = clock
         self._settings = settings
+        self._calendar = calendar or load_trading_calendar()
+        self._coverage = CoverageRepository(pool)
+
+    @unary
+    async def ListDataCoverage(
+        self, request: data_pb2.ListDataCoverageRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> data_pb2.ListDataCoverageResponse:
+        symbol = arguments.text(request.symbol, "symbol", 32).strip().upper()
+        if symbol and not symbol.isalnum():
+            raise InvalidArgument("symbol", "a root (ES) or a contract (ESZ2025), letters and digits only")
+        min_gap_s = arguments.bounded(request.min_gap_seconds, "min_gap_seconds", DEFAULT_MIN_GAP_S, 86_400)
+        calendar = self._calendar
+        to_date = arguments.optional_date(request.to_date, "to_date")
+        if to_date is None:
+            try:
+                to_date = calendar.trading_day(self._clock.now_ns())
+            except CalendarRangeError:
+                to_date = calendar.last_trade_date
+        from_date = arguments.optional_date(request.from_date, "from_date") or to_date - timedelta(
+            days=DEFAULT_COVERAGE_DAYS
+        )
+        if from_date > to_date:
+            raise InvalidArgument("from_date", f"{from_date} is after to_date {to_date}")
+        if (to_date - from_date).days > MAX_COVERAGE_DAYS:
+            raise InvalidArgument("from_date", f"at most {MAX_COVERAGE_DAYS} days at a time")
+        for name, day in (("from_date", from_date), ("to_date", to_date)):
+            if not calendar.first_trade_date <= day <= calendar.last_trade_date:
+                raise InvalidArgument(
+                    name, f"the calendar covers {calendar.first_trade_date} to {calendar.last_trade_date}"
+                )
+        sessions = calendar.sessions_between(from_date, to_date)
+        if not sessions:
+            return data_pb2.ListDataCoverageResponse()
+        start_ns, end_ns = sessions[0].open_ns, sessions[-1].close_ns
+        is_contract = any(c.isdigit() for c in symbol)
+        pattern = f"^{symbol}$" if is_contract else contract_pattern(symbol) if symbol else ".*"
+        repo = self._coverage
+        days: list[data_pb2.DataCoverageDay] = []
+        # a contract asked for by name is listed even without a tick in the range (every day one whole gap)
+        contracts = [symbol] if is_contract else await repo.contracts(pattern, start_ns, end_ns)
+        for contract_id in contracts:
+            counts = await repo.day_counts(contract_id, sessions)
+            silences = await repo.silences(contract_id, start_ns, end_ns, min_gap_s * NS_PER_SECOND)
+            days.extend(
+                coverage_to_proto(d)
+                for d in coverage(contract_id, sessions, counts, silences, min_gap_s * NS_PER_SECOND)
+            )
+        return data_pb2.ListDataCoverageResponse(days=days)
 
     @stream
     async def ImportTicks(

@@ -7,19 +7,22 @@ runs of the same import never interleave; a crash releases the lock with the con
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
 import numpy as np
+import numpy.typing as npt
+import structlog
 
 from core_server.imports.chunk import Ticks
 from core_server.model.errors import FailedPrecondition
 from core_server.storage.failures import unavailable_on_connection_failure
 from core_server.storage.tick_copy import copy_payload, encode_rows
 from core_server.storage.ticks import TICK_COLUMNS
+
+log = structlog.get_logger(__name__)
 
 IMPORT_LOCK_BASE = 0x5649_4749_4C5F_0000  # "VIGIL_" + import id: the advisory lock of one import run
 
@@ -35,6 +38,11 @@ RETURNING import_id
 """
 _TRY_LOCK = "SELECT pg_try_advisory_lock($1)"
 _NO_FLUSH_WAIT = "SET LOCAL synchronous_commit TO off"
+# The de-duplication lookup reads the ticks of the chunk's time range through the BRIN index on ts_event_ns. BRIN
+# always scans ranges it has not summarized, and nothing summarizes the ranges a bulk load appends: without this,
+# each chunk's lookup read every page the import had written so far (a sequential scan, quadratic in the file).
+_SUMMARIZE = "SELECT brin_summarize_new_values('ticks_ts_brin')"
+_USE_THE_INDEX = "SET LOCAL enable_seqscan TO off; SET LOCAL max_parallel_workers_per_gather TO 0"
 _UNLOCK = "SELECT pg_advisory_unlock($1)"
 _CHECKPOINT = """
 UPDATE tick_imports SET lines_done = $2, state = $3::jsonb, updated_at = now() WHERE import_id = $1
@@ -66,11 +74,30 @@ class ChunkResult:
     duplicates: int
 
 
-def _keys(ticks: Ticks) -> list[tuple[int, ...]]:
-    matrix = np.stack(
+def _key_matrix(ticks: Ticks) -> npt.NDArray[np.int64]:
+    return np.stack(
         [ticks.kind, ticks.ts, ticks.bid, ticks.ask, ticks.bid_size, ticks.ask_size, ticks.price, ticks.size], axis=1
     )
-    return [tuple(row) for row in matrix.tolist()]
+
+
+def new_occurrences(existing: npt.NDArray[np.int64], keys: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+    """Which rows of `keys` (in order) are not stored already. `existing`: stored rows of the range, the 8 key
+    columns and a last column that is 1 for this import's own earlier chunks. The k-th occurrence of a key in the
+    import (its own stored ones counted first) is new when k >= how often it was stored before the import."""
+    both = np.ascontiguousarray(np.concatenate([existing[:, :8], keys]))
+    _, inverse = np.unique(both.view(np.dtype((np.void, 8 * both.shape[1]))).ravel(), return_inverse=True)
+    inverse = inverse.ravel()
+    groups = int(inverse.max()) + 1
+    of_existing, of_keys = inverse[: len(existing)], inverse[len(existing) :]
+    mine = existing[:, 8] != 0
+    before = np.bincount(of_existing[~mine], minlength=groups)
+    seen = np.bincount(of_existing[mine], minlength=groups)
+    order = np.argsort(of_keys, kind="stable")
+    grouped = of_keys[order]
+    rank = np.empty(len(keys), dtype=np.int64)
+    rank[order] = np.arange(len(keys)) - np.searchsorted(grouped, grouped, side="left")
+    keep: npt.NDArray[np.bool_] = seen[of_keys] + rank >= before[of_keys]
+    return keep
 
 
 class TickImportStore:
@@ -79,6 +106,7 @@ class TickImportStore:
     def __init__(self, conn: asyncpg.Connection) -> None:
         self._conn = conn
         self._locked: int | None = None
+        self._summarize = True
 
     async def begin(self, source_key: str, source_name: str, options: dict[str, Any]) -> ImportRun:
         """Resume the unfinished run of this file and options, or start a new one."""
@@ -118,7 +146,14 @@ class TickImportStore:
         conn = self._conn
         stored = duplicates = 0
         with unavailable_on_connection_failure():
+            if self._summarize:
+                try:
+                    await conn.fetchval(_SUMMARIZE)  # the ranges the previous chunks filled
+                except asyncpg.PostgresError as exc:  # e.g. a login that does not own the index
+                    self._summarize = False
+                    log.warning("import.brin_summarize_refused", reason=str(exc)[:200])
             async with conn.transaction():
+                await conn.execute(_USE_THE_INDEX)
                 # A chunk lost to a server crash before it reached the disk takes its checkpoint with it (one
                 # transaction), so the import resumes before it: no need to wait for the WAL flush.
                 await conn.execute(_NO_FLUSH_WAIT)
@@ -140,7 +175,7 @@ class TickImportStore:
                 await conn.execute(_CHECKPOINT, run.import_id, lines_done, json.dumps(state_after(result)))
         return result
 
-    async def _new_ticks(self, run: ImportRun, contract_id: str, ticks: Ticks) -> np.ndarray | None:
+    async def _new_ticks(self, run: ImportRun, contract_id: str, ticks: Ticks) -> npt.NDArray[np.bool_] | None:
         """Which ticks are not stored already (None: all of them). A tick the file holds k times is new from
         its (e + 1)th occurrence on, where e is how often it was stored before this import started."""
         rows = await self._conn.fetch(
@@ -148,21 +183,7 @@ class TickImportStore:
         )
         if not rows:
             return None
-        before: Counter[tuple[int, ...]] = Counter()
-        seen: Counter[tuple[int, ...]] = Counter()
-        for record in rows:
-            key = tuple(record[:8])
-            if record[8]:
-                seen[key] += 1  # this import's own earlier chunks
-            else:
-                before[key] += 1
-        keep = np.ones(len(ticks), dtype=np.bool_)
-        for i, key in enumerate(_keys(ticks)):
-            occurrence = seen[key]
-            seen[key] = occurrence + 1
-            if occurrence < before.get(key, 0):
-                keep[i] = False
-        return keep
+        return new_occurrences(np.array(rows, dtype=np.int64), _key_matrix(ticks))
 
     async def finish(self, run: ImportRun, status: str, state: dict[str, Any], error: str = "") -> None:
         with unavailable_on_connection_failure():

@@ -307,3 +307,140 @@ class UploadTicksResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___UploadTicksResponse: _TypeAlias = UploadTicksResponse  # noqa: Y015
+
+@_typing.final
+class ListDataCoverageRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SYMBOL_FIELD_NUMBER: _builtins.int
+    FROM_DATE_FIELD_NUMBER: _builtins.int
+    TO_DATE_FIELD_NUMBER: _builtins.int
+    MIN_GAP_SECONDS_FIELD_NUMBER: _builtins.int
+    symbol: _builtins.str
+    """A root (ES: every ES contract stored), a contract (ESZ2025), or empty for every contract stored."""
+    from_date: _builtins.str
+    """CME trade dates (YYYY-MM-DD), both included. Empty to_date: the current trade date; empty from_date: 30
+    days before to_date. At most 400 days.
+    """
+    to_date: _builtins.str
+    min_gap_seconds: _builtins.int
+    """A silence shorter than this is not a gap (default 60; 1 to 86400)."""
+    def __init__(
+        self,
+        *,
+        symbol: _builtins.str = ...,
+        from_date: _builtins.str = ...,
+        to_date: _builtins.str = ...,
+        min_gap_seconds: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["from_date", b"from_date", "min_gap_seconds", b"min_gap_seconds", "symbol", b"symbol", "to_date", b"to_date"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListDataCoverageRequest: _TypeAlias = ListDataCoverageRequest  # noqa: Y015
+
+@_typing.final
+class DataGap(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    START_NS_FIELD_NUMBER: _builtins.int
+    END_NS_FIELD_NUMBER: _builtins.int
+    start_ns: _builtins.int
+    end_ns: _builtins.int
+    def __init__(
+        self,
+        *,
+        start_ns: _builtins.int = ...,
+        end_ns: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["end_ns", b"end_ns", "start_ns", b"start_ns"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DataGap: _TypeAlias = DataGap  # noqa: Y015
+
+@_typing.final
+class DataCoverageDay(_message.Message):
+    """One contract on one trade date that has a session. A contract is listed on every session of the range once
+    it has a tick in the range (a contract asked for by name always is), so a day without ticks shows as
+    ticks = 0 and one gap over its session.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CONTRACT_ID_FIELD_NUMBER: _builtins.int
+    TRADE_DATE_FIELD_NUMBER: _builtins.int
+    TICKS_FIELD_NUMBER: _builtins.int
+    QUOTES_FIELD_NUMBER: _builtins.int
+    TRADES_FIELD_NUMBER: _builtins.int
+    ANOMALIES_FIELD_NUMBER: _builtins.int
+    FIRST_NS_FIELD_NUMBER: _builtins.int
+    LAST_NS_FIELD_NUMBER: _builtins.int
+    OPEN_NS_FIELD_NUMBER: _builtins.int
+    CLOSE_NS_FIELD_NUMBER: _builtins.int
+    GAPS_FIELD_NUMBER: _builtins.int
+    MISSING_NS_FIELD_NUMBER: _builtins.int
+    contract_id: _builtins.str
+    trade_date: _builtins.str
+    ticks: _builtins.int
+    quotes: _builtins.int
+    trades: _builtins.int
+    anomalies: _builtins.int
+    """stored, flagged by the anomaly filter"""
+    first_ns: _builtins.int
+    """0 without ticks"""
+    last_ns: _builtins.int
+    open_ns: _builtins.int
+    """the session's open and close (halts excluded from gaps)"""
+    close_ns: _builtins.int
+    missing_ns: _builtins.int
+    """the gaps' total length"""
+    @_builtins.property
+    def gaps(self) -> _containers.RepeatedCompositeFieldContainer[Global___DataGap]: ...
+    def __init__(
+        self,
+        *,
+        contract_id: _builtins.str = ...,
+        trade_date: _builtins.str = ...,
+        ticks: _builtins.int = ...,
+        quotes: _builtins.int = ...,
+        trades: _builtins.int = ...,
+        anomalies: _builtins.int = ...,
+        first_ns: _builtins.int = ...,
+        last_ns: _builtins.int = ...,
+        open_ns: _builtins.int = ...,
+        close_ns: _builtins.int = ...,
+        gaps: _abc.Iterable[Global___DataGap] | None = ...,
+        missing_ns: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["anomalies", b"anomalies", "close_ns", b"close_ns", "contract_id", b"contract_id", "first_ns", b"first_ns", "gaps", b"gaps", "last_ns", b"last_ns", "missing_ns", b"missing_ns", "open_ns", b"open_ns", "quotes", b"quotes", "ticks", b"ticks", "trade_date", b"trade_date", "trades", b"trades"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DataCoverageDay: _TypeAlias = DataCoverageDay  # noqa: Y015
+
+@_typing.final
+class ListDataCoverageResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DAYS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def days(self) -> _containers.RepeatedCompositeFieldContainer[Global___DataCoverageDay]: ...
+    def __init__(
+        self,
+        *,
+        days: _abc.Iterable[Global___DataCoverageDay] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["days", b"days"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListDataCoverageResponse: _TypeAlias = ListDataCoverageResponse  # noqa: Y015

@@ -50,6 +50,11 @@ class DataServiceStub:
                 request_serializer=vigil_dot_v1_dot_data__pb2.UploadTicksRequest.SerializeToString,
                 response_deserializer=vigil_dot_v1_dot_data__pb2.UploadTicksResponse.FromString,
                 _registered_method=True)
+        self.ListDataCoverage = channel.unary_unary(
+                '/vigil.v1.DataService/ListDataCoverage',
+                request_serializer=vigil_dot_v1_dot_data__pb2.ListDataCoverageRequest.SerializeToString,
+                response_deserializer=vigil_dot_v1_dot_data__pb2.ListDataCoverageResponse.FromString,
+                _registered_method=True)
 
 
 class DataServiceServicer:
@@ -77,6 +82,14 @@ class DataServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListDataCoverage(self, request, context):
+        """What the store holds per contract and CME trade date: tick counts, the first and last tick, and the gaps
+        (time the market was open with no tick for at least min_gap_seconds; a day without ticks is one gap).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_DataServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -89,6 +102,11 @@ def add_DataServiceServicer_to_server(servicer, server):
                     servicer.UploadTicks,
                     request_deserializer=vigil_dot_v1_dot_data__pb2.UploadTicksRequest.FromString,
                     response_serializer=vigil_dot_v1_dot_data__pb2.UploadTicksResponse.SerializeToString,
+            ),
+            'ListDataCoverage': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListDataCoverage,
+                    request_deserializer=vigil_dot_v1_dot_data__pb2.ListDataCoverageRequest.FromString,
+                    response_serializer=vigil_dot_v1_dot_data__pb2.ListDataCoverageResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -151,6 +169,33 @@ class DataService:
             '/vigil.v1.DataService/UploadTicks',
             vigil_dot_v1_dot_data__pb2.UploadTicksRequest.SerializeToString,
             vigil_dot_v1_dot_data__pb2.UploadTicksResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListDataCoverage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vigil.v1.DataService/ListDataCoverage',
+            vigil_dot_v1_dot_data__pb2.ListDataCoverageRequest.SerializeToString,
+            vigil_dot_v1_dot_data__pb2.ListDataCoverageResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -47,6 +47,10 @@ class DataServiceStub:
     """Import a file the client sends: the first message names the file and the options, every message may
     carry the next piece of the file's bytes. The server spools the bytes, then imports as ImportTicks does.
     """
+    ListDataCoverage: _grpc.UnaryUnaryMultiCallable[_data_pb2.ListDataCoverageRequest, _data_pb2.ListDataCoverageResponse]
+    """What the store holds per contract and CME trade date: tick counts, the first and last tick, and the gaps
+    (time the market was open with no tick for at least min_gap_seconds; a day without ticks is one gap).
+    """
 
 @_typing.type_check_only
 class DataServiceAsyncStub(DataServiceStub):
@@ -66,6 +70,10 @@ class DataServiceAsyncStub(DataServiceStub):
     UploadTicks: _aio.StreamStreamMultiCallable[_data_pb2.UploadTicksRequest, _data_pb2.UploadTicksResponse]  # type: ignore[assignment]
     """Import a file the client sends: the first message names the file and the options, every message may
     carry the next piece of the file's bytes. The server spools the bytes, then imports as ImportTicks does.
+    """
+    ListDataCoverage: _aio.UnaryUnaryMultiCallable[_data_pb2.ListDataCoverageRequest, _data_pb2.ListDataCoverageResponse]  # type: ignore[assignment]
+    """What the store holds per contract and CME trade date: tick counts, the first and last tick, and the gaps
+    (time the market was open with no tick for at least min_gap_seconds; a day without ticks is one gap).
     """
 
 class DataServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -95,6 +103,16 @@ class DataServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_abc.Iterator[_data_pb2.UploadTicksResponse], _abc.AsyncIterator[_data_pb2.UploadTicksResponse]]:
         """Import a file the client sends: the first message names the file and the options, every message may
         carry the next piece of the file's bytes. The server spools the bytes, then imports as ImportTicks does.
+        """
+
+    @_abc_1.abstractmethod
+    def ListDataCoverage(
+        self,
+        request: _data_pb2.ListDataCoverageRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_data_pb2.ListDataCoverageResponse, _abc.Awaitable[_data_pb2.ListDataCoverageResponse]]:
+        """What the store holds per contract and CME trade date: tick counts, the first and last tick, and the gaps
+        (time the market was open with no tick for at least min_gap_seconds; a day without ticks is one gap).
         """
 
 def add_DataServiceServicer_to_server(servicer: DataServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

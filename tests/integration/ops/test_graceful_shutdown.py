@@ -19,7 +19,7 @@ async def _serving(process: subprocess.Popen[bytes], stderr_path: Path) -> None:
         assert process.poll() is None, stderr_path.read_text()[-3000:]
         return "Vigil is serving on" in stderr_path.read_text()
 
-    await eventually(serving, timeout=60)
+    await eventually(serving, timeout=120)
 
 
 def _start(
@@ -46,7 +46,7 @@ async def test_sigterm_drains_the_writers_closes_the_store_and_exits_0(database_
         conn = await asyncpg.connect(database_url)
         try:
             # Ticks flow and are being written; wait until some are stored so the feed is known to run.
-            await eventually(lambda: conn.fetchval("SELECT count(*) FROM ticks"), timeout=30)
+            await eventually(lambda: conn.fetchval("SELECT count(*) FROM ticks"), timeout=60)
         finally:
             await conn.close()
         process.send_signal(signal.SIGTERM)
@@ -82,7 +82,7 @@ async def _serving_with_candles_locked(
     process, stderr_path = _start(database_url, tmp_path, shutdown_timeout_s=timeout_s)
     await _serving(process, stderr_path)
     conn = await asyncpg.connect(database_url)
-    await eventually(lambda: conn.fetchval("SELECT count(*) FROM ticks"), timeout=30)  # candles are forming
+    await eventually(lambda: conn.fetchval("SELECT count(*) FROM ticks"), timeout=60)  # candles are forming
     await conn.execute("BEGIN; LOCK TABLE candles IN ACCESS EXCLUSIVE MODE")
     return process, stderr_path, conn
 

@@ -126,3 +126,16 @@ def test_vectorised_anomaly_flags_equal_the_live_filter_tick_by_tick() -> None:
         second, still = flag_anomalies(prices[cut - held :], bulk)
         got = set(np.flatnonzero(first[: cut - held]).tolist()) | {i + cut - held for i in np.flatnonzero(second)}
         assert got == expected and still == live.held
+
+
+def test_duplicates_are_counted_as_a_multiset() -> None:
+    from core_server.storage.tick_import import new_occurrences
+
+    def key(ts: int, price: int) -> list[int]:
+        return [2, ts, 0, 0, 0, 0, price, 1]
+
+    # stored before the import: (1, 10) twice, (2, 11) once; this import already stored one (3, 12)
+    existing = np.array([[*key(1, 10), 0], [*key(1, 10), 0], [*key(2, 11), 0], [*key(3, 12), 1]], dtype=np.int64)
+    chunk = np.array([key(1, 10), key(1, 10), key(1, 10), key(2, 11), key(3, 12), key(4, 13)], dtype=np.int64)
+    # the third (1, 10) is a new print; (3, 12) again is this file's second such print, new
+    assert new_occurrences(existing, chunk).tolist() == [False, False, True, False, True, True]
