@@ -152,7 +152,7 @@ class BrokerRouter:
             if binding is None or not binding.live_enabled:
                 continue
             if isinstance(event, OrderAccepted):
-                if not from_broker:
+                if not from_broker or event.order.role in _CLOSING:  # a close the kernel made on a broker fill too
                     await self._accepted(binding, event.order, accepted, step)
             elif isinstance(event, OrderWorking):
                 order = engine.order(event.order_id)
@@ -277,7 +277,7 @@ class BrokerRouter:
             return sent.kernel_id
         engine = self._engine
         try:
-            contract_id = parse_symbol(fill.symbol, fill.ts_ns or 0).id
+            contract_id = parse_symbol(fill.symbol, self._shell.clock.now_ns()).id
         except VigilError:
             return None
         side = OrderSide.BUY if fill.side == "Buy" else OrderSide.SELL
