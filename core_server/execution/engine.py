@@ -201,19 +201,21 @@ class PaperExecutionEngine(CommandChecks):
 
     def _accept(self, orders: Iterable[Order], now_ns: int, out: Events) -> None:
         routed = self._x.routed
+        working: list[Order] = []
         for order in orders:
             if order.account_id in routed:
                 if order.status is OrderStatus.PENDING:  # at the broker at once: no simulated latency
                     order = replace(order, status=OrderStatus.WORKING, arrival_ns=now_ns)
+                    working.append(order)
                 self._x.set(order)
                 out.append(OrderAccepted(order, now_ns))
-                if order.status is OrderStatus.WORKING:
-                    out.append(OrderWorking(order.account_id, order.order_id, order.quantity, now_ns))
                 continue
             if order.status is OrderStatus.PENDING:
                 order = replace(order, arrival_ns=now_ns + self.fill_model.latency_ns())
             self._x.accept(order)
             out.append(OrderAccepted(order, now_ns))
+        for order in working:
+            out.append(OrderWorking(order.account_id, order.order_id, order.quantity, now_ns))
 
     def _deny(self, orders: Iterable[Order], reason: str, now_ns: int, out: Events) -> None:
         for order in orders:
