@@ -84,6 +84,7 @@ class BrokerRouter:
         self._liquidating: dict[tuple[str, str], OrderId] = {}  # (account, contract) -> the kernel's close order
         self._queue: asyncio.Queue[tuple[ExecutionStep, ...]] = asyncio.Queue()
         self._worker: asyncio.Task[None] | None = None
+        self._recovering: set[asyncio.Task[None]] = set()
         self._busy = 0
         self._idle = asyncio.Event()
         self._idle.set()
@@ -98,6 +99,29 @@ class BrokerRouter:
     def set_routed(self, account_id: str, routed: bool) -> None:
         self._engine.route_to_broker(AccountId(account_id), routed)
         log.info("broker.routing", account_id=account_id, routed=routed)
+        if routed and self._engine.open_orders(AccountId(account_id)):
+            self._busy += 1  # fills wait for it, as for a send
+            self._idle.clear()
+            task = asyncio.get_running_loop().create_task(self._recover(account_id), name="broker-router-recover")
+            self._recovering.add(task)
+            task.add_done_callback(self._recovering.discard)
+
+    async def _recover(self, account_id: str) -> None:
+        """After a restart: the kernel's open routed orders found again at the broker by their client ids, so their
+        fills fill them (an order the broker no longer has is left to reconciliation)."""
+        try:
+            orders = await self._desk.orders(account_id)
+            by_client = {o.client_order_id: o for o in orders if o.client_order_id}
+            for order in self._engine.open_orders(AccountId(account_id)):
+                found = by_client.get(_client_id(order))
+                if found is not None and order.order_id not in self._by_kernel:
+                    self._remember(account_id, order.order_id, found.order_id, linked=False)
+        except Exception as exc:  # the broker is unreachable for now: reconciliation reports what differs
+            log.warning("broker.router_recover_failed", account_id=account_id, reason=str(exc)[:200])
+        finally:
+            self._busy -= 1
+            if self._busy == 0:
+                self._idle.set()
 
     # ---- the kernel's output -------------------------------------------------------------------------
 

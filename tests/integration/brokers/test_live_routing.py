@@ -258,3 +258,38 @@ async def test_a_bound_account_with_routing_off_sends_nothing_on_any_path(
         (copied,) = await client.list_orders(follower)  # the refused calls changed nothing in the kernel
         assert copied.placed_by.startswith("copy:") and copied.status.value == "denied"
         assert "live routing is off" in copied.reason
+
+
+async def test_after_a_restart_a_resting_order_is_found_again_at_the_broker_and_its_fill_fills_it(
+    database_url: str, fake_tradovate: FakeTradovateBroker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for key, value in fake_tradovate.env().items():
+        monkeypatch.setenv(key, value)
+    first = await start(server_config(database_url))
+    try:
+        async with VigilClient(first.address) as client:
+            bid = await live_at_kernel_price(client, fake_tradovate)
+            resting = await client.submit_order("paper", limit(NQ, "buy", 1, bid - 50))
+            await eventually(lambda: [o.status for o in fake_tradovate.book.orders.values()] == ["Working"])
+    finally:
+        await first.stop()
+    second = await start(server_config(database_url))
+    try:
+        async with VigilClient(second.address) as client:
+            assert await order_status(client, resting.order.order_id) == "working"
+
+            async def reconciled() -> bool:  # reconnected: the broker's book was read, the order found again
+                trail = await client.list_broker_audit("paper")
+                return any(r.kind == "reconcile_difference" and r.actor == "reconcile:connect" for r in trail)
+
+            await eventually(reconciled)
+            fake_tradovate.set_market("NQZ6", bid - 51, bid - 50)
+
+            async def filled() -> bool:
+                return await order_status(client, resting.order.order_id) == "filled"
+
+            await eventually(filled)
+            assert len(await client.list_orders("paper")) == 1  # its own fill, not a second order
+            assert fake_tradovate.book.placements == {next(iter(fake_tradovate.book.placements)): 1}
+    finally:
+        await second.stop()
