@@ -95,6 +95,7 @@ class PaperExecutionEngine(CommandChecks):
         # Bound straight to the exchange so a tick costs one call.
         self.on_quote: Callable[[Quote], tuple[ExecutionEvent, ...]] = self._x.on_quote
         self.on_trade: Callable[[Trade], tuple[ExecutionEvent, ...]] = self._x.on_trade
+        self.exchange = self._x  # read by the kernel's quiet fast path (kernel.quiet)
 
     def add_pre_trade_check(self, check: PreTradeCheck) -> None:
         self._checks.append(check)
