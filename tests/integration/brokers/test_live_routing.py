@@ -293,3 +293,17 @@ async def test_after_a_restart_a_resting_order_is_found_again_at_the_broker_and_
             assert fake_tradovate.book.placements == {next(iter(fake_tradovate.book.placements)): 1}
     finally:
         await second.stop()
+
+
+async def test_the_kernel_risk_check_decides_a_live_order_before_anything_is_sent(
+    broker_server: RunningServer, fake_tradovate: FakeTradovateBroker
+) -> None:
+    async with VigilClient(broker_server.address) as client:
+        await live_at_kernel_price(client, fake_tradovate)
+        await client.emergency_stop("test: no new risk")
+        denied = await client.submit_order("paper", market(NQ, "buy", 1))
+        assert denied.denied and "emergency stop" in denied.order.reason
+        spec = bracket(market(NQ, "buy", 1), stop_loss_points=20, take_profit_r=2)
+        bracketed = await client.submit_bracket("paper", spec)
+        assert bracketed.denied
+        assert fake_tradovate.order_requests == 0 and fake_tradovate.book.orders == {}
