@@ -325,6 +325,21 @@ class PaperExecutionEngine(CommandChecks):
         out.append(AccountBalanceChanged(account, -old.realised_pnl, -old.commissions, now_ns))
         out.append(AccountReset(account, now_ns))
 
+    def archive_finished(self) -> tuple[OrderId, ...]:
+        """At the trading-day roll (the live shell calls it once the day's records are drained): finished orders
+        leave memory, so it stays bounded over weeks. The store keeps them (ListOrders reads them from there);
+        `order(id)` then raises NotFound for them. Orders linked to an open order (its bracket or OCO pair) stay
+        until that one ends. Returns the ids dropped."""
+        return self._x.archive_finished()
+
+    def holds(self, order_id: OrderId) -> bool:
+        """Whether the order is in memory (not archived)."""
+        return order_id in self._x.orders
+
+    def held_orders(self) -> int:
+        """How many orders the engine holds in memory (open ones, and finished ones not archived yet)."""
+        return len(self._x.orders)
+
     def snapshot(self) -> EngineSnapshot:
         """Every piece of mutable state as one comparable value (tests: a refused command changes nothing)."""
         return snapshot_of(self._x)

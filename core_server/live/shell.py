@@ -4,7 +4,8 @@
   drains what it produced: market data is published and handed to the tick and candle writers at once, every
   trading record goes to the journal's DurableWriter and is published once stored.
 - Time: a timer calls `advance` every `interval_s` (candles closing on time, arrivals, expiry, risk's day roll,
-  strategy timers).
+  strategy timers). At the CME trading-day roll (and on the first step after a start) finished orders leave the
+  engine's memory; the store keeps them, and ListOrders reads them from there.
 - Commands (`command(fn)`) run one at a time under a lock: `fn(kernel, now)` changes the kernel, its records are
   committed together with everything queued before them, and only then does the call return. If the store
   refuses, the kernel is put back to the rollback point taken just before, so nothing is half-applied, and the
@@ -20,6 +21,7 @@ from typing import Protocol, TypeVar
 
 import structlog
 
+from core_server.calendar.trading_day import trading_day_bounds
 from core_server.durable import DurableWriter
 from core_server.kernel.kernel import TradingKernel
 from core_server.kernel.output import KernelOutput, StageFailure
@@ -63,6 +65,7 @@ class LiveKernel:
         self._held: list[Tick] = []
         self._deferred: list[Callable[[TradingKernel, int], object]] = []
         self.stage_failures = 0
+        self._roll_ns = 0  # the end of the current CME trading day (0: not started; the first step archives)
 
     # -- ticks ----------------------------------------------------------------------------------------------
 
@@ -84,6 +87,17 @@ class LiveKernel:
         now = self.clock.now_ns()
         self.kernel.advance_to(now)
         self._drain(now)
+        if now >= self._roll_ns:
+            self._roll(now)
+
+    def _roll(self, now: int) -> None:
+        """The CME trading-day roll (and the first step after a start): finished orders leave the engine's memory
+        once the step that ended them is drained (its records are already built); the store keeps them."""
+        archived = self.kernel.execution.archive_finished()
+        self.journal.forget_orders(archived)
+        self._roll_ns = trading_day_bounds(now)[2]
+        if archived:
+            log.info("execution.orders_archived", orders=len(archived), held=self.kernel.execution.held_orders())
 
     async def run_timer(self) -> None:
         while True:
