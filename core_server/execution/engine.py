@@ -43,6 +43,7 @@ from core_server.execution.events import (
     ExecutionEvent,
     OrderAccepted,
     OrderDenied,
+    OrderWorking,
     PositionChanged,
 )
 from core_server.execution.exchange import NO_EVENTS, Events, PaperExchange
@@ -187,12 +188,35 @@ class PaperExecutionEngine(CommandChecks):
                 return reason
         return None
 
+    def route_to_broker(self, account_id: AccountId, routed: bool) -> None:
+        """A LIVE account's orders pass the same pre-trade checks, then work at its broker: the engine keeps them
+        (accepted, working, modified, cancelled as commanded) but never matches them; the driver sends them
+        (live/broker_router.py) and the broker's fills come back as BookBrokerFill commands naming them."""
+        if routed:
+            self._x.routed.add(account_id)
+        else:
+            self._x.routed.discard(account_id)
+
+    def routes_to_broker(self, account_id: AccountId) -> bool:
+        return account_id in self._x.routed
+
     def _accept(self, orders: Iterable[Order], now_ns: int, out: Events) -> None:
+        routed = self._x.routed
+        working: list[Order] = []
         for order in orders:
+            if order.account_id in routed:
+                if order.status is OrderStatus.PENDING:  # at the broker at once: no simulated latency
+                    order = replace(order, status=OrderStatus.WORKING, arrival_ns=now_ns)
+                    working.append(order)
+                self._x.set(order)
+                out.append(OrderAccepted(order, now_ns))
+                continue
             if order.status is OrderStatus.PENDING:
                 order = replace(order, arrival_ns=now_ns + self.fill_model.latency_ns())
             self._x.accept(order)
             out.append(OrderAccepted(order, now_ns))
+        for order in working:
+            out.append(OrderWorking(order.account_id, order.order_id, order.quantity, now_ns))
 
     def _deny(self, orders: Iterable[Order], reason: str, now_ns: int, out: Events) -> None:
         for order in orders:

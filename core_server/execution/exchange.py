@@ -81,6 +81,9 @@ class PaperExchange:
         self.open_by_account: dict[AccountId, dict[OrderId, None]] = {}
         self.open_by_contract: dict[tuple[AccountId, str], dict[OrderId, None]] = {}
         self._partial = fill_model.settings.partial_fills
+        # Accounts whose orders work at a broker (LIVE): kept here as the kernel's book of them, never matched
+        # against the simulated market; the broker's fills reach them as BookBrokerFill commands.
+        self.routed: set[AccountId] = set()
 
     # -- setup --------------------------------------------------------------------------------------------
 
@@ -216,6 +219,8 @@ class PaperExchange:
 
     def activate(self, order: Order, ts: int, out: Events, arriving: bool = False) -> None:
         """Put a working order to work: fill what is marketable now, rest the remainder."""
+        if order.account_id in self.routed:  # it works at the broker
+            return
         book = self.books[order.contract_id]
         oid = order.order_id
         if order.acts_as_market:

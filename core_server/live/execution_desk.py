@@ -58,6 +58,9 @@ class ExecutionDesk:
         self._store = store
         self._journal = shell.journal
         self._new_account_id = account_id_factory
+        # Checks a client's command passes before the kernel sees it (FailedPrecondition: refused, nothing changed):
+        # a bound account with live routing off trades nowhere (live/broker_fills.py).
+        self.gates: list[Callable[[ExecutionCommand], None]] = []
 
     @property
     def engine(self) -> PaperExecutionEngine:
@@ -70,6 +73,8 @@ class ExecutionDesk:
         """Execute and store one command; its change (events and the state they left) once stored.
         InvalidArgument/NotFound/FailedPrecondition: refused, nothing changed; Unavailable: not stored."""
         journal = self._journal
+        for gate in self.gates:
+            gate(command)
 
         def run(kernel: TradingKernel, now: int) -> ExecutionChange:
             events = kernel.execute(command, now, cause=Cause.API, actor=actor)
@@ -80,6 +85,9 @@ class ExecutionDesk:
     async def execute_all(self, commands: Sequence[ExecutionCommand], *, actor: str = "") -> list[ExecutionChange]:
         """Several commands stored together; one the engine refuses (nothing to do) is skipped."""
         journal = self._journal
+        for command in commands:
+            for gate in self.gates:
+                gate(command)
 
         def run(kernel: TradingKernel, now: int) -> list[ExecutionChange]:
             changes = []

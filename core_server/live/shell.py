@@ -66,6 +66,9 @@ class LiveKernel:
         self._deferred: list[Callable[[TradingKernel, int], object]] = []
         self.stage_failures = 0
         self._roll_ns = 0  # the end of the current CME trading day (0: not known yet)
+        # Called with every output once it is committed (or queued to be, for a tick or a kept decision): the
+        # broker router sends what the kernel decided for LIVE accounts (live/broker_router.py).
+        self.output_listeners: list[Callable[[KernelOutput], None]] = []
 
     # -- ticks ----------------------------------------------------------------------------------------------
 
@@ -160,7 +163,7 @@ class LiveKernel:
                     extra(batch)
                 if keep:
                     self.writer.put(batch)
-                    self.market.publish(output)
+                    self._publish(output)
                     try:
                         await self.writer.flush()
                     except Unavailable:
@@ -174,7 +177,7 @@ class LiveKernel:
                     kernel.restore(point)
                     self.journal.forget_states(batch)
                     raise
-                self.market.publish(output)
+                self._publish(output)
                 self._log_failures(output.failures)
                 return result
             finally:
@@ -192,12 +195,17 @@ class LiveKernel:
         output = self.kernel.take_output()
         if not output:
             return
-        self.market.publish(output)
+        self._publish(output)
         if output.failures:
             self._log_failures(output.failures)
         batch = self.journal.batch_of(output, ts_ns, actor)
         if not batch.empty:
             self.writer.put(batch)
+
+    def _publish(self, output: KernelOutput) -> None:
+        self.market.publish(output)
+        for listener in self.output_listeners:
+            listener(output)
 
     def _log_failures(self, failures: Sequence[StageFailure]) -> None:
         for failure in failures:
