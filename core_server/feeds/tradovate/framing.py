@@ -57,7 +57,7 @@ def decode_frame(raw: str | bytes, max_bytes: int) -> Frame:
     if kind == "a":
         try:
             messages = loads(raw[1:])
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nesting deeper than the decoder's stack
             raise FrameError("'a' frame payload is not valid JSON") from None
         if type(messages) is not list:
             raise FrameError("'a' frame payload is not a JSON array")
@@ -74,7 +74,7 @@ def decode_frame(raw: str | bytes, max_bytes: int) -> Frame:
 def _close_frame(payload: str) -> Frame:
     try:
         body = loads(payload) if payload else []
-    except ValueError:
+    except (ValueError, RecursionError):
         raise FrameError("'c' frame payload is not valid JSON") from None
     if type(body) is not list:
         raise FrameError("'c' frame payload is not a JSON array")
