@@ -38,8 +38,14 @@ _DECODER = json.JSONDecoder(parse_float=Decimal)  # one decoder: json.loads woul
 
 
 def loads(text: str) -> Any:
-    """JSON with every non-integer number as an exact Decimal (25341.25 never becomes a binary float)."""
-    return _DECODER.decode(text)
+    """JSON with every non-integer number as an exact Decimal (25341.25 never becomes a binary float).
+
+    Raises ValueError for anything unreadable, including a number whose exponent Decimal cannot hold
+    (`1E+99999999999`, decimal.InvalidOperation) and nesting deeper than the decoder's stack (RecursionError)."""
+    try:
+        return _DECODER.decode(text)
+    except (ArithmeticError, RecursionError) as exc:
+        raise ValueError(f"unreadable JSON: {type(exc).__name__}") from None
 
 
 def decode_frame(raw: str | bytes, max_bytes: int) -> Frame:
