@@ -5,7 +5,8 @@ price wandering one tick at a time, `TICKS` in all. One account, BracketADay (a 
 side at 09:00 CT every day), the ideal fill model, commissions, excursions and risk on (Topstep 50K preset), all
 six candle timeframes; then the first-hour breakout (SPEC §7) through the StrategyHost on the same ticks. Prints
 ticks per CPU second of the driver's run (the ticks already in memory; CPU time, not wall time, so a machine
-shared with other work still gives the one core's figure) and the trades it made.
+shared with other work still gives the one core's figure) and the trades it made; and the bracket-a-day run once
+more on the plain path (every tick through the kernel's full chain, the quiet fast path off) for comparison.
 """
 
 from __future__ import annotations
@@ -90,9 +91,10 @@ def run_breakout(ticks: list[Tick]) -> tuple[float, int]:
     return time.process_time() - started, len(record.closed_trips())
 
 
-def run_once(ticks: list[Tick]) -> tuple[float, int]:
+def run_once(ticks: list[Tick], fast: bool = True) -> tuple[float, int]:
+    """`fast=False`: every tick through the kernel's full chain (the quiet fast path off), for comparison."""
     cfg = config()
-    backtest = Backtest(cfg, strategies=BracketADay(cfg.account_id, ES.id, cfg.start_ns))
+    backtest = Backtest(cfg, strategies=BracketADay(cfg.account_id, ES.id, cfg.start_ns), fast=fast)
     started = time.process_time()
     record = backtest.run(TickList(ticks))
     elapsed = time.process_time() - started
@@ -129,6 +131,11 @@ def main(argv: list[str] | None = None) -> None:
         f"backtest: {count:,} ES ticks over {DAYS} days, bracket a day, 6 timeframes, excursions, risk "
         f"(topstep_50k): {count / best:,.0f} ticks per CPU second ({best * 1e9 / count:.0f} ns/tick, {trades} trades; "
         "best of 3)"
+    )
+    best, trades = min(run_once(ticks, fast=False) for _ in range(3))
+    print(
+        f"backtest, plain path (every tick through the full chain, fast=False), same ticks and strategy: "
+        f"{count / best:,.0f} ticks per CPU second ({best * 1e9 / count:.0f} ns/tick, {trades} trades; best of 3)"
     )
     best, trades = min(run_breakout(ticks) for _ in range(3))
     print(

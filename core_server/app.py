@@ -48,8 +48,9 @@ from core_server.kernel.assembly import KernelSettings
 from core_server.kernel.kernel import SignalExecution, TradingKernel
 from core_server.live.analytics_desk import AnalyticsDesk
 from core_server.live.assembly import LiveStores, build_live, restore_live
-from core_server.live.broker_fills import BoundAccountGuard, KernelMirror
+from core_server.live.broker_fills import KernelMirror
 from core_server.live.broker_risk import BrokerRiskCheck
+from core_server.live.broker_router import route_live_accounts
 from core_server.live.commission_desk import CommissionDesk
 from core_server.live.execution_desk import ExecutionDesk
 from core_server.live.notify_desk import build_notify_desk
@@ -365,9 +366,8 @@ async def _assemble(
         account_exists=lambda account_id: core.execution.account_named(account_id) is not None,
         pre_trade=BrokerRiskCheck(shell), mirror=mirror,
     )  # fmt: skip
+    route_live_accounts(brokers, shell, core.execution, mirror)  # LIVE accounts: every order path to the broker
     await brokers.load()
-    brokers.fill_listeners.append(mirror)
-    core.kernel.execution.add_pre_trade_check(BoundAccountGuard(brokers.binding, brokers.close_position))
     core.risk.stop_hooks.append(brokers.emergency_stop)
     analytics = AnalyticsDesk(
         shell, AnalyticsRepository(pool), core.trades, core.execution, load_trading_calendar(), bus=bus
@@ -433,6 +433,7 @@ async def _assemble(
         asyncio.create_task(shell.run_timer(), name="kernel-timer"),
         asyncio.create_task(brokers.run_periodic(reconcile_every), name="broker-reconcile"),
         asyncio.create_task(market.run(), name="forming-candles"),
+        asyncio.create_task(analytics.warm(), name="analytics-warm"),  # the first analytics query finds the trades read
         *notify.start(),
     ]
     running.feed_tasks = [asyncio.create_task(plan.feed.run(binding), name=f"feed-{plan.feed.name}")]

@@ -522,31 +522,29 @@ def _commission(raw: str, name: str) -> Decimal:
     return value
 
 
-def _commissions(raw: str) -> tuple[tuple[str, Decimal], ...]:
-    """ROOT=dollars pairs (per contract per side, all-in), e.g. "ES=2.25,MES=0.62"."""
-    rates: dict[str, Decimal] = {}
+def _root_pairs(
+    raw: str, name: str, example: str, parse: Callable[[str, str], Decimal]
+) -> tuple[tuple[str, Decimal], ...]:
+    """ROOT=value pairs of known roots ("ES=2.25,MES=0.62"), each root once, each value read by `parse`."""
+    pairs: dict[str, Decimal] = {}
     for item in (part.strip() for part in raw.split(",")):
         if not item:
             continue
         root, sep, value = item.partition("=")
         root = root.strip().upper()
         if not sep or root not in INSTRUMENTS:
-            raise ConfigError("VIGIL_COMMISSIONS", f"{item!r}: use ROOT=dollars pairs of known roots, e.g. ES=2.25")
-        if root in rates:
-            raise ConfigError("VIGIL_COMMISSIONS", f"{root} is given twice")
-        rates[root] = _commission(value, "VIGIL_COMMISSIONS")
-    return tuple(rates.items())
+            raise ConfigError(name, f"{item!r}: use ROOT=value pairs of known roots, e.g. {example}")
+        if root in pairs:
+            raise ConfigError(name, f"{root} is given twice")
+        pairs[root] = parse(value, name)
+    return tuple(pairs.items())
+
+
+def _commissions(raw: str) -> tuple[tuple[str, Decimal], ...]:
+    """ROOT=dollars pairs (per contract per side, all-in), e.g. "ES=2.25,MES=0.62"."""
+    return _root_pairs(raw, "VIGIL_COMMISSIONS", "ES=2.25", _commission)
 
 
 def _bands(raw: str) -> tuple[tuple[str, Decimal], ...]:
     """ROOT=fraction pairs, e.g. "NQ=0.05,ES=0.08"."""
-    bands: dict[str, Decimal] = {}
-    for item in (part.strip() for part in raw.split(",")):
-        if not item:
-            continue
-        root, sep, value = item.partition("=")
-        root = root.strip().upper()
-        if not sep or root not in INSTRUMENTS:
-            raise ConfigError("VIGIL_PRICE_BANDS", f"{item!r}: use ROOT=fraction pairs of known roots, e.g. NQ=0.05")
-        bands[root] = _band(value, "VIGIL_PRICE_BANDS")
-    return tuple(bands.items())
+    return _root_pairs(raw, "VIGIL_PRICE_BANDS", "NQ=0.05", _band)

@@ -284,6 +284,14 @@ class TradeIndex:
         self.clock = clock
         self._codes: dict[str, tuple[dict[object, int], Ints]] = {}
 
+    def build_codes(self) -> None:
+        """Build now (not on first use) the codes the first queries need: entry hour and session window, account,
+        root and source. A desk calls it off the event loop after reading the trades."""
+        self._time_codes()
+        self._coded("account", lambda t: t.account_id)
+        self._coded("root", lambda t: t.root)
+        self._coded("source", lambda t: t.source)
+
     def _coded(self, name: str, key: Callable[[TradeFacts], object]) -> tuple[dict[object, int], Ints]:
         found = self._codes.get(name)
         if found is None and name in _BY_TIME:

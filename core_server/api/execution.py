@@ -36,7 +36,7 @@ from core_server.execution.model import AccountId, Order, OrderId
 from core_server.live.execution_desk import ExecutionDesk
 from core_server.model.clock import Clock
 from core_server.model.decimal_text import parse_decimal
-from core_server.model.errors import InvalidArgument
+from core_server.model.errors import FailedPrecondition, InvalidArgument
 from core_server.model.symbols import parse_symbol
 from vigil.v1 import execution_pb2 as pb
 from vigil.v1 import execution_pb2_grpc as pb_grpc
@@ -100,6 +100,15 @@ class ExecutionServicer(pb_grpc.ExecutionServiceServicer):
         """The orders a submit created, as they stand now (in the order they were created)."""
         ids = [e.order.order_id for e in change.events if isinstance(e, OrderAccepted | OrderDenied)]
         return [self._order(self._engine.order(oid)) for oid in ids]
+
+    async def _changeable(self, order_id: OrderId) -> Order:
+        """The order a modify or cancel names, the caller allowed on its account; one archived at a trading-day
+        roll (finished, read from the store) is refused as the engine refuses a finished order."""
+        order = await self._live.order(order_id)
+        access.check_account(order.account_id)
+        if not self._engine.holds(order_id) and not order.is_open:
+            raise FailedPrecondition(f"order {order_id} is {order.status.name.lower()}; only open orders change")
+        return order
 
     def _account(self, account_id: AccountId) -> pb.Account:
         account = self._engine.account(account_id)
@@ -185,8 +194,7 @@ class ExecutionServicer(pb_grpc.ExecutionServiceServicer):
 
     @unary
     async def ModifyOrder(self, request: pb.ModifyOrderRequest, context: Ctx) -> pb.ModifyOrderResponse:
-        order = self._engine.order(OrderId(arguments.identifier(request.order_id, "order_id")))
-        access.check_account(order.account_id)
+        order = await self._changeable(OrderId(arguments.identifier(request.order_id, "order_id")))
         quantity = convert.quantity(request.quantity, "quantity") if request.quantity else None
         command = ModifyOrder(
             order.account_id,
@@ -202,8 +210,7 @@ class ExecutionServicer(pb_grpc.ExecutionServiceServicer):
 
     @unary
     async def CancelOrder(self, request: pb.CancelOrderRequest, context: Ctx) -> pb.CancelOrderResponse:
-        order = self._engine.order(OrderId(arguments.identifier(request.order_id, "order_id")))
-        access.check_account(order.account_id)
+        order = await self._changeable(OrderId(arguments.identifier(request.order_id, "order_id")))
         change = await self._execute(CancelOrder(order.account_id, order.order_id))
         return pb.CancelOrderResponse(
             order=self._order(self._engine.order(order.order_id)), events=self._events(change)
@@ -244,12 +251,13 @@ class ExecutionServicer(pb_grpc.ExecutionServiceServicer):
         account_id = self._account_id(request.account_id)
         contract_id = self._contract(request.symbol) if request.symbol.strip() else None
         limit = _limit(request.limit)
-        if request.open_only:
-            orders = list(self._engine.open_orders(account_id, contract_id))
-        else:
-            orders = [o for o in self._engine.orders(account_id) if contract_id is None or o.contract_id == contract_id]
-        newest = orders[::-1][:limit]
-        return pb.ListOrdersResponse(orders=[self._order(o) for o in newest])
+        listed = await self._live.list_orders(account_id, contract_id, limit, open_only=request.open_only)
+        messages = []
+        for item in listed:
+            message = convert.order_to_proto(item.order, item.reason, item.updated_ns)
+            message.placed_by = item.placed_by
+            messages.append(message)
+        return pb.ListOrdersResponse(orders=messages)
 
     @unary
     async def ListFills(self, request: pb.ListFillsRequest, context: Ctx) -> pb.ListFillsResponse:

@@ -10,6 +10,13 @@ Speed. The per-tick loop does one comparison against the next due instant and on
 is read again only after a tick that changed orders, risk or candles (the kernel's output grew; strategies run their
 timers from candle closes), or after every tick a strategy wants to see, since nothing else moves it.
 Output is drained into the record once per batch.
+
+Quiet ticks. Most ticks change nothing but prices (no order or stop near, no candle closing, nobody holding the
+contract). Before a tick the driver offers the batch to kernel.quiet.quiet_run, which applies the run of such
+ticks that follows in one step, exactly as the full chain would, and stops at the first tick that needs the chain
+(that tick then runs through it); after a refusal the next QUIET_BACKOFF ticks go through the chain before it is
+offered again. `fast=False` runs every tick through the chain: the parity tests
+(tests/unit/backtest/test_fast_path_parity.py) compare both paths output by output.
 """
 
 from __future__ import annotations
@@ -27,11 +34,13 @@ from core_server.execution.model import AccountId, Order, OrderId
 from core_server.kernel.assembly import KernelSettings, build_kernel, counter
 from core_server.kernel.kernel import TradingKernel
 from core_server.kernel.ports import StrategyStage
+from core_server.kernel.quiet import quiet_run
 from core_server.model.errors import NotFound, VigilError
 from core_server.risk.days import MarketHours
 
 Progress = Callable[[int, int, int], None]  # (ticks done, ticks expected or 0, event time reached)
 NEVER = 1 << 62
+QUIET_BACKOFF = 8  # ticks run through the full chain before the fast path is tried again after it declined
 
 
 class BacktestCancelled(Exception):
@@ -60,8 +69,10 @@ class Backtest:
         calendar: TradingCalendar | None = None,
         settings: KernelSettings | None = None,
         accounts: Sequence[tuple[str, Decimal]] = (),
+        fast: bool = True,
     ) -> None:
         self.config = config
+        self.fast = fast  # False: every tick through the full chain (the parity tests' reference path)
         self.kernel: TradingKernel = build_kernel(
             settings or kernel_settings(config),
             config.contracts,
@@ -102,12 +113,16 @@ class Backtest:
         strategies = kernel.strategies
         ticks_to_strategies = strategies.wants_ticks if strategies is not None else None
         finished = False
+        quiet = quiet_run if self.fast else None
         for batch in source.batches():
             if cancelled is not None and cancelled():
                 raise BacktestCancelled
-            for tick in batch:
+            i, n, retry_at = 0, len(batch), 0
+            while i < n:
+                tick = batch[i]
                 ts = tick.ts_event
                 if ts < start:
+                    i += 1
                     continue
                 if ts >= end:
                     finished = True
@@ -122,6 +137,13 @@ class Backtest:
                         else:
                             break
                         due = next_due()
+                if quiet is not None and i >= retry_at:
+                    j = quiet(kernel, batch, i, start, min(due, next_command, end))
+                    if j > i:  # quiet ticks applied; batch[j] (if any) needs the full chain
+                        i, retry_at = j, j + 1
+                        continue
+                    retry_at = i + QUIET_BACKOFF
+                i += 1
                 if ticks_to_strategies is not None and ticks_to_strategies(tick.contract_id):
                     on_tick(tick)
                     due = next_due()

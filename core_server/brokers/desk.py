@@ -128,10 +128,18 @@ class BrokerDesk:
         self._expected: dict[str, dict[str, int]] = {}  # account -> symbol -> net position Vigil expects
         self._early: dict[str, list[tuple[str, BrokerFill]]] = {}  # order id -> fills that beat its acknowledgement
         self.fill_listeners: list[FillListener] = []
+        self.routing_listeners: list[Callable[[str, bool], None]] = []  # (account, LIVE): the kernel routes it
         self._lock = asyncio.Lock()
 
     async def load(self) -> None:
         self._bindings = {b.account_id: b for b in await self._store.load()}
+        for binding in self._bindings.values():
+            if binding.live_enabled:
+                self._routing(binding.account_id, True)
+
+    def _routing(self, account_id: str, live: bool) -> None:
+        for listener in list(self.routing_listeners):
+            listener(account_id, live)
 
     async def close(self) -> None:
         for adapter in self._adapters.values():
@@ -210,6 +218,7 @@ class BrokerDesk:
         updated = replace(binding, live_enabled=enabled, live_changed_by=actor, live_changed_ns=self._clock.now_ns())
         await self._store.save(updated, "live_on" if enabled else "live_off", {"enabled": enabled})
         self._bindings[account_id] = updated
+        self._routing(account_id, enabled)
         log.warning("broker.live_routing", account_id=account_id, enabled=enabled, actor=actor)
         return updated
 
@@ -248,9 +257,12 @@ class BrokerDesk:
 
     # ---- orders ------------------------------------------------------------------------------------
 
-    async def submit(self, account_id: str, request: BrokerOrderRequest, actor: str) -> Placement:
+    async def submit(
+        self, account_id: str, request: BrokerOrderRequest, actor: str, *, checked: bool = False
+    ) -> Placement:
+        """`checked`: the kernel already ran the pre-trade checks on this order (a routed kernel order)."""
         binding = self._live(account_id)
-        if self._pre_trade is not None:
+        if self._pre_trade is not None and not checked:
             denial = await self._pre_trade(account_id, request)
             if denial is not None:
                 await self._audit(account_id, actor, "order_denied", {"client_order_id": request.client_order_id,

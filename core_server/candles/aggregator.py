@@ -124,6 +124,24 @@ class CandleAggregator:
             self.late_ticks += 1
         return closed
 
+    def quiet_window(self) -> tuple[int, int]:
+        """[from, to): the instants at which a tick falls inside every timeframe's forming bucket (no candle
+        closes, opens or is late); empty when a timeframe has no forming candle."""
+        bars = self._bars
+        return max(bar.start_ns for bar in bars), min(bar.end_ns for bar in bars)
+
+    def apply_run(self, high: int, low: int, close: int, volume: int, count: int) -> None:
+        """Exactly what `update` does for `count` ticks inside `quiet_window()` whose prices span [low, high],
+        end at `close` and whose sizes add up to `volume` (the kernel's quiet fast path)."""
+        for bar in self._bars:
+            if high > bar.high:
+                bar.high = high
+            if low < bar.low:
+                bar.low = low
+            bar.close = close
+            bar.volume += volume
+            bar.tick_count += count
+
     def close_due(self, now_ns: int) -> Sequence[Candle]:
         """Close every forming candle whose bucket ended at or before `now_ns` (the timer's job)."""
         closed: Sequence[Candle] = _NONE

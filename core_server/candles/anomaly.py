@@ -108,6 +108,11 @@ class AnomalyFilter(Generic[T]):
         self._good = last_price
         self._seen = True
 
+    def quiet_good(self) -> int | None:
+        """The last good price while nothing is held (a tick within the threshold of it is simply released), else
+        None (the kernel's quiet fast path then runs every tick through `push`)."""
+        return self._good if self._seen and not self._held else None
+
     def drop_held(self) -> int:
         """Forget the held items (they will be pushed again, in order); the last good price stays."""
         count = len(self._held)

@@ -117,6 +117,10 @@ class ExcursionBook:
     def get(self, trade_id: str) -> ExcursionTracker | None:
         return self._by_id.get(trade_id)
 
+    def tracks(self, contract_id: str) -> bool:
+        """Whether a tick of `contract_id` reaches any tracked trade's band check."""
+        return contract_id in self._by_contract
+
     def __len__(self) -> int:
         return len(self._by_id)
 

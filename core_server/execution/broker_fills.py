@@ -31,6 +31,19 @@ def book_broker_fill(
         raise InvalidArgument("quantity", f"a broker fill of 1 to {MAX_FILL_QUANTITY} contracts")
     price = spec.ticks_from_price(command.price, "price")
     x = engine._x
+    routed = x.orders.get(command.order_id) if command.order_id is not None else None
+    if (
+        routed is not None
+        and routed.account_id == command.account_id
+        and routed.contract_id == contract_id
+        and routed.side is command.side
+        and routed.is_open
+    ):  # the order Vigil sent: its fill, then what follows a fill (bracket exits, OCO siblings)
+        taken = min(quantity, routed.leaves_qty)
+        x._apply_fill(routed, taken, price, Liquidity.TAKER, now_ns, out)
+        quantity -= taken
+        if quantity == 0:
+            return
     order = Order(
         order_id=x.next_order_id(), account_id=command.account_id, contract_id=contract_id, side=command.side,
         order_type=OrderType.MARKET, quantity=quantity, time_in_force=TimeInForce.DAY, status=OrderStatus.WORKING,

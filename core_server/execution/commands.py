@@ -152,6 +152,7 @@ class BookBrokerFill:
     quantity: int
     price: Decimal
     broker_fill_id: str = ""
+    order_id: OrderId | None = None  # the routed order it fills (live/broker_router.py); None: a fill of its own
 
 
 ExecutionCommand = (

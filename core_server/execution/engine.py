@@ -43,6 +43,7 @@ from core_server.execution.events import (
     ExecutionEvent,
     OrderAccepted,
     OrderDenied,
+    OrderWorking,
     PositionChanged,
 )
 from core_server.execution.exchange import NO_EVENTS, Events, PaperExchange
@@ -94,6 +95,7 @@ class PaperExecutionEngine(CommandChecks):
         # Bound straight to the exchange so a tick costs one call.
         self.on_quote: Callable[[Quote], tuple[ExecutionEvent, ...]] = self._x.on_quote
         self.on_trade: Callable[[Trade], tuple[ExecutionEvent, ...]] = self._x.on_trade
+        self.exchange = self._x  # read by the kernel's quiet fast path (kernel.quiet)
 
     def add_pre_trade_check(self, check: PreTradeCheck) -> None:
         self._checks.append(check)
@@ -186,12 +188,35 @@ class PaperExecutionEngine(CommandChecks):
                 return reason
         return None
 
+    def route_to_broker(self, account_id: AccountId, routed: bool) -> None:
+        """A LIVE account's orders pass the same pre-trade checks, then work at its broker: the engine keeps them
+        (accepted, working, modified, cancelled as commanded) but never matches them; the driver sends them
+        (live/broker_router.py) and the broker's fills come back as BookBrokerFill commands naming them."""
+        if routed:
+            self._x.routed.add(account_id)
+        else:
+            self._x.routed.discard(account_id)
+
+    def routes_to_broker(self, account_id: AccountId) -> bool:
+        return account_id in self._x.routed
+
     def _accept(self, orders: Iterable[Order], now_ns: int, out: Events) -> None:
+        routed = self._x.routed
+        working: list[Order] = []
         for order in orders:
+            if order.account_id in routed:
+                if order.status is OrderStatus.PENDING:  # at the broker at once: no simulated latency
+                    order = replace(order, status=OrderStatus.WORKING, arrival_ns=now_ns)
+                    working.append(order)
+                self._x.set(order)
+                out.append(OrderAccepted(order, now_ns))
+                continue
             if order.status is OrderStatus.PENDING:
                 order = replace(order, arrival_ns=now_ns + self.fill_model.latency_ns())
             self._x.accept(order)
             out.append(OrderAccepted(order, now_ns))
+        for order in working:
+            out.append(OrderWorking(order.account_id, order.order_id, order.quantity, now_ns))
 
     def _deny(self, orders: Iterable[Order], reason: str, now_ns: int, out: Events) -> None:
         for order in orders:
@@ -323,6 +348,21 @@ class PaperExecutionEngine(CommandChecks):
         account = self._x.accounts.reset(account_id)
         out.append(AccountBalanceChanged(account, -old.realised_pnl, -old.commissions, now_ns))
         out.append(AccountReset(account, now_ns))
+
+    def archive_finished(self) -> tuple[OrderId, ...]:
+        """At the trading-day roll (the live shell calls it once the day's records are drained): finished orders
+        leave memory, so it stays bounded over weeks. The store keeps them (ListOrders reads them from there);
+        `order(id)` then raises NotFound for them. Orders linked to an open order (its bracket or OCO pair) stay
+        until that one ends. Returns the ids dropped."""
+        return self._x.archive_finished()
+
+    def holds(self, order_id: OrderId) -> bool:
+        """Whether the order is in memory (not archived)."""
+        return order_id in self._x.orders
+
+    def held_orders(self) -> int:
+        """How many orders the engine holds in memory (open ones, and finished ones not archived yet)."""
+        return len(self._x.orders)
 
     def snapshot(self) -> EngineSnapshot:
         """Every piece of mutable state as one comparable value (tests: a refused command changes nothing)."""

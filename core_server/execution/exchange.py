@@ -10,7 +10,8 @@ allocating.
 from __future__ import annotations
 
 from dataclasses import replace
-from heapq import heappop, heappush
+from heapq import heapify, heappop, heappush
+from typing import TypeVar
 
 from core_server.execution.accounts import AccountBook, CommissionSchedule
 from core_server.execution.brackets import Bracket
@@ -51,6 +52,7 @@ _NEVER = 1 << 62
 _LIMIT, _STOP, _MARKET = 0, 1, 2
 BUY, SELL = OrderSide.BUY, OrderSide.SELL
 Events = list[ExecutionEvent]
+_K = TypeVar("_K")
 
 
 class PaperExchange:
@@ -72,7 +74,16 @@ class PaperExchange:
         self.order_seq = 0  # the n of the newest order id O-n
         # Open reduce-only orders by (account, contract), in acceptance order: what a fill may have to cut.
         self.exits: dict[tuple[AccountId, str], dict[OrderId, None]] = {}
+        # Open orders (pending, held, working, triggered, partially filled) in acceptance order (= id order):
+        # every one, by account, and by (account, contract). Kept by `set` on every status change and rebuilt by
+        # a restore, so queries for open orders cost in proportion to the open orders, not the day's history.
+        self.open_ids: dict[OrderId, None] = {}
+        self.open_by_account: dict[AccountId, dict[OrderId, None]] = {}
+        self.open_by_contract: dict[tuple[AccountId, str], dict[OrderId, None]] = {}
         self._partial = fill_model.settings.partial_fills
+        # Accounts whose orders work at a broker (LIVE): kept here as the kernel's book of them, never matched
+        # against the simulated market; the broker's fills reach them as BookBrokerFill commands.
+        self.routed: set[AccountId] = set()
 
     # -- setup --------------------------------------------------------------------------------------------
 
@@ -208,6 +219,8 @@ class PaperExchange:
 
     def activate(self, order: Order, ts: int, out: Events, arriving: bool = False) -> None:
         """Put a working order to work: fill what is marketable now, rest the remainder."""
+        if order.account_id in self.routed:  # it works at the broker
+            return
         book = self.books[order.contract_id]
         oid = order.order_id
         if order.acts_as_market:
@@ -381,12 +394,76 @@ class PaperExchange:
             book.remove_market(order.order_id)
 
     def set(self, order: Order) -> Order:
-        """Store an order's new state (and keep the index of open reduce-only orders)."""
-        self.orders[order.order_id] = order
-        if order.reduce_only:
-            key = (order.account_id, order.contract_id)
-            if order.is_open:
-                self.exits.setdefault(key, {})[order.order_id] = None
-            elif key in self.exits:
-                self.exits[key].pop(order.order_id, None)
+        """Store an order's new state (and keep the indexes of open orders and open reduce-only orders)."""
+        oid = order.order_id
+        self.orders[oid] = order
+        key = (order.account_id, order.contract_id)
+        if order.status.is_open:
+            if oid not in self.open_ids:
+                self.open_ids[oid] = None
+                self.open_by_account.setdefault(order.account_id, {})[oid] = None
+                self.open_by_contract.setdefault(key, {})[oid] = None
+            if order.reduce_only:
+                self.exits.setdefault(key, {})[oid] = None
+        else:
+            if oid in self.open_ids:
+                del self.open_ids[oid]
+                _drop(self.open_by_account, order.account_id, oid)
+                _drop(self.open_by_contract, key, oid)
+            if order.reduce_only and key in self.exits:
+                self.exits[key].pop(oid, None)
         return order
+
+    def index_open(self) -> None:
+        """Rebuild the open-order indexes from `orders` (after a restore replaced them)."""
+        self.open_ids, self.open_by_account, self.open_by_contract, self.exits = {}, {}, {}, {}
+        for oid, order in self.orders.items():
+            if order.status.is_open:
+                key = (order.account_id, order.contract_id)
+                self.open_ids[oid] = None
+                self.open_by_account.setdefault(order.account_id, {})[oid] = None
+                self.open_by_contract.setdefault(key, {})[oid] = None
+                if order.reduce_only:
+                    self.exits.setdefault(key, {})[oid] = None
+
+    def archive_finished(self) -> tuple[OrderId, ...]:
+        """Drop every finished order (filled, cancelled, expired, rejected, denied) from memory, except those
+        linked to an open one (a bracket with an open leg, an OCO pair with an open leg): they stay stored and
+        queryable from the store. Returns the ids dropped, oldest first. Costs the orders held, once a day."""
+        orders = self.orders
+        gone: list[OrderId] = []
+        for oid, order in orders.items():
+            if order.status.is_open:
+                continue
+            bracket = self.brackets.get(oid)
+            if bracket is not None and any(
+                orders[b].status.is_open for b in (bracket.entry_id, bracket.stop_loss_id, bracket.take_profit_id)
+            ):
+                continue
+            if any(orders[linked].status.is_open for linked in order.linked_ids if linked in orders):
+                continue
+            gone.append(oid)
+        if not gone:
+            return ()
+        for oid in gone:
+            del orders[oid]
+            self.brackets.pop(oid, None)
+        # Heaps may still name finished orders (skipped lazily when due): keep only the orders still held.
+        self.expiries = [e for e in self.expiries if e[2] in orders]
+        heapify(self.expiries)
+        self.next_expiry = self.expiries[0][0] if self.expiries else _NEVER
+        for book in self.books.values():
+            if any(a[2] not in orders for a in book.arrivals):
+                book.arrivals = [a for a in book.arrivals if a[2] in orders]
+                heapify(book.arrivals)
+                book.next_arrival = book.arrivals[0][0] if book.arrivals else _NEVER
+        self.next_arrival = min((b.next_arrival for b in self.books.values()), default=_NEVER)
+        return tuple(gone)
+
+
+def _drop(index: dict[_K, dict[OrderId, None]], key: _K, oid: OrderId) -> None:
+    ids = index.get(key)
+    if ids is not None:
+        ids.pop(oid, None)
+        if not ids:
+            del index[key]

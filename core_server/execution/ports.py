@@ -10,7 +10,7 @@ from core_server.execution.model import Account, AccountId, Fill, Order, OrderId
 from core_server.model.market_data import Quote, Trade
 
 if TYPE_CHECKING:  # changes.py imports the engine, which imports this module
-    from core_server.execution.changes import ExecutionChange, StoredExecution
+    from core_server.execution.changes import ExecutionChange, OrderState, StoredExecution
 
 
 class ExecutionView(Protocol):
@@ -60,4 +60,12 @@ class ExecutionStore(Protocol):
 
     async def list_fills(self, account_id: AccountId, from_ns: int, to_ns: int, limit: int) -> list[Fill]:
         """Fills of the account with ts in [from_ns, to_ns) (0: unbounded), newest first."""
+        ...
+
+    async def list_orders(self, account_id: AccountId, contract_id: str | None, limit: int) -> list[OrderState]:
+        """The account's newest `limit` orders as last stored (of one contract if given), newest first."""
+        ...
+
+    async def get_order(self, order_id: OrderId) -> OrderState | None:
+        """One order as last stored, or None."""
         ...

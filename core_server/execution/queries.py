@@ -40,11 +40,17 @@ class ExecutionQueries:
         return tuple(o for o in self._x.orders.values() if account_id is None or o.account_id == account_id)
 
     def open_orders(self, account_id: AccountId, contract_id: str | None = None) -> tuple[Order, ...]:
-        return tuple(
-            o
-            for o in self._x.orders.values()
-            if o.account_id == account_id and o.is_open and (contract_id is None or o.contract_id == contract_id)
+        """The account's open orders (of one contract if given), oldest first; costs what is open, not the day."""
+        x = self._x
+        ids = (
+            x.open_by_account.get(account_id)
+            if contract_id is None
+            else x.open_by_contract.get((account_id, contract_id))
         )
+        if not ids:
+            return ()
+        orders = x.orders
+        return tuple([orders[oid] for oid in ids])
 
     def position(self, account_id: AccountId, contract_id: str) -> Position:
         return self._x.positions.get(account_id, contract_id)

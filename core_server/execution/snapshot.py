@@ -49,7 +49,7 @@ def snapshot_of(x: PaperExchange, *, open_only: bool = False) -> EngineSnapshot:
     priced = sorted((seq, oid, kind, price) for oid, (kind, price, seq) in x.rest.items() if kind != REST_MARKET)
     markets = [(oid, REST_MARKET, 0, 0) for _, book in sorted(x.books.items()) for oid in book.markets]
     return EngineSnapshot(
-        orders=tuple(o for o in x.orders.values() if o.is_open) if open_only else tuple(x.orders.values()),
+        orders=tuple([x.orders[oid] for oid in x.open_ids]) if open_only else tuple(x.orders.values()),
         positions=x.positions.all(),
         accounts=x.accounts.all(),
         books=tuple((cid, book.resting_ids()) for cid, book in sorted(x.books.items())),
@@ -97,10 +97,7 @@ def restore_exchange(x: PaperExchange, snap: EngineSnapshot) -> None:
     for account in snap.accounts:
         accounts.restore(account)
     x.accounts = accounts
-    x.exits = {}
-    for order in x.orders.values():
-        if order.reduce_only and order.is_open:
-            x.exits.setdefault((order.account_id, order.contract_id), {})[order.order_id] = None
+    x.index_open()  # the open orders by account and contract, and the open reduce-only ones
     x.brackets = {}
     children: dict[OrderId, dict[OrderRole, OrderId]] = {}
     for order in x.orders.values():

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from bisect import bisect_left, bisect_right
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import TypeVar
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
+
+import structlog
 
 from core_server.analytics.columns import Columns, TradeIndex, column_statistics
 from core_server.analytics.daily_report import DailyReport, rule_usage
@@ -34,8 +37,10 @@ from core_server.live.journal import TRADES_TOPIC, TradeUpdate
 from core_server.live.shell import LiveKernel
 from core_server.live.trade_desk import TradeDesk
 from core_server.model.errors import FailedPrecondition, InvalidArgument, NotFound, Unavailable
-from core_server.storage.analytics import AnalyticsRepository
+from core_server.storage.analytics import AnalyticsRepository, ClosedRows, facts_from_rows
 from core_server.trades.model import JournalNotes, RoundTrip
+
+log = structlog.get_logger(__name__)
 
 MAX_EQUITY_DAYS = 3660
 MEMO_SIZE = 64
@@ -52,6 +57,40 @@ def _closed_key(update: TradeUpdate) -> tuple[str, bool]:
 
 
 _T = TypeVar("_T")
+
+
+@dataclass(frozen=True, slots=True)
+class _Loaded:
+    """The closed trades as a desk keeps them: facts in exit order, their days, accounts, positions, the entry
+    clock and the integer columns' index (None when an amount has more than 4 decimals)."""
+
+    facts: list[TradeFacts]
+    days: list[date]
+    accounts: frozenset[str]
+    positions: dict[str, int]
+    clock: EntryClock
+    index: TradeIndex | None
+
+    @classmethod
+    def of(cls, facts: list[TradeFacts], windows: SessionWindows, columns: Columns | None = None) -> _Loaded:
+        clock = EntryClock(windows)
+        columns = columns if columns is not None else Columns.build(facts)
+        return cls(
+            facts,
+            [t.trade_date for t in facts],
+            frozenset(t.account_id for t in facts),
+            {t.trade_id: i for i, t in enumerate(facts)},
+            clock,
+            None if columns is None else TradeIndex(facts, columns, clock),
+        )
+
+
+def _prepare(rows: ClosedRows, book: Callable[[int], date], windows: SessionWindows) -> _Loaded:
+    """Stored rows to what the desk keeps, with the index's codes built (pure; runs in a worker thread)."""
+    loaded = _Loaded.of(facts_from_rows(rows, book), windows)
+    if loaded.index is not None:
+        loaded.index.build_codes()
+    return loaded
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +132,8 @@ class AnalyticsDesk:
         # per-trade code computes them, with the same results).
         self._index: TradeIndex | None = None
         self._positions: dict[str, int] = {}  # trade id -> position in the facts
-        self._memo: dict[tuple[object, ...], object] = {}  # answers for the facts as they stand
+        # answers (computed or being computed) for the facts as they stand
+        self._memo: dict[tuple[object, ...], asyncio.Future[Any]] = {}
         self._accounts: frozenset[str] = frozenset()
         self._fingerprint: tuple[int, int] | None = None
         self._lock = asyncio.Lock()
@@ -114,21 +154,41 @@ class AnalyticsDesk:
                 if await self._closed_since():
                     await self._append_closed()
                 return self._facts
-            fingerprint = await self._store.fingerprint()
-            if fingerprint != self._fingerprint:
-                self._load(await self._store.closed_trades(self._book))
-                self._fingerprint = fingerprint
+            await self._read_all()
             return self._facts
+
+    async def warm(self) -> None:
+        """Read the stored closed trades in the background at start, so the first query finds them in memory (a
+        query meanwhile waits for this read instead of starting its own). Never raises: a failed read is logged and
+        the first query reads again."""
+        try:
+            async with self._lock:
+                if self._fingerprint is None:
+                    started = time.perf_counter()
+                    await self._read_all()
+                    ms = int((time.perf_counter() - started) * 1000)
+                    log.info("analytics.warmed", trades=len(self._facts), ms=ms)
+        except Exception as error:  # the server runs on; the first query reads (and reports) again
+            log.warning("analytics.warm_failed", error=str(error))
+
+    async def _read_all(self) -> None:
+        """Read every closed trade again if the store changed (the caller holds the lock). The rows convert to
+        facts, columns and index in a worker thread: 100,000 of them take seconds, which the event loop (and the
+        kernel on it) must not wait for."""
+        fingerprint = await self._store.fingerprint()
+        if fingerprint == self._fingerprint:
+            return
+        rows = await self._store.closed_rows()
+        self._install(await asyncio.to_thread(_prepare, rows, self._book, self.windows))
+        self._fingerprint = fingerprint
 
     def _load(self, facts: list[TradeFacts], columns: Columns | None = None) -> None:
         """Take `facts` (exit order) as the closed trades: days, accounts, columns and index, a cleared memo."""
-        self._facts = facts
-        self._days = [t.trade_date for t in facts]
-        self._accounts = frozenset(t.account_id for t in facts)
-        self._positions = {t.trade_id: i for i, t in enumerate(facts)}
-        self._clock = EntryClock(self.windows)
-        columns = columns if columns is not None else Columns.build(facts)
-        self._index = None if columns is None else TradeIndex(facts, columns, self._clock)
+        self._install(_Loaded.of(facts, self.windows, columns))
+
+    def _install(self, loaded: _Loaded) -> None:
+        self._facts, self._days, self._accounts = loaded.facts, loaded.days, loaded.accounts
+        self._positions, self._clock, self._index = loaded.positions, loaded.clock, loaded.index
         self._memo.clear()
 
     async def _append_closed(self) -> None:
@@ -195,11 +255,20 @@ class AnalyticsDesk:
     async def _memoised(self, key: tuple[object, ...], compute: Callable[[], Awaitable[_T]]) -> _T:
         """The answer for `key` while the stored trades are unchanged (a changed fingerprint clears the memo)."""
         await self.closed_trades()
-        if key not in self._memo:
+        found = self._memo.get(key)
+        if found is None:
             if len(self._memo) >= MEMO_SIZE:
                 self._memo.clear()
-            self._memo[key] = await compute()
-        return self._memo[key]  # type: ignore[return-value]
+            # The answer being computed is remembered as it starts: the same question asked meanwhile (a screen
+            # asks for the statistics per session and per hour at once, both with the overall figures) waits for
+            # it instead of computing it again. A failed computation is forgotten, so the next call tries again.
+            found = self._memo[key] = asyncio.ensure_future(compute())
+            found.add_done_callback(lambda done: self._forget_failed(key, done))
+        return await asyncio.shield(found)
+
+    def _forget_failed(self, key: tuple[object, ...], done: asyncio.Future[object]) -> None:
+        if (done.cancelled() or done.exception() is not None) and self._memo.get(key) is done:
+            del self._memo[key]
 
     async def statistics(self, query: TradeQuery, by: GroupBy | None = None) -> GroupedStatistics:
         balance = self.starting_balance(next(iter(query.account_ids))) if len(query.account_ids) == 1 else None

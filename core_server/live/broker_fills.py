@@ -2,8 +2,9 @@
 
 `BrokerFillBooking` turns each fill the broker reports on a bound account into a BookBrokerFill command run
 through the ExecutionDesk (journaled, then risk evaluates it exactly as a paper fill). `BoundAccountGuard` is a
-pre-trade check: a bound account's orders go to its broker (AccountService), never to the simulated exchange,
-so the kernel's positions of that account only ever move by the broker's own fills.
+pre-trade check: a bound account with live routing off trades nowhere; a LIVE account's orders are routed to
+its broker (live/broker_router.py), never matched on the simulated exchange, so the kernel's positions of a
+bound account only ever move by the broker's own fills.
 """
 
 from __future__ import annotations
@@ -14,13 +15,13 @@ from decimal import Decimal
 
 import structlog
 
-from core_server.brokers.model import Binding, BrokerFill, BrokerKind
-from core_server.execution.commands import BookBrokerFill
-from core_server.execution.model import AccountId, Order, OrderRole, OrderSide
+from core_server.brokers.model import Binding, BrokerFill
+from core_server.execution.commands import BookBrokerFill, ExecutionCommand, OpenAccount
+from core_server.execution.model import AccountId, Order, OrderId, OrderSide
 from core_server.execution.ports import ExecutionView
 from core_server.live.execution_desk import ExecutionDesk
 from core_server.model.clock import Clock
-from core_server.model.errors import VigilError
+from core_server.model.errors import FailedPrecondition, VigilError
 from core_server.model.symbols import parse_symbol
 
 log = structlog.get_logger(__name__)
@@ -31,6 +32,8 @@ class BrokerFillBooking:
         self._execution = execution
         self._tasks: set[asyncio.Task[None]] = set()
         self.booked = 0
+        # The routed kernel order a fill belongs to (BrokerRouter.order_for); None: each fill is an order of its own
+        self.order_for: Callable[[str, BrokerFill], Awaitable[OrderId | None]] | None = None
 
     def __call__(self, account_id: str, fill: BrokerFill) -> None:
         task = asyncio.get_running_loop().create_task(self._book(account_id, fill))
@@ -38,9 +41,10 @@ class BrokerFillBooking:
         task.add_done_callback(self._tasks.discard)
 
     async def _book(self, account_id: str, fill: BrokerFill) -> None:
+        order_id = await self.order_for(account_id, fill) if self.order_for is not None else None
         command = BookBrokerFill(
             AccountId(account_id), fill.symbol, OrderSide.BUY if fill.side == "Buy" else OrderSide.SELL,
-            fill.quantity, fill.price, fill.fill_id,
+            fill.quantity, fill.price, fill.fill_id, order_id,
         )  # fmt: skip
         try:
             await self._execution.execute(command, actor="broker")
@@ -87,51 +91,45 @@ class KernelMirror(BrokerFillBooking):
         await self._execution.execute(command, actor="reconcile")
 
 
-CloseAtBroker = Callable[[str, str, str], Awaitable[bool]]  # (account, broker symbol, actor)
-
-
 class BoundAccountGuard:
-    """PreTradeCheck: deny every paper order on a bound account (its orders go to the broker). A closing order
-    (a close, a flatten, or risk's own flatten on a breach) on a LIVE account is carried out at the broker
-    instead: the contract's position is liquidated there, and its fills come back as the kernel's."""
+    """PreTradeCheck: a BOUND account (live routing off) trades nowhere: every order is denied, naming live
+    routing, so nothing reaches its broker and its kernel positions only move by the broker's own fills. A LIVE
+    account's orders pass (after the same risk checks as paper): the engine routes them to the broker
+    (live/broker_router.py)."""
 
-    def __init__(self, binding_of: Callable[[str], Binding | None], close_at_broker: CloseAtBroker | None = None):
+    def __init__(self, binding_of: Callable[[str], Binding | None]):
         self._binding_of = binding_of
-        self._close = close_at_broker
-        self._closing: set[tuple[str, str]] = set()  # (account, contract) liquidations in flight
-        self._tasks: set[asyncio.Task[None]] = set()
 
     def check(self, order: Order, view: ExecutionView) -> str | None:
         binding = self._binding_of(order.account_id)
-        if binding is None:
+        if binding is None or binding.live_enabled:
             return None
-        if order.role is OrderRole.CLOSE and binding.live_enabled and self._close is not None:
-            self._close_at_broker(binding, order)
-            return f"closing at {binding.broker.value}: the broker's fills will close this position"
         return (
-            f"account {order.account_id} is bound to {binding.broker.value}: its orders go to the broker "
-            "(AccountService.SubmitBrokerOrder), not to the paper exchange"
+            f"live routing is off for {order.account_id} (bound to {binding.broker.value}): nothing was sent; "
+            "an admin enables it (AccountService.SetLiveRouting)"
         )
 
-    def _close_at_broker(self, binding: Binding, order: Order) -> None:
-        key = (order.account_id, order.contract_id)
-        if key in self._closing:
-            return
-        try:
-            contract = parse_symbol(order.contract_id, order.submitted_ns)
-        except VigilError:
-            return
-        symbol = contract.tradovate_symbol if binding.broker is BrokerKind.TRADOVATE else contract.projectx_id
-        self._closing.add(key)
-        task = asyncio.get_running_loop().create_task(self._run_close(key, symbol))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
 
-    async def _run_close(self, key: tuple[str, str], symbol: str) -> None:
-        assert self._close is not None
-        try:
-            await self._close(key[0], symbol, "risk")
-        except VigilError as exc:
-            log.error("broker.close_failed", account_id=key[0], symbol=symbol, reason=str(exc)[:200])
-        finally:
-            self._closing.discard(key)
+class RoutingGate:
+    """A client's execution command on a BOUND account (live routing off) is refused with FailedPrecondition
+    naming live routing, before the kernel sees it: nothing changes and nothing reaches the broker."""
+
+    def __init__(self, binding_of: Callable[[str], Binding | None]):
+        self._binding_of = binding_of
+
+    def __call__(self, command: ExecutionCommand) -> None:
+        if isinstance(command, BookBrokerFill | OpenAccount):
+            return
+        account = getattr(command, "account_id", None)
+        if account is None:  # an OCO pair, a bracket batch: their first order's account
+            first = getattr(command, "first", None) or (getattr(command, "brackets", None) or (None,))[0]
+            account = getattr(first, "account_id", None)
+        if not isinstance(account, str):
+            return
+        binding = self._binding_of(account)
+        if binding is not None and not binding.live_enabled:
+            raise FailedPrecondition(
+                "account_id",
+                f"live routing is off for {account} (bound to {binding.broker.value}): nothing was sent; "
+                "an admin enables it (AccountService.SetLiveRouting)",
+            )

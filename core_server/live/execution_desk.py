@@ -8,21 +8,36 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 from core_server.bus import Bus, Subscription
 from core_server.execution.changes import ExecutionChange, change_of
 from core_server.execution.commands import ExecutionCommand, OpenAccount
 from core_server.execution.engine import PaperExecutionEngine
-from core_server.execution.model import Account, AccountId, Fill, OrderId
+from core_server.execution.model import Account, AccountId, Fill, Order, OrderId
 from core_server.execution.ports import ExecutionStore
 from core_server.kernel.kernel import TradingKernel
 from core_server.kernel.output import Cause
 from core_server.live.journal import ACCOUNTS_TOPIC, ORDERS_TOPIC, ExecutionNotice
 from core_server.live.shell import LiveKernel
-from core_server.model.errors import AlreadyExists, VigilError
+from core_server.model.errors import AlreadyExists, NotFound, Unavailable, VigilError
 
 EVENT_QUEUE = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class ListedOrder:
+    """An order as ListOrders shows it: its state, why it ended and when it last changed, and who placed it."""
+
+    order: Order
+    reason: str
+    updated_ns: int
+    placed_by: str
+
+
+def _number(order_id: OrderId) -> int:
+    return int(order_id[2:])  # O-n
 
 
 def new_account_id() -> str:
@@ -43,6 +58,9 @@ class ExecutionDesk:
         self._store = store
         self._journal = shell.journal
         self._new_account_id = account_id_factory
+        # Checks a client's command passes before the kernel sees it (FailedPrecondition: refused, nothing changed):
+        # a bound account with live routing off trades nowhere (live/broker_fills.py).
+        self.gates: list[Callable[[ExecutionCommand], None]] = []
 
     @property
     def engine(self) -> PaperExecutionEngine:
@@ -55,6 +73,8 @@ class ExecutionDesk:
         """Execute and store one command; its change (events and the state they left) once stored.
         InvalidArgument/NotFound/FailedPrecondition: refused, nothing changed; Unavailable: not stored."""
         journal = self._journal
+        for gate in self.gates:
+            gate(command)
 
         def run(kernel: TradingKernel, now: int) -> ExecutionChange:
             events = kernel.execute(command, now, cause=Cause.API, actor=actor)
@@ -65,6 +85,9 @@ class ExecutionDesk:
     async def execute_all(self, commands: Sequence[ExecutionCommand], *, actor: str = "") -> list[ExecutionChange]:
         """Several commands stored together; one the engine refuses (nothing to do) is skipped."""
         journal = self._journal
+        for command in commands:
+            for gate in self.gates:
+                gate(command)
 
         def run(kernel: TradingKernel, now: int) -> list[ExecutionChange]:
             changes = []
@@ -115,6 +138,42 @@ class ExecutionDesk:
     def order_meta(self, order_id: OrderId) -> tuple[str, int]:
         """(reason, updated_ns) of an order as last stored."""
         return self._journal.meta.get(order_id, ("", 0))
+
+    async def order(self, order_id: OrderId) -> Order:
+        """An order held in memory, else as stored (a finished order archived at a trading-day roll). NotFound."""
+        try:
+            return self.engine.order(order_id)
+        except NotFound:
+            state = await self._store.get_order(order_id)
+            if state is None:
+                raise
+            return state.order
+
+    async def list_orders(
+        self, account_id: AccountId, contract_id: str | None, limit: int, *, open_only: bool = False
+    ) -> list[ListedOrder]:
+        """The account's newest `limit` orders (of one contract if given), newest first: the engine's (open, and
+        finished today) merged with the store's (finished orders archived at a trading-day roll); the engine's
+        copy wins. With the store unreachable, the engine's alone."""
+        if open_only:
+            held = list(self.engine.open_orders(account_id, contract_id))
+        else:
+            held = [o for o in self.engine.orders(account_id) if contract_id is None or o.contract_id == contract_id]
+        meta, placed_by = self._journal.meta, self._journal.placed_by
+        listed = {
+            o.order_id: ListedOrder(o, *meta.get(o.order_id, ("", 0)), placed_by.get(o.order_id, ""))
+            for o in held[::-1][:limit]
+        }
+        if not open_only:
+            try:
+                stored = await self._store.list_orders(account_id, contract_id, limit)
+            except Unavailable:
+                stored = []
+            for state in stored:
+                if state.order.order_id not in listed and not self.engine.holds(state.order.order_id):
+                    listed[state.order.order_id] = ListedOrder(state.order, state.reason, state.updated_ns, state.actor)
+        newest = sorted(listed.values(), key=lambda item: _number(item.order.order_id), reverse=True)
+        return newest[:limit]
 
     async def list_fills(self, account_id: AccountId, from_ns: int, to_ns: int, limit: int) -> list[Fill]:
         self.engine.account(account_id)  # NotFound for an unknown account

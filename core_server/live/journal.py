@@ -136,13 +136,23 @@ class KernelJournal:
         for saved in batch.risk_states:
             self._written_states.pop(saved.account_id, None)
 
+    def forget_orders(self, order_ids: Sequence[OrderId]) -> None:
+        """Orders archived out of the engine: their stored metadata is read from the store from now on."""
+        meta, placed_by = self.meta, self.placed_by
+        for oid in order_ids:
+            meta.pop(oid, None)
+            placed_by.pop(oid, None)
+
     # -- after the store ------------------------------------------------------------------------------------
 
     def stored(self, batches: Sequence[JournalBatch]) -> None:
         publish = self._bus.publish
+        held = self._execution.holds
         for batch in batches:
             for change in batch.execution:
                 for oid, state in change.orders.items():
+                    if not held(oid):  # archived before its write landed: the store has it
+                        continue
                     self.meta[oid] = (state.reason, state.updated_ns)
                     if state.actor and oid not in self.placed_by:
                         self.placed_by[oid] = state.actor

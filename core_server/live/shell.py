@@ -4,7 +4,8 @@
   drains what it produced: market data is published and handed to the tick and candle writers at once, every
   trading record goes to the journal's DurableWriter and is published once stored.
 - Time: a timer calls `advance` every `interval_s` (candles closing on time, arrivals, expiry, risk's day roll,
-  strategy timers).
+  strategy timers). At the CME trading-day roll (and on the first step after a start) finished orders leave the
+  engine's memory; the store keeps them, and ListOrders reads them from there.
 - Commands (`command(fn)`) run one at a time under a lock: `fn(kernel, now)` changes the kernel, its records are
   committed together with everything queued before them, and only then does the call return. If the store
   refuses, the kernel is put back to the rollback point taken just before, so nothing is half-applied, and the
@@ -20,6 +21,7 @@ from typing import Protocol, TypeVar
 
 import structlog
 
+from core_server.calendar.trading_day import trading_day_bounds
 from core_server.durable import DurableWriter
 from core_server.kernel.kernel import TradingKernel
 from core_server.kernel.output import KernelOutput, StageFailure
@@ -63,6 +65,10 @@ class LiveKernel:
         self._held: list[Tick] = []
         self._deferred: list[Callable[[TradingKernel, int], object]] = []
         self.stage_failures = 0
+        self._roll_ns = 0  # the end of the current CME trading day (0: not started; the first step archives)
+        # Called with every output once it is committed (or queued to be, for a tick or a kept decision): the
+        # broker router sends what the kernel decided for LIVE accounts (live/broker_router.py).
+        self.output_listeners: list[Callable[[KernelOutput], None]] = []
 
     # -- ticks ----------------------------------------------------------------------------------------------
 
@@ -84,6 +90,17 @@ class LiveKernel:
         now = self.clock.now_ns()
         self.kernel.advance_to(now)
         self._drain(now)
+        if now >= self._roll_ns:
+            self._roll(now)
+
+    def _roll(self, now: int) -> None:
+        """The CME trading-day roll (and the first step after a start): finished orders leave the engine's memory
+        once the step that ended them is drained (its records are already built); the store keeps them."""
+        archived = self.kernel.execution.archive_finished()
+        self.journal.forget_orders(archived)
+        self._roll_ns = trading_day_bounds(now)[2]
+        if archived:
+            log.info("execution.orders_archived", orders=len(archived), held=self.kernel.execution.held_orders())
 
     async def run_timer(self) -> None:
         while True:
@@ -143,7 +160,7 @@ class LiveKernel:
                     extra(batch)
                 if keep:
                     self.writer.put(batch)
-                    self.market.publish(output)
+                    self._publish(output)
                     try:
                         await self.writer.flush()
                     except Unavailable:
@@ -157,7 +174,7 @@ class LiveKernel:
                     kernel.restore(point)
                     self.journal.forget_states(batch)
                     raise
-                self.market.publish(output)
+                self._publish(output)
                 self._log_failures(output.failures)
                 return result
             finally:
@@ -175,12 +192,17 @@ class LiveKernel:
         output = self.kernel.take_output()
         if not output:
             return
-        self.market.publish(output)
+        self._publish(output)
         if output.failures:
             self._log_failures(output.failures)
         batch = self.journal.batch_of(output, ts_ns, actor)
         if not batch.empty:
             self.writer.put(batch)
+
+    def _publish(self, output: KernelOutput) -> None:
+        self.market.publish(output)
+        for listener in self.output_listeners:
+            listener(output)
 
     def _log_failures(self, failures: Sequence[StageFailure]) -> None:
         for failure in failures:

@@ -416,6 +416,21 @@ class RiskEngine:
             return self._trade_px.get(contract_id)
         return self._bid.get(contract_id) if net > 0 else self._ask.get(contract_id)
 
+    def quiet_due(self, contract_id: str) -> int | None:
+        """When nobody holds `contract_id`, the instant before which its ticks only update the price memo
+        (`note_prices`); None when a holding makes every tick an evaluation (the kernel's quiet fast path)."""
+        return None if self._holders.get(contract_id) else self._next_due_ns
+
+    def note_prices(self, contract_id: str, ts_ns: int, trade: int | None, bid: int | None, ask: int | None) -> None:
+        """What `on_tick` does for a run of ticks of a contract nobody holds, before `quiet_due`: the latest trade
+        price and quote are remembered and the clock reaches the last tick."""
+        self._now = ts_ns
+        if trade is not None:
+            self._trade_px[contract_id] = trade
+        if bid is not None and ask is not None:
+            self._bid[contract_id] = bid
+            self._ask[contract_id] = ask
+
     def on_tick(self, tick: Tick, events: Iterable[ExecutionEvent] = ()) -> RiskResult:
         """The hot path: the tick and the execution events the paper engine produced for it, in one step.
 

@@ -7,6 +7,7 @@ closed trades, the last exit) lets the caller keep the facts in memory until a t
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
@@ -80,10 +81,24 @@ class AnalyticsRepository:
     async def closed_trades(self, book: Callable[[int], date], since_ns: int = 0) -> list[TradeFacts]:
         """Every closed, executed trade (that closed at or after `since_ns`) in exit order, booked with `book`
         (exit ns -> trading day)."""
+        return facts_from_rows(await self.closed_rows(since_ns), book)
+
+    async def closed_rows(self, since_ns: int = 0) -> ClosedRows:
+        """The stored rows of `closed_trades`, not yet converted (a caller may convert them off the event loop)."""
         with unavailable_on_connection_failure():
             records = await self._pool.fetch(_SELECT_CLOSED, since_ns)
             slippage = {r["id"]: int(r["ticks"]) for r in await self._pool.fetch(_SLIPPAGE, since_ns)}
-        return [facts_from_record(r, book, slippage.get(r["id"], 0)) for r in records]
+        return ClosedRows(records, slippage)
+
+
+@dataclass(frozen=True, slots=True)
+class ClosedRows:
+    records: list[asyncpg.Record]
+    slippage: dict[str, int]  # trade id -> slippage ticks (trades without a reference price left out)
+
+
+def facts_from_rows(rows: ClosedRows, book: Callable[[int], date]) -> list[TradeFacts]:
+    return [facts_from_record(r, book, rows.slippage.get(r["id"], 0)) for r in rows.records]
 
 
 def imported_row(t: ImportedTrip) -> tuple[Any, ...]:

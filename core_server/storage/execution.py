@@ -126,6 +126,14 @@ ORDER BY ts_ns DESC, number DESC
 LIMIT $4
 """
 
+_SELECT_ACCOUNT_ORDERS = f"""
+SELECT {", ".join(ORDER_COLUMNS)} FROM paper_orders
+WHERE account_id = $1 AND ($2::text = '' OR contract_id = $2)
+ORDER BY number DESC
+LIMIT $3
+"""
+_SELECT_ORDER = f"SELECT {', '.join(ORDER_COLUMNS)} FROM paper_orders WHERE id = $1"
+
 
 async def write_execution(conn: Any, changes: Sequence[ExecutionChange]) -> None:
     """One statement (atomic by itself, or part of the caller's transaction): the journal rows in order, then
@@ -178,3 +186,14 @@ class ExecutionRepository:
         with unavailable_on_connection_failure():
             records = await self._pool.fetch(_SELECT_FILLS, account_id, from_ns, to_ns, limit)
         return [fill_from_record(r) for r in records]
+
+    async def list_orders(self, account_id: AccountId, contract_id: str | None, limit: int) -> list[OrderState]:
+        """The account's newest `limit` orders as stored (of one contract if given), newest first."""
+        with unavailable_on_connection_failure():
+            records = await self._pool.fetch(_SELECT_ACCOUNT_ORDERS, account_id, contract_id or "", limit)
+        return [order_from_record(r) for r in records]
+
+    async def get_order(self, order_id: OrderId) -> OrderState | None:
+        with unavailable_on_connection_failure():
+            record = await self._pool.fetchrow(_SELECT_ORDER, order_id)
+        return None if record is None else order_from_record(record)

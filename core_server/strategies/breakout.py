@@ -94,6 +94,12 @@ class FirstHourBreakout(Strategy):
 
     # -- the range ------------------------------------------------------------------------------------------
 
+    def tick_band(self) -> tuple[int, int] | None:
+        """While collecting, a trade inside the range so far moves neither its high nor its low."""
+        if self.phase != "collecting" or self.high is None or self.low is None:
+            return None
+        return self.low, self.high
+
     def on_tick(self, tick: Tick, ctx: Context) -> Sequence[Action]:
         if self.phase != "collecting" or type(tick) is not Trade or tick.ts_event >= self.window_end_ns:
             return ()

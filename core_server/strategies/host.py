@@ -442,6 +442,28 @@ class StrategyHost:
     def wants_ticks(self, contract_id: str) -> bool:
         return contract_id in self._tick_contracts
 
+    def tick_band(self, contract_id: str) -> tuple[int, int] | None:
+        """(low, high): a trade of `contract_id` at a price in [low, high] before `next_timer_ns()` changes nothing
+        here but the clock (`quiet_trades`), and its quotes change nothing at all; None when some strategy watching
+        its ticks cannot say so (or wants its quotes) or work is waiting (the kernel's quiet fast path)."""
+        if self._commands or self._events or self._dirty or self._stale or self._failure is not None:
+            return None
+        if contract_id in self._quote_contracts:
+            return None
+        low, high = -NEVER, NEVER
+        for rt in self._tick_runtimes.get(contract_id, ()):
+            if rt.status is not Status.ACTIVE or rt.ctx is None or rt.strategy.changed:
+                return None
+            band = rt.strategy.tick_band()
+            if band is None:
+                return None
+            low, high = max(low, band[0]), min(high, band[1])
+        return low, high
+
+    def quiet_trades(self, last_ns: int) -> None:
+        """Trades inside `tick_band` went by; the last was at `last_ns`."""
+        self.now_ns = last_ns
+
     def on_candles(self, closed: Sequence[Candle], now_ns: int) -> bool:
         self.now_ns = now_ns
         touched: dict[str, list[Candle]] = {}

@@ -120,6 +120,12 @@ class Strategy:
     def on_tick(self, tick: Tick, ctx: Context) -> Sequence[Action]:
         return ()
 
+    def tick_band(self) -> tuple[int, int] | None:
+        """(low, high): a trade at a price in [low, high] before `next_timer_ns` makes `on_tick` return nothing
+        and change nothing (not even `changed`), so a backtest may pass over it (kernel.quiet). None (the
+        default): every tick it wants must reach it."""
+        return None
+
     def on_timer(self, ctx: Context) -> Sequence[Action]:
         return ()
 

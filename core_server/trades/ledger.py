@@ -134,6 +134,11 @@ class TradeLedger:
                 continue
             self._excursion_events(trip, events)
 
+    def quiet_for(self, contract_id: str) -> bool:
+        """True when a tick of `contract_id` changes nothing here: no excursion tracked in it, no stop move to
+        retry on it, no work waiting (the kernel's quiet fast path)."""
+        return not (self._commands or self._changes or contract_id in self._retry or self._book.tracks(contract_id))
+
     @property
     def has_work(self) -> bool:
         """Commands or changes wait to be taken (most ticks have none)."""

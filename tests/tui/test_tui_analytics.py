@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 from textual.widgets import DataTable, Input
+from textual.widgets._footer import FooterKey
 
 from tests.kit.eventually import eventually
 from tests.tui.layout_kit import fake_app, show
@@ -14,6 +15,7 @@ from tui.analytics_filter import FilterError, parse_filter
 from tui.screens.analytics import AnalyticsScreen, DayTradesScreen
 from tui.widgets.equity_chart import DistributionChart, EquityChart
 from tui.widgets.pnl_month import PnlMonth, add_months
+from tui.widgets.steady_footer import SteadyFooter
 
 
 async def test_arrows_move_the_day_brackets_the_month_and_enter_opens_the_day() -> None:
@@ -99,3 +101,19 @@ async def test_h_cycles_the_r_mfe_and_mae_distributions() -> None:
         assert str(chart.border_title).startswith("MFE distribution") and [b.count for b in chart.buckets] != r_counts
         await pilot.press("h", "h")
         assert str(chart.border_title).startswith("R distribution")
+
+
+async def test_the_footer_follows_the_focus() -> None:
+    app = fake_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await show(pilot, "analytics")
+        footer = screen.query_one(SteadyFooter)
+
+        def descriptions() -> set[str]:
+            return {str(key.description) for key in footer.query(FooterKey)}
+
+        assert "Day's trades" in descriptions()  # the calendar's keys
+        await pilot.press("slash")
+        await eventually(lambda: "Day's trades" not in descriptions() and "Filter" in descriptions())
+        await pilot.press("escape")
+        await eventually(lambda: "Day's trades" in descriptions())

@@ -3,6 +3,7 @@ drawdown under it, the R distribution, and the per-session and per-hour results.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -12,16 +13,17 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from clients.sdk import VigilClient, VigilError
-from clients.sdk.analytics import AnalyticsFilter, GroupBy, Statistics, StatisticsReport
+from clients.sdk.analytics import AnalyticsFilter, EquityCurve, GroupBy, PnlCalendar, Statistics, StatisticsReport
 from tui import formatting
 from tui.analytics_filter import FilterError, parse_filter
 from tui.widgets.equity_chart import DistributionChart, EquityChart
 from tui.widgets.pnl_month import MonthData, PnlMonth
 from tui.widgets.risk_banner import RiskBanner
 from tui.widgets.status_header import StatusHeader
+from tui.widgets.steady_footer import SteadyFooter
 
 EQUITY_DAYS = 365
 DISTRIBUTIONS = (("R distribution", "r_distribution"), ("MFE distribution (R)", "mfe_distribution"),
@@ -107,6 +109,7 @@ class DayTradesScreen(ModalScreen[None]):
 
 
 class AnalyticsScreen(Screen[None]):
+    AUTO_FOCUS = "PnlMonth"  # focused as the screen opens (one focus change, so one footer update)
     BINDINGS = [  # noqa: RUF012  (Textual reads BINDINGS as a class attribute)
         Binding("slash", "focus_filter", "Filter", key_display="/"),
         Binding("escape", "focus_calendar", "Calendar", show=False),
@@ -135,7 +138,7 @@ class AnalyticsScreen(Screen[None]):
                 yield EquityChart(id="analytics-equity")
                 yield EquityChart(drawdown=True, id="analytics-drawdown")
                 yield DistributionChart(id="analytics-r")
-        yield Footer(compact=True, show_command_palette=False)
+        yield SteadyFooter(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#analytics-calendar").border_title = "P&L calendar (arrows, [ ], Enter)"
@@ -147,7 +150,6 @@ class AnalyticsScreen(Screen[None]):
         stats = self.query_one("#analytics-stats", DataTable)
         stats.add_columns("figure", "value")
         self.query_one("#analytics-groups", DataTable).add_columns("group", "trades", "win", "net", "exp R")
-        self.query_one(PnlMonth).focus()
         self.reload()
 
     @property
@@ -178,9 +180,36 @@ class AnalyticsScreen(Screen[None]):
         self.app.push_screen(DayTradesScreen(self.client, message.day, self.filter))
 
     def reload(self) -> None:
-        self._load_month(self.query_one(PnlMonth).month)
-        self._load_statistics()
-        self._load_equity()
+        self._load_all(self.query_one(PnlMonth).month)
+
+    @work(exclusive=True, group="analytics-all")
+    async def _load_all(self, month: date) -> None:
+        """The month, the statistics (per session and per hour) and the equity curve asked for together, and shown
+        in one update (one layout and one paint instead of one per answer)."""
+        f = self.filter
+        month_result, session_result, hour_result, equity_result = await asyncio.gather(
+            self.client.get_calendar(month, None, f),
+            self.client.get_statistics(f, GroupBy.SESSION),
+            self.client.get_statistics(f, GroupBy.HOUR),
+            self.client.get_equity_curve(self.account, self.today - timedelta(days=EQUITY_DAYS), self.today),
+            return_exceptions=True,
+        )
+        with self.app.batch_update():
+            if isinstance(month_result, BaseException):
+                self._failed("Calendar", month_result)
+            else:
+                self._show_month(month, month_result)
+            if isinstance(session_result, BaseException) or isinstance(hour_result, BaseException):
+                error = session_result if isinstance(session_result, BaseException) else hour_result
+                self._failed("Statistics", error)  # type: ignore[arg-type]
+            else:
+                self._show_statistics(session_result, hour_result)
+            self._show_equity(equity_result)
+
+    def _failed(self, title: str, error: BaseException) -> None:
+        if not isinstance(error, VigilError):
+            raise error
+        self.notify(str(error), title=title, severity="error")
 
     @work(exclusive=True, group="analytics-month")
     async def _load_month(self, month: date) -> None:
@@ -189,28 +218,28 @@ class AnalyticsScreen(Screen[None]):
         except VigilError as error:
             self.notify(str(error), title="Calendar", severity="error")
             return
+        self._show_month(month, cal)
+
+    def _show_month(self, month: date, cal: PnlCalendar) -> None:
+        calendar = self.query_one(PnlMonth)
+        if calendar.month != month:  # the cursor moved on to another month meanwhile: its own answer is coming
+            return
         data = MonthData(
             {d.date: d for d in cal.days}, {w.date: w for w in cal.weeks}, cal.months[0] if cal.months else None
         )
-        self.query_one(PnlMonth).show(data)
+        calendar.show(data)
 
-    @work(exclusive=True, group="analytics-stats")
-    async def _load_statistics(self) -> None:
-        try:
-            by_session = await self.client.get_statistics(self.filter, GroupBy.SESSION)
-            by_hour = await self.client.get_statistics(self.filter, GroupBy.HOUR)
-        except VigilError as error:
-            self.notify(str(error), title="Statistics", severity="error")
-            return
+    def _show_statistics(self, by_session: StatisticsReport, by_hour: StatisticsReport) -> None:
         self.report = by_session
         stats = self.query_one("#analytics-stats", DataTable)
         stats.clear()
-        for name, value in statistics_rows(by_session.overall):
-            stats.add_row(name, value)
+        stats.add_rows(statistics_rows(by_session.overall))
         groups = self.query_one("#analytics-groups", DataTable)
         groups.clear()
-        for label, s in (*by_session.groups, *((f"{h}:00", s) for h, s in by_hour.groups)):
-            groups.add_row(label, str(s.trades), _pct(s.win_rate), _d(s.net_pnl), _d(s.expectancy_r))
+        groups.add_rows(
+            (label, str(s.trades), _pct(s.win_rate), _d(s.net_pnl), _d(s.expectancy_r))
+            for label, s in (*by_session.groups, *((f"{h}:00", s) for h, s in by_hour.groups))
+        )
         self._show_distribution()
 
     def action_next_distribution(self) -> None:
@@ -224,16 +253,14 @@ class AnalyticsScreen(Screen[None]):
         if self.report is not None:
             chart.show_buckets(getattr(self.report.overall, field))
 
-    @work(exclusive=True, group="analytics-equity")
-    async def _load_equity(self) -> None:
-        try:
-            curve = await self.client.get_equity_curve(
-                self.account, self.today - timedelta(days=EQUITY_DAYS), self.today
-            )
-        except VigilError as error:
-            self.query_one("#analytics-equity", EquityChart).show_days(())
-            self.query_one("#analytics-equity").border_subtitle = str(error)[:60]
+    def _show_equity(self, curve: EquityCurve | BaseException) -> None:
+        equity = self.query_one("#analytics-equity", EquityChart)
+        if isinstance(curve, BaseException):
+            if not isinstance(curve, VigilError):
+                raise curve
+            equity.show_days(())
+            equity.border_subtitle = str(curve)[:60]
             return
-        self.query_one("#analytics-equity", EquityChart).show_days(curve.days)
+        equity.show_days(curve.days)
         self.query_one("#analytics-drawdown", EquityChart).show_days(curve.days)
-        self.query_one("#analytics-equity").border_subtitle = f"{self.account}  max DD {_d(curve.max_drawdown)}"
+        equity.border_subtitle = f"{self.account}  max DD {_d(curve.max_drawdown)}"

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rich.text import Text
+from textual.app import RenderResult
+from textual.geometry import Size
 from textual_plotext import PlotextPlot
 
 from clients.sdk.analytics import EquityDay, RBucket
 
 LABELS = 5
+LOADING = "loading…"
 
 
 def _ticks(count: int) -> list[int]:
@@ -22,27 +26,52 @@ def _ticks(count: int) -> list[int]:
     return ticks
 
 
-class EquityChart(PlotextPlot):
+class DataPlot(PlotextPlot):
+    """A plot drawn from data that arrives after it is mounted: until the first data it shows a plain "loading"
+    line (no plotext drawing), and plotext's drawing (tens of ms, with its ANSI decoding) is done once per data
+    change and size, not on every repaint."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.loaded = False
+        self._version = 0  # counts data changes, so the rendering is redone only after one
+        self._rendered: tuple[tuple[int, Size, str], RenderResult] | None = None
+
+    def render(self) -> RenderResult:
+        if not self.loaded:
+            return Text(LOADING, style="dim")
+        key = (self._version, self.size, self.app.theme)
+        if self._rendered is None or self._rendered[0] != key:
+            self._rendered = (key, super().render())
+        return self._rendered[1]
+
+    def _draw(self) -> None:
+        self.loaded = True
+        self._version += 1
+        self._build()
+        self.refresh()
+
+    def _build(self) -> None:
+        raise NotImplementedError
+
+
+class EquityChart(DataPlot):
     def __init__(self, *, drawdown: bool = False, id: str | None = None) -> None:
         super().__init__(id=id)
         self.drawdown = drawdown
         self.days: tuple[EquityDay, ...] = ()
 
-    def on_mount(self) -> None:
-        self._draw()
-
     def show_days(self, days: Sequence[EquityDay]) -> None:
         self.days = tuple(days)
         self._draw()
 
-    def _draw(self) -> None:
+    def _build(self) -> None:
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
         days = self.days
         if not days:
             plt.title("no trading days yet")
-            self.refresh()
             return
         xs = list(range(len(days)))
         if self.drawdown:
@@ -57,30 +86,25 @@ class EquityChart(PlotextPlot):
         plt.xlim(-0.5, len(days) - 0.5)
         ticks = _ticks(len(days))
         plt.xticks([float(t) for t in ticks], [days[i].date.strftime("%m-%d") for i in ticks])
-        self.refresh()
 
 
-class DistributionChart(PlotextPlot):
+class DistributionChart(DataPlot):
     """Counts per R bucket (open buckets labelled <low and >=high)."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.buckets: tuple[RBucket, ...] = ()
 
-    def on_mount(self) -> None:
-        self._draw()
-
     def show_buckets(self, buckets: Sequence[RBucket]) -> None:
         self.buckets = tuple(buckets)
         self._draw()
 
-    def _draw(self) -> None:
+    def _build(self) -> None:
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
         if not self.buckets:
             plt.title("no trades with R")
-            self.refresh()
             return
         labels = [_bucket_label(b) for b in self.buckets]
         xs = list(range(len(labels)))
@@ -88,7 +112,6 @@ class DistributionChart(PlotextPlot):
         plt.xlim(-0.5, len(xs) - 0.5)
         ticks = xs[::3]
         plt.xticks([float(t) for t in ticks], [labels[i] for i in ticks])
-        self.refresh()
 
 
 def _bucket_label(b: RBucket) -> str:

@@ -54,16 +54,7 @@ class ChartHistory:
         return self.realtime_id if self.realtime_id is not None else self.historical_id
 
     def on_response(self, data: Any) -> None:
-        if type(data) is not dict:
-            raise MalformedMessage("getChart response without an object payload")
-        historical, realtime, legacy = data.get("historicalId"), data.get("realtimeId"), data.get("subscriptionId")
-        if type(historical) is int:
-            self.historical_id = historical
-            self.realtime_id = realtime if type(realtime) is int else None
-        elif type(legacy) is int:
-            self.historical_id = self.realtime_id = legacy
-        else:
-            raise MalformedMessage("getChart response names no chart id")
+        self.historical_id, self.realtime_id = chart_ids(data)
 
     def on_packet(self, packet: dict[str, Any]) -> None:
         if self.done.is_set() or packet.get("id") != self.historical_id:
@@ -225,3 +216,16 @@ class HistoryFetcher:
             self._charts.pop(chart_id, None)
         if chart.cancel_id is not None:
             conn.send_soon("md/cancelChart", encode_body({"subscriptionId": chart.cancel_id}))
+
+
+def chart_ids(data: Any) -> tuple[int, int | None]:
+    """The historical and realtime chart ids of an md/getChart response (a legacy `subscriptionId` is both);
+    the realtime id is None when the response names none."""
+    if type(data) is not dict:
+        raise MalformedMessage("getChart response without an object payload")
+    historical, realtime, legacy = data.get("historicalId"), data.get("realtimeId"), data.get("subscriptionId")
+    if type(historical) is int:
+        return historical, realtime if type(realtime) is int else None
+    if type(legacy) is int:
+        return legacy, legacy
+    raise MalformedMessage("getChart response names no chart id")

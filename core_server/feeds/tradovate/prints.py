@@ -12,8 +12,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from core_server.feeds.tradovate.history import TICK_CHART
-from core_server.feeds.tradovate.messages import ChartTick, MalformedMessage, decode_tick_packet, iso_from_ns
+from core_server.feeds.tradovate.history import TICK_CHART, chart_ids
+from core_server.feeds.tradovate.messages import ChartTick, decode_tick_packet, iso_from_ns
 from core_server.model.clock import NS_PER_SECOND
 from core_server.model.instruments import Contract
 
@@ -49,16 +49,8 @@ class LiveChart:
         return tuple({i for i in (self.historical_id, self.realtime_id) if i is not None})
 
     def on_response(self, data: Any) -> None:
-        if type(data) is not dict:
-            raise MalformedMessage("getChart response without an object payload")
-        historical, realtime, legacy = data.get("historicalId"), data.get("realtimeId"), data.get("subscriptionId")
-        if type(historical) is int:
-            self.historical_id = historical
-            self.realtime_id = realtime if type(realtime) is int else historical
-        elif type(legacy) is int:
-            self.historical_id = self.realtime_id = legacy
-        else:
-            raise MalformedMessage("getChart response names no chart id")
+        historical, realtime = chart_ids(data)
+        self.historical_id, self.realtime_id = historical, realtime if realtime is not None else historical
 
     def on_packet(self, packet: dict[str, Any]) -> None:
         chart_id = packet.get("id")

@@ -16,7 +16,6 @@ from clients.cli.main import main
 from clients.sdk import VigilClient
 from clients.sdk.brokers import AccountMode, Broker
 from clients.sdk.errors import FailedPreconditionError, InvalidArgumentError
-from clients.sdk.order_specs import market
 from clients.sdk.risk import BreachMode, RiskRules, RiskState
 from core_server.app import RunningServer, start
 from core_server.feeds.fakes.tradovate_orders import DEFAULT_ACCOUNT, FakeTradovateBroker
@@ -155,10 +154,6 @@ async def test_broker_fills_enter_the_kernel_like_paper_fills_and_a_loss_breache
         await client.set_rules("paper", rules=RiskRules(daily_loss_limit=D(2000), daily_loss_breach=BreachMode.SOFT))
         await client.bind_account("paper", "tradovate", DEFAULT_ACCOUNT)
         await client.set_live_routing("paper", True, confirm="paper")
-        # A bound account's paper orders are refused: its kernel positions move only by the broker's fills.
-        paper = await client.submit_order("paper", market("NQZ2026", "buy", 1))
-        assert paper.denied and "bound to tradovate" in paper.order.reason
-
         bid = (await eventually(lambda: client.get_quote("NQ"))).quote.bid  # the broker trades where Vigil marks
         fake_tradovate.set_market("NQZ6", bid, bid + D("0.25"))
         assert (await client.submit_broker_order("paper", "b-1", "NQZ6", "buy", 1)).accepted

@@ -11,6 +11,8 @@ import pytest
 
 from clients.sdk import VigilClient
 from clients.sdk.brokers import Broker
+from clients.sdk.errors import NotFoundError
+from clients.sdk.order_specs import bracket, limit, market
 from core_server.app import RunningServer, start
 from core_server.brokers.credentials import projectx_config, projectx_user_hub_url
 from core_server.brokers.model import BrokerFill, BrokerOrderRequest, BrokerPosition
@@ -133,3 +135,49 @@ async def test_a_projectx_bound_account_routes_and_its_fills_enter_the_kernel(
         (state,) = [b for b in await client.list_brokers() if b.broker is Broker.PROJECTX]
         assert state.state == "connected" and state.account_ids == ("paper",)
         assert (await client.reconcile("paper")).differences == ()
+
+
+async def test_execution_service_orders_and_brackets_route_to_a_live_projectx_account(
+    projectx_server: RunningServer, fake_projectx: FakeProjectXBroker
+) -> None:
+    async with VigilClient(projectx_server.address) as client:
+        await client.bind_account("paper", Broker.PROJECTX, ACCOUNT, fake_projectx.api_url)
+        await client.set_live_routing("paper", True, confirm="paper")
+
+        async def quoted() -> Decimal | None:
+            try:
+                return (await client.get_quote("NQ")).quote.bid
+            except NotFoundError:
+                return None
+
+        bid = await eventually(quoted)
+        fake_projectx.set_market(NQ, bid, bid + D("0.25"))
+
+        async def kernel_holds(quantity: int) -> bool:
+            return sum(p.quantity for p in await client.list_positions("paper")) == quantity
+
+        bought = await client.submit_order("paper", market("NQZ2026", "buy", 1))
+        assert not bought.denied
+        await eventually(lambda: kernel_holds(1))
+        (fill,) = await client.list_fills("paper")
+        assert (fill.order_id, fill.price) == (bought.order.order_id, bid + D("0.25"))
+        await client.close_position("paper", "NQZ2026")  # Position/closeContract
+        await eventually(lambda: kernel_holds(0))
+
+        entry_price = bid + D("0.25")  # a limit entry at the broker's ask: it fills, and its legs appear
+        placed = await client.submit_bracket(
+            "paper",
+            bracket(limit("NQZ2026", "buy", 1, entry_price), stop_loss_price=bid - 60, take_profit_price=bid + 60),
+        )
+        assert not placed.denied
+        await eventually(lambda: kernel_holds(1))
+        legs = [o for o in fake_projectx.book.orders.values() if o.parent_id is not None]
+        assert sorted((o.order_type, o.status) for o in legs) == [("Limit", "Working"), ("Stop", "Working")]
+        fake_projectx.set_market(NQ, bid + 61, bid + D("61.25"))  # the take-profit fills at the gateway
+
+        async def flat() -> bool:
+            return await kernel_holds(0) and not await client.list_orders("paper", open_only=True)
+
+        await eventually(flat)
+        statuses = sorted(o.status.value for o in await client.list_orders("paper"))
+        assert statuses == ["cancelled", "filled", "filled", "filled", "filled"]

@@ -1,0 +1,403 @@
+"""BrokerRouter: the kernel's decisions on LIVE accounts, carried out at their brokers.
+
+One mechanism for every order path. A LIVE account is routed in the execution engine
+(`PaperExecutionEngine.route_to_broker`): its orders pass the same pre-trade checks (risk, the bound-account
+guard) and are kept as the kernel's book of them, but never matched against the simulated market. Whatever
+asked for them (ExecutionService, a confirmed signal's bracket, a strategy, a copy group's follower, risk's
+flatten), the router reads the committed kernel output the live shell publishes and sends what it decided:
+
+- an accepted order -> placeOrder (a bracket entry with its exits' prices -> placeOSO, ProjectX brackets);
+  an exit whose price was only known once its entry filled (a bracket anchored on the fill) -> its own order;
+- a close, flatten or risk's own flatten (an accepted CLOSE order) -> liquidatePosition / closeContract;
+- a requested modification -> modifyOrder; a cancel the user, a close or a flatten asked for -> cancelOrder.
+
+The broker's answers come back as kernel inputs: its fills become BookBrokerFill commands naming the routed
+order they fill (`order_for`), and an order the broker refused is cancelled in the kernel (actor `broker`).
+Sends run one at a time, in the kernel's order. Nothing is sent for an account that is not LIVE: the desk
+checks the live switch again before every call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable
+from dataclasses import dataclass
+from decimal import Decimal
+
+import structlog
+
+from core_server.brokers.desk import BrokerDesk
+from core_server.brokers.model import Binding, BrokerFill, BrokerKind, BrokerOrderRequest
+from core_server.execution.commands import BookBrokerFill, CancelOrder
+from core_server.execution.engine import PaperExecutionEngine
+from core_server.execution.events import OrderAccepted, OrderCancelled, OrderModified, OrderWorking
+from core_server.execution.model import (
+    AccountId,
+    CancelReason,
+    ModifyCause,
+    Order,
+    OrderId,
+    OrderRole,
+    OrderSide,
+    OrderStatus,
+    OrderType,
+)
+from core_server.kernel.kernel import TradingKernel
+from core_server.kernel.output import Cause, ExecutionStep, KernelOutput
+from core_server.live.broker_fills import BoundAccountGuard, KernelMirror, RoutingGate
+from core_server.live.execution_desk import ExecutionDesk
+from core_server.live.shell import LiveKernel
+from core_server.model.errors import NotFound, VigilError
+from core_server.model.instruments import InstrumentSpec
+from core_server.model.symbols import parse_symbol
+
+log = structlog.get_logger(__name__)
+
+_BROKER_TYPES = {
+    OrderType.MARKET: "Market",
+    OrderType.LIMIT: "Limit",
+    OrderType.STOP: "Stop",
+    OrderType.STOP_LIMIT: "StopLimit",
+}
+_CHILDREN = (OrderRole.STOP_LOSS, OrderRole.TAKE_PROFIT)
+_CLOSING = (OrderRole.CLOSE,)
+# Cancels the broker makes by itself for legs it placed together (OSO/OCO): never sent again.
+_LINKED = (CancelReason.OCO, CancelReason.BRACKET, CancelReason.POSITION_FLAT, CancelReason.STOP_THROUGH)
+_BROKER_ACTORS = ("broker", "reconcile")
+
+
+@dataclass(slots=True)
+class _Sent:
+    account_id: str
+    kernel_id: OrderId
+    broker_id: str
+    linked: bool  # placed with its siblings (OSO legs): the broker cancels it with them
+
+
+class BrokerRouter:
+    def __init__(self, desk: BrokerDesk, shell: LiveKernel) -> None:
+        self._desk = desk
+        self._shell = shell
+        self._by_kernel: dict[OrderId, _Sent] = {}
+        self._by_broker: dict[str, _Sent] = {}
+        self._liquidating: dict[tuple[str, str], OrderId] = {}  # (account, contract) -> the kernel's close order
+        self._queue: asyncio.Queue[tuple[ExecutionStep, ...]] = asyncio.Queue()
+        self._worker: asyncio.Task[None] | None = None
+        self._recovering: set[asyncio.Task[None]] = set()
+        self._busy = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self.sent = 0
+
+    @property
+    def _engine(self) -> PaperExecutionEngine:
+        return self._shell.kernel.execution
+
+    # ---- the live switch ----------------------------------------------------------------------------
+
+    def set_routed(self, account_id: str, routed: bool) -> None:
+        self._engine.route_to_broker(AccountId(account_id), routed)
+        log.info("broker.routing", account_id=account_id, routed=routed)
+        if routed and self._engine.open_orders(AccountId(account_id)):
+            self._busy += 1  # fills wait for it, as for a send
+            self._idle.clear()
+            task = asyncio.get_running_loop().create_task(self._recover(account_id), name="broker-router-recover")
+            self._recovering.add(task)
+            task.add_done_callback(self._recovering.discard)
+
+    async def _recover(self, account_id: str) -> None:
+        """After a restart: the kernel's open routed orders found again at the broker by their client ids, so their
+        fills fill them (an order the broker no longer has is left to reconciliation)."""
+        try:
+            orders = await self._desk.orders(account_id)
+            by_client = {o.client_order_id: o for o in orders if o.client_order_id}
+            for order in self._engine.open_orders(AccountId(account_id)):
+                found = by_client.get(_client_id(order))
+                if found is not None and order.order_id not in self._by_kernel:
+                    self._remember(account_id, order.order_id, found.order_id, linked=False)
+        except Exception as exc:  # the broker is unreachable for now: reconciliation reports what differs
+            log.warning("broker.router_recover_failed", account_id=account_id, reason=str(exc)[:200])
+        finally:
+            self._busy -= 1
+            if self._busy == 0:
+                self._idle.set()
+
+    # ---- the kernel's output -------------------------------------------------------------------------
+
+    def __call__(self, output: KernelOutput) -> None:
+        """A published (committed) kernel output: queue the steps that touch a routed account."""
+        engine = self._engine
+        steps = tuple(
+            step
+            for step in output.execution
+            if any(engine.routes_to_broker(AccountId(_account_of(e))) for e in step.events)
+        )
+        if not steps:
+            return
+        self._busy += 1
+        self._idle.clear()
+        self._queue.put_nowait(steps)
+        if self._worker is None or self._worker.done():
+            self._worker = asyncio.get_running_loop().create_task(self._work(), name="broker-router")
+
+    async def drain(self) -> None:
+        """Until every queued step has been sent (tests, and fills that must find their orders)."""
+        await self._idle.wait()
+
+    async def close(self) -> None:
+        if self._worker is not None:
+            self._worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._worker
+
+    async def _work(self) -> None:
+        while not self._queue.empty():
+            steps = self._queue.get_nowait()
+            try:
+                for step in steps:
+                    await self._step(step)
+            except Exception:  # one failed send never stops the router
+                log.exception("broker.route_failed")
+            finally:
+                self._busy -= 1
+                if self._busy == 0:
+                    self._idle.set()
+
+    async def _step(self, step: ExecutionStep) -> None:
+        engine = self._engine
+        from_broker = isinstance(step.command, BookBrokerFill) or step.actor in _BROKER_ACTORS
+        accepted = [e.order for e in step.events if isinstance(e, OrderAccepted)]
+        for event in step.events:
+            account = _account_of(event)
+            if not engine.routes_to_broker(AccountId(account)):
+                continue
+            binding = self._desk.binding(account)
+            if binding is None or not binding.live_enabled:
+                continue
+            if isinstance(event, OrderAccepted):
+                if not from_broker or event.order.role in _CLOSING:  # a close the kernel made on a broker fill too
+                    await self._accepted(binding, event.order, accepted, step)
+            elif isinstance(event, OrderWorking):
+                order = engine.order(event.order_id)
+                if order.role in _CHILDREN and event.order_id not in self._by_kernel and not from_broker_leg(order):
+                    await self._place(binding, order, step, None, None)  # an exit priced on its entry's fill
+            elif isinstance(event, OrderCancelled):
+                await self._cancelled(binding, event, from_broker)
+            elif isinstance(event, OrderModified) and event.cause is ModifyCause.REQUESTED and not from_broker:
+                sent = self._by_kernel.get(event.order_id)
+                if sent is not None:
+                    order = engine.order(event.order_id)
+                    spec = _spec(order)
+                    limit = spec.price_from_ticks(order.limit_price) if order.limit_price is not None else None
+                    stop = spec.price_from_ticks(order.stop_price) if order.stop_price is not None else None
+                    await self._call(
+                        self._desk.modify(account, sent.broker_id, order.quantity, limit, stop, _actor(step))
+                    )
+
+    async def _accepted(self, binding: Binding, order: Order, accepted: list[Order], step: ExecutionStep) -> None:
+        if order.tag.startswith("broker:"):
+            return
+        if order.role in _CLOSING:
+            key = (order.account_id, order.contract_id)
+            self._liquidating[key] = order.order_id
+            contract = parse_symbol(order.contract_id, order.submitted_ns)
+            symbol = _broker_symbol(binding, contract.id, order.submitted_ns)
+            taken = await self._call(self._desk.close_position(order.account_id, symbol, _actor(step)))
+            if taken is False:
+                await self._refused(order.account_id, order.order_id, "the broker did not take the liquidation")
+            return
+        if order.status is OrderStatus.HELD and order.role in _CHILDREN:
+            return  # sent with its entry, or once its entry fills (its price anchored there)
+        take_profit = stop_loss = None
+        if order.role is OrderRole.BRACKET_ENTRY:
+            take_profit, stop_loss = _legs(order, accepted)
+        await self._place(binding, order, step, take_profit, stop_loss)
+
+    async def _place(
+        self,
+        binding: Binding,
+        order: Order,
+        step: ExecutionStep,
+        take_profit: tuple[Order, Decimal] | None,
+        stop_loss: tuple[Order, Decimal] | None,
+    ) -> None:
+        spec = _spec(order)
+        request = BrokerOrderRequest(
+            client_order_id=_client_id(order),
+            symbol=_broker_symbol(binding, order.contract_id, order.submitted_ns),
+            side="Buy" if order.side is OrderSide.BUY else "Sell",
+            quantity=order.leaves_qty,
+            order_type=_BROKER_TYPES[order.order_type],
+            limit_price=spec.price_from_ticks(order.limit_price) if order.limit_price is not None else None,
+            stop_price=spec.price_from_ticks(order.stop_price) if order.stop_price is not None else None,
+            take_profit=take_profit[1] if take_profit else None,
+            stop_loss=stop_loss[1] if stop_loss else None,
+        )
+        try:
+            placement = await self._desk.submit(order.account_id, request, _actor(step), checked=True)
+        except VigilError as exc:
+            await self._refused(order.account_id, order.order_id, str(exc))
+            return
+        if not placement.accepted:
+            await self._refused(order.account_id, order.order_id, placement.reason)
+            return
+        self.sent += 1
+        self._remember(order.account_id, order.order_id, placement.order_id, linked=False)
+        legs = [leg for leg in (take_profit, stop_loss) if leg is not None]
+        for (child, _), leg_id in zip(legs, placement.leg_ids, strict=False):
+            self._remember(order.account_id, child.order_id, leg_id, linked=True)
+        for child, _ in legs[len(placement.leg_ids) :]:  # ProjectX: the legs appear at the broker on the fill
+            self._by_kernel[child.order_id] = _Sent(order.account_id, child.order_id, "", True)
+
+    def _remember(self, account_id: str, kernel_id: OrderId, broker_id: str, linked: bool) -> None:
+        sent = _Sent(account_id, kernel_id, broker_id, linked)
+        self._by_kernel[kernel_id] = sent
+        self._by_broker[broker_id] = sent
+
+    async def _cancelled(self, binding: Binding, event: OrderCancelled, from_broker: bool) -> None:
+        sent = self._by_kernel.get(event.order_id)
+        if sent is None or not sent.broker_id or (from_broker and event.reason not in _LINKED):
+            return
+        if event.reason is CancelReason.CLOSE:
+            return  # the liquidation that follows cancels the contract's orders at the broker
+        if event.reason in _LINKED and sent.linked:
+            return  # the broker ends OSO legs with their entry or sibling by itself
+        await self._call(self._desk.cancel(binding.account_id, sent.broker_id, "broker:router"))
+
+    async def _refused(self, account_id: str, order_id: OrderId, reason: str) -> None:
+        """The broker refused (or could not be reached): the kernel's order ends, so its book stays the broker's."""
+        log.warning("broker.order_refused", account_id=account_id, order_id=order_id, reason=reason[:200])
+
+        def run(kernel: TradingKernel, now: int) -> None:
+            try:
+                order = kernel.execution.order(order_id)
+            except NotFound:
+                return
+            if order.is_open:
+                kernel.execute(CancelOrder(AccountId(account_id), order_id), now, cause=Cause.API, actor="broker")
+
+        try:
+            await self._shell.command(run, actor="broker")
+        except VigilError as exc:
+            log.error("broker.refusal_unbooked", account_id=account_id, order_id=order_id, reason=str(exc)[:200])
+
+    @staticmethod
+    async def _call(call: Awaitable[object]) -> object:
+        try:
+            return await call
+        except VigilError as exc:
+            log.error("broker.send_failed", reason=str(exc)[:200])
+            return False
+
+    # ---- the broker's fills ---------------------------------------------------------------------------
+
+    async def order_for(self, account_id: str, fill: BrokerFill) -> OrderId | None:
+        """The routed kernel order a broker fill belongs to (None: a fill Vigil did not send, booked by itself)."""
+        with contextlib.suppress(TimeoutError):  # a fill may beat its order's acknowledgement
+            await asyncio.wait_for(self._idle.wait(), 5.0)
+        sent = self._by_broker.get(fill.order_id)
+        if sent is not None and sent.account_id == account_id:
+            return sent.kernel_id
+        engine = self._engine
+        try:
+            contract_id = parse_symbol(fill.symbol, self._shell.clock.now_ns()).id
+        except VigilError:
+            return None
+        side = OrderSide.BUY if fill.side == "Buy" else OrderSide.SELL
+        closing = self._liquidating.get((account_id, contract_id))
+        if closing is not None:
+            try:
+                order = engine.order(closing)
+            except NotFound:
+                order = None
+            if order is not None and order.is_open and order.side is side:
+                return closing
+            self._liquidating.pop((account_id, contract_id), None)
+        # A bracket leg the broker created on the entry's fill (ProjectX): the kernel's working exit on that side.
+        exits = [
+            o
+            for o in engine.open_orders(AccountId(account_id), contract_id)
+            if o.role in _CHILDREN
+            and o.side is side
+            and o.status is not OrderStatus.HELD
+            and (s := self._by_kernel.get(o.order_id)) is not None
+            and not s.broker_id
+        ]
+        if not exits:
+            return None
+        spec = _spec(exits[0])
+        for order in exits:  # the take-profit when the price reached its limit, else the stop-loss
+            if order.role is OrderRole.TAKE_PROFIT and order.limit_price is not None:
+                level = spec.price_from_ticks(order.limit_price)
+                if (fill.price >= level) if side is OrderSide.SELL else (fill.price <= level):
+                    return order.order_id
+        for order in exits:
+            if order.role is OrderRole.STOP_LOSS:
+                return order.order_id
+        return exits[0].order_id
+
+
+def _legs(entry: Order, accepted: list[Order]) -> tuple[tuple[Order, Decimal] | None, tuple[Order, Decimal] | None]:
+    """A bracket's exits at the prices to send with its entry (one placeOSO), when both are known now. An exit
+    priced on the entry's fill (a distance, an R target) is not: then neither goes with the entry, and each is
+    sent as its own order once the kernel anchors it, so the kernel's OCO ending of one cancels the other there."""
+    spec = _spec(entry)
+    take_profit = stop_loss = None
+    for child in accepted:
+        if child.bracket_id != entry.order_id or child.order_id == entry.order_id:
+            continue
+        if child.offset_ticks is not None or child.target_r is not None:
+            return None, None
+        if child.role is OrderRole.TAKE_PROFIT and child.limit_price is not None:
+            take_profit = (child, spec.price_from_ticks(child.limit_price))
+        elif child.role is OrderRole.STOP_LOSS and child.stop_price is not None:
+            stop_loss = (child, spec.price_from_ticks(child.stop_price))
+    return take_profit, stop_loss
+
+
+def from_broker_leg(order: Order) -> bool:
+    return order.tag.startswith("broker:")
+
+
+def _account_of(event: object) -> str:
+    account = getattr(event, "account_id", None)
+    if account is None:
+        inner = getattr(event, "order", None) or getattr(event, "fill", None) or getattr(event, "position", None)
+        account = getattr(inner, "account_id", "") if inner is not None else ""
+    return str(account or "")
+
+
+def _spec(order: Order) -> InstrumentSpec:
+    return parse_symbol(order.contract_id, order.submitted_ns).spec
+
+
+def _broker_symbol(binding: Binding, contract_id: str, ts_ns: int) -> str:
+    contract = parse_symbol(contract_id, ts_ns)
+    return contract.tradovate_symbol if binding.broker is BrokerKind.TRADOVATE else contract.projectx_id
+
+
+def _client_id(order: Order) -> str:
+    # Unique across restarts too (a fresh kernel numbers its orders from O-1 again): the broker never takes a new
+    # order for a retry of an old one.
+    return f"v{order.submitted_ns:x}-{order.order_id}"[:64]
+
+
+def _actor(step: ExecutionStep) -> str:
+    return f"{step.cause.value}:{step.actor}" if step.actor else step.cause.value
+
+
+def route_live_accounts(
+    desk: BrokerDesk, shell: LiveKernel, execution: ExecutionDesk, mirror: KernelMirror
+) -> BrokerRouter:
+    """Wire the one mechanism (before `desk.load()`, which turns routing on for the accounts already LIVE): the
+    live switch routes an account in the engine, committed kernel output is sent, the broker's fills are booked
+    into the orders they fill, and a BOUND account trades nowhere (denied in the kernel, refused at the API)."""
+    router = BrokerRouter(desk, shell)
+    desk.routing_listeners.append(router.set_routed)
+    shell.output_listeners.append(router)
+    mirror.order_for = router.order_for
+    desk.fill_listeners.append(mirror)
+    shell.kernel.execution.add_pre_trade_check(BoundAccountGuard(desk.binding))
+    execution.gates.append(RoutingGate(desk.binding))
+    return router

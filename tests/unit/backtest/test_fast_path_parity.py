@@ -1,0 +1,272 @@
+"""The backtest's quiet fast path (kernel.quiet) against the plain tick-by-tick path: on seeded tapes with time gaps,
+anomalous spikes and confirmed jumps, trades printing outside the quote, brackets and resting orders hit (ideal and
+paper fills with latency and slippage, partial fills), a risk preset failing an account, the first-hour breakout
+through the StrategyHost (its first hour passed over inside the range so far) and two contracts interleaved, both
+paths give the byte-identical JSON report, the same kernel output batch by batch (ticks, anomalies, candles, orders
+and fills, risk events, trades) and the same state at the end, while the fast path skips most ticks."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+
+import core_server.backtest.driver as driver_module
+from core_server.backtest.bracket_a_day import BracketADay
+from core_server.backtest.config import BacktestConfig, FillModel
+from core_server.backtest.driver import Backtest, kernel_settings
+from core_server.backtest.report import build_report, to_json
+from core_server.backtest.source import TickList
+from core_server.backtest_jobs.settings import RunSettings
+from core_server.backtest_jobs.strategies import strategy_stage
+from core_server.execution.commands import ExecutionCommand, ExitOffset, SubmitBracket, SubmitOrder
+from core_server.execution.fill_model import FillSettings
+from core_server.execution.model import AccountId, OrderSide, OrderType
+from core_server.kernel.kernel import TradingKernel
+from core_server.kernel.output import KernelOutput
+from core_server.kernel.quiet import quiet_run
+from core_server.model.clock import NS_PER_MS, NS_PER_SECOND
+from core_server.model.instruments import Contract
+from core_server.model.market_data import Aggressor, Quote, Tick, Trade
+from core_server.risk.events import RiskEventKind
+from core_server.strategies.host import StrategyHost
+from tests.kit.time import ct
+
+ES = Contract("ES", 2025, 12)
+NQ = Contract("NQ", 2025, 12)
+ACC = AccountId("backtest")
+S, MS = NS_PER_SECOND, NS_PER_MS
+FIRST = date(2025, 10, 6)  # a Monday
+
+
+def weekdays(count: int) -> list[date]:
+    days: list[date] = []
+    day = FIRST
+    while len(days) < count:
+        if day.weekday() < 5:
+            days.append(day)
+        day += timedelta(days=1)
+    return days
+
+
+def tape(seed: int, contracts: tuple[Contract, ...], days: int, per_day: int) -> list[Tick]:
+    """A random walk per contract from 08:25 CT: quotes and trades (some outside the quote, some of size 0),
+    steps of 1 ms to 5 s with now and then a gap of minutes, same-instant ticks, one-tick spikes the anomaly
+    filter rejects and level shifts it confirms."""
+    rng = random.Random(seed)
+    out: list[Tick] = []
+    base = {ES.id: 26_800, NQ.id: 100_000}
+    for day in weekdays(days):
+        ts = ct(day.year, day.month, day.day, 8, 25)
+        price = dict(base)
+        for _ in range(per_day):
+            r = rng.random()
+            ts += 0 if r < 0.05 else rng.randint(15, 30) * 60 * S if r < 0.06 else rng.randint(1, 5000) * MS
+            contract = contracts[rng.randrange(len(contracts))]
+            cid = contract.id
+            threshold = 60 if contract is ES else 200
+            move = rng.random()
+            if move < 0.003:  # a spike for one tick, rejected
+                spike = price[cid] + rng.choice((-1, 1)) * (threshold + rng.randint(1, 30))
+                out.append(Trade(cid, ts, ts, spike, 1, Aggressor.NONE))
+                continue
+            if move < 0.005:  # a level shift, confirmed by the ticks after it
+                price[cid] += rng.choice((-1, 1)) * (threshold + rng.randint(1, 30))
+            else:
+                price[cid] += rng.choice((-1, 0, 0, 1))
+            p = price[cid]
+            if rng.random() < 0.5:
+                spread = 1 if rng.random() < 0.9 else 2
+                out.append(Quote(cid, ts, ts, p, p + spread, rng.randint(0, 6), rng.randint(0, 6)))
+            else:
+                off = 0 if rng.random() < 0.9 else rng.choice((-2, 3))
+                out.append(Trade(cid, ts, ts, p + off, rng.randint(0, 4), Aggressor.NONE))
+    out.sort(key=lambda t: t.ts_event)
+    return out
+
+
+def price_at(ticks: list[Tick], contract: Contract, ts: int) -> int:
+    last = None
+    for t in ticks:
+        if t.ts_event > ts:
+            break
+        if t.contract_id == contract.id:
+            last = t.price if type(t) is Trade else t.bid  # type: ignore[union-attr]
+    return last if last is not None else (26_800 if contract is ES else 100_000)
+
+
+def commands(seed: int, ticks: list[Tick], contracts: tuple[Contract, ...], count: int) -> list[tuple[int, object]]:
+    """Brackets (market, limit and stop entries a few ticks from the market) and market orders at random instants."""
+    rng = random.Random(seed + 1000)
+    first, last = ticks[0].ts_event, ticks[-1].ts_event
+    out: list[tuple[int, object]] = []
+    for _ in range(count):
+        at = rng.randint(first, last)
+        contract = contracts[rng.randrange(len(contracts))]
+        spec = contract.spec
+        p = price_at(ticks, contract, at)
+        side = rng.choice((OrderSide.BUY, OrderSide.SELL))
+        kind = rng.choice((OrderType.MARKET, OrderType.LIMIT, OrderType.STOP, OrderType.MARKET))
+        stop, target = ExitOffset(Decimal(rng.randint(3, 12))), ExitOffset(Decimal(rng.randint(3, 12)))
+        qty = rng.randint(1, 3)
+        command: ExecutionCommand
+        if kind is OrderType.MARKET and rng.random() < 0.3:
+            command = SubmitOrder(ACC, contract.id, side, qty, OrderType.MARKET)
+        elif kind is OrderType.MARKET:
+            command = SubmitBracket(ACC, contract.id, side, qty, kind, stop, target)
+        else:
+            away = rng.randint(1, 6)
+            below = (kind is OrderType.LIMIT) == (side is OrderSide.BUY)
+            entry = Decimal(spec.format_ticks(p - away if below else p + away))
+            command = SubmitBracket(ACC, contract.id, side, qty, kind, stop, target, entry_price=entry)
+        out.append((at, command))
+    return out
+
+
+Run = tuple[str, list[KernelOutput], list[object]]
+
+
+def state(kernel: TradingKernel) -> list[object]:
+    """What the next tick would see: forming candles, filter and book state, latest prices, risk's clock."""
+    x = kernel.execution.exchange
+    books = [(b.quote, b.last_trade, b.quote_stale, b.ask_avail, b.bid_avail, b.trade_avail) for b in x.books.values()]
+    markets = [
+        (m.last_quote, m.last_trade, m.anomaly_filter.last_good_price, m.anomaly_filter.held, m.anomalies)
+        for m in kernel.market.contracts.values()
+    ]
+    risk = kernel.risk
+    prices = (risk._now, dict(risk._trade_px), dict(risk._bid), dict(risk._ask))
+    return [kernel.market.forming_candles(), books, markets, prices, kernel.unknown_contract_ticks]
+
+
+def run_path(make: Callable[[bool], tuple[Backtest, list[Tick]]], fast: bool, batch: int) -> Run:
+    backtest, ticks = make(fast)
+    kernel = backtest.kernel
+    taken: list[KernelOutput] = []
+    original = kernel.take_output
+
+    def take() -> KernelOutput:
+        out = original()
+        taken.append(out)
+        return out
+
+    kernel.take_output = take  # type: ignore[method-assign]
+    record = backtest.run(TickList(ticks, batch=batch))
+    return to_json(build_report(backtest.config, record)), taken, state(kernel)
+
+
+@pytest.fixture
+def skipped(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the ticks the fast path applied without the full chain."""
+    counted = [0]
+
+    def counting(kernel: TradingKernel, ticks: list[Tick], start: int, from_ns: int, stop_ns: int) -> int:
+        end = quiet_run(kernel, ticks, start, from_ns, stop_ns)
+        counted[0] += end - start
+        return end
+
+    monkeypatch.setattr(driver_module, "quiet_run", counting)
+    return counted
+
+
+def assert_parity(
+    make: Callable[[bool], tuple[Backtest, list[Tick]]], skipped: list[int], batch: int = 4096, share: int = 2
+) -> Run:
+    plain = run_path(make, False, batch)
+    assert skipped[0] == 0
+    fast = run_path(make, True, batch)
+    assert fast[0] == plain[0]  # the JSON report, byte for byte
+    assert len(fast[1]) == len(plain[1])
+    for i, (a, b) in enumerate(zip(fast[1], plain[1], strict=True)):
+        assert a == b, f"kernel output batch {i} differs"
+    assert fast[2] == plain[2]
+    total = len(make(True)[1])
+    assert skipped[0] > total // share, (skipped[0], total)  # the fast path did much of the work
+    return plain
+
+
+def config(contracts: tuple[Contract, ...], days: int, **kw: object) -> BacktestConfig:
+    first, last = weekdays(days)[0], weekdays(days)[-1] + timedelta(days=1)
+    settings: dict[str, object] = {"fill": FillModel.ideal()}
+    settings.update(kw)
+    return BacktestConfig(contracts, ct(first.year, first.month, first.day), ct(last.year, last.month, last.day),
+                          **settings)  # type: ignore[arg-type]  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_bracket_a_day_and_scheduled_orders_on_ideal_fills_with_a_preset(seed: int, skipped: list[int]) -> None:
+    ticks = tape(seed, (ES,), days=3, per_day=4000)
+    scheduled = commands(seed, ticks, (ES,), 25)
+
+    def make(fast: bool) -> tuple[Backtest, list[Tick]]:
+        cfg = config((ES,), 3, preset="topstep_50k", fill=FillModel.ideal(touch=seed % 2 == 0))
+        stage = BracketADay(cfg.account_id, ES.id, cfg.start_ns, distance_ticks=8)
+        return Backtest(cfg, strategies=stage, commands=scheduled, fast=fast), ticks  # type: ignore[arg-type]
+
+    report, outputs, _ = assert_parity(make, skipped, batch=1000 + seed * 777)
+    fills = sum(len(step.events) for out in outputs for step in out.execution)
+    assert fills > 50 and '"trades"' in report
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_paper_fills_with_latency_slippage_and_two_contracts_interleaved(seed: int, skipped: list[int]) -> None:
+    ticks = tape(seed, (ES, NQ), days=2, per_day=6000)
+    scheduled = commands(seed, ticks, (ES, NQ), 30)
+    paper = FillModel(slippage_ticks=2, latency_min_ms=20, latency_max_ms=900)
+
+    def make(fast: bool) -> tuple[Backtest, list[Tick]]:
+        cfg = config((ES, NQ), 2, fill=paper, seed=seed)
+        return Backtest(cfg, commands=scheduled, fast=fast), ticks  # type: ignore[arg-type]
+
+    assert_parity(make, skipped, batch=2048, share=20)  # a quiet run stops where the contract changes
+
+
+def test_partial_fills_and_a_risk_preset_failing_the_account(skipped: list[int]) -> None:
+    ticks = tape(6, (ES,), days=3, per_day=5000)
+    heavy = [
+        (at, SubmitOrder(ACC, ES.id, OrderSide.BUY, 5, OrderType.MARKET)) for at, _ in commands(6, ticks, (ES,), 8)
+    ]
+    scheduled = sorted([*commands(7, ticks, (ES,), 20), *heavy], key=lambda pair: pair[0])
+
+    def make(fast: bool) -> tuple[Backtest, list[Tick]]:
+        cfg = config((ES,), 3, preset="topstep_50k")
+        fill = FillSettings(seed=3, latency_min_ns=0, latency_max_ns=300 * MS, max_slippage_ticks=1, partial_fills=True)
+        settings = kernel_settings(cfg)
+        settings = type(settings)(fill=fill, commissions=settings.commissions, signals=False,
+                                  market_hours=settings.market_hours)  # fmt: skip
+        return Backtest(cfg, commands=scheduled, settings=settings, fast=fast), ticks  # type: ignore[arg-type]
+
+    plain = assert_parity(make, skipped)
+    assert any(event.kind is RiskEventKind.FAILED for out in plain[1] for event in out.risk)
+
+
+@pytest.mark.parametrize("seed", [8, 9])
+def test_the_first_hour_breakout_through_the_strategy_host(
+    seed: int, skipped: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ticks = tape(seed, (ES,), days=4, per_day=5000)
+    days = weekdays(4)
+    inside = [0]  # runs of first-hour trades inside the range so far, passed over while the strategy watches
+    original = StrategyHost.quiet_trades
+
+    def counting(host: StrategyHost, last_ns: int) -> None:
+        inside[0] += 1
+        original(host, last_ns)
+
+    monkeypatch.setattr(StrategyHost, "quiet_trades", counting)
+
+    def make(fast: bool) -> tuple[Backtest, list[Tick]]:
+        settings = RunSettings(ES.id, days[0].isoformat(), days[-1].isoformat(), "first-hour-breakout",
+                               preset="topstep_50k", fill_on_touch=seed % 2 == 1)  # fmt: skip
+        cfg = settings.config()
+        stage, _, setup = strategy_stage(settings, cfg)
+        backtest = Backtest(cfg, strategies=stage, fast=fast)
+        setup(backtest)
+        return backtest, ticks
+
+    _, outputs, _ = assert_parity(make, skipped, batch=3000)
+    assert inside[0] > 10
+    assert sum(len(out.execution) for out in outputs) > 10  # ladders placed, filled and cancelled
