@@ -32,6 +32,8 @@ from tests.kit.postgres import _execute, drop_database, with_database
 from vigil.v1 import common_pb2, signals_pb2, signals_pb2_grpc
 from vigil.v1 import execution_pb2 as epb
 from vigil.v1 import execution_pb2_grpc as epb_grpc
+from vigil.v1 import market_data_pb2 as mpb
+from vigil.v1 import market_data_pb2_grpc as mpb_grpc
 from vigil.v1 import risk_pb2 as rpb
 from vigil.v1 import risk_pb2_grpc as rpb_grpc
 from vigil.v1 import trades_pb2 as tpb
@@ -81,6 +83,7 @@ class Stubs:
     trades: tpb_grpc.TradeServiceStub
     risk: rpb_grpc.RiskServiceStub
     signals: signals_pb2_grpc.SignalServiceStub
+    market: mpb_grpc.MarketDataServiceStub
 
 
 @asynccontextmanager
@@ -103,6 +106,7 @@ async def server(database_url: str, script: Path) -> AsyncIterator[tuple[asyncio
                 tpb_grpc.TradeServiceStub(channel),
                 rpb_grpc.RiskServiceStub(channel),
                 signals_pb2_grpc.SignalServiceStub(channel),
+                mpb_grpc.MarketDataServiceStub(channel),
             )
 
             async def up() -> bool:
@@ -113,7 +117,7 @@ async def server(database_url: str, script: Path) -> AsyncIterator[tuple[asyncio
                     return False
                 return True
 
-            await eventually(up, timeout=30)
+            await eventually(up, timeout=60)
             yield process, stubs
     finally:
         if process.returncode is None:
@@ -145,23 +149,17 @@ Step = Callable[[Stubs, str], Awaitable[Any]]
 
 
 async def _market_quoted(stubs: Stubs, account: str) -> None:
-    """Wait until the replayed quote is in the book (a market order before it would be refused)."""
+    """Wait until the scripted quote is in the book: a market order before it would be rejected (no quote)."""
 
     async def quoted() -> bool:
         try:
-            await stubs.execution.SubmitOrder(
-                epb.SubmitOrderRequest(account_id=account, order=_order("probe", BUY, LIMIT, 1, "25000.00"))
-            )
+            quote = (await stubs.market.GetQuote(mpb.GetQuoteRequest(symbol="NQZ2026"))).quote
         except grpc.aio.AioRpcError as error:
-            return error.code() == grpc.StatusCode.ALREADY_EXISTS
-        return True
+            assert error.code() == grpc.StatusCode.NOT_FOUND
+            return False
+        return (quote.bid, quote.ask) == ("25340.00", "25340.25")
 
-    await eventually(quoted, timeout=20)
-    probe = await _order_id(stubs, account, "probe")
-    try:
-        await stubs.execution.CancelOrder(epb.CancelOrderRequest(order_id=probe))
-    except grpc.aio.AioRpcError as error:
-        assert error.code() == grpc.StatusCode.FAILED_PRECONDITION  # cancelled before a kill
+    await eventually(quoted, timeout=60)
 
 
 async def _settled(stubs: Stubs, account: str) -> None:
@@ -175,7 +173,7 @@ async def _settled(stubs: Stubs, account: str) -> None:
         fills = (await stubs.execution.ListFills(epb.ListFillsRequest(account_id=account))).fills
         return sum(f.quantity for f in fills) == sum(o.filled_quantity for o in orders)  # the store caught up
 
-    await eventually(arrived, timeout=20)
+    await eventually(arrived, timeout=60)
 
 
 async def bracket(stubs: Stubs, account: str) -> Any:
@@ -267,7 +265,6 @@ async def snapshot(stubs: Stubs, account: str) -> dict[str, Any]:
             o.reason,
         )
         for o in orders
-        if o.client_order_id != "probe"
     )
     fills = (await stubs.execution.ListFills(epb.ListFillsRequest(account_id=account))).fills
     fill_rows = sorted((names.get(f.order_id, "?"), f.side, f.quantity, f.price) for f in fills)
