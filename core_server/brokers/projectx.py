@@ -33,6 +33,7 @@ from core_server.brokers.model import (
     Placement,
 )
 from core_server.brokers.tradovate import BrokerUnavailable
+from core_server.brokers.wire import items, whole
 from core_server.feeds.projectx.config import ProjectXConfig
 from core_server.feeds.tradovate.framing import loads
 from core_server.model.clock import Clock
@@ -109,7 +110,7 @@ class ProjectXBroker:
             raise BrokerUnavailable(f"login refused (errorCode {login.get('errorCode')})")
         self._token = str(login["token"])
         accounts = await self._post("/api/Account/search", {"onlyActiveAccounts": True})
-        for account in accounts.get("accounts") or []:
+        for account in items(accounts.get("accounts")):
             if isinstance(account, dict) and type(account.get("id")) is int:
                 self._accounts[str(account["id"])] = account["id"]
                 self._accounts[str(account.get("name", "")).upper()] = account["id"]
@@ -136,7 +137,9 @@ class ProjectXBroker:
             reply = await self._post(
                 "/api/Trade/search", {"accountId": account_id, "startTimestamp": "2000-01-01T00:00:00Z"}
             )
-            found.extend(t["id"] for t in reply.get("trades") or [] if isinstance(t, dict) and type(t.get("id")) is int)
+            found.extend(
+                t["id"] for t in items(reply.get("trades")) if isinstance(t, dict) and type(t.get("id")) is int
+            )
         return found
 
     async def _read(self, ws: ClientConnection) -> None:
@@ -157,11 +160,11 @@ class ProjectXBroker:
     def _record(self, record: str) -> None:
         try:
             message = loads(record)
-        except ValueError:
+        except (ValueError, RecursionError):
             return
         if not isinstance(message, dict) or message.get("type") != 1:
             return
-        for argument in message.get("arguments") or []:
+        for argument in items(message.get("arguments")):
             data = argument.get("data") if isinstance(argument, dict) and "action" in argument else argument
             if isinstance(data, dict) and message.get("target") == "GatewayUserTrade":
                 self._trade_event(data)
@@ -173,7 +176,7 @@ class ProjectXBroker:
         self._seen_trades.add(trade_id)
         fill = BrokerFill(
             str(trade_id), str(trade.get("orderId", "")), str(trade.get("contractId", "")),
-            "Buy" if trade.get("side") == 0 else "Sell", int(trade.get("size") or 0), price, self._clock.now_ns(),
+            "Buy" if trade.get("side") == 0 else "Sell", whole(trade.get("size")), price, self._clock.now_ns(),
         )  # fmt: skip
         if self._on_fill is not None:
             self._on_fill(str(trade.get("accountId", "")), fill)
@@ -286,7 +289,7 @@ class ProjectXBroker:
                 await asyncio.sleep(0.05 * (attempt + 1))
         else:
             return Placement(key, False, reason="acknowledgement lost and the gateway cannot be reached; not resent")
-        found = [o for o in reply.get("orders") or [] if isinstance(o, dict) and o.get("customTag") == key]
+        found = [o for o in items(reply.get("orders")) if isinstance(o, dict) and o.get("customTag") == key]
         if found:
             placement = Placement(key, True, str(found[0].get("id")), recovered=True)
         else:
@@ -318,15 +321,15 @@ class ProjectXBroker:
                 str(o.get("customTag") or ""),
                 str(o.get("contractId", "")),
                 "Buy" if o.get("side") == 0 else "Sell",
-                int(o.get("size") or 0),
-                TYPE_NAMES.get(o.get("type", 0), "Unknown"),
-                STATUS_NAMES.get(o.get("status", 0), "Unknown"),
+                whole(o.get("size")),
+                TYPE_NAMES.get(whole(o.get("type")), "Unknown"),
+                STATUS_NAMES.get(whole(o.get("status")), "Unknown"),
                 _dec(o.get("limitPrice")),
                 _dec(o.get("stopPrice")),
-                int(o.get("fillVolume") or 0),
+                whole(o.get("fillVolume")),
                 _dec(o.get("filledPrice")),
             )
-            for o in reply.get("orders") or []
+            for o in items(reply.get("orders"))
             if isinstance(o, dict)
         )
 
@@ -334,11 +337,11 @@ class ProjectXBroker:
         await self._ensure()
         reply = await self._post("/api/Position/searchOpen", {"accountId": self.account_number(broker_account)})
         found = []
-        for p in reply.get("positions") or []:
-            if isinstance(p, dict) and p.get("size"):
+        for p in items(reply.get("positions")):
+            if isinstance(p, dict) and whole(p.get("size")):
                 sign = 1 if p.get("type") == 1 else -1
                 found.append(
-                    BrokerPosition(str(p.get("contractId", "")), sign * int(p["size"]), _dec(p.get("averagePrice")))
+                    BrokerPosition(str(p.get("contractId", "")), sign * whole(p["size"]), _dec(p.get("averagePrice")))
                 )
         return tuple(found)
 

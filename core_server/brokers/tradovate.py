@@ -33,6 +33,7 @@ from core_server.brokers.model import (
     LinkState,
     Placement,
 )
+from core_server.brokers.wire import items, whole
 from core_server.feeds.tradovate.auth import AccessToken, AuthFailure, RestUnavailable, TradovateRest
 from core_server.feeds.tradovate.config import TradovateConfig
 from core_server.feeds.tradovate.framing import FrameKind, decode_frame, encode_request, loads
@@ -148,15 +149,15 @@ class TradovateBroker:
     def _apply_snapshot(self, data: Any) -> None:
         if not isinstance(data, dict):
             return
-        for contract in data.get("contracts") or []:
+        for contract in items(data.get("contracts")):
             if isinstance(contract, dict) and type(contract.get("id")) is int:
                 self._remember_contract(contract["id"], str(contract.get("name", "")))
-        for fill in data.get("fills") or []:
+        for fill in items(data.get("fills")):
             if isinstance(fill, dict) and type(fill.get("id")) is int:
                 self._seen_fills.add(fill["id"])  # fills before this session are history, not news
-        for position in data.get("positions") or []:
+        for position in items(data.get("positions")):
             self._position_event(position)
-        for order in data.get("orders") or []:
+        for order in items(data.get("orders")):
             if isinstance(order, dict) and type(order.get("id")) is int and type(order.get("accountId")) is int:
                 self._order_accounts[order["id"]] = order["accountId"]
 
@@ -202,10 +203,10 @@ class TradovateBroker:
         if type(fill_id) is not int or fill_id in self._seen_fills or price is None:
             return  # a repeated event: the fill was counted once already
         self._seen_fills.add(fill_id)
-        account_id = entity.get("accountId", self._order_accounts.get(entity.get("orderId", 0)))
+        account_id = entity.get("accountId", self._order_accounts.get(whole(entity.get("orderId"))))
         fill = BrokerFill(
-            str(fill_id), str(entity.get("orderId", "")), self._contracts.get(entity.get("contractId", 0), ""),
-            str(entity.get("action", "")), int(entity.get("qty", 0)), price, self._clock.now_ns(),
+            str(fill_id), str(entity.get("orderId", "")), self._contracts.get(whole(entity.get("contractId")), ""),
+            str(entity.get("action", "")), whole(entity.get("qty")), price, self._clock.now_ns(),
         )  # fmt: skip
         if self._on_fill is not None:
             self._on_fill(str(account_id) if account_id is not None else "", fill)
@@ -213,7 +214,7 @@ class TradovateBroker:
     def _position_event(self, entity: Any) -> None:
         if not isinstance(entity, dict) or type(entity.get("accountId")) is not int:
             return
-        symbol = self._contracts.get(entity.get("contractId", 0), str(entity.get("contractId", "")))
+        symbol = self._contracts.get(whole(entity.get("contractId")), str(entity.get("contractId", "")))
         net = entity.get("netPos")
         self.positions[(entity["accountId"], symbol)] = BrokerPosition(
             symbol, net if type(net) is int else 0, _dec(entity.get("netPrice"))
@@ -360,7 +361,7 @@ class TradovateBroker:
                 await asyncio.sleep(0.05 * (attempt + 1))
         else:
             return Placement(key, False, reason="acknowledgement lost and the broker cannot be reached; not resent")
-        matches = [c for c in commands or [] if isinstance(c, dict) and c.get("clOrdId") == key]
+        matches = [c for c in items(commands) if isinstance(c, dict) and c.get("clOrdId") == key]
         if not matches:
             placement = Placement(key, False, reason="the order never reached the broker; not resent", recovered=True)
         else:
@@ -398,14 +399,14 @@ class TradovateBroker:
         account = self.account_number(broker_account)
         orders = await self._get("order/list")
         found = []
-        for o in orders or []:
+        for o in items(orders):
             if not isinstance(o, dict) or o.get("accountId") != account:
                 continue
             order = BrokerOrder(
-                str(o.get("id")), str(o.get("clOrdId") or ""), self._contracts.get(o.get("contractId", 0), ""),
-                str(o.get("action", "")), int(o.get("orderQty") or 0), str(o.get("orderType", "")),
+                str(o.get("id")), str(o.get("clOrdId") or ""), self._contracts.get(whole(o.get("contractId")), ""),
+                str(o.get("action", "")), whole(o.get("orderQty")), str(o.get("orderType", "")),
                 str(o.get("ordStatus", "")), _dec(o.get("price")), _dec(o.get("stopPrice")),
-                int(o.get("filledQty") or 0), _dec(o.get("avgPx")),
+                whole(o.get("filledQty")), _dec(o.get("avgPx")),
             )  # fmt: skip
             if order.is_open:
                 found.append(order)
@@ -416,15 +417,15 @@ class TradovateBroker:
         account = self.account_number(broker_account)
         positions = await self._get("position/list")
         found = []
-        for p in positions or []:
-            if not isinstance(p, dict) or p.get("accountId") != account or not p.get("netPos"):
+        for p in items(positions):
+            if not isinstance(p, dict) or p.get("accountId") != account or not whole(p.get("netPos")):
                 continue
-            contract_id = p.get("contractId", 0)
+            contract_id = whole(p.get("contractId"))
             if contract_id not in self._contracts:
                 item = await self._get("contract/item", {"id": str(contract_id)})
                 if isinstance(item, dict):
                     self._remember_contract(contract_id, str(item.get("name", "")))
-            found.append(BrokerPosition(self._contracts.get(contract_id, str(contract_id)), int(p["netPos"]),
+            found.append(BrokerPosition(self._contracts.get(contract_id, str(contract_id)), whole(p["netPos"]),
                                         _dec(p.get("netPrice"))))  # fmt: skip
         return tuple(found)
 

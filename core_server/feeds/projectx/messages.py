@@ -152,7 +152,7 @@ class MarketEventParser:
             if target == TRADE_EVENT:
                 contract, trades = _trade_args(arguments)
                 return self._trades(contract, trades if isinstance(trades, list) else [trades], ts_init)
-        except (msgspec.DecodeError, msgspec.ValidationError, ValueError, InvalidArgument) as exc:
+        except (msgspec.DecodeError, msgspec.ValidationError, ValueError, InvalidArgument, RecursionError) as exc:
             raise MalformedPayload(f"{target}: {exc}") from None
         raise MalformedPayload(f"unexpected event {target[:60]!r}")
 

@@ -90,7 +90,7 @@ class RecordReader:
 def decode_message(record: str) -> HubMessage:
     try:
         return _decode_message(record)
-    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError) as exc:
         raise ProtocolError(str(exc)) from None
 
 
@@ -98,7 +98,7 @@ def handshake_error(record: str) -> str | None:
     """None when `record` accepts the handshake, otherwise the server's reason."""
     try:
         return _decode_handshake(record).error
-    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError) as exc:
         return f"unreadable handshake response: {exc}"
 
 

@@ -79,7 +79,7 @@ class QuoteStreamParser:
                 self.ignored += 1
                 return None
             data = _data(envelope.data)
-        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        except (msgspec.DecodeError, msgspec.ValidationError, RecursionError) as exc:
             raise MalformedMessage(str(exc)) from None
         book = self._book(data.ticker, ts_ns)
         if book is None:

@@ -38,8 +38,14 @@ _DECODER = json.JSONDecoder(parse_float=Decimal)  # one decoder: json.loads woul
 
 
 def loads(text: str) -> Any:
-    """JSON with every non-integer number as an exact Decimal (25341.25 never becomes a binary float)."""
-    return _DECODER.decode(text)
+    """JSON with every non-integer number as an exact Decimal (25341.25 never becomes a binary float).
+
+    Raises ValueError for anything unreadable, including a number whose exponent Decimal cannot hold
+    (`1E+99999999999`, decimal.InvalidOperation) and nesting deeper than the decoder's stack (RecursionError)."""
+    try:
+        return _DECODER.decode(text)
+    except (ArithmeticError, RecursionError) as exc:
+        raise ValueError(f"unreadable JSON: {type(exc).__name__}") from None
 
 
 def decode_frame(raw: str | bytes, max_bytes: int) -> Frame:
@@ -57,7 +63,7 @@ def decode_frame(raw: str | bytes, max_bytes: int) -> Frame:
     if kind == "a":
         try:
             messages = loads(raw[1:])
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nesting deeper than the decoder's stack
             raise FrameError("'a' frame payload is not valid JSON") from None
         if type(messages) is not list:
             raise FrameError("'a' frame payload is not a JSON array")
@@ -74,7 +80,7 @@ def decode_frame(raw: str | bytes, max_bytes: int) -> Frame:
 def _close_frame(payload: str) -> Frame:
     try:
         body = loads(payload) if payload else []
-    except ValueError:
+    except (ValueError, RecursionError):
         raise FrameError("'c' frame payload is not valid JSON") from None
     if type(body) is not list:
         raise FrameError("'c' frame payload is not a JSON array")

@@ -192,7 +192,7 @@ class HistoryFetcher:
             if type(packet) is not dict:
                 raise MalformedMessage("chart packet is not an object")
             chart_id: Any = packet.get("id")
-            chart = self._charts.get(chart_id)
+            chart = self._charts.get(chart_id) if type(chart_id) is int else None  # a list is unhashable
             if chart is not None:
                 chart.on_packet(packet)
 

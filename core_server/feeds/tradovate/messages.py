@@ -15,6 +15,7 @@ from core_server.model.market_data import Aggressor, Quote, Tick, Trade
 
 _SECONDS_CACHE: dict[str, int] = {}
 _SECONDS_CACHE_MAX = 4096
+_MAX_DIGITS = 19  # every count, offset and ms timestamp fits; int() of 1E+999999 would run for minutes
 
 
 class MalformedMessage(ValueError):
@@ -76,13 +77,13 @@ def _size(value: Any, what: str) -> int:
     """Sizes are documented as possibly fractional; contracts are whole, so round to the nearest."""
     number = _number(value, what)
     if isinstance(number, Decimal):
-        if not number.is_finite():
-            raise MalformedMessage(f"{what} is not finite")
+        if not number.is_finite() or number.adjusted() >= _MAX_DIGITS:
+            raise MalformedMessage(f"{what} is not a finite size")
         size = int(number.to_integral_value(ROUND_HALF_EVEN))
     else:
         size = number
-    if size < 0:
-        raise MalformedMessage(f"{what} is negative")
+    if size < 0 or size >= 10**_MAX_DIGITS:
+        raise MalformedMessage(f"{what} is negative or out of range")
     return size
 
 
@@ -153,7 +154,7 @@ class QuoteParser:
         if type(quote) is not dict:
             raise MalformedMessage("quote is not an object")
         tradovate_id: Any = quote.get("contractId")
-        known = self._contracts.get(tradovate_id)
+        known = self._contracts.get(tradovate_id) if type(tradovate_id) is int else None  # a list is unhashable
         if known is None:
             self.unknown_contract_events += 1
             return
@@ -246,8 +247,15 @@ class ChartTick(NamedTuple):
 
 def _integer(value: Any, what: str) -> int:
     if type(value) is int:
+        if abs(value) >= 10**_MAX_DIGITS:
+            raise MalformedMessage(f"{what} is out of range")
         return value
-    if type(value) is Decimal and value.is_finite() and value == value.to_integral_value():
+    if (
+        type(value) is Decimal
+        and value.is_finite()
+        and value.adjusted() < _MAX_DIGITS
+        and value == value.to_integral_value()
+    ):
         return int(value)
     raise MalformedMessage(f"{what} is not an integer")
 
