@@ -2,7 +2,8 @@
 
 - an account has an open trade in a contract exactly when it holds a position there, of the same direction and
   size (no "open" trade for a flat account, never two at once);
-- the cash adds up: once flat, the account's balance moved by exactly the sum of its trades' net dollars.
+- the cash adds up: once flat, the account's balance moved by exactly the sum of its trades' net dollars;
+- both hold when finished orders leave the engine's memory (the trading-day roll's archive) at any point.
 """
 
 from __future__ import annotations
@@ -49,8 +50,11 @@ commands = st.one_of(
     st.just(ReversePosition(ACC, ES.id)),
     st.just(FlattenAccount(ACC)),
 )
-# Each step: a price move in ticks (a quote and a print there), then maybe a command.
-steps = st.lists(st.tuples(st.integers(min_value=-6, max_value=6), st.none() | commands), min_size=1, max_size=25)
+ARCHIVE = "archive"  # the day roll's archive of finished orders
+# Each step: a price move in ticks (a quote and a print there), then maybe a command or the archive.
+steps = st.lists(
+    st.tuples(st.integers(min_value=-6, max_value=6), st.none() | st.just(ARCHIVE) | commands), min_size=1, max_size=25
+)
 
 
 def check_one_trade_per_position(rig: KernelRig) -> None:
@@ -68,7 +72,9 @@ def check_one_trade_per_position(rig: KernelRig) -> None:
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(steps)
-def test_open_trades_follow_positions_and_net_dollars_add_up(script: list[tuple[int, ExecutionCommand | None]]) -> None:
+def test_open_trades_follow_positions_and_net_dollars_add_up(
+    script: list[tuple[int, ExecutionCommand | str | None]],
+) -> None:
     rig = KernelRig()
     price = Decimal("6000.00")
     at = 0
@@ -77,7 +83,9 @@ def test_open_trades_follow_positions_and_net_dollars_add_up(script: list[tuple[
         at += 10
         price += move * TICK
         rig.ticks(q(at, str(price), str(price + TICK)), t(at + 1, str(price)))
-        if command is not None:
+        if command == ARCHIVE:
+            rig.kernel.execution.archive_finished()
+        elif command is not None and not isinstance(command, str):
             with contextlib.suppress(VigilError):  # refused (e.g. nothing to close): nothing changed
                 rig.run(command, T0 + (at + 2) * MS)
         at += 5
