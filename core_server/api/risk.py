@@ -137,9 +137,7 @@ class RiskServicer(pb_grpc.RiskServiceServicer):
 
     @unary
     async def Resume(self, request: pb.ResumeRequest, context: Ctx) -> pb.ResumeResponse:
-        if len(request.reason) > MAX_REASON_CHARS:
-            raise InvalidArgument("reason", f"at most {MAX_REASON_CHARS} characters")
-        reason = request.reason.strip() or "resumed"
+        reason = arguments.text(request.reason, "reason", MAX_REASON_CHARS).strip() or "resumed"
         if request.account_id.strip():
             account_id = self._account_id(request.account_id)
             return pb.ResumeResponse(ts_ns=await self._risk.release(account_id, reason, actor=access.actor()))

@@ -280,3 +280,66 @@ def _builder(cls: type[Message]) -> Callable[[dict[str, Any]], Message]:
         return message
 
     return build
+
+
+def first_sound(descriptor: Descriptor, depth: int = 0) -> Message:
+    """One deterministic plausible request: each field its first non-empty hint (messages built the same way),
+    fields without a hint unset."""
+    message = GetMessageClass(descriptor)()
+    if depth > MAX_DEPTH:
+        return message
+    for field in descriptor.fields:
+        if field.type == FieldDescriptor.TYPE_MESSAGE:
+            if field.message_type.GetOptions().map_entry:
+                continue
+            value = first_sound(field.message_type, depth + 1)
+            if field.is_repeated:
+                getattr(message, field.name).add().CopyFrom(value)
+            else:
+                getattr(message, field.name).CopyFrom(value)
+            continue
+        hint = next((h for h in _hints(field) if h != ""), None)
+        if hint is None:
+            continue
+        if field.is_repeated:
+            getattr(message, field.name).append(hint)
+        else:
+            setattr(message, field.name, hint)
+    return message
+
+
+def with_text_at(descriptor: Descriptor, text: str) -> list[tuple[str, Message]]:
+    """Every string field of a request (any depth, repeated included), each set to `text` in a copy of the sound
+    request and in an otherwise empty request (optional fields unset take other paths): (field path, request)."""
+    out: list[tuple[str, Message]] = []
+
+    def walk(desc: Descriptor, path: list[str], depth: int) -> None:
+        if depth > MAX_DEPTH:
+            return
+        for field in desc.fields:
+            here = [*path, field.name]
+            if field.type == FieldDescriptor.TYPE_STRING:
+                for request in (first_sound(descriptor), GetMessageClass(descriptor)()):
+                    _set_at(request, here, text)
+                    out.append((".".join(here), request))
+            elif field.type == FieldDescriptor.TYPE_MESSAGE and not field.message_type.GetOptions().map_entry:
+                walk(field.message_type, here, depth + 1)
+
+    walk(descriptor, [], 0)
+    return out
+
+
+def _set_at(message: Message, path: list[str], text: str) -> None:
+    for name in path[:-1]:
+        field = message.DESCRIPTOR.fields_by_name[name]
+        container = getattr(message, name)
+        if field.is_repeated and not len(container):
+            container.add()
+        message = container[0] if field.is_repeated else container
+    field = message.DESCRIPTOR.fields_by_name[path[-1]]
+    if field.is_repeated:
+        values = getattr(message, path[-1])
+        del values[:]
+        values.append(text)
+    else:
+        setattr(message, path[-1], text)
