@@ -8,6 +8,7 @@ renamed to wire field names on the way out.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Callable
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -18,6 +19,7 @@ from core_server.api import access, arguments
 from core_server.api import execution_convert as convert
 from core_server.api.accounts import AccountResolver
 from core_server.api.errors import stream, unary
+from core_server.api.resume import check_since_seq, replay_then_live
 from core_server.execution.changes import ExecutionChange
 from core_server.execution.commands import (
     CancelAllOrders,
@@ -279,20 +281,22 @@ class ExecutionServicer(pb_grpc.ExecutionServiceServicer):
         self, request: pb.StreamOrderEventsRequest, context: Ctx
     ) -> AsyncIterator[pb.StreamOrderEventsResponse]:
         account_id = self._accounts.optional(request.account_id) or ""
-        subscription = self._live.subscribe_orders(account_id)
-        try:
-            while True:
-                batch = await subscription.next_batch(100)
-                if not batch:
-                    return
-                for notice in batch:
-                    message = convert.event_to_proto(notice.event, notice.order)
-                    if message is not None:
-                        if message.HasField("order"):
-                            message.order.placed_by = self._live.placed_by(OrderId(message.order.order_id))
-                        yield pb.StreamOrderEventsResponse(event=message)
-        finally:
-            subscription.close()
+        entries = replay_then_live(
+            lambda: self._live.subscribe_orders(account_id),
+            request.since_seq,
+            latest=self._live.last_seq,
+            stored_after=lambda seq, limit: self._live.order_events_since(account_id, seq, limit),
+            seq_of=lambda notice: notice.seq,
+        )
+        async with contextlib.aclosing(entries):
+            async for notice in entries:
+                message = convert.event_to_proto(notice.event, notice.order)
+                if message is None:
+                    continue
+                if message.HasField("order"):
+                    placed_by = self._live.placed_by(OrderId(message.order.order_id))
+                    message.order.placed_by = placed_by or (notice.order.actor if notice.order else "")
+                yield pb.StreamOrderEventsResponse(event=message, seq=notice.seq)
 
     @stream
     async def StreamAccount(
@@ -303,18 +307,22 @@ class ExecutionServicer(pb_grpc.ExecutionServiceServicer):
         if request.max_rate < 0 or request.max_rate > MAX_ACCOUNT_RATE:
             raise InvalidArgument("max_rate", f"0 (meaning {DEFAULT_ACCOUNT_RATE}) to {MAX_ACCOUNT_RATE}")
         interval = 1.0 / (request.max_rate or DEFAULT_ACCOUNT_RATE)
+        check_since_seq(request.since_seq, await self._live.last_seq() if request.since_seq > 0 else 0)
         subscription = self._live.subscribe_account(account_id)  # tells a shutdown apart from quiet
         try:
+            # A snapshot is whole: a resumed stream gets the current one at once, like a new one (what it missed
+            # is in it). Its seq is the account's last stored event it reflects, read after subscribing.
+            seq = await self._live.account_seq(account_id)
             last = b""
             while True:
                 snapshot = self._account(account_id)
                 data = snapshot.SerializeToString(deterministic=True)
                 if data != last:
                     last = data
-                    yield pb.StreamAccountResponse(account=snapshot)
+                    yield pb.StreamAccountResponse(account=snapshot, seq=seq)
                 await asyncio.sleep(interval)
                 while subscription.pending():
-                    await subscription.next_batch()
+                    seq = max([seq, *(notice.seq for notice in await subscription.next_batch())])
                 if subscription.closed:
                     return
         finally:

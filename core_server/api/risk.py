@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -11,6 +12,7 @@ from core_server.api import access, arguments
 from core_server.api import risk_convert as convert
 from core_server.api.accounts import AccountResolver
 from core_server.api.errors import stream, unary
+from core_server.api.resume import replay_then_live
 from core_server.execution.model import AccountId
 from core_server.live.risk_desk import RiskDesk
 from core_server.model.errors import InvalidArgument
@@ -23,7 +25,6 @@ from vigil.v1 import risk_pb2_grpc as pb_grpc
 Ctx = grpc.aio.ServicerContext[Any, Any]
 
 MAX_REPLAY = 1000
-RESUME_PAGE = 1000
 MAX_REASON_CHARS = 200
 
 
@@ -54,33 +55,18 @@ class RiskServicer(pb_grpc.RiskServiceServicer):
         account_id = self._accounts.optional(request.account_id) or ""
         if not 0 <= request.replay <= MAX_REPLAY:
             raise InvalidArgument("replay", f"0 to {MAX_REPLAY}")
-        if request.since_seq < 0:
-            raise InvalidArgument("since_seq", "0 (none) or the last seq received")
-        subscription = self._risk.subscribe()  # first, so nothing falls between the replay and the live entries
-        try:
-            last = 0
-            if request.since_seq:
-                # Page through the store; live entries wait in the subscription meanwhile (one too slow to keep
-                # up ends the stream, and the client resumes from its own last seq).
-                last = request.since_seq
-                while page := await self._risk.since(account_id, last, RESUME_PAGE):
-                    for record in page:
-                        last = record.seq
-                        yield self._update(record)
-            for record in await self._risk.recent(account_id, 0 if request.since_seq else request.replay):
-                last = record.seq
+        entries = replay_then_live(
+            self._risk.subscribe,
+            request.since_seq,
+            latest=self._risk.last_seq,
+            stored_after=lambda seq, limit: self._risk.since(account_id, seq, limit),
+            seq_of=lambda record: record.seq,
+            recent=lambda: self._risk.recent(account_id, request.replay),
+            keep=lambda record: not account_id or record.entry.account_id in (account_id, ""),
+        )
+        async with contextlib.aclosing(entries):
+            async for record in entries:
                 yield self._update(record)
-            while True:
-                batch = await subscription.next_batch(100)
-                if not batch:
-                    return
-                for record in batch:
-                    entry = record.entry
-                    if record.seq <= last or (account_id and entry.account_id not in (account_id, "")):
-                        continue
-                    yield self._update(record)
-        finally:
-            subscription.close()
 
     @staticmethod
     def _update(record: AuditRecord) -> pb.StreamRiskEventsResponse:

@@ -15,9 +15,9 @@ import grpc
 from core_server.api import access, arguments
 from core_server.api import signals_convert as convert
 from core_server.api.errors import stream, unary
+from core_server.api.resume import check_since_seq
 from core_server.live.signal_desk import SignalDesk
 from core_server.model.clock import Clock
-from core_server.model.errors import InvalidArgument
 from core_server.signals.model import SignalUpdate
 from vigil.v1 import signals_pb2 as pb
 from vigil.v1 import signals_pb2_grpc as pb_grpc
@@ -80,8 +80,7 @@ class SignalServicer(pb_grpc.SignalServiceServicer):
     async def StreamSignalEvents(
         self, request: pb.StreamSignalEventsRequest, context: Ctx
     ) -> AsyncIterator[pb.StreamSignalEventsResponse]:
-        if request.since_seq < 0:
-            raise InvalidArgument("since_seq", "0 (from now) or the last SignalEvent.seq received")
+        check_since_seq(request.since_seq, await self._engine.last_event_seq() if request.since_seq > 0 else 0)
         # Events are sent from the store's log, each with its seq: a resumed stream replays what it missed, and
         # the bus only says when there is more to read. `last` is read before subscribing, and the store is read
         # once more after, so nothing stored in between is missed.

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import contextlib
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import grpc
@@ -10,6 +11,7 @@ import grpc
 from core_server.api import access, arguments
 from core_server.api import strategies_convert as convert
 from core_server.api.errors import stream, unary
+from core_server.api.resume import replay_then_live
 from core_server.live.strategy_desk import StrategyDesk
 from core_server.model.errors import InvalidArgument
 from core_server.strategies.checks import errors_of
@@ -106,27 +108,32 @@ class StrategyServicer(pb_grpc.StrategyServiceServicer):
             raise InvalidArgument("replay", f"0 to {MAX_EVENTS}")
         if strategy_id:
             self._desk.view(strategy_id)  # NotFound
-        subscription = self._desk.subscribe()  # first, so nothing falls between the replay and the live events
-        try:
-            last = 0
-            for logged in await self._desk.events(strategy_id, request.replay):
-                last = logged.seq
-                yield pb.StreamStrategyEventsResponse(event=convert.event_to_proto(logged))
-            while True:
-                batch = await subscription.next_batch(100)
-                if not batch:
-                    return
-                for item in batch:
-                    if isinstance(item, StrategyRecord):
-                        if request.include_updates and item.strategy_id in (strategy_id or item.strategy_id,):
-                            view = self._desk.find(item.strategy_id)
-                            if view is not None:
-                                yield pb.StreamStrategyEventsResponse(strategy=convert.strategy_to_proto(view))
-                        continue
-                    if not isinstance(item, LoggedEvent) or item.seq <= last:
-                        continue
-                    if strategy_id and item.event.strategy_id != strategy_id:
-                        continue
+
+        def keep(item: object) -> bool:
+            if isinstance(item, StrategyRecord):
+                return request.include_updates and strategy_id in ("", item.strategy_id)
+            return isinstance(item, LoggedEvent) and strategy_id in ("", item.event.strategy_id)
+
+        async def recent() -> Sequence[object]:
+            return await self._desk.events(strategy_id, request.replay)
+
+        async def stored_after(seq: int, limit: int) -> Sequence[object]:
+            return await self._desk.events_after(strategy_id, seq, limit)
+
+        entries = replay_then_live(
+            self._desk.subscribe,
+            request.since_seq,
+            latest=self._desk.last_event_seq,
+            stored_after=stored_after,
+            seq_of=lambda item: item.seq if isinstance(item, LoggedEvent) else 0,
+            recent=recent,
+            keep=keep,
+        )
+        async with contextlib.aclosing(entries):
+            async for item in entries:
+                if isinstance(item, LoggedEvent):
                     yield pb.StreamStrategyEventsResponse(event=convert.event_to_proto(item))
-        finally:
-            subscription.close()
+                elif isinstance(item, StrategyRecord):
+                    view = self._desk.find(item.strategy_id)
+                    if view is not None:
+                        yield pb.StreamStrategyEventsResponse(strategy=convert.strategy_to_proto(view))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -11,6 +12,7 @@ from core_server.api import arguments
 from core_server.api import trades_convert as convert
 from core_server.api.accounts import AccountResolver
 from core_server.api.errors import stream, unary
+from core_server.api.resume import replay_then_live
 from core_server.live.journal import TradeUpdate
 from core_server.live.trade_desk import TradeDesk
 from core_server.model.clock import Clock
@@ -62,17 +64,19 @@ class TradeServicer(pb_grpc.TradeServiceServicer):
     async def StreamTradeUpdates(
         self, request: pb.StreamTradeUpdatesRequest, context: Ctx
     ) -> AsyncIterator[pb.StreamTradeUpdatesResponse]:
-        # Subscribe before the snapshot, so nothing stored in between is missed (it may be seen twice).
-        subscription = self._trades.subscribe()
-        try:
-            if request.send_open:
-                for trip in self._trades.open_trades():
-                    yield convert.update_to_proto(TradeUpdate(trip), self._trades.last_price(trip))
-            while True:
-                batch = await subscription.next_batch(100)
-                if not batch:
-                    return
-                for update in batch:
-                    yield convert.update_to_proto(update, self._trades.last_price(update.trip))
-        finally:
-            subscription.close()
+        entries = replay_then_live(
+            self._trades.subscribe,
+            request.since_seq,
+            latest=self._trades.last_update_seq,
+            stored_after=self._trades.updates_since,
+            seq_of=lambda update: update.seq,
+            recent=self._open_snapshot if request.send_open else None,
+        )
+        async with contextlib.aclosing(entries):
+            async for update in entries:
+                yield convert.update_to_proto(update, self._trades.last_price(update.trip))
+
+    async def _open_snapshot(self) -> list[TradeUpdate]:
+        # Taken after subscribing, so nothing stored in between is missed (a change may show twice: the snapshot
+        # holds it already, and its update comes live).
+        return [TradeUpdate(trip) for trip in self._trades.open_trades()]

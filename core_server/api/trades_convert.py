@@ -109,7 +109,9 @@ def trade_to_proto(trip: RoundTrip, *, last_price: int | None = None, with_event
 
 def update_to_proto(update: TradeUpdate, last_price: int | None = None) -> pb.StreamTradeUpdatesResponse:
     trip = update.trip
-    message = pb.StreamTradeUpdatesResponse(trade=trade_to_proto(trip, last_price=last_price, with_events=False))
+    message = pb.StreamTradeUpdatesResponse(
+        trade=trade_to_proto(trip, last_price=last_price, with_events=False), seq=update.seq
+    )
     if update.event is not None:
         message.event.CopyFrom(event_to_proto(update.event, price_text_for(trip.contract_id)))
     return message

@@ -161,3 +161,9 @@ ExecutionEvent = (
     | PositionChanged
     | AccountBalanceChanged
 )
+
+# The events of one order (StreamOrderEvents); the others are of a position or an account.
+ORDER_EVENTS: tuple[type, ...] = (
+    OrderAccepted, OrderDenied, OrderRejected, OrderWorking, OrderTriggered, OrderFilled, OrderModified,
+    OrderCancelled, OrderExpired,
+)  # fmt: skip

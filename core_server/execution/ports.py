@@ -11,6 +11,7 @@ from core_server.model.market_data import Quote, Trade
 
 if TYPE_CHECKING:  # changes.py imports the engine, which imports this module
     from core_server.execution.changes import ExecutionChange, OrderState, StoredExecution
+    from core_server.execution.events import ExecutionEvent
 
 
 class ExecutionView(Protocol):
@@ -56,6 +57,16 @@ class ExecutionStore(Protocol):
 
     async def commit(self, changes: Sequence[ExecutionChange]) -> None:
         """Atomically: journal each change's command and events in order, and write the state they left."""
+        ...
+
+    async def last_seq(self, account_id: str = "") -> int:
+        """The journal's last seq (0: empty); of one account's events when given."""
+        ...
+
+    async def events_since(
+        self, account_id: str, seq: int, limit: int, types: Sequence[str]
+    ) -> list[tuple[int, ExecutionEvent]]:
+        """Up to `limit` stored events (of the classes named `types`) after `seq`, oldest first, with their seq."""
         ...
 
     async def list_fills(self, account_id: AccountId, from_ns: int, to_ns: int, limit: int) -> list[Fill]:

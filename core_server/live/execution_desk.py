@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from core_server.bus import Bus, Subscription
-from core_server.execution.changes import ExecutionChange, change_of
+from core_server.execution.changes import ExecutionChange, OrderState, change_of, order_id_of
 from core_server.execution.commands import ExecutionCommand, OpenAccount
 from core_server.execution.engine import PaperExecutionEngine
+from core_server.execution.events import ORDER_EVENTS
 from core_server.execution.model import Account, AccountId, Fill, Order, OrderId
 from core_server.execution.ports import ExecutionStore
 from core_server.kernel.kernel import TradingKernel
@@ -178,6 +179,44 @@ class ExecutionDesk:
     async def list_fills(self, account_id: AccountId, from_ns: int, to_ns: int, limit: int) -> list[Fill]:
         self.engine.account(account_id)  # NotFound for an unknown account
         return await self._store.list_fills(account_id, from_ns, to_ns, limit)
+
+    # -- resuming streams -----------------------------------------------------------------------------------
+
+    async def last_seq(self) -> int:
+        """The execution journal's last seq (0: empty)."""
+        return await self._store.last_seq()
+
+    async def account_seq(self, account_id: AccountId) -> int:
+        """The journal seq of the account's last stored event (as published; from the store when none was
+        published since the start; 0 when the store cannot say)."""
+        seq = self._journal.account_seq.get(account_id)
+        if seq is None:
+            try:
+                seq = await self._store.last_seq(account_id)
+            except Unavailable:
+                return 0
+            self._journal.account_seq.setdefault(account_id, seq)
+        return seq
+
+    async def order_events_since(self, account_id: str, seq: int, limit: int) -> list[ExecutionNotice]:
+        """Up to `limit` stored order events after `seq` (of one account, every account when empty), oldest first,
+        each with its seq and its order as it stands now (held in memory, else as stored)."""
+        types = [t.__name__ for t in ORDER_EVENTS]
+        stored = await self._store.events_since(account_id, seq, limit, types)
+        states: dict[OrderId, OrderState | None] = {}
+        notices = []
+        for event_seq, event in stored:
+            oid = order_id_of(event)
+            if oid is not None and oid not in states:
+                states[oid] = await self._order_state(oid)
+            notices.append(ExecutionNotice(event, states.get(oid) if oid else None, event_seq))
+        return notices
+
+    async def _order_state(self, order_id: OrderId) -> OrderState | None:
+        if self.engine.holds(order_id):
+            reason, updated_ns = self.order_meta(order_id)
+            return OrderState(self.engine.order(order_id), None, reason, updated_ns, self.placed_by(order_id))
+        return await self._store.get_order(order_id)
 
     def subscribe_orders(self, account_id: str = "") -> Subscription[ExecutionNotice]:
         """Stored order events of one account (every account when empty). Reliable: a reader too slow for

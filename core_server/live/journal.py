@@ -49,6 +49,7 @@ class ExecutionNotice:
 
     event: ExecutionEvent
     order: OrderState | None
+    seq: int = 0  # its place in the execution journal (the seq StreamOrderEvents and StreamAccount send)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +59,7 @@ class TradeUpdate:
 
     trip: RoundTrip
     event: ExcursionEvent | None = None
+    seq: int = 0  # its place in the trade update log (StreamTradeUpdates); 0 for a snapshot
 
 
 def step_actor(step: ExecutionStep, command_actor: str) -> str:
@@ -82,6 +84,7 @@ class KernelJournal:
         self.account_updated: dict[AccountId, int] = {}
         self.meta: dict[OrderId, tuple[str, int]] = {}  # per order: its stored (reason, updated_ns)
         self.placed_by: dict[OrderId, str] = {}  # per order: the actor that placed it, as stored
+        self.account_seq: dict[str, int] = {}  # per account: the journal seq of its last stored event
         self._written_states: dict[str, SavedAccount] = {}
         # An account's whole risk status right after its audit entries (set by the risk desk, which knows presets)
         self.risk_status: Callable[[AccountId], AccountRisk] | None = None
@@ -149,6 +152,7 @@ class KernelJournal:
         publish = self._bus.publish
         held = self._execution.holds
         for batch in batches:
+            execution_seqs = iter(batch.execution_seqs)
             for change in batch.execution:
                 for oid, state in change.orders.items():
                     if not held(oid):  # archived before its write landed: the store has it
@@ -163,20 +167,24 @@ class KernelJournal:
                 for event in change.events:
                     event_oid = order_id_of(event)
                     account_id = account_id_of(event)
+                    seq = next(execution_seqs, 0)
+                    if seq:
+                        self.account_seq[account_id] = seq
                     if event_oid is None:
-                        publish(ACCOUNTS_TOPIC + account_id, ExecutionNotice(event, None))
+                        publish(ACCOUNTS_TOPIC + account_id, ExecutionNotice(event, None, seq))
                     else:
-                        publish(ORDERS_TOPIC + account_id, ExecutionNotice(event, change.orders.get(event_oid)))
+                        publish(ORDERS_TOPIC + account_id, ExecutionNotice(event, change.orders.get(event_oid), seq))
             for seq, entry in zip(batch.audit_seqs, batch.audit, strict=False):
                 publish(RISK_TOPIC, AuditRecord(seq, entry))
             for update in batch.signals:
                 publish(SIGNALS_TOPIC, update)
+            trade_seqs = iter(batch.trade_seqs)
             for trade_change in batch.trades:
                 if trade_change.events:
                     for excursion_event in trade_change.events:
-                        publish(TRADES_TOPIC, TradeUpdate(trade_change.trip, excursion_event))
+                        publish(TRADES_TOPIC, TradeUpdate(trade_change.trip, excursion_event, next(trade_seqs, 0)))
                 else:
-                    publish(TRADES_TOPIC, TradeUpdate(trade_change.trip, None))
+                    publish(TRADES_TOPIC, TradeUpdate(trade_change.trip, None, next(trade_seqs, 0)))
             seqs = iter(batch.strategy_seqs)
             for strategy_record in batch.strategies:
                 if isinstance(strategy_record, StrategyEvent):

@@ -36,6 +36,8 @@ class JournalBatch:
     audit_seqs: list[int] = field(default_factory=list)  # filled in by the store
     actor: str = ""  # the caller of the command this batch stores ('' a tick or timer drain)
     strategy_seqs: list[int] = field(default_factory=list)  # the strategy events' log seqs, filled in by the store
+    execution_seqs: list[int] = field(default_factory=list)  # the execution events' journal seqs, by the store
+    trade_seqs: list[int] = field(default_factory=list)  # each trade update's stream seq, filled in by the store
 
     @property
     def only_execution(self) -> bool:

@@ -146,6 +146,9 @@ class RiskDesk:
     async def since(self, account_id: str, seq: int, limit: int) -> list[AuditRecord]:
         return await self._store.since(account_id, seq, limit)
 
+    async def last_seq(self) -> int:
+        return await self._store.last_seq()
+
     def subscribe(self) -> Subscription[AuditRecord]:
         """Stored audit entries as they are written (reliable: closed with SlowConsumer when too slow)."""
         return self._bus.subscribe(RISK_TOPIC, maxsize=EVENT_QUEUE)

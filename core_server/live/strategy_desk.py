@@ -43,6 +43,10 @@ class StrategyStore(Protocol):
 
     async def events(self, strategy_id: str, limit: int, before_seq: int = 0) -> list[LoggedEvent]: ...
 
+    async def events_after(self, strategy_id: str, seq: int, limit: int) -> list[LoggedEvent]: ...
+
+    async def last_event_seq(self) -> int: ...
+
 
 class NoStrategyStore:
     """No store of strategies (benchmarks and kits without one): no versions or log to read back."""
@@ -55,6 +59,12 @@ class NoStrategyStore:
 
     async def events(self, strategy_id: str, limit: int, before_seq: int = 0) -> list[LoggedEvent]:
         return []
+
+    async def events_after(self, strategy_id: str, seq: int, limit: int) -> list[LoggedEvent]:
+        return []
+
+    async def last_event_seq(self) -> int:
+        return 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,6 +203,13 @@ class StrategyDesk:
         with contextlib.suppress(Unavailable):
             await self._shell.writer.flush()
         return await self._store.events(strategy_id, limit)
+
+    async def events_after(self, strategy_id: str, seq: int, limit: int) -> Sequence[LoggedEvent]:
+        """Up to `limit` stored events after `seq`, oldest first (StreamStrategyEvents' since_seq)."""
+        return await self._store.events_after(strategy_id, seq, limit)
+
+    async def last_event_seq(self) -> int:
+        return await self._store.last_event_seq()
 
     def subscribe(self) -> Subscription[object]:
         return self._bus.subscribe(STRATEGIES_TOPIC, maxsize=EVENT_QUEUE)

@@ -67,6 +67,21 @@ class TradeDesk:
             return None
         return quote.bid if trip.direction.sign > 0 else quote.ask
 
+    async def last_update_seq(self) -> int:
+        return await self._store.last_update_seq()
+
+    async def updates_since(self, seq: int, limit: int) -> list[TradeUpdate]:
+        """Up to `limit` stored updates after `seq`, oldest first, each with its seq: the trade as it stands now
+        (an open one in memory, with its stored history) and the event the update announced."""
+        ledger = self._shell.kernel.trades
+        updates = []
+        for update_seq, stored, event_seq in await self._store.updates_since(seq, limit):
+            events = stored.excursion.events
+            event = events[event_seq] if event_seq is not None and event_seq < len(events) else None
+            live = ledger.get(stored.trade_id)
+            updates.append(TradeUpdate(stored if live is None else _with_events(live, stored), event, update_seq))
+        return updates
+
     def subscribe(self) -> Subscription[TradeUpdate]:
         """Stored updates as they happen (reliable: closed with SlowConsumer when too slow)."""
         return self._bus.subscribe(TRADES_TOPIC, maxsize=UPDATE_QUEUE)

@@ -134,3 +134,7 @@ class RiskStore(Protocol):
     async def since(self, account_id: str, seq: int, limit: int) -> list[AuditRecord]:
         """Up to `limit` entries after `seq`, oldest first (the same account filter as `recent`)."""
         ...
+
+    async def last_seq(self) -> int:
+        """The log's last seq (0: empty)."""
+        ...

@@ -15,6 +15,7 @@ from core_server.execution.changes import (
     PositionState,
     StoredExecution,
 )
+from core_server.execution.events import ExecutionEvent
 from core_server.execution.model import AccountId, Fill, OrderId
 from core_server.storage.execution_rows import (
     ACCOUNT_COLUMNS,
@@ -23,6 +24,7 @@ from core_server.storage.execution_rows import (
     POSITION_COLUMNS,
     account_from_record,
     account_row,
+    event_from_journal,
     fill_from_record,
     fill_row,
     journal_rows,
@@ -85,6 +87,7 @@ _COMMIT = f"""
 WITH journal AS (
     INSERT INTO execution_journal (ts_ns, account_id, kind, type, payload, actor)
     SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::text[])
+    RETURNING seq, kind
 ), accounts AS (
     {_insert("paper_accounts", ACCOUNT_COLUMNS, 7)}
     {
@@ -100,7 +103,7 @@ WITH journal AS (
 ), fills AS (
     {_insert("paper_fills", FILL_COLUMNS, 10)} ON CONFLICT DO NOTHING
 )
-SELECT 1
+SELECT seq FROM journal WHERE kind = 'event' ORDER BY seq
 """
 # (A change made by a tick does not know the account's name: an empty name keeps the stored one. An order keeps
 # the actor that placed it. Fills already stored are skipped, never updated: the table refuses UPDATE and DELETE.)
@@ -119,6 +122,14 @@ _SELECT_POSITIONS = (
 )
 _SELECT_FILL_SEQ = "SELECT coalesce(max(number), 0) FROM paper_fills"
 _SELECT_LAST_SEQ = "SELECT coalesce(max(seq), 0) FROM execution_journal"
+_SELECT_ACCOUNT_LAST_SEQ = (
+    "SELECT coalesce(max(seq), 0) FROM execution_journal WHERE account_id = $1 AND kind = 'event'"
+)
+_SELECT_EVENTS_SINCE = """
+SELECT seq, type, payload::text AS payload FROM execution_journal
+WHERE kind = 'event' AND seq > $2 AND ($1::text = '' OR account_id = $1) AND type = ANY($3::text[])
+ORDER BY seq LIMIT $4
+"""
 _SELECT_FILLS = f"""
 SELECT {", ".join(FILL_COLUMNS)} FROM paper_fills
 WHERE account_id = $1 AND ($2::bigint = 0 OR ts_ns >= $2) AND ($3::bigint = 0 OR ts_ns < $3)
@@ -135,9 +146,10 @@ LIMIT $3
 _SELECT_ORDER = f"SELECT {', '.join(ORDER_COLUMNS)} FROM paper_orders WHERE id = $1"
 
 
-async def write_execution(conn: Any, changes: Sequence[ExecutionChange]) -> None:
+async def write_execution(conn: Any, changes: Sequence[ExecutionChange]) -> list[int]:
     """One statement (atomic by itself, or part of the caller's transaction): the journal rows in order, then
-    the latest state of every account, order, position and fill the changes touched."""
+    the latest state of every account, order, position and fill the changes touched. Returns the journal seqs
+    of the changes' events, in order (the seq each is streamed with)."""
     journal: list[tuple[int, str, str, str, str, str]] = []
     accounts: dict[AccountId, AccountState] = {}
     orders: dict[OrderId, OrderState] = {}
@@ -150,8 +162,8 @@ async def write_execution(conn: Any, changes: Sequence[ExecutionChange]) -> None
         positions.update(change.positions)
         fills += change.fills
     if not journal:
-        return
-    await conn.execute(
+        return []
+    rows = await conn.fetch(
         _COMMIT,
         *(list(column) for column in zip(*journal, strict=True)),
         _json_rows(ACCOUNT_COLUMNS, [account_row(a) for a in accounts.values()]),
@@ -159,6 +171,7 @@ async def write_execution(conn: Any, changes: Sequence[ExecutionChange]) -> None
         _json_rows(POSITION_COLUMNS, [position_row(p) for p in positions.values()]),
         _json_rows(FILL_COLUMNS, [fill_row(f) for f in fills]),
     )
+    return [r["seq"] for r in rows]
 
 
 class ExecutionRepository:
@@ -181,6 +194,22 @@ class ExecutionRepository:
                 fill_seq = await conn.fetchval(_SELECT_FILL_SEQ)
                 last_seq = await conn.fetchval(_SELECT_LAST_SEQ)
         return StoredExecution(accounts, orders, positions, fill_seq, last_seq)
+
+    async def last_seq(self, account_id: str = "") -> int:
+        """The journal's last seq (0: empty); of one account's events when given."""
+        with unavailable_on_connection_failure():
+            if account_id:
+                return int(await self._pool.fetchval(_SELECT_ACCOUNT_LAST_SEQ, account_id))
+            return int(await self._pool.fetchval(_SELECT_LAST_SEQ))
+
+    async def events_since(
+        self, account_id: str, seq: int, limit: int, types: Sequence[str]
+    ) -> list[tuple[int, ExecutionEvent]]:
+        """Up to `limit` stored events (of the classes named `types`) after `seq`, oldest first, with their seq;
+        of one account when given."""
+        with unavailable_on_connection_failure():
+            records = await self._pool.fetch(_SELECT_EVENTS_SINCE, account_id, seq, list(types), limit)
+        return [(r["seq"], event_from_journal(r["type"], r["payload"])) for r in records]
 
     async def list_fills(self, account_id: AccountId, from_ns: int, to_ns: int, limit: int) -> list[Fill]:
         with unavailable_on_connection_failure():

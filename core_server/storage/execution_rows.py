@@ -4,12 +4,30 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import types
+import typing
 from decimal import Decimal
 from enum import Enum
 from typing import Any
 
 from core_server.execution.changes import AccountState, ExecutionChange, OrderState, PositionState, account_id_of
 from core_server.execution.commands import ExecutionCommand, SubmitBracketBatch, SubmitOcoPair
+from core_server.execution.events import (
+    AccountBalanceChanged,
+    AccountOpened,
+    AccountReset,
+    ExecutionEvent,
+    OrderAccepted,
+    OrderCancelled,
+    OrderDenied,
+    OrderExpired,
+    OrderFilled,
+    OrderModified,
+    OrderRejected,
+    OrderTriggered,
+    OrderWorking,
+    PositionChanged,
+)
 from core_server.execution.model import (
     Account,
     AccountId,
@@ -59,6 +77,45 @@ def plain(value: Any) -> Any:
     if isinstance(value, tuple | list):
         return [plain(v) for v in value]
     return value
+
+
+EVENT_TYPES: dict[str, type[Any]] = {
+    t.__name__: t
+    for t in (
+        AccountOpened, AccountReset, OrderAccepted, OrderDenied, OrderRejected, OrderWorking, OrderTriggered,
+        OrderFilled, OrderModified, OrderCancelled, OrderExpired, PositionChanged, AccountBalanceChanged,
+    )
+}  # fmt: skip
+
+
+def _from_plain(kind: Any, value: Any) -> Any:
+    """The inverse of `plain` for one declared type: dataclasses by field, enums by lower-case name, Decimal from
+    its exact text, tuples, optionals and NewTypes (AccountId, OrderId) of plain values."""
+    if value is None:
+        return None
+    supertype = getattr(kind, "__supertype__", None)
+    if supertype is not None:
+        return _from_plain(supertype, value)
+    origin = typing.get_origin(kind)
+    if origin in (typing.Union, types.UnionType):
+        return _from_plain(next(a for a in typing.get_args(kind) if a is not type(None)), value)
+    if origin is tuple:
+        return tuple(_from_plain(typing.get_args(kind)[0], v) for v in value)
+    if isinstance(kind, type):
+        if dataclasses.is_dataclass(kind):
+            hints = typing.get_type_hints(kind)
+            fields = {f.name for f in dataclasses.fields(kind)}
+            return kind(**{name: _from_plain(hints[name], v) for name, v in value.items() if name in fields})
+        if issubclass(kind, Enum):
+            return kind[value.upper()]
+        if issubclass(kind, Decimal):
+            return Decimal(value)
+    return value
+
+
+def event_from_journal(type_name: str, payload: str) -> ExecutionEvent:
+    """An execution event as the journal stored it (`plain` JSON of its class `type_name`)."""
+    return typing.cast(ExecutionEvent, _from_plain(EVENT_TYPES[type_name], json.loads(payload)))
 
 
 def _number(identifier: str) -> int:

@@ -33,12 +33,13 @@ class JournalRepository:
             return
         with unavailable_on_connection_failure():
             if all(b.only_execution for b in batches):
-                await write_execution(self._pool, [c for b in batches for c in b.execution])
+                seqs = await write_execution(self._pool, [c for b in batches for c in b.execution])
+                _share_execution_seqs(batches, seqs)
                 return
             async with self._pool.acquire() as conn, conn.transaction():
                 execution = [c for b in batches for c in b.execution]
                 if execution:
-                    await write_execution(conn, execution)
+                    _share_execution_seqs(batches, await write_execution(conn, execution))
                 signals = [u for b in batches for u in b.signals]
                 signal_trades = [t for b in batches for t in b.signal_trades]
                 if signals or signal_trades:
@@ -48,7 +49,9 @@ class JournalRepository:
                     )
                 trades = [c for b in batches for c in b.trades]
                 if trades:
-                    await write_trades(conn, trades)
+                    trade_seqs = iter(await write_trades(conn, trades))
+                    for batch in batches:  # one seq per event of a change, one for a change without events
+                        batch.trade_seqs = [next(trade_seqs) for c in batch.trades for _ in range(len(c.events) or 1)]
                 copy_groups = [c for b in batches for c in b.copy_groups]
                 copy_outcomes = [o for b in batches for o in b.copy_outcomes]
                 if copy_groups or copy_outcomes:
@@ -65,3 +68,12 @@ class JournalRepository:
                         await write_emergency_stop(conn, *batch.emergency_stop, batch.ts_ns)
                     if batch.audit or batch.risk_states:
                         batch.audit_seqs = await write_audit(conn, batch.audit, batch.risk_states, batch.ts_ns)
+
+
+def _share_execution_seqs(batches: Sequence[JournalBatch], seqs: list[int]) -> None:
+    """Each batch's execution events' journal seqs, from the seqs of every batch's events in order."""
+    at = 0
+    for batch in batches:
+        count = sum(len(change.events) for change in batch.execution)
+        batch.execution_seqs = seqs[at : at + count]
+        at += count

@@ -50,6 +50,8 @@ WHERE ($1::text = '' OR account_id = $1 OR account_id = '') AND seq > $2
 ORDER BY seq LIMIT $3
 """
 
+_SELECT_LAST_SEQ = "SELECT coalesce(max(seq), 0) FROM risk_audit"
+
 _SELECT_RECENT = """
 SELECT * FROM (
     SELECT seq, ts_ns, account_id, kind, rule, reason, numbers::text AS numbers, state, order_id,
@@ -128,6 +130,11 @@ class RiskRepository:
         with unavailable_on_connection_failure():
             records = await self._pool.fetch(_SELECT_SINCE, account_id, seq, limit)
         return [audit_from_record(r) for r in records]
+
+    async def last_seq(self) -> int:
+        """The audit log's last seq (0: empty)."""
+        with unavailable_on_connection_failure():
+            return int(await self._pool.fetchval(_SELECT_LAST_SEQ))
 
     async def recent(self, account_id: str, limit: int) -> list[AuditRecord]:
         if limit <= 0:

@@ -70,6 +70,13 @@ WHERE ($1 = '' OR strategy_id = $1) AND ($2 = 0 OR seq < $2)
 ORDER BY seq DESC LIMIT $3
 """
 
+_SELECT_EVENTS_AFTER = """
+SELECT seq, strategy_id, version, ts_ns, kind, message FROM strategy_events
+WHERE ($1 = '' OR strategy_id = $1) AND seq > $2
+ORDER BY seq LIMIT $3
+"""
+_SELECT_LAST_EVENT = "SELECT coalesce(max(seq), 0) FROM strategy_events"
+
 
 async def write_strategies(conn: Any, records: Sequence[object]) -> list[int]:
     """In the caller's transaction, in order: new versions, event log lines (their seqs), current rows."""
@@ -171,3 +178,17 @@ class StrategyRepository:
             LoggedEvent(r["seq"], StrategyEvent(r["strategy_id"], r["version"], r["ts_ns"], r["kind"], r["message"]))
             for r in reversed(rows)
         ]
+
+    async def events_after(self, strategy_id: str, seq: int, limit: int) -> list[LoggedEvent]:
+        """Up to `limit` events after `seq` (of one strategy, or of all for ""), oldest first."""
+        with unavailable_on_connection_failure():
+            rows = await self._pool.fetch(_SELECT_EVENTS_AFTER, strategy_id, seq, limit)
+        return [
+            LoggedEvent(r["seq"], StrategyEvent(r["strategy_id"], r["version"], r["ts_ns"], r["kind"], r["message"]))
+            for r in rows
+        ]
+
+    async def last_event_seq(self) -> int:
+        """The log's last seq (0: empty)."""
+        with unavailable_on_connection_failure():
+            return int(await self._pool.fetchval(_SELECT_LAST_EVENT))

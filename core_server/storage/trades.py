@@ -57,6 +57,14 @@ ORDER BY closed_ns, id
 _SELECT_EVENTS = f"""
 SELECT {", ".join(EVENT_COLUMNS)} FROM trade_events WHERE trade_id = ANY($1::text[]) ORDER BY trade_id, seq
 """
+_INSERT_UPDATES = """
+INSERT INTO trade_updates (trade_id, event_seq)
+SELECT * FROM unnest($1::text[], $2::integer[])
+RETURNING seq
+"""
+_SELECT_UPDATES_SINCE = "SELECT seq, trade_id, event_seq FROM trade_updates WHERE seq > $1 ORDER BY seq LIMIT $2"
+_SELECT_LAST_UPDATE = "SELECT coalesce(max(seq), 0) FROM trade_updates"
+_SELECT_BY_IDS = f"SELECT {_COLUMNS} FROM trades WHERE id = ANY($1::text[])"
 _UPDATE_JOURNAL = "UPDATE trades SET tags = $2, setup = $3, notes = $4, rating = $5 WHERE id = $1 RETURNING id"
 
 
@@ -71,18 +79,28 @@ class TradeFilter:
     limit: int = 100
 
 
-async def write_trades(conn: Any, changes: Sequence[TradeChange]) -> None:
-    """In the caller's transaction: each trade's row as it stands now (the latest change wins), then its events."""
+async def write_trades(conn: Any, changes: Sequence[TradeChange]) -> list[int]:
+    """In the caller's transaction: each trade's row as it stands now (the latest change wins), then its events,
+    then the update log StreamTradeUpdates resumes from: one entry per event of a change (one for a change
+    without events). Returns the log's seqs, in that order."""
     latest: dict[str, RoundTrip] = {}
     events: list[tuple[Any, ...]] = []
+    updates: list[tuple[str, int | None]] = []
     for change in changes:
-        latest[change.trip.trade_id] = change.trip
-        events += event_rows(change.trip.trade_id, change.events, change.first_seq)
+        trade_id = change.trip.trade_id
+        latest[trade_id] = change.trip
+        events += event_rows(trade_id, change.events, change.first_seq)
+        if change.events:
+            updates += [(trade_id, change.first_seq + i) for i in range(len(change.events))]
+        else:
+            updates.append((trade_id, None))
     if not latest:
-        return
+        return []
     await conn.executemany(_UPSERT_TRADE, [trade_row(t) for t in latest.values()])
     if events:
         await conn.executemany(_INSERT_EVENT, events)
+    rows = await conn.fetch(_INSERT_UPDATES, *(list(column) for column in zip(*updates, strict=True)))
+    return [r["seq"] for r in rows]
 
 
 class TradeRepository:
@@ -126,6 +144,22 @@ class TradeRepository:
         with unavailable_on_connection_failure():
             async with self._pool.acquire() as conn:
                 return await self._with_events(conn, await conn.fetch(_SELECT_OPEN))
+
+    async def last_update_seq(self) -> int:
+        """The update log's last seq (0: empty)."""
+        with unavailable_on_connection_failure():
+            return int(await self._pool.fetchval(_SELECT_LAST_UPDATE))
+
+    async def updates_since(self, seq: int, limit: int) -> builtins.list[tuple[int, RoundTrip, int | None]]:
+        """Up to `limit` entries of the update log after `seq`, oldest first: (seq, the trade as stored now with
+        its history, the position of the event the entry announces in that history, or None)."""
+        with unavailable_on_connection_failure():
+            async with self._pool.acquire() as conn:
+                rows = await conn.fetch(_SELECT_UPDATES_SINCE, seq, limit)
+                ids = builtins.list(dict.fromkeys(r["trade_id"] for r in rows))
+                records = await conn.fetch(_SELECT_BY_IDS, ids)
+                trips = {t.trade_id: t for t in await self._with_events(conn, records)}
+        return [(r["seq"], trips[r["trade_id"]], r["event_seq"]) for r in rows]
 
     async def set_journal(self, trade_id: str, notes: JournalNotes) -> bool:
         """Replace a trade's journal fields; False when there is no such trade."""

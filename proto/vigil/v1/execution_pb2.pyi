@@ -1293,16 +1293,23 @@ class StreamOrderEventsRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     ACCOUNT_ID_FIELD_NUMBER: _builtins.int
+    SINCE_SEQ_FIELD_NUMBER: _builtins.int
     account_id: _builtins.str
     """Empty means every account."""
+    since_seq: _builtins.int
+    """Resume after a disconnect: every order event stored after this seq (the last
+    StreamOrderEventsResponse.seq received), then live, with no gap and no duplicate. 0: from now.
+    INVALID_ARGUMENT (since_seq) when negative or beyond the latest stored seq (resume from 0).
+    """
     def __init__(
         self,
         *,
         account_id: _builtins.str = ...,
+        since_seq: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_id", b"account_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_id", b"account_id", "since_seq", b"since_seq"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1313,16 +1320,22 @@ class StreamOrderEventsResponse(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     EVENT_FIELD_NUMBER: _builtins.int
+    SEQ_FIELD_NUMBER: _builtins.int
+    seq: _builtins.int
+    """The event's place in the execution journal (increasing, assigned by the store). A replayed event shows its
+    order as it stands now; a live one as the event left it.
+    """
     @_builtins.property
     def event(self) -> Global___OrderEvent: ...
     def __init__(
         self,
         *,
         event: Global___OrderEvent | None = ...,
+        seq: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["event", b"event"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["event", b"event"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["event", b"event", "seq", b"seq"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1334,18 +1347,25 @@ class StreamAccountRequest(_message.Message):
 
     ACCOUNT_ID_FIELD_NUMBER: _builtins.int
     MAX_RATE_FIELD_NUMBER: _builtins.int
+    SINCE_SEQ_FIELD_NUMBER: _builtins.int
     account_id: _builtins.str
     max_rate: _builtins.int
     """Most snapshots per second (default 4, at most 20)."""
+    since_seq: _builtins.int
+    """Resume after a disconnect with the last StreamAccountResponse.seq received. A snapshot is whole, so what
+    was missed is the current snapshot, sent at once as always (its seq tells how far it reaches); since_seq is
+    checked like every stream's: INVALID_ARGUMENT when negative or beyond the latest stored seq.
+    """
     def __init__(
         self,
         *,
         account_id: _builtins.str = ...,
         max_rate: _builtins.int = ...,
+        since_seq: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_id", b"account_id", "max_rate", b"max_rate"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_id", b"account_id", "max_rate", b"max_rate", "since_seq", b"since_seq"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1356,16 +1376,20 @@ class StreamAccountResponse(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     ACCOUNT_FIELD_NUMBER: _builtins.int
+    SEQ_FIELD_NUMBER: _builtins.int
+    seq: _builtins.int
+    """The execution journal seq of the account's last stored event this snapshot reflects (0: none yet)."""
     @_builtins.property
     def account(self) -> Global___Account: ...
     def __init__(
         self,
         *,
         account: Global___Account | None = ...,
+        seq: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["account", b"account"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["account", b"account"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["account", b"account", "seq", b"seq"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

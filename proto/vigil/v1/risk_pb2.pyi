@@ -400,6 +400,7 @@ class StreamRiskEventsRequest(_message.Message):
     since_seq: _builtins.int
     """Resume after a disconnect: replay every stored entry with a seq above this one (the last seq the
     client received), then continue live, with no gap and no duplicate. Set, it replaces `replay`.
+    INVALID_ARGUMENT (since_seq) when negative or beyond the latest stored seq (resume from 0).
     """
     def __init__(
         self,

@@ -616,7 +616,8 @@ class StreamSignalEventsRequest(_message.Message):
     """Also send the current pending signals first."""
     since_seq: _builtins.int
     """Resume after a disconnect: every event stored after this seq (the last SignalEvent.seq received), then
-    live, with no gap and no duplicate. 0: from now.
+    live, with no gap and no duplicate. 0: from now. INVALID_ARGUMENT (since_seq) when negative or beyond the
+    latest stored seq (resume from 0).
     """
     def __init__(
         self,

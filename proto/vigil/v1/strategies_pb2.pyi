@@ -561,22 +561,29 @@ class StreamStrategyEventsRequest(_message.Message):
     STRATEGY_ID_FIELD_NUMBER: _builtins.int
     REPLAY_FIELD_NUMBER: _builtins.int
     INCLUDE_UPDATES_FIELD_NUMBER: _builtins.int
+    SINCE_SEQ_FIELD_NUMBER: _builtins.int
     strategy_id: _builtins.str
     """Empty: every strategy."""
     replay: _builtins.int
     """Stored events to send first (0 to 1000)."""
     include_updates: _builtins.bool
     """Also send the strategy (its position, realised and open P&L, status, errors) whenever it changes."""
+    since_seq: _builtins.int
+    """Resume after a disconnect: every stored event after this seq (the last StrategyEvent.seq received), then
+    live, with no gap and no duplicate; set, it replaces `replay`. INVALID_ARGUMENT (since_seq) when negative
+    or beyond the latest stored seq (resume from 0).
+    """
     def __init__(
         self,
         *,
         strategy_id: _builtins.str = ...,
         replay: _builtins.int = ...,
         include_updates: _builtins.bool = ...,
+        since_seq: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["include_updates", b"include_updates", "replay", b"replay", "strategy_id", b"strategy_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["include_updates", b"include_updates", "replay", b"replay", "since_seq", b"since_seq", "strategy_id", b"strategy_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

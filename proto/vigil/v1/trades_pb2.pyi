@@ -364,16 +364,23 @@ class StreamTradeUpdatesRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     SEND_OPEN_FIELD_NUMBER: _builtins.int
+    SINCE_SEQ_FIELD_NUMBER: _builtins.int
     send_open: _builtins.bool
     """Start with a snapshot of the open trades."""
+    since_seq: _builtins.int
+    """Resume after a disconnect: every update stored after this seq (the last StreamTradeUpdatesResponse.seq
+    received), then live, with no gap and no duplicate. 0: from now. INVALID_ARGUMENT (since_seq) when
+    negative or beyond the latest stored seq (resume from 0).
+    """
     def __init__(
         self,
         *,
         send_open: _builtins.bool = ...,
+        since_seq: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["send_open", b"send_open"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["send_open", b"send_open", "since_seq", b"since_seq"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -385,21 +392,27 @@ class StreamTradeUpdatesResponse(_message.Message):
 
     TRADE_FIELD_NUMBER: _builtins.int
     EVENT_FIELD_NUMBER: _builtins.int
+    SEQ_FIELD_NUMBER: _builtins.int
+    seq: _builtins.int
+    """The update's place in the trade update log (increasing, assigned by the store); 0 for snapshots. A
+    replayed update shows the trade as it stands now; a live one as the update left it.
+    """
     @_builtins.property
     def trade(self) -> Global___TrackedTrade: ...
     @_builtins.property
     def event(self) -> Global___TradeEvent:
-        """The event that caused this update; empty for snapshots."""
+        """The event that caused this update; empty for snapshots and for a trade opening or its fills changing."""
 
     def __init__(
         self,
         *,
         trade: Global___TrackedTrade | None = ...,
         event: Global___TradeEvent | None = ...,
+        seq: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["event", b"event", "trade", b"trade"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["event", b"event", "trade", b"trade"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["event", b"event", "seq", b"seq", "trade", b"trade"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
