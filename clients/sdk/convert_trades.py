@@ -65,4 +65,5 @@ def trade_update_from_pb(msg: pb.StreamTradeUpdatesResponse) -> TradeUpdate:
     return TradeUpdate(
         trade=tracked_trade_from_pb(msg.trade),
         event=trade_event_from_pb(msg.event) if has_event else None,
+        seq=msg.seq,
     )

@@ -256,6 +256,7 @@ class OrderEvent:
     # anchored (a bracket exit moved to its entry's average fill) or reduce_only (cut to the position).
     reason: str
     ts_ns: int
+    seq: int = 0  # its place in the server's execution journal (streamed events; 0 elsewhere)
 
     @property
     def time(self) -> datetime:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncGenerator, Iterable
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -159,35 +160,39 @@ class ExecutionCalls(Transport):
 
     # -- streams --------------------------------------------------------------------------------------
 
-    def stream_order_events(self, account_id: str = "") -> AsyncGenerator[OrderEvent, None]:
-        """Order events of one account ("" for every account) as they happen.
+    def stream_order_events(self, account_id: str = "", since_seq: int = 0) -> AsyncGenerator[OrderEvent, None]:
+        """Order events of one account ("" for every account) as they happen, each with its `seq` (its place in
+        the server's journal); with `since_seq`, every event stored after it first.
 
-        After a reconnect the request is re-sent; events that happened while disconnected are not replayed
-        (fetch the orders with list_orders).
+        After a reconnect the request is re-sent with `since_seq` set to the last seq delivered: the server
+        replays what happened meanwhile, then continues live, with no gap and no duplicate.
         """
-        request = pb.StreamOrderEventsRequest(account_id=account_id)
 
-        def open_call(resumed: bool) -> Call[pb.StreamOrderEventsResponse]:
+        def open_call(since: int, resumed: bool) -> Call[pb.StreamOrderEventsResponse]:
+            request = pb.StreamOrderEventsRequest(account_id=account_id, since_seq=since)
             return self._execution_stub().StreamOrderEvents(
                 request, metadata=self._metadata, wait_for_ready=self.reconnect_streams
             )
 
         def to_event(response: pb.StreamOrderEventsResponse) -> OrderEvent:
-            return cx.order_event_from_pb(response.event)
+            return dataclasses.replace(cx.order_event_from_pb(response.event), seq=response.seq)
 
-        return self._resilient_stream("StreamOrderEvents", open_call, to_event)
+        return self._resuming_stream("StreamOrderEvents", open_call, to_event, lambda r: r.seq, since_seq)
 
     def stream_account(self, account_id: str, max_rate: int = 4) -> AsyncGenerator[Account, None]:
         """Snapshots of one account (balance, equity, positions with live P&L) on every change, at most
         `max_rate` a second (at most 20); each snapshot is whole, so a reconnect needs no resync."""
-        request = pb.StreamAccountRequest(account_id=account_id, max_rate=max_rate)
+        last = 0
 
         def open_call(resumed: bool) -> Call[pb.StreamAccountResponse]:
+            request = pb.StreamAccountRequest(account_id=account_id, max_rate=max_rate, since_seq=last)
             return self._execution_stub().StreamAccount(
                 request, metadata=self._metadata, wait_for_ready=self.reconnect_streams
             )
 
         def to_account(response: pb.StreamAccountResponse) -> Account:
+            nonlocal last
+            last = max(last, response.seq)  # a resumed stream starts with the snapshot that holds what it missed
             return cx.account_from_pb(response.account)
 
         return self._resilient_stream("StreamAccount", open_call, to_account)

@@ -63,21 +63,28 @@ class StrategyCalls(Transport):
         return convert.strategy_from_pb(response.strategy)
 
     def stream_strategy_events(
-        self, strategy_id: str = "", replay: int = 0, include_updates: bool = False
+        self, strategy_id: str = "", replay: int = 0, include_updates: bool = False, since_seq: int = 0
     ) -> AsyncGenerator[StrategyUpdate, None]:
-        """The event log: the last `replay` stored events, then new ones as they are stored ("" = every strategy);
-        with `include_updates`, also the strategy (position, P&L, status) whenever it changes. Each update holds
-        one of `event` or `strategy`. After a reconnect the stream resumes with new events."""
+        """The event log: the last `replay` stored events (or every one after `since_seq`), then new ones as they
+        are stored ("" = every strategy); with `include_updates`, also the strategy (position, P&L, status)
+        whenever it changes. Each update holds one of `event` or `strategy`. After a reconnect the request is
+        re-sent with `since_seq` set to the last event seq delivered: the events stored meanwhile come first,
+        with no gap and no duplicate."""
 
-        def open_call(resumed: bool) -> Call[pb.StreamStrategyEventsResponse]:
+        def open_call(since: int, resumed: bool) -> Call[pb.StreamStrategyEventsResponse]:
             request = pb.StreamStrategyEventsRequest(
-                strategy_id=strategy_id, replay=0 if resumed else replay, include_updates=include_updates
+                strategy_id=strategy_id,
+                replay=0 if resumed or since else replay,
+                include_updates=include_updates,
+                since_seq=since,
             )
             return self._strategy_stub().StreamStrategyEvents(
                 request, metadata=self._metadata, wait_for_ready=self.reconnect_streams
             )
 
-        return self._resilient_stream("StreamStrategyEvents", open_call, convert.update_from_pb)
+        return self._resuming_stream(
+            "StreamStrategyEvents", open_call, convert.update_from_pb, lambda r: r.event.seq, since_seq
+        )
 
     def _strategy_stub(self) -> strategies_pb2_grpc.StrategyServiceAsyncStub:
         return strategies_pb2_grpc.StrategyServiceStub(self._channel())

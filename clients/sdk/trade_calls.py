@@ -48,20 +48,26 @@ class TradeCalls(Transport):
         response = await self._unary(self._trade_stub().GetTrade, trades_pb2.GetTradeRequest(trade_id=trade_id))
         return convert_trades.tracked_trade_from_pb(response.trade)
 
-    def stream_trade_updates(self, send_open: bool = True) -> AsyncGenerator[TradeUpdate, None]:
-        """Excursion events and status changes as they happen, first a snapshot of the open trades if `send_open`.
+    def stream_trade_updates(self, send_open: bool = True, since_seq: int = 0) -> AsyncGenerator[TradeUpdate, None]:
+        """Excursion events and status changes as they happen (each with its `seq`), first a snapshot of the open
+        trades if `send_open`; with `since_seq`, every update stored after it instead.
 
-        After a reconnect the request is re-sent asking for the open trades, so the reader resyncs; events
-        that happened while disconnected are not replayed (fetch closed trades with list_trades).
+        After a reconnect the request is re-sent with `since_seq` set to the last seq delivered: the server
+        replays the updates stored meanwhile, then continues live, with no gap and no duplicate (a reconnect
+        before any update was delivered asks for the open trades again).
         """
 
-        def open_call(resumed: bool) -> Call[trades_pb2.StreamTradeUpdatesResponse]:
-            request = trades_pb2.StreamTradeUpdatesRequest(send_open=send_open or resumed)
+        def open_call(since: int, resumed: bool) -> Call[trades_pb2.StreamTradeUpdatesResponse]:
+            request = trades_pb2.StreamTradeUpdatesRequest(
+                send_open=not since and (send_open or resumed), since_seq=since
+            )
             return self._trade_stub().StreamTradeUpdates(
                 request, metadata=self._metadata, wait_for_ready=self.reconnect_streams
             )
 
-        return self._resilient_stream("StreamTradeUpdates", open_call, convert_trades.trade_update_from_pb)
+        return self._resuming_stream(
+            "StreamTradeUpdates", open_call, convert_trades.trade_update_from_pb, lambda r: r.seq, since_seq
+        )
 
     def _trade_stub(self) -> trades_pb2_grpc.TradeServiceAsyncStub:
         return trades_pb2_grpc.TradeServiceStub(self._channel())

@@ -130,3 +130,4 @@ class TradeUpdate:
 
     trade: TrackedTrade
     event: TradeEvent | None
+    seq: int = 0  # its place in the server's trade update log (0 for a snapshot)

@@ -125,3 +125,33 @@ class Transport:
                 log.info("sdk.stream_reconnecting", stream=name, reason=reason, delay_s=delay)
                 await self._connection.sleep(delay)
             resumed = True
+
+    async def _resuming_stream(
+        self,
+        name: str,
+        open_call: Callable[[int, bool], Call[_Resp]],
+        to_model: Callable[[_Resp], _T],
+        seq_of: Callable[[_Resp], int],
+        since_seq: int = 0,
+    ) -> AsyncGenerator[_T, None]:
+        """A reconnecting stream whose server resumes after a seq: each reopen asks for what came after the last seq
+        delivered (`open_call(since_seq, resumed)`), and anything at or below it is skipped, so an outage loses no
+        event and repeats none. Messages with seq 0 (snapshots) pass as they are."""
+        last = since_seq
+
+        def reopen(resumed: bool) -> Call[_Resp]:
+            return open_call(last, resumed)
+
+        def remember(response: _Resp) -> tuple[int, _T]:
+            return seq_of(response), to_model(response)
+
+        updates = self._resilient_stream(name, reopen, remember)
+        try:
+            async for seq, model in updates:
+                if seq:
+                    if seq <= last:
+                        continue
+                    last = seq
+                yield model
+        finally:
+            await updates.aclose()
