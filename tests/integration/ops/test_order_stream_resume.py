@@ -13,6 +13,7 @@ from typing import Any
 import grpc
 import pytest
 
+from clients.sdk import VigilClient
 from tests.integration.execution.desk import bad_field, order
 from tests.integration.risk.risk_desk import RiskDesk, open_risk_desk
 from tests.kit.eventually import eventually
@@ -161,3 +162,42 @@ async def test_every_stream_refuses_a_since_seq_out_of_range_naming_it(
         refused[name] = (caught.value.code(), bad_field(caught.value))
     assert refused == dict.fromkeys(refused, (grpc.StatusCode.INVALID_ARGUMENT, "since_seq"))
     assert len(refused) == 6
+
+
+async def test_the_sdk_order_stream_resumes_after_a_reconnect_with_no_gap_or_repeat(database_url: str) -> None:
+    async with open_risk_desk(database_url) as rd, VigilClient(rd.desk.running.address) as client:
+        bus = rd.desk.running.bus
+        stream = client.stream_order_events("paper")
+        received: Seen = []
+
+        async def read_until(kind: str, order_id: str) -> None:
+            async with asyncio.timeout(30):
+                while not _has(kind, order_id)(received):
+                    event = await anext(stream)
+                    assert event.order is not None
+                    received.append((event.seq, event.kind, event.order.order_id))
+
+        subscribers = bus.subscriber_count()
+        opening = asyncio.create_task(anext(stream))  # opens the call
+        await eventually(lambda: bus.subscriber_count() > subscribers)
+        one = await _submit(rd, order())
+        first = await opening
+        assert first.order is not None
+        received.append((first.seq, first.kind, first.order.order_id))
+        await read_until("filled", one)
+        await client.reconnect()  # the stream drops; it reopens with since_seq on the next read
+        two = await _submit(rd, order(pb.ORDER_SIDE_SELL))  # before the stream is back
+        await read_until("filled", two)
+        three = await _submit(rd, order())  # live
+        await read_until("filled", three)
+        await stream.aclose()
+        stored = await rd.desk.running.execution.order_events_since("paper", 0, 1000)
+
+    assert received == [(n.seq, *_kind_and_id(n)) for n in stored]  # every stored event once, in order
+    assert {o for _, _, o in received} == {one, two, three}
+
+
+def _kind_and_id(notice: Any) -> tuple[str, str]:
+    from core_server.api.execution_convert import EVENT_KINDS
+
+    return EVENT_KINDS[type(notice.event)], str(notice.order.order.order_id)
