@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from textual import work
 from textual.message import Message
 
-from clients.sdk import ConnectionState, TrackedTrade, VigilClient, VigilError
+from clients.sdk import TrackedTrade, VigilClient, VigilError
 from tui.messages import StreamFailed
 from tui.streams import MarketStreams, Pacer
 from tui.trade_messages import (
@@ -18,7 +18,6 @@ from tui.trade_messages import (
     ActiveTradesChanged,
     ClosedTradesLoaded,
     CommissionRatesLoaded,
-    OpenTradesLoaded,
     OrderEventArrived,
     OrdersLoaded,
 )
@@ -42,8 +41,9 @@ class ActiveTradeStreams:
 
     @work(exclusive=True, group="active-trades")
     async def run_active_trades(self) -> None:
-        """Open trades first, then every change. Excursions move at tick rate, so the changes gather here and
-        reach the screen at most ten times a second, each trade as it last stood."""
+        """Open trades first, then every change (after a reconnect the SDK resumes with since_seq: the updates of
+        the outage are replayed, so nothing is listed again). Excursions move at tick rate, so the changes gather
+        here and reach the screen at most ten times a second, each trade as it last stood."""
         changed: dict[str, TrackedTrade] = {}
 
         def publish() -> None:
@@ -59,22 +59,6 @@ class ActiveTradeStreams:
             self.post_message(StreamFailed("trades", error))
         finally:
             await pacer.stop()
-
-    @work(exclusive=True, group="active-trades-resync")
-    async def run_active_trades_resync(self) -> None:
-        """After each reconnect, list the open trades: a trade that ended during the outage sends no update."""
-        was_down = False
-        async for state in self.client.watch_connection():
-            if state is ConnectionState.RECONNECTING:
-                was_down = True
-            elif state is ConnectionState.CONNECTED and was_down:
-                was_down = False
-                try:
-                    trades = await self.client.list_trades(open_only=True, limit=OPEN_TRADES_LIMIT)
-                except VigilError as error:
-                    self.post_message(StreamFailed("open trades", error))
-                    continue
-                self.post_message(OpenTradesLoaded(trades))
 
 
 class TradeStreams(MarketStreams, ActiveTradeStreams):
@@ -135,13 +119,6 @@ class TradeStreams(MarketStreams, ActiveTradeStreams):
                 await self._post_orders(account_id, resync=False)
         except* VigilError as failures:
             self.post_message(StreamFailed("orders", failures.exceptions[0]))
-
-    @work(exclusive=True, group="orders-resync")
-    async def run_orders_resync(self, account_id: str) -> None:
-        try:
-            await self._post_orders(account_id, resync=True)
-        except VigilError as error:
-            self.post_message(StreamFailed("orders", error))
 
     async def _post_orders(self, account_id: str, *, resync: bool) -> None:
         orders = await self._until_answered(

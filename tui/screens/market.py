@@ -73,7 +73,6 @@ class MarketScreen(TradeStreams, Screen[None]):
         self.run_connection()
         self.run_instruments()
         self.run_active_trades()
-        self.run_active_trades_resync()
         if hasattr(self.app, "risk_account"):
             self.watch(self.app, "risk_account", self._follow_account)
         else:
@@ -172,8 +171,7 @@ class MarketScreen(TradeStreams, Screen[None]):
         elif message.state is ConnectionState.CONNECTED and self._was_disconnected:
             self._was_disconnected = False
             self._follow_selection()  # closed candles of the outage come only from history
-            if self.marks.account_id:
-                self.run_orders_resync(self.marks.account_id)  # order events of the outage are not replayed
+            # Order events and trade updates of the outage are replayed by their resumed streams (since_seq).
 
     def on_instruments_loaded(self, message: InstrumentsLoaded) -> None:
         table = self.query_one(QuotesTable)

@@ -51,7 +51,6 @@ class SignalsScreen(SignalStreams, Screen[None]):
         self.query_one("#signal-detail-box").border_title = "Signal"
         self.query_one(PendingSignalsTable).focus()
         self.run_signal_events()
-        self.run_signal_resync()
 
     # -- selection: the detail follows the highlighted row of the focused table ----------------------
 

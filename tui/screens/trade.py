@@ -119,7 +119,6 @@ class TradeScreen(TradeActions, TradeStreams, Screen[None]):
         self.run_accounts(DEFAULT_ACCOUNT)
         self.run_instruments()
         self.run_active_trades()
-        self.run_active_trades_resync()
         self._start_day()
         self.set_interval(DAY_CHECK_SECONDS, self._check_day)
 
@@ -231,8 +230,7 @@ class TradeScreen(TradeActions, TradeStreams, Screen[None]):
             self._was_disconnected = True
         elif message.state is ConnectionState.CONNECTED and self._was_disconnected:
             self._was_disconnected = False
-            if self.account_id:
-                self.run_orders_resync(self.account_id)  # events of the outage are not replayed
+            # Order events and trade updates of the outage are replayed by their resumed streams (since_seq).
             self.run_closed_trades(formatting.trading_day_start_ns(self.trading_day))
 
     def on_instruments_loaded(self, message: InstrumentsLoaded) -> None:
