@@ -369,8 +369,8 @@ class StreamTradeUpdatesRequest(_message.Message):
     """Start with a snapshot of the open trades."""
     since_seq: _builtins.int
     """Resume after a disconnect: every update stored after this seq (the last StreamTradeUpdatesResponse.seq
-    received), then live, with no gap and no duplicate. 0: from now. INVALID_ARGUMENT (since_seq) when
-    negative or beyond the latest stored seq (resume from 0).
+    received), then live, with no gap and no duplicate; set, it replaces `send_open`. 0: from now.
+    INVALID_ARGUMENT (since_seq) when negative or beyond the latest stored seq (resume from 0).
     """
     def __init__(
         self,
