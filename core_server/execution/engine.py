@@ -204,6 +204,8 @@ class PaperExecutionEngine(CommandChecks):
         routed = self._x.routed
         working: list[Order] = []
         for order in orders:
+            if order.order_type is OrderType.MARKET and order.reference_price is None:
+                order = replace(order, reference_price=self._x.market_reference(order.contract_id, order.side))
             if order.account_id in routed:
                 if order.status is OrderStatus.PENDING:  # at the broker at once: no simulated latency
                     order = replace(order, status=OrderStatus.WORKING, arrival_ns=now_ns)

@@ -101,6 +101,19 @@ class PaperExchange:
         self.order_seq += 1
         return OrderId(f"O-{self.order_seq}")
 
+    def market_reference(self, contract_id: str, side: OrderSide) -> int | None:
+        """The reference price of a market order accepted now: the opposite side of the book (the ask for a buy,
+        the bid for a sell); the last trade when no quote was seen or a later trade printed outside it (the quote is
+        stale); None before the contract has any market."""
+        book = self.books.get(contract_id)
+        if book is None:
+            return None
+        q = book.quote
+        if q is not None and not book.quote_stale:
+            return q.ask if side is BUY else q.bid
+        last = book.last_trade
+        return last.price if last is not None else None
+
     def accept(self, order: Order) -> None:
         """Store a newly accepted order: pending until its arrival, or held (bracket child) until its entry fills."""
         self.set(order)

@@ -187,6 +187,7 @@ def _exit_at_once(x: PaperExchange, bracket: Bracket, stop: int, room: int, ts: 
         bracket_id=None,
         tag=entry.tag,
         reduce_only=True,
+        reference_price=stop,  # it stands in for the stop that was hit: its slippage is measured from there
     )
     x.set(close)
     out.append(OrderAccepted(close, ts))

@@ -133,6 +133,21 @@ class Order:
     # A bracket exit placed as a distance from its entry's average fill price (set when the entry fills):
     offset_ticks: int | None = None  # the stop-loss or take-profit this many ticks away
     target_r: Decimal | None = None  # the take-profit at R x the stop-loss's distance
+    # A market order's reference price for slippage, recorded when it is accepted: the opposite side of the book
+    # (the ask for a buy, the bid for a sell; the last trade without a fresh quote); None without any market.
+    # A close made because a bracket's stop was already through carries that stop instead (linkage.py).
+    reference_price: int | None = None
+
+    @property
+    def slippage_reference(self) -> int | None:
+        """The price this order's fills are measured against for slippage: a market order's reference price, a stop
+        or stop-limit's stop price; a limit has none (it fills at its price or better, so it cannot slip, and its
+        price improvement is not a cost the trader avoided)."""
+        if self.order_type is OrderType.MARKET:
+            return self.reference_price
+        if self.order_type is OrderType.LIMIT:
+            return None
+        return self.stop_price
 
     @property
     def leaves_qty(self) -> int:

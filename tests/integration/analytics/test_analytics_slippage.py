@@ -1,6 +1,6 @@
 """Slippage over a real server and PostgreSQL: a market order's fills are measured against the quote it met when
 it was accepted (stored with the order, shown as its reference price), a stop's against its stop; imported trades
-never pick up the paper fills of the same account.
+have no reference price and pay none.
 
 Paper fills draw 0..2 ticks of adverse slippage from seed 10: 2, then 0. NQ: 0.25 a tick, $5 a tick.
 - The market bracket buys 2 NQ when the ask is 25000.00: filled at 25000.50 = 2 ticks = $10 a contract, $20.
@@ -68,7 +68,7 @@ async def test_market_slippage_is_the_fill_against_the_quote_at_acceptance(
     entry = next(o for o in listed.orders if o.type == xpb.ORDER_TYPE_MARKET)
     stop = next(o for o in listed.orders if o.type == xpb.ORDER_TYPE_STOP)
     limit = next(o for o in listed.orders if o.type == xpb.ORDER_TYPE_LIMIT)
-    assert (entry.reference_price, entry.average_fill_price) == ("25000.00", "25000.5000")
+    assert (entry.reference_price, entry.average_fill_price) == ("25000.00", "25000.500000")
     assert (stop.reference_price, limit.reference_price) == ("24975.00", "")  # a stop's is its stop; a limit none
     assert await slippage(channel) == "220.00"  # $20 on the market entry + $200 on the stop
 
@@ -80,19 +80,19 @@ async def test_the_sdk_shows_the_reference_price(server: RunningServer, channel:
     assert sorted(str(o.reference_price) for o in orders) == ["24975.00", "25000.00", "None"]
 
 
-async def test_an_imported_trade_over_the_same_account_and_hours_pays_no_paper_slippage(
+async def test_an_imported_trade_of_the_same_hour_pays_no_slippage(
     server: RunningServer, channel: grpc.aio.Channel
 ) -> None:
     await stopped_out(server, channel)
-    # A broker's record of the same hour on an account named "paper": its window holds the paper fills, which are
-    # not its own (an imported trade has no orders, so no reference price: its slippage is unknown, counted 0).
+    # A broker's record of the same hour and contract: an imported trade has no orders, so no reference price; its
+    # slippage is unknown and counts 0 (the paper fills of that hour are not its own), and the paper figure stays.
     text = (
         "symbol,_priceFormat,_priceFormatType,_tickSize,buyFillId,sellFillId,qty,buyPrice,sellPrice,pnl,"
         "boughtTimestamp,soldTimestamp,duration\n"
         "NQZ6,-2,0,0.25,1,2,1,25000.00,25010.00,$200.00,11/19/2026 14:59:00,11/19/2026 15:30:00,31min\n"
     )
     async with VigilClient(server.address) as client:
-        summary = await client.import_trades(text, ImportFormat.TRADOVATE_PERFORMANCE, "paper", "UTC")
+        summary = await client.import_trades(text, ImportFormat.TRADOVATE_PERFORMANCE, "apex", "UTC")
         assert summary.imported == 1
         assert (await client.get_statistics(AnalyticsFilter(sources=("imported",)))).overall.trades == 1
     assert await slippage(channel, sources=["imported"]) == "0.00"
