@@ -12,7 +12,7 @@ from textual import work
 from textual.app import App
 from textual.binding import Binding
 from textual.reactive import reactive
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import HelpPanel
 
 from clients.sdk import ConnectionState, Instrument, VigilClient, VigilError
@@ -90,17 +90,33 @@ class VigilApp(LinkStreams, RiskStatusStreams, App[None]):
         self.client = client if client is not None else VigilClient(target, api_key=api_key)
         self.clock = clock
         self._market: MarketScreen | None = None
-        self.add_mode("market", self._new_market)
-        self.add_mode("signals", lambda: SignalsScreen(self.client))
-        self.add_mode("trade", lambda: TradeScreen(self.client, self._market_selection, clock=self.clock))
-        self.add_mode("risk", lambda: RiskScreen(self.client))
-        self.add_mode("analytics", lambda: AnalyticsScreen(self.client, formatting.trading_day(self.clock())))
-        self.add_mode("copy", lambda: CopyScreen(self.client))
-        self.add_mode("strategies", lambda: StrategiesScreen(self.client))
-        self.add_mode(
+        self._add_mode("market", self._new_market)
+        self._add_mode("signals", lambda: SignalsScreen(self.client))
+        self._add_mode("trade", lambda: TradeScreen(self.client, self._market_selection, clock=self.clock))
+        self._add_mode("risk", lambda: RiskScreen(self.client))
+        self._add_mode("analytics", lambda: AnalyticsScreen(self.client, formatting.trading_day(self.clock())))
+        self._add_mode("copy", lambda: CopyScreen(self.client))
+        self._add_mode("strategies", lambda: StrategiesScreen(self.client))
+        self._add_mode(
             "backtests", lambda: BacktestsScreen(self.client, formatting.trading_day(self.clock()).isoformat())
         )
-        self.add_mode("accounts", lambda: AccountsScreen(self.client))
+        self._add_mode("accounts", lambda: AccountsScreen(self.client))
+
+    def _add_mode(self, mode: str, make: Callable[[], Screen[None]]) -> None:
+        """A mode whose screen is made on its first switch, styled with the stylesheet as it stands.
+
+        Textual marks a new screen's styles out of date (`_css_update_count` -1), so the first switch to a mode ran
+        `refresh_css` twice: the whole stylesheet reparsed and every widget of the screen being left restyled, twice
+        (a third of the Journal screen's first showing). A screen made now is styled as its widgets mount, with the
+        stylesheet's current rules and variables (a screen's own CSS still loads and restyles as Textual does); a
+        later theme change still counts it out of date and restyles it."""
+
+        def fresh() -> Screen[None]:
+            screen = make()
+            screen._css_update_count = self._css_update_count
+            return screen
+
+        self.add_mode(mode, fresh)
 
     def _new_market(self) -> MarketScreen:
         self._market = MarketScreen(self.client)

@@ -8,12 +8,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from clients.sdk import StrategyEventInfo, StrategyInfo, VigilClient, VigilError
 from tui import formatting
 from tui.screens.confirm import ConfirmScreen
 from tui.widgets.status_header import StatusHeader
+from tui.widgets.steady_footer import SteadyFooter
 
 REFRESH_S = 2.0  # P&L and positions move with the market: the list is read again this often
 EVENTS_SHOWN = 200
@@ -59,7 +60,7 @@ class StrategiesScreen(Screen[None]):
             with Vertical(id="strategies-right"):
                 yield Static("", id="strategies-findings")
                 yield DataTable(id="strategies-events", cursor_type="none")
-        yield Footer(compact=True, show_command_palette=False)
+        yield SteadyFooter(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         table = self.query_one("#strategies-table", DataTable)
