@@ -3,6 +3,7 @@ status, and the stop key."""
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -42,6 +43,15 @@ from tui.widgets.packed_line import NARROW_BELOW
 STOP_REASON = "from the TUI"
 STOP_TOOLTIP = "emergency stop: flatten every account, cancel every order, stop automatic trading (after y/n)"
 SCREENS = Binding.Group("screens", compact=True)  # the footer shows "mgR screens" on the Trade screen
+
+
+def _freeze_the_started_heap() -> None:
+    """Once the app has started, what it made so far (modules, the app, the first screen) lives as long as the
+    process: collected once, then moved out of the cyclic collector's sight (gc.freeze), so the full collections
+    that come with opening a screen scan only what was made since. Opening the Journal screen met one of 100-150 ms
+    (300-400 ms on the busy machine) scanning the whole heap."""
+    gc.collect()
+    gc.freeze()
 
 
 class VigilApp(LinkStreams, RiskStatusStreams, App[None]):
@@ -131,6 +141,7 @@ class VigilApp(LinkStreams, RiskStatusStreams, App[None]):
         self.run_link_feed()
         self.switch_mode("market")
         self._follow_risk_account()
+        self.call_after_refresh(_freeze_the_started_heap)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         asking = isinstance(self.screen, ModalScreen)  # no other key acts while a question waits for its answer
