@@ -7,9 +7,9 @@ from decimal import Decimal
 from fractions import Fraction
 
 from core_server.api import enums
+from core_server.excursions.r_multiples import display_r
 from core_server.live.strategy_desk import StrategyView
 from core_server.strategies.checks import Finding
-from core_server.excursions.r_multiples import display_r
 from core_server.strategies.events import LoggedEvent, StrategyVersion, VersionPnl, VersionResult
 from vigil.v1 import strategies_pb2 as pb
 

@@ -157,12 +157,9 @@ class Runtime:
                         break
                     unrealised += r
             trades, r_trades = self.r_counts.get(version, (0, 0))
-            out.append(
-                VersionPnl(
-                    version, self.r_realised.get(version, zero), self.r_today.get(version, zero), unrealised,
-                    sum(t.open_qty for t in trips), trades, r_trades,
-                )  # fmt: skip
-            )
+            realised, today = self.r_realised.get(version, zero), self.r_today.get(version, zero)
+            open_qty = sum(t.open_qty for t in trips)
+            out.append(VersionPnl(version, realised, today, unrealised, open_qty, trades, r_trades))
         return tuple(out)
 
     def on_trade(self, change: TradeChange, ts_ns: int) -> bool:
@@ -265,7 +262,10 @@ def _copied(rt: Runtime) -> Runtime:
     """A rollback copy: its own dicts of R figures and open trips (the values are immutable)."""
     c = copy.copy(rt)
     c.open_trips, c.r_realised, c.r_today, c.r_counts = (
-        dict(rt.open_trips), dict(rt.r_realised), dict(rt.r_today), dict(rt.r_counts)
+        dict(rt.open_trips),
+        dict(rt.r_realised),
+        dict(rt.r_today),
+        dict(rt.r_counts),
     )
     return c
 

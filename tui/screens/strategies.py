@@ -1,5 +1,6 @@
 """The Strategies screen: every strategy with its status, account, today's P&L in $ and R and trades; the selected
-one's validation findings, R per version and event log; activate, deactivate and emergency-stop it, each after a y/n question."""
+one's validation findings, R per version and event log; activate, deactivate and emergency-stop it, each after a
+y/n question."""
 
 from __future__ import annotations
 

@@ -61,7 +61,8 @@ def rig() -> StrategyRig:
 
 
 def bracket(side: OrderSide, qty: int, stop: str, target: str, version: int) -> SubmitBracket:
-    return SubmitBracket(ACC, ES.id, side, qty, OrderType.MARKET, Decimal(stop), Decimal(target), tag=f"strategy:s@{version}")
+    tag = f"strategy:s@{version}"
+    return SubmitBracket(ACC, ES.id, side, qty, OrderType.MARKET, Decimal(stop), Decimal(target), tag=tag)
 
 
 def last(r: StrategyRig) -> StrategyRecord:
