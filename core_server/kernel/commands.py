@@ -181,7 +181,7 @@ class CommandRunner:
                 try:
                     strategies.on_trades(changes, ts)
                 except Exception as exc:
-                    accounts = tuple(dict.fromkeys(AccountId(c.trip.account_id or "") for c in changes))
+                    accounts = tuple(dict.fromkeys(AccountId(c.trip.account_id) for c in changes if c.trip.account_id))
                     self.isolation.failed(Stage.STRATEGIES, ts, "", accounts, exc)
                 followed = strategies.take_events()
                 if followed:

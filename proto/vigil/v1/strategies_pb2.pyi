@@ -633,7 +633,9 @@ class StreamStrategyEventsRequest(_message.Message):
     replay: _builtins.int
     """Stored events to send first (0 to 1000)."""
     include_updates: _builtins.bool
-    """Also send the strategy (its position, realised and open P&L, status, errors) whenever it changes."""
+    """Also send the strategy (its position, realised and open P&L in dollars and R, status, errors) whenever it
+    changes: on every fill, and on every trade print of its contract while it has a trade open.
+    """
     def __init__(
         self,
         *,
