@@ -33,7 +33,7 @@ class TradeFacts:
     quantity: int  # contracts entered over the trip
     gross: Decimal
     commissions: Decimal
-    slippage: Decimal = Decimal(0)  # dollars paid to slippage (fills vs their orders' reference prices); < 0: improvement
+    slippage: Decimal = Decimal(0)  # dollars paid to slippage (fills vs their orders' reference prices); < 0 gained
     risk_ticks: int | None = None  # 1R per contract in ticks; None without an initial stop
     realised_ticks: int = 0  # sum over contracts of (exit - entry) x direction, in ticks
     mfe_ticks: int = 0  # per contract, from the entry, favourable positive

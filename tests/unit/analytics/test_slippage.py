@@ -40,7 +40,8 @@ def order(side: OrderSide, kind: OrderType, *, reference: str | None = None, sto
 
 
 def fill(o: Order, price: str, qty: int) -> Fill:
-    return Fill(FillId("F-1"), o.order_id, o.account_id, NQ, o.side, qty, px(price), Decimal("2.50"), Liquidity.TAKER, 1)
+    fee = Decimal("2.50")
+    return Fill(FillId("F-1"), o.order_id, o.account_id, NQ, o.side, qty, px(price), fee, Liquidity.TAKER, 1)
 
 
 def test_a_buy_market_at_an_ask_of_25000_filled_at_25000_50_paid_2_ticks_10_dollars_a_contract() -> None:
