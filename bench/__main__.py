@@ -19,6 +19,7 @@ BENCHMARKS = (
     "kernel",
     "tick_import",
     "analytics",
+    "journal_screen",
     "access",
     "copying",
     "strategies",
