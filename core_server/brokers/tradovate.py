@@ -6,6 +6,11 @@ adapter remembers what it sent, and when an acknowledgement is lost (the connect
 left, or the answer timed out) it asks the broker (`command/list`, whose commands carry the clOrdId) whether the
 order exists, instead of sending it again. Fill events are de-duplicated by fill id (the broker may repeat one).
 Credentials go to the login request only; nothing here logs them.
+
+The session's token is renewed in place (`/auth/renewaccesstoken`, PROTOCOLS.md §1.3) before it expires, by the
+same TokenKeeper the market-data feed uses: the trading socket, authorized once, stays open and orders in flight
+are untouched. A refused renewal, or a REST call refused for an expired token (HTTP 401, nothing was done),
+falls back to a fresh login, and the refused request is sent once more with the new token.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import re
 from collections.abc import Callable
 from decimal import Decimal
@@ -34,12 +40,15 @@ from core_server.brokers.model import (
     Placement,
 )
 from core_server.brokers.wire import items, whole
-from core_server.feeds.tradovate.auth import AccessToken, AuthFailure, RestUnavailable, TradovateRest
+from core_server.feeds.tradovate.auth import AuthFailure, RestUnavailable, TokenKeeper, TradovateRest
 from core_server.feeds.tradovate.config import TradovateConfig
 from core_server.feeds.tradovate.framing import FrameKind, decode_frame, encode_request, loads
 from core_server.model.clock import Clock
 
 log = structlog.get_logger(__name__)
+# The websockets library logs frames at DEBUG, and the authorize frame carries the token: never below INFO.
+SOCKET_LOG = logging.getLogger("core_server.brokers.socket")
+SOCKET_LOG.setLevel(logging.INFO)
 
 OnFill = Callable[[str, BrokerFill], None]  # (broker account id as text, the fill)
 
@@ -81,7 +90,8 @@ class TradovateBroker:
         self.state = LinkState.DISCONNECTED
         self.detail = ""
         self._http: aiohttp.ClientSession | None = None
-        self._token: AccessToken | None = None
+        self._tokens = TokenKeeper(config, clock)
+        self._renewer: asyncio.Task[None] | None = None
         self._ws: ClientConnection | None = None
         self._reader: asyncio.Task[None] | None = None
         self._accounts: dict[str, int] = {}  # name and id text -> id
@@ -110,23 +120,35 @@ class TradovateBroker:
                 raise BrokerUnavailable(f"Tradovate: {self.detail}") from None
             self.state = LinkState.CONNECTED
             self.detail = ""
+            if self._renewer is None or self._renewer.done():
+                self._renewer = asyncio.create_task(self._keep_token_fresh(), name="tradovate-broker-token")
             log.info("broker.connected", broker="tradovate", environment=self._config.environment)
+
+    def _rest(self) -> TradovateRest:
+        if self._http is None:
+            raise BrokerUnavailable("not connected")
+        return TradovateRest(self._http, self._config, self._clock)
+
+    async def _keep_token_fresh(self) -> None:
+        """Renew before expiry for as long as the adapter is open (a refused renewal: a fresh login)."""
+        await self._tokens.keep_fresh(self._rest())
 
     async def _open(self) -> None:
         if self._http is None:
             self._http = aiohttp.ClientSession()
-        rest = TradovateRest(self._http, self._config, self._clock)
-        self._token = await rest.request_access_token()
+        token = await self._tokens.current(self._rest())  # a valid token is reused: no new session
         accounts = await self._get("account/list")
         for account in accounts if isinstance(accounts, list) else []:
             if isinstance(account, dict) and type(account.get("id")) is int:
                 self._accounts[str(account["id"])] = account["id"]
                 self._accounts[str(account.get("name", "")).upper()] = account["id"]
-        ws = await asyncio.wait_for(connect(self._trading_url, max_size=self._config.max_socket_frame_bytes), 10)
+        ws = await asyncio.wait_for(
+            connect(self._trading_url, max_size=self._config.max_socket_frame_bytes, logger=SOCKET_LOG), 10
+        )
         self._ws = ws
         if decode_frame(await asyncio.wait_for(ws.recv(), 10), 1 << 24).kind is not FrameKind.OPEN:
             raise BrokerUnavailable("the trading socket did not open")
-        await ws.send(encode_request("authorize", 0, self._token.access_token))
+        await ws.send(encode_request("authorize", 0, token.access_token))
         if (await self._response(ws, 0)).get("s") != 200:
             raise BrokerUnavailable("the trading socket refused the token")
         ids = sorted(set(self._accounts.values()))
@@ -225,6 +247,10 @@ class TradovateBroker:
         self._contract_ids[name.upper()] = contract_id
 
     async def close(self) -> None:
+        if self._renewer is not None:
+            self._renewer.cancel()
+            await asyncio.gather(self._renewer, return_exceptions=True)
+            self._renewer = None
         if self._reader is not None:
             self._reader.cancel()
             await asyncio.gather(self._reader, return_exceptions=True)
@@ -242,9 +268,35 @@ class TradovateBroker:
         return await self._call("GET", path, None, query)
 
     async def _call(self, method: str, path: str, body: dict[str, Any] | None, query: dict[str, str] | None) -> Any:
-        if self._http is None or self._token is None:
+        status, text = await self._send(method, path, body, query)
+        if status == 401:  # the token expired or was revoked: nothing was done; log in afresh and send it once more
+            log.warning("broker.token_refused", broker="tradovate", path=path)
+            self._tokens.invalidate()
+            try:
+                await self._tokens.current(self._rest())
+            except AuthFailure as exc:
+                self.state = LinkState.FAILED
+                self.detail = str(exc)[:200]
+                raise BrokerUnavailable(f"{path}: the session expired and the login was refused") from None
+            status, text = await self._send(method, path, body, query)
+        if status == 401:
+            raise BrokerUnavailable(f"{path}: the session expired")
+        if status == 404:
+            return None
+        if status != 200:
+            raise RestUnavailable(f"{path}: HTTP {status}")
+        try:
+            return loads(text) if text.strip() else None
+        except ValueError:
+            raise RestUnavailable(f"{path}: the answer is not JSON") from None
+
+    async def _send(
+        self, method: str, path: str, body: dict[str, Any] | None, query: dict[str, str] | None
+    ) -> tuple[int, str]:
+        token = self._tokens.token
+        if self._http is None or token is None:
             raise BrokerUnavailable("not connected")
-        headers = {"Accept": "application/json", "Authorization": f"Bearer {self._token.access_token}"}
+        headers = {"Accept": "application/json", "Authorization": f"Bearer {token.access_token}"}
         data = None
         if body is not None:
             data = _json(body)
@@ -257,17 +309,7 @@ class TradovateBroker:
                 text, status = await response.text(), response.status
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise RestUnavailable(f"{path}: {type(exc).__name__}") from None
-        if status == 401:
-            self.state = LinkState.DISCONNECTED
-            raise BrokerUnavailable(f"{path}: the session expired")
-        if status == 404:
-            return None
-        if status != 200:
-            raise RestUnavailable(f"{path}: HTTP {status}")
-        try:
-            return loads(text) if text.strip() else None
-        except ValueError:
-            raise RestUnavailable(f"{path}: the answer is not JSON") from None
+        return status, text
 
     async def _ensure(self) -> None:
         if self.state is not LinkState.CONNECTED:
