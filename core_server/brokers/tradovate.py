@@ -29,6 +29,7 @@ import structlog
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
+from core_server.backoff import Backoff
 from core_server.brokers.model import (
     BrokerFill,
     BrokerKind,
@@ -101,6 +102,7 @@ class TradovateBroker:
         self._seen_fills: set[int] = set()
         self._order_accounts: dict[int, int] = {}  # order id -> account id (fill entities carry no account)
         self._lock = asyncio.Lock()
+        self.on_drop: Callable[[], None] | None = None  # the trading socket closed by itself (the desk reconnects)
         self.positions: dict[tuple[int, str], BrokerPosition] = {}  # live from the socket
         self.events_seen = 0
 
@@ -111,6 +113,7 @@ class TradovateBroker:
             if self.state is LinkState.CONNECTED:
                 return
             self.state = LinkState.CONNECTING
+            await self._drop_socket()  # a dead socket's reader and connection, before a new one
             try:
                 await self._open()
             except (AuthFailure, RestUnavailable, BrokerUnavailable, OSError, InvalidHandshake, TimeoutError) as exc:
@@ -197,10 +200,12 @@ class TradovateBroker:
         except (ConnectionClosed, ValueError):
             pass
         finally:
-            if self._ws is ws:
+            if self._ws is ws:  # not closed on purpose (close() detaches it first)
                 self.state = LinkState.DISCONNECTED
                 self.detail = "the trading socket closed"
                 log.warning("broker.disconnected", broker="tradovate")
+                if self.on_drop is not None:
+                    self.on_drop()
 
     def _event(self, message: dict[str, Any]) -> None:
         if message.get("e") != "props" or not isinstance(message.get("d"), dict):
@@ -246,21 +251,30 @@ class TradovateBroker:
         self._contracts[contract_id] = name.upper()
         self._contract_ids[name.upper()] = contract_id
 
+    async def _drop_socket(self) -> None:
+        ws, reader = self._ws, self._reader
+        self._ws = self._reader = None  # detached first: its reader's ending is not a drop
+        if reader is not None:
+            reader.cancel()
+            await asyncio.gather(reader, return_exceptions=True)
+        if ws is not None:
+            with contextlib.suppress(Exception):
+                await ws.close()
+
     async def close(self) -> None:
         if self._renewer is not None:
             self._renewer.cancel()
             await asyncio.gather(self._renewer, return_exceptions=True)
             self._renewer = None
-        if self._reader is not None:
-            self._reader.cancel()
-            await asyncio.gather(self._reader, return_exceptions=True)
-        if self._ws is not None:
-            with contextlib.suppress(Exception):
-                await self._ws.close()
+        await self._drop_socket()
         if self._http is not None:
             await self._http.close()
-        self._ws = self._reader = self._http = None
+        self._http = None
         self.state = LinkState.DISCONNECTED
+
+    def reconnect_backoff(self) -> Backoff:
+        """The shared backoff, on this broker's settings (TRADOVATE backoff_initial_s / backoff_max_s)."""
+        return Backoff(self._config.backoff_initial_s, self._config.backoff_max_s)
 
     # ---- REST --------------------------------------------------------------------------------------
 
@@ -313,7 +327,6 @@ class TradovateBroker:
 
     async def _ensure(self) -> None:
         if self.state is not LinkState.CONNECTED:
-            await self.close()
             await self.connect()
 
     def account_number(self, broker_account: str) -> int:
@@ -453,6 +466,38 @@ class TradovateBroker:
             if order.is_open:
                 found.append(order)
         return tuple(found)
+
+    async def order_history(self, broker_account: str) -> tuple[tuple[BrokerOrder, ...], tuple[BrokerFill, ...]]:
+        """Every order the broker holds for the account (finished ones too) with its client order id (from the
+        order or, as on Tradovate, the command that placed it), and every fill of those orders."""
+        await self._ensure()
+        account = self.account_number(broker_account)
+        client_ids = {
+            whole(c.get("orderId")): str(c.get("clOrdId") or "")
+            for c in items(await self._get("command/list"))
+            if isinstance(c, dict) and c.get("commandType", "New") == "New" and c.get("clOrdId")
+        }
+        orders = []
+        for o in items(await self._get("order/list")):
+            if not isinstance(o, dict) or o.get("accountId") != account or type(o.get("id")) is not int:
+                continue
+            orders.append(BrokerOrder(
+                str(o["id"]), str(o.get("clOrdId") or client_ids.get(o["id"], "")),
+                self._contracts.get(whole(o.get("contractId")), ""), str(o.get("action", "")),
+                whole(o.get("orderQty")), str(o.get("orderType", "")), str(o.get("ordStatus", "")),
+                _dec(o.get("price")), _dec(o.get("stopPrice")), whole(o.get("filledQty")), _dec(o.get("avgPx")),
+            ))  # fmt: skip
+        ours = {order.order_id for order in orders}
+        fills = []
+        for f in items(await self._get("fill/list")):
+            price = _dec(f.get("price")) if isinstance(f, dict) else None
+            if price is None or str(f.get("orderId")) not in ours or type(f.get("id")) is not int:
+                continue
+            fills.append(BrokerFill(
+                str(f["id"]), str(f["orderId"]), self._contracts.get(whole(f.get("contractId")), ""),
+                str(f.get("action", "")), whole(f.get("qty")), price, self._clock.now_ns(),
+            ))  # fmt: skip
+        return tuple(orders), tuple(sorted(fills, key=lambda f: int(f.fill_id)))
 
     async def broker_positions(self, broker_account: str) -> tuple[BrokerPosition, ...]:
         await self._ensure()

@@ -32,6 +32,7 @@ class BrokerFillBooking:
         self._execution = execution
         self._tasks: set[asyncio.Task[None]] = set()
         self.booked = 0
+        self.claimed: set[str] = set()  # broker fill ids booked, here or by catching up (live/broker_router.py)
         # The routed kernel order a fill belongs to (BrokerRouter.order_for); None: each fill is an order of its own
         self.order_for: Callable[[str, BrokerFill], Awaitable[OrderId | None]] | None = None
 
@@ -42,6 +43,9 @@ class BrokerFillBooking:
 
     async def _book(self, account_id: str, fill: BrokerFill) -> None:
         order_id = await self.order_for(account_id, fill) if self.order_for is not None else None
+        if fill.fill_id in self.claimed:
+            return  # booked already, from the broker's history after a reconnect
+        self.claimed.add(fill.fill_id)
         command = BookBrokerFill(
             AccountId(account_id), fill.symbol, OrderSide.BUY if fill.side == "Buy" else OrderSide.SELL,
             fill.quantity, fill.price, fill.fill_id, order_id,

@@ -99,6 +99,7 @@ class FakeTradovateBroker:
         self.sockets: list[_Socket] = []
         self.commands: list[dict[str, Any]] = []  # every New command: clOrdId -> orderId lookups after a lost ack
         self.order_requests = 0  # order ops received (any)
+        self.refuse_sockets = False  # new trading sockets are refused (HTTP 503): the network is down for them
         self._delay_ack_s = 0.0
         self._drop_after_send = 0
         self._duplicates = 0
@@ -375,7 +376,9 @@ class FakeTradovateBroker:
 
     # ---- trading socket ----------------------------------------------------------------------------
 
-    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+    async def _socket(self, request: web.Request) -> web.StreamResponse:
+        if self.refuse_sockets:
+            return web.Response(status=503, text="the trading socket is unavailable (test)")
         ws = web.WebSocketResponse(autoping=True, heartbeat=None, max_msg_size=1 << 20)
         await ws.prepare(request)
         sock = _Socket(ws, request.transport)
