@@ -159,7 +159,8 @@ async def test_execution_service_orders_and_brackets_route_to_a_live_projectx_ac
         bought = await client.submit_order("paper", market("NQZ2026", "buy", 1))
         assert not bought.denied
         await eventually(lambda: kernel_holds(1))
-        (fill,) = await client.list_fills("paper")
+        # the kernel's position moves at the commit, the fill table a moment later (it is written with the journal)
+        (fill,) = await eventually(lambda: client.list_fills("paper"))
         assert (fill.order_id, fill.price) == (bought.order.order_id, bid + D("0.25"))
         await client.close_position("paper", "NQZ2026")  # Position/closeContract
         await eventually(lambda: kernel_holds(0))
