@@ -115,6 +115,10 @@ def default_factory(
     return ProjectXBroker(projectx, hub, clock, on_fill=on_fill)
 
 
+def _connected(adapter: Adapter) -> bool:
+    return adapter.state is LinkState.CONNECTED
+
+
 class BrokerDesk:
     def __init__(
         self,
@@ -183,13 +187,13 @@ class BrokerDesk:
             return
         backoff = adapter.reconnect_backoff()
         while self._adapters.get(key) is adapter:
-            if adapter.state is LinkState.CONNECTED:
+            if _connected(adapter):
                 break  # a caller reconnected it meanwhile (and reconciled)
             delay = backoff.next_delay()
             adapter.detail = f"reconnecting in {delay:.1f} s (attempt {backoff.attempt})"
             log.info("broker.reconnect_wait", broker=key[0].value, environment=key[1], delay_s=round(delay, 2))
             await asyncio.sleep(delay)
-            if self._adapters.get(key) is not adapter or adapter.state is LinkState.CONNECTED:
+            if self._adapters.get(key) is not adapter or _connected(adapter):
                 return
             try:
                 await adapter.connect()
