@@ -6,6 +6,13 @@ places a second order; an order whose answer was lost is looked up with `Order/s
 resent. Brackets are sent as the gateway's `takeProfitBracket`/`stopLossBracket` in ticks from the entry price
 (a limit or stop entry's price; a market entry with brackets is refused: its fill price is not known yet).
 User-hub trades are de-duplicated by id; events wrapped as `{"action", "data"}` are unwrapped.
+
+Bracket legs have no ids Vigil could match: `Order/place` returns only the entry's `orderId` (PROTOCOLS.md §2.3),
+the legs appear later as orders of their own, and neither `Order/search` nor GatewayUserOrder carries a parent or
+linked id (§2.6; `linkedOrderId` is a request field only). So a leg's fill is matched to the kernel's exit by
+contract, side and price (live/broker_router.py `order_for`). Two brackets with equal prices are ambiguous, and
+harmlessly: their legs are interchangeable (same contract, side, size, prices), so whichever kernel bracket a leg's
+fill closes leaves the kernel's book equal to the gateway's (tests/integration/brokers/test_projectx_orders.py).
 """
 
 from __future__ import annotations

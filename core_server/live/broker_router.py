@@ -375,6 +375,11 @@ class BrokerRouter:
 
     # ---- the broker's fills ---------------------------------------------------------------------------
 
+    async def wait_idle(self) -> None:
+        """Until queued sends are done (at most 5 s): a fill's order may be in them."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._idle.wait(), 5.0)
+
     async def order_for(self, account_id: str, fill: BrokerFill) -> OrderId | None:
         """The routed kernel order a broker fill belongs to (None: a fill Vigil did not send, booked by itself)."""
         with contextlib.suppress(TimeoutError):  # a fill may beat its order's acknowledgement
@@ -482,6 +487,7 @@ def route_live_accounts(
     desk.routing_listeners.append(router.set_routed)
     shell.output_listeners.append(router)
     mirror.order_for = router.order_for
+    mirror.ready = router.wait_idle
     desk.fill_listeners.append(mirror)
     shell.kernel.execution.add_pre_trade_check(BoundAccountGuard(desk.binding))
     execution.gates.append(RoutingGate(desk.binding))
