@@ -82,7 +82,8 @@ async def test_a_market_order_through_execution_service_fills_at_the_broker_and_
         (position,) = await client.list_positions("paper")
         assert (position.contract_id, position.quantity, position.average_price) == (NQ, 2, bid + D("0.25"))
         assert broker_net(fake_tradovate) == 2
-        fills = await client.list_fills("paper")
+        # list_orders shows the kernel at once; the fill table is written by the same commit a moment later
+        fills = await eventually(lambda: client.list_fills("paper"))
         assert [(f.order_id, f.quantity, f.price) for f in fills] == [(order_id, 2, bid + D("0.25"))]
 
 
