@@ -486,6 +486,7 @@ class TradovateBroker:
                 self._contracts.get(whole(o.get("contractId")), ""), str(o.get("action", "")),
                 whole(o.get("orderQty")), str(o.get("orderType", "")), str(o.get("ordStatus", "")),
                 _dec(o.get("price")), _dec(o.get("stopPrice")), whole(o.get("filledQty")), _dec(o.get("avgPx")),
+                parent_id=str(o.get("parentId") or ""),
             ))  # fmt: skip
         ours = {order.order_id for order in orders}
         fills = []

@@ -140,15 +140,22 @@ class BrokerRouter:
         fills_of: dict[str, list[BrokerFill]] = {}
         for fill in fills:
             fills_of.setdefault(fill.order_id, []).append(fill)
+        legs_of: dict[str, list[BrokerOrder]] = {}
+        for broker_order in orders:
+            if broker_order.parent_id:
+                legs_of.setdefault(broker_order.parent_id, []).append(broker_order)
         plan: list[tuple[OrderId, BrokerOrder, list[BrokerFill]]] = []
         for order in engine.open_orders(AccountId(account_id)):
             sent = self._by_kernel.get(order.order_id)
             found = by_id.get(sent.broker_id) if sent is not None and sent.broker_id else None
             found = found or by_client.get(_client_id(order))
+            if found is None and order.role in _CHILDREN and sent is None:
+                found = self._leg(account_id, order, by_client, legs_of)
             if found is None:
                 continue
             if sent is None or not sent.broker_id:
-                self._remember(account_id, order.order_id, found.order_id, linked=sent.linked if sent else False)
+                linked = order.role in _CHILDREN or (sent.linked if sent else False)
+                self._remember(account_id, order.order_id, found.order_id, linked=linked)
             plan.append((order.order_id, found, fills_of.get(found.order_id, [])))
         known = {found.order_id for _, found, _ in plan}
         if not any(found_fills or found.status in _ENDED_UNFILLED for _, found, found_fills in plan):
@@ -203,6 +210,33 @@ class BrokerRouter:
             self.caught_up += booked
             log.warning("broker.caught_up", account_id=account_id, fills=booked)
         return known
+
+    def _leg(
+        self, account_id: str, child: Order, by_client: dict[str, BrokerOrder], legs_of: dict[str, list[BrokerOrder]]
+    ) -> BrokerOrder | None:
+        """A bracket exit the kernel holds but this process never sent (after a restart): the broker's leg of the
+        same kind under the entry's broker order (Tradovate's parentId). Without parent ids (ProjectX) the exit
+        is left to matching by side and price (`order_for`), as when it was placed."""
+        if child.bracket_id is None or child.bracket_id == child.order_id:
+            return None
+        entry_sent = self._by_kernel.get(child.bracket_id)
+        entry_broker_id = entry_sent.broker_id if entry_sent is not None else ""
+        if not entry_broker_id:
+            try:
+                entry = self._engine.order(child.bracket_id)
+            except NotFound:  # archived at a day roll
+                return None
+            found_entry = by_client.get(_client_id(entry))
+            if found_entry is None:
+                return None
+            entry_broker_id = found_entry.order_id
+        wanted = "Limit" if child.role is OrderRole.TAKE_PROFIT else "Stop"
+        legs = [leg for leg in legs_of.get(entry_broker_id, []) if leg.order_type == wanted]
+        if len(legs) == 1:
+            return legs[0]
+        if not legs_of.get(entry_broker_id):  # no parent ids at this broker: matched by side and price later
+            self._by_kernel[child.order_id] = _Sent(account_id, child.order_id, "", True)
+        return None
 
     # ---- the kernel's output -------------------------------------------------------------------------
 

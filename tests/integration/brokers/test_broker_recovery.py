@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 
 from clients.sdk import VigilClient
-from clients.sdk.order_specs import limit, market
+from clients.sdk.order_specs import bracket, limit, market
 from core_server.app import RunningServer, start
 from core_server.feeds.fakes.tradovate_orders import DEFAULT_ACCOUNT_ID, FakeTradovateBroker
 from tests.integration.brokers.test_live_routing import NQ, broker_net, live_at_kernel_price, order_status
@@ -174,3 +174,49 @@ async def test_orders_that_ended_at_the_broker_while_vigil_was_down_end_at_resta
     finally:
         await second.stop()
     assert DEFAULT_ACCOUNT_ID in {a for a, _ in fake_tradovate.book.positions}
+
+
+async def test_a_bracket_exit_that_filled_while_vigil_was_down_fills_the_kernel_exit_at_restart(
+    database_url: str, fake_tradovate: FakeTradovateBroker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The OSO legs are found again by their parent (the entry, found by its clOrdId): the take-profit that
+    filled at the broker while Vigil was stopped fills the kernel's take-profit, and its stop-loss, ended by the
+    broker's OCO, is cancelled; no order of its own is made for the leg's fill."""
+    for key, value in fake_tradovate.env().items():
+        monkeypatch.setenv(key, value)
+    first = await start(server_config(database_url))
+    try:
+        async with VigilClient(first.address) as client:
+            bid = await live_at_kernel_price(client, fake_tradovate)
+            placed = await client.submit_bracket(
+                "paper", bracket(market(NQ, "buy", 1), stop_loss_price=bid - 60, take_profit_price=bid + 60)
+            )
+            assert not placed.denied
+
+            async def exits_working() -> bool:
+                working = await client.list_orders("paper", open_only=True)
+                return sorted(o.status.value for o in working) == ["working", "working"]
+
+            await eventually(exits_working)
+    finally:
+        await first.stop()
+    fake_tradovate.set_market("NQZ6", bid + 60, bid + D("60.25"))  # the take-profit fills, Vigil stopped
+    assert sorted(o.status for o in fake_tradovate.book.orders.values()) == ["Canceled", "Filled", "Filled"]
+
+    second = await start(server_config(database_url))
+    try:
+        async with VigilClient(second.address) as client:
+
+            async def flat() -> bool:
+                positions = [p for p in await client.list_positions("paper") if p.quantity]
+                return not positions and not await client.list_orders("paper", open_only=True)
+
+            await eventually(flat, timeout=15)
+            orders = await client.list_orders("paper")
+            assert sorted(o.status.value for o in orders) == ["cancelled", "filled", "filled"]
+            assert len(await fills_when(client, 2)) == 2
+            account = await client.get_account("paper")
+            assert account.realized_pnl == (D(60) - D("0.25")) * 20  # bought at the ask, sold at the target
+            assert fake_tradovate.order_requests == 1  # nothing re-sent: the exits were the broker's OSO legs
+    finally:
+        await second.stop()
