@@ -263,3 +263,57 @@ async def test_two_brackets_with_equal_prices_leg_fills_are_matched_by_side_and_
         assert sorted(o.status.value for o in await client.list_orders("paper")) == [
             "cancelled", "cancelled", "filled", "filled", "filled", "filled",
         ]  # fmt: skip
+
+
+async def test_a_dropped_user_hub_reconnects_by_itself_and_an_order_filled_meanwhile_fills_once(
+    projectx_server: RunningServer, fake_projectx: FakeProjectXBroker
+) -> None:
+    async with VigilClient(projectx_server.address) as client:
+        await client.bind_account("paper", Broker.PROJECTX, ACCOUNT, fake_projectx.api_url)
+        await client.set_live_routing("paper", True, confirm="paper")
+
+        async def quoted() -> Decimal | None:
+            try:
+                return (await client.get_quote("NQ")).quote.bid
+            except NotFoundError:
+                return None
+
+        bid = await eventually(quoted)
+        fake_projectx.set_market(NQ, bid, bid + D("0.25"))
+        resting = await client.submit_order("paper", limit("NQZ2026", "buy", 1, bid - 40))
+        assert not resting.denied
+        await eventually(lambda: [o.status for o in fake_projectx.book.orders.values()] == ["Working"])
+        await eventually(lambda: len(fake_projectx.hubs) == 1)
+        (old,) = fake_projectx.hubs
+
+        fake_projectx.refuse_hubs = True
+        await fake_projectx.drop_hubs()
+
+        async def shown_reconnecting() -> bool:
+            (state,) = [b for b in await client.list_brokers() if b.broker is Broker.PROJECTX]
+            return state.state == "disconnected" and state.detail.startswith("reconnecting in")
+
+        await eventually(shown_reconnecting)
+        fake_projectx.set_market(NQ, bid - D("40.25"), bid - 40)  # fills at the gateway while the hub is down
+        fake_projectx.refuse_hubs = False
+        await eventually(lambda: [h is not old for h in fake_projectx.hubs] == [True], timeout=15)
+
+        async def filled() -> bool:
+            (order,) = [o for o in await client.list_orders("paper") if o.order_id == resting.order.order_id]
+            return order.status.value == "filled"
+
+        await eventually(filled)
+        fills = await eventually(lambda: client.list_fills("paper"))
+        assert [(f.order_id, f.quantity, f.price) for f in fills] == [(resting.order.order_id, 1, bid - 40)]
+        trail = await client.list_broker_audit("paper")
+        assert any(r.kind == "reconnected" and r.actor == "reconcile:reconnect" for r in trail)
+        assert not [r for r in trail if r.kind == "reconcile_difference"]
+
+        sold = await client.submit_order("paper", market("NQZ2026", "sell", 1))  # later orders route as before
+        assert not sold.denied
+
+        async def flat() -> bool:
+            return sum(p.quantity for p in await client.list_positions("paper")) == 0
+
+        await eventually(flat)
+        assert len(await client.list_orders("paper")) == 2
