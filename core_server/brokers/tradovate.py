@@ -93,6 +93,7 @@ class TradovateBroker:
         self._http: aiohttp.ClientSession | None = None
         self._tokens = TokenKeeper(config, clock)
         self._renewer: asyncio.Task[None] | None = None
+        self._relogin = asyncio.Lock()  # concurrent 401s log in once (each login is a new Tradovate session)
         self._ws: ClientConnection | None = None
         self._reader: asyncio.Task[None] | None = None
         self._accounts: dict[str, int] = {}  # name and id text -> id
@@ -282,16 +283,20 @@ class TradovateBroker:
         return await self._call("GET", path, None, query)
 
     async def _call(self, method: str, path: str, body: dict[str, Any] | None, query: dict[str, str] | None) -> Any:
+        refused = self._tokens.token
         status, text = await self._send(method, path, body, query)
         if status == 401:  # the token expired or was revoked: nothing was done; log in afresh and send it once more
             log.warning("broker.token_refused", broker="tradovate", path=path)
-            self._tokens.invalidate()
-            try:
-                await self._tokens.current(self._rest())
-            except AuthFailure as exc:
-                self.state = LinkState.FAILED
-                self.detail = str(exc)[:200]
-                raise BrokerUnavailable(f"{path}: the session expired and the login was refused") from None
+            async with self._relogin:
+                if self._tokens.token is refused:  # not already replaced by a concurrent call or the renewer
+                    self._tokens.invalidate()
+                    try:
+                        await self._tokens.current(self._rest())
+                    except (AuthFailure, RestUnavailable) as exc:
+                        if isinstance(exc, AuthFailure):
+                            self.state = LinkState.FAILED
+                            self.detail = str(exc)[:200]
+                        raise BrokerUnavailable(f"{path}: the session expired and a new login failed") from None
             status, text = await self._send(method, path, body, query)
         if status == 401:
             raise BrokerUnavailable(f"{path}: the session expired")

@@ -121,6 +121,29 @@ async def test_an_order_refused_for_an_expired_token_is_sent_once_after_a_fresh_
         await fake.close()
 
 
+async def test_requests_refused_together_log_in_once() -> None:
+    """Each Tradovate login starts a session (two at most, the oldest closed): three orders refused for the same
+    expired token make one new login between them, not three."""
+    fake = FakeTradovateBroker(heartbeat_s=0.5, token_lifetime_s=3600.0)
+    await fake.start()
+    fake.set_market("NQZ6", "25000.00", "25000.25")
+    broker, fills = await session(fake)
+    try:
+        fake.auth.expire_all()
+        sides = ("Buy", "Sell", "Buy")  # never more than two contracts: within the fake's margin
+        placed = await asyncio.gather(
+            *(broker.place(DEFAULT_ACCOUNT, BrokerOrderRequest(f"together-{i}", "NQZ6", side, 1, "Market"))
+              for i, side in enumerate(sides))
+        )  # fmt: skip
+        assert [p.accepted for p in placed] == [True, True, True], [p.reason for p in placed]
+        assert fake.counters.logins == 2
+        assert fake.book.placements == {"together-0": 1, "together-1": 1, "together-2": 1}
+        await eventually(lambda: len(fills) == 3)
+    finally:
+        await broker.close()
+        await fake.close()
+
+
 async def test_credentials_and_tokens_stay_out_of_the_logs(
     short_lived: FakeTradovateBroker, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
 ) -> None:
