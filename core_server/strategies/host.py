@@ -54,6 +54,9 @@ from core_server.strategies.series import WARM_CANDLES, Series
 from core_server.trades.model import RoundTrip, TradeChange
 
 TAG_PREFIX = "strategy:"
+# A mark (a print at a new price while a strategy has a trade open) updates its figures at once, but stores and
+# streams its record at most every MARK_EVERY_NS of event time: a busy market prints many prices a second.
+MARK_EVERY_NS = 250_000_000
 TIMER_ROUNDS = 4  # timers due at once (a restart after a long stop) fire at most this many times per call
 CENT = Decimal("0.01")
 _ENTRY_ROLES = (OrderRole.STANDALONE, OrderRole.BRACKET_ENTRY, OrderRole.OCO)
@@ -123,6 +126,7 @@ class Runtime:
         self.ctx: _Context | None = None  # what its calls may read, made once
         # R, per version (the versions' keys: those that traded), from its round trips in the trade ledger
         self.mark: int | None = None  # the last trade price its open trades are marked at
+        self.mark_sent_ns = -MARK_EVERY_NS  # when a mark last made its record go out (stored and streamed)
         self.open_trips: dict[str, RoundTrip] = {}  # its open round trips by trade id, as last seen
         self.r_realised: dict[int, Fraction] = {}
         self.r_today: dict[int, Fraction] = {}
@@ -640,11 +644,13 @@ class StrategyHost:
         changed = False
         for rt in self.marked.get(tick.contract_id, ()):
             if rt.mark != price:
-                rt.mark = price
-                rt.roll(ts)
-                rt.updated_ns = ts
-                self._dirty[rt.id] = None
-                changed = True
+                rt.mark = price  # reads are exact at every print
+                if ts - rt.mark_sent_ns >= MARK_EVERY_NS:  # stored and streamed at most this often
+                    rt.mark_sent_ns = ts
+                    rt.roll(ts)
+                    rt.updated_ns = ts
+                    self._dirty[rt.id] = None
+                    changed = True
         return changed
 
     def adopt_trips(self, trips: Iterable[RoundTrip]) -> None:

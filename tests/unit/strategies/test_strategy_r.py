@@ -168,6 +168,20 @@ def test_a_flat_strategy_is_not_marked() -> None:
     assert not r.host.marked
 
 
+def test_marks_go_out_at_most_four_times_a_second_and_reads_are_exact_at_every_print() -> None:
+    r = rig()
+    trade_a(r)
+    r.ticks(trade(ES, D1 + 3 * SEC, "6002.50"))
+    before = len(r.records())
+    r.ticks(trade(ES, D1 + 3 * SEC + 100_000_000, "6005.00"))  # 0.1 s later: figures exact, no record yet
+    assert len(r.records()) == before
+    (runtime,) = r.host.strategies().values()
+    assert runtime.mark == 24_020  # 6005.00: +20 ticks x 2 / 40 = +1R open, read straight from the runtime
+    r.ticks(trade(ES, D1 + 3 * SEC + 250_000_000, "6007.50"))  # a quarter second after the last record
+    assert len(r.records()) == before + 1
+    assert last(r).mark == 24_030 and last(r).unrealised_r == Fraction(3, 2)
+
+
 def test_a_rollback_puts_the_r_figures_back() -> None:
     r = rig()
     trade_a(r)
