@@ -205,7 +205,7 @@ class PaperExecutionEngine(CommandChecks):
         working: list[Order] = []
         for order in orders:
             if order.order_type is OrderType.MARKET and order.reference_price is None:
-                order = replace(order, reference_price=self._x.market_reference(order.contract_id, order.side))
+                order = replace_order(order, reference_price=self._x.market_reference(order.contract_id, order.side))
             if order.account_id in routed:
                 if order.status is OrderStatus.PENDING:  # at the broker at once: no simulated latency
                     order = replace_order(order, status=OrderStatus.WORKING, arrival_ns=now_ns)
