@@ -104,6 +104,17 @@ def new_occurrences(existing: npt.NDArray[np.int64], keys: npt.NDArray[np.int64]
     return keep
 
 
+def _all_stored_before(existing: npt.NDArray[np.int64], keys: npt.NDArray[np.int64], ts: npt.NDArray[np.int64]) -> bool:
+    """The common case of a re-import, decided in one pass: the range holds exactly the chunk's ticks, none of them
+    this import's own, in the chunk's time order. Then every tick is a duplicate (each key is stored as often as
+    the chunk holds it); anything else takes new_occurrences."""
+    if existing.shape[0] != keys.shape[0] or existing[:, 8].any():
+        return False
+    if len(ts) > 1 and bool((ts[1:] < ts[:-1]).any()):
+        keys = keys[np.argsort(ts, kind="stable")]
+    return bool(np.array_equal(existing[:, :8], keys))
+
+
 class TickImportStore:
     """One import run on one connection (acquired from the pool for the run's length)."""
 
@@ -185,15 +196,21 @@ class TickImportStore:
         rows = await self._conn.fetch(_EXISTING, contract_id, low, high, run.first_tick_id)
         parts = [np.array(rows, dtype=np.int64).reshape(-1, 9)] if rows else []
         metas = await block_metas(self._conn, [contract_id], low, high + 1)
-        for seq, block in (await load_blocks(self._conn, [m.seq for m in metas])).items():
+        blocks = await load_blocks(self._conn, [m.seq for m in metas])
+        for meta in metas:  # by (first_ts, seq): blocks that do not overlap come out in time order
+            block = blocks[meta.seq]
             inside = slice(int(np.searchsorted(block.ts, low)), int(np.searchsorted(block.ts, high, side="right")))
             if inside.stop > inside.start:
                 columns = [getattr(block, name)[inside] for name in _KEY_COLUMNS]
-                mine = np.full(inside.stop - inside.start, int(seq > run.first_tick_id), dtype=np.int64)
+                mine = np.full(inside.stop - inside.start, int(meta.seq > run.first_tick_id), dtype=np.int64)
                 parts.append(np.stack([*columns, mine], axis=1, dtype=np.int64))
         if not parts:
             return None
-        return new_occurrences(np.concatenate(parts), _key_matrix(ticks))
+        existing = np.concatenate(parts)
+        keys = _key_matrix(ticks)
+        if _all_stored_before(existing, keys, ticks.ts):
+            return np.zeros(len(ticks), dtype=np.bool_)
+        return new_occurrences(existing, keys)
 
     async def finish(self, run: ImportRun, status: str, state: dict[str, Any], error: str = "") -> None:
         with unavailable_on_connection_failure():
