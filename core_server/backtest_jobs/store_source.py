@@ -72,7 +72,7 @@ class StoreTicks:
             )
             async with contextlib.aclosing(reader) as batches:
                 async for columns in batches:
-                    if not self._put(list(columns.ticks())):
+                    if not self._put(columns.ticks()):
                         return
             self._put(_END)
         except BaseException as exc:  # the driver re-raises it in the worker
