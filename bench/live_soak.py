@@ -32,8 +32,8 @@ from clients.sdk import VigilClient
 from vigil.v1 import market_data_pb2, market_data_pb2_grpc
 
 SECRET = "bench-secret"
-ALERTS_PER_S = 50.0
-SUBSCRIBERS = 10
+ALERTS_PER_S = float(os.environ.get("VIGIL_LIVE_SOAK_ALERTS", "50"))
+SUBSCRIBERS = int(os.environ.get("VIGIL_LIVE_SOAK_SUBSCRIBERS", "10"))
 SIM_RATE = 2_000
 BUCKET_NS = 10_000
 BUCKETS = 20_000  # up to 200 ms; anything slower lands in the last bucket (and in max)
@@ -105,12 +105,15 @@ class Soak:
         """The 10 streams in their own process; it prints one JSON histogram per window."""
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bench.live_soak", "subscribers", address, str(self.seconds), str(self.window_s),
-            env={**os.environ, "GRPC_VERBOSITY": "ERROR"}, stdout=asyncio.subprocess.PIPE,
+            env={**os.environ, "GRPC_VERBOSITY": "ERROR"}, stdout=asyncio.subprocess.PIPE, limit=2**22,
         )  # fmt: skip
         assert process.stdout is not None
         while line := await process.stdout.readline():
             data = json.loads(line)
-            window = Histogram(data["counts"], data["samples"], data["max_ns"])
+            counts = [0] * BUCKETS
+            for bucket, count in data["counts"].items():
+                counts[int(bucket)] = count
+            window = Histogram(counts, data["samples"], data["max_ns"])
             self.stream_errors += data["errors"]
             await self.windows.put(window)
         await process.wait()
@@ -153,7 +156,7 @@ class Soak:
                     self.window_alerts[type(error).__name__] += 1
 
             begin, n, tasks = time.perf_counter(), 0, set()
-            while not stop.is_set():
+            while not stop.is_set() and ALERTS_PER_S > 0:
                 delay = begin + n / ALERTS_PER_S - time.perf_counter()
                 if delay > 0:
                     await asyncio.sleep(delay)
@@ -192,7 +195,8 @@ class Soak:
             await asyncio.sleep(max(0.0, end - time.monotonic()))
             window, self.window = self.window, Histogram()
             errors, self.stream_errors = self.stream_errors, 0
-            line = {"counts": window.counts, "samples": window.samples, "max_ns": window.max_ns, "errors": errors}
+            counts = {str(b): c for b, c in enumerate(window.counts) if c}  # sparse: a line stays short
+            line = {"counts": counts, "samples": window.samples, "max_ns": window.max_ns, "errors": errors}
             print(json.dumps(line), flush=True)
             if end - started >= self.seconds:
                 stop.set()
