@@ -19,12 +19,14 @@ BENCHMARKS = (
     "kernel",
     "tick_import",
     "analytics",
+    "journal_screen",
     "access",
     "copying",
     "strategies",
     "backtest",
     "sweep",
     "soak",
+    "live_soak",
     "fuzz",
 )
 

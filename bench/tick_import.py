@@ -3,7 +3,8 @@
 `python -m bench tick_import`; VIGIL_BENCH_IMPORT_ROWS sets the size (default 5,000,000 rows). The file is a
 NinjaTrader tick export (yyyyMMdd HHmmss fffffff;last;bid;ask;volume): each row stores a trade, plus a quote
 when the bid or ask changed (about one row in three here). Also measured: the same import again (every row a
-duplicate, nothing stored), a gzip copy, and the backtest read path (binary COPY out into numpy columns).
+duplicate, nothing stored), a gzip copy, and the backtest read path (stream_tick_columns: the imported blocks
+decoded into numpy columns, merged with any live rows).
 """
 
 from __future__ import annotations
@@ -148,7 +149,11 @@ async def _run() -> None:
             again = await _import(url, path)
             print(f"  re-import (all {again.duplicates:,} duplicates, {again.stored} stored): {again.describe()}")
             seconds, count = await _read(url)
-            print(f"  read path (binary COPY out to numpy, time order): {count / seconds:,.0f} ticks/s ({count:,})")
+            print(
+                f"  read path (stream_tick_columns: blocks and rows to numpy, time order): "
+                f"{count / seconds:,.0f} ticks/s "
+                f"({count:,})"
+            )
         packed = workdir / "NQ 12-25.Last.txt.gz"
         with path.open("rb") as raw, gzip.open(packed, "wb", compresslevel=1) as out:
             shutil.copyfileobj(raw, out, 1 << 20)

@@ -171,6 +171,7 @@ def order_from_pb(msg: pb.Order) -> Order:
         offset_ticks=msg.offset_ticks or None,
         target_r=optional_decimal_from_wire(msg.target_r),
         placed_by=msg.placed_by,
+        reference_price=optional_decimal_from_wire(msg.reference_price),
     )
 
 

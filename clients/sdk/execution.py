@@ -161,6 +161,9 @@ class Order:
     offset_ticks: int | None = None  # a bracket exit placed this many ticks from its entry's average fill
     target_r: Decimal | None = None  # a take-profit placed at this many R from its entry's average fill
     placed_by: str = ""  # who placed it: "key:<name>", "static-key", "local", "signal:<id>", "risk", ...
+    # What its fills' slippage is measured against: a market order's ask (buy) or bid (sell) when it was accepted,
+    # a stop's stop price; None for a limit (it cannot slip) or a market order accepted before any market.
+    reference_price: Decimal | None = None
 
     @property
     def remaining_quantity(self) -> int:

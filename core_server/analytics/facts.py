@@ -33,7 +33,7 @@ class TradeFacts:
     quantity: int  # contracts entered over the trip
     gross: Decimal
     commissions: Decimal
-    slippage: Decimal = Decimal(0)  # dollars paid to slippage (fill vs the order's reference price), >= 0 adverse
+    slippage: Decimal = Decimal(0)  # dollars paid to slippage (fills vs their orders' reference prices); < 0 gained
     risk_ticks: int | None = None  # 1R per contract in ticks; None without an initial stop
     realised_ticks: int = 0  # sum over contracts of (exit - entry) x direction, in ticks
     mfe_ticks: int = 0  # per contract, from the entry, favourable positive
@@ -81,9 +81,15 @@ class TradeFacts:
         return self.mfe_ticks * self.tick_value * self.quantity
 
 
-def facts_of(trip: RoundTrip, book: Callable[[int], date] = trading_day_of, source: str | None = None) -> TradeFacts:
+def facts_of(
+    trip: RoundTrip,
+    book: Callable[[int], date] = trading_day_of,
+    source: str | None = None,
+    slippage: Decimal = Decimal(0),
+) -> TradeFacts:
     """The facts of a closed round trip (a backtest passes source="backtest"); `book` gives the exit's trading
-    day (the CME calendar's trade date; the pure 17:00 CT rule by default)."""
+    day (the CME calendar's trade date; the pure 17:00 CT rule by default); `slippage` the dollars its fills paid
+    (analytics.slippage.trips_slippage)."""
     if trip.closed_ns is None or trip.account_id is None:
         raise ValueError(f"trade {trip.trade_id} is open or was never executed")
     root = trip.contract_id[:-5]
@@ -100,6 +106,7 @@ def facts_of(trip: RoundTrip, book: Callable[[int], date] = trading_day_of, sour
         quantity=trip.entry_qty,
         gross=trip.gross,
         commissions=trip.commissions,
+        slippage=slippage,
         risk_ticks=trip.risk_ticks,
         realised_ticks=trip.realised_ticks,
         mfe_ticks=snapshot.mfe_ticks,

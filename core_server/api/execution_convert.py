@@ -240,6 +240,7 @@ def order_to_proto(order: Order, reason: str, updated_ns: int) -> pb.Order:
         reduce_only=order.reduce_only,
         offset_ticks=order.offset_ticks or 0,
         target_r=format(order.target_r, "f") if order.target_r is not None else "",
+        reference_price=_ticks_text(spec, order.slippage_reference),
     )
 
 

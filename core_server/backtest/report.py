@@ -18,6 +18,7 @@ from fractions import Fraction
 from typing import Any
 
 from core_server.analytics.facts import facts_of
+from core_server.analytics.slippage import trips_slippage
 from core_server.analytics.statistics import compute_statistics
 from core_server.backtest.config import BacktestConfig
 from core_server.backtest.recorder import BacktestRecord
@@ -180,10 +181,15 @@ def _cents(value: Fraction | Decimal | None) -> str:
     return money(exact)
 
 
-def summary(trips: list[RoundTrip], balance: Decimal) -> dict[str, str]:
+def summary(trips: list[RoundTrip], balance: Decimal, slippage: dict[str, Decimal] | None = None) -> dict[str, str]:
     """The statistics of SPEC §8 over the closed trades, from analytics.statistics (the one implementation the
-    AnalyticsService uses too), as exact decimal strings ("" where a figure does not exist)."""
-    stats = compute_statistics([facts_of(t) for t in trips], starting_balance=balance)
+    AnalyticsService uses too), as exact decimal strings ("" where a figure does not exist). `slippage`: dollars
+    per trade id (analytics.slippage.trips_slippage of the run's orders and fills)."""
+    paid = slippage or {}
+    zero = Decimal(0)
+    stats = compute_statistics(
+        [facts_of(t, slippage=paid.get(t.trade_id, zero)) for t in trips], starting_balance=balance
+    )
     dd = stats.max_drawdown
 
     def opt(value: Decimal | None) -> str:
@@ -308,7 +314,7 @@ def build_report(config: BacktestConfig, record: BacktestRecord, info: RunInfo =
                 for e in record.risk
             ],
         },
-        "summary": summary(trips, balance),
+        "summary": summary(trips, balance, trips_slippage(trips, record.orders, record.fills)),
         "trades": [trade_row(t, contracts, info, eod) for t in trips],
         "open_trades": [trade_row(t, contracts, info, eod) for t in record.trips.values() if t.closed_ns is None],
         "days": day_rows(record, trips),

@@ -1,5 +1,6 @@
-"""StoreTicks: a backtest's ticks read from the store (the `ticks` table) by a reader thread with its own event loop,
-handed to the synchronous driver through a bounded queue, so reading overlaps running and memory stays bounded.
+"""StoreTicks: a backtest's ticks read from the store (live rows and imported blocks) by a reader thread with its
+own event loop, handed to the synchronous driver through a bounded queue, so reading overlaps running and memory
+stays bounded.
 
 The read path is storage.tick_read (binary COPY out, numpy columns), turned into Quote/Trade values batch by batch
 in the reader thread."""
@@ -16,6 +17,7 @@ from typing import cast
 import asyncpg
 
 from core_server.model.market_data import Tick
+from core_server.storage.tick_blocks import count_in_range
 from core_server.storage.tick_read import TickColumns, stream_tick_columns
 
 BATCH = 50_000
@@ -60,7 +62,9 @@ class StoreTicks:
         pool: asyncpg.Pool | None = None
         try:
             pool = await asyncpg.create_pool(self.dsn, min_size=1, max_size=1)
-            self._total = int(await pool.fetchval(_COUNT, self.contract_ids, self.start_ns, self.end_ns))
+            async with pool.acquire() as conn:
+                rows = int(await conn.fetchval(_COUNT, self.contract_ids, self.start_ns, self.end_ns))
+                self._total = rows + await count_in_range(conn, self.contract_ids, self.start_ns, self.end_ns)
             counted.set()
             reader = cast(
                 AsyncGenerator[TickColumns, None],
@@ -68,7 +72,7 @@ class StoreTicks:
             )
             async with contextlib.aclosing(reader) as batches:
                 async for columns in batches:
-                    if not self._put(list(columns.ticks())):
+                    if not self._put(columns.ticks()):
                         return
             self._put(_END)
         except BaseException as exc:  # the driver re-raises it in the worker

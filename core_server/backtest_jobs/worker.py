@@ -21,6 +21,7 @@ from core_server.backtest_jobs.settings import RunSettings
 from core_server.backtest_jobs.store_source import StoreTicks
 from core_server.backtest_jobs.strategies import strategy_stage
 from core_server.model.errors import VigilError
+from core_server.runtime import tune_after_start
 
 PROGRESS_EVERY_S = 0.2
 
@@ -50,6 +51,9 @@ def run_backtest(
 
 def worker_main(settings_json: str, dsn: str, out: multiprocessing.Queue[Any]) -> None:
     """Process entry: ("progress", done, total, reached_ns)..., then ("done", report_json) or ("failed", why)."""
+    # The run allocates a tuple per tick: rarer young collections, and none over what the import left behind (as
+    # the server does). Measured: building the ticks from the store's columns costs about half as much.
+    tune_after_start()
     last = [0.0]
 
     def progress(done: int, total: int, reached: int) -> None:

@@ -30,17 +30,20 @@ SELECT id, account_id, contract_id, direction, source, strategy_id, strategy_ver
 FROM trades WHERE closed_ns IS NOT NULL AND account_id IS NOT NULL AND closed_ns >= $1
 ORDER BY closed_ns, id
 """
-# Slippage paid per trade, in ticks: each fill against its order's reference price (a stop or stop-limit's stop,
-# a limit's limit), adverse positive; market orders keep no reference price and count nothing.
+# Slippage paid per trade, in ticks x contracts: each fill against its order's reference price (Order.
+# slippage_reference: a market order's stored reference_price, a stop or stop-limit's stop; a limit has none),
+# adverse positive, improvement negative (analytics/slippage.py defines it for one fill). Imported trades have no
+# orders of their own: the paper fills of an account that happens to share their name are not theirs.
 _SLIPPAGE = """
-SELECT t.id, sum((f.price - COALESCE(o.stop_price, o.limit_price)) * f.quantity
-                 * CASE f.side WHEN 'buy' THEN 1 ELSE -1 END) AS ticks
+SELECT t.id, sum((f.price - CASE o.order_type WHEN 'market' THEN o.reference_price ELSE o.stop_price END)
+                 * f.quantity * CASE f.side WHEN 'buy' THEN 1 ELSE -1 END) AS ticks
 FROM trades t
 JOIN paper_fills f ON f.account_id = t.account_id AND f.contract_id = t.contract_id
                   AND f.ts_ns >= t.created_ns AND f.ts_ns <= t.closed_ns
 JOIN paper_orders o ON o.id = f.order_id
-WHERE t.closed_ns IS NOT NULL AND t.closed_ns >= $1 AND o.order_type IN ('stop', 'stop_limit', 'limit')
-  AND COALESCE(o.stop_price, o.limit_price) IS NOT NULL
+WHERE t.closed_ns IS NOT NULL AND t.closed_ns >= $1 AND t.source <> 'imported'
+  AND o.order_type <> 'limit'
+  AND CASE o.order_type WHEN 'market' THEN o.reference_price ELSE o.stop_price END IS NOT NULL
 GROUP BY t.id
 """
 _EXISTING = "SELECT id FROM trades WHERE id = ANY($1::text[])"
@@ -94,7 +97,7 @@ class AnalyticsRepository:
 @dataclass(frozen=True, slots=True)
 class ClosedRows:
     records: list[asyncpg.Record]
-    slippage: dict[str, int]  # trade id -> slippage ticks (trades without a reference price left out)
+    slippage: dict[str, int]  # trade id -> slippage ticks x contracts (trades with no measured fill left out)
 
 
 def facts_from_rows(rows: ClosedRows, book: Callable[[int], date]) -> list[TradeFacts]:

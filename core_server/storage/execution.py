@@ -61,7 +61,7 @@ _COLUMN_TYPES = {
     " expire_ns bigint, limit_price bigint, stop_price bigint, filled_qty integer, filled_cost bigint,"
     " triggered boolean, bracket_id text, linked_ids text[], tag text, rest_kind smallint, rest_price bigint,"
     " rest_seq bigint, reason text, updated_ns bigint, reduce_only boolean, offset_ticks bigint, target_r numeric,"
-    " actor text",
+    " actor text, reference_price bigint",
     "paper_positions": "account_id text, contract_id text, net_qty integer, open_cost bigint, realised_ticks bigint,"
     " realised_pnl numeric, commissions numeric, lots text, updated_ns bigint",
     "paper_fills": "id text, number bigint, order_id text, account_id text, contract_id text, side text,"

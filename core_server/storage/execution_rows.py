@@ -48,7 +48,7 @@ ORDER_COLUMNS = (
     "id", "number", "account_id", "contract_id", "side", "order_type", "quantity", "time_in_force", "status", "role",
     "submitted_ns", "arrival_ns", "expire_ns", "limit_price", "stop_price", "filled_qty", "filled_cost", "triggered",
     "bracket_id", "linked_ids", "tag", "rest_kind", "rest_price", "rest_seq", "reason", "updated_ns", "reduce_only",
-    "offset_ticks", "target_r", "actor",
+    "offset_ticks", "target_r", "actor", "reference_price",
 )  # fmt: skip
 ACCOUNT_COLUMNS = ("id", "name", "starting_balance", "realised_pnl", "commissions", "updated_ns")
 POSITION_COLUMNS = (
@@ -149,6 +149,7 @@ def order_row(state: OrderState) -> tuple[Any, ...]:
         _label(o.time_in_force), _label(o.status), _label(o.role), o.submitted_ns, o.arrival_ns, o.expire_ns,
         o.limit_price, o.stop_price, o.filled_qty, o.filled_cost, o.triggered, o.bracket_id, list(o.linked_ids),
         o.tag, *rest, state.reason, state.updated_ns, o.reduce_only, o.offset_ticks, o.target_r, state.actor,
+        o.reference_price,
     )  # fmt: skip
 
 
@@ -177,6 +178,7 @@ def order_from_record(r: Any) -> OrderState:
         reduce_only=r["reduce_only"],
         offset_ticks=r["offset_ticks"],
         target_r=r["target_r"],
+        reference_price=r["reference_price"],
     )
     rest = None if r["rest_kind"] is None else (r["rest_kind"], r["rest_price"], r["rest_seq"])
     return OrderState(order, rest, r["reason"], r["updated_ns"], r["actor"])

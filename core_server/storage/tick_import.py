@@ -1,5 +1,9 @@
 """The store side of tick import: import runs with their checkpoint, de-duplication, and one transaction per chunk.
 
+Imported ticks go to columnar blocks (storage/tick_blocks.py), not to the row table: a chunk's ticks of one
+contract become a few blocks, written with its checkpoint in one transaction. De-duplication compares a chunk with
+everything already stored in its time range, the decoded blocks and the live rows alike.
+
 An import holds one connection for its whole run, and on it a session advisory lock on its import id, so two
 runs of the same import never interleave; a crash releases the lock with the connection.
 """
@@ -7,7 +11,7 @@ runs of the same import never interleave; a crash releases the lock with the con
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,8 +23,7 @@ import structlog
 from core_server.imports.chunk import Ticks
 from core_server.model.errors import FailedPrecondition
 from core_server.storage.failures import unavailable_on_connection_failure
-from core_server.storage.tick_copy import copy_payload, encode_rows
-from core_server.storage.ticks import TICK_COLUMNS
+from core_server.storage.tick_blocks import BLOCK_COLUMNS, block_metas, block_records, load_blocks
 
 log = structlog.get_logger(__name__)
 
@@ -74,10 +77,11 @@ class ChunkResult:
     duplicates: int
 
 
+_KEY_COLUMNS = ("kind", "ts", "bid", "ask", "bid_size", "ask_size", "price", "size")
+
+
 def _key_matrix(ticks: Ticks) -> npt.NDArray[np.int64]:
-    return np.stack(
-        [ticks.kind, ticks.ts, ticks.bid, ticks.ask, ticks.bid_size, ticks.ask_size, ticks.price, ticks.size], axis=1
-    )
+    return np.stack([getattr(ticks, name) for name in _KEY_COLUMNS], axis=1)
 
 
 def new_occurrences(existing: npt.NDArray[np.int64], keys: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
@@ -98,6 +102,17 @@ def new_occurrences(existing: npt.NDArray[np.int64], keys: npt.NDArray[np.int64]
     rank[order] = np.arange(len(keys)) - np.searchsorted(grouped, grouped, side="left")
     keep: npt.NDArray[np.bool_] = seen[of_keys] + rank >= before[of_keys]
     return keep
+
+
+def _all_stored_before(existing: npt.NDArray[np.int64], keys: npt.NDArray[np.int64], ts: npt.NDArray[np.int64]) -> bool:
+    """The common case of a re-import, decided in one pass: the range holds exactly the chunk's ticks, none of them
+    this import's own, in the chunk's time order. Then every tick is a duplicate (each key is stored as often as
+    the chunk holds it); anything else takes new_occurrences."""
+    if existing.shape[0] != keys.shape[0] or existing[:, 8].any():
+        return False
+    if len(ts) > 1 and bool((ts[1:] < ts[:-1]).any()):
+        keys = keys[np.argsort(ts, kind="stable")]
+    return bool(np.array_equal(existing[:, :8], keys))
 
 
 class TickImportStore:
@@ -157,7 +172,7 @@ class TickImportStore:
                 # A chunk lost to a server crash before it reached the disk takes its checkpoint with it (one
                 # transaction), so the import resumes before it: no need to wait for the WAL flush.
                 await conn.execute(_NO_FLUSH_WAIT)
-                parts: list[bytes] = []
+                records: list[tuple[object, ...]] = []
                 for contract_id, ticks in groups:
                     if not len(ticks):
                         continue
@@ -165,25 +180,37 @@ class TickImportStore:
                     kept = ticks if keep is None else ticks.take(keep)
                     duplicates += len(ticks) - len(kept)
                     if len(kept):
-                        parts.append(encode_rows(contract_id, kept))
+                        records += await block_records(conn, contract_id, kept)
                         stored += len(kept)
-                if parts:
-                    await conn.copy_to_table(
-                        "ticks", source=_pieces(copy_payload(parts)), columns=TICK_COLUMNS, format="binary"
-                    )
+                if records:
+                    await conn.copy_records_to_table("tick_blocks", records=records, columns=BLOCK_COLUMNS)
                 result = ChunkResult(stored, duplicates)
                 await conn.execute(_CHECKPOINT, run.import_id, lines_done, json.dumps(state_after(result)))
         return result
 
     async def _new_ticks(self, run: ImportRun, contract_id: str, ticks: Ticks) -> npt.NDArray[np.bool_] | None:
         """Which ticks are not stored already (None: all of them). A tick the file holds k times is new from
-        its (e + 1)th occurrence on, where e is how often it was stored before this import started."""
-        rows = await self._conn.fetch(
-            _EXISTING, contract_id, int(ticks.ts.min()), int(ticks.ts.max()), run.first_tick_id
-        )
-        if not rows:
+        its (e + 1)th occurrence on, where e is how often it was stored (as a row or in a block) before this
+        import started; rows and blocks with ids above run.first_tick_id are this import's own."""
+        low, high = int(ticks.ts.min()), int(ticks.ts.max())
+        rows = await self._conn.fetch(_EXISTING, contract_id, low, high, run.first_tick_id)
+        parts = [np.array(rows, dtype=np.int64).reshape(-1, 9)] if rows else []
+        metas = await block_metas(self._conn, [contract_id], low, high + 1)
+        blocks = await load_blocks(self._conn, [m.seq for m in metas])
+        for meta in metas:  # by (first_ts, seq): blocks that do not overlap come out in time order
+            block = blocks[meta.seq]
+            inside = slice(int(np.searchsorted(block.ts, low)), int(np.searchsorted(block.ts, high, side="right")))
+            if inside.stop > inside.start:
+                columns = [getattr(block, name)[inside] for name in _KEY_COLUMNS]
+                mine = np.full(inside.stop - inside.start, int(meta.seq > run.first_tick_id), dtype=np.int64)
+                parts.append(np.stack([*columns, mine], axis=1, dtype=np.int64))
+        if not parts:
             return None
-        return new_occurrences(np.array(rows, dtype=np.int64), _key_matrix(ticks))
+        existing = np.concatenate(parts)
+        keys = _key_matrix(ticks)
+        if _all_stored_before(existing, keys, ticks.ts):
+            return np.zeros(len(ticks), dtype=np.bool_)
+        return new_occurrences(existing, keys)
 
     async def finish(self, run: ImportRun, status: str, state: dict[str, Any], error: str = "") -> None:
         with unavailable_on_connection_failure():
@@ -195,13 +222,3 @@ class TickImportStore:
                 await self._conn.fetchval(_UNLOCK, IMPORT_LOCK_BASE + self._locked)
             finally:
                 self._locked = None
-
-
-COPY_PIECE_BYTES = 1 << 20
-
-
-async def _pieces(payload: bytes) -> AsyncIterator[bytes]:
-    """A COPY source for asyncpg (bytes alone would be taken for a path)."""
-    view = memoryview(payload)
-    for start in range(0, len(view), COPY_PIECE_BYTES):
-        yield bytes(view[start : start + COPY_PIECE_BYTES])

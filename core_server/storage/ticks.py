@@ -1,14 +1,21 @@
-"""Tick storage: binary COPY in exactly-once batches, and ordered reads for replay."""
+"""Tick storage: live ticks by binary COPY in exactly-once batches, and ordered reads for replay.
+
+Reads see both sources of stored ticks: the row table `ticks` (live) and the columnar blocks of imported ticks
+(tick_blocks), merged in event-time order (storage/tick_read.py gives the order and does the merge)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
-from typing import Any
+import contextlib
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
+from typing import Any, cast
 
 import asyncpg
+import numpy as np
 
 from core_server.model.market_data import Aggressor, Quote, Tick, Trade
 from core_server.storage.failures import unavailable_on_connection_failure
+from core_server.storage.tick_blocks import load_blocks
+from core_server.storage.tick_read import TickColumns, stream_tick_columns
 
 KIND_QUOTE = 1
 KIND_TRADE = 2
@@ -39,18 +46,21 @@ ON CONFLICT (batch_id) DO NOTHING
 RETURNING true
 """
 _SELECT_COLUMNS = "contract_id, ts_event_ns, ts_init_ns, kind, bid, ask, bid_size, ask_size, price, size, aggressor"
-_SELECT_RANGE = f"""
-SELECT {_SELECT_COLUMNS} FROM ticks
-WHERE contract_id = ANY($1::text[]) AND ts_event_ns >= $2 AND ts_event_ns < $3
-ORDER BY ts_event_ns, id
-"""
 _SELECT_RECENT = f"""
-SELECT {_SELECT_COLUMNS} FROM ticks
+SELECT {_SELECT_COLUMNS}, id FROM ticks
 WHERE contract_id = $1
 ORDER BY ts_event_ns DESC, id DESC
 LIMIT $2
 """
-_COUNT = "SELECT count(*) FROM ticks"
+# The newest blocks of a contract, newest end first (with a running total of their ticks)
+_NEWEST_BLOCKS = """
+SELECT seq, first_ts_ns, last_ts_ns, sum(tick_count) OVER (ORDER BY last_ts_ns DESC, seq DESC) AS total
+FROM tick_blocks WHERE contract_id = $1
+ORDER BY last_ts_ns DESC, seq DESC
+LIMIT 1000
+"""
+_BLOCKS_SINCE = "SELECT seq FROM tick_blocks WHERE contract_id = $1 AND last_ts_ns >= $2"
+_COUNT = "SELECT (SELECT count(*) FROM ticks) + (SELECT coalesce(sum(tick_count), 0) FROM tick_blocks)"
 _PRUNE_LEDGER = "DELETE FROM tick_batches WHERE written_at < now() - make_interval(secs => $1)"
 _PING = "SELECT 1"
 
@@ -98,29 +108,69 @@ class TickRepository:
         end_ns: int,
         batch_size: int = 10_000,
     ) -> AsyncIterator[list[Tick]]:
-        """Ticks of `contract_ids` with ts_event_ns in [start_ns, end_ns), by ts_event_ns then arrival, in
-        lists of at most `batch_size`. Reads one consistent snapshot on one connection, held until the
-        iteration ends (close it with contextlib.aclosing when stopping early). Anomaly-flagged ticks
-        are included.
+        """Ticks of `contract_ids` with ts_event_ns in [start_ns, end_ns), rows and imported blocks, by
+        ts_event_ns then the order they were stored (stream_tick_columns' order), in lists of at most
+        `batch_size`. Reads one consistent snapshot on one connection, held until the iteration ends (close it
+        with contextlib.aclosing when stopping early). Anomaly-flagged ticks are included.
         """
         if not contract_ids or start_ns >= end_ns:
             return
-        with unavailable_on_connection_failure():
-            async with self._pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
-                cursor = await conn.cursor(_SELECT_RANGE, list(contract_ids), start_ns, end_ns)
-                while True:
-                    records = await cursor.fetch(batch_size)
-                    if not records:
-                        return
-                    yield [_tick_from_record(record) for record in records]
+        size = max(1, batch_size)
+        reader = cast(
+            AsyncGenerator[TickColumns, None],
+            stream_tick_columns(self._pool, contract_ids, start_ns, end_ns, batch_rows=size),
+        )
+        pending: list[Tick] = []
+        async with contextlib.aclosing(reader) as batches:
+            async for columns in batches:
+                pending.extend(columns.ticks())
+                while len(pending) >= size:
+                    yield pending[:size]
+                    del pending[:size]
+        if pending:
+            yield pending
 
     async def recent(self, contract_id: str, limit: int) -> list[Tick]:
         """The newest `limit` ticks of a contract, oldest first."""
         if limit <= 0:
             return []
         with unavailable_on_connection_failure():
-            records = await self._pool.fetch(_SELECT_RECENT, contract_id, limit)
-        return [_tick_from_record(record) for record in reversed(records)]
+            async with self._pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+                records = await conn.fetch(_SELECT_RECENT, contract_id, limit)
+                candidates = [((r[1], r[11], 0), _tick_from_record(r)) for r in records]
+                candidates += await self._recent_block_ticks(conn, contract_id, limit)
+        candidates.sort(key=lambda item: item[0])
+        return [tick for _, tick in candidates[-limit:]]
+
+    @staticmethod
+    async def _recent_block_ticks(
+        conn: asyncpg.Connection, contract_id: str, limit: int
+    ) -> list[tuple[tuple[int, int, int], Tick]]:
+        """At least the newest `limit` block ticks of the contract, with their order keys (ts, seq, pos)."""
+        newest = await conn.fetch(_NEWEST_BLOCKS, contract_id)
+        if not newest:
+            return []
+        enough = next((i for i, r in enumerate(newest) if r["total"] >= limit), len(newest) - 1)
+        # every tick newer than the oldest start among the blocks that hold `limit` ticks: those blocks and any
+        # other that ends after it
+        since = min(r["first_ts_ns"] for r in newest[: enough + 1])
+        seqs = [r[0] for r in await conn.fetch(_BLOCKS_SINCE, contract_id, since)]
+        out: list[tuple[tuple[int, int, int], Tick]] = []
+        for seq, block in (await load_blocks(conn, seqs)).items():
+            count = len(block)
+            keep = slice(max(0, count - limit), count)
+            ts, kind = block.ts[keep].tolist(), block.kind[keep].tolist()
+            bid, ask, price = block.bid[keep].tolist(), block.ask[keep].tolist(), block.price[keep].tolist()
+            bid_size, ask_size = block.bid_size[keep].tolist(), block.ask_size[keep].tolist()
+            size, aggressor = block.size[keep].tolist(), block.aggressor[keep].tolist()
+            for i, pos in enumerate(np.arange(keep.start, keep.stop).tolist()):
+                tick: Tick
+                if kind[i] == KIND_QUOTE:
+                    tick = Quote(contract_id, ts[i], ts[i], bid[i], ask[i], bid_size[i], ask_size[i])
+                else:
+                    tick = Trade(contract_id, ts[i], ts[i], price[i], size[i], _AGGRESSORS[aggressor[i]])
+                out.append(((ts[i], seq, pos), tick))
+        return out
 
     async def count(self) -> int:
         with unavailable_on_connection_failure():

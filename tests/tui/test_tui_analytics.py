@@ -117,3 +117,25 @@ async def test_the_footer_follows_the_focus() -> None:
         await eventually(lambda: "Day's trades" not in descriptions() and "Filter" in descriptions())
         await pilot.press("escape")
         await eventually(lambda: "Day's trades" in descriptions())
+
+
+async def test_a_footer_left_behind_catches_up_when_its_screen_shows_again() -> None:
+    # Every screen's footer is a SteadyFooter, which does not rebuild while its screen is not on show (leaving the
+    # Market screen rebuilt its footer four times). Back on the Market screen its keys are the Market screen's: the
+    # key of the screen on show is hidden, Journal's shows.
+    app = fake_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        market = await show(pilot, "market")
+        footer = market.query_one(SteadyFooter)
+
+        def keys() -> set[str]:
+            return {str(key.key) for key in footer.query(FooterKey)}
+
+        await eventually(lambda: "J" in keys() and "m" not in keys())
+        before = keys()
+        await pilot.press("J")
+        await eventually(lambda: isinstance(app.screen, AnalyticsScreen))
+        await pilot.pause()
+        await pilot.press("m")
+        await eventually(lambda: app.screen is market)
+        await eventually(lambda: keys() == before)

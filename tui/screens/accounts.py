@@ -7,12 +7,13 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from clients.sdk import VigilClient, VigilError
 from clients.sdk.brokers import AccountBinding, AccountMode, BrokerState
 from tui.screens.confirm import ConfirmScreen
 from tui.widgets.status_header import StatusHeader
+from tui.widgets.steady_footer import SteadyFooter
 
 REFRESH_S = 3.0
 ACCOUNT_COLUMNS = ("account", "name", "mode", "broker", "environment", "broker account", "live set by")
@@ -49,7 +50,7 @@ class AccountsScreen(Screen[None]):
         yield DataTable(id="accounts-table", cursor_type="row", zebra_stripes=True)
         yield DataTable(id="brokers-table", cursor_type="none")
         yield Static("", id="accounts-note")
-        yield Footer(compact=True, show_command_palette=False)
+        yield SteadyFooter(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         table = self.query_one("#accounts-table", DataTable)

@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Button, DataTable, Footer, Input, ProgressBar, Static
+from textual.widgets import Button, DataTable, Input, ProgressBar, Static
 from textual.widgets.data_table import ColumnKey
 
 from clients.sdk import VigilClient, VigilError
@@ -21,6 +21,7 @@ from tui import formatting
 from tui.widgets.backtest_equity import BacktestEquityChart
 from tui.widgets.risk_banner import RiskBanner
 from tui.widgets.status_header import StatusHeader
+from tui.widgets.steady_footer import SteadyFooter
 
 SUMMARY = (("Trades", "trades"), ("Win rate", "win_rate"), ("Net P&L", "net"), ("Gross", "gross"),
            ("Commissions", "commissions"), ("Profit factor", "profit_factor"), ("Expectancy", "expectancy"),
@@ -79,7 +80,7 @@ class BacktestsScreen(Screen[None]):
                 yield DataTable(id="bt-summary", cursor_type="none", show_header=False)
                 yield BacktestEquityChart(id="bt-equity")
         yield DataTable(id="bt-trades", cursor_type="row")
-        yield Footer(compact=True, show_command_palette=False)
+        yield SteadyFooter(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#bt-runs").border_title = "Runs (Enter: results, x: cancel)"

@@ -11,13 +11,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer
+from textual.widgets import DataTable
 
 from clients.sdk import CopyGroup, CopyOutcome, CopyStatus, VigilClient, VigilError
 from tui import formatting
 from tui.link_status import is_refusal
 from tui.widgets.risk_banner import RiskBanner
 from tui.widgets.status_header import StatusHeader
+from tui.widgets.steady_footer import SteadyFooter
 
 FEED_ROWS = 50
 _STATUS_STYLE = {
@@ -66,7 +67,7 @@ class CopyScreen(Screen[None]):
             yield DataTable(id="copy-groups", cursor_type="row", zebra_stripes=True)
             yield DataTable(id="copy-followers", cursor_type="row", zebra_stripes=True)
         yield DataTable(id="copy-outcomes", cursor_type="row", zebra_stripes=True)
-        yield Footer(compact=True, show_command_palette=False)
+        yield SteadyFooter(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         groups = self.query_one("#copy-groups", DataTable)

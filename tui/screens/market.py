@@ -8,7 +8,7 @@ from textual.binding import Binding
 from textual.containers import Container
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer
+from textual.widgets import DataTable
 
 from clients.sdk import ConnectionState, Instrument, NotFoundError, Timeframe, VigilClient
 from tui.account_marks import AccountMarks
@@ -33,6 +33,7 @@ from tui.widgets.price_chart import PriceChart
 from tui.widgets.quotes_table import QuotesTable
 from tui.widgets.risk_banner import RiskBanner
 from tui.widgets.status_header import StatusHeader
+from tui.widgets.steady_footer import SteadyFooter
 
 TIMEFRAME_KEYS = tuple(zip("123456", Timeframe, strict=True))
 TIMEFRAMES = Binding.Group("1m…1d", compact=True)
@@ -65,7 +66,7 @@ class MarketScreen(TradeStreams, Screen[None]):
             yield FormingCandlePanel(id="forming")
             yield RecentCandlesTable(id="candles")
         yield ActiveTradesTable(id="active-trades")
-        yield Footer(compact=True, show_command_palette=False)
+        yield SteadyFooter(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one(QuotesTable).focus()

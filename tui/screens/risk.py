@@ -7,7 +7,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from clients.sdk import RiskRules, VigilClient, VigilError
 from tui import formatting
@@ -20,6 +19,7 @@ from tui.widgets.risk_banner import RiskBanner
 from tui.widgets.risk_figures import RiskFigures
 from tui.widgets.risk_tables import RiskEventLog, RuleUsageTable
 from tui.widgets.status_header import StatusHeader
+from tui.widgets.steady_footer import SteadyFooter
 
 
 def preset_summary(rules: RiskRules) -> str:
@@ -56,7 +56,7 @@ class RiskScreen(RiskLogStreams, Screen[None]):
                 yield RiskFigures(id="risk-figures")
                 yield RuleUsageTable(id="risk-rules")
             yield RiskEventLog(id="risk-log")
-        yield Footer(compact=True, show_command_palette=False)
+        yield SteadyFooter(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one(RiskFigures).border_title = "Account"

@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer
+from textual.widgets import DataTable
 
 from clients.sdk import Signal, SignalStatus, VigilClient, VigilError
 from tui import formatting
@@ -20,6 +20,7 @@ from tui.widgets.risk_banner import RiskBanner
 from tui.widgets.signal_detail import SignalDetail
 from tui.widgets.signal_feed import SignalFeed
 from tui.widgets.status_header import StatusHeader
+from tui.widgets.steady_footer import SteadyFooter
 
 CANCEL_REASON = "cancelled from the TUI"
 
@@ -43,7 +44,7 @@ class SignalsScreen(SignalStreams, Screen[None]):
                 yield SignalFeed(id="signal-feed")
             with VerticalScroll(id="signal-detail-box"):
                 yield SignalDetail(id="signal-detail")
-        yield Footer(compact=True, show_command_palette=False)
+        yield SteadyFooter(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one(PendingSignalsTable).border_title = "Live signals"

@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 
 from clients.sdk import Account, ConnectionState, Instrument, RiskStatus, VigilClient
 from tui import formatting
@@ -39,6 +39,7 @@ from tui.widgets.order_ticket import OrderTicket
 from tui.widgets.positions_table import PositionsTable
 from tui.widgets.risk_banner import RiskBanner
 from tui.widgets.status_header import StatusHeader
+from tui.widgets.steady_footer import SteadyFooter
 from tui.widgets.working_orders import WorkingOrdersTable
 
 DEFAULT_ACCOUNT = "paper"
@@ -102,7 +103,7 @@ class TradeScreen(TradeActions, TradeStreams, Screen[None]):
             yield ClosedTradesTable(id="closed-trades")
             yield ActiveTradesTable(id="trade-active-trades")
             yield FillsTable(id="fills")
-        yield Footer(compact=True, show_command_palette=False)
+        yield SteadyFooter(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         for widget_id, title in (

@@ -13,6 +13,9 @@ from textual_plotext import PlotextPlot
 from clients.sdk.analytics import EquityDay, RBucket
 
 LABELS = 5
+# A year's drawdown as one bar a day was 258 bars for ~40 columns (50-100 ms of plotext per drawing); the deepest
+# drawdown of each run of days as one bar draws the same picture at this width.
+MAX_BARS = 64
 LOADING = "loading…"
 
 
@@ -75,8 +78,12 @@ class EquityChart(DataPlot):
             return
         xs = list(range(len(days)))
         if self.drawdown:
-            plt.bar(xs, [-float(d.drawdown) for d in days], color="red", width=0.8)
-            plt.ylim(min([-float(d.drawdown) for d in days] + [-1.0]) * 1.1, 0)
+            depths = [-float(d.drawdown) for d in days]
+            step = -(-len(days) // MAX_BARS)  # days per bar: plotext's cost grows with the bars, not the width
+            starts = range(0, len(days), step)
+            plt.bar([i + (min(step, len(days) - i) - 1) / 2 for i in starts],
+                    [min(depths[i:i + step]) for i in starts], color="red", width=0.8 * step)  # fmt: skip
+            plt.ylim(min([*depths, -1.0]) * 1.1, 0)
         else:
             plt.plot(xs, [float(d.end_balance) for d in days], color="cyan", label="balance")
             plt.plot(xs, [float(d.high_water) for d in days], color="green", label="high water")

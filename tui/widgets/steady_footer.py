@@ -1,7 +1,10 @@
 """A Footer that rebuilds its keys only when the keys it shows change.
 
 Textual's Footer removes and mounts all its keys again after every focus or screen-stack change (a screen that
-opens sees five such changes, each costing tens of ms with a dozen keys), even when the keys are the same."""
+opens sees five such changes, each costing tens of ms with a dozen keys), even when the keys are the same, and
+also while its screen is not the one on show: leaving the Market screen for the Journal rebuilt the Market footer
+four times. This one waits until its screen shows again (resuming a screen refreshes its bindings, so it catches
+up then). Every screen uses it."""
 
 from __future__ import annotations
 
@@ -21,7 +24,7 @@ class SteadyFooter(Footer):
         self._bindings_ready = True
         if not screen.app.app_focus:
             return
-        if self.is_attached and screen is self.screen and not self._pending:
+        if self.is_attached and screen is self.screen and screen is self.app.screen and not self._pending:
             self._pending = True
             self.call_after_refresh(self._rebuild)
 
@@ -32,6 +35,8 @@ class SteadyFooter(Footer):
 
     async def _rebuild(self) -> None:
         self._pending = False
+        if not self.is_attached or self.screen is not self.app.screen:  # left meanwhile: caught up on its return
+            return
         keys = self._keys()
         if keys == self._shown:
             return

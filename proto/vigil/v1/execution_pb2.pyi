@@ -142,6 +142,7 @@ class Order(_message.Message):
     OFFSET_TICKS_FIELD_NUMBER: _builtins.int
     TARGET_R_FIELD_NUMBER: _builtins.int
     PLACED_BY_FIELD_NUMBER: _builtins.int
+    REFERENCE_PRICE_FIELD_NUMBER: _builtins.int
     order_id: _builtins.str
     client_order_id: _builtins.str
     account_id: _builtins.str
@@ -174,6 +175,11 @@ class Order(_message.Message):
     """Who placed it: "key:<name>", "static-key", "local" (no-key mode), "signal:<id>", "strategy:<id>", "risk"
     (a risk action's closing order); empty for orders stored before actors were recorded.
     """
+    reference_price: _builtins.str
+    """The price its fills' slippage is measured against: a market order's opposite side of the book when it was
+    accepted (the ask for a buy, the bid for a sell; the last trade without a fresh quote), a stop or stop-limit's
+    stop price; empty for a limit (it cannot slip) and a market order accepted before its contract had a market.
+    """
     def __init__(
         self,
         *,
@@ -200,10 +206,11 @@ class Order(_message.Message):
         offset_ticks: _builtins.int = ...,
         target_r: _builtins.str = ...,
         placed_by: _builtins.str = ...,
+        reference_price: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_id", b"account_id", "average_fill_price", b"average_fill_price", "bracket_id", b"bracket_id", "client_order_id", b"client_order_id", "contract_id", b"contract_id", "created_ns", b"created_ns", "filled_quantity", b"filled_quantity", "limit_price", b"limit_price", "oco_group_id", b"oco_group_id", "offset_ticks", b"offset_ticks", "order_id", b"order_id", "parent_order_id", b"parent_order_id", "placed_by", b"placed_by", "quantity", b"quantity", "reason", b"reason", "reduce_only", b"reduce_only", "side", b"side", "status", b"status", "stop_price", b"stop_price", "target_r", b"target_r", "time_in_force", b"time_in_force", "type", b"type", "updated_ns", b"updated_ns"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_id", b"account_id", "average_fill_price", b"average_fill_price", "bracket_id", b"bracket_id", "client_order_id", b"client_order_id", "contract_id", b"contract_id", "created_ns", b"created_ns", "filled_quantity", b"filled_quantity", "limit_price", b"limit_price", "oco_group_id", b"oco_group_id", "offset_ticks", b"offset_ticks", "order_id", b"order_id", "parent_order_id", b"parent_order_id", "placed_by", b"placed_by", "quantity", b"quantity", "reason", b"reason", "reduce_only", b"reduce_only", "reference_price", b"reference_price", "side", b"side", "status", b"status", "stop_price", b"stop_price", "target_r", b"target_r", "time_in_force", b"time_in_force", "type", b"type", "updated_ns", b"updated_ns"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -12,6 +12,7 @@ from core_server.imports.dialect import Pins
 from core_server.imports.importer import ImportProgress, ImportRequest, run_import
 from core_server.model.clock import TestClock
 from core_server.storage.tick_read import stream_tick_columns
+from tests.kit.stored_ticks import stored_rows
 
 NOW = TestClock(1_764_806_400_000_000_000)  # 2025-12-04
 
@@ -25,12 +26,8 @@ async def run(pool: asyncpg.Pool, request: ImportRequest) -> ImportProgress:
 
 
 async def stored(pool: asyncpg.Pool, contract: str = "NQZ2025") -> list[tuple[object, ...]]:
-    rows = await pool.fetch(
-        "SELECT kind, ts_event_ns, bid, ask, price, size, aggressor, flags FROM ticks WHERE contract_id = $1 "
-        "ORDER BY ts_event_ns, id",
-        contract,
-    )
-    return [tuple(r) for r in rows]
+    """kind, ts_event_ns, bid, ask, price, size, aggressor, flags of every stored tick (rows and blocks)."""
+    return [(r[0], r[1], r[2], r[3], r[6], r[7], r[8], r[9]) for r in await stored_rows(pool, contract)]
 
 
 NT = (

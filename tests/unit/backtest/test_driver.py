@@ -9,6 +9,7 @@ from decimal import Decimal
 from core_server.backtest.bracket_a_day import BracketADay
 from core_server.backtest.config import BacktestConfig, FillModel
 from core_server.backtest.driver import Backtest, BacktestCancelled
+from core_server.backtest.report import build_report
 from core_server.backtest.source import TickList
 from core_server.execution.commands import ExecutionCommand, ExitOffset, SubmitBracket, SubmitOrder
 from core_server.execution.model import AccountId, OrderSide, OrderType
@@ -86,6 +87,21 @@ def test_an_order_arrives_at_its_due_instant_against_the_last_quote() -> None:
     backtest = run(ticks, [(T0 + S, order)], fill=FillModel(latency_min_ms=100, latency_max_ms=100))
     (fill,) = backtest.record.fills
     assert (ES.spec.format_ticks(fill.price), fill.ts_event) == ("6000.25", T0 + S + 100 * MS)
+
+
+def test_the_report_sums_market_and_stop_slippage_against_each_orders_reference() -> None:
+    # A market buy accepted at the 6000.25 ask fills 100 ms later at 6001.25 (the quote moved meanwhile): 4 ticks
+    # x $12.50 = $50. Its stop at 5995.25 is gapped through and fills at the 5990.00 bid: 5.25 points = 21 ticks
+    # = $262.50. Slippage paid: $312.50; the gross carries the same money (-$562.50: 11.25 points x $50).
+    ticks = [quote(ES, T0, "6000.00", "6000.25"), quote(ES, T0 + S + 50 * MS, "6001.00", "6001.25"),
+             quote(ES, T0 + 2 * S, "5990.00", "5990.25")]  # fmt: skip
+    command = SubmitBracket(ACC, ES.id, BUY, 1, OrderType.MARKET, Decimal("5995.25"), Decimal("6010.25"))
+    backtest = run(ticks, [(T0 + S, command)], fill=FillModel(latency_min_ms=100, latency_max_ms=100))
+    entry = backtest.record.orders[0]
+    assert entry.reference_price == ES.spec.ticks_from_price("6000.25")
+    assert [ES.spec.format_ticks(f.price) for f in backtest.record.fills] == ["6001.25", "5990.00"]
+    summary = build_report(backtest.config, backtest.record)["summary"]
+    assert (summary["gross"], summary["slippage"]) == ("-562.50", "312.50")
 
 
 def test_the_same_inputs_and_seed_give_the_same_decisions_and_another_seed_other_draws() -> None:

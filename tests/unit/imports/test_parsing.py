@@ -139,3 +139,27 @@ def test_duplicates_are_counted_as_a_multiset() -> None:
     chunk = np.array([key(1, 10), key(1, 10), key(1, 10), key(2, 11), key(3, 12), key(4, 13)], dtype=np.int64)
     # the third (1, 10) is a new print; (3, 12) again is this file's second such print, new
     assert new_occurrences(existing, chunk).tolist() == [False, False, True, False, True, True]
+
+
+def test_the_re_import_shortcut_applies_only_to_exactly_the_stored_ticks() -> None:
+    from core_server.storage.tick_import import _all_stored_before, new_occurrences
+
+    def key(ts: int, price: int) -> list[int]:
+        return [2, ts, 0, 0, 0, 0, price, 1]
+
+    chunk = np.array([key(2, 11), key(1, 10), key(1, 10)], dtype=np.int64)  # out of time order in the file
+    ts = chunk[:, 1].copy()
+    stored = np.array([[*key(1, 10), 0], [*key(1, 10), 0], [*key(2, 11), 0]], dtype=np.int64)  # in time order
+    assert _all_stored_before(stored, chunk, ts)
+    assert new_occurrences(stored, chunk).tolist() == [False, False, False]  # what the shortcut answers
+    # one (1, 10) stored by this import's earlier chunk: one stored before it, one of the file's already taken,
+    # so both (1, 10) of this chunk are the file's second and third: new
+    mine = stored.copy()
+    mine[1, 8] = 1
+    assert not _all_stored_before(mine, chunk, ts)
+    assert new_occurrences(mine, chunk).tolist() == [False, True, True]
+    # the same count of ticks but not the same ticks
+    other = stored.copy()
+    other[2, 6] = 12
+    assert not _all_stored_before(other, chunk, ts)
+    assert new_occurrences(other, chunk).tolist() == [True, False, False]
