@@ -195,7 +195,11 @@ class ExecutionCalls(Transport):
             last = max(last, response.seq)  # a resumed stream starts with the snapshot that holds what it missed
             return cx.account_from_pb(response.account)
 
-        return self._resilient_stream("StreamAccount", open_call, to_account)
+        def restart() -> None:  # the store was replaced: the next snapshot is whole anyway
+            nonlocal last
+            last = 0
+
+        return self._resilient_stream("StreamAccount", open_call, to_account, restart)
 
     def _execution_stub(self) -> pb_grpc.ExecutionServiceAsyncStub:
         return pb_grpc.ExecutionServiceStub(self._channel())

@@ -78,7 +78,11 @@ class RiskCalls(Transport):
                 request, metadata=self._metadata, wait_for_ready=self.reconnect_streams
             )
 
-        updates = self._resilient_stream("StreamRiskEvents", open_call, convert_risk.risk_event_update_from_pb)
+        def restart() -> None:
+            nonlocal last
+            last = None
+
+        updates = self._resilient_stream("StreamRiskEvents", open_call, convert_risk.risk_event_update_from_pb, restart)
         try:
             async for update in updates:
                 seen = last

@@ -82,7 +82,13 @@ class SignalCalls(Transport):
                 request, metadata=self._metadata, wait_for_ready=self.reconnect_streams
             )
 
-        updates = self._resilient_stream("StreamSignalEvents", open_call, convert_signals.signal_update_from_pb)
+        def restart() -> None:
+            nonlocal last
+            last = 0
+
+        updates = self._resilient_stream(
+            "StreamSignalEvents", open_call, convert_signals.signal_update_from_pb, restart
+        )
         try:
             async for update in updates:
                 seq = update.event.seq

@@ -91,7 +91,11 @@ class Transport:
         name: str,
         open_call: Callable[[bool], Call[_Resp]],
         to_model: Callable[[_Resp], _T],
+        restart: Callable[[], None] | None = None,
     ) -> AsyncGenerator[_T, None]:
+        """Reopens the call after UNAVAILABLE (with backoff) or a reconnect. A resumed call the server refuses with
+        INVALID_ARGUMENT means its log no longer reaches the seq resumed from (the store was replaced, e.g. restored
+        from a backup): `restart` forgets that seq and the stream goes on from the server's present."""
         backoff = Backoff()
         resumed = False
         while True:
@@ -103,6 +107,11 @@ class Transport:
                     backoff.reset()
                     yield to_model(response)
             except grpc.aio.AioRpcError as error:
+                stale = resumed and restart is not None and error.code() is grpc.StatusCode.INVALID_ARGUMENT
+                if stale and restart is not None:
+                    log.warning("sdk.stream_restarted", stream=name, reason=error.details() or "")
+                    restart()
+                    continue
                 if not (self.reconnect_streams and error.code() is grpc.StatusCode.UNAVAILABLE):
                     raise error_from_rpc(error) from None
                 reason = error.details() or "unavailable"
@@ -145,7 +154,11 @@ class Transport:
         def remember(response: _Resp) -> tuple[int, _T]:
             return seq_of(response), to_model(response)
 
-        updates = self._resilient_stream(name, reopen, remember)
+        def restart() -> None:
+            nonlocal last
+            last = 0
+
+        updates = self._resilient_stream(name, reopen, remember, restart)
         try:
             async for seq, model in updates:
                 if seq:

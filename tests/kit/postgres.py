@@ -119,6 +119,17 @@ async def database_url(postgres_admin_url: str, migrated_template: str) -> Async
 
 
 @pytest.fixture
+async def second_database_url(postgres_admin_url: str, migrated_template: str) -> AsyncIterator[str]:
+    """A second fresh migrated database for the same test (another run's store, or a store replaced)."""
+    name = f"t_{uuid4().hex}"
+    await _execute(postgres_admin_url, f'CREATE DATABASE "{name}" TEMPLATE "{migrated_template}"')
+    try:
+        yield with_database(postgres_admin_url, name)
+    finally:
+        await drop_database(postgres_admin_url, name)
+
+
+@pytest.fixture
 async def pg_pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
     """An asyncpg pool on this test's fresh database."""
     pool = await connect_pool(database_url, min_size=1, max_size=4)

@@ -22,13 +22,11 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from uuid import uuid4
 
 import grpc
 import pytest
 
 from tests.kit.eventually import eventually
-from tests.kit.postgres import _execute, drop_database, with_database
 from vigil.v1 import common_pb2, signals_pb2, signals_pb2_grpc
 from vigil.v1 import execution_pb2 as epb
 from vigil.v1 import execution_pb2_grpc as epb_grpc
@@ -43,17 +41,6 @@ BUY, SELL = epb.ORDER_SIDE_BUY, epb.ORDER_SIDE_SELL
 MARKET, LIMIT, STOP = epb.ORDER_TYPE_MARKET, epb.ORDER_TYPE_LIMIT, epb.ORDER_TYPE_STOP
 GTC = epb.TIME_IN_FORCE_GTC
 ACCOUNT = "fault-injection"
-
-
-@pytest.fixture
-async def second_database_url(postgres_admin_url: str, migrated_template: str) -> AsyncIterator[str]:
-    """A second fresh database: the uninterrupted run's store."""
-    name = f"t_{uuid4().hex}"
-    await _execute(postgres_admin_url, f'CREATE DATABASE "{name}" TEMPLATE "{migrated_template}"')
-    try:
-        yield with_database(postgres_admin_url, name)
-    finally:
-        await drop_database(postgres_admin_url, name)
 
 
 def _free_port() -> int:
