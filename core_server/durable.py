@@ -184,9 +184,12 @@ class DurableWriter(Generic[T]):
         kept (the caller undoes what it stands for) and the earlier items stay queued, in order."""
         async with self._lock:
             await self._write_sealed()
+            earlier = len(self._queue)
             batch = Sealed([*self._queue, item], uuid4().hex)
             await self._sink(batch)
-            self._queue.clear()
+            popleft = self._queue.popleft
+            for _ in range(earlier):  # what was put while the sink ran stays queued
+                popleft()
             self._stored(batch)
 
     async def flush(self) -> None:
@@ -342,6 +345,7 @@ class DurableWriter(Generic[T]):
             if not sealed:
                 return
             refused = sealed[0].key
+            self._split_or_set_aside(sealed.popleft(), self._last_error)
             while sealed and (sealed[0].key == refused or sealed[0].key.startswith(refused + ".")):
                 part = sealed[0]
                 try:
@@ -349,19 +353,23 @@ class DurableWriter(Generic[T]):
                 except Unavailable:
                     return  # the store went away meanwhile: back to retrying
                 except Exception as exc:
-                    sealed.popleft()
-                    if len(part) > 1:
-                        first, second = part.halves()
-                        sealed.appendleft(second)
-                        sealed.appendleft(first)
-                        continue
-                    self._sealed_items -= 1
-                    self.dead_letters.append((str(exc) or type(exc).__name__, list(part)))
-                    log.error("writer.item_set_aside", writer=self.name, reason=str(exc), item=repr(part[0])[:2000])
+                    self._split_or_set_aside(sealed.popleft(), str(exc) or type(exc).__name__)
                     continue
                 sealed.popleft()
                 self._sealed_items -= len(part)
                 self._stored(part)
+
+    def _split_or_set_aside(self, part: Sealed[T], reason: str) -> None:
+        """A refused part goes back to the front as its two halves, or, alone, to `dead_letters`."""
+        if len(part) > 1:
+            first, second = part.halves()
+            self._sealed.appendleft(second)
+            self._sealed.appendleft(first)
+            return
+        self._sealed_items -= len(part)
+        self.dead_letters.extend((reason, [item]) for item in part)
+        for item in part:
+            log.error("writer.item_set_aside", writer=self.name, reason=reason, item=repr(item)[:2000])
 
     def _failed(self, exc: Exception) -> float | None:
         """The delay before the next attempt, or None when the head batch is to be split."""
