@@ -25,6 +25,7 @@ BENCHMARKS = (
     "backtest",
     "sweep",
     "soak",
+    "live_soak",
     "fuzz",
 )
 

@@ -9,11 +9,12 @@ from decimal import Decimal
 from typing import Any
 
 from core_server.backtest.config import DEFAULT_COMMISSION, BacktestConfig, FillModel
+from core_server.calendar.trading_day import trading_day_of
 from core_server.model.clock import ns_from_datetime
 from core_server.model.decimal_text import parse_decimal
 from core_server.model.errors import InvalidArgument
 from core_server.model.instruments import EXCHANGE_TZ, Contract
-from core_server.model.symbols import parse_symbol
+from core_server.model.symbols import is_continuous, parse_symbol
 
 DAY_START = time(17, 0)  # a CME trade date starts at 17:00 CT the evening before
 MAX_DAYS = 3660
@@ -67,7 +68,18 @@ class RunSettings:
         symbol = self.symbol.strip()
         if not symbol:
             raise InvalidArgument("settings.symbol", "name a symbol (ES) or a contract (ESZ2025)")
-        return parse_symbol(symbol, start, field="settings.symbol")
+        contract = parse_symbol(symbol, start, field="settings.symbol")
+        _, last = self.dates()
+        last_front = parse_symbol(symbol, _day_start(last), field="settings.symbol")
+        if is_continuous(symbol) and last_front != contract:
+            rolled = trading_day_of(contract.roll_ns)
+            raise InvalidArgument(
+                "settings.to_date",
+                f"{symbol.strip()} crosses the {contract.id} -> {contract.next().id} roll (the front month from "
+                f"trading day {rolled.isoformat()}); a backtest trades one contract: end it by the trading day "
+                f"before, start it on {rolled.isoformat()}, or name a contract ({contract.id}) to run past the roll",
+            )
+        return contract
 
     def config(self, account_id: str = "backtest") -> BacktestConfig:
         """The driver's config; InvalidArgument names the bad field."""

@@ -6,6 +6,7 @@ Every command runs in the kernel and is stored before it returns (LiveKernel.com
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -176,7 +177,11 @@ class ExecutionDesk:
         return newest[:limit]
 
     async def list_fills(self, account_id: AccountId, from_ns: int, to_ns: int, limit: int) -> list[Fill]:
+        """Stored fills, after storing what is queued (best effort): a fill whose order already shows FILLED is
+        never missing (read your own writes)."""
         self.engine.account(account_id)  # NotFound for an unknown account
+        with contextlib.suppress(Unavailable):
+            await self._shell.writer.flush()
         return await self._store.list_fills(account_id, from_ns, to_ns, limit)
 
     def subscribe_orders(self, account_id: str = "") -> Subscription[ExecutionNotice]:

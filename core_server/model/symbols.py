@@ -34,6 +34,12 @@ def _year_from_digits(digits: str, now_year: int) -> int:
     return int(candidate)
 
 
+def is_continuous(symbol: str) -> bool:
+    """`NQ1!` or a bare root `NQ`: a symbol that means the front month of whatever instant it is resolved at."""
+    text = symbol.strip().upper()
+    return bool(_CONTINUOUS.match(text) or _ROOT_ONLY.match(text))
+
+
 def parse_symbol(symbol: str, now_ns: int, field: str = "symbol") -> Contract:
     """Resolve `NQZ5`, `NQZ2025`, `NQ1!`, `NQ`, `CON.F.US.ENQ.Z25` (and friends) to a Contract.
 

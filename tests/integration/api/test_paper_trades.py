@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from clients.sdk import NotFoundError, TradeStatus, VigilClient, bracket, market
+from core_server.app import RunningServer
 from tests.kit.eventually import eventually
 
 
@@ -48,3 +51,29 @@ async def test_a_hand_placed_bracket_is_tracked_in_r_and_ends_when_the_account_i
         assert done.status in (TradeStatus.CLOSED, TradeStatus.STOPPED_OUT, TradeStatus.TARGET_HIT)
         if done.status is TradeStatus.CLOSED:
             assert done.exit_price == closing[-1].price
+
+
+async def test_a_fill_is_listed_as_soon_as_its_order_shows_filled(
+    running_server: RunningServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Read your own writes: ListFills stores what is queued before it reads, so a fill is never missing from it
+    while its order already shows FILLED (seen as a rare flake when the writer had not run yet)."""
+    monkeypatch.setattr(running_server.shell.writer, "_interval_s", 3600.0)  # the writer's own rhythm: never
+    async with VigilClient(running_server.address) as client:
+        account = (await client.create_account("read-own-writes", Decimal("50000"))).account_id
+
+        async def quoted() -> bool:
+            try:
+                return (await client.get_quote("NQ")).quote is not None
+            except NotFoundError:
+                return False
+
+        await eventually(quoted)
+        order_id = (await client.submit_order(account, market("NQ", "buy", 1))).order.order_id
+
+        async def filled() -> bool:
+            (order,) = [o for o in await client.list_orders(account) if o.order_id == order_id]
+            return order.status.value == "filled"
+
+        await eventually(filled)
+        assert [f.order_id for f in await client.list_fills(account)] == [order_id]

@@ -95,10 +95,11 @@ async def server(database_url: str, script: Path) -> AsyncIterator[tuple[asyncio
         "VIGIL_PAPER_SLIPPAGE_TICKS": "0", "VIGIL_LOG_LEVEL": "warning", "VIGIL_LOG_FORMAT": "json",
         "GRPC_VERBOSITY": "ERROR",
     }  # fmt: skip
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "core_server", env=env, stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )  # fmt: skip
+    log = script.with_suffix(f".{address.rsplit(':', 1)[1]}.log")
+    with log.open("wb") as log_file:  # the server's own log: why it exited, when it did
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "core_server", env=env, stdout=asyncio.subprocess.DEVNULL, stderr=log_file,
+        )  # fmt: skip
     try:
         async with grpc.aio.insecure_channel(address) as channel:
             stubs = Stubs(
@@ -110,7 +111,7 @@ async def server(database_url: str, script: Path) -> AsyncIterator[tuple[asyncio
             )
 
             async def up() -> bool:
-                assert process.returncode is None, "the server exited"
+                assert process.returncode is None, f"the server exited: {log.read_text()[-3000:]}"
                 try:
                     await stubs.execution.ListAccounts(epb.ListAccountsRequest(), timeout=1)
                 except grpc.aio.AioRpcError:
@@ -216,10 +217,13 @@ async def second_entry(stubs: Stubs, account: str) -> Any:
 
 
 async def submit_signal(stubs: Stubs, account: str) -> Any:
-    """A bullish signal at the scripted price: validated against the scripted market, then waiting for candles."""
+    """A bullish signal at the scripted price, fired just now (as TradingView's {{timenow}}): validated against the
+    scripted market, then waiting for its candle to close. Fired at the script's own second instead, it was over the
+    120 s age limit whenever the killed run reached this step more than two minutes after the script began (a
+    loaded machine), and was rejected there while the uninterrupted run kept it pending."""
     signal_input = signals_pb2.SignalInput(
         symbol="NQZ2026", direction=signals_pb2.SIGNAL_DIRECTION_BULLISH, signal_price="25340.25",
-        signal_time_ns=SCRIPT_SECOND * 10**9 + 300_000_000, timeframe=common_pb2.TIMEFRAME_1M, strategy="orb",
+        signal_time_ns=time.time_ns() - 500_000_000, timeframe=common_pb2.TIMEFRAME_1M, strategy="orb",
         source="sdk", idempotency_key="fault-injection-1",
     )  # fmt: skip
     return await stubs.signals.SubmitSignal(signals_pb2.SubmitSignalRequest(input=signal_input))
