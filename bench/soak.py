@@ -12,7 +12,9 @@ candles as a client would.
 Printed: ticks, orders, cancels, signals, errors (writer errors and dead letters, stage failures, commands that
 raised, ticks dropped, strategy errors), the strategy's orders, fills and logged events, RSS every simulated
 half hour with its growth after the first hour, and whether every writer drained. `python -m bench soak` runs
-one simulated hour; VIGIL_SOAK_HOURS=8 the issue's eight.
+one simulated hour; VIGIL_SOAK_HOURS=8 the issue's eight. A line per simulated half hour shows the progress;
+VIGIL_SOAK_MAX_WALL_S ends the simulation early past that many real seconds (then drains and reports as usual,
+with the simulated hours reached).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import os
 import time
 import uuid
 from decimal import Decimal
+from typing import Any
 
 import structlog
 
@@ -30,6 +33,7 @@ from bench.database import bench_database
 from bench.machine import rss_mb
 from bench.pipeline import CONTRACTS, START_NS, _NullFeed
 from core_server.bus import Bus
+from core_server.durable import DurableWriter
 from core_server.execution.commands import CancelOrder, SubmitOrder
 from core_server.execution.fill_model import FillSettings
 from core_server.execution.model import AccountId, OrderId, OrderSide, OrderType, TimeInForce
@@ -71,7 +75,18 @@ offsets = [1, 2, 3, 4, 5]
 """
 
 
-async def _run(hours: float) -> dict[str, object]:
+def _progress(second: int, started: float, rss: float, counts: dict[str, int], *writers: DurableWriter[Any]) -> None:
+    """One line per sample as the soak goes, so a run cut short still shows how far it went."""
+    queues = ", ".join(f"{w.name} {w.queued} queued/{w.status().errors} errors" for w in writers)
+    print(
+        f"soak: {second / 3600:.2f} simulated h after {time.perf_counter() - started:.0f} s real, load "
+        f"{os.getloadavg()[0]:.1f}: RSS {rss:.0f} MB, {counts['ticks']:,} ticks, {counts['orders']} orders, "
+        f"command errors {counts['command_errors']}; {queues}",
+        flush=True,
+    )
+
+
+async def _run(hours: float, max_wall_s: float = 0.0) -> dict[str, object]:
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(40))  # errors only
     seconds = int(hours * 3600)
     async with bench_database() as url:
@@ -123,9 +138,14 @@ async def _run(hours: float) -> dict[str, object]:
                         resting, long = await _minute(core, es.id, resting, long, counts)
                     except Exception:
                         counts["command_errors"] += 1
-                if second % SAMPLE_EVERY_S == 0 or second == seconds - 1:
+                last = second == seconds - 1 or (max_wall_s > 0 and time.perf_counter() - started > max_wall_s)
+                if second % SAMPLE_EVERY_S == 0 or last:
                     gc.collect()
                     samples.append((second, rss_mb()))
+                    _progress(second, started, samples[-1][1], counts, core.writer, ticks.writer, candles.writer)
+                if last:
+                    seconds = second + 1
+                    break
             await core.writer.stop()
             writer_task.cancel()
             await ticks.close()
@@ -190,7 +210,9 @@ async def _minute(
 
 def main() -> None:
     hours = float(os.environ.get("VIGIL_SOAK_HOURS", "1"))
-    r = asyncio.run(_run(hours))
+    max_wall_s = float(os.environ.get("VIGIL_SOAK_MAX_WALL_S", "0"))  # stop early (then drain and report) past it
+    r = asyncio.run(_run(hours, max_wall_s))
+    hours = int(r["seconds"]) / 3600  # type: ignore[call-overload]
     samples: list[tuple[int, float]] = r["samples"]  # type: ignore[assignment]
     series = ", ".join(f"{s / 3600:.1f}h {mb:.0f}" for s, mb in samples)
     settled = [mb for s, mb in samples if s >= 3600] or [samples[-1][1]]
