@@ -65,13 +65,20 @@ def _read(path: Path) -> tuple[str, str]:
     return path.read_text(encoding="utf-8"), "json" if path.suffix.lower() == ".json" else "toml"
 
 
+def _blank(value: object | None) -> object:
+    return "" if value is None else value
+
+
 def _row(s: StrategyInfo) -> tuple[object, ...]:
-    unrealised = "" if s.unrealised is None else s.unrealised
     return (s.strategy_id, s.version, s.kind, s.status.value, s.account_id, s.contract_id, s.position,
-            s.realised_today, unrealised, s.trades_today, s.errors)  # fmt: skip
+            s.realised_today, _blank(s.unrealised), s.realised_r_today, _blank(s.unrealised_r), s.realised_r,
+            s.trades_today, s.errors)  # fmt: skip
 
 
-HEADERS = ("ID", "VER", "KIND", "STATUS", "ACCOUNT", "CONTRACT", "POS", "TODAY $", "OPEN $", "TRADES", "ERRORS")
+# R: the trade journal's (P&L over the initial risk); OPEN R is blank when flat, before a print or without a stop
+HEADERS = ("ID", "VER", "KIND", "STATUS", "ACCOUNT", "CONTRACT", "POS", "TODAY $", "OPEN $", "TODAY R", "OPEN R",
+           "TOTAL R", "TRADES", "ERRORS")  # fmt: skip
+VERSION_HEADERS = ("VER", "TOTAL R", "TODAY R", "OPEN R", "OPEN", "TRADES", "WITH R")
 
 
 def _print_findings(ctx: Context, findings: tuple[StrategyFinding, ...]) -> None:
@@ -109,6 +116,13 @@ def _show(ctx: Context) -> int:
         ctx.print(f"last error: {s.last_error}")
     _print_findings(ctx, s.findings)
     ctx.print("versions: " + ", ".join(f"{v.version} ({v.format})" for v in detail.versions))
+    if s.version_pnl:
+        ctx.print("R per version (live):")
+        ctx.table(
+            VERSION_HEADERS,
+            [(v.version, v.realised_r, v.realised_r_today, _blank(v.unrealised_r), v.open_qty, v.trades, v.r_trades)
+             for v in s.version_pnl],
+        )  # fmt: skip
     for r in detail.results:
         ctx.print(
             f"version {r.version}: {r.trades} closed trades, {r.wins} won, net {r.net}, {r.r}R ({r.r_trades} with R)"

@@ -104,6 +104,7 @@ from clients.sdk.strategies import (
     StrategyUpdate,
     StrategyValidation,
     StrategyVersionInfo,
+    StrategyVersionPnl,
 )
 from clients.sdk.sync import VigilSyncClient
 from clients.sdk.trades import TrackedTrade, TradeDirection, TradeEvent, TradeStatus, TradeUpdate
@@ -197,6 +198,7 @@ __all__ = [
     "StrategyUpdate",
     "StrategyValidation",
     "StrategyVersionInfo",
+    "StrategyVersionPnl",
     "SubmitResult",
     "Tick",
     "TimeInForce",

@@ -13,6 +13,7 @@ from clients.sdk.strategies import (
     StrategyStatus,
     StrategyUpdate,
     StrategyVersionInfo,
+    StrategyVersionPnl,
     VersionResult,
 )
 from vigil.v1 import strategies_pb2 as pb
@@ -44,7 +45,18 @@ def strategy_from_pb(s: pb.Strategy) -> StrategyInfo:
         updated_ns=s.updated_ns,
         findings=tuple(finding_from_pb(f) for f in s.findings),
         state_json=s.state_json,
+        realised_r=Decimal(s.realised_r or "0"),
+        realised_r_today=Decimal(s.realised_r_today or "0"),
+        unrealised_r=Decimal(s.unrealised_r) if s.unrealised_r else None,
+        version_pnl=tuple(version_pnl_from_pb(v) for v in s.version_pnl),
     )
+
+
+def version_pnl_from_pb(v: pb.StrategyVersionPnl) -> StrategyVersionPnl:
+    return StrategyVersionPnl(
+        v.version, Decimal(v.realised_r or "0"), Decimal(v.realised_r_today or "0"),
+        Decimal(v.unrealised_r) if v.unrealised_r else None, v.open_qty, v.trades, v.r_trades,
+    )  # fmt: skip
 
 
 def version_from_pb(v: pb.StrategyVersion) -> StrategyVersionInfo:

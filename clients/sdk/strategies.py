@@ -23,6 +23,21 @@ class StrategyFinding:
 
 
 @dataclass(frozen=True, slots=True)
+class StrategyVersionPnl:
+    """One version's P&L in R: what the round trips its orders opened realised, and its open trades marked at the
+    last trade print. R is the trade journal's (P&L over the initial risk, entry to stop x quantity), to 4 places;
+    None for unrealised when flat, before a print, or when an open trade has no known stop (no R)."""
+
+    version: int
+    realised_r: Decimal
+    realised_r_today: Decimal
+    unrealised_r: Decimal | None
+    open_qty: int
+    trades: int  # round trips it opened
+    r_trades: int  # of those, with a known initial stop (counted in R)
+
+
+@dataclass(frozen=True, slots=True)
 class StrategyInfo:
     strategy_id: str
     version: int
@@ -42,6 +57,12 @@ class StrategyInfo:
     updated_ns: int
     findings: tuple[StrategyFinding, ...]
     state_json: str
+    # P&L in R, live (the sums of version_pnl): realised (all time, today) and its open trades at the last print;
+    # unrealised_r None when flat, before a print, or when an open trade has no known stop
+    realised_r: Decimal = Decimal(0)
+    realised_r_today: Decimal = Decimal(0)
+    unrealised_r: Decimal | None = None
+    version_pnl: tuple[StrategyVersionPnl, ...] = ()  # per version that traded, oldest first
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from fractions import Fraction
 
 from core_server.api import enums
+from core_server.excursions.r_multiples import display_r
 from core_server.live.strategy_desk import StrategyView
 from core_server.strategies.checks import Finding
-from core_server.strategies.events import LoggedEvent, StrategyVersion, VersionResult
+from core_server.strategies.events import LoggedEvent, StrategyVersion, VersionPnl, VersionResult
 from vigil.v1 import strategies_pb2 as pb
 
 _STATUS = enums.STRATEGY_STATUS.to_proto
+R_PLACES = 4
 
 
 def finding_to_proto(f: Finding) -> pb.Finding:
@@ -39,7 +42,23 @@ def strategy_to_proto(view: StrategyView) -> pb.Strategy:
         updated_ns=r.updated_ns,
         findings=[finding_to_proto(f) for f in view.findings],
         state_json=json.dumps(dict(r.state), sort_keys=True),
+        realised_r=r_text(r.realised_r),
+        realised_r_today=r_text(r.realised_r_today),
+        unrealised_r=r_text(r.unrealised_r),
+        version_pnl=[version_pnl_to_proto(v) for v in r.versions],
     )
+
+
+def r_text(r: Fraction | None) -> str:
+    """R on the wire: to 4 places (half away from zero); "" for none."""
+    return "" if r is None else str(display_r(r, R_PLACES))
+
+
+def version_pnl_to_proto(v: VersionPnl) -> pb.StrategyVersionPnl:
+    return pb.StrategyVersionPnl(
+        version=v.version, realised_r=r_text(v.realised_r), realised_r_today=r_text(v.realised_r_today),
+        unrealised_r=r_text(v.unrealised_r), open_qty=v.open_qty, trades=v.trades, r_trades=v.r_trades,
+    )  # fmt: skip
 
 
 def result_to_proto(r: VersionResult) -> pb.VersionResult:

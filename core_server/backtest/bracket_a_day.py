@@ -18,7 +18,8 @@ from core_server.execution.ports import ExecutionView
 from core_server.kernel.output import ExecutionStep
 from core_server.model.clock import ns_from_datetime
 from core_server.model.instruments import EXCHANGE_TZ
-from core_server.model.market_data import Candle, Tick
+from core_server.model.market_data import Candle, Tick, Trade
+from core_server.trades.model import TradeChange
 
 NEVER = 1 << 62
 
@@ -72,6 +73,14 @@ class BracketADay:
 
     def on_execution(self, step: ExecutionStep, view: ExecutionView) -> None:
         return None
+
+    def on_trades(self, changes: Sequence[TradeChange], now_ns: int) -> None:
+        return None
+
+    marked: frozenset[str] = frozenset()  # no P&L of its own to mark
+
+    def on_mark(self, tick: Trade) -> bool:
+        return False
 
     def stop_all(self, reason: str, now_ns: int) -> None:
         """The emergency stop: no more brackets."""

@@ -5,6 +5,12 @@ Every order, cancel, modify and flatten checks that first (FailedPrecondition ot
 exists), then runs the pre-trade risk check, then sends. Reconciliation reads the broker's positions and open
 orders, compares them with what Vigil expected (the positions its own orders' fills made, and the last
 reconciliation), records each difference in the audit trail, and adopts the broker's truth.
+
+Before comparing positions, reconciliation reads the broker's order and fill history and hands it to
+`catch_up` (the router): Vigil's routed orders that filled or ended at the broker while Vigil could not see it
+(a dropped socket, Vigil stopped) are booked from the broker's own fills, so the comparison finds nothing left
+to adopt. When a broker socket drops by itself, a background loop reconnects it with the shared backoff
+(core_server/backoff.py) and reconciles every account bound to it; the broker listing shows the state.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from typing import Any, Protocol
 
 import structlog
 
+from core_server.backoff import Backoff
 from core_server.brokers import credentials
 from core_server.brokers.model import (
     TRADOVATE_ENVIRONMENTS,
@@ -42,11 +49,14 @@ log = structlog.get_logger(__name__)
 
 PreTrade = Callable[[str, BrokerOrderRequest], Awaitable[str | None]]  # (account, order) -> denial reason or None
 FillListener = Callable[[str, BrokerFill], None]  # (Vigil account id, fill)
+# (Vigil account, the broker's orders, its fills) -> the broker order ids that are Vigil's routed orders
+CatchUp = Callable[[str, tuple[BrokerOrder, ...], tuple[BrokerFill, ...]], Awaitable[set[str]]]
 
 
 class Adapter(Protocol):
     state: LinkState
     detail: str
+    on_drop: Callable[[], None] | None
 
     async def connect(self) -> None: ...
     async def close(self) -> None: ...
@@ -57,6 +67,8 @@ class Adapter(Protocol):
     ) -> Placement: ...
     async def open_orders(self, broker_account: str) -> tuple[BrokerOrder, ...]: ...
     async def broker_positions(self, broker_account: str) -> tuple[BrokerPosition, ...]: ...
+    async def order_history(self, broker_account: str) -> tuple[tuple[BrokerOrder, ...], tuple[BrokerFill, ...]]: ...
+    def reconnect_backoff(self) -> Backoff: ...
     async def flatten(self, account_id: str, broker_account: str) -> FlattenReport: ...
     async def close_contract(self, broker_account: str, symbol: str) -> bool: ...
     def account_number(self, broker_account: str) -> int: ...
@@ -103,6 +115,10 @@ def default_factory(
     return ProjectXBroker(projectx, hub, clock, on_fill=on_fill)
 
 
+def _connected(adapter: Adapter) -> bool:
+    return adapter.state is LinkState.CONNECTED
+
+
 class BrokerDesk:
     def __init__(
         self,
@@ -129,6 +145,9 @@ class BrokerDesk:
         self._early: dict[str, list[tuple[str, BrokerFill]]] = {}  # order id -> fills that beat its acknowledgement
         self.fill_listeners: list[FillListener] = []
         self.routing_listeners: list[Callable[[str, bool], None]] = []  # (account, LIVE): the kernel routes it
+        self.catch_up: CatchUp | None = None
+        self._reconnects: dict[tuple[BrokerKind, str], asyncio.Task[None]] = {}
+        self.reconnected = 0
         self._lock = asyncio.Lock()
 
     async def load(self) -> None:
@@ -142,9 +161,57 @@ class BrokerDesk:
             listener(account_id, live)
 
     async def close(self) -> None:
-        for adapter in self._adapters.values():
-            await adapter.close()
+        for task in self._reconnects.values():
+            task.cancel()
+        await asyncio.gather(*self._reconnects.values(), return_exceptions=True)
+        self._reconnects.clear()
+        adapters = list(self._adapters.values())
         self._adapters.clear()
+        for adapter in adapters:
+            await adapter.close()
+
+    def _dropped(self, key: tuple[BrokerKind, str]) -> None:
+        """An adapter's socket closed by itself: reconnect in the background (one loop per broker link)."""
+        running = self._reconnects.get(key)
+        if running is None or running.done():
+            self._reconnects[key] = asyncio.get_running_loop().create_task(
+                self._reconnect(key), name=f"broker-reconnect-{key[0].value}"
+            )
+
+    async def _reconnect(self, key: tuple[BrokerKind, str]) -> None:
+        """Reconnect with the shared backoff until the link is back, then reconcile every account bound to it
+        (the broker's fills and order ends first, then positions). A refused login (FAILED) stops the loop:
+        retrying would only earn penalties; the next call or `reconcile` tries again."""
+        adapter = self._adapters.get(key)
+        if adapter is None:
+            return
+        backoff = adapter.reconnect_backoff()
+        while self._adapters.get(key) is adapter:
+            if _connected(adapter):
+                break  # a caller reconnected it meanwhile (and reconciled)
+            delay = backoff.next_delay()
+            adapter.detail = f"reconnecting in {delay:.1f} s (attempt {backoff.attempt})"
+            log.info("broker.reconnect_wait", broker=key[0].value, environment=key[1], delay_s=round(delay, 2))
+            await asyncio.sleep(delay)
+            if self._adapters.get(key) is not adapter or _connected(adapter):
+                return
+            try:
+                await adapter.connect()
+            except BrokerUnavailable:
+                if adapter.state is LinkState.FAILED:
+                    return
+                continue
+            self.reconnected += 1
+            log.info("broker.reconnected", broker=key[0].value, environment=key[1], attempts=backoff.attempt)
+            for binding in [b for b in self._bindings.values() if (b.broker, b.environment) == key]:
+                await self._audit(
+                    binding.account_id, "reconcile:reconnect", "reconnected", {"attempts": backoff.attempt}
+                )
+                try:
+                    await self._reconcile(binding, adapter, "reconcile:reconnect")
+                except Unavailable as exc:
+                    log.warning("broker.reconcile_skipped", account_id=binding.account_id, reason=str(exc)[:200])
+            return
 
     # ---- queries -----------------------------------------------------------------------------------
 
@@ -244,6 +311,7 @@ class BrokerDesk:
                 adapter = self._factory(binding.broker, binding.environment, self._env, self._clock, self._on_fill)
             except ConfigError as exc:
                 raise FailedPrecondition("account_id", f"broker credentials: {exc.variable} {exc.reason}") from None
+            adapter.on_drop = lambda: self._dropped(key)
             self._adapters[key] = adapter
         if adapter.state is not LinkState.CONNECTED:
             try:
@@ -364,13 +432,16 @@ class BrokerDesk:
 
     async def _reconcile(self, binding: Binding, adapter: Adapter, actor: str) -> Reconciliation:
         account_id = binding.account_id
+        ours = self._ours.setdefault(account_id, set())
         try:
+            if self.catch_up is not None:  # what ended at the broker unseen, booked before positions are compared
+                orders, fills = await adapter.order_history(binding.broker_account)
+                ours.update(await self.catch_up(account_id, orders, fills))
             positions = await adapter.broker_positions(binding.broker_account)
             open_orders = await adapter.open_orders(binding.broker_account)
         except BrokerUnavailable as exc:
             raise Unavailable(str(exc)) from None
         differences = await self._position_differences(account_id, positions, actor)
-        ours = self._ours.setdefault(account_id, set())
         for order in open_orders:
             if order.order_id not in ours:
                 differences.append(Difference("order", order.symbol, "unknown", f"{order.order_id} {order.status}"))

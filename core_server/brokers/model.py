@@ -93,6 +93,7 @@ class BrokerOrder:
     filled_qty: int = 0
     avg_price: Decimal | None = None
     reason: str = ""
+    parent_id: str = ""  # a bracket leg's entry (Tradovate `parentId`; ProjectX gives none)
 
     @property
     def is_open(self) -> bool:

@@ -6,6 +6,13 @@ places a second order; an order whose answer was lost is looked up with `Order/s
 resent. Brackets are sent as the gateway's `takeProfitBracket`/`stopLossBracket` in ticks from the entry price
 (a limit or stop entry's price; a market entry with brackets is refused: its fill price is not known yet).
 User-hub trades are de-duplicated by id; events wrapped as `{"action", "data"}` are unwrapped.
+
+Bracket legs have no ids Vigil could match: `Order/place` returns only the entry's `orderId` (PROTOCOLS.md §2.3),
+the legs appear later as orders of their own, and neither `Order/search` nor GatewayUserOrder carries a parent or
+linked id (§2.6; `linkedOrderId` is a request field only). So a leg's fill is matched to the kernel's exit by
+contract, side and price (live/broker_router.py `order_for`). Two brackets with equal prices are ambiguous, and
+harmlessly: their legs are interchangeable (same contract, side, size, prices), so whichever kernel bracket a leg's
+fill closes leaves the kernel's book equal to the gateway's (tests/integration/brokers/test_projectx_orders.py).
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ import structlog
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
+from core_server.backoff import Backoff
 from core_server.brokers.model import (
     BrokerFill,
     BrokerKind,
@@ -32,7 +40,7 @@ from core_server.brokers.model import (
     LinkState,
     Placement,
 )
-from core_server.brokers.tradovate import BrokerUnavailable
+from core_server.brokers.tradovate import SOCKET_LOG, BrokerUnavailable
 from core_server.brokers.wire import items, whole
 from core_server.feeds.projectx.config import ProjectXConfig
 from core_server.feeds.tradovate.framing import loads
@@ -79,6 +87,7 @@ class ProjectXBroker:
         self._sent: dict[str, Placement | None] = {}
         self._seen_trades: set[int] = set()
         self._lock = asyncio.Lock()
+        self.on_drop: Callable[[], None] | None = None  # the user hub closed by itself (the desk reconnects)
 
     # ---- session -----------------------------------------------------------------------------------
 
@@ -87,6 +96,7 @@ class ProjectXBroker:
             if self.state is LinkState.CONNECTED:
                 return
             self.state = LinkState.CONNECTING
+            await self._drop_socket()  # a dead hub's reader and connection, before a new one
             try:
                 await self._open()
             except (BrokerUnavailable, OSError, InvalidHandshake, TimeoutError, ValueError) as exc:
@@ -115,7 +125,8 @@ class ProjectXBroker:
                 self._accounts[str(account["id"])] = account["id"]
                 self._accounts[str(account.get("name", "")).upper()] = account["id"]
         hub = self._hub_url.replace("https://", "wss://").replace("http://", "ws://")
-        ws = await asyncio.wait_for(connect(f"{hub}?access_token={self._token}", max_size=config.max_frame_bytes), 10)
+        url = f"{hub}?access_token={self._token}"  # the socket's frame log stays above DEBUG: it would show the token
+        ws = await asyncio.wait_for(connect(url, max_size=config.max_frame_bytes, logger=SOCKET_LOG), 10)
         self._ws = ws
         await ws.send('{"protocol":"json","version":1}' + RS)
         answer = await asyncio.wait_for(ws.recv(), 10)
@@ -152,10 +163,12 @@ class ProjectXBroker:
         except ConnectionClosed:
             pass
         finally:
-            if self._ws is ws:
+            if self._ws is ws:  # not closed on purpose (close() detaches it first)
                 self.state = LinkState.DISCONNECTED
                 self.detail = "the user hub closed"
                 log.warning("broker.disconnected", broker="projectx")
+                if self.on_drop is not None:
+                    self.on_drop()
 
     def _record(self, record: str) -> None:
         try:
@@ -181,21 +194,29 @@ class ProjectXBroker:
         if self._on_fill is not None:
             self._on_fill(str(trade.get("accountId", "")), fill)
 
-    async def close(self) -> None:
-        if self._reader is not None:
-            self._reader.cancel()
-            await asyncio.gather(self._reader, return_exceptions=True)
-        if self._ws is not None:
+    async def _drop_socket(self) -> None:
+        ws, reader = self._ws, self._reader
+        self._ws = self._reader = None  # detached first: its reader's ending is not a drop
+        if reader is not None:
+            reader.cancel()
+            await asyncio.gather(reader, return_exceptions=True)
+        if ws is not None:
             with contextlib.suppress(Exception):
-                await self._ws.close()
+                await ws.close()
+
+    async def close(self) -> None:
+        await self._drop_socket()
         if self._http is not None:
             await self._http.close()
-        self._ws = self._reader = self._http = None
+        self._http = None
         self.state = LinkState.DISCONNECTED
+
+    def reconnect_backoff(self) -> Backoff:
+        """The shared backoff, on this gateway's settings (backoff_initial_s / backoff_max_s)."""
+        return Backoff(self._config.backoff_initial_s, self._config.backoff_max_s)
 
     async def _ensure(self) -> None:
         if self.state is not LinkState.CONNECTED:
-            await self.close()
             await self.connect()
 
     async def _post(self, path: str, body: dict[str, Any], *, auth: bool = True) -> dict[str, Any]:
@@ -315,23 +336,44 @@ class ProjectXBroker:
     async def open_orders(self, broker_account: str) -> tuple[BrokerOrder, ...]:
         await self._ensure()
         reply = await self._post("/api/Order/searchOpen", {"accountId": self.account_number(broker_account)})
-        return tuple(
-            BrokerOrder(
-                str(o.get("id")),
-                str(o.get("customTag") or ""),
-                str(o.get("contractId", "")),
-                "Buy" if o.get("side") == 0 else "Sell",
-                whole(o.get("size")),
-                TYPE_NAMES.get(whole(o.get("type")), "Unknown"),
-                STATUS_NAMES.get(whole(o.get("status")), "Unknown"),
-                _dec(o.get("limitPrice")),
-                _dec(o.get("stopPrice")),
-                whole(o.get("fillVolume")),
-                _dec(o.get("filledPrice")),
-            )
-            for o in items(reply.get("orders"))
-            if isinstance(o, dict)
+        return tuple(self._broker_order(o) for o in items(reply.get("orders")) if isinstance(o, dict))
+
+    @staticmethod
+    def _broker_order(o: dict[str, Any]) -> BrokerOrder:
+        return BrokerOrder(
+            str(o.get("id")),
+            str(o.get("customTag") or ""),
+            str(o.get("contractId", "")),
+            "Buy" if o.get("side") == 0 else "Sell",
+            whole(o.get("size")),
+            TYPE_NAMES.get(whole(o.get("type")), "Unknown"),
+            STATUS_NAMES.get(whole(o.get("status")), "Unknown"),
+            _dec(o.get("limitPrice")),
+            _dec(o.get("stopPrice")),
+            whole(o.get("fillVolume")),
+            _dec(o.get("filledPrice")),
         )
+
+    async def order_history(self, broker_account: str) -> tuple[tuple[BrokerOrder, ...], tuple[BrokerFill, ...]]:
+        """Every order the gateway holds for the account (finished ones too; `Order/search`) and every trade
+        (fill) of those orders (`Trade/search`, voided ones left out)."""
+        await self._ensure()
+        account = self.account_number(broker_account)
+        since = {"accountId": account, "startTimestamp": "2000-01-01T00:00:00Z"}
+        orders = tuple(
+            self._broker_order(o) for o in items((await self._post("/api/Order/search", since)).get("orders"))
+            if isinstance(o, dict) and type(o.get("id")) is int
+        )  # fmt: skip
+        fills = []
+        for t in items((await self._post("/api/Trade/search", since)).get("trades")):
+            price = _dec(t.get("price")) if isinstance(t, dict) else None
+            if price is None or type(t.get("id")) is not int or t.get("voided"):
+                continue
+            fills.append(BrokerFill(
+                str(t["id"]), str(t.get("orderId", "")), str(t.get("contractId", "")),
+                "Buy" if t.get("side") == 0 else "Sell", whole(t.get("size")), price, self._clock.now_ns(),
+            ))  # fmt: skip
+        return orders, tuple(sorted(fills, key=lambda f: int(f.fill_id)))
 
     async def broker_positions(self, broker_account: str) -> tuple[BrokerPosition, ...]:
         await self._ensure()

@@ -6,6 +6,11 @@ adapter remembers what it sent, and when an acknowledgement is lost (the connect
 left, or the answer timed out) it asks the broker (`command/list`, whose commands carry the clOrdId) whether the
 order exists, instead of sending it again. Fill events are de-duplicated by fill id (the broker may repeat one).
 Credentials go to the login request only; nothing here logs them.
+
+The session's token is renewed in place (`/auth/renewaccesstoken`, PROTOCOLS.md §1.3) before it expires, by the
+same TokenKeeper the market-data feed uses: the trading socket, authorized once, stays open and orders in flight
+are untouched. A refused renewal, or a REST call refused for an expired token (HTTP 401, nothing was done),
+falls back to a fresh login, and the refused request is sent once more with the new token.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import re
 from collections.abc import Callable
 from decimal import Decimal
@@ -23,6 +29,7 @@ import structlog
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
+from core_server.backoff import Backoff
 from core_server.brokers.model import (
     BrokerFill,
     BrokerKind,
@@ -34,12 +41,15 @@ from core_server.brokers.model import (
     Placement,
 )
 from core_server.brokers.wire import items, whole
-from core_server.feeds.tradovate.auth import AccessToken, AuthFailure, RestUnavailable, TradovateRest
+from core_server.feeds.tradovate.auth import AuthFailure, RestUnavailable, TokenKeeper, TradovateRest
 from core_server.feeds.tradovate.config import TradovateConfig
 from core_server.feeds.tradovate.framing import FrameKind, decode_frame, encode_request, loads
 from core_server.model.clock import Clock
 
 log = structlog.get_logger(__name__)
+# The websockets library logs frames at DEBUG, and the authorize frame carries the token: never below INFO.
+SOCKET_LOG = logging.getLogger("core_server.brokers.socket")
+SOCKET_LOG.setLevel(logging.INFO)
 
 OnFill = Callable[[str, BrokerFill], None]  # (broker account id as text, the fill)
 
@@ -81,7 +91,9 @@ class TradovateBroker:
         self.state = LinkState.DISCONNECTED
         self.detail = ""
         self._http: aiohttp.ClientSession | None = None
-        self._token: AccessToken | None = None
+        self._tokens = TokenKeeper(config, clock)
+        self._renewer: asyncio.Task[None] | None = None
+        self._relogin = asyncio.Lock()  # concurrent 401s log in once (each login is a new Tradovate session)
         self._ws: ClientConnection | None = None
         self._reader: asyncio.Task[None] | None = None
         self._accounts: dict[str, int] = {}  # name and id text -> id
@@ -91,6 +103,7 @@ class TradovateBroker:
         self._seen_fills: set[int] = set()
         self._order_accounts: dict[int, int] = {}  # order id -> account id (fill entities carry no account)
         self._lock = asyncio.Lock()
+        self.on_drop: Callable[[], None] | None = None  # the trading socket closed by itself (the desk reconnects)
         self.positions: dict[tuple[int, str], BrokerPosition] = {}  # live from the socket
         self.events_seen = 0
 
@@ -101,6 +114,7 @@ class TradovateBroker:
             if self.state is LinkState.CONNECTED:
                 return
             self.state = LinkState.CONNECTING
+            await self._drop_socket()  # a dead socket's reader and connection, before a new one
             try:
                 await self._open()
             except (AuthFailure, RestUnavailable, BrokerUnavailable, OSError, InvalidHandshake, TimeoutError) as exc:
@@ -110,23 +124,35 @@ class TradovateBroker:
                 raise BrokerUnavailable(f"Tradovate: {self.detail}") from None
             self.state = LinkState.CONNECTED
             self.detail = ""
+            if self._renewer is None or self._renewer.done():
+                self._renewer = asyncio.create_task(self._keep_token_fresh(), name="tradovate-broker-token")
             log.info("broker.connected", broker="tradovate", environment=self._config.environment)
+
+    def _rest(self) -> TradovateRest:
+        if self._http is None:
+            raise BrokerUnavailable("not connected")
+        return TradovateRest(self._http, self._config, self._clock)
+
+    async def _keep_token_fresh(self) -> None:
+        """Renew before expiry for as long as the adapter is open (a refused renewal: a fresh login)."""
+        await self._tokens.keep_fresh(self._rest())
 
     async def _open(self) -> None:
         if self._http is None:
             self._http = aiohttp.ClientSession()
-        rest = TradovateRest(self._http, self._config, self._clock)
-        self._token = await rest.request_access_token()
+        token = await self._tokens.current(self._rest())  # a valid token is reused: no new session
         accounts = await self._get("account/list")
         for account in accounts if isinstance(accounts, list) else []:
             if isinstance(account, dict) and type(account.get("id")) is int:
                 self._accounts[str(account["id"])] = account["id"]
                 self._accounts[str(account.get("name", "")).upper()] = account["id"]
-        ws = await asyncio.wait_for(connect(self._trading_url, max_size=self._config.max_socket_frame_bytes), 10)
+        ws = await asyncio.wait_for(
+            connect(self._trading_url, max_size=self._config.max_socket_frame_bytes, logger=SOCKET_LOG), 10
+        )
         self._ws = ws
         if decode_frame(await asyncio.wait_for(ws.recv(), 10), 1 << 24).kind is not FrameKind.OPEN:
             raise BrokerUnavailable("the trading socket did not open")
-        await ws.send(encode_request("authorize", 0, self._token.access_token))
+        await ws.send(encode_request("authorize", 0, token.access_token))
         if (await self._response(ws, 0)).get("s") != 200:
             raise BrokerUnavailable("the trading socket refused the token")
         ids = sorted(set(self._accounts.values()))
@@ -175,10 +201,12 @@ class TradovateBroker:
         except (ConnectionClosed, ValueError):
             pass
         finally:
-            if self._ws is ws:
+            if self._ws is ws:  # not closed on purpose (close() detaches it first)
                 self.state = LinkState.DISCONNECTED
                 self.detail = "the trading socket closed"
                 log.warning("broker.disconnected", broker="tradovate")
+                if self.on_drop is not None:
+                    self.on_drop()
 
     def _event(self, message: dict[str, Any]) -> None:
         if message.get("e") != "props" or not isinstance(message.get("d"), dict):
@@ -224,17 +252,30 @@ class TradovateBroker:
         self._contracts[contract_id] = name.upper()
         self._contract_ids[name.upper()] = contract_id
 
-    async def close(self) -> None:
-        if self._reader is not None:
-            self._reader.cancel()
-            await asyncio.gather(self._reader, return_exceptions=True)
-        if self._ws is not None:
+    async def _drop_socket(self) -> None:
+        ws, reader = self._ws, self._reader
+        self._ws = self._reader = None  # detached first: its reader's ending is not a drop
+        if reader is not None:
+            reader.cancel()
+            await asyncio.gather(reader, return_exceptions=True)
+        if ws is not None:
             with contextlib.suppress(Exception):
-                await self._ws.close()
+                await ws.close()
+
+    async def close(self) -> None:
+        if self._renewer is not None:
+            self._renewer.cancel()
+            await asyncio.gather(self._renewer, return_exceptions=True)
+            self._renewer = None
+        await self._drop_socket()
         if self._http is not None:
             await self._http.close()
-        self._ws = self._reader = self._http = None
+        self._http = None
         self.state = LinkState.DISCONNECTED
+
+    def reconnect_backoff(self) -> Backoff:
+        """The shared backoff, on this broker's settings (TRADOVATE backoff_initial_s / backoff_max_s)."""
+        return Backoff(self._config.backoff_initial_s, self._config.backoff_max_s)
 
     # ---- REST --------------------------------------------------------------------------------------
 
@@ -242,9 +283,39 @@ class TradovateBroker:
         return await self._call("GET", path, None, query)
 
     async def _call(self, method: str, path: str, body: dict[str, Any] | None, query: dict[str, str] | None) -> Any:
-        if self._http is None or self._token is None:
+        refused = self._tokens.token
+        status, text = await self._send(method, path, body, query)
+        if status == 401:  # the token expired or was revoked: nothing was done; log in afresh and send it once more
+            log.warning("broker.token_refused", broker="tradovate", path=path)
+            async with self._relogin:
+                if self._tokens.token is refused:  # not already replaced by a concurrent call or the renewer
+                    self._tokens.invalidate()
+                    try:
+                        await self._tokens.current(self._rest())
+                    except (AuthFailure, RestUnavailable) as exc:
+                        if isinstance(exc, AuthFailure):
+                            self.state = LinkState.FAILED
+                            self.detail = str(exc)[:200]
+                        raise BrokerUnavailable(f"{path}: the session expired and a new login failed") from None
+            status, text = await self._send(method, path, body, query)
+        if status == 401:
+            raise BrokerUnavailable(f"{path}: the session expired")
+        if status == 404:
+            return None
+        if status != 200:
+            raise RestUnavailable(f"{path}: HTTP {status}")
+        try:
+            return loads(text) if text.strip() else None
+        except ValueError:
+            raise RestUnavailable(f"{path}: the answer is not JSON") from None
+
+    async def _send(
+        self, method: str, path: str, body: dict[str, Any] | None, query: dict[str, str] | None
+    ) -> tuple[int, str]:
+        token = self._tokens.token
+        if self._http is None or token is None:
             raise BrokerUnavailable("not connected")
-        headers = {"Accept": "application/json", "Authorization": f"Bearer {self._token.access_token}"}
+        headers = {"Accept": "application/json", "Authorization": f"Bearer {token.access_token}"}
         data = None
         if body is not None:
             data = _json(body)
@@ -257,21 +328,10 @@ class TradovateBroker:
                 text, status = await response.text(), response.status
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise RestUnavailable(f"{path}: {type(exc).__name__}") from None
-        if status == 401:
-            self.state = LinkState.DISCONNECTED
-            raise BrokerUnavailable(f"{path}: the session expired")
-        if status == 404:
-            return None
-        if status != 200:
-            raise RestUnavailable(f"{path}: HTTP {status}")
-        try:
-            return loads(text) if text.strip() else None
-        except ValueError:
-            raise RestUnavailable(f"{path}: the answer is not JSON") from None
+        return status, text
 
     async def _ensure(self) -> None:
         if self.state is not LinkState.CONNECTED:
-            await self.close()
             await self.connect()
 
     def account_number(self, broker_account: str) -> int:
@@ -411,6 +471,39 @@ class TradovateBroker:
             if order.is_open:
                 found.append(order)
         return tuple(found)
+
+    async def order_history(self, broker_account: str) -> tuple[tuple[BrokerOrder, ...], tuple[BrokerFill, ...]]:
+        """Every order the broker holds for the account (finished ones too) with its client order id (from the
+        order or, as on Tradovate, the command that placed it), and every fill of those orders."""
+        await self._ensure()
+        account = self.account_number(broker_account)
+        client_ids = {
+            whole(c.get("orderId")): str(c.get("clOrdId") or "")
+            for c in items(await self._get("command/list"))
+            if isinstance(c, dict) and c.get("commandType", "New") == "New" and c.get("clOrdId")
+        }
+        orders = []
+        for o in items(await self._get("order/list")):
+            if not isinstance(o, dict) or o.get("accountId") != account or type(o.get("id")) is not int:
+                continue
+            orders.append(BrokerOrder(
+                str(o["id"]), str(o.get("clOrdId") or client_ids.get(o["id"], "")),
+                self._contracts.get(whole(o.get("contractId")), ""), str(o.get("action", "")),
+                whole(o.get("orderQty")), str(o.get("orderType", "")), str(o.get("ordStatus", "")),
+                _dec(o.get("price")), _dec(o.get("stopPrice")), whole(o.get("filledQty")), _dec(o.get("avgPx")),
+                parent_id=str(o.get("parentId") or ""),
+            ))  # fmt: skip
+        ours = {order.order_id for order in orders}
+        fills = []
+        for f in items(await self._get("fill/list")):
+            price = _dec(f.get("price")) if isinstance(f, dict) else None
+            if price is None or str(f.get("orderId")) not in ours or type(f.get("id")) is not int:
+                continue
+            fills.append(BrokerFill(
+                str(f["id"]), str(f["orderId"]), self._contracts.get(whole(f.get("contractId")), ""),
+                str(f.get("action", "")), whole(f.get("qty")), price, self._clock.now_ns(),
+            ))  # fmt: skip
+        return tuple(orders), tuple(sorted(fills, key=lambda f: int(f.fill_id)))
 
     async def broker_positions(self, broker_account: str) -> tuple[BrokerPosition, ...]:
         await self._ensure()

@@ -25,7 +25,18 @@ def trading_day_start_ns(trade_date: date) -> int:
     return ns_from_datetime(datetime.combine(trade_date - timedelta(days=1), DAY_ROLL, EXCHANGE_TZ))
 
 
+_last_bounds: tuple[date, int, int] = (date.min, 0, 0)  # the latest day asked for: nearly every call is in it
+
+
 def trading_day_bounds(ts_ns: int) -> tuple[date, int, int]:
-    """(trade date, start ns, end ns) of the trading day containing `ts_ns`; length varies with DST."""
+    """(trade date, start ns, end ns) of the trading day containing `ts_ns`; length varies with DST.
+    The last answer is kept: a day's bounds never change, and the kernel asks for the same day many times per
+    command (risk days, order expiry), so the time-zone arithmetic runs once a day."""
+    global _last_bounds
+    last = _last_bounds
+    if last[1] <= ts_ns < last[2]:
+        return last
     day = trading_day_of(ts_ns)
-    return day, trading_day_start_ns(day), trading_day_start_ns(day + timedelta(days=1))
+    bounds = (day, trading_day_start_ns(day), trading_day_start_ns(day + timedelta(days=1)))
+    _last_bounds = bounds
+    return bounds

@@ -12,7 +12,6 @@ so the same commands, ticks and seed always give the same events. Time does not 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import replace
 from decimal import Decimal
 
 from core_server.calendar.trading_day import trading_day_bounds
@@ -62,6 +61,7 @@ from core_server.execution.model import (
     OrderType,
     Position,
     TimeInForce,
+    replace_order,
 )
 from core_server.execution.modification import modified_order
 from core_server.execution.ports import PreTradeCheck
@@ -206,13 +206,13 @@ class PaperExecutionEngine(CommandChecks):
         for order in orders:
             if order.account_id in routed:
                 if order.status is OrderStatus.PENDING:  # at the broker at once: no simulated latency
-                    order = replace(order, status=OrderStatus.WORKING, arrival_ns=now_ns)
+                    order = replace_order(order, status=OrderStatus.WORKING, arrival_ns=now_ns)
                     working.append(order)
                 self._x.set(order)
                 out.append(OrderAccepted(order, now_ns))
                 continue
             if order.status is OrderStatus.PENDING:
-                order = replace(order, arrival_ns=now_ns + self.fill_model.latency_ns())
+                order = replace_order(order, arrival_ns=now_ns + self.fill_model.latency_ns())
             self._x.accept(order)
             out.append(OrderAccepted(order, now_ns))
         for order in working:
@@ -220,7 +220,7 @@ class PaperExecutionEngine(CommandChecks):
 
     def _deny(self, orders: Iterable[Order], reason: str, now_ns: int, out: Events) -> None:
         for order in orders:
-            denied = replace(order, status=OrderStatus.DENIED)
+            denied = replace_order(order, status=OrderStatus.DENIED)
             self._x.orders[denied.order_id] = denied
             out.append(OrderDenied(denied, reason, now_ns))
 
@@ -237,7 +237,7 @@ class PaperExecutionEngine(CommandChecks):
         entry = self._new_order(entry_req, now_ns, OrderStatus.PENDING)
         sl = self._new_order(sl_req, now_ns, OrderStatus.HELD)
         tp = self._new_order(tp_req, now_ns, OrderStatus.HELD)
-        entry, sl, tp = (replace(o, bracket_id=entry.order_id) for o in (entry, sl, tp))
+        entry, sl, tp = (replace_order(o, bracket_id=entry.order_id) for o in (entry, sl, tp))
         reason = self._denial(entry)
         if reason is not None:
             self._deny((entry, sl, tp), reason, now_ns, out)
@@ -261,7 +261,7 @@ class PaperExecutionEngine(CommandChecks):
             raise InvalidArgument("second.account_id", "both legs of an OCO pair belong to one account")
         a = self._new_order(first, now_ns, OrderStatus.PENDING)
         b = self._new_order(second, now_ns, OrderStatus.PENDING)
-        a, b = replace(a, linked_ids=(b.order_id,)), replace(b, linked_ids=(a.order_id,))
+        a, b = replace_order(a, linked_ids=(b.order_id,)), replace_order(b, linked_ids=(a.order_id,))
         reason = self._denial(a) or self._denial(b)
         if reason is None:
             self._accept((a, b), now_ns, out)
@@ -286,7 +286,7 @@ class PaperExecutionEngine(CommandChecks):
         )
         if new.reduce_only and new.quantity > order.quantity:  # cut to the position (exits.py)
             room = reducible(new.side, self._x.positions.get(new.account_id, new.contract_id))
-            new = replace(new, quantity=max(order.quantity, new.filled_qty + room))
+            new = replace_order(new, quantity=max(order.quantity, new.filled_qty + room))
         self._check_bands(spec, order.contract_id, (
             ("limit_price", new.limit_price if new.limit_price != order.limit_price else None),
             ("stop_price", new.stop_price if new.stop_price != order.stop_price else None),
@@ -297,7 +297,7 @@ class PaperExecutionEngine(CommandChecks):
             # alone as what could still fill, since the order itself is already counted as open, and the new
             # total as its quantity (a per-order size limit applies to the whole order).
             reason = self._denial(
-                replace(order, quantity=new.quantity, filled_qty=new.quantity - added, submitted_ns=now_ns)
+                replace_order(order, quantity=new.quantity, filled_qty=new.quantity - added, submitted_ns=now_ns)
             )
             if reason is not None:
                 raise FailedPrecondition(f"modify denied: {reason}")

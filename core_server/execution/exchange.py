@@ -9,7 +9,6 @@ allocating.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from heapq import heapify, heappop, heappush
 from typing import TypeVar
 
@@ -42,6 +41,7 @@ from core_server.execution.model import (
     OrderId,
     OrderSide,
     OrderStatus,
+    replace_order,
 )
 from core_server.execution.positions import PositionBook
 from core_server.model.instruments import InstrumentSpec
@@ -198,7 +198,7 @@ class PaperExchange:
             order = self.orders[oid]
             if order.is_open and order.expire_ns == expire_ns:
                 self.unrest(order)
-                order = self.set(replace(order, status=OrderStatus.EXPIRED))
+                order = self.set(replace_order(order, status=OrderStatus.EXPIRED))
                 out.append(OrderExpired(order.account_id, oid, expire_ns))
                 after_end(self, order, ts, out)
         self.next_expiry = heap[0][0] if heap else _NEVER
@@ -210,7 +210,7 @@ class PaperExchange:
             order = self.orders[oid]
             if order.status is not OrderStatus.PENDING:
                 continue
-            order = self.set(replace(order, status=OrderStatus.WORKING))
+            order = self.set(replace_order(order, status=OrderStatus.WORKING))
             out.append(OrderWorking(order.account_id, oid, order.quantity, arrival_ns))
             self.activate(order, ts, out, arriving=True)
         book.next_arrival = heap[0][0] if heap else _NEVER
@@ -225,7 +225,7 @@ class PaperExchange:
         oid = order.order_id
         if order.acts_as_market:
             if book.quote is None and book.last_trade is None and arriving:
-                order = self.set(replace(order, status=OrderStatus.REJECTED))
+                order = self.set(replace_order(order, status=OrderStatus.REJECTED))
                 out.append(OrderRejected(order.account_id, oid, f"no market for {order.contract_id} yet", ts))
                 after_end(self, order, ts, out)
                 return
@@ -260,7 +260,7 @@ class PaperExchange:
 
     def _trigger(self, book: ContractBook, order: Order, price: int, ts: int, out: Events) -> None:
         self.unrest(order)
-        order = self.set(replace(order, triggered=True, status=OrderStatus.TRIGGERED))
+        order = self.set(replace_order(order, triggered=True, status=OrderStatus.TRIGGERED))
         out.append(OrderTriggered(order.account_id, order.order_id, price, ts))
         self.activate(order, ts, out)
 
@@ -328,7 +328,9 @@ class PaperExchange:
         fee = self.commissions.for_fill(spec.root, qty, order.account_id)
         filled = order.filled_qty + qty
         status = OrderStatus.FILLED if filled == order.quantity else OrderStatus.PARTIALLY_FILLED
-        order = self.set(replace(order, filled_qty=filled, filled_cost=order.filled_cost + price * qty, status=status))
+        order = self.set(
+            replace_order(order, filled_qty=filled, filled_cost=order.filled_cost + price * qty, status=status)
+        )
         if status is OrderStatus.FILLED:
             self.unrest(order)
         self.fill_seq += 1
@@ -355,7 +357,7 @@ class PaperExchange:
         after_fill(self, order, qty, ts, out)
 
     def resize(self, order: Order, quantity: int, ts: int, out: Events, cause: ModifyCause) -> None:
-        order = self.set(replace(order, quantity=quantity))
+        order = self.set(replace_order(order, quantity=quantity))
         out.append(
             OrderModified(order.account_id, order.order_id, quantity, order.limit_price, order.stop_price, ts, cause)
         )
@@ -364,7 +366,7 @@ class PaperExchange:
 
     def cancel(self, order: Order, reason: CancelReason, ts: int, out: Events) -> None:
         self.unrest(order)
-        order = self.set(replace(order, status=OrderStatus.CANCELLED))
+        order = self.set(replace_order(order, status=OrderStatus.CANCELLED))
         out.append(OrderCancelled(order.account_id, order.order_id, reason, ts))
         after_end(self, order, ts, out)
 

@@ -6,7 +6,6 @@ apply them to the exchange's state, appending events in the order they happen.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
@@ -23,6 +22,7 @@ from core_server.execution.model import (
     OrderStatus,
     OrderType,
     TimeInForce,
+    replace_order,
 )
 
 if TYPE_CHECKING:  # the exchange imports this module
@@ -144,16 +144,16 @@ def _place_exit(x: PaperExchange, child: Order, price: int, quantity: int, ts: i
     if child.triggered:  # already reached: it exits at market, only its size follows the entry
         priced = child
     elif child.order_type is OrderType.STOP:
-        priced = replace(child, stop_price=price)
+        priced = replace_order(child, stop_price=price)
     else:
-        priced = replace(child, limit_price=price)
+        priced = replace_order(child, limit_price=price)
     if child.status is OrderStatus.HELD:
-        child = x.set(replace(priced, quantity=quantity, status=OrderStatus.WORKING))
+        child = x.set(replace_order(priced, quantity=quantity, status=OrderStatus.WORKING))
         out.append(OrderWorking(child.account_id, child.order_id, quantity, ts))
         x.activate(child, ts, out)
     elif priced != child or quantity != child.quantity:
         cause = ModifyCause.ANCHORED if priced != child else ModifyCause.LINKED
-        x.modify(replace(priced, quantity=quantity), ts, out, cause)
+        x.modify(replace_order(priced, quantity=quantity), ts, out, cause)
 
 
 def _exit_at_once(x: PaperExchange, bracket: Bracket, stop: int, room: int, ts: int, out: Events) -> None:
@@ -161,7 +161,7 @@ def _exit_at_once(x: PaperExchange, bracket: Bracket, stop: int, room: int, ts: 
     what the bracket holds with a market order that arrives at once."""
     sl = x.orders[bracket.stop_loss_id]
     if sl.stop_price != stop:
-        sl = x.set(replace(sl, stop_price=stop))  # the refused leg shows the level that was already hit
+        sl = x.set(replace_order(sl, stop_price=stop))  # the refused leg shows the level that was already hit
     x.cancel(sl, CancelReason.STOP_THROUGH, ts, out)
     for order_id in (bracket.take_profit_id, bracket.entry_id):
         order = x.orders[order_id]

@@ -5,10 +5,11 @@ Enum numbers start at 1 so a future proto can map them 1:1 next to its `_UNSPECI
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, fields
 from decimal import Decimal
 from enum import IntEnum
-from typing import NewType
+from typing import Any, NewType
 
 AccountId = NewType("AccountId", str)
 OrderId = NewType("OrderId", str)
@@ -153,6 +154,23 @@ class Order:
     def avg_fill_price_ticks(self) -> Decimal | None:
         """Average fill price in (possibly fractional) ticks; None before the first fill."""
         return Decimal(self.filled_cost) / self.filled_qty if self.filled_qty else None
+
+
+def _replacer(cls: type[Any]) -> Callable[..., Any]:
+    """`dataclasses.replace` for one dataclass, generated once with its fields spelled out: the same result (the
+    class's __init__ runs), without replace's per-call walk over the field table. About 2x faster for Order,
+    which the engine replaces several times per order (bench/copying.py: replace was a quarter of a fan-out)."""
+    names = [f.name for f in fields(cls) if f.init]
+    keep = object()
+    params = ", ".join(f"{name}=_keep" for name in names)
+    values = ", ".join(f"{name}=self.{name} if {name} is _keep else {name}" for name in names)
+    namespace: dict[str, Any] = {"_keep": keep, "_cls": cls}
+    exec(f"def replace(self, *, {params}):\n    return _cls({values})\n", namespace)
+    made: Callable[..., Any] = namespace["replace"]
+    return made
+
+
+replace_order: Callable[..., Order] = _replacer(Order)  # replace_order(order, status=...): keyword fields only
 
 
 @dataclass(frozen=True, slots=True)

@@ -176,6 +176,16 @@ class CommandRunner:
         changes = trades.take_changes()
         if changes:
             self.output.trades.extend(changes)
+            strategies = self.strategies
+            if strategies is not None:  # their P&L in R follows the round trips their orders opened
+                try:
+                    strategies.on_trades(changes, ts)
+                except Exception as exc:
+                    accounts = tuple(dict.fromkeys(AccountId(c.trip.account_id) for c in changes if c.trip.account_id))
+                    self.isolation.failed(Stage.STRATEGIES, ts, "", accounts, exc)
+                followed = strategies.take_events()
+                if followed:
+                    self.output.strategies.extend(followed)
 
     def run_strategy_commands(self, ts: int) -> None:
         strategies = self.strategies

@@ -4,7 +4,8 @@ Every tick runs through the stages in one fixed order:
 
     anomaly filter -> candles (all six timeframes) -> strategies (closed candles, ticks, due timers)
     -> paper fills -> risk evaluation and its same-tick actions (then what the fills asked of strategies)
-    -> trades (round trips, excursions)
+    -> trades (round trips, excursions; the strategies' R follows their round trips)
+    -> strategies' open trades marked at the print (only contracts where one has a trade open)
     -> signal validation (closed candles, then the opens that give entries)
 
 Time without ticks (`advance_to`) runs the same order: candles closing on time, strategy timers, arrivals and
@@ -179,10 +180,23 @@ class TradingKernel:
             self.isolation.failed(Stage.TRADES, ts, market.id, trades.open_accounts(market.id), exc)
         if trades.has_work:
             self.commands.settle_trades(ts)
+        # 5b. strategies' open trades marked at the print (only where one has a trade open)
+        if is_trade and strategies is not None and market.id in strategies.marked:
+            self._mark(strategies, tick, ts)  # type: ignore[arg-type]
         # 6. signals
         signals = self.signals
         if signals is not None and signals.pending_count:
             self.signal_flow.after_tick(market, closed, ts)
+
+    def _mark(self, strategies: StrategyStage, tick: Trade, ts: int) -> None:
+        try:
+            if strategies.on_mark(tick) is False:
+                return
+        except Exception as exc:
+            self.isolation.failed(Stage.STRATEGIES, ts, tick.contract_id, strategies.accounts(tick.contract_id), exc)
+        events = strategies.take_events()
+        if events:
+            self.output.strategies.extend(events)
 
     def _candles_closed(self, closed: Sequence[Candle]) -> None:
         window = self.market.window

@@ -6,14 +6,15 @@ never executes a command itself: it returns the commands, and the kernel runs th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from typing import Protocol
 
 from core_server.execution.commands import ExecutionCommand
 from core_server.execution.model import AccountId
 from core_server.execution.ports import ExecutionView
 from core_server.kernel.output import ExecutionStep
-from core_server.model.market_data import Candle, Tick
+from core_server.model.market_data import Candle, Tick, Trade
+from core_server.trades.model import TradeChange
 
 
 class StrategyStage(Protocol):
@@ -35,6 +36,19 @@ class StrategyStage(Protocol):
     def on_time(self, now_ns: int) -> bool | None: ...
 
     def on_execution(self, step: ExecutionStep, view: ExecutionView) -> None: ...
+
+    def on_trades(self, changes: Sequence[TradeChange], now_ns: int) -> None:
+        """Round trips changed (opened, grown, partly or wholly closed): the strategies' P&L in R follows."""
+        ...
+
+    @property
+    def marked(self) -> Container[str]:
+        """Contracts whose trade prints mark a strategy's open trades (`on_mark`); empty while every one is flat."""
+        ...
+
+    def on_mark(self, tick: Trade) -> bool | None:
+        """A trade print of a contract in `marked`; whether it left events to collect."""
+        ...
 
     def stop_all(self, reason: str, now_ns: int) -> None:
         """The emergency stop: every active strategy stops (its orders and positions are already gone)."""

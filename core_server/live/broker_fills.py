@@ -1,7 +1,9 @@
 """Broker fills into the kernel, and the guard that keeps a bound account's mirror true to its broker.
 
 `BrokerFillBooking` turns each fill the broker reports on a bound account into a BookBrokerFill command run
-through the ExecutionDesk (journaled, then risk evaluates it exactly as a paper fill). `BoundAccountGuard` is a
+through the ExecutionDesk (journaled, then risk evaluates it exactly as a paper fill), one at a time in the
+order the broker reported them: a bracket leg's fill finds its exit working only once its entry's fill is
+booked (matched any earlier, it would become an order of its own). `BoundAccountGuard` is a
 pre-trade check: a bound account with live routing off trades nowhere; a LIVE account's orders are routed to
 its broker (live/broker_router.py), never matched on the simulated exchange, so the kernel's positions of a
 bound account only ever move by the broker's own fills.
@@ -32,6 +34,9 @@ class BrokerFillBooking:
         self._execution = execution
         self._tasks: set[asyncio.Task[None]] = set()
         self.booked = 0
+        self.claimed: set[str] = set()  # broker fill ids booked, here or by catching up (live/broker_router.py)
+        self.ready: Callable[[], Awaitable[None]] | None = None  # until the orders a fill may fill are sent
+        self._turn = asyncio.Lock()  # FIFO: fills are booked in the order they arrived
         # The routed kernel order a fill belongs to (BrokerRouter.order_for); None: each fill is an order of its own
         self.order_for: Callable[[str, BrokerFill], Awaitable[OrderId | None]] | None = None
 
@@ -41,7 +46,16 @@ class BrokerFillBooking:
         task.add_done_callback(self._tasks.discard)
 
     async def _book(self, account_id: str, fill: BrokerFill) -> None:
+        if self.ready is not None:
+            await self.ready()  # outside the turn: every waiting fill waits for the same sends at once
+        async with self._turn:
+            await self._book_now(account_id, fill)
+
+    async def _book_now(self, account_id: str, fill: BrokerFill) -> None:
         order_id = await self.order_for(account_id, fill) if self.order_for is not None else None
+        if fill.fill_id in self.claimed:
+            return  # booked already, from the broker's history after a reconnect
+        self.claimed.add(fill.fill_id)
         command = BookBrokerFill(
             AccountId(account_id), fill.symbol, OrderSide.BUY if fill.side == "Buy" else OrderSide.SELL,
             fill.quantity, fill.price, fill.fill_id, order_id,

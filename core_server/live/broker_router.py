@@ -15,6 +15,13 @@ The broker's answers come back as kernel inputs: its fills become BookBrokerFill
 order they fill (`order_for`), and an order the broker refused is cancelled in the kernel (actor `broker`).
 Sends run one at a time, in the kernel's order. Nothing is sent for an account that is not LIVE: the desk
 checks the live switch again before every call.
+
+Catching up (`catch_up`, run by every reconciliation: at start, on every reconnect, periodically, on demand):
+the broker's order and fill history finds the kernel's open routed orders again by their client ids, books the
+broker fills the kernel has not seen (while a socket was down or Vigil was stopped) as the same BookBrokerFill
+commands live fills are, and cancels (actor `broker`) an order the broker ended without filling. Exactly once:
+a fill booked here is claimed by its broker id, so the socket's copy of it is skipped, and across restarts the
+kernel's filled quantity of the order says how much of the broker's fills it already holds.
 """
 
 from __future__ import annotations
@@ -28,7 +35,7 @@ from decimal import Decimal
 import structlog
 
 from core_server.brokers.desk import BrokerDesk
-from core_server.brokers.model import Binding, BrokerFill, BrokerKind, BrokerOrderRequest
+from core_server.brokers.model import Binding, BrokerFill, BrokerKind, BrokerOrder, BrokerOrderRequest
 from core_server.execution.commands import BookBrokerFill, CancelOrder
 from core_server.execution.engine import PaperExecutionEngine
 from core_server.execution.events import OrderAccepted, OrderCancelled, OrderModified, OrderWorking
@@ -65,6 +72,7 @@ _CLOSING = (OrderRole.CLOSE,)
 # Cancels the broker makes by itself for legs it placed together (OSO/OCO): never sent again.
 _LINKED = (CancelReason.OCO, CancelReason.BRACKET, CancelReason.POSITION_FLAT, CancelReason.STOP_THROUGH)
 _BROKER_ACTORS = ("broker", "reconcile")
+_ENDED_UNFILLED = ("Canceled", "Cancelled", "Rejected", "Expired")  # Tradovate's and ProjectX's spellings
 
 
 @dataclass(slots=True)
@@ -89,6 +97,8 @@ class BrokerRouter:
         self._idle = asyncio.Event()
         self._idle.set()
         self.sent = 0
+        self.claimed: set[str] = set()  # broker fill ids booked (shared with the fill booking: each once)
+        self.caught_up = 0  # broker fills booked by catching up
 
     @property
     def _engine(self) -> PaperExecutionEngine:
@@ -107,21 +117,126 @@ class BrokerRouter:
             task.add_done_callback(self._recovering.discard)
 
     async def _recover(self, account_id: str) -> None:
-        """After a restart: the kernel's open routed orders found again at the broker by their client ids, so their
-        fills fill them (an order the broker no longer has is left to reconciliation)."""
+        """After a restart: reconcile, whose catch-up finds the kernel's open routed orders again at the broker by
+        their client ids (so their fills fill them) and ends those that ended there while Vigil was down."""
         try:
-            orders = await self._desk.orders(account_id)
-            by_client = {o.client_order_id: o for o in orders if o.client_order_id}
-            for order in self._engine.open_orders(AccountId(account_id)):
-                found = by_client.get(_client_id(order))
-                if found is not None and order.order_id not in self._by_kernel:
-                    self._remember(account_id, order.order_id, found.order_id, linked=False)
+            await self._desk.reconcile(account_id, "reconcile:connect")
         except Exception as exc:  # the broker is unreachable for now: reconciliation reports what differs
             log.warning("broker.router_recover_failed", account_id=account_id, reason=str(exc)[:200])
         finally:
             self._busy -= 1
             if self._busy == 0:
                 self._idle.set()
+
+    async def catch_up(
+        self, account_id: str, orders: tuple[BrokerOrder, ...], fills: tuple[BrokerFill, ...]
+    ) -> set[str]:
+        """Book what the broker did to the kernel's open routed orders unseen; the broker order ids they are."""
+        engine = self._engine
+        if not engine.routes_to_broker(AccountId(account_id)):
+            return set()
+        by_client = {o.client_order_id: o for o in orders if o.client_order_id}
+        by_id = {o.order_id: o for o in orders}
+        fills_of: dict[str, list[BrokerFill]] = {}
+        for fill in fills:
+            fills_of.setdefault(fill.order_id, []).append(fill)
+        legs_of: dict[str, list[BrokerOrder]] = {}
+        for broker_order in orders:
+            if broker_order.parent_id:
+                legs_of.setdefault(broker_order.parent_id, []).append(broker_order)
+        plan: list[tuple[OrderId, BrokerOrder, list[BrokerFill]]] = []
+        for order in engine.open_orders(AccountId(account_id)):
+            sent = self._by_kernel.get(order.order_id)
+            found = by_id.get(sent.broker_id) if sent is not None and sent.broker_id else None
+            found = found or by_client.get(_client_id(order))
+            if found is None and order.role in _CHILDREN and sent is None:
+                found = self._leg(account_id, order, by_client, legs_of)
+            if found is None:
+                continue
+            if sent is None or not sent.broker_id:
+                linked = order.role in _CHILDREN or (sent.linked if sent else False)
+                self._remember(account_id, order.order_id, found.order_id, linked=linked)
+            plan.append((order.order_id, found, fills_of.get(found.order_id, [])))
+        known = {found.order_id for _, found, _ in plan}
+        if not any(found_fills or found.status in _ENDED_UNFILLED for _, found, found_fills in plan):
+            return known
+        claimed = self.claimed
+
+        def run(kernel: TradingKernel, now: int) -> int:
+            booked = 0
+            for kernel_id, found, found_fills in plan:
+                try:
+                    order = kernel.execution.order(kernel_id)
+                except NotFound:
+                    continue
+                if not order.is_open:
+                    continue
+                # what the kernel holds of this order beyond the fills claimed in this process: booked before a restart
+                earlier = order.filled_qty - sum(f.quantity for f in found_fills if f.fill_id in claimed)
+                for fill in found_fills:
+                    if fill.fill_id in claimed:
+                        continue
+                    quantity = fill.quantity
+                    skipped = min(max(earlier, 0), quantity)
+                    earlier -= skipped
+                    quantity -= skipped
+                    claimed.add(fill.fill_id)
+                    if quantity <= 0:
+                        continue
+                    side = OrderSide.BUY if fill.side == "Buy" else OrderSide.SELL
+                    command = BookBrokerFill(
+                        AccountId(account_id), fill.symbol or order.contract_id, side, quantity, fill.price,
+                        fill.fill_id, kernel_id,
+                    )  # fmt: skip
+                    try:
+                        kernel.execute(command, now, cause=Cause.API, actor="broker")
+                        booked += 1
+                    except VigilError as exc:
+                        log.error("broker.catch_up_fill_refused", account_id=account_id, fill_id=fill.fill_id,
+                                  reason=str(exc)[:200])  # fmt: skip
+                if kernel.execution.order(kernel_id).is_open and found.status in _ENDED_UNFILLED:
+                    kernel.execute(CancelOrder(AccountId(account_id), kernel_id), now, cause=Cause.API, actor="broker")
+            return booked
+
+        self._busy += 1  # the socket's fills wait for it (order_for), then find theirs claimed
+        self._idle.clear()
+        try:
+            booked = await self._shell.command(run, actor="broker")
+        finally:
+            self._busy -= 1
+            if self._busy == 0:
+                self._idle.set()
+        if booked:
+            self.caught_up += booked
+            log.warning("broker.caught_up", account_id=account_id, fills=booked)
+        return known
+
+    def _leg(
+        self, account_id: str, child: Order, by_client: dict[str, BrokerOrder], legs_of: dict[str, list[BrokerOrder]]
+    ) -> BrokerOrder | None:
+        """A bracket exit the kernel holds but this process never sent (after a restart): the broker's leg of the
+        same kind under the entry's broker order (Tradovate's parentId). Without parent ids (ProjectX) the exit
+        is left to matching by side and price (`order_for`), as when it was placed."""
+        if child.bracket_id is None or child.bracket_id == child.order_id:
+            return None
+        entry_sent = self._by_kernel.get(child.bracket_id)
+        entry_broker_id = entry_sent.broker_id if entry_sent is not None else ""
+        if not entry_broker_id:
+            try:
+                entry = self._engine.order(child.bracket_id)
+            except NotFound:  # archived at a day roll
+                return None
+            found_entry = by_client.get(_client_id(entry))
+            if found_entry is None:
+                return None
+            entry_broker_id = found_entry.order_id
+        wanted = "Limit" if child.role is OrderRole.TAKE_PROFIT else "Stop"
+        legs = [leg for leg in legs_of.get(entry_broker_id, []) if leg.order_type == wanted]
+        if len(legs) == 1:
+            return legs[0]
+        if not legs_of.get(entry_broker_id):  # no parent ids at this broker: matched by side and price later
+            self._by_kernel[child.order_id] = _Sent(account_id, child.order_id, "", True)
+        return None
 
     # ---- the kernel's output -------------------------------------------------------------------------
 
@@ -294,6 +409,11 @@ class BrokerRouter:
 
     # ---- the broker's fills ---------------------------------------------------------------------------
 
+    async def wait_idle(self) -> None:
+        """Until queued sends are done (at most 5 s): a fill's order may be in them."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._idle.wait(), 5.0)
+
     async def order_for(self, account_id: str, fill: BrokerFill) -> OrderId | None:
         """The routed kernel order a broker fill belongs to (None: a fill Vigil did not send, booked by itself)."""
         with contextlib.suppress(TimeoutError):  # a fill may beat its order's acknowledgement
@@ -396,9 +516,12 @@ def route_live_accounts(
     live switch routes an account in the engine, committed kernel output is sent, the broker's fills are booked
     into the orders they fill, and a BOUND account trades nowhere (denied in the kernel, refused at the API)."""
     router = BrokerRouter(desk, shell)
+    router.claimed = mirror.claimed
+    desk.catch_up = router.catch_up
     desk.routing_listeners.append(router.set_routed)
     shell.output_listeners.append(router)
     mirror.order_for = router.order_for
+    mirror.ready = router.wait_idle
     desk.fill_listeners.append(mirror)
     shell.kernel.execution.add_pre_trade_check(BoundAccountGuard(desk.binding))
     execution.gates.append(RoutingGate(desk.binding))

@@ -125,6 +125,7 @@ def restore_strategies(
             host.restore_strategy(definition, version.version, version.source, version.fmt, record)
         except InvalidArgument as exc:  # a definition this version no longer reads: kept in the store, not run
             log.error("strategies.restore_refused", strategy=version.strategy_id, field=exc.field, reason=exc.reason)
+    host.adopt_trips(kernel.trades.open_trips())  # their open trades (restored first) go on being marked
     host.start_restored(now_ns)
     kernel.commands.run_strategy_commands(now_ns)
     log.info("strategies.restored", strategies=len(stored))

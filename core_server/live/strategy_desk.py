@@ -142,6 +142,7 @@ class StrategyDesk:
         def run(kernel: TradingKernel, now: int) -> None:
             getattr(self.host, name)(strategy_id, now)
             kernel.commands.run_strategy_commands(now)
+            kernel.commands.settle_trades(now)  # an emergency stop's close: its trade and R now, not on a tick
 
         await self._shell.command(run)
         return self.view(strategy_id)

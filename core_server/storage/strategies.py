@@ -20,6 +20,7 @@ from core_server.strategies.events import (
     StrategyEvent,
     StrategyRecord,
     StrategyVersion,
+    VersionPnl,
     VersionResult,
 )
 from core_server.trades.model import RoundTrip
@@ -41,14 +42,29 @@ ON CONFLICT (strategy_id, version) DO NOTHING
 """
 _UPSERT = """
 INSERT INTO strategies (strategy_id, version, status, account_id, contract_id, state, position, cost_ticks, realised,
-                        trade_date, realised_today, trades_today, trades, errors, last_error, updated_ns)
-VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+                        trade_date, realised_today, trades_today, trades, errors, last_error, updated_ns, mark_ticks)
+VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
 ON CONFLICT (strategy_id) DO UPDATE SET
     version = EXCLUDED.version, status = EXCLUDED.status, account_id = EXCLUDED.account_id,
     contract_id = EXCLUDED.contract_id, state = EXCLUDED.state, position = EXCLUDED.position,
     cost_ticks = EXCLUDED.cost_ticks, realised = EXCLUDED.realised, trade_date = EXCLUDED.trade_date,
     realised_today = EXCLUDED.realised_today, trades_today = EXCLUDED.trades_today, trades = EXCLUDED.trades,
-    errors = EXCLUDED.errors, last_error = EXCLUDED.last_error, updated_ns = EXCLUDED.updated_ns
+    errors = EXCLUDED.errors, last_error = EXCLUDED.last_error, updated_ns = EXCLUDED.updated_ns,
+    mark_ticks = EXCLUDED.mark_ticks
+"""
+_UPSERT_PNL = """
+INSERT INTO strategy_version_pnl (strategy_id, version, realised_r, realised_r_today, unrealised_r, open_qty, trades,
+                                  r_trades)
+SELECT * FROM unnest($1::text[], $2::integer[], $3::text[], $4::text[], $5::text[], $6::integer[], $7::integer[],
+                     $8::integer[])
+ON CONFLICT (strategy_id, version) DO UPDATE SET
+    realised_r = EXCLUDED.realised_r, realised_r_today = EXCLUDED.realised_r_today,
+    unrealised_r = EXCLUDED.unrealised_r, open_qty = EXCLUDED.open_qty, trades = EXCLUDED.trades,
+    r_trades = EXCLUDED.r_trades
+"""
+_SELECT_PNL = """
+SELECT strategy_id, version, realised_r, realised_r_today, unrealised_r, open_qty, trades, r_trades
+FROM strategy_version_pnl ORDER BY strategy_id, version
 """
 _INSERT_EVENTS = """
 INSERT INTO strategy_events (strategy_id, version, ts_ns, kind, message)
@@ -95,6 +111,19 @@ async def write_strategies(conn: Any, records: Sequence[object]) -> list[int]:
         seqs = [row["seq"] for row in await conn.fetch(_INSERT_EVENTS, *columns)]
     if latest:
         await conn.executemany(_UPSERT, [_row(r) for r in latest.values()])
+        pnl = [(r.strategy_id, v) for r in latest.values() for v in r.versions]
+        if pnl:
+            await conn.execute(
+                _UPSERT_PNL,
+                [sid for sid, _ in pnl],
+                [v.version for _, v in pnl],
+                [str(v.realised_r) for _, v in pnl],
+                [str(v.realised_r_today) for _, v in pnl],
+                ["" if v.unrealised_r is None else str(v.unrealised_r) for _, v in pnl],
+                [v.open_qty for _, v in pnl],
+                [v.trades for _, v in pnl],
+                [v.r_trades for _, v in pnl],
+            )
     return seqs
 
 
@@ -102,16 +131,24 @@ def _row(r: StrategyRecord) -> tuple[object, ...]:
     return (
         r.strategy_id, r.version, r.status.value, r.account_id, r.contract_id, json.dumps(dict(r.state)),
         r.position, r.cost_ticks, r.realised, r.trade_date, r.realised_today, r.trades_today, r.trades, r.errors,
-        r.last_error, r.updated_ns,
+        r.last_error, r.updated_ns, r.mark,
     )  # fmt: skip
 
 
-def _record(row: asyncpg.Record) -> StrategyRecord:
+def _pnl(row: asyncpg.Record) -> VersionPnl:
+    unrealised = row["unrealised_r"]
+    return VersionPnl(
+        row["version"], Fraction(row["realised_r"]), Fraction(row["realised_r_today"]),
+        Fraction(unrealised) if unrealised else None, row["open_qty"], row["trades"], row["r_trades"],
+    )  # fmt: skip
+
+
+def _record(row: asyncpg.Record, versions: tuple[VersionPnl, ...] = ()) -> StrategyRecord:
     return StrategyRecord(
         row["strategy_id"], row["version"], Status(row["status"]), row["account_id"], row["contract_id"],
         json.loads(row["state"]), row["position"], row["cost_ticks"], Decimal(row["realised"]), row["trade_date"],
         Decimal(row["realised_today"]), row["trades_today"], row["trades"], row["errors"], row["last_error"],
-        row["updated_ns"],
+        row["updated_ns"], row["mark_ticks"], versions,
     )  # fmt: skip
 
 
@@ -148,8 +185,13 @@ class StrategyRepository:
     async def load(self) -> list[StoredStrategy]:
         """Every strategy with the text of its running version and its current row."""
         with unavailable_on_connection_failure():
-            rows = await self._pool.fetch(_SELECT_CURRENT)
-        return [StoredStrategy(_version(r), _record(r)) for r in rows]
+            async with self._pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+                rows = await conn.fetch(_SELECT_CURRENT)
+                pnl_rows = await conn.fetch(_SELECT_PNL)
+        pnl: dict[str, list[VersionPnl]] = {}
+        for p in pnl_rows:
+            pnl.setdefault(p["strategy_id"], []).append(_pnl(p))
+        return [StoredStrategy(_version(r), _record(r, tuple(pnl.get(r["strategy_id"], ())))) for r in rows]
 
     async def versions(self, strategy_id: str) -> list[StrategyVersion]:
         with unavailable_on_connection_failure():

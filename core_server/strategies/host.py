@@ -3,6 +3,11 @@ their contract's closed candles (series and indicators updated first), ticks and
 turns what they return into tagged execution commands, follows their fills (own position, realised P&L, trades
 today, per-strategy limits) and logs every action as a strategy event.
 
+P&L in R (per strategy and per version) comes from the trade ledger's round trips its orders opened
+(`on_trades`, with the journal's R: trades.model.RoundTrip.result_r and open_r), and the open ones are marked at
+every trade print of the contract (`on_mark`, only for the contracts in `marked`: those where a strategy has a
+trade open, so a flat strategy costs the tick nothing).
+
 Isolation: a strategy that raises is marked failed (no further calls), counted, logged, and the exception goes
 on to the kernel, which holds the strategy's account (`accounts()` names only the failing strategies' accounts
 then). The other strategies, the other stages and the feed go on within the same tick.
@@ -41,13 +46,17 @@ from core_server.model.market_data import Candle, Tick, Timeframe, Trade
 from core_server.strategies.breakout import FirstHourBreakout
 from core_server.strategies.checks import Finding, check, errors_of, resolve_contract
 from core_server.strategies.definition import IndicatorOperand, Kind, StrategyDefinition
-from core_server.strategies.events import Status, StrategyEvent, StrategyRecord, StrategyVersion
+from core_server.strategies.events import Status, StrategyEvent, StrategyRecord, StrategyVersion, VersionPnl
 from core_server.strategies.rules import RuleStrategy
 from core_server.strategies.runtime import Action, CancelOwn, CloseOwn, Note, Place, Strategy
 from core_server.strategies.scheduler import NEVER
 from core_server.strategies.series import WARM_CANDLES, Series
+from core_server.trades.model import RoundTrip, TradeChange
 
 TAG_PREFIX = "strategy:"
+# A mark (a print at a new price while a strategy has a trade open) updates its figures at once, but stores and
+# streams its record at most every MARK_EVERY_NS of event time: a busy market prints many prices a second.
+MARK_EVERY_NS = 250_000_000
 TIMER_ROUNDS = 4  # timers due at once (a restart after a long stop) fire at most this many times per call
 CENT = Decimal("0.01")
 _ENTRY_ROLES = (OrderRole.STANDALONE, OrderRole.BRACKET_ENTRY, OrderRole.OCO)
@@ -63,10 +72,15 @@ class History(Protocol):
 
     def recent(self, contract_id: str, timeframe: Timeframe, count: int) -> Sequence[Candle]: ...
 
+    def last_trade(self, contract_id: str) -> Trade | None: ...
+
 
 class _NoHistory:
     def recent(self, contract_id: str, timeframe: Timeframe, count: int) -> Sequence[Candle]:
         return ()
+
+    def last_trade(self, contract_id: str) -> Trade | None:
+        return None
 
 
 def make_strategy(definition: StrategyDefinition) -> Strategy:
@@ -110,6 +124,13 @@ class Runtime:
         self.loss_hit = False
         self.updated_ns = 0
         self.ctx: _Context | None = None  # what its calls may read, made once
+        # R, per version (the versions' keys: those that traded), from its round trips in the trade ledger
+        self.mark: int | None = None  # the last trade price its open trades are marked at
+        self.mark_sent_ns = -MARK_EVERY_NS  # when a mark last made its record go out (stored and streamed)
+        self.open_trips: dict[str, RoundTrip] = {}  # its open round trips by trade id, as last seen
+        self.r_realised: dict[int, Fraction] = {}
+        self.r_today: dict[int, Fraction] = {}
+        self.r_counts: dict[int, tuple[int, int]] = {}  # version -> (round trips opened, of those with R)
         self._day_start_ns = self._day_end_ns = 0  # the CME trading day `day` covers
 
     def record(self) -> StrategyRecord:
@@ -117,7 +138,60 @@ class Runtime:
             self.id, self.version, self.status, self.account_id, self.contract.id, self.strategy.state(),
             self.position, str(self.cost), _money(self.realised), self.day.isoformat() if self.day else "",
             _money(self.realised_today), self.trades_today, self.trades, self.errors, self.last_error, self.updated_ns,
+            self.mark, self.version_pnl(),
         )  # fmt: skip
+
+    def version_pnl(self) -> tuple[VersionPnl, ...]:
+        """R per version that traded: realised (all time, today) and its open trades at the mark."""
+        open_by: dict[int, list[RoundTrip]] = {}
+        for trip in self.open_trips.values():
+            open_by.setdefault(trip.strategy_version or 0, []).append(trip)
+        mark = self.mark
+        out = []
+        zero = Fraction(0)
+        for version in sorted(self.r_realised.keys() | open_by.keys()):
+            trips = open_by.get(version, ())
+            unrealised: Fraction | None = None
+            if trips and mark is not None:
+                unrealised = zero
+                for trip in trips:
+                    r = trip.open_r(mark)
+                    if r is None:
+                        unrealised = None
+                        break
+                    unrealised += r
+            trades, r_trades = self.r_counts.get(version, (0, 0))
+            realised, today = self.r_realised.get(version, zero), self.r_today.get(version, zero)
+            open_qty = sum(t.open_qty for t in trips)
+            out.append(VersionPnl(version, realised, today, unrealised, open_qty, trades, r_trades))
+        return tuple(out)
+
+    def on_trade(self, change: TradeChange, ts_ns: int) -> bool:
+        """One of its round trips changed: the R its exits realised since last seen is added (to the version that
+        opened it, today's too). False when nothing R depends on changed (an excursion's move)."""
+        trip = change.trip
+        before = self.open_trips.get(trip.trade_id)
+        if (
+            before is not None and trip.is_open
+            and before.exit_qty == trip.exit_qty and before.entry_qty == trip.entry_qty
+            and before.open_qty == trip.open_qty and before.initial_stop == trip.initial_stop
+        ):  # fmt: skip
+            self.open_trips[trip.trade_id] = trip
+            return False
+        self.roll(ts_ns)
+        version = trip.strategy_version or 0
+        counted = (before.result_r or 0) if before is not None else 0
+        delta = (trip.result_r or 0) - counted
+        self.r_realised[version] = self.r_realised.get(version, Fraction(0)) + delta
+        self.r_today[version] = self.r_today.get(version, Fraction(0)) + delta
+        if before is None:  # first seen (TradeChange.opened means "not stored yet", and comes again at a close)
+            trades, r_trades = self.r_counts.get(version, (0, 0))
+            self.r_counts[version] = (trades + 1, r_trades + (trip.risk_ticks is not None))
+        if trip.is_open:
+            self.open_trips[trip.trade_id] = trip
+        else:
+            self.open_trips.pop(trip.trade_id, None)
+        return True
 
     def restore_record(self, record: StrategyRecord) -> None:
         self.status = record.status
@@ -128,6 +202,10 @@ class Runtime:
         self.realised_today = Fraction(record.realised_today)
         self.trades_today, self.trades = record.trades_today, record.trades
         self.updated_ns = record.updated_ns
+        self.mark = record.mark
+        for v in record.versions:
+            self.r_realised[v.version], self.r_today[v.version] = v.realised_r, v.realised_r_today
+            self.r_counts[v.version] = (v.trades, v.r_trades)
         self.strategy.restore(record.state)
 
     def roll(self, ts_ns: int) -> None:
@@ -136,6 +214,7 @@ class Runtime:
         day, self._day_start_ns, self._day_end_ns = trading_day_bounds(ts_ns)
         if day != self.day:
             self.day, self.realised_today, self.trades_today, self.loss_hit = day, Fraction(0), 0, False
+            self.r_today = dict.fromkeys(self.r_today, Fraction(0))
 
     def on_fill(self, fill: Fill, order: Order) -> None:
         """Its own position at average cost; closing fills realise (exit - average) x quantity, less commissions."""
@@ -181,6 +260,18 @@ class Runtime:
         commission = Fraction(amount)
         self.realised -= commission
         self.realised_today -= commission
+
+
+def _copied(rt: Runtime) -> Runtime:
+    """A rollback copy: its own dicts of R figures and open trips (the values are immutable)."""
+    c = copy.copy(rt)
+    c.open_trips, c.r_realised, c.r_today, c.r_counts = (
+        dict(rt.open_trips),
+        dict(rt.r_realised),
+        dict(rt.r_today),
+        dict(rt.r_counts),
+    )
+    return c
 
 
 def _money(value: Fraction) -> Decimal:
@@ -272,6 +363,7 @@ class StrategyHost:
         self._failed: list[AccountId] = []
         self._failure: StrategyFailed | None = None
         self.failures = 0  # run-time failures, counted
+        self.marked: dict[str, tuple[Runtime, ...]] = {}  # contract id -> strategies with a trade open in it
 
     def bind(self, view: ExecutionView, history: History | None = None) -> None:
         """The paper engine (own orders, accounts) and the kernel's candle window (late series)."""
@@ -306,6 +398,8 @@ class StrategyHost:
             self._by_tag[f"{TAG_PREFIX}{rt.id}@{older}"] = rt
         self.runtimes[rt.id] = rt
         self._by_tag[rt.tag] = rt
+        if old is not None and old.open_trips:
+            self._remark()
         self._events.append(StrategyVersion(rt.id, version, source, fmt, now_ns))
         self._event(rt, "loaded", f"version {version} loaded ({definition.kind.value}, {contract.id}, {rt.account_id})")
         self._dirty[rt.id] = None
@@ -323,6 +417,8 @@ class StrategyHost:
         rt.day, rt.realised_today = old.day, old.realised_today
         rt.trades_today, rt.trades = old.trades_today, old.trades
         rt.errors = old.errors
+        rt.mark, rt.open_trips = old.mark, dict(old.open_trips)
+        rt.r_realised, rt.r_today, rt.r_counts = dict(old.r_realised), dict(old.r_today), dict(old.r_counts)
 
     def get(self, strategy_id: str) -> Runtime:
         rt = self.runtimes.get(strategy_id)
@@ -517,6 +613,62 @@ class StrategyHost:
                 if order.role is OrderRole.BRACKET_ENTRY:
                     self._check_concurrency(rt)
 
+    def on_trades(self, changes: Sequence[TradeChange], now_ns: int) -> None:
+        """Round trips changed (kernel.commands.settle_trades): those its orders opened update its R."""
+        runtimes = self.runtimes
+        opened_or_closed = False
+        for change in changes:
+            trip = change.trip
+            strategy_id = trip.strategy_id
+            if strategy_id is None or trip.account_id is None:
+                continue
+            rt = runtimes.get(strategy_id)
+            if rt is None:
+                continue
+            was_open = bool(rt.open_trips)
+            if not rt.on_trade(change, now_ns):
+                continue
+            last = self.history.last_trade(rt.contract_id)
+            if last is not None:
+                rt.mark = last.price
+            rt.updated_ns = now_ns
+            self._dirty[rt.id] = None
+            if was_open != bool(rt.open_trips):
+                opened_or_closed = True
+        if opened_or_closed:
+            self._remark()
+
+    def on_mark(self, tick: Trade) -> bool:
+        """A trade print of a contract in `marked`: the open trades there are marked at its price."""
+        price, ts = tick.price, tick.ts_event
+        changed = False
+        for rt in self.marked.get(tick.contract_id, ()):
+            if rt.mark != price:
+                rt.mark = price  # reads are exact at every print
+                if ts - rt.mark_sent_ns >= MARK_EVERY_NS:  # stored and streamed at most this often
+                    rt.mark_sent_ns = ts
+                    rt.roll(ts)
+                    rt.updated_ns = ts
+                    self._dirty[rt.id] = None
+                    changed = True
+        return changed
+
+    def adopt_trips(self, trips: Iterable[RoundTrip]) -> None:
+        """After a restart: the restored open round trips its orders opened (the ledger's, as stored with the R
+        figures they had counted), so they go on being marked and realise from where they were."""
+        for trip in trips:
+            rt = self.runtimes.get(trip.strategy_id or "")
+            if rt is not None and trip.account_id is not None and trip.is_open:
+                rt.open_trips[trip.trade_id] = trip
+        self._remark()
+
+    def _remark(self) -> None:
+        marking: dict[str, list[Runtime]] = {}
+        for rt in self.runtimes.values():
+            if rt.open_trips:
+                marking.setdefault(rt.contract_id, []).append(rt)
+        self.marked = {cid: tuple(rts) for cid, rts in marking.items()}
+
     def _outside_fill(self, fill: Fill, view: ExecutionView, ts_ns: int) -> None:
         """A fill of an order no strategy placed: if it left the account flat in the contract, the strategies
         holding a position there are flat too."""
@@ -599,7 +751,7 @@ class StrategyHost:
 
     def snapshot(self) -> object:
         saved = {
-            sid: (copy.copy(rt), rt.strategy.state(), rt.strategy.next_timer_ns, rt.strategy.wants_ticks)
+            sid: (_copied(rt), rt.strategy.state(), rt.strategy.next_timer_ns, rt.strategy.wants_ticks)
             for sid, rt in self.runtimes.items()
         }
         actives = {cid: list(rts) for cid, rts in self._active.items()}
@@ -618,6 +770,7 @@ class StrategyHost:
         self._active = {cid: [by_id.get(r.id, r) for r in rts] for cid, rts in actives.items()}
         self._by_tag = {tag: by_id.get(rt.id, rt) if rt.tag == tag else rt for tag, rt in self._by_tag.items()}
         self._refresh()
+        self._remark()
 
     # -- calls and actions ----------------------------------------------------------------------------------
 

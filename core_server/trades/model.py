@@ -101,6 +101,19 @@ class RoundTrip:
             return None
         return Fraction(self.realised_ticks, risk * self.entry_qty)
 
+    @property
+    def open_cost(self) -> int:
+        """Entry price ticks x contracts of the quantity still open (FIFO: what the exits closed is taken out)."""
+        return self.entry_cost - self.exit_cost + self.direction.sign * self.realised_ticks
+
+    def open_r(self, price: int) -> Fraction | None:
+        """Unrealised R of the open quantity marked at `price` (ticks), on the risk `result_r` divides by: so
+        `result_r` + `open_r(exit price)` is the trade's R once that exit closes it. None without a known stop."""
+        risk = self.risk_ticks
+        if risk is None or self.account_id is None:
+            return None
+        return Fraction(self.direction.sign * (price * self.open_qty - self.open_cost), risk * self.entry_qty)
+
 
 @dataclass(frozen=True, slots=True)
 class TradeChange:

@@ -52,6 +52,8 @@ async def test_list_events_and_lifecycle(server: RunningServer) -> None:
         assert [cell(table, i, 0) for i in range(3)] == ["first-hour-breakout", "mean-reversion", "momentum"]
         assert {cell(table, i, 2) for i in range(3)} == {"inactive"}
         assert cell(table, 0, 3) == "paper" and cell(table, 0, 4).startswith("ES")
+        assert [str(c.label) for c in table.columns.values()][8:11] == ["today R", "open R", "total R"]
+        assert (cell(table, 0, 8), cell(table, 0, 9), cell(table, 0, 10)) == ("0.0000", "—", "0.0000")  # flat
         events = screen.query_one("#strategies-events", DataTable)
         await eventually(lambda: events.row_count >= 1)
         assert cell(events, 0, 2) == "loaded"

@@ -1,5 +1,6 @@
-"""The Strategies screen: every strategy with its status, account, today's P&L and trades; the selected one's
-validation findings and event log; activate, deactivate and emergency-stop it, each after a y/n question."""
+"""The Strategies screen: every strategy with its status, account, today's P&L in $ and R and trades; the selected
+one's validation findings, R per version and event log; activate, deactivate and emergency-stop it, each after a
+y/n question."""
 
 from __future__ import annotations
 
@@ -17,13 +18,30 @@ from tui.widgets.status_header import StatusHeader
 
 REFRESH_S = 2.0  # P&L and positions move with the market: the list is read again this often
 EVENTS_SHOWN = 200
-COLUMNS = ("strategy", "ver", "status", "account", "contract", "pos", "today $", "open $", "trades", "errors")
+# R: the trade journal's (a trade's P&L over its initial risk); "open R" is blank when flat, before a print, or
+# while an open trade has no known stop (no R; its dollars still show in "open $")
+COLUMNS = ("strategy", "ver", "status", "account", "contract", "pos", "today $", "open $", "today R", "open R",
+           "total R", "trades", "errors")  # fmt: skip
+
+
+def _or_blank(value: object | None) -> str:
+    return formatting.BLANK if value is None else str(value)
 
 
 def strategy_row(s: StrategyInfo) -> tuple[str, ...]:
-    unrealised = formatting.BLANK if s.unrealised is None else str(s.unrealised)
     return (s.strategy_id, str(s.version), s.status.value, s.account_id, s.contract_id, f"{s.position:+d}",
-            str(s.realised_today), unrealised, str(s.trades_today), str(s.errors))  # fmt: skip
+            str(s.realised_today), _or_blank(s.unrealised), str(s.realised_r_today), _or_blank(s.unrealised_r),
+            str(s.realised_r), str(s.trades_today), str(s.errors))  # fmt: skip
+
+
+def version_r_text(s: StrategyInfo) -> str:
+    """Its R per version that traded: total, today, open (live, as the list's columns)."""
+    return "\n".join(
+        f"v{v.version}: {v.realised_r}R total, {v.realised_r_today}R today, "
+        f"open {formatting.BLANK if v.unrealised_r is None else f'{v.unrealised_r}R'} "
+        f"({v.open_qty} open; {v.trades} trades, {v.r_trades} with R)"
+        for v in s.version_pnl
+    )
 
 
 def event_row(e: StrategyEventInfo) -> tuple[str, ...]:
@@ -34,7 +52,9 @@ def findings_text(s: StrategyInfo) -> str:
     lines = [f"{f.severity}: {f.path}: {f.message}" for f in s.findings]
     if s.last_error:
         lines.append(f"last error: {s.last_error}")
-    return "\n".join(lines) or "no findings"
+    text = "\n".join(lines) or "no findings"
+    by_version = version_r_text(s)
+    return f"{text}\n\nR per version:\n{by_version}" if by_version else text
 
 
 class StrategiesScreen(Screen[None]):

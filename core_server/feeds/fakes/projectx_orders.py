@@ -84,6 +84,7 @@ class FakeProjectXBroker:
         self.wrapped = wrapped
         self.hubs: list[_Hub] = []
         self.order_requests = 0
+        self.refuse_hubs = False  # new user-hub connections are refused (HTTP 503): the network is down for them
         self._delay_ack_s = 0.0
         self._drop_after_send = 0
         self._duplicates = 0
@@ -115,6 +116,13 @@ class FakeProjectXBroker:
         }  # fmt: skip
 
     # ---- test controls -----------------------------------------------------------------------------
+
+    async def drop_hubs(self) -> None:
+        """Cut every user-hub connection (no close frame: the client sees the connection die)."""
+        for hub in list(self.hubs):
+            if hub.transport is not None:
+                hub.transport.abort()
+            await hub.ws.close()
 
     def set_market(self, contract_id: str, bid: Decimal | str, ask: Decimal | str) -> None:
         self.book.set_market(contract_id, Decimal(bid), Decimal(ask))
@@ -293,6 +301,8 @@ class FakeProjectXBroker:
 
     async def _hub(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(autoping=True, heartbeat=None, max_msg_size=1 << 20)
+        if self.refuse_hubs:
+            return web.Response(status=503)  # type: ignore[return-value]
         if not self.tokens.valid(request.query.get("access_token") or bearer(request)):
             return web.Response(status=401)  # type: ignore[return-value]
         await ws.prepare(request)

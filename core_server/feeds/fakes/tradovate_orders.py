@@ -83,9 +83,13 @@ class FakeTradovateBroker:
         contracts: Sequence[FakeContract] = DEFAULT_CONTRACTS,
         cash: Decimal = Decimal(50000),
         heartbeat_s: float = 2.5,
+        token_lifetime_s: float = 4800.0,
     ) -> None:
+        """`token_lifetime_s`: how long an access token is accepted (Tradovate's is 80-90 minutes; tests make it
+        seconds, so a session that does not renew in time is refused exactly as the real one is: HTTP 401 on every
+        REST call and on a renewal, 401 on a new socket's authorize; an open socket stays usable)."""
         self.counters = FakeCounters()
-        self.auth = FakeAuth(credentials or FakeCredentials(), self.counters, 4800.0, False)
+        self.auth = FakeAuth(credentials or FakeCredentials(), self.counters, token_lifetime_s, False)
         self.book = BrokerBook()
         for contract in contracts:
             self.book.add_contract(contract)
@@ -95,6 +99,7 @@ class FakeTradovateBroker:
         self.sockets: list[_Socket] = []
         self.commands: list[dict[str, Any]] = []  # every New command: clOrdId -> orderId lookups after a lost ack
         self.order_requests = 0  # order ops received (any)
+        self.refuse_sockets = False  # new trading sockets are refused (HTTP 503): the network is down for them
         self._delay_ack_s = 0.0
         self._drop_after_send = 0
         self._duplicates = 0
@@ -171,8 +176,11 @@ class FakeTradovateBroker:
             return web.json_response(self.auth.login(body))
         token = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
         if not self.auth.valid(token):
+            if path == "auth/renewaccesstoken":
+                self.counters.renewal_rejections += 1
             return web.json_response({"errorText": "Access is denied"}, status=401)
         if path == "auth/renewaccesstoken":
+            self.counters.renewals += 1
             return web.json_response(self.auth.issue(md=False))
         status, payload = await self.handle(path, body, dict(request.query))
         if path.startswith("order/") and path not in ("order/list", "order/item") and self._drop_after_send > 0:
@@ -368,7 +376,9 @@ class FakeTradovateBroker:
 
     # ---- trading socket ----------------------------------------------------------------------------
 
-    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+    async def _socket(self, request: web.Request) -> web.StreamResponse:
+        if self.refuse_sockets:
+            return web.Response(status=503, text="the trading socket is unavailable (test)")
         ws = web.WebSocketResponse(autoping=True, heartbeat=None, max_msg_size=1 << 20)
         await ws.prepare(request)
         sock = _Socket(ws, request.transport)

@@ -77,6 +77,7 @@ class FakeAuth:
         self.token_lifetime_s = token_lifetime_s
         self.renew_returns_md_token = renew_returns_md_token
         self._tokens: dict[str, float] = {}  # token -> loop-time expiry
+        self.issued: list[str] = []  # every token handed out (tests scan logs for them)
         self._numbers = itertools.count(1)
         self._penalty: dict[str, Any] = {}
         self._penalties_left = 0
@@ -144,6 +145,7 @@ class FakeAuth:
         expiry = asyncio.get_running_loop().time() + self.token_lifetime_s
         access, md_token = f"fake-access-{number}", f"fake-md-{number}"
         self._tokens[access] = expiry
+        self.issued.append(access)
         reply: dict[str, Any] = {
             "accessToken": access,
             "expirationTime": iso_ms(int((time.time() + self.token_lifetime_s) * 1000)),
@@ -154,6 +156,7 @@ class FakeAuth:
         }
         if md:
             self._tokens[md_token] = expiry
+            self.issued.append(md_token)
             reply["mdAccessToken"] = md_token
         return reply
 

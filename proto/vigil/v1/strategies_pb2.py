@@ -24,57 +24,59 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19vigil/v1/strategies.proto\x12\x08vigil.v1\":\n\x07\x46inding\x12\x10\n\x08severity\x18\x01 \x01(\t\x12\x0c\n\x04path\x18\x02 \x01(\t\x12\x0f\n\x07message\x18\x03 \x01(\t\"\x8d\x03\n\x08Strategy\x12\x13\n\x0bstrategy_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x05\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12(\n\x06status\x18\x04 \x01(\x0e\x32\x18.vigil.v1.StrategyStatus\x12\x12\n\naccount_id\x18\x05 \x01(\t\x12\x13\n\x0b\x63ontract_id\x18\x06 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x07 \x01(\t\x12\x10\n\x08position\x18\x08 \x01(\x05\x12\x10\n\x08realised\x18\t \x01(\t\x12\x16\n\x0erealised_today\x18\n \x01(\t\x12\x12\n\nunrealised\x18\x0b \x01(\t\x12\x14\n\x0ctrades_today\x18\x0c \x01(\x05\x12\x0e\n\x06trades\x18\r \x01(\x05\x12\x0e\n\x06\x65rrors\x18\x0e \x01(\x05\x12\x12\n\nlast_error\x18\x0f \x01(\t\x12\x12\n\nupdated_ns\x18\x10 \x01(\x03\x12#\n\x08\x66indings\x18\x11 \x03(\x0b\x32\x11.vigil.v1.Finding\x12\x12\n\nstate_json\x18\x12 \x01(\t\"V\n\x0fStrategyVersion\x12\x0f\n\x07version\x18\x01 \x01(\x05\x12\x0e\n\x06source\x18\x02 \x01(\t\x12\x0e\n\x06\x66ormat\x18\x03 \x01(\t\x12\x12\n\ncreated_ns\x18\x04 \x01(\x03\"p\n\rStrategyEvent\x12\x0b\n\x03seq\x18\x01 \x01(\x03\x12\x13\n\x0bstrategy_id\x18\x02 \x01(\t\x12\x0f\n\x07version\x18\x03 \x01(\x05\x12\r\n\x05ts_ns\x18\x04 \x01(\x03\x12\x0c\n\x04kind\x18\x05 \x01(\t\x12\x0f\n\x07message\x18\x06 \x01(\t\"\x17\n\x15ListStrategiesRequest\"@\n\x16ListStrategiesResponse\x12&\n\nstrategies\x18\x01 \x03(\x0b\x32\x12.vigil.v1.Strategy\"9\n\x12GetStrategyRequest\x12\x13\n\x0bstrategy_id\x18\x01 \x01(\t\x12\x0e\n\x06\x65vents\x18\x02 \x01(\x05\"\xbb\x01\n\x13GetStrategyResponse\x12$\n\x08strategy\x18\x01 \x01(\x0b\x32\x12.vigil.v1.Strategy\x12+\n\x08versions\x18\x02 \x03(\x0b\x32\x19.vigil.v1.StrategyVersion\x12\'\n\x06\x65vents\x18\x03 \x03(\x0b\x32\x17.vigil.v1.StrategyEvent\x12(\n\x07results\x18\x04 \x03(\x0b\x32\x17.vigil.v1.VersionResult\"h\n\rVersionResult\x12\x0f\n\x07version\x18\x01 \x01(\x05\x12\x0e\n\x06trades\x18\x02 \x01(\x05\x12\x0c\n\x04wins\x18\x03 \x01(\x05\x12\x0b\n\x03net\x18\x04 \x01(\t\x12\t\n\x01r\x18\x05 \x01(\t\x12\x10\n\x08r_trades\x18\x06 \x01(\x05\"=\n\x17ValidateStrategyRequest\x12\x12\n\ndefinition\x18\x01 \x01(\t\x12\x0e\n\x06\x66ormat\x18\x02 \x01(\t\"K\n\x18ValidateStrategyResponse\x12#\n\x08\x66indings\x18\x01 \x03(\x0b\x32\x11.vigil.v1.Finding\x12\n\n\x02ok\x18\x02 \x01(\x08\"9\n\x13LoadStrategyRequest\x12\x12\n\ndefinition\x18\x01 \x01(\t\x12\x0e\n\x06\x66ormat\x18\x02 \x01(\t\"M\n\x14LoadStrategyResponse\x12$\n\x08strategy\x18\x01 \x01(\x0b\x32\x12.vigil.v1.Strategy\x12\x0f\n\x07\x63hanged\x18\x02 \x01(\x08\".\n\x17\x41\x63tivateStrategyRequest\x12\x13\n\x0bstrategy_id\x18\x01 \x01(\t\"@\n\x18\x41\x63tivateStrategyResponse\x12$\n\x08strategy\x18\x01 \x01(\x0b\x32\x12.vigil.v1.Strategy\"0\n\x19\x44\x65\x61\x63tivateStrategyRequest\x12\x13\n\x0bstrategy_id\x18\x01 \x01(\t\"B\n\x1a\x44\x65\x61\x63tivateStrategyResponse\x12$\n\x08strategy\x18\x01 \x01(\x0b\x32\x12.vigil.v1.Strategy\"3\n\x1c\x45mergencyStopStrategyRequest\x12\x13\n\x0bstrategy_id\x18\x01 \x01(\t\"E\n\x1d\x45mergencyStopStrategyResponse\x12$\n\x08strategy\x18\x01 \x01(\x0b\x32\x12.vigil.v1.Strategy\"[\n\x1bStreamStrategyEventsRequest\x12\x13\n\x0bstrategy_id\x18\x01 \x01(\t\x12\x0e\n\x06replay\x18\x02 \x01(\x05\x12\x17\n\x0finclude_updates\x18\x03 \x01(\x08\"l\n\x1cStreamStrategyEventsResponse\x12&\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x17.vigil.v1.StrategyEvent\x12$\n\x08strategy\x18\x02 \x01(\x0b\x32\x12.vigil.v1.Strategy*\xa4\x01\n\x0eStrategyStatus\x12\x1f\n\x1bSTRATEGY_STATUS_UNSPECIFIED\x10\x00\x12\x1c\n\x18STRATEGY_STATUS_INACTIVE\x10\x01\x12\x1a\n\x16STRATEGY_STATUS_ACTIVE\x10\x02\x12\x1a\n\x16STRATEGY_STATUS_FAILED\x10\x03\x12\x1b\n\x17STRATEGY_STATUS_STOPPED\x10\x04\x32\xeb\x05\n\x0fStrategyService\x12S\n\x0eListStrategies\x12\x1f.vigil.v1.ListStrategiesRequest\x1a .vigil.v1.ListStrategiesResponse\x12J\n\x0bGetStrategy\x12\x1c.vigil.v1.GetStrategyRequest\x1a\x1d.vigil.v1.GetStrategyResponse\x12Y\n\x10ValidateStrategy\x12!.vigil.v1.ValidateStrategyRequest\x1a\".vigil.v1.ValidateStrategyResponse\x12M\n\x0cLoadStrategy\x12\x1d.vigil.v1.LoadStrategyRequest\x1a\x1e.vigil.v1.LoadStrategyResponse\x12Y\n\x10\x41\x63tivateStrategy\x12!.vigil.v1.ActivateStrategyRequest\x1a\".vigil.v1.ActivateStrategyResponse\x12_\n\x12\x44\x65\x61\x63tivateStrategy\x12#.vigil.v1.DeactivateStrategyRequest\x1a$.vigil.v1.DeactivateStrategyResponse\x12h\n\x15\x45mergencyStopStrategy\x12&.vigil.v1.EmergencyStopStrategyRequest\x1a\'.vigil.v1.EmergencyStopStrategyResponse\x12g\n\x14StreamStrategyEvents\x12%.vigil.v1.StreamStrategyEventsRequest\x1a&.vigil.v1.StreamStrategyEventsResponse0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19vigil/v1/strategies.proto\x12\x08vigil.v1\":\n\x07\x46inding\x12\x10\n\x08severity\x18\x01 \x01(\t\x12\x0c\n\x04path\x18\x02 \x01(\t\x12\x0f\n\x07message\x18\x03 \x01(\t\"\x84\x04\n\x08Strategy\x12\x13\n\x0bstrategy_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x05\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12(\n\x06status\x18\x04 \x01(\x0e\x32\x18.vigil.v1.StrategyStatus\x12\x12\n\naccount_id\x18\x05 \x01(\t\x12\x13\n\x0b\x63ontract_id\x18\x06 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x07 \x01(\t\x12\x10\n\x08position\x18\x08 \x01(\x05\x12\x10\n\x08realised\x18\t \x01(\t\x12\x16\n\x0erealised_today\x18\n \x01(\t\x12\x12\n\nunrealised\x18\x0b \x01(\t\x12\x14\n\x0ctrades_today\x18\x0c \x01(\x05\x12\x0e\n\x06trades\x18\r \x01(\x05\x12\x0e\n\x06\x65rrors\x18\x0e \x01(\x05\x12\x12\n\nlast_error\x18\x0f \x01(\t\x12\x12\n\nupdated_ns\x18\x10 \x01(\x03\x12#\n\x08\x66indings\x18\x11 \x03(\x0b\x32\x11.vigil.v1.Finding\x12\x12\n\nstate_json\x18\x12 \x01(\t\x12\x12\n\nrealised_r\x18\x13 \x01(\t\x12\x18\n\x10realised_r_today\x18\x14 \x01(\t\x12\x14\n\x0cunrealised_r\x18\x15 \x01(\t\x12\x31\n\x0bversion_pnl\x18\x16 \x03(\x0b\x32\x1c.vigil.v1.StrategyVersionPnl\"\x9d\x01\n\x12StrategyVersionPnl\x12\x0f\n\x07version\x18\x01 \x01(\x05\x12\x12\n\nrealised_r\x18\x02 \x01(\t\x12\x18\n\x10realised_r_today\x18\x03 \x01(\t\x12\x14\n\x0cunrealised_r\x18\x04 \x01(\t\x12\x10\n\x08open_qty\x18\x05 \x01(\x05\x12\x0e\n\x06trades\x18\x06 \x01(\x05\x12\x10\n\x08r_trades\x18\x07 \x01(\x05\"V\n\x0fStrategyVersion\x12\x0f\n\x07version\x18\x01 \x01(\x05\x12\x0e\n\x06source\x18\x02 \x01(\t\x12\x0e\n\x06\x66ormat\x18\x03 \x01(\t\x12\x12\n\ncreated_ns\x18\x04 \x01(\x03\"p\n\rStrategyEvent\x12\x0b\n\x03seq\x18\x01 \x01(\x03\x12\x13\n\x0bstrategy_id\x18\x02 \x01(\t\x12\x0f\n\x07version\x18\x03 \x01(\x05\x12\r\n\x05ts_ns\x18\x04 \x01(\x03\x12\x0c\n\x04kind\x18\x05 \x01(\t\x12\x0f\n\x07message\x18\x06 \x01(\t\"\x17\n\x15ListStrategiesRequest\"@\n\x16ListStrategiesResponse\x12&\n\nstrategies\x18\x01 \x03(\x0b\x32\x12.vigil.v1.Strategy\"9\n\x12GetStrategyRequest\x12\x13\n\x0bstrategy_id\x18\x01 \x01(\t\x12\x0e\n\x06\x65vents\x18\x02 \x01(\x05\"\xbb\x01\n\x13GetStrategyResponse\x12$\n\x08strategy\x18\x01 \x01(\x0b\x32\x12.vigil.v1.Strategy\x12+\n\x08versions\x18\x02 \x03(\x0b\x32\x19.vigil.v1.StrategyVersion\x12\'\n\x06\x65vents\x18\x03 \x03(\x0b\x32\x17.vigil.v1.StrategyEvent\x12(\n\x07results\x18\x04 \x03(\x0b\x32\x17.vigil.v1.VersionResult\"h\n\rVersionResult\x12\x0f\n\x07version\x18\x01 \x01(\x05\x12\x0e\n\x06trades\x18\x02 \x01(\x05\x12\x0c\n\x04wins\x18\x03 \x01(\x05\x12\x0b\n\x03net\x18\x04 \x01(\t\x12\t\n\x01r\x18\x05 \x01(\t\x12\x10\n\x08r_trades\x18\x06 \x01(\x05\"=\n\x17ValidateStrategyRequest\x12\x12\n\ndefinition\x18\x01 \x01(\t\x12\x0e\n\x06\x66ormat\x18\x02 \x01(\t\"K\n\x18ValidateStrategyResponse\x12#\n\x08\x66indings\x18\x01 \x03(\x0b\x32\x11.vigil.v1.Finding\x12\n\n\x02ok\x18\x02 \x01(\x08\"9\n\x13LoadStrategyRequest\x12\x12\n\ndefinition\x18\x01 \x01(\t\x12\x0e\n\x06\x66ormat\x18\x02 \x01(\t\"M\n\x14LoadStrategyResponse\x12$\n\x08strategy\x18\x01 \x01(\x0b\x32\x12.vigil.v1.Strategy\x12\x0f\n\x07\x63hanged\x18\x02 \x01(\x08\".\n\x17\x41\x63tivateStrategyRequest\x12\x13\n\x0bstrategy_id\x18\x01 \x01(\t\"@\n\x18\x41\x63tivateStrategyResponse\x12$\n\x08strategy\x18\x01 \x01(\x0b\x32\x12.vigil.v1.Strategy\"0\n\x19\x44\x65\x61\x63tivateStrategyRequest\x12\x13\n\x0bstrategy_id\x18\x01 \x01(\t\"B\n\x1a\x44\x65\x61\x63tivateStrategyResponse\x12$\n\x08strategy\x18\x01 \x01(\x0b\x32\x12.vigil.v1.Strategy\"3\n\x1c\x45mergencyStopStrategyRequest\x12\x13\n\x0bstrategy_id\x18\x01 \x01(\t\"E\n\x1d\x45mergencyStopStrategyResponse\x12$\n\x08strategy\x18\x01 \x01(\x0b\x32\x12.vigil.v1.Strategy\"[\n\x1bStreamStrategyEventsRequest\x12\x13\n\x0bstrategy_id\x18\x01 \x01(\t\x12\x0e\n\x06replay\x18\x02 \x01(\x05\x12\x17\n\x0finclude_updates\x18\x03 \x01(\x08\"l\n\x1cStreamStrategyEventsResponse\x12&\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x17.vigil.v1.StrategyEvent\x12$\n\x08strategy\x18\x02 \x01(\x0b\x32\x12.vigil.v1.Strategy*\xa4\x01\n\x0eStrategyStatus\x12\x1f\n\x1bSTRATEGY_STATUS_UNSPECIFIED\x10\x00\x12\x1c\n\x18STRATEGY_STATUS_INACTIVE\x10\x01\x12\x1a\n\x16STRATEGY_STATUS_ACTIVE\x10\x02\x12\x1a\n\x16STRATEGY_STATUS_FAILED\x10\x03\x12\x1b\n\x17STRATEGY_STATUS_STOPPED\x10\x04\x32\xeb\x05\n\x0fStrategyService\x12S\n\x0eListStrategies\x12\x1f.vigil.v1.ListStrategiesRequest\x1a .vigil.v1.ListStrategiesResponse\x12J\n\x0bGetStrategy\x12\x1c.vigil.v1.GetStrategyRequest\x1a\x1d.vigil.v1.GetStrategyResponse\x12Y\n\x10ValidateStrategy\x12!.vigil.v1.ValidateStrategyRequest\x1a\".vigil.v1.ValidateStrategyResponse\x12M\n\x0cLoadStrategy\x12\x1d.vigil.v1.LoadStrategyRequest\x1a\x1e.vigil.v1.LoadStrategyResponse\x12Y\n\x10\x41\x63tivateStrategy\x12!.vigil.v1.ActivateStrategyRequest\x1a\".vigil.v1.ActivateStrategyResponse\x12_\n\x12\x44\x65\x61\x63tivateStrategy\x12#.vigil.v1.DeactivateStrategyRequest\x1a$.vigil.v1.DeactivateStrategyResponse\x12h\n\x15\x45mergencyStopStrategy\x12&.vigil.v1.EmergencyStopStrategyRequest\x1a\'.vigil.v1.EmergencyStopStrategyResponse\x12g\n\x14StreamStrategyEvents\x12%.vigil.v1.StreamStrategyEventsRequest\x1a&.vigil.v1.StreamStrategyEventsResponse0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'vigil.v1.strategies_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_STRATEGYSTATUS']._serialized_start=1985
-  _globals['_STRATEGYSTATUS']._serialized_end=2149
+  _globals['_STRATEGYSTATUS']._serialized_start=2264
+  _globals['_STRATEGYSTATUS']._serialized_end=2428
   _globals['_FINDING']._serialized_start=39
   _globals['_FINDING']._serialized_end=97
   _globals['_STRATEGY']._serialized_start=100
-  _globals['_STRATEGY']._serialized_end=497
-  _globals['_STRATEGYVERSION']._serialized_start=499
-  _globals['_STRATEGYVERSION']._serialized_end=585
-  _globals['_STRATEGYEVENT']._serialized_start=587
-  _globals['_STRATEGYEVENT']._serialized_end=699
-  _globals['_LISTSTRATEGIESREQUEST']._serialized_start=701
-  _globals['_LISTSTRATEGIESREQUEST']._serialized_end=724
-  _globals['_LISTSTRATEGIESRESPONSE']._serialized_start=726
-  _globals['_LISTSTRATEGIESRESPONSE']._serialized_end=790
-  _globals['_GETSTRATEGYREQUEST']._serialized_start=792
-  _globals['_GETSTRATEGYREQUEST']._serialized_end=849
-  _globals['_GETSTRATEGYRESPONSE']._serialized_start=852
-  _globals['_GETSTRATEGYRESPONSE']._serialized_end=1039
-  _globals['_VERSIONRESULT']._serialized_start=1041
-  _globals['_VERSIONRESULT']._serialized_end=1145
-  _globals['_VALIDATESTRATEGYREQUEST']._serialized_start=1147
-  _globals['_VALIDATESTRATEGYREQUEST']._serialized_end=1208
-  _globals['_VALIDATESTRATEGYRESPONSE']._serialized_start=1210
-  _globals['_VALIDATESTRATEGYRESPONSE']._serialized_end=1285
-  _globals['_LOADSTRATEGYREQUEST']._serialized_start=1287
-  _globals['_LOADSTRATEGYREQUEST']._serialized_end=1344
-  _globals['_LOADSTRATEGYRESPONSE']._serialized_start=1346
-  _globals['_LOADSTRATEGYRESPONSE']._serialized_end=1423
-  _globals['_ACTIVATESTRATEGYREQUEST']._serialized_start=1425
-  _globals['_ACTIVATESTRATEGYREQUEST']._serialized_end=1471
-  _globals['_ACTIVATESTRATEGYRESPONSE']._serialized_start=1473
-  _globals['_ACTIVATESTRATEGYRESPONSE']._serialized_end=1537
-  _globals['_DEACTIVATESTRATEGYREQUEST']._serialized_start=1539
-  _globals['_DEACTIVATESTRATEGYREQUEST']._serialized_end=1587
-  _globals['_DEACTIVATESTRATEGYRESPONSE']._serialized_start=1589
-  _globals['_DEACTIVATESTRATEGYRESPONSE']._serialized_end=1655
-  _globals['_EMERGENCYSTOPSTRATEGYREQUEST']._serialized_start=1657
-  _globals['_EMERGENCYSTOPSTRATEGYREQUEST']._serialized_end=1708
-  _globals['_EMERGENCYSTOPSTRATEGYRESPONSE']._serialized_start=1710
-  _globals['_EMERGENCYSTOPSTRATEGYRESPONSE']._serialized_end=1779
-  _globals['_STREAMSTRATEGYEVENTSREQUEST']._serialized_start=1781
-  _globals['_STREAMSTRATEGYEVENTSREQUEST']._serialized_end=1872
-  _globals['_STREAMSTRATEGYEVENTSRESPONSE']._serialized_start=1874
-  _globals['_STREAMSTRATEGYEVENTSRESPONSE']._serialized_end=1982
-  _globals['_STRATEGYSERVICE']._serialized_start=2152
-  _globals['_STRATEGYSERVICE']._serialized_end=2899
+  _globals['_STRATEGY']._serialized_end=616
+  _globals['_STRATEGYVERSIONPNL']._serialized_start=619
+  _globals['_STRATEGYVERSIONPNL']._serialized_end=776
+  _globals['_STRATEGYVERSION']._serialized_start=778
+  _globals['_STRATEGYVERSION']._serialized_end=864
+  _globals['_STRATEGYEVENT']._serialized_start=866
+  _globals['_STRATEGYEVENT']._serialized_end=978
+  _globals['_LISTSTRATEGIESREQUEST']._serialized_start=980
+  _globals['_LISTSTRATEGIESREQUEST']._serialized_end=1003
+  _globals['_LISTSTRATEGIESRESPONSE']._serialized_start=1005
+  _globals['_LISTSTRATEGIESRESPONSE']._serialized_end=1069
+  _globals['_GETSTRATEGYREQUEST']._serialized_start=1071
+  _globals['_GETSTRATEGYREQUEST']._serialized_end=1128
+  _globals['_GETSTRATEGYRESPONSE']._serialized_start=1131
+  _globals['_GETSTRATEGYRESPONSE']._serialized_end=1318
+  _globals['_VERSIONRESULT']._serialized_start=1320
+  _globals['_VERSIONRESULT']._serialized_end=1424
+  _globals['_VALIDATESTRATEGYREQUEST']._serialized_start=1426
+  _globals['_VALIDATESTRATEGYREQUEST']._serialized_end=1487
+  _globals['_VALIDATESTRATEGYRESPONSE']._serialized_start=1489
+  _globals['_VALIDATESTRATEGYRESPONSE']._serialized_end=1564
+  _globals['_LOADSTRATEGYREQUEST']._serialized_start=1566
+  _globals['_LOADSTRATEGYREQUEST']._serialized_end=1623
+  _globals['_LOADSTRATEGYRESPONSE']._serialized_start=1625
+  _globals['_LOADSTRATEGYRESPONSE']._serialized_end=1702
+  _globals['_ACTIVATESTRATEGYREQUEST']._serialized_start=1704
+  _globals['_ACTIVATESTRATEGYREQUEST']._serialized_end=1750
+  _globals['_ACTIVATESTRATEGYRESPONSE']._serialized_start=1752
+  _globals['_ACTIVATESTRATEGYRESPONSE']._serialized_end=1816
+  _globals['_DEACTIVATESTRATEGYREQUEST']._serialized_start=1818
+  _globals['_DEACTIVATESTRATEGYREQUEST']._serialized_end=1866
+  _globals['_DEACTIVATESTRATEGYRESPONSE']._serialized_start=1868
+  _globals['_DEACTIVATESTRATEGYRESPONSE']._serialized_end=1934
+  _globals['_EMERGENCYSTOPSTRATEGYREQUEST']._serialized_start=1936
+  _globals['_EMERGENCYSTOPSTRATEGYREQUEST']._serialized_end=1987
+  _globals['_EMERGENCYSTOPSTRATEGYRESPONSE']._serialized_start=1989
+  _globals['_EMERGENCYSTOPSTRATEGYRESPONSE']._serialized_end=2058
+  _globals['_STREAMSTRATEGYEVENTSREQUEST']._serialized_start=2060
+  _globals['_STREAMSTRATEGYEVENTSREQUEST']._serialized_end=2151
+  _globals['_STREAMSTRATEGYEVENTSRESPONSE']._serialized_start=2153
+  _globals['_STREAMSTRATEGYEVENTSRESPONSE']._serialized_end=2261
+  _globals['_STRATEGYSERVICE']._serialized_start=2431
+  _globals['_STRATEGYSERVICE']._serialized_end=3178
 # @@protoc_insertion_point(module_scope)

@@ -91,6 +91,10 @@ class Strategy(_message.Message):
     UPDATED_NS_FIELD_NUMBER: _builtins.int
     FINDINGS_FIELD_NUMBER: _builtins.int
     STATE_JSON_FIELD_NUMBER: _builtins.int
+    REALISED_R_FIELD_NUMBER: _builtins.int
+    REALISED_R_TODAY_FIELD_NUMBER: _builtins.int
+    UNREALISED_R_FIELD_NUMBER: _builtins.int
+    VERSION_PNL_FIELD_NUMBER: _builtins.int
     strategy_id: _builtins.str
     version: _builtins.int
     kind: _builtins.str
@@ -116,8 +120,23 @@ class Strategy(_message.Message):
     updated_ns: _builtins.int
     state_json: _builtins.str
     """Its own state (e.g. the breakout's phase and range), as JSON."""
+    realised_r: _builtins.str
+    """P&L in R, live: from the round trips its orders opened, with the trade journal's R (a trade's P&L in ticks
+    over its initial risk, entry to initial stop x quantity; commissions not included), updated on every fill
+    and every trade print of its contract while a trade is open, to 4 places. Trades without a known initial
+    stop have no R: left out of the realised R (see StrategyVersionPnl.r_trades), and while one is open the
+    unrealised R is empty (the dollar figures still count them). The sums over version_pnl.
+    """
+    realised_r_today: _builtins.str
+    """On the current CME trading day (the day of realised_today)."""
+    unrealised_r: _builtins.str
+    """Of its open trades at the last trade print; empty when flat, before a print, or without R."""
     @_builtins.property
     def findings(self) -> _containers.RepeatedCompositeFieldContainer[Global___Finding]: ...
+    @_builtins.property
+    def version_pnl(self) -> _containers.RepeatedCompositeFieldContainer[Global___StrategyVersionPnl]:
+        """The same figures per version that traded, oldest first."""
+
     def __init__(
         self,
         *,
@@ -139,14 +158,62 @@ class Strategy(_message.Message):
         updated_ns: _builtins.int = ...,
         findings: _abc.Iterable[Global___Finding] | None = ...,
         state_json: _builtins.str = ...,
+        realised_r: _builtins.str = ...,
+        realised_r_today: _builtins.str = ...,
+        unrealised_r: _builtins.str = ...,
+        version_pnl: _abc.Iterable[Global___StrategyVersionPnl] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_id", b"account_id", "contract_id", b"contract_id", "description", b"description", "errors", b"errors", "findings", b"findings", "kind", b"kind", "last_error", b"last_error", "position", b"position", "realised", b"realised", "realised_today", b"realised_today", "state_json", b"state_json", "status", b"status", "strategy_id", b"strategy_id", "trades", b"trades", "trades_today", b"trades_today", "unrealised", b"unrealised", "updated_ns", b"updated_ns", "version", b"version"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_id", b"account_id", "contract_id", b"contract_id", "description", b"description", "errors", b"errors", "findings", b"findings", "kind", b"kind", "last_error", b"last_error", "position", b"position", "realised", b"realised", "realised_r", b"realised_r", "realised_r_today", b"realised_r_today", "realised_today", b"realised_today", "state_json", b"state_json", "status", b"status", "strategy_id", b"strategy_id", "trades", b"trades", "trades_today", b"trades_today", "unrealised", b"unrealised", "unrealised_r", b"unrealised_r", "updated_ns", b"updated_ns", "version", b"version", "version_pnl", b"version_pnl"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___Strategy: _TypeAlias = Strategy  # noqa: Y015
+
+@_typing.final
+class StrategyVersionPnl(_message.Message):
+    """One version's P&L in R (Strategy.realised_r): what the round trips that version's orders opened realised, and
+    its open trades at the last trade print. Decimal strings to 4 places; empty unrealised_r: flat, no print yet,
+    or an open trade without a known initial stop.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    VERSION_FIELD_NUMBER: _builtins.int
+    REALISED_R_FIELD_NUMBER: _builtins.int
+    REALISED_R_TODAY_FIELD_NUMBER: _builtins.int
+    UNREALISED_R_FIELD_NUMBER: _builtins.int
+    OPEN_QTY_FIELD_NUMBER: _builtins.int
+    TRADES_FIELD_NUMBER: _builtins.int
+    R_TRADES_FIELD_NUMBER: _builtins.int
+    version: _builtins.int
+    realised_r: _builtins.str
+    realised_r_today: _builtins.str
+    unrealised_r: _builtins.str
+    open_qty: _builtins.int
+    """Contracts open in its trades."""
+    trades: _builtins.int
+    """Round trips it opened, and of those, with a known initial stop (counted in R)."""
+    r_trades: _builtins.int
+    def __init__(
+        self,
+        *,
+        version: _builtins.int = ...,
+        realised_r: _builtins.str = ...,
+        realised_r_today: _builtins.str = ...,
+        unrealised_r: _builtins.str = ...,
+        open_qty: _builtins.int = ...,
+        trades: _builtins.int = ...,
+        r_trades: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["open_qty", b"open_qty", "r_trades", b"r_trades", "realised_r", b"realised_r", "realised_r_today", b"realised_r_today", "trades", b"trades", "unrealised_r", b"unrealised_r", "version", b"version"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___StrategyVersionPnl: _TypeAlias = StrategyVersionPnl  # noqa: Y015
 
 @_typing.final
 class StrategyVersion(_message.Message):
@@ -566,7 +633,9 @@ class StreamStrategyEventsRequest(_message.Message):
     replay: _builtins.int
     """Stored events to send first (0 to 1000)."""
     include_updates: _builtins.bool
-    """Also send the strategy (its position, realised and open P&L, status, errors) whenever it changes."""
+    """Also send the strategy (its position, realised and open P&L in dollars and R, status, errors) whenever it
+    changes: on every fill, and on every trade print of its contract while it has a trade open.
+    """
     def __init__(
         self,
         *,

@@ -140,7 +140,7 @@ class StrategyServiceServicer:
 
     def StreamStrategyEvents(self, request, context):
         """The event log: the last `replay` stored events, then new ones as they are stored; with
-        `include_updates`, also the strategy's figures (position, P&L, status) each time they change.
+        `include_updates`, also the strategy's figures (position, P&L in $ and R, status) each time they change.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

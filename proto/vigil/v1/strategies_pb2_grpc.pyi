@@ -57,7 +57,7 @@ class StrategyServiceStub:
     """Cancel every order of the strategy and close its position at market, now; it stays stopped."""
     StreamStrategyEvents: _grpc.UnaryStreamMultiCallable[_strategies_pb2.StreamStrategyEventsRequest, _strategies_pb2.StreamStrategyEventsResponse]
     """The event log: the last `replay` stored events, then new ones as they are stored; with
-    `include_updates`, also the strategy's figures (position, P&L, status) each time they change.
+    `include_updates`, also the strategy's figures (position, P&L in $ and R, status) each time they change.
     """
 
 @_typing.type_check_only
@@ -89,7 +89,7 @@ class StrategyServiceAsyncStub(StrategyServiceStub):
     """Cancel every order of the strategy and close its position at market, now; it stays stopped."""
     StreamStrategyEvents: _aio.UnaryStreamMultiCallable[_strategies_pb2.StreamStrategyEventsRequest, _strategies_pb2.StreamStrategyEventsResponse]  # type: ignore[assignment]
     """The event log: the last `replay` stored events, then new ones as they are stored; with
-    `include_updates`, also the strategy's figures (position, P&L, status) each time they change.
+    `include_updates`, also the strategy's figures (position, P&L in $ and R, status) each time they change.
     """
 
 class StrategyServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -166,7 +166,7 @@ class StrategyServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_abc.Iterator[_strategies_pb2.StreamStrategyEventsResponse], _abc.AsyncIterator[_strategies_pb2.StreamStrategyEventsResponse]]:
         """The event log: the last `replay` stored events, then new ones as they are stored; with
-        `include_updates`, also the strategy's figures (position, P&L, status) each time they change.
+        `include_updates`, also the strategy's figures (position, P&L in $ and R, status) each time they change.
         """
 
 def add_StrategyServiceServicer_to_server(servicer: StrategyServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

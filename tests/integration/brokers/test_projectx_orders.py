@@ -159,7 +159,8 @@ async def test_execution_service_orders_and_brackets_route_to_a_live_projectx_ac
         bought = await client.submit_order("paper", market("NQZ2026", "buy", 1))
         assert not bought.denied
         await eventually(lambda: kernel_holds(1))
-        (fill,) = await client.list_fills("paper")
+        # the kernel's position moves at the commit, the fill table a moment later (it is written with the journal)
+        (fill,) = await eventually(lambda: client.list_fills("paper"))
         assert (fill.order_id, fill.price) == (bought.order.order_id, bid + D("0.25"))
         await client.close_position("paper", "NQZ2026")  # Position/closeContract
         await eventually(lambda: kernel_holds(0))
@@ -181,3 +182,138 @@ async def test_execution_service_orders_and_brackets_route_to_a_live_projectx_ac
         await eventually(flat)
         statuses = sorted(o.status.value for o in await client.list_orders("paper"))
         assert statuses == ["cancelled", "filled", "filled", "filled", "filled"]
+
+
+async def test_two_brackets_with_equal_prices_leg_fills_are_matched_by_side_and_price_without_ambiguity(
+    projectx_server: RunningServer, fake_projectx: FakeProjectXBroker
+) -> None:
+    """ProjectX returns only the entry's orderId for a bracket (PROTOCOLS.md §2.3); its legs appear later as
+    orders of their own carrying no parent id (GatewayUserOrder has none, §2.6). So a leg's fill is matched to the
+    kernel's exit by contract, side and price: the take-profit when the price reached its limit, else the stop.
+    Two brackets with equal prices make that ambiguous, and harmlessly so: their legs are interchangeable (same
+    contract, side, size and prices), so whichever kernel bracket the fill closes, the kernel's book (one
+    position, one take-profit and one stop still working) is the broker's."""
+    async with VigilClient(projectx_server.address) as client:
+        await client.bind_account("paper", Broker.PROJECTX, ACCOUNT, fake_projectx.api_url)
+        await client.set_live_routing("paper", True, confirm="paper")
+
+        async def quoted() -> Decimal | None:
+            try:
+                return (await client.get_quote("NQ")).quote.bid
+            except NotFoundError:
+                return None
+
+        bid = await eventually(quoted)
+        fake_projectx.set_market(NQ, bid, bid + D("0.25"))
+        entry = bid + D("0.25")  # at the broker's ask: each entry fills at once and its legs appear
+        spec = bracket(limit("NQZ2026", "buy", 1, entry), stop_loss_price=bid - 60, take_profit_price=bid + 60)
+        first = await client.submit_bracket("paper", spec)
+        second = await client.submit_bracket("paper", spec)
+        assert not first.denied and not second.denied
+
+        def working_legs() -> list[tuple[str, int | None, str]]:
+            legs = [o for o in fake_projectx.book.orders.values() if o.parent_id is not None]
+            return sorted((o.order_type, o.parent_id, o.status) for o in legs if o.status == "Working")
+
+        await eventually(lambda: len(working_legs()) == 4)
+
+        async def open_exits() -> list[tuple[str, str]]:
+            orders = await client.list_orders("paper", open_only=True)
+            return sorted((o.order_type.value, o.bracket_id) for o in orders)
+
+        # The exchange fills one take-profit only (queue position): the SECOND bracket's, at the broker.
+        (late_tp,) = [
+            o for o in fake_projectx.book.orders.values()
+            if o.parent_id == max(o.parent_id or 0 for o in fake_projectx.book.orders.values())
+            and o.order_type == "Limit"
+        ]  # fmt: skip
+        fake_projectx.book._fill(late_tp, 1, bid + 60)
+
+        async def one_left() -> bool:
+            return sum(p.quantity for p in await client.list_positions("paper")) == 1 and len(await open_exits()) == 2
+
+        await eventually(one_left)
+        # The kernel closed one bracket with it (the first, by its order): one take-profit and one stop of the same
+        # bracket stay working, as at the broker (the filled leg's stop was cancelled by the gateway's OCO).
+        ((_, bracket_a), (_, bracket_b)) = await open_exits()
+        assert bracket_a == bracket_b
+        assert [status for _, _, status in working_legs()] == ["Working", "Working"]
+
+        fake_projectx.set_market(NQ, bid - 61, bid - D("60.75"))  # the remaining stop fills at the gateway
+
+        async def flat() -> bool:
+            positions = await client.list_positions("paper")
+            return sum(p.quantity for p in positions) == 0 and not await client.list_orders("paper", open_only=True)
+
+        await eventually(flat)
+        assert working_legs() == []
+        # one position round trip: take-profit (+59.75 points) and stop (-61.25 points, a stop fills at the bid
+        # once triggered) on one contract each, $20 a point: 1195.00 - 1225.00 = -30.00 gross
+        (trade,) = await client.list_trades(account_id="paper")
+        assert (trade.quantity, trade.entry_price, trade.status.value) == (2, entry, "stopped_out")
+        (position,) = await client.list_positions("paper")
+        assert (position.quantity, position.realized_pnl) == (0, D("-30.00"))
+
+        async def four_fills() -> list[tuple[str, Decimal]] | None:
+            fills = sorted((f.order_id, f.price) for f in await client.list_fills("paper"))
+            return fills if len(fills) == 4 else None
+
+        fills = await eventually(four_fills)
+        assert sorted(price for _, price in fills) == [bid - 61, entry, entry, bid + 60]
+        assert sorted(o.status.value for o in await client.list_orders("paper")) == [
+            "cancelled", "cancelled", "filled", "filled", "filled", "filled",
+        ]  # fmt: skip
+
+
+async def test_a_dropped_user_hub_reconnects_by_itself_and_an_order_filled_meanwhile_fills_once(
+    projectx_server: RunningServer, fake_projectx: FakeProjectXBroker
+) -> None:
+    async with VigilClient(projectx_server.address) as client:
+        await client.bind_account("paper", Broker.PROJECTX, ACCOUNT, fake_projectx.api_url)
+        await client.set_live_routing("paper", True, confirm="paper")
+
+        async def quoted() -> Decimal | None:
+            try:
+                return (await client.get_quote("NQ")).quote.bid
+            except NotFoundError:
+                return None
+
+        bid = await eventually(quoted)
+        fake_projectx.set_market(NQ, bid, bid + D("0.25"))
+        resting = await client.submit_order("paper", limit("NQZ2026", "buy", 1, bid - 40))
+        assert not resting.denied
+        await eventually(lambda: [o.status for o in fake_projectx.book.orders.values()] == ["Working"])
+        await eventually(lambda: len(fake_projectx.hubs) == 1)
+        (old,) = fake_projectx.hubs
+
+        fake_projectx.refuse_hubs = True
+        await fake_projectx.drop_hubs()
+
+        async def shown_reconnecting() -> bool:
+            (state,) = [b for b in await client.list_brokers() if b.broker is Broker.PROJECTX]
+            return state.state == "disconnected" and state.detail.startswith("reconnecting in")
+
+        await eventually(shown_reconnecting)
+        fake_projectx.set_market(NQ, bid - D("40.25"), bid - 40)  # fills at the gateway while the hub is down
+        fake_projectx.refuse_hubs = False
+        await eventually(lambda: [h is not old for h in fake_projectx.hubs] == [True], timeout=15)
+
+        async def filled() -> bool:
+            (order,) = [o for o in await client.list_orders("paper") if o.order_id == resting.order.order_id]
+            return order.status.value == "filled"
+
+        await eventually(filled)
+        fills = await eventually(lambda: client.list_fills("paper"))
+        assert [(f.order_id, f.quantity, f.price) for f in fills] == [(resting.order.order_id, 1, bid - 40)]
+        trail = await client.list_broker_audit("paper")
+        assert any(r.kind == "reconnected" and r.actor == "reconcile:reconnect" for r in trail)
+        assert not [r for r in trail if r.kind == "reconcile_difference"]
+
+        sold = await client.submit_order("paper", market("NQZ2026", "sell", 1))  # later orders route as before
+        assert not sold.denied
+
+        async def flat() -> bool:
+            return sum(p.quantity for p in await client.list_positions("paper")) == 0
+
+        await eventually(flat)
+        assert len(await client.list_orders("paper")) == 2

@@ -251,6 +251,14 @@ class OneOrderStrategy:
     def on_execution(self, step: object, view: object) -> None:
         return None
 
+    def on_trades(self, changes: object, now_ns: int) -> None:
+        return None
+
+    marked: frozenset[str] = frozenset()
+
+    def on_mark(self, tick: object) -> bool:
+        return False
+
     def take_commands(self) -> list[tuple[str, object]]:
         taken, self.pending = self.pending, []
         return taken

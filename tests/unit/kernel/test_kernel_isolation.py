@@ -41,6 +41,14 @@ class ExplodingStrategy:
     def on_execution(self, step: ExecutionStep, view: ExecutionView) -> None:
         pass
 
+    def on_trades(self, changes: Sequence[object], now_ns: int) -> None:
+        pass
+
+    marked: frozenset[str] = frozenset()
+
+    def on_mark(self, tick: Tick) -> bool:
+        return False
+
     def stop_all(self, reason: str, now_ns: int) -> None:
         pass
 
