@@ -34,7 +34,7 @@ async def _run() -> list[tuple[int, float]]:
             clock = TestClock(START_NS)
             bus = Bus()
             ticks = TickWriter(TickRepository(pool), clock)
-            candles = CandleWriter(CandleRepository(pool))
+            candles = CandleWriter(CandleRepository(pool), clock)
             settings = KernelSettings(signals=False)
             shell, engine = build_shell(clock, bus, NullJournal(), settings, CONTRACTS, ticks=ticks, candles=candles)
             binding = engine.attach(_NullFeed(), CONTRACTS, realtime=True, quote_only=False)

@@ -1,13 +1,20 @@
 """Soak: simulated hours in virtual time at 2,000 ticks/s through the live core on the real store.
 
 The whole live core as the server assembles it (kernel restored from the store, journal DurableWriter, tick and
-candle writers, desks), a TestClock advanced one second per step, and every simulated minute: a signal submitted
-through the signal desk, a resting limit order placed and the one before it cancelled, a market order that opens
-or closes a position. A bus subscriber drains quotes, trades and candles as a client would.
+candle writers, desks, the strategy host), a TestClock advanced one second per step, and every simulated minute: a
+signal submitted through the signal desk, a resting limit order placed and the one before it cancelled, a market
+order that opens or closes a position. A strategy runs throughout: the built-in first-hour breakout, loaded
+through the strategy desk as the server loads a strategy file, on ES, its range window moved to 06:30-07:00 ET
+(the soak starts at 06:06 ET) and its offsets narrowed to 1-5 points so that its ten bracket entries are placed
+within the first simulated hour and fill while the market wanders. A bus subscriber drains quotes, trades and
+candles as a client would.
 
 Printed: ticks, orders, cancels, signals, errors (writer errors and dead letters, stage failures, commands that
-raised, ticks dropped), RSS every simulated half hour with its growth after the first hour, and whether every
-writer drained. `python -m bench soak` runs one simulated hour; VIGIL_SOAK_HOURS=8 the issue's eight.
+raised, ticks dropped, strategy errors), the strategy's orders, fills and logged events, RSS every simulated
+half hour with its growth after the first hour, and whether every writer drained. `python -m bench soak` runs
+one simulated hour; VIGIL_SOAK_HOURS=8 the issue's eight. A line per simulated half hour shows the progress;
+VIGIL_SOAK_MAX_WALL_S ends the simulation early past that many real seconds (then drains and reports as usual,
+with the simulated hours reached).
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ import os
 import time
 import uuid
 from decimal import Decimal
+from typing import Any
 
 import structlog
 
@@ -25,6 +33,7 @@ from bench.database import bench_database
 from bench.machine import rss_mb
 from bench.pipeline import CONTRACTS, START_NS, _NullFeed
 from core_server.bus import Bus
+from core_server.durable import DurableWriter
 from core_server.execution.commands import CancelOrder, SubmitOrder
 from core_server.execution.fill_model import FillSettings
 from core_server.execution.model import AccountId, OrderId, OrderSide, OrderType, TimeInForce
@@ -42,6 +51,7 @@ from core_server.storage.execution import ExecutionRepository
 from core_server.storage.journal import JournalRepository
 from core_server.storage.risk import RiskRepository
 from core_server.storage.signals import SignalRepository
+from core_server.storage.strategies import StrategyRepository
 from core_server.storage.tick_writer import TickWriter
 from core_server.storage.ticks import TickRepository
 from core_server.storage.trades import TradeRepository
@@ -50,9 +60,33 @@ RATE = 2_000
 FLUSH_EVERY_S = 5  # the tick and candle writers' own rhythm, in simulated seconds
 SAMPLE_EVERY_S = 1_800
 ACCOUNT = AccountId("paper")
+STRATEGY = "soak-fhb"
+BREAKOUT = f"""
+name = "{STRATEGY}"
+kind = "first_hour_breakout"
+account = "paper"
+instrument = "ES"
+enabled = true
+
+[breakout]
+window_start = "06:30"
+window_end = "07:00"
+offsets = [1, 2, 3, 4, 5]
+"""
 
 
-async def _run(hours: float) -> dict[str, object]:
+def _progress(second: int, started: float, rss: float, counts: dict[str, int], *writers: DurableWriter[Any]) -> None:
+    """One line per sample as the soak goes, so a run cut short still shows how far it went."""
+    queues = ", ".join(f"{w.name} {w.queued} queued/{w.status().errors} errors" for w in writers)
+    print(
+        f"soak: {second / 3600:.2f} simulated h after {time.perf_counter() - started:.0f} s real, load "
+        f"{os.getloadavg()[0]:.1f}: RSS {rss:.0f} MB, {counts['ticks']:,} ticks, {counts['orders']} orders, "
+        f"command errors {counts['command_errors']}; {queues}",
+        flush=True,
+    )
+
+
+async def _run(hours: float, max_wall_s: float = 0.0) -> dict[str, object]:
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(40))  # errors only
     seconds = int(hours * 3600)
     async with bench_database() as url:
@@ -62,10 +96,10 @@ async def _run(hours: float) -> dict[str, object]:
             bus = Bus()
             ticks = TickWriter(TickRepository(pool), clock)
             candle_store = CandleRepository(pool)
-            candles = CandleWriter(candle_store)
+            candles = CandleWriter(candle_store, clock)
             stores = LiveStores(
                 JournalRepository(pool), ExecutionRepository(pool), RiskRepository(pool), TradeRepository(pool),
-                SignalRepository(pool), candle_store,
+                SignalRepository(pool), candle_store, strategies=StrategyRepository(pool),
             )  # fmt: skip
             settings = KernelSettings(
                 fill=FillSettings(seed=1, latency_min_ns=0, latency_max_ns=0, max_slippage_ticks=1),
@@ -78,6 +112,7 @@ async def _run(hours: float) -> dict[str, object]:
             await restore_live(core, stores, seed=1, default_account=DefaultAccount(ACCOUNT, "paper", Decimal(10**6)))
             binding = core.market.attach(_NullFeed(), CONTRACTS, realtime=True, quote_only=False)
             writer_task = asyncio.create_task(core.writer.run())
+            await core.strategies.load(BREAKOUT, "toml")
             stream = bus.subscribe(["quotes.*", "trades.*", "candles.*"], maxsize=5_000, conflate=lambda m: id(m))
             market = SimulatedMarket(CONTRACTS, seed=7, rate=RATE)
             es = CONTRACTS[2]
@@ -103,9 +138,14 @@ async def _run(hours: float) -> dict[str, object]:
                         resting, long = await _minute(core, es.id, resting, long, counts)
                     except Exception:
                         counts["command_errors"] += 1
-                if second % SAMPLE_EVERY_S == 0 or second == seconds - 1:
+                last = second == seconds - 1 or (max_wall_s > 0 and time.perf_counter() - started > max_wall_s)
+                if second % SAMPLE_EVERY_S == 0 or last:
                     gc.collect()
                     samples.append((second, rss_mb()))
+                    _progress(second, started, samples[-1][1], counts, core.writer, ticks.writer, candles.writer)
+                if last:
+                    seconds = second + 1
+                    break
             await core.writer.stop()
             writer_task.cancel()
             await ticks.close()
@@ -113,6 +153,10 @@ async def _run(hours: float) -> dict[str, object]:
             elapsed = time.perf_counter() - started
             status = core.writer.status()
             store = ticks.status()
+            runtime = core.strategies.host.get(STRATEGY)
+            tag = runtime.tag
+            own = [o for o in core.kernel.execution.orders(ACCOUNT) if o.tag == tag]
+            events = await StrategyRepository(pool).events(STRATEGY, 1_000)
             return {
                 **counts,
                 "seconds": seconds,
@@ -122,6 +166,11 @@ async def _run(hours: float) -> dict[str, object]:
                 "dead_letters": status.dead_letters,
                 "stage_failures": core.shell.stage_failures,
                 "ticks_dropped": store.dropped_ticks,
+                "strategy_errors": runtime.errors,
+                "strategy_status": runtime.status.name.lower(),
+                "strategy_orders": len(own),
+                "strategy_fills": sum(1 for o in own if o.filled_qty),
+                "strategy_events": [e.event.kind for e in events],
                 "drained": drained and status.queued == 0 and store.buffered_ticks == 0,
             }
         finally:
@@ -161,16 +210,21 @@ async def _minute(
 
 def main() -> None:
     hours = float(os.environ.get("VIGIL_SOAK_HOURS", "1"))
-    r = asyncio.run(_run(hours))
+    max_wall_s = float(os.environ.get("VIGIL_SOAK_MAX_WALL_S", "0"))  # stop early (then drain and report) past it
+    r = asyncio.run(_run(hours, max_wall_s))
+    hours = int(r["seconds"]) / 3600  # type: ignore[call-overload]
     samples: list[tuple[int, float]] = r["samples"]  # type: ignore[assignment]
     series = ", ".join(f"{s / 3600:.1f}h {mb:.0f}" for s, mb in samples)
     settled = [mb for s, mb in samples if s >= 3600] or [samples[-1][1]]
     growth = (max(settled) - min(settled)) / min(settled) * 100
-    errors = sum(int(r[k]) for k in ("writer_errors", "dead_letters", "stage_failures", "command_errors"))  # type: ignore[call-overload]
+    kinds = ("writer_errors", "dead_letters", "stage_failures", "command_errors", "strategy_errors")
+    errors = sum(int(r[k]) for k in kinds)  # type: ignore[call-overload]
     print(
         f"soak: {hours:g} simulated h at {RATE:,} ticks/s in {r['elapsed']:.0f} s real: {r['ticks']:,} ticks, "
         f"{r['orders']:,} orders, {r['cancels']:,} cancels, {r['signals']:,} signals; errors {errors} "
         f"(writer {r['writer_errors']}, dead letters {r['dead_letters']}, stage {r['stage_failures']}, "
-        f"commands {r['command_errors']}), ticks dropped {r['ticks_dropped']}; every writer drained: {r['drained']}; "
+        f"commands {r['command_errors']}, strategy {r['strategy_errors']}); strategy {r['strategy_status']}: "
+        f"{r['strategy_orders']} orders ({r['strategy_fills']} filled), events {r['strategy_events']}; "
+        f"ticks dropped {r['ticks_dropped']}; every writer drained: {r['drained']}; "
         f"RSS MB {series}; after the first hour it moved {growth:.1f} %"
     )

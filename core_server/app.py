@@ -156,7 +156,7 @@ class RunningServer:
         # A candle still forming at shutdown will never see the rest of its bucket from this run: store it
         # incomplete (a restart continues it, still incomplete).
         self.candle_writer.put([c._replace(complete=False) for c in self.kernel.market.forming_candles()])
-        await _step("candles.drain", self.candle_writer.flush())
+        await _step("candles.drain", self.candle_writer.close())
         await _step("ticks.drain", self.tick_writer.close())
         await _step("store.close", self.pool.close())  # type: ignore[attr-defined]
         await self.stop_embedded()
@@ -307,7 +307,7 @@ async def _assemble(
     tick_repository = TickRepository(pool)
     candle_repository = CandleRepository(pool)
     tick_writer = TickWriter(tick_repository, clock, max_buffer=config.tick_buffer_max, mode=mode)
-    candle_writer = CandleWriter(candle_repository)
+    candle_writer = CandleWriter(candle_repository, clock)
     bus = Bus()
     now = clock.now_ns()
     contracts = _resolve_contracts(config.symbols, now)

@@ -302,7 +302,7 @@ class PaperExchange:
             else:
                 book.ask_avail -= qty
             base = ask if stop is None or ask >= stop else stop
-            price = base + self.fill_model.slippage_ticks()
+            price = base + self.fill_model.slippage_ticks(order.order_id, order.filled_qty)
         else:
             qty = min(order.leaves_qty, book.trade_avail if trade_only else book.bid_avail)
             if qty <= 0:
@@ -312,7 +312,7 @@ class PaperExchange:
             else:
                 book.bid_avail -= qty
             base = bid if stop is None or bid <= stop else stop
-            price = base - self.fill_model.slippage_ticks()
+            price = base - self.fill_model.slippage_ticks(order.order_id, order.filled_qty)
         self._apply_fill(order, qty, price, Liquidity.TAKER, ts, out)
 
     def _fill_resting_limit(self, book: ContractBook, order: Order, is_quote: bool, ts: int, out: Events) -> None:

@@ -9,7 +9,10 @@ by a `random.Random` seeded from `seed`. The order only takes part in ticks of i
 market, so it sees that tick), or at an `advance_to` at or after its arrival (against the last quote).
 
 Market orders fill against the quote: a buy at the ask, a sell at the bid, plus an adverse slippage of
-0..max_slippage_ticks drawn per fill from a second seeded stream (buy: ask + s, sell: bid - s). With no
+0..max_slippage_ticks drawn per fill (buy: ask + s, sell: bid - s). The draw is a keyed hash (BLAKE2b, keyed by
+the seed) of the order id and the quantity the order had filled before this fill, so it depends on nothing but
+the fill itself: a server restarted in the middle of a session, a backtest, and the uninterrupted session fill
+the same order at the same slippage. With no
 quote yet the exchange rejects the arriving market order. A quote is stale once a later trade prints
 outside it (below its bid or above its ask): nothing takes liquidity from a stale quote, so market orders
 wait for the next quote and marketable-limit checks are skipped (the limit rests). A triggered stop
@@ -38,6 +41,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from hashlib import blake2b
 
 from core_server.model.clock import NS_PER_MS
 
@@ -66,7 +70,8 @@ class PaperFillModel:
     def __init__(self, settings: FillSettings) -> None:
         self.settings = settings
         self._latency = random.Random(f"latency:{settings.seed}")
-        self._slippage = random.Random(f"slippage:{settings.seed}")
+        self._slippage_key = f"slippage:{settings.seed}".encode()[:64]  # BLAKE2b takes keys up to 64 bytes
+        self._slippage_span = settings.max_slippage_ticks + 1
         self.touch = 1 if settings.fill_limits_on_touch else 0
 
     def latency_ns(self) -> int:
@@ -75,22 +80,27 @@ class PaperFillModel:
             return s.latency_min_ns
         return self._latency.randint(s.latency_min_ns, s.latency_max_ns)
 
-    def slippage_ticks(self) -> int:
-        m = self.settings.max_slippage_ticks
-        return self._slippage.randint(0, m) if m else 0
+    def slippage_ticks(self, order_id: str, filled_before: int) -> int:
+        """The adverse slippage of one fill: 0..max_slippage_ticks, a function of the seed, the order and the
+        quantity the order had filled before it (so of the fill alone, whatever happened to the process)."""
+        span = self._slippage_span
+        if span == 1:
+            return 0
+        digest = blake2b(f"{order_id}:{filled_before}".encode(), digest_size=8, key=self._slippage_key).digest()
+        return int.from_bytes(digest, "little") % span  # 2^64 values: the modulo bias is below 1e-17
 
     def displayed(self, size: int) -> int:
         """What one tick offers to one side: its size, or unlimited when sizes are unknown or ignored."""
         return size if self.settings.partial_fills and size > 0 else UNLIMITED
 
-    def rng_state(self) -> tuple[object, object]:
-        return self._latency.getstate(), self._slippage.getstate()
+    def rng_state(self) -> object:
+        """The latency stream's state (slippage draws keep none)."""
+        return self._latency.getstate()
 
-    def set_rng_state(self, state: tuple[object, object]) -> None:
-        self._latency.setstate(state[0])  # type: ignore[arg-type]
-        self._slippage.setstate(state[1])  # type: ignore[arg-type]
+    def set_rng_state(self, state: object) -> None:
+        self._latency.setstate(state)  # type: ignore[arg-type]
 
     def reseed(self, key: str) -> None:
-        """Restart both streams from `key` (a restored server: the configured seed plus its journal position)."""
+        """Restart the latency stream from `key` (a restored server: the configured seed plus its journal
+        position). Slippage needs no reseeding: each draw is a function of its fill."""
         self._latency.seed(f"latency:{key}")
-        self._slippage.seed(f"slippage:{key}")

@@ -31,7 +31,7 @@ class EngineSnapshot:
     arrivals: tuple[tuple[int, int, OrderId], ...]
     expiries: tuple[tuple[int, int, OrderId], ...]
     counters: tuple[int, ...]  # (order seq, exchange seq, fill seq)
-    rng_state: tuple[object, object] | None  # None: a restore keeps the engine's current streams
+    rng_state: object | None  # the latency stream's; None: a restore keeps the engine's current stream
     lots: tuple[tuple[AccountId, str, Lots], ...] = ()
     # (order id, kind, price ticks, seq) of every order on a book: limits and stops by seq, then the markets
     # waiting for liquidity in their queue order.

@@ -1,19 +1,16 @@
-"""Batches candle upserts to the store once a second and holds them through a database outage."""
+"""The candle writer: the server's DurableWriter carrying closed candles to the store (upserts, once a second),
+holding them in order through a database outage."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from typing import Protocol
 
-import structlog
+from core_server.durable import DurableWriter, Sealed, WriterStatus
+from core_server.model.clock import Clock
+from core_server.model.market_data import Candle
 
-from core_server.model.errors import Unavailable
-from core_server.model.market_data import Candle, Timeframe
-
-log = structlog.get_logger(__name__)
-
-MAX_PENDING = 200_000
+MAX_PENDING = 200_000  # candle versions held through an outage; later ones are counted as dropped
 
 
 class CandleStore(Protocol):
@@ -21,51 +18,42 @@ class CandleStore(Protocol):
 
 
 class CandleWriter:
-    """Keeps the newest version of each candle until the store has it; bounded by distinct candles."""
+    """Closed (or re-marked) candles, upserted in the order they were put: a later version of a candle wins."""
 
-    def __init__(self, store: CandleStore, *, interval_s: float = 1.0) -> None:
+    def __init__(
+        self, store: CandleStore, clock: Clock, *, interval_s: float = 1.0, max_pending: int = MAX_PENDING
+    ) -> None:
         self._store = store
-        self._interval_s = interval_s
-        self._pending: dict[tuple[str, Timeframe, int], Candle] = {}
-        self.written = 0
-        self.dropped = 0
-        self.available = True
+        self.writer: DurableWriter[Candle] = DurableWriter(
+            "candles", self._upsert, clock, interval_s=interval_s, max_batch=10_000, max_items=max_pending
+        )
 
     @property
     def pending(self) -> int:
-        return len(self._pending)
+        return self.writer.queued
+
+    @property
+    def available(self) -> bool:
+        return self.writer.available
+
+    def status(self) -> WriterStatus:
+        return self.writer.status()
 
     def put(self, candles: Sequence[Candle]) -> None:
-        pending = self._pending
+        offer = self.writer.offer
         for candle in candles:
-            key = (candle.contract_id, candle.timeframe, candle.start_ns)
-            if key not in pending and len(pending) >= MAX_PENDING:
-                self.dropped += 1
-                continue
-            pending[key] = candle
+            offer(candle)
 
     async def flush(self) -> bool:
         """Write what is pending; True when the store took it all."""
-        if not self._pending:
-            return True
-        batch = dict(self._pending)
-        try:
-            await self._store.upsert(list(batch.values()))
-        except Unavailable as exc:
-            if self.available:
-                log.warning("candles.store_unavailable", reason=str(exc), pending=len(batch))
-            self.available = False
-            return False
-        for key, candle in batch.items():
-            if self._pending.get(key) is candle:  # a newer version may have arrived meanwhile
-                del self._pending[key]
-        if not self.available:
-            log.info("candles.store_recovered", written=len(batch))
-        self.available = True
-        self.written += len(batch)
-        return True
+        return await self.writer.drain()
 
     async def run(self) -> None:
-        while True:
-            await asyncio.sleep(self._interval_s)
-            await self.flush()
+        await self.writer.run()
+
+    async def close(self, timeout_s: float = 5.0) -> bool:
+        """Stop `run()` and write what is pending, retrying for at most `timeout_s`."""
+        return await self.writer.stop(timeout_s)
+
+    async def _upsert(self, batch: Sealed[Candle]) -> None:
+        await self._store.upsert(batch.items)

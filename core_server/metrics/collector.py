@@ -15,20 +15,11 @@ from prometheus_client.registry import Collector
 
 from core_server.durable import WriterStatus
 from core_server.model.feed_status import FeedState, FeedStatus
-from core_server.model.store_status import StoreStatus
 
 log = structlog.get_logger(__name__)
 
 NS_PER_S = 1_000_000_000
 RISK_STATES = ("safe", "warning", "danger", "locked", "failed")
-
-
-@dataclass(frozen=True, slots=True)
-class CandleWriterFigures:
-    pending: int
-    written: int
-    dropped: int
-    available: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,9 +34,7 @@ class Sources:
 
     now_ns: Callable[[], int]
     feeds: Callable[[], Sequence[FeedStatus]]
-    writers: Callable[[], Sequence[WriterStatus]]  # DurableWriters (the journal)
-    ticks: Callable[[], StoreStatus]
-    candles: Callable[[], CandleWriterFigures]
+    writers: Callable[[], Sequence[WriterStatus]]  # every DurableWriter: the journal, ticks, candles
     risk: Callable[[], Iterable[AccountRiskFigures]]
     emergency_stop: Callable[[], bool]
     stage_errors: Callable[[], Mapping[str, int]]
@@ -107,7 +96,7 @@ class ServerCollector(Collector):
         failing = GaugeMetricFamily(
             "vigil_writer_consecutive_failures", "Failed attempts since the last success.", labels=labels
         )
-        dead = GaugeMetricFamily("vigil_writer_dead_letters", "Batches the store refused, set aside.", labels=labels)
+        dead = GaugeMetricFamily("vigil_writer_dead_letters", "Items the store refused, set aside.", labels=labels)
         dropped = CounterMetricFamily("vigil_writer_dropped", "Items dropped (a full buffer).", labels=labels)
         available = GaugeMetricFamily("vigil_writer_store_available", "1 while the store takes writes.", labels=labels)
         last_error = GaugeMetricFamily(
@@ -120,18 +109,9 @@ class ServerCollector(Collector):
             errors.add_metric(key, status.errors)
             failing.add_metric(key, status.failures)
             dead.add_metric(key, status.dead_letters)
+            dropped.add_metric(key, status.dropped)
             available.add_metric(key, 1.0 if status.available else 0.0)
             last_error.add_metric(key, status.last_error_ns / NS_PER_S)
-        ticks = self._sources.ticks()
-        queued.add_metric(("ticks",), ticks.buffered_ticks)
-        written.add_metric(("ticks",), ticks.written_ticks)
-        dropped.add_metric(("ticks",), ticks.dropped_ticks)
-        available.add_metric(("ticks",), 1.0 if ticks.available else 0.0)
-        candles = self._sources.candles()
-        queued.add_metric(("candles",), candles.pending)
-        written.add_metric(("candles",), candles.written)
-        dropped.add_metric(("candles",), candles.dropped)
-        available.add_metric(("candles",), 1.0 if candles.available else 0.0)
         yield from (queued, written, errors, failing, dead, dropped, available, last_error)
 
     def _risk(self) -> Iterator[Metric]:

@@ -14,7 +14,7 @@ from core_server.live.risk_desk import RiskDesk
 from core_server.live.shell import LiveKernel
 from core_server.market_data.candle_writer import CandleWriter
 from core_server.market_data.engine import MarketDataEngine
-from core_server.metrics.collector import AccountRiskFigures, CandleWriterFigures, ServerCollector, Sources
+from core_server.metrics.collector import AccountRiskFigures, ServerCollector, Sources
 from core_server.metrics.events import EventCounter
 from core_server.metrics.exporter import MetricsExporter
 from core_server.metrics.registry import ServerMetrics
@@ -38,9 +38,7 @@ def server_sources(
     return Sources(
         now_ns=shell.clock.now_ns,
         feeds=market.feed_statuses,
-        writers=lambda: [shell.writer.status()],
-        ticks=tick_writer.status,
-        candles=lambda: CandleWriterFigures(candles.pending, candles.written, candles.dropped, candles.available),
+        writers=lambda: [shell.writer.status(), tick_writer.writer_status(), candles.status()],
         risk=risk_figures,
         emergency_stop=lambda: risk.emergency_stopped,
         stage_errors=lambda: {stage.value: n for stage, n in shell.kernel.isolation.counts.items()},

@@ -1,17 +1,23 @@
-"""Background tick writer: O(1) appends on the hot path, batched COPY, and buffering through store outages."""
+"""The tick writer: O(1) appends on the hot path, batched binary COPY, buffering through store outages.
+
+It is the server's DurableWriter (bounded, ordered, batched, retried with the shared backoff, never silent)
+carrying tick rows, with a sink that COPYs each sealed batch under its key through the `tick_batches` ledger:
+a batch retried after an unknown outcome (a lost acknowledgement) is written exactly once.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections import deque
 from collections.abc import Iterable
-from typing import Literal, NamedTuple
-from uuid import uuid4
+from dataclasses import replace
+from typing import Literal
 
 import structlog
 
 from core_server.backoff import Backoff
-from core_server.model.clock import NS_PER_HOUR, NS_PER_SECOND, Clock
+from core_server.durable import DurableWriter, Sealed, WriterStatus
+from core_server.model.clock import NS_PER_HOUR, Clock
+from core_server.model.errors import Unavailable
 from core_server.model.market_data import Tick
 from core_server.model.store_status import StoreStatus
 from core_server.storage.failures import ROW_FAILURES, short_reason
@@ -21,18 +27,11 @@ log = structlog.get_logger(__name__)
 
 StoreMode = Literal["embedded", "external"]
 
-IDLE_PING_NS = 5 * NS_PER_SECOND  # notice an outage even when no ticks flow
+IDLE_PING_S = 5.0  # notice an outage even when no ticks flow
 WRITE_TIMEOUT_S = 30.0  # a hung server counts as down; a 100k-row batch takes well under a second
 PING_TIMEOUT_S = 5.0
 LEDGER_PRUNE_EVERY_NS = NS_PER_HOUR
 LEDGER_KEEP_S = 24 * 3600.0  # a batch id only matters while its batch may still be retried
-
-
-class _Batch(NamedTuple):
-    """Rows sealed under one id. The id never changes, so a retry after an unknown outcome is a no-op."""
-
-    batch_id: str
-    rows: list[TickRow]
 
 
 class TickWriter:
@@ -40,7 +39,8 @@ class TickWriter:
 
     `append`/`extend` never block and never raise. While the store is down the writer keeps up to
     `max_buffer` ticks (later ones are counted as dropped), retries with exponential backoff, and on
-    recovery writes everything it kept, in order, each tick exactly once.
+    recovery writes everything it kept, in order, each tick exactly once. A row the database refuses is
+    isolated (its batch split in halves, each with a key derived from its batch's) and counted as dropped.
     """
 
     def __init__(
@@ -61,48 +61,27 @@ class TickWriter:
             raise ValueError("max_batch and max_buffer must be at least 1")
         self._repository = repository
         self._clock = clock
-        self._flush_interval_s = flush_interval_s
-        self._max_batch = max_batch
-        self._max_buffer = max_buffer
         self._mode: StoreMode = mode
-        self._retry_min_s = retry_min_s
-        self._retry_max_s = retry_max_s
-
-        self._tail: list[TickRow] = []
-        self._sealed: deque[_Batch] = deque()
-        self._buffered = 0
-        self._written = 0
-        self._dropped = 0
-        self._episode_drops = 0  # since the buffer last filled up; logged once per episode
-        self._rejected_logged = False
-        self._available = True
-        self._last_flush_ns = 0
-        self._last_contact_ns = clock.now_ns()
+        self._rejected = 0
         self._last_prune_ns = 0
-        self._last_error = ""
-
-        self._flush_lock = asyncio.Lock()
-        self._wake = asyncio.Event()
-        self._closing = asyncio.Event()
+        self.writer: DurableWriter[TickRow] = DurableWriter(
+            "ticks", self._copy, clock, interval_s=flush_interval_s, max_batch=max_batch, max_items=max_buffer,
+            poison_retries=1,  # a refused row is refused again: isolate it at once
+            backoff=Backoff(initial_s=retry_min_s, maximum_s=retry_max_s, jitter=0.0),
+            probe=self._ping, probe_every_s=IDLE_PING_S,
+        )  # fmt: skip
+        self._offer = self.writer.offer
 
     # --- hot path -------------------------------------------------------------------------------
 
     def append(self, tick: Tick, flags: int = 0) -> None:
         """Queue one tick for writing; O(1), never blocks, never raises. `flags`: FLAG_ANOMALY or 0."""
-        if self._buffered >= self._max_buffer:
-            self._drop(1)
-            return
         try:
             row = tick_row(tick, flags)
         except Exception:
             self._reject(tick)
             return
-        tail = self._tail
-        tail.append(row)
-        self._buffered += 1
-        if len(tail) >= self._max_batch:
-            self._seal_tail()
-            self._wake.set()
+        self._offer(row)
 
     def extend(self, ticks: Iterable[Tick]) -> None:
         """Queue ticks in order, as `append` does for each."""
@@ -111,97 +90,57 @@ class TickWriter:
             append(tick)
 
     def status(self) -> StoreStatus:
+        s = self.writer.status()
         return StoreStatus(
-            available=self._available,
+            available=s.available,
             mode=self._mode,
-            buffered_ticks=self._buffered,
-            written_ticks=self._written,
-            dropped_ticks=self._dropped,
-            last_flush_ns=self._last_flush_ns,
-            last_error=self._last_error,
+            buffered_ticks=s.queued,
+            written_ticks=s.written,
+            dropped_ticks=s.dropped + self._rejected + s.dead_letters,
+            last_flush_ns=s.last_written_ns,
+            last_error=s.last_error,
         )
+
+    def writer_status(self) -> WriterStatus:
+        """The writer's status with the ticks refused before queueing (malformed) counted as dropped."""
+        s = self.writer.status()
+        return replace(s, dropped=s.dropped + self._rejected)
 
     # --- background -----------------------------------------------------------------------------
 
     async def run(self) -> None:
-        """Flush every `flush_interval_s` (sooner when a batch fills) until `close()`; back off while the
-        store is down. Returns soon after `close()`."""
-        backoff = self._backoff()
-        while not self._closing.is_set():
-            if self._available:
-                await _wait(self._wake, self._flush_interval_s)
-                self._wake.clear()
-            else:
-                await _wait(self._closing, backoff.next_delay())
-            if self._closing.is_set():
-                return
-            if await self._attempt():
-                backoff.reset()
+        """Flush every `flush_interval_s` until `close()`; back off while the store is down."""
+        await self.writer.run()
 
     async def flush(self) -> bool:
         """Write everything buffered, oldest first. Returns False when the store is down; nothing is lost
         then, it stays buffered for the next attempt. Never raises (except cancellation)."""
-        async with self._flush_lock:
-            while True:
-                if not self._sealed:
-                    if not self._tail:
-                        return True
-                    self._seal_tail()
-                batch = self._sealed[0]
-                try:
-                    discarded = await self._write(batch)
-                except Exception as exc:
-                    self._mark_down(exc)
-                    return False
-                self._sealed.popleft()
-                self._buffered -= len(batch.rows)
-                self._written += len(batch.rows) - discarded
-                self._last_flush_ns = self._last_contact_ns = self._clock.now_ns()
-                self._mark_up()
+        return await self.writer.drain()
 
     async def close(self, timeout_s: float = 5.0) -> None:
         """Stop `run()` and write what is buffered, retrying for at most `timeout_s`."""
-        self._closing.set()
-        self._wake.set()
-        backoff = self._backoff()
+        if not await self.writer.stop(timeout_s):
+            log.error("store.ticks_lost_at_shutdown", count=self.writer.queued, reason=self.writer.status().last_error)
+
+    # --- the sink -------------------------------------------------------------------------------
+
+    async def _copy(self, batch: Sealed[TickRow]) -> None:
+        """COPY one sealed batch under its key. A refused row raises as it is (the writer isolates it); any
+        other failure means the store is down (Unavailable: retried with the same key)."""
         try:
-            async with asyncio.timeout(timeout_s):
-                while True:
-                    if await self.flush():
-                        break
-                    await asyncio.sleep(backoff.next_delay())
-        except TimeoutError:
-            pass
-        if self._buffered:
-            log.error("store.ticks_lost_at_shutdown", count=self._buffered, reason=self._last_error)
-
-    # --- internals ------------------------------------------------------------------------------
-
-    def _backoff(self) -> Backoff:
-        return Backoff(initial_s=self._retry_min_s, maximum_s=self._retry_max_s, jitter=0.0)
-
-    async def _attempt(self) -> bool:
-        if self._buffered:
-            written = await self.flush()
-        else:
-            written = await self._ping_when_idle()
-        if written:
-            await self._prune_ledger_now_and_then()
-        return written
-
-    async def _ping_when_idle(self) -> bool:
-        now = self._clock.now_ns()
-        if self._available and now - self._last_contact_ns < IDLE_PING_NS:
-            return True
-        try:
-            async with asyncio.timeout(PING_TIMEOUT_S):
-                await self._repository.ping()
+            async with asyncio.timeout(WRITE_TIMEOUT_S):
+                await self._repository.copy_ticks(batch.key, batch.items)
+        except ROW_FAILURES:
+            raise
+        except Unavailable:
+            raise
         except Exception as exc:
-            self._mark_down(exc)
-            return False
-        self._last_contact_ns = now
-        self._mark_up()
-        return True
+            raise Unavailable(short_reason(exc)) from exc
+        await self._prune_ledger_now_and_then()
+
+    async def _ping(self) -> None:
+        async with asyncio.timeout(PING_TIMEOUT_S):
+            await self._repository.ping()
 
     async def _prune_ledger_now_and_then(self) -> None:
         now = self._clock.now_ns()
@@ -213,66 +152,7 @@ class TickWriter:
         except Exception as exc:
             log.info("store.ledger_prune_failed", reason=short_reason(exc))
 
-    async def _write(self, batch: _Batch) -> int:
-        """COPY one batch; returns how many of its rows had to be discarded as unwritable.
-
-        A row the database refuses would block every later tick, so a refused batch is split in halves
-        (each with its own derived, stable id) until the bad rows are alone and can be dropped.
-        """
-        try:
-            async with asyncio.timeout(WRITE_TIMEOUT_S):
-                await self._repository.copy_ticks(batch.batch_id, batch.rows)
-            return 0
-        except ROW_FAILURES as exc:
-            if len(batch.rows) == 1:
-                self._dropped += 1
-                log.error("store.tick_unwritable", row=repr(batch.rows[0]), reason=short_reason(exc))
-                return 1
-        middle = len(batch.rows) // 2
-        first = await self._write(_Batch(f"{batch.batch_id}.0", batch.rows[:middle]))
-        return first + await self._write(_Batch(f"{batch.batch_id}.1", batch.rows[middle:]))
-
-    def _seal_tail(self) -> None:
-        if self._tail:
-            self._sealed.append(_Batch(uuid4().hex, self._tail))
-            self._tail = []
-
-    def _drop(self, count: int) -> None:
-        self._dropped += count
-        if self._episode_drops == 0:
-            log.warning(
-                "store.buffer_full_dropping_ticks",
-                max_buffer=self._max_buffer,
-                available=self._available,
-                reason=self._last_error,
-            )
-        self._episode_drops += count
-
     def _reject(self, tick: object) -> None:
-        self._dropped += 1
-        if not self._rejected_logged:
-            self._rejected_logged = True
+        self._rejected += 1
+        if self._rejected == 1:
             log.error("store.tick_rejected", tick=repr(tick)[:200])
-
-    def _mark_down(self, exc: Exception) -> None:
-        reason = short_reason(exc)
-        if self._available:
-            log.warning("store.unavailable", reason=reason, buffered=self._buffered)
-        self._available = False
-        self._last_error = reason
-
-    def _mark_up(self) -> None:
-        if not self._available:
-            self._available = True
-            log.info("store.recovered", buffered=self._buffered, dropped=self._dropped)
-        if self._episode_drops and self._buffered == 0:
-            log.warning("store.ticks_dropped", count=self._episode_drops, max_buffer=self._max_buffer)
-            self._episode_drops = 0
-
-
-async def _wait(event: asyncio.Event, timeout_s: float) -> None:
-    try:
-        async with asyncio.timeout(timeout_s):
-            await event.wait()
-    except TimeoutError:
-        pass

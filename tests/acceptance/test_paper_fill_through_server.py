@@ -1,13 +1,14 @@
 """A paper round trip through the live server, checked to the cent against a hand computation.
 
-The replay is stepped and the clock is a TestClock, so latency and slippage come from the seeded streams in a
-known order (VIGIL_PAPER_SEED=1: the first latency draw is 87.716323 ms, the second 54.912119 ms; the first
-slippage draw is 1 tick, the second 0):
+The replay is stepped and the clock is a TestClock, so latency comes from the seeded stream in a known order and
+slippage from the seeded draw of each fill (VIGIL_PAPER_SEED=1: the first latency draw is 87.716323 ms, the second
+54.912119 ms; the slippage of O-1's first fill is 2 ticks, of O-2's 1 tick: BLAKE2b keyed "slippage:1" of
+"O-1:0" and "O-2:0", modulo 3):
 
     T0+1s     BUY 1 ESZ2026 MKT          ask 6000.25 -> arrives T0+1.0877s, fills at the next quote (T0+1.1s)
-                                         at 6000.25 + 1 tick = 6000.50
-    T0+3s     SELL 1 ESZ2026 MKT         bid 6005.50 -> fills at T0+3.1s at 6005.50 - 0 = 6005.50
-    gross     (6005.50 - 6000.50) x $50 = $250.00; commissions 2 x $2.88 (ES's default) = $5.76; net $244.24
+                                         at 6000.25 + 2 ticks = 6000.75
+    T0+3s     SELL 1 ESZ2026 MKT         bid 6005.50 -> fills at T0+3.1s at 6005.50 - 1 tick = 6005.25
+    gross     (6005.25 - 6000.75) x $50 = $225.00; commissions 2 x $2.88 (ES's default) = $5.76; net $219.24
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from tests.kit.feeds import ES, quote
 from vigil.v1 import execution_pb2 as pb
 
 
-async def test_a_five_point_es_winner_books_250_gross_and_244_24_net(database_url: str) -> None:
+async def test_a_four_and_a_half_point_es_winner_books_225_gross_and_219_24_net(database_url: str) -> None:
     async with open_desk(database_url) as desk:
         bought = await desk.stub.SubmitOrder(pb.SubmitOrderRequest(account_id="paper", order=order()))
         await desk.ticks(
@@ -39,21 +40,21 @@ async def test_a_five_point_es_winner_books_250_gross_and_244_24_net(database_ur
 
     assert (buy_fill.order_id, buy_fill.price, buy_fill.ts_ns, buy_fill.commission, buy_fill.liquidity) == (
         bought.order.order_id,
-        "6000.50",
+        "6000.75",
         T0 + S + 100 * MS,
         "2.88",
         "taker",
     )
     assert (sell_fill.order_id, sell_fill.price, sell_fill.ts_ns) == (
         sold.order.order_id,
-        "6005.50",
+        "6005.25",
         T0 + 3 * S + 100 * MS,
     )
     assert (account.realized_pnl, account.commissions, account.balance, account.equity) == (
-        "250.00",
+        "225.00",
         "5.76",
-        "50244.24",
-        "50244.24",
+        "50219.24",
+        "50219.24",
     )
     (position,) = account.positions
-    assert (position.quantity, position.realized_pnl, position.unrealized_pnl) == (0, "250.00", "0")
+    assert (position.quantity, position.realized_pnl, position.unrealized_pnl) == (0, "225.00", "0")

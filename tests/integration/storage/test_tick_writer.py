@@ -146,3 +146,40 @@ async def test_status_reports_the_configured_mode(pg_pool: asyncpg.Pool) -> None
     writer = TickWriter(TickRepository(pg_pool), TestClock(), mode="external")
 
     assert writer.status().mode == "external"
+
+
+class _DropsTheConnectionTwice(TickRepository):
+    """The first COPY fails before anything is written (connection reset); the second commits its rows and then
+    loses the connection (the outcome looks unknown); the third succeeds."""
+
+    attempts = 0
+
+    async def copy_ticks(self, batch_id: str, rows: Sequence[TickRow]) -> int:
+        self.attempts += 1
+        if self.attempts == 1:
+            raise ConnectionResetError("connection reset by peer")
+        written = await super().copy_ticks(batch_id, rows)
+        if self.attempts == 2:
+            raise asyncpg.ConnectionDoesNotExistError("connection was closed in the middle of operation")
+        return written
+
+
+async def test_a_transiently_failing_tick_write_is_retried_by_the_running_writer_and_lands_exactly_once(
+    pg_pool: asyncpg.Pool,
+) -> None:
+    repository = _DropsTheConnectionTwice(pg_pool)
+    writer = TickWriter(repository, TestClock(T0), flush_interval_s=0.01, retry_min_s=0.01, retry_max_s=0.05)
+    runner = asyncio.create_task(writer.run())
+
+    writer.extend(_ticks(50))
+
+    await eventually(lambda: writer.status().written_ticks == 50)
+    assert await _stored(pg_pool) == _ticks(50)  # once, in order, though the second attempt had committed them
+    assert repository.attempts == 3
+    assert await pg_pool.fetchval("SELECT count(*) FROM tick_batches") == 1  # one key, every attempt
+    status = writer.writer_status()  # what health and metrics show
+    assert (status.available, status.queued, status.errors, status.failures, status.dead_letters) == (True, 0, 2, 0, 0)
+    assert status.last_error == "connection was closed in the middle of operation"
+    assert writer.status().dropped_ticks == 0
+    await writer.close()
+    await asyncio.wait_for(runner, 5)

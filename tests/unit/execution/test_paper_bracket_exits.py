@@ -41,7 +41,7 @@ def prices(rig: Rig, sl: str, tp: str) -> tuple[int | None, int | None]:
 
 
 def test_tick_distances_are_measured_from_the_market_entrys_fill_including_slippage() -> None:
-    rig = Rig(fill={"max_slippage_ticks": 2, "seed": 0})
+    rig = Rig(fill={"max_slippage_ticks": 2, "seed": 1})
     rig.quote(ES, "6000.00", "6000.25", at=0)
     entry, sl, tp = rig.bracket(ES, BUY, 1, MKT, None, sl=TICKS(20), tp=TICKS(40), at=0)
     assert prices(rig, sl, tp) == (None, None)  # set when the entry fills

@@ -22,7 +22,7 @@ def test_the_target_is_r_times_the_risk_measured_from_the_actual_fill_not_the_si
     command = bracket_for(_trade(SignalDirection.BULLISH, "25346.50", "25285.00"), ACC, Decimal("2"))
     assert (command.stop_loss, command.take_profit) == (Decimal("25285.00"), ExitOffset(Decimal("2"), OffsetUnit.R))
     assert command.tag == "signal:s-1"
-    rig = Rig(fill={"max_slippage_ticks": 2, "seed": 1})
+    rig = Rig(fill={"max_slippage_ticks": 2, "seed": 2})  # O-1's first fill slips 1 tick
     rig.quote(NQ, "25350.00", "25350.25", at=0)
     entry, sl, tp = (e.order.order_id for e in rig.engine.execute(command, T0))  # type: ignore[union-attr]
     events = rig.quote(NQ, "25350.00", "25350.25", at=100)
