@@ -18,7 +18,6 @@ fill closes leaves the kernel's book equal to the gateway's (tests/integration/b
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 from collections.abc import Callable
 from decimal import Decimal
@@ -40,6 +39,7 @@ from core_server.brokers.model import (
     LinkState,
     Placement,
 )
+from core_server.brokers.sockets import close_quietly
 from core_server.brokers.tradovate import SOCKET_LOG, BrokerUnavailable
 from core_server.brokers.wire import items, whole
 from core_server.feeds.projectx.config import ProjectXConfig
@@ -197,12 +197,7 @@ class ProjectXBroker:
     async def _drop_socket(self) -> None:
         ws, reader = self._ws, self._reader
         self._ws = self._reader = None  # detached first: its reader's ending is not a drop
-        if reader is not None:
-            reader.cancel()
-            await asyncio.gather(reader, return_exceptions=True)
-        if ws is not None:
-            with contextlib.suppress(Exception):
-                await ws.close()
+        await close_quietly(ws, reader)
 
     async def close(self) -> None:
         await self._drop_socket()

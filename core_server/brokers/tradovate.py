@@ -16,7 +16,6 @@ falls back to a fresh login, and the refused request is sent once more with the 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import re
@@ -40,6 +39,7 @@ from core_server.brokers.model import (
     LinkState,
     Placement,
 )
+from core_server.brokers.sockets import close_quietly
 from core_server.brokers.wire import items, whole
 from core_server.feeds.tradovate.auth import AuthFailure, RestUnavailable, TokenKeeper, TradovateRest
 from core_server.feeds.tradovate.config import TradovateConfig
@@ -255,12 +255,7 @@ class TradovateBroker:
     async def _drop_socket(self) -> None:
         ws, reader = self._ws, self._reader
         self._ws = self._reader = None  # detached first: its reader's ending is not a drop
-        if reader is not None:
-            reader.cancel()
-            await asyncio.gather(reader, return_exceptions=True)
-        if ws is not None:
-            with contextlib.suppress(Exception):
-                await ws.close()
+        await close_quietly(ws, reader)
 
     async def close(self) -> None:
         if self._renewer is not None:
