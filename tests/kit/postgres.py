@@ -107,26 +107,27 @@ def migrated_template(postgres_admin_url: str) -> Iterator[str]:
         _run_on_private_loop(drop_database(postgres_admin_url, name))
 
 
-@pytest.fixture
-async def database_url(postgres_admin_url: str, migrated_template: str) -> AsyncIterator[str]:
-    """DSN of a fresh migrated database of its own for this test, dropped afterwards."""
+async def _fresh_database(postgres_admin_url: str, migrated_template: str) -> AsyncIterator[str]:
     name = f"t_{uuid4().hex}"
     await _execute(postgres_admin_url, f'CREATE DATABASE "{name}" TEMPLATE "{migrated_template}"')
     try:
         yield with_database(postgres_admin_url, name)
     finally:
         await drop_database(postgres_admin_url, name)
+
+
+@pytest.fixture
+async def database_url(postgres_admin_url: str, migrated_template: str) -> AsyncIterator[str]:
+    """DSN of a fresh migrated database of its own for this test, dropped afterwards."""
+    async for url in _fresh_database(postgres_admin_url, migrated_template):
+        yield url
 
 
 @pytest.fixture
 async def second_database_url(postgres_admin_url: str, migrated_template: str) -> AsyncIterator[str]:
     """A second fresh migrated database for the same test (another run's store, or a store replaced)."""
-    name = f"t_{uuid4().hex}"
-    await _execute(postgres_admin_url, f'CREATE DATABASE "{name}" TEMPLATE "{migrated_template}"')
-    try:
-        yield with_database(postgres_admin_url, name)
-    finally:
-        await drop_database(postgres_admin_url, name)
+    async for url in _fresh_database(postgres_admin_url, migrated_template):
+        yield url
 
 
 @pytest.fixture
