@@ -2,7 +2,8 @@
 it was accepted (stored with the order, shown as its reference price), a stop's against its stop; imported trades
 have no reference price and pay none.
 
-Paper fills draw 0..2 ticks of adverse slippage from seed 10: 2, then 0. NQ: 0.25 a tick, $5 a tick.
+Paper fills draw 0..2 ticks of adverse slippage, a hash of (seed 12, order id, quantity filled before): the
+entry O-1 draws 2, the stop O-2 draws 0. NQ: 0.25 a tick, $5 a tick.
 - The market bracket buys 2 NQ when the ask is 25000.00: filled at 25000.50 = 2 ticks = $10 a contract, $20.
 - Its stop at 24975.00 is gapped through to a 24970.00 bid: 20 ticks x 2 contracts x $5 = $200 (draw 0).
 """
@@ -36,7 +37,7 @@ from vigil.v1 import execution_pb2_grpc as xpb_grpc
 async def server(database_url: str) -> AsyncIterator[RunningServer]:
     clock = TestClock(OPENED)
     plan = FeedPlan(ScriptedFeed([NQ, ES], clock=clock), realtime=False, quote_only=False, store_ticks=False)
-    paper = replace(EXACT, commission=Decimal("2.50"), slippage_ticks=2, seed=10)
+    paper = replace(EXACT, commission=Decimal("2.50"), slippage_ticks=2, seed=12)
     config = server_config(database_url, symbols=("NQZ2026", "ESZ2026"), paper=paper, break_even=True)
     running = await start(config, clock=clock, feed_plan=plan)
     binding = running.engine.bindings[0]
