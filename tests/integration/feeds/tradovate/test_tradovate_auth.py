@@ -80,8 +80,11 @@ async def test_tokens_are_renewed_before_expiry_without_dropping_the_stream() ->
             fake.play()
             await until_all_played(fake, sink, SCRIPT)
             status = feed.status()
-    assert fake.counters.renewals >= 2
-    assert int(status.extra["token_renewals"]) == fake.counters.renewals
+            served = fake.counters.renewals
+    assert served >= 2
+    # Read at one moment: a renewal the fake has answered may not have reached the feed yet (seen on a loaded
+    # machine), so the feed counts every one the fake served, or all but the one in flight.
+    assert int(status.extra["token_renewals"]) in (served, served - 1)
     assert status.reconnect_count == 0 and fake.counters.md_connections == 1
     assert len(sink.trades) == len(SCRIPT.prints)
 
