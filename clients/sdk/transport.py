@@ -98,6 +98,7 @@ class Transport:
         from a backup): `restart` forgets that seq and the stream goes on from the server's present."""
         backoff = Backoff()
         resumed = False
+        restarted = False  # a refused resume was restarted and nothing has arrived since
         while True:
             generation = self._connection.generation
             call = open_call(resumed)
@@ -105,12 +106,14 @@ class Transport:
             try:
                 async for response in call:
                     backoff.reset()
+                    restarted = False
                     yield to_model(response)
             except grpc.aio.AioRpcError as error:
                 stale = resumed and restart is not None and error.code() is grpc.StatusCode.INVALID_ARGUMENT
-                if stale and restart is not None:
+                if stale and restart is not None and not restarted:  # once: a second refusal is the caller's
                     log.warning("sdk.stream_restarted", stream=name, reason=error.details() or "")
                     restart()
+                    restarted = True
                     continue
                 if not (self.reconnect_streams and error.code() is grpc.StatusCode.UNAVAILABLE):
                     raise error_from_rpc(error) from None
