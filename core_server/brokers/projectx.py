@@ -38,6 +38,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
 from core_server.backoff import Backoff
+from core_server.brokers.history_window import CreationWindow, created_ns
 from core_server.brokers.model import (
     BrokerFill,
     BrokerKind,
@@ -53,7 +54,7 @@ from core_server.brokers.tradovate import SOCKET_LOG, BrokerUnavailable
 from core_server.brokers.wire import items, whole
 from core_server.feeds.projectx.auth import TokenKeeper, redact
 from core_server.feeds.projectx.config import ProjectXConfig
-from core_server.feeds.projectx.rest import AuthRejected, ProjectXError, ProjectXRest
+from core_server.feeds.projectx.rest import AuthRejected, ProjectXError, ProjectXRest, iso_utc
 from core_server.feeds.tradovate.framing import loads
 from core_server.model.clock import Clock
 
@@ -64,6 +65,7 @@ TYPE_CODES = {"Limit": 1, "Market": 2, "StopLimit": 3, "Stop": 4}
 TYPE_NAMES = {v: k for k, v in TYPE_CODES.items()}
 STATUS_NAMES = {0: "None", 1: "Open", 2: "Filled", 3: "Cancelled", 4: "Expired", 5: "Rejected", 6: "Pending"}
 OnFill = Callable[[str, BrokerFill], None]
+HISTORY_START = "2000-01-01T00:00:00Z"  # a full read: every order the gateway keeps
 RESENDABLE = frozenset({
     "/api/Account/search", "/api/Contract/searchById", "/api/Order/search", "/api/Order/searchOpen",
     "/api/Trade/search", "/api/Position/searchOpen", "/api/Order/cancel", "/api/Order/modify",
@@ -77,6 +79,12 @@ class SessionRefused(BrokerUnavailable):
 
 def _dec(value: Any) -> Decimal | None:
     return Decimal(value) if isinstance(value, Decimal | int) and not isinstance(value, bool) else None
+
+
+def _may_have_filled(order: dict[str, Any]) -> bool:
+    """False only for an order whose fillVolume says 0 (it has no trades to read); True when unknown."""
+    volume = order.get("fillVolume")
+    return not (type(volume) is int and volume == 0)
 
 
 def _json(body: dict[str, Any]) -> str:
@@ -107,6 +115,7 @@ class ProjectXBroker:
         self._ticks: dict[str, Decimal] = {}  # contract id -> tick size
         self._sent: dict[str, Placement | None] = {}
         self._seen_trades: set[int] = set()
+        self._window = CreationWindow()  # what an incremental order_history reads
         self._lock = asyncio.Lock()
         self.on_drop: Callable[[], None] | None = None  # the user hub closed by itself (the desk reconnects)
 
@@ -174,9 +183,7 @@ class ProjectXBroker:
     async def _trades_so_far(self) -> list[int]:
         found: list[int] = []
         for account_id in sorted(set(self._accounts.values())):
-            reply = await self._post(
-                "/api/Trade/search", {"accountId": account_id, "startTimestamp": "2000-01-01T00:00:00Z"}
-            )
+            reply = await self._post("/api/Trade/search", {"accountId": account_id, "startTimestamp": HISTORY_START})
             found.extend(
                 t["id"] for t in items(reply.get("trades")) if isinstance(t, dict) and type(t.get("id")) is int
             )
@@ -358,7 +365,7 @@ class ProjectXBroker:
             try:
                 await self._ensure()
                 reply = await self._post("/api/Order/search", {"accountId": self.account_number(broker_account),
-                                                                "startTimestamp": "2000-01-01T00:00:00Z"})  # fmt: skip
+                                                                "startTimestamp": HISTORY_START})  # fmt: skip
                 break
             except BrokerUnavailable:
                 await asyncio.sleep(0.05 * (attempt + 1))
@@ -408,25 +415,35 @@ class ProjectXBroker:
             _dec(o.get("filledPrice")),
         )
 
-    async def order_history(self, broker_account: str) -> tuple[tuple[BrokerOrder, ...], tuple[BrokerFill, ...]]:
-        """Every order the gateway holds for the account (finished ones too; `Order/search`) and every trade
-        (fill) of those orders (`Trade/search`, voided ones left out)."""
+    async def order_history(
+        self, broker_account: str, *, incremental: bool = False
+    ) -> tuple[tuple[BrokerOrder, ...], tuple[BrokerFill, ...]]:
+        """The account's orders at the gateway (finished ones too; `Order/search`) and the trades (fills) of those
+        orders (`Trade/search`, voided ones left out). `incremental`: only the orders created since the window's
+        start (history_window.py), which holds every order open at the last read and every newer one; their trades
+        are read only when one of them may have filled (an order with fillVolume 0 has none)."""
         await self._ensure()
         account = self.account_number(broker_account)
-        since = {"accountId": account, "startTimestamp": "2000-01-01T00:00:00Z"}
-        orders = tuple(
-            self._broker_order(o) for o in items((await self._post("/api/Order/search", since)).get("orders"))
+        started = self._clock.now_ns()
+        since = self._window.start_ns(account) if incremental else None
+        window = {"accountId": account, "startTimestamp": HISTORY_START if since is None else iso_utc(since)}
+        raw = [
+            o for o in items((await self._post("/api/Order/search", window)).get("orders"))
             if isinstance(o, dict) and type(o.get("id")) is int
-        )  # fmt: skip
+        ]  # fmt: skip
+        orders = tuple(self._broker_order(o) for o in raw)
         fills = []
-        for t in items((await self._post("/api/Trade/search", since)).get("trades")):
-            price = _dec(t.get("price")) if isinstance(t, dict) else None
-            if price is None or type(t.get("id")) is not int or t.get("voided"):
-                continue
-            fills.append(BrokerFill(
-                str(t["id"]), str(t.get("orderId", "")), str(t.get("contractId", "")),
-                "Buy" if t.get("side") == 0 else "Sell", whole(t.get("size")), price, self._clock.now_ns(),
-            ))  # fmt: skip
+        if since is None or any(_may_have_filled(o) for o in raw):
+            for t in items((await self._post("/api/Trade/search", window)).get("trades")):
+                price = _dec(t.get("price")) if isinstance(t, dict) else None
+                if price is None or type(t.get("id")) is not int or t.get("voided"):
+                    continue
+                fills.append(BrokerFill(
+                    str(t["id"]), str(t.get("orderId", "")), str(t.get("contractId", "")),
+                    "Buy" if t.get("side") == 0 else "Sell", whole(t.get("size")), price, self._clock.now_ns(),
+                ))  # fmt: skip
+        opened = [created_ns(o.get("creationTimestamp")) for o, order in zip(raw, orders, strict=True) if order.is_open]
+        self._window.advance(account, started, opened)
         return orders, tuple(sorted(fills, key=lambda f: int(f.fill_id)))
 
     async def broker_positions(self, broker_account: str) -> tuple[BrokerPosition, ...]:

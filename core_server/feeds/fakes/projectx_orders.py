@@ -159,6 +159,13 @@ class FakeProjectXBroker:
             for fill in (f for f in self.book.fills if f.order_id == order.id):
                 self._created[("fill", fill.id)] = at
 
+    def backdate(self, order_id: int, *, days: float) -> None:
+        """Make an order (and its trades) as old as a GTC order resting since `days` ago."""
+        then = datetime.now(UTC) - timedelta(days=days)
+        self._created[("order", order_id)] = then
+        for fill in (f for f in self.book.fills if f.order_id == order_id):
+            self._created[("fill", fill.id)] = then
+
     def set_market(self, contract_id: str, bid: Decimal | str, ask: Decimal | str) -> None:
         self.book.set_market(contract_id, Decimal(bid), Decimal(ask))
 
