@@ -1,4 +1,4 @@
-"""The ProjectX broker session against a fake gateway whose tokens expire (a second here, ~24 h at the gateway): the
+"""The ProjectX broker session against a fake gateway whose tokens expire (two seconds here, ~24 h at the gateway): the
 adapter refreshes its token through Auth/validate before it expires (the market-data feed's TokenKeeper), so
 orders, cancels and reconciliation keep working after the first token's expiry; a user hub closed for an expired
 token reconnects with the fresh token; a call refused with HTTP 401 logs in once and is sent once more (its
@@ -25,7 +25,7 @@ from tests.kit.eventually import eventually
 D = Decimal
 NQ = "CON.F.US.ENQ.Z26"
 ACCOUNT = str(ACCOUNT_ID)
-LIFETIME_S = 1.0
+LIFETIME_S = 2.0  # refreshed after 1 s: a second of slack for a loaded machine
 
 
 async def gateway(**options: object) -> FakeProjectXBroker:
@@ -115,6 +115,21 @@ async def test_a_session_outliving_its_first_token_still_places_cancels_and_reco
         await broker.close()
 
 
+async def test_a_validate_answered_success_false_falls_back_to_a_fresh_login(short_lived: FakeProjectXBroker) -> None:
+    short_lived.refuse_validation = True  # HTTP 200 carrying ValidateErrorCode 3 (ExpiredToken)
+    fills: list[BrokerFill] = []
+    broker = adapter(short_lived, fills)
+    await broker.connect()
+    try:
+        await eventually(lambda: short_lived.logins >= 3, timeout=10)  # each refused refresh: a new login
+        assert short_lived.validations == 0
+        placed = await broker.place(ACCOUNT, market("relogin-1"))
+        assert placed.accepted and not placed.recovered, placed.reason
+        await eventually(lambda: len(fills) == 1)
+    finally:
+        await broker.close()
+
+
 async def test_a_user_hub_closed_for_its_expired_token_reconnects_with_the_fresh_token() -> None:
     fake = await gateway(token_lifetime_s=LIFETIME_S, close_hub_on_token_expiry=True)
     fills: list[BrokerFill] = []
@@ -122,7 +137,7 @@ async def test_a_user_hub_closed_for_its_expired_token_reconnects_with_the_fresh
     reconnects = reconnect_on_drop(broker)
     await broker.connect()
     try:
-        await eventually(lambda: len(fake.hub_tokens) >= 2 and broker.state is LinkState.CONNECTED, timeout=5)
+        await eventually(lambda: len(fake.hub_tokens) >= 2 and broker.state is LinkState.CONNECTED, timeout=10)
         assert fake.hub_tokens[1] != fake.hub_tokens[0]
         assert fake.logins == 1  # the new hub uses the refreshed token: no second login
         placed = await broker.place(ACCOUNT, market("hub-1"))
@@ -187,7 +202,7 @@ async def test_the_api_key_and_tokens_stay_out_of_logs_and_reprs(
     try:
         with capture_logs() as logs:
             await broker.connect()
-            await eventually(lambda: len(fake.hub_tokens) >= 2 and broker.state is LinkState.CONNECTED, timeout=5)
+            await eventually(lambda: len(fake.hub_tokens) >= 2 and broker.state is LinkState.CONNECTED, timeout=10)
             fake.tokens.expire_all()
             assert (await broker.place(ACCOUNT, market("quiet-1"))).accepted
             await eventually(lambda: len(fills) == 1)
