@@ -53,7 +53,7 @@ from core_server.signals.settings import InstrumentRules, SignalSettings, resolv
 Series = tuple[str, Timeframe]
 # Given the new signal's id, carries out an exit or cancel and says how it ended (status, event, detail).
 ActionDecider = Callable[[str], tuple[SignalStatus, SignalEventKind, str]]
-RECENT_SETTLED = 1_000  # settled signals kept in memory after their records are stored
+RECENT_SETTLED = 100  # settled signals kept in memory after their records are stored
 
 
 class SignalValidator:
