@@ -29,6 +29,7 @@ BENCHMARKS = (
     "soak",
     "live_soak",
     "fuzz",
+    "broker_reconcile",
 )
 
 
