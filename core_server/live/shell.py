@@ -158,7 +158,7 @@ class LiveKernel:
     ) -> T:
         async with self._lock:
             kernel = self.kernel
-            point = kernel.rollback_point()
+            point = None if keep else kernel.rollback_point()  # a kept decision is never undone
             self._holding = True
             try:
                 now = self.clock.now_ns()
@@ -184,6 +184,7 @@ class LiveKernel:
                 try:
                     await self.writer.commit(batch)
                 except BaseException:
+                    assert point is not None
                     kernel.restore(point)
                     self.journal.forget_states(batch)
                     raise

@@ -16,7 +16,7 @@
 
 from __future__ import annotations
 
-import copy
+import pickle
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -190,12 +190,15 @@ class TradeLedger:
         return tuple(AccountId(a) for a, c in self._open if c == contract_id)
 
     def snapshot(self) -> object:
-        return copy.deepcopy(
-            (self._open, self._theoretical, self._expected, self._book, self._by_id, self._changes, self._seq)
-        )
+        """The mutable state as pickled bytes (see RiskEngine.snapshot: 5x cheaper than copy.deepcopy here)."""
+        state = (self._open, self._theoretical, self._expected, self._book, self._by_id, self._changes, self._seq)
+        return pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
 
     def restore(self, point: object) -> None:
-        (self._open, self._theoretical, self._expected, self._book, self._by_id, self._changes, self._seq) = point  # type: ignore[misc]
+        assert isinstance(point, bytes)
+        (self._open, self._theoretical, self._expected, self._book, self._by_id, self._changes, self._seq) = (
+            pickle.loads(point)
+        )
         self._opening, self._commands, self._pending_fill, self._retry = [], [], None, {}
 
     # -- restart --------------------------------------------------------------------------------------------
