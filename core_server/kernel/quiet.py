@@ -26,6 +26,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from core_server.candles.anomaly import AnomalyFilter
 from core_server.execution.exchange import PaperExchange
 from core_server.execution.fill_model import UNLIMITED
@@ -33,12 +35,12 @@ from core_server.execution.matching import ContractBook
 from core_server.kernel.kernel import TradingKernel
 from core_server.kernel.market import ContractMarket
 from core_server.kernel.ports import StrategyStage
-from core_server.model.column_ticks import ColumnTicks, Flags
+from core_server.kernel.quiet_columns import FAR, QuietColumns
+from core_server.model.column_ticks import ColumnTicks
 from core_server.model.market_data import Quote, Tick, Trade
 from core_server.risk.engine import RiskEngine
 
-_FAR = 1 << 62
-_FIRST_WINDOW = 256  # ticks looked at first in a columnar batch; each further window is 4 times as long
+_FIRST_WINDOW = 256  # ticks compared first against the quiet band; each further window is 4 times as long
 
 
 @dataclass(slots=True)
@@ -79,7 +81,7 @@ def _conditions(kernel: TradingKernel, cid: str, stop_ns: int) -> _Conditions | 
         return None
     strategies = kernel.strategies
     watched = False
-    s_low, s_high = -_FAR, _FAR
+    s_low, s_high = -FAR, FAR
     if strategies is not None:
         if strategies.wants_ticks(cid):
             tick_band = getattr(strategies, "tick_band", None)  # strategies.host.StrategyHost
@@ -232,7 +234,7 @@ def _apply(
 
 
 def _columnar_run(kernel: TradingKernel, batch: ColumnTicks, start: int, from_ns: int, stop_ns: int) -> int:
-    """quiet_run over a columnar batch: the same conditions and effect, with array operations."""
+    """quiet_run over a columnar batch: the same conditions and effect, from the batch's derived arrays."""
     contract = batch.contract_ids[batch.contract.item(start)]
     c = _conditions(kernel, contract, stop_ns)
     if c is None:
@@ -240,77 +242,104 @@ def _columnar_run(kernel: TradingKernel, batch: ColumnTicks, start: int, from_ns
     q = c.book.quote
     if c.markets_waiting and q is None:
         return start  # neither a quote nor a trade can be quiet
-    prices = batch.prices(c.mode)
+    cols = QuietColumns.of(batch, c.mode, c.threshold)
+    prices = cols.prices
     if abs(prices.item(start) - c.good) > c.threshold:
         return start
-    j = _first_loud(batch, c, start, from_ns)
-    if j == start:
+    j = _run_end(batch, cols, c, start, from_ns)
+    if j <= start:
         return start
-    is_trade = batch.is_trade[start:j]
-    run_prices = prices[start:j]
+    last = j - 1
+    at_trade, at_quote = cols.last_trade.item(last), cols.last_quote.item(last)
+    volume = cols.volume.item(j) - cols.volume.item(start)
     candle = (0, 0, 0, 0, 0)
-    taken = run_prices if c.quote_only else run_prices[is_trade]
-    if len(taken):
-        volume = int(batch.size[start:j][is_trade].sum())
-        candle = (int(taken.max()), int(taken.min()), taken.item(-1), volume, len(taken))
-    last_trade = _last(is_trade, start)
-    last_quote = _last(~is_trade, start)
+    if c.quote_only:
+        run = prices[start:j]
+        candle = (int(run.max()), int(run.min()), prices.item(last), volume, j - start)
+    elif at_trade >= start:
+        count = cols.trades.item(j) - cols.trades.item(start)
+        run, is_trade = prices[start:j], batch.is_trade[start:j]
+        high, low = int(run.max(initial=-FAR, where=is_trade)), int(run.min(initial=FAR, where=is_trade))
+        candle = (high, low, prices.item(at_trade), volume, count)
     stale = c.book.quote_stale
-    if last_quote is not None:  # the trades after the run's last quote decide the flag
-        after = batch.price[last_quote + 1 : j]
-        bid, ask = batch.bid.item(last_quote), batch.ask.item(last_quote)
-        stale = bool(((after < bid) | (after > ask)).any())
+    if at_quote >= start:  # the trades after the run's last quote decide the flag
+        after = batch.price[at_quote + 1 : j]
+        bid, ask = batch.bid.item(at_quote), batch.ask.item(at_quote)
+        stale = bool(len(after)) and bool(((after < bid) | (after > ask)).any())
     elif q is not None and not stale:  # only trades: one outside the quote in effect sets it
-        stale = bool(((run_prices < q.bid) | (run_prices > q.ask)).any())
-    trade = batch[last_trade] if last_trade is not None else None
-    quote = batch[last_quote] if last_quote is not None else None
-    last_ns = batch.ts.item(j - 1)
+        run = batch.price[start:j]
+        stale = bool(((run < q.bid) | (run > q.ask)).any())
+    trade = batch[at_trade] if at_trade >= start else None
+    quote = batch[at_quote] if at_quote >= start else None
+    last_ns = batch.ts.item(last)
     kernel.output.note_quiet(j - start, batch.ts.item(start), last_ns)
-    _apply(c, contract, prices.item(j - 1), candle, quote, trade, stale, last_ns)  # type: ignore[arg-type]
+    _apply(c, contract, prices.item(last), candle, quote, trade, stale, last_ns)  # type: ignore[arg-type]
     return j
 
 
-def _last(flags: Flags, offset: int) -> int | None:
-    """The index (plus `offset`) of the last True in `flags`, None when there is none."""
-    if not len(flags):
-        return None
-    back = int(flags[::-1].argmax())
-    return offset + len(flags) - 1 - back if flags[len(flags) - 1 - back] else None
-
-
-def _first_loud(batch: ColumnTicks, c: _Conditions, start: int, from_ns: int) -> int:
+def _run_end(batch: ColumnTicks, cols: QuietColumns, c: _Conditions, start: int, from_ns: int) -> int:
     """The first index from `start` whose tick is not quiet (len(batch) when none), the price at `start` being
-    within the threshold of the good one (checked by the caller); windows of growing length."""
-    n = len(batch)
-    ts_all, is_trade_all = batch.ts, batch.is_trade
-    low_all, high_all = batch.low_high()
-    steady = batch.steady(c.mode, c.threshold)
-    prices = batch.prices(c.mode) if c.watched else None
-    several = len(batch.contract_ids) > 1
-    index = batch.contract.item(start)
-    # A trade: blf <= p < bst and sst < p <= slf; a quote: the same with its ask and bid (low_high).
-    blf, bst, sst, slf = c.blf, c.bst, c.sst, c.slf
-    stop_ns, bucket_from, bucket_to = c.stop_ns, c.bucket_from, c.bucket_to
-    a, size = start, _FIRST_WINDOW
-    while a < n:
-        b = min(n, a + size)
-        ts, is_trade, low, high = ts_all[a:b], is_trade_all[a:b], low_all[a:b], high_all[a:b]
-        ok = (ts >= from_ns) & (ts < stop_ns) & (high >= blf) & (high < bst) & (low > sst) & (low <= slf)
-        inside = (ts >= bucket_from) & (ts < bucket_to)  # every forming candle's bucket
+    within the threshold of the good one (checked by the caller)."""
+    end = cols.next_jump.item(start + 1)  # the anomaly filter's chain
+    if len(batch.contract_ids) > 1:
+        end = min(end, cols.next_change().item(start + 1))
+    if c.markets_waiting:  # a market order waits (and a quote is in): no quote is quiet
+        end = min(end, cols.next_quote().item(start))
+    end = _time_end(batch, cols, c, start, from_ns, end)
+    if end <= start:
+        return start
+    return _band_end(batch, cols, c, start, end)
+
+
+def _time_end(batch: ColumnTicks, cols: QuietColumns, c: _Conditions, start: int, from_ns: int, end: int) -> int:
+    """`end`, or the first tick before it outside [from_ns, stop_ns), or a trade (any tick for quote-only candles)
+    outside every forming candle's bucket."""
+    ts = batch.ts
+    if not cols.ordered:  # compared tick by tick
+        ts, is_trade = batch.ts[start:end], batch.is_trade[start:end]
+        ok = (ts >= from_ns) & (ts < c.stop_ns)
+        inside = (ts >= c.bucket_from) & (ts < c.bucket_to)
         ok &= inside if c.quote_only else inside | ~is_trade
-        if prices is not None:  # the watching strategies' band, for trades
-            p = prices[a:b]
-            ok &= ((p >= c.s_low) & (p <= c.s_high)) | ~is_trade
-        if c.markets_waiting:  # a market order waits: no quote is quiet (nor a trade without a quote)
-            ok &= is_trade
-        if several:
-            ok &= batch.contract[a:b] == index
-        if a == start:
-            ok[1:] &= steady[a + 1 : b]
-        else:
-            ok &= steady[a:b]
-        first = int(ok.argmin())
-        if not ok[first]:
+        first = int(ok.argmin()) if len(ok) else 0
+        return start + first if len(ok) and not ok[first] else end
+    if ts.item(start) < from_ns:
+        return start
+    end = min(end, int(np.searchsorted(ts, c.stop_ns)))
+    after = max(start, int(np.searchsorted(ts, c.bucket_to)))  # from here on, past the buckets
+    before = int(np.searchsorted(ts, c.bucket_from))  # up to here, before them
+    if c.quote_only:
+        return start if before > start else min(end, after)
+    end = min(end, cols.next_trade.item(after))
+    early = cols.next_trade.item(start)  # the run's first trade
+    return min(end, early) if early < before else end
+
+
+def _band_end(batch: ColumnTicks, cols: QuietColumns, c: _Conditions, start: int, end: int) -> int:
+    """`end`, or the first tick before it outside the exchange's quiet band (a trade: or the watching strategies'
+    band), compared in windows of growing length (a short run stays cheap)."""
+    blf, bst, sst, slf = c.blf, c.bst, c.sst, c.slf
+    s_low, s_high = c.s_low, c.s_high
+    band = c.watched and (s_low > -FAR or s_high < FAR)
+    if not (band or blf > -FAR or bst < FAR or sst > -FAR or slf < FAR):
+        return end
+    low_all, high_all = cols.band()
+    a, size = start, _FIRST_WINDOW
+    while a < end:
+        b = min(end, a + size)
+        low, high = low_all[a:b], high_all[a:b]  # a quote's bid and ask, a trade's price in both
+        bad = np.zeros(b - a, dtype=np.bool_)
+        if blf > -FAR:
+            bad |= high < blf
+        if bst < FAR:
+            bad |= high >= bst
+        if sst > -FAR:
+            bad |= low <= sst
+        if slf < FAR:
+            bad |= low > slf
+        if band:
+            bad |= ((low < s_low) | (low > s_high)) & batch.is_trade[a:b]
+        first = int(bad.argmax())
+        if bad[first]:
             return a + first
         a, size = b, size * 4
-    return n
+    return end

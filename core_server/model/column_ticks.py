@@ -25,10 +25,9 @@ _AGGRESSORS = tuple(Aggressor)
 class ColumnTicks(Sequence[Tick]):
     """Ticks in event-time order. `contract` indexes `contract_ids`; `is_trade` tells a trade from a quote; quote
     fields are 0 on trades and trade fields (price, size, aggressor) 0 on quotes. `ts_init` None: the same as
-    `ts`. The columns are read, never written."""
+    `ts`. The columns are read, never written; `memo` keeps what a reader derives from them (by the reader's key)."""
 
     __slots__ = (
-        "_derived",
         "aggressor",
         "ask",
         "ask_size",
@@ -37,6 +36,7 @@ class ColumnTicks(Sequence[Tick]):
         "contract",
         "contract_ids",
         "is_trade",
+        "memo",
         "price",
         "size",
         "ts",
@@ -63,7 +63,7 @@ class ColumnTicks(Sequence[Tick]):
         self.bid, self.ask, self.bid_size, self.ask_size = bid, ask, bid_size, ask_size
         self.price, self.size, self.aggressor = price, size, aggressor
         self.ts_init = ts_init
-        self._derived: dict[object, npt.NDArray[np.generic]] = {}
+        self.memo: dict[object, object] = {}  # what readers derive from the columns, once per batch
 
     @classmethod
     def of(cls, ticks: Sequence[Tick], contract_ids: Sequence[str] = ()) -> ColumnTicks:
@@ -142,35 +142,3 @@ class ColumnTicks(Sequence[Tick]):
             else new(Quote, (names[i], ts[i], init[i], bid[i], ask[i], bid_size[i], ask_size[i]))
             for i in range(n)
         ]
-
-    # -- derived columns (the quiet fast path), computed once per batch ---------------------------------------
-
-    def prices(self, mode: str) -> I64:
-        """Each tick's price: a trade's price, a quote's by `mode` (bid, ask, else mid floored to the tick grid,
-        as kernel.market.quote_price)."""
-        key = ("price", mode)
-        out = self._derived.get(key)
-        if out is None:
-            quote = self.bid if mode == "bid" else self.ask if mode == "ask" else (self.bid + self.ask) // 2
-            out = self._derived[key] = np.where(self.is_trade, self.price, quote)
-        return out  # type: ignore[return-value]
-
-    def low_high(self) -> tuple[I64, I64]:
-        """(bid, ask) of quotes with a trade's price in both: the prices the paper exchange's quiet band checks."""
-        low = self._derived.get("low")
-        if low is None:
-            low = self._derived["low"] = np.where(self.is_trade, self.price, self.bid)
-            self._derived["high"] = np.where(self.is_trade, self.price, self.ask)
-        return low, self._derived["high"]  # type: ignore[return-value]
-
-    def steady(self, mode: str, threshold: int) -> Flags:
-        """Whether each tick's price (`prices(mode)`) is within `threshold` of the tick before it (the first:
-        True)."""
-        key = ("steady", mode, threshold)
-        out = self._derived.get(key)
-        if out is None:
-            price = self.prices(mode)
-            out = np.ones(len(price), dtype=np.bool_)
-            np.less_equal(np.abs(np.diff(price)), threshold, out=out[1:])
-            self._derived[key] = out
-        return out  # type: ignore[return-value]

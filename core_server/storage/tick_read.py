@@ -210,7 +210,8 @@ async def _copy_rows(conn: asyncpg.Connection, query: str, batch_rows: int) -> A
             await queue.put(None)
 
     producer = asyncio.create_task(produce())
-    pending = bytearray()
+    pieces: list[bytes] = []  # joined once per batch: one copy of the bytes, read in place by numpy
+    pending = 0
     header_left = _HEADER_BYTES
     width = _ROW.itemsize
     try:
@@ -222,15 +223,19 @@ async def _copy_rows(conn: asyncpg.Connection, query: str, batch_rows: int) -> A
                 skipped = min(header_left, len(piece))
                 piece = piece[skipped:]
                 header_left -= skipped
-            pending += piece
-            if len(pending) >= batch_rows * width:
-                whole = len(pending) // width * width
-                yield np.frombuffer(bytes(pending[:whole]), dtype=_ROW)
-                del pending[:whole]
+            pieces.append(piece)
+            pending += len(piece)
+            if pending >= batch_rows * width:
+                data = b"".join(pieces)
+                rows = len(data) // width
+                yield np.frombuffer(data, dtype=_ROW, count=rows)
+                rest = data[rows * width :]
+                pieces, pending = [rest], len(rest)
         await producer
-        whole = len(pending) // width * width  # what is left beyond is the 2-byte trailer
-        if whole:
-            yield np.frombuffer(bytes(pending[:whole]), dtype=_ROW)
+        data = b"".join(pieces)
+        rows = len(data) // width  # what is left beyond is the 2-byte trailer
+        if rows:
+            yield np.frombuffer(data, dtype=_ROW, count=rows)
     finally:
         if not producer.done():
             producer.cancel()

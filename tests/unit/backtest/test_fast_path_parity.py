@@ -442,3 +442,32 @@ def test_each_quote_price_mode_with_and_without_quote_only_candles(
         return backtest, ticks
 
     assert_parity(make, skipped, batch=2500, share=3)
+
+
+def test_a_batch_out_of_time_order_is_compared_tick_by_tick() -> None:
+    """A source should give time order; when one does not, the columns still end a run where the list does."""
+    run = trades(600, T0 + 10 * S, 5 * MS)
+    run[300] = run[300]._replace(ts_event=T0 + 9 * S)  # earlier, still inside the candles' buckets: quiet
+    assert both_ways(trades(3, T0), run, T0, T0 + 60 * S) == len(run)
+    run[400] = run[400]._replace(ts_event=T0 + S // 2)  # before from_ns
+    assert both_ways(trades(3, T0), run, T0 + S, T0 + 60 * S) == 400
+    run[200] = run[200]._replace(ts_event=T0 - S)  # before the forming candles' buckets
+    assert both_ways(trades(3, T0), run, T0 - 10 * S, T0 + 60 * S) == 200
+
+
+@pytest.mark.parametrize("quote_only", [False, True])
+def test_ticks_before_the_forming_candles_buckets_in_time_order(quote_only: bool) -> None:
+    """Late ticks (before the buckets the candles are forming, in time order): quotes pass unless candles come from
+    quotes, the first trade ends the run."""
+    quotes = [Quote(ES.id, T0 - S + i * MS, T0 - S + i * MS, 26_800, 26_801, 1, 1) for i in range(3)]
+    late = Trade(ES.id, T0 - S // 2, T0 - S // 2, 26_800, 1, Aggressor.NONE)
+
+    def candles_from_quotes(kernel: TradingKernel) -> None:
+        kernel.market.contracts[ES.id].quote_only = quote_only
+
+    run = [*quotes, late, *trades(10, T0 + S)]
+    prefix = trades(3, T0)
+    assert both_ways(prefix, run, T0 - 10 * S, T0 + 60 * S, candles_from_quotes) == (0 if quote_only else 3)
+    assert both_ways(prefix, run[:3] + run[4:], T0 - 10 * S, T0 + 60 * S, candles_from_quotes) == (
+        0 if quote_only else 13
+    )
