@@ -35,7 +35,7 @@ from core_server.execution.matching import ContractBook
 from core_server.kernel.kernel import TradingKernel
 from core_server.kernel.market import ContractMarket
 from core_server.kernel.ports import StrategyStage
-from core_server.kernel.quiet_columns import FAR, QuietColumns
+from core_server.kernel.quiet_columns import FAR, QuietColumns, first_at, last_at
 from core_server.model.column_ticks import ColumnTicks
 from core_server.model.market_data import Quote, Tick, Trade
 from core_server.risk.engine import RiskEngine
@@ -250,31 +250,33 @@ def _columnar_run(kernel: TradingKernel, batch: ColumnTicks, start: int, from_ns
     if j <= start:
         return start
     last = j - 1
-    at_trade, at_quote = cols.last_trade.item(last), cols.last_quote.item(last)
+    is_trade = batch.is_trade
+    at_trade, at_quote = last_at(is_trade, start, j, True), last_at(is_trade, start, j, False)
     volume = cols.volume.item(j) - cols.volume.item(start)
     candle = (0, 0, 0, 0, 0)
     if c.quote_only:
         run = prices[start:j]
         candle = (int(run.max()), int(run.min()), prices.item(last), volume, j - start)
     elif at_trade >= start:
-        count = cols.trades.item(j) - cols.trades.item(start)
-        run, is_trade = prices[start:j], batch.is_trade[start:j]
-        high, low = int(run.max(initial=-FAR, where=is_trade)), int(run.min(initial=FAR, where=is_trade))
+        count = int(np.count_nonzero(is_trade[start:j]))
+        high, low = int(cols.trade_high[start:j].max()), int(cols.trade_low[start:j].min())
         candle = (high, low, prices.item(at_trade), volume, count)
     stale = c.book.quote_stale
     if at_quote >= start:  # the trades after the run's last quote decide the flag
-        after = batch.price[at_quote + 1 : j]
-        bid, ask = batch.bid.item(at_quote), batch.ask.item(at_quote)
-        stale = bool(len(after)) and bool(((after < bid) | (after > ask)).any())
+        stale = at_quote < last and _outside(cols, at_quote + 1, j, batch.bid.item(at_quote), batch.ask.item(at_quote))
     elif q is not None and not stale:  # only trades: one outside the quote in effect sets it
-        run = batch.price[start:j]
-        stale = bool(((run < q.bid) | (run > q.ask)).any())
+        stale = _outside(cols, start, j, q.bid, q.ask)
     trade = batch[at_trade] if at_trade >= start else None
     quote = batch[at_quote] if at_quote >= start else None
     last_ns = batch.ts.item(last)
     kernel.output.note_quiet(j - start, batch.ts.item(start), last_ns)
     _apply(c, contract, prices.item(last), candle, quote, trade, stale, last_ns)  # type: ignore[arg-type]
     return j
+
+
+def _outside(cols: QuietColumns, start: int, end: int, bid: int, ask: int) -> bool:
+    """Whether a trade in [start, end) printed below `bid` or above `ask`."""
+    return int(cols.trade_low[start:end].min()) < bid or int(cols.trade_high[start:end].max()) > ask
 
 
 def _run_end(batch: ColumnTicks, cols: QuietColumns, c: _Conditions, start: int, from_ns: int) -> int:
@@ -284,7 +286,7 @@ def _run_end(batch: ColumnTicks, cols: QuietColumns, c: _Conditions, start: int,
     if len(batch.contract_ids) > 1:
         end = min(end, cols.next_change().item(start + 1))
     if c.markets_waiting:  # a market order waits (and a quote is in): no quote is quiet
-        end = min(end, cols.next_quote().item(start))
+        end = first_at(batch.is_trade, start, end, False)
     end = _time_end(batch, cols, c, start, from_ns, end)
     if end <= start:
         return start
@@ -304,42 +306,43 @@ def _time_end(batch: ColumnTicks, cols: QuietColumns, c: _Conditions, start: int
         return start + first if len(ok) and not ok[first] else end
     if ts.item(start) < from_ns:
         return start
-    end = min(end, int(np.searchsorted(ts, c.stop_ns)))
-    after = max(start, int(np.searchsorted(ts, c.bucket_to)))  # from here on, past the buckets
-    before = int(np.searchsorted(ts, c.bucket_from))  # up to here, before them
+    end = min(end, int(ts.searchsorted(c.stop_ns)))
+    after = max(start, int(ts.searchsorted(c.bucket_to)))  # from here on, past the buckets
+    before = int(ts.searchsorted(c.bucket_from))  # up to here, before them
     if c.quote_only:
         return start if before > start else min(end, after)
-    end = min(end, cols.next_trade.item(after))
-    early = cols.next_trade.item(start)  # the run's first trade
-    return min(end, early) if early < before else end
+    if after < end:
+        end = first_at(batch.is_trade, after, end, True)
+    early = min(before, end)  # a trade before the buckets, if any, ends the run
+    if early > start and (first := first_at(batch.is_trade, start, early, True)) < early:
+        return first
+    return end
 
 
 def _band_end(batch: ColumnTicks, cols: QuietColumns, c: _Conditions, start: int, end: int) -> int:
     """`end`, or the first tick before it outside the exchange's quiet band (a trade: or the watching strategies'
-    band), compared in windows of growing length (a short run stays cheap)."""
+    band), in windows of growing length (a short run stays cheap): a window's extremes first, tick by tick only in
+    a window that crosses a bound."""
     blf, bst, sst, slf = c.blf, c.bst, c.sst, c.slf
     s_low, s_high = c.s_low, c.s_high
     band = c.watched and (s_low > -FAR or s_high < FAR)
     if not (band or blf > -FAR or bst < FAR or sst > -FAR or slf < FAR):
         return end
-    low_all, high_all = cols.band()
+    low_all, high_all = cols.band()  # a quote's bid and ask, a trade's price in both
     a, size = start, _FIRST_WINDOW
     while a < end:
         b = min(end, a + size)
-        low, high = low_all[a:b], high_all[a:b]  # a quote's bid and ask, a trade's price in both
-        bad = np.zeros(b - a, dtype=np.bool_)
-        if blf > -FAR:
-            bad |= high < blf
-        if bst < FAR:
-            bad |= high >= bst
-        if sst > -FAR:
-            bad |= low <= sst
-        if slf < FAR:
-            bad |= low > slf
-        if band:
-            bad |= ((low < s_low) | (low > s_high)) & batch.is_trade[a:b]
-        first = int(bad.argmax())
-        if bad[first]:
-            return a + first
+        low, high = low_all[a:b], high_all[a:b]
+        if (
+            (blf > -FAR and high.min() < blf)
+            or (bst < FAR and high.max() >= bst)
+            or (sst > -FAR and low.min() <= sst)
+            or (slf < FAR and low.max() > slf)
+            or (band and (cols.trade_low[a:b].min() < s_low or cols.trade_high[a:b].max() > s_high))
+        ):
+            bad = (high < blf) | (high >= bst) | (low <= sst) | (low > slf)
+            if band:
+                bad |= (cols.trade_low[a:b] < s_low) | (cols.trade_high[a:b] > s_high)
+            return a + int(bad.argmax())
         a, size = b, size * 4
     return end

@@ -3,8 +3,8 @@
 Most conditions of a quiet run do not depend on where the run starts: the price chain of the anomaly filter (each
 price within the threshold of the one before), the contract, the kind of tick. For each the batch keeps, per index,
 the next index where it breaks (`next_*`, length n + 1 so that n itself can be asked), so a run's end is a few
-lookups; only the prices against the resting orders' band are compared tick by tick. Prefix sums and last-seen
-indices give the run's effect (volume, trade count, last trade and quote) without a loop.
+lookups; only the prices against the resting orders' band are compared tick by tick. The next or last trade or
+quote from an index is found by looking (ticks alternate: one or two steps), and a prefix sum gives a run's volume.
 """
 
 from __future__ import annotations
@@ -25,10 +25,33 @@ def next_true(flags: Flags) -> I64:
     return np.repeat(np.append(at, n), np.diff(at, prepend=-1, append=n))
 
 
-def last_true(flags: Flags) -> I64:
-    """For each index k in [0, n): the largest index <= k whose flag is set (-1 when none)."""
-    at, n = np.flatnonzero(flags), len(flags)
-    return np.repeat(np.insert(at, 0, -1), np.diff(at, prepend=0, append=n))
+def first_at(flags: Flags, start: int, stop: int, value: bool) -> int:
+    """The first index in [start, stop) whose flag is `value` (stop when none): the first few one by one (ticks
+    alternate, so usually the first or second), then with numpy."""
+    k, near = start, min(stop, start + 8)
+    while k < near:
+        if flags.item(k) == value:
+            return k
+        k += 1
+    if k >= stop:
+        return stop
+    rest = flags[k:stop]
+    at = int(rest.argmax() if value else rest.argmin())
+    return k + at if rest.item(at) == value else stop
+
+
+def last_at(flags: Flags, start: int, stop: int, value: bool) -> int:
+    """The last index in [start, stop) whose flag is `value` (-1 when none), the same way from the end."""
+    k, near = stop - 1, max(start, stop - 8)
+    while k >= near:
+        if flags.item(k) == value:
+            return k
+        k -= 1
+    if k < start:
+        return -1
+    rest = flags[start : k + 1][::-1]
+    at = int(rest.argmax() if value else rest.argmin())
+    return k - at if rest.item(at) == value else -1
 
 
 def prefix_sum(values: npt.NDArray[np.generic]) -> I64:
@@ -46,14 +69,11 @@ class QuietColumns:
         "_band",
         "_batch",
         "_next_change",
-        "_next_quote",
-        "last_quote",
-        "last_trade",
         "next_jump",
-        "next_trade",
         "ordered",
         "prices",
-        "trades",
+        "trade_high",
+        "trade_low",
         "volume",
     )
 
@@ -62,18 +82,17 @@ class QuietColumns:
         is_trade, ts, n = batch.is_trade, batch.ts, len(batch)
         self.ordered = bool(n < 2 or (ts[1:] >= ts[:-1]).all())
         bid, ask = batch.bid, batch.ask
-        quote = bid if mode == "bid" else ask if mode == "ask" else (bid + ask) // 2  # kernel.market.quote_price
+        quote = (
+            bid if mode == "bid" else ask if mode == "ask" else (bid + ask) >> 1
+        )  # floored: kernel.market.quote_price
         self.prices: I64 = np.where(is_trade, batch.price, quote)
+        self.trade_low: I64 = np.where(is_trade, batch.price, FAR)  # a trade's price, beyond every one for a quote
+        self.trade_high: I64 = np.where(is_trade, batch.price, -FAR)
         jump = np.zeros(n, dtype=np.bool_)
         np.greater(np.abs(np.diff(self.prices)), threshold, out=jump[1:])
         self.next_jump = next_true(jump)  # a price beyond the threshold of the one before
-        self.next_trade = next_true(is_trade)
-        self.last_trade = last_true(is_trade)
-        self.last_quote = last_true(~is_trade)
-        self.trades = prefix_sum(is_trade)
         self.volume = prefix_sum(np.where(is_trade, batch.size, 0))
         self._next_change: I64 | None = None
-        self._next_quote: I64 | None = None
         self._band: tuple[I64, I64] | None = None
 
     @staticmethod
@@ -92,11 +111,6 @@ class QuietColumns:
             np.not_equal(contract[1:], contract[:-1], out=change[1:])
             self._next_change = next_true(change)
         return self._next_change
-
-    def next_quote(self) -> I64:
-        if self._next_quote is None:
-            self._next_quote = next_true(~self._batch.is_trade)
-        return self._next_quote
 
     def band(self) -> tuple[I64, I64]:
         """(low, high): a quote's bid and ask, a trade's price in both (what the exchange's quiet band reads)."""
