@@ -28,6 +28,7 @@ BENCHMARKS = (
     "soak",
     "live_soak",
     "fuzz",
+    "broker_reconcile",
 )
 
 

@@ -100,6 +100,7 @@ class Soak:
         self.stream_errors = 0
         self.windows: asyncio.Queue[Histogram] = asyncio.Queue()
         self.reasons: dict[str, str] = {}  # the first answer of each server-error kind, to say why
+        self.price = ""  # the NQ bid the alerts carry (follow_price)
 
     async def subscribers(self, address: str, stop: asyncio.Event) -> None:
         """The 10 streams in their own process; it prints one JSON histogram per window."""
@@ -135,13 +136,21 @@ class Soak:
             finally:
                 call.cancel()
 
-    async def webhooks(self, url: str, price: str, stop: asyncio.Event) -> None:
+    async def follow_price(self, address: str, stop: asyncio.Event) -> None:
+        """Alerts carry the market's price as TradingView's would (an alert priced off the market is rejected at
+        once as stale, which would make the load lighter than real alerts): the NQ bid, read twice a second."""
+        async with VigilClient(address) as client:
+            while not stop.is_set():
+                self.price = str((await client.get_quote("NQ1!")).quote.bid)
+                await asyncio.sleep(0.5)
+
+    async def webhooks(self, url: str, stop: asyncio.Event) -> None:
         connector = aiohttp.TCPConnector(force_close=True, limit=0)  # TradingView opens a connection per alert
         async with aiohttp.ClientSession(connector=connector) as http:
 
             async def one(n: int) -> None:
                 body = {
-                    "ticker": "NQ1!", "action": "buy" if n % 2 else "sell", "price": price, "quantity": 1,
+                    "ticker": "NQ1!", "action": "buy" if n % 2 else "sell", "price": self.price, "quantity": 1,
                     "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"), "interval": "1",
                     "passphrase": SECRET, "strategy": f"soak-{n % 20}",
                 }  # fmt: skip
@@ -226,10 +235,9 @@ async def _run(minutes: float, window_s: float) -> None:
         rss_start = _rss_mb(core.pid)
         try:
             async with VigilClient(address) as client:
-                quote = None
-                while quote is None:
+                while not soak.price:
                     try:
-                        quote = (await client.get_quote("NQ1!")).quote
+                        soak.price = str((await client.get_quote("NQ1!")).quote.bid)
                     except Exception:  # no quote yet
                         await asyncio.sleep(0.1)
             print(
@@ -239,7 +247,8 @@ async def _run(minutes: float, window_s: float) -> None:
             )
             await asyncio.gather(
                 soak.report(core.pid, stop),
-                soak.webhooks(f"{base}/webhook/tradingview", str(quote.bid), stop),
+                soak.follow_price(address, stop),
+                soak.webhooks(f"{base}/webhook/tradingview", stop),
                 soak.subscribers(address, stop),
             )
             rss_end = _rss_mb(core.pid)

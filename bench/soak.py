@@ -61,6 +61,10 @@ FLUSH_EVERY_S = 5  # the tick and candle writers' own rhythm, in simulated secon
 SAMPLE_EVERY_S = 1_800
 ACCOUNT = AccountId("paper")
 STRATEGY = "soak-fhb"
+# VIGIL_SOAK_START_H: start that many hours after 06:06 ET (the strategy's window moves with it); 6 runs 12:06-20:06
+# ET over eight hours, through the CME trading-day roll at 17:00 CT, where finished orders leave memory.
+START_H = int(os.environ.get("VIGIL_SOAK_START_H", "0"))
+SOAK_START_NS = START_NS + START_H * 3_600 * NS_PER_SECOND
 BREAKOUT = f"""
 name = "{STRATEGY}"
 kind = "first_hour_breakout"
@@ -69,8 +73,8 @@ instrument = "ES"
 enabled = true
 
 [breakout]
-window_start = "06:30"
-window_end = "07:00"
+window_start = "{6 + START_H:02d}:30"
+window_end = "{7 + START_H:02d}:00"
 offsets = [1, 2, 3, 4, 5]
 """
 
@@ -92,7 +96,7 @@ async def _run(hours: float, max_wall_s: float = 0.0) -> dict[str, object]:
     async with bench_database() as url:
         pool = await connect_pool(url, min_size=2, max_size=6)
         try:
-            clock = TestClock(START_NS)
+            clock = TestClock(SOAK_START_NS)
             bus = Bus()
             ticks = TickWriter(TickRepository(pool), clock)
             candle_store = CandleRepository(pool)
@@ -122,7 +126,7 @@ async def _run(hours: float, max_wall_s: float = 0.0) -> dict[str, object]:
             long = False
             started = time.perf_counter()
             for second in range(seconds):
-                start = START_NS + second * NS_PER_SECOND
+                start = SOAK_START_NS + second * NS_PER_SECOND
                 batch = market.next_ticks(RATE, start, start + NS_PER_SECOND)
                 binding.on_ticks(batch)
                 counts["ticks"] += len(batch)

@@ -54,7 +54,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def _settings(parser: argparse.ArgumentParser) -> None:
     add = parser.add_argument
-    add("--symbol", required=True, help="ES (front contract on the first day) or a contract such as ESZ2025")
+    add("--symbol", required=True, help="ES (each day's front month; rolls included) or a contract such as ESZ2025")
     add("--from", dest="from_date", required=True, help="first CME trade date YYYY-MM-DD")
     add("--to", dest="to_date", required=True, help="last CME trade date YYYY-MM-DD")
     add("--fill", choices=("through", "touch"), default="through", help="resting limits fill when traded through "

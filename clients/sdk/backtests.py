@@ -39,7 +39,7 @@ FINISHED = (BacktestStatus.DONE, BacktestStatus.FAILED, BacktestStatus.CANCELLED
 
 @dataclass(frozen=True, slots=True)
 class BacktestSettings:
-    symbol: str  # ES (front contract on the first day) or ESZ2025
+    symbol: str  # ES (each day's front month, across rolls) or ESZ2025
     from_date: str  # CME trade dates YYYY-MM-DD, both included
     to_date: str
     strategy: str = ""  # a built-in (bracket-a-day, first-hour-breakout) ...
@@ -94,7 +94,7 @@ class BacktestTrade:
     target: Decimal | None
     exit_ns: int
     exit_price: Decimal | None
-    exit_reason: str  # SL, TP, strategy, flatten, reverse, order, EOD (flat-by), risk
+    exit_reason: str  # SL, TP, strategy, flatten, reverse, order, EOD (flat-by), risk, roll (front-month roll)
     points: Decimal | None
     gross: Decimal
     commission: Decimal

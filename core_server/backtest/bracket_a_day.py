@@ -17,7 +17,7 @@ from core_server.execution.model import AccountId, OrderSide, OrderType
 from core_server.execution.ports import ExecutionView
 from core_server.kernel.output import ExecutionStep
 from core_server.model.clock import ns_from_datetime
-from core_server.model.instruments import EXCHANGE_TZ
+from core_server.model.instruments import EXCHANGE_TZ, Contract
 from core_server.model.market_data import Candle, Tick, Trade
 from core_server.trades.model import TradeChange
 
@@ -87,6 +87,11 @@ class BracketADay:
         self.stopped = True
         self._commands = []
 
+    def roll(self, old: Contract, new: Contract, now_ns: int) -> None:
+        """The front month changed: the next brackets go to `new` (kernel.front_roll closed what was in `old`)."""
+        if self.contract_id == old.id:
+            self.contract_id = new.id
+
     def take_commands(self) -> Sequence[tuple[str, ExecutionCommand]]:
         commands, self._commands = self._commands, []
         return commands
@@ -103,8 +108,9 @@ class BracketADay:
         return (self.account_id,)
 
     def snapshot(self) -> object:
-        return (self._next, list(self._commands), self.placed, self.stopped)
+        return (self._next, list(self._commands), self.placed, self.stopped, self.contract_id)
 
     def restore(self, point: object) -> None:
         assert isinstance(point, tuple)
         self._next, self._commands, self.placed, self.stopped = point[0], list(point[1]), point[2], point[3]
+        self.contract_id = point[4]

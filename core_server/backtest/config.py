@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum, StrEnum
 
+from core_server.backtest.rolls import Roll
 from core_server.execution.fill_model import FillSettings
 from core_server.model.clock import NS_PER_MS
 from core_server.model.errors import InvalidArgument
@@ -87,10 +88,18 @@ class BacktestConfig:
     starting_balance: Decimal | None = None  # None: the preset's, else DEFAULT_BALANCE
     commission: Decimal = DEFAULT_COMMISSION
     preset: str = ""  # a prop-firm preset (risk.presets); '' trades without rules
+    # A continuous symbol's front-month rolls inside the range (backtest.rolls.front_months), run in time order;
+    # `contracts` then holds every front month, the first one first.
+    rolls: tuple[Roll, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.contracts:
             raise InvalidArgument("symbol", "name at least one contract")
+        last = self.start_ns
+        for roll in self.rolls:
+            if not last < roll.at_ns < self.end_ns or roll.old not in self.contracts or roll.new not in self.contracts:
+                raise InvalidArgument("rolls", "each roll inside the range, in order, between contracts of the run")
+            last = roll.at_ns
         if self.end_ns <= self.start_ns:
             raise InvalidArgument("range", "the end must be after the start")
         if self.commission < 0:

@@ -6,6 +6,11 @@ at exactly its due instant through `advance_to`, as a live timer firing at that 
 command runs at its instant after the time before it has passed. After the last tick, what falls due before the
 end of the range runs too. The same config, ticks, commands and seed therefore give the same decisions.
 
+Rolls. A run on a continuous symbol holds every front month of its range (backtest.rolls) and gets the ticks of all
+of them. At each roll instant (17:00 CT, the roll day's trading-day open) the kernel cancels the old contract's
+orders, closes its positions at market (exit reason `roll`) and moves the strategies to the new front month
+(kernel.front_roll); a roll is scheduled like a command, so the quiet fast path never runs past one.
+
 Speed. The per-tick loop does one comparison against the next due instant and one kernel call; the due instant
 is read again only after a tick that changed orders, risk or candles (the kernel's output grew; strategies run their
 timers from candle closes), or after every tick a strategy wants to see, since nothing else moves it.
@@ -28,6 +33,7 @@ from decimal import Decimal
 
 from core_server.backtest.config import BacktestConfig
 from core_server.backtest.recorder import BacktestRecord
+from core_server.backtest.rolls import Roll
 from core_server.backtest.source import TickSource
 from core_server.calendar.sessions import TradingCalendar
 from core_server.execution.accounts import CommissionSchedule
@@ -60,7 +66,8 @@ def kernel_settings(config: BacktestConfig) -> KernelSettings:
 
 class Backtest:
     """One run. `strategies`: any StrategyStage (strategies.host.StrategyHost) trading `config.account_id`;
-    `commands`: (instant, command) pairs run at their instants (a recorded session's commands)."""
+    `commands`: (instant, command) pairs run at their instants (a recorded session's commands). `config.rolls`
+    run at their instants the same way (kernel.front_roll): one kernel and one account across every front month."""
 
     def __init__(
         self,
@@ -84,7 +91,10 @@ class Backtest:
             trade_id_factory=counter("T-"),
         )
         self.record = BacktestRecord()
-        self.commands = sorted(commands, key=lambda pair: pair[0])  # stable: same-instant commands keep their order
+        # Scheduled: the front-month rolls (kernel.front_roll) and the commands, in time order (stable: a roll before
+        # a command of the same instant, same-instant commands in their order).
+        scheduled: list[tuple[int, ExecutionCommand | Roll]] = [(roll.at_ns, roll) for roll in config.rolls]
+        self.commands = sorted([*scheduled, *commands], key=lambda pair: pair[0])
         self.refused: list[tuple[int, str]] = []  # (instant, why) of scheduled commands the kernel refused
         start = config.start_ns
         opened = [(config.account_id, config.balance), *accounts]
@@ -187,6 +197,9 @@ class Backtest:
     def _command(self, index: int) -> int:
         at, command = self.commands[index]
         self.kernel.advance_to(at)
+        if isinstance(command, Roll):
+            self.refused.extend((at, why) for why in self.kernel.roll_front_month(command.old, command.new, at))
+            return index + 1
         try:
             self.kernel.execute(command, at)
         except VigilError as exc:  # refused: a decision, recorded with what the kernel produced

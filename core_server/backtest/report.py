@@ -40,7 +40,7 @@ class ReportFormat(Enum):
 
 
 # The report's exit reasons (issue 11 §3): SL, TP, strategy exit, cancel/flatten, EOD (risk's flat-by; `risk` is a
-# breach, a failure or the emergency stop)
+# breach, a failure or the emergency stop), roll (closed at a continuous symbol's front-month roll, kernel.front_roll)
 EXIT_LABELS = {
     ExitReason.STOP: "SL",
     ExitReason.TARGET: "TP",
@@ -50,6 +50,7 @@ EXIT_LABELS = {
     ExitReason.ORDER: "order",
     ExitReason.RISK: "risk",
     ExitReason.RECONCILED: "reconciled",
+    ExitReason.ROLL: "roll",
 }
 
 TRADE_COLUMNS = (

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from core_server.backtest.config import DEFAULT_COMMISSION, BacktestConfig, FillModel
-from core_server.calendar.trading_day import trading_day_of
+from core_server.backtest.rolls import Roll, front_months
 from core_server.model.clock import ns_from_datetime
 from core_server.model.decimal_text import parse_decimal
 from core_server.model.errors import InvalidArgument
@@ -63,28 +63,28 @@ class RunSettings:
         return first, last
 
     def contract(self) -> Contract:
-        first, _ = self.dates()
-        start = _day_start(first)
+        """The contract of the first day: the symbol's front month then, or the named contract."""
+        return self.front_months()[0][0]
+
+    def front_months(self) -> tuple[tuple[Contract, ...], tuple[Roll, ...]]:
+        """The contracts the run trades and the rolls between them: a named contract alone; a continuous symbol
+        (ES, ES1!) the front month of each part of the range (backtest.rolls, SPEC §1's roll rule)."""
+        first, last = self.dates()
         symbol = self.symbol.strip()
         if not symbol:
             raise InvalidArgument("settings.symbol", "name a symbol (ES) or a contract (ESZ2025)")
-        contract = parse_symbol(symbol, start, field="settings.symbol")
-        _, last = self.dates()
-        last_front = parse_symbol(symbol, _day_start(last), field="settings.symbol")
-        if is_continuous(symbol) and last_front != contract:
-            rolled = trading_day_of(contract.roll_ns)
-            raise InvalidArgument(
-                "settings.to_date",
-                f"{symbol.strip()} crosses the {contract.id} -> {contract.next().id} roll (the front month from "
-                f"trading day {rolled.isoformat()}); a backtest trades one contract: end it by the trading day "
-                f"before, start it on {rolled.isoformat()}, or name a contract ({contract.id}) to run past the roll",
-            )
-        return contract
+        contract = parse_symbol(symbol, _day_start(first), field="settings.symbol")
+        if not is_continuous(symbol):
+            return (contract,), ()
+        try:
+            return front_months(contract.root, _day_start(first), _day_start(last + timedelta(days=1)))
+        except InvalidArgument as exc:  # a front month past the years contracts exist in
+            raise InvalidArgument("settings.to_date", f"{symbol!r}: {exc.reason}") from None
 
     def config(self, account_id: str = "backtest") -> BacktestConfig:
         """The driver's config; InvalidArgument names the bad field."""
         first, last = self.dates()
-        contract = self.contract()
+        contracts, rolls = self.front_months()
         if len(self.params) > MAX_PARAMS:
             raise InvalidArgument("settings.params", f"at most {MAX_PARAMS} parameters")
         for name, value in self.params.items():
@@ -103,8 +103,9 @@ class RunSettings:
             raise InvalidArgument("settings.starting_balance", "must be > 0")
         try:
             return BacktestConfig(
-                (contract,), _day_start(first), _day_start(last + timedelta(days=1)), fill=fill, seed=self.seed,
+                contracts, _day_start(first), _day_start(last + timedelta(days=1)), fill=fill, seed=self.seed,
                 account_id=account_id, starting_balance=balance, commission=commission, preset=self.preset.strip(),
+                rolls=rolls,
             )  # fmt: skip
         except InvalidArgument as exc:
             raise InvalidArgument(f"settings.{exc.field}", exc.reason) from None

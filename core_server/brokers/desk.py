@@ -11,6 +11,10 @@ Before comparing positions, reconciliation reads the broker's order and fill his
 (a dropped socket, Vigil stopped) are booked from the broker's own fills, so the comparison finds nothing left
 to adopt. When a broker socket drops by itself, a background loop reconnects it with the shared backoff
 (core_server/backoff.py) and reconciles every account bound to it; the broker listing shows the state.
+
+The periodic pass reads the history incrementally (brokers/history_window.py: the orders open at the last read
+and those created or changed since, with their fills), not the account's whole history; reconciliation on
+connect, on every reconnect and on demand reads it in full.
 """
 
 from __future__ import annotations
@@ -67,7 +71,9 @@ class Adapter(Protocol):
     ) -> Placement: ...
     async def open_orders(self, broker_account: str) -> tuple[BrokerOrder, ...]: ...
     async def broker_positions(self, broker_account: str) -> tuple[BrokerPosition, ...]: ...
-    async def order_history(self, broker_account: str) -> tuple[tuple[BrokerOrder, ...], tuple[BrokerFill, ...]]: ...
+    async def order_history(
+        self, broker_account: str, *, incremental: bool = False
+    ) -> tuple[tuple[BrokerOrder, ...], tuple[BrokerFill, ...]]: ...
     def reconnect_backoff(self) -> Backoff: ...
     async def flatten(self, account_id: str, broker_account: str) -> FlattenReport: ...
     async def close_contract(self, broker_account: str, symbol: str) -> bool: ...
@@ -411,16 +417,17 @@ class BrokerDesk:
         binding = self._require(account_id)
         return await (await self._adapter(binding)).open_orders(binding.broker_account)
 
-    async def reconcile(self, account_id: str, actor: str) -> Reconciliation:
+    async def reconcile(self, account_id: str, actor: str, *, incremental: bool = False) -> Reconciliation:
         binding = self._require(account_id)
-        return await self._reconcile(binding, await self._adapter(binding), actor)
+        return await self._reconcile(binding, await self._adapter(binding), actor, incremental=incremental)
 
     async def reconcile_all(self, actor: str = "reconcile:periodic") -> list[Reconciliation]:
-        """Every bound account (the periodic pass); an unreachable broker is logged and skipped."""
+        """Every bound account (the periodic pass, reading the history incrementally); an unreachable broker is
+        logged and skipped."""
         done = []
         for binding in list(self._bindings.values()):
             try:
-                done.append(await self.reconcile(binding.account_id, actor))
+                done.append(await self.reconcile(binding.account_id, actor, incremental=True))
             except (Unavailable, FailedPrecondition) as exc:
                 log.warning("broker.reconcile_skipped", account_id=binding.account_id, reason=str(exc)[:200])
         return done
@@ -430,12 +437,14 @@ class BrokerDesk:
             await asyncio.sleep(interval_s)
             await self.reconcile_all()
 
-    async def _reconcile(self, binding: Binding, adapter: Adapter, actor: str) -> Reconciliation:
+    async def _reconcile(
+        self, binding: Binding, adapter: Adapter, actor: str, *, incremental: bool = False
+    ) -> Reconciliation:
         account_id = binding.account_id
         ours = self._ours.setdefault(account_id, set())
         try:
             if self.catch_up is not None:  # what ended at the broker unseen, booked before positions are compared
-                orders, fills = await adapter.order_history(binding.broker_account)
+                orders, fills = await adapter.order_history(binding.broker_account, incremental=incremental)
                 ours.update(await self.catch_up(account_id, orders, fills))
             positions = await adapter.broker_positions(binding.broker_account)
             open_orders = await adapter.open_orders(binding.broker_account)

@@ -7,6 +7,15 @@ resent. Brackets are sent as the gateway's `takeProfitBracket`/`stopLossBracket`
 (a limit or stop entry's price; a market entry with brackets is refused: its fill price is not known yet).
 User-hub trades are de-duplicated by id; events wrapped as `{"action", "data"}` are unwrapped.
 
+The session token comes from the market-data feed's TokenKeeper (feeds/projectx/auth.py): it is refreshed through
+`Auth/validate` halfway to its expiry by a task running beside the session, a reconnecting user hub takes the
+current token (no new login), and a call answered HTTP 401 (refused before anything was done) gets one fresh login
+(shared by calls refused together) and is sent once more. Only idempotent calls are resent (`RESENDABLE`): reads,
+cancel and modify (absolute targets), closeContract (to flat), and Order/place, whose customTag the gateway
+accepts once per account, so a resent order can never become a second order. A call refused again after the fresh
+login is not sent a third time; an order refused so is reported not placed. The API key and tokens never reach a
+log, a repr or a reason text (`redact`).
+
 Bracket legs have no ids Vigil could match: `Order/place` returns only the entry's `orderId` (PROTOCOLS.md §2.3),
 the legs appear later as orders of their own, and neither `Order/search` nor GatewayUserOrder carries a parent or
 linked id (§2.6; `linkedOrderId` is a request field only). So a leg's fill is matched to the kernel's exit by
@@ -26,9 +35,10 @@ from typing import Any
 import aiohttp
 import structlog
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, InvalidHandshake
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
 from core_server.backoff import Backoff
+from core_server.brokers.history_window import CreationWindow, created_ns
 from core_server.brokers.model import (
     BrokerFill,
     BrokerKind,
@@ -42,7 +52,9 @@ from core_server.brokers.model import (
 from core_server.brokers.sockets import close_quietly
 from core_server.brokers.tradovate import SOCKET_LOG, BrokerUnavailable
 from core_server.brokers.wire import items, whole
+from core_server.feeds.projectx.auth import TokenKeeper, redact
 from core_server.feeds.projectx.config import ProjectXConfig
+from core_server.feeds.projectx.rest import AuthRejected, ProjectXError, ProjectXRest, iso_utc
 from core_server.feeds.tradovate.framing import loads
 from core_server.model.clock import Clock
 
@@ -53,10 +65,26 @@ TYPE_CODES = {"Limit": 1, "Market": 2, "StopLimit": 3, "Stop": 4}
 TYPE_NAMES = {v: k for k, v in TYPE_CODES.items()}
 STATUS_NAMES = {0: "None", 1: "Open", 2: "Filled", 3: "Cancelled", 4: "Expired", 5: "Rejected", 6: "Pending"}
 OnFill = Callable[[str, BrokerFill], None]
+HISTORY_START = "2000-01-01T00:00:00Z"  # a full read: every order the gateway keeps
+RESENDABLE = frozenset({
+    "/api/Account/search", "/api/Contract/searchById", "/api/Order/search", "/api/Order/searchOpen",
+    "/api/Trade/search", "/api/Position/searchOpen", "/api/Order/cancel", "/api/Order/modify",
+    "/api/Position/closeContract", "/api/Order/place",
+})  # fmt: skip
+
+
+class SessionRefused(BrokerUnavailable):
+    """The gateway refused the session (HTTP 401) and a fresh login did not help: the call was not carried out."""
 
 
 def _dec(value: Any) -> Decimal | None:
     return Decimal(value) if isinstance(value, Decimal | int) and not isinstance(value, bool) else None
+
+
+def _may_have_filled(order: dict[str, Any]) -> bool:
+    """False only for an order whose fillVolume says 0 (it has no trades to read); True when unknown."""
+    volume = order.get("fillVolume")
+    return not (type(volume) is int and volume == 0)
 
 
 def _json(body: dict[str, Any]) -> str:
@@ -79,15 +107,20 @@ class ProjectXBroker:
         self.state = LinkState.DISCONNECTED
         self.detail = ""
         self._http: aiohttp.ClientSession | None = None
-        self._token = ""
+        self._keeper: TokenKeeper | None = None
+        self._refresher: asyncio.Task[None] | None = None
         self._ws: ClientConnection | None = None
         self._reader: asyncio.Task[None] | None = None
         self._accounts: dict[str, int] = {}
         self._ticks: dict[str, Decimal] = {}  # contract id -> tick size
         self._sent: dict[str, Placement | None] = {}
         self._seen_trades: set[int] = set()
+        self._window = CreationWindow()  # what an incremental order_history reads
         self._lock = asyncio.Lock()
         self.on_drop: Callable[[], None] | None = None  # the user hub closed by itself (the desk reconnects)
+
+    def __repr__(self) -> str:
+        return f"ProjectXBroker(gateway={self._config.api_url!r}, state={self.state.value})"
 
     # ---- session -----------------------------------------------------------------------------------
 
@@ -100,32 +133,37 @@ class ProjectXBroker:
             try:
                 await self._open()
             except (BrokerUnavailable, OSError, InvalidHandshake, TimeoutError, ValueError) as exc:
-                self.state = LinkState.DISCONNECTED
-                self.detail = str(exc)[:200]
+                refused = isinstance(exc, SessionRefused) and self.state is LinkState.FAILED
+                self.state = LinkState.FAILED if refused else LinkState.DISCONNECTED
+                if isinstance(exc, InvalidStatus) and exc.response.status_code in (401, 403) and self._keeper:
+                    self._keeper.invalidate()  # the hub refused the token: the next attempt logs in
+                self.detail = self._redact(str(exc))[:200]
                 log.warning("broker.connect_failed", broker="projectx", reason=self.detail)
                 raise BrokerUnavailable(f"ProjectX: {self.detail}") from None
             self.state = LinkState.CONNECTED
             self.detail = ""
+            if self._refresher is None or self._refresher.done():
+                assert self._keeper is not None
+                self._refresher = asyncio.create_task(
+                    self._keeper.keep_fresh(asyncio.sleep, "projectx-broker"), name="projectx-broker-token"
+                )
             log.info("broker.connected", broker="projectx", gateway=self._config.api_url)
 
     async def _open(self) -> None:
+        config = self._config
         if self._http is None:
             self._http = aiohttp.ClientSession()
-        config = self._config
-        login = await self._post(
-            "/api/Auth/loginKey", {"userName": config.username, "apiKey": config.api_key}, auth=False
-        )
-        if not login.get("success") or not login.get("token"):
-            self.state = LinkState.FAILED
-            raise BrokerUnavailable(f"login refused (errorCode {login.get('errorCode')})")
-        self._token = str(login["token"])
+        if self._keeper is None:
+            rest = ProjectXRest(self._http, config.api_url, config.live, config.rest_timeout_s)
+            self._keeper = TokenKeeper(rest, config, self._clock)
+        token = await self._token()  # a valid token is reused: a reconnecting hub needs no new login
         accounts = await self._post("/api/Account/search", {"onlyActiveAccounts": True})
         for account in items(accounts.get("accounts")):
             if isinstance(account, dict) and type(account.get("id")) is int:
                 self._accounts[str(account["id"])] = account["id"]
                 self._accounts[str(account.get("name", "")).upper()] = account["id"]
         hub = self._hub_url.replace("https://", "wss://").replace("http://", "ws://")
-        url = f"{hub}?access_token={self._token}"  # the socket's frame log stays above DEBUG: it would show the token
+        url = f"{hub}?access_token={token}"  # the socket's frame log stays above DEBUG: it would show the token
         ws = await asyncio.wait_for(connect(url, max_size=config.max_frame_bytes, logger=SOCKET_LOG), 10)
         self._ws = ws
         await ws.send('{"protocol":"json","version":1}' + RS)
@@ -145,9 +183,7 @@ class ProjectXBroker:
     async def _trades_so_far(self) -> list[int]:
         found: list[int] = []
         for account_id in sorted(set(self._accounts.values())):
-            reply = await self._post(
-                "/api/Trade/search", {"accountId": account_id, "startTimestamp": "2000-01-01T00:00:00Z"}
-            )
+            reply = await self._post("/api/Trade/search", {"accountId": account_id, "startTimestamp": HISTORY_START})
             found.extend(
                 t["id"] for t in items(reply.get("trades")) if isinstance(t, dict) and type(t.get("id")) is int
             )
@@ -200,6 +236,10 @@ class ProjectXBroker:
         await close_quietly(ws, reader)
 
     async def close(self) -> None:
+        if self._refresher is not None:
+            self._refresher.cancel()
+            await asyncio.gather(self._refresher, return_exceptions=True)
+            self._refresher = None
         await self._drop_socket()
         if self._http is not None:
             await self._http.close()
@@ -214,23 +254,31 @@ class ProjectXBroker:
         if self.state is not LinkState.CONNECTED:
             await self.connect()
 
-    async def _post(self, path: str, body: dict[str, Any], *, auth: bool = True) -> dict[str, Any]:
-        if self._http is None:
+    def _redact(self, text: str) -> str:
+        return redact(text, self._keeper.secrets if self._keeper is not None else (self._config.api_key,))
+
+    async def _token(self, refused: str | None = None) -> str:
+        """The session token (a login when there is none), or a replacement for one the gateway `refused`."""
+        if self._keeper is None:
             raise BrokerUnavailable("not connected")
-        headers = {"accept": "text/plain", "Content-Type": "application/json"}
-        if auth:
-            headers["Authorization"] = f"Bearer {self._token}"
-        timeout = aiohttp.ClientTimeout(total=self._config.rest_timeout_s)
         try:
-            async with self._http.post(
-                self._config.api_url + path, data=_json(body), headers=headers, timeout=timeout
-            ) as r:
-                status, text = r.status, await r.text()
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            raise BrokerUnavailable(f"{path}: {type(exc).__name__}") from None
-        if status in (401, 403):
-            self.state = LinkState.DISCONNECTED
-            raise BrokerUnavailable(f"{path}: the session expired")
+            return await (self._keeper.token() if refused is None else self._keeper.replace(refused))
+        except AuthRejected as exc:
+            self.state = LinkState.FAILED  # a wrong or disabled key: retrying by itself would not help
+            raise SessionRefused(self._redact(str(exc))) from None
+        except ProjectXError as exc:
+            raise BrokerUnavailable(f"login: {self._redact(str(exc))}") from None
+
+    async def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        token = await self._token()
+        status, text = await self._send(path, body, token)
+        if status in (401, 403):  # refused before anything was done: the token expired or was revoked
+            log.warning("broker.token_refused", broker="projectx", path=path, status=status)
+            if path not in RESENDABLE:
+                raise SessionRefused(f"{path}: HTTP {status}; not sent again")
+            status, text = await self._send(path, body, await self._token(refused=token))
+            if status in (401, 403):
+                raise SessionRefused(f"{path}: HTTP {status} after a fresh login; not sent again")
         if status != 200:
             raise BrokerUnavailable(f"{path}: HTTP {status}")
         try:
@@ -238,6 +286,19 @@ class ProjectXBroker:
         except ValueError:
             raise BrokerUnavailable(f"{path}: the answer is not JSON") from None
         return reply if isinstance(reply, dict) else {}
+
+    async def _send(self, path: str, body: dict[str, Any], token: str) -> tuple[int, str]:
+        if self._http is None:
+            raise BrokerUnavailable("not connected")
+        headers = {"accept": "text/plain", "Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+        timeout = aiohttp.ClientTimeout(total=self._config.rest_timeout_s)
+        try:
+            async with self._http.post(
+                self._config.api_url + path, data=_json(body), headers=headers, timeout=timeout
+            ) as r:
+                return r.status, await r.text()
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise BrokerUnavailable(f"{path}: {type(exc).__name__}") from None
 
     def account_number(self, broker_account: str) -> int:
         found = self._accounts.get(broker_account.strip().upper())
@@ -281,6 +342,11 @@ class ProjectXBroker:
         self._sent[key] = None
         try:
             reply = await self._post("/api/Order/place", body)
+        except SessionRefused as exc:  # refused before the gateway did anything: certainly not placed
+            log.warning("broker.order_refused_session", broker="projectx", client_order_id=key)
+            refused = Placement(key, False, reason=f"{exc}: the order was not placed")
+            self._sent[key] = refused
+            return refused
         except BrokerUnavailable as exc:
             log.warning("broker.ack_lost", broker="projectx", client_order_id=key, reason=str(exc)[:120])
             self.state = LinkState.DISCONNECTED
@@ -299,7 +365,7 @@ class ProjectXBroker:
             try:
                 await self._ensure()
                 reply = await self._post("/api/Order/search", {"accountId": self.account_number(broker_account),
-                                                                "startTimestamp": "2000-01-01T00:00:00Z"})  # fmt: skip
+                                                                "startTimestamp": HISTORY_START})  # fmt: skip
                 break
             except BrokerUnavailable:
                 await asyncio.sleep(0.05 * (attempt + 1))
@@ -349,25 +415,35 @@ class ProjectXBroker:
             _dec(o.get("filledPrice")),
         )
 
-    async def order_history(self, broker_account: str) -> tuple[tuple[BrokerOrder, ...], tuple[BrokerFill, ...]]:
-        """Every order the gateway holds for the account (finished ones too; `Order/search`) and every trade
-        (fill) of those orders (`Trade/search`, voided ones left out)."""
+    async def order_history(
+        self, broker_account: str, *, incremental: bool = False
+    ) -> tuple[tuple[BrokerOrder, ...], tuple[BrokerFill, ...]]:
+        """The account's orders at the gateway (finished ones too; `Order/search`) and the trades (fills) of those
+        orders (`Trade/search`, voided ones left out). `incremental`: only the orders created since the window's
+        start (history_window.py), which holds every order open at the last read and every newer one; their trades
+        are read only when one of them may have filled (an order with fillVolume 0 has none)."""
         await self._ensure()
         account = self.account_number(broker_account)
-        since = {"accountId": account, "startTimestamp": "2000-01-01T00:00:00Z"}
-        orders = tuple(
-            self._broker_order(o) for o in items((await self._post("/api/Order/search", since)).get("orders"))
+        started = self._clock.now_ns()
+        since = self._window.start_ns(account) if incremental else None
+        window = {"accountId": account, "startTimestamp": HISTORY_START if since is None else iso_utc(since)}
+        raw = [
+            o for o in items((await self._post("/api/Order/search", window)).get("orders"))
             if isinstance(o, dict) and type(o.get("id")) is int
-        )  # fmt: skip
+        ]  # fmt: skip
+        orders = tuple(self._broker_order(o) for o in raw)
         fills = []
-        for t in items((await self._post("/api/Trade/search", since)).get("trades")):
-            price = _dec(t.get("price")) if isinstance(t, dict) else None
-            if price is None or type(t.get("id")) is not int or t.get("voided"):
-                continue
-            fills.append(BrokerFill(
-                str(t["id"]), str(t.get("orderId", "")), str(t.get("contractId", "")),
-                "Buy" if t.get("side") == 0 else "Sell", whole(t.get("size")), price, self._clock.now_ns(),
-            ))  # fmt: skip
+        if since is None or any(_may_have_filled(o) for o in raw):
+            for t in items((await self._post("/api/Trade/search", window)).get("trades")):
+                price = _dec(t.get("price")) if isinstance(t, dict) else None
+                if price is None or type(t.get("id")) is not int or t.get("voided"):
+                    continue
+                fills.append(BrokerFill(
+                    str(t["id"]), str(t.get("orderId", "")), str(t.get("contractId", "")),
+                    "Buy" if t.get("side") == 0 else "Sell", whole(t.get("size")), price, self._clock.now_ns(),
+                ))  # fmt: skip
+        opened = [created_ns(o.get("creationTimestamp")) for o, order in zip(raw, orders, strict=True) if order.is_open]
+        self._window.advance(account, started, opened)
         return orders, tuple(sorted(fills, key=lambda f: int(f.fill_id)))
 
     async def broker_positions(self, broker_account: str) -> tuple[BrokerPosition, ...]:

@@ -29,6 +29,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 from core_server.backoff import Backoff
+from core_server.brokers.history_window import ChangedOrders
 from core_server.brokers.model import (
     BrokerFill,
     BrokerKind,
@@ -52,6 +53,7 @@ SOCKET_LOG = logging.getLogger("core_server.brokers.socket")
 SOCKET_LOG.setLevel(logging.INFO)
 
 OnFill = Callable[[str, BrokerFill], None]  # (broker account id as text, the fill)
+CHANGES_ORDERS = ("order", "orderVersion", "command", "executionReport", "fill")  # carry an order id
 
 
 class BrokerUnavailable(Exception):
@@ -105,6 +107,7 @@ class TradovateBroker:
         self._lock = asyncio.Lock()
         self.on_drop: Callable[[], None] | None = None  # the trading socket closed by itself (the desk reconnects)
         self.positions: dict[tuple[int, str], BrokerPosition] = {}  # live from the socket
+        self._changed = ChangedOrders()  # what an incremental order_history reads
         self.events_seen = 0
 
     # ---- session -----------------------------------------------------------------------------------
@@ -150,6 +153,7 @@ class TradovateBroker:
             connect(self._trading_url, max_size=self._config.max_socket_frame_bytes, logger=SOCKET_LOG), 10
         )
         self._ws = ws
+        self._changed.socket_opened()  # events before this socket may be missing: the next read is full
         if decode_frame(await asyncio.wait_for(ws.recv(), 10), 1 << 24).kind is not FrameKind.OPEN:
             raise BrokerUnavailable("the trading socket did not open")
         await ws.send(encode_request("authorize", 0, token.access_token))
@@ -218,6 +222,9 @@ class TradovateBroker:
             if not isinstance(entity, dict):
                 continue
             kind = data.get("entityType")
+            named = entity.get("id") if kind == "order" else entity.get("orderId")
+            if kind in CHANGES_ORDERS and type(named) is int:
+                self._changed.named(named, set(self._accounts.values()))
             if kind == "order" and type(entity.get("id")) is int and type(entity.get("accountId")) is int:
                 self._order_accounts[entity["id"]] = entity["accountId"]
             elif kind == "fill":
@@ -467,18 +474,39 @@ class TradovateBroker:
                 found.append(order)
         return tuple(found)
 
-    async def order_history(self, broker_account: str) -> tuple[tuple[BrokerOrder, ...], tuple[BrokerFill, ...]]:
+    async def order_history(
+        self, broker_account: str, *, incremental: bool = False
+    ) -> tuple[tuple[BrokerOrder, ...], tuple[BrokerFill, ...]]:
         """Every order the broker holds for the account (finished ones too) with its client order id (from the
-        order or, as on Tradovate, the command that placed it), and every fill of those orders."""
+        order or, as on Tradovate, the command that placed it), and every fill of those orders. `incremental`:
+        only the orders open at the last read and those the trading socket's events named since
+        (history_window.py), by id (`order/items`, their commands and fills by `ldeps`); none at all when
+        nothing was open or named. A new socket since the last read makes it a full read."""
         await self._ensure()
         account = self.account_number(broker_account)
+        socket, wanted = self._changed.begin(account, incremental=incremental)
+        if wanted is None:
+            commands, listed, filled = (
+                await self._get("command/list"),
+                await self._get("order/list"),
+                await self._get("fill/list"),
+            )
+        elif not wanted:
+            commands = listed = filled = []
+        else:
+            ids = {"ids": ",".join(str(i) for i in sorted(wanted))}
+            masters = {"masterids": ids["ids"]}
+            commands, listed, filled = (
+                await self._get("command/ldeps", masters), await self._get("order/items", ids),
+                await self._get("fill/ldeps", masters),
+            )  # fmt: skip
         client_ids = {
             whole(c.get("orderId")): str(c.get("clOrdId") or "")
-            for c in items(await self._get("command/list"))
+            for c in items(commands)
             if isinstance(c, dict) and c.get("commandType", "New") == "New" and c.get("clOrdId")
         }
         orders = []
-        for o in items(await self._get("order/list")):
+        for o in items(listed):
             if not isinstance(o, dict) or o.get("accountId") != account or type(o.get("id")) is not int:
                 continue
             orders.append(BrokerOrder(
@@ -490,7 +518,7 @@ class TradovateBroker:
             ))  # fmt: skip
         ours = {order.order_id for order in orders}
         fills = []
-        for f in items(await self._get("fill/list")):
+        for f in items(filled):
             price = _dec(f.get("price")) if isinstance(f, dict) else None
             if price is None or str(f.get("orderId")) not in ours or type(f.get("id")) is not int:
                 continue
@@ -498,6 +526,7 @@ class TradovateBroker:
                 str(f["id"]), str(f["orderId"]), self._contracts.get(whole(f.get("contractId")), ""),
                 str(f.get("action", "")), whole(f.get("qty")), price, self._clock.now_ns(),
             ))  # fmt: skip
+        self._changed.finish(account, socket, (int(o.order_id) for o in orders if o.is_open))
         return tuple(orders), tuple(sorted(fills, key=lambda f: int(f.fill_id)))
 
     async def broker_positions(self, broker_account: str) -> tuple[BrokerPosition, ...]:

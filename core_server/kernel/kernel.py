@@ -10,7 +10,8 @@ Every tick runs through the stages in one fixed order:
 
 Time without ticks (`advance_to`) runs the same order: candles closing on time, strategy timers, arrivals and
 day expiry, risk's flat-by and day roll, then signals. Commands (`execute`, `submit_signal`, the risk
-commands) enter at the execution stage and run on through risk and trades.
+commands, a continuous backtest's front-month roll: kernel.front_roll) enter at the execution stage and run on
+through risk and trades.
 
 The kernel reads time only from what it is given (tick times, `now_ns`), never awaits, logs or stores: it
 appends everything it decided to `output` (kernel.output.KernelOutput), which its driver drains. A stage that
@@ -30,6 +31,7 @@ from core_server.execution.engine import PaperExecutionEngine
 from core_server.execution.events import ExecutionEvent
 from core_server.execution.model import AccountId
 from core_server.kernel.commands import CommandRunner
+from core_server.kernel.front_roll import roll_front_month
 from core_server.kernel.isolation import Isolation
 from core_server.kernel.market import ContractMarket, MarketStage, quote_price
 from core_server.kernel.output import Cause, KernelOutput, Stage
@@ -326,6 +328,12 @@ class TradingKernel:
             self.strategies.stop_all(reason, now_ns)
             self.commands.run_strategy_commands(now_ns)
         self.commands.settle_trades(now_ns)
+
+    def roll_front_month(self, old: Contract, new: Contract, now_ns: int) -> list[str]:
+        """The front month changes from `old` to `new` (a continuous backtest's roll, kernel.front_roll): every
+        account's orders in `old` cancelled and its position closed at market, the strategies moved to `new`.
+        Returns why any of those commands was refused."""
+        return roll_front_month(self.commands, self.strategies, old, new, now_ns)
 
     def resume(self, reason: str, now_ns: int) -> None:
         self.commands.risk_result(self.risk.resume(now_ns, reason), now_ns)

@@ -13,6 +13,7 @@ from core_server.execution.commands import ExecutionCommand
 from core_server.execution.model import AccountId
 from core_server.execution.ports import ExecutionView
 from core_server.kernel.output import ExecutionStep
+from core_server.model.instruments import Contract
 from core_server.model.market_data import Candle, Tick, Trade
 from core_server.trades.model import TradeChange
 
@@ -52,6 +53,11 @@ class StrategyStage(Protocol):
 
     def stop_all(self, reason: str, now_ns: int) -> None:
         """The emergency stop: every active strategy stops (its orders and positions are already gone)."""
+        ...
+
+    def roll(self, old: Contract, new: Contract, now_ns: int) -> None:
+        """The front month changed (kernel.front_roll; `old`'s orders are cancelled and its positions closing): the
+        strategies trading `old` trade `new`, each once it is flat in `old`."""
         ...
 
     def take_commands(self) -> Sequence[tuple[str, ExecutionCommand]]:

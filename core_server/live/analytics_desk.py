@@ -47,10 +47,6 @@ MEMO_SIZE = 64
 UPDATES_KEPT = 4096
 
 
-async def _ready(value: _T) -> _T:
-    return value
-
-
 def _closed_key(update: TradeUpdate) -> tuple[str, bool]:
     """Conflation keeps the latest update of each trade while open, and its closing one apart."""
     return update.trip.trade_id, update.trip.closed_ns is not None
@@ -247,10 +243,20 @@ class AnalyticsDesk:
 
     async def select(self, query: TradeQuery) -> list[TradeFacts]:
         """The trades the query selects, in exit order; a date range is cut by bisection first."""
-        facts = await self.closed_trades()
-        lo = bisect_left(self._days, query.from_date) if query.from_date else 0
-        hi = bisect_right(self._days, query.to_date) if query.to_date else len(facts)
-        return select(facts[lo:hi] if (lo, hi) != (0, len(facts)) else facts, query, self._clock)
+        await self.closed_trades()
+        return await asyncio.to_thread(self._selector(), query)
+
+    def _selector(self) -> Callable[[TradeQuery], list[TradeFacts]]:
+        """A pure function of the trades as they stand now (it keeps its own references: a reload meanwhile
+        does not change what it selects from), to run off the event loop."""
+        facts, days, clock = self._facts, self._days, self._clock
+
+        def pick(query: TradeQuery) -> list[TradeFacts]:
+            lo = bisect_left(days, query.from_date) if query.from_date else 0
+            hi = bisect_right(days, query.to_date) if query.to_date else len(facts)
+            return select(facts[lo:hi] if (lo, hi) != (0, len(facts)) else facts, query, clock)
+
+        return pick
 
     async def _memoised(self, key: tuple[object, ...], compute: Callable[[], Awaitable[_T]]) -> _T:
         """The answer for `key` while the stored trades are unchanged (a changed fingerprint clears the memo)."""
@@ -278,29 +284,39 @@ class AnalyticsDesk:
             groups = await self._memoised(("groups", query, by), lambda: self._groups(query, by))
         return GroupedStatistics(overall, groups)
 
+    # The computations run in a worker thread over the trades as they stood when asked: 100,000 trades take tens
+    # of milliseconds (the first question after a start, longer), which the kernel on the event loop must not
+    # wait for; the thread yields the interpreter to the loop every switch interval.
+
     async def _overall(self, query: TradeQuery, balance: Decimal | None) -> Statistics:
         await self.closed_trades()
-        index = self._index
-        if index is not None:
-            picked = index.select(query)
-            columns = index.columns.take(picked)
-            return column_statistics(columns, starting_balance=balance, days=self._span(columns.facts, query))
-        chosen = await self.select(query)
-        return compute_statistics(chosen, starting_balance=balance, days=self._span(chosen, query), presorted=True)
+        index, pick, span = self._index, self._selector(), self._span
+
+        def compute() -> Statistics:
+            if index is not None:
+                columns = index.columns.take(index.select(query))
+                return column_statistics(columns, starting_balance=balance, days=span(columns.facts, query))
+            chosen = pick(query)
+            return compute_statistics(chosen, starting_balance=balance, days=span(chosen, query), presorted=True)
+
+        return await asyncio.to_thread(compute)
 
     async def _groups(self, query: TradeQuery, by: GroupBy) -> tuple[tuple[str, Statistics], ...]:
         await self.closed_trades()
-        index = self._index
-        if index is not None:
+        index, pick, clock = self._index, self._selector(), self._clock
+
+        def compute() -> tuple[tuple[str, Statistics], ...]:
+            if index is not None:
+                return tuple(
+                    (label, column_statistics(index.columns.take(positions)))
+                    for label, positions in index.groups(by, index.select(query))
+                )
             return tuple(
-                (label, column_statistics(index.columns.take(positions)))
-                for label, positions in index.groups(by, index.select(query))
+                (label, compute_statistics(trades, presorted=True))
+                for label, trades in group(pick(query), by, clock).items()
             )
-        chosen = await self.select(query)
-        return tuple(
-            (label, compute_statistics(trades, presorted=True))
-            for label, trades in group(chosen, by, self._clock).items()
-        )
+
+        return await asyncio.to_thread(compute)
 
     async def calendar(self, query: TradeQuery, first: date, last: date) -> PnlCalendar:
         narrowed = replace(
@@ -311,7 +327,9 @@ class AnalyticsDesk:
         return await self._memoised(("calendar", query, first, last), lambda: self._month_totals(narrowed, first, last))
 
     async def _month_totals(self, query: TradeQuery, first: date, last: date) -> PnlCalendar:
-        return pnl_calendar(await self.select(query), first, last)
+        await self.closed_trades()
+        pick = self._selector()
+        return await asyncio.to_thread(lambda: pnl_calendar(pick(query), first, last))
 
     async def equity(
         self, account_id: str, first: date | None, last: date | None
@@ -326,8 +344,9 @@ class AnalyticsDesk:
         if (end - start).days > MAX_EQUITY_DAYS:
             raise InvalidArgument("from_date", f"at most {MAX_EQUITY_DAYS} days of equity at once")
         key = ("equity", account_id, start, end, balance, rules)
+        days = self.trading_days(start, end)
         history = await self._memoised(
-            key, lambda: _ready(equity_history(trades, balance, self.trading_days(start, end), rules, presorted=True))
+            key, lambda: asyncio.to_thread(equity_history, trades, balance, days, rules, presorted=True)
         )
         return balance, history
 

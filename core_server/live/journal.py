@@ -64,13 +64,14 @@ class TradeUpdate:
 
 def step_actor(step: ExecutionStep, command_actor: str) -> str:
     """Who caused one engine call: a signal or strategy by id ("signal:<id>", "strategy:<id>"), the API caller,
-    "risk" (a risk action: cancel all, flatten) or "trades" (a break-even move); '' for the market and the clock."""
+    "risk" (a risk action: cancel all, flatten), "trades" (a break-even move) or "roll" (a front-month roll); ''
+    for the market and the clock."""
     cause = step.cause
     if cause in (Cause.SIGNAL, Cause.STRATEGY, Cause.COPY):
         return f"{cause.value}:{step.actor}" if step.actor else cause.value
     if cause is Cause.API:
         return step.actor or command_actor or "api"
-    if cause in (Cause.RISK, Cause.TRADES):
+    if cause in (Cause.RISK, Cause.TRADES, Cause.ROLL):
         return cause.value
     return ""
 

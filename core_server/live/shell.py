@@ -90,6 +90,7 @@ class LiveKernel:
         now = self.clock.now_ns()
         self.kernel.advance_to(now)
         self._drain(now)
+        self.forget_stored_signals()
         if now >= self._roll_ns:
             if self._roll_ns:
                 self.archive_finished(now)
@@ -104,6 +105,15 @@ class LiveKernel:
         self._roll_ns = trading_day_bounds(now)[2]
         if archived:
             log.info("execution.orders_archived", orders=len(archived), held=self.kernel.execution.held_orders())
+
+    def forget_stored_signals(self) -> int:
+        """Settled signals leave the validator's memory once everything decided so far is stored (nothing
+        queued, nothing set aside): the store answers for them from then on. How many left."""
+        validator = self.kernel.signals
+        writer = self.writer
+        if validator is None or writer.queued or writer.dead_letters:
+            return 0
+        return validator.forget_settled()
 
     async def run_timer(self) -> None:
         while True:

@@ -11,6 +11,7 @@ import contextlib
 from collections.abc import Sequence
 
 from core_server.bus import Bus, Subscription
+from core_server.kernel.kernel import TradingKernel
 from core_server.live.journal import SIGNALS_TOPIC
 from core_server.live.shell import LiveKernel
 from core_server.model.errors import FailedPrecondition, NotFound
@@ -40,10 +41,13 @@ class SignalDesk:
         """The decision on a new signal, stored before it is returned; a repeat returns the original."""
         if authenticated:
             key = idempotency_key(signal_input)
-            if self.validator.find_by_key(key) is None:
-                stored = await self._store.find_by_key(key)  # settled before the last restart
+            held = self.validator.find_by_key(key)
+            if held is None:  # settled and stored, then forgotten (or settled before the last restart)
+                stored = await self._store.find_by_key(key)
                 if stored is not None:
                     return SubmitResult(stored, True, ())
+            else:  # the original as it stands, once stored (a retry during an outage waits for the queue)
+                return await self._shell.command(lambda kernel, _now: _repeat(kernel, key, held), keep=True)
         return await self._shell.command(
             lambda kernel, now: kernel.submit_signal(signal_input, authenticated=authenticated, now_ns=now),
             keep=True,
@@ -119,3 +123,11 @@ class SignalDesk:
         if stored is None:
             raise NotFound("signal_id", f"no signal {signal_id!r}")
         raise FailedPrecondition(f"signal {signal_id} is {stored.status.label}: it has already settled")
+
+
+def _repeat(kernel: TradingKernel, key: str, held: Signal) -> SubmitResult:
+    """A repeated alert's answer: the original now (it may have been forgotten since the desk looked, once
+    stored; then as it was seen)."""
+    validator = kernel.signals
+    current = validator.find_by_key(key) if validator is not None else None
+    return SubmitResult(current or held, True, ())

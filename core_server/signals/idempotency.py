@@ -58,3 +58,8 @@ class IdempotencyIndex:
     def add(self, key: str, signal_id: str) -> None:
         """Record the first signal of `key`; a later one for the same key never replaces it."""
         self._signal_ids.setdefault(key, signal_id)
+
+    def discard(self, key: str, signal_id: str) -> None:
+        """Forget `key` if it names `signal_id` (the signal has left memory; the store still knows the pair)."""
+        if self._signal_ids.get(key) == signal_id:
+            del self._signal_ids[key]

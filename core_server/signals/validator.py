@@ -6,10 +6,16 @@ come through the ports, ids from an injected factory, so the same inputs always 
 
 Pending signals are indexed by (contract, timeframe); a candle close touches only that series' trackers,
 each a few integer comparisons. Snapshots are rebuilt only when something is decided.
+
+Memory stays bounded: live signals (pending, awaiting approval) are always held; settled ones are kept for a
+while (a note on them, such as a copy fan-out or a refused order, reaches them without the store), and the shell
+calls `forget_settled` once their records are stored: the oldest beyond RECENT_SETTLED leave with their keys, and
+from then on the store answers for them (the Signal Lab's reads and a repeated alert's duplicate check).
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import replace
 
@@ -47,6 +53,7 @@ from core_server.signals.settings import InstrumentRules, SignalSettings, resolv
 Series = tuple[str, Timeframe]
 # Given the new signal's id, carries out an exit or cancel and says how it ended (status, event, detail).
 ActionDecider = Callable[[str], tuple[SignalStatus, SignalEventKind, str]]
+RECENT_SETTLED = 100  # settled signals kept in memory after their records are stored
 
 
 class SignalValidator:
@@ -73,8 +80,11 @@ class SignalValidator:
         self._windows = windows or SessionWindows(DEFAULT_SESSION_WINDOWS)
         self._rules_by_root = resolve_rules(settings, self._windows)
         self._rules_by_contract: dict[str, InstrumentRules] = {}
-        self._signals: dict[str, Signal] = {}
+        self._signals: dict[str, Signal] = {}  # live and recently settled, by id
+        self._live: dict[str, None] = {}  # ids of live signals, oldest first
+        self._settled: OrderedDict[str, None] = OrderedDict()  # ids of settled signals held, oldest first
         self._keys = IdempotencyIndex()
+        self.keep_settled = RECENT_SETTLED
         self._trackers: dict[str, ConfirmationTracker] = {}
         self._by_series: dict[Series, dict[str, ConfirmationTracker]] = {}
 
@@ -107,7 +117,7 @@ class SignalValidator:
 
     def live(self) -> list[Signal]:
         """Pending and approval-waiting signals, oldest first (for a stream's opening snapshot)."""
-        return [self.get(s.signal_id) for s in self._signals.values() if s.status.is_live]
+        return [self.get(signal_id) for signal_id in self._live]
 
     def watched_timeframes(self, contract_id: str) -> tuple[Timeframe, ...]:
         """The timeframes of the contract that pending signals wait on (for candle closes and opens)."""
@@ -116,6 +126,24 @@ class SignalValidator:
     @property
     def pending_count(self) -> int:
         return len(self._trackers)
+
+    @property
+    def held_count(self) -> int:
+        """Signals in memory: the live ones and the settled ones not forgotten yet."""
+        return len(self._signals)
+
+    # -- memory ---------------------------------------------------------------------------------------------
+
+    def forget_settled(self) -> int:
+        """Let the oldest settled signals beyond the `keep_settled` most recent go, with their idempotency keys;
+        how many went. The caller must have stored their records first: the store answers for them from now on."""
+        settled, signals, keys = self._settled, self._signals, self._keys
+        excess = len(settled) - max(0, self.keep_settled)
+        for _ in range(excess):
+            signal_id, _ = settled.popitem(last=False)
+            signal = signals.pop(signal_id)
+            keys.discard(signal.idempotency_key, signal_id)
+        return max(0, excess)
 
     # -- commands -----------------------------------------------------------------------------------------
 
@@ -144,7 +172,7 @@ class SignalValidator:
                 signal, update = fail(
                     signal, result, SignalStatus.REJECTED, SignalEventKind.REJECTED, now_ns, tuple(passed)
                 )
-                self._signals[signal_id] = signal
+                self._put(signal)
                 updates.append(update)
                 return SubmitResult(signal, False, tuple(updates))
             passed.append(result)
@@ -153,7 +181,7 @@ class SignalValidator:
             signal, update = fail(
                 signal, bar_failure, SignalStatus.REJECTED, SignalEventKind.REJECTED, now_ns, tuple(passed)
             )
-            self._signals[signal_id] = signal
+            self._put(signal)
             updates.append(update)
             return SubmitResult(signal, False, tuple(updates))
         start_ns = signal_candle_start(signal_input)
@@ -169,7 +197,7 @@ class SignalValidator:
             waiting_for=waiting,
         )
         updates.append(update)
-        self._signals[signal_id] = signal
+        self._put(signal)
         self._track(signal, tracker)
         updates += self._catch_up(tracker, now_ns)
         return SubmitResult(self.get(signal_id), False, tuple(updates))
@@ -191,7 +219,7 @@ class SignalValidator:
         if signal_id in self._signals:
             raise ValueError(f"id factory repeated signal id {signal_id!r}")
         signal, update = new_signal(signal_id, signal_input, key, rules, now_ns)
-        self._signals[signal_id] = signal
+        self._put(signal)
         updates = [update]
         authentic = check_authentic(authenticated, key, now_ns)
         if authentic.outcome is CheckOutcome.FAILED:
@@ -209,7 +237,7 @@ class SignalValidator:
             )
             checks = skip_waiting(checks_with(signal.checks, authentic), reason, now_ns)
             signal, update = record(signal, kind, status, detail, now_ns, checks=checks, waiting_for="")
-        self._signals[signal_id] = signal
+        self._put(signal)
         updates.append(update)
         return SubmitResult(signal, False, tuple(updates))
 
@@ -217,18 +245,16 @@ class SignalValidator:
         """One more event on a signal, its status unchanged (e.g. the opposite position an entry closed)."""
         signal = self.get(signal_id)
         signal, update = record(signal, kind, signal.status, detail, now_ns)
-        self._signals[signal_id] = signal
+        self._put(signal)
         return update
 
     def live_of(self, strategy: str, contract_id: str) -> list[str]:
         """The ids of a strategy's pending and approval-waiting signals in a contract, oldest first."""
+        signals = self._signals
         return [
             s.signal_id
-            for s in self._signals.values()
-            if s.status.is_live
-            and s.input.strategy == strategy
-            and s.contract_id == contract_id
-            and not s.input.action.acts_at_once
+            for s in (signals[signal_id] for signal_id in self._live)
+            if s.input.strategy == strategy and s.contract_id == contract_id and not s.input.action.acts_at_once
         ]
 
     def on_candle_closed(self, candle: Candle, now_ns: int) -> list[SignalUpdate]:
@@ -267,7 +293,7 @@ class SignalValidator:
         signal, update = record(
             signal, SignalEventKind.CONFIRMED, SignalStatus.CONFIRMED, "approved", now_ns, waiting_for=""
         )
-        self._signals[signal_id] = signal
+        self._put(signal)
         return update
 
     def cancel(self, signal_id: str, reason: str, now_ns: int) -> SignalUpdate:
@@ -284,7 +310,7 @@ class SignalValidator:
         signal, update = record(
             signal, SignalEventKind.CANCELLED, SignalStatus.CANCELLED, detail, now_ns, checks=checks, waiting_for=""
         )
-        self._signals[signal_id] = signal
+        self._put(signal)
         return update
 
     def attach_trade(self, signal_id: str, trade_id: str, detail: str, now_ns: int) -> SignalUpdate:
@@ -295,14 +321,14 @@ class SignalValidator:
         signal, update = record(
             signal, SignalEventKind.TRADE_CREATED, SignalStatus.CONFIRMED, detail, now_ns, trade_id=trade_id
         )
-        self._signals[signal_id] = signal
+        self._put(signal)
         return update
 
     def note_order_refused(self, signal_id: str, reason: str, now_ns: int) -> SignalUpdate:
         """Record that the paper bracket of a confirmed signal's trade was denied or rejected (status unchanged)."""
         signal = self.get(signal_id)
         signal, update = record(signal, SignalEventKind.ORDER_REFUSED, signal.status, reason, now_ns)
-        self._signals[signal_id] = signal
+        self._put(signal)
         return update
 
     def restore(self, signals: Iterable[Signal], now_ns: int) -> list[SignalUpdate]:
@@ -312,7 +338,7 @@ class SignalValidator:
         for signal in sorted(signals, key=lambda s: s.received_ns):
             if signal.signal_id in self._signals:
                 raise ValueError(f"signal {signal.signal_id!r} is already loaded")
-            self._signals[signal.signal_id] = signal
+            self._put(signal)
             if signal.check(CheckName.AUTHENTIC_AND_NEW).outcome is not CheckOutcome.FAILED:
                 self._keys.add(signal.idempotency_key, signal.signal_id)
             if signal.status is SignalStatus.PENDING:
@@ -326,6 +352,15 @@ class SignalValidator:
         return updates
 
     # -- internals ----------------------------------------------------------------------------------------
+
+    def _put(self, signal: Signal) -> None:
+        signal_id = signal.signal_id
+        self._signals[signal_id] = signal
+        if signal.status.is_live:
+            self._live[signal_id] = None
+        elif signal_id not in self._settled:
+            self._live.pop(signal_id, None)
+            self._settled[signal_id] = None
 
     def _admission(
         self, signal_input: SignalInput, rules: InstrumentRules, authenticated: bool, key: str, now_ns: int
@@ -411,7 +446,7 @@ class SignalValidator:
             assert candle is not None
             signal, update = decisions.no_signal_candle(signal, candle, now_ns)
             updates.append(update)
-        self._signals[signal.signal_id] = signal
+        self._put(signal)
         if tracker.phase == Phase.DONE:
             self._untrack(signal)
         return updates

@@ -132,6 +132,7 @@ class Runtime:
         self.r_today: dict[int, Fraction] = {}
         self.r_counts: dict[int, tuple[int, int]] = {}  # version -> (round trips opened, of those with R)
         self._day_start_ns = self._day_end_ns = 0  # the CME trading day `day` covers
+        self.roll_to: Contract | None = None  # the front month it moves to once flat in `contract` (StrategyHost.roll)
 
     def record(self) -> StrategyRecord:
         return StrategyRecord(
@@ -499,6 +500,13 @@ class StrategyHost:
                 self._start(rt)
 
     def _start(self, rt: Runtime) -> None:
+        self._bind(rt)
+        self._call(rt, rt.strategy.start)
+        self._dirty[rt.id] = None
+        self._refresh()
+
+    def _bind(self, rt: Runtime) -> None:
+        """Its contract's series (with what its indicators need) and its place among the contract's active ones."""
         for operand in rt.strategy.required():
             assert isinstance(operand, IndicatorOperand)
             series = self.series_for(rt.contract.id, operand.timeframe, create=True)
@@ -507,9 +515,42 @@ class StrategyHost:
         for tf in Timeframe:
             self.series_for(rt.contract.id, tf, create=True)
         self._active.setdefault(rt.contract.id, []).append(rt)
-        self._call(rt, rt.strategy.start)
+
+    # -- the front-month roll (kernel.front_roll) -----------------------------------------------------------
+
+    def roll(self, old: Contract, new: Contract, now_ns: int) -> None:
+        """The front month changed: every strategy trading `old` trades `new`, at once if it is flat, else once the
+        roll's closing fill makes it flat (no calls meanwhile: it places nothing more in `old`). Its state, figures,
+        version and tag go on; its series are `new`'s (warmed from the candles the kernel already has)."""
+        self.now_ns = now_ns
+        self.contracts.setdefault(new.id, new)
+        for rt in self.runtimes.values():
+            if rt.contract_id == old.id:
+                rt.roll_to = new
+                if rt.position:
+                    self._deactivate(rt)  # back in `_active` (on `new`) when flat, if it was active
+                    self._event(rt, "roll_pending", f"front month {new.id} from now; moving once flat in {old.id}")
+                self._rebind_if_flat(rt, now_ns)
+
+    def _rebind_if_flat(self, rt: Runtime, now_ns: int) -> None:
+        new = rt.roll_to
+        if new is None or rt.position:
+            return
+        self.now_ns = now_ns
+        old = rt.contract
+        active = self._active.get(old.id, [])
+        if rt in active:
+            active.remove(rt)
+        rt.contract, rt.contract_id, rt.roll_to = new, new.id, None
+        last = self.history.last_trade(new.id)
+        rt.mark = last.price if last is not None else None
+        if rt.status is Status.ACTIVE:
+            self._bind(rt)
+        rt.updated_ns = self.now_ns
         self._dirty[rt.id] = None
         self._refresh()
+        self._remark()
+        self._event(rt, "rolled", f"front month rolled from {old.id} to {new.id}; trading {new.id} from now")
 
     def _deactivate(self, rt: Runtime) -> None:
         active = self._active.get(rt.contract.id, [])
@@ -610,6 +651,8 @@ class StrategyHost:
                 rt.updated_ns = step.ts_ns
                 self._dirty[rt.id] = None
                 self._check_loss(rt)
+                if rt.roll_to is not None:
+                    self._rebind_if_flat(rt, step.ts_ns)
                 if order.role is OrderRole.BRACKET_ENTRY:
                     self._check_concurrency(rt)
 
@@ -678,6 +721,7 @@ class StrategyHost:
         ]  # fmt: skip
         if not holders or view.position(fill.account_id, fill.contract_id).net_qty != 0:
             return
+        self.now_ns = ts_ns  # its events carry the fill's instant (a fill on arrival comes with no tick or timer call)
         for rt in holders:
             rt.closed_outside(fill.price, ts_ns)
             rt.updated_ns = ts_ns
@@ -687,6 +731,7 @@ class StrategyHost:
                 "closed_outside",
                 f"position closed at {rt.contract.spec.format_ticks(fill.price)} by an order not its own",
             )
+            self._rebind_if_flat(rt, ts_ns)
 
     def _check_loss(self, rt: Runtime) -> None:
         limit = rt.definition.limits.daily_loss

@@ -38,6 +38,7 @@ from core_server.trades.model import ExitReason, RoundTrip, TradeChange
 
 SIGNAL_TAG = "signal:"
 STRATEGY_TAG = "strategy:"
+ROLL_TAG = "roll"  # the market order that closes a position at the front-month roll (kernel.front_roll)
 _STOP_TYPES = (OrderType.STOP, OrderType.STOP_LIMIT)
 
 Key = tuple[str, str]  # (account id, contract id)
@@ -475,6 +476,8 @@ def _target_of(trip: _Trip, view: ExecutionView, stop_order: Order | None) -> in
 def _exit_reason(order: Order, cause: Cause) -> ExitReason:
     if cause is Cause.RISK:
         return ExitReason.RISK
+    if order.tag == ROLL_TAG:  # by its tag: with latency it fills after the roll, on a tick
+        return ExitReason.ROLL
     role = order.role
     if role is OrderRole.STOP_LOSS:
         return ExitReason.STOP

@@ -25,6 +25,7 @@ class ExitReason(StrEnum):
     RISK = "risk"  # a risk action (breach, flat-by, emergency stop)
     STRATEGY = "strategy"  # a strategy's exit
     RECONCILED = "reconciled"  # the position was found flat after a restart
+    ROLL = "roll"  # closed at the front-month roll of a backtest on a continuous symbol (kernel.front_roll)
 
 
 @dataclass(frozen=True, slots=True)

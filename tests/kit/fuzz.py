@@ -442,7 +442,7 @@ def _projectx_rest_answers(text: str) -> object:
     broker = _projectx_broker()
     answer = loads(text)
 
-    async def post(path: str, body: dict[str, Any], *, auth: bool = True) -> Any:
+    async def post(path: str, body: dict[str, Any]) -> Any:
         if not isinstance(answer, dict):
             raise BrokerUnavailable(f"{path}: the answer is not an object")
         return answer

@@ -10,6 +10,13 @@ GatewayUserAccount to subscribers, wrapped as `{"action": 1, "data": {…}}` (or
 `customTag` must be unique per account, as on the real gateway. Faults as the fake Tradovate's: `reject_next`,
 `delay_ack`, `drop_after_send`, `duplicate_events`.
 
+Sessions as on the gateway (PROTOCOLS.md §2.2): JWT-shaped tokens that expire after `token_lifetime_s`,
+`/api/Auth/validate` trading a valid token for a fresh one (`refuse_validation`: success false, ValidateErrorCode 3),
+and HTTP 401 for any call or hub connection with an expired token; `close_hub_on_token_expiry` closes a user hub
+whose token has expired. `Order/search` and `Trade/search` filter on `startTimestamp` (and `endTimestamp`) by the
+creation time, as the gateway does ("orders created in a time window, any status"); `seed_history` fills the book
+with finished orders and trades from the past.
+
 Run by hand: `make fake-projectx-broker` (`python -m core_server.feeds.fakes.projectx_orders --port 8769`).
 """
 
@@ -20,8 +27,9 @@ import asyncio
 import contextlib
 import json
 import random
+from collections import Counter
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -74,8 +82,23 @@ class _Hub:
 
 
 class FakeProjectXBroker:
-    def __init__(self, *, cash: Decimal = Decimal(50000), wrapped: bool = True) -> None:
-        self.tokens = FakeTokens(24 * 3600.0)
+    def __init__(
+        self,
+        *,
+        cash: Decimal = Decimal(50000),
+        wrapped: bool = True,
+        token_lifetime_s: float = 24 * 3600.0,
+        close_hub_on_token_expiry: bool = False,
+    ) -> None:
+        self.tokens = FakeTokens(token_lifetime_s)
+        self.close_hub_on_token_expiry = close_hub_on_token_expiry
+        self.refuse_validation = False
+        self.logins = self.validations = self.refused_calls = 0
+        self.requests: Counter[str] = Counter()  # REST path -> requests (every answer, 401s too)
+        self.response_bytes: Counter[str] = Counter()  # REST path -> bytes of the answers' bodies
+        self.hub_tokens: list[str] = []  # the token of every user-hub connection accepted, in order
+        self._created: dict[tuple[str, int], datetime] = {}  # (order|fill, id) -> creation time
+        self._updated: dict[int, datetime] = {}
         self.book = BrokerBook()
         for contract in CONTRACTS:
             self.book.add_contract(contract)
@@ -96,7 +119,7 @@ class FakeProjectXBroker:
         app = web.Application()
         app.router.add_get("/hubs/user", self._hub)
         app.router.add_post("/api/{tail:.*}", self._rest)
-        self._runner = web.AppRunner(app, handle_signals=False)
+        self._runner = web.AppRunner(app, handle_signals=False, access_log=None)  # its lines carry hub tokens
         await self._runner.setup()
         await web.TCPSite(self._runner, host, port).start()
         bound = self._runner.addresses[0][1]
@@ -124,6 +147,25 @@ class FakeProjectXBroker:
                 hub.transport.abort()
             await hub.ws.close()
 
+    def seed_history(self, orders: int, *, days_ago: float = 3.0, symbol: str = CONTRACTS[0].symbol) -> None:
+        """`orders` filled market orders (alternately bought and sold, so the account ends flat), each with its
+        trade, created `days_ago` days back: the finished history a long-lived account accumulates."""
+        then = datetime.now(UTC) - timedelta(days=days_ago)
+        for number in range(orders):
+            order = self.book.place(ACCOUNT_ID, symbol, "Buy" if number % 2 == 0 else "Sell", 1, "Market",
+                                    cl_ord_id=f"history-{number}")  # fmt: skip
+            at = then + timedelta(seconds=number)
+            self._created[("order", order.id)] = self._updated[order.id] = at
+            for fill in (f for f in self.book.fills if f.order_id == order.id):
+                self._created[("fill", fill.id)] = at
+
+    def backdate(self, order_id: int, *, days: float) -> None:
+        """Make an order (and its trades) as old as a GTC order resting since `days` ago."""
+        then = datetime.now(UTC) - timedelta(days=days)
+        self._created[("order", order_id)] = then
+        for fill in (f for f in self.book.fills if f.order_id == order_id):
+            self._created[("fill", fill.id)] = then
+
     def set_market(self, contract_id: str, bid: Decimal | str, ask: Decimal | str) -> None:
         self.book.set_market(contract_id, Decimal(bid), Decimal(ask))
 
@@ -148,12 +190,26 @@ class FakeProjectXBroker:
         except ValueError:
             return web.Response(status=400, text="malformed JSON")
         body = body if isinstance(body, dict) else {}
+        self.requests[path] += 1
+        answer = await self._answer(request, path, body)
+        if answer.body is not None and isinstance(answer.body, bytes):
+            self.response_bytes[path] += len(answer.body)
+        return answer
+
+    async def _answer(self, request: web.Request, path: str, body: dict[str, Any]) -> web.Response:
         if path == "auth/loginkey":
             if (body.get("userName"), body.get("apiKey")) != (USERNAME, API_KEY):
                 return _envelope(False, 3, "Invalid credentials", token=None)
+            self.logins += 1
             return _envelope(True, token=self.tokens.issue(USERNAME))
         if not self.tokens.valid(bearer(request)):
+            self.refused_calls += 1
             return web.Response(status=401, text="Error: response status is 401")
+        if path == "auth/validate":
+            if self.refuse_validation:
+                return _envelope(False, 3, "Expired token", newToken=None)
+            self.validations += 1
+            return _envelope(True, newToken=self.tokens.issue(USERNAME))
         answer = self._handle(path, body)
         if path.startswith(("order/place", "order/cancel", "order/modify", "position/close")):
             self.order_requests += 1
@@ -206,12 +262,16 @@ class FakeProjectXBroker:
             orders = [self._order(o) for o in book.open_orders(account_id) if o.status != "Suspended"]
             return _envelope(True, orders=orders)
         if path == "order/search":
-            return _envelope(True, orders=[self._order(o) for o in book.orders.values() if o.account_id == account_id])
+            window = _window(body)
+            mine = [o for o in book.orders.values() if o.account_id == account_id]
+            return _envelope(True, orders=[self._order(o) for o in mine if window(self._created_at("order", o.id))])
         if path == "position/searchopen":
             positions = [self._position(p) for (a, _), p in book.positions.items() if a == account_id and p.net]
             return _envelope(True, positions=positions)
         if path == "trade/search":
-            return _envelope(True, trades=[self._trade(f) for f in book.fills if f.account_id == account_id])
+            window = _window(body)
+            fills = [f for f in book.fills if f.account_id == account_id and window(self._created_at("fill", f.id))]
+            return _envelope(True, trades=[self._trade(f) for f in fills])
         return web.Response(status=404, text=f"no {path}")
 
     def _place(self, account_id: int, body: dict[str, Any]) -> web.Response:
@@ -247,8 +307,10 @@ class FakeProjectXBroker:
 
     def _order(self, o: FakeOrder) -> dict[str, Any]:
         return {
-            "id": o.id, "accountId": o.account_id, "contractId": o.symbol, "creationTimestamp": _iso(),
-            "updateTimestamp": _iso(), "status": STATUS.get(o.status, 0), "type": TYPE_CODES.get(o.order_type, 0),
+            "id": o.id, "accountId": o.account_id, "contractId": o.symbol,
+            "creationTimestamp": self._created_at("order", o.id).isoformat(),
+            "updateTimestamp": self._updated.get(o.id, self._created_at("order", o.id)).isoformat(),
+            "status": STATUS.get(o.status, 0), "type": TYPE_CODES.get(o.order_type, 0),
             "side": 0 if o.action == "Buy" else 1, "size": o.qty, "limitPrice": _num(o.price),
             "stopPrice": _num(o.stop_price), "fillVolume": o.filled, "filledPrice": _num(o.avg_price),
             "customTag": o.cl_ord_id or None,
@@ -260,7 +322,8 @@ class FakeProjectXBroker:
                 "averagePrice": _num(p.net_price)}  # fmt: skip
 
     def _trade(self, f: FakeFill) -> dict[str, Any]:
-        return {"id": f.id, "accountId": f.account_id, "contractId": f.symbol, "creationTimestamp": _iso(),
+        return {"id": f.id, "accountId": f.account_id, "contractId": f.symbol,
+                "creationTimestamp": self._created_at("fill", f.id).isoformat(),
                 "price": _num(f.price), "profitAndLoss": _num(f.realized) if f.realized else None, "fees": 0,
                 "side": 0 if f.action == "Buy" else 1, "size": f.qty, "voided": False,
                 "orderId": f.order_id}  # fmt: skip
@@ -270,7 +333,14 @@ class FakeProjectXBroker:
         return {"id": account.id, "name": account.name, "balance": _num(cash.amount), "canTrade": True,
                 "isVisible": True, "simulated": True}  # fmt: skip
 
+    def _created_at(self, kind: str, item_id: int) -> datetime:
+        return self._created.setdefault((kind, item_id), datetime.now(UTC))
+
     def _on_change(self, kind: str, item: Any) -> None:
+        if kind in ("order", "fill"):
+            self._created_at(kind, item.id)
+        if kind == "order":
+            self._updated[item.id] = datetime.now(UTC)
         if kind == "order" and item.status == "Suspended":
             return  # bracket legs appear once their entry fills
         if kind == "order":
@@ -303,11 +373,14 @@ class FakeProjectXBroker:
         ws = web.WebSocketResponse(autoping=True, heartbeat=None, max_msg_size=1 << 20)
         if self.refuse_hubs:
             return web.Response(status=503)  # type: ignore[return-value]
-        if not self.tokens.valid(request.query.get("access_token") or bearer(request)):
+        token = request.query.get("access_token") or bearer(request)
+        if token is None or not self.tokens.valid(token):
             return web.Response(status=401)  # type: ignore[return-value]
         await ws.prepare(request)
         hub = _Hub(ws, request.transport)
         self.hubs.append(hub)
+        self.hub_tokens.append(token)
+        watcher = asyncio.create_task(self._close_on_expiry(hub, token))
         shaken = False
         try:
             async for message in ws:
@@ -324,8 +397,18 @@ class FakeProjectXBroker:
                     if data.get("type") == 1:
                         await self._invoke(hub, data)
         finally:
+            watcher.cancel()
             self.hubs.remove(hub)
         return ws
+
+    async def _close_on_expiry(self, hub: _Hub, token: str) -> None:
+        """The gateway ends a hub connection whose token expired; the client reconnects with a fresh one."""
+        while not hub.ws.closed:
+            await asyncio.sleep(0.05)
+            if self.close_hub_on_token_expiry and not self.tokens.valid(token):
+                await hub.send({"type": 7, "error": "Token expired.", "allowReconnect": True})
+                await hub.ws.close()
+                return
 
     async def _invoke(self, hub: _Hub, data: dict[str, Any]) -> None:
         target = str(data.get("target", ""))
@@ -338,6 +421,16 @@ class FakeProjectXBroker:
             hub.subscribed.discard((group, account))
         if "invocationId" in data:
             await hub.send({"type": 3, "invocationId": data["invocationId"]})
+
+
+def _window(body: dict[str, Any]) -> Any:
+    """Whether a creation time falls in the request's [startTimestamp, endTimestamp] (both optional here)."""
+    bounds = []
+    for key in ("startTimestamp", "endTimestamp"):
+        raw = body.get(key)
+        bounds.append(datetime.fromisoformat(raw.replace("Z", "+00:00")) if isinstance(raw, str) and raw else None)
+    start, end = bounds
+    return lambda at: (start is None or at >= start) and (end is None or at <= end)
 
 
 def _envelope(success: bool, code: int = 0, message: str | None = None, **fields: Any) -> web.Response:

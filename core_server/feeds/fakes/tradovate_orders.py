@@ -2,11 +2,14 @@
 
 One aiohttp server serves `/v1/auth/*` (the fake's logins), `/v1/order/<op>` (placeorder, placeoso, placeoco,
 modifyorder, cancelorder, liquidateposition, list, item), `/v1/position/list`, `/v1/fill/list`,
-`/v1/cashBalance/list|getcashbalancesnapshot`, `/v1/account/list`, `/v1/command/list`, `/v1/contract/find` and the
+`/v1/cashBalance/list|getcashbalancesnapshot`, `/v1/account/list`, `/v1/command/list`, `/v1/contract/find`, the
+entity system's `order/items?ids=`, `command/ldeps?masterids=` and `fill/ldeps?masterids=` (the commands and fills
+of the given orders; PROTOCOLS.md §1.2) and the
 trading socket `/v1/websocket` (the same requests over the socket, plus `user/syncrequest`, whose `props` events
 report every order, fill, position and cash change; PROTOCOLS.md §1.5, §1.8). Business errors are HTTP 200 with
 `failureReason`/`failureText`. The market moves only when a test calls `set_market` (or, by hand, when it follows
 the market-data fake). Scriptable faults: `reject_next`, `delay_ack`, `drop_after_send`, `duplicate_events`.
+`requests` and `response_bytes` count the REST traffic per path; `seed_history` adds a long finished history.
 
 Run by hand: `make fake-tradovate-broker` (`python -m core_server.feeds.fakes.tradovate_orders --port 8768`) prints
 the environment to use; it runs beside `make fake-tradovate` (same demo credentials, its own REST host).
@@ -20,6 +23,7 @@ import contextlib
 import json
 import random
 import time
+from collections import Counter
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
@@ -99,6 +103,8 @@ class FakeTradovateBroker:
         self.sockets: list[_Socket] = []
         self.commands: list[dict[str, Any]] = []  # every New command: clOrdId -> orderId lookups after a lost ack
         self.order_requests = 0  # order ops received (any)
+        self.requests: Counter[str] = Counter()  # REST path -> requests answered (401s too)
+        self.response_bytes: Counter[str] = Counter()  # REST path -> bytes of the answers' bodies
         self.refuse_sockets = False  # new trading sockets are refused (HTTP 503): the network is down for them
         self._delay_ack_s = 0.0
         self._drop_after_send = 0
@@ -138,6 +144,15 @@ class FakeTradovateBroker:
 
     # ---- test controls -----------------------------------------------------------------------------
 
+    def seed_history(self, orders: int, symbol: str = "NQZ6") -> None:
+        """`orders` filled market orders (alternately bought and sold: the account ends flat), each with its command
+        and fill: the finished history a long-lived account accumulates."""
+        for number in range(orders):
+            side = "Buy" if number % 2 == 0 else "Sell"
+            body = {"accountId": DEFAULT_ACCOUNT_ID, "symbol": symbol, "action": side, "orderQty": 1,
+                    "orderType": "Market", "clOrdId": f"history-{number}", "isAutomated": True}  # fmt: skip
+            self._place(body)
+
     def set_market(self, symbol: str, bid: Decimal | str, ask: Decimal | str) -> None:
         self.book.set_market(symbol, Decimal(bid), Decimal(ask))
 
@@ -172,6 +187,13 @@ class FakeTradovateBroker:
                 body = json.loads(await request.text())
             except ValueError:
                 return web.json_response({"errorText": "Malformed request body"}, status=400)
+        self.requests[path] += 1
+        answer = await self._answer(request, path, body)
+        if isinstance(answer.body, bytes):
+            self.response_bytes[path] += len(answer.body)
+        return answer
+
+    async def _answer(self, request: web.Request, path: str, body: Any) -> web.Response:
         if path == "auth/accesstokenrequest":
             return web.json_response(self.auth.login(body))
         token = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
@@ -249,8 +271,17 @@ class FakeTradovateBroker:
         if path == "order/item":
             found = book.orders.get(_int(query.get("id", "0")))
             return (200, self._order(found)) if found else (404, "Not found")
+        if path == "order/items":
+            wanted = _ids(query.get("ids", ""))
+            return 200, [self._order(book.orders[i]) for i in sorted(wanted) if i in book.orders]
         if path == "command/list":
             return 200, list(self.commands)
+        if path == "command/ldeps":
+            wanted = _ids(query.get("masterids", ""))
+            return 200, [c for c in self.commands if c["orderId"] in wanted]
+        if path == "fill/ldeps":
+            wanted = _ids(query.get("masterids", ""))
+            return 200, [self._fill(f) for f in book.fills if f.order_id in wanted]
         if path == "position/list":
             return 200, [self._position(p) for p in book.positions.values()]
         if path == "fill/list":
@@ -450,6 +481,10 @@ def _int(value: Any) -> int:
     if isinstance(value, str) and value.isdigit():
         return int(value)
     raise Rejected("UnknownReason", f"{value!r} is not an integer")
+
+
+def _ids(text: str) -> set[int]:
+    return {int(part) for part in text.split(",") if part.strip().isdigit()}
 
 
 def main(argv: Sequence[str] | None = None) -> None:

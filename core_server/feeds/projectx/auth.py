@@ -3,6 +3,9 @@
 The token is a JWT; when its `exp` claim is readable the refresh is scheduled halfway to it,
 otherwise after a fixed interval (the lifetime is reported as 24 h but not documented). Secrets
 live only in this object and the config; `redact` scrubs them from any text bound for logs.
+
+One keeper serves every ProjectX session: the market-data feed (feeds/projectx/feed.py) and the broker
+adapter (brokers/projectx.py) each hold one and run its `keep_fresh` loop beside their connection.
 """
 
 from __future__ import annotations
@@ -10,13 +13,13 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 
 import msgspec
 import structlog
 
 from core_server.feeds.projectx.config import ProjectXConfig
-from core_server.feeds.projectx.rest import ProjectXRest, TokenRejected
+from core_server.feeds.projectx.rest import AuthRejected, ProjectXError, ProjectXRest, TokenRejected
 from core_server.model.clock import NS_PER_SECOND, Clock
 
 log = structlog.get_logger(__name__)
@@ -111,6 +114,35 @@ class TokenKeeper:
         self._install(fresh)
         self.refreshes += 1
         log.info("projectx.token_refreshed", expires_in_s=self._expires_in_s())
+
+    async def replace(self, refused: str) -> str:
+        """A token to use instead of `refused` (a call was answered HTTP 401 with it): a fresh login, unless a
+        concurrent caller or the refresher already replaced it. Calls refused together log in once."""
+        async with self._lock:
+            if self._token is None or self._token == refused:
+                log.info("projectx.token_refused", action="login")
+                await self._login()
+        assert self._token is not None
+        return self._token
+
+    async def keep_fresh(self, sleep: Callable[[float], Awaitable[None]], owner: str) -> None:
+        """Refresh the token whenever it is due, for as long as the caller runs this (a background task)."""
+        while True:
+            if self._token is None:
+                await sleep(self._config.token_refresh_min_s)  # the connection logs in first
+                continue
+            wait_s = (self.refresh_due_ns() - self._clock.now_ns()) / NS_PER_SECOND
+            if wait_s > 0:
+                await sleep(wait_s)
+                continue  # the token may have been replaced meanwhile (a reconnect's login)
+            try:
+                await self.refresh()
+            except AuthRejected as exc:
+                log.error("projectx.token_refresh_rejected", owner=owner, reason=redact(str(exc), self.secrets))
+                await sleep(self._config.auth_retry_s)
+            except ProjectXError as exc:
+                log.warning("projectx.token_refresh_failed", owner=owner, reason=redact(str(exc), self.secrets))
+                await sleep(self._config.token_refresh_min_s)
 
     def invalidate(self) -> None:
         """Forget the token (the hub or a call refused it); the next `token()` logs in."""

@@ -325,24 +325,8 @@ class ProjectXFeed:
         log.info("projectx.backfilled", feed=self.name, trades=len(synthetic), held=len(held), unfilled=unfilled)
 
     async def _refresh_tokens(self) -> None:
-        keeper = self._keeper
-        assert keeper is not None
-        while True:
-            if not keeper.has_token:
-                await self._sleep(self._config.token_refresh_min_s)  # the connection logs in first
-                continue
-            wait_s = (keeper.refresh_due_ns() - self._clock.now_ns()) / NS_PER_SECOND
-            if wait_s > 0:
-                await self._sleep(wait_s)
-                continue  # the token may have been replaced meanwhile (a reconnect's login)
-            try:
-                await keeper.refresh()
-            except AuthRejected as exc:
-                log.error("projectx.token_refresh_rejected", feed=self.name, reason=self._redact(str(exc)))
-                await self._sleep(self._config.auth_retry_s)
-            except ProjectXError as exc:
-                log.warning("projectx.token_refresh_failed", feed=self.name, reason=self._redact(str(exc)))
-                await self._sleep(self._config.token_refresh_min_s)
+        assert self._keeper is not None
+        await self._keeper.keep_fresh(self._sleep, self.name)
 
     def _report_gap(self, gap: FeedGap) -> None:
         assert self._sink is not None

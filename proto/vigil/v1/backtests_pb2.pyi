@@ -125,7 +125,10 @@ class BacktestSettings(_message.Message):
     STARTING_BALANCE_FIELD_NUMBER: _builtins.int
     COMMISSION_FIELD_NUMBER: _builtins.int
     symbol: _builtins.str
-    """ES (the front contract on the first day) or a contract such as ESZ2025."""
+    """ES or ES1! (the front month of each day: a range across a roll trades each front month over its part, on one
+    account; at the roll the old contract's orders are cancelled and its position closed, exit reason "roll"),
+    or a contract such as ESZ2025.
+    """
     from_date: _builtins.str
     """CME trade dates, YYYY-MM-DD, both included (a trade date starts at 17:00 CT the evening before)."""
     to_date: _builtins.str
@@ -218,7 +221,9 @@ class BacktestRun(_message.Message):
     """Set when the run belongs to a sweep."""
     status: Global___BacktestStatus.ValueType
     contract_id: _builtins.str
-    """The contract the symbol resolved to."""
+    """The contract the symbol resolved to (on the first day, when a continuous symbol rolls within the range; the
+    report's run.contracts lists every front month).
+    """
     ticks_done: _builtins.int
     ticks_total: _builtins.int
     """0 while unknown."""
@@ -619,7 +624,9 @@ class BacktestTrade(_message.Message):
     exit_ns: _builtins.int
     exit_price: _builtins.str
     exit_reason: _builtins.str
-    """SL, TP, strategy, flatten, reverse, order, EOD (risk's flat-by), risk (a breach, a failure, the stop)"""
+    """SL, TP, strategy, flatten, reverse, order, EOD (risk's flat-by), risk (a breach, a failure, the stop),
+    roll (closed at a continuous symbol's front-month roll, 17:00 CT of the roll day's trading day)
+    """
     points: _builtins.str
     """Per contract."""
     gross: _builtins.str

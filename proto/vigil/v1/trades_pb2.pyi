@@ -189,7 +189,9 @@ class TrackedTrade(_message.Message):
     commissions: _builtins.str
     net_pnl: _builtins.str
     exit_reason: _builtins.str
-    """How it ended: stop, target, close, reverse, order, risk, strategy, reconciled; empty while open."""
+    """How it ended: stop, target, close, reverse, order, risk, strategy, reconciled, roll (a continuous backtest's
+    front-month roll); empty while open.
+    """
     result_points: _builtins.str
     """Points per contract at the exit (from the excursion's entry); empty while open."""
     unrealised_pnl: _builtins.str

@@ -17,7 +17,7 @@ from core_server.app import RunningServer, start
 from core_server.brokers.credentials import projectx_config, projectx_user_hub_url
 from core_server.brokers.model import BrokerFill, BrokerOrderRequest, BrokerPosition
 from core_server.brokers.projectx import ProjectXBroker
-from core_server.feeds.fakes.projectx_orders import ACCOUNT_ID, FakeProjectXBroker
+from core_server.feeds.fakes.projectx_orders import ACCOUNT_ID, API_KEY, FakeProjectXBroker
 from core_server.model.clock import LiveClock
 from tests.kit.eventually import eventually
 from tests.kit.server import server_config
@@ -123,7 +123,7 @@ async def projectx_server(
 
 
 async def test_a_projectx_bound_account_routes_and_its_fills_enter_the_kernel(
-    projectx_server: RunningServer, fake_projectx: FakeProjectXBroker
+    projectx_server: RunningServer, fake_projectx: FakeProjectXBroker, capsys: pytest.CaptureFixture[str]
 ) -> None:
     async with VigilClient(projectx_server.address) as client:
         await client.bind_account("paper", Broker.PROJECTX, ACCOUNT, fake_projectx.api_url)
@@ -134,7 +134,13 @@ async def test_a_projectx_bound_account_routes_and_its_fills_enter_the_kernel(
         assert [(p.contract_id, p.quantity, p.average_price) for p in positions] == [("NQZ2026", -1, D("25000.00"))]
         (state,) = [b for b in await client.list_brokers() if b.broker is Broker.PROJECTX]
         assert state.state == "connected" and state.account_ids == ("paper",)
+        fake_projectx.tokens.expire_all()  # a call refused with 401: a fresh login, the call sent once more
         assert (await client.reconcile("paper")).differences == ()
+    captured = capsys.readouterr()
+    tokens = list(fake_projectx.tokens.expiry)
+    assert len(tokens) == 2
+    for secret in (API_KEY, *tokens):
+        assert secret not in captured.out and secret not in captured.err
 
 
 async def test_execution_service_orders_and_brackets_route_to_a_live_projectx_account(

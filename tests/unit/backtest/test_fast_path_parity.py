@@ -16,6 +16,7 @@ while a market order waits, and a run's end wherever it falls among the growing 
 from __future__ import annotations
 
 import dataclasses
+import json
 import random
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date, timedelta
@@ -28,6 +29,7 @@ from core_server.backtest.bracket_a_day import BracketADay
 from core_server.backtest.config import BacktestConfig, FillModel
 from core_server.backtest.driver import Backtest, kernel_settings
 from core_server.backtest.report import build_report, to_json
+from core_server.backtest.rolls import Roll
 from core_server.backtest.source import TickList
 from core_server.backtest_jobs.settings import RunSettings
 from core_server.backtest_jobs.strategies import strategy_stage
@@ -47,14 +49,16 @@ from tests.kit.time import ct
 
 ES = Contract("ES", 2025, 12)
 NQ = Contract("NQ", 2025, 12)
+ESH = Contract("ES", 2026, 3)  # the front month from the 17:00 CT open of Wednesday 2025-12-10
+ROLL_WEEK = date(2025, 12, 9)  # a Tuesday
 ACC = AccountId("backtest")
 S, MS = NS_PER_SECOND, NS_PER_MS
 FIRST = date(2025, 10, 6)  # a Monday
 
 
-def weekdays(count: int) -> list[date]:
+def weekdays(count: int, first: date = FIRST) -> list[date]:
     days: list[date] = []
-    day = FIRST
+    day = first
     while len(days) < count:
         if day.weekday() < 5:
             days.append(day)
@@ -74,6 +78,7 @@ def tape(
     max_step_ms: int = 5000,
     run_of: int = 1,
     near: bool = False,
+    first: date = FIRST,
 ) -> list[Tick]:
     """A random walk per contract from 08:25 CT: quotes and trades (some outside the quote, some of size 0),
     steps of 1 ms to 5 s with now and then a gap of minutes, same-instant ticks, one-tick spikes the anomaly
@@ -82,9 +87,9 @@ def tape(
     whether NQ trades a few ticks from ES (a contract change is then no price jump)."""
     rng = random.Random(seed)
     out: list[Tick] = []
-    base = {ES.id: 26_800, NQ.id: 26_805 if near else 100_000}
+    base = {c.id: (26_805 if near else 100_000) if c.root == "NQ" else 26_800 for c in contracts}
     contract = contracts[0]
-    for day in weekdays(days):
+    for day in weekdays(days, first):
         ts = ct(day.year, day.month, day.day, 8, 25)
         price = dict(base)
         for _ in range(per_day):
@@ -93,7 +98,7 @@ def tape(
             if run_of == 1 or rng.random() < 1 / run_of:
                 contract = contracts[rng.randrange(len(contracts))]
             cid = contract.id
-            threshold = 60 if contract is ES else 200
+            threshold = 60 if contract.root == "ES" else 200
             move = rng.random()
             if move < spikes:  # a spike for one tick, rejected
                 spike = price[cid] + rng.choice((-1, 1)) * (threshold + rng.randint(1, 30))
@@ -121,7 +126,7 @@ def price_at(ticks: list[Tick], contract: Contract, ts: int) -> int:
             break
         if t.contract_id == contract.id:
             last = t.price if type(t) is Trade else t.bid  # type: ignore[union-attr]
-    return last if last is not None else (26_800 if contract is ES else 100_000)
+    return last if last is not None else (26_800 if contract.root == "ES" else 100_000)
 
 
 def commands(seed: int, ticks: list[Tick], contracts: tuple[Contract, ...], count: int) -> list[tuple[int, object]]:
@@ -329,6 +334,32 @@ def test_the_first_hour_breakout_through_the_strategy_host(
     _, outputs, _ = assert_parity(make, skipped, batch=3000)
     assert inside[0] > 10
     assert sum(len(out.execution) for out in outputs) > 10  # ladders placed, filled and cancelled
+
+
+@pytest.mark.parametrize("seed", [12, 15, 17])  # seeds whose runs hold a position at the roll
+def test_a_continuous_symbol_across_the_roll_with_the_breakout_and_scheduled_orders_on_both_contracts(
+    seed: int, skipped: list[int]
+) -> None:
+    days = weekdays(3, ROLL_WEEK)  # Tue 9, Wed 10, Thu 11 December 2025: ESZ2025, then ESH2026 from Wed 17:00 CT
+    ticks = tape(seed, (ES, ESH), days=3, per_day=5000, first=ROLL_WEEK)
+    scheduled = commands(seed, ticks, (ES, ESH), 30)
+
+    def make(fast: bool) -> tuple[Backtest, list[Tick]]:
+        settings = RunSettings("ES", days[0].isoformat(), days[-1].isoformat(), "first-hour-breakout",
+                               fill_on_touch=seed % 2 == 0, latency_max_ms=400 * (seed % 2))  # fmt: skip
+        cfg = settings.config()
+        assert cfg.rolls == (Roll(ct(2025, 12, 10, 17), ES, ESH),)
+        stage, _, setup = strategy_stage(settings, cfg)
+        backtest = Backtest(cfg, strategies=stage, commands=scheduled, fast=fast)  # type: ignore[arg-type]
+        setup(backtest)
+        return backtest, ticks
+
+    plain = assert_parity(make, skipped, batch=2500, share=20)
+    report = json.loads(plain[0])
+    assert {t["contract"] for t in report["trades"]} == {ES.id, ESH.id}
+    assert [t["exit_ns"] for t in report["trades"] if t["exit_reason"] == "roll"]  # a position closed at the roll
+    events = [n["kind"] for d in report["days"] for n in d["strategy_events"]]
+    assert "rolled" in events
 
 
 def test_columnar_batches_build_the_same_ticks() -> None:
