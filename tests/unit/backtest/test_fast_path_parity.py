@@ -113,7 +113,7 @@ def tape(
                 spread = 1 if rng.random() < 0.9 else 2
                 out.append(Quote(cid, ts, ts, p, p + spread, rng.randint(0, 6), rng.randint(0, 6)))
             else:
-                off = 0 if rng.random() >= outside else rng.choice((-2, 3))
+                off = 0 if rng.random() < 1 - outside else rng.choice((-2, 3))
                 out.append(Trade(cid, ts, ts, p + off, rng.randint(0, 4), Aggressor.NONE))
     out.sort(key=lambda t: t.ts_event)
     return out
