@@ -22,6 +22,7 @@ BENCHMARKS = (
     "journal_screen",
     "access",
     "copying",
+    "copy_brokers",
     "strategies",
     "backtest",
     "sweep",

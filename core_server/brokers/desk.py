@@ -155,6 +155,9 @@ class BrokerDesk:
         self._reconnects: dict[tuple[BrokerKind, str], asyncio.Task[None]] = {}
         self.reconnected = 0
         self._lock = asyncio.Lock()
+        # One connect (and its reconciliation) per broker link at a time: the router sends to several accounts at
+        # once, and the first calls after a drop would otherwise each log in and reconcile.
+        self._connecting: dict[tuple[BrokerKind, str], asyncio.Lock] = {}
 
     async def load(self) -> None:
         self._bindings = {b.account_id: b for b in await self._store.load()}
@@ -320,6 +323,13 @@ class BrokerDesk:
             adapter.on_drop = lambda: self._dropped(key)
             self._adapters[key] = adapter
         if adapter.state is not LinkState.CONNECTED:
+            await self._connect(key, adapter)
+        return adapter
+
+    async def _connect(self, key: tuple[BrokerKind, str], adapter: Adapter) -> None:
+        async with self._connecting.setdefault(key, asyncio.Lock()):
+            if adapter.state is LinkState.CONNECTED:
+                return  # connected by the call that held the lock
             try:
                 await adapter.connect()
             except BrokerUnavailable as exc:
@@ -327,7 +337,6 @@ class BrokerDesk:
             for other in list(self._bindings.values()):  # on every (re)connect: the broker's truth first
                 if (other.broker, other.environment) == key:
                     await self._reconcile(other, adapter, "reconcile:connect")
-        return adapter
 
     # ---- orders ------------------------------------------------------------------------------------
 
@@ -414,8 +423,13 @@ class BrokerDesk:
         return await self._store.audit_trail(account_id, limit)
 
     async def orders(self, account_id: str) -> tuple[BrokerOrder, ...]:
+        """The account's open orders at its broker. Unavailable when the broker cannot be reached."""
         binding = self._require(account_id)
-        return await (await self._adapter(binding)).open_orders(binding.broker_account)
+        adapter = await self._adapter(binding)
+        try:
+            return await adapter.open_orders(binding.broker_account)
+        except BrokerUnavailable as exc:
+            raise Unavailable(str(exc)) from None
 
     async def reconcile(self, account_id: str, actor: str, *, incremental: bool = False) -> Reconciliation:
         binding = self._require(account_id)

@@ -34,7 +34,9 @@ class BrokerFillBooking:
         self._execution = execution
         self._tasks: set[asyncio.Task[None]] = set()
         self.booked = 0
-        self.claimed: set[str] = set()  # broker fill ids booked, here or by catching up (live/broker_router.py)
+        # (account, broker fill id) booked, here or by catching up (live/broker_router.py). Per account: fill ids are
+        # unique at one broker only, and accounts bound to Tradovate and to ProjectX see alike-numbered fills.
+        self.claimed: set[tuple[str, str]] = set()
         self.ready: Callable[[], Awaitable[None]] | None = None  # until the orders a fill may fill are sent
         self._turn = asyncio.Lock()  # FIFO: fills are booked in the order they arrived
         # The routed kernel order a fill belongs to (BrokerRouter.order_for); None: each fill is an order of its own
@@ -53,9 +55,9 @@ class BrokerFillBooking:
 
     async def _book_now(self, account_id: str, fill: BrokerFill) -> None:
         order_id = await self.order_for(account_id, fill) if self.order_for is not None else None
-        if fill.fill_id in self.claimed:
+        if (account_id, fill.fill_id) in self.claimed:
             return  # booked already, from the broker's history after a reconnect
-        self.claimed.add(fill.fill_id)
+        self.claimed.add((account_id, fill.fill_id))
         command = BookBrokerFill(
             AccountId(account_id), fill.symbol, OrderSide.BUY if fill.side == "Buy" else OrderSide.SELL,
             fill.quantity, fill.price, fill.fill_id, order_id,

@@ -13,7 +13,8 @@ flatten), the router reads the committed kernel output the live shell publishes 
 
 The broker's answers come back as kernel inputs: its fills become BookBrokerFill commands naming the routed
 order they fill (`order_for`), and an order the broker refused is cancelled in the kernel (actor `broker`).
-Sends run one at a time, in the kernel's order. Nothing is sent for an account that is not LIVE: the desk
+Each account's sends run one at a time, in the kernel's order; the accounts of one kernel step (a copy group's
+followers) are sent to at once. Nothing is sent for an account that is not LIVE: the desk
 checks the live switch again before every call.
 
 Catching up (`catch_up`, run by every reconciliation: at start, on every reconnect, periodically, on demand):
@@ -28,7 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -81,6 +82,9 @@ class _Sent:
     kernel_id: OrderId
     broker_id: str
     linked: bool  # placed with its siblings (OSO legs): the broker cancels it with them
+    # A leg the broker made without telling its id (ProjectX: legs appear when the entry fills, naming no parent):
+    # the price it was placed at, by which it is found among the broker's open orders (`_match_leg`).
+    price: Decimal | None = None
 
 
 class BrokerRouter:
@@ -88,7 +92,9 @@ class BrokerRouter:
         self._desk = desk
         self._shell = shell
         self._by_kernel: dict[OrderId, _Sent] = {}
-        self._by_broker: dict[str, _Sent] = {}
+        # (account, broker order id): ids are unique at one broker only, and accounts bound to different brokers
+        # (Tradovate and ProjectX number their orders alike) must not take each other's orders or fills.
+        self._by_broker: dict[tuple[str, str], _Sent] = {}
         self._liquidating: dict[tuple[str, str], OrderId] = {}  # (account, contract) -> the kernel's close order
         self._queue: asyncio.Queue[tuple[ExecutionStep, ...]] = asyncio.Queue()
         self._worker: asyncio.Task[None] | None = None
@@ -97,7 +103,7 @@ class BrokerRouter:
         self._idle = asyncio.Event()
         self._idle.set()
         self.sent = 0
-        self.claimed: set[str] = set()  # broker fill ids booked (shared with the fill booking: each once)
+        self.claimed: set[tuple[str, str]] = set()  # (account, broker fill id) booked (shared with the fill booking)
         self.caught_up = 0  # broker fills booked by catching up
 
     @property
@@ -151,6 +157,9 @@ class BrokerRouter:
             found = found or by_client.get(_client_id(order))
             if found is None and order.role in _CHILDREN and sent is None:
                 found = self._leg(account_id, order, by_client, legs_of)
+                sent = self._by_kernel.get(order.order_id)
+            if found is None and order.role in _CHILDREN and sent is not None and not sent.broker_id:
+                found = self._match_leg(account_id, order, sent, orders)
             if found is None:
                 continue
             if sent is None or not sent.broker_id:
@@ -172,15 +181,15 @@ class BrokerRouter:
                 if not order.is_open:
                     continue
                 # what the kernel holds of this order beyond the fills claimed in this process: booked before a restart
-                earlier = order.filled_qty - sum(f.quantity for f in found_fills if f.fill_id in claimed)
+                earlier = order.filled_qty - sum(f.quantity for f in found_fills if (account_id, f.fill_id) in claimed)
                 for fill in found_fills:
-                    if fill.fill_id in claimed:
+                    if (account_id, fill.fill_id) in claimed:
                         continue
                     quantity = fill.quantity
                     skipped = min(max(earlier, 0), quantity)
                     earlier -= skipped
                     quantity -= skipped
-                    claimed.add(fill.fill_id)
+                    claimed.add((account_id, fill.fill_id))
                     if quantity <= 0:
                         continue
                     side = OrderSide.BUY if fill.side == "Buy" else OrderSide.SELL
@@ -234,9 +243,50 @@ class BrokerRouter:
         legs = [leg for leg in legs_of.get(entry_broker_id, []) if leg.order_type == wanted]
         if len(legs) == 1:
             return legs[0]
-        if not legs_of.get(entry_broker_id):  # no parent ids at this broker: matched by side and price later
-            self._by_kernel[child.order_id] = _Sent(account_id, child.order_id, "", True)
+        if not legs_of.get(entry_broker_id):  # no parent ids at this broker: matched by side and price
+            self._by_kernel[child.order_id] = _Sent(account_id, child.order_id, "", True, _price_of(child))
         return None
+
+    def _match_leg(
+        self, account_id: str, child: Order, sent: _Sent, candidates: Iterable[BrokerOrder]
+    ) -> BrokerOrder | None:
+        """A bracket exit's leg that the broker made without naming its entry (ProjectX), found by what it is: an
+        open order of the exit's contract, side and kind at the price the leg was placed at, that no kernel order
+        claims yet. Legs alike in all of that are interchangeable (README: ProjectX bracket legs)."""
+        binding = self._desk.binding(account_id)
+        if binding is None or sent.price is None:
+            return None
+        symbol = _broker_symbol(binding, child.contract_id, child.submitted_ns)
+        side = "Buy" if child.side is OrderSide.BUY else "Sell"
+        kind = "Limit" if child.role is OrderRole.TAKE_PROFIT else "Stop"
+        for leg in candidates:
+            price = leg.limit_price if kind == "Limit" else leg.stop_price
+            if (
+                leg.is_open
+                and (account_id, leg.order_id) not in self._by_broker
+                and (leg.symbol, leg.side, leg.order_type, price) == (symbol, side, kind, sent.price)
+            ):
+                return leg
+        return None
+
+    async def _broker_id(self, account_id: str, order_id: OrderId) -> str:
+        """The broker's id of a routed order; for a leg the broker never named (ProjectX), looked up among the
+        broker's open orders (and remembered) when a modify or cancel must reach it. '' when not found."""
+        sent = self._by_kernel.get(order_id)
+        if sent is None or sent.broker_id or not sent.linked:
+            return sent.broker_id if sent is not None else ""
+        try:
+            child = self._engine.order(order_id)
+            candidates = await self._desk.orders(account_id)
+        except VigilError as exc:
+            log.warning("broker.leg_unknown", account_id=account_id, order_id=order_id, reason=str(exc)[:200])
+            return ""
+        found = self._match_leg(account_id, child, sent, candidates)
+        if found is None:
+            log.warning("broker.leg_unknown", account_id=account_id, order_id=order_id, reason="no open leg matches")
+            return ""
+        self._remember(account_id, order_id, found.order_id, linked=True)
+        return found.order_id
 
     # ---- the kernel's output -------------------------------------------------------------------------
 
@@ -270,8 +320,7 @@ class BrokerRouter:
         while not self._queue.empty():
             steps = self._queue.get_nowait()
             try:
-                for step in steps:
-                    await self._step(step)
+                await self._send(steps)
             except Exception:  # one failed send never stops the router
                 log.exception("broker.route_failed")
             finally:
@@ -279,14 +328,33 @@ class BrokerRouter:
                 if self._busy == 0:
                     self._idle.set()
 
-    async def _step(self, step: ExecutionStep) -> None:
+    async def _send(self, steps: tuple[ExecutionStep, ...]) -> None:
+        """One committed output's sends: each account's in the kernel's order; different accounts (a copy group's
+        followers, each copied by a step of its own) at once, so N followers wait for the slowest broker call, not
+        for the sum of N calls. One account's failed send is logged and never holds up the others."""
         engine = self._engine
-        from_broker = isinstance(step.command, BookBrokerFill) or step.actor in _BROKER_ACTORS
-        accepted = [e.order for e in step.events if isinstance(e, OrderAccepted)]
-        for event in step.events:
-            account = _account_of(event)
-            if not engine.routes_to_broker(AccountId(account)):
-                continue
+        by_account: dict[str, list[tuple[ExecutionStep, object, list[Order], bool]]] = {}
+        for step in steps:
+            from_broker = isinstance(step.command, BookBrokerFill) or step.actor in _BROKER_ACTORS
+            accepted = [e.order for e in step.events if isinstance(e, OrderAccepted)]
+            for event in step.events:
+                account = _account_of(event)
+                if engine.routes_to_broker(AccountId(account)):
+                    by_account.setdefault(account, []).append((step, event, accepted, from_broker))
+        if len(by_account) == 1:
+            [(account, sends)] = by_account.items()
+            await self._account_sends(account, sends)
+            return
+        results = await asyncio.gather(
+            *(self._account_sends(account, sends) for account, sends in by_account.items()), return_exceptions=True
+        )
+        for account, result in zip(by_account, results, strict=True):
+            if isinstance(result, Exception):
+                log.error("broker.route_failed", account_id=account, reason=str(result)[:200])
+
+    async def _account_sends(self, account: str, sends: list[tuple[ExecutionStep, object, list[Order], bool]]) -> None:
+        engine = self._engine
+        for step, event, accepted, from_broker in sends:
             binding = self._desk.binding(account)
             if binding is None or not binding.live_enabled:
                 continue
@@ -304,13 +372,12 @@ class BrokerRouter:
             elif isinstance(event, OrderModified) and event.cause is ModifyCause.REQUESTED and not from_broker:
                 sent = self._by_kernel.get(event.order_id)
                 if sent is not None and engine.holds(event.order_id):  # not archived at a day roll since
+                    broker_id = await self._broker_id(account, event.order_id)
+                    if not broker_id:
+                        continue
                     order = engine.order(event.order_id)
-                    spec = _spec(order)
-                    limit = spec.price_from_ticks(order.limit_price) if order.limit_price is not None else None
-                    stop = spec.price_from_ticks(order.stop_price) if order.stop_price is not None else None
-                    await self._call(
-                        self._desk.modify(account, sent.broker_id, order.quantity, limit, stop, _actor(step))
-                    )
+                    limit, stop = _prices(order)
+                    await self._call(self._desk.modify(account, broker_id, order.quantity, limit, stop, _actor(step)))
 
     async def _accepted(self, binding: Binding, order: Order, accepted: list[Order], step: ExecutionStep) -> None:
         if order.tag.startswith("broker:"):
@@ -364,23 +431,25 @@ class BrokerRouter:
         legs = [leg for leg in (take_profit, stop_loss) if leg is not None]
         for (child, _), leg_id in zip(legs, placement.leg_ids, strict=False):
             self._remember(order.account_id, child.order_id, leg_id, linked=True)
-        for child, _ in legs[len(placement.leg_ids) :]:  # ProjectX: the legs appear at the broker on the fill
-            self._by_kernel[child.order_id] = _Sent(order.account_id, child.order_id, "", True)
+        for child, price in legs[len(placement.leg_ids) :]:  # ProjectX: the legs appear at the broker on the fill
+            self._by_kernel[child.order_id] = _Sent(order.account_id, child.order_id, "", True, price)
 
     def _remember(self, account_id: str, kernel_id: OrderId, broker_id: str, linked: bool) -> None:
         sent = _Sent(account_id, kernel_id, broker_id, linked)
         self._by_kernel[kernel_id] = sent
-        self._by_broker[broker_id] = sent
+        self._by_broker[(account_id, broker_id)] = sent
 
     async def _cancelled(self, binding: Binding, event: OrderCancelled, from_broker: bool) -> None:
         sent = self._by_kernel.get(event.order_id)
-        if sent is None or not sent.broker_id or (from_broker and event.reason not in _LINKED):
+        if sent is None or (from_broker and event.reason not in _LINKED):
             return
         if event.reason is CancelReason.CLOSE:
             return  # the liquidation that follows cancels the contract's orders at the broker
         if event.reason in _LINKED and sent.linked:
             return  # the broker ends OSO legs with their entry or sibling by itself
-        await self._call(self._desk.cancel(binding.account_id, sent.broker_id, "broker:router"))
+        broker_id = sent.broker_id or await self._broker_id(binding.account_id, event.order_id)
+        if broker_id:
+            await self._call(self._desk.cancel(binding.account_id, broker_id, "broker:router"))
 
     async def _refused(self, account_id: str, order_id: OrderId, reason: str) -> None:
         """The broker refused (or could not be reached): the kernel's order ends, so its book stays the broker's."""
@@ -418,8 +487,8 @@ class BrokerRouter:
         """The routed kernel order a broker fill belongs to (None: a fill Vigil did not send, booked by itself)."""
         with contextlib.suppress(TimeoutError):  # a fill may beat its order's acknowledgement
             await asyncio.wait_for(self._idle.wait(), 5.0)
-        sent = self._by_broker.get(fill.order_id)
-        if sent is not None and sent.account_id == account_id:
+        sent = self._by_broker.get((account_id, fill.order_id))
+        if sent is not None:
             return sent.kernel_id
         engine = self._engine
         try:
@@ -476,6 +545,20 @@ def _legs(entry: Order, accepted: list[Order]) -> tuple[tuple[Order, Decimal] | 
         elif child.role is OrderRole.STOP_LOSS and child.stop_price is not None:
             stop_loss = (child, spec.price_from_ticks(child.stop_price))
     return take_profit, stop_loss
+
+
+def _prices(order: Order) -> tuple[Decimal | None, Decimal | None]:
+    """An order's (limit, stop) prices as the broker takes them."""
+    spec = _spec(order)
+    limit = spec.price_from_ticks(order.limit_price) if order.limit_price is not None else None
+    stop = spec.price_from_ticks(order.stop_price) if order.stop_price is not None else None
+    return limit, stop
+
+
+def _price_of(child: Order) -> Decimal | None:
+    """A bracket exit's own price: the take-profit's limit, the stop-loss's stop."""
+    limit, stop = _prices(child)
+    return limit if child.role is OrderRole.TAKE_PROFIT else stop
 
 
 def from_broker_leg(order: Order) -> bool:

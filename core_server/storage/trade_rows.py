@@ -59,6 +59,7 @@ TRADE_COLUMNS: tuple[str, ...] = (
     "commissions",
     "exit_reason",
     "break_even",
+    "open_order",
 )
 # What a save may change on a stored row: everything after the trade as it was opened. The Signal Lab writes a
 # confirmed signal's trade first (entry and stop as the signal computed them); the round trip its bracket opens
@@ -107,6 +108,7 @@ def trade_row(trip: RoundTrip) -> tuple[Any, ...]:
         trip.commissions,
         trip.exit_reason.value if trip.exit_reason is not None else None,
         s.break_even_triggered,
+        trip.open_order,
     )
 
 
@@ -188,6 +190,7 @@ def trade_from_record(
         target=record["target_price"],
         exit_reason=ExitReason(reason) if reason else None,
         excursion=tracker.snapshot(),
+        open_order=record.get("open_order"),
         journal=JournalNotes(
             tuple(record.get("tags") or ()), record.get("setup") or "", record.get("notes") or "", record.get("rating")
         ),

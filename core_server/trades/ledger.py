@@ -241,6 +241,7 @@ class TradeLedger:
             entry_cost=stored.entry_cost, exit_qty=stored.exit_qty, exit_cost=stored.exit_cost,
             realised_ticks=stored.realised_ticks, gross=stored.gross, commissions=stored.commissions,
             initial_stop=stored.initial_stop, target=stored.target, stored_events=len(s.events),
+            open_order=OrderId(stored.open_order) if stored.open_order else None,
         )  # fmt: skip
         trip.tracker = ExcursionTracker.restore(
             s.spec, s.state, self._settings_for(s.spec), trip.spec, events=s.events,
@@ -449,6 +450,7 @@ class TradeLedger:
             trip.strategy_id, trip.strategy_version, trip.opened_ns, trip.closed_ns, trip.open_qty, trip.max_qty,
             trip.entry_qty, trip.entry_cost, trip.exit_qty, trip.exit_cost, trip.realised_ticks, trip.gross,
             trip.commissions, trip.initial_stop, trip.target, trip.exit_reason, trip.tracker.snapshot(False),
+            open_order=trip.open_order,
         )  # fmt: skip
 
 

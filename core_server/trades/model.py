@@ -69,6 +69,7 @@ class RoundTrip:
     exit_reason: ExitReason | None
     excursion: ExcursionSnapshot
     journal: JournalNotes = NO_NOTES
+    open_order: str | None = None  # the order whose fill opened it: its bracket's exits are the trade's own
 
     @property
     def is_open(self) -> bool:
