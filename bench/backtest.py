@@ -83,13 +83,13 @@ def config() -> BacktestConfig:
     return BacktestConfig((ES,), start, end, fill=FillModel.ideal(), preset="topstep_50k")
 
 
-def breakout_backtest() -> tuple[Backtest, BacktestConfig]:
+def breakout_backtest(fast: bool = True) -> tuple[Backtest, BacktestConfig]:
     """The first-hour breakout (SPEC §7, ten brackets a day) through the StrategyHost, as a backtest job runs it."""
     first, last = weekdays(FIRST_DAY, DAYS)[0], weekdays(FIRST_DAY, DAYS)[-1]
     settings = RunSettings(ES.id, first.isoformat(), last.isoformat(), "first-hour-breakout", preset="topstep_50k")
     cfg = settings.config()
     stage, _, setup = strategy_stage(settings, cfg)
-    backtest = Backtest(cfg, strategies=stage)
+    backtest = Backtest(cfg, strategies=stage, fast=fast)
     setup(backtest)
     return backtest, cfg
 

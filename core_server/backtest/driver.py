@@ -21,7 +21,9 @@ contract). Before a tick the driver offers the batch to kernel.quiet.quiet_run, 
 ticks that follows in one step, exactly as the full chain would, and stops at the first tick that needs the chain
 (that tick then runs through it); after a refusal the next QUIET_BACKOFF ticks go through the chain before it is
 offered again. `fast=False` runs every tick through the chain: the parity tests
-(tests/unit/backtest/test_fast_path_parity.py) compare both paths output by output.
+(tests/unit/backtest/test_fast_path_parity.py) compare both paths output by output. A batch may be columnar
+(model.column_ticks.ColumnTicks, as StoreTicks reads the store): the quiet path then works on its numpy columns and
+counts the ticks it applies, and a Quote/Trade is built only for a tick the loop reads (those the full chain runs).
 """
 
 from __future__ import annotations

@@ -66,11 +66,12 @@ class BacktestRecord:
         return counts
 
     def add(self, out: KernelOutput) -> None:
-        if out.ticks:
-            self.ticks += len(out.ticks)
+        count = out.tick_count()
+        if count:
+            self.ticks += count
             if not self.first_ns:
-                self.first_ns = out.ticks[0].ts_event
-            self.last_ns = out.ticks[-1].ts_event
+                self.first_ns = out.first_tick_ns() or 0
+            self.last_ns = out.last_tick_ns() or 0
         self.anomalies += len(out.anomalies)
         self.candles += len(out.candles)
         for step in out.execution:

@@ -2,8 +2,9 @@
 own event loop, handed to the synchronous driver through a bounded queue, so reading overlaps running and memory
 stays bounded.
 
-The read path is storage.tick_read (binary COPY out, numpy columns), turned into Quote/Trade values batch by batch
-in the reader thread."""
+The read path is storage.tick_read (binary COPY out, numpy columns); each batch goes to the driver as its columns
+(model.column_ticks.ColumnTicks): the kernel's quiet fast path works on them and a Quote/Trade is built only for a
+tick the driver reads."""
 
 from __future__ import annotations
 
@@ -72,7 +73,7 @@ class StoreTicks:
             )
             async with contextlib.aclosing(reader) as batches:
                 async for columns in batches:
-                    if not self._put(columns.ticks()):
+                    if not self._put(columns.batch()):
                         return
             self._put(_END)
         except BaseException as exc:  # the driver re-raises it in the worker

@@ -71,6 +71,19 @@ class StageFailure:
 
 
 @dataclass(slots=True)
+class QuietTicks:
+    """Ticks a backtest's quiet fast path applied from a columnar batch without building them (kernel.quiet): how
+    many, the first and last instants, and where they fell among the listed `ticks` (len(ticks) when the first and
+    the last run were applied)."""
+
+    count: int
+    first_ns: int
+    last_ns: int
+    first_at: int
+    last_at: int
+
+
+@dataclass(slots=True)
 class KernelOutput:
     ticks: list[Tick] = field(default_factory=list)  # released by the anomaly filter, in order
     anomalies: list[Tick] = field(default_factory=list)  # held back for good
@@ -88,6 +101,35 @@ class KernelOutput:
     risk_as_of: list[StatusSnapshot | None] = field(default_factory=list)
     # Set by a driver that shows statuses (the live shell): an account's status now, read when its events are added
     status_of: Callable[[AccountId], StatusSnapshot] | None = field(default=None, repr=False, compare=False)
+    # Backtests only (live never takes the quiet path): released ticks counted but not listed in `ticks`
+    quiet: QuietTicks | None = None
+
+    def note_quiet(self, count: int, first_ns: int, last_ns: int) -> None:
+        """`count` released ticks from `first_ns` to `last_ns`, applied after the listed ones so far."""
+        quiet, at = self.quiet, len(self.ticks)
+        if quiet is None:
+            self.quiet = QuietTicks(count, first_ns, last_ns, at, at)
+        else:
+            quiet.count += count
+            quiet.last_ns, quiet.last_at = last_ns, at
+
+    def tick_count(self) -> int:
+        """Released ticks, listed or counted."""
+        return len(self.ticks) + (self.quiet.count if self.quiet is not None else 0)
+
+    def first_tick_ns(self) -> int | None:
+        """The instant of the first released tick (None: none)."""
+        quiet = self.quiet
+        if quiet is not None and quiet.first_at == 0:
+            return quiet.first_ns
+        return self.ticks[0].ts_event if self.ticks else None
+
+    def last_tick_ns(self) -> int | None:
+        """The instant of the last released tick (None: none)."""
+        quiet = self.quiet
+        if quiet is not None and quiet.last_at == len(self.ticks):
+            return quiet.last_ns
+        return self.ticks[-1].ts_event if self.ticks else None
 
     def add_risk(self, events: Sequence[RiskEvent]) -> None:
         """Record risk events with their accounts' status as of now (before any action they ask for runs)."""
@@ -106,6 +148,7 @@ class KernelOutput:
             self.risk_as_of.append(status)
 
     def mark(self) -> tuple[int, ...]:
+        """For the live shell (which never has `quiet` ticks)."""
         return tuple(len(getattr(self, name)) for name in _FIELDS)
 
     def truncate(self, mark: tuple[int, ...]) -> None:
@@ -115,12 +158,13 @@ class KernelOutput:
     def take(self) -> KernelOutput:
         """Move everything out into a new output; this one stays the kernel's, empty."""
         taken = KernelOutput(*(getattr(self, name) for name in _FIELDS))
+        taken.quiet, self.quiet = self.quiet, None
         for name in _FIELDS:
             setattr(self, name, [])
         return taken
 
     def __bool__(self) -> bool:
-        return any(getattr(self, name) for name in _FIELDS)
+        return self.quiet is not None or any(getattr(self, name) for name in _FIELDS)
 
 
 _FIELDS = (

@@ -23,7 +23,8 @@ import numpy as np
 import numpy.typing as npt
 
 from core_server.imports.chunk import KIND_QUOTE
-from core_server.model.market_data import Aggressor, Quote, Tick, Trade
+from core_server.model.column_ticks import ColumnTicks
+from core_server.model.market_data import Tick
 from core_server.storage.failures import unavailable_on_connection_failure
 from core_server.storage.tick_blocks import Block, BlockMeta, block_metas, load_blocks
 
@@ -40,7 +41,6 @@ _QUERY = """
     WHERE contract_id = ANY({ids}::text[]) AND ts_event_ns >= {start} AND ts_event_ns < {end}
     ORDER BY ts_event_ns, id
 """
-_AGGRESSORS = tuple(Aggressor)
 _CONTRACT_ID = re.compile(r"^[A-Z0-9]{1,40}$")
 
 
@@ -76,30 +76,16 @@ class TickColumns:
     def __len__(self) -> int:
         return len(self.ts)
 
+    def batch(self) -> ColumnTicks:
+        """The batch as a Sequence[Tick] over these columns (no tick built until one is read)."""
+        return ColumnTicks(
+            self.contract_ids, self.contract, self.ts, self.kind != KIND_QUOTE, self.bid, self.ask, self.bid_size,
+            self.ask_size, self.price, self.size, self.aggressor, self.ts_init,
+        )  # fmt: skip
+
     def ticks(self) -> list[Tick]:
-        """The batch as Quote/Trade values, for drivers that take ticks one by one. Built by tuple.__new__ from
-        plain lists (no per-tick call into Python code): about 40% cheaper than calling the NamedTuple classes."""
-        n = len(self.ts)
-        ids = self.contract_ids
-        names = [ids[0]] * n if len(ids) == 1 else [ids[c] for c in self.contract.tolist()]
-        ts = self.ts.tolist()
-        init = ts if self.ts_init is None else self.ts_init.tolist()
-        is_quote = (self.kind == KIND_QUOTE).tolist()
-        bid, ask, bid_size, ask_size = (
-            self.bid.tolist(),
-            self.ask.tolist(),
-            self.bid_size.tolist(),
-            self.ask_size.tolist(),
-        )
-        price, size = self.price.tolist(), self.size.tolist()
-        aggressor = [_AGGRESSORS[a] for a in self.aggressor.tolist()]
-        new = tuple.__new__
-        return [
-            new(Quote, (names[i], ts[i], init[i], bid[i], ask[i], bid_size[i], ask_size[i]))
-            if is_quote[i]
-            else new(Trade, (names[i], ts[i], init[i], price[i], size[i], aggressor[i]))
-            for i in range(n)
-        ]
+        """The batch as Quote/Trade values, for drivers that take ticks one by one."""
+        return self.batch().tolist()
 
 
 _KEYED = (*FIELDS, "ts_init", "seq", "pos")
@@ -224,7 +210,8 @@ async def _copy_rows(conn: asyncpg.Connection, query: str, batch_rows: int) -> A
             await queue.put(None)
 
     producer = asyncio.create_task(produce())
-    pending = bytearray()
+    pieces: list[bytes] = []  # joined once per batch: one copy of the bytes, read in place by numpy
+    pending = 0
     header_left = _HEADER_BYTES
     width = _ROW.itemsize
     try:
@@ -236,15 +223,19 @@ async def _copy_rows(conn: asyncpg.Connection, query: str, batch_rows: int) -> A
                 skipped = min(header_left, len(piece))
                 piece = piece[skipped:]
                 header_left -= skipped
-            pending += piece
-            if len(pending) >= batch_rows * width:
-                whole = len(pending) // width * width
-                yield np.frombuffer(bytes(pending[:whole]), dtype=_ROW)
-                del pending[:whole]
+            pieces.append(piece)
+            pending += len(piece)
+            if pending >= batch_rows * width:
+                data = b"".join(pieces)
+                rows = len(data) // width
+                yield np.frombuffer(data, dtype=_ROW, count=rows)
+                rest = data[rows * width :]
+                pieces, pending = [rest], len(rest)
         await producer
-        whole = len(pending) // width * width  # what is left beyond is the 2-byte trailer
-        if whole:
-            yield np.frombuffer(bytes(pending[:whole]), dtype=_ROW)
+        data = b"".join(pieces)
+        rows = len(data) // width  # what is left beyond is the 2-byte trailer
+        if rows:
+            yield np.frombuffer(data, dtype=_ROW, count=rows)
     finally:
         if not producer.done():
             producer.cancel()

@@ -1,6 +1,6 @@
 """Imported ticks live in columnar blocks (tick_blocks), live ticks in rows (ticks): de-duplication across both,
 re-import, the merged read order (ties: the order of storing, then file order), coverage and a backtest over a
-mix of the two, identical to the same ticks stored as rows alone."""
+mix of the two, identical to the same ticks stored as rows alone and to the plain path over them in memory."""
 
 from __future__ import annotations
 
@@ -13,10 +13,12 @@ import asyncpg
 import pytest
 
 from bench.backtest import ES as BENCH_ES
+from bench.backtest import breakout_backtest, generate
 from bench.backtest import config as bench_config
-from bench.backtest import generate
 from core_server.backtest.bracket_a_day import BracketADay
 from core_server.backtest.driver import Backtest
+from core_server.backtest.report import build_report, to_json
+from core_server.backtest.source import TickList
 from core_server.backtest_jobs.store_source import StoreTicks
 from core_server.calendar.session_table import load_trading_calendar
 from core_server.imports.importer import ImportProgress, ImportRequest, run_import
@@ -224,3 +226,34 @@ async def test_a_backtest_over_rows_and_blocks_equals_one_over_rows(pg_pool: asy
             await store_blocks(pg_pool, BENCH_ES.id, part)
     assert await pg_pool.fetchval("SELECT count(*) FROM ticks") < len(ticks)
     assert await backtest_from_store(database_url) == rows_only
+
+
+@pytest.mark.parametrize("breakout", [False, True])
+async def test_a_backtest_from_the_store_reports_what_the_plain_path_does_over_the_same_ticks(
+    pg_pool: asyncpg.Pool, database_url: str, breakout: bool
+) -> None:
+    """StoreTicks hands the driver columnar batches (the quiet path on numpy, ticks counted, not built); the plain
+    path runs every tick through the kernel's chain: the same JSON report, byte for byte."""
+
+    def backtest(fast: bool) -> Backtest:
+        if breakout:
+            return breakout_backtest(fast=fast)[0]
+        cfg = bench_config()
+        return Backtest(cfg, strategies=BracketADay(cfg.account_id, BENCH_ES.id, cfg.start_ns), fast=fast)
+
+    ticks = generate(60_000, days=3)
+    plain = backtest(fast=False)
+    plain_record = plain.run(TickList(ticks))
+    assert plain_record.closed_trips()
+    expected = to_json(build_report(plain.config, plain_record))
+    repo = TickRepository(pg_pool)
+    for n, at in enumerate(range(0, len(ticks), 7_000)):  # rows and blocks
+        part = ticks[at : at + 7_000]
+        if n % 2:
+            await repo.copy_ticks(f"part-{n}", [tick_row(t) for t in part])
+        else:
+            await store_blocks(pg_pool, BENCH_ES.id, part)
+    stored = backtest(fast=True)
+    cfg = stored.config
+    record = await asyncio.to_thread(stored.run, StoreTicks(database_url, [BENCH_ES.id], cfg.start_ns, cfg.end_ns))
+    assert to_json(build_report(cfg, record)) == expected

@@ -3,13 +3,22 @@ anomalous spikes and confirmed jumps, trades printing outside the quote, bracket
 paper fills with latency and slippage, partial fills), a risk preset failing an account, the first-hour breakout
 through the StrategyHost (its first hour passed over inside the range so far) and two contracts interleaved, both
 paths give the byte-identical JSON report, the same kernel output batch by batch (ticks, anomalies, candles, orders
-and fills, risk events, trades) and the same state at the end, while the fast path skips most ticks."""
+and fills, risk events, trades) and the same state at the end, while the fast path skips most ticks.
+
+Every scenario also runs on columnar batches (model.column_ticks.ColumnTicks, as a backtest reads the store), where
+the quiet path works with numpy and counts its ticks instead of listing them: the same report, the same output
+batch by batch (the released ticks compared by count and first and last instant, all the recorder reads), the same
+state, and exactly the ticks the list path skipped. Targeted tapes add stale quotes (trades outside the quote, few
+quotes), anomalies inside runs, quotes running past candle boundaries, contracts changing inside a batch and each
+quote price mode with and without quote-only candles; both ways over one hand-set state: trades before any quote
+while a market order waits, and a run's end wherever it falls among the growing windows."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -26,11 +35,12 @@ from core_server.backtest_jobs.settings import RunSettings
 from core_server.backtest_jobs.strategies import strategy_stage
 from core_server.execution.commands import ExecutionCommand, ExitOffset, SubmitBracket, SubmitOrder
 from core_server.execution.fill_model import FillSettings
-from core_server.execution.model import AccountId, OrderSide, OrderType
+from core_server.execution.model import AccountId, OrderId, OrderSide, OrderType
 from core_server.kernel.kernel import TradingKernel
 from core_server.kernel.output import KernelOutput
 from core_server.kernel.quiet import quiet_run
 from core_server.model.clock import NS_PER_MS, NS_PER_SECOND
+from core_server.model.column_ticks import ColumnTicks
 from core_server.model.instruments import Contract
 from core_server.model.market_data import Aggressor, Quote, Tick, Trade
 from core_server.risk.events import RiskEventKind
@@ -56,37 +66,54 @@ def weekdays(count: int, first: date = FIRST) -> list[date]:
     return days
 
 
-def tape(seed: int, contracts: tuple[Contract, ...], days: int, per_day: int, first: date = FIRST) -> list[Tick]:
+def tape(
+    seed: int,
+    contracts: tuple[Contract, ...],
+    days: int,
+    per_day: int,
+    *,
+    quotes: float = 0.5,
+    outside: float = 0.1,
+    spikes: float = 0.003,
+    max_step_ms: int = 5000,
+    run_of: int = 1,
+    near: bool = False,
+    first: date = FIRST,
+) -> list[Tick]:
     """A random walk per contract from 08:25 CT: quotes and trades (some outside the quote, some of size 0),
     steps of 1 ms to 5 s with now and then a gap of minutes, same-instant ticks, one-tick spikes the anomaly
-    filter rejects and level shifts it confirms."""
+    filter rejects and level shifts it confirms. Knobs for the targeted tapes: the share of quotes, of trades
+    outside the quote and of spikes, the longest step, how many ticks in a row one contract gets (about), and
+    whether NQ trades a few ticks from ES (a contract change is then no price jump)."""
     rng = random.Random(seed)
     out: list[Tick] = []
-    base = {c.id: 100_000 if c.root == "NQ" else 26_800 for c in contracts}
+    base = {c.id: (26_805 if near else 100_000) if c.root == "NQ" else 26_800 for c in contracts}
+    contract = contracts[0]
     for day in weekdays(days, first):
         ts = ct(day.year, day.month, day.day, 8, 25)
         price = dict(base)
         for _ in range(per_day):
             r = rng.random()
-            ts += 0 if r < 0.05 else rng.randint(15, 30) * 60 * S if r < 0.06 else rng.randint(1, 5000) * MS
-            contract = contracts[rng.randrange(len(contracts))]
+            ts += 0 if r < 0.05 else rng.randint(15, 30) * 60 * S if r < 0.06 else rng.randint(1, max_step_ms) * MS
+            if run_of == 1 or rng.random() < 1 / run_of:
+                contract = contracts[rng.randrange(len(contracts))]
             cid = contract.id
             threshold = 60 if contract.root == "ES" else 200
             move = rng.random()
-            if move < 0.003:  # a spike for one tick, rejected
+            if move < spikes:  # a spike for one tick, rejected
                 spike = price[cid] + rng.choice((-1, 1)) * (threshold + rng.randint(1, 30))
                 out.append(Trade(cid, ts, ts, spike, 1, Aggressor.NONE))
                 continue
-            if move < 0.005:  # a level shift, confirmed by the ticks after it
+            if move < spikes + 0.002:  # a level shift, confirmed by the ticks after it
                 price[cid] += rng.choice((-1, 1)) * (threshold + rng.randint(1, 30))
             else:
                 price[cid] += rng.choice((-1, 0, 0, 1))
             p = price[cid]
-            if rng.random() < 0.5:
+            if rng.random() < quotes:
                 spread = 1 if rng.random() < 0.9 else 2
                 out.append(Quote(cid, ts, ts, p, p + spread, rng.randint(0, 6), rng.randint(0, 6)))
             else:
-                off = 0 if rng.random() < 0.9 else rng.choice((-2, 3))
+                off = 0 if rng.random() < 1 - outside else rng.choice((-2, 3))
                 out.append(Trade(cid, ts, ts, p + off, rng.randint(0, 4), Aggressor.NONE))
     out.sort(key=lambda t: t.ts_event)
     return out
@@ -146,7 +173,32 @@ def state(kernel: TradingKernel) -> list[object]:
     return [kernel.market.forming_candles(), books, markets, prices, kernel.unknown_contract_ticks]
 
 
-def run_path(make: Callable[[bool], tuple[Backtest, list[Tick]]], fast: bool, batch: int) -> Run:
+class ColumnBatches:
+    """The ticks as columnar batches (the store's shape: StoreTicks yields ColumnTicks)."""
+
+    def __init__(self, ticks: Sequence[Tick], batch: int) -> None:
+        ids = tuple(dict.fromkeys(t.contract_id for t in ticks))
+        self.total = len(ticks)
+        self.columns = [ColumnTicks.of(ticks[i : i + batch], ids) for i in range(0, len(ticks), batch)]
+
+    def total_hint(self) -> int:
+        return self.total
+
+    def batches(self) -> Iterator[Sequence[Tick]]:
+        return iter(self.columns)
+
+
+_COMPARED = [f.name for f in dataclasses.fields(KernelOutput) if f.compare and f.name not in ("ticks", "quiet")]
+
+
+def outline(out: KernelOutput) -> list[object]:
+    """A kernel output with its released ticks as the recorder reads them: count, first and last instant."""
+    return [out.tick_count(), out.first_tick_ns(), out.last_tick_ns(), *(getattr(out, n) for n in _COMPARED)]
+
+
+def run_path(
+    make: Callable[[bool], tuple[Backtest, list[Tick]]], fast: bool, batch: int, columnar: bool = False
+) -> Run:
     backtest, ticks = make(fast)
     kernel = backtest.kernel
     taken: list[KernelOutput] = []
@@ -158,7 +210,7 @@ def run_path(make: Callable[[bool], tuple[Backtest, list[Tick]]], fast: bool, ba
         return out
 
     kernel.take_output = take  # type: ignore[method-assign]
-    record = backtest.run(TickList(ticks, batch=batch))
+    record = backtest.run(ColumnBatches(ticks, batch) if columnar else TickList(ticks, batch=batch))
     return to_json(build_report(backtest.config, record)), taken, state(kernel)
 
 
@@ -189,6 +241,14 @@ def assert_parity(
     assert fast[2] == plain[2]
     total = len(make(True)[1])
     assert skipped[0] > total // share, (skipped[0], total)  # the fast path did much of the work
+    on_lists, skipped[0] = skipped[0], 0
+    columns = run_path(make, True, batch, columnar=True)
+    assert columns[0] == plain[0]
+    assert len(columns[1]) == len(plain[1])
+    for i, (a, b) in enumerate(zip(columns[1], plain[1], strict=True)):
+        assert outline(a) == outline(b), f"kernel output batch {i} differs on columns"
+    assert columns[2] == plain[2]
+    assert skipped[0] == on_lists  # the same runs, found with numpy
     return plain
 
 
@@ -300,3 +360,145 @@ def test_a_continuous_symbol_across_the_roll_with_the_breakout_and_scheduled_ord
     assert [t["exit_ns"] for t in report["trades"] if t["exit_reason"] == "roll"]  # a position closed at the roll
     events = [n["kind"] for d in report["days"] for n in d["strategy_events"]]
     assert "rolled" in events
+
+
+def test_columnar_batches_build_the_same_ticks() -> None:
+    ticks = tape(11, (ES, NQ), days=1, per_day=500)
+    columns = ColumnTicks.of(ticks)
+    assert len(columns) == len(ticks)
+    assert list(columns) == ticks == columns.tolist() == [columns[i] for i in range(len(ticks))]
+    assert columns[-1] == ticks[-1] and columns[3:9] == ticks[3:9]
+    assert all(type(a) is type(b) and type(a.ts_event) is int for a, b in zip(columns, ticks, strict=True))
+    with pytest.raises(IndexError):
+        columns[len(ticks)]
+
+
+TARGETED = {
+    # trades outside the quote and few quotes: the stale-quote flag set and cleared inside runs, limit orders near
+    "stale quotes": {"quotes": 0.2, "outside": 0.5},
+    # one-tick spikes often: runs stop at them, the filter rejects them, runs go on after
+    "anomalies inside runs": {"spikes": 0.02},
+    # mostly quotes, closely spaced: runs of quotes go past candle boundaries and stop at the next trade
+    "quotes past candle boundaries": {"quotes": 0.95, "max_step_ms": 400},
+    # two contracts at nearby prices in stretches of about 40 ticks: runs stop where the contract changes, inside a
+    # batch (not at a price jump)
+    "contract changes inside a batch": {"run_of": 40, "contracts": (ES, NQ), "near": True},
+}
+
+
+@pytest.mark.parametrize("name", list(TARGETED))
+def test_targeted_tapes_on_columns_and_lists(name: str, skipped: list[int]) -> None:
+    knobs = dict(TARGETED[name])
+    contracts: tuple[Contract, ...] = knobs.pop("contracts", (ES,))  # type: ignore[assignment]
+    ticks = tape(21, contracts, days=2, per_day=5000, **knobs)  # type: ignore[arg-type]
+    scheduled = commands(21, ticks, contracts, 30)
+    paper = FillModel(slippage_ticks=1, latency_min_ms=0, latency_max_ms=300)
+
+    def make(fast: bool) -> tuple[Backtest, list[Tick]]:
+        cfg = config(contracts, 2, fill=paper, seed=5)
+        return Backtest(cfg, commands=scheduled, fast=fast), ticks  # type: ignore[arg-type]
+
+    assert_parity(make, skipped, batch=1500, share=20 if len(contracts) > 1 else 3)
+
+
+def both_ways(
+    prefix: list[Tick], run: list[Tick], from_ns: int, stop_ns: int, setup: Callable[[TradingKernel], None] = print
+) -> int:
+    """quiet_run over `run` as a list and as columns, each on a fresh kernel that saw `prefix` (then `setup`): the
+    same end and the same state after; returns the end."""
+    ends, states = [], []
+    for columnar in (False, True):
+        kernel = Backtest(config((ES,), 1)).kernel
+        kernel.on_ticks(prefix)
+        if setup is not print:
+            setup(kernel)
+        ends.append(quiet_run(kernel, ColumnTicks.of(run) if columnar else run, 0, from_ns, stop_ns))
+        states.append(state(kernel))
+    assert ends[0] == ends[1]
+    assert states[0] == states[1]
+    return ends[0]
+
+
+T0 = ct(2025, 10, 6, 9, 0)
+
+
+def trades(count: int, first_ns: int, step_ns: int = MS) -> list[Tick]:
+    return [Trade(ES.id, first_ns + i * step_ns, first_ns + i * step_ns, 26_800 + i % 3, 1, Aggressor.NONE)
+            for i in range(count)]  # fmt: skip
+
+
+def test_with_a_market_order_waiting_no_trade_is_quiet_before_a_quote_nor_any_quote_after() -> None:
+    """Trade-only data so far and a market order waiting (set by hand: in a backtest a waiting market order comes
+    with a holding, which already keeps the quiet path off)."""
+    quote = Quote(ES.id, T0 + 5 * MS, T0 + 5 * MS, 26_800, 26_801, 3, 3)
+    run = trades(5, T0 + S, S)
+    run += [Quote(ES.id, T0 + 7 * S, T0 + 7 * S, 26_801, 26_802, 2, 2), run[0]._replace(ts_event=T0 + 8 * S)]
+
+    def waiting(kernel: TradingKernel) -> None:
+        kernel.execution.exchange.books[ES.id].markets.append(OrderId("waiting"))
+
+    assert both_ways(trades(3, T0), run, T0, T0 + 30 * S, waiting) == 0
+    assert both_ways([*trades(3, T0), quote], run, T0, T0 + 30 * S, waiting) == 5  # the trades up to the next quote
+
+
+@pytest.mark.parametrize("loud", [1, 255, 256, 257, 1279, 1280, 1281, 5375, 5376, None])
+def test_a_run_ends_at_the_first_loud_tick_wherever_it_falls(loud: int | None) -> None:
+    """Across the columnar path's growing windows (256, then 1024, 4096, ... ticks): a spike, or a tick at the
+    instant the caller must act."""
+    run = trades(6000, T0 + S, 5 * MS)
+    if loud is not None:
+        spiked = run[loud]._replace(price=26_800 + 70)  # beyond ES's 60-tick anomaly threshold
+        run[loud] = spiked
+    assert both_ways(trades(3, T0), run, T0, T0 + 60 * S) == (len(run) if loud is None else loud)
+    if loud is not None:
+        run[loud] = run[loud]._replace(price=26_800)
+        assert both_ways(trades(3, T0), run, T0, run[loud].ts_event) == loud  # [from_ns, stop_ns)
+        assert both_ways(trades(3, T0), run, run[loud].ts_event, T0 + 60 * S) == 0
+
+
+@pytest.mark.parametrize("mode", ["bid", "ask", "mid"])
+@pytest.mark.parametrize("quote_only", [False, True])
+def test_each_quote_price_mode_with_and_without_quote_only_candles(
+    mode: str, quote_only: bool, skipped: list[int]
+) -> None:
+    ticks = tape(31, (ES,), days=2, per_day=5000, spikes=0.01)
+    scheduled = commands(31, ticks, (ES,), 25)
+
+    def make(fast: bool) -> tuple[Backtest, list[Tick]]:
+        cfg = config((ES,), 2, preset="topstep_50k")
+        settings = dataclasses.replace(kernel_settings(cfg), quote_price_mode=mode)
+        backtest = Backtest(cfg, commands=scheduled, settings=settings, fast=fast)
+        for market in backtest.kernel.market.contracts.values():
+            market.quote_only = quote_only
+        return backtest, ticks
+
+    assert_parity(make, skipped, batch=2500, share=3)
+
+
+def test_a_batch_out_of_time_order_is_compared_tick_by_tick() -> None:
+    """A source should give time order; when one does not, the columns still end a run where the list does."""
+    run = trades(600, T0 + 10 * S, 5 * MS)
+    run[300] = run[300]._replace(ts_event=T0 + 9 * S)  # earlier, still inside the candles' buckets: quiet
+    assert both_ways(trades(3, T0), run, T0, T0 + 60 * S) == len(run)
+    run[400] = run[400]._replace(ts_event=T0 + S // 2)  # before from_ns
+    assert both_ways(trades(3, T0), run, T0 + S, T0 + 60 * S) == 400
+    run[200] = run[200]._replace(ts_event=T0 - S)  # before the forming candles' buckets
+    assert both_ways(trades(3, T0), run, T0 - 10 * S, T0 + 60 * S) == 200
+
+
+@pytest.mark.parametrize("quote_only", [False, True])
+def test_ticks_before_the_forming_candles_buckets_in_time_order(quote_only: bool) -> None:
+    """Late ticks (before the buckets the candles are forming, in time order): quotes pass unless candles come from
+    quotes, the first trade ends the run."""
+    quotes = [Quote(ES.id, T0 - S + i * MS, T0 - S + i * MS, 26_800, 26_801, 1, 1) for i in range(3)]
+    late = Trade(ES.id, T0 - S // 2, T0 - S // 2, 26_800, 1, Aggressor.NONE)
+
+    def candles_from_quotes(kernel: TradingKernel) -> None:
+        kernel.market.contracts[ES.id].quote_only = quote_only
+
+    run = [*quotes, late, *trades(10, T0 + S)]
+    prefix = trades(3, T0)
+    assert both_ways(prefix, run, T0 - 10 * S, T0 + 60 * S, candles_from_quotes) == (0 if quote_only else 3)
+    assert both_ways(prefix, run[:3] + run[4:], T0 - 10 * S, T0 + 60 * S, candles_from_quotes) == (
+        0 if quote_only else 13
+    )
