@@ -50,7 +50,7 @@ from core_server.live.analytics_desk import AnalyticsDesk
 from core_server.live.assembly import LiveStores, build_live, restore_live
 from core_server.live.broker_fills import KernelMirror
 from core_server.live.broker_risk import BrokerRiskCheck
-from core_server.live.broker_router import route_live_accounts
+from core_server.live.broker_router import BrokerRouter, route_live_accounts
 from core_server.live.commission_desk import CommissionDesk
 from core_server.live.execution_desk import ExecutionDesk
 from core_server.live.notify_desk import build_notify_desk
@@ -116,6 +116,7 @@ class RunningServer:
     signals: SignalDesk
     metrics: MetricsService | None = None
     brokers: BrokerDesk | None = None
+    router: BrokerRouter | None = None
     feed_tasks: list[asyncio.Task[None]] = field(default_factory=list)
     service_tasks: list[asyncio.Task[None]] = field(default_factory=list)
     stopped: bool = False
@@ -366,7 +367,7 @@ async def _assemble(
         account_exists=lambda account_id: core.execution.account_named(account_id) is not None,
         pre_trade=BrokerRiskCheck(shell), mirror=mirror,
     )  # fmt: skip
-    route_live_accounts(brokers, shell, core.execution, mirror)  # LIVE accounts: every order path to the broker
+    router = route_live_accounts(brokers, shell, core.execution, mirror)  # LIVE accounts: every order path to the broker
     await brokers.load()
     core.risk.stop_hooks.append(brokers.emergency_stop)
     analytics = AnalyticsDesk(
@@ -425,6 +426,7 @@ async def _assemble(
     running = RunningServer(
         config, grpc_server, market, shell, bus, plan, tick_writer, candle_writer, pool, embedded,
         core.execution, core.risk, core.trades, core.signals, metrics, brokers=brokers, backtests=backtests,
+        router=router,
     )  # fmt: skip
     running.service_tasks = [
         asyncio.create_task(tick_writer.run(), name="tick-writer"),

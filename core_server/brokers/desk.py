@@ -12,6 +12,12 @@ Before comparing positions, reconciliation reads the broker's order and fill his
 to adopt. When a broker socket drops by itself, a background loop reconnects it with the shared backoff
 (core_server/backoff.py) and reconciles every account bound to it; the broker listing shows the state.
 
+A link connected by one of the router's sends (`routed_sends`) is reconciled once those sends are done, not
+before the send goes on: that reconciliation books the fills already reported first, and a fill waits for the
+router's sends (it may beat its order's acknowledgement), so reconciling inside the send would wait on itself
+(issue 15). The order is still sent once: its client id finds it at the broker, and catching up books its fills
+exactly once whichever of the socket and the history reports them first.
+
 The periodic pass reads the history incrementally (brokers/history_window.py: the orders open at the last read
 and those created or changed since, with their fills), not the account's whole history; reconciliation on
 connect, on every reconnect and on demand reads it in full.
@@ -20,7 +26,9 @@ connect, on every reconnect and on demand reads it in full.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping
+import contextlib
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, Protocol
@@ -55,6 +63,20 @@ PreTrade = Callable[[str, BrokerOrderRequest], Awaitable[str | None]]  # (accoun
 FillListener = Callable[[str, BrokerFill], None]  # (Vigil account id, fill)
 # (Vigil account, the broker's orders, its fills) -> the broker order ids that are Vigil's routed orders
 CatchUp = Callable[[str, tuple[BrokerOrder, ...], tuple[BrokerFill, ...]], Awaitable[set[str]]]
+
+
+# True inside the router's sends (live/broker_router.py): a link they connect reconciles after them (`_connect`).
+_ROUTED_SEND: ContextVar[bool] = ContextVar("broker_routed_send", default=False)
+
+
+@contextlib.contextmanager
+def routed_sends() -> Iterator[None]:
+    """Calls made inside are the router's sends: a link they connect is reconciled once the sends are done."""
+    token = _ROUTED_SEND.set(True)
+    try:
+        yield
+    finally:
+        _ROUTED_SEND.reset(token)
 
 
 class Adapter(Protocol):
@@ -158,6 +180,9 @@ class BrokerDesk:
         # One connect (and its reconciliation) per broker link at a time: the router sends to several accounts at
         # once, and the first calls after a drop would otherwise each log in and reconcile.
         self._connecting: dict[tuple[BrokerKind, str], asyncio.Lock] = {}
+        # Until the router's queued sends are done (BrokerRouter.wait_idle): a link a send connected reconciles then.
+        self.sends_done: Callable[[], Awaitable[None]] | None = None
+        self._deferred: set[asyncio.Task[None]] = set()
 
     async def load(self) -> None:
         self._bindings = {b.account_id: b for b in await self._store.load()}
@@ -170,9 +195,10 @@ class BrokerDesk:
             listener(account_id, live)
 
     async def close(self) -> None:
-        for task in self._reconnects.values():
+        tasks = [*self._reconnects.values(), *self._deferred]
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*self._reconnects.values(), return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
         self._reconnects.clear()
         adapters = list(self._adapters.values())
         self._adapters.clear()
@@ -334,9 +360,28 @@ class BrokerDesk:
                 await adapter.connect()
             except BrokerUnavailable as exc:
                 raise Unavailable(str(exc)) from None
-            for other in list(self._bindings.values()):  # on every (re)connect: the broker's truth first
-                if (other.broker, other.environment) == key:
-                    await self._reconcile(other, adapter, "reconcile:connect")
+            bound = [b.account_id for b in self._bindings.values() if (b.broker, b.environment) == key]
+            if _ROUTED_SEND.get():  # its reconciliation would wait on this very send: it runs once the sends are done
+                task = asyncio.get_running_loop().create_task(
+                    self._reconcile_after_sends(key, adapter, bound), name=f"broker-reconcile-{key[0].value}"
+                )
+                self._deferred.add(task)
+                task.add_done_callback(self._deferred.discard)
+                return
+            for account_id in bound:  # on every (re)connect: the broker's truth first
+                await self._reconcile(self._bindings[account_id], adapter, "reconcile:connect")
+
+    async def _reconcile_after_sends(self, key: tuple[BrokerKind, str], adapter: Adapter, bound: list[str]) -> None:
+        if self.sends_done is not None:
+            await self.sends_done()
+        for account_id in bound:
+            binding = self._bindings.get(account_id)
+            if binding is None or (binding.broker, binding.environment) != key or self._adapters.get(key) is not adapter:
+                continue  # unbound, or the link replaced, meanwhile
+            try:
+                await self._reconcile(binding, adapter, "reconcile:connect")
+            except Unavailable as exc:
+                log.warning("broker.reconcile_skipped", account_id=account_id, reason=str(exc)[:200])
 
     # ---- orders ------------------------------------------------------------------------------------
 

@@ -35,7 +35,7 @@ from decimal import Decimal
 
 import structlog
 
-from core_server.brokers.desk import BrokerDesk
+from core_server.brokers.desk import BrokerDesk, routed_sends
 from core_server.brokers.model import Binding, BrokerFill, BrokerKind, BrokerOrder, BrokerOrderRequest
 from core_server.execution.commands import BookBrokerFill, CancelOrder
 from core_server.execution.engine import PaperExecutionEngine
@@ -88,6 +88,8 @@ class _Sent:
 
 
 class BrokerRouter:
+    idle_timeout_s = 5.0  # how long a fill waits for the sends its order may be in (tests make it long)
+
     def __init__(self, desk: BrokerDesk, shell: LiveKernel) -> None:
         self._desk = desk
         self._shell = shell
@@ -320,7 +322,8 @@ class BrokerRouter:
         while not self._queue.empty():
             steps = self._queue.get_nowait()
             try:
-                await self._send(steps)
+                with routed_sends():  # a link a send connects reconciles after the sends, never inside them
+                    await self._send(steps)
             except Exception:  # one failed send never stops the router
                 log.exception("broker.route_failed")
             finally:
@@ -479,14 +482,14 @@ class BrokerRouter:
     # ---- the broker's fills ---------------------------------------------------------------------------
 
     async def wait_idle(self) -> None:
-        """Until queued sends are done (at most 5 s): a fill's order may be in them."""
+        """Until queued sends are done (at most `idle_timeout_s`): a fill's order may be in them."""
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._idle.wait(), 5.0)
+            await asyncio.wait_for(self._idle.wait(), self.idle_timeout_s)
 
     async def order_for(self, account_id: str, fill: BrokerFill) -> OrderId | None:
         """The routed kernel order a broker fill belongs to (None: a fill Vigil did not send, booked by itself)."""
         with contextlib.suppress(TimeoutError):  # a fill may beat its order's acknowledgement
-            await asyncio.wait_for(self._idle.wait(), 5.0)
+            await asyncio.wait_for(self._idle.wait(), self.idle_timeout_s)
         sent = self._by_broker.get((account_id, fill.order_id))
         if sent is not None:
             return sent.kernel_id
@@ -601,6 +604,7 @@ def route_live_accounts(
     router = BrokerRouter(desk, shell)
     router.claimed = mirror.claimed
     desk.catch_up = router.catch_up
+    desk.sends_done = router.wait_idle
     desk.routing_listeners.append(router.set_routed)
     shell.output_listeners.append(router)
     mirror.order_for = router.order_for
