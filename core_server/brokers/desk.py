@@ -371,6 +371,11 @@ class BrokerDesk:
             for account_id in bound:  # on every (re)connect: the broker's truth first
                 await self._reconcile(self._bindings[account_id], adapter, "reconcile:connect")
 
+    async def settle(self) -> None:
+        """Until the reconciliations of links that the router's sends connected are done (they run after the sends)."""
+        while self._deferred:
+            await asyncio.gather(*list(self._deferred), return_exceptions=True)
+
     async def _reconcile_after_sends(self, key: tuple[BrokerKind, str], adapter: Adapter, bound: list[str]) -> None:
         if self.sends_done is not None:
             await self.sends_done()

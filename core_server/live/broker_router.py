@@ -85,6 +85,9 @@ class _Sent:
     # A leg the broker made without telling its id (ProjectX: legs appear when the entry fills, naming no parent):
     # the price it was placed at, by which it is found among the broker's open orders (`_match_leg`).
     price: Decimal | None = None
+    # A modification of such a leg made before the broker made it (ProjectX: before its entry filled): the kernel's
+    # order holds the prices it must have, sent with Order/modify once the leg is found (`_send_pending_modify`).
+    pending_modify: bool = False
 
 
 class BrokerRouter:
@@ -167,6 +170,8 @@ class BrokerRouter:
             if sent is None or not sent.broker_id:
                 linked = order.role in _CHILDREN or (sent.linked if sent else False)
                 self._remember(account_id, order.order_id, found.order_id, linked=linked)
+                if sent is not None and sent.pending_modify:
+                    await self._send_pending_modify(account_id, order.order_id, found.order_id, "reconcile:connect")
             plan.append((order.order_id, found, fills_of.get(found.order_id, [])))
         known = {found.order_id for _, found, _ in plan}
         if not any(found_fills or found.status in _ENDED_UNFILLED for _, found, found_fills in plan):
@@ -230,6 +235,9 @@ class BrokerRouter:
         is left to matching by side and price (`order_for`), as when it was placed."""
         if child.bracket_id is None or child.bracket_id == child.order_id:
             return None
+        siblings = [o for o in self._engine.open_orders(AccountId(account_id)) if o.bracket_id == child.bracket_id]
+        if any(o.role in _CHILDREN and (o.offset_ticks is not None or o.target_r is not None) for o in siblings):
+            return None  # an exit priced on the entry's fill: each exit is its own order (`_legs`), found by client id
         entry_sent = self._by_kernel.get(child.bracket_id)
         entry_broker_id = entry_sent.broker_id if entry_sent is not None else ""
         if not entry_broker_id:
@@ -368,15 +376,27 @@ class BrokerRouter:
                 if not engine.holds(event.order_id):  # finished and archived at a day roll since: nothing to place
                     continue
                 order = engine.order(event.order_id)
-                if order.role in _CHILDREN and event.order_id not in self._by_kernel and not from_broker_leg(order):
+                sent = self._by_kernel.get(event.order_id)
+                if order.role in _CHILDREN and sent is None and not from_broker_leg(order):
                     await self._place(binding, order, step, None, None)  # an exit priced on its entry's fill
+                elif sent is not None and sent.pending_modify and not sent.broker_id:  # its entry filled: the leg is made
+                    broker_id = await self._broker_id(account, event.order_id)
+                    if broker_id:
+                        await self._send_pending_modify(account, event.order_id, broker_id, _actor(step))
             elif isinstance(event, OrderCancelled):
                 await self._cancelled(binding, event, from_broker)
             elif isinstance(event, OrderModified) and event.cause is ModifyCause.REQUESTED and not from_broker:
                 sent = self._by_kernel.get(event.order_id)
                 if sent is not None and engine.holds(event.order_id):  # not archived at a day roll since
-                    broker_id = await self._broker_id(account, event.order_id)
+                    held = engine.order(event.order_id).status is OrderStatus.HELD
+                    if not sent.broker_id and sent.linked and held:
+                        broker_id = ""  # a leg the broker makes only when its entry fills (ProjectX): not there yet
+                    else:
+                        broker_id = await self._broker_id(account, event.order_id)
                     if not broker_id:
+                        if not sent.broker_id and sent.linked:  # sent to the leg as soon as the broker has made it
+                            self._by_kernel[event.order_id].pending_modify = True
+                            log.info("broker.leg_modify_pending", account_id=account, order_id=event.order_id)
                         continue
                     order = engine.order(event.order_id)
                     limit, stop = _prices(order)
@@ -436,6 +456,20 @@ class BrokerRouter:
             self._remember(order.account_id, child.order_id, leg_id, linked=True)
         for child, price in legs[len(placement.leg_ids) :]:  # ProjectX: the legs appear at the broker on the fill
             self._by_kernel[child.order_id] = _Sent(order.account_id, child.order_id, "", True, price)
+
+    async def _send_pending_modify(self, account_id: str, kernel_id: OrderId, broker_id: str, actor: str) -> None:
+        """A leg modified before the broker made it, now found there: it gets the kernel's current prices."""
+        sent = self._by_kernel.get(kernel_id)
+        if sent is not None:
+            sent.pending_modify = False
+        if not self._engine.holds(kernel_id):
+            return
+        order = self._engine.order(kernel_id)
+        if not order.is_open:
+            return
+        limit, stop = _prices(order)
+        log.info("broker.leg_modify_sent", account_id=account_id, order_id=kernel_id, broker_order_id=broker_id)
+        await self._call(self._desk.modify(account_id, broker_id, order.quantity, limit, stop, actor))
 
     def _remember(self, account_id: str, kernel_id: OrderId, broker_id: str, linked: bool) -> None:
         sent = _Sent(account_id, kernel_id, broker_id, linked)

@@ -59,6 +59,8 @@ async def test_a_dropped_socket_reconnects_by_itself_reconciles_and_later_orders
         await eventually(lambda: len(fake_tradovate.sockets) == 1)
         (old,) = fake_tradovate.sockets
         assert await tradovate_state(client) == "connected"
+        assert broker_server.brokers is not None
+        await broker_server.brokers.settle()  # the first send's connect is reconciled (after the send)
 
         await fake_tradovate.drop_sockets()
         # Nothing calls the broker now: the desk's reconnect loop brings the socket back by itself.

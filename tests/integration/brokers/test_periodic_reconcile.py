@@ -77,6 +77,7 @@ async def periodic(desk: BrokerDesk, fake: FakeTradovateBroker | FakeProjectXBro
 
 
 async def full(desk: BrokerDesk, fake: FakeTradovateBroker | FakeProjectXBroker) -> tuple[dict[str, int], int]:
+    await desk.settle()  # the reconciliation of the connect that the first order's send made is done
     fake.requests.clear()
     fake.response_bytes.clear()
     await desk.reconcile("paper", "test")
