@@ -367,7 +367,7 @@ async def _assemble(
         account_exists=lambda account_id: core.execution.account_named(account_id) is not None,
         pre_trade=BrokerRiskCheck(shell), mirror=mirror,
     )  # fmt: skip
-    router = route_live_accounts(brokers, shell, core.execution, mirror)  # LIVE accounts: every order path to the broker
+    router = route_live_accounts(brokers, shell, core.execution, mirror)  # LIVE accounts: every path to the broker
     await brokers.load()
     core.risk.stop_hooks.append(brokers.emergency_stop)
     analytics = AnalyticsDesk(

@@ -65,6 +65,7 @@ FillListener = Callable[[str, BrokerFill], None]  # (Vigil account id, fill)
 CatchUp = Callable[[str, tuple[BrokerOrder, ...], tuple[BrokerFill, ...]], Awaitable[set[str]]]
 
 
+_STATE_READS = 3  # a reconciliation reads the broker's positions again while fills keep arriving, at most this often
 # True inside the router's sends (live/broker_router.py): a link they connect reconciles after them (`_connect`).
 _ROUTED_SEND: ContextVar[bool] = ContextVar("broker_routed_send", default=False)
 
@@ -170,6 +171,7 @@ class BrokerDesk:
         self._adapters: dict[tuple[BrokerKind, str], Adapter] = {}
         self._ours: dict[str, set[str]] = {}  # account -> broker order ids Vigil placed (and their legs)
         self._expected: dict[str, dict[str, int]] = {}  # account -> symbol -> net position Vigil expects
+        self._fills_reported: dict[str, int] = {}  # account -> fills its broker reported (`_reconcile`)
         self._early: dict[str, list[tuple[str, BrokerFill]]] = {}  # order id -> fills that beat its acknowledgement
         self.fill_listeners: list[FillListener] = []
         self.routing_listeners: list[Callable[[str, bool], None]] = []  # (account, LIVE): the kernel routes it
@@ -381,7 +383,8 @@ class BrokerDesk:
             await self.sends_done()
         for account_id in bound:
             binding = self._bindings.get(account_id)
-            if binding is None or (binding.broker, binding.environment) != key or self._adapters.get(key) is not adapter:
+            replaced = self._adapters.get(key) is not adapter
+            if binding is None or (binding.broker, binding.environment) != key or replaced:
                 continue  # unbound, or the link replaced, meanwhile
             try:
                 await self._reconcile(binding, adapter, "reconcile:connect")
@@ -510,8 +513,14 @@ class BrokerDesk:
             if self.catch_up is not None:  # what ended at the broker unseen, booked before positions are compared
                 orders, fills = await adapter.order_history(binding.broker_account, incremental=incremental)
                 ours.update(await self.catch_up(account_id, orders, fills))
-            positions = await adapter.broker_positions(binding.broker_account)
-            open_orders = await adapter.open_orders(binding.broker_account)
+            for _ in range(_STATE_READS):  # a fill reported during the reads: the positions read may predate it
+                reported = self._fills_reported.get(account_id, 0)
+                positions = await adapter.broker_positions(binding.broker_account)
+                open_orders = await adapter.open_orders(binding.broker_account)
+                if self._mirror is not None:
+                    await self._mirror.drain()  # booked before comparing, so the kernel is not ahead of the read
+                if self._fills_reported.get(account_id, 0) == reported:
+                    break
         except BrokerUnavailable as exc:
             raise Unavailable(str(exc)) from None
         differences = await self._position_differences(account_id, positions, actor)
@@ -572,6 +581,7 @@ class BrokerDesk:
                 continue
             if number != broker_account_number:
                 continue
+            self._fills_reported[binding.account_id] = self._fills_reported.get(binding.account_id, 0) + 1
             if fill.order_id in self._ours.get(binding.account_id, set()):
                 self._expect(binding.account_id, fill)
             else:

@@ -379,7 +379,7 @@ class BrokerRouter:
                 sent = self._by_kernel.get(event.order_id)
                 if order.role in _CHILDREN and sent is None and not from_broker_leg(order):
                     await self._place(binding, order, step, None, None)  # an exit priced on its entry's fill
-                elif sent is not None and sent.pending_modify and not sent.broker_id:  # its entry filled: the leg is made
+                elif sent is not None and sent.pending_modify and not sent.broker_id:  # the entry filled: leg made
                     broker_id = await self._broker_id(account, event.order_id)
                     if broker_id:
                         await self._send_pending_modify(account, event.order_id, broker_id, _actor(step))
