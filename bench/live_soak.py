@@ -187,7 +187,7 @@ class Soak:
             mix = ", ".join(f"{count} {status}" for status, count in alerts.most_common())
             print(
                 f"  {end - started:6.0f} s: {window.line()}; alerts: {mix or 'none'}; server RSS "
-                f"{_rss_mb(core_pid):.0f} MB; load {load:.1f}",
+                f"{_rss_mb(core_pid):.0f} MB (this load generator's {_rss_mb(os.getpid()):.0f} MB); load {load:.1f}",
                 flush=True,
             )
             if end - started >= self.seconds:

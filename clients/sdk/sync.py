@@ -263,8 +263,8 @@ class VigilSyncClient(AnalyticsSyncCalls, NotificationSyncCalls, BacktestSyncCal
     def list_positions(self, account_id: str) -> list[Position]:
         return self._run(self._client.list_positions(account_id))
 
-    def stream_order_events(self, account_id: str = "") -> Generator[OrderEvent, None, None]:
-        return self._iterate(self._client.stream_order_events(account_id))
+    def stream_order_events(self, account_id: str = "", since_seq: int = 0) -> Generator[OrderEvent, None, None]:
+        return self._iterate(self._client.stream_order_events(account_id, since_seq))
 
     def stream_account(self, account_id: str, max_rate: int = 4) -> Generator[Account, None, None]:
         return self._iterate(self._client.stream_account(account_id, max_rate))
@@ -289,8 +289,8 @@ class VigilSyncClient(AnalyticsSyncCalls, NotificationSyncCalls, BacktestSyncCal
     def get_trade(self, trade_id: str) -> TrackedTrade:
         return self._run(self._client.get_trade(trade_id))
 
-    def stream_trade_updates(self, send_open: bool = True) -> Generator[TradeUpdate, None, None]:
-        return self._iterate(self._client.stream_trade_updates(send_open))
+    def stream_trade_updates(self, send_open: bool = True, since_seq: int = 0) -> Generator[TradeUpdate, None, None]:
+        return self._iterate(self._client.stream_trade_updates(send_open, since_seq))
 
     # -- risk -----------------------------------------------------------------------------------------
 
@@ -370,9 +370,9 @@ class VigilSyncClient(AnalyticsSyncCalls, NotificationSyncCalls, BacktestSyncCal
         return self._run(self._client.emergency_stop_strategy(strategy_id))
 
     def stream_strategy_events(
-        self, strategy_id: str = "", replay: int = 0, include_updates: bool = False
+        self, strategy_id: str = "", replay: int = 0, include_updates: bool = False, since_seq: int = 0
     ) -> Generator[StrategyUpdate, None, None]:
-        return self._iterate(self._client.stream_strategy_events(strategy_id, replay, include_updates))
+        return self._iterate(self._client.stream_strategy_events(strategy_id, replay, include_updates, since_seq))
 
     # -- DataService --
 
