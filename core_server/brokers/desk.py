@@ -16,7 +16,9 @@ A link connected by one of the router's sends (`routed_sends`) is reconciled onc
 before the send goes on: that reconciliation books the fills already reported first, and a fill waits for the
 router's sends (it may beat its order's acknowledgement), so reconciling inside the send would wait on itself
 (issue 15). The order is still sent once: its client id finds it at the broker, and catching up books its fills
-exactly once whichever of the socket and the history reports them first.
+exactly once whichever of the socket and the history reports them first. The router's recovery after a restart
+(`recover`, inside its sends as well) catches up at once, so the fills held meanwhile find their orders, and
+reconciles the positions the same way, once the sends are done.
 
 The periodic pass reads the history incrementally (brokers/history_window.py: the orders open at the last read
 and those created or changed since, with their fills), not the account's whole history; reconciliation on
@@ -185,6 +187,7 @@ class BrokerDesk:
         # Until the router's queued sends are done (BrokerRouter.wait_idle): a link a send connected reconciles then.
         self.sends_done: Callable[[], Awaitable[None]] | None = None
         self._deferred: set[asyncio.Task[None]] = set()
+        self._reconciling_later: set[str] = set()  # accounts whose deferred reconciliation waits for the sends
 
     async def load(self) -> None:
         self._bindings = {b.account_id: b for b in await self._store.load()}
@@ -364,11 +367,7 @@ class BrokerDesk:
                 raise Unavailable(str(exc)) from None
             bound = [b.account_id for b in self._bindings.values() if (b.broker, b.environment) == key]
             if _ROUTED_SEND.get():  # its reconciliation would wait on this very send: it runs once the sends are done
-                task = asyncio.get_running_loop().create_task(
-                    self._reconcile_after_sends(key, adapter, bound), name=f"broker-reconcile-{key[0].value}"
-                )
-                self._deferred.add(task)
-                task.add_done_callback(self._deferred.discard)
+                self._reconcile_after_sends_later(key, adapter, bound)
                 return
             for account_id in bound:  # on every (re)connect: the broker's truth first
                 await self._reconcile(self._bindings[account_id], adapter, "reconcile:connect")
@@ -378,9 +377,34 @@ class BrokerDesk:
         while self._deferred:
             await asyncio.gather(*list(self._deferred), return_exceptions=True)
 
+    async def recover(self, account_id: str) -> None:
+        """The router's recovery of an account with open routed orders (after a restart), run inside its sends
+        (`routed_sends`): catch up now, so the broker's fills, which wait for the router meanwhile, find their
+        orders; the positions are reconciled once the sends are done, as for a link a send connects (that
+        reconciliation waits for the fills reported meanwhile, which wait for this recovery: issue 15)."""
+        binding = self._require(account_id)
+        adapter = await self._adapter(binding)  # a connect here defers its reconciliations (`_connect`)
+        try:
+            await self._catch_up(binding, adapter)
+        except BrokerUnavailable as exc:
+            raise Unavailable(str(exc)) from None
+        if account_id not in self._reconciling_later:  # not deferred already by the connect
+            self._reconcile_after_sends_later((binding.broker, binding.environment), adapter, [account_id])
+
+    def _reconcile_after_sends_later(self, key: tuple[BrokerKind, str], adapter: Adapter, bound: list[str]) -> None:
+        self._reconciling_later.update(bound)
+        task = asyncio.get_running_loop().create_task(
+            self._reconcile_after_sends(key, adapter, bound), name=f"broker-reconcile-{key[0].value}"
+        )
+        self._deferred.add(task)
+        task.add_done_callback(self._deferred.discard)
+
     async def _reconcile_after_sends(self, key: tuple[BrokerKind, str], adapter: Adapter, bound: list[str]) -> None:
-        if self.sends_done is not None:
-            await self.sends_done()
+        try:
+            if self.sends_done is not None:
+                await self.sends_done()
+        finally:
+            self._reconciling_later.difference_update(bound)
         for account_id in bound:
             binding = self._bindings.get(account_id)
             replaced = self._adapters.get(key) is not adapter
@@ -510,9 +534,7 @@ class BrokerDesk:
         account_id = binding.account_id
         ours = self._ours.setdefault(account_id, set())
         try:
-            if self.catch_up is not None:  # what ended at the broker unseen, booked before positions are compared
-                orders, fills = await adapter.order_history(binding.broker_account, incremental=incremental)
-                ours.update(await self.catch_up(account_id, orders, fills))
+            await self._catch_up(binding, adapter, incremental=incremental)
             for _ in range(_STATE_READS):  # a fill reported during the reads: the positions read may predate it
                 reported = self._fills_reported.get(account_id, 0)
                 positions = await adapter.broker_positions(binding.broker_account)
@@ -536,6 +558,13 @@ class BrokerDesk:
             log.warning("broker.reconcile_difference", account_id=account_id, kind=difference.kind,
                         symbol=difference.symbol, vigil=difference.vigil, broker=difference.broker)  # fmt: skip
         return Reconciliation(account_id, self._clock.now_ns(), positions, open_orders, tuple(differences))
+
+    async def _catch_up(self, binding: Binding, adapter: Adapter, *, incremental: bool = False) -> None:
+        """What ended at the broker unseen (`catch_up`), booked before positions are compared."""
+        if self.catch_up is not None:
+            orders, fills = await adapter.order_history(binding.broker_account, incremental=incremental)
+            ours = self._ours.setdefault(binding.account_id, set())
+            ours.update(await self.catch_up(binding.account_id, orders, fills))
 
     async def _position_differences(
         self, account_id: str, positions: tuple[BrokerPosition, ...], actor: str

@@ -128,10 +128,12 @@ class BrokerRouter:
             task.add_done_callback(self._recovering.discard)
 
     async def _recover(self, account_id: str) -> None:
-        """After a restart: reconcile, whose catch-up finds the kernel's open routed orders again at the broker by
-        their client ids (so their fills fill them) and ends those that ended there while Vigil was down."""
+        """After a restart: catch up, which finds the kernel's open routed orders again at the broker by their
+        client ids (so their fills fill them) and ends those that ended there while Vigil was down. The fills wait
+        for it; the reconciliation of positions, which waits for those fills, runs once it is done (issue 15)."""
         try:
-            await self._desk.reconcile(account_id, "reconcile:connect")
+            with routed_sends():  # as a send: what would wait for the fills it holds runs after it (BrokerDesk.recover)
+                await self._desk.recover(account_id)
         except Exception as exc:  # the broker is unreachable for now: reconciliation reports what differs
             log.warning("broker.router_recover_failed", account_id=account_id, reason=str(exc)[:200])
         finally:
