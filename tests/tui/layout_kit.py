@@ -11,6 +11,7 @@ from textual.widgets import DataTable
 from tests.kit.eventually import eventually
 from tests.tui import fake_data
 from tests.tui.fake_client import FakeVigilClient
+from tui import formatting
 from tui.app import VigilApp
 from tui.screens.analytics import AnalyticsScreen
 from tui.screens.copying import CopyScreen
@@ -18,9 +19,12 @@ from tui.screens.market import MarketScreen
 from tui.screens.risk import RiskScreen
 from tui.screens.signals import SignalsScreen
 from tui.screens.trade import TradeScreen
+from tui.widgets.active_trades import ActiveTradesTable
+from tui.widgets.candles_table import RecentCandlesTable
 from tui.widgets.closed_trades import ClosedTradesTable
 from tui.widgets.equity_chart import EquityChart
 from tui.widgets.fills_table import FillsTable
+from tui.widgets.forming_candle import FormingCandlePanel
 from tui.widgets.order_ticket import OrderTicket
 from tui.widgets.pending_signals import PendingSignalsTable
 from tui.widgets.pnl_month import PnlMonth
@@ -62,8 +66,15 @@ def _shows_everything(screen: Screen[None]) -> bool:
     ready = "streaming" in header.plain and "SAFE" in banner.plain
     if isinstance(screen, MarketScreen):
         table, chart = screen.query_one(QuotesTable), screen.query_one(PriceChart)
-        ready = ready and table.row_count == len(fake_data.INSTRUMENTS) and "—" not in str(table.get_cell_at((0, 1)))
+        streaming = [i.front_contract.contract_id for i in fake_data.INSTRUMENTS if i.streaming]
+        ready = ready and table.row_count == len(fake_data.INSTRUMENTS)
+        # Quotes and the day's candles arrive on separate streams (the day bars through a pacer): wait for both.
+        blank = formatting.BLANK
+        ready = ready and all(table.text(c, k) != blank for c in streaming for k in ("bid", "ask", "last", "change"))
         ready = ready and chart.forming is not None and len(chart.closed) > 0 and bool(chart.marks)
+        ready = ready and screen.query_one(RecentCandlesTable).row_count > 0
+        ready = ready and screen.query_one(FormingCandlePanel).candle is not None
+        ready = ready and screen.query_one(ActiveTradesTable).row_count == 1
     elif isinstance(screen, TradeScreen):
         ticket = screen.query_one(OrderTicket)
         ready = ready and ticket.quote is not None and screen.query_one(PositionsTable).row_count == 2

@@ -89,6 +89,10 @@ class QuotesTable(DataTable[str | Text]):
             self._set(contract_id, "change", formatting.change(bar.close - bar.open))
             self._set(contract_id, "volume", formatting.volume(bar.volume))
 
+    def text(self, contract_id: str, column: str) -> str:
+        """What the cell shows (kept for every column, shown or not); blank until its data has arrived."""
+        return self._shown.get((contract_id, column), formatting.BLANK)
+
     def _set(self, contract_id: str, column: str, text: str) -> None:
         if contract_id not in self.instruments or self._shown.get((contract_id, column)) == text:
             return
