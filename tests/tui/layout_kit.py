@@ -19,6 +19,7 @@ from tui.screens.market import MarketScreen
 from tui.screens.risk import RiskScreen
 from tui.screens.signals import SignalsScreen
 from tui.screens.trade import TradeScreen
+from tui.widgets.account_bar import AccountBar
 from tui.widgets.active_trades import ActiveTradesTable
 from tui.widgets.candles_table import RecentCandlesTable
 from tui.widgets.closed_trades import ClosedTradesTable
@@ -72,7 +73,8 @@ def _shows_everything(screen: Screen[None]) -> bool:
         blank = formatting.BLANK
         ready = ready and all(table.text(c, k) != blank for c in streaming for k in ("bid", "ask", "last", "change"))
         ready = ready and chart.forming is not None and len(chart.closed) > 0 and bool(chart.marks)
-        ready = ready and screen.query_one(RecentCandlesTable).row_count > 0
+        recent = screen.query_one(RecentCandlesTable)
+        ready = ready and bool(recent.starts) and recent.starts[-1] == chart.closed[-1].start_ns
         ready = ready and screen.query_one(FormingCandlePanel).candle is not None
         ready = ready and screen.query_one(ActiveTradesTable).row_count == 1
     elif isinstance(screen, TradeScreen):
@@ -81,6 +83,9 @@ def _shows_everything(screen: Screen[None]) -> bool:
         ready = ready and screen.query_one(WorkingOrdersTable).row_count == len(fake_data.ORDERS)
         ready = ready and screen.query_one(FillsTable).row_count == len(fake_data.FILLS)
         ready = ready and screen.query_one(ClosedTradesTable).row_count == len(fake_data.CLOSED_TRADES)
+        bar = screen.query_one(AccountBar)  # the account, and its commission rates on their own call
+        ready = ready and bar.account is not None and bool(bar.rates) and bool(bar.root)
+        ready = ready and screen.query_one(ActiveTradesTable).row_count == 1
     elif isinstance(screen, SignalsScreen):
         ready = ready and screen.query_one(PendingSignalsTable).row_count == len(fake_data.SIGNALS)
     elif isinstance(screen, RiskScreen):
@@ -99,10 +104,32 @@ async def show(pilot: Pilot[None], name: str) -> Screen[None]:
     """Switch to the named screen and wait until it has settled."""
     app: App[None] = pilot.app
     key, kind = SCREENS[name]
-    await eventually(lambda: isinstance(app.screen, MarketScreen))
+    market = await eventually(lambda: app.screen if isinstance(app.screen, MarketScreen) else None)
+    # The Trade screen's ticket starts on the Market screen's selection: let the Market screen settle first.
+    await eventually(lambda: _settled(market))
     if name != "market":
         await pilot.press(key)
     screen = await eventually(lambda: app.screen if isinstance(app.screen, kind) else None)
     await eventually(lambda: _settled(screen))
-    await pilot.pause()
+    await _still(pilot)
     return screen
+
+
+async def _still(pilot: Pilot[None], tries: int = 40) -> None:
+    """Wait until two screenshots 50 ms apart are the same: tables size their columns to new rows on a later
+    refresh, so a screen whose data has all arrived can still change once."""
+    app: App[None] = pilot.app
+    await eventually(lambda: not any(_sizing(table) for table in app.screen.query(DataTable)))
+    await pilot.pause()
+    shot = app.export_screenshot()
+    for _ in range(tries):
+        await pilot.pause(0.05)
+        again = app.export_screenshot()
+        if again == shot:
+            return
+        shot = again
+
+
+def _sizing(table: DataTable[object]) -> bool:
+    """The table has rows or cells whose sizes it has not measured yet (it does so when its queue is idle)."""
+    return bool(table._require_update_dimensions or table._updated_cells)  # private: no public flag

@@ -55,7 +55,8 @@ class RecentCandlesTable(DataTable[str | Text]):
         self.starts.append(candle.start_ns)
         while len(self.starts) > RECENT:
             self.remove_row(str(self.starts.pop(0)))
-        self.scroll_end(animate=False)
+        # After the refresh that measures the new row (DataTable sizes rows when idle); scrolling now could stop short.
+        self.call_after_refresh(self.scroll_end, animate=False)
 
     def _cells(self, candle: Candle) -> list[str | Text]:
         rising = candle.close >= candle.open
