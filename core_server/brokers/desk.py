@@ -524,9 +524,14 @@ class BrokerDesk:
         return done
 
     async def run_periodic(self, interval_s: float) -> None:
+        """The periodic pass, every `interval_s`, for as long as the server runs: a pass that fails in a way
+        reconcile_all does not expect is logged with its traceback, and the next pass still comes."""
         while True:
             await asyncio.sleep(interval_s)
-            await self.reconcile_all()
+            try:
+                await self.reconcile_all()
+            except Exception:
+                log.exception("broker.periodic_reconcile_failed")
 
     async def _reconcile(
         self, binding: Binding, adapter: Adapter, actor: str, *, incremental: bool = False

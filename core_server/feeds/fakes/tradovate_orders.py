@@ -136,6 +136,11 @@ class FakeTradovateBroker:
         if self._runner is not None:
             await self._runner.cleanup()
 
+    async def sent(self) -> None:
+        """Until every event broadcast so far has been written to the sockets."""
+        while self._background:
+            await asyncio.gather(*list(self._background), return_exceptions=True)
+
     def env(self) -> dict[str, str]:
         """The TRADOVATE_* variables that point Vigil's broker adapter at this fake."""
         feed_only = ("TRADOVATE_REST_URL", "TRADOVATE_MD_URL")  # so it can run beside the market-data fake

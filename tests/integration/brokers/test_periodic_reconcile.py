@@ -5,6 +5,7 @@ smaller ones, than the full reconciliation that runs on connect, on every reconn
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from decimal import Decimal
 
@@ -149,3 +150,25 @@ async def test_a_periodic_reconcile_ends_a_projectx_order_resting_for_days_cance
 
 async def _status_is(client: VigilClient, order_id: str, status: str) -> bool:
     return await order_status(client, order_id) == status
+
+
+async def test_a_periodic_tradovate_reconcile_reads_thousands_of_changed_orders_in_requests_of_bounded_length(
+    tradovate_server: RunningServer, fake_tradovate: FakeTradovateBroker
+) -> None:
+    """The trading socket names every order it sees for every account it serves, so a busy user (many accounts,
+    copy trading) can have thousands of ids to read at one periodic pass. Their ids go in the query string:
+    one request per slice, each well under the 8 KiB request line that servers (the fake's aiohttp too) accept."""
+    desk = tradovate_server.brokers
+    assert desk is not None
+    async with VigilClient(tradovate_server.address) as client:
+        bid = await live_at_kernel_price(client, fake_tradovate)
+        placed = await client.submit_order("paper", limit(NQ, "buy", 1, bid - 50))
+        assert not placed.denied, placed.order.reason
+        await full(desk, fake_tradovate)
+        fake_tradovate.seed_history(2500)  # while the socket is open: its events name 2,500 more orders
+        await fake_tradovate.sent()
+        await asyncio.sleep(0.5)  # for the adapter to take in the events (the read below is correct either way)
+        changes, _ = await periodic(desk, fake_tradovate)  # raised: HTTP 400, the request line was 15 KB
+        assert changes["order/items"] == changes["command/ldeps"] == changes["fill/ldeps"] >= 2
+        working = await client.list_orders("paper", open_only=True)
+        assert [o.order_id for o in working] == [placed.order.order_id]
