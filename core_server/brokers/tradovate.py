@@ -224,11 +224,12 @@ class TradovateBroker:
                 continue
             kind = data.get("entityType")
             named = entity.get("id") if kind == "order" else entity.get("orderId")
-            if kind in CHANGES_ORDERS and type(named) is int:
-                self._changed.named(named, set(self._accounts.values()))
             if kind == "order" and type(entity.get("id")) is int and type(entity.get("accountId")) is int:
                 self._order_accounts[entity["id"]] = entity["accountId"]
-            elif kind == "fill":
+            if kind in CHANGES_ORDERS and type(named) is int:  # its account when known, else every account's
+                owner = self._order_accounts.get(named)
+                self._changed.named(named, (owner,) if owner is not None else set(self._accounts.values()))
+            if kind == "fill":
                 self._fill_event(entity)
             elif kind == "position":
                 self._position_event(entity)
