@@ -49,6 +49,7 @@ from core_server.brokers.model import (
     LinkState,
     Placement,
 )
+from core_server.brokers.order_watch import OrderWatch
 from core_server.brokers.sockets import close_quietly
 from core_server.brokers.tradovate import SOCKET_LOG, BrokerUnavailable
 from core_server.brokers.wire import items, whole
@@ -116,6 +117,7 @@ class ProjectXBroker:
         self._sent: dict[str, Placement | None] = {}
         self._seen_trades: set[int] = set()
         self._window = CreationWindow()  # what an incremental order_history reads
+        self._watch = OrderWatch()  # working orders from the hub: a close skips its read when they are known
         self._lock = asyncio.Lock()
         self.on_drop: Callable[[], None] | None = None  # the user hub closed by itself (the desk reconnects)
 
@@ -170,6 +172,7 @@ class ProjectXBroker:
         answer = await asyncio.wait_for(ws.recv(), 10)
         if "error" in str(answer):
             raise BrokerUnavailable("the user hub refused the handshake")
+        self._watch.hub_changed()  # events before this session may be missing: each account is read again
         number = 0
         for account_id in sorted(set(self._accounts.values())):
             for target in ("SubscribeOrders", "SubscribePositions", "SubscribeTrades"):
@@ -199,6 +202,7 @@ class ProjectXBroker:
         except ConnectionClosed:
             pass
         finally:
+            self._watch.hub_changed()  # no events until a new session: nothing known can be vouched for
             if self._ws is ws:  # not closed on purpose (close() detaches it first)
                 self.state = LinkState.DISCONNECTED
                 self.detail = "the user hub closed"
@@ -217,6 +221,13 @@ class ProjectXBroker:
             data = argument.get("data") if isinstance(argument, dict) and "action" in argument else argument
             if isinstance(data, dict) and message.get("target") == "GatewayUserTrade":
                 self._trade_event(data)
+            elif isinstance(data, dict) and message.get("target") == "GatewayUserOrder":
+                self._order_event(data)
+
+    def _order_event(self, order: dict[str, Any]) -> None:
+        order_id, account = order.get("id"), order.get("accountId")
+        if type(order_id) is int and type(account) is int:
+            self._watch.event(account, order_id, str(order.get("contractId", "")), order.get("status"))
 
     def _trade_event(self, trade: dict[str, Any]) -> None:
         trade_id, price = trade.get("id"), _dec(trade.get("price"))
@@ -357,6 +368,9 @@ class ProjectXBroker:
             )
         else:
             placement = Placement(key, True, str(reply.get("orderId")))
+            if type(reply.get("orderId")) is int:
+                bracket = "takeProfitBracket" in body or "stopLossBracket" in body
+                self._watch.placed(account, reply["orderId"], request.symbol, bracket=bracket)
         self._sent[key] = placement
         return placement
 
@@ -396,8 +410,16 @@ class ProjectXBroker:
 
     async def open_orders(self, broker_account: str) -> tuple[BrokerOrder, ...]:
         await self._ensure()
-        reply = await self._post("/api/Order/searchOpen", {"accountId": self.account_number(broker_account)})
-        return tuple(self._broker_order(o) for o in items(reply.get("orders")) if isinstance(o, dict))
+        account = self.account_number(broker_account)
+        session = self._watch.read_started(account)
+        found = None
+        try:
+            reply = await self._post("/api/Order/searchOpen", {"accountId": account})
+            listed = [o for o in items(reply.get("orders")) if isinstance(o, dict)]
+            found = [(o["id"], str(o.get("contractId", ""))) for o in listed if type(o.get("id")) is int]
+        finally:
+            self._watch.read_finished(account, session, found)
+        return tuple(self._broker_order(o) for o in listed)
 
     @staticmethod
     def _broker_order(o: dict[str, Any]) -> BrokerOrder:
@@ -458,13 +480,21 @@ class ProjectXBroker:
                 )
         return tuple(found)
 
+    def known_working(self, broker_account: str, symbol: str) -> list[str] | None:
+        """The account's working orders in the contract as the user hub reported them; None when the hub cannot
+        vouch for them (closing the contract then reads them: order_watch.py)."""
+        working = self._watch.working_in(self.account_number(broker_account), symbol)
+        return None if working is None else [str(order_id) for order_id in working]
+
     async def close_contract(self, broker_account: str, symbol: str) -> bool:
         """Close the contract's position (Position/closeContract); True when the gateway took it."""
         await self._ensure()
         account = self.account_number(broker_account)
-        for order in await self.open_orders(broker_account):
-            if order.symbol == symbol:
-                await self.cancel(broker_account, order.order_id)
+        working = self._watch.working_in(account, symbol)  # None: the hub cannot vouch for them, read them
+        if working is None:
+            working = [int(o.order_id) for o in await self.open_orders(broker_account) if o.symbol == symbol]
+        for order_id in working:
+            await self.cancel(broker_account, str(order_id))
         reply = await self._post("/api/Position/closeContract", {"accountId": account, "contractId": symbol})
         return bool(reply.get("success"))
 

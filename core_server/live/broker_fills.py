@@ -1,17 +1,20 @@
 """Broker fills into the kernel, and the guard that keeps a bound account's mirror true to its broker.
 
 `BrokerFillBooking` turns each fill the broker reports on a bound account into a BookBrokerFill command run
-through the ExecutionDesk (journaled, then risk evaluates it exactly as a paper fill), one at a time in the
-order the broker reported them: a bracket leg's fill finds its exit working only once its entry's fill is
-booked (matched any earlier, it would become an order of its own). `BoundAccountGuard` is a
-pre-trade check: a bound account with live routing off trades nowhere; a LIVE account's orders are routed to
-its broker (live/broker_router.py), never matched on the simulated exchange, so the kernel's positions of a
-bound account only ever move by the broker's own fills.
+through the ExecutionDesk (journaled, then risk evaluates it exactly as a paper fill), in the order the broker
+reported them: a bracket leg's fill finds its exit working only once its entry's fill is booked (matched any
+earlier, it would become an order of its own). Fills waiting together on different accounts (a copy group's
+followers, filled at once) are booked as one command, so one rollback point and one journal commit serve them
+all; a second fill of an account already in the batch starts the next batch, after this one is booked.
+`BoundAccountGuard` is a pre-trade check: a bound account with live routing off trades nowhere; a LIVE account's
+orders are routed to its broker (live/broker_router.py), never matched on the simulated exchange, so the kernel's
+positions of a bound account only ever move by the broker's own fills.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
 
@@ -38,36 +41,58 @@ class BrokerFillBooking:
         # unique at one broker only, and accounts bound to Tradovate and to ProjectX see alike-numbered fills.
         self.claimed: set[tuple[str, str]] = set()
         self.ready: Callable[[], Awaitable[None]] | None = None  # until the orders a fill may fill are sent
-        self._turn = asyncio.Lock()  # FIFO: fills are booked in the order they arrived
+        self._waiting: deque[tuple[str, BrokerFill]] = deque()  # FIFO: booked in the order they arrived
+        self._worker: asyncio.Task[None] | None = None
         # The routed kernel order a fill belongs to (BrokerRouter.order_for); None: each fill is an order of its own
         self.order_for: Callable[[str, BrokerFill], Awaitable[OrderId | None]] | None = None
 
     def __call__(self, account_id: str, fill: BrokerFill) -> None:
-        task = asyncio.get_running_loop().create_task(self._book(account_id, fill))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._waiting.append((account_id, fill))
+        if self._worker is None or self._worker.done():
+            task = asyncio.get_running_loop().create_task(self._book_waiting())
+            self._worker = task
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
 
-    async def _book(self, account_id: str, fill: BrokerFill) -> None:
-        if self.ready is not None:
-            await self.ready()  # outside the turn: every waiting fill waits for the same sends at once
-        async with self._turn:
-            await self._book_now(account_id, fill)
+    async def _book_waiting(self) -> None:
+        while self._waiting:
+            batch: list[tuple[str, BrokerFill]] = []
+            try:
+                if self.ready is not None:
+                    await self.ready()  # until the sends in progress are done: a fill may be of an order being sent
+                while self._waiting and self._waiting[0][0] not in {account for account, _ in batch}:
+                    batch.append(self._waiting.popleft())
+                await self._book_batch(batch)
+            except Exception:  # a failure never stops the booking of the fills after these
+                log.exception("broker.fills_not_booked", fills=len(batch))
 
-    async def _book_now(self, account_id: str, fill: BrokerFill) -> None:
-        order_id = await self.order_for(account_id, fill) if self.order_for is not None else None
-        if (account_id, fill.fill_id) in self.claimed:
-            return  # booked already, from the broker's history after a reconnect
-        self.claimed.add((account_id, fill.fill_id))
-        command = BookBrokerFill(
-            AccountId(account_id), fill.symbol, OrderSide.BUY if fill.side == "Buy" else OrderSide.SELL,
-            fill.quantity, fill.price, fill.fill_id, order_id,
-        )  # fmt: skip
-        try:
-            await self._execution.execute(command, actor="broker")
-        except VigilError as exc:
-            log.error("broker.fill_not_booked", account_id=account_id, fill_id=fill.fill_id, reason=str(exc))
+    async def _book_batch(self, batch: list[tuple[str, BrokerFill]]) -> None:
+        commands: list[tuple[str, BrokerFill, BookBrokerFill]] = []
+        for account_id, fill in batch:
+            order_id = await self.order_for(account_id, fill) if self.order_for is not None else None
+            if (account_id, fill.fill_id) in self.claimed:
+                continue  # booked already, from the broker's history after a reconnect
+            self.claimed.add((account_id, fill.fill_id))
+            command = BookBrokerFill(
+                AccountId(account_id), fill.symbol, OrderSide.BUY if fill.side == "Buy" else OrderSide.SELL,
+                fill.quantity, fill.price, fill.fill_id, order_id,
+            )  # fmt: skip
+            commands.append((account_id, fill, command))
+        if not commands:
             return
-        self.booked += 1
+
+        def refused(index: int, exc: VigilError) -> None:
+            account_id, fill, _ = commands[index]
+            log.error("broker.fill_not_booked", account_id=account_id, fill_id=fill.fill_id, reason=str(exc))
+
+        try:
+            changes = await self._execution.execute_all([c for _, _, c in commands], actor="broker", refused=refused)
+        except VigilError as exc:  # not stored (the store is down): the kernel is as before, none booked
+            for account_id, fill, _ in commands:
+                self.claimed.discard((account_id, fill.fill_id))
+                log.error("broker.fill_not_booked", account_id=account_id, fill_id=fill.fill_id, reason=str(exc))
+            return
+        self.booked += len(changes)
 
     async def drain(self) -> None:
         while self._tasks:

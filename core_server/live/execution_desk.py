@@ -84,8 +84,15 @@ class ExecutionDesk:
 
         return await self._shell.command(run, actor=actor)
 
-    async def execute_all(self, commands: Sequence[ExecutionCommand], *, actor: str = "") -> list[ExecutionChange]:
-        """Several commands stored together; one the engine refuses (nothing to do) is skipped."""
+    async def execute_all(
+        self,
+        commands: Sequence[ExecutionCommand],
+        *,
+        actor: str = "",
+        refused: Callable[[int, VigilError], None] | None = None,
+    ) -> list[ExecutionChange]:
+        """Several commands stored together; one the engine refuses (nothing to do) is skipped, and `refused` hears
+        of it (its index and why). One rollback point and one journal commit for all of them."""
         journal = self._journal
         for command in commands:
             for gate in self.gates:
@@ -93,10 +100,12 @@ class ExecutionDesk:
 
         def run(kernel: TradingKernel, now: int) -> list[ExecutionChange]:
             changes = []
-            for command in commands:
+            for index, command in enumerate(commands):
                 try:
                     events = kernel.execute(command, now, cause=Cause.API, actor=actor)
-                except VigilError:
+                except VigilError as exc:
+                    if refused is not None:
+                        refused(index, exc)
                     continue
                 changes.append(change_of(kernel.execution, events, now, command, journal.names, journal.meta, actor))
             return changes

@@ -66,10 +66,24 @@ def _label(value: Enum) -> str:
     return value.name.lower()
 
 
+_AS_IS = frozenset({str, int, bool, float, type(None)})
+_FIELD_NAMES: dict[type, tuple[str, ...] | None] = {}  # per class: its dataclass fields, None when not a dataclass
+
+
 def plain(value: Any) -> Any:
-    """A command or event as JSON-ready data: dataclasses by field, enums by name, Decimal as exact text."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    """A command or event as JSON-ready data: dataclasses by field, enums by name, Decimal as exact text. The field
+    names of each class are looked up once (the journal converts every command and event of every commit)."""
+    kind = type(value)
+    if kind in _AS_IS:
+        return value
+    try:
+        names = _FIELD_NAMES[kind]
+    except KeyError:
+        names = _FIELD_NAMES[kind] = (
+            tuple(f.name for f in dataclasses.fields(kind)) if dataclasses.is_dataclass(kind) else None
+        )
+    if names is not None:
+        return {name: plain(getattr(value, name)) for name in names}
     if isinstance(value, Enum):
         return _label(value)
     if isinstance(value, Decimal):

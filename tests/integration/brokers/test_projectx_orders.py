@@ -323,3 +323,53 @@ async def test_a_dropped_user_hub_reconnects_by_itself_and_an_order_filled_meanw
 
         await eventually(flat)
         assert len(await client.list_orders("paper")) == 2
+
+
+async def test_closing_a_contract_reads_its_working_orders_only_when_the_user_hub_cannot_vouch_for_them(
+    fake_projectx: FakeProjectXBroker, projectx: tuple[ProjectXBroker, list[BrokerFill]]
+) -> None:
+    """A close cancels the contract's working orders first (a stop left behind could open a position). Their read
+    (`Order/searchOpen`) is skipped once the hub's events have been baselined by a read in this hub session, and
+    when Vigil never placed a bracket entry in the contract (its legs appear at the gateway later)."""
+    broker, fills = projectx
+
+    async def close(reads: int) -> None:
+        fake_projectx.requests.clear()
+        assert await broker.close_contract(ACCOUNT, NQ)
+        assert fake_projectx.requests["order/searchopen"] == reads
+        await eventually(lambda: fake_projectx.book.positions.get((ACCOUNT_ID, NQ)) is None or
+                         fake_projectx.book.positions[(ACCOUNT_ID, NQ)].net == 0)  # fmt: skip
+
+    assert broker.known_working(ACCOUNT, NQ) is None  # nothing read yet in this hub session
+    assert (await broker.place(ACCOUNT, request("w-1"))).accepted
+    await eventually(lambda: len(fills) == 1)
+    await close(reads=1)  # the first close reads, and that read is the baseline
+    assert broker.known_working(ACCOUNT, NQ) == []
+
+    assert (await broker.place(ACCOUNT, request("w-2"))).accepted
+    outside = fake_projectx.book.place(ACCOUNT_ID, NQ, "Sell", 1, "Limit", D("25100.00"))  # from another platform
+    await eventually(lambda: broker.known_working(ACCOUNT, NQ) == [str(outside.id)])
+    await close(reads=0)  # known from the hub: cancelled without a read
+    assert fake_projectx.book.orders[outside.id].status == "Canceled"
+    await eventually(lambda: broker.known_working(ACCOUNT, NQ) == [])
+
+    await fake_projectx.drop_hubs()  # events of the gap may be lost: the next close reads again
+    await eventually(lambda: broker.known_working(ACCOUNT, NQ) is None)
+
+
+async def test_a_contract_vigil_placed_a_bracket_in_is_read_at_every_close(
+    fake_projectx: FakeProjectXBroker, projectx: tuple[ProjectXBroker, list[BrokerFill]]
+) -> None:
+    broker, fills = projectx
+    await broker.open_orders(ACCOUNT)  # a baseline
+    assert broker.known_working(ACCOUNT, NQ) == []
+    prices = {"limit_price": D("24995.00"), "take_profit": D("25005.00"), "stop_loss": D("24990.00")}
+    assert (await broker.place(ACCOUNT, request("w-3", kind="Limit", **prices))).accepted
+    assert broker.known_working(ACCOUNT, NQ) is None  # its legs come when it fills, their events later
+    fake_projectx.set_market(NQ, "24994.75", "24995.00")
+    await eventually(lambda: len(fills) == 1)
+    fake_projectx.requests.clear()
+    assert await broker.close_contract(ACCOUNT, NQ)
+    assert fake_projectx.requests["order/searchopen"] == 1
+    assert fake_projectx.requests["order/cancel"] == 2  # both legs, found by the read
+    assert await broker.open_orders(ACCOUNT) == ()
