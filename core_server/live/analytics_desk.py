@@ -44,12 +44,14 @@ log = structlog.get_logger(__name__)
 
 MAX_EQUITY_DAYS = 3660
 MEMO_SIZE = 64
-UPDATES_KEPT = 4096
+# At most one open and one closing update, conflated: only whether a trade closed matters (a queue of every update
+# that nobody drains without a query compacted its full length at each update once closed trades filled it).
+UPDATES_KEPT = 3
 
 
-def _closed_key(update: TradeUpdate) -> tuple[str, bool]:
-    """Conflation keeps the latest update of each trade while open, and its closing one apart."""
-    return update.trip.trade_id, update.trip.closed_ns is not None
+def _closes(update: TradeUpdate) -> bool:
+    """Conflation keeps the latest update, and the latest closing one apart from it."""
+    return update.trip.closed_ns is not None
 
 
 _T = TypeVar("_T")
@@ -137,7 +139,7 @@ class AnalyticsDesk:
         # anything changed; without it (or after the subscription was lost), the store's fingerprint is read.
         self._updates: Subscription[TradeUpdate] | None = None
         if bus is not None:
-            self._updates = bus.subscribe(TRADES_TOPIC, maxsize=UPDATES_KEPT, conflate=_closed_key)
+            self._updates = bus.subscribe(TRADES_TOPIC, maxsize=UPDATES_KEPT, conflate=_closes)
 
     # -- reading ------------------------------------------------------------------------------------------------
 
@@ -147,7 +149,7 @@ class AnalyticsDesk:
             await self._shell.writer.flush()
         async with self._lock:
             if self._fingerprint is not None and self._updates is not None and not self._updates.closed:
-                if await self._closed_since():
+                if await self.closed_since_read():
                     await self._append_closed()
                 return self._facts
             await self._read_all()
@@ -204,7 +206,11 @@ class AnalyticsDesk:
             self._load([*facts, *new], columns)
         self._fingerprint = (len(self._facts), self._facts[-1].closed_ns)
 
-    async def _closed_since(self) -> bool:
+    def trade_updates_buffered(self) -> int:
+        """Trade updates the bus holds for this desk (at most UPDATES_KEPT: two conflated, and the newest)."""
+        return self._updates.pending() if self._updates is not None else 0
+
+    async def closed_since_read(self) -> bool:
         """Whether a stored trade has closed since the facts were read (known from the bus alone)."""
         updates = self._updates
         assert updates is not None
