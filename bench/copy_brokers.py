@@ -225,7 +225,8 @@ async def through_bridge_to_brokers() -> None:
     print(
         f"copy to broker fakes through the bridge: exit alert POST -> the fakes acknowledged all {FOLLOWERS} "
         f"followers' liquidations ({FOLLOWERS // 2} Tradovate + {FOLLOWERS // 2} ProjectX, LIVE): "
-        f"p50 {_pick(acks, 0.5):.2f} ms, p99 {_pick(acks, 0.99):.2f} ms, max {acks[-1]:.2f} ms; the first "
+        f"p50 {_pick(acks, 0.5):.2f} ms, p90 {_pick(acks, 0.9):.2f} ms, p95 {_pick(acks, 0.95):.2f} ms, "
+        f"p99 {_pick(acks, 0.99):.2f} ms, max {acks[-1]:.2f} ms; the first "
         f"follower's: p50 {_pick(firsts, 0.5):.2f} ms, p99 {_pick(firsts, 0.99):.2f} ms; "
         f"bridge answered (decision stored): p50 {_pick(answers, 0.5):.2f} ms, p99 {_pick(answers, 0.99):.2f} ms "
         f"({len(acks)} alerts, one at a time; decisions: {mix}); the core's CPU from the POST to the last "

@@ -271,15 +271,35 @@ class BrokerRouter:
         symbol = _broker_symbol(binding, child.contract_id, child.submitted_ns)
         side = "Buy" if child.side is OrderSide.BUY else "Sell"
         kind = "Limit" if child.role is OrderRole.TAKE_PROFIT else "Stop"
+        prices = {sent.price + shift for shift in self._leg_shifts(child)}
         for leg in candidates:
             price = leg.limit_price if kind == "Limit" else leg.stop_price
             if (
                 leg.is_open
                 and (account_id, leg.order_id) not in self._by_broker
-                and (leg.symbol, leg.side, leg.order_type, price) == (symbol, side, kind, sent.price)
+                and (leg.symbol, leg.side, leg.order_type) == (symbol, side, kind)
+                and price in prices
             ):
                 return leg
         return None
+
+    def _leg_shifts(self, child: Order) -> list[Decimal]:
+        """How far from the price it was placed at a leg the gateway made may sit: the gateway places legs in ticks
+        from the entry's fill price (ProjectX), so an entry filled better than its limit (or away from its stop)
+        moves its legs by the difference. 0 first; both neighbours when partial fills averaged between ticks."""
+        shifts = [Decimal(0)]
+        if child.bracket_id is None or not self._engine.holds(child.bracket_id):
+            return shifts
+        entry = self._engine.order(child.bracket_id)
+        reference = entry.limit_price if entry.limit_price is not None else entry.stop_price
+        if reference is None or entry.filled_qty <= 0:
+            return shifts
+        tick = _spec(entry).tick_size
+        low, rest = divmod(entry.filled_cost, entry.filled_qty)
+        for fill_ticks in (low, low + 1) if rest else (low,):
+            if fill_ticks != reference:
+                shifts.append((fill_ticks - reference) * tick)
+        return shifts
 
     async def _broker_id(self, account_id: str, order_id: OrderId) -> str:
         """The broker's id of a routed order; for a leg the broker never named (ProjectX), looked up among the
@@ -557,9 +577,12 @@ class BrokerRouter:
         if not exits:
             return None
         spec = _spec(exits[0])
-        for order in exits:  # the take-profit when the price reached its limit, else the stop-loss
+        # The take-profit when the price reached its limit, where the gateway put it; else the stop-loss.
+        for order in exits:
             if order.role is OrderRole.TAKE_PROFIT and order.limit_price is not None:
-                level = spec.price_from_ticks(order.limit_price)
+                shifts = self._leg_shifts(order)
+                shift = min(shifts) if side is OrderSide.SELL else max(shifts)
+                level = spec.price_from_ticks(order.limit_price) + shift
                 if (fill.price >= level) if side is OrderSide.SELL else (fill.price <= level):
                     return order.order_id
         for order in exits:

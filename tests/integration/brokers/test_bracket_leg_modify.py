@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from clients.sdk import VigilClient
+from clients.sdk import OrderStatus, VigilClient
 from clients.sdk.brokers import Broker
 from clients.sdk.errors import NotFoundError
 from clients.sdk.order_specs import bracket, limit
@@ -121,3 +121,51 @@ async def test_a_tradovate_stop_loss_modified_before_its_entry_fills_is_modified
         assert not modified.denied
         await eventually(lambda: legs(list(book.orders.values()))["Stop"].stop_price == bid - 40)
         assert legs(list(book.orders.values()))["Limit"].price == bid + 60
+
+
+async def test_projectx_legs_of_an_entry_that_filled_better_than_its_limit_are_found_where_the_gateway_put_them(
+    server: RunningServer, fake_projectx: FakeProjectXBroker
+) -> None:
+    """The gateway places a bracket's legs in ticks from the entry's fill price (PROTOCOLS.md §2.3), so an entry
+    that filled better than its limit (the market gapped through it) has its legs shifted by the improvement. The
+    router finds them there: a stop moved in Vigil reaches the gateway's leg, and the take-profit leg's fill ends
+    the trade as a target, not as a stop."""
+    async with VigilClient(server.address) as client:
+        await client.bind_account("paper", Broker.PROJECTX, str(ACCOUNT_ID), fake_projectx.api_url)
+        await client.set_live_routing("paper", True, confirm="paper")
+        bid = await kernel_bid(client)
+        fake_projectx.set_market(PX_NQ, bid, bid + D("0.25"))
+        entry_price = bid - 10
+        placed = await client.submit_bracket(
+            "paper", bracket(limit(NQ, "buy", 1, entry_price), stop_loss_price=bid - 60, take_profit_price=bid + 60)
+        )
+        assert not placed.denied and placed.stop_loss is not None
+        book = fake_projectx.book
+        await eventually(lambda: len(book.orders) >= 1)
+        assert server.router is not None
+        await server.router.drain()
+
+        fake_projectx.set_market(PX_NQ, entry_price - 1, entry_price - D("0.75"))  # gaps through: filled 0.75 better
+        await eventually(lambda: legs(list(book.orders.values())).get("Stop") is not None)
+        assert legs(list(book.orders.values()))["Stop"].stop_price == bid - D("60.75")
+        assert legs(list(book.orders.values()))["Limit"].price == bid + D("59.25")
+
+        async def entered() -> bool:
+            return sum(p.quantity for p in await client.list_positions("paper")) == 1
+
+        await eventually(entered)
+        modified = await client.modify_order(placed.stop_loss.order_id, stop_price=bid - 40)
+        assert not modified.denied
+        await eventually(lambda: legs(list(book.orders.values()))["Stop"].stop_price == bid - 40)
+
+        fake_projectx.set_market(PX_NQ, bid + D("59.25"), bid + D("59.50"))  # the gateway's take-profit fills
+
+        async def flat() -> bool:
+            held = sum(p.quantity for p in await client.list_positions("paper"))
+            return held == 0 and not await client.list_orders("paper", open_only=True)
+
+        await eventually(flat)
+        assert placed.take_profit is not None
+        (target,) = [o for o in await client.list_orders("paper") if o.order_id == placed.take_profit.order_id]
+        assert target.status is OrderStatus.FILLED
+        assert (await client.reconcile("paper")).differences == ()
