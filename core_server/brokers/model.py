@@ -63,6 +63,9 @@ class BracketLeg:
     price: Decimal
 
 
+OPEN_STATUSES = frozenset({"Working", "PendingNew", "Suspended", "Open", "Pending"})  # a working order's status
+
+
 @dataclass(frozen=True, slots=True)
 class BrokerOrderRequest:
     """One order to send. `client_order_id` makes a retry idempotent: the same id is never placed twice."""
@@ -97,7 +100,7 @@ class BrokerOrder:
 
     @property
     def is_open(self) -> bool:
-        return self.status in ("Working", "PendingNew", "Suspended", "Open", "Pending")
+        return self.status in OPEN_STATUSES
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ import asyncio
 import json
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -31,6 +31,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake
 from core_server.backoff import Backoff
 from core_server.brokers.history_window import ChangedOrders
 from core_server.brokers.model import (
+    OPEN_STATUSES,
     BrokerFill,
     BrokerKind,
     BrokerOrder,
@@ -459,22 +460,66 @@ class TradovateBroker:
         return Placement(order_id, isinstance(answer, dict), order_id)
 
     async def open_orders(self, broker_account: str) -> tuple[BrokerOrder, ...]:
+        """The account's working orders: the order entities that are open, completed from their dependents."""
         await self._ensure()
         account = self.account_number(broker_account)
-        orders = await self._get("order/list")
-        found = []
-        for o in items(orders):
-            if not isinstance(o, dict) or o.get("accountId") != account:
-                continue
-            order = BrokerOrder(
-                str(o.get("id")), str(o.get("clOrdId") or ""), self._contracts.get(whole(o.get("contractId")), ""),
-                str(o.get("action", "")), whole(o.get("orderQty")), str(o.get("orderType", "")),
-                str(o.get("ordStatus", "")), _dec(o.get("price")), _dec(o.get("stopPrice")),
-                whole(o.get("filledQty")), _dec(o.get("avgPx")),
-            )  # fmt: skip
-            if order.is_open:
-                found.append(order)
-        return tuple(found)
+        listed = [
+            o
+            for o in items(await self._get("order/list"))
+            if isinstance(o, dict) and o.get("accountId") == account and type(o.get("id")) is int
+            and str(o.get("ordStatus", "")) in OPEN_STATUSES
+        ]  # fmt: skip
+        commands, versions, filled = await self._dependents([o["id"] for o in listed])
+        return tuple(o for o in self._complete(listed, commands, versions, filled) if o.is_open)
+
+    async def _dependents(self, order_ids: Iterable[int]) -> tuple[list[Any], list[Any], list[Any]]:
+        """The commands, order versions and fills of these orders (`ldeps`, IDS_PER_REQUEST ids per request)."""
+        commands: list[Any] = []
+        versions: list[Any] = []
+        filled: list[Any] = []
+        ordered = sorted(set(order_ids))
+        for start in range(0, len(ordered), IDS_PER_REQUEST):  # ids ride in the query: keep each line short
+            ids = {"masterids": ",".join(str(i) for i in ordered[start : start + IDS_PER_REQUEST])}
+            commands += items(await self._get("command/ldeps", ids))
+            versions += items(await self._get("orderVersion/ldeps", ids))
+            filled += items(await self._get("fill/ldeps", ids))
+        return commands, versions, filled
+
+    def _complete(
+        self, listed: Iterable[Any], commands: Iterable[Any], versions: Iterable[Any], filled: Iterable[Any]
+    ) -> list[BrokerOrder]:
+        """Order entities as BrokerOrders. The entity holds only ids, action and status (PROTOCOLS.md §1.6): the
+        quantity, type and prices come from its latest orderVersion, the client order id from the command that
+        placed it, and the filled quantity and average price from its fills."""
+        client_ids = {
+            whole(c.get("orderId")): str(c.get("clOrdId") or "")
+            for c in commands
+            if isinstance(c, dict) and c.get("commandType", "New") == "New" and c.get("clOrdId")
+        }
+        latest: dict[int, dict[str, Any]] = {}
+        for v in versions:
+            if isinstance(v, dict) and type(v.get("id")) is int:
+                known = latest.get(whole(v.get("orderId")))
+                if known is None or v["id"] > known["id"]:
+                    latest[whole(v.get("orderId"))] = v
+        done: dict[int, tuple[int, Decimal]] = {}  # order id -> (quantity filled, their value)
+        for f in filled:
+            price = _dec(f.get("price")) if isinstance(f, dict) else None
+            if price is not None and isinstance(f, dict) and f.get("active", True):
+                quantity, value = done.get(whole(f.get("orderId")), (0, Decimal(0)))
+                done[whole(f.get("orderId"))] = (quantity + whole(f.get("qty")), value + whole(f.get("qty")) * price)
+        orders = []
+        for o in listed:
+            version = latest.get(o["id"], {})
+            quantity, value = done.get(o["id"], (0, Decimal(0)))
+            orders.append(BrokerOrder(
+                str(o["id"]), str(o.get("clOrdId") or client_ids.get(o["id"], "")),
+                self._contracts.get(whole(o.get("contractId")), ""), str(o.get("action", "")),
+                whole(version.get("orderQty")), str(version.get("orderType", "")), str(o.get("ordStatus", "")),
+                _dec(version.get("price")), _dec(version.get("stopPrice")), quantity,
+                value / quantity if quantity else None, parent_id=str(o.get("parentId") or ""),
+            ))  # fmt: skip
+        return orders
 
     async def order_history(
         self, broker_account: str, *, incremental: bool = False
@@ -487,38 +532,19 @@ class TradovateBroker:
         await self._ensure()
         account = self.account_number(broker_account)
         socket, wanted = self._changed.begin(account, incremental=incremental)
+        listed: list[Any] = []
         if wanted is None:
-            commands, listed, filled = (
-                await self._get("command/list"),
-                await self._get("order/list"),
-                await self._get("fill/list"),
-            )
-        elif not wanted:
-            commands = listed = filled = []
+            listed = items(await self._get("order/list"))
         else:
-            commands, listed, filled = [], [], []
             ordered = sorted(wanted)
             for start in range(0, len(ordered), IDS_PER_REQUEST):  # ids ride in the query: keep each line short
                 ids = ",".join(str(i) for i in ordered[start : start + IDS_PER_REQUEST])
-                commands += items(await self._get("command/ldeps", {"masterids": ids}))
                 listed += items(await self._get("order/items", {"ids": ids}))
-                filled += items(await self._get("fill/ldeps", {"masterids": ids}))
-        client_ids = {
-            whole(c.get("orderId")): str(c.get("clOrdId") or "")
-            for c in items(commands)
-            if isinstance(c, dict) and c.get("commandType", "New") == "New" and c.get("clOrdId")
-        }
-        orders = []
-        for o in items(listed):
-            if not isinstance(o, dict) or o.get("accountId") != account or type(o.get("id")) is not int:
-                continue
-            orders.append(BrokerOrder(
-                str(o["id"]), str(o.get("clOrdId") or client_ids.get(o["id"], "")),
-                self._contracts.get(whole(o.get("contractId")), ""), str(o.get("action", "")),
-                whole(o.get("orderQty")), str(o.get("orderType", "")), str(o.get("ordStatus", "")),
-                _dec(o.get("price")), _dec(o.get("stopPrice")), whole(o.get("filledQty")), _dec(o.get("avgPx")),
-                parent_id=str(o.get("parentId") or ""),
-            ))  # fmt: skip
+        listed = [
+            o for o in listed if isinstance(o, dict) and o.get("accountId") == account and type(o.get("id")) is int
+        ]
+        commands, versions, filled = await self._dependents(o["id"] for o in listed)
+        orders = self._complete(listed, commands, versions, filled)
         ours = {order.order_id for order in orders}
         fills = []
         for f in items(filled):

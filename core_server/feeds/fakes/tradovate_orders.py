@@ -3,13 +3,15 @@
 One aiohttp server serves `/v1/auth/*` (the fake's logins), `/v1/order/<op>` (placeorder, placeoso, placeoco,
 modifyorder, cancelorder, liquidateposition, list, item), `/v1/position/list`, `/v1/fill/list`,
 `/v1/cashBalance/list|getcashbalancesnapshot`, `/v1/account/list`, `/v1/command/list`, `/v1/contract/find`, the
-entity system's `order/items?ids=`, `command/ldeps?masterids=` and `fill/ldeps?masterids=` (the commands and fills
-of the given orders; PROTOCOLS.md §1.2) and the
+entity system's `order/items?ids=`, `command/ldeps?masterids=`, `orderVersion/ldeps?masterids=` (also `list` and
+`deps`) and `fill/ldeps?masterids=` (the commands, versions and fills of the given orders; PROTOCOLS.md §1.2) and the
 trading socket `/v1/websocket` (the same requests over the socket, plus `user/syncrequest`, whose `props` events
-report every order, fill, position and cash change; PROTOCOLS.md §1.5, §1.8). Business errors are HTTP 200 with
-`failureReason`/`failureText`. The market moves only when a test calls `set_market` (or, by hand, when it follows
-the market-data fake). Scriptable faults: `reject_next`, `delay_ack`, `drop_after_send`, `duplicate_events`.
-`requests` and `response_bytes` count the REST traffic per path; `seed_history` adds a long finished history.
+report every order, orderVersion, fill, position and cash change; PROTOCOLS.md §1.5, §1.8). An order entity holds
+what Tradovate's does: ids, action and status; its quantity, type and prices are its orderVersion's. Business
+errors are HTTP 200 with `failureReason`/`failureText`. The market moves only when a test calls `set_market` (or,
+by hand, when it follows the market-data fake). Scriptable faults: `reject_next`, `delay_ack`, `drop_after_send`,
+`duplicate_events`. `requests` and `response_bytes` count the REST traffic per path; `seed_history` adds a long
+finished history.
 
 Run by hand: `make fake-tradovate-broker` (`python -m core_server.feeds.fakes.tradovate_orders --port 8768`) prints
 the environment to use; it runs beside `make fake-tradovate` (same demo credentials, its own REST host).
@@ -20,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import itertools
 import json
 import random
 import time
@@ -103,6 +106,9 @@ class FakeTradovateBroker:
         self.sockets: list[_Socket] = []
         self.commands: list[dict[str, Any]] = []  # every New command: clOrdId -> orderId lookups after a lost ack
         self.order_requests = 0  # order ops received (any)
+        self._versions: dict[int, tuple[tuple[object, ...], int]] = {}  # order id -> (its terms, their version id)
+        self._sent_versions: dict[int, int] = {}  # order id -> the version id its last event carried
+        self._version_ids = itertools.count(50_000_001)  # apart from the book's ids, which tests compare across fakes
         self.requests: Counter[str] = Counter()  # REST path -> requests answered (401s too)
         self.response_bytes: Counter[str] = Counter()  # REST path -> bytes of the answers' bodies
         self.refuse_sockets = False  # new trading sockets are refused (HTTP 503): the network is down for them
@@ -279,6 +285,14 @@ class FakeTradovateBroker:
         if path == "order/items":
             wanted = _ids(query.get("ids", ""))
             return 200, [self._order(book.orders[i]) for i in sorted(wanted) if i in book.orders]
+        if path == "orderversion/list":
+            return 200, [self._version(o) for o in book.orders.values()]
+        if path == "orderversion/ldeps":
+            wanted = _ids(query.get("masterids", ""))
+            return 200, [self._version(book.orders[i]) for i in sorted(wanted) if i in book.orders]
+        if path == "orderversion/deps":
+            found = book.orders.get(_int(query.get("masterid", "0")))
+            return 200, [self._version(found)] if found else []
         if path == "command/list":
             return 200, list(self.commands)
         if path == "command/ldeps":
@@ -356,13 +370,26 @@ class FakeTradovateBroker:
     # ---- wire shapes -------------------------------------------------------------------------------
 
     def _order(self, o: FakeOrder) -> dict[str, Any]:
+        """The order entity as Tradovate has it: ids, action and status only (no quantity, type or prices: those
+        are the orderVersion's; no client id: the command's; no fills: the fill entities')."""
         contract = self.book.contracts[o.symbol]
         return {
-            "id": o.id, "accountId": o.account_id, "contractId": contract.contract_id, "symbol": o.symbol,
+            "id": o.id, "accountId": o.account_id, "contractId": contract.contract_id, "spreadDefinitionId": None,
             "timestamp": iso_ms(int(time.time() * 1000)), "action": o.action, "ordStatus": o.status,
-            "orderQty": o.qty, "orderType": o.order_type, "price": _num(o.price), "stopPrice": _num(o.stop_price),
-            "filledQty": o.filled, "avgPx": _num(o.avg_price), "ocoId": o.oco_id, "parentId": o.parent_id,
-            "clOrdId": o.cl_ord_id, "admin": False,
+            "executionProviderId": None, "ocoId": o.oco_id, "parentId": o.parent_id, "linkedId": None,
+            "admin": False,
+        }  # fmt: skip
+
+    def _version(self, o: FakeOrder) -> dict[str, Any]:
+        """The order's current orderVersion: a modification makes a new one (a new id, the same orderId)."""
+        terms = (o.qty, o.order_type, o.price, o.stop_price)
+        known = self._versions.get(o.id)
+        if known is None or known[0] != terms:
+            known = self._versions[o.id] = (terms, next(self._version_ids))
+        return {
+            "id": known[1], "orderId": o.id, "orderQty": o.qty, "orderType": o.order_type, "price": _num(o.price),
+            "stopPrice": _num(o.stop_price), "maxShow": None, "pegDifference": None,
+            "timeInForce": "Day" if o.order_type == "Market" else "GTC", "expireTime": None, "text": o.text,
         }  # fmt: skip
 
     def _position(self, p: FakePosition) -> dict[str, Any]:
@@ -387,6 +414,10 @@ class FakeTradovateBroker:
 
     def _on_change(self, kind: str, item: Any) -> None:
         if kind == "order":
+            version = self._version(item)
+            if self._sent_versions.get(item.id) != version["id"]:  # created or modified: its terms with it
+                self._sent_versions[item.id] = version["id"]
+                self._broadcast(item.account_id, "orderVersion", version)
             self._broadcast(item.account_id, "order", self._order(item))
         elif kind == "fill":
             self._broadcast(item.account_id, "fill", self._fill(item))
