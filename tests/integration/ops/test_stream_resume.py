@@ -67,22 +67,29 @@ from tests.integration.api.test_signal_service import clock, server, stub, submi
 assert clock and server and stub  # fixtures used by name below
 
 
-async def _events_of(stream: object, signal: signals_pb.Signal) -> list[signals_pb.StreamSignalEventsResponse]:
-    """Read until every event the signal had when it was submitted has come."""
-    seen = []
-    count = 0
-    async for update in stream:  # type: ignore[attr-defined]
+async def _events_of(
+    stream: object, signal: signals_pb.Signal, count: int = 0
+) -> list[signals_pb.StreamSignalEventsResponse]:
+    """Read until every event the signal had when it was submitted has come (`count` of them already have)."""
+    seen: list[signals_pb.StreamSignalEventsResponse] = []
+    while count < len(signal.events):
+        update = await stream.read()  # type: ignore[attr-defined]
         seen.append(update)
         count += update.event.signal_id == signal.signal_id
-        if count == len(signal.events):
-            break
     return seen
 
 
-async def test_a_signal_stream_resumed_after_a_seq_replays_what_was_missed_then_goes_live(stub: object) -> None:
+async def test_a_signal_stream_resumed_after_a_seq_replays_what_was_missed_then_goes_live(
+    server: object, stub: object
+) -> None:
+    bus = server.bus  # type: ignore[attr-defined]
+    subscribers = bus.subscriber_count()
     first = stub.StreamSignalEvents(signals_pb.StreamSignalEventsRequest())  # type: ignore[attr-defined]
+    reading = asyncio.create_task(first.read())  # opens the call; a stream without since_seq starts at "now"
+    await eventually(lambda: bus.subscriber_count() > subscribers)  # so the signal below comes after that "now"
     one = await submit(stub, strategy="one")  # type: ignore[arg-type]
-    seen = await _events_of(first, one.signal)
+    opened = await reading
+    seen = [opened, *await _events_of(first, one.signal, int(opened.event.signal_id == one.signal.signal_id))]
     first.cancel()
     last = seen[-1].event.seq
     assert last > 0 and [u.event.seq for u in seen] == sorted({u.event.seq for u in seen})
