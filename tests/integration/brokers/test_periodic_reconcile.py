@@ -85,16 +85,21 @@ async def full(desk: BrokerDesk, fake: FakeTradovateBroker | FakeProjectXBroker)
     return dict(fake.requests), sum(fake.response_bytes.values())
 
 
+async def resting_buy(client: VigilClient, fake: FakeTradovateBroker) -> str:
+    """A LIVE limit buy resting 50 points below the market; its kernel order id."""
+    bid = await live_at_kernel_price(client, fake)
+    placed = await client.submit_order("paper", limit(NQ, "buy", 1, bid - 50))
+    assert not placed.denied, placed.order.reason
+    return placed.order.order_id
+
+
 async def test_a_periodic_reconcile_ends_a_tradovate_order_cancelled_behind_vigils_back_reading_only_changes(
     tradovate_server: RunningServer, fake_tradovate: FakeTradovateBroker
 ) -> None:
     desk = tradovate_server.brokers
     assert desk is not None
     async with VigilClient(tradovate_server.address) as client:
-        bid = await live_at_kernel_price(client, fake_tradovate)
-        placed = await client.submit_order("paper", limit(NQ, "buy", 1, bid - 50))
-        assert not placed.denied, placed.order.reason
-        order_id = placed.order.order_id
+        order_id = await resting_buy(client, fake_tradovate)
         await eventually(lambda: [o for o in fake_tradovate.book.orders.values() if o.status == "Working"])
         (resting,) = [o for o in fake_tradovate.book.orders.values() if o.status == "Working"]
 
@@ -164,9 +169,7 @@ async def test_a_periodic_tradovate_reconcile_reads_thousands_of_changed_orders_
     desk = tradovate_server.brokers
     assert desk is not None
     async with VigilClient(tradovate_server.address) as client:
-        bid = await live_at_kernel_price(client, fake_tradovate)
-        placed = await client.submit_order("paper", limit(NQ, "buy", 1, bid - 50))
-        assert not placed.denied, placed.order.reason
+        order_id = await resting_buy(client, fake_tradovate)
         await full(desk, fake_tradovate)
         fake_tradovate.seed_history(2500)  # while the socket is open: its events name 2,500 more orders
         await fake_tradovate.sent()
@@ -181,4 +184,4 @@ async def test_a_periodic_tradovate_reconcile_reads_thousands_of_changed_orders_
             == changes["order/items"] + 1
         )
         working = await client.list_orders("paper", open_only=True)
-        assert [o.order_id for o in working] == [placed.order.order_id]
+        assert [o.order_id for o in working] == [order_id]
