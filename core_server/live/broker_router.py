@@ -401,10 +401,14 @@ class BrokerRouter:
                 sent = self._by_kernel.get(event.order_id)
                 if order.role in _CHILDREN and sent is None and not from_broker_leg(order):
                     await self._place(binding, order, step, None, None)  # an exit priced on its entry's fill
-                elif sent is not None and sent.pending_modify and not sent.broker_id:  # the entry filled: leg made
-                    broker_id = await self._broker_id(account, event.order_id)
-                    if broker_id:
-                        await self._send_pending_modify(account, event.order_id, broker_id, _actor(step))
+                elif sent is not None and not sent.broker_id and sent.linked and sent.price is not None:
+                    # The entry filled, so the broker made the leg: at the price it was placed at, or, when the entry
+                    # filled away from its limit, shifted by as much (ProjectX places legs in ticks from the fill).
+                    # A leg modified meanwhile, or shifted, gets the kernel's prices once found.
+                    if sent.pending_modify or len(self._leg_shifts(order)) > 1:
+                        broker_id = await self._broker_id(account, event.order_id)
+                        if broker_id:
+                            await self._send_pending_modify(account, event.order_id, broker_id, _actor(step))
             elif isinstance(event, OrderCancelled):
                 await self._cancelled(binding, event, from_broker)
             elif isinstance(event, OrderModified) and event.cause is ModifyCause.REQUESTED and not from_broker:

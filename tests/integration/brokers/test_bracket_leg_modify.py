@@ -128,8 +128,8 @@ async def test_projectx_legs_of_an_entry_that_filled_better_than_its_limit_are_f
 ) -> None:
     """The gateway places a bracket's legs in ticks from the entry's fill price (PROTOCOLS.md §2.3), so an entry
     that filled better than its limit (the market gapped through it) has its legs shifted by the improvement. The
-    router finds them there: a stop moved in Vigil reaches the gateway's leg, and the take-profit leg's fill ends
-    the trade as a target, not as a stop."""
+    router finds them there and moves them to the prices the bracket asked for (the kernel's); a stop moved in
+    Vigil then reaches the gateway's leg, and the take-profit leg's fill ends the trade as a target."""
     async with VigilClient(server.address) as client:
         await client.bind_account("paper", Broker.PROJECTX, str(ACCOUNT_ID), fake_projectx.api_url)
         await client.set_live_routing("paper", True, confirm="paper")
@@ -146,9 +146,10 @@ async def test_projectx_legs_of_an_entry_that_filled_better_than_its_limit_are_f
         await server.router.drain()
 
         fake_projectx.set_market(PX_NQ, entry_price - 1, entry_price - D("0.75"))  # gaps through: filled 0.75 better
-        await eventually(lambda: legs(list(book.orders.values())).get("Stop") is not None)
-        assert legs(list(book.orders.values()))["Stop"].stop_price == bid - D("60.75")
-        assert legs(list(book.orders.values()))["Limit"].price == bid + D("59.25")
+        await eventually(lambda: legs(list(book.orders.values())).get("Stop") is not None)  # made at -60.75, +59.25
+        await eventually(lambda: legs(list(book.orders.values()))["Stop"].stop_price == bid - 60)  # moved back
+        await eventually(lambda: legs(list(book.orders.values()))["Limit"].price == bid + 60)
+        assert fake_projectx.requests["order/modify"] == 2  # made shifted, then moved: one Order/modify per leg
 
         async def entered() -> bool:
             return sum(p.quantity for p in await client.list_positions("paper")) == 1
@@ -158,7 +159,7 @@ async def test_projectx_legs_of_an_entry_that_filled_better_than_its_limit_are_f
         assert not modified.denied
         await eventually(lambda: legs(list(book.orders.values()))["Stop"].stop_price == bid - 40)
 
-        fake_projectx.set_market(PX_NQ, bid + D("59.25"), bid + D("59.50"))  # the gateway's take-profit fills
+        fake_projectx.set_market(PX_NQ, bid + 60, bid + D("60.25"))  # the take-profit fills
 
         async def flat() -> bool:
             held = sum(p.quantity for p in await client.list_positions("paper"))
