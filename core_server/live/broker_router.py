@@ -401,14 +401,13 @@ class BrokerRouter:
                 sent = self._by_kernel.get(event.order_id)
                 if order.role in _CHILDREN and sent is None and not from_broker_leg(order):
                     await self._place(binding, order, step, None, None)  # an exit priced on its entry's fill
-                elif sent is not None and not sent.broker_id and sent.linked and sent.price is not None:
+                elif sent is not None and _unnamed_leg(sent) and (sent.pending_modify or self._leg_shifts(order)[1:]):
                     # The entry filled, so the broker made the leg: at the price it was placed at, or, when the entry
                     # filled away from its limit, shifted by as much (ProjectX places legs in ticks from the fill).
                     # A leg modified meanwhile, or shifted, gets the kernel's prices once found.
-                    if sent.pending_modify or len(self._leg_shifts(order)) > 1:
-                        broker_id = await self._broker_id(account, event.order_id)
-                        if broker_id:
-                            await self._send_pending_modify(account, event.order_id, broker_id, _actor(step))
+                    broker_id = await self._broker_id(account, event.order_id)
+                    if broker_id:
+                        await self._send_pending_modify(account, event.order_id, broker_id, _actor(step))
             elif isinstance(event, OrderCancelled):
                 await self._cancelled(binding, event, from_broker)
             elif isinstance(event, OrderModified) and event.cause is ModifyCause.REQUESTED and not from_broker:
@@ -637,6 +636,11 @@ def _account_of(event: object) -> str:
         inner = getattr(event, "order", None) or getattr(event, "fill", None) or getattr(event, "position", None)
         account = getattr(inner, "account_id", "") if inner is not None else ""
     return str(account or "")
+
+
+def _unnamed_leg(sent: _Sent) -> bool:
+    """A leg sent with its entry whose broker id the broker never gave (ProjectX: found by its price)."""
+    return not sent.broker_id and sent.linked and sent.price is not None
 
 
 def _spec(order: Order) -> InstrumentSpec:
