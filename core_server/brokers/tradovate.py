@@ -527,14 +527,18 @@ class TradovateBroker:
         """Every order the broker holds for the account (finished ones too) with its client order id (from the
         order or, as on Tradovate, the command that placed it), and every fill of those orders. `incremental`:
         only the orders open at the last read and those the trading socket's events named since
-        (history_window.py), by id (`order/items`, their commands and fills by `ldeps`); none at all when
-        nothing was open or named. A new socket since the last read makes it a full read."""
+        (history_window.py), by id (`order/items`, their commands, versions and fills by `ldeps`); none at all
+        when nothing was open or named. A new socket since the last read makes it a full read: the order, command,
+        orderVersion and fill lists."""
         await self._ensure()
         account = self.account_number(broker_account)
         socket, wanted = self._changed.begin(account, incremental=incremental)
         listed: list[Any] = []
-        if wanted is None:
+        if wanted is None:  # four lists, however long the history (a request per id slice would be many)
             listed = items(await self._get("order/list"))
+            commands = items(await self._get("command/list"))
+            versions = items(await self._get("orderVersion/list"))
+            filled = items(await self._get("fill/list"))
         else:
             ordered = sorted(wanted)
             for start in range(0, len(ordered), IDS_PER_REQUEST):  # ids ride in the query: keep each line short
@@ -543,7 +547,8 @@ class TradovateBroker:
         listed = [
             o for o in listed if isinstance(o, dict) and o.get("accountId") == account and type(o.get("id")) is int
         ]
-        commands, versions, filled = await self._dependents(o["id"] for o in listed)
+        if wanted is not None:
+            commands, versions, filled = await self._dependents(o["id"] for o in listed)
         orders = self._complete(listed, commands, versions, filled)
         ours = {order.order_id for order in orders}
         fills = []
