@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Iterable
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -166,7 +166,7 @@ class BrokerRouter:
                 found = self._leg(account_id, order, by_client, legs_of)
                 sent = self._by_kernel.get(order.order_id)
             if found is None and order.role in _CHILDREN and sent is not None and not sent.broker_id:
-                found = self._match_leg(account_id, order, sent, orders)
+                found = self._match_leg(account_id, order, sent, orders, ended_too=True)
             if found is None:
                 continue
             if sent is None or not sent.broker_id:
@@ -260,11 +260,20 @@ class BrokerRouter:
         return None
 
     def _match_leg(
-        self, account_id: str, child: Order, sent: _Sent, candidates: Iterable[BrokerOrder]
+        self,
+        account_id: str,
+        child: Order,
+        sent: _Sent,
+        candidates: Sequence[BrokerOrder],
+        *,
+        ended_too: bool = False,
     ) -> BrokerOrder | None:
         """A bracket exit's leg that the broker made without naming its entry (ProjectX), found by what it is: an
         open order of the exit's contract, side and kind at the price the leg was placed at, that no kernel order
-        claims yet. Legs alike in all of that are interchangeable (README: ProjectX bracket legs)."""
+        claims yet. Legs alike in all of that are interchangeable (README: ProjectX bracket legs). `ended_too`
+        (the catch-up, reading the broker's history): a leg that filled or was cancelled while Vigil could not see
+        it counts as well, when it was made after the entry (ids increase: an older bracket's leg at the same price
+        is not this one's); an open leg first, then the earliest ended one."""
         binding = self._desk.binding(account_id)
         if binding is None or sent.price is None:
             return None
@@ -272,16 +281,32 @@ class BrokerRouter:
         side = "Buy" if child.side is OrderSide.BUY else "Sell"
         kind = "Limit" if child.role is OrderRole.TAKE_PROFIT else "Stop"
         prices = {sent.price + shift for shift in self._leg_shifts(child)}
-        for leg in candidates:
-            price = leg.limit_price if kind == "Limit" else leg.stop_price
-            if (
-                leg.is_open
-                and (account_id, leg.order_id) not in self._by_broker
-                and (leg.symbol, leg.side, leg.order_type) == (symbol, side, kind)
-                and price in prices
-            ):
-                return leg
-        return None
+        alike = [
+            leg
+            for leg in candidates
+            if (account_id, leg.order_id) not in self._by_broker
+            and (leg.symbol, leg.side, leg.order_type) == (symbol, side, kind)
+            and (leg.limit_price if kind == "Limit" else leg.stop_price) in prices
+        ]
+        working = [leg for leg in alike if leg.is_open]
+        if working or not ended_too:
+            return working[0] if working else None
+        after = self._entry_broker_number(child, candidates)
+        if after is None:
+            return None
+        ended = [leg for leg in alike if leg.order_id.isdigit() and int(leg.order_id) > after]
+        return min(ended, key=lambda leg: int(leg.order_id), default=None)
+
+    def _entry_broker_number(self, child: Order, candidates: Sequence[BrokerOrder]) -> int | None:
+        """The broker's (numeric) id of the exit's entry: as sent by this process, or found by its client id."""
+        if child.bracket_id is None:
+            return None
+        sent = self._by_kernel.get(child.bracket_id)
+        broker_id = sent.broker_id if sent is not None else ""
+        if not broker_id and self._engine.holds(child.bracket_id):
+            client_id = _client_id(self._engine.order(child.bracket_id))
+            broker_id = next((o.order_id for o in candidates if o.client_order_id == client_id), "")
+        return int(broker_id) if broker_id.isdigit() else None
 
     def _leg_shifts(self, child: Order) -> list[Decimal]:
         """How far from the price it was placed at a leg the gateway made may sit: the gateway places legs in ticks

@@ -151,3 +151,56 @@ async def test_a_live_bracket_from_yesterday_exits_at_the_broker_after_the_roll_
             assert not [r.detail for r in trail if r.kind == "reconcile_difference"]  # both legs known again
     finally:
         await second.stop()
+
+
+async def test_a_bracket_leg_that_filled_at_the_broker_while_vigil_was_down_fills_the_kernels_exit_on_restart(
+    database_url: str, fake: Fake
+) -> None:
+    """The target fills at the broker while Vigil is stopped. On restart the catch-up finds that leg in the
+    broker's history (Tradovate by its parent id; ProjectX, which names no parent, by contract, side, kind and
+    price among the orders made after the entry) and fills the kernel's target with it: the stop ends with it
+    (OCO), no order of its own appears, the trade closes at the target, and nothing is left to reconcile."""
+    fake.set_market(D("24999.75"), D("25000.00"))
+    clock = TestClock(MONDAY)
+    first = await _start(database_url, clock)
+    try:
+        async with VigilClient(first.address) as client:
+            await client.bind_account("paper", fake.broker, fake.account, fake.environment)
+            await client.set_live_routing("paper", True, confirm="paper")
+            entry = limit("NQZ2026", "buy", 1, "25000.00", time_in_force="gtc")
+            placed = await client.submit_bracket(
+                "paper", bracket(entry, stop_loss_price="24975.00", take_profit_price="25100.00")
+            )
+            entry_id, stop_id, target_id = (o.order_id for o in placed.orders)
+            await eventually(lambda: exits_working(client))
+            (opened,) = await client.list_trades(open_only=True)
+    finally:
+        await first.stop()
+
+    fake.set_market(D("25100.00"), D("25100.25"))  # the target fills at the broker, nobody watching
+    await eventually(lambda: fake.net() == 0)
+    clock = TestClock(MONDAY + 60 * NS_PER_SECOND)
+    second = await _start(database_url, clock)
+    try:
+        async with VigilClient(second.address) as client:
+
+            async def flat() -> bool:
+                held = [p for p in await client.list_positions("paper") if p.quantity]
+                return not held and not await client.list_orders("paper", open_only=True)
+
+            await eventually(flat, timeout=15)
+            orders = {o.order_id: o for o in await client.list_orders("paper")}
+            assert len(orders) == 3  # the leg's fill filled the kernel's target: no order of its own
+            assert [orders[oid].status.value for oid in (entry_id, stop_id, target_id)] == [
+                "filled", "cancelled", "filled"
+            ]  # fmt: skip
+
+            async def closed_how() -> tuple[str, Decimal | None] | None:  # stored a moment after the commit
+                closed = await client.get_trade(opened.trade_id)
+                return (closed.exit_reason, closed.exit_price) if closed.exit_reason else None
+
+            assert await eventually(closed_how) == ("target", D("25100.00"))
+            trail = await client.list_broker_audit("paper")
+            assert not [r.detail for r in trail if r.kind == "reconcile_difference"]
+    finally:
+        await second.stop()
