@@ -94,7 +94,7 @@ class Adapter(Protocol):
     async def modify(
         self, broker_account: str, order_id: str, quantity: int, limit: Decimal | None, stop: Decimal | None
     ) -> Placement: ...
-    async def open_orders(self, broker_account: str) -> tuple[BrokerOrder, ...]: ...
+    async def open_orders(self, broker_account: str, *, incremental: bool = False) -> tuple[BrokerOrder, ...]: ...
     async def broker_positions(self, broker_account: str) -> tuple[BrokerPosition, ...]: ...
     async def order_history(
         self, broker_account: str, *, incremental: bool = False
@@ -543,7 +543,7 @@ class BrokerDesk:
             for _ in range(_STATE_READS):  # a fill reported during the reads: the positions read may predate it
                 reported = self._fills_reported.get(account_id, 0)
                 positions = await adapter.broker_positions(binding.broker_account)
-                open_orders = await adapter.open_orders(binding.broker_account)
+                open_orders = await adapter.open_orders(binding.broker_account, incremental=incremental)
                 if self._mirror is not None:
                     await self._mirror.drain()  # booked before comparing, so the kernel is not ahead of the read
                 if self._fills_reported.get(account_id, 0) == reported:

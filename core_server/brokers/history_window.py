@@ -87,6 +87,14 @@ class ChangedOrders:
             return self._socket, None
         return self._socket, frozenset(named | self._open.get(account, set()))
 
+    def peek(self, account: int) -> frozenset[int] | None:
+        """The orders an incremental read would take now (those open at the last read and those named since),
+        without taking the named ones; None when only a full read can be trusted (no finished read on this
+        socket). For a check of the open orders that is not itself a history read."""
+        if self._read_on.get(account) != self._socket:
+            return None
+        return frozenset(self._named.get(account, set()) | self._open.get(account, set()))
+
     def finish(self, account: int, socket: int, open_ids: Iterable[int]) -> None:
         """The read begun on `socket` finished and found `open_ids` open."""
         self._read_on[account] = socket

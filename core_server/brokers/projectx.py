@@ -408,7 +408,8 @@ class ProjectXBroker:
         reply = await self._post("/api/Order/modify", body)
         return Placement(order_id, bool(reply.get("success")), order_id, reason=str(reply.get("errorMessage") or ""))
 
-    async def open_orders(self, broker_account: str) -> tuple[BrokerOrder, ...]:
+    async def open_orders(self, broker_account: str, *, incremental: bool = False) -> tuple[BrokerOrder, ...]:
+        """The account's working orders (`Order/searchOpen`, which lists only those: `incremental` changes nothing)."""
         await self._ensure()
         account = self.account_number(broker_account)
         session = self._watch.read_started(account)

@@ -459,13 +459,25 @@ class TradovateBroker:
             )
         return Placement(order_id, isinstance(answer, dict), order_id)
 
-    async def open_orders(self, broker_account: str) -> tuple[BrokerOrder, ...]:
-        """The account's working orders: the order entities that are open, completed from their dependents."""
+    async def open_orders(self, broker_account: str, *, incremental: bool = False) -> tuple[BrokerOrder, ...]:
+        """The account's working orders: the order entities that are open, completed from their dependents.
+        `incremental` (the periodic pass): while the trading socket that saw the last history read stays open,
+        only the orders open then or named by its events since can be working, read by id (`order/items`)
+        instead of listing every order (history_window.py)."""
         await self._ensure()
         account = self.account_number(broker_account)
+        wanted = self._changed.peek(account) if incremental else None
+        if wanted is None:
+            entities = items(await self._get("order/list"))
+        else:
+            entities = []
+            ordered = sorted(wanted)
+            for start in range(0, len(ordered), IDS_PER_REQUEST):
+                ids = ",".join(str(i) for i in ordered[start : start + IDS_PER_REQUEST])
+                entities += items(await self._get("order/items", {"ids": ids}))
         listed = [
             o
-            for o in items(await self._get("order/list"))
+            for o in entities
             if isinstance(o, dict) and o.get("accountId") == account and type(o.get("id")) is int
             and str(o.get("ordStatus", "")) in OPEN_STATUSES
         ]  # fmt: skip

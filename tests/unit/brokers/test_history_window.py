@@ -62,3 +62,19 @@ def test_changed_orders_needs_a_full_read_after_a_new_socket_or_an_unfinished_re
     changes.named(8002, [ACCOUNT])
     changes.begin(ACCOUNT, incremental=True)  # this read fails: 8002's event was taken by it
     assert changes.begin(ACCOUNT, incremental=True)[1] is None
+
+
+def test_peeking_at_the_changed_orders_for_an_open_check_leaves_them_for_the_next_history_read() -> None:
+    changed = ChangedOrders()
+    changed.socket_opened()
+    assert changed.peek(7) is None  # no history read on this socket yet: list every order
+    socket, wanted = changed.begin(7, incremental=True)
+    assert wanted is None
+    changed.finish(7, socket, [1])
+    changed.named(2, [7])
+    assert changed.peek(7) == {1, 2}
+    assert changed.peek(7) == {1, 2}  # peeking took nothing
+    assert changed.begin(7, incremental=True)[1] == {1, 2}
+    changed.finish(7, socket, [])
+    changed.socket_opened()  # events of the gap may be missing
+    assert changed.peek(7) is None
