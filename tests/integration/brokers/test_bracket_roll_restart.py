@@ -85,6 +85,19 @@ async def _start(database_url: str, clock: TestClock) -> RunningServer:
     return running
 
 
+async def live_bracket(client: VigilClient, fake: Fake) -> tuple[str, str, str]:
+    """The account bound to the fake and LIVE, then a GTC bracket whose entry fills at the broker's ask (25000.00):
+    stop 24975.00, target 25100.00. Its entry, stop and target ids."""
+    await client.bind_account("paper", fake.broker, fake.account, fake.environment)
+    await client.set_live_routing("paper", True, confirm="paper")
+    entry = limit("NQZ2026", "buy", 1, "25000.00", time_in_force="gtc")
+    placed = await client.submit_bracket(
+        "paper", bracket(entry, stop_loss_price="24975.00", take_profit_price="25100.00")
+    )
+    entry_id, stop_id, target_id = (o.order_id for o in placed.orders)
+    return entry_id, stop_id, target_id
+
+
 async def exits_working(client: VigilClient) -> bool:
     return sorted(o.status.value for o in await client.list_orders("paper", open_only=True)) == ["working"] * 2
 
@@ -97,13 +110,7 @@ async def test_a_live_bracket_from_yesterday_exits_at_the_broker_after_the_roll_
     first = await _start(database_url, clock)
     try:
         async with VigilClient(first.address) as client:
-            await client.bind_account("paper", fake.broker, fake.account, fake.environment)
-            await client.set_live_routing("paper", True, confirm="paper")
-            entry = limit("NQZ2026", "buy", 1, "25000.00", time_in_force="gtc")  # fills at the broker's ask
-            placed = await client.submit_bracket(
-                "paper", bracket(entry, stop_loss_price="24975.00", take_profit_price="25100.00")
-            )
-            entry_id, stop_id, target_id = (o.order_id for o in placed.orders)
+            entry_id, stop_id, target_id = await live_bracket(client, fake)
             await eventually(lambda: fake.statuses() == [("Limit", "Filled"), ("Limit", "Working"),
                                                          ("Stop", "Working")])  # fmt: skip
 
@@ -165,13 +172,7 @@ async def test_a_bracket_leg_that_filled_at_the_broker_while_vigil_was_down_fill
     first = await _start(database_url, clock)
     try:
         async with VigilClient(first.address) as client:
-            await client.bind_account("paper", fake.broker, fake.account, fake.environment)
-            await client.set_live_routing("paper", True, confirm="paper")
-            entry = limit("NQZ2026", "buy", 1, "25000.00", time_in_force="gtc")
-            placed = await client.submit_bracket(
-                "paper", bracket(entry, stop_loss_price="24975.00", take_profit_price="25100.00")
-            )
-            entry_id, stop_id, target_id = (o.order_id for o in placed.orders)
+            entry_id, stop_id, target_id = await live_bracket(client, fake)
             await eventually(lambda: exits_working(client))
             (opened,) = await client.list_trades(open_only=True)
     finally:
