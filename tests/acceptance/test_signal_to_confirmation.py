@@ -167,7 +167,10 @@ async def test_a_bullish_signal_confirms_with_exact_entry_and_pivot_stop_and_a_b
         clock.set_ns(SUBMITTED_AT)
         async with grpc.aio.insecure_channel(running.address) as channel:
             stub = pb_grpc.SignalServiceStub(channel)
+            subscribers = running.bus.subscriber_count()
             events = stub.StreamSignalEvents(pb.StreamSignalEventsRequest())
+            # A stream without since_seq starts when the server subscribes it: only then may the signals come.
+            await eventually(lambda: running.bus.subscriber_count() > subscribers)
             bullish = (await stub.SubmitSignal(pb.SubmitSignalRequest(input=signal_input(1)))).signal
             bearish = (await stub.SubmitSignal(pb.SubmitSignalRequest(input=signal_input(2)))).signal
             assert (bullish.status, bearish.status) == (pb.SIGNAL_STATUS_PENDING, pb.SIGNAL_STATUS_PENDING)

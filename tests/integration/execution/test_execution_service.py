@@ -200,8 +200,10 @@ async def test_positions_are_closed_reversed_and_flattened(desk: Desk) -> None:
 
 
 async def test_order_events_and_account_snapshots_stream_after_they_are_stored(desk: Desk) -> None:
+    subscribers = desk.running.bus.subscriber_count()
     events = desk.stub.StreamOrderEvents(pb.StreamOrderEventsRequest(account_id="paper"))
     account = desk.stub.StreamAccount(pb.StreamAccountRequest(account_id="paper", max_rate=20))
+    await eventually(lambda: desk.running.bus.subscriber_count() >= subscribers + 2)  # both live from here
     first = await account.read()
     assert first.account.balance == "50000"
     await filled_long(desk)

@@ -22,6 +22,8 @@ from clients.sdk import (
     market,
     stop,
 )
+from core_server.app import RunningServer
+from core_server.bus import Bus
 from tests.integration.sdk.probes import nq_bid, served
 from tests.kit.eventually import eventually
 
@@ -41,6 +43,14 @@ class OrderReader:
     def __init__(self, client: VigilClient, account_id: str) -> None:
         self.items: list[OrderEvent] = []
         self._task = asyncio.create_task(self._read(client, account_id))
+
+    @classmethod
+    async def open(cls, client: VigilClient, account_id: str, bus: Bus) -> OrderReader:
+        """A reader whose stream the server has subscribed (a stream without since_seq starts then)."""
+        subscribers = bus.subscriber_count()
+        reader = cls(client, account_id)
+        await eventually(lambda: bus.subscriber_count() > subscribers)
+        return reader
 
     async def _read(self, client: VigilClient, account_id: str) -> None:
         async for event in client.stream_order_events(account_id):
@@ -111,9 +121,9 @@ async def test_a_price_off_the_tick_grid_is_an_invalid_argument_naming_the_field
 
 
 async def test_a_market_order_fills_streams_its_events_and_closes_with_exact_money(
-    client: VigilClient, account_id: str
+    client: VigilClient, account_id: str, running_server: RunningServer
 ) -> None:
-    reader = OrderReader(client, account_id)
+    reader = await OrderReader.open(client, account_id, running_server.bus)
     try:
         result = await client.submit_order(account_id, market("NQ", "buy", 1))
         assert not result.denied
