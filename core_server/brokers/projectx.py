@@ -491,11 +491,11 @@ class ProjectXBroker:
         """Close the contract's position (Position/closeContract); True when the gateway took it."""
         await self._ensure()
         account = self.account_number(broker_account)
-        working = self._watch.working_in(account, symbol)  # None: the hub cannot vouch for them, read them
+        working = self.known_working(broker_account, symbol)  # None: the hub cannot vouch for them, read them
         if working is None:
-            working = [int(o.order_id) for o in await self.open_orders(broker_account) if o.symbol == symbol]
+            working = [o.order_id for o in await self.open_orders(broker_account) if o.symbol == symbol]
         for order_id in working:
-            await self.cancel(broker_account, str(order_id))
+            await self.cancel(broker_account, order_id)
         reply = await self._post("/api/Position/closeContract", {"accountId": account, "contractId": symbol})
         return bool(reply.get("success"))
 
