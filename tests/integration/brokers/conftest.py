@@ -1,4 +1,5 @@
-"""The fake Tradovate trading server and an adapter logged in to it (no network beyond loopback)."""
+"""The fake Tradovate trading server and an adapter logged in to it, and the fake ProjectX gateway (no network
+beyond loopback)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 from core_server.brokers.credentials import tradovate_config, tradovate_trading_url
 from core_server.brokers.model import BrokerFill
 from core_server.brokers.tradovate import TradovateBroker
+from core_server.feeds.fakes.projectx_orders import FakeProjectXBroker
 from core_server.feeds.fakes.tradovate_orders import FakeTradovateBroker
 from core_server.model.clock import LiveClock
 
@@ -38,3 +40,15 @@ async def tradovate(fake_tradovate: FakeTradovateBroker) -> AsyncIterator[tuple[
         yield broker, fills
     finally:
         await broker.close()
+
+
+@pytest.fixture
+async def fake_projectx() -> AsyncIterator[FakeProjectXBroker]:
+    """The fake ProjectX gateway, its NQ December 2026 market at 25000.00 / 25000.25."""
+    fake = FakeProjectXBroker()
+    await fake.start()
+    fake.set_market("CON.F.US.ENQ.Z26", "25000.00", "25000.25")
+    try:
+        yield fake
+    finally:
+        await fake.close()

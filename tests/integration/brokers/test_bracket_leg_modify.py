@@ -12,29 +12,18 @@ import pytest
 
 from clients.sdk import OrderStatus, VigilClient
 from clients.sdk.brokers import Broker
-from clients.sdk.errors import NotFoundError
 from clients.sdk.order_specs import bracket, limit
 from core_server.app import RunningServer, start
 from core_server.feeds.fakes.broker_book import FakeOrder
 from core_server.feeds.fakes.projectx_orders import ACCOUNT_ID, FakeProjectXBroker
 from core_server.feeds.fakes.tradovate_orders import DEFAULT_ACCOUNT, FakeTradovateBroker
+from tests.integration.brokers.test_live_routing import kernel_bid
 from tests.kit.eventually import eventually
 from tests.kit.server import server_config
 
 D = Decimal
 NQ = "NQZ2026"
 PX_NQ = "CON.F.US.ENQ.Z26"
-
-
-@pytest.fixture
-async def fake_projectx() -> AsyncIterator[FakeProjectXBroker]:
-    fake = FakeProjectXBroker()
-    await fake.start()
-    fake.set_market(PX_NQ, "25000.00", "25000.25")
-    try:
-        yield fake
-    finally:
-        await fake.close()
 
 
 @pytest.fixture
@@ -51,16 +40,6 @@ async def server(
         yield running
     finally:
         await running.stop()
-
-
-async def kernel_bid(client: VigilClient) -> Decimal:
-    async def quoted() -> Decimal | None:
-        try:
-            return (await client.get_quote("NQ")).quote.bid
-        except NotFoundError:
-            return None
-
-    return await eventually(quoted)
 
 
 def legs(orders: list[FakeOrder]) -> dict[str, FakeOrder]:

@@ -30,17 +30,6 @@ PX_NQ = "CON.F.US.ENQ.Z26"
 
 
 @pytest.fixture
-async def fake_projectx() -> AsyncIterator[FakeProjectXBroker]:
-    fake = FakeProjectXBroker()
-    await fake.start()
-    fake.set_market(PX_NQ, "25000.00", "25000.25")
-    try:
-        yield fake
-    finally:
-        await fake.close()
-
-
-@pytest.fixture
 async def server(
     database_url: str,
     fake_tradovate: FakeTradovateBroker,

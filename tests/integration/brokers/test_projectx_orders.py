@@ -28,17 +28,6 @@ ACCOUNT = str(ACCOUNT_ID)
 
 
 @pytest.fixture
-async def fake_projectx() -> AsyncIterator[FakeProjectXBroker]:
-    fake = FakeProjectXBroker()
-    await fake.start()
-    fake.set_market(NQ, "25000.00", "25000.25")
-    try:
-        yield fake
-    finally:
-        await fake.close()
-
-
-@pytest.fixture
 async def projectx(fake_projectx: FakeProjectXBroker) -> AsyncIterator[tuple[ProjectXBroker, list[BrokerFill]]]:
     env = fake_projectx.env()
     config = projectx_config(env, fake_projectx.api_url)
