@@ -168,6 +168,10 @@ class Bus:
     def subscriber_count(self) -> int:
         return len(self._subscriptions)
 
+    def subscribed(self, pattern: str) -> bool:
+        """Whether a subscription names exactly this pattern (a client's stream of one account, say)."""
+        return any(pattern in s.patterns for s in self._subscriptions)
+
     def close_all(self, reason: str = "shutting down") -> None:
         for subscription in list(self._subscriptions):
             subscription.close(reason)

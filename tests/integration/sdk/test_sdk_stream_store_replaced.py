@@ -39,6 +39,8 @@ async def test_an_order_stream_goes_on_after_the_server_returns_with_a_fresh_sto
                 order = limit("NQ", "buy", 1, quote.bid - 100)
                 return (await client.submit_order("paper", order)).order.order_id
 
+            # A stream without since_seq starts when the server subscribes it: only then may the order come.
+            await eventually(lambda: running_server.bus.subscribed("orders.paper"))
             first = await placed()
             await eventually(lambda: any(e.order and e.order.order_id == first for e in events), timeout=30)
             assert max(e.seq for e in events) > 1  # the client has seen seqs the fresh store does not reach
@@ -47,6 +49,8 @@ async def test_an_order_stream_goes_on_after_the_server_returns_with_a_fresh_sto
             second = await start(server_config(second_database_url, listen=address))
             try:
                 seen = len(events)
+                # The stream resumes (refused: the new log is short) and starts again from the new present.
+                await eventually(lambda: second.bus.subscribed("orders.paper"), timeout=30)
                 await placed()
 
                 def delivered() -> bool:
