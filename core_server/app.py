@@ -53,6 +53,7 @@ from core_server.live.broker_risk import BrokerRiskCheck
 from core_server.live.broker_router import BrokerRouter, route_live_accounts
 from core_server.live.commission_desk import CommissionDesk
 from core_server.live.execution_desk import ExecutionDesk
+from core_server.live.front_month_roll import FrontMonthRoller
 from core_server.live.notify_desk import build_notify_desk
 from core_server.live.restore import DefaultAccount
 from core_server.live.risk_desk import RiskDesk
@@ -68,7 +69,8 @@ from core_server.model.clock import NS_PER_MS, Clock, LiveClock
 from core_server.model.errors import InvalidArgument, Unavailable
 from core_server.model.instruments import Contract
 from core_server.model.market_data import ALL_TIMEFRAMES, Timeframe
-from core_server.model.symbols import parse_symbol
+from core_server.model.symbols import is_continuous, parse_symbol
+from core_server.ports import RollingFeed
 from core_server.risk.days import MarketHours
 from core_server.risk.presets import preset
 from core_server.signals.settings import ApprovalMode, SignalSettings, settings_with
@@ -184,12 +186,16 @@ async def _cancel(tasks: Sequence[asyncio.Task[None]]) -> None:
             await task
 
 
-def _resolve_contracts(symbols: Sequence[str], now_ns: int) -> list[Contract]:
+def _resolve_contracts(symbols: Sequence[str], now_ns: int) -> tuple[list[Contract], list[Contract]]:
+    """The contracts to stream, and those of them that continuous symbols (`NQ1!`, `NQ`) resolved to (they roll)."""
     contracts: dict[str, Contract] = {}
+    fronts: dict[str, Contract] = {}
     for symbol in symbols:
         contract = parse_symbol(symbol, now_ns, field="VIGIL_SYMBOLS")
         contracts[contract.id] = contract
-    return list(contracts.values())
+        if is_continuous(symbol):
+            fronts[contract.id] = contract
+    return list(contracts.values()), list(fronts.values())
 
 
 def tls_files(config: Config) -> TlsFiles | None:
@@ -311,7 +317,7 @@ async def _assemble(
     candle_writer = CandleWriter(candle_repository, clock)
     bus = Bus()
     now = clock.now_ns()
-    contracts = _resolve_contracts(config.symbols, now)
+    contracts, fronts = _resolve_contracts(config.symbols, now)
     if feed_plan is None:
         last_prices = await _last_prices(candle_repository, contracts) if config.feed == "simulated" else {}
         feed_plan = plan_feed(config, clock, contracts, tick_repository, last_prices)
@@ -439,6 +445,13 @@ async def _assemble(
         *notify.start(),
     ]
     running.feed_tasks = [asyncio.create_task(plan.feed.run(binding), name=f"feed-{plan.feed.name}")]
+    if fronts and plan.realtime:
+        if isinstance(plan.feed, RollingFeed):
+            roller = FrontMonthRoller(clock, shell, market, binding, plan.feed, fronts)
+            roller.resume_missed()  # a roll that passed while the server was stopped runs at the first check
+            running.service_tasks.append(asyncio.create_task(roller.run(), name="front-month-roll"))
+        else:
+            log.warning("contract.rolls_off", feed=plan.feed.name, reason="the feed cannot add contracts while it runs")
     return running
 
 

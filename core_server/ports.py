@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from core_server.model.feed_status import FeedState, FeedStatus
+from core_server.model.instruments import Contract
 from core_server.model.market_data import Candle, FeedGap, Tick
 
 
@@ -40,6 +41,15 @@ class MarketDataFeed(Protocol):
 
     def status(self) -> FeedStatus:
         """A snapshot of the feed's own health (rates and counts it keeps itself)."""
+
+
+@runtime_checkable
+class RollingFeed(MarketDataFeed, Protocol):
+    """A realtime feed that can start delivering another contract while it runs (the front month rolled)."""
+
+    def add_contract(self, contract: Contract) -> None:
+        """Deliver `contract` too: subscribed on the live connection now, or at the next connect. Never raises
+        for the wire (a refused subscription is counted, logged and shown in the status)."""
 
 
 class TickRecorder(Protocol):

@@ -36,6 +36,7 @@ _T = TypeVar("_T")
 
 HISTORY_CANDLES = 120  # enough for the chart; the table shows the last 20
 RETRY_MAX_S = 5.0
+INSTRUMENTS_RECHECK_S = 60.0  # how often the instruments are listed again (a front month rolls at 17:00 CT)
 REPAINT_INTERVAL_S = 0.1  # tick-rate state reaches the screen at most ten times a second
 
 
@@ -88,12 +89,23 @@ class MarketStreams:
 
     @work(exclusive=True, group="instruments")
     async def run_instruments(self) -> None:
-        try:
-            instruments = await self._until_answered(self.client.list_instruments)
-        except VigilError as error:
-            self.post_message(StreamFailed("instruments", error))
-            return
-        self.post_message(InstrumentsLoaded(instruments))
+        """The instruments, then again whenever a front month or what streams changes (a roll while the TUI runs:
+        the server streams the new month), checked every INSTRUMENTS_RECHECK_S."""
+        shown: tuple[tuple[str, str, bool], ...] | None = None
+        while True:
+            try:
+                instruments = await self._until_answered(self.client.list_instruments)
+            except VigilError as error:
+                if shown is None:
+                    self.post_message(StreamFailed("instruments", error))
+                    return
+                instruments = None  # a later check that fails: the next one tries again
+            if instruments is not None:
+                fronts = tuple((i.root, i.front_contract.contract_id, i.streaming) for i in instruments)
+                if fronts != shown:
+                    shown = fronts
+                    self.post_message(InstrumentsLoaded(instruments))
+            await asyncio.sleep(INSTRUMENTS_RECHECK_S)
 
     @work(exclusive=True, group="quotes")
     async def run_quotes(self, contract_ids: tuple[str, ...]) -> None:

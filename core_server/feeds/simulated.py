@@ -69,7 +69,8 @@ class SimulatedFeed:
         self.name = name
         self.seed = seed
         self.rate = rate
-        self._market = SimulatedMarket(contracts, seed, start_prices, rate=rate)
+        self._contracts = tuple(dict.fromkeys(contracts))
+        self._market = SimulatedMarket(self._contracts, seed, start_prices, rate=rate)
         self._clock = clock
         self._interval_s = interval_s
         self._calendar = calendar if hours == "exchange" else None
@@ -81,6 +82,27 @@ class SimulatedFeed:
     @property
     def contracts(self) -> tuple[str, ...]:
         return self._market.contracts
+
+    def add_contract(self, contract: Contract) -> None:
+        """Simulate `contract` too (the front month rolled). The market is rebuilt over the larger set from a seed
+        drawn from its own random stream (deterministic), every book continuing from its current price and a new
+        expiry starting at the price of its root's latest expiry (no roll spread)."""
+        if contract.id in self.contracts:
+            return
+        prices = self._market.prices(self._contracts)
+        for earlier in reversed(self._contracts):
+            if earlier.root == contract.root and earlier.id in prices:
+                prices.setdefault(contract.id, prices[earlier.id])
+                break
+        self._contracts += (contract,)
+        known = {c.id for c in self._contracts}
+        self._market = SimulatedMarket(
+            self._contracts,
+            self._market.fork_seed(),
+            {key: price for key, price in prices.items() if key in known},
+            rate=self.rate,
+        )
+        log.info("feed.contract_added", feed=self.name, contract=contract.id)
 
     def status(self) -> FeedStatus:
         snapshot = self._stats.snapshot(self.contracts)

@@ -143,6 +143,18 @@ class SimulatedMarket:
     def contracts(self) -> tuple[str, ...]:
         return self._ids
 
+    def prices(self, contracts: Sequence[Contract]) -> dict[str, Decimal]:
+        """The current bid of each book, keyed by the id of its first contract (`contracts`: this market's, in
+        order): start prices that continue this market in a new one."""
+        return {
+            contracts[product.members[0]].id: contracts[product.members[0]].spec.price_from_ticks(product.bid)
+            for product in self._products
+        }
+
+    def fork_seed(self) -> int:
+        """A seed drawn from this market's random stream (a market built from it continues deterministically)."""
+        return self._rng.getrandbits(63)
+
     @property
     def in_burst(self) -> bool:
         return self._regime == 1

@@ -113,6 +113,18 @@ class MarketDataEngine:
         self.bindings.append(binding)
         return binding
 
+    def add_contract(self, binding: FeedBinding, contract: Contract) -> None:
+        """`binding`'s feed delivers `contract` too (already in the kernel): its memory and topics from now on."""
+        if contract.id in self._states:
+            return
+        market = self._market.get(contract.id)
+        if market is None:
+            raise ValueError(f"contract {contract.id} is not in the kernel")
+        market.close_by_time = binding.realtime and binding.state is not FeedState.RECONNECTING
+        state = ContractState(market, feed_name=binding.feed.name)
+        self._states[contract.id] = state
+        binding.states.append(state)
+
     def add_feed_state_listener(self, listener: FeedStateListener) -> None:
         """Call `listener(states)` with every feed's state whenever one of them changes (health follows it)."""
         self._feed_state_listeners.append(listener)

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from textual import events
 
 from clients.sdk import ConnectionState
 from core_server.app import start
+from core_server.model.clock import NS_PER_SECOND, TestClock
 from core_server.model.market_data import Candle
 from tests.kit.eventually import eventually
 from tests.kit.server import server_config
+from tests.kit.time import ct, running_clock
+from tui import streams
 from tui.app import VigilApp
 from tui.screens.market import MarketScreen
 from tui.widgets.candles_table import RECENT, RecentCandlesTable
@@ -155,3 +159,27 @@ async def test_header_shows_feed_health_and_store_state(vigil_server: str) -> No
         header = app.screen.query_one(StatusHeader)
         await eventually(lambda: "reconnects 0" in header.plain and "ticks written" in header.plain, timeout=15)
         assert "latency p50" in header.plain and "malformed 0" in header.plain and "gaps 0 filled" in header.plain
+
+
+async def test_the_quotes_table_follows_a_front_month_roll_while_it_runs(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server rolls NQ at 17:00 CT while the TUI runs: the NQ row keeps its place under NQH2027, priced from
+    the new month's quotes (the instruments are listed again every INSTRUMENTS_RECHECK_S)."""
+    monkeypatch.setattr(streams, "INSTRUMENTS_RECHECK_S", 0.2)
+    roll = ct(2026, 12, 9, 17, 0)
+    clock = TestClock(roll - 3 * NS_PER_SECOND)
+    running = await start(server_config(database_url, symbols=("NQ1!",)), clock=clock)
+    try:
+        app = VigilApp(running.address)
+        async with app.run_test(size=SIZE), running_clock(clock, step_ms=20):
+            table = await eventually(lambda: market(app).query_one(QuotesTable))
+            await eventually(lambda: str(table.get_cell("NQZ2026", "bid")) != "—")
+            row = list(table.instruments).index("NQZ2026")
+
+            await eventually(lambda: "NQH2027" in table.instruments, timeout=20)
+            assert "NQZ2026" not in table.instruments
+            assert list(table.instruments).index("NQH2027") == row
+            await eventually(lambda: str(table.get_cell("NQH2027", "bid")) != "—")
+    finally:
+        await running.stop()

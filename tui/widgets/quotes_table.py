@@ -63,7 +63,27 @@ class QuotesTable(DataTable[str | Text]):
             self.move_cursor(row=max(0, row))
 
     def set_instruments(self, instruments: Sequence[Instrument]) -> None:
-        """Add a row per instrument once; later calls only add instruments not yet shown."""
+        """A row per instrument, keyed by its front month. Later calls add instruments not yet shown, and a root
+        whose front month rolled keeps its place under the new month (prices come from the new month's quotes)."""
+        by_root = {i.root: i for i in instruments}
+        rolled = {
+            contract_id
+            for contract_id, shown in self.instruments.items()
+            if shown.root in by_root and by_root[shown.root].front_contract.contract_id != contract_id
+        }
+        if rolled:
+            self.instruments = {
+                (by_root[shown.root].front_contract.contract_id if contract_id in rolled else contract_id): (
+                    by_root[shown.root] if contract_id in rolled else shown
+                )
+                for contract_id, shown in self.instruments.items()
+            }
+            self._shown = {key: text for key, text in self._shown.items() if key[0] not in rolled}
+            row = self.cursor_row
+            self.clear()
+            for contract_id in self.instruments:
+                self.add_row(*(self._cell(contract_id, key) for key in self.columns_shown), key=contract_id)
+            self.move_cursor(row=max(0, row))
         for instrument in instruments:
             contract_id = instrument.front_contract.contract_id
             if contract_id in self.instruments:

@@ -83,10 +83,21 @@ class ProjectXFeed:
         self._hub: HubConnection | None = None
         self.backfilled_trades = 0
         self.history_pages = 0  # retrieveBars requests made for gaps
+        self._added = asyncio.Event()  # contracts were added: the running session subscribes them
+        self._session_contracts: set[str] = set()  # the contracts the current session has subscribed
 
     @property
     def contracts(self) -> tuple[str, ...]:
         return tuple(c.id for c in self._contracts)
+
+    def add_contract(self, contract: Contract) -> None:
+        """Stream `contract` too (the front month rolled): a running session resolves it and subscribes its quotes
+        and trades on the hub; otherwise the next session subscribes it with the others."""
+        if contract.id in self.contracts:
+            return
+        self._contracts += (contract,)
+        self._added.set()
+        log.info("feed.contract_added", feed=self.name, contract=contract.id)
 
     def status(self) -> FeedStatus:
         extra = {
@@ -182,6 +193,7 @@ class ProjectXFeed:
             reader = asyncio.create_task(hub.read_loop(), name=f"{self.name}-read")
             pinger = asyncio.create_task(hub.ping_loop(), name=f"{self.name}-ping")
             backfill: asyncio.Task[None] | None = None
+            adder: asyncio.Task[None] | None = None
             try:
                 if self._streamed:
                     self._holding = []  # from the first subscription on, live ticks wait for the backfill
@@ -196,28 +208,52 @@ class ProjectXFeed:
                 else:
                     self._report(FeedState.STREAMING, f"streaming {len(self._contracts)} contracts")
                 self._streamed = True
-                await reader
+                adder = asyncio.create_task(self._subscribe_added(hub, rest), name=f"{self.name}-add")
+                done, _ = await asyncio.wait([reader, adder], return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    task.result()  # the reader raises HubEnded; a failed subscription of an added contract ends too
             finally:
                 self._holding = None
                 self._hub = None
-                for task in (pinger, backfill, reader):
-                    if task is not None:
-                        task.cancel()
-                await asyncio.wait([t for t in (pinger, backfill, reader) if t is not None])
+                self._session_contracts.clear()
+                tasks = [t for t in (pinger, backfill, reader, adder) if t is not None]
+                for task in tasks:
+                    task.cancel()
+                await asyncio.wait(tasks)
 
     async def _subscribe(self, hub: HubConnection) -> None:
+        contracts = self._contracts
+        errors = await self._subscribe_contracts(hub, contracts)
+        if errors and len(errors) == 2 * len(contracts):
+            raise HubEnded(f"every subscription was refused: {errors[0][:200]}")
+
+    async def _subscribe_added(self, hub: HubConnection, rest: ProjectXRest) -> None:
+        """For as long as the session runs: contracts added since it subscribed are resolved and subscribed on its
+        hub (a new contract has nothing of ours to backfill: it is covered from its subscription on)."""
+        assert self._keeper is not None
+        while True:
+            await self._added.wait()
+            self._added.clear()
+            await self._resolve_contracts(rest, await self._keeper.token())
+            added = [c for c in self._contracts if c.id not in self._session_contracts]
+            if added:
+                await self._subscribe_contracts(hub, added)
+                self._report(FeedState.STREAMING, f"streaming {len(self._contracts)} contracts")
+
+    async def _subscribe_contracts(self, hub: HubConnection, contracts: Sequence[Contract]) -> list[str]:
+        """Subscribe quotes and trades of `contracts`; the hub's refusals (logged)."""
         calls = []
-        for contract in self._contracts:
+        for contract in contracts:
             projectx_id = self._projectx_ids[contract.id]
             calls += [("SubscribeContractQuotes", projectx_id), ("SubscribeContractTrades", projectx_id)]
+            self._session_contracts.add(contract.id)
         errors = await hub.invoke_all(calls)
         now = self._clock.now_ns()
-        for contract in self._contracts:
+        for contract in contracts:
             self._covered_since.setdefault(contract.id, now)
         if errors:
             log.error("projectx.subscribe_refused", feed=self.name, errors=errors[:4])
-            if len(errors) == len(calls):
-                raise HubEnded(f"every subscription was refused: {errors[0][:200]}")
+        return errors
 
     async def _resolve_contracts(self, rest: ProjectXRest, token: str) -> None:
         for contract in self._contracts:

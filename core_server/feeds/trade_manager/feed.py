@@ -71,6 +71,16 @@ class TradeManagerFeed:
     def contracts(self) -> tuple[str, ...]:
         return tuple(c.id for c in self._contracts)
 
+    def add_contract(self, contract: Contract) -> None:
+        """The front month of `contract`'s root rolled to it. The stream has no subscriptions and its continuous
+        tickers (`NQ1!`) carry the front month's prices: they price `contract` from now on, in place of the root's
+        earlier contract."""
+        if contract.id in self.contracts:
+            return
+        self._contracts = (*(c for c in self._contracts if c.root != contract.root), contract)
+        self._parser.add_contract(contract)
+        log.info("feed.contract_added", feed=self.name, contract=contract.id)
+
     def status(self) -> FeedStatus:
         return self._stats.snapshot(self.contracts)
 

@@ -67,6 +67,13 @@ class QuoteStreamParser:
         self._contracts = {c.root: c for c in contracts}
         self.ignored = 0  # messages of other types or other instruments
 
+    def add_contract(self, contract: Contract) -> None:
+        """`contract` becomes its root's contract (the front month rolled): the root's continuous ticker prices it
+        from now on, and a dated ticker of it is read."""
+        self._by_root[contract.root] = _Book(contract.id, contract.spec)
+        self._contracts[contract.root] = contract
+        self._tickers.clear()
+
     def reset_books(self) -> None:
         for book in self._by_root.values():
             book.bid = book.ask = None

@@ -98,10 +98,21 @@ class TradovateFeed:
         self._streaming_since = 0.0
         self._authorize_refusals = 0
         self._server_notice = ""
+        self._added = asyncio.Event()  # contracts were added: the running session subscribes them
+        self._session_contracts: set[str] = set()  # the contracts the current session has asked for
 
     @property
     def contracts(self) -> tuple[str, ...]:
         return tuple(contract.id for contract in self._contracts)
+
+    def add_contract(self, contract: Contract) -> None:
+        """Stream `contract` too (the front month rolled): a running session resolves and subscribes it (quotes and
+        the tick chart) on its socket; otherwise the next session asks for it with the others."""
+        if contract.id in self.contracts:
+            return
+        self._contracts += (contract,)
+        self._added.set()
+        log.info("feed.contract_added", feed=self.name, contract=contract.id)
 
     def status(self) -> FeedStatus:
         snapshot = self._stats.snapshot(self.contracts)
@@ -188,6 +199,7 @@ class TradovateFeed:
                         error = task.exception()
                         if task is setup and error is None:
                             waiting.discard(setup)
+                            waiting.add(asyncio.create_task(self._subscribe_added(conn, rest)))
                             continue
                         raise error or ConnectionLost("connection task ended")
             except _DROPS as exc:
@@ -199,6 +211,7 @@ class TradovateFeed:
                     task.cancel()
                 await asyncio.gather(*waiting, return_exceptions=True)
                 conn.fail_pending("connection closed")
+                self._session_contracts.clear()
                 self._holds.clear()  # not delivered: the next backfill starts from the last delivered print
                 self._held_prints.clear()
                 self._history.forget_charts()
@@ -240,6 +253,7 @@ class TradovateFeed:
                 self._holds[contract.id] = []
                 self._held_prints[contract.id] = []
             self._parser.expect_snapshot(tradovate_id)
+            self._session_contracts.add(contract.id)
             if not await self._subscribe(conn, contract) or not await self._open_live_chart(conn, contract):
                 self._holds.pop(contract.id, None)
                 self._held_prints.pop(contract.id, None)
@@ -248,6 +262,24 @@ class TradovateFeed:
         await asyncio.gather(*backfills)
         self._streaming_since = asyncio.get_running_loop().time()
         self._set_state(FeedState.STREAMING, self._detail())
+
+    async def _subscribe_added(self, conn: MdConnection, rest: TradovateRest) -> None:
+        """For as long as the session runs: contracts added since it started are resolved and subscribed on it (a
+        new contract has no prints of ours before now, so nothing to backfill). A failure here ends the session,
+        and the next one asks for every contract."""
+        while True:
+            await self._added.wait()
+            self._added.clear()
+            await self._resolve_contracts(rest, await self._tokens.current(rest))
+            for contract in self._contracts:
+                tradovate_id = self._tradovate_ids.get(contract.id)
+                if tradovate_id is None or contract.id in self._session_contracts:
+                    continue
+                self._session_contracts.add(contract.id)
+                self._parser.expect_snapshot(tradovate_id)
+                if await self._subscribe(conn, contract):
+                    await self._open_live_chart(conn, contract)
+            self._set_state(FeedState.STREAMING, self._detail())
 
     async def _subscribe(self, conn: MdConnection, contract: Contract) -> bool:
         body: dict[str, Any] = {"symbol": contract.tradovate_symbol}

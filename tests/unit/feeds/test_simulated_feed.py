@@ -15,6 +15,7 @@ from core_server.model.feed_status import FeedState
 from core_server.model.instruments import Contract
 from core_server.model.market_data import Quote
 from core_server.ports import MarketDataFeed
+from tests.kit.time import utc
 from tests.unit.feeds.feed_fakes import RecordingSink, VirtualSleep
 
 CONTRACTS = [Contract(root, 2026, 12) for root in ("NQ", "MNQ", "ES", "MES")]
@@ -156,3 +157,32 @@ def test_bad_settings_are_refused(clock: TestClock) -> None:
         SimulatedFeed(CONTRACTS, clock, hours="exchange")
     with pytest.raises(InvalidArgument, match="hours"):
         SimulatedFeed(CONTRACTS, clock, hours="sometimes")  # type: ignore[arg-type]
+
+
+async def test_an_added_contract_continues_from_its_roots_price_and_runs_deterministically() -> None:
+    """The front month rolled: the new expiry starts at the old one's price, both keep trading, and the same seed
+    and schedule give the same ticks."""
+    nqz, nqh = Contract("NQ", 2026, 12), Contract("NQ", 2027, 3)
+
+    async def rolled_run() -> tuple[list[Quote], int]:
+        clock = TestClock(utc(2026, 12, 9, 22, 0))
+        sleep = VirtualSleep(clock, clock.now_ns() + 10 * NS_PER_SECOND)
+        feed = SimulatedFeed([nqz], clock, sleep=sleep, rate=200.0, interval_s=0.1, seed=3)
+        sink = RecordingSink()
+        with pytest.raises(asyncio.CancelledError):
+            await feed.run(sink)
+        last_bid = [t for t in sink.ticks if type(t) is Quote][-1].bid
+        feed.add_contract(nqh)
+        feed.add_contract(nqh)  # twice: once
+        assert feed.contracts == (nqz.id, nqh.id)
+        sleep.stop_at_ns = clock.now_ns() + 10 * NS_PER_SECOND
+        with pytest.raises(asyncio.CancelledError):
+            await feed.run(sink)
+        return [t for t in sink.ticks if type(t) is Quote], last_bid
+
+    quotes, last_bid = await rolled_run()
+    first_new = next(q for q in quotes if q.contract_id == nqh.id)
+    assert abs(first_new.bid - last_bid) <= 4  # within a point of where the old month stood
+    after = quotes[quotes.index(first_new) :]
+    assert {q.contract_id for q in after} == {nqz.id, nqh.id}
+    assert (await rolled_run())[0] == quotes

@@ -38,6 +38,17 @@ def test_dated_and_exchange_prefixed_tickers_map_to_the_configured_contract() ->
     assert parser.ignored == 2
 
 
+def test_after_a_roll_the_continuous_ticker_prices_the_new_front_month() -> None:
+    parser = QuoteStreamParser([NQ, ES])
+    assert parser.parse(_data(), NOW)[0] == NQ.id  # type: ignore[index]
+    nqh = Contract("NQ", 2027, 3)
+    parser.add_contract(nqh)
+    assert parser.parse(_data(), NOW)[0] == nqh.id  # type: ignore[index]
+    assert parser.parse(_data("NQH2027"), NOW)[0] == nqh.id  # type: ignore[index]
+    assert parser.parse(_data("NQZ2026"), NOW) is None  # the old month is no longer this feed's
+    assert parser.parse(_data("ES1!", "6000.25", "6000.5"), NOW)[0] == ES.id  # type: ignore[index]
+
+
 def test_other_message_types_are_ignored() -> None:
     parser = QuoteStreamParser([NQ])
     assert parser.parse('{"type":"LOGS","data":"anything"}', NOW) is None
