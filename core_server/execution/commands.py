@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import IntEnum
 
-from core_server.execution.model import AccountId, OrderId, OrderSide, OrderType, TimeInForce
+from core_server.execution.model import AccountId, CancelReason, OrderId, OrderSide, OrderType, TimeInForce
 
 Quantity = int | Decimal
 
@@ -116,6 +116,7 @@ class CancelOrder:
 class CancelAllOrders:
     account_id: AccountId
     contract_id: str | None = None  # None: every contract
+    reason: CancelReason = CancelReason.REQUESTED  # ROLL: the front-month roll's (the orders say why they ended)
 
 
 @dataclass(frozen=True, slots=True)

@@ -138,7 +138,7 @@ class PaperExecutionEngine(CommandChecks):
                 contract = None
                 if command.contract_id is not None:
                     contract = self._contract(command.contract_id, now_ns, "contract_id")[0]
-                self._cancel_open(command.account_id, contract, CancelReason.REQUESTED, now_ns, out)
+                self._cancel_open(command.account_id, contract, command.reason, now_ns, out)
             case ClosePosition() | ReversePosition():
                 self._close(command, now_ns, out)
             case FlattenAccount():

@@ -90,6 +90,7 @@ class CancelReason(IntEnum):
     RESET = 6
     POSITION_FLAT = 7  # a reduce-only order whose position went flat or to the other side: nothing to reduce
     STOP_THROUGH = 8  # a bracket stop-loss already hit when its entry filled: the position was closed at market
+    ROLL = 9  # the front month rolled: the old month's orders end (kernel.front_roll)
 
 
 class ModifyCause(IntEnum):

@@ -19,7 +19,7 @@ its scheduled commands' refusals) and the position stays in `old`, where the ris
 from __future__ import annotations
 
 from core_server.execution.commands import CancelAllOrders, ExecutionCommand, SubmitOrder
-from core_server.execution.model import OrderSide, OrderType, TimeInForce
+from core_server.execution.model import CancelReason, OrderSide, OrderType, TimeInForce
 from core_server.kernel.commands import CommandRunner
 from core_server.kernel.output import Cause
 from core_server.kernel.ports import StrategyStage
@@ -37,7 +37,7 @@ def roll_front_month(
     for account in view.accounts():
         account_id = account.account_id
         if view.open_orders(account_id, old.id):
-            refused.extend(_run(commands, CancelAllOrders(account_id, old.id), now_ns))
+            refused.extend(_run(commands, CancelAllOrders(account_id, old.id, CancelReason.ROLL), now_ns))
         net = view.position(account_id, old.id).net_qty
         if net:
             side = OrderSide.SELL if net > 0 else OrderSide.BUY

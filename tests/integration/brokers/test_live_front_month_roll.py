@@ -1,6 +1,7 @@
-"""A LIVE account across the front-month roll, against the fake Tradovate and the fake ProjectX: the position it
-holds in the old month is closed at the broker by the roll (a reduce-only market order, booked from the broker's
-fill, the trade closed with the reason `roll`), and `NQ1!` then sends the new month to the broker."""
+"""A LIVE account across the front-month roll, against the fake Tradovate and the fake ProjectX: its resting order
+in the old month is cancelled at the broker, its position there is closed at the broker by the roll (a reduce-only
+market order, booked from the broker's fill, the trade closed with the reason `roll`), and `NQ1!` then sends the
+new month to the broker."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 
 from clients.sdk import VigilClient
 from clients.sdk.brokers import Broker
-from clients.sdk.order_specs import market
+from clients.sdk.order_specs import limit, market
 from core_server.app import RunningServer, start
 from core_server.feeds.catalog import FeedPlan
 from core_server.feeds.fakes.broker_book import FakeContract
@@ -115,11 +116,15 @@ async def test_a_live_position_in_the_old_month_is_closed_at_the_broker_by_the_r
 
             await eventually(lambda: held(OLD.id))
             (opened,) = await client.list_trades(open_only=True)
+            resting = await client.submit_order("paper", limit("NQ1!", "sell", 1, "26000.00", time_in_force="gtc"))
+            assert not resting.denied, resting.order.reason
+            await eventually(lambda: (fake.old, "Sell", "Limit", 1, "Working") in fake.orders())
 
             clock.set_ns(ROLL + NS_PER_SECOND)
             await eventually(lambda: feed.added == [NEW], timeout=15)
             await eventually(lambda: fake.net(fake.old) == 0)
             assert (fake.old, "Sell", "Market", 1, "Filled") in fake.orders()
+            await eventually(lambda: (fake.old, "Sell", "Limit", 1, "Canceled") in fake.orders())
 
             async def flat_in_old() -> bool:
                 return await held(OLD.id) == 0

@@ -73,6 +73,7 @@ async def test_a_running_server_rolls_to_the_new_front_month(database_url: str) 
             listed = await eventually(lambda: roll_placed(orders))  # actors are stored with the journal
             by_id = {o.order_id: o for o in listed.orders}
             assert by_id[target.order_id].status == xpb.ORDER_STATUS_CANCELLED
+            assert by_id[target.order_id].reason == "cancelled: roll"
             (close,) = [o for o in listed.orders if o.placed_by == "roll"]
             assert (close.contract_id, close.side) == (OLD.id, xpb.ORDER_SIDE_SELL)
             assert close.status == xpb.ORDER_STATUS_FILLED
