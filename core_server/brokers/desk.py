@@ -358,6 +358,9 @@ class BrokerDesk:
         return adapter
 
     async def _connect(self, key: tuple[BrokerKind, str], adapter: Adapter) -> None:
+        """Connect the link (one caller at a time), then reconcile its accounts: the broker's truth first. The
+        lock covers the connect only: a reconciliation waits for the fills reported meanwhile, and those wait
+        for the router, whose recovery may itself be waiting to use this link (issue 15)."""
         async with self._connecting.setdefault(key, asyncio.Lock()):
             if adapter.state is LinkState.CONNECTED:
                 return  # connected by the call that held the lock
@@ -365,12 +368,14 @@ class BrokerDesk:
                 await adapter.connect()
             except BrokerUnavailable as exc:
                 raise Unavailable(str(exc)) from None
-            bound = [b.account_id for b in self._bindings.values() if (b.broker, b.environment) == key]
-            if _ROUTED_SEND.get():  # its reconciliation would wait on this very send: it runs once the sends are done
-                self._reconcile_after_sends_later(key, adapter, bound)
-                return
-            for account_id in bound:  # on every (re)connect: the broker's truth first
-                await self._reconcile(self._bindings[account_id], adapter, "reconcile:connect")
+        bound = [b.account_id for b in self._bindings.values() if (b.broker, b.environment) == key]
+        if _ROUTED_SEND.get():  # its reconciliation would wait on this very send: it runs once the sends are done
+            self._reconcile_after_sends_later(key, adapter, bound)
+            return
+        for account_id in bound:  # on every (re)connect
+            binding = self._bindings.get(account_id)
+            if binding is not None and (binding.broker, binding.environment) == key:
+                await self._reconcile(binding, adapter, "reconcile:connect")
 
     async def settle(self) -> None:
         """Until the reconciliations of links that the router's sends connected are done (they run after the sends)."""

@@ -88,3 +88,58 @@ async def test_a_fill_reported_while_the_restart_recovery_reads_the_history_is_b
             assert len(await client.list_fills("paper")) == 1  # booked exactly once
     finally:
         await second.stop()
+
+
+async def test_a_reconcile_that_connects_the_link_first_does_not_hold_the_restart_recovery(
+    database_url: str, fake_tradovate: FakeTradovateBroker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At the restart, a ReconcileNow connects the link before the router's recovery does, and the routed order fills
+    at the broker right then: the fill waits for the recovery, and the reconciliation waits for the fill. The
+    connecting call must not hold the link's connect lock while it reconciles, or the recovery, waiting on that
+    lock, never runs (before: the fill and the reconcile waited for the router's idle timeout, made long here)."""
+    for key, value in fake_tradovate.env().items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setattr(BrokerRouter, "idle_timeout_s", 600.0)
+    first = await start(server_config(database_url))
+    try:
+        async with VigilClient(first.address) as client:
+            bid = await live_at_kernel_price(client, fake_tradovate)
+            resting = await client.submit_order("paper", limit(NQ, "buy", 2, bid - 50))
+            await eventually(lambda: [o.status for o in fake_tradovate.book.orders.values()] == ["Working"])
+    finally:
+        await first.stop()
+
+    connecting = asyncio.Event()
+    connect, recover = TradovateBroker.connect, BrokerRouter._recover
+
+    async def slow_connect_then_fill(self: TradovateBroker) -> None:
+        connecting.set()
+        await asyncio.sleep(0.3)  # the recovery reaches the link meanwhile and waits for the connect
+        await connect(self)
+        fake_tradovate.set_market("NQZ6", bid - 51, bid - 50)  # the order fills: reported on the socket
+
+    async def recover_after_the_connect_began(self: BrokerRouter, account_id: str) -> None:
+        await connecting.wait()
+        await recover(self, account_id)
+
+    monkeypatch.setattr(TradovateBroker, "connect", slow_connect_then_fill)
+    monkeypatch.setattr(BrokerRouter, "_recover", recover_after_the_connect_began)
+    second = await start(server_config(database_url))
+    try:
+        async with VigilClient(second.address) as client:
+            reconciled = await asyncio.wait_for(client.reconcile("paper"), 20)
+            assert reconciled.differences == ()
+
+            async def filled() -> bool:
+                return await order_status(client, resting.order.order_id) == "filled"
+
+            await eventually(filled, timeout=15)
+            assert second.brokers is not None
+            await asyncio.wait_for(second.brokers.settle(), 15)
+            assert await fills_when(client, 1) == [(resting.order.order_id, 2, bid - 50)]
+            (position,) = await client.list_positions("paper")
+            assert position.quantity == 2 and broker_net(fake_tradovate) == 2
+            assert len(await client.list_orders("paper")) == 1  # no order of its own for the fill
+            assert len(await client.list_fills("paper")) == 1
+    finally:
+        await second.stop()
