@@ -3,6 +3,7 @@ lost acknowledgements resolved by customTag, flatten; and a ProjectX-bound accou
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 import pytest
 
 from clients.sdk import VigilClient
-from clients.sdk.brokers import Broker
+from clients.sdk.brokers import Broker, BrokerAuditRecord
 from clients.sdk.errors import NotFoundError
 from clients.sdk.order_specs import bracket, limit, market
 from core_server.app import RunningServer, start
@@ -280,6 +281,10 @@ async def test_a_dropped_user_hub_reconnects_by_itself_and_an_order_filled_meanw
         await eventually(lambda: [o.status for o in fake_projectx.book.orders.values()] == ["Working"])
         await eventually(lambda: len(fake_projectx.hubs) == 1)
         (old,) = fake_projectx.hubs
+        assert projectx_server.brokers is not None
+        # The first send's connect is reconciled after the send: done before the drop, or that deferred reconcile
+        # (reading through the dropped link) reconnects it instead of the desk's reconnect loop.
+        await asyncio.wait_for(projectx_server.brokers.settle(), 15)
 
         fake_projectx.refuse_hubs = True
         await fake_projectx.drop_hubs()
@@ -300,8 +305,12 @@ async def test_a_dropped_user_hub_reconnects_by_itself_and_an_order_filled_meanw
         await eventually(filled)
         fills = await eventually(lambda: client.list_fills("paper"))
         assert [(f.order_id, f.quantity, f.price) for f in fills] == [(resting.order.order_id, 1, bid - 40)]
-        trail = await client.list_broker_audit("paper")
-        assert any(r.kind == "reconnected" and r.actor == "reconcile:reconnect" for r in trail)
+
+        async def reconciled() -> list[BrokerAuditRecord] | None:
+            trail = await client.list_broker_audit("paper")
+            return trail if any(r.kind == "reconnected" and r.actor == "reconcile:reconnect" for r in trail) else None
+
+        trail = await eventually(reconciled)
         assert not [r for r in trail if r.kind == "reconcile_difference"]
 
         sold = await client.submit_order("paper", market("NQZ2026", "sell", 1))  # later orders route as before
