@@ -73,11 +73,11 @@ class TradeManagerFeed:
 
     def add_contract(self, contract: Contract) -> None:
         """The front month of `contract`'s root rolled to it. The stream has no subscriptions and its continuous
-        tickers (`NQ1!`) carry the front month's prices: they price `contract` from now on, in place of the root's
-        earlier contract."""
+        tickers (`NQ1!`) carry the front month's prices: they price `contract` from now on (a dated ticker of the
+        earlier month, if the stream sends one, still prices that month)."""
         if contract.id in self.contracts:
             return
-        self._contracts = (*(c for c in self._contracts if c.root != contract.root), contract)
+        self._contracts += (contract,)
         self._parser.add_contract(contract)
         log.info("feed.contract_added", feed=self.name, contract=contract.id)
 

@@ -59,19 +59,20 @@ class _Book:
 
 
 class QuoteStreamParser:
-    """Maps tickers (`NQ1!`, `NQZ2026`) to the configured contract of the same root."""
+    """Maps tickers to the configured contracts: a continuous one (`NQ1!`, `NQ`) to its root's contract, a dated
+    one (`NQZ2026`) to that month if it is one of ours."""
 
     def __init__(self, contracts: Sequence[Contract]) -> None:
         self._by_root = {c.root: _Book(c.id, c.spec) for c in contracts}
+        self._dated = {book.contract_id: book for book in self._by_root.values()}  # every month given, by id
         self._tickers: dict[str, _Book | None] = {}
-        self._contracts = {c.root: c for c in contracts}
         self.ignored = 0  # messages of other types or other instruments
 
     def add_contract(self, contract: Contract) -> None:
         """`contract` becomes its root's contract (the front month rolled): the root's continuous ticker prices it
-        from now on, and a dated ticker of it is read."""
-        self._by_root[contract.root] = _Book(contract.id, contract.spec)
-        self._contracts[contract.root] = contract
+        from now on. A dated ticker of the earlier month still prices that month (its positions are closing)."""
+        book = self._dated.get(contract.id) or _Book(contract.id, contract.spec)
+        self._by_root[contract.root] = self._dated[contract.id] = book
         self._tickers.clear()
 
     def reset_books(self) -> None:
@@ -115,9 +116,8 @@ class QuoteStreamParser:
             contract = parse_symbol(ticker, now_ns)
         except InvalidArgument:
             raise MalformedMessage(f"unreadable ticker {ticker[:20]!r}") from None
-        ours = self._contracts.get(contract.root)
         dated = not ticker.rstrip().endswith("!") and len(ticker.strip()) > len(contract.root)
-        book = self._by_root.get(contract.root) if ours is not None and (not dated or contract == ours) else None
+        book = self._dated.get(contract.id) if dated else self._by_root.get(contract.root)
         if len(self._tickers) < 256:
             self._tickers[ticker] = book
         return book
