@@ -119,6 +119,11 @@ class BrokerBook:
     market_open: bool = True
     fill_size: int | None = None  # at most this many contracts per order per market update (partial fills)
     placements: dict[str, int] = field(default_factory=dict)  # client order id -> times placed
+    # Indexes, so an operation costs what it touches, not every order ever placed (a broker does not slow down
+    # as its history grows): (account, contract) -> its orders, parent -> its legs, (account, client id) used.
+    _by_contract: dict[tuple[int, str], list[FakeOrder]] = field(default_factory=dict)
+    _legs: dict[int, list[FakeOrder]] = field(default_factory=dict)
+    _client_ids: set[tuple[int, str]] = field(default_factory=set)
     _ids: Any = field(default_factory=lambda: itertools.count(8001))
     _reject_next: list[tuple[str, str]] = field(default_factory=list)
 
@@ -174,6 +179,11 @@ class BrokerBook:
             offset_ticks=offset_ticks,
         )  # fmt: skip
         self.orders[order.id] = order
+        self._by_contract.setdefault((account_id, order.symbol), []).append(order)
+        if parent_id is not None:
+            self._legs.setdefault(parent_id, []).append(order)
+        if cl_ord_id:
+            self._client_ids.add((account_id, cl_ord_id))
         self._emit("order", order)
         if order.status == "Working":
             self._match(order)
@@ -257,8 +267,8 @@ class BrokerBook:
 
     def liquidate(self, account_id: int, symbol: str) -> FakeOrder | None:
         """Cancel the contract's working orders and close its position at market."""
-        for order in list(self.orders.values()):
-            if order.account_id == account_id and order.symbol == symbol and order.status in OPEN:
+        for order in list(self._by_contract.get((account_id, symbol), ())):
+            if order.status in OPEN:
                 order.status = "Canceled"
                 self._emit("order", order)
         position = self.positions.get((account_id, symbol))
@@ -373,7 +383,11 @@ class BrokerBook:
                 self._emit("order", child)
 
     def _children(self, parent_id: int) -> list[FakeOrder]:
-        return [o for o in self.orders.values() if o.parent_id == parent_id]
+        return self._legs.get(parent_id, [])
+
+    def used_client_id(self, account_id: int, cl_ord_id: str) -> bool:
+        """Whether an order of the account already carries this client id."""
+        return (account_id, cl_ord_id) in self._client_ids
 
     def _position(self, account_id: int, symbol: str) -> FakePosition:
         position = self.positions.get((account_id, symbol))

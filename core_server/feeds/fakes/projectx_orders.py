@@ -74,6 +74,19 @@ class _Hub:
         self.ws = ws
         self.transport = transport
         self.subscribed: set[tuple[str, int]] = set()  # (Orders|Positions|Trades|Accounts, account id)
+        self.outbox: list[str] = []  # records of the step under way, sent together in one frame
+
+    def queue(self, message: dict[str, Any]) -> bool:
+        """Add a record to the next frame; True when it starts it (the caller schedules `flush`)."""
+        starts = not self.outbox
+        self.outbox.append(json.dumps(message, separators=(",", ":")) + RS)
+        return starts
+
+    async def flush(self) -> None:
+        records, self.outbox = self.outbox, []
+        if records and not self.ws.closed:
+            with contextlib.suppress(ConnectionError, RuntimeError):
+                await self.ws.send_str("".join(records))
 
     async def send(self, message: dict[str, Any]) -> None:
         if not self.ws.closed:
@@ -277,7 +290,7 @@ class FakeProjectXBroker:
     def _place(self, account_id: int, body: dict[str, Any]) -> web.Response:
         book = self.book
         tag = body.get("customTag")
-        if tag and any(o.cl_ord_id == tag and o.account_id == account_id for o in book.orders.values()):
+        if tag and book.used_client_id(account_id, str(tag)):
             return _envelope(False, 2, f"customTag {tag} is already used on this account")
         kind = TYPES.get(body["type"]) if type(body.get("type")) is int else None
         side = body.get("side")
@@ -361,8 +374,9 @@ class FakeProjectXBroker:
             if (group, item.account_id) in hub.subscribed or (
                 group == "Accounts" and ("Accounts", 0) in hub.subscribed
             ):
-                for _ in range(times):
-                    self._spawn(hub.send(message))
+                for _ in range(times):  # records of one step share a frame (SignalR separates them by RS)
+                    if hub.queue(message):
+                        self._spawn(hub.flush())
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.get_running_loop().create_task(coro)

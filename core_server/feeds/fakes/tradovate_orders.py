@@ -75,6 +75,18 @@ class _Socket:
         self.transport = transport
         self.authorized = False
         self.synced: set[int] = set()  # accounts whose props events this socket receives
+        self.outbox: list[Any] = []  # events of the step under way, sent together in one frame
+
+    def queue(self, messages: list[Any]) -> bool:
+        """Add events to the next frame; True when they start it (the caller schedules `flush`)."""
+        starts = not self.outbox
+        self.outbox.extend(messages)
+        return starts
+
+    async def flush(self) -> None:
+        messages, self.outbox = self.outbox, []
+        if messages:
+            await self.send(messages)
 
     async def send(self, messages: list[Any]) -> None:
         if not self.ws.closed:
@@ -432,9 +444,9 @@ class FakeTradovateBroker:
         if self._duplicates > 0:
             self._duplicates -= 1
             messages.append(event)
-        for sock in self.sockets:
-            if account_id in sock.synced:
-                self._spawn(sock.send(messages))
+        for sock in self.sockets:  # one frame per socket for what one step changed, as the real one sends them
+            if account_id in sock.synced and sock.queue(messages):
+                self._spawn(sock.flush())
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.get_running_loop().create_task(coro)
