@@ -155,6 +155,8 @@ class RunningServer:
         if self.backtests is not None:
             await _step("backtests.stop", self.backtests.close())
         await _step("journal.drain", self.shell.writer.stop())  # every decision the kernel made, in order
+        if self.brokers is not None:
+            await _step("broker_audit.drain", self.brokers.audits.stop())
         self.bus.close_all()
         # A candle still forming at shutdown will never see the rest of its bucket from this run: store it
         # incomplete (a restart continues it, still incomplete).
@@ -385,7 +387,7 @@ async def _assemble(
         variable, _, reason = str(error).partition(": ")
         raise ConfigError(variable.split("[")[0], reason or str(error)) from None
     metrics = MetricsService(ServerMetrics())
-    sources = server_sources(shell, market, tick_writer, candle_writer, core.risk, bus)
+    sources = server_sources(shell, market, tick_writer, candle_writer, core.risk, bus, brokers.audits)
     await metrics.start(config.metrics_listen, sources, bus)
     backtests = BacktestJobs(
         BacktestRepository(pool),
@@ -440,6 +442,7 @@ async def _assemble(
         asyncio.create_task(core.writer.run(), name="journal-writer"),
         asyncio.create_task(shell.run_timer(), name="kernel-timer"),
         asyncio.create_task(brokers.run_periodic(reconcile_every), name="broker-reconcile"),
+        asyncio.create_task(brokers.audits.run(), name="broker-audit-writer"),
         asyncio.create_task(market.run(), name="forming-candles"),
         asyncio.create_task(analytics.warm(), name="analytics-warm"),  # the first analytics query finds the trades read
         *notify.start(),

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -41,6 +41,7 @@ from core_server.backoff import Backoff
 from core_server.brokers import credentials
 from core_server.brokers.model import (
     TRADOVATE_ENVIRONMENTS,
+    AuditEntry,
     Binding,
     BrokerFill,
     BrokerKind,
@@ -56,6 +57,7 @@ from core_server.brokers.model import (
 from core_server.brokers.projectx import ProjectXBroker
 from core_server.brokers.tradovate import BrokerUnavailable, TradovateBroker
 from core_server.config import ConfigError
+from core_server.durable import DurableWriter
 from core_server.model.clock import Clock
 from core_server.model.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, Unavailable
 
@@ -118,7 +120,7 @@ class BindingStore(Protocol):
     async def load(self) -> list[Binding]: ...
     async def save(self, binding: Binding, kind: str, detail: Mapping[str, object]) -> None: ...
     async def delete(self, account_id: str, ts_ns: int, actor: str) -> None: ...
-    async def audit(self, account_id: str, ts_ns: int, actor: str, kind: str, detail: Mapping[str, object]) -> None: ...
+    async def write_audit(self, entries: Sequence[AuditEntry]) -> None: ...
     async def audit_trail(self, account_id: str, limit: int = 100) -> list[tuple[int, str, str, dict[str, Any]]]: ...
 
 
@@ -188,6 +190,9 @@ class BrokerDesk:
         self.sends_done: Callable[[], Awaitable[None]] | None = None
         self._deferred: set[asyncio.Task[None]] = set()
         self._reconciling_later: set[str] = set()  # accounts whose deferred reconciliation waits for the sends
+        # The audit trail of what was sent and found: queued, stored in order in batches (its `run()` is a server
+        # task), so a fan-out's sends never wait on, or compete with, an insert each. Read: flushed first.
+        self.audits: DurableWriter[AuditEntry] = DurableWriter("broker-audit", store.write_audit, clock)
 
     async def load(self) -> None:
         self._bindings = {b.account_id: b for b in await self._store.load()}
@@ -244,9 +249,7 @@ class BrokerDesk:
             self.reconnected += 1
             log.info("broker.reconnected", broker=key[0].value, environment=key[1], attempts=backoff.attempt)
             for binding in [b for b in self._bindings.values() if (b.broker, b.environment) == key]:
-                await self._audit(
-                    binding.account_id, "reconcile:reconnect", "reconnected", {"attempts": backoff.attempt}
-                )
+                self._audit(binding.account_id, "reconcile:reconnect", "reconnected", {"attempts": backoff.attempt})
                 try:
                     await self._reconcile(binding, adapter, "reconcile:reconnect")
                 except Unavailable as exc:
@@ -304,6 +307,7 @@ class BrokerDesk:
         if not broker_account.strip():
             raise InvalidArgument("broker_account", "the broker's account id or name is required")
         binding = Binding(account_id, broker, environment, broker_account.strip(), False, actor, self._clock.now_ns())
+        await self.audits.flush()  # the trail stays in order: what was queued before this change first
         await self._store.save(binding, "bound", {"broker": broker.value, "environment": environment,
                                                   "broker_account": binding.broker_account})  # fmt: skip
         self._bindings[account_id] = binding
@@ -314,6 +318,7 @@ class BrokerDesk:
         binding = self._require(account_id)
         if binding.live_enabled:
             raise FailedPrecondition("account_id", "live routing is on: turn it off before unbinding")
+        await self.audits.flush()
         await self._store.delete(account_id, self._clock.now_ns(), actor)
         del self._bindings[account_id]
         log.info("broker.unbound", account_id=account_id, actor=actor)
@@ -323,6 +328,7 @@ class BrokerDesk:
         if enabled and not credentials.configured(self._env, binding.broker):
             raise FailedPrecondition("enabled", f"no {binding.broker.value} credentials are configured on the server")
         updated = replace(binding, live_enabled=enabled, live_changed_by=actor, live_changed_ns=self._clock.now_ns())
+        await self.audits.flush()
         await self._store.save(updated, "live_on" if enabled else "live_off", {"enabled": enabled})
         self._bindings[account_id] = updated
         self._routing(account_id, enabled)
@@ -430,7 +436,7 @@ class BrokerDesk:
         if self._pre_trade is not None and not checked:
             denial = await self._pre_trade(account_id, request)
             if denial is not None:
-                await self._audit(account_id, actor, "order_denied", {"client_order_id": request.client_order_id,
+                self._audit(account_id, actor, "order_denied", {"client_order_id": request.client_order_id,
                                                                      "reason": denial})  # fmt: skip
                 return Placement(request.client_order_id, False, reason=f"risk: {denial}")
         adapter = await self._adapter(binding)
@@ -445,7 +451,7 @@ class BrokerDesk:
                 for early_account, fill in self._early.pop(order_id, []):
                     if early_account == account_id:
                         self._expect(account_id, fill)
-        await self._audit(account_id, actor, "order_sent", {
+        self._audit(account_id, actor, "order_sent", {
             "client_order_id": request.client_order_id, "symbol": request.symbol, "side": request.side,
             "quantity": request.quantity, "type": request.order_type, "accepted": placement.accepted,
             "order_id": placement.order_id, "reason": placement.reason, "recovered": placement.recovered,
@@ -455,7 +461,7 @@ class BrokerDesk:
     async def cancel(self, account_id: str, order_id: str, actor: str) -> Placement:
         binding = self._live(account_id)
         result = await (await self._adapter(binding)).cancel(binding.broker_account, order_id)
-        await self._audit(account_id, actor, "cancel_sent", {"order_id": order_id, "accepted": result.accepted})
+        self._audit(account_id, actor, "cancel_sent", {"order_id": order_id, "accepted": result.accepted})
         return result
 
     async def modify(
@@ -463,7 +469,7 @@ class BrokerDesk:
     ) -> Placement:
         binding = self._live(account_id)
         result = await (await self._adapter(binding)).modify(binding.broker_account, order_id, quantity, limit, stop)
-        await self._audit(account_id, actor, "modify_sent", {"order_id": order_id, "accepted": result.accepted})
+        self._audit(account_id, actor, "modify_sent", {"order_id": order_id, "accepted": result.accepted})
         return result
 
     async def flatten(self, account_id: str, actor: str) -> FlattenReport:
@@ -474,7 +480,7 @@ class BrokerDesk:
         except BrokerUnavailable as exc:
             raise Unavailable(str(exc)) from None
         self._expected[account_id] = {p.symbol: p.net_qty for p in report.remaining}
-        await self._audit(account_id, actor, "flattened", {
+        self._audit(account_id, actor, "flattened", {
             "cancelled": list(report.cancelled), "closed": list(report.closed),
             "remaining": [f"{p.symbol} {p.net_qty}" for p in report.remaining], "errors": list(report.errors),
         })  # fmt: skip
@@ -488,7 +494,7 @@ class BrokerDesk:
             taken = await adapter.close_contract(binding.broker_account, symbol)
         except BrokerUnavailable as exc:
             raise Unavailable(str(exc)) from None
-        await self._audit(account_id, actor, "close_sent", {"symbol": symbol, "accepted": taken})
+        self._audit(account_id, actor, "close_sent", {"symbol": symbol, "accepted": taken})
         return taken
 
     async def emergency_stop(self, actor: str) -> list[FlattenReport]:
@@ -502,6 +508,7 @@ class BrokerDesk:
         return reports
 
     async def audit_trail(self, account_id: str, limit: int) -> list[tuple[int, str, str, dict[str, Any]]]:
+        await self.audits.flush()  # what was audited so far is in the trail read
         return await self._store.audit_trail(account_id, limit)
 
     async def orders(self, account_id: str) -> tuple[BrokerOrder, ...]:
@@ -561,7 +568,7 @@ class BrokerDesk:
                 differences.append(Difference("order", order.symbol, "unknown", f"{order.order_id} {order.status}"))
                 ours.add(order.order_id)  # adopted: reported once
         for difference in differences:
-            await self._audit(account_id, actor, "reconcile_difference", {
+            self._audit(account_id, actor, "reconcile_difference", {
                 "kind": difference.kind, "symbol": difference.symbol, "vigil": difference.vigil,
                 "broker": difference.broker,
             })  # fmt: skip
@@ -633,8 +640,5 @@ class BrokerDesk:
         signed = fill.quantity if fill.side == "Buy" else -fill.quantity
         expected[fill.symbol] = expected.get(fill.symbol, 0) + signed
 
-    async def _audit(self, account_id: str, actor: str, kind: str, detail: Mapping[str, object]) -> None:
-        try:
-            await self._store.audit(account_id, self._clock.now_ns(), actor, kind, detail)
-        except Unavailable:
-            log.error("broker.audit_unstored", account_id=account_id, kind=kind)
+    def _audit(self, account_id: str, actor: str, kind: str, detail: Mapping[str, object]) -> None:
+        self.audits.put(AuditEntry(account_id, self._clock.now_ns(), actor, kind, dict(detail)))

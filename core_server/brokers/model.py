@@ -162,3 +162,14 @@ class FlattenReport:
     closed: tuple[str, ...]
     remaining: tuple[BrokerPosition, ...] = field(default=())
     errors: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One line of an account's broker audit trail (what was sent, what the broker answered, what differed)."""
+
+    account_id: str
+    ts_ns: int
+    actor: str
+    kind: str
+    detail: dict[str, object]

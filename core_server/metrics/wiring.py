@@ -7,9 +7,10 @@ from collections.abc import Iterator
 
 import structlog
 
+from core_server.brokers.model import AuditEntry
 from core_server.bus import Bus
 from core_server.config import ConfigError
-from core_server.durable import stop_task
+from core_server.durable import DurableWriter, stop_task
 from core_server.live.risk_desk import RiskDesk
 from core_server.live.shell import LiveKernel
 from core_server.market_data.candle_writer import CandleWriter
@@ -25,7 +26,7 @@ log = structlog.get_logger(__name__)
 
 def server_sources(
     shell: LiveKernel, market: MarketDataEngine, tick_writer: TickWriter, candles: CandleWriter, risk: RiskDesk,
-    bus: Bus,
+    bus: Bus, broker_audit: DurableWriter[AuditEntry] | None = None,
 ) -> Sources:  # fmt: skip
     def risk_figures() -> Iterator[AccountRiskFigures]:
         for account_id in risk.accounts():
@@ -38,7 +39,10 @@ def server_sources(
     return Sources(
         now_ns=shell.clock.now_ns,
         feeds=market.feed_statuses,
-        writers=lambda: [shell.writer.status(), tick_writer.writer_status(), candles.status()],
+        writers=lambda: (
+            [shell.writer.status(), tick_writer.writer_status(), candles.status()]
+            + ([broker_audit.status()] if broker_audit is not None else [])
+        ),
         risk=risk_figures,
         emergency_stop=lambda: risk.emergency_stopped,
         stage_errors=lambda: {stage.value: n for stage, n in shell.kernel.isolation.counts.items()},

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import asyncpg
 
-from core_server.brokers.model import Binding, BrokerKind
+from core_server.brokers.model import AuditEntry, Binding, BrokerKind
 from core_server.storage.failures import unavailable_on_connection_failure
 
 _COLUMNS = (
@@ -64,9 +64,12 @@ class BrokerRepository:
                 await conn.execute("DELETE FROM broker_bindings WHERE account_id = $1", account_id)
                 await conn.execute(_AUDIT, account_id, ts_ns, actor, "unbound", "{}")
 
-    async def audit(self, account_id: str, ts_ns: int, actor: str, kind: str, detail: Mapping[str, Any]) -> None:
+    async def write_audit(self, entries: Sequence[AuditEntry]) -> None:
+        """Store a batch of audit lines in one transaction (the desk's DurableWriter calls this)."""
+        rows = [(e.account_id, e.ts_ns, e.actor, e.kind, json.dumps(e.detail, default=str)) for e in entries]
         with unavailable_on_connection_failure():
-            await self._pool.execute(_AUDIT, account_id, ts_ns, actor, kind, json.dumps(dict(detail), default=str))
+            async with self._pool.acquire() as conn, conn.transaction():
+                await conn.executemany(_AUDIT, rows)
 
     async def audit_trail(self, account_id: str, limit: int = 100) -> list[tuple[int, str, str, dict[str, Any]]]:
         with unavailable_on_connection_failure():
