@@ -34,7 +34,7 @@ class Sources:
 
     now_ns: Callable[[], int]
     feeds: Callable[[], Sequence[FeedStatus]]
-    writers: Callable[[], Sequence[WriterStatus]]  # every DurableWriter: the journal, ticks, candles
+    writers: Callable[[], Sequence[WriterStatus]]  # every DurableWriter: the journal, ticks, candles, broker audit
     risk: Callable[[], Iterable[AccountRiskFigures]]
     emergency_stop: Callable[[], bool]
     stage_errors: Callable[[], Mapping[str, int]]
