@@ -117,7 +117,9 @@ class FrontMonthRoller:
         if self._resumed:
             return self._check_every_s
         due = min(contract.roll_ns for contract in self._fronts.values()) - self._clock.now_ns()
-        return max(0.0, min(self._check_every_s, due / NS_PER_SECOND))
+        if due <= 0:  # a roll still to run (the store refused it): the next check, not a busy loop
+            return self._check_every_s
+        return min(self._check_every_s, due / NS_PER_SECOND)
 
     async def roll_due(self) -> None:
         """Roll every root whose front month's roll instant has passed."""

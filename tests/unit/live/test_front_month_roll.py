@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -57,3 +58,16 @@ async def test_rolls_once_at_the_instant_and_retries_what_the_store_refused() ->
     assert rolls.fronts() == (NEW,) and [(old, new) for _, old, new in rolls.rolls] == [(OLD, NEW)]
     await rolls.roll_due()
     assert shell.commands == 2  # NQH2027 rolls in March
+
+
+async def test_a_roll_the_store_keeps_refusing_is_retried_at_the_check_interval_not_in_a_busy_loop() -> None:
+    clock = TestClock(OLD.roll_ns)
+    shell, feed, market = Shell(), Recorder(), Recorder()
+    shell.refuse = 10**9  # the store stays down
+    rolls = FrontMonthRoller(clock, shell, market, object(), feed, [OLD], check_every_s=0.05)  # type: ignore[arg-type]
+    task = asyncio.create_task(rolls.run())
+    await asyncio.sleep(0.3)
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    assert 1 <= shell.commands <= 10  # about one try per check (a busy loop tried thousands of times)
+    assert feed.added == []
