@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 
-from clients.sdk import VigilClient
+from clients.sdk import OrderResult, VigilClient
 from clients.sdk.order_specs import limit
 from core_server.app import start
 from core_server.brokers.desk import BrokerDesk
@@ -27,20 +27,30 @@ from tests.kit.server import server_config
 D = Decimal
 
 
-async def test_a_fill_reported_while_the_restart_recovery_reads_the_history_is_booked_once_without_waiting(
-    database_url: str, fake_tradovate: FakeTradovateBroker, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    for key, value in fake_tradovate.env().items():
+async def resting_at_restart(
+    database_url: str, fake: FakeTradovateBroker, monkeypatch: pytest.MonkeyPatch
+) -> tuple[OrderResult, Decimal]:
+    """A first server routes a resting limit buy of 2 (the kernel's bid - 50) to the fake, then stops with it working
+    there. The router's wait for its sends is made long: a fill caught waiting on a recovery would hold far beyond
+    the tests' awaits. The placed order and the bid."""
+    for key, value in fake.env().items():
         monkeypatch.setenv(key, value)
     monkeypatch.setattr(BrokerRouter, "idle_timeout_s", 600.0)
     first = await start(server_config(database_url))
     try:
         async with VigilClient(first.address) as client:
-            bid = await live_at_kernel_price(client, fake_tradovate)
+            bid = await live_at_kernel_price(client, fake)
             resting = await client.submit_order("paper", limit(NQ, "buy", 2, bid - 50))
-            await eventually(lambda: [o.status for o in fake_tradovate.book.orders.values()] == ["Working"])
+            await eventually(lambda: [o.status for o in fake.book.orders.values()] == ["Working"])
     finally:
         await first.stop()
+    return resting, bid
+
+
+async def test_a_fill_reported_while_the_restart_recovery_reads_the_history_is_booked_once_without_waiting(
+    database_url: str, fake_tradovate: FakeTradovateBroker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    resting, bid = await resting_at_restart(database_url, fake_tradovate, monkeypatch)
 
     # At the restart, the recovery reads the broker's history (the order still working), and the order fills at the
     # broker right after that read: its fill is reported on the socket while the recovery is under way.
@@ -97,17 +107,7 @@ async def test_a_reconcile_that_connects_the_link_first_does_not_hold_the_restar
     at the broker right then: the fill waits for the recovery, and the reconciliation waits for the fill. The
     connecting call must not hold the link's connect lock while it reconciles, or the recovery, waiting on that
     lock, never runs (before: the fill and the reconcile waited for the router's idle timeout, made long here)."""
-    for key, value in fake_tradovate.env().items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.setattr(BrokerRouter, "idle_timeout_s", 600.0)
-    first = await start(server_config(database_url))
-    try:
-        async with VigilClient(first.address) as client:
-            bid = await live_at_kernel_price(client, fake_tradovate)
-            resting = await client.submit_order("paper", limit(NQ, "buy", 2, bid - 50))
-            await eventually(lambda: [o.status for o in fake_tradovate.book.orders.values()] == ["Working"])
-    finally:
-        await first.stop()
+    resting, bid = await resting_at_restart(database_url, fake_tradovate, monkeypatch)
 
     connecting = asyncio.Event()
     connect, recover = TradovateBroker.connect, BrokerRouter._recover
