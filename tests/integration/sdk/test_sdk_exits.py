@@ -67,7 +67,8 @@ async def test_a_bracket_in_points_and_r_is_anchored_on_the_fill_and_a_moved_sto
     )
     assert placed.stop_loss is not None and placed.take_profit is not None
     assert (placed.stop_loss.offset_ticks, placed.take_profit.target_r) == (1000, Decimal("2"))
-    assert placed.stop_loss.stop_price is None and placed.take_profit.limit_price is None
+    if placed.orders[0].average_fill_price is None:  # the entry had not filled when the answer was built: no prices
+        assert placed.stop_loss.stop_price is None and placed.take_profit.limit_price is None
 
     async def anchored() -> tuple[Decimal, Decimal, Decimal] | None:
         orders = {o.order_id: o for o in await client.list_orders(account_id)}
