@@ -1,9 +1,12 @@
-"""`vigil health`, `vigil quote SYMBOL`, `vigil feed`: the server and its market data at a glance."""
+"""`vigil health`, `vigil quote SYMBOL`, `vigil feed`, `vigil instruments`: the server and its market data at a
+glance."""
 
 from __future__ import annotations
 
 import argparse
 from dataclasses import asdict
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from clients.cli import exit_codes
 from clients.cli.context import Context
@@ -18,6 +21,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     quote.set_defaults(run=_quote)
     feed = commands.add_parser("feed", help="the market-data feed's state and counters")
     feed.set_defaults(run=_feed)
+    instruments = commands.add_parser(
+        "instruments", help="every product: its front month, whether it streams, and when the next month leads"
+    )
+    instruments.set_defaults(run=_instruments)
 
 
 def _health(ctx: Context) -> int:
@@ -42,3 +49,26 @@ def _feed(ctx: Context) -> int:
     report = ctx.client.get_feed_status()
     ctx.print_json(asdict(report))
     return exit_codes.OK
+
+
+CHICAGO = ZoneInfo("America/Chicago")
+
+
+def _instruments(ctx: Context) -> int:
+    listed = ctx.client.list_instruments()
+    if ctx.as_json:
+        ctx.print_json([asdict(instrument) for instrument in listed])
+        return exit_codes.OK
+    for instrument in listed:
+        front = instrument.front_contract
+        state = "streaming" if instrument.streaming else "not streamed"
+        ctx.print(
+            f"{instrument.root:<4} {front.contract_id:<9} {state:<13}the next month leads from "
+            f"{_chicago(front.roll_ns)} (expires {_chicago(front.expiry_ns)})"
+        )
+    return exit_codes.OK
+
+
+def _chicago(ts_ns: int) -> str:
+    moment = datetime.fromtimestamp(ts_ns / 1e9, tz=UTC).astimezone(CHICAGO)
+    return moment.strftime("%a %Y-%m-%d %H:%M CT")

@@ -41,6 +41,19 @@ async def test_health_quote_and_feed_against_a_running_server(
     assert code == exit_codes.OK and json.loads(out)
 
 
+async def test_instruments_show_each_front_month_and_when_the_next_one_leads(vigil_server: str) -> None:
+    code, out, _ = await vigil("--target", vigil_server, "instruments")
+    assert code == exit_codes.OK
+    (nq,) = [line for line in out.splitlines() if line.startswith("NQ ")]
+    assert " streaming " in nq and "the next month leads from " in nq and nq.endswith(" CT)")
+    (ym,) = [line for line in out.splitlines() if line.startswith("YM ")]
+    assert "not streamed" in ym  # listed, but the server streams NQ, MNQ, ES and MES only
+
+    code, out, _ = await vigil("--target", vigil_server, "--json", "instruments")
+    fronts = {i["root"]: i["front_contract"] for i in json.loads(out)}
+    assert fronts["NQ"]["roll_ns"] < fronts["NQ"]["expiry_ns"]
+
+
 async def test_an_unknown_symbol_is_a_not_found_exit_code_with_the_reason(
     vigil_server: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
