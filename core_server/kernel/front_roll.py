@@ -1,11 +1,11 @@
 """The front-month roll as the kernel runs it: one instant where `old` stops being traded and `new` is.
 
-A backtest on a continuous symbol (ES, ES1!) crosses the roll of SPEC §1 (model.instruments.front_contract, the
-rule live uses to pick the front month) at the 17:00 CT open of the roll day's trading day. There, for every
-account, in this order and at that instant:
+A backtest on a continuous symbol (ES, ES1!), and a live server streaming one (live/front_month_roll.py), cross the
+roll of SPEC §1 (model.instruments.front_contract, the rule that picks the front month) at the 17:00 CT open of the
+roll day's trading day. There, for every account, in this order and at that instant:
 
 1. its open orders in `old` (a strategy's resting entries, brackets' stops and targets, anything scheduled) are
-   cancelled: CancelAllOrders, Cause.ROLL;
+   cancelled: CancelAllOrders with CancelReason.ROLL, Cause.ROLL;
 2. its position in `old` is closed by a reduce-only market order tagged `roll` (trades.ledger.ROLL_TAG), Cause.ROLL;
    it fills like any market order (at once on ideal fills, after the fill model's latency otherwise), and the round
    trip it closes ends with exit reason `roll`;
@@ -13,7 +13,8 @@ account, in this order and at that instant:
    the closing fill makes it flat; until then it gets no calls.
 
 A command the execution or risk stage refuses is not retried: the refusal is returned (the backtest lists it with
-its scheduled commands' refusals) and the position stays in `old`, where the risk rules still see it.
+its scheduled commands' refusals; live logs `contract.roll_refused`) and the position stays in `old`, where the
+risk rules still see it. Roll commands are never copied to copy-group followers: each account rolls itself.
 """
 
 from __future__ import annotations

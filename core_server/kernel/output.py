@@ -44,7 +44,7 @@ class Cause(StrEnum):
     SIGNAL = "signal"  # a confirmed signal's bracket
     STRATEGY = "strategy"
     COPY = "copy"  # a follower's copy of a copy group's source command (actor: the group id)
-    ROLL = "roll"  # the front-month roll of a continuous backtest: the old contract's orders and position closed
+    ROLL = "roll"  # the front-month roll (a continuous backtest, or live): the old month's orders and position closed
 
 
 @dataclass(frozen=True, slots=True)
