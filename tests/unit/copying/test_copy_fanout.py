@@ -350,3 +350,25 @@ def test_a_webhook_strategy_confirmed_entry_fans_out_against_its_signal() -> Non
     copied = [u.event for u in out.signals if u.event.kind.value == "copied"]
     assert len(copied) == 1 and copied[0].signal_id == signal.signal_id
     assert "f-lock entry denied 3 NQZ2026 (locked for the test)" in copied[0].detail
+
+
+def test_the_front_month_roll_closes_every_account_once_and_copies_nothing() -> None:
+    """The roll closes each account's position itself (Cause.ROLL): the leader's roll close is not a copy source,
+    so no follower gets a second close, and every account ends flat in the old month."""
+    kernel = rig()
+    k = kernel.kernel
+    k.execute(SubmitOrder(LEAD, NQ_ID, OrderSide.BUY, 1, OrderType.MARKET), T0 + 10 * 1_000_000)
+    k.take_output()
+    assert (net(kernel, X2, NQ_ID), net(kernel, MICRO, MNQ_ID)) == (2, 10)
+
+    for old in (NQ, MNQ):
+        k.roll_front_month(old, old.next(), T0 + 20 * 1_000_000)
+    out = k.take_output()
+    assert out.copies == []
+    closes = [s.command for s in out.execution if s.cause is Cause.ROLL and isinstance(s.command, SubmitOrder)]
+    # a market entry names no stop, so the risk-sized followers hold nothing; the others close once each
+    assert sorted((c.account_id, c.contract_id, c.quantity) for c in closes) == [
+        (MICRO, MNQ_ID, 10), (X2, NQ_ID, 2), (LEAD, NQ_ID, 1)
+    ]  # fmt: skip
+    for account, contract in ((LEAD, NQ_ID), (X2, NQ_ID), (MICRO, MNQ_ID)):
+        assert net(kernel, account, contract) == 0
