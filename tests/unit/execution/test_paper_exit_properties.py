@@ -1,5 +1,6 @@
-"""Exits never open a position: random brackets, OCO pairs, reduce-only and plain orders, modifies, cancels,
-closes, flattens, reverses and ticks, with the reduce-only rules and the cash checked after every step."""
+"""Exits never open a position: random brackets, OCO pairs, reduce-only and plain orders, modifies, cancels (one
+order, or all of a contract's or the account's, as asked or as the front-month roll does), closes, flattens,
+reverses and ticks, with the reduce-only rules and the cash checked after every step."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core_server.execution.commands import (
+    CancelAllOrders,
     CancelOrder,
     ClosePosition,
     ExecutionCommand,
@@ -28,7 +30,7 @@ from core_server.execution.engine import PaperExecutionEngine
 from core_server.execution.events import ExecutionEvent, OrderFilled
 from core_server.execution.exits import reducible
 from core_server.execution.fill_model import FillSettings
-from core_server.execution.model import OrderSide, OrderStatus, OrderType, TimeInForce
+from core_server.execution.model import CancelReason, OrderSide, OrderStatus, OrderType, TimeInForce
 from core_server.model.errors import FailedPrecondition, InvalidArgument
 from core_server.model.instruments import INSTRUMENTS
 from core_server.model.market_data import Aggressor, Quote, Trade
@@ -106,6 +108,9 @@ def _command(step: Step, mids: dict[str, int], open_ids: list[str], engine: Pape
         if target.order_type is OrderType.LIMIT and target.limit_price is not None:
             return ModifyOrder(ACC, target.order_id, limit_price=tick * (target.limit_price + a))
         return ModifyOrder(ACC, target.order_id, quantity=target.quantity + b)
+    if kind == 13 and c >= 6:  # every order of the contract, or of the account; as asked or as the roll does
+        reason = CancelReason.ROLL if b % 2 else CancelReason.REQUESTED
+        return CancelAllOrders(ACC, contract if c == 6 else None, reason)
     if kind == 13 and open_ids:
         return CancelOrder(ACC, open_ids[(a + b) % len(open_ids)])  # type: ignore[arg-type]
     if kind == 14:

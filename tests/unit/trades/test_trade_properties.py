@@ -3,7 +3,8 @@
 - an account has an open trade in a contract exactly when it holds a position there, of the same direction and
   size (no "open" trade for a flat account, never two at once);
 - the cash adds up: once flat, the account's balance moved by exactly the sum of its trades' net dollars;
-- both hold when finished orders leave the engine's memory (the trading-day roll's archive) at any point.
+- both hold when finished orders leave the engine's memory (the trading-day roll's archive) at any point, and across
+  front-month rolls (the old month's orders cancelled and its position closed at market, exit reason `roll`).
 """
 
 from __future__ import annotations
@@ -51,9 +52,12 @@ commands = st.one_of(
     st.just(FlattenAccount(ACC)),
 )
 ARCHIVE = "archive"  # the day roll's archive of finished orders
-# Each step: a price move in ticks (a quote and a print there), then maybe a command or the archive.
+ROLL = "roll"  # the front-month roll (kernel.front_roll): ES's orders cancelled, its position closed at market
+# Each step: a price move in ticks (a quote and a print there), then maybe a command, the archive or the roll.
 steps = st.lists(
-    st.tuples(st.integers(min_value=-6, max_value=6), st.none() | st.just(ARCHIVE) | commands), min_size=1, max_size=25
+    st.tuples(st.integers(min_value=-6, max_value=6), st.none() | st.sampled_from([ARCHIVE, ROLL]) | commands),
+    min_size=1,
+    max_size=25,
 )
 
 
@@ -85,6 +89,9 @@ def test_open_trades_follow_positions_and_net_dollars_add_up(
         rig.ticks(q(at, str(price), str(price + TICK)), t(at + 1, str(price)))
         if command == ARCHIVE:
             rig.kernel.execution.archive_finished()
+        elif command == ROLL:
+            assert rig.kernel.roll_front_month(ES, ES.next(), T0 + (at + 2) * MS) == []  # nothing refused
+            rig.ticks()
         elif command is not None and not isinstance(command, str):
             with contextlib.suppress(VigilError):  # refused (e.g. nothing to close): nothing changed
                 rig.run(command, T0 + (at + 2) * MS)
