@@ -57,39 +57,39 @@ class QuotesTable(DataTable[str | Text]):
         for key, label, width in COLUMNS:
             if key in keys:
                 self.add_column(label, key=key, width=width)
-        for contract_id in self.instruments:
-            self.add_row(*(self._cell(contract_id, key) for key in keys), key=contract_id)
-        if self.instruments:
-            self.move_cursor(row=max(0, row))
+        self._add_rows(row)
 
     def set_instruments(self, instruments: Sequence[Instrument]) -> None:
         """A row per instrument, keyed by its front month. Later calls add instruments not yet shown, and a root
         whose front month rolled keeps its place under the new month (prices come from the new month's quotes)."""
         by_root = {i.root: i for i in instruments}
-        rolled = {
-            contract_id
-            for contract_id, shown in self.instruments.items()
-            if shown.root in by_root and by_root[shown.root].front_contract.contract_id != contract_id
-        }
+        kept: dict[str, Instrument] = {}
+        rolled: set[str] = set()
+        for contract_id, shown in self.instruments.items():
+            current = by_root.get(shown.root, shown)
+            kept[current.front_contract.contract_id] = current
+            if current.front_contract.contract_id != contract_id:
+                rolled.add(contract_id)
         if rolled:
-            self.instruments = {
-                (by_root[shown.root].front_contract.contract_id if contract_id in rolled else contract_id): (
-                    by_root[shown.root] if contract_id in rolled else shown
-                )
-                for contract_id, shown in self.instruments.items()
-            }
+            self.instruments = kept
             self._shown = {key: text for key, text in self._shown.items() if key[0] not in rolled}
             row = self.cursor_row
             self.clear()
-            for contract_id in self.instruments:
-                self.add_row(*(self._cell(contract_id, key) for key in self.columns_shown), key=contract_id)
-            self.move_cursor(row=max(0, row))
+            self._add_rows(row)
         for instrument in instruments:
             contract_id = instrument.front_contract.contract_id
-            if contract_id in self.instruments:
-                continue
-            self.instruments[contract_id] = instrument
-            self.add_row(*(self._cell(contract_id, key) for key in self.columns_shown), key=contract_id)
+            if contract_id not in self.instruments:
+                self.instruments[contract_id] = instrument
+                self._add_row(contract_id)
+
+    def _add_rows(self, cursor_row: int) -> None:
+        for contract_id in self.instruments:
+            self._add_row(contract_id)
+        if self.instruments:
+            self.move_cursor(row=max(0, cursor_row))
+
+    def _add_row(self, contract_id: str) -> None:
+        self.add_row(*(self._cell(contract_id, key) for key in self.columns_shown), key=contract_id)
 
     @property
     def selected(self) -> Instrument | None:

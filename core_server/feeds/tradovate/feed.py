@@ -252,9 +252,7 @@ class TradovateFeed:
             if start >= 0:
                 self._holds[contract.id] = []
                 self._held_prints[contract.id] = []
-            self._parser.expect_snapshot(tradovate_id)
-            self._session_contracts.add(contract.id)
-            if not await self._subscribe(conn, contract) or not await self._open_live_chart(conn, contract):
+            if not await self._stream(conn, contract, tradovate_id):
                 self._holds.pop(contract.id, None)
                 self._held_prints.pop(contract.id, None)
             elif start >= 0:
@@ -275,11 +273,14 @@ class TradovateFeed:
                 tradovate_id = self._tradovate_ids.get(contract.id)
                 if tradovate_id is None or contract.id in self._session_contracts:
                     continue
-                self._session_contracts.add(contract.id)
-                self._parser.expect_snapshot(tradovate_id)
-                if await self._subscribe(conn, contract):
-                    await self._open_live_chart(conn, contract)
+                await self._stream(conn, contract, tradovate_id)
             self._set_state(FeedState.STREAMING, self._detail())
+
+    async def _stream(self, conn: MdConnection, contract: Contract, tradovate_id: int) -> bool:
+        """Ask this session for the contract's quotes, then its tick chart (the trades); True when both stream."""
+        self._session_contracts.add(contract.id)
+        self._parser.expect_snapshot(tradovate_id)
+        return await self._subscribe(conn, contract) and await self._open_live_chart(conn, contract)
 
     async def _subscribe(self, conn: MdConnection, contract: Contract) -> bool:
         body: dict[str, Any] = {"symbol": contract.tradovate_symbol}
