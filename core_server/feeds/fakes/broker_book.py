@@ -120,8 +120,9 @@ class BrokerBook:
     fill_size: int | None = None  # at most this many contracts per order per market update (partial fills)
     placements: dict[str, int] = field(default_factory=dict)  # client order id -> times placed
     # Indexes, so an operation costs what it touches, not every order ever placed (a broker does not slow down
-    # as its history grows): (account, contract) -> its orders, parent -> its legs, (account, client id) used.
-    _by_contract: dict[tuple[int, str], list[FakeOrder]] = field(default_factory=dict)
+    # as its history grows): (account, contract) -> its open orders (a closed one is dropped when next met),
+    # parent -> its legs, (account, client id) used.
+    _open_by_contract: dict[tuple[int, str], list[FakeOrder]] = field(default_factory=dict)
     _legs: dict[int, list[FakeOrder]] = field(default_factory=dict)
     _client_ids: set[tuple[int, str]] = field(default_factory=set)
     _ids: Any = field(default_factory=lambda: itertools.count(8001))
@@ -179,7 +180,7 @@ class BrokerBook:
             offset_ticks=offset_ticks,
         )  # fmt: skip
         self.orders[order.id] = order
-        self._by_contract.setdefault((account_id, order.symbol), []).append(order)
+        self._open_orders_of(account_id, order.symbol).append(order)
         if parent_id is not None:
             self._legs.setdefault(parent_id, []).append(order)
         if cl_ord_id:
@@ -267,8 +268,8 @@ class BrokerBook:
 
     def liquidate(self, account_id: int, symbol: str) -> FakeOrder | None:
         """Cancel the contract's working orders and close its position at market."""
-        for order in list(self._by_contract.get((account_id, symbol), ())):
-            if order.status in OPEN:
+        for order in list(self._open_orders_of(account_id, symbol)):
+            if order.status in OPEN:  # an earlier cancel's events may have moved a leg on
                 order.status = "Canceled"
                 self._emit("order", order)
         position = self.positions.get((account_id, symbol))
@@ -396,5 +397,13 @@ class BrokerBook:
             self.positions[(account_id, symbol)] = position
         return position
 
+    def _open_orders_of(self, account_id: int, symbol: str) -> list[FakeOrder]:
+        """The index's list of the contract's open orders, pruned of those closed since it was last met."""
+        key = (account_id, symbol)
+        orders = [o for o in self._open_by_contract.get(key, ()) if o.status in OPEN]
+        self._open_by_contract[key] = orders
+        return orders
+
     def open_orders(self, account_id: int) -> list[FakeOrder]:
-        return [o for o in self.orders.values() if o.account_id == account_id and o.status in OPEN]
+        held = [key for key in self._open_by_contract if key[0] == account_id]
+        return sorted((o for key in held for o in self._open_orders_of(*key)), key=lambda o: o.id)
