@@ -2,7 +2,7 @@
 
 (a) 100 resting orders (limits and stops around the market) and 50 open excursion trades on one contract; quotes
     and trades wander +-4 ticks, inside every order and band: the common hot path (nothing to fill or move).
-(b) The real server in process on loopback (uvloop, tune_after_start); one client submits resting limit orders one
+(b) The real server in process on loopback (uvloop, tune_server); one client submits resting limit orders one
     after another, each acknowledged only once its journal and state rows are committed to PostgreSQL.
 """
 
@@ -30,7 +30,7 @@ from core_server.execution.engine import PaperExecutionEngine
 from core_server.execution.fill_model import FillSettings
 from core_server.execution.model import AccountId, OrderSide, OrderType, TimeInForce
 from core_server.model.market_data import Aggressor, Quote, Tick, Trade
-from core_server.runtime import tune_after_start
+from core_server.runtime import tune_server
 
 ES = "ESZ2026"
 BASE = 24_000  # ticks: 6000.00
@@ -116,10 +116,11 @@ async def _grpc() -> list[float]:
         )
         pin_to_core(0)
         server = await start(config)
-        tune_after_start()
+        collector = tune_server()  # as `python -m core_server` does
         try:
             return await _submits(server.address)
         finally:
+            collector.cancel()
             await server.stop()
 
 

@@ -23,7 +23,7 @@ from core_server.model.clock import Clock, LiveClock
 from core_server.model.feed_status import FeedState, FeedStatus
 from core_server.model.market_data import Quote
 from core_server.ports import FeedSink
-from core_server.runtime import tune_after_start
+from core_server.runtime import tune_server
 
 
 class FirehoseFeed:
@@ -82,10 +82,11 @@ async def _run() -> None:
     async with bench_database() as url:
         config = Config(listen="127.0.0.1:0", database_url=url, sim_rate=5000.0, log_level="warning", log_format="json")
         server = await start(config)
-        tune_after_start()
+        collector = tune_server()  # as `python -m core_server` does
         try:
             latency = await _client("latency", server.address, 10, 10.0)
         finally:
+            collector.cancel()
             await server.stop()
         print(
             f"streaming latency: 10 subscribers at 5,000 ticks/s: p50 {latency['p50_ms']:.2f} ms, "

@@ -12,7 +12,7 @@ import uvloop
 from core_server.app import start
 from core_server.config import Config, ConfigError
 from core_server.log_config import configure_logging
-from core_server.runtime import tune_after_start
+from core_server.runtime import tune_server
 from core_server.shutdown import ShutdownSignals, stop_within
 from core_server.storage.database import StoreUnreachable
 
@@ -58,7 +58,7 @@ async def serve(config: Config) -> int:
     except ConfigError as exc:
         print(f"vigil: configuration error: {exc}", file=sys.stderr)
         return 2
-    tune_after_start()
+    collector = tune_server()
     signals = ShutdownSignals()
     signals.install(asyncio.get_running_loop())
     print(
@@ -66,6 +66,7 @@ async def serve(config: Config) -> int:
     )
     await signals.requested.wait()
     print("vigil: stopping (a second Ctrl-C or SIGTERM exits at once)", file=sys.stderr, flush=True)
+    collector.cancel()
     return await stop_within(running.stop, config.shutdown_timeout_s, on_timeout=running.stop_embedded)
 
 

@@ -1,0 +1,122 @@
+"""The server's garbage collections run between bursts of work (core_server.runtime.QuietCollector): a due young
+collection waits until the loop has been on time for two checks in a row, runs anyway after `longest_wait_s` of
+sustained load, and picks the generation as CPython would (middle after ten young, full after ten middle only
+when what was promoted exceeds a quarter of the old generation). A fake collector and a scripted clock stand in
+for `gc` and the event loop."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+import pytest
+
+from core_server.runtime import GEN0_FALLBACK, QuietCollector
+
+
+@dataclass
+class FakeGc:
+    count: tuple[int, int, int] = (0, 0, 0)
+    old: int = 0  # objects in the old generation
+    threshold: tuple[int, int, int] = (10_000, 10, 10)
+    collected: list[int] = field(default_factory=list)
+
+    def get_count(self) -> tuple[int, int, int]:
+        return self.count
+
+    def collect(self, generation: int = 2) -> int:
+        self.collected.append(generation)
+        young, middle, old = self.count
+        self.count = (0, 0 if generation >= 1 else middle + 1, 0 if generation == 2 else old + (generation == 1))
+        return 0
+
+    def get_objects(self, generation: int | None = None) -> list[object]:
+        assert generation == 2
+        return [None] * self.old
+
+    def get_threshold(self) -> tuple[int, int, int]:
+        return self.threshold
+
+    def set_threshold(self, threshold0: int, threshold1: int = 10, threshold2: int = 10, /) -> None:
+        self.threshold = (threshold0, threshold1, threshold2)
+
+
+class Script:
+    """A clock whose every check is late by the next scripted amount (0 once the script is used up); the test
+    ends when `stop_after` checks have run."""
+
+    def __init__(self, lateness: list[float], stop_after: int) -> None:
+        self.t = 0.0
+        self.lateness = lateness
+        self.checks = 0
+        self.stop_after = stop_after
+
+    def now(self) -> float:
+        return self.t
+
+    async def sleep(self, seconds: float) -> None:
+        if self.checks == self.stop_after:
+            raise asyncio.CancelledError
+        self.t += seconds + (self.lateness.pop(0) if self.lateness else 0.0)
+        self.checks += 1
+
+
+async def run(collector: QuietCollector) -> None:
+    with pytest.raises(asyncio.CancelledError):
+        await collector.run()
+
+
+async def test_a_due_young_collection_waits_for_the_loop_to_be_on_time_twice() -> None:
+    fake = FakeGc(count=(12_000, 0, 0))
+    script = Script(lateness=[0.004, 0.0, 0.003], stop_after=4)  # busy, on time, busy, on time
+    await run(QuietCollector(collector=fake, sleep=script.sleep, now=script.now))
+    assert fake.collected == []  # never two on-time checks in a row
+
+    script = Script(lateness=[0.004, 0.0, 0.0], stop_after=3)
+    await run(QuietCollector(collector=fake, sleep=script.sleep, now=script.now))
+    assert fake.collected == [0]  # at the third check: the second on time in a row
+
+
+async def test_nothing_is_collected_below_the_young_threshold_however_quiet_the_loop() -> None:
+    fake = FakeGc(count=(9_999, 0, 0))
+    script = Script(lateness=[], stop_after=50)
+    await run(QuietCollector(collector=fake, sleep=script.sleep, now=script.now))
+    assert fake.collected == []
+
+
+async def test_under_sustained_load_a_due_collection_runs_after_the_longest_wait() -> None:
+    fake = FakeGc(count=(12_000, 0, 0))
+    script = Script(lateness=[0.005] * 1000, stop_after=1000)  # every check 5 ms late: never quiet
+    collector = QuietCollector(collector=fake, sleep=script.sleep, now=script.now, longest_wait_s=0.5)
+    await run(collector)
+    # 10 ms a check: due from the first check (t=0.01), collected at the first check at least 0.5 s later
+    assert fake.collected == [0]
+    assert script.checks == 1000
+
+
+def test_the_generation_is_the_one_cpython_would_collect() -> None:
+    fake = FakeGc()
+    collector = QuietCollector(collector=fake, long_lived=1_000)
+    fake.count = (10_000, 10, 0)
+    assert collector.collect() == 0  # the middle one after more than ten young
+    fake.count = (10_000, 11, 10)
+    assert collector.collect() == 1
+    fake.count, fake.old = (10_000, 11, 11), 1_200  # 200 promoted: not over a quarter of 1,000
+    assert collector.collect() == 1
+    fake.count, fake.old = (10_000, 11, 11), 1_300  # 300 promoted
+    assert collector.collect() == 2
+    assert collector.long_lived == 1_300
+    assert fake.collected == [0, 1, 1, 2]
+
+
+async def test_it_sets_the_fallback_threshold_while_it_runs_and_gives_cpython_its_own_back() -> None:
+    fake = FakeGc(threshold=(10_000, 10, 10))
+    seen: list[tuple[int, int, int]] = []
+
+    async def sleep(_: float) -> None:
+        seen.append(fake.threshold)
+        raise asyncio.CancelledError
+
+    await run(QuietCollector(collector=fake, sleep=sleep))
+    assert seen == [(GEN0_FALLBACK, 10, 10)]
+    assert fake.threshold == (10_000, 10, 10)
