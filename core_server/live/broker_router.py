@@ -699,6 +699,7 @@ def route_live_accounts(
     desk.sends_done = router.wait_idle
     desk.routing_listeners.append(router.set_routed)
     shell.output_listeners.append(router)
+    shell.sends_first = router.wait_idle
     mirror.order_for = router.order_for
     mirror.ready = router.wait_idle
     desk.fill_listeners.append(mirror)

@@ -16,7 +16,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+import contextlib
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol, TypeVar
 
 import structlog
@@ -35,6 +36,8 @@ log = structlog.get_logger(__name__)
 
 T = TypeVar("T")
 INTERVAL_S = 0.02
+# A kept decision's broker calls go out before its commit, which waits for them at most this long (`sends_first`).
+SENDS_FIRST_S = 0.006
 
 
 class MarketSink(Protocol):
@@ -69,6 +72,13 @@ class LiveKernel:
         # Called with every output once it is committed (or queued to be, for a tick or a kept decision): the
         # broker router sends what the kernel decided for LIVE accounts (live/broker_router.py).
         self.output_listeners: list[Callable[[KernelOutput], None]] = []
+        # Awaited, at most SENDS_FIRST_S, between publishing a kept decision and committing it: until the broker
+        # router's calls are answered (live/broker_router.py). A kept decision stands whether or not the store
+        # takes it, so its orders need not wait for the store; the commit's work (rows, JSON, a transaction of
+        # several statements whose answers the loop handles) would otherwise run in the core and in PostgreSQL
+        # while a copy fan-out's requests are being written. The rows are stored about 1 ms later than when the
+        # commit started at once (copy bench, BENCHMARKS.md); nothing else waits (the lock is held as before).
+        self.sends_first: Callable[[], Awaitable[None]] | None = None
 
     # -- ticks ----------------------------------------------------------------------------------------------
 
@@ -174,6 +184,9 @@ class LiveKernel:
                 if keep:
                     self.writer.put(batch)
                     self._publish(output)
+                    if output.execution and self.sends_first is not None:
+                        with contextlib.suppress(TimeoutError):
+                            await asyncio.wait_for(self.sends_first(), SENDS_FIRST_S)
                     try:
                         await self.writer.flush()
                     except Unavailable:
