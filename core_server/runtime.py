@@ -65,6 +65,7 @@ class QuietCollector:
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     now: Callable[[], float] | None = None  # seconds; None: the event loop's clock
     long_lived: int = 0  # objects in the old generation after the last full collection (CPython's long_lived_total)
+    promoted: int = 0  # objects moved there since (CPython's long_lived_pending)
 
     async def run(self) -> None:
         now = self.now or asyncio.get_running_loop().time
@@ -89,16 +90,22 @@ class QuietCollector:
             self.collector.set_threshold(*saved)
 
     def collect(self) -> int:
-        """One collection of the generation CPython would pick now; the generation collected."""
+        """One collection of the generation CPython would pick now; the generation collected. The old generation's
+        size is kept as CPython keeps it, from what each collection promoted and found unreachable, so no step
+        walks the whole heap (only the young and middle generations are counted, before a middle or full one)."""
         _, middle, old = self.collector.get_count()
         generation = 0
-        if middle > MIDDLE_EVERY:
+        if old > MIDDLE_EVERY and self.promoted >= self.long_lived // 4:
+            generation = 2
+        elif middle > MIDDLE_EVERY:
             generation = 1
-        if old > MIDDLE_EVERY:
-            promoted = len(self.collector.get_objects(2)) - self.long_lived
-            if promoted > self.long_lived // 4:
-                generation = 2
-        self.collector.collect(generation)
-        if generation == 2:
-            self.long_lived = len(self.collector.get_objects(2))
+        younger = 0
+        if generation:
+            younger = len(self.collector.get_objects(0)) + len(self.collector.get_objects(1))
+        found = self.collector.collect(generation)
+        if generation == 1:  # the survivors move to the old generation
+            self.promoted += max(0, younger - found)
+        elif generation == 2:
+            self.long_lived = max(0, self.long_lived + self.promoted + younger - found)
+            self.promoted = 0
         return generation

@@ -17,7 +17,8 @@ from core_server.runtime import GEN0_FALLBACK, QuietCollector
 @dataclass
 class FakeGc:
     count: tuple[int, int, int] = (0, 0, 0)
-    old: int = 0  # objects in the old generation
+    sizes: list[int] = field(default_factory=lambda: [0, 0, 0])  # objects in each generation
+    found: int = 0  # what the next collection finds unreachable
     threshold: tuple[int, int, int] = (10_000, 10, 10)
     collected: list[int] = field(default_factory=list)
 
@@ -28,11 +29,11 @@ class FakeGc:
         self.collected.append(generation)
         young, middle, old = self.count
         self.count = (0, 0 if generation >= 1 else middle + 1, 0 if generation == 2 else old + (generation == 1))
-        return 0
+        return self.found
 
     def get_objects(self, generation: int | None = None) -> list[object]:
-        assert generation == 2
-        return [None] * self.old
+        assert generation is not None
+        return [None] * self.sizes[generation]
 
     def get_threshold(self) -> tuple[int, int, int]:
         return self.threshold
@@ -99,13 +100,16 @@ def test_the_generation_is_the_one_cpython_would_collect() -> None:
     collector = QuietCollector(collector=fake, long_lived=1_000)
     fake.count = (10_000, 10, 0)
     assert collector.collect() == 0  # the middle one after more than ten young
-    fake.count = (10_000, 11, 10)
+    fake.count, fake.sizes, fake.found = (10_000, 11, 10), [10_000, 50_000, 0], 59_900
     assert collector.collect() == 1
-    fake.count, fake.old = (10_000, 11, 11), 1_200  # 200 promoted: not over a quarter of 1,000
+    assert collector.promoted == 100  # the middle collection's survivors
+    fake.count, fake.found = (10_000, 11, 11), 59_850  # promoted 100, under a quarter of 1,000: a middle one
     assert collector.collect() == 1
-    fake.count, fake.old = (10_000, 11, 11), 1_300  # 300 promoted
+    assert collector.promoted == 250
+    fake.count, fake.sizes, fake.found = (10_000, 3, 11), [10_000, 0, 0], 9_950  # a quarter: a full one
     assert collector.collect() == 2
-    assert collector.long_lived == 1_300
+    # the old generation now: 1,000 + 250 promoted + 10,000 younger - 9,950 found unreachable
+    assert (collector.long_lived, collector.promoted) == (1_300, 0)
     assert fake.collected == [0, 1, 1, 2]
 
 
