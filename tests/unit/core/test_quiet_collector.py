@@ -1,8 +1,8 @@
 """The server's garbage collections run between bursts of work (core_server.runtime.QuietCollector): a due young
-collection waits until the loop has been on time for two checks in a row, runs anyway after `longest_wait_s` of
-sustained load, and picks the generation as CPython would (middle after ten young, full after ten middle only
-when what was promoted exceeds a quarter of the old generation). A fake collector and a scripted clock stand in
-for `gc` and the event loop."""
+collection waits until the loop has been on time for two checks in a row (a middle or full one for six), runs
+anyway after `longest_wait_s` of sustained load, and picks the generation as CPython would (middle after ten
+young, full after ten middle only when what was promoted exceeds a quarter of the old generation). A fake
+collector and a scripted clock stand in for `gc` and the event loop."""
 
 from __future__ import annotations
 
@@ -76,6 +76,17 @@ async def test_a_due_young_collection_waits_for_the_loop_to_be_on_time_twice() -
     script = Script(lateness=[0.004, 0.0, 0.0], stop_after=3)
     await run(QuietCollector(collector=fake, sleep=script.sleep, now=script.now))
     assert fake.collected == [0]  # at the third check: the second on time in a row
+
+
+async def test_a_due_middle_collection_waits_for_a_longer_quiet() -> None:
+    fake = FakeGc(count=(12_000, 11, 0))  # the next one is a middle collection
+    script = Script(lateness=[0.004], stop_after=6)  # busy, then five on time
+    await run(QuietCollector(collector=fake, sleep=script.sleep, now=script.now))
+    assert fake.collected == []
+
+    script = Script(lateness=[0.004], stop_after=7)  # the sixth on-time check in a row
+    await run(QuietCollector(collector=fake, sleep=script.sleep, now=script.now))
+    assert fake.collected == [1]
 
 
 async def test_nothing_is_collected_below_the_young_threshold_however_quiet_the_loop() -> None:
