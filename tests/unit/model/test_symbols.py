@@ -99,3 +99,15 @@ def test_continuous_symbol_resolves_to_the_front_month_on_the_given_date() -> No
     assert parse_symbol("NQ1!", ct(2026, 3, 11, 17)).id == "NQM2026"
     assert parse_symbol("ES1!", utc(2026, 11, 22)).id == "ESZ2026"
     assert parse_symbol("ES1!", ct(2026, 12, 10, 17)).id == "ESH2027"
+
+
+def test_a_four_digit_year_names_the_same_contract_at_every_instant_and_bad_ones_still_say_why() -> None:
+    early, late = 946_684_800 * 10**9, 4_070_908_800 * 10**9  # 2000-01-01 and 2099-01-01
+    first = parse_symbol("NQZ2026", early)
+    assert first == parse_symbol("nqz2026 ", late) == parse_symbol("CME_MINI:NQZ2026", late) == Contract("NQ", 2026, 12)
+    with pytest.raises(InvalidArgument) as refused:
+        parse_symbol("NQF2026", early, field="contract_id")  # not a quarterly month: not remembered, refused each time
+    assert refused.value.field == "contract_id" and "NQF2026" in refused.value.reason
+    with pytest.raises(InvalidArgument) as again:
+        parse_symbol("NQF2026", late, field="symbol")
+    assert again.value.field == "symbol"
