@@ -7,8 +7,8 @@ the very rounds whose latency matters. The server therefore runs its collections
 (`QuietCollector`): the same three generations and thresholds as CPython, the same rule for full collections
 (only when what was promoted since the last one exceeds a quarter of the old generation), started when the event
 loop has been quiet for 10 ms (30 ms for the longer middle and full collections), or after `longest_wait_s`
-under sustained load. CPython's own
-collector stays on behind it, at a threshold only a long stretch of work that never yields reaches.
+under sustained load. CPython's own collector stays on behind it, at a threshold only a long stretch of work
+that never yields reaches.
 """
 
 from __future__ import annotations
