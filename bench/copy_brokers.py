@@ -10,9 +10,13 @@ an account source on `paper` (the leader's hand orders) and a webhook source on 
 
 Each round the leader buys 1 NQ by hand (copied: 20 market orders placed and filled at the fakes, booked back
 into the kernel), then a TradingView `exit` alert for `bench-copy` is POSTed to the bridge. Timed on one clock
-(time.perf_counter_ns, CLOCK_MONOTONIC, in this process): from just before the POST to the instant the fakes
-answered the 20th follower's liquidation (Tradovate `order/liquidatePosition`, ProjectX
-`Position/closeContract`), taken in the fakes' request handlers as each answer is built. Also reported: the
+(time.perf_counter_ns, CLOCK_MONOTONIC, in this process): from the alert's arrival at the bridge, the instant this
+process writes the POST on the connection it opened for that alert (TradingView too opens a connection, TLS and
+all, before its request arrives; until 2026-12-05 07:55 UTC the clock started before the connection was opened,
+which is still printed), to the instant the fakes answered the 20th follower's liquidation (Tradovate
+`order/liquidatePosition`, ProjectX `Position/closeContract`), taken in the fakes' request handlers as each answer
+is built. The alert goes out as plain HTTP/1.1 on an asyncio connection: an aiohttp client in this process (which
+also hosts the fakes) cost the fakes CPU inside the timed window. Also reported: the
 bridge's answer (the core's decision stored), and the CPU time the core and the bridge used over the run.
 This process, which hosts the fakes, turns its own garbage collector off from the POST to the last acknowledgement
 (on again between rounds): a full collection of its heap (every order and fill the fakes ever took) took 43-48 ms
@@ -35,8 +39,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
-
-import aiohttp
+from urllib.parse import urlsplit
 
 from bench.database import bench_database
 from bench.webhook import SECRET, _line_with, _spawn
@@ -96,6 +99,28 @@ async def _eventually(check: Callable[[], Any], within_s: float = 10.0) -> None:
         await asyncio.sleep(0.001)
 
 
+async def _alert(url: str) -> tuple[int, int, int, int, dict[str, Any]]:
+    """TradingView's exit alert, POSTed on a connection of its own: (connect started, the request written: the
+    alert's arrival, the answer read, HTTP status, the answer's JSON)."""
+    parts = urlsplit(url)
+    host, port = parts.hostname or "127.0.0.1", parts.port or 80
+    connecting = time.perf_counter_ns()
+    reader, writer = await asyncio.open_connection(host, port)
+    body = _exit_alert()
+    head = (
+        f"POST {parts.path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    )
+    sent = time.perf_counter_ns()
+    writer.write(head.encode() + body)
+    raw = await reader.read()  # the bridge closes the connection after its answer (Connection: close)
+    answered = time.perf_counter_ns()
+    writer.close()
+    status_line, _, rest = raw.partition(b"\r\n")
+    payload = rest.partition(b"\r\n\r\n")[2]
+    return connecting, sent, answered, int(status_line.split()[1]), json.loads(payload or b"{}")
+
+
 async def _rounds(
     address: str,
     url: str,
@@ -103,11 +128,12 @@ async def _rounds(
     projectx: FakeProjectXBroker,
     clock: AckClock,
     core_pid: int,
-) -> tuple[list[float], list[float], list[float], list[float], dict[str, int]]:
+) -> tuple[list[float], list[float], list[float], list[float], list[float], dict[str, int]]:
     to_last_ack: list[float] = []
     to_answer: list[float] = []
     first_ack: list[float] = []
     core_cpu: list[float] = []  # the core's CPU ms from the POST to the last acknowledgement
+    from_connect: list[float] = []  # to the last acknowledgement, from before the sender connected
     statuses: dict[str, int] = {}
     async with VigilClient(address) as client:
         while True:
@@ -150,34 +176,30 @@ async def _rounds(
                     return False
             return True
 
-        connector = aiohttp.TCPConnector(force_close=True, limit=0)  # TradingView opens a connection per alert
-        async with aiohttp.ClientSession(connector=connector) as http:
-            for round_no in range(ROUNDS + 1):  # the first round warms up (connections, caches): not counted
-                await client.submit_order("paper", market("NQ1!", "buy", 1))
-                await _eventually(lambda: all(fake_net(b) == 1 for b in broker_ids), 30.0 if round_no == 0 else 10.0)
-                try:
-                    await _eventually(lambda: kernel_holds(1))  # the brokers' fills booked into the followers
-                except TimeoutError:
-                    held = {n: [p.quantity for p in await client.list_positions(n)] for n in names}
-                    raise TimeoutError(f"round {round_no}: the followers' kernel positions are {held}") from None
-                clock.acks.clear()
-                cpu_at_post = _cpu_s(core_pid)
-                gc.disable()  # this process hosts the brokers: its own collections stay out of the timed window
-                started = time.perf_counter_ns()
-                async with http.post(url, data=_exit_alert()) as response:
-                    payload = await response.json()
-                answered = time.perf_counter_ns()
-                status = str(payload.get("status", f"http {response.status}"))
-                statuses[status] = statuses.get(status, 0) + 1
-                await _eventually(lambda: all(b in clock.acks for b in broker_ids))
-                gc.enable()
-                core_cpu.append((_cpu_s(core_pid) - cpu_at_post) * 1000)
-                to_last_ack.append((max(clock.acks[b] for b in broker_ids) - started) / 1e6)
-                to_answer.append((answered - started) / 1e6)
-                first_ack.append((min(clock.acks[b] for b in broker_ids) - started) / 1e6)
-                await _eventually(lambda: all(fake_net(b) == 0 for b in broker_ids))
-                await _eventually(lambda: kernel_holds(0))
-    return to_last_ack[1:], first_ack[1:], to_answer[1:], core_cpu[1:], statuses
+        for round_no in range(ROUNDS + 1):  # the first round warms up (connections, caches): not counted
+            await client.submit_order("paper", market("NQ1!", "buy", 1))
+            await _eventually(lambda: all(fake_net(b) == 1 for b in broker_ids), 30.0 if round_no == 0 else 10.0)
+            try:
+                await _eventually(lambda: kernel_holds(1))  # the brokers' fills booked into the followers
+            except TimeoutError:
+                held = {n: [p.quantity for p in await client.list_positions(n)] for n in names}
+                raise TimeoutError(f"round {round_no}: the followers' kernel positions are {held}") from None
+            clock.acks.clear()
+            cpu_at_post = _cpu_s(core_pid)
+            gc.disable()  # this process hosts the brokers: its own collections stay out of the timed window
+            connecting, started, answered, code, payload = await _alert(url)
+            status = str(payload.get("status", f"http {code}"))
+            statuses[status] = statuses.get(status, 0) + 1
+            await _eventually(lambda: all(b in clock.acks for b in broker_ids))
+            gc.enable()
+            core_cpu.append((_cpu_s(core_pid) - cpu_at_post) * 1000)
+            to_last_ack.append((max(clock.acks[b] for b in broker_ids) - started) / 1e6)
+            from_connect.append((max(clock.acks[b] for b in broker_ids) - connecting) / 1e6)
+            to_answer.append((answered - started) / 1e6)
+            first_ack.append((min(clock.acks[b] for b in broker_ids) - started) / 1e6)
+            await _eventually(lambda: all(fake_net(b) == 0 for b in broker_ids))
+            await _eventually(lambda: kernel_holds(0))
+    return to_last_ack[1:], first_ack[1:], to_answer[1:], core_cpu[1:], from_connect[1:], statuses
 
 
 async def through_bridge_to_brokers() -> None:
@@ -214,7 +236,7 @@ async def through_bridge_to_brokers() -> None:
             bridge_drain = asyncio.create_task(bridge.stderr.read())
             cpu_before = (_cpu_s(core.pid), _cpu_s(bridge.pid))
             try:
-                last_ack, first_ack, answer, core_cpu, statuses = await _rounds(
+                last_ack, first_ack, answer, core_cpu, from_connect, statuses = await _rounds(
                     address, f"{base}/webhook/tradingview", tradovate, projectx, clock, core.pid
                 )
                 cpu = (_cpu_s(core.pid) - cpu_before[0], _cpu_s(bridge.pid) - cpu_before[1])
@@ -227,12 +249,14 @@ async def through_bridge_to_brokers() -> None:
         await tradovate.close()
         await projectx.close()
     acks, firsts, answers, cpus = sorted(last_ack), sorted(first_ack), sorted(answer), sorted(core_cpu)
+    connects = sorted(from_connect)
     mix = ", ".join(f"{count} {status}" for status, count in sorted(statuses.items()))
     print(
-        f"copy to broker fakes through the bridge: exit alert POST -> the fakes acknowledged all {FOLLOWERS} "
-        f"followers' liquidations ({FOLLOWERS // 2} Tradovate + {FOLLOWERS // 2} ProjectX, LIVE): "
+        "copy to broker fakes through the bridge: exit alert arrives at the bridge -> the fakes acknowledged all "
+        f"{FOLLOWERS} followers' liquidations ({FOLLOWERS // 2} Tradovate + {FOLLOWERS // 2} ProjectX, LIVE): "
         f"p50 {_pick(acks, 0.5):.2f} ms, p90 {_pick(acks, 0.9):.2f} ms, p95 {_pick(acks, 0.95):.2f} ms, "
-        f"p99 {_pick(acks, 0.99):.2f} ms, max {acks[-1]:.2f} ms; the first "
+        f"p99 {_pick(acks, 0.99):.2f} ms, max {acks[-1]:.2f} ms (from before the sender opened its connection: p50 "
+        f"{_pick(connects, 0.5):.2f} ms, p99 {_pick(connects, 0.99):.2f} ms, max {connects[-1]:.2f} ms); the first "
         f"follower's: p50 {_pick(firsts, 0.5):.2f} ms, p99 {_pick(firsts, 0.99):.2f} ms; "
         f"bridge answered (decision stored): p50 {_pick(answers, 0.5):.2f} ms, p99 {_pick(answers, 0.99):.2f} ms "
         f"({len(acks)} alerts, one at a time; decisions: {mix}); the core's CPU from the POST to the last "
