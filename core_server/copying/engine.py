@@ -125,6 +125,7 @@ class CopyEngine:
         self.run: Runner | None = None  # set by the kernel's command runner
         self.groups: dict[str, CopyGroup] = {}
         self.links: dict[OrderId, tuple[Link, ...]] = {}
+        self._links_kept = 0  # how many sources had a link to an open follower order at the last pruning
         self.copied: dict[tuple[str, AccountId], frozenset[str]] = {}  # contracts each follower copied, per group
         self.last: dict[tuple[str, AccountId], CopyOutcome] = {}  # each follower's last outcome, per group
         self.notes: list[tuple[str, str, int]] = []  # (signal id, what its copies became, when): for the Signal Lab
@@ -528,6 +529,21 @@ class CopyEngine:
         links = self.links
         for source_id, order_id in zip(source_ids, order_ids, strict=False):
             links[source_id] = (*links.get(source_id, ()), (group_id, account_id, order_id))
+        if len(links) > 2 * self._links_kept + 64:
+            self._prune_links()
+
+    def _prune_links(self) -> None:
+        """Forget the links to follower orders that have ended: a modification or cancel of their source can no
+        longer reach them (every use of a link checks its order is open). Run as the links double past those kept,
+        so they, and every rollback point's copy of them, hold about the open copies rather than every copy since
+        the start (a copy group's busy day)."""
+        kept: dict[OrderId, tuple[Link, ...]] = {}
+        for source_id, links in self.links.items():
+            still = tuple(link for link in links if self._is_open(link[2], None))
+            if still:
+                kept[source_id] = still
+        self.links = kept
+        self._links_kept = len(kept)
 
     def _record(self, outcome: CopyOutcome) -> CopyOutcome:
         self.sink.copies.append(outcome)

@@ -124,7 +124,20 @@ class PaperExchange:
             self.next_arrival = min(self.next_arrival, book.next_arrival)
         if order.expire_ns:
             heappush(self.expiries, (order.expire_ns, self._next_seq(), order.order_id))
+            if len(self.expiries) > 2 * len(self.open_ids) + 64:
+                self._prune_expiries()
             self.next_expiry = self.expiries[0][0]
+
+    def _prune_expiries(self) -> None:
+        """Drop the entries of orders no longer open, or whose expiry changed (both skipped when due anyway). Run
+        as the heap doubles past the open orders, so the heap, and every rollback point's copy of it, holds about
+        the open orders rather than the day's: a busy day's DAY orders (a copy fan-out's) stay in it until the
+        trading-day roll otherwise."""
+        orders = self.orders
+        self.expiries = [
+            e for e in self.expiries if (o := orders.get(e[2])) is not None and o.is_open and o.expire_ns == e[0]
+        ]
+        heapify(self.expiries)
 
     # -- ticks and time -----------------------------------------------------------------------------------
 

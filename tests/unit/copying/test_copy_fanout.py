@@ -372,3 +372,27 @@ def test_the_front_month_roll_closes_every_account_once_and_copies_nothing() -> 
     ]  # fmt: skip
     for account, contract in ((LEAD, NQ_ID), (X2, NQ_ID), (MICRO, MNQ_ID)):
         assert net(kernel, account, contract) == 0
+
+
+def test_links_to_ended_copies_are_forgotten_and_an_open_copy_still_follows_its_source() -> None:
+    kernel = rig()
+    k = kernel.kernel
+    ms = 1_000_000
+    limit = SubmitOrder(LEAD, NQ_ID, OrderSide.BUY, 2, OrderType.LIMIT, limit_price=Decimal("19950.00"))
+    source_id = next(e.order.order_id for e in k.execute(limit, T0 + 10 * ms) if hasattr(e, "order"))
+    k.take_output()
+    for i in range(120):  # a busy day: market orders copied to the followers and filled at once
+        at = 20 + 10 * i
+        side = OrderSide.BUY if i % 2 == 0 else OrderSide.SELL
+        k.execute(SubmitOrder(LEAD, NQ_ID, side, 1, OrderType.MARKET), T0 + at * ms)
+        kernel.ticks(q(at + 5, "19999.75", "20000.00", NQ), q(at + 6, "19999.75", "20000.00", MNQ))
+        k.take_output()
+    assert len(k.copying.links) < 70  # not one per source order of the day (121)
+    assert source_id in k.copying.links  # the resting copies are still linked
+
+    k.execute(ModifyOrder(LEAD, source_id, quantity=1, limit_price=Decimal("19960.00")), T0 + 2_000 * ms)
+    out = k.take_output()
+    assert {o.account_id: (o.action, o.status, o.quantity) for o in out.copies} == {
+        X2: (CopyAction.MODIFY, CopyStatus.PLACED, 2),
+        MICRO: (CopyAction.MODIFY, CopyStatus.PLACED, 10),
+    }

@@ -254,3 +254,17 @@ def test_a_market_order_waits_for_a_fresh_quote_when_a_later_trade_printed_outsi
     events = rig.trade(ES, "6003.00", at=100)  # above the ask: the quote is stale
     assert kinds(events) == ["OrderWorking"]
     assert fills(rig.quote(ES, "6002.75", "6003.00", at=150)) == [(order, 1, es("6003.00"))]
+
+
+def test_a_days_filled_orders_leave_the_expiry_heap_and_a_resting_day_order_still_expires() -> None:
+    rig = Rig(fill={"latency_min_ns": 0, "latency_max_ns": 0})
+    rig.quote(ES, "6000.00", "6000.25", at=0)
+    resting = rig.submit(ES, BUY, 1, LMT, limit="5990.00", at=0)
+    for i in range(300):  # a busy day of DAY market orders, each filled at once
+        rig.submit(ES, BUY if i % 2 == 0 else SELL, 1, at=1 + i)
+        rig.quote(ES, "6000.00", "6000.25", at=2 + i)
+    exchange = rig.engine._x
+    assert len(exchange.expiries) <= 2 * len(exchange.open_ids) + 65  # not one entry per order of the day
+    assert any(e[2] == resting for e in exchange.expiries)
+    events = rig.engine.advance_to(ct(2026, 3, 10, 17, 0))
+    assert [type(e) for e in events] == [OrderExpired] and events[0].order_id == resting  # type: ignore[union-attr]
