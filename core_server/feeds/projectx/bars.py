@@ -152,10 +152,17 @@ def _fill_second(
     points: list[int] = []
     if before is None and missing:
         points.append(bar.open)  # the second's first print lies in the gap
-    if seen_high is None or bar.high > seen_high:
-        points.append(bar.high)
-    if seen_low is None or bar.low < seen_low:
-        points.append(bar.low)
+    extremes = [
+        price
+        for price, unseen in (
+            (bar.high, seen_high is None or bar.high > seen_high),
+            (bar.low, seen_low is None or bar.low < seen_low),
+        )
+        if unseen
+    ]
+    if after is None and len(extremes) == 2 and extremes[0] == bar.close:
+        extremes.reverse()  # the extreme the second closes at comes last, where one print is both
+    points.extend(extremes)
     if after is None and (missing or (before is not None and before.last != bar.close)):
         points.append(bar.close)  # the second's last print lies in the gap
     if before is not None and before.first != bar.open:

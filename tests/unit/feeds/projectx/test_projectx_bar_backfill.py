@@ -111,6 +111,18 @@ def test_volume_too_small_for_the_prices_is_reported_but_prices_stay_exact() -> 
     assert sum(t.size for t in fill.trades) == 2 and not fill.consistent
 
 
+def test_a_second_that_closes_at_its_high_after_a_new_low_needs_no_third_print() -> None:
+    # Found by the property above (a clean-clone run): 9 contracts delivered at 10, then the gap held 9 and 11, the
+    # second's low and its high, which is also its close. Two prints rebuild it; the high went first, which left
+    # the close needing a third print and 2 contracts for 3 prices.
+    second = BASE - BASE % NS_PER_SECOND
+    seen = SecondTally(second, 10, 10, 10, 10, 9)
+    bar = Bar(second, 10, 11, 9, 11, 11)
+    fill = trades_from_bars(CID, [bar], after_ns=BASE, before_ns=None, delivered=seen, held={}, ts_init=0)
+    assert fill.consistent, fill.problems
+    assert [(t.price, t.size) for t in fill.trades] == [(9, 1), (11, 1)]
+
+
 def test_bars_outside_the_gap_are_ignored() -> None:
     start = BASE - BASE % NS_PER_SECOND
     bars = [Bar(start - NS_PER_SECOND, 1, 1, 1, 1, 1), Bar(start + 5 * NS_PER_SECOND, 2, 2, 2, 2, 1)]
