@@ -477,8 +477,7 @@ class PaperExchange:
             del orders[oid]
             self.brackets.pop(oid, None)
         # Heaps may still name finished orders (skipped lazily when due): keep only the orders still held.
-        self.expiries = [e for e in self.expiries if e[2] in orders]
-        heapify(self.expiries)
+        self._prune_expiries()
         self.next_expiry = self.expiries[0][0] if self.expiries else _NEVER
         for book in self.books.values():
             if any(a[2] not in orders for a in book.arrivals):
